@@ -1,0 +1,79 @@
+// Package cli turns command lines into calls: one file per subcommand, each parsing flags into an
+// Options struct and making one call into a domain package, then handing the result to a report
+// writer. No domain logic lives here, and no domain package imports cli.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"github.com/palisade-sec/palisade/internal/errkind"
+	"github.com/palisade-sec/palisade/internal/scan"
+)
+
+// Builtins is what cmd/palisade wires in: the explicit lists of extensions each command offers.
+type Builtins struct {
+	// Analyzers are every scanner `palisade scan --scanners` can pick, in display order.
+	Analyzers []scan.Analyzer
+}
+
+// App carries what every subcommand shares; it is built once in Root and never global.
+type App struct {
+	Version  string
+	Builtins Builtins
+	Stdout   io.Writer
+	Stderr   io.Writer
+	Logger   *slog.Logger
+}
+
+// subcommands is the one list of the tool's subcommands.
+var subcommands = []func(*App) *cobra.Command{
+	newVersionCmd,
+	newScanCmd,
+}
+
+// Root builds the command tree.
+func Root(app *App) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "palisade",
+		Short: "Secure a system of microservices from design to run time",
+		Long: `Palisade secures a system of microservices across its whole life: threat models at design,
+scanning in the pipeline, policy at deployment, a zero-trust gateway and detection at run time.
+
+Exit codes: 0 success and nothing at or above --fail-on, 1 findings at or above --fail-on,
+2 a tool error (bad flags, unreadable config, a failed scan).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       app.Version,
+	}
+	root.SetOut(app.Stdout)
+	root.SetErr(app.Stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return errkind.Wrap(errkind.Invalid, fmt.Errorf("%w (see '%s --help')", err, c.CommandPath()))
+	})
+	for _, sub := range subcommands {
+		root.AddCommand(sub(app))
+	}
+	return root
+}
+
+// ErrGate is returned when a scan found something at or above the --fail-on threshold; the report
+// has been written by then.
+var ErrGate = errors.New("findings at or above the --fail-on threshold")
+
+// ExitCode maps an error from the command tree to the process exit code: 0 success, 1 the gate
+// tripped, 2 anything else (Palisade could not do its job, so a pipeline must not pass).
+func ExitCode(err error) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, ErrGate):
+		return 1
+	default:
+		return 2
+	}
+}
