@@ -1,0 +1,237 @@
+package report
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/palisade-sec/palisade/internal/finding"
+)
+
+// JUnit writes the Run as JUnit XML for CI test-report views (Jenkins, GitLab, Azure DevOps):
+// one testsuite per scanner, one testcase per rule and file, a failure when the testcase holds
+// an unsuppressed finding, skipped when all its findings are suppressed, and an error testcase
+// for every problem, so an input the scan could not read is never reported as passing. A scanner
+// that found nothing gets one passing testcase, because most readers treat an empty report as
+// "no tests ran".
+type JUnit struct{}
+
+var _ Writer = JUnit{}
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name      string      `xml:"name,attr"`
+	Tests     int         `xml:"tests,attr"`
+	Failures  int         `xml:"failures,attr"`
+	Errors    int         `xml:"errors,attr"`
+	Skipped   int         `xml:"skipped,attr"`
+	Time      string      `xml:"time,attr"`
+	Timestamp string      `xml:"timestamp,attr,omitempty"`
+	Cases     []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	File      string        `xml:"file,attr,omitempty"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitMessage `xml:"failure"`
+	Error     *junitMessage `xml:"error"`
+	Skipped   *junitMessage `xml:"skipped"`
+}
+
+type junitMessage struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr,omitempty"`
+	Body    string `xml:",chardata"`
+}
+
+// Write encodes r as a JUnit XML document.
+func (JUnit) Write(w io.Writer, r *Run) error {
+	if r == nil {
+		return errors.New("write JUnit report: no run")
+	}
+	doc := junitSuites{Name: cmp.Or(r.Tool.Name, "palisade"), Time: "0"}
+	if d := r.Finished.Sub(r.Started); !r.Started.IsZero() && d > 0 {
+		doc.Time = strconv.FormatFloat(d.Seconds(), 'f', 3, 64)
+	}
+	timestamp := ""
+	if !r.Started.IsZero() {
+		timestamp = r.Started.UTC().Format("2006-01-02T15:04:05")
+	}
+	for _, name := range junitScanners(r) {
+		s := junitSuite{Name: name, Time: "0", Timestamp: timestamp}
+		s.Cases = junitCases(name, r)
+		for _, c := range s.Cases {
+			switch {
+			case c.Failure != nil:
+				s.Failures++
+			case c.Error != nil:
+				s.Errors++
+			case c.Skipped != nil:
+				s.Skipped++
+			}
+		}
+		s.Tests = len(s.Cases)
+		doc.Tests += s.Tests
+		doc.Failures += s.Failures
+		doc.Errors += s.Errors
+		doc.Skipped += s.Skipped
+		doc.Suites = append(doc.Suites, s)
+	}
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("write JUnit report: %w", err)
+	}
+	buf.WriteByte('\n')
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("write JUnit report: %w", err)
+	}
+	return nil
+}
+
+// junitScanners lists the suites: the scanners that ran, then any other scanner a finding or a
+// problem names, and "palisade" for problems that name no scanner.
+func junitScanners(r *Run) []string {
+	var names []string
+	add := func(n string) {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	for _, s := range r.Scanners {
+		add(s)
+	}
+	var extra []string
+	for _, f := range r.Findings {
+		if !slices.Contains(names, junitScanner(f.Scanner)) {
+			extra = append(extra, junitScanner(f.Scanner))
+		}
+	}
+	for _, p := range r.Problems {
+		if !slices.Contains(names, junitScanner(p.Scanner)) {
+			extra = append(extra, junitScanner(p.Scanner))
+		}
+	}
+	slices.Sort(extra)
+	for _, s := range extra {
+		add(s)
+	}
+	if len(names) == 0 {
+		add("palisade")
+	}
+	return names
+}
+
+func junitScanner(s string) string { return cmp.Or(s, "palisade") }
+
+// junitCases builds the testcases of one scanner's suite.
+func junitCases(scanner string, r *Run) []junitCase {
+	var fs []finding.Finding
+	for _, f := range sortedFindings(r) {
+		if junitScanner(f.Scanner) == scanner {
+			fs = append(fs, f)
+		}
+	}
+	// Group by rule and file, in rule then path order.
+	slices.SortStableFunc(fs, func(a, b finding.Finding) int {
+		return cmp.Or(strings.Compare(a.RuleID, b.RuleID), strings.Compare(a.Location.Path, b.Location.Path),
+			cmp.Compare(a.Location.StartLine, b.Location.StartLine), cmp.Compare(a.Location.StartColumn, b.Location.StartColumn))
+	})
+	var cases []junitCase
+	for i := 0; i < len(fs); {
+		j := i
+		for j < len(fs) && fs[j].RuleID == fs[i].RuleID && fs[j].Location.Path == fs[i].Location.Path {
+			j++
+		}
+		cases = append(cases, junitFindingCase(scanner, fs[i:j]))
+		i = j
+	}
+	for _, p := range r.Problems {
+		if junitScanner(p.Scanner) != scanner {
+			continue
+		}
+		where := cmp.Or(p.Path, "(scan)")
+		if p.Line > 0 {
+			where += ":" + strconv.Itoa(p.Line)
+		}
+		cases = append(cases, junitCase{
+			Name: "problem: " + where, Classname: "palisade." + scanner + ".problems", File: p.Path, Time: "0",
+			Error: &junitMessage{Message: p.Message, Type: "problem", Body: where + ": " + p.Message},
+		})
+	}
+	if len(cases) == 0 {
+		cases = append(cases, junitCase{Name: "no findings", Classname: "palisade." + scanner, Time: "0"})
+	}
+	return cases
+}
+
+// junitFindingCase is one rule in one file: a failure listing every unsuppressed finding (and,
+// for the audit trail, the suppressed ones beside them), or skipped when all are suppressed.
+func junitFindingCase(scanner string, fs []finding.Finding) junitCase {
+	first := fs[0]
+	c := junitCase{
+		Name:      first.RuleID + ": " + first.Location.Path,
+		Classname: "palisade." + scanner + "." + first.RuleID,
+		File:      first.Location.Path,
+		Time:      "0",
+	}
+	var open, suppressed int
+	worst := finding.SeverityUnknown
+	var body strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&body, "%s%s %s %s", f.Location.Path, position(f.Location), strings.ToUpper(f.Severity.String()), f.Title)
+		if cm := f.Location.Commit; cm != nil {
+			fmt.Fprintf(&body, " (commit %s", shortHash(cm.Hash))
+			if cm.Author != "" {
+				fmt.Fprintf(&body, " by %s", cm.Author)
+			}
+			body.WriteString(")")
+		}
+		if s := f.Suppression; s != nil {
+			suppressed++
+			fmt.Fprintf(&body, " [suppressed, %s: %s]", s.Kind, s.Reason)
+		} else {
+			open++
+			worst = max(worst, f.Severity)
+		}
+		body.WriteString("\n")
+		if f.Location.Snippet != "" {
+			for l := range strings.SplitSeq(strings.TrimRight(f.Location.Snippet, "\n"), "\n") {
+				fmt.Fprintf(&body, "    %s\n", l)
+			}
+		}
+		if f.Remediation != "" && f.Suppression == nil {
+			fmt.Fprintf(&body, "    fix: %s\n", f.Remediation)
+		}
+	}
+	msg := &junitMessage{Body: body.String()}
+	if open > 0 {
+		msg.Message = fmt.Sprintf("%d %s finding(s): %s", open, worst, first.Title)
+		msg.Type = worst.String()
+		c.Failure = msg
+	} else {
+		msg.Message = fmt.Sprintf("%d suppressed finding(s): %s", suppressed, first.Title)
+		c.Skipped = msg
+	}
+	return c
+}
