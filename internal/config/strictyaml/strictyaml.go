@@ -1,0 +1,391 @@
+// Package strictyaml decodes one YAML document into a Go struct and refuses anything it does not
+// understand: unknown keys, wrong types, duplicate keys, merge keys, several documents. Every error
+// names the file, the line and column, and the dotted path of the field ("scan.fail-on",
+// "ignore[2].expires"), so a user can fix a configuration without guessing.
+//
+// It exists because go.yaml.in/yaml/v3's own strict mode (Decoder.KnownFields) reports an unknown
+// key as "field x not found in type config.scan" — the Go type, not the path the user wrote — and
+// cannot report where a value came from after decoding. Here the YAML is parsed by yaml/v3 into its
+// node tree and then walked against the target struct by reflection, keeping positions.
+//
+// Fields are matched by their `yaml:"name"` tag only; exported fields without a tag (or tagged "-")
+// are never set from a document. A value type that implements encoding.TextUnmarshaler takes
+// scalars through UnmarshalText; if it is also a struct it takes mappings field by field, which
+// lets a list element be written either as a short string or as a mapping. A null value leaves the
+// target unchanged, so decoding onto a struct holding defaults keeps the defaults for keys the
+// document does not set.
+package strictyaml
+
+import (
+	"bytes"
+	"encoding"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Pos is a 1-based line and column in a YAML document.
+type Pos struct {
+	Line   int
+	Column int
+}
+
+// Fields maps the dotted path of every value a document set ("scan.formats[1].output") to where
+// it was written, so later validation can point at the line that caused a problem.
+type Fields map[string]Pos
+
+// Error is a decoding error at one place in one file.
+type Error struct {
+	File  string
+	Pos   Pos
+	Field string // dotted path; empty for errors about the document as a whole
+	Err   error
+}
+
+// Error formats the error as "file:line:col: field: message", leaving out the parts that are unknown.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Pos.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Pos.Line)
+		if e.Pos.Column > 0 {
+			fmt.Fprintf(&b, ":%d", e.Pos.Column)
+		}
+	}
+	b.WriteString(": ")
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// maxNodes bounds the work one document can cause. Aliases are followed, so without a bound a
+// small file of nested aliases ("billion laughs") could expand into billions of values.
+const maxNodes = 100_000
+
+// maxDepth bounds nesting, which also stops alias cycles.
+const maxDepth = 64
+
+// Decode parses data, named name in errors, as at most one YAML document and decodes it into v,
+// which must be a non-nil pointer to a struct. An empty document leaves v unchanged. It returns the
+// position of every value it set.
+func Decode(name string, data []byte, v any) (Fields, error) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
+		return nil, fmt.Errorf("strictyaml: decode %s: target must be a non-nil pointer to a struct, got %T", name, v)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return Fields{}, nil
+		}
+		return nil, syntaxError(name, err)
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case err == nil:
+		return nil, &Error{File: name, Pos: pos(&extra), Err: errors.New("a second YAML document; the file must hold exactly one")}
+	case !errors.Is(err, io.EOF):
+		return nil, syntaxError(name, err)
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode {
+		if len(root.Content) == 0 {
+			return Fields{}, nil
+		}
+		root = root.Content[0]
+	}
+	d := &decoder{file: name, fields: Fields{}}
+	if err := d.value(root, rv.Elem(), "", 0); err != nil {
+		return nil, err
+	}
+	return d.fields, nil
+}
+
+// syntaxError turns yaml/v3's "yaml: line 3: message" into an Error with a position.
+func syntaxError(name string, err error) error {
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "yaml: line "); ok {
+		if num, text, ok := strings.Cut(rest, ": "); ok {
+			if line, convErr := strconv.Atoi(num); convErr == nil {
+				return &Error{File: name, Pos: Pos{Line: line}, Err: fmt.Errorf("invalid YAML: %s", text)}
+			}
+		}
+	}
+	return &Error{File: name, Err: fmt.Errorf("invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))}
+}
+
+func pos(n *yaml.Node) Pos { return Pos{Line: n.Line, Column: n.Column} }
+
+type decoder struct {
+	file   string
+	fields Fields
+	nodes  int
+}
+
+func (d *decoder) errorf(n *yaml.Node, field, format string, args ...any) error {
+	return &Error{File: d.file, Pos: pos(n), Field: field, Err: fmt.Errorf(format, args...)}
+}
+
+var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+
+func (d *decoder) value(n *yaml.Node, v reflect.Value, field string, depth int) error {
+	if depth > maxDepth {
+		return d.errorf(n, field, "nested more than %d levels deep", maxDepth)
+	}
+	d.nodes++
+	if d.nodes > maxNodes {
+		return d.errorf(n, field, "document too large: more than %d values (after following aliases)", maxNodes)
+	}
+	if n.Kind == yaml.AliasNode {
+		if n.Alias == nil {
+			return d.errorf(n, field, "alias to an unknown anchor")
+		}
+		return d.value(n.Alias, v, field, depth+1)
+	}
+	if field != "" {
+		d.fields[field] = pos(n)
+	}
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		return nil
+	}
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		return d.value(n, v.Elem(), field, depth)
+	}
+	if n.Kind == yaml.ScalarNode && v.CanAddr() && v.Addr().Type().Implements(textUnmarshaler) {
+		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(n.Value)); err != nil {
+			return &Error{File: d.file, Pos: pos(n), Field: field, Err: err}
+		}
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		return d.structure(n, v, field, depth)
+	case reflect.Slice:
+		return d.list(n, v, field, depth)
+	case reflect.Map:
+		return d.mapping(n, v, field, depth)
+	default:
+		return d.scalar(n, v, field)
+	}
+}
+
+func (d *decoder) structure(n *yaml.Node, v reflect.Value, field string, depth int) error {
+	if n.Kind != yaml.MappingNode {
+		return d.errorf(n, field, "want a mapping, got %s", describe(n))
+	}
+	names, index := structFields(v.Type())
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		key, err := d.key(k, field, seen)
+		if err != nil {
+			return err
+		}
+		fi, ok := index[key]
+		if !ok {
+			return d.errorf(k, join(field, key), "unknown key %q (want one of: %s)", key, strings.Join(names, ", "))
+		}
+		if err := d.value(val, v.FieldByIndex(fi), join(field, key), depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// key reads a mapping key and rejects duplicates and merge keys.
+func (d *decoder) key(k *yaml.Node, field string, seen map[string]int) (string, error) {
+	if k.Kind != yaml.ScalarNode {
+		return "", d.errorf(k, field, "a mapping key must be a plain string, got %s", describe(k))
+	}
+	if k.ShortTag() == "!!merge" {
+		return "", d.errorf(k, field, "merge keys (<<) are not supported; write the keys out")
+	}
+	if line, dup := seen[k.Value]; dup {
+		return "", d.errorf(k, join(field, k.Value), "duplicate key (first set on line %d)", line)
+	}
+	seen[k.Value] = k.Line
+	return k.Value, nil
+}
+
+// structFields lists the yaml-tagged fields of t in declaration order and indexes them by name.
+func structFields(t reflect.Type) ([]string, map[string][]int) {
+	var names []string
+	index := map[string][]int{}
+	for _, f := range reflect.VisibleFields(t) {
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		names = append(names, name)
+		index[name] = f.Index
+	}
+	return names, index
+}
+
+func (d *decoder) list(n *yaml.Node, v reflect.Value, field string, depth int) error {
+	if n.Kind != yaml.SequenceNode {
+		return d.errorf(n, field, "want a list, got %s", describe(n))
+	}
+	out := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+	for i, item := range n.Content {
+		if err := d.value(item, out.Index(i), fmt.Sprintf("%s[%d]", field, i), depth+1); err != nil {
+			return err
+		}
+	}
+	v.Set(out)
+	return nil
+}
+
+func (d *decoder) mapping(n *yaml.Node, v reflect.Value, field string, depth int) error {
+	if v.Type().Key().Kind() != reflect.String {
+		return d.errorf(n, field, "strictyaml: unsupported map key type %s", v.Type().Key())
+	}
+	if n.Kind != yaml.MappingNode {
+		return d.errorf(n, field, "want a mapping, got %s", describe(n))
+	}
+	out := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, err := d.key(n.Content[i], field, seen)
+		if err != nil {
+			return err
+		}
+		elem := reflect.New(v.Type().Elem()).Elem()
+		if err := d.value(n.Content[i+1], elem, join(field, key), depth+1); err != nil {
+			return err
+		}
+		out.SetMapIndex(reflect.ValueOf(key).Convert(v.Type().Key()), elem)
+	}
+	v.Set(out)
+	return nil
+}
+
+func (d *decoder) scalar(n *yaml.Node, v reflect.Value, field string) error {
+	if n.Kind != yaml.ScalarNode {
+		return d.errorf(n, field, "want %s, got %s", kindName(v.Kind()), describe(n))
+	}
+	tag := n.ShortTag()
+	switch v.Kind() {
+	case reflect.String:
+		// Any scalar is accepted as a string: users quote inconsistently, and `owner: 1234` or
+		// `fingerprint: 1e5` mean the text written, which is what n.Value holds.
+		v.SetString(n.Value)
+		return nil
+	case reflect.Bool:
+		if tag != "!!bool" {
+			return d.errorf(n, field, "want true or false, got %s", describe(n))
+		}
+		b, err := strconv.ParseBool(strings.ToLower(n.Value))
+		if err != nil {
+			return d.errorf(n, field, "want true or false, got %q", n.Value)
+		}
+		v.SetBool(b)
+		return nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if tag != "!!int" {
+			return d.errorf(n, field, "want an integer, got %s", describe(n))
+		}
+		i, err := strconv.ParseInt(n.Value, 0, v.Type().Bits())
+		if err != nil {
+			return d.errorf(n, field, "integer %q out of range", n.Value)
+		}
+		v.SetInt(i)
+		return nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if tag != "!!int" {
+			return d.errorf(n, field, "want a non-negative integer, got %s", describe(n))
+		}
+		u, err := strconv.ParseUint(n.Value, 0, v.Type().Bits())
+		if err != nil {
+			return d.errorf(n, field, "want a non-negative integer that fits in %d bits, got %q", v.Type().Bits(), n.Value)
+		}
+		v.SetUint(u)
+		return nil
+	case reflect.Float32, reflect.Float64:
+		if tag != "!!float" && tag != "!!int" {
+			return d.errorf(n, field, "want a number, got %s", describe(n))
+		}
+		f, err := strconv.ParseFloat(n.Value, v.Type().Bits())
+		if err != nil {
+			return d.errorf(n, field, "want a number, got %q", n.Value)
+		}
+		v.SetFloat(f)
+		return nil
+	}
+	return d.errorf(n, field, "strictyaml: unsupported field type %s", v.Type())
+}
+
+func join(parent, key string) string {
+	if parent == "" {
+		return key
+	}
+	return parent + "." + key
+}
+
+// describe names what a node is, in the words of the YAML a user wrote.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	switch n.ShortTag() {
+	case "!!str":
+		return fmt.Sprintf("the string %q", clip(n.Value))
+	case "!!int":
+		return fmt.Sprintf("the integer %s", clip(n.Value))
+	case "!!float":
+		return fmt.Sprintf("the number %s", clip(n.Value))
+	case "!!bool":
+		return fmt.Sprintf("the boolean %s", n.Value)
+	case "!!null":
+		return "null"
+	case "!!timestamp":
+		return fmt.Sprintf("the timestamp %s", clip(n.Value))
+	}
+	return fmt.Sprintf("a %s value", n.ShortTag())
+}
+
+// clip keeps error messages short: a value of the wrong type is shown so the user can find it, but
+// a long one (a pasted token in the wrong place) is cut to a prefix so an error never carries it whole.
+func clip(s string) string {
+	const limit = 24
+	if r := []rune(s); len(r) > limit {
+		return fmt.Sprintf("%s… (%d characters)", string(r[:8]), len(r))
+	}
+	return s
+}
+
+func kindName(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	default:
+		return "an integer"
+	}
+}

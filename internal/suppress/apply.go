@@ -1,0 +1,247 @@
+// Package suppress marks findings as accepted instead of dropping them, so every suppression stays
+// visible in reports with an audit trail: which layer, why, where it was decided, until when.
+//
+// Three layers are applied in a fixed order, and the first that matches a finding is the one
+// recorded in finding.Suppression:
+//
+//  1. inline: a `palisade:ignore <rule-id|*> <reason…>` comment on the finding's line, or alone on
+//     the line directly above it (ParseDirective, FileLines);
+//  2. the ignore file, `.palisadeignore.yaml` (ParseIgnoreFile), first matching entry in file order;
+//  3. a baseline: the fingerprints of a previous Palisade JSON or SARIF report (ReadBaseline).
+//
+// Suppression fails closed: a directive without a reason, an expired ignore entry, or a file that
+// cannot be read suppresses nothing and is reported as a report.Problem.
+package suppress
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/report"
+)
+
+// Options selects the layers Apply uses; a nil layer is off.
+type Options struct {
+	// Lines finds the source lines around each finding for inline directives (see FileLines).
+	Lines LineLookup
+	// Ignore is the parsed ignore file.
+	Ignore *IgnoreFile
+	// Baseline is the previous report's fingerprints.
+	Baseline *Baseline
+	// Now decides which ignore entries have expired. It is required when Ignore is set, so the
+	// clock is always the caller's (tests inject it; nothing here reads time.Now).
+	Now time.Time
+}
+
+// ErrNoClock is returned when an ignore file is given without Options.Now.
+var ErrNoClock = errors.New("suppress: Options.Now is required to check ignore-file expiry")
+
+// Apply returns a copy of findings in the same order, with Suppression set on each finding a layer
+// covers, and the problems found on the way: invalid inline directives, files that could not be
+// read for directives, and expired ignore entries. A finding that already carries a Suppression
+// keeps it. The error is non-nil only when ctx ends or Options are inconsistent.
+func Apply(ctx context.Context, findings []finding.Finding, opts Options) ([]finding.Finding, []report.Problem, error) {
+	if opts.Ignore != nil && opts.Now.IsZero() {
+		return nil, nil, ErrNoClock
+	}
+	out := slices.Clone(findings)
+	var problems problemSet
+	if opts.Lines != nil {
+		if err := applyInline(ctx, out, opts.Lines, &problems); err != nil {
+			return nil, nil, err
+		}
+	}
+	if opts.Ignore != nil {
+		for _, e := range opts.Ignore.Expired(opts.Now) {
+			problems.add(report.Problem{
+				Path:    opts.Ignore.Name,
+				Line:    e.Line,
+				Message: fmt.Sprintf("ignore entry expired on %s (%s); it no longer suppresses anything: renew or remove it", e.ExpiresText, describeEntry(e)),
+			})
+		}
+	}
+	for i := range out {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, fmt.Errorf("apply suppressions: %w", err)
+			}
+		}
+		f := &out[i]
+		if f.Suppression != nil {
+			continue
+		}
+		if opts.Ignore != nil {
+			if e, ok := opts.Ignore.Match(f, opts.Now); ok {
+				f.Suppression = ignoreSuppression(opts.Ignore.Name, e)
+				continue
+			}
+		}
+		if opts.Baseline != nil && opts.Baseline.Contains(f.Fingerprint) {
+			f.Suppression = &finding.Suppression{
+				Kind:   finding.SuppressedBaseline,
+				Reason: "present in baseline " + opts.Baseline.Name,
+				Source: opts.Baseline.Name,
+			}
+		}
+	}
+	return out, problems.list, nil
+}
+
+func ignoreSuppression(file string, e *IgnoreEntry) *finding.Suppression {
+	reason := e.Reason
+	if e.Owner != "" {
+		reason += " (owner: " + e.Owner + ")"
+	}
+	s := &finding.Suppression{
+		Kind:   finding.SuppressedIgnoreFile,
+		Reason: reason,
+		Source: fmt.Sprintf("%s:%d", file, e.Line),
+	}
+	if e.Expires != nil {
+		t := *e.Expires
+		s.Expires = &t
+	}
+	return s
+}
+
+// describeEntry names an entry in a message by what it matches.
+func describeEntry(e *IgnoreEntry) string {
+	var parts []string
+	if e.Rule != "" {
+		parts = append(parts, "rule "+e.Rule)
+	}
+	if len(e.Paths) > 0 {
+		parts = append(parts, "paths "+strings.Join(e.Paths, ", "))
+	}
+	if e.Fingerprint != "" {
+		parts = append(parts, "fingerprint "+e.Fingerprint)
+	}
+	if e.Owner != "" {
+		parts = append(parts, "owner "+e.Owner)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// applyInline visits findings grouped by commit and path, so a LineLookup that caches one file
+// reads each file once.
+func applyInline(ctx context.Context, out []finding.Finding, lookup LineLookup, problems *problemSet) error {
+	order := make([]int, len(out))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		fa, fb := &out[a], &out[b]
+		return cmp.Or(
+			strings.Compare(commitOf(fa), commitOf(fb)),
+			strings.Compare(fa.Location.Path, fb.Location.Path),
+			cmp.Compare(fa.Location.StartLine, fb.Location.StartLine),
+		)
+	})
+	for n, i := range order {
+		if n%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("apply inline suppressions: %w", err)
+			}
+		}
+		f := &out[i]
+		if f.Suppression != nil {
+			continue
+		}
+		lines, ok, err := lookup(f)
+		if err != nil {
+			problems.add(report.Problem{
+				Path:    f.Location.Path,
+				Message: fmt.Sprintf("inline suppression: read %s%s: %v; its findings were not checked for palisade:ignore comments", f.Location.Path, atCommit(f), err),
+			})
+			continue
+		}
+		if ok {
+			f.Suppression = inlineSuppression(f, lines, problems)
+		}
+	}
+	return nil
+}
+
+// inlineSuppression checks the finding's own line, then a standalone directive directly above it.
+// An invalid directive on either line is reported and suppresses nothing.
+func inlineSuppression(f *finding.Finding, l Lines, problems *problemSet) *finding.Suppression {
+	type candidate struct {
+		text string
+		line int
+		own  bool
+	}
+	cands := []candidate{{l.Line, f.Location.StartLine, true}}
+	if l.HasAbove {
+		cands = append(cands, candidate{l.Above, f.Location.StartLine - 1, false})
+	}
+	for _, c := range cands {
+		d, found, err := ParseDirective(c.text)
+		if !found || (!c.own && !d.Standalone) {
+			continue
+		}
+		if err != nil {
+			problems.add(report.Problem{
+				Path:    f.Location.Path,
+				Line:    c.line,
+				Message: fmt.Sprintf("palisade:ignore%s: %v; it suppresses nothing", atCommit(f), err),
+			})
+			continue
+		}
+		if d.Matches(f.RuleID) {
+			return &finding.Suppression{
+				Kind:   finding.SuppressedInline,
+				Reason: d.Reason,
+				Source: inlineSource(f, c.line),
+			}
+		}
+	}
+	return nil
+}
+
+// inlineSource is "path:line", with the commit for findings from history.
+func inlineSource(f *finding.Finding, line int) string {
+	src := fmt.Sprintf("%s:%d", f.Location.Path, line)
+	if line <= 0 {
+		src = f.Location.Path
+	}
+	if h := commitOf(f); h != "" {
+		src += "@" + shortHash(h)
+	}
+	return src
+}
+
+func atCommit(f *finding.Finding) string {
+	if h := commitOf(f); h != "" {
+		return " at commit " + shortHash(h)
+	}
+	return ""
+}
+
+func shortHash(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+// problemSet collects problems once each, in the order first seen.
+type problemSet struct {
+	seen map[report.Problem]bool
+	list []report.Problem
+}
+
+func (s *problemSet) add(p report.Problem) {
+	if s.seen == nil {
+		s.seen = map[report.Problem]bool{}
+	}
+	if !s.seen[p] {
+		s.seen[p] = true
+		s.list = append(s.list, p)
+	}
+}

@@ -1,0 +1,240 @@
+package suppress
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/palisade-sec/palisade/internal/config/strictyaml"
+	"github.com/palisade-sec/palisade/internal/finding"
+)
+
+// DefaultIgnoreFile is the ignore file a scan reads from its root when none is configured.
+const DefaultIgnoreFile = ".palisadeignore.yaml"
+
+// IgnoreFileVersion is the only ignore-file format version this build reads.
+const IgnoreFileVersion = 1
+
+// IgnoreFile is a parsed `.palisadeignore.yaml`: an ordered list of entries, each suppressing the
+// findings it matches, with a mandatory reason and an optional expiry date.
+type IgnoreFile struct {
+	// Name is how the file is named in errors, problems and Suppression.Source.
+	Name    string
+	Entries []IgnoreEntry
+}
+
+// IgnoreEntry is one entry of an ignore file. A finding matches when it satisfies every criterion
+// the entry sets (rule, paths, fingerprint); an entry must set at least one, so no entry can
+// suppress everything by accident.
+type IgnoreEntry struct {
+	// Line is where the entry starts in the file; it is the audit trail's pointer back to it.
+	Line int
+	// Rule is a rule ID or a glob over rule IDs ("generic-*"); empty means any rule.
+	Rule string
+	// Paths are doublestar globs over slash-separated paths relative to the scan root; a finding
+	// matches when any of them does. Empty means any path.
+	Paths []string
+	// Fingerprint, when set, matches one finding's Fingerprint exactly (case-insensitively).
+	Fingerprint string
+	// Reason is why the findings are accepted; mandatory.
+	Reason string
+	// Owner is who answers for the entry; optional.
+	Owner string
+	// Expires is the instant the entry stops applying, or nil if it never does. A date-only
+	// `expires: 2027-01-31` applies through that day in UTC, so Expires is 2027-02-01T00:00:00Z.
+	Expires *time.Time
+	// ExpiresText is the expiry as written, for messages.
+	ExpiresText string
+
+	rule  *glob
+	paths []glob
+}
+
+// Expired reports whether the entry no longer applies at now.
+func (e *IgnoreEntry) Expired(now time.Time) bool {
+	return e.Expires != nil && !now.Before(*e.Expires)
+}
+
+// Matches reports whether the entry covers f, ignoring expiry.
+func (e *IgnoreEntry) Matches(f *finding.Finding) bool {
+	if e.rule != nil && !e.rule.match(f.RuleID) {
+		return false
+	}
+	if e.Fingerprint != "" && !strings.EqualFold(e.Fingerprint, f.Fingerprint) {
+		return false
+	}
+	if len(e.paths) == 0 {
+		return true
+	}
+	for _, g := range e.paths {
+		if g.match(f.Location.Path) {
+			return true
+		}
+	}
+	return false
+}
+
+// Match returns the first entry, in file order, that covers f and has not expired at now. File
+// order makes the recorded entry deterministic when several would match.
+func (i *IgnoreFile) Match(f *finding.Finding, now time.Time) (*IgnoreEntry, bool) {
+	for k := range i.Entries {
+		e := &i.Entries[k]
+		if !e.Expired(now) && e.Matches(f) {
+			return e, true
+		}
+	}
+	return nil, false
+}
+
+// Expired lists the entries that have expired at now, in file order.
+func (i *IgnoreFile) Expired(now time.Time) []*IgnoreEntry {
+	var out []*IgnoreEntry
+	for k := range i.Entries {
+		if i.Entries[k].Expired(now) {
+			out = append(out, &i.Entries[k])
+		}
+	}
+	return out
+}
+
+// ReadIgnoreFile reads and parses the ignore file at path. A missing file yields an error that
+// wraps fs.ErrNotExist, so a caller can treat an absent default file as empty while failing on an
+// absent file the user named.
+func ReadIgnoreFile(path string) (*IgnoreFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read ignore file: %w", err)
+	}
+	return ParseIgnoreFile(path, data)
+}
+
+// ignoreDoc and ignoreItem mirror the file's YAML; ParseIgnoreFile checks them and builds the
+// exported, compiled form.
+type ignoreDoc struct {
+	Version int          `yaml:"version"`
+	Ignore  []ignoreItem `yaml:"ignore"`
+}
+
+type ignoreItem struct {
+	Rule        string   `yaml:"rule"`
+	Paths       []string `yaml:"paths"`
+	Fingerprint string   `yaml:"fingerprint"`
+	Reason      string   `yaml:"reason"`
+	Expires     expiry   `yaml:"expires"`
+	Owner       string   `yaml:"owner"`
+}
+
+// expiry is an `expires:` value: a date (applies through that day, UTC) or an RFC 3339 instant.
+type expiry struct {
+	at   *time.Time
+	text string
+}
+
+// UnmarshalText parses the date or instant.
+func (x *expiry) UnmarshalText(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		end := t.AddDate(0, 0, 1)
+		*x = expiry{at: &end, text: s}
+		return nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		t = t.UTC()
+		*x = expiry{at: &t, text: s}
+		return nil
+	}
+	return fmt.Errorf("want a date like 2027-01-31 or an RFC 3339 time, got %q", s)
+}
+
+// ParseIgnoreFile parses an ignore file's content; name is used in errors and in the Source of
+// every suppression it causes. Errors name the file, the line and the field.
+func ParseIgnoreFile(name string, data []byte) (*IgnoreFile, error) {
+	var doc ignoreDoc
+	fields, err := strictyaml.Decode(name, data, &doc)
+	if err != nil {
+		return nil, fmt.Errorf("parse ignore file: %w", err)
+	}
+	at := func(field string, err error) error {
+		return fmt.Errorf("parse ignore file: %w", &strictyaml.Error{File: name, Pos: nearest(fields, field), Field: field, Err: err})
+	}
+	if len(fields) == 0 {
+		return &IgnoreFile{Name: name}, nil // an empty file ignores nothing
+	}
+	if _, ok := fields["version"]; !ok {
+		return nil, at("version", fmt.Errorf("required; add `version: %d` at the top", IgnoreFileVersion))
+	}
+	if doc.Version != IgnoreFileVersion {
+		return nil, at("version", fmt.Errorf("unsupported version %d (this build reads version %d)", doc.Version, IgnoreFileVersion))
+	}
+	out := &IgnoreFile{Name: name, Entries: make([]IgnoreEntry, 0, len(doc.Ignore))}
+	for i, item := range doc.Ignore {
+		field := fmt.Sprintf("ignore[%d]", i)
+		e, err := compileEntry(item, func(sub string, err error) error {
+			if sub == "" {
+				return at(field, err)
+			}
+			return at(field+"."+sub, err)
+		})
+		if err != nil {
+			return nil, err
+		}
+		e.Line = fields[field].Line
+		out.Entries = append(out.Entries, e)
+	}
+	return out, nil
+}
+
+// nearest returns where field was written or, for a field that is missing, where its closest
+// enclosing value was, so an error about a missing key still points at the right entry.
+func nearest(fields strictyaml.Fields, field string) strictyaml.Pos {
+	for field != "" {
+		if p, ok := fields[field]; ok {
+			return p
+		}
+		i := strings.LastIndexAny(field, ".[")
+		if i < 0 {
+			break
+		}
+		field = field[:i]
+	}
+	return strictyaml.Pos{Line: 1, Column: 1}
+}
+
+// compileEntry checks one entry and compiles its globs; at builds an error for a sub-field.
+func compileEntry(item ignoreItem, at func(sub string, err error) error) (IgnoreEntry, error) {
+	e := IgnoreEntry{
+		Rule:        strings.TrimSpace(item.Rule),
+		Fingerprint: strings.ToLower(strings.TrimSpace(item.Fingerprint)),
+		Reason:      strings.Join(strings.Fields(item.Reason), " "),
+		Owner:       strings.TrimSpace(item.Owner),
+		Expires:     item.Expires.at,
+		ExpiresText: item.Expires.text,
+	}
+	if e.Reason == "" {
+		return e, at("reason", errors.New("required: say why these findings are accepted"))
+	}
+	if e.Rule == "" && len(item.Paths) == 0 && e.Fingerprint == "" {
+		return e, at("", errors.New("set at least one of rule, paths, fingerprint; an entry without them would suppress everything"))
+	}
+	if e.Rule != "" {
+		g, err := compileGlob(e.Rule)
+		if err != nil {
+			return e, at("rule", err)
+		}
+		e.rule = &g
+	}
+	if e.Fingerprint != "" && strings.Trim(e.Fingerprint, "0123456789abcdef") != "" {
+		return e, at("fingerprint", fmt.Errorf("want the hexadecimal fingerprint from a report, got %q", item.Fingerprint))
+	}
+	for k, p := range item.Paths {
+		g, err := compileGlob(strings.TrimSpace(p))
+		if err != nil {
+			return e, at(fmt.Sprintf("paths[%d]", k), err)
+		}
+		e.Paths = append(e.Paths, g.text)
+		e.paths = append(e.paths, g)
+	}
+	return e, nil
+}
