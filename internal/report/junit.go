@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/palisade-sec/palisade/internal/finding"
 )
@@ -59,7 +60,7 @@ type junitCase struct {
 type junitMessage struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr,omitempty"`
-	Body    string `xml:",chardata"`
+	Body    string `xml:",cdata"` // CDATA keeps multi-line bodies readable; xmlText makes it valid
 }
 
 // Write encodes r as a JUnit XML document.
@@ -176,7 +177,7 @@ func junitCases(scanner string, r *Run) []junitCase {
 		}
 		cases = append(cases, junitCase{
 			Name: "problem: " + where, Classname: "palisade." + scanner + ".problems", File: p.Path, Time: "0",
-			Error: &junitMessage{Message: p.Message, Type: "problem", Body: where + ": " + p.Message},
+			Error: &junitMessage{Message: p.Message, Type: "problem", Body: xmlText(where + ": " + p.Message)},
 		})
 	}
 	if len(cases) == 0 {
@@ -224,9 +225,10 @@ func junitFindingCase(scanner string, fs []finding.Finding) junitCase {
 			fmt.Fprintf(&body, "    fix: %s\n", f.Remediation)
 		}
 	}
-	msg := &junitMessage{Body: body.String()}
+	msg := &junitMessage{Body: xmlText(body.String())}
 	if open > 0 {
-		msg.Message = fmt.Sprintf("%d %s finding(s): %s", open, worst, first.Title)
+		i := slices.IndexFunc(fs, func(f finding.Finding) bool { return !f.Suppressed() })
+		msg.Message = fmt.Sprintf("%d %s finding(s): %s", open, worst, fs[i].Title)
 		msg.Type = worst.String()
 		c.Failure = msg
 	} else {
@@ -234,4 +236,18 @@ func junitFindingCase(scanner string, fs []finding.Finding) junitCase {
 		c.Skipped = msg
 	}
 	return c
+}
+
+// xmlText replaces what XML 1.0 cannot hold (most control characters, invalid UTF-8) with U+FFFD.
+// encoding/xml does this for attributes and character data but writes CDATA as given.
+func xmlText(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return r
+		case r < 0x20, r == utf8.RuneError, r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF:
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ToValidUTF8(s, string(utf8.RuneError)))
 }

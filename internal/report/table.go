@@ -176,16 +176,24 @@ func (tw *tableWriter) byFile(fs []finding.Finding) {
 }
 
 // finding prints one finding: a headline, its location and the redacted snippet. Under a
-// file heading the path is already known, so only the position is printed.
-func (tw *tableWriter) finding(f finding.Finding, withPath bool) {
-	tw.line("  %s %s  %s", tw.severityLabel(f.Severity), clean(f.RuleID), clean(f.Title))
-	where := position(f.Location)
-	if withPath {
-		where = clean(f.Location.Path) + where
-	} else if where == "" {
-		where = "(whole file)"
+// severity heading the severity is already known; under a file heading, the path.
+func (tw *tableWriter) finding(f finding.Finding, underSeverity bool) {
+	indent := "    "
+	var where string
+	if underSeverity {
+		tw.line("  %s  %s", clean(f.RuleID), clean(f.Title))
+		where = clean(f.Location.Path) + position(f.Location)
 	} else {
-		where = "line " + strings.TrimPrefix(where, ":")
+		tw.line("  %s %s  %s", tw.severityLabel(f.Severity), clean(f.RuleID), clean(f.Title))
+		indent = "           "
+		switch l := f.Location; {
+		case l.StartLine <= 0:
+			where = "whole file"
+		case l.StartColumn <= 0:
+			where = fmt.Sprintf("line %d", l.StartLine)
+		default:
+			where = fmt.Sprintf("line %d, column %d", l.StartLine, l.StartColumn)
+		}
 	}
 	if c := f.Location.Commit; c != nil {
 		where += "  commit " + clean(shortHash(c.Hash))
@@ -196,10 +204,10 @@ func (tw *tableWriter) finding(f finding.Finding, withPath bool) {
 			where += " on " + c.Date.UTC().Format("2006-01-02")
 		}
 	}
-	tw.line("           %s", where)
+	tw.line("%s%s", indent, where)
 	if f.Location.Snippet != "" {
 		for l := range strings.SplitSeq(strings.TrimRight(f.Location.Snippet, "\n"), "\n") {
-			tw.line("           | %s", clean(l))
+			tw.line("%s| %s", indent, clean(l))
 		}
 	}
 }

@@ -1,0 +1,437 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/palisade-sec/palisade/internal/finding"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func write(t *testing.T, w Writer, r *Run) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := w.Write(&buf, r); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	return buf.Bytes()
+}
+
+func mustNew(t *testing.T, format string, opts Options) Writer {
+	t.Helper()
+	w, err := New(format, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func TestGolden(t *testing.T) {
+	tests := []struct {
+		name, format string
+		opts         Options
+		run          func() *Run
+	}{
+		{"table.txt", "table", Options{}, fixtureRun},
+		{"table-by-file.txt", "table", Options{GroupBy: GroupByFile}, fixtureRun},
+		{"table-color.txt", "table", Options{Color: true}, fixtureRun},
+		{"report.json", "json", Options{}, fixtureRun},
+		{"report.sarif", "sarif", Options{}, fixtureRun},
+		{"report.junit.xml", "junit", Options{}, fixtureRun},
+		{"empty-table.txt", "table", Options{}, emptyRun},
+		{"empty.json", "json", Options{}, emptyRun},
+		{"empty.sarif", "sarif", Options{}, emptyRun},
+		{"empty.junit.xml", "junit", Options{}, emptyRun},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := mustNew(t, tc.format, tc.opts)
+			got := write(t, w, tc.run())
+			path := filepath.Join("testdata", tc.name)
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("%s differs from the golden file (-want +got):\n%s", tc.name, diff)
+			}
+
+			// Determinism: the same run, even with findings, rules and skip counts reported in
+			// another order, gives the same bytes.
+			shuffled := tc.run()
+			slices.Reverse(shuffled.Findings)
+			slices.Reverse(shuffled.Rules)
+			if again := write(t, w, shuffled); !bytes.Equal(again, got) {
+				t.Errorf("output depends on the order of findings or rules:\n%s", cmp.Diff(string(got), string(again)))
+			}
+		})
+	}
+}
+
+// TestWritersDoNotModifyRun keeps writers pure: the CLI writes one Run in several formats.
+func TestWritersDoNotModifyRun(t *testing.T) {
+	for _, format := range Formats() {
+		t.Run(format, func(t *testing.T) {
+			r := fixtureRun()
+			write(t, mustNew(t, format, Options{}), r)
+			if diff := cmp.Diff(fixtureRun(), r); diff != "" {
+				t.Errorf("writer changed the run (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestWritersNeverOutputSensitiveProperties plants a raw secret under sensitive property keys
+// (as a scanner might keep one for verification) and checks that no format outputs it, while
+// the ordinary property beside it is still written.
+func TestWritersNeverOutputSensitiveProperties(t *testing.T) {
+	for _, format := range Formats() {
+		t.Run(format, func(t *testing.T) {
+			out := string(write(t, mustNew(t, format, Options{Color: true}), fixtureRun()))
+			if !strings.Contains(fixtureRun().Findings[1].Properties["sensitive.match"], plantedSecret) {
+				t.Fatal("fixture no longer plants the secret")
+			}
+			for _, leak := range []string{plantedSecret, plantedSecret[4:20], "sensitive.match", "Sensitive.Raw"} {
+				if strings.Contains(out, leak) {
+					t.Errorf("%s output contains %q", format, leak)
+				}
+			}
+		})
+	}
+	out := string(write(t, JSON{}, fixtureRun()))
+	if !strings.Contains(out, `"entropy": "3.68"`) {
+		t.Error("JSON dropped a non-sensitive property too")
+	}
+}
+
+func TestFormatsAndNew(t *testing.T) {
+	names := Formats()
+	if want := []string{"table", "json", "sarif", "junit"}; !cmp.Equal(names, want) {
+		t.Errorf("Formats() = %v, want %v", names, want)
+	}
+	seen := map[string]bool{}
+	for _, f := range formats() {
+		if seen[f.name] {
+			t.Errorf("duplicate format %q", f.name)
+		}
+		seen[f.name] = true
+		if f.description == "" {
+			t.Errorf("format %q has no description", f.name)
+		}
+	}
+	if got := len(FormatHelp()); got != len(names) {
+		t.Errorf("FormatHelp has %d lines, want %d", got, len(names))
+	}
+	tests := []struct {
+		name, format string
+		opts         Options
+		wantErr      string
+		wantType     Writer
+	}{
+		{"table", "table", Options{}, "", &Table{}},
+		{"table options", " TABLE ", Options{Color: true, GroupBy: GroupByFile}, "", &Table{Color: true, GroupBy: GroupByFile}},
+		{"json", "json", Options{}, "", JSON{}},
+		{"sarif", "Sarif", Options{}, "", SARIF{}},
+		{"junit", "junit", Options{}, "", JUnit{}},
+		{"unknown", "yaml", Options{}, `unknown report format "yaml" (want one of table, json, sarif, junit)`, nil},
+		{"bad grouping", "table", Options{GroupBy: "rule"}, `new table writer: unknown table grouping "rule" (want severity or file)`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w, err := New(tc.format, tc.opts)
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr {
+					t.Fatalf("New(%q) error = %v, want %q", tc.format, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.wantType, w); diff != "" {
+				t.Errorf("New(%q) (-want +got):\n%s", tc.format, diff)
+			}
+		})
+	}
+}
+
+func TestWritersRejectNilRun(t *testing.T) {
+	for _, format := range Formats() {
+		if err := mustNew(t, format, Options{}).Write(&bytes.Buffer{}, nil); err == nil {
+			t.Errorf("%s: writing a nil run succeeded", format)
+		}
+	}
+}
+
+// repoRoot walks up from the package directory to the directory holding go.mod.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the package directory")
+		}
+		dir = parent
+	}
+}
+
+func compileSchema(t *testing.T, url string, schema []byte) *jsonschema.Schema {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema))
+	if err != nil {
+		t.Fatalf("parse schema %s: %v", url, err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource(url, doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile(url)
+	if err != nil {
+		t.Fatalf("compile schema %s: %v", url, err)
+	}
+	return s
+}
+
+func validate(t *testing.T, s *jsonschema.Schema, out []byte) error {
+	t.Helper()
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
+	if err != nil {
+		t.Fatalf("output is not JSON: %v", err)
+	}
+	return s.Validate(inst)
+}
+
+func TestJSONSchema(t *testing.T) {
+	docCopy, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", "schemas", "report-v1.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(docCopy, JSONSchema()) {
+		t.Fatal("docs/schemas/report-v1.schema.json and internal/report/schema/report-v1.schema.json differ; copy the docs version over")
+	}
+	s := compileSchema(t, "report-v1.schema.json", JSONSchema())
+	for name, run := range map[string]func() *Run{"fixture": fixtureRun, "empty": emptyRun} {
+		t.Run(name, func(t *testing.T) {
+			if err := validate(t, s, write(t, JSON{}, run())); err != nil {
+				t.Errorf("JSON output does not match its schema: %v", err)
+			}
+		})
+	}
+	// The schema must be able to fail: a report with an unknown field or a bad severity is invalid.
+	for name, mutate := range map[string]func(string) string{
+		"unknown field":  func(s string) string { return strings.Replace(s, `"target"`, `"targte"`, 1) },
+		"bad severity":   func(s string) string { return strings.Replace(s, `"severity": "critical"`, `"severity": "severe"`, 1) },
+		"major 2":        func(s string) string { return strings.Replace(s, `"schemaVersion": "1.0.0"`, `"schemaVersion": "2.0.0"`, 1) },
+		"no fingerprint": func(s string) string { return strings.Replace(s, `"fingerprint"`, `"fingerprintX"`, 1) },
+	} {
+		t.Run("rejects "+name, func(t *testing.T) {
+			bad := mutate(string(write(t, JSON{}, fixtureRun())))
+			if err := validate(t, s, []byte(bad)); err == nil {
+				t.Error("schema accepted an invalid report")
+			}
+		})
+	}
+}
+
+func TestSARIFSchema(t *testing.T) {
+	path := filepath.Join(repoRoot(t), "..", "shared", "data", "schemas", "sarif", "sarif-schema-2.1.0.json")
+	schema, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		t.Skipf("official SARIF schema not found at %s (the shared data directory sits beside the repository in CI)", path)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := compileSchema(t, "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json", schema)
+	for name, run := range map[string]func() *Run{"fixture": fixtureRun, "empty": emptyRun} {
+		t.Run(name, func(t *testing.T) {
+			if err := validate(t, s, write(t, SARIF{}, run())); err != nil {
+				t.Errorf("SARIF output does not match the official schema: %v", err)
+			}
+		})
+	}
+	t.Run("rejects a bad suppression kind", func(t *testing.T) {
+		bad := strings.Replace(string(write(t, SARIF{}, fixtureRun())), `"kind": "inSource"`, `"kind": "inline"`, 1)
+		if err := validate(t, s, []byte(bad)); err == nil {
+			t.Error("schema accepted an invalid log: the validation cannot fail")
+		}
+	})
+}
+
+// TestSARIFForCodeScanning checks what GitHub code scanning reads beyond the schema.
+func TestSARIFForCodeScanning(t *testing.T) {
+	var log sarifLog
+	if err := json.Unmarshal(write(t, SARIF{}, fixtureRun()), &log); err != nil {
+		t.Fatal(err)
+	}
+	run := log.Runs[0]
+	d := run.Tool.Driver
+	if d.Name != "palisade" || d.Version != "1.2.3" || d.InformationURI == "" {
+		t.Errorf("driver = %+v", d)
+	}
+	wantSev := map[string]string{
+		"aws-access-key": "9.5", "github-pat": "8.0", "k8s-privileged-container": "8.0", "go-vuln": "5.5",
+		"k8s-no-resource-limits": "3.0", "dockerfile-latest-tag": "3.0", "k8s-default-namespace": "1.0",
+	}
+	gotSev := map[string]string{}
+	for _, r := range d.Rules {
+		gotSev[r.ID] = r.Properties.SecuritySeverity
+		if !slices.Contains(r.Properties.Tags, "security") {
+			t.Errorf("rule %s: tags %v lack security", r.ID, r.Properties.Tags)
+		}
+		if r.Help.Text == "" || r.Help.Markdown == "" || r.ShortDescription.Text == "" || r.Name == "" {
+			t.Errorf("rule %s: incomplete description %+v", r.ID, r)
+		}
+	}
+	if diff := cmp.Diff(wantSev, gotSev); diff != "" {
+		t.Errorf("security-severity (-want +got):\n%s", diff)
+	}
+	aws := d.Rules[slices.IndexFunc(d.Rules, func(r sarifRule) bool { return r.ID == "aws-access-key" })]
+	if !slices.Contains(aws.Properties.Tags, "external/cwe/cwe-798") || aws.HelpURI == "" || aws.DefaultConfiguration.Level != "error" ||
+		!strings.Contains(aws.Help.Markdown, "Revoke the key") {
+		t.Errorf("aws-access-key rule = %+v", aws)
+	}
+	if len(run.Results) != len(fixtureRun().Findings) {
+		t.Fatalf("%d results for %d findings: suppressed findings must stay", len(run.Results), len(fixtureRun().Findings))
+	}
+	kinds := map[string]int{}
+	for _, res := range run.Results {
+		if d.Rules[res.RuleIndex].ID != res.RuleID {
+			t.Errorf("result %s: ruleIndex %d points at %s", res.RuleID, res.RuleIndex, d.Rules[res.RuleIndex].ID)
+		}
+		loc := res.Locations[0].PhysicalLocation
+		if loc.ArtifactLocation.URIBaseID != "%SRCROOT%" || strings.HasPrefix(loc.ArtifactLocation.URI, "/") || loc.Region.StartLine < 1 {
+			t.Errorf("result %s: location %+v", res.RuleID, loc)
+		}
+		if len(res.PartialFingerprints[SARIFFingerprintKey]) != 32 {
+			t.Errorf("result %s: partialFingerprints %v", res.RuleID, res.PartialFingerprints)
+		}
+		for _, s := range res.Suppressions {
+			kinds[s.Kind+"/"+s.Properties["palisade/kind"]]++
+			if s.Status != "accepted" || s.Justification == "" {
+				t.Errorf("suppression %+v", s)
+			}
+		}
+	}
+	if want := map[string]int{"inSource/inline": 1, "external/ignore-file": 1, "external/baseline": 1}; !cmp.Equal(kinds, want) {
+		t.Errorf("suppression kinds = %v, want %v", kinds, want)
+	}
+	if n := len(run.Invocations[0].ToolExecutionNotifications); n != 2 {
+		t.Errorf("%d notifications for 2 problems", n)
+	}
+	wantURIs := map[string]bool{"build/app%20image/Dockerfile": true}
+	for _, res := range run.Results {
+		delete(wantURIs, res.Locations[0].PhysicalLocation.ArtifactLocation.URI)
+	}
+	if len(wantURIs) > 0 {
+		t.Errorf("paths not percent-encoded: %v", wantURIs)
+	}
+}
+
+func TestRelativeURI(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"a/b.go", "a/b.go"},
+		{"dir with space/x.yaml", "dir%20with%20space/x.yaml"},
+		{"c:weird/x", "./c:weird/x"},
+		{"100%/x#y?z", "100%25/x%23y%3Fz"},
+	} {
+		if got := relativeURI(tc.in); got != tc.want {
+			t.Errorf("relativeURI(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestJUnit(t *testing.T) {
+	var doc junitSuites
+	if err := xml.Unmarshal(write(t, JUnit{}, fixtureRun()), &doc); err != nil {
+		t.Fatalf("JUnit output is not well-formed XML: %v", err)
+	}
+	type counts struct{ Tests, Failures, Errors, Skipped int }
+	got := map[string]counts{}
+	var total counts
+	for _, s := range doc.Suites {
+		var c counts
+		for _, tc := range s.Cases {
+			c.Tests++
+			switch {
+			case tc.Failure != nil:
+				c.Failures++
+			case tc.Error != nil:
+				c.Errors++
+			case tc.Skipped != nil:
+				c.Skipped++
+			}
+		}
+		if c != (counts{s.Tests, s.Failures, s.Errors, s.Skipped}) {
+			t.Errorf("suite %s attributes %+v disagree with its testcases %+v", s.Name, s, c)
+		}
+		got[s.Name] = c
+		total.Tests += c.Tests
+		total.Failures += c.Failures
+		total.Errors += c.Errors
+		total.Skipped += c.Skipped
+	}
+	want := map[string]counts{
+		// secret: aws-access-key in config.go (fail) and config_test.go (skipped, inline), github-pat (fail)
+		"secret": {Tests: 3, Failures: 2, Skipped: 1},
+		// iac: dockerfile-latest-tag, default-namespace, no-resource-limits, privileged in api.yaml (fail),
+		// privileged in node-exporter.yaml (skipped), one problem (error)
+		"iac": {Tests: 6, Failures: 4, Skipped: 1, Errors: 1},
+		// deps: go.mod holds one open and one baselined go-vuln finding: a failure; one problem
+		"deps": {Tests: 2, Failures: 1, Errors: 1},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("suites (-want +got):\n%s", diff)
+	}
+	if total != (counts{doc.Tests, doc.Failures, doc.Errors, doc.Skipped}) {
+		t.Errorf("testsuites attributes %+v disagree with the suites %+v", doc, total)
+	}
+
+	var empty junitSuites
+	if err := xml.Unmarshal(write(t, JUnit{}, emptyRun()), &empty); err != nil {
+		t.Fatal(err)
+	}
+	if empty.Tests != 1 || empty.Failures != 0 || len(empty.Suites) != 1 || empty.Suites[0].Cases[0].Name != "no findings" {
+		t.Errorf("a clean scan must read as one passing test, got %+v", empty)
+	}
+}
+
+// TestJUnitInvalidXMLCharacters feeds characters XML 1.0 cannot hold; the output must still parse.
+func TestJUnitInvalidXMLCharacters(t *testing.T) {
+	r := emptyRun()
+	r.Findings = []finding.Finding{{
+		RuleID: "r", Title: "bad \x00 title \x1b[31m", Severity: finding.SeverityHigh, Scanner: "secret", Fingerprint: "f",
+		Location: finding.Location{Path: "a\x01.go", StartLine: 1, Snippet: "x \xff\xfe y ]]> <&>"},
+	}}
+	var doc junitSuites
+	if err := xml.Unmarshal(write(t, JUnit{}, r), &doc); err != nil {
+		t.Fatalf("output does not parse: %v", err)
+	}
+	if doc.Failures != 1 || !strings.Contains(doc.Suites[0].Cases[0].Failure.Body, "]]> <&>") {
+		t.Errorf("failure not kept intact: %+v", doc.Suites[0].Cases[0].Failure)
+	}
+}
