@@ -1,0 +1,227 @@
+package vulndb
+
+import (
+	"archive/zip"
+	"bytes"
+	"cmp"
+	"compress/flate"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/palisade-sec/palisade/internal/vulndb/osv"
+)
+
+// maxRecordSize bounds one advisory's JSON, so a hostile zip cannot exhaust memory through one
+// entry (the largest real records, long version lists, are well under 1 MiB).
+const maxRecordSize = 32 << 20
+
+// builtRecord is one parsed advisory of a zip and its deflated body.
+type builtRecord struct {
+	name string
+	vuln *osv.Vulnerability
+	body []byte
+}
+
+// buildEcosystem verifies the zip of one ecosystem — it opens, and every entry is an OSV record
+// that parses — and writes that ecosystem's index files into outDir. Nothing is written when any
+// entry fails, and the error names the entry and the field.
+func buildEcosystem(ctx context.Context, eco, zipPath, outDir string) (EcosystemInfo, error) {
+	var info EcosystemInfo
+	sum, err := fileSHA256(zipPath)
+	if err != nil {
+		return info, fmt.Errorf("read %s archive: %w", eco, err)
+	}
+	zr, err := zip.OpenReader(zipPath)
+	if err != nil {
+		return info, fmt.Errorf("open %s archive: %w", eco, err)
+	}
+	defer zr.Close()
+	var files []*zip.File
+	for _, f := range zr.File {
+		if f.FileInfo().IsDir() {
+			continue
+		}
+		if !strings.HasSuffix(f.Name, ".json") {
+			return info, fmt.Errorf("%s archive: entry %s: not an OSV .json record", eco, f.Name)
+		}
+		if f.UncompressedSize64 > maxRecordSize {
+			return info, fmt.Errorf("%s archive: entry %s: %d bytes exceeds the %d-byte limit for one record", eco, f.Name, f.UncompressedSize64, maxRecordSize)
+		}
+		files = append(files, f)
+	}
+	recs, err := parseEntries(ctx, eco, files)
+	if err != nil {
+		return info, err
+	}
+	slices.SortFunc(recs, func(a, b builtRecord) int { return strings.Compare(a.vuln.ID, b.vuln.ID) })
+	for i := 1; i < len(recs); i++ {
+		if recs[i].vuln.ID == recs[i-1].vuln.ID {
+			return info, fmt.Errorf("%s archive: entries %s and %s both hold %s", eco, recs[i-1].name, recs[i].name, recs[i].vuln.ID)
+		}
+	}
+	advs, pkgs, bodies := assemble(eco, recs)
+	stem := filepath.Join(outDir, fileStem(eco))
+	if err := os.WriteFile(stem+".bodies", bodies, 0o644); err != nil {
+		return info, fmt.Errorf("write %s index: %w", eco, err)
+	}
+	if err := os.WriteFile(stem+".idx", encodeIndex(advs, pkgs), 0o644); err != nil {
+		return info, fmt.Errorf("write %s index: %w", eco, err)
+	}
+	info.SHA256 = sum
+	info.Advisories = len(recs)
+	info.Packages = len(pkgs)
+	for _, r := range recs {
+		if r.vuln.IsWithdrawn() {
+			info.Withdrawn++
+		}
+	}
+	return info, nil
+}
+
+// parseEntries reads, parses and deflates every entry, on as many goroutines as there are CPUs.
+func parseEntries(ctx context.Context, eco string, files []*zip.File) ([]builtRecord, error) {
+	recs := make([]builtRecord, len(files))
+	workers := min(runtime.GOMAXPROCS(0), max(len(files), 1))
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Go(func() {
+			var buf bytes.Buffer
+			fw, _ := flate.NewWriter(&buf, flate.BestSpeed) // the level is valid, so no error
+			for i := range next {
+				r, err := parseEntry(eco, files[i], fw, &buf)
+				if err != nil {
+					cancel(err)
+					continue
+				}
+				recs[i] = r
+			}
+		})
+	}
+feed:
+	for i := range files {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	return recs, nil
+}
+
+func parseEntry(eco string, f *zip.File, fw *flate.Writer, buf *bytes.Buffer) (builtRecord, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return builtRecord{}, fmt.Errorf("%s archive: entry %s: %w", eco, f.Name, err)
+	}
+	data, err := io.ReadAll(io.LimitReader(rc, maxRecordSize+1))
+	rc.Close()
+	if err != nil {
+		return builtRecord{}, fmt.Errorf("%s archive: entry %s: %w", eco, f.Name, err)
+	}
+	if len(data) > maxRecordSize {
+		return builtRecord{}, fmt.Errorf("%s archive: entry %s: exceeds the %d-byte limit for one record", eco, f.Name, maxRecordSize)
+	}
+	v, err := osv.Parse(f.Name, data)
+	if err != nil {
+		return builtRecord{}, fmt.Errorf("%s archive: %w", eco, err)
+	}
+	buf.Reset()
+	fw.Reset(buf)
+	if _, err := fw.Write(data); err != nil {
+		return builtRecord{}, err
+	}
+	if err := fw.Close(); err != nil {
+		return builtRecord{}, err
+	}
+	return builtRecord{name: f.Name, vuln: v, body: bytes.Clone(buf.Bytes())}, nil
+}
+
+// assemble lays out the bodies and the package records. Withdrawn advisories keep their body (so
+// they can be shown) but get no package entries, so they never match.
+func assemble(eco string, recs []builtRecord) ([]advRef, []pkgRecord, []byte) {
+	base, _ := baseEcosystem(eco)
+	advs := make([]advRef, len(recs))
+	var bodies []byte
+	byName := map[string][]entry{}
+	for i, r := range recs {
+		advs[i] = advRef{id: r.vuln.ID, bodyOff: uint64(len(bodies)), bodyLen: uint64(len(r.body))}
+		bodies = append(bodies, r.body...)
+		if r.vuln.IsWithdrawn() {
+			continue
+		}
+		for _, a := range r.vuln.Affected {
+			aBase, release := baseEcosystem(a.Package.Ecosystem)
+			if aBase != base || a.Package.Name == "" {
+				continue // another ecosystem's entry: that ecosystem's archive indexes it
+			}
+			e := entry{adv: uint32(i), release: release, versions: a.Versions}
+			for _, rg := range a.Ranges {
+				cr := compactRange{typ: rangeType(rg.Type)}
+				for _, ev := range rg.Events {
+					cr.events = append(cr.events, compactEvent(ev))
+				}
+				e.ranges = append(e.ranges, cr)
+			}
+			key := normalizeName(a.Package.Ecosystem, a.Package.Name)
+			byName[key] = append(byName[key], e)
+		}
+	}
+	pkgs := make([]pkgRecord, 0, len(byName))
+	for name, es := range byName {
+		pkgs = append(pkgs, pkgRecord{name: name, entries: es})
+	}
+	slices.SortFunc(pkgs, func(a, b pkgRecord) int { return cmp.Compare(a.name, b.name) })
+	return advs, pkgs, bodies
+}
+
+func rangeType(t string) byte {
+	switch t {
+	case osv.RangeSemver:
+		return rtSemver
+	case osv.RangeEcosystem:
+		return rtEcosystem
+	}
+	return rtGit
+}
+
+func compactEvent(ev osv.Event) event {
+	switch {
+	case ev.Introduced != "":
+		return event{evIntroduced, ev.Introduced}
+	case ev.Fixed != "":
+		return event{evFixed, ev.Fixed}
+	case ev.LastAffected != "":
+		return event{evLastAffected, ev.LastAffected}
+	}
+	return event{evLimit, ev.Limit}
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
