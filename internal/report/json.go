@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/palisade-sec/palisade/internal/finding"
 )
@@ -60,7 +61,7 @@ func (JSON) Write(w io.Writer, r *Run) error {
 		c.Scanners = []string{}
 	}
 	c.Rules = slices.Clone(r.Rules)
-	slices.SortStableFunc(c.Rules, func(a, b finding.Rule) int { return strings.Compare(a.ID, b.ID) })
+	sortRules(c.Rules)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -80,12 +81,9 @@ func (JSON) Write(w io.Writer, r *Run) error {
 // fingerprint, because a baseline built from a finding without a fingerprint would silently
 // match nothing.
 func ReadJSON(r io.Reader) (*Run, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxJSONReport+1))
+	data, err := readAllLimited(r, maxJSONReport)
 	if err != nil {
 		return nil, fmt.Errorf("read JSON report: %w", err)
-	}
-	if len(data) > maxJSONReport {
-		return nil, fmt.Errorf("read JSON report: larger than %d MiB", maxJSONReport>>20)
 	}
 	if err := checkSchemaVersion(data); err != nil {
 		return nil, fmt.Errorf("read JSON report: %w", err)
@@ -114,6 +112,8 @@ func ReadJSON(r io.Reader) (*Run, error) {
 type jsonInput struct {
 	SchemaVersion string `json:"schemaVersion"`
 	Run
+	Started  *string       `json:"started"`
+	Finished *string       `json:"finished"`
 	Rules    []jsonRule    `json:"rules"`
 	Findings []jsonFinding `json:"findings"`
 }
@@ -132,6 +132,20 @@ type jsonFinding struct {
 // run converts the decoded document into a Run, parsing severities and confidences.
 func (in *jsonInput) run() (*Run, error) {
 	r := in.Run
+	for _, t := range []struct {
+		field string
+		in    *string
+		out   *time.Time
+	}{{"started", in.Started, &r.Started}, {"finished", in.Finished, &r.Finished}} {
+		if t.in == nil {
+			continue
+		}
+		v, err := time.Parse(time.RFC3339Nano, *t.in)
+		if err != nil {
+			return nil, fmt.Errorf("%s: want an RFC 3339 time such as 2026-11-23T07:00:00Z, got %q", t.field, *t.in)
+		}
+		*t.out = v
+	}
 	r.Rules = nil
 	for i, jr := range in.Rules {
 		rule := jr.Rule
@@ -244,15 +258,21 @@ func jsonPosition(data []byte, err error) error {
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syntaxErr):
-		return fmt.Errorf("%s: %w", lineCol(data, syntaxErr.Offset), err)
+		off := syntaxErr.Offset
+		if off < int64(len(data)) {
+			off-- // Offset counts the bad byte itself; point at it
+		}
+		return fmt.Errorf("%s: %w", lineCol(data, off), err)
 	case errors.As(err, &typeErr):
-		field := typeErr.Field
+		field := strings.TrimPrefix(typeErr.Field, "Run.")
 		if field == "" {
 			field = "(top level)"
 		}
-		return fmt.Errorf("%s: field %s: want %s, got JSON %s: %w", lineCol(data, typeErr.Offset), field, typeErr.Type, typeErr.Value, err)
-	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		return fmt.Errorf("%s: unexpected end of input", lineCol(data, int64(len(data))))
+		want := typeErr.Type.Name()
+		if want == "" {
+			want = typeErr.Type.Kind().String()
+		}
+		return fmt.Errorf("%s: field %s: want %s, got JSON %s", lineCol(data, typeErr.Offset), field, want, typeErr.Value)
 	}
 	return err
 }
@@ -264,4 +284,22 @@ func lineCol(data []byte, off int64) string {
 	line := bytes.Count(before, []byte("\n")) + 1
 	col := len(before) - bytes.LastIndexByte(before, '\n')
 	return fmt.Sprintf("line %d, column %d", line, col)
+}
+
+// sortRules orders rules by ID, the order every report lists them in.
+func sortRules(rules []finding.Rule) {
+	slices.SortStableFunc(rules, func(a, b finding.Rule) int { return strings.Compare(a.ID, b.ID) })
+}
+
+// readAllLimited reads r to the end, refusing more than limit bytes, so a hostile or mistaken
+// input file cannot exhaust memory.
+func readAllLimited(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("input larger than %d bytes", limit)
+	}
+	return data, nil
 }

@@ -243,9 +243,11 @@ func TestJSONSchema(t *testing.T) {
 	}
 	// The schema must be able to fail: a report with an unknown field or a bad severity is invalid.
 	for name, mutate := range map[string]func(string) string{
-		"unknown field":  func(s string) string { return strings.Replace(s, `"target"`, `"targte"`, 1) },
-		"bad severity":   func(s string) string { return strings.Replace(s, `"severity": "critical"`, `"severity": "severe"`, 1) },
-		"major 2":        func(s string) string { return strings.Replace(s, `"schemaVersion": "1.0.0"`, `"schemaVersion": "2.0.0"`, 1) },
+		"unknown field": func(s string) string { return strings.Replace(s, `"target"`, `"targte"`, 1) },
+		"bad severity":  func(s string) string { return strings.Replace(s, `"severity": "critical"`, `"severity": "severe"`, 1) },
+		"major 2": func(s string) string {
+			return strings.Replace(s, `"schemaVersion": "1.0.0"`, `"schemaVersion": "2.0.0"`, 1)
+		},
 		"no fingerprint": func(s string) string { return strings.Replace(s, `"fingerprint"`, `"fingerprintX"`, 1) },
 	} {
 		t.Run("rejects "+name, func(t *testing.T) {

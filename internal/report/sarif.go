@@ -501,12 +501,9 @@ const maxSARIF = 512 << 20
 // from another tool cannot baseline Palisade findings, and silently ignoring it would let the
 // user believe it did.
 func ReadSARIFFingerprints(r io.Reader) ([]string, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxSARIF+1))
+	data, err := readAllLimited(r, maxSARIF)
 	if err != nil {
 		return nil, fmt.Errorf("read SARIF fingerprints: %w", err)
-	}
-	if len(data) > maxSARIF {
-		return nil, fmt.Errorf("read SARIF fingerprints: larger than %d MiB", maxSARIF>>20)
 	}
 	var log struct {
 		Version *string `json:"version"`
