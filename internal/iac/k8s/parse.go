@@ -1,0 +1,119 @@
+package k8s
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/palisade-sec/palisade/internal/report"
+)
+
+// Parse reads every Kubernetes object from a YAML or JSON manifest, multi-document YAML and
+// `kind: List` included, keeping each object's source positions. Documents that are not
+// Kubernetes objects (no apiVersion and kind) are ignored; a document that does not parse, or a
+// field of the wrong type, becomes a Problem naming the file and line, and the objects read so far
+// are kept.
+func Parse(file string, data []byte) ([]*Resource, []report.Problem) {
+	var (
+		out      []*Resource
+		problems []report.Problem
+	)
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			problems = append(problems, problem(file, 0, "parse YAML", err))
+			break
+		}
+		if len(doc.Content) == 0 {
+			continue
+		}
+		rs, ps := decodeObject(file, doc.Content[0])
+		out = append(out, rs...)
+		problems = append(problems, ps...)
+	}
+	return out, problems
+}
+
+// decodeObject decodes one document root: an object, a List of objects, or something else.
+func decodeObject(file string, n *yaml.Node) ([]*Resource, []report.Problem) {
+	if n.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	apiVersion, kind := scalar(n, "apiVersion"), scalar(n, "kind")
+	if apiVersion == "" || kind == "" {
+		return nil, nil
+	}
+	if kind == "List" || (len(kind) > 4 && kind[len(kind)-4:] == "List" && mapValue(n, "items") != nil) {
+		items := mapValue(n, "items")
+		if items == nil || items.Kind != yaml.SequenceNode {
+			return nil, nil
+		}
+		var (
+			out []*Resource
+			ps  []report.Problem
+		)
+		for _, it := range items.Content {
+			rs, p := decodeObject(file, it)
+			out = append(out, rs...)
+			ps = append(ps, p...)
+		}
+		return out, ps
+	}
+	r := &Resource{File: file, node: n}
+	var problems []report.Problem
+	if err := n.Decode(&r.Object); err != nil {
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return nil, []report.Problem{problem(file, n.Line, "decode "+kind, err)}
+		}
+		// A field of the wrong type is reported; the rest of the object is still checked.
+		for _, msg := range te.Errors {
+			problems = append(problems, problem(file, 0, "decode "+kind, errors.New(msg)))
+		}
+	}
+	return []*Resource{r}, problems
+}
+
+var lineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): `)
+
+// problem builds a Problem, moving a "line N:" prefix of a YAML error into the Line field.
+func problem(file string, line int, op string, err error) report.Problem {
+	msg := err.Error()
+	if m := lineRE.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = msg[len(m[0]):]
+	}
+	return report.Problem{Path: file, Line: line, Scanner: "iac", Message: fmt.Sprintf("%s: %s", op, msg)}
+}
+
+// mapValue returns the value node of key in mapping n, or nil.
+func mapValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// scalar returns the scalar value of key in mapping n, or "".
+func scalar(n *yaml.Node, key string) string {
+	v := mapValue(n, key)
+	if v == nil || v.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return v.Value
+}

@@ -1,0 +1,260 @@
+package k8s
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Seg is one step of a field path: a mapping key, or a list index (Key empty) with the item's
+// name when it has one, so fingerprints name containers rather than their position.
+type Seg struct {
+	Key   string
+	Index int
+	Name  string
+}
+
+// Path is a field path inside one resource, from its root.
+type Path []Seg
+
+// Field returns p extended by a mapping key. It never aliases p.
+func (p Path) Field(keys ...string) Path {
+	out := make(Path, len(p), len(p)+len(keys))
+	copy(out, p)
+	for _, k := range keys {
+		out = append(out, Seg{Key: k})
+	}
+	return out
+}
+
+// Item returns p extended by a list index; name identifies the item in fingerprints.
+func (p Path) Item(i int, name string) Path {
+	out := make(Path, len(p), len(p)+1)
+	copy(out, p)
+	return append(out, Seg{Index: i, Name: name})
+}
+
+// String renders the path as it identifies a field across edits: list items by name when they
+// have one ("spec.containers[app].securityContext"), by index otherwise.
+func (p Path) String() string {
+	var b strings.Builder
+	for i, s := range p {
+		switch {
+		case s.Key != "":
+			if i > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(s.Key)
+		case s.Name != "":
+			b.WriteString("[" + s.Name + "]")
+		default:
+			b.WriteString("[" + strconv.Itoa(s.Index) + "]")
+		}
+	}
+	return b.String()
+}
+
+// Resource is one decoded Kubernetes object and where it came from.
+type Resource struct {
+	Object
+	// File is the slash-separated path of the manifest, relative to the scan root.
+	File string
+	// node is the object's mapping node; nil when the object was decoded from JSON bytes.
+	node *yaml.Node
+	// raw is the object's JSON when it was decoded from JSON bytes.
+	raw []byte
+}
+
+// NewFromJSON decodes one object from JSON, as an admission webhook receives it. Its findings
+// carry no line numbers.
+func NewFromJSON(name string, b []byte) (*Resource, error) {
+	r := &Resource{File: name, raw: b}
+	if err := json.Unmarshal(b, &r.Object); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Namespace returns the object's namespace, "default" when it names none: that is where
+// `kubectl apply` puts it unless told otherwise.
+func (r *Resource) Namespace() string {
+	if r.Metadata.Namespace == "" {
+		return "default"
+	}
+	return r.Metadata.Namespace
+}
+
+// ID names the object as kind/namespace/name, for messages and fingerprints.
+func (r *Resource) ID() string {
+	return r.Kind + "/" + r.Metadata.Namespace + "/" + r.Metadata.Name
+}
+
+// Line returns the 1-based line of the field at p, or of its deepest ancestor present in the
+// source when the field itself is missing (the container a required setting is missing from).
+// It returns 0 for objects decoded from JSON bytes.
+func (r *Resource) Line(p Path) int {
+	n := r.node
+	if n == nil {
+		return 0
+	}
+	line := n.Line
+	for _, s := range p {
+		switch {
+		case n.Kind == yaml.MappingNode && s.Key != "":
+			var next *yaml.Node
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == s.Key {
+					line, next = n.Content[i].Line, n.Content[i+1]
+					break
+				}
+			}
+			if next == nil {
+				return line
+			}
+			n = next
+		case n.Kind == yaml.SequenceNode && s.Key == "" && s.Index < len(n.Content):
+			n = n.Content[s.Index]
+			line = n.Line
+		default:
+			return line
+		}
+		for n.Kind == yaml.AliasNode && n.Alias != nil {
+			n = n.Alias
+		}
+	}
+	return line
+}
+
+// Map returns the object as generic JSON-like data (maps, slices, strings, numbers, booleans),
+// the shape custom policies see as `object`.
+func (r *Resource) Map() (map[string]any, error) {
+	var m map[string]any
+	if r.node != nil {
+		if err := r.node.Decode(&m); err != nil {
+			return nil, err
+		}
+		return normalise(m).(map[string]any), nil
+	}
+	if err := json.Unmarshal(r.raw, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// normalise turns YAML's decoded values into JSON's shapes: map keys as strings, integers as
+// int64, so policies see the same data whichever format a manifest was written in.
+func normalise(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			t[k] = normalise(e)
+		}
+		return t
+	case map[any]any:
+		m := make(map[string]any, len(t))
+		for k, e := range t {
+			m[toString(k)] = normalise(e)
+		}
+		return m
+	case []any:
+		for i, e := range t {
+			t[i] = normalise(e)
+		}
+		return t
+	case int:
+		return int64(t)
+	case uint64:
+		return int64(t)
+	}
+	return v
+}
+
+func toString(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case nil:
+		return "null"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// podPaths says where a workload kind carries its pod spec and pod metadata.
+func podPaths(kind string) (spec, meta Path, ok bool) {
+	switch kind {
+	case "Pod":
+		return Path{}.Field("spec"), Path{}.Field("metadata"), true
+	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job":
+		return Path{}.Field("spec", "template", "spec"), Path{}.Field("spec", "template", "metadata"), true
+	case "CronJob":
+		t := Path{}.Field("spec", "jobTemplate", "spec", "template")
+		return t.Field("spec"), t.Field("metadata"), true
+	}
+	return nil, nil, false
+}
+
+// IsWorkload reports whether kind carries a pod spec.
+func IsWorkload(kind string) bool {
+	_, _, ok := podPaths(kind)
+	return ok
+}
+
+// Pod is a workload's pod: its spec and metadata (the template's, for controllers), with the
+// paths to both.
+type Pod struct {
+	Spec     *PodSpec
+	Meta     *ObjectMeta
+	SpecPath Path
+	MetaPath Path
+}
+
+// Pod returns the pod spec of a workload, and false for other kinds or a workload without a
+// template.
+func (r *Resource) Pod() (Pod, bool) {
+	spec, meta, ok := podPaths(r.Kind)
+	if !ok {
+		return Pod{}, false
+	}
+	pod := Pod{SpecPath: spec, MetaPath: meta}
+	switch r.Kind {
+	case "Pod":
+		pod.Spec, pod.Meta = &r.Spec.PodSpec, &r.Metadata
+	case "CronJob":
+		if r.Spec.JobTemplate == nil || r.Spec.JobTemplate.Spec.Template == nil {
+			return Pod{}, false
+		}
+		t := r.Spec.JobTemplate.Spec.Template
+		pod.Spec, pod.Meta = &t.Spec, &t.Metadata
+	default:
+		if r.Spec.Template == nil {
+			return Pod{}, false
+		}
+		pod.Spec, pod.Meta = &r.Spec.Template.Spec, &r.Spec.Template.Metadata
+	}
+	return pod, true
+}
+
+// ContainerRef is one container of a pod with its path.
+type ContainerRef struct {
+	*Container
+	Path Path
+	// Ephemeral is set for ephemeral (debug) containers, Init for init containers.
+	Init, Ephemeral bool
+}
+
+// Containers lists every container of the pod: init, regular and ephemeral.
+func (p Pod) Containers() []ContainerRef {
+	var out []ContainerRef
+	add := func(field string, cs []Container, init, eph bool) {
+		for i := range cs {
+			out = append(out, ContainerRef{Container: &cs[i], Path: p.SpecPath.Field(field).Item(i, cs[i].Name), Init: init, Ephemeral: eph})
+		}
+	}
+	add("initContainers", p.Spec.InitContainers, true, false)
+	add("containers", p.Spec.Containers, false, false)
+	add("ephemeralContainers", p.Spec.EphemeralContainers, false, true)
+	return out
+}
