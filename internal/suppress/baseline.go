@@ -57,12 +57,16 @@ func ReadBaselineFile(path string) (*Baseline, error) {
 // version, a finding without a fingerprint — is an error naming the file and the place, because a
 // baseline silently read as empty would hide nothing and one read wrongly could hide too much.
 func ReadBaseline(name string, r io.Reader) (*Baseline, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxBaselineSize+1))
+	return readBaseline(name, r, maxBaselineSize)
+}
+
+func readBaseline(name string, r io.Reader, limit int64) (*Baseline, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("read baseline %s: %w", name, err)
 	}
-	if len(data) > maxBaselineSize {
-		return nil, fmt.Errorf("read baseline %s: larger than %d MiB; is this a report?", name, maxBaselineSize>>20)
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("read baseline %s: larger than the %d-byte limit; is this a report?", name, limit)
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
@@ -171,8 +175,9 @@ func jsonError(data []byte, err error) error {
 	if offset < 0 || offset > int64(len(data)) {
 		return err
 	}
+	// Offset counts the offending byte, so it is the 1-based column on its line.
 	before := data[:offset]
-	line := bytes.Count(before, []byte("\n")) + 1
-	col := int(offset) - bytes.LastIndexByte(before, '\n')
+	line := bytes.Count(before[:max(offset-1, 0)], []byte("\n")) + 1
+	col := int(offset) - 1 - bytes.LastIndexByte(before[:max(offset-1, 0)], '\n')
 	return fmt.Errorf("line %d, column %d: %w", line, col, err)
 }

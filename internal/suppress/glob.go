@@ -7,7 +7,7 @@ import (
 )
 
 // glob is a compiled slash-separated path pattern in the doublestar dialect: within one path
-// segment `*`, `?`, `[a-z]`, `[!a]` and `\` escapes mean what path.Match gives them, and a segment
+// segment `*`, `?`, `[a-z]`, `[!a]` (or `[^a]`) and `\` escapes mean what path.Match gives them, and a segment
 // that is exactly `**` matches zero or more whole segments. Patterns are anchored at the scan root:
 // `*.md` matches README.md but not docs/README.md, which is `**/*.md`.
 //
@@ -42,11 +42,26 @@ func compileGlob(pattern string) (glob, error) {
 			}
 			segs[i] = s
 		}
+		segs[i] = bangNegation(segs[i])
 		if _, err := path.Match(segs[i], ""); err != nil {
 			return glob{}, fmt.Errorf("pattern %q: segment %q: %w", pattern, s, err)
 		}
 	}
 	return glob{text: pattern, segments: segs}, nil
+}
+
+// bangNegation rewrites the shell's `[!…]` class negation to path.Match's `[^…]`.
+func bangNegation(seg string) string {
+	b := []byte(seg)
+	for i := 0; i < len(b); i++ {
+		switch {
+		case b[i] == '\\':
+			i++ // skip the escaped byte
+		case b[i] == '[' && i+1 < len(b) && b[i+1] == '!':
+			b[i+1] = '^'
+		}
+	}
+	return string(b)
 }
 
 // match reports whether the slash-separated path name matches. Pattern syntax was checked by

@@ -1,0 +1,153 @@
+// Package config loads Palisade's configuration file, palisade.yaml, and overlays the environment
+// on it, in one precedence order: built-in defaults < the file < PALISADE_<SECTION>_<KEY>
+// environment variables < command-line flags (which the CLI applies with Set).
+//
+// Decoding is strict — an unknown key, a value of the wrong type, a duplicate key is an error —
+// and every error names where the bad value came from: the file, line, column and dotted field
+// ("palisade.yaml:4:12: scan.fail-on: …"), the environment variable, or the flag. A typo in a
+// security tool's configuration must never be silently ignored, because the setting the user meant
+// would then not be in force.
+//
+// Each stage owns one section, a struct field of Config with a `yaml` tag. Adding a section adds
+// its keys to the file, to the environment (PALISADE_<SECTION>_<KEY>, dashes become underscores)
+// and to Set without further code, because all three walk the same struct.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/palisade-sec/palisade/internal/config/strictyaml"
+	"github.com/palisade-sec/palisade/internal/finding"
+)
+
+// FileName is the configuration file a scan looks for in its root.
+const FileName = "palisade.yaml"
+
+// Config is Palisade's whole configuration.
+type Config struct {
+	Scan   Scan   `yaml:"scan"`
+	Secret Secret `yaml:"secret"`
+
+	// origins records where each field set by something other than the defaults came from.
+	origins map[string]Origin
+}
+
+// Scan configures `palisade scan`; its keys mirror the command's flags.
+type Scan struct {
+	// Scanners are the analyzers to run by name; nil means every built-in one.
+	Scanners []string `yaml:"scanners"`
+	// FailOn is the gate: unsuppressed findings at or above it make the scan exit 1.
+	FailOn finding.Severity `yaml:"fail-on"`
+	// Formats are the reports to write.
+	Formats []Output `yaml:"formats"`
+	// Exclude lists path patterns (relative to the scan root) not to scan.
+	Exclude []string `yaml:"exclude"`
+	// MaxFileSize is the largest file scanned; larger ones are skipped and reported.
+	MaxFileSize Size `yaml:"max-file-size"`
+	// Gitignore makes the scan honour .gitignore files.
+	Gitignore bool `yaml:"gitignore"`
+	// DefaultSkips makes the scan skip vendored code, lock files and similar (the default list).
+	DefaultSkips bool `yaml:"default-skips"`
+	// IgnoreFile is the suppression file, relative to the scan root; empty turns it off.
+	IgnoreFile string `yaml:"ignore-file"`
+	// Baseline is a previous report whose findings are accepted; empty means none.
+	Baseline string `yaml:"baseline"`
+}
+
+// Secret configures the secret analyzer.
+type Secret struct {
+	// Disable lists rule IDs not to run.
+	Disable []string `yaml:"disable"`
+}
+
+// Default returns the built-in defaults: every scanner, gate at high, a table on standard output,
+// files up to 10 MiB, .gitignore and the default skip list honoured, .palisadeignore.yaml read.
+func Default() *Config {
+	return &Config{
+		Scan: Scan{
+			FailOn:       finding.SeverityHigh,
+			Formats:      []Output{{Format: "table"}},
+			MaxFileSize:  10 << 20,
+			Gitignore:    true,
+			DefaultSkips: true,
+			IgnoreFile:   ".palisadeignore.yaml",
+		},
+		origins: map[string]Origin{},
+	}
+}
+
+// Find returns the path of the configuration file in dir, or "" when there is none.
+func Find(dir string) (string, error) {
+	p := filepath.Join(dir, FileName)
+	info, err := os.Stat(p)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("find config: %w", err)
+	case !info.Mode().IsRegular():
+		return "", fmt.Errorf("find config: %s is not a regular file", p)
+	}
+	return p, nil
+}
+
+// Load builds the configuration from the defaults, the file at path (none when path is empty) and
+// the environment as seen through env (os.LookupEnv in production, a map in tests), then validates
+// it. Flags are the caller's to apply afterwards with Set, followed by Validate.
+func Load(path string, env func(string) (string, bool)) (*Config, error) {
+	c := Default()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		if err := c.decode(path, data); err != nil {
+			return nil, err
+		}
+	}
+	if env != nil {
+		if err := c.ApplyEnv(env); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Parse builds the configuration from the defaults and the file content data, named name in
+// errors, and validates it. It does not read the environment.
+func Parse(name string, data []byte) (*Config, error) {
+	c := Default()
+	if err := c.decode(name, data); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// decode overlays a file on c, recording where each value came from.
+func (c *Config) decode(name string, data []byte) error {
+	fields, err := strictyaml.Decode(name, data, c)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	for field, p := range fields {
+		c.setOrigin(field, Origin{Kind: FromFile, File: name, Line: p.Line, Column: p.Column})
+	}
+	return nil
+}
+
+func (c *Config) setOrigin(field string, o Origin) {
+	if c.origins == nil {
+		c.origins = map[string]Origin{}
+	}
+	c.origins[field] = o
+}

@@ -1,0 +1,79 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/palisade-sec/palisade/internal/finding"
+)
+
+// Validate checks the values that decoding alone cannot: ranges, empty entries, duplicates, and
+// outputs that would overwrite each other. Each error names where the bad value came from. It
+// also normalises format names to lower case.
+func (c *Config) Validate() error {
+	s := &c.Scan
+	if s.Scanners != nil && len(s.Scanners) == 0 {
+		return c.FieldError("scan.scanners", errors.New("empty list: name at least one scanner, or remove the key to run them all"))
+	}
+	if err := c.names("scan.scanners", s.Scanners); err != nil {
+		return err
+	}
+	if s.FailOn < finding.SeverityInfo || s.FailOn > finding.SeverityCritical {
+		return c.FieldError("scan.fail-on", fmt.Errorf("severity %v out of range", s.FailOn))
+	}
+	if err := c.outputs(); err != nil {
+		return err
+	}
+	for i, p := range s.Exclude {
+		if strings.TrimSpace(p) == "" {
+			return c.FieldError(fmt.Sprintf("scan.exclude[%d]", i), errors.New("empty pattern"))
+		}
+	}
+	if s.MaxFileSize <= 0 {
+		return c.FieldError("scan.max-file-size", fmt.Errorf("must be greater than zero, got %d bytes", int64(s.MaxFileSize)))
+	}
+	return c.names("secret.disable", c.Secret.Disable)
+}
+
+// names checks a list of IDs for empty and repeated entries.
+func (c *Config) names(field string, list []string) error {
+	seen := map[string]int{}
+	for i, n := range list {
+		item := fmt.Sprintf("%s[%d]", field, i)
+		if strings.TrimSpace(n) == "" {
+			return c.FieldError(item, errors.New("empty name"))
+		}
+		if j, dup := seen[n]; dup {
+			return c.FieldError(item, fmt.Errorf("%q is already listed at %s[%d]", n, field, j))
+		}
+		seen[n] = i
+	}
+	return nil
+}
+
+// outputs checks that no two reports write to the same place.
+func (c *Config) outputs() error {
+	if len(c.Scan.Formats) == 0 {
+		return c.FieldError("scan.formats", errors.New("empty list: name at least one format"))
+	}
+	targets := map[string]int{}
+	for i := range c.Scan.Formats {
+		o := &c.Scan.Formats[i]
+		field := fmt.Sprintf("scan.formats[%d]", i)
+		o.Format = strings.ToLower(strings.TrimSpace(o.Format))
+		o.Output = strings.TrimSpace(o.Output)
+		if o.Format == "" {
+			return c.FieldError(field, errors.New("missing format"))
+		}
+		dest := o.Output
+		if dest == "" {
+			dest = "standard output"
+		}
+		if j, dup := targets[dest]; dup {
+			return c.FieldError(field, fmt.Errorf("%s already receives format %s from scan.formats[%d]; give each format its own output", dest, c.Scan.Formats[j].Format, j))
+		}
+		targets[dest] = i
+	}
+	return nil
+}
