@@ -42,6 +42,11 @@ type FileAnalyzer interface {
 
 // FileFilter is an optional capability of a FileAnalyzer: when present, the engine reads and hands
 // over only the files for which Wants returns true (a lockfile analyzer does not need every file).
+//
+// Wants also overrides the file rules of the default skip list (lock files, minified assets): an
+// analyzer without a FileFilter never receives those files, one whose Wants returns true does. So
+// return true only for the files the analyzer really needs. Directory rules (node_modules/,
+// vendor/, .git/ …) stop the walk itself and are not overridden.
 type FileFilter interface {
 	Wants(path string) bool
 }
@@ -51,6 +56,9 @@ type Tree struct {
 	// FS is rooted at the scan root; it never resolves a path outside it.
 	FS fs.FS
 	// Files are the regular files left after ignore and skip rules, slash-separated, sorted.
+	// Files matched only by a file rule of the default skip list (go.sum, package-lock.json) are
+	// listed, because tree analyzers such as dependency resolvers need them; files are not read
+	// for the tree, so binary files are listed too.
 	Files []string
 }
 

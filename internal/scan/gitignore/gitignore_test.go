@@ -89,7 +89,9 @@ func matcherFor(t *testing.T, files map[string]string) *Matcher {
 		dirs = append(dirs, d)
 	}
 	// Shallower files first: deeper ones take precedence.
-	slices.SortFunc(dirs, func(a, b string) int { return strings.Count(a, "/") - strings.Count(b, "/") + boolInt(a != "") - boolInt(b != "") })
+	slices.SortFunc(dirs, func(a, b string) int {
+		return strings.Count(a, "/") - strings.Count(b, "/") + boolInt(a != "") - boolInt(b != "")
+	})
 	var m *Matcher
 	for _, d := range dirs {
 		ps, _ := Parse([]byte(files[d]), d)

@@ -1,0 +1,157 @@
+package scan
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/palisade-sec/palisade/internal/errkind"
+	"github.com/palisade-sec/palisade/internal/scan/gitignore"
+)
+
+// DefaultMaxFileSize is the size above which a file is skipped unless Options.MaxFileSize says
+// otherwise: large files are almost always data or build output, and reading them costs memory.
+const DefaultMaxFileSize = 10 << 20
+
+// SkipIrregular is the skip reason for directory entries that are neither regular files,
+// directories nor symlinks (sockets, pipes, devices): opening a pipe would block the scan.
+const SkipIrregular = "irregular"
+
+// Options says what a scan looks at and how. The zero value scans with .gitignore files honoured,
+// the default skip list on, a 10 MiB size limit and GOMAXPROCS workers.
+type Options struct {
+	// Analyzers run over the target, in the order given (which is also the order of
+	// report.Run.Scanners). Each must implement FileAnalyzer, TreeAnalyzer or both.
+	Analyzers []Analyzer
+
+	// NoGitignore turns off .gitignore and .git/info/exclude handling: ignored files are scanned.
+	NoGitignore bool
+	// NoDefaultSkips turns off the default skip list (see DefaultSkips).
+	NoDefaultSkips bool
+	// Exclude holds the user's own patterns, in .gitignore syntax relative to the scan root
+	// ("docs/", "*.pem", "/build/**/gen"). Matching paths are skipped as report.SkipExcluded.
+	Exclude []string
+	// MaxFileSize is the largest file, in bytes, handed to analyzers; zero means
+	// DefaultMaxFileSize. In history mode it bounds each fragment of added lines.
+	MaxFileSize int64
+	// Concurrency bounds the number of files analysed at once; zero means GOMAXPROCS.
+	Concurrency int
+	// Progress, when set, is told how much work there is and how much is done. The engine
+	// itself never writes to a terminal.
+	Progress Progress
+}
+
+// Progress receives the progress of a long scan. The engine serialises its calls, so an
+// implementation need not be safe for concurrent use. Total is -1 when it is not known.
+type Progress interface {
+	Start(total int)
+	Add(n int)
+	Done()
+}
+
+// settings is Options checked and compiled once per scan.
+type settings struct {
+	analyzers []Analyzer
+	files     []FileAnalyzer
+	trees     []TreeAnalyzer
+	names     []string
+	gitignore bool
+	defaults  []compiledSkip
+	exclude   *gitignore.Matcher
+	maxSize   int64
+	workers   int
+	progress  Progress
+}
+
+func (o *Options) compile() (*settings, error) {
+	s := &settings{
+		gitignore: !o.NoGitignore,
+		maxSize:   o.MaxFileSize,
+		workers:   o.Concurrency,
+		progress:  o.Progress,
+	}
+	if s.maxSize <= 0 {
+		s.maxSize = DefaultMaxFileSize
+	}
+	if s.workers <= 0 {
+		s.workers = runtime.GOMAXPROCS(0)
+	}
+	if len(o.Analyzers) == 0 {
+		return nil, errkind.Wrap(errkind.Invalid, errors.New("no analyzers selected"))
+	}
+	seen := map[string]bool{}
+	for _, a := range o.Analyzers {
+		if a == nil {
+			return nil, errkind.Wrap(errkind.Invalid, errors.New("nil analyzer in the list"))
+		}
+		if seen[a.Name()] {
+			return nil, errkind.Wrap(errkind.Invalid, fmt.Errorf("analyzer %q listed twice", a.Name()))
+		}
+		seen[a.Name()] = true
+		fa, isFile := a.(FileAnalyzer)
+		ta, isTree := a.(TreeAnalyzer)
+		if !isFile && !isTree {
+			return nil, errkind.Wrap(errkind.Invalid, fmt.Errorf("analyzer %q implements neither FileAnalyzer nor TreeAnalyzer", a.Name()))
+		}
+		if isFile {
+			s.files = append(s.files, fa)
+		}
+		if isTree {
+			s.trees = append(s.trees, ta)
+		}
+		s.analyzers = append(s.analyzers, a)
+		s.names = append(s.names, a.Name())
+	}
+	if !o.NoDefaultSkips {
+		d, err := compileSkips(DefaultSkips())
+		if err != nil {
+			return nil, fmt.Errorf("default skip list: %w", err)
+		}
+		s.defaults = d
+	}
+	var ex []gitignore.Pattern
+	for _, e := range o.Exclude {
+		p, ok, err := gitignore.ParsePattern(e, "")
+		if err != nil {
+			return nil, errkind.Wrap(errkind.Invalid, fmt.Errorf("exclude: %w", err))
+		}
+		if !ok {
+			return nil, errkind.Wrap(errkind.Invalid, fmt.Errorf("exclude: pattern %q is empty or a comment", e))
+		}
+		ex = append(ex, p)
+	}
+	s.exclude = gitignore.NewMatcher(ex...)
+	return s, nil
+}
+
+// ParseSize reads a size such as "10MiB", "512k", "2MB" or "1048576" (bytes), for flags like
+// --max-file-size. Units are binary for KiB/MiB/GiB and k/m/g, decimal for kB/MB/GB.
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{
+		{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30},
+		{"kB", 1000}, {"KB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000},
+		{"k", 1 << 10}, {"K", 1 << 10}, {"m", 1 << 20}, {"M", 1 << 20}, {"g", 1 << 30}, {"G", 1 << 30},
+		{"B", 1}, {"", 1},
+	}
+	for _, u := range units {
+		num, ok := strings.CutSuffix(t, u.suffix)
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+		if err != nil || n <= 0 {
+			return 0, errkind.Wrap(errkind.Invalid, fmt.Errorf("parse size %q: want a positive whole number with an optional unit (10MiB, 512k, 2MB)", s))
+		}
+		if n > (1<<62)/u.mult {
+			return 0, errkind.Wrap(errkind.Invalid, fmt.Errorf("parse size %q: too large", s))
+		}
+		return n * u.mult, nil
+	}
+	return 0, errkind.Wrap(errkind.Invalid, fmt.Errorf("parse size %q: unknown unit", s))
+}

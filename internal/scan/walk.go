@@ -1,0 +1,242 @@
+package scan
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"slices"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/palisade-sec/palisade/internal/report"
+	"github.com/palisade-sec/palisade/internal/scan/gitignore"
+)
+
+// candidate is a regular file that survived the path rules.
+type candidate struct {
+	path string
+	size int64
+	// withheld is set when only a file-level default skip rule matched: the file goes only to
+	// analyzers whose FileFilter wants it.
+	withheld *SkipRule
+}
+
+// walkResult is everything the walk learned, sorted by path.
+type walkResult struct {
+	files    []candidate
+	skipped  []report.Skip
+	problems []report.Problem
+}
+
+// walker lists the files under an os.Root. It never follows a symlink: every entry whose type is
+// not a plain directory or regular file is recorded and left alone, and every open goes through
+// the os.Root, which refuses paths that resolve outside it even if the tree changes underneath.
+type walker struct {
+	fsys fs.FS
+	s    *settings
+
+	mu  sync.Mutex
+	res walkResult
+}
+
+// walk lists root's files concurrently, one directory per task, bounded by s.workers.
+func walk(ctx context.Context, root *os.Root, s *settings) (*walkResult, error) {
+	w := &walker{fsys: root.FS(), s: s}
+	var base *gitignore.Matcher
+	if s.gitignore {
+		base = w.loadIgnoreFile(path.Join(".git", "info", "exclude"), "", nil, true)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.workers)
+	g.Go(func() error { return w.dir(gctx, g, ".", base) })
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	r := &w.res
+	slices.SortFunc(r.files, func(a, b candidate) int { return cmp.Compare(a.path, b.path) })
+	sortSkips(r.skipped)
+	sortProblems(r.problems)
+	return r, nil
+}
+
+func (w *walker) skip(p, reason string) {
+	w.mu.Lock()
+	w.res.skipped = append(w.res.skipped, report.Skip{Path: p, Reason: reason})
+	w.mu.Unlock()
+}
+
+func (w *walker) problem(p string, line int, msg string) {
+	w.mu.Lock()
+	w.res.problems = append(w.res.problems, report.Problem{Path: p, Line: line, Message: msg})
+	w.mu.Unlock()
+}
+
+// dir processes one directory and schedules its subdirectories; when every worker is busy it
+// walks them itself, so the walk never waits on a slot it holds.
+func (w *walker) dir(ctx context.Context, g *errgroup.Group, dir string, m *gitignore.Matcher) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	entries, err := fs.ReadDir(w.fsys, dir)
+	if err != nil {
+		w.problem(dir, 0, fmt.Sprintf("read directory: %v", unwrapPathError(err)))
+		// ReadDir may return the entries it read before failing; go on with those.
+	}
+	if w.s.gitignore {
+		for _, e := range entries {
+			if e.Name() == ".gitignore" && e.Type().IsRegular() {
+				m = w.loadIgnoreFile(join(dir, ".gitignore"), relDir(dir), m, false)
+			}
+		}
+	}
+	var files []candidate
+	for _, e := range entries {
+		p := join(dir, e.Name())
+		typ := e.Type()
+		switch {
+		case typ&fs.ModeSymlink != 0:
+			w.skip(p, report.SkipSymlink)
+		case typ.IsDir():
+			if reason := w.pathRule(p, true, m); reason != "" {
+				w.skip(p, reason)
+				continue
+			}
+			sub := p
+			if !g.TryGo(func() error { return w.dir(ctx, g, sub, m) }) {
+				if err := w.dir(ctx, g, sub, m); err != nil {
+					return err
+				}
+			}
+		case !typ.IsRegular():
+			w.skip(p, SkipIrregular)
+		default:
+			if reason := w.pathRule(p, false, m); reason != "" {
+				w.skip(p, reason)
+				continue
+			}
+			c, ok := w.file(p, e)
+			if ok {
+				files = append(files, c)
+			}
+		}
+	}
+	w.mu.Lock()
+	w.res.files = append(w.res.files, files...)
+	w.mu.Unlock()
+	return nil
+}
+
+// pathRule returns the skip reason for a path, or "" to keep it. User excludes come first (the
+// user's own word), then .gitignore, then the default list; file-level default rules do not skip
+// here but withhold the file from some analyzers (see candidate.withheld).
+func (w *walker) pathRule(p string, isDir bool, m *gitignore.Matcher) string {
+	if ex, _ := w.s.exclude.Match(p, isDir); ex {
+		return report.SkipExcluded
+	}
+	if ig, _ := m.Match(p, isDir); ig {
+		return report.SkipGitignore
+	}
+	if isDir && matchSkip(w.s.defaults, p, true) != nil {
+		return report.SkipDefault
+	}
+	return ""
+}
+
+func (w *walker) file(p string, e fs.DirEntry) (candidate, bool) {
+	info, err := e.Info()
+	if err != nil {
+		w.problem(p, 0, fmt.Sprintf("stat: %v", unwrapPathError(err)))
+		return candidate{}, false
+	}
+	if info.Size() > w.s.maxSize {
+		w.skip(p, report.SkipTooLarge)
+		return candidate{}, false
+	}
+	return candidate{path: p, size: info.Size(), withheld: matchSkip(w.s.defaults, p, false)}, true
+}
+
+// loadIgnoreFile reads one ignore file and stacks its patterns on m. A missing exclude file is
+// normal; every other failure, and every line git would never match, is reported as a problem.
+func (w *walker) loadIgnoreFile(p, base string, m *gitignore.Matcher, optional bool) *gitignore.Matcher {
+	data, err := readLimited(w.fsys, p, w.s.maxSize)
+	if err != nil {
+		if optional && errors.Is(err, fs.ErrNotExist) {
+			return m
+		}
+		w.problem(p, 0, fmt.Sprintf("read ignore file: %v", unwrapPathError(err)))
+		return m
+	}
+	patterns, errs := gitignore.Parse(data, base)
+	for _, e := range errs {
+		w.problem(p, 0, fmt.Sprintf("ignore file: %v (git never matches this line)", e))
+	}
+	return m.With(patterns)
+}
+
+// readLimited reads a regular file through fsys, refusing more than limit bytes.
+func readLimited(fsys fs.FS, p string, limit int64) ([]byte, error) {
+	f, err := fsys.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", p)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, errTooLarge
+	}
+	return data, nil
+}
+
+var errTooLarge = errors.New("file grew past the size limit while being read")
+
+func join(dir, name string) string {
+	if dir == "." {
+		return name
+	}
+	return dir + "/" + name
+}
+
+func relDir(dir string) string {
+	if dir == "." {
+		return ""
+	}
+	return dir
+}
+
+// unwrapPathError drops the *fs.PathError wrapper, whose path the problem already carries.
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return err
+}
+
+func sortSkips(s []report.Skip) {
+	slices.SortFunc(s, func(a, b report.Skip) int {
+		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Reason, b.Reason))
+	})
+}
+
+func sortProblems(p []report.Problem) {
+	slices.SortFunc(p, func(a, b report.Problem) int {
+		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line),
+			cmp.Compare(a.Scanner, b.Scanner), cmp.Compare(a.Message, b.Message))
+	})
+}
