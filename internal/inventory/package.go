@@ -35,6 +35,9 @@ type Package struct {
 	Licenses []string `json:"licenses,omitempty"`
 	// Hashes maps an algorithm ("sha256", "sha512", "h1") to the integrity value the lockfile records.
 	Hashes map[string]string `json:"hashes,omitempty"`
+	// Properties carry what a format says about a package beyond the fields above, under the Prop*
+	// keys (properties.go): where a Go stdlib version came from, a dev-only scope, a replacement.
+	Properties map[string]string `json:"properties,omitempty"`
 }
 
 // Key identifies a package version within one inventory: ecosystem, name and version.

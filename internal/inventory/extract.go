@@ -1,0 +1,337 @@
+package inventory
+
+import (
+	"cmp"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/palisade-sec/palisade/internal/report"
+)
+
+// MaxFileSize bounds how much of one lockfile or manifest Extract reads into memory; a larger file
+// is reported as a problem rather than read, so a hostile repository cannot exhaust memory.
+const MaxFileSize = 128 << 20
+
+// scanner is the name Extract puts on the problems it reports.
+const scanner = "inventory"
+
+// extractor reads one kind of file. Each is listed once in builtins.
+type extractor struct {
+	// name identifies the extractor in problems and docs; unique.
+	name string
+	// patterns are path.Match patterns matched against the file's base name, or against its last
+	// two path elements when the pattern has a slash ("requirements/*.txt").
+	patterns []string
+	extract  func(ctx context.Context, in *input) ([]Package, error)
+}
+
+// builtins is the one list of file formats Extract understands, in documentation order. Go
+// binaries are not here: they have no name to match and are recognised by their magic bytes.
+func builtins() []extractor {
+	return []extractor{
+		{name: "go.mod", patterns: []string{"go.mod"}, extract: extractGoMod},
+		{name: "package-lock.json", patterns: []string{"package-lock.json", "npm-shrinkwrap.json"}, extract: extractPackageLock},
+		{name: "yarn.lock", patterns: []string{"yarn.lock"}, extract: extractYarnLock},
+		{name: "pnpm-lock.yaml", patterns: []string{"pnpm-lock.yaml"}, extract: extractPnpmLock},
+		{name: "requirements.txt", patterns: []string{"requirements*.txt", "requirements/*.txt"}, extract: extractRequirements},
+		{name: "poetry.lock", patterns: []string{"poetry.lock"}, extract: extractPoetryLock},
+		{name: "Pipfile.lock", patterns: []string{"Pipfile.lock"}, extract: extractPipfileLock},
+		{name: "uv.lock", patterns: []string{"uv.lock"}, extract: extractUVLock},
+		{name: "Cargo.lock", patterns: []string{"Cargo.lock"}, extract: extractCargoLock},
+		{name: "pom.xml", patterns: []string{"pom.xml"}, extract: extractPom},
+		{name: "gradle.lockfile", patterns: []string{"gradle.lockfile", "*.lockfile"}, extract: extractGradleLock},
+		{name: "Gemfile.lock", patterns: []string{"Gemfile.lock", "gems.locked"}, extract: extractGemfileLock},
+		{name: "composer.lock", patterns: []string{"composer.lock"}, extract: extractComposerLock},
+		{name: "packages.lock.json", patterns: []string{"packages.lock.json"}, extract: extractNuGetLock},
+		{name: "cyclonedx", patterns: []string{"bom.json", "*.cdx.json", "*.cyclonedx.json"}, extract: extractCycloneDX},
+		{name: "spdx", patterns: []string{"*.spdx.json"}, extract: extractSPDX},
+	}
+}
+
+// Format describes one file format Extract reads, for documentation and help text.
+type Format struct {
+	Name     string
+	Patterns []string
+}
+
+// Formats lists the file formats Extract reads, in the order it tries them, plus Go binaries.
+func Formats() []Format {
+	var out []Format
+	for _, e := range builtins() {
+		out = append(out, Format{Name: e.name, Patterns: slices.Clone(e.patterns)})
+	}
+	return append(out, Format{Name: "go-binary", Patterns: []string{"(any executable Go binary, by content)"}})
+}
+
+// Wants reports whether Extract reads the file at the slash path p by its name alone. Go binaries
+// are recognised by content; Walk finds them.
+func Wants(p string) bool {
+	_, ok := extractorFor(builtins(), p)
+	return ok
+}
+
+func extractorFor(list []extractor, p string) (extractor, bool) {
+	base := path.Base(p)
+	parent := path.Base(path.Dir(p)) + "/" + base
+	for _, e := range list {
+		for _, pat := range e.patterns {
+			name := base
+			if strings.Contains(pat, "/") {
+				name = parent
+			}
+			if ok, _ := path.Match(pat, name); ok {
+				return e, true
+			}
+		}
+	}
+	return extractor{}, false
+}
+
+// Options tune ExtractWith. The zero value reads only what lies inside the target.
+type Options struct {
+	// GoModCache is the Go module cache ($GOMODCACHE) as a file system, where licences of Go
+	// modules not vendored in the target are looked up; nil looks only inside the target.
+	GoModCache fs.FS
+}
+
+// Extract finds the packages that the given files declare. files are slash paths in fsys; those
+// no extractor knows (and that are not Go binaries) are ignored. A file that cannot be read or
+// parsed becomes a report.Problem naming it and, where known, the line; the others are still
+// extracted. The error is non-nil only when ctx ends. The packages are sorted by path, line and
+// key, each with a purl and, where local metadata says it, its licences.
+func Extract(ctx context.Context, fsys fs.FS, files []string) ([]Package, []report.Problem, error) {
+	return ExtractWith(ctx, fsys, files, Options{})
+}
+
+// ExtractWith is Extract with options.
+func ExtractWith(ctx context.Context, fsys fs.FS, files []string, opts Options) ([]Package, []report.Problem, error) {
+	list := builtins()
+	files = slices.Clone(files)
+	slices.Sort(files)
+	files = slices.Compact(files)
+	var pkgs []Package
+	var problems []report.Problem
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		got, probs := extractFile(ctx, fsys, list, f)
+		pkgs = append(pkgs, got...)
+		problems = append(problems, probs...)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	lr := licenseResolver{fsys: fsys, modCache: opts.GoModCache, files: files}
+	for i := range pkgs {
+		if len(pkgs[i].Licenses) == 0 {
+			pkgs[i].Licenses = lr.lookup(&pkgs[i])
+		}
+	}
+	slices.SortStableFunc(pkgs, func(a, b Package) int {
+		return cmp.Or(strings.Compare(a.Location.Path, b.Location.Path),
+			cmp.Compare(a.Location.StartLine, b.Location.StartLine),
+			strings.Compare(a.Key(), b.Key()))
+	})
+	return pkgs, problems, nil
+}
+
+// extractFile runs the extractor for one file and turns every failure into problems.
+func extractFile(ctx context.Context, fsys fs.FS, list []extractor, p string) (pkgs []Package, problems []report.Problem) {
+	e, known := extractorFor(list, p)
+	if !known {
+		e = extractor{name: "go-binary", extract: extractGoBinary}
+	}
+	in := &input{fsys: fsys, path: p}
+	defer func() {
+		// A parser bug must not take the whole scan down or hide the file: report it.
+		if r := recover(); r != nil {
+			pkgs = nil
+			problems = append(in.problems, report.Problem{Path: p, Scanner: scanner,
+				Message: fmt.Sprintf("parse %s: internal error: %v", e.name, r)})
+		}
+	}()
+	if known {
+		data, err := readLimited(fsys, p)
+		if err != nil {
+			return nil, []report.Problem{{Path: p, Scanner: scanner, Message: fmt.Sprintf("read %s: %v", e.name, err)}}
+		}
+		in.data = data
+	}
+	got, err := e.extract(ctx, in)
+	problems = in.problems
+	if err != nil {
+		if errors.Is(err, errNotMine) {
+			return nil, problems
+		}
+		prob := report.Problem{Path: p, Scanner: scanner, Message: fmt.Sprintf("parse %s: %v", e.name, err)}
+		var le *lineError
+		if errors.As(err, &le) {
+			prob.Line = le.line
+		}
+		return nil, append(problems, prob)
+	}
+	return finish(p, got), problems
+}
+
+// finish fills what every extractor leaves to the caller: the location path, the purl, and one
+// entry per package key (a lockfile may list the same version in several places; the first wins
+// and the DependsOn lists are merged).
+func finish(p string, pkgs []Package) []Package {
+	seen := make(map[string]int, len(pkgs))
+	out := pkgs[:0]
+	for _, pkg := range pkgs {
+		if pkg.Location.Path == "" {
+			pkg.Location.Path = p
+		}
+		if pkg.PURL == "" {
+			pkg.PURL = PURL(pkg.Ecosystem, pkg.Name, pkg.Version)
+		}
+		k := pkg.Key()
+		if i, ok := seen[k]; ok {
+			prev := &out[i]
+			prev.Direct = prev.Direct || pkg.Direct
+			prev.DependsOn = mergeSorted(prev.DependsOn, pkg.DependsOn)
+			continue
+		}
+		seen[k] = len(out)
+		pkg.DependsOn = mergeSorted(nil, pkg.DependsOn)
+		out = append(out, pkg)
+	}
+	return out
+}
+
+func mergeSorted(a, b []string) []string {
+	if len(a) == 0 && len(b) == 0 {
+		return nil
+	}
+	out := append(slices.Clone(a), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func readLimited(fsys fs.FS, p string) ([]byte, error) {
+	f, err := fsys.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("larger than %d bytes", MaxFileSize)
+	}
+	return data, nil
+}
+
+// errNotMine tells extractFile that a file it tried by content is not of the format (a file that
+// is not a Go binary): not a problem, just not an input.
+var errNotMine = errors.New("not this format")
+
+// input is one file handed to an extractor, with the file system around it for the siblings some
+// formats need (go.sum beside go.mod, package.json beside a lockfile, a parent pom.xml).
+type input struct {
+	fsys     fs.FS
+	path     string
+	data     []byte
+	problems []report.Problem
+}
+
+// sibling reads the file name in the same directory as the input; a missing file returns an error
+// satisfying errors.Is(err, fs.ErrNotExist).
+func (in *input) sibling(name string) (string, []byte, error) {
+	p := path.Join(path.Dir(in.path), name)
+	data, err := readLimited(in.fsys, p)
+	return p, data, err
+}
+
+// problem records a problem with a file other than the input's main one, or one that did not stop
+// the extraction.
+func (in *input) problem(p string, line int, format string, args ...any) {
+	in.problems = append(in.problems, report.Problem{Path: p, Line: line, Scanner: scanner, Message: fmt.Sprintf(format, args...)})
+}
+
+// lineError is a parse error at a line of the input.
+type lineError struct {
+	line int
+	err  error
+}
+
+func (e *lineError) Error() string { return fmt.Sprintf("line %d: %v", e.line, e.err) }
+func (e *lineError) Unwrap() error { return e.err }
+
+// errAt builds a lineError.
+func errAt(line int, format string, args ...any) error {
+	return &lineError{line: line, err: fmt.Errorf(format, args...)}
+}
+
+// markUnrequiredDirect is the fallback when a lockfile does not say which packages the project
+// itself requires and no manifest beside it does either: a package that no other package in the
+// lockfile depends on must have been required by the project.
+func markUnrequiredDirect(pkgs []Package) {
+	required := make(map[string]bool)
+	for _, p := range pkgs {
+		for _, d := range p.DependsOn {
+			required[d] = true
+		}
+	}
+	for i := range pkgs {
+		pkgs[i].Direct = !required[pkgs[i].Key()]
+	}
+}
+
+func setProp(p *Package, k, v string) {
+	if v == "" {
+		return
+	}
+	if p.Properties == nil {
+		p.Properties = map[string]string{}
+	}
+	p.Properties[k] = v
+}
+
+func addHash(p *Package, alg, v string) {
+	if v == "" || alg == "" {
+		return
+	}
+	if p.Hashes == nil {
+		p.Hashes = map[string]string{}
+	}
+	if _, ok := p.Hashes[alg]; !ok {
+		p.Hashes[alg] = v
+	}
+}
+
+// sortBy sorts s stably by an integer key.
+func sortBy[T any](s []T, key func(T) int) {
+	slices.SortStableFunc(s, func(a, b T) int { return cmp.Compare(key(a), key(b)) })
+}
+
+// hashFromSRI turns a subresource-integrity value ("sha512-<base64>") into the Hashes entry
+// ("sha512" → hex), the form SBOM formats require; anything else is dropped as unknown.
+func hashFromSRI(p *Package, sri string) {
+	for _, one := range strings.Fields(sri) {
+		alg, b64, ok := strings.Cut(one, "-")
+		if !ok {
+			continue
+		}
+		raw, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil {
+			continue
+		}
+		switch alg {
+		case "sha1", "sha256", "sha384", "sha512":
+			addHash(p, alg, hex.EncodeToString(raw))
+		}
+	}
+}

@@ -1,0 +1,293 @@
+package inventory
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/palisade-sec/palisade/internal/inventory/license"
+)
+
+// npmManifest is the part of package.json that says what a project requires itself.
+type npmManifest struct {
+	Name                 string            `json:"name"`
+	Version              string            `json:"version"`
+	License              json.RawMessage   `json:"license"`
+	Dependencies         map[string]string `json:"dependencies"`
+	DevDependencies      map[string]string `json:"devDependencies"`
+	OptionalDependencies map[string]string `json:"optionalDependencies"`
+	PeerDependencies     map[string]string `json:"peerDependencies"`
+}
+
+// direct is the set of names the manifest requires, mapped to their scope ("" for runtime).
+func (m *npmManifest) direct() map[string]string {
+	out := map[string]string{}
+	for n := range m.PeerDependencies {
+		out[n] = ""
+	}
+	for n := range m.OptionalDependencies {
+		out[n] = ScopeOptional
+	}
+	for n := range m.DevDependencies {
+		out[n] = ScopeDev
+	}
+	for n := range m.Dependencies {
+		out[n] = ""
+	}
+	return out
+}
+
+// npmRootManifest reads package.json beside a lockfile; nil when there is none. A package.json
+// that does not parse is a problem, and the lockfile is read without it.
+func (in *input) npmRootManifest() *npmManifest {
+	p, data, err := in.sibling("package.json")
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			in.problem(p, 0, "read package.json: %v", err)
+		}
+		return nil
+	}
+	var m npmManifest
+	if _, err := decodeJSON(data, &m); err != nil {
+		in.problem(p, lineOf(err), "parse package.json: %v", err)
+		return nil
+	}
+	return &m
+}
+
+// npmLicense reads package.json's "license": an SPDX expression string, or the legacy
+// {"type": …} object and "licenses" array forms.
+func npmLicense(raw json.RawMessage) []string {
+	if len(raw) == 0 {
+		return nil
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return license.Declared(s)
+	}
+	var obj struct{ Type string }
+	if json.Unmarshal(raw, &obj) == nil {
+		return license.Declared(obj.Type)
+	}
+	var list []struct{ Type string }
+	if json.Unmarshal(raw, &list) == nil {
+		var out []string
+		for _, l := range list {
+			out = append(out, license.Declared(l.Type)...)
+		}
+		return out
+	}
+	return nil
+}
+
+type npmLock struct {
+	LockfileVersion int                        `json:"lockfileVersion"`
+	Packages        map[string]npmLockPackage  `json:"packages"`
+	Dependencies    map[string]npmLockV1Module `json:"dependencies"`
+}
+
+type npmLockPackage struct {
+	Name                 string            `json:"name"`
+	Version              string            `json:"version"`
+	Integrity            string            `json:"integrity"`
+	License              json.RawMessage   `json:"license"`
+	Link                 bool              `json:"link"`
+	Dev                  bool              `json:"dev"`
+	Optional             bool              `json:"optional"`
+	DevOptional          bool              `json:"devOptional"`
+	Dependencies         map[string]string `json:"dependencies"`
+	DevDependencies      map[string]string `json:"devDependencies"`
+	OptionalDependencies map[string]string `json:"optionalDependencies"`
+	PeerDependencies     map[string]string `json:"peerDependencies"`
+}
+
+type npmLockV1Module struct {
+	Version      string                     `json:"version"`
+	Integrity    string                     `json:"integrity"`
+	Dev          bool                       `json:"dev"`
+	Optional     bool                       `json:"optional"`
+	Bundled      bool                       `json:"bundled"`
+	Requires     map[string]string          `json:"requires"`
+	Dependencies map[string]npmLockV1Module `json:"dependencies"`
+}
+
+// extractPackageLock reads package-lock.json and npm-shrinkwrap.json: the "packages" map of
+// lockfile v2 and v3, or the nested "dependencies" tree of v1.
+func extractPackageLock(ctx context.Context, in *input) ([]Package, error) {
+	var lock npmLock
+	lines, err := decodeJSON(in.data, &lock)
+	if err != nil {
+		return nil, err
+	}
+	if lock.Packages != nil {
+		return npmV2Packages(ctx, in, &lock, lines)
+	}
+	if lock.LockfileVersion > 1 && lock.Dependencies == nil {
+		return nil, fmt.Errorf("lockfileVersion %d without \"packages\"", lock.LockfileVersion)
+	}
+	return npmV1Packages(in, &lock, lines), nil
+}
+
+// npmNameFromPath is the package name a node_modules path installs: the part after the last
+// "node_modules/", which keeps an npm scope ("node_modules/a/node_modules/@s/b" → "@s/b").
+func npmNameFromPath(p string) (string, bool) {
+	i := strings.LastIndex(p, "node_modules/")
+	if i < 0 {
+		return "", false
+	}
+	return p[i+len("node_modules/"):], true
+}
+
+func npmV2Packages(ctx context.Context, in *input, lock *npmLock, lines map[string]int) ([]Package, error) {
+	direct := map[string]string{}
+	keys := slices.Sorted(maps.Keys(lock.Packages))
+	for _, k := range keys {
+		e := lock.Packages[k]
+		if _, underNM := npmNameFromPath(k); underNM || e.Link {
+			continue
+		}
+		// The root ("") and workspace folders: what they require is direct.
+		m := npmManifest{Dependencies: e.Dependencies, DevDependencies: e.DevDependencies,
+			OptionalDependencies: e.OptionalDependencies, PeerDependencies: e.PeerDependencies}
+		for n, s := range m.direct() {
+			if old, ok := direct[n]; !ok || old != "" {
+				direct[n] = s
+			}
+		}
+	}
+	keyOf := map[string]string{} // node_modules path → Package.Key
+	names := map[string]string{}
+	for _, k := range keys {
+		e := lock.Packages[k]
+		installed, ok := npmNameFromPath(k)
+		if !ok || e.Link {
+			continue
+		}
+		name := cmpOr(e.Name, installed)
+		names[k] = installed
+		keyOf[k] = Package{Name: name, Version: e.Version, Ecosystem: NPM}.Key()
+	}
+	var pkgs []Package
+	for _, k := range keys {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if _, ok := keyOf[k]; !ok {
+			continue
+		}
+		e := lock.Packages[k]
+		p := Package{Name: cmpOr(e.Name, names[k]), Version: e.Version, Ecosystem: NPM,
+			Licenses: npmLicense(e.License)}
+		p.Location.StartLine = lines[jsonPath("packages", k)]
+		_, isDirect := direct[names[k]]
+		p.Direct = isDirect && k == "node_modules/"+names[k]
+		switch {
+		case e.Dev || e.DevOptional:
+			setProp(&p, PropScope, ScopeDev)
+		case e.Optional:
+			setProp(&p, PropScope, ScopeOptional)
+		}
+		hashFromSRI(&p, e.Integrity)
+		for _, deps := range []map[string]string{e.Dependencies, e.OptionalDependencies, e.PeerDependencies} {
+			for dep := range deps {
+				if target, ok := npmResolve(keyOf, k, dep); ok {
+					p.DependsOn = append(p.DependsOn, target)
+				}
+			}
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs, nil
+}
+
+// npmResolve finds the package that Node's module resolution loads for dep required from the
+// package installed at from: the nearest node_modules/dep up the tree.
+func npmResolve(keyOf map[string]string, from, dep string) (string, bool) {
+	dir := from
+	for {
+		if k, ok := keyOf[dir+"/node_modules/"+dep]; ok {
+			return k, true
+		}
+		i := strings.LastIndex(dir, "/node_modules/")
+		if i < 0 {
+			break
+		}
+		dir = dir[:i]
+	}
+	k, ok := keyOf["node_modules/"+dep]
+	return k, ok
+}
+
+func npmV1Packages(in *input, lock *npmLock, lines map[string]int) []Package {
+	var pkgs []Package
+	type scope struct {
+		path []string // the JSON path of the module's "dependencies" object
+		mods map[string]npmLockV1Module
+		up   *scope
+	}
+	var walk func(s *scope)
+	walk = func(s *scope) {
+		for _, name := range slices.Sorted(maps.Keys(s.mods)) {
+			m := s.mods[name]
+			version := m.Version
+			if alias, ok := strings.CutPrefix(version, "npm:"); ok { // "npm:real-name@1.2.3"
+				if i := strings.LastIndex(alias, "@"); i > 0 {
+					name, version = alias[:i], alias[i+1:]
+				}
+			}
+			p := Package{Name: name, Version: version, Ecosystem: NPM}
+			here := append(slices.Clone(s.path), name)
+			p.Location.StartLine = lines[jsonPath(here...)]
+			switch {
+			case m.Dev:
+				setProp(&p, PropScope, ScopeDev)
+			case m.Optional:
+				setProp(&p, PropScope, ScopeOptional)
+			}
+			hashFromSRI(&p, m.Integrity)
+			inner := &scope{path: append(here, "dependencies"), mods: m.Dependencies, up: s}
+			for dep := range m.Requires {
+				for at := inner; at != nil; at = at.up {
+					if d, ok := at.mods[dep]; ok {
+						p.DependsOn = append(p.DependsOn, Package{Name: dep, Version: d.Version, Ecosystem: NPM}.Key())
+						break
+					}
+				}
+			}
+			pkgs = append(pkgs, p)
+			walk(inner)
+		}
+	}
+	walk(&scope{path: []string{"dependencies"}, mods: lock.Dependencies})
+	if m := in.npmRootManifest(); m != nil {
+		direct := m.direct()
+		for i := range pkgs {
+			_, ok := direct[pkgs[i].Name]
+			pkgs[i].Direct = ok && lock.Dependencies[pkgs[i].Name].Version == pkgs[i].Version
+		}
+	} else {
+		markUnrequiredDirect(pkgs)
+	}
+	return pkgs
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// lineOf is the line a lineError names, or 0.
+func lineOf(err error) int {
+	var le *lineError
+	if errors.As(err, &le) {
+		return le.line
+	}
+	return 0
+}

@@ -1,0 +1,49 @@
+package inventory
+
+// The keys of Package.Properties. Values are short strings; absent keys mean "the format did not
+// say". Matchers may rely on them to lower confidence, never to drop a package silently.
+const (
+	// PropVersionSource says where the version of the Go "stdlib" package came from:
+	// VersionFromToolchain (go.mod's toolchain line: the toolchain the module asks for),
+	// VersionFromGoDirective (go.mod's go line: only a minimum, the real toolchain may be newer),
+	// or VersionFromBinary (the toolchain that compiled a binary: exact).
+	PropVersionSource = "go.versionSource"
+	// PropGoDirective is the go.mod go line, kept on the stdlib package even when the version came
+	// from the toolchain line.
+	PropGoDirective = "go.directive"
+	// PropReplaces is set when a Go replace directive swapped the required module for this one: the
+	// original "path@version".
+	PropReplaces = "go.replaces"
+	// PropLocalReplace is set when a Go replace directive points the module at a local directory:
+	// the code built is that directory, not the named version, so a match is less certain.
+	PropLocalReplace = "go.localReplace"
+	// PropScope is ScopeDev for packages only needed to develop or test (npm devDependencies,
+	// Poetry dev groups, Maven test scope), ScopeOptional for optional ones.
+	PropScope = "scope"
+	// PropSpecifier is the version constraint as written, kept when the source pins no exact
+	// version (a requirements.txt line "flask>=2"): Version is then empty and must not be matched
+	// as if every version were affected.
+	PropSpecifier = "specifier"
+	// PropMarker is a Python environment marker ("python_version < \"3.8\""): the package is only
+	// installed where it holds.
+	PropMarker = "marker"
+	// PropPlatform is the platform a RubyGems or binary package was built for ("x86_64-linux").
+	PropPlatform = "platform"
+)
+
+// The values of PropVersionSource.
+const (
+	VersionFromToolchain   = "toolchain"
+	VersionFromGoDirective = "go-directive"
+	VersionFromBinary      = "binary"
+)
+
+// The values of PropScope.
+const (
+	ScopeDev      = "dev"
+	ScopeOptional = "optional"
+)
+
+// Stdlib is the name under which the Go standard library appears, as the Go vulnerability
+// database names it, so a matcher needs no special case to look it up.
+const Stdlib = "stdlib"

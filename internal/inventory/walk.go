@@ -1,0 +1,73 @@
+package inventory
+
+import (
+	"context"
+	"io/fs"
+	"path"
+	"strings"
+)
+
+// skipDirs are directories Walk does not enter: version control, installed dependencies (their
+// own lockfiles describe someone else's build; licences are read from them directly) and test
+// fixtures, which Go tooling ignores too.
+var skipDirs = map[string]bool{
+	".git": true, ".hg": true, ".svn": true, "node_modules": true, "vendor": true,
+	"site-packages": true, "__pycache__": true, "testdata": true, ".tox": true,
+}
+
+// Walk lists the files of fsys that Extract reads: those Wants accepts by name, and executables
+// (candidate Go binaries, which Extract confirms by content). It skips version-control metadata,
+// installed dependency trees (node_modules, vendor, site-packages), testdata and symbolic links,
+// so a link cannot lead the walk outside the target. Paths are slash-separated and sorted.
+func Walk(ctx context.Context, fsys fs.FS) ([]string, error) {
+	var out []string
+	n := 0
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if n++; n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if d.IsDir() {
+			if p != "." && skipDirs[d.Name()] {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		if Wants(p) {
+			out = append(out, p)
+			return nil
+		}
+		if executable(d) {
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// executable reports whether a file may be a compiled program: it has an execute bit or an .exe
+// name, and is not an obvious script or library source.
+func executable(d fs.DirEntry) bool {
+	if strings.EqualFold(path.Ext(d.Name()), ".exe") {
+		return true
+	}
+	info, err := d.Info()
+	if err != nil || info.Mode().Perm()&0o111 == 0 || info.Size() < 1024 {
+		return false
+	}
+	switch strings.ToLower(path.Ext(d.Name())) {
+	case ".sh", ".py", ".pl", ".rb", ".js", ".bash", ".txt", ".md":
+		return false
+	}
+	return true
+}
