@@ -34,6 +34,7 @@ type App struct {
 var subcommands = []func(*App) *cobra.Command{
 	newVersionCmd,
 	newScanCmd,
+	newDBCmd,
 }
 
 // Root builds the command tree.

@@ -131,7 +131,7 @@ func (db *DB) matchOne(p inventory.Package, res *Result) (ms []Match, skip strin
 	}
 	for k := range ms {
 		ms[k].Affected = affectedFor(ms[k].Vulnerability, base, release, normalizeName(base, p.Name))
-		ms[k].FixedIn = sortVersions(base, ms[k].FixedIn)
+		ms[k].FixedIn = SortVersions(base, ms[k].FixedIn)
 	}
 	return ms, "", nil
 }
@@ -242,8 +242,9 @@ func affectedFor(v *osv.Vulnerability, base, release, name string) []osv.Affecte
 	return out
 }
 
-// sortVersions orders versions by the ecosystem's comparator and drops duplicates.
-func sortVersions(eco string, vs []string) []string {
+// SortVersions orders versions by the ecosystem's comparator, drops duplicates, and drops versions
+// the comparator rejects.
+func SortVersions(eco string, vs []string) []string {
 	if len(vs) < 2 {
 		return vs
 	}

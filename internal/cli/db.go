@@ -1,0 +1,232 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/palisade-sec/palisade/internal/errkind"
+	"github.com/palisade-sec/palisade/internal/vulndb"
+)
+
+// The environment variables of the vulnerability database; flags win over them.
+const (
+	envDBDir    = "PALISADE_DB_DIR"
+	envDBSource = "PALISADE_DB_SOURCE"
+)
+
+// resolveDBDir applies --db-dir, then PALISADE_DB_DIR, then the user cache directory. The scan
+// command uses it too, so both always agree on where the database is.
+func resolveDBDir(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	if env := os.Getenv(envDBDir); env != "" {
+		return env, nil
+	}
+	return vulndb.DefaultDir()
+}
+
+// parseMaxAge reads a duration, also accepting whole days ("7d").
+func parseMaxAge(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 0 {
+			return 0, errkind.Wrap(errkind.Invalid, fmt.Errorf("--max-age %q: want a duration such as 7d or 36h", s))
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, errkind.Wrap(errkind.Invalid, fmt.Errorf("--max-age %q: want a duration such as 7d or 36h", s))
+	}
+	return d, nil
+}
+
+func newDBCmd(app *App) *cobra.Command {
+	var dbDir string
+	cmd := &cobra.Command{
+		Use:   "db",
+		Short: "Download, import and inspect the local OSV vulnerability database",
+		Long: `The dependency scanner matches packages against a local copy of the OSV vulnerability data, so
+scans work offline and fast. 'db update' fetches it, 'db import' installs it from files on an
+air-gapped machine, 'db status' shows what is there and how old it is.
+
+The database lives in --db-dir, else $PALISADE_DB_DIR, else the user cache directory
+(palisade/db). Updates are atomic: a failed or interrupted update leaves the database in use intact.`,
+	}
+	cmd.PersistentFlags().StringVar(&dbDir, "db-dir", "", "database directory (default $PALISADE_DB_DIR or the user cache directory)")
+	cmd.AddCommand(newDBUpdateCmd(app, &dbDir), newDBImportCmd(app, &dbDir), newDBStatusCmd(app, &dbDir))
+	return cmd
+}
+
+func newDBUpdateCmd(app *App, dbDir *string) *cobra.Command {
+	var source string
+	var ecosystems []string
+	var allowHTTP bool
+	cmd := &cobra.Command{
+		Use:   "update",
+		Short: "Download the OSV data for the chosen ecosystems and switch to it atomically",
+		Example: `  palisade db update
+  palisade db update --ecosystems Go,PyPI
+  palisade db update --source https://mirror.example.com/osv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir, err := resolveDBDir(*dbDir)
+			if err != nil {
+				return err
+			}
+			if source == "" {
+				source = os.Getenv(envDBSource)
+			}
+			opts := vulndb.UpdateOptions{Dir: dir, Source: source, Ecosystems: ecosystems, InsecureAllowHTTP: allowHTTP}
+			bar := newProgressLine(app.Stderr)
+			if bar != nil {
+				opts.Progress = bar.update
+			}
+			meta, err := vulndb.Update(cmd.Context(), opts)
+			bar.finish()
+			if err != nil {
+				return fmt.Errorf("db update: %w", err)
+			}
+			return writeStatus(cmd.OutOrStdout(), dir, meta, vulndb.DefaultMaxAge, time.Now())
+		},
+	}
+	cmd.Flags().StringVar(&source, "source", "", "base URL of the OSV export, <source>/<ecosystem>/all.zip (default $PALISADE_DB_SOURCE or "+vulndb.DefaultSource+")")
+	cmd.Flags().StringSliceVar(&ecosystems, "ecosystems", nil, "ecosystems to fetch, as OSV spells them (default: "+strings.Join(vulndb.DefaultEcosystems(), ",")+")")
+	cmd.Flags().BoolVar(&allowHTTP, "insecure-allow-http", false, "allow a plain-http --source (the data is unsigned: only on a trusted network)")
+	return cmd
+}
+
+func newDBImportCmd(app *App, dbDir *string) *cobra.Command {
+	var ecosystem string
+	var ecosystems []string
+	cmd := &cobra.Command{
+		Use:   "import PATH",
+		Short: "Install OSV data from a directory (<ecosystem>/all.zip) or one zip, without network access",
+		Example: `  palisade db import /media/osv            # /media/osv/Go/all.zip, /media/osv/PyPI/all.zip, …
+  palisade db import Go-all.zip --ecosystem Go`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir, err := resolveDBDir(*dbDir)
+			if err != nil {
+				return err
+			}
+			meta, err := vulndb.Import(cmd.Context(), vulndb.ImportOptions{
+				Dir: dir, Path: args[0], Ecosystem: ecosystem, Ecosystems: ecosystems,
+			})
+			if err != nil {
+				return fmt.Errorf("db import: %w", err)
+			}
+			return writeStatus(cmd.OutOrStdout(), dir, meta, vulndb.DefaultMaxAge, time.Now())
+		},
+	}
+	cmd.Flags().StringVar(&ecosystem, "ecosystem", "", "the ecosystem of PATH when it is a single zip")
+	cmd.Flags().StringSliceVar(&ecosystems, "ecosystems", nil, "import only these ecosystems from a directory")
+	return cmd
+}
+
+func newDBStatusCmd(_ *App, dbDir *string) *cobra.Command {
+	var maxAge string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the ecosystems in the database, their sources and how old they are",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir, err := resolveDBDir(*dbDir)
+			if err != nil {
+				return err
+			}
+			age, err := parseMaxAge(maxAge)
+			if err != nil {
+				return err
+			}
+			meta, err := vulndb.ReadMeta(dir)
+			if err != nil {
+				return fmt.Errorf("db status: %w", err)
+			}
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(struct {
+					Dir string `json:"dir"`
+					vulndb.Meta
+				}{dir, meta})
+			}
+			return writeStatus(cmd.OutOrStdout(), dir, meta, age, time.Now())
+		},
+	}
+	cmd.Flags().StringVar(&maxAge, "max-age", "7d", "warn when the oldest ecosystem is older than this")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the metadata as JSON")
+	return cmd
+}
+
+func writeStatus(w io.Writer, dir string, meta vulndb.Meta, maxAge time.Duration, now time.Time) error {
+	fmt.Fprintf(w, "database %s (built %s)\n", dir, meta.Built.Format(time.RFC3339))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ECOSYSTEM\tADVISORIES\tWITHDRAWN\tPACKAGES\tFETCHED\tAGE\tSOURCE")
+	for _, eco := range meta.EcosystemNames() {
+		e := meta.Ecosystems[eco]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\n", eco, e.Advisories, e.Withdrawn, e.Packages,
+			e.Fetched.Format(time.RFC3339), humanAge(now.Sub(e.Fetched)), e.Source)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if oldest := meta.Oldest(); !oldest.IsZero() && now.Sub(oldest) > maxAge {
+		fmt.Fprintf(w, "warning: the database is %s old (more than %s): run 'palisade db update'\n", humanAge(now.Sub(oldest)), humanAge(maxAge))
+	}
+	return nil
+}
+
+func humanAge(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%dd", int(d.Hours()/24))
+	case d >= time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	case d >= time.Minute:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	}
+	return "just now"
+}
+
+// progressLine draws download progress on one terminal line; it is nil (and silent) when the
+// destination is not a terminal.
+type progressLine struct {
+	w io.Writer
+}
+
+func newProgressLine(w io.Writer) *progressLine {
+	f, ok := w.(*os.File)
+	if !ok {
+		return nil
+	}
+	fi, err := f.Stat()
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	return &progressLine{w: w}
+}
+
+func (p *progressLine) update(eco string, done, total int64) {
+	if total > 0 {
+		fmt.Fprintf(p.w, "\r\x1b[Kdownloading %s: %.1f / %.1f MB (%d%%)", eco, float64(done)/1e6, float64(total)/1e6, done*100/total)
+		return
+	}
+	fmt.Fprintf(p.w, "\r\x1b[Kdownloading %s: %.1f MB", eco, float64(done)/1e6)
+}
+
+func (p *progressLine) finish() {
+	if p != nil {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+}

@@ -1,0 +1,219 @@
+// Package deps is the dependency analyzer (`palisade scan --scanners deps`): it asks an extractor
+// for the packages the target's lockfiles, manifests and binaries declare, matches them against
+// the local OSV database, and reports one finding per vulnerable package and vulnerability, plus
+// licence-policy findings.
+//
+// Invariants: a package that could not be checked (unknown ecosystem, unparseable version,
+// ecosystem missing from the database) is reported as a problem, never treated as clean; a stale
+// database is reported too; advisories that are aliases of each other yield one finding.
+package deps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/inventory"
+	"github.com/palisade-sec/palisade/internal/report"
+	"github.com/palisade-sec/palisade/internal/scan"
+	"github.com/palisade-sec/palisade/internal/vulndb"
+)
+
+// Name is the analyzer's ID for --scanners.
+const Name = "deps"
+
+// Extractor finds the packages in a tree: files are slash paths in fsys, and the extractor picks
+// the ones it understands. Files it cannot parse come back as problems.
+type Extractor interface {
+	Extract(ctx context.Context, fsys fs.FS, files []string) ([]inventory.Package, []report.Problem, error)
+}
+
+// ExtractorFunc adapts a function (such as inventory.Extract) to Extractor.
+type ExtractorFunc func(ctx context.Context, fsys fs.FS, files []string) ([]inventory.Package, []report.Problem, error)
+
+// Extract calls f.
+func (f ExtractorFunc) Extract(ctx context.Context, fsys fs.FS, files []string) ([]inventory.Package, []report.Problem, error) {
+	return f(ctx, fsys, files)
+}
+
+// Matcher matches packages against vulnerability data; *vulndb.DB is one.
+type Matcher interface {
+	Match(ctx context.Context, pkgs []inventory.Package) (*vulndb.Result, error)
+}
+
+// metaSource is an optional capability of a Matcher: databases that know their age are checked
+// against Options.MaxAge.
+type metaSource interface {
+	Meta() vulndb.Meta
+}
+
+// Options tune the analyzer. The zero value is usable.
+type Options struct {
+	// DefaultSeverity is given to advisories without a CVSS v3 vector or a database severity
+	// (the Go vulnerability database publishes none). Zero means medium.
+	DefaultSeverity finding.Severity
+	// DemoteNotImported lowers findings for Go packages that the scanned module does not import
+	// directly (see docs/deps.md) to severity info, so a gate at low or above ignores them. They
+	// stay in the report with their original severity in a property.
+	DemoteNotImported bool
+	// IncludeTests counts imports of _test.go files as imports of the module.
+	IncludeTests bool
+	// StdlibFromGoDirective matches the Go standard library at the go.mod go line's version when
+	// there is no toolchain line. The go line is only a minimum, so this reports fixed issues the
+	// real toolchain may not have; off by default.
+	StdlibFromGoDirective bool
+	// LicenseAllow and LicenseDeny are SPDX licence IDs. With a non-empty allow list, a package
+	// whose known licences are not allowed is a finding; a denied licence always is.
+	LicenseAllow []string
+	LicenseDeny  []string
+	// MaxAge is how old the database may be before the scan reports a problem; zero means
+	// vulndb.DefaultMaxAge, negative disables the check.
+	MaxAge time.Duration
+	// Now is the clock for the age check; nil means time.Now.
+	Now func() time.Time
+}
+
+// Analyzer is the deps scan.TreeAnalyzer.
+type Analyzer struct {
+	db   Matcher
+	x    Extractor
+	opts Options
+}
+
+var _ scan.TreeAnalyzer = (*Analyzer)(nil)
+var _ scan.RuleLister = (*Analyzer)(nil)
+
+// New returns the analyzer. db and x are required.
+func New(db Matcher, x Extractor, opts Options) *Analyzer {
+	if opts.DefaultSeverity == finding.SeverityUnknown {
+		opts.DefaultSeverity = finding.SeverityMedium
+	}
+	if opts.MaxAge == 0 {
+		opts.MaxAge = vulndb.DefaultMaxAge
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Analyzer{db: db, x: x, opts: opts}
+}
+
+// Name returns "deps".
+func (a *Analyzer) Name() string { return Name }
+
+// Rules lists the licence rules; vulnerability findings take their rule ID from the advisory.
+func (a *Analyzer) Rules() []finding.Rule { return licenseRules() }
+
+// Result is what one analysis produced.
+type Result struct {
+	Findings []finding.Finding
+	// Problems are inputs that could not be fully checked: unparseable lockfiles, packages the
+	// database could not match, a stale database.
+	Problems []report.Problem
+	// Packages is how many packages were checked.
+	Packages int
+}
+
+// Incomplete is the error AnalyzeTree returns, together with its findings, when some inputs
+// could not be checked. The findings are valid; the problems must be reported beside them.
+type Incomplete struct {
+	Problems []report.Problem
+}
+
+func (e *Incomplete) Error() string {
+	msgs := make([]string, 0, len(e.Problems))
+	for _, p := range e.Problems {
+		msgs = append(msgs, problemString(p))
+	}
+	return fmt.Sprintf("deps: %d input(s) not fully checked: %s", len(e.Problems), strings.Join(msgs, "; "))
+}
+
+func problemString(p report.Problem) string {
+	switch {
+	case p.Path != "" && p.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Message)
+	case p.Path != "":
+		return p.Path + ": " + p.Message
+	}
+	return p.Message
+}
+
+// AnalyzeTree implements scan.TreeAnalyzer. When some inputs could not be checked it returns the
+// findings AND an *Incomplete error listing them; engines that know Analyze should call it
+// instead to get the problems as data.
+func (a *Analyzer) AnalyzeTree(ctx context.Context, t *scan.Tree) ([]finding.Finding, error) {
+	res, err := a.Analyze(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Problems) > 0 {
+		return res.Findings, &Incomplete{Problems: res.Problems}
+	}
+	return res.Findings, nil
+}
+
+// Analyze extracts, matches and reports.
+func (a *Analyzer) Analyze(ctx context.Context, t *scan.Tree) (*Result, error) {
+	if a.db == nil || a.x == nil {
+		return nil, errors.New("deps: analyzer built without a database or an extractor")
+	}
+	res := &Result{}
+	res.Problems = append(res.Problems, a.ageProblems()...)
+	pkgs, problems, err := a.x.Extract(ctx, t.FS, t.Files)
+	if err != nil {
+		return nil, fmt.Errorf("deps: extract packages: %w", err)
+	}
+	for i := range problems {
+		if problems[i].Scanner == "" {
+			problems[i].Scanner = Name
+		}
+	}
+	res.Problems = append(res.Problems, problems...)
+	mods, modProblems := readGoModules(ctx, t, a.opts.IncludeTests)
+	res.Problems = append(res.Problems, modProblems...)
+	pkgs, stdProblems := a.stdlibPackages(pkgs, mods)
+	res.Problems = append(res.Problems, stdProblems...)
+	res.Packages = len(pkgs)
+
+	m, err := a.db.Match(ctx, pkgs)
+	if err != nil {
+		return nil, fmt.Errorf("deps: match: %w", err)
+	}
+	for _, s := range m.Skipped {
+		res.Problems = append(res.Problems, report.Problem{
+			Path: s.Package.Location.Path, Line: s.Package.Location.StartLine, Scanner: Name,
+			Message: fmt.Sprintf("%s not checked for vulnerabilities: %s", s.Package.Key(), s.Reason),
+		})
+	}
+	for _, d := range m.DataProblems {
+		res.Problems = append(res.Problems, report.Problem{Scanner: Name, Message: "advisory data: " + d})
+	}
+	res.Findings = append(res.Findings, a.vulnFindings(pkgs, m.Matches, mods)...)
+	lf, lp := a.licenseFindings(pkgs)
+	res.Findings = append(res.Findings, lf...)
+	res.Problems = append(res.Problems, lp...)
+	finding.Sort(res.Findings)
+	return res, nil
+}
+
+// ageProblems reports a database older than MaxAge.
+func (a *Analyzer) ageProblems() []report.Problem {
+	ms, ok := a.db.(metaSource)
+	if !ok || a.opts.MaxAge < 0 {
+		return nil
+	}
+	oldest := ms.Meta().Oldest()
+	if oldest.IsZero() {
+		return []report.Problem{{Scanner: Name, Message: "the vulnerability database is empty (run 'palisade db update')"}}
+	}
+	age := a.opts.Now().Sub(oldest)
+	if age <= a.opts.MaxAge {
+		return nil
+	}
+	return []report.Problem{{Scanner: Name, Message: fmt.Sprintf(
+		"the vulnerability database is %s old (fetched %s; the limit is %s): recent advisories are missing; run 'palisade db update'",
+		age.Round(time.Hour), oldest.Format(time.RFC3339), a.opts.MaxAge)}}
+}

@@ -1,0 +1,326 @@
+package deps
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/inventory"
+	"github.com/palisade-sec/palisade/internal/vulndb"
+	"github.com/palisade-sec/palisade/internal/vulndb/cvss"
+	"github.com/palisade-sec/palisade/internal/vulndb/osv"
+)
+
+// The finding properties of vulnerability findings.
+const (
+	PropEcosystem      = "ecosystem"
+	PropPackage        = "package"
+	PropVersion        = "version"
+	PropFixedIn        = "fixedIn"       // the nearest fixed version
+	PropFixedVersions  = "fixedVersions" // every fixed version above the installed one, comma-separated
+	PropAliases        = "aliases"       // the other IDs of the same vulnerability, comma-separated
+	PropCVSS           = "cvss"          // the vector the severity came from
+	PropCVSSScore      = "cvssScore"
+	PropSeveritySource = "severitySource" // "cvss-v3", "database", or "default"
+	PropDirect         = "direct"
+	PropDependencyPath = "dependencyPath" // "a@1 > b@2 > vulnerable@3" for transitive packages
+	PropImported       = "imported"       // Go: "true", "false" or "unknown"
+	PropVulnerablePkgs = "vulnerablePackages"
+	PropOrigSeverity   = "originalSeverity"
+)
+
+// vulnFindings turns matches into findings: one per package entry and vulnerability, with
+// records that are aliases of each other merged.
+func (a *Analyzer) vulnFindings(pkgs []inventory.Package, matches []vulndb.Match, mods []*goModule) []finding.Finding {
+	byPkg := map[int][]vulndb.Match{}
+	var order []int
+	for _, m := range matches {
+		if _, ok := byPkg[m.Index]; !ok {
+			order = append(order, m.Index)
+		}
+		byPkg[m.Index] = append(byPkg[m.Index], m)
+	}
+	graphs := dependencyGraphs(pkgs)
+	var out []finding.Finding
+	for _, i := range order {
+		for _, group := range aliasGroups(byPkg[i]) {
+			out = append(out, a.vulnFinding(pkgs[i], group, mods, graphs))
+		}
+	}
+	return out
+}
+
+// aliasGroups partitions one package's matches into sets that share an ID or alias.
+func aliasGroups(ms []vulndb.Match) [][]vulndb.Match {
+	parent := make([]int, len(ms))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	owner := map[string]int{}
+	for i, m := range ms {
+		for _, id := range append([]string{m.Vulnerability.ID}, m.Vulnerability.Aliases...) {
+			if j, ok := owner[id]; ok {
+				parent[find(i)] = find(j)
+			} else {
+				owner[id] = i
+			}
+		}
+	}
+	groups := map[int][]vulndb.Match{}
+	var roots []int
+	for i, m := range ms {
+		r := find(i)
+		if _, ok := groups[r]; !ok {
+			roots = append(roots, r)
+		}
+		groups[r] = append(groups[r], m)
+	}
+	out := make([][]vulndb.Match, 0, len(roots))
+	for _, r := range roots {
+		out = append(out, groups[r])
+	}
+	return out
+}
+
+// idRank orders candidate primary IDs: the ecosystem's own database first (its advisories are
+// curated for that ecosystem), then GHSA, then the rest, CVE last.
+func idRank(id string) int {
+	switch {
+	case strings.HasPrefix(id, "GO-"), strings.HasPrefix(id, "RUSTSEC-"), strings.HasPrefix(id, "PYSEC-"):
+		return 0
+	case strings.HasPrefix(id, "GHSA-"):
+		return 1
+	case strings.HasPrefix(id, "CVE-"):
+		return 3
+	}
+	return 2
+}
+
+func (a *Analyzer) vulnFinding(p inventory.Package, group []vulndb.Match, mods []*goModule, graphs map[string]*depGraph) finding.Finding {
+	slices.SortFunc(group, func(x, y vulndb.Match) int {
+		return cmp.Or(cmp.Compare(idRank(x.Vulnerability.ID), idRank(y.Vulnerability.ID)), strings.Compare(x.Vulnerability.ID, y.Vulnerability.ID))
+	})
+	primary := group[0].Vulnerability
+	ids := map[string]bool{}
+	var refs []string
+	var fixed []string
+	for _, m := range group {
+		ids[m.Vulnerability.ID] = true
+		for _, al := range m.Vulnerability.Aliases {
+			ids[al] = true
+		}
+		fixed = append(fixed, m.FixedIn...)
+	}
+	delete(ids, primary.ID)
+	aliases := slices.Sorted(func(yield func(string) bool) {
+		for id := range ids {
+			if !yield(id) {
+				return
+			}
+		}
+	})
+	refs = append(refs, "https://osv.dev/vulnerability/"+primary.ID)
+	for _, r := range primary.References {
+		if !slices.Contains(refs, r.URL) {
+			refs = append(refs, r.URL)
+		}
+	}
+	props := map[string]string{
+		PropEcosystem: p.Ecosystem, PropPackage: p.Name, PropVersion: p.Version,
+		PropDirect: strconv.FormatBool(p.Direct),
+	}
+	if len(aliases) > 0 {
+		props[PropAliases] = strings.Join(aliases, ",")
+	}
+	sev, src, vector, score := a.severity(group)
+	props[PropSeveritySource] = src
+	if vector != "" {
+		props[PropCVSS] = vector
+		props[PropCVSSScore] = strconv.FormatFloat(score, 'f', 1, 64)
+	}
+	fixed = nearestFirst(group, fixed)
+	remediation := fmt.Sprintf("No fixed version of %s is published for %s; consider removing or replacing it, or mitigating as the advisory describes.", p.Name, primary.ID)
+	if len(fixed) > 0 {
+		props[PropFixedIn] = fixed[0]
+		props[PropFixedVersions] = strings.Join(fixed, ",")
+		remediation = fmt.Sprintf("Upgrade %s to %s or later.", p.Name, fixed[0])
+	}
+	if !p.Direct {
+		if dp := graphs[p.Location.Path].pathTo(p.Key()); dp != "" {
+			props[PropDependencyPath] = dp
+			remediation += " It is pulled in through " + dp + "."
+		}
+	}
+	confidence := finding.ConfidenceHigh
+	if p.Ecosystem == inventory.Go {
+		imported, vulnPkgs := goImported(p, group, mods)
+		props[PropImported] = imported
+		if len(vulnPkgs) > 0 {
+			props[PropVulnerablePkgs] = strings.Join(vulnPkgs, ",")
+		}
+		if imported == "false" {
+			confidence = finding.ConfidenceLow
+			if a.opts.DemoteNotImported {
+				props[PropOrigSeverity] = sev.String()
+				sev = finding.SeverityInfo
+			}
+		}
+	}
+	title := primary.Summary
+	if title == "" {
+		title, _, _ = strings.Cut(strings.TrimSpace(primary.Details), "\n")
+	}
+	if title == "" {
+		title = primary.ID
+	}
+	return finding.Finding{
+		RuleID:      primary.ID,
+		Title:       fmt.Sprintf("%s@%s: %s", p.Name, p.Version, clip(title, 200)),
+		Description: clip(primary.Details, 2000),
+		Severity:    sev,
+		Confidence:  confidence,
+		Location:    p.Location,
+		Fingerprint: finding.Fingerprint(primary.ID, p.Location.Path, p.Key()),
+		Remediation: remediation,
+		References:  refs,
+		Scanner:     Name,
+		Properties:  props,
+	}
+}
+
+// nearestFirst orders fixed versions with the ecosystem comparator (the matcher already did per
+// record; records of a group may disagree, so merge by their order of appearance per record).
+func nearestFirst(group []vulndb.Match, fixed []string) []string {
+	if len(group) == 1 {
+		return group[0].FixedIn
+	}
+	// Each record's list is sorted; the union is re-sorted by the ecosystem comparator via the
+	// matcher's helper.
+	return vulndb.SortVersions(group[0].Package.Ecosystem, fixed)
+}
+
+// severity picks the highest CVSS v3 base score of the group's records (top-level severity, then
+// per-package severity); without one, a database-given severity (GHSA's database_specific); else
+// the configured default. CVSS v4 vectors are not scored (see docs/deps.md).
+func (a *Analyzer) severity(group []vulndb.Match) (sev finding.Severity, source, vector string, score float64) {
+	best := -1.0
+	for _, m := range group {
+		var all []osv.Severity
+		all = append(all, m.Vulnerability.Severity...)
+		for _, af := range m.Affected {
+			all = append(all, af.Severity...)
+		}
+		for _, s := range all {
+			if s.Type != osv.SeverityCVSSv3 {
+				continue
+			}
+			sc, err := cvss.Score(s.Score)
+			if err == nil && sc > best {
+				best, vector = sc, s.Score
+			}
+		}
+	}
+	if best >= 0 {
+		return ratingSeverity(cvss.RatingOf(best)), "cvss-v3", vector, best
+	}
+	for _, m := range group {
+		if s, ok := databaseSeverity(m.Vulnerability.DatabaseSpecific); ok {
+			return s, "database", "", 0
+		}
+	}
+	return a.opts.DefaultSeverity, "default", "", 0
+}
+
+func ratingSeverity(r cvss.Rating) finding.Severity {
+	switch r {
+	case cvss.Critical:
+		return finding.SeverityCritical
+	case cvss.High:
+		return finding.SeverityHigh
+	case cvss.Medium:
+		return finding.SeverityMedium
+	case cvss.Low:
+		return finding.SeverityLow
+	}
+	return finding.SeverityInfo
+}
+
+// databaseSeverity reads database_specific.severity as GitHub's advisory database writes it.
+func databaseSeverity(raw json.RawMessage) (finding.Severity, bool) {
+	if len(raw) == 0 {
+		return 0, false
+	}
+	var ds struct {
+		Severity string `json:"severity"`
+	}
+	if json.Unmarshal(raw, &ds) != nil {
+		return 0, false
+	}
+	switch strings.ToUpper(ds.Severity) {
+	case "CRITICAL":
+		return finding.SeverityCritical, true
+	case "HIGH":
+		return finding.SeverityHigh, true
+	case "MODERATE", "MEDIUM":
+		return finding.SeverityMedium, true
+	case "LOW":
+		return finding.SeverityLow, true
+	}
+	return 0, false
+}
+
+// goImported says whether the module that declares p imports one of the vulnerable packages the
+// advisory names: "true", "false", or "unknown" (no Go source in the tree for that module, or the
+// advisory names no packages).
+func goImported(p inventory.Package, group []vulndb.Match, mods []*goModule) (string, []string) {
+	var vulnPkgs []string
+	for _, m := range group {
+		for _, af := range m.Affected {
+			imps, err := af.GoImports()
+			if err != nil {
+				continue
+			}
+			for _, im := range imps {
+				if !slices.Contains(vulnPkgs, im.Path) {
+					vulnPkgs = append(vulnPkgs, im.Path)
+				}
+			}
+		}
+	}
+	slices.Sort(vulnPkgs)
+	mod := moduleFor(mods, p)
+	if len(vulnPkgs) == 0 || mod == nil || mod.imports == nil {
+		return "unknown", vulnPkgs
+	}
+	for _, vp := range vulnPkgs {
+		if mod.imports[vp] {
+			return "true", vulnPkgs
+		}
+	}
+	return "false", vulnPkgs
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !isRuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
