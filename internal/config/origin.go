@@ -52,8 +52,8 @@ func (o Origin) String() string {
 }
 
 // Origin returns where field (a dotted path such as "scan.fail-on" or "scan.formats[1]") got its
-// value. For a field with no origin of its own it returns its closest enclosing field's, so a
-// list element set through an environment variable points at that variable.
+// value. A list element, or a key of one, with no origin of its own takes the list's, so an
+// element set through an environment variable points at that variable.
 func (c *Config) Origin(field string) Origin {
 	for field != "" {
 		if o, ok := c.origins[field]; ok {
@@ -63,7 +63,12 @@ func (c *Config) Origin(field string) Origin {
 		if i < 0 {
 			break
 		}
-		field = field[:i]
+		parent := field[:i]
+		if field[i] == '.' && !strings.HasSuffix(parent, "]") {
+			// A key of a section the file opened but did not set keeps its default.
+			break
+		}
+		field = parent
 	}
 	return Origin{}
 }

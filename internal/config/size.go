@@ -34,7 +34,7 @@ func ParseSize(s string) (Size, error) {
 	}
 	mult, ok := sizeUnits[unit]
 	if !ok {
-		return 0, fmt.Errorf("size %q: unknown unit %q (want B, KiB, MiB, GiB, TiB, kB, MB, GB, TB or k, m, g, t)", s, t[i:])
+		return 0, fmt.Errorf("size %q: unknown unit %q (want B, KiB, MiB, GiB, TiB, kB, MB, GB, TB or k, m, g, t)", s, strings.TrimSpace(t[i:]))
 	}
 	if !strings.Contains(num, ".") {
 		n, err := strconv.ParseInt(num, 10, 64)
