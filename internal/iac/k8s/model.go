@@ -60,8 +60,8 @@ type Spec struct {
 	Rules []IngressRule `json:"rules,omitempty" yaml:"rules"`
 
 	// NetworkPolicy.
-	PodSelector *LabelSelector     `json:"podSelector,omitempty" yaml:"podSelector"`
-	PolicyTypes []string           `json:"policyTypes,omitempty" yaml:"policyTypes"`
+	PodSelector *LabelSelector      `json:"podSelector,omitempty" yaml:"podSelector"`
+	PolicyTypes []string            `json:"policyTypes,omitempty" yaml:"policyTypes"`
 	Ingress     []NetworkPolicyRule `json:"ingress,omitempty" yaml:"ingress"`
 	Egress      []NetworkPolicyRule `json:"egress,omitempty" yaml:"egress"`
 }
@@ -96,19 +96,19 @@ type PodSpec struct {
 
 // Container is the part of a container the checks use.
 type Container struct {
-	Name            string                    `json:"name,omitempty" yaml:"name"`
-	Image           string                    `json:"image,omitempty" yaml:"image"`
-	ImagePullPolicy string                    `json:"imagePullPolicy,omitempty" yaml:"imagePullPolicy"`
-	Command         []string                  `json:"command,omitempty" yaml:"command"`
-	Args            []string                  `json:"args,omitempty" yaml:"args"`
-	Ports           []ContainerPort           `json:"ports,omitempty" yaml:"ports"`
-	Env             []EnvVar                  `json:"env,omitempty" yaml:"env"`
-	EnvFrom         []EnvFromSource           `json:"envFrom,omitempty" yaml:"envFrom"`
-	Resources       Resources                 `json:"resources" yaml:"resources"`
-	SecurityContext *SecurityContext          `json:"securityContext,omitempty" yaml:"securityContext"`
-	LivenessProbe   *Probe                    `json:"livenessProbe,omitempty" yaml:"livenessProbe"`
-	ReadinessProbe  *Probe                    `json:"readinessProbe,omitempty" yaml:"readinessProbe"`
-	VolumeMounts    []VolumeMount             `json:"volumeMounts,omitempty" yaml:"volumeMounts"`
+	Name            string           `json:"name,omitempty" yaml:"name"`
+	Image           string           `json:"image,omitempty" yaml:"image"`
+	ImagePullPolicy string           `json:"imagePullPolicy,omitempty" yaml:"imagePullPolicy"`
+	Command         []string         `json:"command,omitempty" yaml:"command"`
+	Args            []string         `json:"args,omitempty" yaml:"args"`
+	Ports           []ContainerPort  `json:"ports,omitempty" yaml:"ports"`
+	Env             []EnvVar         `json:"env,omitempty" yaml:"env"`
+	EnvFrom         []EnvFromSource  `json:"envFrom,omitempty" yaml:"envFrom"`
+	Resources       Resources        `json:"resources" yaml:"resources"`
+	SecurityContext *SecurityContext `json:"securityContext,omitempty" yaml:"securityContext"`
+	LivenessProbe   *Probe           `json:"livenessProbe,omitempty" yaml:"livenessProbe"`
+	ReadinessProbe  *Probe           `json:"readinessProbe,omitempty" yaml:"readinessProbe"`
+	VolumeMounts    []VolumeMount    `json:"volumeMounts,omitempty" yaml:"volumeMounts"`
 }
 
 // Probe records that a probe is declared; its handler is not checked.

@@ -2,59 +2,13 @@ package k8s
 
 import (
 	"encoding/json"
-	"strconv"
-	"strings"
-
 	"go.yaml.in/yaml/v3"
+
+	"github.com/palisade-sec/palisade/internal/iac/yamlpos"
 )
 
-// Seg is one step of a field path: a mapping key, or a list index (Key empty) with the item's
-// name when it has one, so fingerprints name containers rather than their position.
-type Seg struct {
-	Key   string
-	Index int
-	Name  string
-}
-
-// Path is a field path inside one resource, from its root.
-type Path []Seg
-
-// Field returns p extended by a mapping key. It never aliases p.
-func (p Path) Field(keys ...string) Path {
-	out := make(Path, len(p), len(p)+len(keys))
-	copy(out, p)
-	for _, k := range keys {
-		out = append(out, Seg{Key: k})
-	}
-	return out
-}
-
-// Item returns p extended by a list index; name identifies the item in fingerprints.
-func (p Path) Item(i int, name string) Path {
-	out := make(Path, len(p), len(p)+1)
-	copy(out, p)
-	return append(out, Seg{Index: i, Name: name})
-}
-
-// String renders the path as it identifies a field across edits: list items by name when they
-// have one ("spec.containers[app].securityContext"), by index otherwise.
-func (p Path) String() string {
-	var b strings.Builder
-	for i, s := range p {
-		switch {
-		case s.Key != "":
-			if i > 0 {
-				b.WriteByte('.')
-			}
-			b.WriteString(s.Key)
-		case s.Name != "":
-			b.WriteString("[" + s.Name + "]")
-		default:
-			b.WriteString("[" + strconv.Itoa(s.Index) + "]")
-		}
-	}
-	return b.String()
-}
+// Path is a field path inside one object; see yamlpos.
+type Path = yamlpos.Path
 
 // Resource is one decoded Kubernetes object and where it came from.
 type Resource struct {
@@ -95,36 +49,7 @@ func (r *Resource) ID() string {
 // source when the field itself is missing (the container a required setting is missing from).
 // It returns 0 for objects decoded from JSON bytes.
 func (r *Resource) Line(p Path) int {
-	n := r.node
-	if n == nil {
-		return 0
-	}
-	line := n.Line
-	for _, s := range p {
-		switch {
-		case n.Kind == yaml.MappingNode && s.Key != "":
-			var next *yaml.Node
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == s.Key {
-					line, next = n.Content[i].Line, n.Content[i+1]
-					break
-				}
-			}
-			if next == nil {
-				return line
-			}
-			n = next
-		case n.Kind == yaml.SequenceNode && s.Key == "" && s.Index < len(n.Content):
-			n = n.Content[s.Index]
-			line = n.Line
-		default:
-			return line
-		}
-		for n.Kind == yaml.AliasNode && n.Alias != nil {
-			n = n.Alias
-		}
-	}
-	return line
+	return yamlpos.Line(r.node, p)
 }
 
 // Map returns the object as generic JSON-like data (maps, slices, strings, numbers, booleans),

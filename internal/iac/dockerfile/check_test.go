@@ -1,0 +1,121 @@
+package dockerfile
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/palisade-sec/palisade/internal/finding"
+)
+
+// wantLines returns the lines that follow a "# want" comment line.
+func wantLines(src string) []int {
+	var out []int
+	for i, l := range strings.Split(src, "\n") {
+		if strings.TrimSpace(l) == "# want" {
+			out = append(out, i+2)
+		}
+	}
+	return out
+}
+
+func exampleConfig() *Config {
+	return &Config{AllowedBaseImages: []string{"registry.example/base/", "alpine"}}
+}
+
+// TestChecks runs every built-in check's own examples.
+func TestChecks(t *testing.T) {
+	for _, c := range Builtin() {
+		t.Run(c.Rule.ID, func(t *testing.T) {
+			if len(c.Fail) == 0 || len(c.Pass) == 0 {
+				t.Fatal("a check needs at least one failing and one passing example")
+			}
+			run := func(src string) []finding.Finding {
+				f, err := Parse("Dockerfile", []byte(src))
+				if err != nil {
+					t.Fatalf("example does not parse: %v\n%s", err, src)
+				}
+				fs, err := Evaluate(context.Background(), []Check{c}, f, exampleConfig())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return fs
+			}
+			for i, src := range c.Fail {
+				var got []int
+				for _, f := range run(src) {
+					got = append(got, f.Location.StartLine)
+				}
+				slices.Sort(got)
+				want := wantLines(src)
+				if len(want) == 0 {
+					t.Fatalf("fail example %d marks no line", i)
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("fail example %d: lines (-want +got):\n%s\n%s", i, diff, src)
+				}
+			}
+			for i, src := range c.Pass {
+				if fs := run(src); len(fs) > 0 {
+					t.Errorf("pass example %d flagged: %s\n%s", i, fs[0].Description, src)
+				}
+			}
+		})
+	}
+}
+
+func TestRulesAreWellFormed(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range Builtin() {
+		r := c.Rule
+		if seen[r.ID] {
+			t.Errorf("duplicate check ID %s", r.ID)
+		}
+		seen[r.ID] = true
+		if !strings.HasPrefix(r.ID, "docker-") || r.Title == "" || r.Description == "" || r.Remediation == "" || len(r.Tags) == 0 || r.Severity < finding.SeverityInfo {
+			t.Errorf("%s: incomplete rule %+v", r.ID, r)
+		}
+	}
+}
+
+func TestParse(t *testing.T) {
+	src := "ARG BASE=debian:12\nFROM ${BASE} AS build\nRUN make \\\n  all\nFROM alpine:3.20\nCOPY --from=build /out /app\nENV A=1 B=\"two words\"\n"
+	f, err := Parse("Dockerfile", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Args) != 1 || len(f.Stages) != 2 || f.Stages[0].Name != "build" || f.Final().Image != "alpine:3.20" {
+		t.Fatalf("stages: %+v", f)
+	}
+	run := f.Stages[0].Body[0]
+	if run.Line != 3 || run.EndLine != 4 {
+		t.Errorf("RUN spans %d-%d, want 3-4", run.Line, run.EndLine)
+	}
+	env := f.Final().Body[1]
+	if diff := cmp.Diff([][2]string{{"A", "1"}, {"B", "two words"}}, env.KeyValues()); diff != "" {
+		t.Errorf("ENV pairs (-want +got):\n%s", diff)
+	}
+	_, err = Parse("bad/Dockerfile", []byte("FROM alpine\nRUN true\nENV ONLYKEY\n"))
+	if err == nil || !strings.Contains(err.Error(), "bad/Dockerfile: line 3") {
+		t.Errorf("error = %v, want one naming bad/Dockerfile line 3", err)
+	}
+}
+
+func TestParseImage(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want ImageRef
+	}{
+		{"nginx", ImageRef{Name: "docker.io/library/nginx"}},
+		{"bitnami/redis:7", ImageRef{Name: "docker.io/bitnami/redis", Tag: "7"}},
+		{"localhost:5000/app@sha256:ab", ImageRef{Name: "localhost:5000/app", Digest: "sha256:ab"}},
+		{"ghcr.io/o/a:1.2@sha256:cd", ImageRef{Name: "ghcr.io/o/a", Tag: "1.2", Digest: "sha256:cd"}},
+	} {
+		if diff := cmp.Diff(tc.want, ParseImage(tc.in)); diff != "" {
+			t.Errorf("ParseImage(%q) (-want +got):\n%s", tc.in, diff)
+		}
+	}
+}

@@ -1,0 +1,37 @@
+package k8s
+
+import (
+	"context"
+	"testing"
+)
+
+// FuzzParse feeds arbitrary bytes through the manifest parser and every check: neither may panic,
+// and every finding must point inside the file.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(multiDoc))
+	for _, c := range Builtin() {
+		for _, s := range append(c.Fail, c.Pass...) {
+			f.Add([]byte(s))
+		}
+	}
+	f.Add([]byte("apiVersion: v1\nkind: List\nitems:\n- &a {apiVersion: v1, kind: Pod, spec: *a}\n"))
+	checks := Builtin()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rs, _ := Parse("f.yaml", data)
+		fs, err := Evaluate(context.Background(), checks, rs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := 1
+		for _, b := range data {
+			if b == '\n' {
+				lines++
+			}
+		}
+		for _, x := range fs {
+			if x.Location.StartLine < 1 || x.Location.StartLine > lines {
+				t.Fatalf("%s: line %d outside 1..%d", x.RuleID, x.Location.StartLine, lines)
+			}
+		}
+	})
+}

@@ -1,0 +1,160 @@
+package k8s
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/palisade-sec/palisade/internal/report"
+)
+
+const multiDoc = `# a comment before the first document
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: web:1.0
+        securityContext:
+          privileged: true
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: nightly
+  namespace: shop
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          hostPID: true
+          containers:
+          - name: job
+            image: job:2
+---
+not: kubernetes
+---
+{"apiVersion": "v1", "kind": "List", "items": [
+  {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+   "spec": {"containers": [{"name": "c", "image": "c:1", "securityContext": {"privileged": true}}]}}
+]}
+`
+
+func TestParseLines(t *testing.T) {
+	rs, problems := Parse("deploy/all.yaml", []byte(multiDoc))
+	if len(problems) != 0 {
+		t.Fatalf("problems: %+v", problems)
+	}
+	var kinds []string
+	for _, r := range rs {
+		kinds = append(kinds, r.ID())
+	}
+	if diff := cmp.Diff([]string{"Deployment/shop/web", "CronJob/shop/nightly", "Pod//p"}, kinds); diff != "" {
+		t.Fatalf("objects (-want +got):\n%s", diff)
+	}
+	checks := []Check{privilegedContainer(), hostNamespaceCheck("k8s-host-pid", "hostPID", "t", "PID", "5.2.3"), readOnlyRootFS()}
+	fs, err := Evaluate(context.Background(), checks, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type hit struct {
+		Rule  string
+		Line  int
+		Field string
+	}
+	var got []hit
+	for _, f := range fs {
+		got = append(got, hit{f.RuleID, f.Location.StartLine, f.Properties["field"]})
+	}
+	want := []hit{
+		{"k8s-privileged-container", 16, "spec.template.spec.containers[web].securityContext.privileged"},
+		{"k8s-privileged-container", 38, "spec.containers[c].securityContext.privileged"},
+		{"k8s-host-pid", 29, "spec.jobTemplate.spec.template.spec.hostPID"},
+		{"k8s-readonly-root-filesystem", 15, "spec.template.spec.containers[web].securityContext"},
+		{"k8s-readonly-root-filesystem", 31, "spec.jobTemplate.spec.template.spec.containers[job]"},
+		{"k8s-readonly-root-filesystem", 38, "spec.containers[c].securityContext"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseProblems(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		src     string
+		objects int
+		want    []report.Problem
+	}{
+		{
+			name:    "syntax error keeps earlier documents",
+			src:     "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: [b\n",
+			objects: 1,
+			want:    []report.Problem{{Path: "m.yaml", Line: 8, Scanner: "iac", Message: "parse YAML: did not find expected ',' or ']'"}},
+		},
+		{
+			name:    "wrong field type keeps the object",
+			src:     "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  hostPID: sometimes\n",
+			objects: 1,
+			want:    []report.Problem{{Path: "m.yaml", Line: 5, Scanner: "iac", Message: "decode Pod: cannot unmarshal !!str `sometimes` into bool"}},
+		},
+		{
+			name: "block sequence after a mapping",
+			src:  "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n- b\n",
+			want: []report.Problem{{Path: "m.yaml", Line: 5, Scanner: "iac", Message: "parse YAML: did not find expected key"}},
+		},
+		{name: "not kubernetes", src: "services:\n  web:\n    image: x\n"},
+		{name: "empty", src: ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rs, ps := Parse("m.yaml", []byte(tc.src))
+			if len(rs) != tc.objects {
+				t.Errorf("objects = %d, want %d", len(rs), tc.objects)
+			}
+			if diff := cmp.Diff(tc.want, ps); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestJSONObjectMatchesYAML(t *testing.T) {
+	const js = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"shop"},
+	"spec":{"volumes":[{"name":"v","nfs":{"server":"s","path":"/"}}],
+	"containers":[{"name":"c","image":"c:1","resources":{"limits":{"cpu":2,"memory":"1Gi"}}}]}}`
+	r, err := NewFromJSON("admission", []byte(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	yrs, ps := Parse("p.json", []byte(js))
+	if len(ps) != 0 || len(yrs) != 1 {
+		t.Fatalf("parse as YAML: %d objects, problems %+v", len(yrs), ps)
+	}
+	if diff := cmp.Diff(yrs[0].Object, r.Object); diff != "" {
+		t.Errorf("JSON and YAML decode differ (-yaml +json):\n%s", diff)
+	}
+	m, err := r.Map()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ym, err := yrs[0].Map()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ym["metadata"].(map[string]any)["name"] != "p" || m["kind"] != "Pod" {
+		t.Errorf("Map lost fields: %v / %v", m, ym)
+	}
+	if r.Line(Path{}.Field("spec")) != 0 {
+		t.Error("JSON objects have no lines")
+	}
+}
