@@ -35,6 +35,7 @@ var subcommands = []func(*App) *cobra.Command{
 	newVersionCmd,
 	newScanCmd,
 	newDBCmd,
+	newSBOMCmd,
 }
 
 // Root builds the command tree.

@@ -2,9 +2,12 @@ package inventory
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"path"
 	"strings"
+
+	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // skipDirs are directories Walk does not enter: version control, installed dependencies (their
@@ -70,4 +73,14 @@ func executable(d fs.DirEntry) bool {
 		return false
 	}
 	return true
+}
+
+// FromFS walks fsys and extracts every package its files declare: Walk followed by ExtractWith,
+// the one call a command needs to inventory a directory.
+func FromFS(ctx context.Context, fsys fs.FS, opts Options) ([]Package, []report.Problem, error) {
+	files, err := Walk(ctx, fsys)
+	if err != nil {
+		return nil, nil, fmt.Errorf("walk: %w", err)
+	}
+	return ExtractWith(ctx, fsys, files, opts)
 }

@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/palisade-sec/palisade/internal/errkind"
+	"github.com/palisade-sec/palisade/internal/inventory"
+	"github.com/palisade-sec/palisade/internal/sbom"
+)
+
+// sbomOptions are the sbom command's flags.
+type sbomOptions struct {
+	Path   string
+	Format string
+	Output string
+}
+
+func newSBOMCmd(app *App) *cobra.Command {
+	opts := sbomOptions{Path: "."}
+	cmd := &cobra.Command{
+		Use:   "sbom [PATH]",
+		Short: "Write a software bill of materials (CycloneDX or SPDX JSON) for a directory",
+		Long: `Find the packages a directory's lockfiles, manifests, Go binaries and SBOMs declare, and write
+them as a CycloneDX 1.6 or SPDX 2.3 JSON document with purls, licences, hashes and the dependency
+graph. Files that cannot be parsed are reported on stderr; the document lists everything else.`,
+		Example: `  palisade sbom . --format cyclonedx --output bom.cdx.json
+  palisade sbom ./service --format spdx > service.spdx.json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Path = args[0]
+			}
+			return runSBOM(cmd.Context(), app, opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Format, "format", "f", "cyclonedx", "SBOM format: cyclonedx or spdx")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write the SBOM to this file instead of stdout")
+	return cmd
+}
+
+func runSBOM(ctx context.Context, app *App, opts sbomOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	format, err := sbom.ParseFormat(opts.Format)
+	if err != nil {
+		return errkind.Wrap(errkind.Invalid, fmt.Errorf("sbom: %w", err))
+	}
+	abs, err := filepath.Abs(opts.Path)
+	if err != nil {
+		return errkind.Wrap(errkind.Invalid, fmt.Errorf("sbom: %w", err))
+	}
+	root, err := os.OpenRoot(abs)
+	if err != nil {
+		kind := errkind.Invalid
+		if errors.Is(err, fs.ErrNotExist) {
+			kind = errkind.NotFound
+		}
+		return errkind.Wrap(kind, fmt.Errorf("sbom: open %s: %w", opts.Path, err))
+	}
+	defer root.Close()
+	pkgs, problems, err := inventory.FromFS(ctx, root.FS(), inventory.Options{GoModCache: goModCache()})
+	if err != nil {
+		return fmt.Errorf("sbom: %w", err)
+	}
+	for _, p := range problems {
+		loc := p.Path
+		if p.Line > 0 {
+			loc = fmt.Sprintf("%s:%d", p.Path, p.Line)
+		}
+		fmt.Fprintf(app.Stderr, "palisade sbom: warning: %s: %s\n", loc, p.Message)
+	}
+	var buf bytes.Buffer
+	if err := sbom.Write(&buf, format, pkgs, sbom.Options{Target: filepath.Base(abs), ToolVersion: app.Version}); err != nil {
+		return fmt.Errorf("sbom: %w", err)
+	}
+	if opts.Output == "" {
+		_, err = app.Stdout.Write(buf.Bytes())
+		return err
+	}
+	if err := os.WriteFile(opts.Output, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("sbom: write %s: %w", opts.Output, err)
+	}
+	return nil
+}
+
+// goModCache opens the Go module cache for licence lookups, or returns nil when there is none.
+func goModCache() fs.FS {
+	dir := os.Getenv("GOMODCACHE")
+	if dir == "" {
+		gopath := os.Getenv("GOPATH")
+		if gopath == "" {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				return nil
+			}
+			gopath = filepath.Join(home, "go")
+		}
+		dir = filepath.Join(filepath.SplitList(gopath)[0], "pkg", "mod")
+	}
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil
+	}
+	return r.FS() // kept open for the life of the command
+}
