@@ -1,0 +1,235 @@
+// Package compose checks Docker Compose files: privileged services, host namespaces, runtime
+// socket and sensitive host mounts, credentials in environment, ports published on every
+// interface. Services are decoded into a small typed model with their YAML nodes kept, so each
+// finding points at the offending line.
+package compose
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/iac/yamlpos"
+)
+
+// Project is one Compose file.
+type Project struct {
+	Path     string
+	Services []Service
+}
+
+// Service is the part of a Compose service the checks read.
+type Service struct {
+	Name        string
+	Image       string   `yaml:"image"`
+	Privileged  bool     `yaml:"privileged"`
+	NetworkMode string   `yaml:"network_mode"`
+	PID         string   `yaml:"pid"`
+	IPC         string   `yaml:"ipc"`
+	User        string   `yaml:"user"`
+	ReadOnly    bool     `yaml:"read_only"`
+	CapAdd      []string `yaml:"cap_add"`
+	SecurityOpt []string `yaml:"security_opt"`
+	Devices     []string `yaml:"devices"`
+	Volumes     []Mount  `yaml:"volumes"`
+	Ports       []Port   `yaml:"ports"`
+	Environment []EnvVar `yaml:"-"`
+	node        *yaml.Node
+}
+
+// Mount is one volume entry, short ("./src:/dst:ro") or long syntax.
+type Mount struct {
+	Type   string `yaml:"type"`
+	Source string `yaml:"source"`
+	Target string `yaml:"target"`
+}
+
+// UnmarshalYAML reads the short or the long volume syntax.
+func (m *Mount) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		parts := strings.Split(n.Value, ":")
+		if len(parts) >= 2 {
+			m.Source, m.Target = parts[0], parts[1]
+		} else {
+			m.Target = parts[0]
+		}
+		m.Type = "volume"
+		if strings.HasPrefix(m.Source, "/") || strings.HasPrefix(m.Source, ".") || strings.HasPrefix(m.Source, "~") {
+			m.Type = "bind"
+		}
+		return nil
+	}
+	type plain Mount
+	return n.Decode((*plain)(m))
+}
+
+// Port is one published port, short ("127.0.0.1:8080:80") or long syntax.
+type Port struct {
+	HostIP    string `yaml:"host_ip"`
+	Published string `yaml:"published"`
+	Target    string `yaml:"target"`
+}
+
+// UnmarshalYAML reads the short or the long port syntax.
+func (p *Port) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		v := n.Value
+		if i := strings.LastIndex(v, "/"); i >= 0 {
+			v = v[:i] // protocol
+		}
+		parts := strings.Split(v, ":")
+		switch len(parts) {
+		case 1:
+			p.Target = parts[0]
+		case 2:
+			p.Published, p.Target = parts[0], parts[1]
+		default:
+			p.HostIP = strings.Trim(strings.Join(parts[:len(parts)-2], ":"), "[]")
+			p.Published, p.Target = parts[len(parts)-2], parts[len(parts)-1]
+		}
+		return nil
+	}
+	type plain Port
+	return n.Decode((*plain)(p))
+}
+
+// EnvVar is one environment entry with its index in the source for positions.
+type EnvVar struct {
+	Name, Value string
+	HasValue    bool
+	path        yamlpos.Path
+}
+
+// Wants reports whether name is a Compose file by the usual naming conventions.
+func Wants(name string) bool {
+	base := strings.ToLower(path.Base(name))
+	if !strings.HasSuffix(base, ".yml") && !strings.HasSuffix(base, ".yaml") {
+		return false
+	}
+	return strings.HasPrefix(base, "docker-compose") || strings.HasPrefix(base, "compose.") || strings.HasPrefix(base, "compose-") || strings.HasPrefix(base, "podman-compose")
+}
+
+// LooksLikeCompose reports whether a YAML document's root is a Compose project: a services
+// mapping whose entries name an image or a build.
+func LooksLikeCompose(root *yaml.Node) bool {
+	_, svcs := yamlpos.Lookup(root, "services")
+	if svcs == nil || svcs.Kind != yaml.MappingNode || len(svcs.Content) == 0 {
+		return false
+	}
+	for i := 1; i < len(svcs.Content); i += 2 {
+		if k, _ := yamlpos.Lookup(svcs.Content[i], "image"); k != nil {
+			return true
+		}
+		if k, _ := yamlpos.Lookup(svcs.Content[i], "build"); k != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Parse reads a Compose file. A file whose first document is not a Compose project yields nil.
+func Parse(name string, data []byte) (*Project, error) {
+	var root yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("parse compose file %s: %w", name, err)
+	}
+	if len(root.Content) == 0 || !LooksLikeCompose(root.Content[0]) {
+		return nil, nil
+	}
+	_, svcs := yamlpos.Lookup(root.Content[0], "services")
+	p := &Project{Path: name}
+	var errs []error
+	for i := 0; i+1 < len(svcs.Content); i += 2 {
+		n := svcs.Content[i+1]
+		s := Service{Name: svcs.Content[i].Value, node: n}
+		if err := n.Decode(&s); err != nil {
+			errs = append(errs, fmt.Errorf("service %s: %w", s.Name, err))
+		}
+		s.Environment = envVars(n)
+		p.Services = append(p.Services, s)
+	}
+	if len(errs) > 0 {
+		return p, fmt.Errorf("parse compose file %s: %w", name, errors.Join(errs...))
+	}
+	return p, nil
+}
+
+// envVars reads environment in its mapping or list form.
+func envVars(svc *yaml.Node) []EnvVar {
+	_, env := yamlpos.Lookup(svc, "environment")
+	if env == nil {
+		return nil
+	}
+	var out []EnvVar
+	base := yamlpos.Path{}.Field("environment")
+	switch env.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(env.Content); i += 2 {
+			k, v := env.Content[i].Value, env.Content[i+1]
+			out = append(out, EnvVar{Name: k, Value: v.Value, HasValue: v.Tag != "!!null", path: base.Field(k)})
+		}
+	case yaml.SequenceNode:
+		for i, it := range env.Content {
+			k, v, ok := strings.Cut(it.Value, "=")
+			out = append(out, EnvVar{Name: k, Value: v, HasValue: ok, path: base.Item(i, k)})
+		}
+	}
+	return out
+}
+
+// Check is one Compose check.
+type Check struct {
+	Rule finding.Rule
+	Run  func(s *Service, report Report)
+	// Fail are Compose files the check must flag on exactly their "# want" lines; Pass are files
+	// it must not flag.
+	Fail, Pass []string
+}
+
+// Report records one problem at the field p of the service.
+type Report func(p yamlpos.Path, message string)
+
+// Evaluate runs checks over every service of p.
+func Evaluate(ctx context.Context, checks []Check, p *Project) ([]finding.Finding, error) {
+	var out []finding.Finding
+	for i := range checks {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		r := &checks[i].Rule
+		for j := range p.Services {
+			s := &p.Services[j]
+			checks[i].Run(s, func(path yamlpos.Path, msg string) {
+				field := path.String()
+				out = append(out, finding.Finding{
+					RuleID: r.ID, Title: r.Title, Description: msg, Severity: r.Severity,
+					Confidence: finding.ConfidenceHigh, CWE: r.CWE,
+					Location:    finding.Location{Path: p.Path, StartLine: yamlpos.Line(s.node, path)},
+					Fingerprint: finding.Fingerprint(r.ID, p.Path, "service/"+s.Name+"/"+field),
+					Remediation: r.Remediation, References: r.References, Scanner: "iac",
+					Properties: map[string]string{"resource": "service/" + s.Name, "field": field},
+				})
+			})
+		}
+	}
+	return out, nil
+}
+
+// Rules lists the rules of checks, in order.
+func Rules(checks []Check) []finding.Rule {
+	out := make([]finding.Rule, 0, len(checks))
+	for _, c := range checks {
+		out = append(out, c.Rule)
+	}
+	return out
+}
