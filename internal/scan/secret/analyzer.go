@@ -1,0 +1,231 @@
+package secret
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/scan"
+)
+
+// Options configure the analyzer. The zero value runs every built-in rule with default decoding.
+type Options struct {
+	// Disable lists rule IDs not to run; an ID that names no rule is an error.
+	Disable []string
+	// Extra rules run beside the built-ins; they follow the same model and checks.
+	Extra []Rule
+	// MaxDecodeBytes bounds the decoded bytes scanned per file (default DefaultDecodeBytes);
+	// negative turns decoding off.
+	MaxDecodeBytes int
+	// MaxDecodeDepth bounds nested decoding (default DefaultDecodeDepth); negative turns it off.
+	MaxDecodeDepth int
+}
+
+// Analyzer finds secrets in files. It implements scan.FileAnalyzer and scan.RuleLister, and is
+// safe for concurrent use.
+type Analyzer struct {
+	det   *Detector
+	rules []finding.Rule
+	err   error
+}
+
+var (
+	_ scan.FileAnalyzer = (*Analyzer)(nil)
+	_ scan.RuleLister   = (*Analyzer)(nil)
+)
+
+// New compiles the built-in rules, minus opts.Disable, plus opts.Extra. A bad option (an unknown
+// rule ID to disable, an invalid extra rule) does not panic: Err reports it, and AnalyzeFile
+// fails closed with it rather than scanning with a rule set the user did not ask for.
+func New(opts Options) *Analyzer {
+	a := &Analyzer{}
+	rules, err := selectRules(Builtin(), opts)
+	if err != nil {
+		a.err = fmt.Errorf("secret analyzer: %w", err)
+		return a
+	}
+	db, dd := opts.MaxDecodeBytes, opts.MaxDecodeDepth
+	if db == 0 {
+		db = DefaultDecodeBytes
+	}
+	if dd == 0 {
+		dd = DefaultDecodeDepth
+	}
+	det, err := NewDetector(rules, db, dd)
+	if err != nil {
+		a.err = fmt.Errorf("secret analyzer: %w", err)
+		return a
+	}
+	a.det = det
+	for i := range rules {
+		a.rules = append(a.rules, rules[i].Info())
+	}
+	return a
+}
+
+func selectRules(builtin []Rule, opts Options) ([]Rule, error) {
+	known := map[string]bool{}
+	for _, r := range builtin {
+		known[r.ID] = true
+	}
+	for _, r := range opts.Extra {
+		known[r.ID] = true
+	}
+	for _, id := range opts.Disable {
+		if !known[id] {
+			return nil, fmt.Errorf("disable rule %q: no such rule", id)
+		}
+	}
+	var out []Rule
+	for _, r := range slices.Concat(builtin, opts.Extra) {
+		if !slices.Contains(opts.Disable, r.ID) {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("every rule is disabled")
+	}
+	return out, nil
+}
+
+// Err reports a configuration error from New, so a caller can refuse to start.
+func (a *Analyzer) Err() error { return a.err }
+
+// Name is the ID users pick with --scanners.
+func (a *Analyzer) Name() string { return "secret" }
+
+// Rules describes the enabled rules for reports.
+func (a *Analyzer) Rules() []finding.Rule { return slices.Clone(a.rules) }
+
+// AnalyzeFile returns the secrets in f. Findings hold the secret only redacted (in the snippet)
+// and hashed (in the fingerprint).
+func (a *Analyzer) AnalyzeFile(ctx context.Context, f *scan.File) ([]finding.Finding, error) {
+	if a.err != nil {
+		return nil, a.err
+	}
+	ms, err := a.det.detect(ctx, f.Content)
+	if err != nil {
+		return nil, fmt.Errorf("scan %s for secrets: %w", f.Path, err)
+	}
+	if len(ms) == 0 {
+		return nil, nil
+	}
+	out := make([]finding.Finding, 0, len(ms))
+	pos := newPositioner(f.Content)
+	for i := range ms {
+		m := &ms[i]
+		r := a.det.rules[m.rule]
+		sl, sc := pos.at(m.start)
+		el, ec := endOf(f.Content, m.start, m.end, sl, sc)
+		fd := finding.Finding{
+			RuleID:      r.ID,
+			Title:       r.Title,
+			Description: r.Description,
+			Severity:    r.Severity,
+			Confidence:  r.confidence(),
+			CWE:         r.cwe(),
+			Location: finding.Location{
+				Path:        f.Path,
+				StartLine:   sl + f.LineOffset,
+				StartColumn: sc,
+				EndLine:     el + f.LineOffset,
+				EndColumn:   ec,
+				Snippet:     snippet(f.Content, ms, i),
+				Commit:      f.Commit,
+			},
+			Fingerprint: finding.Fingerprint(r.ID, f.Path, string(m.secret)),
+			Remediation: r.Remediation,
+			References:  r.References,
+			Scanner:     "secret",
+		}
+		if m.decoded != "" {
+			fd.Properties = map[string]string{"decoded": m.decoded}
+		}
+		out = append(out, fd)
+	}
+	return out, nil
+}
+
+// positioner turns increasing byte offsets into 1-based lines and columns (in characters; an
+// invalid UTF-8 byte counts as one) in time linear in the file, however many findings it has.
+type positioner struct {
+	b              []byte
+	off, line, col int
+	lineStart      int
+}
+
+func newPositioner(b []byte) *positioner { return &positioner{b: b, line: 1, col: 1} }
+
+func (p *positioner) at(off int) (line, col int) {
+	seg := p.b[p.off:off]
+	if nl := bytes.Count(seg, []byte{'\n'}); nl > 0 {
+		p.line += nl
+		p.lineStart = p.off + bytes.LastIndexByte(seg, '\n') + 1
+		p.col = 1 + utf8.RuneCount(p.b[p.lineStart:off])
+	} else {
+		p.col += utf8.RuneCount(seg)
+	}
+	p.off = off
+	return p.line, p.col
+}
+
+// endOf returns the line and the column just past the last character of [start, end).
+func endOf(b []byte, start, end, line, col int) (int, int) {
+	seg := b[start:end]
+	nl := bytes.Count(seg, []byte{'\n'})
+	if nl == 0 {
+		return line, col + utf8.RuneCount(seg)
+	}
+	return line + nl, 1 + utf8.RuneCount(seg[bytes.LastIndexByte(seg, '\n')+1:])
+}
+
+// snippetReach is how much of the line around a secret a snippet keeps on each side.
+const snippetReach = 80
+
+// snippet returns the line holding ms[i], trimmed to snippetReach around it, with every secret
+// that overlaps the shown text — this one and any neighbour — replaced by its redacted form.
+func snippet(b []byte, ms []match, i int) string {
+	m := ms[i]
+	lo := max(0, m.start-snippetReach)
+	if j := bytes.LastIndexByte(b[lo:m.start], '\n'); j >= 0 {
+		lo += j + 1
+	}
+	hi := min(len(b), m.end+snippetReach)
+	lineEnd := bytes.IndexByte(b[m.start:hi], '\n')
+	if lineEnd >= 0 {
+		hi = m.start + lineEnd
+	}
+	var sb strings.Builder
+	if lo > 0 && b[lo-1] != '\n' {
+		sb.WriteString("…")
+	}
+	pos := lo
+	// Matches are deduplicated, so they do not overlap and ordering by start orders ends too:
+	// the neighbours that can reach into [lo, hi) sit right around i.
+	first := i
+	for first > 0 && ms[first-1].end > lo {
+		first--
+	}
+	for k := first; k < len(ms) && ms[k].start < hi; k++ {
+		o := ms[k]
+		if o.start > pos {
+			sb.Write(b[pos:o.start])
+		}
+		if o.end > pos {
+			sb.WriteString(finding.Redact(string(o.secret)))
+			pos = o.end
+		}
+	}
+	if pos < hi {
+		sb.Write(b[pos:hi])
+	}
+	if hi < len(b) && b[hi] != '\n' && hi > m.start {
+		sb.WriteString("…")
+	}
+	s := strings.TrimRight(sb.String(), "\r")
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
