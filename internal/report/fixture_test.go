@@ -154,3 +154,21 @@ func emptyRun() *Run {
 		Stats:    Stats{FilesScanned: 12, BytesScanned: 900},
 	}
 }
+
+// oddRun has the edge cases writers must still render validly: no tool name or URI, a relative
+// target, locations without lines or with an end before the start, a rule the run does not list,
+// an unknown confidence, a suppression without a reason, a problem without a path.
+func oddRun() *Run {
+	return &Run{
+		Target: "./svc",
+		Findings: []finding.Finding{
+			{RuleID: "x.rule/1", Severity: finding.SeverityMedium, Fingerprint: "fp1", Location: finding.Location{Path: "c:odd name#1.txt"}},
+			{RuleID: "y", Title: "Y", Severity: finding.SeverityInfo, Fingerprint: "fp2", Scanner: "s",
+				Location:    finding.Location{Path: "/abs/like.go", StartLine: 9, StartColumn: 5, EndLine: 3, EndColumn: 1},
+				Suppression: &finding.Suppression{Kind: finding.SuppressedBaseline}},
+			{RuleID: "y", Title: "Y", Severity: finding.SeverityInfo, Fingerprint: "fp3", Scanner: "s",
+				Location: finding.Location{Path: "z.go", StartLine: 2, StartColumn: 8, EndLine: 2, EndColumn: 3}},
+		},
+		Problems: []Problem{{Message: "something failed"}, {Path: "q.yaml", Message: ""}},
+	}
+}

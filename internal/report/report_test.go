@@ -53,6 +53,9 @@ func TestGolden(t *testing.T) {
 		{"empty.json", "json", Options{}, emptyRun},
 		{"empty.sarif", "sarif", Options{}, emptyRun},
 		{"empty.junit.xml", "junit", Options{}, emptyRun},
+		{"odd-table.txt", "table", Options{GroupBy: GroupByFile}, oddRun},
+		{"odd.sarif", "sarif", Options{}, oddRun},
+		{"odd.junit.xml", "junit", Options{}, oddRun},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -269,7 +272,7 @@ func TestSARIFSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := compileSchema(t, "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json", schema)
-	for name, run := range map[string]func() *Run{"fixture": fixtureRun, "empty": emptyRun} {
+	for name, run := range map[string]func() *Run{"fixture": fixtureRun, "empty": emptyRun, "odd": oddRun} {
 		t.Run(name, func(t *testing.T) {
 			if err := validate(t, s, write(t, SARIF{}, run())); err != nil {
 				t.Errorf("SARIF output does not match the official schema: %v", err)

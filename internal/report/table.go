@@ -127,7 +127,7 @@ func (tw *tableWriter) severityLabel(s finding.Severity) string {
 func (tw *tableWriter) header(r *Run) {
 	name := cmp.Or(r.Tool.Name, "palisade")
 	target := cmp.Or(r.Target, "(unnamed target)")
-	tw.line("%s %s: %s", clean(name), clean(r.Tool.Version), clean(target))
+	tw.line("%s: %s", clean(strings.TrimSpace(name+" "+r.Tool.Version)), clean(target))
 	if len(r.Scanners) > 0 {
 		tw.line("scanners: %s", clean(strings.Join(r.Scanners, ", ")))
 	}
@@ -181,10 +181,10 @@ func (tw *tableWriter) finding(f finding.Finding, underSeverity bool) {
 	indent := "    "
 	var where string
 	if underSeverity {
-		tw.line("  %s  %s", clean(f.RuleID), clean(f.Title))
+		tw.line("  %s", headline(f))
 		where = clean(f.Location.Path) + position(f.Location)
 	} else {
-		tw.line("  %s %s  %s", tw.severityLabel(f.Severity), clean(f.RuleID), clean(f.Title))
+		tw.line("  %s %s", tw.severityLabel(f.Severity), headline(f))
 		indent = "           "
 		switch l := f.Location; {
 		case l.StartLine <= 0:
@@ -298,8 +298,16 @@ func (tw *tableWriter) problems(ps []Problem) {
 		if p.Scanner != "" {
 			scanner = "[" + clean(p.Scanner) + "] "
 		}
-		tw.line("  %s  %s%s", where, scanner, clean(p.Message))
+		tw.line("  %s  %s%s", where, scanner, clean(cmp.Or(p.Message, "(no message)")))
 	}
+}
+
+// headline is a finding's rule ID and title.
+func headline(f finding.Finding) string {
+	if f.Title == "" {
+		return clean(f.RuleID)
+	}
+	return clean(f.RuleID) + "  " + clean(f.Title)
 }
 
 // position renders ":line:col" (or ":line", or nothing) for a location.
