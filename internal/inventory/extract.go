@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/palisade-sec/palisade/internal/report"
@@ -130,6 +131,7 @@ func ExtractWith(ctx context.Context, fsys fs.FS, files []string, opts Options) 
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
+	pkgs = dedupeAcrossFiles(pkgs)
 	lr := licenseResolver{fsys: fsys, modCache: opts.GoModCache, files: files}
 	for i := range pkgs {
 		if len(pkgs[i].Licenses) == 0 {
@@ -334,4 +336,22 @@ func hashFromSRI(p *Package, sri string) {
 			addHash(p, alg, hex.EncodeToString(raw))
 		}
 	}
+}
+
+// dedupeAcrossFiles drops the second report of the same package at the same place, which happens
+// when a file is both listed itself and included by another (requirements -r).
+func dedupeAcrossFiles(pkgs []Package) []Package {
+	seen := map[string]int{}
+	out := pkgs[:0]
+	for _, p := range pkgs {
+		k := p.Key() + "\x00" + p.Location.Path + "\x00" + strconv.Itoa(p.Location.StartLine)
+		if i, ok := seen[k]; ok {
+			out[i].Direct = out[i].Direct || p.Direct
+			out[i].DependsOn = mergeSorted(out[i].DependsOn, p.DependsOn)
+			continue
+		}
+		seen[k] = len(out)
+		out = append(out, p)
+	}
+	return out
 }

@@ -114,8 +114,9 @@ func (rp *reqParser) file(ctx context.Context, p string, data []byte, depth int)
 			continue
 		}
 		pkg, ok, err := parseRequirement(text, l.line)
-		if err != nil {
-			return nil, err
+		if err != nil { // one bad line must not hide the others
+			rp.in.problem(p, l.line, "parse requirements.txt: %v", err)
+			continue
 		}
 		if !ok {
 			continue // a URL or local path: nothing versioned to match
@@ -194,8 +195,9 @@ func (rp *reqParser) option(ctx context.Context, p string, line int, text string
 // parseRequirement reads one requirement specifier line. ok is false for lines naming no
 // registry package (URLs, paths).
 func parseRequirement(text string, line int) (pkg Package, ok bool, err error) {
-	if strings.Contains(text, "://") && !strings.Contains(text, "@") || strings.HasPrefix(text, ".") || strings.HasPrefix(text, "/") {
-		return pkg, false, nil
+	if first := strings.Fields(text)[0]; strings.Contains(first, "://") || strings.HasPrefix(first, ".") ||
+		strings.HasPrefix(first, "/") || strings.HasSuffix(first, ".whl") || strings.HasSuffix(first, ".tar.gz") {
+		return pkg, false, nil // a URL, VCS reference or local path: nothing registry-versioned
 	}
 	var hashes []string
 	fields := strings.Fields(text)

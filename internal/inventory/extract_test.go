@@ -1,0 +1,219 @@
+package inventory
+
+import (
+	"context"
+	"os"
+	"path"
+	"slices"
+	"testing"
+	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/palisade-sec/palisade/internal/report"
+)
+
+// view is what a test checks of a package: identity, place, graph and properties.
+type view struct {
+	Key       string
+	Line      int
+	Direct    bool
+	DependsOn []string
+	Props     map[string]string
+}
+
+func views(pkgs []Package) []view {
+	out := make([]view, 0, len(pkgs))
+	for _, p := range pkgs {
+		out = append(out, view{Key: p.Key(), Line: p.Location.StartLine, Direct: p.Direct, DependsOn: p.DependsOn, Props: p.Properties})
+	}
+	return out
+}
+
+var viewOpts = cmp.Options{cmpopts.EquateEmpty(), cmpopts.SortSlices(func(a, b view) bool { return a.Key < b.Key })}
+
+// extractDir inventories a testdata directory the way the CLI does.
+func extractDir(t *testing.T, dir string) ([]Package, []report.Problem) {
+	t.Helper()
+	pkgs, probs, err := FromFS(context.Background(), os.DirFS(path.Join("testdata", dir)), Options{})
+	if err != nil {
+		t.Fatalf("FromFS(%s): %v", dir, err)
+	}
+	return pkgs, probs
+}
+
+// extractMap inventories an in-memory tree.
+func extractMap(t *testing.T, files map[string]string) ([]Package, []report.Problem) {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	var names []string
+	for name, body := range files {
+		fsys[name] = &fstest.MapFile{Data: []byte(body)}
+		names = append(names, name)
+	}
+	pkgs, probs, err := Extract(context.Background(), fsys, names)
+	if err != nil {
+		t.Fatalf("Extract: %v", err)
+	}
+	return pkgs, probs
+}
+
+func find(pkgs []Package, key string) (Package, bool) {
+	for _, p := range pkgs {
+		if p.Key() == key {
+			return p, true
+		}
+	}
+	return Package{}, false
+}
+
+func TestBuiltinsUniqueAndMatchable(t *testing.T) {
+	seenName := map[string]bool{}
+	seenPattern := map[string]string{}
+	for _, e := range builtins() {
+		if seenName[e.name] {
+			t.Errorf("duplicate extractor name %q", e.name)
+		}
+		seenName[e.name] = true
+		if e.extract == nil || len(e.patterns) == 0 {
+			t.Errorf("extractor %q has no function or no patterns", e.name)
+		}
+		for _, p := range e.patterns {
+			if other, dup := seenPattern[p]; dup {
+				t.Errorf("pattern %q claimed by %q and %q", p, other, e.name)
+			}
+			seenPattern[p] = e.name
+			if _, err := path.Match(p, "x"); err != nil {
+				t.Errorf("extractor %q: bad pattern %q: %v", e.name, p, err)
+			}
+		}
+	}
+}
+
+func TestWants(t *testing.T) {
+	tests := []struct {
+		path string
+		want bool
+	}{
+		{"go.mod", true},
+		{"svc/go.sum", false}, // read beside go.mod, not on its own
+		{"web/package-lock.json", true},
+		{"web/package.json", false},
+		{"yarn.lock", true},
+		{"pnpm-lock.yaml", true},
+		{"requirements.txt", true},
+		{"requirements-dev.txt", true},
+		{"requirements/base.txt", true},
+		{"docs/base.txt", false},
+		{"poetry.lock", true},
+		{"Pipfile.lock", true},
+		{"uv.lock", true},
+		{"Cargo.lock", true},
+		{"Cargo.toml", false},
+		{"pom.xml", true},
+		{"gradle.lockfile", true},
+		{"Gemfile.lock", true},
+		{"composer.lock", true},
+		{"src/App/packages.lock.json", true},
+		{"bom.json", true},
+		{"dist/app.cdx.json", true},
+		{"dist/app.spdx.json", true},
+		{"main.go", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			if got := Wants(tt.path); got != tt.want {
+				t.Errorf("Wants(%q) = %v, want %v", tt.path, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestExtractReportsUnreadableAndBrokenFiles(t *testing.T) {
+	fsys := fstest.MapFS{
+		"a/go.mod":            {Data: []byte("module x\n\nrequire (\n\tgithub.com/a/b v1.0.0\n\tthis is not\n)\n")},
+		"b/package-lock.json": {Data: []byte("{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"node_modules/a\": {\"version\": 1}\n  }\n}\n")},
+		"c/Cargo.lock":        {Data: []byte("[[package]]\nname = \"ok\"\nversion = \"1.0.0\"\nsource = \"registry+x\"\n")},
+	}
+	pkgs, probs, err := Extract(context.Background(), fsys, []string{"a/go.mod", "b/package-lock.json", "c/Cargo.lock", "gone/yarn.lock"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := views(pkgs); len(got) != 1 || got[0].Key != "crates.io/ok@1.0.0" {
+		t.Errorf("packages = %v, want only the good Cargo.lock's", got)
+	}
+	want := []struct {
+		path string
+		line int
+	}{{"a/go.mod", 5}, {"b/package-lock.json", 4}, {"gone/yarn.lock", 0}}
+	if len(probs) != len(want) {
+		t.Fatalf("problems = %+v, want %d", probs, len(want))
+	}
+	for i, w := range want {
+		if probs[i].Path != w.path || probs[i].Line != w.line || probs[i].Message == "" || probs[i].Scanner != "inventory" {
+			t.Errorf("problem %d = %+v, want path %s line %d", i, probs[i], w.path, w.line)
+		}
+	}
+}
+
+func TestExtractHonoursCancellation(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _, err := Extract(ctx, fstest.MapFS{"go.mod": {Data: []byte("module x\n")}}, []string{"go.mod"})
+	if err == nil {
+		t.Fatal("Extract with a cancelled context returned no error")
+	}
+}
+
+func TestWalkSkipsInstalledTrees(t *testing.T) {
+	fsys := fstest.MapFS{
+		"go.mod":                                 {Data: []byte("module x\n")},
+		"web/package-lock.json":                  {Data: []byte("{}")},
+		"web/node_modules/a/package-lock.json":   {Data: []byte("{}")},
+		"vendor/github.com/a/b/go.mod":           {Data: []byte("module b\n")},
+		".git/config":                            {Data: []byte("")},
+		"testdata/fixture/Cargo.lock":            {Data: []byte("")},
+		"bin/tool":                               {Data: make([]byte, 2048), Mode: 0o755},
+		"scripts/run.sh":                         {Data: make([]byte, 2048), Mode: 0o755},
+		"README.md":                              {Data: []byte("")},
+		"services/api/requirements/base.txt":     {Data: []byte("")},
+		".venv/lib/python3.12/site-packages/x/r": {Data: []byte("")},
+	}
+	got, err := Walk(context.Background(), fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"bin/tool", "go.mod", "services/api/requirements/base.txt", "web/package-lock.json"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Walk (-want +got):\n%s", diff)
+	}
+}
+
+func TestExtractIsSortedAndDeterministic(t *testing.T) {
+	a, _ := extractDir(t, "npm/lock-v3")
+	b, _ := extractDir(t, "npm/lock-v3")
+	if diff := cmp.Diff(a, b); diff != "" {
+		t.Errorf("two runs differ:\n%s", diff)
+	}
+	if !slices.IsSortedFunc(a, func(x, y Package) int { return x.Location.StartLine - y.Location.StartLine }) {
+		t.Errorf("packages of one file are not sorted by line")
+	}
+}
+
+func extractMapWith(t *testing.T, files map[string]string, names []string) ([]Package, []report.Problem) {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for name, body := range files {
+		fsys[name] = &fstest.MapFile{Data: []byte(body)}
+	}
+	pkgs, probs, err := Extract(context.Background(), fsys, names)
+	if err != nil {
+		t.Fatalf("Extract: %v", err)
+	}
+	return pkgs, probs
+}
+
+func fstestFile(name, body string) fstest.MapFS {
+	return fstest.MapFS{name: {Data: []byte(body)}}
+}
