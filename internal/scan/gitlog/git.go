@@ -133,6 +133,9 @@ func (r Repo) Count(ctx context.Context, opts LogOptions) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if !opts.All && !r.HasCommits(ctx) {
+		return 0, nil
+	}
 	out, err := r.output(ctx, "git rev-list", append([]string{"rev-list", "--count"}, revs(opts, since)...)...)
 	if err != nil {
 		return 0, err

@@ -1,0 +1,273 @@
+package scan
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/palisade-sec/palisade/internal/errkind"
+	"github.com/palisade-sec/palisade/internal/report"
+)
+
+// gitRepo is a real repository in t.TempDir(), driven by the git binary with global and system
+// configuration, signing and hooks switched off so the machine's settings cannot change results.
+type gitRepo struct {
+	t   testing.TB
+	dir string
+}
+
+func newGitRepo(t testing.TB) *gitRepo {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git binary not found: history tests need it")
+	}
+	r := &gitRepo{t: t, dir: t.TempDir()}
+	r.git("init", "-q", "-b", "main")
+	return r
+}
+
+func (r *gitRepo) git(args ...string) string {
+	r.t.Helper()
+	cmd := exec.Command("git", append([]string{"-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null"}, args...)...)
+	cmd.Dir = r.dir
+	cmd.Env = append(os.Environ(),
+		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
+		"GIT_AUTHOR_NAME=Ada", "GIT_AUTHOR_EMAIL=ada@example.com", "GIT_AUTHOR_DATE=2026-01-02T03:04:05Z",
+		"GIT_COMMITTER_NAME=Ada", "GIT_COMMITTER_EMAIL=ada@example.com", "GIT_COMMITTER_DATE=2026-01-02T03:04:05Z")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		r.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func (r *gitRepo) write(name, content string) {
+	r.t.Helper()
+	p := filepath.Join(r.dir, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		r.t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+func (r *gitRepo) commit(msg string) string {
+	r.t.Helper()
+	r.git("add", "-A")
+	r.git("commit", "-q", "--allow-empty", "-m", msg)
+	return r.git("rev-parse", "HEAD")
+}
+
+// historyRepo builds a history with a deleted secret, a rename, a merge that adds a line of its
+// own, a binary file, vendored code, a lock file, and an unmerged branch.
+func historyRepo(t *testing.T) (r *gitRepo, renameCommit string) {
+	r = newGitRepo(t)
+	r.write("config.env", "A=1\nTOKEN=SECRET_one\n")
+	r.write("notes.txt", "a\nSECRET old\nc\nd\n")
+	r.write("go.sum", "example.com/m v1.0.0 h1:SECRET=\n")
+	r.write("node_modules/x/index.js", "SECRET\n")
+	r.write("web/app.min.js", "SECRET\n")
+	r.commit("add config")
+	r.git("rm", "-q", "config.env")
+	r.commit("remove the secret")
+	r.git("mv", "notes.txt", "notes.md")
+	r.write("notes.md", "a\nSECRET old\nc\nd\nSECRET new\n")
+	renameCommit = r.commit("rename notes")
+	r.git("checkout", "-q", "-b", "side")
+	r.write("side.txt", "SECRET side\n")
+	r.commit("side work")
+	r.git("checkout", "-q", "main")
+	r.write("main.txt", "m\n")
+	r.commit("main work")
+	r.git("merge", "-q", "--no-commit", "side")
+	r.write("main.txt", "m\nSECRET evil\n")
+	r.commit("merge side")
+	r.write("blob.bin", "SECRET\x00\x01")
+	r.commit("add binary")
+	r.git("checkout", "-q", "-b", "feature")
+	r.write("feature.txt", "x\nSECRET feature\n")
+	r.commit("unmerged feature")
+	r.git("checkout", "-q", "main")
+	return r, renameCommit
+}
+
+// hit is a history finding reduced to what the tests compare.
+type hit struct {
+	Rule, Path string
+	Line       int
+	Commit     string // message
+}
+
+func hits(run *report.Run) []hit {
+	out := []hit{}
+	for _, f := range run.Findings {
+		h := hit{Rule: f.RuleID, Path: f.Location.Path, Line: f.Location.StartLine}
+		if c := f.Location.Commit; c != nil {
+			h.Commit = c.Message
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+func TestGitHistory(t *testing.T) {
+	r, renameCommit := historyRepo(t)
+	tests := []struct {
+		name    string
+		h       HistoryOptions
+		want    []hit
+		commits int
+	}{
+		{
+			name: "head",
+			want: []hit{
+				{"marker", "config.env", 2, "add config"},
+				{"marker", "main.txt", 2, "merge side"},
+				{"marker", "notes.md", 5, "rename notes"},
+				{"marker", "notes.txt", 2, "add config"},
+				{"marker", "side.txt", 1, "side work"},
+				{"sum-seen", "go.sum", 0, "add config"},
+			},
+			commits: 7,
+		},
+		{
+			name: "all branches",
+			h:    HistoryOptions{AllBranches: true},
+			want: []hit{
+				{"marker", "config.env", 2, "add config"},
+				{"marker", "feature.txt", 2, "unmerged feature"},
+				{"marker", "main.txt", 2, "merge side"},
+				{"marker", "notes.md", 5, "rename notes"},
+				{"marker", "notes.txt", 2, "add config"},
+				{"marker", "side.txt", 1, "side work"},
+				{"sum-seen", "go.sum", 0, "add config"},
+			},
+			commits: 8,
+		},
+		{
+			name: "since the rename",
+			h:    HistoryOptions{Since: renameCommit},
+			want: []hit{
+				{"marker", "main.txt", 2, "merge side"},
+				{"marker", "side.txt", 1, "side work"},
+			},
+			commits: 4,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			run, err := Git(context.Background(), r.dir, Options{Analyzers: []Analyzer{markerFinder{}, sumReader{}}}, tc.h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.want, hits(run)); d != "" {
+				t.Errorf("findings (-want +got):\n%s", d)
+			}
+			if run.Stats.Commits != tc.commits {
+				t.Errorf("Stats.Commits = %d, want %d", run.Stats.Commits, tc.commits)
+			}
+			if len(run.Problems) != 0 {
+				t.Errorf("problems: %+v", run.Problems)
+			}
+		})
+	}
+
+	run, err := Git(context.Background(), r.dir, Options{Analyzers: []Analyzer{markerFinder{}}}, HistoryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSkipped := []report.Skip{
+		{Path: "blob.bin", Reason: report.SkipBinary},
+		{Path: "go.sum", Reason: report.SkipDefault},
+		{Path: "node_modules/x/index.js", Reason: report.SkipDefault},
+		{Path: "web/app.min.js", Reason: report.SkipDefault},
+	}
+	if d := cmp.Diff(wantSkipped, run.Skipped); d != "" {
+		t.Errorf("skipped (-want +got):\n%s", d)
+	}
+	c := run.Findings[0].Location.Commit
+	if c == nil || len(c.Hash) != 40 || c.Author != "Ada" || c.Email != "ada@example.com" || c.Date.Year() != 2026 {
+		t.Errorf("commit on the finding = %+v", c)
+	}
+}
+
+func TestGitStaged(t *testing.T) {
+	r := newGitRepo(t)
+	r.write("app.env", "A=1\n")
+	r.commit("base")
+	r.write("app.env", "A=1\nB=SECRET staged\n")
+	r.write("new.txt", "x\ny\nSECRET new file\n")
+	r.git("add", "app.env", "new.txt")
+	r.write("app.env", "A=1\nB=SECRET staged\nC=SECRET unstaged\n")
+	r.write("untracked.txt", "SECRET untracked\n")
+
+	run, err := Git(context.Background(), r.dir, Options{Analyzers: []Analyzer{markerFinder{}}}, HistoryOptions{Staged: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []hit{{"marker", "app.env", 2, ""}, {"marker", "new.txt", 3, ""}}
+	if d := cmp.Diff(want, hits(run)); d != "" {
+		t.Errorf("staged findings (-want +got):\n%s", d)
+	}
+	if run.Stats.Commits != 0 || run.Stats.FilesScanned != 2 {
+		t.Errorf("stats = %+v", run.Stats)
+	}
+}
+
+func TestGitErrors(t *testing.T) {
+	r := newGitRepo(t)
+	r.write("f", "x\n")
+	r.commit("one")
+	var tree []string
+	tests := []struct {
+		name string
+		dir  string
+		opts Options
+		h    HistoryOptions
+		msg  string
+	}{
+		{name: "staged with since", dir: r.dir, h: HistoryOptions{Staged: true, Since: "HEAD"}, msg: "apply to history, not to staged"},
+		{name: "not a repository", dir: t.TempDir(), msg: "not a git repository"},
+		{name: "unknown since", dir: r.dir, h: HistoryOptions{Since: "nope"}, msg: `revision "nope" is not a commit`},
+		{name: "option-like since", dir: r.dir, h: HistoryOptions{Since: "--all"}, msg: "is not a commit name"},
+		{name: "tree analyzers only", dir: r.dir, opts: Options{Analyzers: []Analyzer{treeLister{got: &tree}}}, msg: "file analyzers only"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.opts.Analyzers == nil {
+				tc.opts.Analyzers = []Analyzer{markerFinder{}}
+			}
+			_, err := Git(context.Background(), tc.dir, tc.opts, tc.h)
+			if err == nil || errkind.Of(err) != errkind.Invalid || !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("err = %v (kind %v), want an invalid-input error mentioning %q", err, errkind.Of(err), tc.msg)
+			}
+		})
+	}
+}
+
+func TestGitEmptyRepository(t *testing.T) {
+	r := newGitRepo(t)
+	run, err := Git(context.Background(), r.dir, Options{Analyzers: []Analyzer{markerFinder{}}}, HistoryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Findings) != 0 || run.Stats.Commits != 0 {
+		t.Errorf("empty repository: %+v", run)
+	}
+}
+
+func TestGitCancel(t *testing.T) {
+	r, _ := historyRepo(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := Git(ctx, r.dir, Options{Analyzers: []Analyzer{cancelOnFirst{cancel}}}, HistoryOptions{})
+	if err == nil || !strings.Contains(err.Error(), "context canceled") {
+		t.Errorf("err = %v, want a cancellation", err)
+	}
+}
