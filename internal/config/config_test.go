@@ -186,8 +186,8 @@ func TestPrecedence(t *testing.T) {
 		"secret.disable":     {strings.Join(c.Secret.Disable, " "), c.Origin("secret.disable").String()},
 	}
 	want := map[string]row{
-		"scan.fail-on":       {"low", "flag --fail-on"},                                 // flag > env > file
-		"scan.max-file-size": {"1MiB", path + ":3:18"},                                  // file > default
+		"scan.fail-on":       {"low", "flag --fail-on"},                                      // flag > env > file
+		"scan.max-file-size": {"1MiB", path + ":3:18"},                                       // file > default
 		"scan.exclude":       {"b/** c/*.txt", "environment variable PALISADE_SCAN_EXCLUDE"}, // env replaces the file's list
 		"scan.gitignore":     {false, path + ":5:14"},
 		"scan.default-skips": {true, "default"},

@@ -1,0 +1,174 @@
+package strictyaml
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+type level int
+
+func (l *level) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "low":
+		*l = 1
+	case "high":
+		*l = 2
+	default:
+		return errors.New("want low or high")
+	}
+	return nil
+}
+
+type target struct {
+	Name    string            `yaml:"name"`
+	On      bool              `yaml:"on"`
+	Count   int               `yaml:"count"`
+	Small   uint8             `yaml:"small"`
+	Ratio   float64           `yaml:"ratio"`
+	Level   level             `yaml:"level"`
+	Tags    []string          `yaml:"tags"`
+	Labels  map[string]string `yaml:"labels"`
+	Inner   *inner            `yaml:"inner"`
+	Items   []inner           `yaml:"items"`
+	Ignored string            `yaml:"-"`
+	NoTag   string
+}
+
+type inner struct {
+	A string `yaml:"a"`
+	B int    `yaml:"b"`
+}
+
+func TestDecode(t *testing.T) {
+	src := `name: svc
+on: true
+count: 0x10
+small: 255
+ratio: 1.5
+level: high
+tags: [a, b]
+labels: {team: payments}
+inner: {a: x}
+items:
+  - a: one
+    b: 1
+  - &two {a: two, b: 2}
+  - *two
+`
+	got := target{Name: "default", NoTag: "kept"}
+	fields, err := Decode("t.yaml", []byte(src), &got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := target{Name: "svc", On: true, Count: 16, Small: 255, Ratio: 1.5, Level: 2, Tags: []string{"a", "b"},
+		Labels: map[string]string{"team": "payments"}, Inner: &inner{A: "x"},
+		Items: []inner{{"one", 1}, {"two", 2}, {"two", 2}}, NoTag: "kept"}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(target{})); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	for field, p := range map[string]Pos{"name": {1, 7}, "tags[1]": {7, 11}, "items[1].b": {13, 22}, "labels.team": {8, 16}} {
+		if fields[field] != p {
+			t.Errorf("fields[%q] = %v, want %v", field, fields[field], p)
+		}
+	}
+}
+
+func TestDecodeNullKeepsDefault(t *testing.T) {
+	got := target{Name: "default", Tags: []string{"x"}}
+	if _, err := Decode("t.yaml", []byte("name:\ntags: ~\n"), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "default" || len(got.Tags) != 1 {
+		t.Errorf("null overwrote defaults: %+v", got)
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	tests := []struct{ name, src, want string }{
+		{"unknown key", "nmae: x\n", `t.yaml:1:1: nmae: unknown key "nmae" (want one of: name, on, count, small, ratio, level, tags, labels, inner, items)`},
+		{"untagged field is not a key", "NoTag: x\n", `t.yaml:1:1: NoTag: unknown key`},
+		{"dash field is not a key", "Ignored: x\n", `t.yaml:1:1: Ignored: unknown key`},
+		{"nested unknown", "items:\n  - a: x\n    c: 1\n", `t.yaml:3:5: items[0].c: unknown key "c" (want one of: a, b)`},
+		{"bool", "on: 1\n", `t.yaml:1:5: on: want true or false, got the integer 1`},
+		{"int from string", "count: ten\n", `t.yaml:1:8: count: want an integer, got the string "ten"`},
+		{"int from float", "count: 1.5\n", `t.yaml:1:8: count: want an integer, got the number 1.5`},
+		{"uint overflow", "small: 256\n", `t.yaml:1:8: small: want a non-negative integer that fits in 8 bits, got "256"`},
+		{"int overflow", "count: 9223372036854775808\n", `t.yaml:1:8: count: integer "9223372036854775808" out of range`},
+		{"float from string", "ratio: half\n", `t.yaml:1:8: ratio: want a number, got the string "half"`},
+		{"text unmarshaler", "level: medium\n", `t.yaml:1:8: level: want low or high`},
+		{"string from list", "name: [a]\n", `t.yaml:1:7: name: want a string, got a list`},
+		{"list from mapping", "tags: {a: b}\n", `t.yaml:1:7: tags: want a list, got a mapping`},
+		{"map from list", "labels: [a]\n", `t.yaml:1:9: labels: want a mapping, got a list`},
+		{"struct from scalar", "inner: x\n", `t.yaml:1:8: inner: want a mapping, got the string "x"`},
+		{"duplicate", "name: a\nname: b\n", `t.yaml:2:1: name: duplicate key (first set on line 1)`},
+		{"duplicate in map", "labels: {a: 1, a: 2}\n", `t.yaml:1:16: labels.a: duplicate key (first set on line 1)`},
+		{"merge", "inner:\n  <<: {a: x}\n", `t.yaml:2:3: inner: merge keys (<<) are not supported`},
+		{"non-scalar key", "? [a]\n: x\n", `t.yaml:1:3: a mapping key must be a plain string, got a list`},
+		{"top level list", "- a\n", `t.yaml:1:1: want a mapping, got a list`},
+		{"two documents", "name: a\n---\nname: b\n", `t.yaml:2:1: a second YAML document`},
+		{"syntax", "name: 'a\n", `t.yaml:2: invalid YAML: found unexpected end of stream`},
+		{"long value clipped", "on: " + strings.Repeat("x", 100) + "\n", `t.yaml:1:5: on: want true or false, got the string "xxxxxxxx… (100 characters)"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got target
+			_, err := Decode("t.yaml", []byte(tc.src), &got)
+			if err == nil {
+				t.Fatalf("want error %q", tc.want)
+			}
+			if !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("error\n  %v\nwant prefix\n  %s", err, tc.want)
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.File != "t.yaml" {
+				t.Errorf("error %T does not unwrap to *Error with the file", err)
+			}
+		})
+	}
+}
+
+type bombNode struct {
+	L []bombNode `yaml:"l"`
+}
+
+type bomb struct {
+	A0 bombNode `yaml:"a0"`
+	A1 bombNode `yaml:"a1"`
+	A2 bombNode `yaml:"a2"`
+	A3 bombNode `yaml:"a3"`
+	A4 bombNode `yaml:"a4"`
+	A5 bombNode `yaml:"a5"`
+	A6 bombNode `yaml:"a6"`
+	A7 bombNode `yaml:"a7"`
+	A8 bombNode `yaml:"a8"`
+}
+
+// Nested aliases ("billion laughs": 10^8 values from a few hundred bytes) must hit the value
+// budget instead of expanding.
+func TestDecodeAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("a0: &a0 {l: []}\n")
+	for i := 1; i < 9; i++ {
+		refs := strings.TrimSuffix(strings.Repeat("*a"+strconv.Itoa(i-1)+", ", 10), ", ")
+		b.WriteString("a" + strconv.Itoa(i) + ": &a" + strconv.Itoa(i) + " {l: [" + refs + "]}\n")
+	}
+	var got bomb
+	_, err := Decode("bomb.yaml", []byte(b.String()), &got)
+	if err == nil || !strings.Contains(err.Error(), "document too large") {
+		t.Fatalf("err = %v, want the value budget to stop the expansion", err)
+	}
+}
+
+func TestDecodeTarget(t *testing.T) {
+	var s string
+	if _, err := Decode("t.yaml", []byte("a: 1"), &s); err == nil {
+		t.Error("want an error for a non-struct target")
+	}
+	if _, err := Decode("t.yaml", []byte("a: 1"), target{}); err == nil {
+		t.Error("want an error for a non-pointer target")
+	}
+}
