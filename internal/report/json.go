@@ -53,7 +53,11 @@ func (JSON) Write(w io.Writer, r *Run) error {
 		return errors.New("write JSON report: no run")
 	}
 	c := *r
+	c.Started, c.Finished = r.Started.UTC(), r.Finished.UTC()
 	c.Findings = sortedFindings(r)
+	for i := range c.Findings {
+		utcTimes(&c.Findings[i])
+	}
 	if c.Findings == nil {
 		c.Findings = []finding.Finding{} // "findings": [] reads better than null and the schema requires an array
 	}
@@ -284,6 +288,22 @@ func lineCol(data []byte, off int64) string {
 	line := bytes.Count(before, []byte("\n")) + 1
 	col := len(before) - bytes.LastIndexByte(before, '\n')
 	return fmt.Sprintf("line %d, column %d", line, col)
+}
+
+// utcTimes rewrites a finding's times in UTC, copying what it points to so the caller's Run is
+// not changed: the report reads the same wherever it was written.
+func utcTimes(f *finding.Finding) {
+	if f.Location.Commit != nil {
+		c := *f.Location.Commit
+		c.Date = c.Date.UTC()
+		f.Location.Commit = &c
+	}
+	if f.Suppression != nil && f.Suppression.Expires != nil {
+		s := *f.Suppression
+		e := s.Expires.UTC()
+		s.Expires = &e
+		f.Suppression = &s
+	}
 }
 
 // sortRules orders rules by ID, the order every report lists them in.

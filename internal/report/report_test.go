@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -171,6 +172,22 @@ func TestFormatsAndNew(t *testing.T) {
 				t.Errorf("New(%q) (-want +got):\n%s", tc.format, diff)
 			}
 		})
+	}
+}
+
+// TestJSONWritesUTC keeps reports comparable wherever they were written.
+func TestJSONWritesUTC(t *testing.T) {
+	zone := time.FixedZone("UTC+5", 5*3600)
+	r := fixtureRun()
+	r.Started = r.Started.In(zone)
+	r.Findings[2].Location.Commit.Date = r.Findings[2].Location.Commit.Date.In(zone)
+	exp := r.Findings[8].Suppression.Expires.In(zone)
+	r.Findings[8].Suppression.Expires = &exp
+	if got, want := string(write(t, JSON{}, r)), string(write(t, JSON{}, fixtureRun())); got != want {
+		t.Errorf("times in another zone changed the report:\n%s", cmp.Diff(want, got))
+	}
+	if r.Started.Location() != zone || r.Findings[2].Location.Commit.Date.Location() != zone {
+		t.Error("the writer changed the caller's run")
 	}
 }
 
