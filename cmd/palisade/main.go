@@ -11,15 +11,27 @@ import (
 	"syscall"
 
 	"github.com/palisade-sec/palisade/internal/cli"
+	"github.com/palisade-sec/palisade/internal/config"
 	"github.com/palisade-sec/palisade/internal/scan"
+	"github.com/palisade-sec/palisade/internal/scan/secret"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-// analyzers is the explicit list of scanners `palisade scan --scanners` can pick.
-func analyzers() []scan.Analyzer {
-	return []scan.Analyzer{}
+// scanners is the explicit list of analyzers `palisade scan --scanners` can pick, in the order
+// they run and are shown.
+func scanners() []cli.Scanner {
+	return []cli.Scanner{
+		{
+			Name:    "secret",
+			Summary: "credentials, tokens, private keys and passwords in files (and history with --git)",
+			New: func(_ context.Context, cfg *config.Config) (scan.Analyzer, error) {
+				a := secret.New(secret.Options{Disable: cfg.Secret.Disable})
+				return a, a.Err()
+			},
+		},
+	}
 }
 
 func main() {
@@ -27,7 +39,7 @@ func main() {
 	defer stop()
 	app := &cli.App{
 		Version:  version,
-		Builtins: cli.Builtins{Analyzers: analyzers()},
+		Builtins: cli.Builtins{Scanners: scanners()},
 		Stdout:   os.Stdout,
 		Stderr:   os.Stderr,
 		Logger:   slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),

@@ -12,13 +12,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/palisade-sec/palisade/internal/errkind"
-	"github.com/palisade-sec/palisade/internal/scan"
 )
 
 // Builtins is what cmd/palisade wires in: the explicit lists of extensions each command offers.
 type Builtins struct {
-	// Analyzers are every scanner `palisade scan --scanners` can pick, in display order.
-	Analyzers []scan.Analyzer
+	// Scanners are every analyzer `palisade scan --scanners` can pick, in display order.
+	Scanners []Scanner
 }
 
 // App carries what every subcommand shares; it is built once in Root and never global.

@@ -1,8 +1,375 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
 
-// newScanCmd is filled in by the scan integration; see issue 2.
+	"github.com/spf13/cobra"
+
+	"github.com/palisade-sec/palisade/internal/config"
+	"github.com/palisade-sec/palisade/internal/errkind"
+	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/report"
+	"github.com/palisade-sec/palisade/internal/scan"
+	"github.com/palisade-sec/palisade/internal/suppress"
+)
+
+// Scanner is one built-in analyzer as cmd/palisade lists it: a name users pick with --scanners
+// and a constructor that reads the analyzer's own section of the configuration.
+type Scanner struct {
+	Name    string
+	Summary string
+	New     func(ctx context.Context, cfg *config.Config) (scan.Analyzer, error)
+}
+
+// scanFlags are the flags of `palisade scan`. Those that mirror a configuration key are applied
+// with config.Set only when the user set them, so the file and environment are not overridden by
+// flag defaults.
+type scanFlags struct {
+	configPath string
+	noProgress bool
+	noColor    bool
+	groupBy    string
+	listRules  bool
+	history    historyFlags
+
+	// Mirrors of configuration keys, by key.
+	keyed map[string]*string
+}
+
+// keyedScanFlags maps a flag to the configuration key it sets and its help text.
+var keyedScanFlags = []struct{ flag, key, usage string }{
+	{"scanners", "scan.scanners", "comma-separated scanners to run (default: all; see --help)"},
+	{"fail-on", "scan.fail-on", "exit 1 when an unsuppressed finding is at or above this severity (info|low|medium|high|critical)"},
+	{"format", "scan.formats", "report format(s): table, json, sarif, junit; FORMAT or FORMAT:FILE, comma-separated"},
+	{"exclude", "scan.exclude", "comma-separated path patterns (.gitignore syntax) not to scan"},
+	{"max-file-size", "scan.max-file-size", "skip files larger than this (e.g. 10MiB)"},
+	{"ignore-file", "scan.ignore-file", "suppression file, relative to the scanned directory (empty turns it off)"},
+	{"baseline", "scan.baseline", "a previous JSON or SARIF report: its findings are suppressed, only new ones count"},
+	{"gitignore", "scan.gitignore", "honour .gitignore files (true|false)"},
+	{"default-skips", "scan.default-skips", "apply the default skip list (true|false)"},
+}
+
 func newScanCmd(app *App) *cobra.Command {
-	return &cobra.Command{Use: "scan [PATH]", Short: "Scan a directory or repository for security problems"}
+	f := &scanFlags{keyed: map[string]*string{}}
+	var output string
+	cmd := &cobra.Command{
+		Use:   "scan [PATH]",
+		Short: "Scan a directory or a repository's history for secrets, vulnerable dependencies and misconfiguration",
+		Long:  scanLong(app),
+		Example: `  palisade scan .                                   # table on stdout
+  palisade scan . --fail-on high                    # gate a pipeline: exit 1 on high or critical
+  palisade scan . --format sarif --output out.sarif # SARIF to a file, the table beside it
+  palisade scan . --format json:report.json,junit:junit.xml
+  palisade scan . --baseline report.json            # only findings new since report.json
+  palisade scan --git . --since origin/main          # what the commits since origin/main added
+  palisade scan --staged                             # pre-commit: only staged changes`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			root := "."
+			if len(args) == 1 {
+				root = args[0]
+			}
+			if output != "" {
+				// --output names the file of the single --format given.
+				v := *f.keyed["format"]
+				if v == "" || strings.Contains(v, ",") || strings.Contains(v, ":") {
+					return errkind.Wrap(errkind.Invalid, errors.New("--output needs exactly one --format without a file (or use --format FORMAT:FILE)"))
+				}
+				*f.keyed["format"] = v + ":" + output
+			}
+			return runScan(cmd, app, f, root)
+		},
+	}
+	fl := cmd.Flags()
+	for _, k := range keyedScanFlags {
+		f.keyed[k.flag] = fl.String(k.flag, "", k.usage)
+	}
+	fl.StringVarP(&output, "output", "o", "", "write the --format report to this file; the table still goes to stdout")
+	fl.StringVar(&f.configPath, "config", "", "configuration file (default: palisade.yaml in the scanned directory, if any)")
+	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar (it is shown only on a terminal anyway)")
+	fl.BoolVar(&f.noColor, "no-color", false, "no colour in the table (also NO_COLOR=1; colour is used only on a terminal)")
+	fl.StringVar(&f.groupBy, "group-by", "severity", "group the table by severity or file")
+	fl.BoolVar(&f.listRules, "list-rules", false, "list the rules of the selected scanners and exit")
+	f.history.register(cmd)
+	return cmd
+}
+
+func scanLong(app *App) string {
+	var b strings.Builder
+	b.WriteString(`Scan a directory (default ".") with the selected scanners and report what they find.
+
+Scanners:
+`)
+	for _, s := range app.Builtins.Scanners {
+		fmt.Fprintf(&b, "  %-8s %s\n", s.Name, s.Summary)
+	}
+	b.WriteString(`
+Configuration comes from defaults < palisade.yaml < PALISADE_SCAN_* environment variables < flags.
+
+What is not scanned, and why (every skipped path is counted in the summary and listed in JSON):
+  - paths matched by .gitignore files (--gitignore=false to scan them)
+  - symlinks (never followed), binary files, files larger than --max-file-size
+  - the default skip list (--default-skips=false to scan it):
+`)
+	for _, r := range scan.DefaultSkips() {
+		fmt.Fprintf(&b, "      %-22s %s\n", r.Pattern, r.Reason)
+	}
+	b.WriteString(`
+Findings are suppressed, never dropped, by: an inline "palisade:ignore <rule> <reason>" comment
+on or above the line; an entry in .palisadeignore.yaml; or --baseline. Suppressed findings stay
+in JSON and SARIF output, marked as such.
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above --fail-on, 2 tool error.`)
+	return b.String()
+}
+
+// loadScanConfig reads palisade.yaml (explicit, or found in root), the environment, then the flags
+// the user set.
+func loadScanConfig(cmd *cobra.Command, f *scanFlags, root string) (*config.Config, error) {
+	path := f.configPath
+	if path == "" {
+		found, err := config.Find(root)
+		if err != nil {
+			return nil, errkind.Wrap(errkind.Invalid, err)
+		}
+		path = found
+	}
+	cfg, err := config.Load(path, os.LookupEnv)
+	if err != nil {
+		return nil, errkind.Wrap(errkind.Invalid, err)
+	}
+	for _, k := range keyedScanFlags {
+		if !cmd.Flags().Changed(k.flag) && !(k.flag == "format" && cmd.Flags().Changed("output")) {
+			continue
+		}
+		if err := cfg.Set(k.key, *f.keyed[k.flag], config.FlagOrigin("--"+k.flag)); err != nil {
+			return nil, errkind.Wrap(errkind.Invalid, err)
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, errkind.Wrap(errkind.Invalid, err)
+	}
+	return cfg, nil
+}
+
+// selectScanners builds the analyzers named in the configuration, in the built-in order.
+func selectScanners(ctx context.Context, app *App, cfg *config.Config) ([]scan.Analyzer, error) {
+	var known []string
+	for _, s := range app.Builtins.Scanners {
+		known = append(known, s.Name)
+	}
+	want := cfg.Scan.Scanners
+	for _, name := range want {
+		if !slices.Contains(known, name) {
+			return nil, cfg.FieldError("scan.scanners", errkind.Wrap(errkind.Invalid,
+				fmt.Errorf("unknown scanner %q (available: %s)", name, strings.Join(known, ", "))))
+		}
+	}
+	var out []scan.Analyzer
+	for _, s := range app.Builtins.Scanners {
+		if len(want) > 0 && !slices.Contains(want, s.Name) {
+			continue
+		}
+		a, err := s.New(ctx, cfg)
+		if err != nil {
+			return nil, errkind.Wrap(errkind.Invalid, fmt.Errorf("scanner %s: %w", s.Name, err))
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func runScan(cmd *cobra.Command, app *App, f *scanFlags, root string) error {
+	ctx := cmd.Context()
+	if f.history.enabled() {
+		root = f.history.repoDir(root)
+	}
+	if st, err := os.Stat(root); err != nil {
+		return errkind.Wrap(errkind.Invalid, fmt.Errorf("scan %s: %w", root, err))
+	} else if !st.IsDir() {
+		return errkind.Wrap(errkind.Invalid, fmt.Errorf("scan %s: not a directory", root))
+	}
+	cfg, err := loadScanConfig(cmd, f, root)
+	if err != nil {
+		return err
+	}
+	analyzers, err := selectScanners(ctx, app, cfg)
+	if err != nil {
+		return err
+	}
+	if f.listRules {
+		return listRules(cmd.OutOrStdout(), analyzers)
+	}
+
+	opts := scan.Options{
+		Analyzers:      analyzers,
+		NoGitignore:    !cfg.Scan.Gitignore,
+		NoDefaultSkips: !cfg.Scan.DefaultSkips,
+		Exclude:        cfg.Scan.Exclude,
+		MaxFileSize:    int64(cfg.Scan.MaxFileSize),
+	}
+	if !f.noProgress && report.IsTerminal(app.Stderr) && !writesJSONToStdout(cfg) {
+		opts.Progress = newProgressBar(app.Stderr)
+	}
+
+	var run *report.Run
+	if f.history.enabled() {
+		run, err = f.history.scan(ctx, root, opts)
+	} else {
+		run, err = scan.Dir(ctx, root, opts)
+	}
+	if err != nil {
+		return fmt.Errorf("scan %s: %w", root, err)
+	}
+	run.Tool = report.Tool{Name: "palisade", Version: app.Version, URI: "https://github.com/palisade-sec/palisade"}
+	run.Target = root
+
+	if err := applySuppressions(ctx, cfg, f, root, run); err != nil {
+		return err
+	}
+	if err := writeReports(app, cfg, f, run); err != nil {
+		return err
+	}
+	if cfg.Scan.FailOn != finding.SeverityUnknown {
+		if n := finding.AtOrAbove(run.Findings, cfg.Scan.FailOn); n > 0 {
+			return fmt.Errorf("%d %w (%s)", n, ErrGate, cfg.Scan.FailOn)
+		}
+	}
+	return nil
+}
+
+// applySuppressions runs the three suppression layers over run.Findings and adds what they
+// report (directives without a reason, expired entries) to run.Problems.
+func applySuppressions(ctx context.Context, cfg *config.Config, f *scanFlags, root string, run *report.Run) error {
+	var opts suppress.Options
+	rootFS, err := os.OpenRoot(root)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", root, err)
+	}
+	defer rootFS.Close()
+	opts.Lines = suppress.FileLines(suppress.FSReader(rootFS.FS()), f.history.readAt(root))
+
+	if name := cfg.Scan.IgnoreFile; name != "" {
+		path := name
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(root, name)
+		}
+		ign, err := suppress.ReadIgnoreFile(path)
+		switch {
+		case err == nil:
+			opts.Ignore = ign
+			opts.Now = time.Now()
+		case errors.Is(err, os.ErrNotExist) && cfg.Origin("scan.ignore-file").Kind == config.FromDefault:
+			// The default ignore file is optional; one the user named is not.
+		default:
+			return errkind.Wrap(errkind.Invalid, err)
+		}
+	}
+	if cfg.Scan.Baseline != "" {
+		b, err := suppress.ReadBaselineFile(cfg.Scan.Baseline)
+		if err != nil {
+			return errkind.Wrap(errkind.Invalid, err)
+		}
+		opts.Baseline = b
+	}
+	findings, problems, err := suppress.Apply(ctx, run.Findings, opts)
+	if err != nil {
+		return err
+	}
+	run.Findings = findings
+	run.Problems = append(run.Problems, problems...)
+	return nil
+}
+
+// writesJSONToStdout reports whether a machine format goes to stdout, where a progress bar on
+// stderr is still fine but chatter is not.
+func writesJSONToStdout(cfg *config.Config) bool {
+	for _, o := range cfg.Scan.Formats {
+		if o.Output == "" && o.Format != "table" {
+			return true
+		}
+	}
+	return false
+}
+
+// writeReports writes every configured report. When every format goes to a file, the table is
+// also written to stdout, so a pipeline log still shows what was found.
+func writeReports(app *App, cfg *config.Config, f *scanFlags, run *report.Run) error {
+	outputs := cfg.Scan.Formats
+	stdoutTaken := false
+	for _, o := range outputs {
+		if o.Output == "" {
+			stdoutTaken = true
+		}
+	}
+	if !stdoutTaken {
+		outputs = append(outputs, config.Output{Format: "table"})
+	}
+	group, err := report.ParseGrouping(f.groupBy)
+	if err != nil {
+		return errkind.Wrap(errkind.Invalid, fmt.Errorf("--group-by: %w", err))
+	}
+	for _, o := range outputs {
+		ropts := report.Options{GroupBy: group}
+		var w io.Writer = app.Stdout
+		if o.Output == "" {
+			ropts.Color = !f.noColor && os.Getenv("NO_COLOR") == "" && report.IsTerminal(app.Stdout)
+		}
+		wr, err := report.New(o.Format, ropts)
+		if err != nil {
+			return errkind.Wrap(errkind.Invalid, err)
+		}
+		if o.Output == "" {
+			if err := wr.Write(w, run); err != nil {
+				return fmt.Errorf("write %s report: %w", o.Format, err)
+			}
+			continue
+		}
+		if err := writeFileAtomic(o.Output, func(w io.Writer) error { return wr.Write(w, run) }); err != nil {
+			return fmt.Errorf("write %s report: %w", o.Format, err)
+		}
+	}
+	return nil
+}
+
+// writeFileAtomic writes through a temporary file and renames it into place, so a failed write
+// never leaves a truncated report that a later --baseline would trust.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func listRules(w io.Writer, analyzers []scan.Analyzer) error {
+	for _, a := range analyzers {
+		rl, ok := a.(scan.RuleLister)
+		if !ok {
+			continue
+		}
+		for _, r := range rl.Rules() {
+			if _, err := fmt.Fprintf(w, "%-8s %-45s %-8s %s\n", a.Name(), r.ID, r.Severity, r.Title); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
