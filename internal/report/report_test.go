@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -371,6 +372,21 @@ func TestSARIFForCodeScanning(t *testing.T) {
 	}
 	if len(wantURIs) > 0 {
 		t.Errorf("paths not percent-encoded: %v", wantURIs)
+	}
+}
+
+func TestSARIFRuleTags(t *testing.T) {
+	rule := finding.Rule{ID: "r", Severity: finding.SeverityLow, CWE: []string{"CWE-79", "cwe-89", "CWE-79"}}
+	for i := range 30 {
+		rule.Tags = append(rule.Tags, fmt.Sprintf("tag-%02d", i))
+	}
+	rule.Tags = append(rule.Tags, "tag-00")
+	got := sarifRuleOf(rule).Properties.Tags
+	if len(got) != 20 {
+		t.Errorf("%d tags, want the code scanning maximum of 20", len(got))
+	}
+	if want := []string{"security", "external/cwe/cwe-79", "external/cwe/cwe-89", "tag-00", "tag-01"}; !cmp.Equal(got[:5], want) {
+		t.Errorf("tags start %q, want %q", got[:5], want)
 	}
 }
 

@@ -33,6 +33,7 @@ var _ Writer = SARIF{}
 const SARIFFingerprintKey = "palisade/v1"
 
 const (
+	maxSARIFTags = 20
 	sarifVersion = "2.1.0"
 	sarifSchema  = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 	srcRoot      = "%SRCROOT%"
@@ -255,13 +256,18 @@ func sarifRuleOf(rule finding.Rule) sarifRule {
 	full := firstNonEmpty(rule.Description, title)
 	tags := []string{"security"}
 	for _, c := range rule.CWE {
-		if n, ok := strings.CutPrefix(strings.ToUpper(c), "CWE-"); ok && n != "" {
+		if n, ok := strings.CutPrefix(strings.ToUpper(c), "CWE-"); ok && n != "" && !slices.Contains(tags, "external/cwe/cwe-"+n) {
 			tags = append(tags, "external/cwe/cwe-"+n)
 		}
 	}
-	tags = append(tags, rule.Tags...)
-	slices.Sort(tags[1:])
-	tags = slices.Compact(tags)
+	for _, tag := range rule.Tags {
+		if !slices.Contains(tags, tag) {
+			tags = append(tags, tag)
+		}
+	}
+	// Code scanning rejects a rule with more than 20 tags (and shows 10), so the ones it uses
+	// for filtering, "security" and the CWEs, come first.
+	tags = tags[:min(len(tags), maxSARIFTags)]
 	sr := sarifRule{
 		ID:                   rule.ID,
 		Name:                 ruleName(rule.ID),
