@@ -15,7 +15,11 @@ func decodeTOML(data []byte, v any) error {
 	if _, err := toml.NewDecoder(bytes.NewReader(data)).Decode(v); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return &lineError{line: pe.Position.Line, err: fmt.Errorf("%s", pe.Message)}
+			line := pe.Position.Line
+			if s := pe.Position.Start; s > 0 && s < len(data) {
+				line = newLineIndex(data).line(int64(s)) // the offset is exact where Line can be one past
+			}
+			return &lineError{line: line, err: fmt.Errorf("%s", pe.Message)}
 		}
 		return err
 	}
