@@ -35,7 +35,7 @@ func Evaluate(ctx context.Context, checks []Check, rs []*Resource) ([]finding.Fi
 	for i := range checks {
 		c := &checks[i]
 		emit := func(r *Resource, p Path, msg string) {
-			out = append(out, newFinding(&c.Rule, r, p, msg))
+			out = append(out, NewFinding(&c.Rule, r, p, msg))
 		}
 		if c.Tree != nil {
 			c.Tree(rs, emit)
@@ -56,7 +56,9 @@ func Evaluate(ctx context.Context, checks []Check, rs []*Resource) ([]finding.Fi
 	return out, nil
 }
 
-func newFinding(rule *finding.Rule, r *Resource, p Path, msg string) finding.Finding {
+// NewFinding builds the finding of rule at field p of r, with the line of the field and a
+// fingerprint keyed on kind/namespace/name/field path.
+func NewFinding(rule *finding.Rule, r *Resource, p Path, msg string) finding.Finding {
 	field := p.String()
 	return finding.Finding{
 		RuleID:      rule.ID,
