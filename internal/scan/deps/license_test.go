@@ -84,8 +84,6 @@ func TestLicenseFindings(t *testing.T) {
 	}
 }
 
-
-
 func TestRulesHaveUniqueIDs(t *testing.T) {
 	seen := map[string]bool{}
 	for _, r := range New(nil, nil, Options{}).Rules() {
