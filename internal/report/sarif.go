@@ -80,6 +80,7 @@ type sarifRun struct {
 	Invocations        []sarifInvocation                `json:"invocations"`
 	OriginalURIBaseIDs map[string]sarifArtifactLocation `json:"originalUriBaseIds"`
 	Results            []sarifResult                    `json:"results"`
+	ColumnKind         string                           `json:"columnKind"`
 	Properties         map[string]any                   `json:"properties,omitempty"`
 }
 
@@ -204,6 +205,8 @@ func (SARIF) Write(w io.Writer, r *Run) error {
 		Invocations:        []sarifInvocation{sarifInvocationOf(r)},
 		OriginalURIBaseIDs: map[string]sarifArtifactLocation{srcRoot: srcRootLocation(r.Target)},
 		Results:            make([]sarifResult, 0, len(fs)),
+		// Scanners count columns in characters (code points), end column exclusive, as SARIF does.
+		ColumnKind: "unicodeCodePoints",
 	}
 	if run.Tool.Driver.Name == "" {
 		run.Tool.Driver.Name = "palisade"
