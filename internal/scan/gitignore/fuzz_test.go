@@ -30,6 +30,13 @@ func FuzzMatch(f *testing.F) {
 		if again := m.Ignored(path, isDir); again != first {
 			t.Fatalf("Ignored(%q) changed from %v to %v", path, first, again)
 		}
+		for _, p := range ps {
+			slow := p
+			slow.literal, slow.isSuffix = "", false
+			if got, want := p.Match(path, isDir), slow.Match(path, isDir); got != want {
+				t.Fatalf("pattern %q on %q: fast path says %v, full matcher %v", p.Source, path, got, want)
+			}
+		}
 		if plain(path) {
 			p, ok, err := ParsePattern(path, "")
 			if err != nil || !ok {

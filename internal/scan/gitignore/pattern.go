@@ -27,6 +27,10 @@ type Pattern struct {
 	dirOnly  bool   // "pattern/": matches directories only
 	basename bool   // no slash inside: matches the last path element at any depth
 	toks     []token
+	// Fast paths, as git has: a pattern that is all literal bytes, or "*" then literal bytes.
+	literal  string
+	suffix   string
+	isSuffix bool
 }
 
 type tokenKind uint8
@@ -84,7 +88,31 @@ func ParsePattern(line, base string) (p Pattern, ok bool, err error) {
 		return Pattern{}, false, fmt.Errorf("pattern %q: %w", line, err)
 	}
 	p.toks = toks
+	p.literal, p.suffix, p.isSuffix = fastPaths(toks)
 	return p, true, nil
+}
+
+// fastPaths recognises patterns that need no dynamic program.
+func fastPaths(toks []token) (literal, suffix string, isSuffix bool) {
+	lit := func(ts []token) (string, bool) {
+		b := make([]byte, 0, len(ts))
+		for _, t := range ts {
+			if t.kind != tokByte {
+				return "", false
+			}
+			b = append(b, t.b)
+		}
+		return string(b), true
+	}
+	if l, ok := lit(toks); ok {
+		return l, "", false
+	}
+	if len(toks) > 0 && toks[0].kind == tokStar {
+		if l, ok := lit(toks[1:]); ok && !strings.Contains(l, "/") {
+			return "", l, true
+		}
+	}
+	return "", "", false
 }
 
 // trimTrailingSpaces drops unescaped trailing spaces, as git does; "foo\ " keeps its space.
@@ -305,6 +333,12 @@ func (p *Pattern) Match(path string, isDir bool) bool {
 	if p.basename {
 		rel = rel[strings.LastIndexByte(rel, '/')+1:]
 	}
+	switch {
+	case p.literal != "":
+		return rel == p.literal
+	case p.isSuffix:
+		return strings.HasSuffix(rel, p.suffix) && !strings.Contains(rel[:len(rel)-len(p.suffix)], "/")
+	}
 	return match(p.toks, rel)
 }
 
@@ -312,8 +346,13 @@ func (p *Pattern) Match(path string, isDir bool) bool {
 // matches s[j:]. It never backtracks, so its cost is bounded by len(toks)*len(s).
 func match(toks []token, s string) bool {
 	m := len(s)
-	next := make([]bool, m+1)
-	cur := make([]bool, m+1)
+	var next, cur []bool
+	if m < 256 {
+		var a, b [256]bool // paths are short: keep the rows off the heap
+		next, cur = a[:m+1], b[:m+1]
+	} else {
+		next, cur = make([]bool, m+1), make([]bool, m+1)
+	}
 	next[m] = true // the empty pattern matches only the empty rest
 	for i := len(toks) - 1; i >= 0; i-- {
 		t := toks[i]
