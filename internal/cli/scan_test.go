@@ -1,0 +1,213 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/palisade-sec/palisade/internal/config"
+	"github.com/palisade-sec/palisade/internal/scan"
+	"github.com/palisade-sec/palisade/internal/scan/secret"
+)
+
+// A database URL with a made-up password: the secret rules rate it high, below critical.
+const (
+	testPassword = "Xk9vQ2mP7rL4tN8wZ3"
+	testToken    = "postgres://app:" + testPassword + "@db.internal:5432/app"
+	testRule     = "postgres-url-password"
+)
+
+func testApp() (*App, *bytes.Buffer, *bytes.Buffer) {
+	var out, errb bytes.Buffer
+	return &App{
+		Version: "test",
+		Builtins: Builtins{Scanners: []Scanner{{
+			Name: "secret", Summary: "secrets",
+			New: func(_ context.Context, cfg *config.Config) (scan.Analyzer, error) {
+				a := secret.New(secret.Options{Disable: cfg.Secret.Disable})
+				return a, a.Err()
+			},
+		}}},
+		Stdout: &out,
+		Stderr: &errb,
+	}, &out, &errb
+}
+
+func runCLI(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	app, out, _ := testApp()
+	root := Root(app)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestScanExitCodes(t *testing.T) {
+	leaky := map[string]string{"app/config.go": "package app\n\nvar token = \"" + testToken + "\"\n"}
+	clean := map[string]string{"app/main.go": "package main\n\nfunc main() {}\n"}
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		args  []string
+		code  int
+	}{
+		{"clean tree passes", clean, nil, 0},
+		{"secret trips the default gate", leaky, nil, 1},
+		{"gate above the finding passes", leaky, []string{"--fail-on", "critical"}, 0},
+		{"bad severity is a tool error", leaky, []string{"--fail-on", "severe"}, 2},
+		{"unknown scanner is a tool error", leaky, []string{"--scanners", "nope"}, 2},
+		{"unknown format is a tool error", leaky, []string{"--format", "pdf"}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeTree(t, tc.files)
+			out, err := runCLI(t, append([]string{"scan", dir}, tc.args...)...)
+			if got := ExitCode(err); got != tc.code {
+				t.Fatalf("exit code %d, want %d (err %v)\n%s", got, tc.code, err, out)
+			}
+			if strings.Contains(out, testPassword) {
+				t.Fatal("the table printed the secret in full")
+			}
+		})
+	}
+}
+
+func TestScanWritesSeveralFormatsAndUsesBaseline(t *testing.T) {
+	dir := writeTree(t, map[string]string{"config.go": "package app\n\nvar token = \"" + testToken + "\"\n"})
+	out := t.TempDir()
+	jsonPath, sarifPath := filepath.Join(out, "r.json"), filepath.Join(out, "r.sarif")
+
+	table, err := runCLI(t, "scan", dir, "--format", "json:"+jsonPath+",sarif:"+sarifPath)
+	if ExitCode(err) != 1 {
+		t.Fatalf("first scan: exit %d (%v), want 1", ExitCode(err), err)
+	}
+	if !strings.Contains(table, testRule) {
+		t.Errorf("the table was not written beside the files:\n%s", table)
+	}
+	for _, p := range []string{jsonPath, sarifPath} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(testPassword)) {
+			t.Errorf("%s holds the secret in full", p)
+		}
+	}
+	var doc struct {
+		Findings []struct {
+			RuleID      string          `json:"ruleId"`
+			Suppression json.RawMessage `json:"suppression"`
+		} `json:"findings"`
+	}
+	b, _ := os.ReadFile(jsonPath)
+	if err := json.Unmarshal(b, &doc); err != nil || len(doc.Findings) != 1 {
+		t.Fatalf("json report: %v, %d findings", err, len(doc.Findings))
+	}
+
+	// The same tree against its own report, as JSON and as SARIF: nothing new, gate passes, and
+	// the finding is still in the output, marked as suppressed by the baseline.
+	for _, base := range []string{jsonPath, sarifPath} {
+		again := filepath.Join(out, "again.json")
+		_, err := runCLI(t, "scan", dir, "--baseline", base, "--format", "json", "--output", again)
+		if ExitCode(err) != 0 {
+			t.Fatalf("baseline %s: exit %d (%v), want 0", filepath.Base(base), ExitCode(err), err)
+		}
+		b, _ := os.ReadFile(again)
+		if !bytes.Contains(b, []byte(`"kind": "baseline"`)) && !bytes.Contains(b, []byte(`"kind":"baseline"`)) {
+			t.Errorf("baseline %s: suppressed finding missing from the report:\n%s", filepath.Base(base), b)
+		}
+	}
+}
+
+func TestScanInlineSuppressionNeedsReason(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"a.go": "package a\n\n// palisade:ignore postgres-url-password rotated on 2026-01-02, kept as a fixture\nvar a = \"" + testToken + "\"\n",
+		"b.go": "package b\n\n// palisade:ignore postgres-url-password\nvar b = \"" + testToken + "\"\n",
+	})
+	jsonPath := filepath.Join(t.TempDir(), "r.json")
+	_, err := runCLI(t, "scan", dir, "--format", "json", "--output", jsonPath)
+	if ExitCode(err) != 1 {
+		t.Fatalf("exit %d (%v): the directive without a reason must not suppress", ExitCode(err), err)
+	}
+	b, _ := os.ReadFile(jsonPath)
+	var doc struct {
+		Findings []struct {
+			Location    struct{ Path string } `json:"location"`
+			Suppression *struct{ Kind string } `json:"suppression"`
+		} `json:"findings"`
+		Problems []struct{ Path, Message string } `json:"problems"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range doc.Findings {
+		kind := "none"
+		if f.Suppression != nil {
+			kind = f.Suppression.Kind
+		}
+		got[f.Location.Path] = kind
+	}
+	if got["a.go"] != "inline" || got["b.go"] != "none" {
+		t.Errorf("suppression by file = %v, want a.go inline and b.go none", got)
+	}
+	if len(doc.Problems) == 0 {
+		t.Error("a directive without a reason must be reported as a problem")
+	}
+}
+
+func TestScanConfigErrorsNameFileAndLine(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"palisade.yaml": "scan:\n  fail-on: high\n  scaners: [secret]\n",
+	})
+	_, err := runCLI(t, "scan", dir)
+	if ExitCode(err) != 2 || err == nil || !strings.Contains(err.Error(), "palisade.yaml:3") {
+		t.Fatalf("want a tool error naming palisade.yaml:3, got exit %d: %v", ExitCode(err), err)
+	}
+}
+
+func TestScanFlagsOverrideConfig(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"palisade.yaml": "scan:\n  fail-on: critical\n",
+		"x.go":          "package x\n\nvar token = \"" + testToken + "\"\n",
+	})
+	if _, err := runCLI(t, "scan", dir); ExitCode(err) != 0 {
+		t.Fatalf("config fail-on critical: exit %d (%v), want 0 (the finding is high)", ExitCode(err), err)
+	}
+	if _, err := runCLI(t, "scan", dir, "--fail-on", "high"); !errors.Is(err, ErrGate) {
+		t.Fatalf("flag --fail-on high must override the file: %v", err)
+	}
+	t.Setenv("PALISADE_SCAN_FAIL_ON", "low")
+	if _, err := runCLI(t, "scan", dir); !errors.Is(err, ErrGate) {
+		t.Fatalf("PALISADE_SCAN_FAIL_ON=low must override the file: %v", err)
+	}
+}
+
+func TestListRules(t *testing.T) {
+	out, err := runCLI(t, "scan", "--list-rules", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(out, "\n"); n < 150 {
+		t.Errorf("--list-rules listed %d rules, want at least 150", n)
+	}
+}
