@@ -151,7 +151,7 @@ func TestScanInlineSuppressionNeedsReason(t *testing.T) {
 	b, _ := os.ReadFile(jsonPath)
 	var doc struct {
 		Findings []struct {
-			Location    struct{ Path string } `json:"location"`
+			Location    struct{ Path string }  `json:"location"`
 			Suppression *struct{ Kind string } `json:"suppression"`
 		} `json:"findings"`
 		Problems []struct{ Path, Message string } `json:"problems"`
