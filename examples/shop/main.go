@@ -11,7 +11,7 @@ import (
 
 // The credentials below are fake and planted on purpose.
 const (
-	awsAccessKeyID     = "AKIAUJZDE8GXD6NCF10E"
+	awsAccessKeyID     = "AKIA454ML6LG4TJFCZ4K"
 	awsSecretAccessKey = "El2hpChYgCfrL1spNxnyVmihA+2O76UMFxFkM+R5"
 	githubToken        = "ghp_sMehGAkWvj7FAc9QeWJKY40uvSwMFLZDe1f8"
 )
