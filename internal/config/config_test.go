@@ -308,3 +308,23 @@ func TestDocsListEveryKey(t *testing.T) {
 		}
 	}
 }
+
+// The complete example in docs/configuration.md must load.
+func TestDocsExampleLoads(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "docs", "configuration.md"))
+	if err != nil {
+		t.Fatalf("read docs: %v", err)
+	}
+	_, rest, ok := strings.Cut(string(data), "## A complete example\n\n```yaml\n")
+	if !ok {
+		t.Fatal("docs/configuration.md has no complete example")
+	}
+	example, _, _ := strings.Cut(rest, "```")
+	c, err := Parse("palisade.yaml", []byte(example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Scan.Formats) != 3 || c.Scan.Formats[2] != (Output{Format: "json", Output: "palisade.json"}) {
+		t.Errorf("formats = %v", c.Scan.Formats)
+	}
+}

@@ -65,14 +65,36 @@ func bangNegation(seg string) string {
 }
 
 // match reports whether the slash-separated path name matches. Pattern syntax was checked by
-// compileGlob, so path.Match cannot fail here.
+// compileGlob, so path.Match cannot fail here. It allocates nothing for paths of up to 64
+// segments: it runs once per finding and ignore entry.
 func (g glob) match(name string) bool {
-	parts := strings.Split(strings.TrimPrefix(name, "./"), "/")
-	// ok[j] reports whether the pattern segments consumed so far can match parts[:j].
-	ok := make([]bool, len(parts)+1)
+	name = strings.TrimPrefix(name, "./")
+	if len(g.segments) == 1 && g.segments[0] != "**" {
+		return strings.IndexByte(name, '/') < 0 && segmentMatch(g.segments[0], name)
+	}
+	// bounds[k] is where the k-th path segment starts; the segment ends one byte before bounds[k+1].
+	n := strings.Count(name, "/") + 1
+	var boundBuf [65]int
+	var okBuf, nextBuf [65]bool
+	bounds, ok, next := boundBuf[:0], okBuf[:], nextBuf[:]
+	if n+1 > len(okBuf) {
+		bounds, ok, next = make([]int, 0, n+1), make([]bool, n+1), make([]bool, n+1)
+	}
+	ok, next = ok[:n+1], next[:n+1]
+	bounds = append(bounds, 0)
+	for i := 0; i < len(name); i++ {
+		if name[i] == '/' {
+			bounds = append(bounds, i+1)
+		}
+	}
+	bounds = append(bounds, len(name)+1)
+	part := func(k int) string { return name[bounds[k] : bounds[k+1]-1] }
+
+	// ok[j] reports whether the pattern segments consumed so far can match the first j path segments.
+	clear(ok)
 	ok[0] = true
 	for _, seg := range g.segments {
-		next := make([]bool, len(parts)+1)
+		clear(next)
 		if seg == "**" {
 			reached := false
 			for j := range ok {
@@ -80,14 +102,20 @@ func (g glob) match(name string) bool {
 				next[j] = reached
 			}
 		} else {
-			for j := 1; j <= len(parts); j++ {
-				if ok[j-1] {
-					m, _ := path.Match(seg, parts[j-1])
-					next[j] = m
-				}
+			for j := 1; j <= n; j++ {
+				next[j] = ok[j-1] && segmentMatch(seg, part(j-1))
 			}
 		}
-		ok = next
+		ok, next = next, ok
 	}
-	return ok[len(parts)]
+	return ok[n]
+}
+
+// segmentMatch matches one path segment, comparing literals directly.
+func segmentMatch(pattern, name string) bool {
+	if !strings.ContainsAny(pattern, "*?[\\") {
+		return pattern == name
+	}
+	m, _ := path.Match(pattern, name)
+	return m
 }
