@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -124,6 +125,27 @@ func sortedFindings(r *Run) []finding.Finding {
 	}
 	finding.Sort(fs)
 	return fs
+}
+
+// canonical returns a shallow copy of r in the canonical order every writer uses: findings as
+// finding.Sort orders them (with sensitive properties removed), rules by ID, skips and problems by
+// path. The output then depends only on what the scan found, not on the order in which
+// concurrent scanners reported it, and the caller's Run is left untouched.
+func canonical(r *Run) *Run {
+	c := *r
+	c.Findings = sortedFindings(r)
+	c.Rules = slices.Clone(r.Rules)
+	sortRules(c.Rules)
+	c.Skipped = slices.Clone(r.Skipped)
+	slices.SortStableFunc(c.Skipped, func(a, b Skip) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), strings.Compare(a.Reason, b.Reason))
+	})
+	c.Problems = slices.Clone(r.Problems)
+	slices.SortStableFunc(c.Problems, func(a, b Problem) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line),
+			strings.Compare(a.Scanner, b.Scanner), strings.Compare(a.Message, b.Message))
+	})
+	return &c
 }
 
 // suppressionKinds lists the suppression layers in the order reports show them.

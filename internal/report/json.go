@@ -52,9 +52,8 @@ func (JSON) Write(w io.Writer, r *Run) error {
 	if r == nil {
 		return errors.New("write JSON report: no run")
 	}
-	c := *r
+	c := canonical(r)
 	c.Started, c.Finished = r.Started.UTC(), r.Finished.UTC()
-	c.Findings = sortedFindings(r)
 	for i := range c.Findings {
 		utcTimes(&c.Findings[i])
 	}
@@ -64,13 +63,11 @@ func (JSON) Write(w io.Writer, r *Run) error {
 	if c.Scanners == nil {
 		c.Scanners = []string{}
 	}
-	c.Rules = slices.Clone(r.Rules)
-	sortRules(c.Rules)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(jsonDocument{SchemaVersion: SchemaVersion, Run: &c}); err != nil {
+	if err := enc.Encode(jsonDocument{SchemaVersion: SchemaVersion, Run: c}); err != nil {
 		return fmt.Errorf("write JSON report: %w", err)
 	}
 	if _, err := w.Write(buf.Bytes()); err != nil {

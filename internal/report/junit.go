@@ -68,6 +68,7 @@ func (JUnit) Write(w io.Writer, r *Run) error {
 	if r == nil {
 		return errors.New("write JUnit report: no run")
 	}
+	r = canonical(r)
 	doc := junitSuites{Name: cmp.Or(r.Tool.Name, "palisade"), Time: "0"}
 	if d := r.Finished.Sub(r.Started); !r.Started.IsZero() && d > 0 {
 		doc.Time = strconv.FormatFloat(d.Seconds(), 'f', 3, 64)
@@ -148,7 +149,7 @@ func junitScanner(s string) string { return cmp.Or(s, "palisade") }
 // junitCases builds the testcases of one scanner's suite.
 func junitCases(scanner string, r *Run) []junitCase {
 	var fs []finding.Finding
-	for _, f := range sortedFindings(r) {
+	for _, f := range r.Findings {
 		if junitScanner(f.Scanner) == scanner {
 			fs = append(fs, f)
 		}

@@ -82,6 +82,8 @@ func TestGolden(t *testing.T) {
 			shuffled := tc.run()
 			slices.Reverse(shuffled.Findings)
 			slices.Reverse(shuffled.Rules)
+			slices.Reverse(shuffled.Skipped)
+			slices.Reverse(shuffled.Problems)
 			if again := write(t, w, shuffled); !bytes.Equal(again, got) {
 				t.Errorf("output depends on the order of findings or rules:\n%s", cmp.Diff(string(got), string(again)))
 			}

@@ -189,7 +189,8 @@ func (SARIF) Write(w io.Writer, r *Run) error {
 	if r == nil {
 		return errors.New("write SARIF report: no run")
 	}
-	fs := sortedFindings(r)
+	r = canonical(r)
+	fs := r.Findings
 	rules := sarifRules(r.Rules, fs)
 	index := make(map[string]int, len(rules))
 	for i, rule := range rules {

@@ -69,12 +69,12 @@ func (t *Table) Write(w io.Writer, r *Run) error {
 	if err != nil {
 		return fmt.Errorf("write table report: %w", err)
 	}
+	r = canonical(r)
 	bw := bufio.NewWriter(w)
 	tw := &tableWriter{w: bw, color: t.Color}
 	tw.header(r)
-	all := sortedFindings(r)
 	var open, suppressed []finding.Finding
-	for _, f := range all {
+	for _, f := range r.Findings {
 		if f.Suppressed() {
 			suppressed = append(suppressed, f)
 		} else {
