@@ -1,0 +1,410 @@
+package identity
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// The files of a CA directory. Keys are 0600; certificates and the bundle are public (0644).
+const (
+	fileMeta      = "ca.json"
+	fileRootCert  = "root.crt"
+	fileRootKey   = "root.key"
+	fileInterCert = "intermediate.crt"
+	fileInterKey  = "intermediate.key"
+	fileBundle    = "bundle.pem"
+	fileTokens    = "join-tokens.json"
+)
+
+// DefaultSVIDTTL is the lifetime of an X.509-SVID unless asked otherwise: short, so a stolen key is
+// useful for at most an hour and revocation lists are unnecessary.
+const DefaultSVIDTTL = time.Hour
+
+// MaxSVIDTTL bounds any requested SVID lifetime.
+const MaxSVIDTTL = 24 * time.Hour
+
+// InitOptions configures a new CA.
+type InitOptions struct {
+	TrustDomain     string
+	Passphrase      Passphrase    // seals both private keys when set
+	RootTTL         time.Duration // default 5 years
+	IntermediateTTL time.Duration // default 1 year
+	Force           bool          // overwrite an existing CA directory
+	Now             func() time.Time
+}
+
+type meta struct {
+	TrustDomain string `json:"trust_domain"`
+}
+
+// CA is a loaded certificate authority: the current intermediate signs SVIDs; the bundle holds
+// every root a relying party must trust while old and new roots overlap.
+type CA struct {
+	trustDomain string
+	root        *x509.Certificate
+	inter       *x509.Certificate
+	interKey    crypto.Signer
+	bundle      []*x509.Certificate
+	now         func() time.Time
+}
+
+// Init creates a CA in dir: a self-signed ECDSA P-256 root and an intermediate signed by it, whose
+// name constraints permit only URIs in the trust domain.
+func Init(dir string, opts InitOptions) (*CA, error) {
+	if err := ValidateTrustDomain(opts.TrustDomain); err != nil {
+		return nil, fmt.Errorf("init ca: %w", err)
+	}
+	if !opts.Force {
+		if _, err := os.Stat(filepath.Join(dir, fileRootKey)); err == nil {
+			return nil, fmt.Errorf("init ca: %s already holds a CA (use --force to replace it)", dir)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("init ca: %w", err)
+	}
+	m := meta{TrustDomain: opts.TrustDomain}
+	mb, _ := json.MarshalIndent(m, "", "  ")
+	if err := writeFileAtomic(filepath.Join(dir, fileMeta), append(mb, '\n'), 0o644); err != nil {
+		return nil, fmt.Errorf("init ca: %w", err)
+	}
+	return newGeneration(dir, opts, nil)
+}
+
+// Rotate creates a new root and intermediate in an existing CA directory. The previous roots stay in
+// the bundle (until they expire or are pruned), so SVIDs issued before the rotation keep verifying
+// while workloads renew onto the new chain.
+func Rotate(dir string, opts InitOptions) (*CA, error) {
+	old, err := Load(dir, opts.Passphrase)
+	if err != nil {
+		return nil, fmt.Errorf("rotate ca: %w", err)
+	}
+	opts.TrustDomain = old.trustDomain
+	return newGeneration(dir, opts, old.bundle)
+}
+
+// PruneBundle drops from the bundle every root except the current one, ending the overlap after a
+// rotation once all workloads hold SVIDs from the new chain.
+func PruneBundle(dir string, pass Passphrase) (*CA, error) {
+	ca, err := Load(dir, pass)
+	if err != nil {
+		return nil, fmt.Errorf("prune bundle: %w", err)
+	}
+	ca.bundle = []*x509.Certificate{ca.root}
+	if err := writeFileAtomic(filepath.Join(dir, fileBundle), encodeCerts(ca.bundle), 0o644); err != nil {
+		return nil, fmt.Errorf("prune bundle: %w", err)
+	}
+	return ca, nil
+}
+
+func newGeneration(dir string, opts InitOptions, prev []*x509.Certificate) (*CA, error) {
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	if opts.RootTTL == 0 {
+		opts.RootTTL = 5 * 365 * 24 * time.Hour
+	}
+	if opts.IntermediateTTL == 0 {
+		opts.IntermediateTTL = 365 * 24 * time.Hour
+	}
+	if opts.IntermediateTTL > opts.RootTTL {
+		return nil, errors.New("init ca: the intermediate cannot outlive the root")
+	}
+	t := now().Add(-time.Minute) // tolerate small clock differences between CA and relying parties
+	rootKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("init ca: %w", err)
+	}
+	rootTmpl := &x509.Certificate{
+		Subject:               pkix.Name{Organization: []string{"Palisade"}, CommonName: "Palisade root CA " + opts.TrustDomain},
+		NotBefore:             t,
+		NotAfter:              t.Add(opts.RootTTL),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLen:            1,
+	}
+	root, err := createCert(rootTmpl, rootTmpl, rootKey.Public(), rootKey)
+	if err != nil {
+		return nil, fmt.Errorf("init ca: root: %w", err)
+	}
+	interKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("init ca: %w", err)
+	}
+	interTmpl := &x509.Certificate{
+		Subject:               pkix.Name{Organization: []string{"Palisade"}, CommonName: "Palisade intermediate CA " + opts.TrustDomain},
+		NotBefore:             t,
+		NotAfter:              t.Add(opts.IntermediateTTL),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLenZero:        true,
+		PermittedURIDomains:   []string{opts.TrustDomain},
+	}
+	inter, err := createCert(interTmpl, root, interKey.Public(), rootKey)
+	if err != nil {
+		return nil, fmt.Errorf("init ca: intermediate: %w", err)
+	}
+	bundle := []*x509.Certificate{root}
+	for _, c := range prev {
+		if now().Before(c.NotAfter) && !c.Equal(root) {
+			bundle = append(bundle, c)
+		}
+	}
+	rk, err := MarshalPrivateKey(rootKey, opts.Passphrase)
+	if err != nil {
+		return nil, err
+	}
+	ik, err := MarshalPrivateKey(interKey, opts.Passphrase)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		name string
+		data []byte
+		perm os.FileMode
+	}{
+		{fileRootKey, rk, 0o600},
+		{fileInterKey, ik, 0o600},
+		{fileRootCert, encodeCerts([]*x509.Certificate{root}), 0o644},
+		{fileInterCert, encodeCerts([]*x509.Certificate{inter}), 0o644},
+		{fileBundle, encodeCerts(bundle), 0o644},
+	} {
+		if err := writeFileAtomic(filepath.Join(dir, f.name), f.data, f.perm); err != nil {
+			return nil, fmt.Errorf("init ca: %w", err)
+		}
+	}
+	return &CA{trustDomain: opts.TrustDomain, root: root, inter: inter, interKey: interKey, bundle: bundle, now: now}, nil
+}
+
+// Load reads a CA directory written by Init or Rotate. The root key is not read: only the
+// intermediate signs day to day, so the root key can live offline.
+func Load(dir string, pass Passphrase) (*CA, error) {
+	mb, err := os.ReadFile(filepath.Join(dir, fileMeta))
+	if err != nil {
+		return nil, fmt.Errorf("load ca: %w", err)
+	}
+	var m meta
+	if err := json.Unmarshal(mb, &m); err != nil {
+		return nil, fmt.Errorf("load ca: %s: %w", fileMeta, err)
+	}
+	if err := ValidateTrustDomain(m.TrustDomain); err != nil {
+		return nil, fmt.Errorf("load ca: %s: %w", fileMeta, err)
+	}
+	read := func(name string) ([]*x509.Certificate, error) {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		c, err := ParseCertificates(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return c, nil
+	}
+	roots, err := read(fileRootCert)
+	if err != nil {
+		return nil, fmt.Errorf("load ca: %w", err)
+	}
+	inters, err := read(fileInterCert)
+	if err != nil {
+		return nil, fmt.Errorf("load ca: %w", err)
+	}
+	bundle, err := read(fileBundle)
+	if err != nil {
+		return nil, fmt.Errorf("load ca: %w", err)
+	}
+	kb, err := os.ReadFile(filepath.Join(dir, fileInterKey))
+	if err != nil {
+		return nil, fmt.Errorf("load ca: %w", err)
+	}
+	key, err := ParsePrivateKey(kb, pass)
+	if err != nil {
+		return nil, fmt.Errorf("load ca: %s: %w", fileInterKey, err)
+	}
+	if !publicKeysEqual(key.Public(), inters[0].PublicKey) {
+		return nil, fmt.Errorf("load ca: %s does not match %s", fileInterKey, fileInterCert)
+	}
+	if err := inters[0].CheckSignatureFrom(roots[0]); err != nil {
+		return nil, fmt.Errorf("load ca: %s is not signed by %s: %w", fileInterCert, fileRootCert, err)
+	}
+	return &CA{trustDomain: m.TrustDomain, root: roots[0], inter: inters[0], interKey: key, bundle: bundle, now: time.Now}, nil
+}
+
+// TrustDomain returns the CA's trust domain.
+func (ca *CA) TrustDomain() string { return ca.trustDomain }
+
+// Bundle returns the roots relying parties must trust (current first).
+func (ca *CA) Bundle() []*x509.Certificate { return append([]*x509.Certificate(nil), ca.bundle...) }
+
+// BundlePEM returns the bundle as concatenated PEM certificates.
+func (ca *CA) BundlePEM() []byte { return encodeCerts(ca.bundle) }
+
+// Intermediate returns the current signing certificate, sent with every SVID as its chain.
+func (ca *CA) Intermediate() *x509.Certificate { return ca.inter }
+
+// SVID is an issued X.509-SVID: the leaf followed by the intermediate that signed it.
+type SVID struct {
+	ID    ID
+	Chain []*x509.Certificate
+}
+
+// ChainPEM returns the leaf and intermediate as PEM.
+func (s *SVID) ChainPEM() []byte { return encodeCerts(s.Chain) }
+
+// IssueSVID signs an X.509-SVID for id over the public key in csr, whose signature must verify.
+// The leaf has exactly one URI SAN (id), is not a CA, has key usage digitalSignature only and
+// extended key usage serverAuth+clientAuth, and lives ttl (default one hour, never past the
+// intermediate). Whatever names the CSR asks for are ignored: the CA decides the identity.
+func (ca *CA) IssueSVID(csr *x509.CertificateRequest, id ID, ttl time.Duration) (*SVID, error) {
+	if err := csr.CheckSignature(); err != nil {
+		return nil, fmt.Errorf("issue svid: csr signature: %w", err)
+	}
+	return ca.issue(csr.PublicKey, id, nil, nil, ttl)
+}
+
+// IssueServerCertificate signs a certificate for a TLS server that is also identified by id and
+// reachable at dnsNames and ips (the CA's own issuance API uses it).
+func (ca *CA) IssueServerCertificate(pub crypto.PublicKey, id ID, dnsNames []string, ips []net.IP, ttl time.Duration) (*SVID, error) {
+	return ca.issue(pub, id, dnsNames, ips, ttl)
+}
+
+func (ca *CA) issue(pub crypto.PublicKey, id ID, dnsNames []string, ips []net.IP, ttl time.Duration) (*SVID, error) {
+	if !id.MemberOf(ca.trustDomain) {
+		return nil, fmt.Errorf("issue svid: %q is not in trust domain %q", id, ca.trustDomain)
+	}
+	if id.Path() == "" {
+		return nil, fmt.Errorf("issue svid: %q has no path; a workload ID needs one", id)
+	}
+	if ttl <= 0 {
+		ttl = DefaultSVIDTTL
+	}
+	if ttl > MaxSVIDTTL {
+		return nil, fmt.Errorf("issue svid: lifetime %s exceeds the maximum %s", ttl, MaxSVIDTTL)
+	}
+	if err := checkLeafKey(pub); err != nil {
+		return nil, fmt.Errorf("issue svid: %w", err)
+	}
+	now := ca.now()
+	notAfter := now.Add(ttl)
+	if notAfter.After(ca.inter.NotAfter) {
+		notAfter = ca.inter.NotAfter
+	}
+	if !now.Before(notAfter) {
+		return nil, errors.New("issue svid: the intermediate has expired; rotate the CA")
+	}
+	uri := urlOf(id)
+	tmpl := &x509.Certificate{
+		Subject:               pkix.Name{Organization: []string{"Palisade"}},
+		NotBefore:             now.Add(-30 * time.Second),
+		NotAfter:              notAfter,
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  false,
+		URIs:                  []*url.URL{uri},
+		DNSNames:              dnsNames,
+		IPAddresses:           ips,
+	}
+	leaf, err := createCert(tmpl, ca.inter, pub, ca.interKey)
+	if err != nil {
+		return nil, fmt.Errorf("issue svid: %w", err)
+	}
+	return &SVID{ID: id, Chain: []*x509.Certificate{leaf, ca.inter}}, nil
+}
+
+func checkLeafKey(pub crypto.PublicKey) error {
+	switch k := pub.(type) {
+	case *ecdsa.PublicKey:
+		if k.Curve != elliptic.P256() && k.Curve != elliptic.P384() {
+			return fmt.Errorf("ecdsa curve %s is not accepted (P-256 or P-384)", k.Curve.Params().Name)
+		}
+	case interface{ Size() int }: // *rsa.PublicKey
+		if k.Size()*8 < 2048 {
+			return fmt.Errorf("rsa key of %d bits is too small (2048 minimum)", k.Size()*8)
+		}
+	default:
+		if _, ok := pub.(interface{ Equal(crypto.PublicKey) bool }); !ok {
+			return fmt.Errorf("unsupported public key type %T", pub)
+		}
+	}
+	return nil
+}
+
+func createCert(tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) (*x509.Certificate, error) {
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		return nil, err
+	}
+	tmpl.SerialNumber = serial
+	if tmpl.IsCA {
+		spki, err := x509.MarshalPKIXPublicKey(pub)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(spki)
+		tmpl.SubjectKeyId = sum[:20]
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
+	if err != nil {
+		return nil, err
+	}
+	return x509.ParseCertificate(der)
+}
+
+func publicKeysEqual(a, b crypto.PublicKey) bool {
+	ea, ok := a.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && ea.Equal(b)
+}
+
+func encodeCerts(certs []*x509.Certificate) []byte {
+	var b bytes.Buffer
+	for _, c := range certs {
+		_ = pem.Encode(&b, &pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
+	}
+	return b.Bytes()
+}
+
+// ParseCertificates decodes every CERTIFICATE block of a PEM file; other block types or trailing
+// garbage are errors rather than silently skipped.
+func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
+	rest := bytes.TrimSpace(data)
+	for n := 1; len(rest) > 0; n++ {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			return nil, fmt.Errorf("pem block %d: not PEM", n)
+		}
+		if block.Type != "CERTIFICATE" {
+			return nil, fmt.Errorf("pem block %d: type %q, want CERTIFICATE", n, block.Type)
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("pem block %d: %w", n, err)
+		}
+		out = append(out, c)
+		rest = bytes.TrimSpace(rest)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no certificates")
+	}
+	return out, nil
+}
