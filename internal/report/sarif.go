@@ -84,6 +84,15 @@ type sarifRun struct {
 	Properties         map[string]any                   `json:"properties,omitempty"`
 }
 
+// sarifStats records in the run's property bag what the scan covered, so a SARIF file alone
+// shows whether a clean result means "nothing found" or "nothing looked at".
+type sarifStats struct {
+	FilesScanned int            `json:"filesScanned"`
+	BytesScanned int64          `json:"bytesScanned"`
+	Commits      int            `json:"commits,omitempty"`
+	SkippedBy    map[string]int `json:"skippedBy,omitempty"`
+}
+
 type sarifTool struct {
 	Driver sarifDriver `json:"driver"`
 }
@@ -212,8 +221,12 @@ func (SARIF) Write(w io.Writer, r *Run) error {
 	if run.Tool.Driver.Name == "" {
 		run.Tool.Driver.Name = "palisade"
 	}
+	run.Properties = map[string]any{"palisade/stats": sarifStats{
+		FilesScanned: r.Stats.FilesScanned, BytesScanned: r.Stats.BytesScanned,
+		Commits: r.Stats.Commits, SkippedBy: skipCounts(r),
+	}}
 	if len(r.Scanners) > 0 {
-		run.Properties = map[string]any{"palisade/scanners": r.Scanners}
+		run.Properties["palisade/scanners"] = r.Scanners
 	}
 	for _, f := range fs {
 		run.Results = append(run.Results, sarifResultOf(f, index[f.RuleID]))

@@ -265,8 +265,9 @@ func (tw *tableWriter) summary(r *Run, open, suppressed []finding.Finding) {
 	tw.line("  scanned     %s", scanned)
 	total := 0
 	parts = parts[:0]
-	for _, reason := range sortedKeys(r.Stats.SkippedBy) {
-		n := r.Stats.SkippedBy[reason]
+	skippedBy := skipCounts(r)
+	for _, reason := range sortedKeys(skippedBy) {
+		n := skippedBy[reason]
 		total += n
 		parts = append(parts, fmt.Sprintf("%s %d", clean(reason), n))
 	}
@@ -278,6 +279,19 @@ func (tw *tableWriter) summary(r *Run, open, suppressed []finding.Finding) {
 	if d := r.Finished.Sub(r.Started); !r.Started.IsZero() && d >= 0 {
 		tw.line("  duration    %s", d.Round(1e6))
 	}
+}
+
+// skipCounts is Stats.SkippedBy, or, when a producer filled only the Skipped list, the counts
+// derived from it.
+func skipCounts(r *Run) map[string]int {
+	if len(r.Stats.SkippedBy) > 0 || len(r.Skipped) == 0 {
+		return r.Stats.SkippedBy
+	}
+	m := map[string]int{}
+	for _, s := range r.Skipped {
+		m[s.Reason]++
+	}
+	return m
 }
 
 // problems lists every problem: they are inputs the scan could not check, and hiding them would

@@ -102,3 +102,13 @@ func TestIsTerminal(t *testing.T) {
 		})
 	}
 }
+
+// TestTableSkipCountsFromList covers producers that fill only the Skipped list.
+func TestTableSkipCountsFromList(t *testing.T) {
+	r := emptyRun()
+	r.Skipped = []Skip{{Path: "a.png", Reason: SkipBinary}, {Path: "b.png", Reason: SkipBinary}, {Path: "v/x", Reason: SkipDefault}}
+	out := string(write(t, &Table{}, r))
+	if want := "skipped     3 paths (binary 2, default-rule 1)"; !strings.Contains(out, want) {
+		t.Errorf("table lacks %q:\n%s", want, out)
+	}
+}
