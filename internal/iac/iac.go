@@ -1,0 +1,318 @@
+// Package iac scans infrastructure as code: Kubernetes manifests (YAML and JSON), Dockerfiles,
+// Docker Compose files, and users' own CEL policies. Each format is parsed into a typed model
+// that keeps source positions (subpackages k8s, dockerfile, compose), the checks are written
+// once against those models, and every finding carries the exact file and line of the offending
+// field — or of the object or container a required field is missing from — so inline
+// suppressions and code-review annotations land where the problem is.
+//
+// A file that cannot be parsed is reported as a Problem with its line, never skipped silently.
+package iac
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"runtime"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/iac/compose"
+	"github.com/palisade-sec/palisade/internal/iac/custom"
+	"github.com/palisade-sec/palisade/internal/iac/dockerfile"
+	"github.com/palisade-sec/palisade/internal/iac/k8s"
+	"github.com/palisade-sec/palisade/internal/report"
+)
+
+// Options configure a Scanner.
+type Options struct {
+	// AllowedBaseImages turns on docker-base-image-not-allowed with these image prefixes.
+	AllowedBaseImages []string
+	// PolicyFiles are custom policy files (YAML with CEL expressions) read from the OS file
+	// system; each must load, or New fails.
+	PolicyFiles []string
+	// Disable lists check IDs not to run.
+	Disable []string
+	// Workers bounds how many files are parsed at once; 0 means GOMAXPROCS.
+	Workers int
+	// MaxFileSize skips (and reports) larger files; 0 means 8 MiB.
+	MaxFileSize int64
+}
+
+// Scanner runs every IaC check. It is safe for concurrent use.
+type Scanner struct {
+	opts     Options
+	k8sObj   []k8s.Check
+	k8sTree  []k8s.Check
+	docker   []dockerfile.Check
+	compose  []compose.Check
+	policies *custom.Set
+	dcfg     *dockerfile.Config
+}
+
+// New builds a Scanner from the built-in check lists and loads custom policies.
+func New(opts Options) (*Scanner, error) {
+	s := &Scanner{opts: opts, dcfg: &dockerfile.Config{AllowedBaseImages: opts.AllowedBaseImages}, policies: &custom.Set{}}
+	for _, c := range k8s.Builtin() {
+		if disabled(opts.Disable, c.Rule.ID) {
+			continue
+		}
+		if c.Tree != nil {
+			s.k8sTree = append(s.k8sTree, c)
+		} else {
+			s.k8sObj = append(s.k8sObj, c)
+		}
+	}
+	for _, c := range dockerfile.Builtin() {
+		if !disabled(opts.Disable, c.Rule.ID) {
+			s.docker = append(s.docker, c)
+		}
+	}
+	for _, c := range compose.Builtin() {
+		if !disabled(opts.Disable, c.Rule.ID) {
+			s.compose = append(s.compose, c)
+		}
+	}
+	if len(opts.PolicyFiles) > 0 {
+		env, err := custom.NewEnv()
+		if err != nil {
+			return nil, err
+		}
+		var ids []string
+		for _, r := range BuiltinRules() {
+			ids = append(ids, r.ID)
+		}
+		for _, name := range opts.PolicyFiles {
+			data, err := os.ReadFile(name)
+			if err != nil {
+				return nil, fmt.Errorf("load policies: %w", err)
+			}
+			ps, err := custom.Load(env, name, data, ids)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range ps {
+				ids = append(ids, p.Rule.ID)
+				if !disabled(opts.Disable, p.Rule.ID) {
+					s.policies.Policies = append(s.policies.Policies, p)
+				}
+			}
+		}
+	}
+	return s, nil
+}
+
+func disabled(list []string, id string) bool {
+	for _, d := range list {
+		if d == id {
+			return true
+		}
+	}
+	return false
+}
+
+// BuiltinRules lists every built-in check's rule, in report order.
+func BuiltinRules() []finding.Rule {
+	out := k8s.Rules(k8s.Builtin())
+	out = append(out, dockerfile.Rules(dockerfile.Builtin())...)
+	return append(out, compose.Rules(compose.Builtin())...)
+}
+
+// Rules lists the rules this scanner runs, custom policies included.
+func (s *Scanner) Rules() []finding.Rule {
+	out := k8s.Rules(s.k8sObj)
+	out = append(out, k8s.Rules(s.k8sTree)...)
+	out = append(out, dockerfile.Rules(s.docker)...)
+	out = append(out, compose.Rules(s.compose)...)
+	return append(out, s.policies.Rules()...)
+}
+
+// Result is what a scan found.
+type Result struct {
+	Findings []finding.Finding
+	// Problems are files (or parts of files) that could not be read, with their lines.
+	Problems []report.Problem
+	// Skipped are files deliberately not checked, with the reason.
+	Skipped []report.Skip
+	// Files counts the files that were parsed as IaC.
+	Files int
+}
+
+// SkipTemplate is the skip reason for Helm templates, which are not YAML until rendered.
+const SkipTemplate = "helm-template"
+
+// fileResult is one file's contribution.
+type fileResult struct {
+	findings  []finding.Finding
+	problems  []report.Problem
+	skip      string
+	resources []*k8s.Resource
+	parsed    bool
+}
+
+// Scan checks the files (slash-separated paths in fsys) and returns the findings sorted.
+func (s *Scanner) Scan(ctx context.Context, fsys fs.FS, files []string) (*Result, error) {
+	workers := s.opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	results := make([]fileResult, len(files))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	for i, name := range files {
+		if kindOf(name) == kindNone {
+			continue
+		}
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			results[i] = s.scanFile(gctx, fsys, name)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	var all []*k8s.Resource
+	for i, r := range results {
+		res.Findings = append(res.Findings, r.findings...)
+		res.Problems = append(res.Problems, r.problems...)
+		all = append(all, r.resources...)
+		if r.skip != "" {
+			res.Skipped = append(res.Skipped, report.Skip{Path: files[i], Reason: r.skip})
+		}
+		if r.parsed {
+			res.Files++
+		}
+	}
+	tree, err := k8s.Evaluate(ctx, s.k8sTree, all)
+	if err != nil {
+		return nil, err
+	}
+	res.Findings = append(res.Findings, tree...)
+	custom, problems, err := s.policies.Evaluate(ctx, all)
+	if err != nil {
+		return nil, err
+	}
+	res.Findings = append(res.Findings, custom...)
+	res.Problems = append(res.Problems, problems...)
+	finding.Sort(res.Findings)
+	return res, nil
+}
+
+type fileKind int
+
+const (
+	kindNone fileKind = iota
+	kindDockerfile
+	kindYAML
+)
+
+func kindOf(name string) fileKind {
+	if dockerfile.Wants(name) {
+		return kindDockerfile
+	}
+	switch strings.ToLower(path.Ext(name)) {
+	case ".yaml", ".yml", ".json":
+		return kindYAML
+	}
+	return kindNone
+}
+
+func (s *Scanner) scanFile(ctx context.Context, fsys fs.FS, name string) fileResult {
+	var out fileResult
+	limit := s.opts.MaxFileSize
+	if limit <= 0 {
+		limit = 8 << 20
+	}
+	if st, err := fs.Stat(fsys, name); err == nil && st.Size() > limit {
+		out.skip = report.SkipTooLarge
+		return out
+	}
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		out.problems = append(out.problems, report.Problem{Path: name, Scanner: "iac", Message: fmt.Sprintf("read: %v", err)})
+		return out
+	}
+	switch kindOf(name) {
+	case kindDockerfile:
+		out.parsed = true
+		df, err := dockerfile.Parse(name, data)
+		if err != nil {
+			out.problems = append(out.problems, problemOf(name, err))
+			return out
+		}
+		out.findings, _ = dockerfile.Evaluate(ctx, s.docker, df, s.dcfg)
+	case kindYAML:
+		s.scanYAML(ctx, name, data, &out)
+	}
+	return out
+}
+
+func (s *Scanner) scanYAML(ctx context.Context, name string, data []byte, out *fileResult) {
+	if isTemplate(name, data) {
+		out.skip = SkipTemplate
+		return
+	}
+	if compose.Wants(name) || bytes.Contains(data, []byte("services:")) {
+		p, err := compose.Parse(name, data)
+		if p != nil || (err != nil && compose.Wants(name)) {
+			out.parsed = true
+			if err != nil {
+				out.problems = append(out.problems, problemOf(name, err))
+			}
+			if p != nil {
+				out.findings, _ = compose.Evaluate(ctx, s.compose, p)
+			}
+			return
+		}
+	}
+	if !bytes.Contains(data, []byte("apiVersion")) || !bytes.Contains(data, []byte("kind")) {
+		return // not a Kubernetes manifest: some other YAML or JSON file
+	}
+	rs, problems := k8s.Parse(name, data)
+	out.parsed = len(rs) > 0 || len(problems) > 0
+	out.problems = append(out.problems, problems...)
+	out.resources = rs
+	out.findings, _ = k8s.Evaluate(ctx, s.k8sObj, rs)
+}
+
+// isTemplate reports Helm chart templates: under templates/ and holding template actions.
+func isTemplate(name string, data []byte) bool {
+	return (strings.Contains(name, "templates/") || strings.HasPrefix(name, "templates/")) && bytes.Contains(data, []byte("{{"))
+}
+
+// problemOf turns a parse error into a Problem, keeping the line when the error has one.
+func problemOf(name string, err error) report.Problem {
+	p := report.Problem{Path: name, Scanner: "iac", Message: err.Error()}
+	if de, ok := err.(*dockerfile.Error); ok {
+		p.Line = de.Line
+	}
+	return p
+}
+
+// EvaluateObjects runs every Kubernetes check (tree checks over the given set) and custom
+// policy on already decoded objects; the admission webhook calls it with the object under review.
+func (s *Scanner) EvaluateObjects(ctx context.Context, rs []*k8s.Resource) ([]finding.Finding, []report.Problem, error) {
+	fs, err := k8s.Evaluate(ctx, s.k8sObj, rs)
+	if err != nil {
+		return nil, nil, err
+	}
+	tree, err := k8s.Evaluate(ctx, s.k8sTree, rs)
+	if err != nil {
+		return nil, nil, err
+	}
+	cs, problems, err := s.policies.Evaluate(ctx, rs)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := append(append(fs, tree...), cs...)
+	finding.Sort(out)
+	return out, problems, nil
+}
