@@ -72,4 +72,3 @@ func TestPolicyFileErrorsFailNew(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
-
