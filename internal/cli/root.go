@@ -33,6 +33,7 @@ type App struct {
 var subcommands = []func(*App) *cobra.Command{
 	newVersionCmd,
 	newScanCmd,
+	newCACmd,
 	newDBCmd,
 	newSBOMCmd,
 }

@@ -15,12 +15,12 @@ type FetchFunc func(ctx context.Context, current *tls.Certificate) (*tls.Certifi
 // clients that read it through GetCertificate / GetClientCertificate pick up the new certificate
 // on the next handshake while existing connections continue undisturbed.
 type Source struct {
-	cur   atomic.Pointer[tls.Certificate]
+	cur atomic.Pointer[tls.Certificate]
 	// obtained is when cur was fetched: half-life is measured from then, not from NotBefore, which
 	// the CA back-dates for clock skew.
 	obtained atomic.Int64
-	fetch FetchFunc
-	now   func() time.Time
+	fetch    FetchFunc
+	now      func() time.Time
 	// OnRenew, when set, is called after each successful renewal (metrics, logging by the caller).
 	OnRenew func(*tls.Certificate)
 	// OnError, when set, is called after each failed renewal attempt.

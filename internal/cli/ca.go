@@ -1,0 +1,347 @@
+package cli
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/palisade-sec/palisade/internal/errkind"
+	"github.com/palisade-sec/palisade/internal/identity"
+)
+
+// caFlags are the flags every `palisade ca` subcommand shares.
+type caFlags struct {
+	dir      string
+	passFile string
+}
+
+func (f *caFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.dir, "dir", "palisade-ca", "CA directory")
+	cmd.Flags().StringVar(&f.passFile, "passphrase-file", "", "file holding the passphrase that seals the CA keys (or set PALISADE_CA_PASSPHRASE)")
+}
+
+func (f *caFlags) passphrase() (identity.Passphrase, error) {
+	if f.passFile != "" {
+		b, err := os.ReadFile(f.passFile)
+		if err != nil {
+			return "", errkind.Wrap(errkind.Invalid, fmt.Errorf("read passphrase: %w", err))
+		}
+		return identity.Passphrase(strings.TrimRight(string(b), "\r\n")), nil
+	}
+	return identity.Passphrase(os.Getenv("PALISADE_CA_PASSPHRASE")), nil
+}
+
+func newCACmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ca",
+		Short: "Run the service-identity CA: SPIFFE X.509-SVIDs, join tokens, trust bundle rotation",
+	}
+	cmd.AddCommand(newCAInitCmd(app), newCARotateCmd(app), newCAPruneCmd(app), newCATokenCmd(app),
+		newCAIssueCmd(app), newCAServeCmd(app))
+	return cmd
+}
+
+func newCAInitCmd(app *App) *cobra.Command {
+	var f caFlags
+	var td string
+	var force bool
+	var rootTTL, interTTL time.Duration
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Create a root and an intermediate CA (ECDSA P-256) for a trust domain",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			pass, err := f.passphrase()
+			if err != nil {
+				return err
+			}
+			ca, err := identity.Init(f.dir, identity.InitOptions{TrustDomain: td, Passphrase: pass, RootTTL: rootTTL, IntermediateTTL: interTTL, Force: force})
+			if err != nil {
+				return errkind.Wrap(errkind.Invalid, err)
+			}
+			sealed := "unsealed (set PALISADE_CA_PASSPHRASE or --passphrase-file to seal them)"
+			if pass != "" {
+				sealed = "sealed with the passphrase"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "created CA for trust domain %s in %s; keys %s\ntrust bundle: %s\n",
+				ca.TrustDomain(), f.dir, sealed, filepath.Join(f.dir, "bundle.pem"))
+			return nil
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringVar(&td, "trust-domain", "", "SPIFFE trust domain, e.g. example.org (required)")
+	cmd.Flags().BoolVar(&force, "force", false, "replace an existing CA in --dir")
+	cmd.Flags().DurationVar(&rootTTL, "root-ttl", 5*365*24*time.Hour, "root certificate lifetime")
+	cmd.Flags().DurationVar(&interTTL, "intermediate-ttl", 365*24*time.Hour, "intermediate certificate lifetime")
+	_ = cmd.MarkFlagRequired("trust-domain")
+	return cmd
+}
+
+func newCARotateCmd(app *App) *cobra.Command {
+	var f caFlags
+	cmd := &cobra.Command{
+		Use:   "rotate",
+		Short: "Create a new root and intermediate; old roots stay in the bundle until pruned",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			pass, err := f.passphrase()
+			if err != nil {
+				return err
+			}
+			ca, err := identity.Rotate(f.dir, identity.InitOptions{Passphrase: pass})
+			if err != nil {
+				return errkind.Wrap(errkind.Invalid, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "rotated; the trust bundle now holds %d roots\n", len(ca.Bundle()))
+			return nil
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func newCAPruneCmd(app *App) *cobra.Command {
+	var f caFlags
+	cmd := &cobra.Command{
+		Use:   "prune-bundle",
+		Short: "End a rotation's overlap: keep only the current root in the trust bundle",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			pass, err := f.passphrase()
+			if err != nil {
+				return err
+			}
+			if _, err := identity.PruneBundle(f.dir, pass); err != nil {
+				return errkind.Wrap(errkind.Invalid, err)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "trust bundle pruned to the current root")
+			return nil
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func newCATokenCmd(app *App) *cobra.Command {
+	var f caFlags
+	var id string
+	var ttl time.Duration
+	cmd := &cobra.Command{
+		Use:   "token",
+		Short: "Mint a one-time join token that lets a workload obtain one SVID for --spiffe-id",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			sid, err := identity.ParseID(id)
+			if err != nil {
+				return errkind.Wrap(errkind.Invalid, fmt.Errorf("--spiffe-id: %w", err))
+			}
+			tok, err := identity.NewJoinTokenStore(filepath.Join(f.dir, "join-tokens.json"), nil).Create(sid, ttl)
+			if err != nil {
+				return errkind.Wrap(errkind.Invalid, err)
+			}
+			// The token is the command's output: it is printed once, to stdout only, and stored hashed.
+			fmt.Fprintln(cmd.OutOrStdout(), tok)
+			return nil
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringVar(&id, "spiffe-id", "", "SPIFFE ID the token entitles (required)")
+	cmd.Flags().DurationVar(&ttl, "ttl", 15*time.Minute, "how long the token may be redeemed")
+	_ = cmd.MarkFlagRequired("spiffe-id")
+	return cmd
+}
+
+func newCAIssueCmd(app *App) *cobra.Command {
+	var f caFlags
+	var id, certOut, keyOut string
+	var ttl time.Duration
+	var dns []string
+	cmd := &cobra.Command{
+		Use:   "issue",
+		Short: "Issue an SVID directly to files (bootstrap, tests; workloads should use the API)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			pass, err := f.passphrase()
+			if err != nil {
+				return err
+			}
+			ca, err := identity.Load(f.dir, pass)
+			if err != nil {
+				return errkind.Wrap(errkind.Invalid, err)
+			}
+			sid, err := identity.ParseID(id)
+			if err != nil {
+				return errkind.Wrap(errkind.Invalid, fmt.Errorf("--spiffe-id: %w", err))
+			}
+			key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+			if err != nil {
+				return err
+			}
+			var svid *identity.SVID
+			if len(dns) > 0 {
+				var ips []net.IP
+				var names []string
+				for _, d := range dns {
+					if ip := net.ParseIP(d); ip != nil {
+						ips = append(ips, ip)
+					} else {
+						names = append(names, d)
+					}
+				}
+				svid, err = ca.IssueServerCertificate(key.Public(), sid, names, ips, ttl)
+			} else {
+				der, cerr := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{}, key)
+				if cerr != nil {
+					return cerr
+				}
+				csr, _ := x509.ParseCertificateRequest(der)
+				svid, err = ca.IssueSVID(csr, sid, ttl)
+			}
+			if err != nil {
+				return errkind.Wrap(errkind.Invalid, err)
+			}
+			if err := identity.WriteSVIDFiles(certOut, keyOut, identity.TLSCertificate(svid.Chain, key)); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "issued %s until %s: %s, %s\n", sid, svid.Chain[0].NotAfter.UTC().Format(time.RFC3339), certOut, keyOut)
+			return nil
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringVar(&id, "spiffe-id", "", "SPIFFE ID to issue (required)")
+	cmd.Flags().StringVar(&certOut, "cert", "svid.pem", "output certificate chain")
+	cmd.Flags().StringVar(&keyOut, "key", "svid.key", "output private key (written 0600)")
+	cmd.Flags().DurationVar(&ttl, "ttl", identity.DefaultSVIDTTL, "SVID lifetime")
+	cmd.Flags().StringSliceVar(&dns, "dns", nil, "also add these DNS names or IP addresses (for a TLS server)")
+	_ = cmd.MarkFlagRequired("spiffe-id")
+	return cmd
+}
+
+func newCAServeCmd(app *App) *cobra.Command {
+	var f caFlags
+	var listen, apiServer, apiCAFile, credFile string
+	var names, audiences []string
+	var ttl time.Duration
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the issuance API over TLS: workloads send a CSR with a join token, a Kubernetes token or their current SVID",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			pass, err := f.passphrase()
+			if err != nil {
+				return err
+			}
+			ca, err := identity.Load(f.dir, pass)
+			if err != nil {
+				return errkind.Wrap(errkind.Invalid, err)
+			}
+			var reviewer *identity.TokenReviewer
+			if apiServer != "" {
+				reviewer, err = newReviewer(apiServer, apiCAFile, credFile, audiences)
+				if err != nil {
+					return errkind.Wrap(errkind.Invalid, err)
+				}
+			}
+			tokens := identity.NewJoinTokenStore(filepath.Join(f.dir, "join-tokens.json"), nil)
+			srv := identity.NewServer(ca, tokens, reviewer, ttl)
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			src, err := identity.NewSource(ctx, caServerCert(ca, names))
+			if err != nil {
+				return err
+			}
+			go func() { _ = src.Run(ctx) }()
+			tb, err := identity.NewTrustBundle(ca.TrustDomain(), ca.Bundle())
+			if err != nil {
+				return err
+			}
+			hs := &http.Server{Addr: listen, Handler: srv.Handler(), TLSConfig: identity.ServerTLSConfig(src.GetCertificate, tb.Pool()),
+				ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return errkind.Wrap(errkind.Unavailable, err)
+			}
+			app.Logger.Info("ca serving", "addr", ln.Addr().String(), "trust_domain", ca.TrustDomain(), "kubernetes", reviewer != nil)
+			errc := make(chan error, 1)
+			go func() { errc <- hs.ServeTLS(ln, "", "") }()
+			select {
+			case err := <-errc:
+				return err
+			case <-ctx.Done():
+				sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				return hs.Shutdown(sctx)
+			}
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8600", "address of the issuance API")
+	cmd.Flags().StringSliceVar(&names, "name", []string{"localhost", "127.0.0.1"}, "DNS names / IPs of the API's own certificate")
+	cmd.Flags().DurationVar(&ttl, "svid-ttl", identity.DefaultSVIDTTL, "lifetime of issued SVIDs")
+	cmd.Flags().StringVar(&apiServer, "k8s-api-server", "", "Kubernetes API server URL; enables service-account token attestation")
+	cmd.Flags().StringVar(&apiCAFile, "k8s-ca-file", "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt", "CA bundle of the API server")
+	cmd.Flags().StringVar(&credFile, "k8s-token-file", "/var/run/secrets/kubernetes.io/serviceaccount/token", "credential for the TokenReview call")
+	cmd.Flags().StringSliceVar(&audiences, "k8s-audience", nil, "audiences the service-account token must carry")
+	return cmd
+}
+
+// caServerCert issues the API's own certificate from the CA (identity spiffe://<td>/palisade/ca),
+// renewed by a Source at half-life.
+func caServerCert(ca *identity.CA, names []string) identity.FetchFunc {
+	return func(context.Context, *tls.Certificate) (*tls.Certificate, error) {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		id, err := identity.IDFromPath(ca.TrustDomain(), "/palisade/ca")
+		if err != nil {
+			return nil, err
+		}
+		var dns []string
+		var ips []net.IP
+		for _, n := range names {
+			if ip := net.ParseIP(n); ip != nil {
+				ips = append(ips, ip)
+			} else {
+				dns = append(dns, n)
+			}
+		}
+		s, err := ca.IssueServerCertificate(key.Public(), id, dns, ips, 24*time.Hour)
+		if err != nil {
+			return nil, err
+		}
+		return identity.TLSCertificate(s.Chain, key), nil
+	}
+}
+
+func newReviewer(apiServer, caFile, credFile string, audiences []string) (*identity.TokenReviewer, error) {
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("--k8s-ca-file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, errors.New("--k8s-ca-file: no certificates")
+	}
+	cred, err := os.ReadFile(credFile)
+	if err != nil {
+		return nil, fmt.Errorf("--k8s-token-file: %w", err)
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}}}
+	return &identity.TokenReviewer{APIServer: apiServer, Client: client, Credential: strings.TrimSpace(string(cred)), Audiences: audiences}, nil
+}
