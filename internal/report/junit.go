@@ -176,9 +176,10 @@ func junitCases(scanner string, r *Run) []junitCase {
 		if p.Line > 0 {
 			where += ":" + strconv.Itoa(p.Line)
 		}
+		msg := firstNonEmpty(p.Message, "(no message)")
 		cases = append(cases, junitCase{
 			Name: "problem: " + where, Classname: "palisade." + scanner + ".problems", File: p.Path, Time: "0",
-			Error: &junitMessage{Message: p.Message, Type: "problem", Body: xmlText(where + ": " + p.Message)},
+			Error: &junitMessage{Message: msg, Type: "problem", Body: xmlText(where + ": " + msg)},
 		})
 	}
 	if len(cases) == 0 {
@@ -201,7 +202,7 @@ func junitFindingCase(scanner string, fs []finding.Finding) junitCase {
 	worst := finding.SeverityUnknown
 	var body strings.Builder
 	for _, f := range fs {
-		fmt.Fprintf(&body, "%s%s %s %s", f.Location.Path, position(f.Location), strings.ToUpper(f.Severity.String()), f.Title)
+		fmt.Fprintf(&body, "%s%s %s %s", f.Location.Path, position(f.Location), strings.ToUpper(f.Severity.String()), firstNonEmpty(f.Title, f.RuleID))
 		if cm := f.Location.Commit; cm != nil {
 			fmt.Fprintf(&body, " (commit %s", shortHash(cm.Hash))
 			if cm.Author != "" {
@@ -211,7 +212,11 @@ func junitFindingCase(scanner string, fs []finding.Finding) junitCase {
 		}
 		if s := f.Suppression; s != nil {
 			suppressed++
-			fmt.Fprintf(&body, " [suppressed, %s: %s]", s.Kind, s.Reason)
+			fmt.Fprintf(&body, " [suppressed, %s", s.Kind)
+			if s.Reason != "" {
+				fmt.Fprintf(&body, ": %s", s.Reason)
+			}
+			body.WriteString("]")
 		} else {
 			open++
 			worst = max(worst, f.Severity)
@@ -229,11 +234,11 @@ func junitFindingCase(scanner string, fs []finding.Finding) junitCase {
 	msg := &junitMessage{Body: xmlText(body.String())}
 	if open > 0 {
 		i := slices.IndexFunc(fs, func(f finding.Finding) bool { return !f.Suppressed() })
-		msg.Message = fmt.Sprintf("%d %s finding(s): %s", open, worst, fs[i].Title)
+		msg.Message = fmt.Sprintf("%d %s finding(s): %s", open, worst, firstNonEmpty(fs[i].Title, fs[i].RuleID))
 		msg.Type = worst.String()
 		c.Failure = msg
 	} else {
-		msg.Message = fmt.Sprintf("%d suppressed finding(s): %s", suppressed, first.Title)
+		msg.Message = fmt.Sprintf("%d suppressed finding(s): %s", suppressed, firstNonEmpty(first.Title, first.RuleID))
 		c.Skipped = msg
 	}
 	return c
