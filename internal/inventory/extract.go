@@ -181,18 +181,24 @@ func extractFile(ctx context.Context, fsys fs.FS, list []extractor, p string) (p
 		}
 		return nil, append(problems, prob)
 	}
-	return finish(p, got), problems
+	pkgs = finish(in, got)
+	return pkgs, in.problems
 }
 
 // finish fills what every extractor leaves to the caller: the location path, the purl, and one
 // entry per package key (a lockfile may list the same version in several places; the first wins
-// and the DependsOn lists are merged).
-func finish(p string, pkgs []Package) []Package {
+// and the DependsOn lists are merged). An entry without a name cannot be matched or listed: it is
+// reported as a problem instead.
+func finish(in *input, pkgs []Package) []Package {
 	seen := make(map[string]int, len(pkgs))
 	out := pkgs[:0]
 	for _, pkg := range pkgs {
 		if pkg.Location.Path == "" {
-			pkg.Location.Path = p
+			pkg.Location.Path = in.path
+		}
+		if strings.TrimSpace(pkg.Name) == "" {
+			in.problem(pkg.Location.Path, pkg.Location.StartLine, "parse %s: entry without a package name", path.Base(in.path))
+			continue
 		}
 		if pkg.PURL == "" {
 			pkg.PURL = PURL(pkg.Ecosystem, pkg.Name, pkg.Version)

@@ -43,7 +43,7 @@ var known = func() map[string]string {
 
 // aliases (read-only) map a declared licence name, reduced by key, to its SPDX identifier.
 var aliases = map[string]string{
-	"mit": "MIT", "mit license": "MIT", "the mit license": "MIT", "expat": "MIT", "mit licence": "MIT",
+	"mit": "MIT", "mit license": "MIT", "the mit license mit": "MIT", "mit license mit": "MIT", "the mit license": "MIT", "expat": "MIT", "mit licence": "MIT",
 	"apache 2": "Apache-2.0", "apache 2 0": "Apache-2.0", "apache license 2 0": "Apache-2.0",
 	"apache license version 2 0": "Apache-2.0", "the apache license version 2 0": "Apache-2.0",
 	"apache software license": "Apache-2.0", "the apache software license version 2 0": "Apache-2.0",
