@@ -328,7 +328,7 @@ func TestSARIFForCodeScanning(t *testing.T) {
 		if !slices.Contains(r.Properties.Tags, "security") {
 			t.Errorf("rule %s: tags %v lack security", r.ID, r.Properties.Tags)
 		}
-		if r.Help.Text == "" || r.Help.Markdown == "" || r.ShortDescription.Text == "" || r.Name == "" {
+		if r.Help.Text == "" || r.Help.Markdown == "" || r.ShortDescription.Text == "" || r.Name == "" || strings.EqualFold(r.Name, r.ID) {
 			t.Errorf("rule %s: incomplete description %+v", r.ID, r)
 		}
 	}

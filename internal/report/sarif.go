@@ -115,7 +115,7 @@ type sarifHelp struct {
 
 type sarifRule struct {
 	ID                   string             `json:"id"`
-	Name                 string             `json:"name"`
+	Name                 string             `json:"name,omitempty"`
 	ShortDescription     sarifText          `json:"shortDescription"`
 	FullDescription      sarifText          `json:"fullDescription"`
 	Help                 sarifHelp          `json:"help"`
@@ -297,6 +297,9 @@ func sarifRuleOf(rule finding.Rule) sarifRule {
 			SecuritySeverity: securitySeverity(rule.Severity),
 			Severity:         rule.Severity.String(),
 		},
+	}
+	if strings.EqualFold(sr.Name, sr.ID) {
+		sr.Name = "" // SARIF: a name identical to the id must be omitted
 	}
 	for _, ref := range rule.References {
 		if u, err := url.Parse(ref); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
