@@ -79,7 +79,7 @@ const rootRef = "palisade:target"
 
 // WriteCycloneDX writes a CycloneDX 1.6 JSON BOM: the target as metadata.component, one library
 // component per package (bom-ref = purl), and dependencies[] from the target to the direct
-// packages and from each package to what it depends on.
+// packages and from each package to what it is known to depend on.
 func WriteCycloneDX(w io.Writer, pkgs []inventory.Package, opts Options) error {
 	entries := merge(pkgs)
 	refs := make(map[string]string, len(entries)) // Key → bom-ref
@@ -112,7 +112,11 @@ func WriteCycloneDX(w io.Writer, pkgs []inventory.Package, opts Options) error {
 				dep.DependsOn = append(dep.DependsOn, r)
 			}
 		}
-		bom.Dependencies = append(bom.Dependencies, dep)
+		// An empty dependsOn would claim the package has no dependencies; many sources (go.mod,
+		// gradle.lockfile, binaries) simply do not say, so only known edges are written.
+		if len(dep.DependsOn) > 0 {
+			bom.Dependencies = append(bom.Dependencies, dep)
+		}
 		if e.Direct {
 			root.DependsOn = append(root.DependsOn, refs[e.Key()])
 		}
