@@ -224,7 +224,7 @@ func (tw *tableWriter) suppressed(fs []finding.Finding) {
 		if s.Reason != "" {
 			text += ": " + clean(s.Reason)
 		}
-		if s.Source != "" {
+		if s.Source != "" && !strings.Contains(s.Reason, s.Source) {
 			text += " (" + clean(s.Source) + ")"
 		}
 		if s.Expires != nil {
@@ -258,9 +258,9 @@ func (tw *tableWriter) summary(r *Run, open, suppressed []finding.Finding) {
 		parts = append(parts, fmt.Sprintf("%s %d", k, byKind[k]))
 	}
 	tw.line("  suppressed  %d (%s)", len(suppressed), strings.Join(parts, ", "))
-	scanned := fmt.Sprintf("%d files, %s", r.Stats.FilesScanned, humanBytes(r.Stats.BytesScanned))
+	scanned := count(r.Stats.FilesScanned, "file") + ", " + humanBytes(r.Stats.BytesScanned)
 	if r.Stats.Commits > 0 {
-		scanned += fmt.Sprintf(", %d commits", r.Stats.Commits)
+		scanned += ", " + count(r.Stats.Commits, "commit")
 	}
 	tw.line("  scanned     %s", scanned)
 	total := 0
@@ -274,7 +274,7 @@ func (tw *tableWriter) summary(r *Run, open, suppressed []finding.Finding) {
 	if total == 0 {
 		tw.line("  skipped     0 paths")
 	} else {
-		tw.line("  skipped     %d paths (%s)", total, strings.Join(parts, ", "))
+		tw.line("  skipped     %s (%s)", count(total, "path"), strings.Join(parts, ", "))
 	}
 	if d := r.Finished.Sub(r.Started); !r.Started.IsZero() && d >= 0 {
 		tw.line("  duration    %s", d.Round(1e6))
@@ -322,6 +322,14 @@ func headline(f finding.Finding) string {
 		return clean(f.RuleID)
 	}
 	return clean(f.RuleID) + "  " + clean(f.Title)
+}
+
+// count renders "1 file", "2 files".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // position renders ":line:col" (or ":line", or nothing) for a location.

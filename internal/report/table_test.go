@@ -111,4 +111,12 @@ func TestTableSkipCountsFromList(t *testing.T) {
 	if want := "skipped     3 paths (binary 2, default-rule 1)"; !strings.Contains(out, want) {
 		t.Errorf("table lacks %q:\n%s", want, out)
 	}
+	r.Skipped = r.Skipped[:1]
+	r.Stats.FilesScanned = 1
+	out = string(write(t, &Table{}, r))
+	for _, want := range []string{"skipped     1 path (binary 1)", "scanned     1 file, 900 B"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
 }
