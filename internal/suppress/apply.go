@@ -176,7 +176,7 @@ func inlineSuppression(f *finding.Finding, l Lines, problems *problemSet) *findi
 		line int
 		own  bool
 	}
-	cands := []candidate{{l.Line, f.Location.StartLine, true}}
+	cands := []candidate{{maskFinding(l.Line, f), f.Location.StartLine, true}}
 	if l.HasAbove {
 		cands = append(cands, candidate{l.Above, f.Location.StartLine - 1, false})
 	}
@@ -202,6 +202,25 @@ func inlineSuppression(f *finding.Finding, l Lines, problems *problemSet) *findi
 		}
 	}
 	return nil
+}
+
+// maskFinding redacts the finding's own text in its line before the line is parsed. When the
+// flagged text sits inside the directive's comment (`// palisade:ignore github-pat old token ghp_…`)
+// it would otherwise become part of the reason and be printed in every report. Columns are
+// 1-based byte offsets.
+func maskFinding(line string, f *finding.Finding) string {
+	loc := &f.Location
+	start := loc.StartColumn - 1
+	if start < 0 || start >= len(line) || (loc.EndLine != 0 && loc.EndLine != loc.StartLine) {
+		return line
+	}
+	// End at the (exclusive) end column when known, then extend to the end of the token, which
+	// covers an inclusive end column and an unknown one without leaving the secret's tail behind.
+	end := min(max(start, loc.EndColumn-1), len(line))
+	for end < len(line) && !isSpace(line[end]) && line[end] != '"' && line[end] != '\'' {
+		end++
+	}
+	return line[:start] + finding.Redact(line[start:end]) + line[end:]
 }
 
 // inlineSource is "path:line", with the commit for findings from history.

@@ -240,3 +240,33 @@ func TestFileLinesPastEnd(t *testing.T) {
 		t.Errorf("suppressed = %v, problems = %v", got[0].Suppressed(), problems)
 	}
 }
+
+// A secret written inside the directive's own comment must not end up, whole, in the reason.
+func TestApplyInlineRedactsFindingInReason(t *testing.T) {
+	const secret = "ghp_0123456789abcdefghijklmnopqrstuvwxyz"
+	line := "// palisade:ignore github-pat revoked, was " + secret + " until 2024"
+	fsys := fstest.MapFS{"notes.go": {Data: []byte("package notes\n" + line + "\n")}}
+	col := strings.Index(line, secret) + 1
+	tests := []struct {
+		name     string
+		end      int
+		wantText string
+	}{
+		{"exclusive end", col + len(secret), "revoked, was ghp_***** until 2024"},
+		{"inclusive end", col + len(secret) - 1, "revoked, was ghp_***** until 2024"},
+		{"end unknown", 0, "revoked, was ghp_***** until 2024"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := finding2("github-pat", "notes.go", 2)
+			f.Location.StartColumn, f.Location.EndColumn = col, tc.end
+			got, _, err := Apply(context.Background(), []finding.Finding{f}, Options{Lines: FileLines(FSReader(fsys), nil)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got[0].Suppression == nil || got[0].Suppression.Reason != tc.wantText {
+				t.Errorf("suppression = %+v, want reason %q", got[0].Suppression, tc.wantText)
+			}
+		})
+	}
+}

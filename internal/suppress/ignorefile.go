@@ -3,6 +3,7 @@ package suppress
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -108,6 +109,18 @@ func ReadIgnoreFile(path string) (*IgnoreFile, error) {
 		return nil, fmt.Errorf("read ignore file: %w", err)
 	}
 	return ParseIgnoreFile(path, data)
+}
+
+// ReadIgnoreFileFS reads and parses the ignore file name from fsys, normally the scan root opened
+// with os.OpenRoot, so the file cannot resolve outside the root. The file is named by its
+// root-relative path in errors and suppression sources, which keeps reports the same on every
+// machine. A missing file wraps fs.ErrNotExist.
+func ReadIgnoreFileFS(fsys fs.FS, name string) (*IgnoreFile, error) {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("read ignore file: %w", err)
+	}
+	return ParseIgnoreFile(name, data)
 }
 
 // ignoreDoc and ignoreItem mirror the file's YAML; ParseIgnoreFile checks them and builds the

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -186,6 +187,23 @@ func TestReadIgnoreFileMissing(t *testing.T) {
 	f, err := ReadIgnoreFile(p)
 	if err != nil || len(f.Entries) != 3 || f.Name != p {
 		t.Errorf("ReadIgnoreFile = %+v, %v", f, err)
+	}
+}
+
+func TestReadIgnoreFileFS(t *testing.T) {
+	fsys := fstest.MapFS{"sub/.palisadeignore.yaml": {Data: []byte("version: 1\nignore:\n  - rule: jwt\n    reason: test\n")}}
+	f, err := ReadIgnoreFileFS(fsys, "sub/.palisadeignore.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Name != "sub/.palisadeignore.yaml" || len(f.Entries) != 1 || f.Entries[0].Line != 3 {
+		t.Errorf("got %+v", f)
+	}
+	if _, err := ReadIgnoreFileFS(fsys, DefaultIgnoreFile); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: err = %v, want fs.ErrNotExist", err)
+	}
+	if _, err := ReadIgnoreFileFS(fsys, "../outside.yaml"); err == nil {
+		t.Error("a path leaving the root must fail")
 	}
 }
 
