@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# bench/deps.sh — measure Palisade's dependency scanner against real data, and compare it with
+# osv-scanner on the same inputs when osv-scanner is available.
+#
+#   1. import the shared OSV exports (../shared/data/osv/<ecosystem>/all.zip) with `palisade db import`,
+#      timed;
+#   2. scan each input directory with the deps analyzer (the real extractors + the database), timed;
+#   3. if osv-scanner is on PATH (or $OSV_SCANNER names it), scan the same directories with
+#      `osv-scanner scan source --offline-vulnerabilities --local-db-path … --no-call-analysis=all`
+#      against the SAME zips, and print both times, the ratio and the difference of the advisory sets.
+#
+# Inputs: Palisade's own go.mod/go.sum always; every directory under $PALISADE_BENCH_INPUTS
+# (default /work/peers/bench-inputs) as well, if it exists — put copies of real lockfiles there.
+# Needs: go, python3. Talks to no network (osv-scanner runs with offline flags).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+data=${PALISADE_SHARED_DATA:-$repo/../shared/data}/osv
+inputs=${PALISADE_BENCH_INPUTS:-/work/peers/bench-inputs}
+osv=${OSV_SCANNER:-$(command -v osv-scanner || true)}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+if [ ! -f "$data/Go/all.zip" ]; then
+	echo "bench/deps.sh: the shared OSV data is not at $data (set PALISADE_SHARED_DATA)" >&2
+	exit 2
+fi
+
+now() { date +%s.%N; }
+secs() { python3 -c "print(f'{$2 - $1:.3f}')"; }
+
+cd "$repo"
+echo "building palisade and the deps bench harness…"
+go build -o "$work/palisade" ./cmd/palisade
+go test -c -o "$work/depsbench" ./internal/scan/deps
+
+echo
+echo "== import: $(ls "$data" | tr '\n' ' ')"
+t0=$(now)
+"$work/palisade" db import --db-dir "$work/db" "$data" >/dev/null
+t1=$(now)
+echo "palisade db import: $(secs "$t0" "$t1") s"
+"$work/palisade" db status --db-dir "$work/db" --max-age 100000d | sed 's/^/  /'
+
+# osv-scanner reads <local-db-path>/osv-scalibr/<ecosystem>/all.zip: point it at the same files.
+mkdir -p "$work/osvdb/osv-scalibr"
+for d in "$data"/*/; do
+	eco=$(basename "$d")
+	mkdir -p "$work/osvdb/osv-scalibr/$eco"
+	ln -s "$d/all.zip" "$work/osvdb/osv-scalibr/$eco/all.zip"
+done
+
+# The inputs: Palisade's own module files, then any prepared directories.
+mkdir -p "$work/in/palisade-self"
+cp "$repo/go.mod" "$repo/go.sum" "$work/in/palisade-self/"
+dirs=("$work/in/palisade-self")
+if [ -d "$inputs" ]; then
+	for d in "$inputs"/*/; do dirs+=("${d%/}"); done
+fi
+
+total_p=0
+total_o=0
+for dir in "${dirs[@]}"; do
+	name=$(basename "$dir")
+	echo
+	echo "== $name ($(find "$dir" -type f | wc -l) files)"
+	t0=$(now)
+	PALISADE_BENCH_SCAN_DIR="$dir" PALISADE_DB_DIR="$work/db" PALISADE_BENCH_OUT="$work/$name.palisade.jsonl" \
+		"$work/depsbench" -test.run '^TestScanDirHarness$' -test.v >"$work/$name.palisade.log" 2>&1 ||
+		{ cat "$work/$name.palisade.log"; exit 1; }
+	t1=$(now)
+	p=$(secs "$t0" "$t1")
+	grep -E 'palisade deps:' "$work/$name.palisade.log" | sed 's/^ *harness_test.go:[0-9]*: /  /'
+	echo "  problems reported: $(grep -c 'problem:' "$work/$name.palisade.log" || true)"
+	echo "  palisade: $p s (process start to exit)"
+	total_p=$(python3 -c "print($total_p + $p)")
+	if [ -z "$osv" ]; then
+		continue
+	fi
+	t0=$(now)
+	"$osv" scan source -r --offline-vulnerabilities --local-db-path "$work/osvdb" --no-resolve \
+		--no-call-analysis=all --format json --output "$work/$name.osv.json" "$dir" >"$work/$name.osv.log" 2>&1 || true
+	t1=$(now)
+	o=$(secs "$t0" "$t1")
+	total_o=$(python3 -c "print($total_o + $o)")
+	echo "  osv-scanner: $o s; palisade is $(python3 -c "print(f'{$o / $p:.1f}')")x faster"
+	python3 - "$work/$name.palisade.jsonl" "$work/$name.osv.json" <<'PY'
+import json, sys
+pal, osvf = sys.argv[1], sys.argv[2]
+def key(eco, name, ver):
+    if eco == "Go":
+        ver = ver.removeprefix("v")
+        if name in ("stdlib", "toolchain"):
+            name = "stdlib"
+    if eco == "PyPI":
+        import re
+        name = re.sub(r"[-_.]+", "-", name.lower())
+    return (eco, name, ver)
+p = {}
+for line in open(pal):
+    f = json.loads(line)
+    p.setdefault(key(f["ecosystem"], f["package"], f["version"]), []).append(set(f["ids"]))
+o = {}
+try:
+    doc = json.load(open(osvf))
+except Exception as e:
+    print(f"  osv-scanner wrote no JSON ({e}); see its log")
+    sys.exit(0)
+for r in doc.get("results") or []:
+    for pk in r.get("packages") or []:
+        pkg = pk["package"]
+        k = key(pkg["ecosystem"], pkg["name"], pkg["version"])
+        for g in pk.get("groups") or []:
+            o.setdefault(k, []).append(set(g.get("ids", [])) | set(g.get("aliases", [])))
+def count(d): return sum(len(v) for v in d.values())
+only_p, only_o = [], []
+for k, groups in p.items():
+    for g in groups:
+        if not any(g & h for h in o.get(k, [])):
+            only_p.append((k, sorted(g)))
+for k, groups in o.items():
+    for g in groups:
+        if not any(g & h for h in p.get(k, [])):
+            only_o.append((k, sorted(g)))
+print(f"  advisories: palisade {count(p)}, osv-scanner {count(o)}, only palisade {len(only_p)}, only osv-scanner {len(only_o)}")
+for k, g in only_p[:20]:
+    print(f"    only palisade:    {k[0]}/{k[1]}@{k[2]} {' '.join(g)}")
+for k, g in only_o[:20]:
+    print(f"    only osv-scanner: {k[0]}/{k[1]}@{k[2]} {' '.join(g)}")
+PY
+done
+
+echo
+if [ -n "$osv" ]; then
+	echo "total: palisade $total_p s, osv-scanner $total_o s, ratio $(python3 -c "print(f'{$total_o / $total_p:.1f}')")x"
+else
+	echo "total: palisade $total_p s (osv-scanner not found: set OSV_SCANNER or put it on PATH to compare)"
+fi
