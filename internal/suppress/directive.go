@@ -54,7 +54,8 @@ var commentClosers = []string{"*/ -}}", "*/-}}", "*/ }}", "*/}}", "-->", "*/"}
 // The line's text is never copied into an error, because the line may hold the very secret the
 // directive is about.
 func ParseDirective(line string) (d Directive, found bool, err error) {
-	line = strings.TrimSuffix(line, "\r")
+	// A byte-order mark can start a file's first line; it is not code before the comment.
+	line = strings.TrimPrefix(strings.TrimSuffix(line, "\r"), "\ufeff")
 	start, ok := locate(line)
 	if !ok {
 		return Directive{}, false, nil

@@ -48,6 +48,8 @@ func TestParseDirective(t *testing.T) {
 			want: Directive{RuleID: "GHSA-xxxx-yyyy-zzzz", Reason: "not reachable: we never call the parser", Standalone: true}, found: true},
 		{name: "tabs and crlf", line: "#\tpalisade:ignore\tjwt\tsigned by a test key\r",
 			want: Directive{RuleID: "jwt", Reason: "signed by a test key", Standalone: true}, found: true},
+		{name: "byte-order mark", line: "\ufeff# palisade:ignore generic-password fixture",
+			want: Directive{RuleID: "generic-password", Reason: "fixture", Standalone: true}, found: true},
 		{name: "second occurrence is the real one", line: `s := "palisade:ignore x y" // palisade:ignore jwt test token`,
 			want: Directive{RuleID: "jwt", Reason: "test token"}, found: true},
 

@@ -172,6 +172,9 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, field string, depth int) 
 		}
 		return nil
 	}
+	if v.Kind() != reflect.Struct && v.CanAddr() && v.Addr().Type().Implements(textUnmarshaler) {
+		return d.errorf(n, field, "want a single value, got %s", describe(n))
+	}
 	switch v.Kind() {
 	case reflect.Struct:
 		return d.structure(n, v, field, depth)

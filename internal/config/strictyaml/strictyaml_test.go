@@ -100,6 +100,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"int overflow", "count: 9223372036854775808\n", `t.yaml:1:8: count: integer "9223372036854775808" out of range`},
 		{"float from string", "ratio: half\n", `t.yaml:1:8: ratio: want a number, got the string "half"`},
 		{"text unmarshaler", "level: medium\n", `t.yaml:1:8: level: want low or high`},
+		{"text unmarshaler from list", "level: [low]\n", `t.yaml:1:8: level: want a single value, got a list`},
 		{"string from list", "name: [a]\n", `t.yaml:1:7: name: want a string, got a list`},
 		{"list from mapping", "tags: {a: b}\n", `t.yaml:1:7: tags: want a list, got a mapping`},
 		{"map from list", "labels: [a]\n", `t.yaml:1:9: labels: want a mapping, got a list`},
