@@ -219,15 +219,17 @@ func parseGoSum(p string, data []byte) (goSums, error) {
 
 // binaryMagic are the first bytes of the executable formats Go builds: ELF, Mach-O (32/64-bit,
 // both byte orders, universal) and PE.
-var binaryMagic = [][]byte{
-	[]byte("\x7fELF"), []byte("MZ"),
-	{0xfe, 0xed, 0xfa, 0xce}, {0xfe, 0xed, 0xfa, 0xcf}, {0xce, 0xfa, 0xed, 0xfe}, {0xcf, 0xfa, 0xed, 0xfe},
-	{0xca, 0xfe, 0xba, 0xbe},
+func binaryMagic() [][]byte {
+	return [][]byte{
+		[]byte("\x7fELF"), []byte("MZ"),
+		{0xfe, 0xed, 0xfa, 0xce}, {0xfe, 0xed, 0xfa, 0xcf}, {0xce, 0xfa, 0xed, 0xfe}, {0xcf, 0xfa, 0xed, 0xfe},
+		{0xca, 0xfe, 0xba, 0xbe},
+	}
 }
 
 // isBinaryMagic reports whether head starts like an executable.
 func isBinaryMagic(head []byte) bool {
-	for _, m := range binaryMagic {
+	for _, m := range binaryMagic() {
 		if bytes.HasPrefix(head, m) {
 			return true
 		}

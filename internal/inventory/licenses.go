@@ -13,7 +13,9 @@ import (
 )
 
 // licenseFileNames are the names a licence file has at the root of a module or package.
-var licenseFileNames = []string{"LICENSE", "LICENSE.md", "LICENSE.txt", "LICENCE", "LICENCE.md", "LICENCE.txt", "COPYING", "LICENSE-MIT", "LICENSE-APACHE"}
+func licenseFileNames() []string {
+	return []string{"LICENSE", "LICENSE.md", "LICENSE.txt", "LICENCE", "LICENCE.md", "LICENCE.txt", "COPYING", "LICENSE-MIT", "LICENSE-APACHE"}
+}
 
 // licenseResolver finds licences in local metadata: the Go module cache or vendor/, node_modules,
 // Python site-packages, and pom.xml files of the target. It reads only what it is asked about and
@@ -47,7 +49,7 @@ func classifyDir(fsys fs.FS, dir string) []string {
 	if fsys == nil {
 		return nil
 	}
-	for _, name := range licenseFileNames {
+	for _, name := range licenseFileNames() {
 		data, err := readLimited(fsys, path.Join(dir, name))
 		if err != nil {
 			continue
@@ -112,7 +114,9 @@ func (lr *licenseResolver) npmLicense(dir string, p *Package) []string {
 }
 
 // siteDirs are where a project's virtual environment usually keeps its packages.
-var siteDirs = []string{"*/lib/python*/site-packages", "*/Lib/site-packages", "lib/python*/site-packages"}
+func siteDirs() []string {
+	return []string{"*/lib/python*/site-packages", "*/Lib/site-packages", "lib/python*/site-packages"}
+}
 
 func (lr *licenseResolver) pyLicense(dir string, p *Package) []string {
 	if lr.sitePkgs == nil {
@@ -121,7 +125,7 @@ func (lr *licenseResolver) pyLicense(dir string, p *Package) []string {
 	index, ok := lr.sitePkgs[dir]
 	if !ok {
 		index = map[string]string{}
-		for _, pat := range siteDirs {
+		for _, pat := range siteDirs() {
 			matches, _ := fs.Glob(lr.fsys, path.Join(dir, pat))
 			for _, sp := range matches {
 				entries, _ := fs.ReadDir(lr.fsys, sp)

@@ -7,10 +7,22 @@ import (
 	"strings"
 )
 
-// purlTypes maps an OSV ecosystem to its package-url type (github.com/package-url/purl-spec).
-var purlTypes = map[string]string{
-	Go: "golang", NPM: "npm", PyPI: "pypi", CratesIO: "cargo", Maven: "maven",
-	RubyGems: "gem", Packagist: "composer", NuGet: "nuget",
+// ecosystemTypes pairs each OSV ecosystem with its package-url type
+// (github.com/package-url/purl-spec), in one place for both directions.
+func ecosystemTypes() [][2]string {
+	return [][2]string{
+		{Go, "golang"}, {NPM, "npm"}, {PyPI, "pypi"}, {CratesIO, "cargo"}, {Maven, "maven"},
+		{RubyGems, "gem"}, {Packagist, "composer"}, {NuGet, "nuget"},
+	}
+}
+
+func purlType(ecosystem string) (string, bool) {
+	for _, p := range ecosystemTypes() {
+		if p[0] == ecosystem {
+			return p[1], true
+		}
+	}
+	return "", false
 }
 
 // PURL formats the package-url of a package: pkg:type/namespace/name@version, each part
@@ -18,7 +30,7 @@ var purlTypes = map[string]string{
 // lower-cased with "_" as "-", npm scopes as an encoded namespace, Maven group:artifact split).
 // It returns "" for an ecosystem without a purl type.
 func PURL(ecosystem, name, version string) string {
-	typ, ok := purlTypes[ecosystem]
+	typ, ok := purlType(ecosystem)
 	if !ok || name == "" {
 		return ""
 	}
@@ -106,9 +118,9 @@ func ParsePURL(s string) (ecosystem, name, version string, err error) {
 		return "", "", "", fmt.Errorf("purl %q: missing name", s)
 	}
 	typ = strings.ToLower(typ)
-	for eco, t := range purlTypes {
-		if t == typ {
-			ecosystem = eco
+	for _, p := range ecosystemTypes() {
+		if p[1] == typ {
+			ecosystem = p[0]
 		}
 	}
 	if ecosystem == "" {

@@ -8,11 +8,13 @@ import (
 )
 
 // gemPlatforms are the suffixes Bundler appends to a version for platform-specific gems.
-var gemPlatforms = []string{"-x86_64", "-aarch64", "-arm64", "-arm-", "-x86-", "-java", "-universal", "-x64-", "-mingw", "-mswin", "-darwin", "-linux"}
+func gemPlatforms() []string {
+	return []string{"-x86_64", "-aarch64", "-arm64", "-arm-", "-x86-", "-java", "-universal", "-x64-", "-mingw", "-mswin", "-darwin", "-linux"}
+}
 
 // splitGemVersion separates "1.13.10-x86_64-linux" into version and platform.
 func splitGemVersion(v string) (string, string) {
-	for _, p := range gemPlatforms {
+	for _, p := range gemPlatforms() {
 		if i := strings.Index(v, p); i > 0 {
 			return v[:i], v[i+1:]
 		}

@@ -10,12 +10,15 @@ import (
 	"github.com/palisade-sec/palisade/internal/report"
 )
 
-// skipDirs are directories Walk does not enter: version control, installed dependencies (their
-// own lockfiles describe someone else's build; licences are read from them directly) and test
-// fixtures, which Go tooling ignores too.
-var skipDirs = map[string]bool{
-	".git": true, ".hg": true, ".svn": true, "node_modules": true, "vendor": true,
-	"site-packages": true, "__pycache__": true, "testdata": true, ".tox": true,
+// skipDir names the directories Walk does not enter: version control, installed dependencies
+// (their own lockfiles describe someone else's build; licences are read from them directly) and
+// test fixtures, which Go tooling ignores too.
+func skipDir(name string) bool {
+	switch name {
+	case ".git", ".hg", ".svn", "node_modules", "vendor", "site-packages", "__pycache__", "testdata", ".tox":
+		return true
+	}
+	return false
 }
 
 // Walk lists the files of fsys that Extract reads: those Wants accepts by name, and executables
@@ -35,7 +38,7 @@ func Walk(ctx context.Context, fsys fs.FS) ([]string, error) {
 			}
 		}
 		if d.IsDir() {
-			if p != "." && skipDirs[d.Name()] {
+			if p != "." && skipDir(d.Name()) {
 				return fs.SkipDir
 			}
 			return nil

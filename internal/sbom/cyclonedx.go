@@ -71,8 +71,14 @@ type cdxDependency struct {
 	DependsOn []string `json:"dependsOn"`
 }
 
-// cdxHashAlgs maps inventory hash names to CycloneDX's; others (Go's h1) are not file digests.
-var cdxHashAlgs = map[string]string{"sha1": "SHA-1", "sha256": "SHA-256", "sha384": "SHA-384", "sha512": "SHA-512"}
+// cdxHashAlg maps an inventory hash name to CycloneDX's; others (Go's h1) are not file digests.
+func cdxHashAlg(alg string) (string, bool) {
+	switch alg {
+	case "sha1", "sha256", "sha384", "sha512":
+		return "SHA-" + alg[3:], true
+	}
+	return "", false
+}
 
 // rootRef is the bom-ref of the target itself.
 const rootRef = "palisade:target"
@@ -145,7 +151,7 @@ func cdxComponentOf(e *entry, ref string) cdxComponent {
 		c.Scope = "optional"
 	}
 	for _, alg := range slices.Sorted(maps.Keys(e.Hashes)) {
-		if name, ok := cdxHashAlgs[alg]; ok && hexHash(alg, e.Hashes[alg]) {
+		if name, ok := cdxHashAlg(alg); ok && hexHash(alg, e.Hashes[alg]) {
 			c.Hashes = append(c.Hashes, cdxHash{Alg: name, Content: e.Hashes[alg]})
 		}
 	}

@@ -69,7 +69,14 @@ type spdxExtractedLicense struct {
 	Name      string `json:"name"`
 }
 
-var spdxHashAlgs = map[string]string{"sha1": "SHA1", "sha256": "SHA256", "sha384": "SHA384", "sha512": "SHA512"}
+// spdxHashAlg maps an inventory hash name to SPDX's checksum algorithm.
+func spdxHashAlg(alg string) (string, bool) {
+	switch alg {
+	case "sha1", "sha256", "sha384", "sha512":
+		return strings.ToUpper(alg), true
+	}
+	return "", false
+}
 
 // spdxIDUnsafe matches what an SPDX identifier may not contain.
 var spdxIDUnsafe = regexp.MustCompile(`[^A-Za-z0-9.-]+`)
@@ -142,7 +149,7 @@ func spdxPackageOf(e *entry, id string, refs map[string]string) spdxPackage {
 		p.SourceInfo = "found in " + strings.Join(e.locations, ", ")
 	}
 	for _, alg := range slices.Sorted(maps.Keys(e.Hashes)) {
-		if name, ok := spdxHashAlgs[alg]; ok && hexHash(alg, e.Hashes[alg]) {
+		if name, ok := spdxHashAlg(alg); ok && hexHash(alg, e.Hashes[alg]) {
 			p.Checksums = append(p.Checksums, spdxChecksum{Algorithm: name, Value: e.Hashes[alg]})
 		}
 	}
