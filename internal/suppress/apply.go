@@ -9,6 +9,8 @@
 //  2. the ignore file, `.palisadeignore.yaml` (ParseIgnoreFile), first matching entry in file order;
 //  3. a baseline: the fingerprints of a previous Palisade JSON or SARIF report (ReadBaseline).
 //
+// Load reads the layers a configuration names; Apply applies them.
+//
 // Suppression fails closed: a directive without a reason, an expired ignore entry, or a file that
 // cannot be read suppresses nothing and is reported as a report.Problem.
 package suppress
