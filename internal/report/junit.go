@@ -15,7 +15,9 @@ import (
 	"github.com/palisade-sec/palisade/internal/finding"
 )
 
-// JUnit writes the Run as JUnit XML for CI test-report views (Jenkins, GitLab, Azure DevOps):
+// JUnit writes the Run as JUnit XML for CI test-report views (Jenkins, GitLab, Azure DevOps),
+// using only the elements and attributes of the strictest common schema (Jenkins xUnit's
+// junit-10.xsd):
 // one testsuite per scanner, one testcase per rule and file, a failure when the testcase holds
 // an unsuppressed finding, skipped when all its findings are suppressed, and an error testcase
 // for every problem, so an input the scan could not read is never reported as passing. A scanner
@@ -31,7 +33,6 @@ type junitSuites struct {
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
 	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
 	Time     string       `xml:"time,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
@@ -50,7 +51,6 @@ type junitSuite struct {
 type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
-	File      string        `xml:"file,attr,omitempty"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitMessage `xml:"failure"`
 	Error     *junitMessage `xml:"error"`
@@ -94,7 +94,6 @@ func (JUnit) Write(w io.Writer, r *Run) error {
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
 		doc.Errors += s.Errors
-		doc.Skipped += s.Skipped
 		doc.Suites = append(doc.Suites, s)
 	}
 	var buf bytes.Buffer
@@ -178,7 +177,7 @@ func junitCases(scanner string, r *Run) []junitCase {
 		}
 		msg := firstNonEmpty(p.Message, "(no message)")
 		cases = append(cases, junitCase{
-			Name: "problem: " + where, Classname: "palisade." + scanner + ".problems", File: p.Path, Time: "0",
+			Name: "problem: " + where, Classname: "palisade." + scanner + ".problems", Time: "0",
 			Error: &junitMessage{Message: msg, Type: "problem", Body: xmlText(where + ": " + msg)},
 		})
 	}
@@ -195,7 +194,6 @@ func junitFindingCase(scanner string, fs []finding.Finding) junitCase {
 	c := junitCase{
 		Name:      first.RuleID + ": " + first.Location.Path,
 		Classname: "palisade." + scanner + "." + first.RuleID,
-		File:      first.Location.Path,
 		Time:      "0",
 	}
 	var open, suppressed int
