@@ -37,6 +37,8 @@ func TestNormalize(t *testing.T) {
 		{"CC0 1.0 Universal", "CC0-1.0", true},
 		{"License :: OSI Approved :: MIT License", "MIT", true},
 		{"License :: OSI Approved :: Apache Software License", "Apache-2.0", true},
+		{"License :: OSI Approved :: ISC License (ISCL)", "ISC", true},
+		{"License :: OSI Approved :: Mozilla Public License 2.0 (MPL 2.0)", "MPL-2.0", true},
 		{"(MIT OR Apache-2.0)", "(MIT OR Apache-2.0)", true},
 		{"mit or apache-2.0", "MIT OR Apache-2.0", true},
 		{"MIT/Apache-2.0", "MIT OR Apache-2.0", true},
