@@ -31,10 +31,10 @@ func TestLicencesFromLocalMetadata(t *testing.T) {
 			dir:  "go/basic",
 			opts: Options{GoModCache: modCache},
 			want: map[string][]string{
-				"Go/github.com/go-chi/chi/v5@5.0.12": {"MIT"},
-				"Go/golang.org/x/crypto@0.22.0":      {"Apache-2.0"}, // the replacement's cache entry
+				"Go/github.com/go-chi/chi/v5@5.0.12":                                  {"MIT"},
+				"Go/golang.org/x/crypto@0.22.0":                                       {"Apache-2.0"}, // the replacement's cache entry
 				"Go/github.com/jackc/pgservicefile@0.0.0-20221227161230-091c0ba34f0a": {"MIT"},
-				"Go/stdlib@1.22.5": {"BSD-3-Clause"},
+				"Go/stdlib@1.22.5":                                                    {"BSD-3-Clause"},
 			},
 		},
 		{
