@@ -175,7 +175,12 @@ func (w *walker) loadIgnoreFile(p, base string, m *gitignore.Matcher, optional b
 	}
 	patterns, errs := gitignore.Parse(data, base)
 	for _, e := range errs {
-		w.problem(p, 0, fmt.Sprintf("ignore file: %v (git never matches this line)", e))
+		line := 0
+		var le *gitignore.LineError
+		if errors.As(e, &le) {
+			line = le.Line
+		}
+		w.problem(p, line, fmt.Sprintf("ignore file: %v (git never matches this line)", e))
 	}
 	return m.With(patterns)
 }

@@ -132,6 +132,15 @@ func trimTrailingSpaces(s string) string {
 	return s[:end]
 }
 
+// LineError is a line of an ignore file that git would never match.
+type LineError struct {
+	Line int // 1-based
+	Err  error
+}
+
+func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+func (e *LineError) Unwrap() error { return e.Err }
+
 // Parse compiles every line of an ignore file found in directory base. Lines that can never
 // match are returned as errors naming the line, and left out of the result; the rest still apply.
 func Parse(data []byte, base string) ([]Pattern, []error) {
@@ -143,7 +152,7 @@ func Parse(data []byte, base string) ([]Pattern, []error) {
 	for i, line := range strings.Split(string(data), "\n") {
 		p, ok, err := ParsePattern(line, base)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("line %d: %w", i+1, err))
+			errs = append(errs, &LineError{Line: i + 1, Err: err})
 			continue
 		}
 		if ok {
