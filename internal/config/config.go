@@ -16,6 +16,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -80,17 +81,19 @@ func Default() *Config {
 	}
 }
 
-// Find returns the path of the configuration file in dir, or "" when there is none.
+// Find returns the path of the configuration file in dir, or "" when there is none. A symbolic
+// link is refused like a directory: the scan never follows links out of its root, and the
+// configuration that steers it must not either.
 func Find(dir string) (string, error) {
 	p := filepath.Join(dir, FileName)
-	info, err := os.Stat(p)
+	info, err := os.Lstat(p)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return "", nil
 	case err != nil:
 		return "", fmt.Errorf("find config: %w", err)
 	case !info.Mode().IsRegular():
-		return "", fmt.Errorf("find config: %s is not a regular file", p)
+		return "", fmt.Errorf("find config: %s is not a regular file (directories and symbolic links are refused; name the file with --config)", p)
 	}
 	return p, nil
 }
@@ -101,7 +104,7 @@ func Find(dir string) (string, error) {
 func Load(path string, env func(string) (string, bool)) (*Config, error) {
 	c := Default()
 	if path != "" {
-		data, err := os.ReadFile(path)
+		data, err := readLimited(path)
 		if err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
@@ -118,6 +121,25 @@ func Load(path string, env func(string) (string, bool)) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// maxFileSize bounds the configuration file; a real one is a few hundred bytes.
+const maxFileSize = 1 << 20
+
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(data) > maxFileSize {
+		return nil, fmt.Errorf("%s: larger than %d bytes; is this a configuration file?", path, maxFileSize)
+	}
+	return data, nil
 }
 
 // Parse builds the configuration from the defaults and the file content data, named name in

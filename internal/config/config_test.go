@@ -269,6 +269,23 @@ func TestFind(t *testing.T) {
 	if _, err := Find(filepath.Dir(sub)); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Errorf("directory named palisade.yaml: err = %v", err)
 	}
+	linkDir := t.TempDir()
+	if err := os.Symlink(filepath.Join(dir, FileName), filepath.Join(linkDir, FileName)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Find(linkDir); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("symlink named palisade.yaml: err = %v", err)
+	}
+}
+
+func TestLoadTooLarge(t *testing.T) {
+	p := filepath.Join(t.TempDir(), FileName)
+	if err := os.WriteFile(p, []byte("# "+strings.Repeat("x", maxFileSize)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(p, noEnv); err == nil || !strings.Contains(err.Error(), "larger than 1048576 bytes") {
+		t.Errorf("err = %v", err)
+	}
 }
 
 func TestKeys(t *testing.T) {
