@@ -15,14 +15,13 @@ import (
 	"github.com/palisade-sec/palisade/internal/finding"
 )
 
-// JUnit writes the Run as JUnit XML for CI test-report views (Jenkins, GitLab, Azure DevOps),
-// using only the elements and attributes of the strictest common schema (Jenkins xUnit's
-// junit-10.xsd):
+// JUnit writes the Run as JUnit XML for CI test-report views (Jenkins, GitLab, Azure DevOps):
 // one testsuite per scanner, one testcase per rule and file, a failure when the testcase holds
 // an unsuppressed finding, skipped when all its findings are suppressed, and an error testcase
 // for every problem, so an input the scan could not read is never reported as passing. A scanner
 // that found nothing gets one passing testcase, because most readers treat an empty report as
-// "no tests ran".
+// "no tests ran". Only the elements and attributes of the strictest common schema (Jenkins
+// xUnit's junit-10.xsd) are used.
 type JUnit struct{}
 
 var _ Writer = JUnit{}

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -457,6 +458,46 @@ func TestJUnit(t *testing.T) {
 	}
 	if empty.Tests != 1 || empty.Failures != 0 || len(empty.Suites) != 1 || empty.Suites[0].Cases[0].Name != "no findings" {
 		t.Errorf("a clean scan must read as one passing test, got %+v", empty)
+	}
+}
+
+// TestJUnitVocabulary keeps the output to the elements and attributes that strict JUnit readers
+// (Jenkins xUnit validates against an XSD) accept; anything else makes them reject the file.
+func TestJUnitVocabulary(t *testing.T) {
+	allowed := map[string][]string{
+		"testsuites": {"name", "time", "tests", "failures", "errors"},
+		"testsuite":  {"name", "tests", "failures", "errors", "skipped", "time", "timestamp"},
+		"testcase":   {"name", "classname", "time"},
+		"failure":    {"message", "type"},
+		"error":      {"message", "type"},
+		"skipped":    {"message", "type"},
+	}
+	for name, run := range map[string]func() *Run{"fixture": fixtureRun, "empty": emptyRun, "odd": oddRun} {
+		t.Run(name, func(t *testing.T) {
+			dec := xml.NewDecoder(bytes.NewReader(write(t, JUnit{}, run())))
+			for {
+				tok, err := dec.Token()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				el, ok := tok.(xml.StartElement)
+				if !ok {
+					continue
+				}
+				attrs, known := allowed[el.Name.Local]
+				if !known {
+					t.Errorf("element <%s> is not in the JUnit vocabulary", el.Name.Local)
+				}
+				for _, a := range el.Attr {
+					if !slices.Contains(attrs, a.Name.Local) {
+						t.Errorf("<%s %s=…> is not allowed", el.Name.Local, a.Name.Local)
+					}
+				}
+			}
+		})
 	}
 }
 
