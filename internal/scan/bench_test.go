@@ -1,10 +1,14 @@
 package scan
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"go/build"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/palisade-sec/palisade/internal/finding"
@@ -49,4 +53,45 @@ func BenchmarkDirGOROOT(b *testing.B) {
 			b.ReportMetric(float64(run.Stats.FilesScanned)*float64(b.N)/b.Elapsed().Seconds(), "files/s")
 		})
 	}
+}
+
+// BenchmarkGitHistory reads a synthetic history of 500 commits, each adding 20 lines to one of 50
+// files, through git log and the patch parser, with a no-op analyzer.
+func BenchmarkGitHistory(b *testing.B) {
+	r := newGitRepo(b)
+	var stream bytes.Buffer
+	for i := range 500 {
+		fmt.Fprintf(&stream, "commit refs/heads/main\nmark :%d\ncommitter Ada <ada@example.com> %d +0000\n", i+1, 1700000000+i)
+		msg := fmt.Sprintf("commit %d", i)
+		fmt.Fprintf(&stream, "data %d\n%s\n", len(msg), msg)
+		if i > 0 {
+			fmt.Fprintf(&stream, "from :%d\n", i)
+		}
+		var content strings.Builder
+		for l := range 20 * (i/50 + 1) {
+			fmt.Fprintf(&content, "line %d of file %d: key_%d = value\n", l, i%50, l)
+		}
+		fmt.Fprintf(&stream, "M 100644 inline src/f%d.txt\ndata %d\n%s\n", i%50, content.Len(), content.String())
+	}
+	cmd := exec.Command("git", "fast-import", "--quiet")
+	cmd.Dir = r.dir
+	cmd.Stdin = &stream
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("git fast-import: %v\n%s", err, out)
+	}
+	r.git("checkout", "-q", "main")
+	var run *report.Run
+	for b.Loop() {
+		got, err := Git(context.Background(), r.dir, Options{Analyzers: []Analyzer{noop{}}}, HistoryOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		run = got
+	}
+	if run.Stats.Commits != 500 {
+		b.Fatalf("read %d commits, want 500", run.Stats.Commits)
+	}
+	b.ReportMetric(float64(run.Stats.BytesScanned)/(1<<20), "MiB/op")
+	b.ReportMetric(float64(run.Stats.Commits)*float64(b.N)/b.Elapsed().Seconds(), "commits/s")
 }
