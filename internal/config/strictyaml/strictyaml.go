@@ -157,6 +157,11 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, field string, depth int) 
 	if field != "" {
 		d.fields[field] = pos(n)
 	}
+	if tag := n.ShortTag(); !strings.HasPrefix(tag, "!!") {
+		// Local tags (`!env FOO`, `!include x`) mean something to some other program; taking the
+		// text as is would silently drop that meaning.
+		return d.errorf(n, field, "unsupported YAML tag %s", tag)
+	}
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
 		return nil
 	}

@@ -110,6 +110,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"merge", "inner:\n  <<: {a: x}\n", `t.yaml:2:3: inner: merge keys (<<) are not supported`},
 		{"non-scalar key", "? [a]\n: x\n", `t.yaml:1:3: a mapping key must be a plain string, got a list`},
 		{"top level list", "- a\n", `t.yaml:1:1: want a mapping, got a list`},
+		{"local tag", "name: !env NAME\n", `t.yaml:1:7: name: unsupported YAML tag !env`},
 		{"two documents", "name: a\n---\nname: b\n", `t.yaml:2:1: a second YAML document`},
 		{"syntax", "name: 'a\n", `t.yaml:2: invalid YAML: found unexpected end of stream`},
 		{"long value clipped", "on: " + strings.Repeat("x", 100) + "\n", `t.yaml:1:5: on: want true or false, got the string "xxxxxxxx… (100 characters)"`},
