@@ -2,9 +2,11 @@ package inventory
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"path"
 	"slices"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -180,11 +182,14 @@ func TestWalkSkipsInstalledTrees(t *testing.T) {
 		"services/api/requirements/base.txt":     {Data: []byte("")},
 		".venv/lib/python3.12/site-packages/x/r": {Data: []byte("")},
 	}
-	got, err := Walk(context.Background(), fsys)
+	got, probs, err := Walk(context.Background(), fsys)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"bin/tool", "go.mod", "services/api/requirements/base.txt", "web/package-lock.json"}
+	if len(probs) != 0 {
+		t.Errorf("problems: %+v", probs)
+	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Walk (-want +got):\n%s", diff)
 	}
@@ -216,4 +221,38 @@ func extractMapWith(t *testing.T, files map[string]string, names []string) ([]Pa
 
 func fstestFile(name, body string) fstest.MapFS {
 	return fstest.MapFS{name: {Data: []byte(body)}}
+}
+
+// unreadableDir is a file system in which one directory cannot be listed, as a directory without
+// read permission behaves for a non-root user.
+type unreadableDir struct {
+	fstest.MapFS
+	bad string
+}
+
+func (u unreadableDir) ReadDir(name string) ([]fs.DirEntry, error) {
+	if name == u.bad {
+		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrPermission}
+	}
+	return u.MapFS.ReadDir(name)
+}
+
+func TestWalkReportsUnreadableDirectories(t *testing.T) {
+	fsys := unreadableDir{MapFS: fstest.MapFS{
+		"ok/go.mod":        {Data: []byte("module x\n")},
+		"locked/yarn.lock": {Data: []byte("")},
+	}, bad: "locked"}
+	files, probs, err := Walk(context.Background(), fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"ok/go.mod"}, files); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+	if len(probs) != 1 || probs[0].Path != "locked" || !strings.Contains(probs[0].Message, "permission") {
+		t.Errorf("problems = %+v, want one for the unreadable directory", probs)
+	}
+	if _, _, err := Walk(context.Background(), unreadableDir{MapFS: fstest.MapFS{}, bad: "."}); err == nil {
+		t.Error("an unreadable root is not an error")
+	}
 }

@@ -141,7 +141,7 @@ func TestGoBinary(t *testing.T) {
 	}
 	fsys := os.DirFS(filepath.Dir(exe))
 	name := filepath.Base(exe)
-	files, err := Walk(context.Background(), fsys)
+	files, _, err := Walk(context.Background(), fsys)
 	if err != nil {
 		t.Fatal(err)
 	}

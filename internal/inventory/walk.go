@@ -24,13 +24,23 @@ func skipDir(name string) bool {
 // Walk lists the files of fsys that Extract reads: those Wants accepts by name, and executables
 // (candidate Go binaries, which Extract confirms by content). It skips version-control metadata,
 // installed dependency trees (node_modules, vendor, site-packages), testdata and symbolic links,
-// so a link cannot lead the walk outside the target. Paths are slash-separated and sorted.
-func Walk(ctx context.Context, fsys fs.FS) ([]string, error) {
+// so a link cannot lead the walk outside the target. A directory that cannot be read is reported
+// as a problem and the walk goes on; the error is for an unreadable root or an ended ctx. Paths
+// are slash-separated and sorted.
+func Walk(ctx context.Context, fsys fs.FS) ([]string, []report.Problem, error) {
 	var out []string
+	var problems []report.Problem
 	n := 0
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return err
+			if p == "." {
+				return err
+			}
+			problems = append(problems, report.Problem{Path: p, Scanner: scanner, Message: fmt.Sprintf("walk: %v", err)})
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
 		}
 		if n++; n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -46,19 +56,15 @@ func Walk(ctx context.Context, fsys fs.FS) ([]string, error) {
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		if Wants(p) {
-			out = append(out, p)
-			return nil
-		}
-		if executable(d) {
+		if Wants(p) || executable(d) {
 			out = append(out, p)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, problems, nil
 }
 
 // executable reports whether a file may be a compiled program: it has an execute bit or an .exe
@@ -81,9 +87,10 @@ func executable(d fs.DirEntry) bool {
 // FromFS walks fsys and extracts every package its files declare: Walk followed by ExtractWith,
 // the one call a command needs to inventory a directory.
 func FromFS(ctx context.Context, fsys fs.FS, opts Options) ([]Package, []report.Problem, error) {
-	files, err := Walk(ctx, fsys)
+	files, walkProblems, err := Walk(ctx, fsys)
 	if err != nil {
 		return nil, nil, fmt.Errorf("walk: %w", err)
 	}
-	return ExtractWith(ctx, fsys, files, opts)
+	pkgs, problems, err := ExtractWith(ctx, fsys, files, opts)
+	return pkgs, append(walkProblems, problems...), err
 }
