@@ -1,0 +1,312 @@
+// Package terraform loads Terraform configurations (HCL) into the normalised AWS model of package
+// aws. A directory is one module: its variables (defaults, then terraform.tfvars and
+// *.auto.tfvars) and locals are evaluated, so `encrypted = var.encrypt` is judged by the value it
+// will have; references to other resources' attributes stay unknown and are never flagged.
+// Settings that the AWS provider splits into separate resources (S3 versioning, encryption,
+// logging, public access block) are merged into the bucket they name.
+package terraform
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+
+	"github.com/palisade-sec/palisade/internal/iac/aws"
+	"github.com/palisade-sec/palisade/internal/report"
+)
+
+// Wants reports whether name is a Terraform configuration or variables file.
+func Wants(name string) bool {
+	return strings.HasSuffix(name, ".tf") || strings.HasSuffix(name, ".tfvars")
+}
+
+// Modules groups files by directory: each directory is one module.
+func Modules(files []string) map[string][]string {
+	out := map[string][]string{}
+	for _, f := range files {
+		if Wants(f) {
+			out[path.Dir(f)] = append(out[path.Dir(f)], f)
+		}
+	}
+	return out
+}
+
+// module is one directory's parsed files.
+type module struct {
+	bodies  []*hclsyntax.Body
+	files   []string
+	tfvars  []*hclsyntax.Body
+	ctx     *hcl.EvalContext
+	problem []report.Problem
+	// parts and bucketNames link S3 settings on separate resources to their buckets.
+	parts       []s3Part
+	bucketNames map[string]string
+}
+
+// Load parses the module made of files (all in one directory of fsys) into m.
+func Load(ctx context.Context, fsys fs.FS, files []string, m *aws.Model) []report.Problem {
+	mod := &module{bucketNames: map[string]string{}}
+	sort.Strings(files)
+	for _, name := range files {
+		if err := ctx.Err(); err != nil {
+			return mod.problem
+		}
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			mod.problem = append(mod.problem, report.Problem{Path: name, Scanner: "iac", Message: fmt.Sprintf("read: %v", err)})
+			continue
+		}
+		mod.parse(name, data)
+	}
+	mod.evalContext()
+	for i, body := range mod.bodies {
+		for _, b := range body.Blocks {
+			switch {
+			case b.Type == "resource" && len(b.Labels) == 2:
+				mod.resource(m, mod.files[i], b)
+			case b.Type == "data" && len(b.Labels) == 2 && b.Labels[0] == "aws_iam_policy_document":
+				mod.policyDocument(m, mod.files[i], b)
+			}
+		}
+	}
+	mod.merge(m)
+	return mod.problem
+}
+
+// Parse is the parse step alone, for fuzzing and tests: it returns the syntax problems.
+func Parse(name string, data []byte) []report.Problem {
+	mod := &module{}
+	mod.parse(name, data)
+	return mod.problem
+}
+
+func (mod *module) parse(name string, data []byte) {
+	f, diags := hclsyntax.ParseConfig(data, name, hcl.InitialPos)
+	for _, d := range diags {
+		if d.Severity != hcl.DiagError {
+			continue
+		}
+		p := report.Problem{Path: name, Scanner: "iac", Message: "parse HCL: " + d.Summary}
+		if d.Detail != "" {
+			p.Message += ": " + d.Detail
+		}
+		if d.Subject != nil {
+			p.Line = d.Subject.Start.Line
+		}
+		mod.problem = append(mod.problem, p)
+	}
+	if f == nil {
+		return
+	}
+	body, ok := f.Body.(*hclsyntax.Body)
+	if !ok {
+		return
+	}
+	if strings.HasSuffix(name, ".tfvars") {
+		mod.tfvars = append(mod.tfvars, body)
+		return
+	}
+	mod.bodies = append(mod.bodies, body)
+	mod.files = append(mod.files, name)
+}
+
+// functions are the Terraform functions evaluated here; others leave the value unknown.
+func functions() map[string]function.Function {
+	return map[string]function.Function{
+		"upper": stdlib.UpperFunc, "lower": stdlib.LowerFunc, "join": stdlib.JoinFunc, "split": stdlib.SplitFunc,
+		"concat": stdlib.ConcatFunc, "format": stdlib.FormatFunc, "merge": stdlib.MergeFunc, "lookup": stdlib.LookupFunc,
+		"jsonencode": stdlib.JSONEncodeFunc, "jsondecode": stdlib.JSONDecodeFunc, "element": stdlib.ElementFunc,
+		"length": stdlib.LengthFunc, "coalesce": stdlib.CoalesceFunc, "trimspace": stdlib.TrimSpaceFunc,
+		"replace": stdlib.ReplaceFunc, "contains": stdlib.ContainsFunc, "flatten": stdlib.FlattenFunc,
+		"distinct": stdlib.DistinctFunc, "keys": stdlib.KeysFunc, "values": stdlib.ValuesFunc, "min": stdlib.MinFunc,
+		"max": stdlib.MaxFunc, "tostring": function.New(&function.Spec{Params: []function.Parameter{{Name: "v", Type: cty.String, AllowNull: true}}, Type: function.StaticReturnType(cty.String), Impl: func(a []cty.Value, _ cty.Type) (cty.Value, error) { return a[0], nil }}),
+	}
+}
+
+// evalContext evaluates variables (defaults overridden by tfvars) and locals. Locals may refer
+// to each other; they are evaluated in rounds until nothing changes.
+func (mod *module) evalContext() {
+	vars := map[string]cty.Value{}
+	base := &hcl.EvalContext{Functions: functions()}
+	for _, body := range mod.bodies {
+		for _, b := range body.Blocks {
+			if b.Type != "variable" || len(b.Labels) != 1 {
+				continue
+			}
+			vars[b.Labels[0]] = cty.DynamicVal
+			if a, ok := b.Body.Attributes["default"]; ok {
+				if v, d := a.Expr.Value(base); !d.HasErrors() {
+					vars[b.Labels[0]] = v
+				}
+			}
+		}
+	}
+	for _, body := range mod.tfvars {
+		for name, a := range body.Attributes {
+			if v, d := a.Expr.Value(base); !d.HasErrors() {
+				vars[name] = v
+			}
+		}
+	}
+	locals := map[string]cty.Value{}
+	var exprs []*hclsyntax.Attribute
+	for _, body := range mod.bodies {
+		for _, b := range body.Blocks {
+			if b.Type == "locals" {
+				for name, a := range b.Body.Attributes {
+					locals[name] = cty.DynamicVal
+					exprs = append(exprs, &hclsyntax.Attribute{Name: name, Expr: a.Expr})
+				}
+			}
+		}
+	}
+	mod.ctx = &hcl.EvalContext{Functions: base.Functions, Variables: map[string]cty.Value{"var": cty.ObjectVal(vars), "local": cty.ObjectVal(locals)}}
+	for round := 0; round < 4 && len(exprs) > 0; round++ {
+		changed := false
+		for _, a := range exprs {
+			v, d := a.Expr.Value(mod.ctx)
+			if d.HasErrors() || !v.IsWhollyKnown() {
+				continue
+			}
+			if old := locals[a.Name]; old.IsKnown() && old.RawEquals(v) {
+				continue
+			}
+			locals[a.Name] = v
+			changed = true
+		}
+		mod.ctx.Variables["local"] = cty.ObjectVal(locals)
+		if !changed {
+			break
+		}
+	}
+}
+
+// block reads one resource block's attributes in the module's evaluation context.
+type block struct {
+	b   *hclsyntax.Block
+	ctx *hcl.EvalContext
+}
+
+func (k block) line() int { return k.b.DefRange().Start.Line }
+
+// value evaluates attribute name; ok is false when it is not written.
+func (k block) value(name string) (v cty.Value, line int, ok bool) {
+	a, ok := k.b.Body.Attributes[name]
+	if !ok {
+		return cty.NilVal, 0, false
+	}
+	v, d := a.Expr.Value(k.ctx)
+	if d.HasErrors() {
+		v = cty.DynamicVal
+	}
+	return v, a.SrcRange.Start.Line, true
+}
+
+// known reports whether v is a usable, fully known, non-null value.
+func known(v cty.Value) bool { return v != cty.NilVal && v.IsWhollyKnown() && !v.IsNull() }
+
+func (k block) str(name string) (string, int, bool) {
+	v, line, ok := k.value(name)
+	if !ok || !known(v) {
+		return "", line, false
+	}
+	if v.Type() == cty.String {
+		return v.AsString(), line, true
+	}
+	if s, err := convert.Convert(v, cty.String); err == nil && known(s) {
+		return s.AsString(), line, true
+	}
+	return "", line, false
+}
+
+// boolean reads a bool attribute into the tri-state model Bool, recording its line on ref.
+func (k block) boolean(name string, ref *aws.Ref, field string) aws.Bool {
+	v, line, ok := k.value(name)
+	if !ok {
+		return aws.Unset
+	}
+	ref.Set(field, line)
+	if !known(v) {
+		return aws.Unknown
+	}
+	switch {
+	case v.Type() == cty.Bool:
+		return aws.BoolOf(v.True())
+	case v.Type() == cty.String:
+		switch strings.ToLower(v.AsString()) {
+		case "true":
+			return aws.True
+		case "false":
+			return aws.False
+		}
+	}
+	return aws.Unknown
+}
+
+func (k block) num(name string) (int, int, bool) {
+	v, line, ok := k.value(name)
+	if !ok || !known(v) || v.Type() != cty.Number {
+		return 0, line, false
+	}
+	bf := v.AsBigFloat()
+	i, _ := bf.Int64()
+	return int(i), line, true
+}
+
+func (k block) strList(name string) ([]string, int) {
+	v, line, ok := k.value(name)
+	if !ok || !known(v) || !(v.Type().IsListType() || v.Type().IsSetType() || v.Type().IsTupleType()) {
+		return nil, line
+	}
+	var out []string
+	for it := v.ElementIterator(); it.Next(); {
+		_, e := it.Element()
+		if known(e) && e.Type() == cty.String {
+			out = append(out, e.AsString())
+		}
+	}
+	return out, line
+}
+
+func (k block) blocks(typ string) []block {
+	var out []block
+	for _, b := range k.b.Body.Blocks {
+		if b.Type == typ {
+			out = append(out, block{b: b, ctx: k.ctx})
+		}
+	}
+	return out
+}
+
+func (k block) has(name string) bool {
+	_, ok := k.b.Body.Attributes[name]
+	return ok || slices.ContainsFunc(k.b.Body.Blocks, func(b *hclsyntax.Block) bool { return b.Type == name })
+}
+
+// refs returns the resource addresses ("aws_s3_bucket.logs") attribute name refers to.
+func (k block) refs(name string) []string {
+	a, ok := k.b.Body.Attributes[name]
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, t := range a.Expr.Variables() {
+		if len(t) >= 2 {
+			if attr, ok := t[1].(hcl.TraverseAttr); ok {
+				out = append(out, t.RootName()+"."+attr.Name)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,62 @@
+package terraform
+
+import (
+	"context"
+	"testing"
+	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/palisade-sec/palisade/internal/iac/aws"
+	"github.com/palisade-sec/palisade/internal/report"
+)
+
+func TestVariablesLocalsAndTfvars(t *testing.T) {
+	fsys := fstest.MapFS{
+		"infra/main.tf": {Data: []byte(`variable "encrypt" {
+  default = true
+}
+variable "public" {}
+locals {
+  env       = "prod"
+  encrypted = var.encrypt && local.env == "prod"
+}
+resource "aws_ebs_volume" "a" {
+  encrypted = local.encrypted
+}
+resource "aws_db_instance" "db" {
+  publicly_accessible = var.public
+  storage_encrypted   = aws_kms_key.k.enabled
+}
+`)},
+		"infra/terraform.tfvars": {Data: []byte("encrypt = false\n")},
+	}
+	m := &aws.Model{}
+	if ps := Load(context.Background(), fsys, []string{"infra/main.tf", "infra/terraform.tfvars"}, m); len(ps) > 0 {
+		t.Fatal(ps)
+	}
+	// tfvars overrides the default, and the local follows.
+	if got := m.Volumes[0].Encrypted; got != aws.False {
+		t.Errorf("volume encrypted = %v, want False", got)
+	}
+	// An unset variable and a reference to another resource stay Unknown: never flagged.
+	if d := m.Databases[0]; d.Public != aws.Unknown || d.Encrypted != aws.Unknown {
+		t.Errorf("database public %v encrypted %v, want Unknown", d.Public, d.Encrypted)
+	}
+}
+
+func TestSyntaxErrorIsAProblemWithLine(t *testing.T) {
+	got := Parse("bad.tf", []byte("resource \"aws_s3_bucket\" \"b\" {\n  acl = \n}\n"))
+	want := []report.Problem{{Path: "bad.tf", Line: 2, Scanner: "iac", Message: "parse HCL: Invalid expression: Expected the start of an expression, but found an invalid expression token."}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}
+
+func TestModules(t *testing.T) {
+	got := Modules([]string{"a/main.tf", "a/vars.tfvars", "b/x.tf", "README.md", "main.tf"})
+	want := map[string][]string{"a": {"a/main.tf", "a/vars.tfvars"}, "b": {"b/x.tf"}, ".": {"main.tf"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("modules (-want +got):\n%s", diff)
+	}
+}
