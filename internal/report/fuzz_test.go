@@ -37,6 +37,7 @@ func FuzzReadJSON(f *testing.F) {
 		`{"schemaVersion":"2.0.0"}`,
 		`{"schemaVersion":"1.0.0","findings":[],"stats":{"skippedBy":{"binary":-1}}}`,
 		`{"schemaVersion":"1.0.0","findings":[],"started":"2026-11-23T07:00:00+14:00"}`,
+		`{"schemaVersion":"1.0.0","findings":[{"ruleId":"r\u001b[2J","severity":"high","fingerprint":"f","location":{"path":"p\u0007","snippet":"a\u001b]0;x\u0007\r\n\tb"}}],"problems":[{"message":"m\u0000"}]}`,
 		`[`, ``, `null`,
 	} {
 		f.Add([]byte(s))
@@ -61,11 +62,20 @@ func FuzzReadJSON(f *testing.F) {
 		if !bytes.Equal(first.Bytes(), second.Bytes()) {
 			t.Fatalf("write/read/write is not stable:\n%s\n---\n%s", first.Bytes(), second.Bytes())
 		}
-		// Every other writer must render whatever ReadJSON accepts.
+		// Every other writer must render whatever ReadJSON accepts, and the table must never
+		// pass a control character from the input through to the terminal.
 		for _, format := range Formats() {
 			w, _ := New(format, Options{})
-			if err := w.Write(&bytes.Buffer{}, again); err != nil {
+			var out bytes.Buffer
+			if err := w.Write(&out, again); err != nil {
 				t.Errorf("%s writer fails on an accepted report: %v", format, err)
+			}
+			if format == "table" {
+				for _, b := range out.Bytes() {
+					if b < 0x20 && b != '\n' {
+						t.Fatalf("table output holds control byte %#x:\n%q", b, out.Bytes())
+					}
+				}
 			}
 		}
 	})

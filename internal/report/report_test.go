@@ -273,6 +273,7 @@ func TestJSONSchema(t *testing.T) {
 			return strings.Replace(s, `"schemaVersion": "1.0.0"`, `"schemaVersion": "2.0.0"`, 1)
 		},
 		"no fingerprint": func(s string) string { return strings.Replace(s, `"fingerprint"`, `"fingerprintX"`, 1) },
+		"sensitive key":  func(s string) string { return strings.Replace(s, `"entropy"`, `"Sensitive.raw"`, 1) },
 	} {
 		t.Run("rejects "+name, func(t *testing.T) {
 			bad := mutate(string(write(t, JSON{}, fixtureRun())))

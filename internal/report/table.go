@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/term"
 
@@ -206,8 +207,12 @@ func (tw *tableWriter) finding(f finding.Finding, underSeverity bool) {
 	}
 	tw.line("%s%s", indent, where)
 	if f.Location.Snippet != "" {
-		for l := range strings.SplitSeq(strings.TrimRight(f.Location.Snippet, "\n"), "\n") {
-			tw.line("%s| %s", indent, clean(l))
+		lines := strings.Split(strings.TrimRight(f.Location.Snippet, "\n"), "\n")
+		for _, l := range lines[:min(len(lines), maxSnippetLines)] {
+			tw.line("%s| %s", indent, clean(truncate(l, maxSnippetWidth)))
+		}
+		if n := len(lines) - maxSnippetLines; n > 0 {
+			tw.line("%s| … (%s not shown)", indent, count(n, "line"))
 		}
 	}
 }
@@ -322,6 +327,21 @@ func headline(f finding.Finding) string {
 		return clean(f.RuleID)
 	}
 	return clean(f.RuleID) + "  " + clean(f.Title)
+}
+
+// The table shows at most this much of a snippet; the machine formats keep all of it.
+const (
+	maxSnippetLines = 6
+	maxSnippetWidth = 160 // characters per line
+)
+
+// truncate shortens s to at most n characters, marking the cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
 }
 
 // count renders "1 file", "2 files".

@@ -120,3 +120,25 @@ func TestTableSkipCountsFromList(t *testing.T) {
 		}
 	}
 }
+
+func TestTableTruncatesLongSnippets(t *testing.T) {
+	r := emptyRun()
+	long := strings.Repeat("é", 300)
+	r.Findings = []finding.Finding{{
+		RuleID: "r", Severity: finding.SeverityLow, Fingerprint: "f", Location: finding.Location{Path: "a", StartLine: 1,
+			Snippet: long + "\n2\n3\n4\n5\n6\n7\n8\n"},
+	}}
+	out := string(write(t, &Table{}, r))
+	for _, want := range []string{"| " + strings.Repeat("é", 159) + "…\n", "| 6\n", "| … (2 lines not shown)\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "| 7") {
+		t.Errorf("table shows more than %d snippet lines:\n%s", maxSnippetLines, out)
+	}
+	// The machine formats keep the whole snippet.
+	if !strings.Contains(string(write(t, JSON{}, r)), long) {
+		t.Error("JSON truncated the snippet")
+	}
+}
