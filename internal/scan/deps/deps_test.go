@@ -32,8 +32,11 @@ func testDB(t *testing.T) *vulndb.DB {
 	export := t.TempDir()
 	for _, eco := range []string{"Go", "crates.io", "PyPI"} {
 		files, _ := filepath.Glob(filepath.Join("..", "..", "vulndb", "testdata", "osv", eco, "*.json"))
-		if eco == "PyPI" {
+		switch eco {
+		case "PyPI":
 			files = append(files, filepath.Join("testdata", "GHSA-palisade-test-0001.json"))
+		case "crates.io":
+			files = append(files, filepath.Join("testdata", "PALISADE-TEST-V4-0001.json"))
 		}
 		writeZip(t, filepath.Join(export, eco, "all.zip"), files)
 	}
@@ -284,6 +287,21 @@ func TestAliasesMergeIntoOneFinding(t *testing.T) {
 		PropCVSSScore: "6.1", PropSeveritySource: "cvss-v3", PropFixedIn: "2.2.1",
 	}}}
 	if diff := cmp.Diff(want, summarize(res.Findings, PropAliases, PropCVSS, PropCVSSScore, PropSeveritySource, PropFixedIn)); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
+
+func TestSeverityFromCVSSv4Approximation(t *testing.T) {
+	db := testDB(t)
+	pkgs := []inventory.Package{{Ecosystem: "crates.io", Name: "palisade-test-crate", Version: "0.9.0", Direct: true, Location: finding.Location{Path: "Cargo.lock", StartLine: 9}}}
+	res, err := New(db, fakeExtractor(pkgs), Options{MaxAge: -1}).Analyze(context.Background(), tree(t, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []got{{"PALISADE-TEST-V4-0001", "Cargo.lock", 9, "high", "high", map[string]string{
+		PropSeveritySource: "cvss-v4-approx", PropCVSSScore: "7.5",
+	}}}
+	if diff := cmp.Diff(want, summarize(res.Findings, PropSeveritySource, PropCVSSScore)); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
 }

@@ -25,7 +25,7 @@ const (
 	PropAliases        = "aliases"       // the other IDs of the same vulnerability, comma-separated
 	PropCVSS           = "cvss"          // the vector the severity came from
 	PropCVSSScore      = "cvssScore"
-	PropSeveritySource = "severitySource" // "cvss-v3", "database", or "default"
+	PropSeveritySource = "severitySource" // "cvss-v3", "cvss-v4-approx", "database", or "default"
 	PropDirect         = "direct"
 	PropDependencyPath = "dependencyPath" // "a@1 > b@2 > vulnerable@3" for transitive packages
 	PropImported       = "imported"       // Go: "true", "false" or "unknown"
@@ -212,17 +212,13 @@ func nearestFirst(group []vulndb.Match, fixed []string) []string {
 }
 
 // severity picks the highest CVSS v3 base score of the group's records (top-level severity, then
-// per-package severity); without one, a database-given severity (GHSA's database_specific); else
-// the configured default. CVSS v4 vectors are not scored (see docs/deps.md).
+// per-package severity); without one, the highest approximated CVSS v4 score (see
+// cvss.ApproximateV4); then a database-given severity (GHSA's database_specific); else the
+// configured default.
 func (a *Analyzer) severity(group []vulndb.Match) (sev finding.Severity, source, vector string, score float64) {
 	best := -1.0
 	for _, m := range group {
-		var all []osv.Severity
-		all = append(all, m.Vulnerability.Severity...)
-		for _, af := range m.Affected {
-			all = append(all, af.Severity...)
-		}
-		for _, s := range all {
+		for _, s := range allSeverities(m) {
 			if s.Type != osv.SeverityCVSSv3 {
 				continue
 			}
@@ -236,11 +232,34 @@ func (a *Analyzer) severity(group []vulndb.Match) (sev finding.Severity, source,
 		return ratingSeverity(cvss.RatingOf(best)), "cvss-v3", vector, best
 	}
 	for _, m := range group {
+		for _, s := range allSeverities(m) {
+			if s.Type != osv.SeverityCVSSv4 {
+				continue
+			}
+			sc, err := cvss.ApproximateV4(s.Score)
+			if err == nil && sc > best {
+				best, vector = sc, s.Score
+			}
+		}
+	}
+	if best >= 0 {
+		return ratingSeverity(cvss.RatingOf(best)), "cvss-v4-approx", vector, best
+	}
+	for _, m := range group {
 		if s, ok := databaseSeverity(m.Vulnerability.DatabaseSpecific); ok {
 			return s, "database", "", 0
 		}
 	}
 	return a.opts.DefaultSeverity, "default", "", 0
+}
+
+// allSeverities returns the record's top-level severities, then those of the matched packages.
+func allSeverities(m vulndb.Match) []osv.Severity {
+	all := slices.Clone(m.Vulnerability.Severity)
+	for _, af := range m.Affected {
+		all = append(all, af.Severity...)
+	}
+	return all
 }
 
 func ratingSeverity(r cvss.Rating) finding.Severity {

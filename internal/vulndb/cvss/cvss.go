@@ -1,6 +1,7 @@
 // Package cvss computes the base score of a CVSS v3.0 / v3.1 vector string, as the FIRST
 // specification defines it (https://www.first.org/cvss/v3.1/specification-document), so that
-// vulnerability findings get a severity from the advisory's own vector rather than a guess.
+// vulnerability findings get a severity from the advisory's own vector rather than a guess. For
+// CVSS v4.0 vectors it offers a documented approximation (ApproximateV4), not the v4.0 score.
 //
 // Vectors come from downloaded advisories: Parse rejects anything malformed (unknown or repeated
 // metrics, missing base metrics) with an error naming the part, and never panics.

@@ -21,3 +21,15 @@ func FuzzScore(f *testing.F) {
 		}
 	})
 }
+
+func FuzzApproximateV4(f *testing.F) {
+	f.Add("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N")
+	f.Add("CVSS:4.0/AV:L/AC:H/AT:P/PR:H/UI:A/VC:L/VI:N/VA:N/SC:H/SI:L/SA:N/E:U/MSI:S")
+	f.Add("CVSS:4.0/AV")
+	f.Fuzz(func(t *testing.T, s string) {
+		score, err := ApproximateV4(s)
+		if err == nil && (score < 0 || score > 10) {
+			t.Fatalf("ApproximateV4(%q) = %v, outside 0..10", s, score)
+		}
+	})
+}
