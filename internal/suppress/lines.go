@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"path"
 	"strings"
 
 	"github.com/palisade-sec/palisade/internal/finding"
@@ -32,9 +33,11 @@ type ReadFunc func(path string) ([]byte, error)
 // ReadAtFunc reads a file as it was at a commit, for findings from version-control history.
 type ReadAtFunc func(commit, path string) ([]byte, error)
 
-// FSReader adapts an fs.FS rooted at the scan root (os.Root.FS, fstest.MapFS) to a ReadFunc.
+// FSReader adapts an fs.FS rooted at the scan root (os.Root.FS, fstest.MapFS) to a ReadFunc. A
+// path such as "./a.go" is cleaned first, since fs.FS accepts only canonical paths; one that
+// leaves the root ("../x") stays invalid and fails.
 func FSReader(fsys fs.FS) ReadFunc {
-	return func(path string) ([]byte, error) { return fs.ReadFile(fsys, path) }
+	return func(name string) ([]byte, error) { return fs.ReadFile(fsys, path.Clean(name)) }
 }
 
 // FileLines builds a LineLookup that reads work-tree findings' lines with read and history
