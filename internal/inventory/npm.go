@@ -144,33 +144,33 @@ func npmNameFromPath(p string) (string, bool) {
 }
 
 func npmV2Packages(ctx context.Context, in *input, lock *npmLock, lines map[string]int) ([]Package, error) {
-	direct := map[string]string{}
 	keys := slices.Sorted(maps.Keys(lock.Packages))
-	for _, k := range keys {
-		e := lock.Packages[k]
-		if _, underNM := npmNameFromPath(k); underNM || e.Link {
-			continue
-		}
-		// The root ("") and workspace folders: what they require is direct.
-		m := npmManifest{Dependencies: e.Dependencies, DevDependencies: e.DevDependencies,
-			OptionalDependencies: e.OptionalDependencies, PeerDependencies: e.PeerDependencies}
-		for n, s := range m.direct() {
-			if old, ok := direct[n]; !ok || old != "" {
-				direct[n] = s
-			}
-		}
-	}
 	keyOf := map[string]string{} // node_modules path → Package.Key
 	names := map[string]string{}
 	for _, k := range keys {
 		e := lock.Packages[k]
 		installed, ok := npmNameFromPath(k)
-		if !ok || e.Link {
+		if !ok || installed == "" || e.Link {
 			continue
 		}
-		name := cmpOr(e.Name, installed)
 		names[k] = installed
-		keyOf[k] = Package{Name: name, Version: e.Version, Ecosystem: NPM}.Key()
+		keyOf[k] = Package{Name: cmpOr(e.Name, installed), Version: e.Version, Ecosystem: NPM}.Key()
+	}
+	// The root ("") and workspace folders are the project: what they require, resolved from
+	// where they sit, is direct.
+	direct := map[string]bool{} // node_modules path
+	for _, k := range keys {
+		e := lock.Packages[k]
+		if _, underNM := npmNameFromPath(k); underNM || e.Link {
+			continue
+		}
+		for _, deps := range []map[string]string{e.Dependencies, e.DevDependencies, e.OptionalDependencies, e.PeerDependencies} {
+			for dep := range deps {
+				if at, ok := npmResolvePath(keyOf, k, dep); ok {
+					direct[at] = true
+				}
+			}
+		}
 	}
 	var pkgs []Package
 	for _, k := range keys {
@@ -182,10 +182,8 @@ func npmV2Packages(ctx context.Context, in *input, lock *npmLock, lines map[stri
 		}
 		e := lock.Packages[k]
 		p := Package{Name: cmpOr(e.Name, names[k]), Version: e.Version, Ecosystem: NPM,
-			Licenses: npmLicense(e.License)}
+			Licenses: npmLicense(e.License), Direct: direct[k]}
 		p.Location.StartLine = lines[jsonPath("packages", k)]
-		_, isDirect := direct[names[k]]
-		p.Direct = isDirect && k == "node_modules/"+names[k]
 		switch {
 		case e.Dev || e.DevOptional:
 			setProp(&p, PropScope, ScopeDev)
@@ -195,8 +193,8 @@ func npmV2Packages(ctx context.Context, in *input, lock *npmLock, lines map[stri
 		hashFromSRI(&p, e.Integrity)
 		for _, deps := range []map[string]string{e.Dependencies, e.OptionalDependencies, e.PeerDependencies} {
 			for dep := range deps {
-				if target, ok := npmResolve(keyOf, k, dep); ok {
-					p.DependsOn = append(p.DependsOn, target)
+				if at, ok := npmResolvePath(keyOf, k, dep); ok {
+					p.DependsOn = append(p.DependsOn, keyOf[at])
 				}
 			}
 		}
@@ -205,13 +203,13 @@ func npmV2Packages(ctx context.Context, in *input, lock *npmLock, lines map[stri
 	return pkgs, nil
 }
 
-// npmResolve finds the package that Node's module resolution loads for dep required from the
-// package installed at from: the nearest node_modules/dep up the tree.
-func npmResolve(keyOf map[string]string, from, dep string) (string, bool) {
-	dir := from
-	for {
-		if k, ok := keyOf[dir+"/node_modules/"+dep]; ok {
-			return k, true
+// npmResolvePath finds the node_modules path from which Node's module resolution loads dep when
+// required by the package (or workspace folder) at from: the nearest node_modules/dep up the tree.
+func npmResolvePath(keyOf map[string]string, from, dep string) (string, bool) {
+	for dir := from; dir != ""; {
+		at := dir + "/node_modules/" + dep
+		if _, ok := keyOf[at]; ok {
+			return at, true
 		}
 		i := strings.LastIndex(dir, "/node_modules/")
 		if i < 0 {
@@ -219,8 +217,9 @@ func npmResolve(keyOf map[string]string, from, dep string) (string, bool) {
 		}
 		dir = dir[:i]
 	}
-	k, ok := keyOf["node_modules/"+dep]
-	return k, ok
+	at := "node_modules/" + dep
+	_, ok := keyOf[at]
+	return at, ok
 }
 
 func npmV1Packages(in *input, lock *npmLock, lines map[string]int) []Package {

@@ -25,6 +25,7 @@ func TestNPM(t *testing.T) {
 				{Key: "npm/express@4.19.2", Line: 59, Direct: true, DependsOn: []string{"npm/accepts@1.3.8", "npm/debug@2.6.9"}},
 				{Key: "npm/fsevents@2.3.3", Line: 69, Direct: true, Props: opt},
 				{Key: "npm/lodash@4.17.21", Line: 80, Direct: true},
+				{Key: "npm/left-pad@1.3.0", Line: 111, Direct: true}, // installed under the workspace that requires it
 				{Key: "npm/ms@2.1.3", Line: 86, Direct: true},
 				{Key: "npm/undici-types@5.26.5", Line: 96, Props: dev},
 			},
@@ -105,6 +106,10 @@ func TestNPMDetails(t *testing.T) {
 	types, _ := find(pkgs, "npm/@types/node@20.11.30")
 	if types.PURL != "pkg:npm/%40types/node@20.11.30" {
 		t.Errorf("scoped purl = %q", types.PURL)
+	}
+	leftPad, _ := find(pkgs, "npm/left-pad@1.3.0")
+	if leftPad.Location.Path != "package-lock.json" || len(leftPad.Licenses) != 1 || leftPad.Licenses[0] != "WTFPL" {
+		t.Errorf("workspace-nested package: %+v", leftPad)
 	}
 	if diff := cmp.Diff([]string{"MIT"}, types.Licenses); diff != "" {
 		t.Errorf("licence from the lockfile (-want +got):\n%s", diff)
