@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/palisade-sec/palisade/internal/errkind"
+	"github.com/palisade-sec/palisade/internal/progress"
 	"github.com/palisade-sec/palisade/internal/vulndb"
 )
 
@@ -87,7 +88,7 @@ func newDBUpdateCmd(app *App, dbDir *string) *cobra.Command {
 				source = os.Getenv(envDBSource)
 			}
 			opts := vulndb.UpdateOptions{Dir: dir, Source: source, Ecosystems: ecosystems, InsecureAllowHTTP: allowHTTP}
-			bar := newProgressLine(app.Stderr)
+			bar := newDownloadBars(app.Stderr)
 			if bar != nil {
 				opts.Progress = bar.update
 			}
@@ -199,34 +200,36 @@ func humanAge(d time.Duration) string {
 	return "just now"
 }
 
-// progressLine draws download progress on one terminal line; it is nil (and silent) when the
-// destination is not a terminal.
-type progressLine struct {
-	w io.Writer
+// downloadBars adapts vulndb.Progress to one terminal bar per ecosystem; it is nil (and silent)
+// when stderr is not a terminal.
+type downloadBars struct {
+	f    *os.File
+	eco  string
+	done int64
+	bar  *progress.Bar
 }
 
-func newProgressLine(w io.Writer) *progressLine {
+func newDownloadBars(w io.Writer) *downloadBars {
 	f, ok := w.(*os.File)
-	if !ok {
+	if !ok || !progress.IsTerminal(f) {
 		return nil
 	}
-	fi, err := f.Stat()
-	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
-		return nil
-	}
-	return &progressLine{w: w}
+	return &downloadBars{f: f}
 }
 
-func (p *progressLine) update(eco string, done, total int64) {
-	if total > 0 {
-		fmt.Fprintf(p.w, "\r\x1b[Kdownloading %s: %.1f / %.1f MB (%d%%)", eco, float64(done)/1e6, float64(total)/1e6, done*100/total)
-		return
+func (d *downloadBars) update(eco string, done, total int64) {
+	if eco != d.eco {
+		d.bar.Done()
+		d.eco, d.done = eco, 0
+		d.bar = progress.New(d.f, "downloading "+eco)
+		d.bar.Start(int(total))
 	}
-	fmt.Fprintf(p.w, "\r\x1b[Kdownloading %s: %.1f MB", eco, float64(done)/1e6)
+	d.bar.Add(int(done - d.done))
+	d.done = done
 }
 
-func (p *progressLine) finish() {
-	if p != nil {
-		fmt.Fprint(p.w, "\r\x1b[K")
+func (d *downloadBars) finish() {
+	if d != nil {
+		d.bar.Done()
 	}
 }
