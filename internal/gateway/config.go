@@ -1,0 +1,460 @@
+package gateway
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/palisade-sec/palisade/internal/identity"
+	"github.com/palisade-sec/palisade/internal/jwtauth"
+)
+
+// Modes of operation.
+const (
+	ModeEdge    = "edge"    // public TLS in front of many services, routed by host and path
+	ModeSidecar = "sidecar" // mTLS in front of one service, plus an outbound mTLS-originating listener
+)
+
+// Config is gateway.yaml. Unknown keys are errors.
+type Config struct {
+	Mode     string         `yaml:"mode"`
+	Identity IdentityConfig `yaml:"identity"`
+	Inbound  InboundConfig  `yaml:"inbound"`
+	JWT      JWTConfig      `yaml:"jwt"`
+	Routes   []RouteConfig  `yaml:"routes"`
+	Outbound OutboundConfig `yaml:"outbound"`
+	Audit    AuditConfig    `yaml:"audit"`
+	Admin    AdminConfig    `yaml:"admin"`
+}
+
+// IdentityConfig names the trust domain, its bundle and where this gateway's own SVID comes from.
+type IdentityConfig struct {
+	TrustDomain string     `yaml:"trust_domain"`
+	BundleFile  string     `yaml:"bundle_file"`
+	SVID        SVIDConfig `yaml:"svid"`
+}
+
+// SVIDConfig is either a pair of files kept current by something else (re-read when they change)
+// or a Palisade CA the gateway enrols with (a join token the first time, its SVID afterwards) and
+// renews from at half-life.
+type SVIDConfig struct {
+	CertFile      string `yaml:"cert_file"`
+	KeyFile       string `yaml:"key_file"`
+	CAURL         string `yaml:"ca_url"`
+	JoinTokenFile string `yaml:"join_token_file"`
+}
+
+// InboundConfig is the listener that receives traffic.
+type InboundConfig struct {
+	Listen string `yaml:"listen"`
+	// TLS is the server certificate for edge mode (a public certificate). Omitted in sidecar mode,
+	// where the gateway serves its SVID.
+	TLS TLSFiles `yaml:"tls"`
+	// ClientCerts: "require" (sidecar default) refuses handshakes without a valid SVID; "optional"
+	// (edge default) accepts clients without a certificate but still refuses invalid ones.
+	ClientCerts string `yaml:"client_certs"`
+}
+
+// TLSFiles is a certificate chain and key in PEM files.
+type TLSFiles struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+}
+
+// JWTConfig says where tokens are read from and which issuers are trusted.
+type JWTConfig struct {
+	// Header carrying the token; "Authorization" expects the Bearer scheme. Default Authorization.
+	Header string `yaml:"header"`
+	// Cookie, when set, is read if the header is absent.
+	Cookie  string         `yaml:"cookie"`
+	Issuers []IssuerConfig `yaml:"issuers"`
+}
+
+// IssuerConfig mirrors jwtauth.IssuerConfig in YAML.
+type IssuerConfig struct {
+	Issuer                 string        `yaml:"issuer"`
+	JWKSURL                string        `yaml:"jwks_url"`
+	Algorithms             []string      `yaml:"algorithms"`
+	Audiences              []string      `yaml:"audiences"`
+	AudienceOptionalUnsafe bool          `yaml:"audience_optional_unsafe"`
+	Skew                   time.Duration `yaml:"skew"`
+	MaxLifetime            time.Duration `yaml:"max_lifetime"`
+	CacheTTL               time.Duration `yaml:"cache_ttl"`
+	MinRefetch             time.Duration `yaml:"min_refetch"`
+}
+
+// RouteConfig is one inbound route: what it matches, who must be authenticated how, the CEL
+// expression that must allow the request, and where it goes.
+type RouteConfig struct {
+	Name    string   `yaml:"name"`
+	Host    string   `yaml:"host"`
+	Methods []string `yaml:"methods"`
+	// Path is a pattern: literal segments, "*" for one segment, a final "**" for any rest.
+	Path string `yaml:"path"`
+	// Require lists the authentications that must succeed: "mtls", "jwt".
+	Require []string `yaml:"require"`
+	// Allow is a CEL expression over source, jwt and request; a route without one denies all.
+	Allow string `yaml:"allow"`
+	// AuditOnly logs what would be denied but lets it pass (for rolling out a policy).
+	AuditOnly bool `yaml:"audit_only"`
+	// Upstream is http://… (a local service) or https://… (mTLS with this gateway's SVID, the
+	// server must present UpstreamSPIFFEID).
+	Upstream         string `yaml:"upstream"`
+	UpstreamSPIFFEID string `yaml:"upstream_spiffe_id"`
+}
+
+// OutboundConfig is the sidecar's listener for the local application's outgoing calls.
+type OutboundConfig struct {
+	Listen   string          `yaml:"listen"`
+	Services []ServiceConfig `yaml:"services"`
+}
+
+// ServiceConfig maps the Host the application calls to a peer sidecar and its expected identity.
+type ServiceConfig struct {
+	Host     string `yaml:"host"`
+	Upstream string `yaml:"upstream"`
+	SPIFFEID string `yaml:"spiffe_id"`
+}
+
+// AuditConfig says where audit records go: a file path, or "-" for stdout.
+type AuditConfig struct {
+	Path string `yaml:"path"`
+}
+
+// AdminConfig is the listener for /metrics, /healthz and /readyz.
+type AdminConfig struct {
+	Listen string `yaml:"listen"`
+}
+
+// ConfigError is a problem in gateway.yaml located by file, line and field.
+type ConfigError struct {
+	File  string
+	Line  int
+	Field string
+	Msg   string
+}
+
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		b.WriteString(": line " + strconv.Itoa(e.Line))
+	}
+	if e.Field != "" {
+		b.WriteString(": " + e.Field)
+	}
+	return b.String() + ": " + e.Msg
+}
+
+// maxConfigSize bounds the file read.
+const maxConfigSize = 4 << 20
+
+// LoadConfig reads and validates a gateway.yaml.
+func LoadConfig(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load gateway config: %w", err)
+	}
+	return ParseConfig(path, b)
+}
+
+var yamlLineRE = regexp.MustCompile(`^line (\d+): (.*)$`)
+var unknownFieldRE = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
+
+// ParseConfig decodes data strictly (unknown keys, wrong types and trailing documents are errors
+// naming file and line) and validates it (errors naming file, line and field).
+func ParseConfig(file string, data []byte) (*Config, error) {
+	if len(data) > maxConfigSize {
+		return nil, &ConfigError{File: file, Msg: "larger than 4 MiB"}
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlError(file, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var cfg Config
+	if err := dec.Decode(&cfg); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &ConfigError{File: file, Msg: "empty file"}
+		}
+		return nil, yamlError(file, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, &ConfigError{File: file, Line: extra.Line, Msg: "more than one YAML document"}
+	}
+	v := &validator{file: file, root: &root}
+	cfg.validate(v)
+	if len(v.errs) > 0 {
+		return nil, errors.Join(v.errs...)
+	}
+	return &cfg, nil
+}
+
+func yamlError(file string, err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		var errs []error
+		for _, msg := range te.Errors {
+			ce := &ConfigError{File: file, Msg: msg}
+			if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+				ce.Line, _ = strconv.Atoi(m[1])
+				ce.Msg = m[2]
+				if u := unknownFieldRE.FindStringSubmatch(m[2]); u != nil {
+					ce.Field = u[1]
+					ce.Msg = "unknown field (not allowed in " + strings.TrimPrefix(u[2], "gateway.") + ")"
+				}
+			}
+			errs = append(errs, ce)
+		}
+		return errors.Join(errs...)
+	}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	ce := &ConfigError{File: file, Msg: msg}
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		ce.Line, _ = strconv.Atoi(m[1])
+		ce.Msg = m[2]
+	}
+	return ce
+}
+
+// validator collects semantic errors with the line of the offending field.
+type validator struct {
+	file string
+	root *yaml.Node
+	errs []error
+}
+
+// errorf records an error at field path (e.g. "routes", 2, "upstream").
+func (v *validator) errorf(path []any, format string, args ...any) {
+	v.errs = append(v.errs, &ConfigError{File: v.file, Line: lineOf(v.root, path), Field: fieldName(path), Msg: fmt.Sprintf(format, args...)})
+}
+
+func fieldName(path []any) string {
+	var b strings.Builder
+	for _, p := range path {
+		switch p := p.(type) {
+		case string:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(p)
+		case int:
+			b.WriteString("[" + strconv.Itoa(p) + "]")
+		}
+	}
+	return b.String()
+}
+
+// lineOf walks the YAML tree along path and returns the line of the deepest node found.
+func lineOf(root *yaml.Node, path []any) int {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line := n.Line
+	for _, p := range path {
+		var next *yaml.Node
+		switch p := p.(type) {
+		case string:
+			if n.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					if n.Content[i].Value == p {
+						line = n.Content[i].Line
+						next = n.Content[i+1]
+						break
+					}
+				}
+			}
+		case int:
+			if n.Kind == yaml.SequenceNode && p < len(n.Content) {
+				next = n.Content[p]
+				line = next.Line
+			}
+		}
+		if next == nil {
+			return line
+		}
+		n = next
+	}
+	if n.Kind == yaml.ScalarNode {
+		return n.Line
+	}
+	return line
+}
+
+func (c *Config) validate(v *validator) {
+	switch c.Mode {
+	case ModeEdge, ModeSidecar:
+	case "":
+		v.errorf([]any{"mode"}, "required: edge or sidecar")
+	default:
+		v.errorf([]any{"mode"}, "%q: want edge or sidecar", c.Mode)
+	}
+	if err := identity.ValidateTrustDomain(c.Identity.TrustDomain); err != nil {
+		v.errorf([]any{"identity", "trust_domain"}, "%v", err)
+	}
+	if c.Identity.BundleFile == "" {
+		v.errorf([]any{"identity", "bundle_file"}, "required: the trust bundle that client and upstream SVIDs must chain to")
+	}
+	s := c.Identity.SVID
+	files, ca := s.CertFile != "" || s.KeyFile != "", s.CAURL != ""
+	switch {
+	case files && ca:
+		v.errorf([]any{"identity", "svid"}, "set either cert_file/key_file or ca_url, not both")
+	case files && (s.CertFile == "" || s.KeyFile == ""):
+		v.errorf([]any{"identity", "svid"}, "cert_file and key_file go together")
+	case ca && !strings.HasPrefix(s.CAURL, "https://"):
+		v.errorf([]any{"identity", "svid", "ca_url"}, "must be https://")
+	case !files && !ca:
+		v.errorf([]any{"identity", "svid"}, "required: cert_file/key_file or ca_url")
+	}
+	if c.Inbound.Listen == "" {
+		v.errorf([]any{"inbound", "listen"}, "required")
+	}
+	if c.Inbound.ClientCerts == "" {
+		c.Inbound.ClientCerts = map[string]string{ModeEdge: "optional", ModeSidecar: "require"}[c.Mode]
+	}
+	if c.Inbound.ClientCerts != "require" && c.Inbound.ClientCerts != "optional" {
+		v.errorf([]any{"inbound", "client_certs"}, "%q: want require or optional", c.Inbound.ClientCerts)
+	}
+	if (c.Inbound.TLS.CertFile == "") != (c.Inbound.TLS.KeyFile == "") {
+		v.errorf([]any{"inbound", "tls"}, "cert_file and key_file go together")
+	}
+	if c.Mode == ModeEdge && c.Inbound.TLS.CertFile == "" {
+		v.errorf([]any{"inbound", "tls"}, "edge mode needs the public server certificate (cert_file, key_file)")
+	}
+	if c.JWT.Header == "" {
+		c.JWT.Header = "Authorization"
+	}
+	c.validateIssuers(v)
+	c.validateRoutes(v)
+	c.validateOutbound(v)
+	if c.Admin.Listen != "" && !isLoopbackAddr(c.Admin.Listen) {
+		v.errorf([]any{"admin", "listen"}, "%q: the admin listener serves metrics unauthenticated; bind it to loopback", c.Admin.Listen)
+	}
+}
+
+func (c *Config) validateIssuers(v *validator) {
+	seen := map[string]bool{}
+	for i, is := range c.JWT.Issuers {
+		p := []any{"jwt", "issuers", i}
+		if seen[is.Issuer] {
+			v.errorf(append(p, "issuer"), "%q listed twice", is.Issuer)
+		}
+		seen[is.Issuer] = true
+		if _, err := jwtauth.NewValidator([]jwtauth.IssuerConfig{is.toJWT()}, nil); err != nil {
+			v.errorf(p, "%v", err)
+		}
+	}
+}
+
+func (is IssuerConfig) toJWT() jwtauth.IssuerConfig {
+	return jwtauth.IssuerConfig{Issuer: is.Issuer, JWKSURL: is.JWKSURL, Algorithms: is.Algorithms, Audiences: is.Audiences,
+		AudienceOptionalUnsafe: is.AudienceOptionalUnsafe, Skew: is.Skew, MaxLifetime: is.MaxLifetime, CacheTTL: is.CacheTTL, MinRefetch: is.MinRefetch}
+}
+
+func (c *Config) validateRoutes(v *validator) {
+	names := map[string]bool{}
+	if len(c.Routes) == 0 {
+		v.errorf([]any{"routes"}, "at least one route is required (everything else is denied)")
+	}
+	for i := range c.Routes {
+		r := &c.Routes[i]
+		p := []any{"routes", i}
+		if r.Name == "" {
+			v.errorf(append(p, "name"), "required")
+		} else if names[r.Name] {
+			v.errorf(append(p, "name"), "%q is used by two routes", r.Name)
+		}
+		names[r.Name] = true
+		if _, err := compilePattern(r.Path); err != nil {
+			v.errorf(append(p, "path"), "%v", err)
+		}
+		for j, m := range r.Methods {
+			if m == "" || strings.ToUpper(m) != m {
+				v.errorf(append(p, "methods", j), "%q: methods are upper case", m)
+			}
+		}
+		for j, req := range r.Require {
+			switch req {
+			case "mtls":
+			case "jwt":
+				if len(c.JWT.Issuers) == 0 {
+					v.errorf(append(p, "require", j), "jwt is required but no jwt.issuers are configured")
+				}
+			default:
+				v.errorf(append(p, "require", j), "%q: want mtls or jwt", req)
+			}
+		}
+		if strings.TrimSpace(r.Allow) == "" {
+			v.errorf(append(p, "allow"), "required: a CEL expression (write \"true\" to allow every authenticated caller)")
+		} else if _, err := compileRule(r.Allow); err != nil {
+			v.errorf(append(p, "allow"), "%v", err)
+		}
+		v.checkUpstream(p, r.Upstream, r.UpstreamSPIFFEID, "upstream", "upstream_spiffe_id", c.Identity.TrustDomain)
+	}
+}
+
+func (c *Config) validateOutbound(v *validator) {
+	o := c.Outbound
+	if o.Listen == "" && len(o.Services) == 0 {
+		return
+	}
+	if c.Mode != ModeSidecar {
+		v.errorf([]any{"outbound"}, "only sidecar mode has an outbound listener")
+	}
+	if !isLoopbackAddr(o.Listen) {
+		v.errorf([]any{"outbound", "listen"}, "%q: the outbound listener lends this workload's identity to whoever connects; bind it to loopback", o.Listen)
+	}
+	hosts := map[string]bool{}
+	for i, s := range o.Services {
+		p := []any{"outbound", "services", i}
+		if s.Host == "" || hosts[s.Host] {
+			v.errorf(append(p, "host"), "%q: required and unique", s.Host)
+		}
+		hosts[s.Host] = true
+		if !strings.HasPrefix(s.Upstream, "https://") {
+			v.errorf(append(p, "upstream"), "%q: outbound calls are mTLS, want https://", s.Upstream)
+			continue
+		}
+		v.checkUpstream(p, s.Upstream, s.SPIFFEID, "upstream", "spiffe_id", c.Identity.TrustDomain)
+	}
+}
+
+func (v *validator) checkUpstream(p []any, upstream, id, upField, idField, td string) {
+	u, err := url.Parse(upstream)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		v.errorf(append(p, upField), "%q: want http://host:port or https://host:port", upstream)
+		return
+	}
+	if u.Scheme == "http" && id != "" {
+		v.errorf(append(p, idField), "only meaningful with an https upstream")
+	}
+	if u.Scheme == "https" {
+		sid, err := identity.ParseID(id)
+		if err != nil {
+			v.errorf(append(p, idField), "required for an https upstream: %v", err)
+		} else if !sid.MemberOf(td) {
+			v.errorf(append(p, idField), "%q is not in trust domain %q", id, td)
+		}
+	}
+}
+
+func isLoopbackAddr(addr string) bool {
+	host := addr
+	if i := strings.LastIndex(addr, ":"); i >= 0 {
+		host = strings.Trim(addr[:i], "[]")
+	}
+	return host == "127.0.0.1" || host == "::1" || host == "localhost"
+}

@@ -1,0 +1,493 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/palisade-sec/palisade/internal/identity"
+)
+
+// lockedBuffer is an io.Writer safe for the audit log's flusher and the test reading it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// pki is a CA on disk plus helpers to issue SVID files and client certificates.
+type pki struct {
+	t   *testing.T
+	dir string
+	ca  *identity.CA
+}
+
+func newPKI(t *testing.T, td string) *pki {
+	t.Helper()
+	dir := t.TempDir()
+	ca, err := identity.Init(dir, identity.InitOptions{TrustDomain: td})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &pki{t: t, dir: dir, ca: ca}
+}
+
+func (p *pki) bundleFile() string { return filepath.Join(p.dir, "bundle.pem") }
+
+func (p *pki) issue(id string, ttl time.Duration) *tls.Certificate {
+	p.t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	der, _ := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{}, key)
+	csr, _ := x509.ParseCertificateRequest(der)
+	sid, err := identity.ParseID(id)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	s, err := p.ca.IssueSVID(csr, sid, ttl)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return identity.TLSCertificate(s.Chain, key)
+}
+
+func (p *pki) issueFiles(id, name string) (string, string) {
+	p.t.Helper()
+	c := p.issue(id, time.Hour)
+	cf, kf := filepath.Join(p.dir, name+".pem"), filepath.Join(p.dir, name+".key")
+	if err := identity.WriteSVIDFiles(cf, kf, c); err != nil {
+		p.t.Fatal(err)
+	}
+	return cf, kf
+}
+
+// startGateway writes cfgText to a file, starts the gateway and waits until it serves.
+func startGateway(t *testing.T, cfgText string, jwks *http.Client, audit io.Writer) (*Gateway, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "gateway.yaml")
+	if err := os.WriteFile(path, []byte(cfgText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(context.Background(), Options{ConfigPath: path, AuditOut: audit, JWKSClient: jwks,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- g.Run(ctx, nil) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	for i := 0; !g.Ready(); i++ {
+		if i > 200 {
+			t.Fatal("gateway did not become ready")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return g, path
+}
+
+// echoApp is an upstream service that reports what identity headers the sidecar gave it.
+func echoApp(t *testing.T, name string) *httptest.Server {
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s saw %s sub=%s path=%s", name, r.Header.Get("X-Palisade-Spiffe-Id"), r.Header.Get("X-Palisade-Jwt-Sub"), r.URL.Path)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// jwksServer is an issuer with rotatable keys.
+type jwksServer struct {
+	srv  *httptest.Server
+	mu   sync.Mutex
+	keys map[string]*ecdsa.PrivateKey
+	hits atomic.Int32
+}
+
+func newJWKSServer(t *testing.T) *jwksServer {
+	j := &jwksServer{keys: map[string]*ecdsa.PrivateKey{}}
+	j.rotate(t, "k1")
+	j.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		j.hits.Add(1)
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		var keys []map[string]string
+		for kid, k := range j.keys {
+			b, _ := k.PublicKey.Bytes()
+			keys = append(keys, map[string]string{"kty": "EC", "crv": "P-256", "kid": kid, "alg": "ES256", "use": "sig",
+				"x": base64.RawURLEncoding.EncodeToString(b[1:33]), "y": base64.RawURLEncoding.EncodeToString(b[33:])})
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"keys": keys})
+	}))
+	t.Cleanup(j.srv.Close)
+	return j
+}
+
+func (j *jwksServer) rotate(t *testing.T, kid string) {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.mu.Lock()
+	j.keys[kid] = k
+	j.mu.Unlock()
+}
+
+func (j *jwksServer) token(t *testing.T, kid string, claims map[string]any) string {
+	j.mu.Lock()
+	k := j.keys[kid]
+	j.mu.Unlock()
+	hb, _ := json.Marshal(map[string]any{"alg": "ES256", "kid": kid, "typ": "JWT"})
+	cb, _ := json.Marshal(claims)
+	in := base64.RawURLEncoding.EncodeToString(hb) + "." + base64.RawURLEncoding.EncodeToString(cb)
+	sum := sha256.Sum256([]byte(in))
+	r, s, err := ecdsa.Sign(rand.Reader, k, sum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := make([]byte, 64)
+	r.FillBytes(sig[:32])
+	s.FillBytes(sig[32:])
+	return in + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+func clientFor(roots *x509.CertPool, cert *tls.Certificate) *http.Client {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots, ServerName: "ignored"}
+	// The sidecar serves an SVID (no DNS name): verify it as an SVID, like a peer sidecar would.
+	cfg.InsecureSkipVerify = true
+	cfg.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error {
+		certs, err := parseRaw(raw)
+		if err != nil {
+			return err
+		}
+		opts := x509.VerifyOptions{Roots: roots, Intermediates: x509.NewCertPool(), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}
+		for _, c := range certs[1:] {
+			opts.Intermediates.AddCert(c)
+		}
+		_, err = certs[0].Verify(opts)
+		return err
+	}
+	if cert != nil {
+		cfg.Certificates = []tls.Certificate{*cert}
+	}
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg, ForceAttemptHTTP2: true}}
+}
+
+const sidecarB = `mode: sidecar
+identity:
+  trust_domain: example.org
+  bundle_file: %[1]s
+  svid: {cert_file: %[2]s, key_file: %[3]s}
+inbound:
+  listen: 127.0.0.1:0
+jwt:
+  issuers:
+    - issuer: https://idp.test
+      jwks_url: %[5]s/jwks
+      algorithms: [ES256]
+      audiences: [orders]
+      min_refetch: 1s
+routes:
+  - name: orders-api
+    path: /orders/**
+    require: [mtls]
+    allow: 'source.spiffe_id == "spiffe://example.org/web"'
+    upstream: %[4]s
+  - name: orders-jwt
+    path: /jwt/**
+    require: [mtls, jwt]
+    allow: '"orders:read" in jwt.scopes && jwt.sub == "alice"'
+    upstream: %[4]s
+  - name: orders-audit
+    path: /audit/**
+    require: [mtls]
+    allow: 'false'
+    audit_only: true
+    upstream: %[4]s
+`
+
+const sidecarA = `mode: sidecar
+identity:
+  trust_domain: example.org
+  bundle_file: %[1]s
+  svid: {cert_file: %[2]s, key_file: %[3]s}
+inbound:
+  listen: 127.0.0.1:0
+routes:
+  - name: web
+    path: /**
+    require: [mtls]
+    allow: 'true'
+    upstream: %[4]s
+outbound:
+  listen: 127.0.0.1:0
+  services:
+    - host: orders
+      upstream: https://%[5]s
+      spiffe_id: spiffe://example.org/orders
+`
+
+func TestEndToEndTwoSidecars(t *testing.T) {
+	p := newPKI(t, "example.org")
+	other := newPKI(t, "other.org")
+	idp := newJWKSServer(t)
+	orders, web := echoApp(t, "orders"), echoApp(t, "web")
+	bCert, bKey := p.issueFiles("spiffe://example.org/orders", "orders")
+	aCert, aKey := p.issueFiles("spiffe://example.org/web", "web")
+	auditB := &lockedBuffer{}
+	gB, cfgB := startGateway(t, fmt.Sprintf(sidecarB, p.bundleFile(), bCert, bKey, orders.URL, idp.srv.URL), idp.srv.Client(), auditB)
+	bAddr, _, _ := gB.Addrs()
+	gA, _ := startGateway(t, fmt.Sprintf(sidecarA, p.bundleFile(), aCert, aKey, web.URL, bAddr), nil, io.Discard)
+	_, aOut, _ := gA.Addrs()
+
+	roots := x509.NewCertPool()
+	for _, r := range p.ca.Bundle() {
+		roots.AddCert(r)
+	}
+	expiring := p.issue("spiffe://example.org/web", time.Second)
+	now := time.Now()
+	claims := map[string]any{"iss": "https://idp.test", "sub": "alice", "aud": "orders", "scope": "orders:read", "jti": "tok-1",
+		"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix()}
+	goodJWT := idp.token(t, "k1", claims)
+
+	t.Run("web app through both sidecars", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+aOut+"/orders/42", nil)
+		req.Host = "orders"
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(body) != "orders saw spiffe://example.org/web sub= path=/orders/42" {
+			t.Fatalf("got %d %q", resp.StatusCode, body)
+		}
+	})
+
+	time.Sleep(1100 * time.Millisecond) // let the one-second certificate expire
+	tests := []struct {
+		name       string
+		cert       *tls.Certificate
+		path       string
+		jwt        string
+		wantStatus int // 0: the TLS handshake must fail
+		wantBody   string
+	}{
+		{name: "no client certificate", cert: nil, path: "/orders/1"},
+		{name: "certificate from another trust domain", cert: other.issue("spiffe://other.org/web", time.Hour), path: "/orders/1"},
+		{name: "expired certificate", cert: expiring, path: "/orders/1"},
+		{name: "valid certificate, wrong identity", cert: p.issue("spiffe://example.org/billing", time.Hour), path: "/orders/1", wantStatus: 403, wantBody: "policy_denied"},
+		{name: "allowed identity", cert: p.issue("spiffe://example.org/web", time.Hour), path: "/orders/1", wantStatus: 200, wantBody: "orders saw spiffe://example.org/web"},
+		{name: "unknown route", cert: p.issue("spiffe://example.org/web", time.Hour), path: "/admin", wantStatus: 404, wantBody: "no_route"},
+		{name: "dot segments", cert: p.issue("spiffe://example.org/web", time.Hour), path: "/orders/%2e%2e/admin", wantStatus: 400, wantBody: "unclean_path"},
+		{name: "jwt route without token", cert: p.issue("spiffe://example.org/web", time.Hour), path: "/jwt/x", wantStatus: 401, wantBody: "jwt_required"},
+		{name: "jwt route with token", cert: p.issue("spiffe://example.org/web", time.Hour), path: "/jwt/x", jwt: goodJWT, wantStatus: 200, wantBody: "sub=alice"},
+		{name: "jwt route with forged token", cert: p.issue("spiffe://example.org/web", time.Hour), path: "/jwt/x", jwt: goodJWT[:len(goodJWT)-4] + "AAAA", wantStatus: 401, wantBody: "jwt_bad_signature"},
+		{name: "audit-only route lets a denial pass", cert: p.issue("spiffe://example.org/billing", time.Hour), path: "/audit/x", wantStatus: 200, wantBody: "orders saw"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, "https://"+bAddr+tt.path, nil)
+			if tt.jwt != "" {
+				req.Header.Set("Authorization", "Bearer "+tt.jwt)
+				req.AddCookie(&http.Cookie{Name: "session", Value: "cookie-secret-value"})
+			}
+			resp, err := clientFor(roots, tt.cert).Do(req)
+			if tt.wantStatus == 0 {
+				if err == nil {
+					resp.Body.Close()
+					t.Fatalf("request succeeded with status %d; want the handshake refused", resp.StatusCode)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.wantStatus || !strings.Contains(string(body), tt.wantBody) {
+				t.Fatalf("got %d %q, want %d containing %q", resp.StatusCode, body, tt.wantStatus, tt.wantBody)
+			}
+		})
+	}
+
+	t.Run("jwks key rotation during traffic", func(t *testing.T) {
+		cl := clientFor(roots, p.issue("spiffe://example.org/web", time.Hour))
+		ctx, cancel := context.WithCancel(context.Background())
+		var failures atomic.Int32
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { // steady traffic with the old key while the rotation happens
+			defer wg.Done()
+			for ctx.Err() == nil {
+				req, _ := http.NewRequest(http.MethodGet, "https://"+bAddr+"/jwt/steady", nil)
+				req.Header.Set("Authorization", "Bearer "+goodJWT)
+				resp, err := cl.Do(req)
+				if err != nil || resp.StatusCode != 200 {
+					failures.Add(1)
+				}
+				if resp != nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}
+		}()
+		time.Sleep(50 * time.Millisecond)
+		before := idp.hits.Load()
+		idp.rotate(t, "k2")
+		req, _ := http.NewRequest(http.MethodGet, "https://"+bAddr+"/jwt/rotated", nil)
+		req.Header.Set("Authorization", "Bearer "+idp.token(t, "k2", claims))
+		resp, err := cl.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		time.Sleep(50 * time.Millisecond)
+		cancel()
+		wg.Wait()
+		if resp.StatusCode != 200 {
+			t.Fatalf("token with the new kid: status %d", resp.StatusCode)
+		}
+		if got := idp.hits.Load() - before; got != 1 {
+			t.Errorf("JWKS fetched %d times for the rotation, want 1", got)
+		}
+		if failures.Load() != 0 {
+			t.Errorf("%d requests with the old key failed during the rotation", failures.Load())
+		}
+	})
+
+	t.Run("reload: bad config keeps the old one, good config applies, connections survive", func(t *testing.T) {
+		cl := clientFor(roots, p.issue("spiffe://example.org/billing", time.Hour))
+		get := func() int {
+			resp, err := cl.Get("https://" + bAddr + "/orders/1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		if got := get(); got != 403 {
+			t.Fatalf("billing before reload: %d", got)
+		}
+		good, _ := os.ReadFile(cfgB)
+		bad := strings.Replace(string(good), "    require: [mtls]\n", "    require: [mtls]\n    requires: [jwt]\n", 1)
+		if err := os.WriteFile(cfgB, []byte(bad), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		err := gB.Reload()
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Line != 19 || ce.Field != "requires" {
+			t.Fatalf("bad reload error = %v, want line 19 field requires", err)
+		}
+		if got := get(); got != 403 {
+			t.Fatalf("after a bad reload the old config should still deny billing: %d", got)
+		}
+		widened := strings.Replace(string(good), `source.spiffe_id == "spiffe://example.org/web"`, `source.spiffe_id in ["spiffe://example.org/web", "spiffe://example.org/billing"]`, 1)
+		if err := os.WriteFile(cfgB, []byte(widened), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := gB.Reload(); err != nil {
+			t.Fatal(err)
+		}
+		if got := get(); got != 200 {
+			t.Fatalf("after the good reload billing should pass on the same connection: %d", got)
+		}
+	})
+
+	t.Run("svid renewal without restart", func(t *testing.T) {
+		cl := clientFor(roots, p.issue("spiffe://example.org/web", time.Hour))
+		serial := func() string {
+			resp, err := cl.Get("https://" + bAddr + "/orders/1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			return resp.TLS.PeerCertificates[0].SerialNumber.String()
+		}
+		first := serial()
+		if err := identity.WriteSVIDFiles(bCert, bKey, p.issue("spiffe://example.org/orders", time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if got := serial(); got != first {
+			t.Fatalf("an open connection changed certificate")
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			cl.CloseIdleConnections()
+			if serial() != first {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("new connections still get the old SVID 5s after renewal")
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	})
+
+	t.Run("audit log", func(t *testing.T) {
+		if err := gB.audit.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		log := auditB.String()
+		for _, secret := range []string{goodJWT, "cookie-secret-value", strings.Split(goodJWT, ".")[2]} {
+			if strings.Contains(log, secret) {
+				t.Fatalf("audit log contains a credential")
+			}
+		}
+		var sawJWT, sawDeny, sawAudit bool
+		for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
+			var r Record
+			if err := json.Unmarshal([]byte(line), &r); err != nil {
+				t.Fatalf("audit line is not JSON: %v: %s", err, line)
+			}
+			if r.RequestID == "" || r.SourceAddr == "" || r.Decision == "" || r.Reason == "" || r.Status == 0 {
+				t.Fatalf("incomplete record: %s", line)
+			}
+			sawJWT = sawJWT || (r.JWTSubject == "alice" && r.JWTID == "tok-1" && r.UpstreamStatus == 200 && r.SPIFFEID == "spiffe://example.org/web")
+			sawDeny = sawDeny || (r.Decision == "deny" && r.Reason == "policy_denied" && r.SPIFFEID == "spiffe://example.org/billing")
+			sawAudit = sawAudit || (r.Decision == "audit_deny" && r.Route == "orders-audit" && r.UpstreamStatus == 200)
+		}
+		if !sawJWT || !sawDeny || !sawAudit {
+			t.Errorf("missing records: jwt=%v deny=%v audit_deny=%v\n%s", sawJWT, sawDeny, sawAudit, log)
+		}
+	})
+}

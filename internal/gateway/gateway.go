@@ -1,0 +1,375 @@
+// Package gateway is Palisade's zero-trust reverse proxy. As an edge gateway it terminates public
+// TLS in front of many services and routes by host and path; as a sidecar it accepts only mutual
+// TLS from workloads of the trust domain in front of one service and originates mTLS with its own
+// SVID for the service's outgoing calls. Every request is authenticated (client SVID, JWT or
+// both), authorized per route by a CEL rule with deny as the default, proxied, and written to a
+// JSON-lines audit log that never contains credentials.
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/palisade-sec/palisade/internal/identity"
+	"github.com/palisade-sec/palisade/internal/jwtauth"
+)
+
+// Options are what the caller provides besides the configuration file.
+type Options struct {
+	ConfigPath string
+	// Logger receives operational events (reloads, renewals, upstream errors); never credentials.
+	Logger *slog.Logger
+	// AuditOut is where audit records go when the config says "-" (default os.Stdout).
+	AuditOut io.Writer
+	// JWKSClient fetches JWKS documents (default: TLS 1.2+ client with a 10 s timeout).
+	JWKSClient *http.Client
+	// Registry receives the metrics (default: a new registry served on the admin listener).
+	Registry *prometheus.Registry
+}
+
+// Gateway is a running proxy. Its configuration can be reloaded without dropping connections.
+type Gateway struct {
+	opts    Options
+	log     *slog.Logger
+	state   atomic.Pointer[state]
+	bundle  atomic.Pointer[identity.TrustBundle]
+	svid    certSource
+	edge    *fileSource // public server certificate in edge mode
+	audit   *auditLog
+	metrics *metrics
+	reg     *prometheus.Registry
+	ready   atomic.Bool
+	now     func() time.Time
+	// addresses actually bound, for callers that listen on port 0
+	inboundAddr, outboundAddr, adminAddr atomic.Pointer[string]
+}
+
+// state is everything a reload replaces at once.
+type state struct {
+	cfg       *Config
+	routes    []*route
+	services  map[string]*service
+	validator *jwtauth.Validator
+}
+
+type route struct {
+	cfg         RouteConfig
+	pat         pattern
+	rule        Rule
+	proxy       *httputil.ReverseProxy
+	requireMTLS bool
+	requireJWT  bool
+}
+
+type service struct {
+	cfg   ServiceConfig
+	proxy *httputil.ReverseProxy
+}
+
+// New loads the configuration, the trust bundle and this gateway's SVID, and prepares (but does
+// not start) the listeners.
+func New(ctx context.Context, opts Options) (*Gateway, error) {
+	cfg, err := LoadConfig(opts.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	g := &Gateway{opts: opts, log: opts.Logger, now: time.Now, reg: opts.Registry}
+	if g.log == nil {
+		g.log = slog.New(slog.DiscardHandler)
+	}
+	if g.reg == nil {
+		g.reg = prometheus.NewRegistry()
+	}
+	if g.metrics, err = newMetrics(g.reg); err != nil {
+		return nil, err
+	}
+	tb, err := identity.LoadTrustBundle(cfg.Identity.TrustDomain, cfg.Identity.BundleFile)
+	if err != nil {
+		return nil, err
+	}
+	g.bundle.Store(tb)
+	if err := g.initCerts(ctx, cfg); err != nil {
+		return nil, err
+	}
+	st, err := g.build(cfg)
+	if err != nil {
+		return nil, err
+	}
+	g.state.Store(st)
+	out := opts.AuditOut
+	if out == nil {
+		out = os.Stdout
+	}
+	if g.audit, err = openAudit(cfg.Audit.Path, out); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+func (g *Gateway) initCerts(ctx context.Context, cfg *Config) error {
+	var err error
+	s := cfg.Identity.SVID
+	if s.CAURL != "" {
+		g.svid, err = newCASource(ctx, s, g.bundle.Load)
+	} else {
+		g.svid, err = newFileSource(s.CertFile, s.KeyFile, g.certChanged("svid"))
+	}
+	if err != nil {
+		return err
+	}
+	if leaf := leafOf(g.svid.Current()); leaf != nil {
+		if _, err := identity.IDFromCertificate(leaf); err != nil {
+			return fmt.Errorf("gateway svid: %w", err)
+		}
+		g.metrics.certExpiry.WithLabelValues("svid").Set(float64(leaf.NotAfter.Unix()))
+	}
+	if cfg.Inbound.TLS.CertFile != "" {
+		if g.edge, err = newFileSource(cfg.Inbound.TLS.CertFile, cfg.Inbound.TLS.KeyFile, g.certChanged("inbound")); err != nil {
+			return err
+		}
+		if leaf := leafOf(g.edge.Current()); leaf != nil {
+			g.metrics.certExpiry.WithLabelValues("inbound").Set(float64(leaf.NotAfter.Unix()))
+		}
+	}
+	return nil
+}
+
+func (g *Gateway) certChanged(name string) func(*tls.Certificate, error) {
+	return func(c *tls.Certificate, err error) {
+		if err != nil {
+			g.log.Error("certificate reload failed; keeping the previous one", "certificate", name, "err", err)
+			return
+		}
+		if leaf := leafOf(c); leaf != nil {
+			g.metrics.certExpiry.WithLabelValues(name).Set(float64(leaf.NotAfter.Unix()))
+			g.log.Info("certificate reloaded", "certificate", name, "not_after", leaf.NotAfter)
+		}
+	}
+}
+
+// build compiles a configuration into a state: rules, proxies and the JWT validator.
+func (g *Gateway) build(cfg *Config) (*state, error) {
+	st := &state{cfg: cfg, services: map[string]*service{}}
+	var issuers []jwtauth.IssuerConfig
+	for _, is := range cfg.JWT.Issuers {
+		issuers = append(issuers, is.toJWT())
+	}
+	var err error
+	if st.validator, err = jwtauth.NewValidator(issuers, g.opts.JWKSClient); err != nil {
+		return nil, err
+	}
+	for _, rc := range cfg.Routes {
+		pat, err := compilePattern(rc.Path)
+		if err != nil {
+			return nil, err
+		}
+		rule, err := compileRule(rc.Allow)
+		if err != nil {
+			return nil, fmt.Errorf("route %s: %w", rc.Name, err)
+		}
+		proxy, err := g.newProxy(rc.Upstream, rc.UpstreamSPIFFEID)
+		if err != nil {
+			return nil, fmt.Errorf("route %s: %w", rc.Name, err)
+		}
+		st.routes = append(st.routes, &route{cfg: rc, pat: pat, rule: rule, proxy: proxy,
+			requireMTLS: slices.Contains(rc.Require, "mtls"), requireJWT: slices.Contains(rc.Require, "jwt")})
+	}
+	for _, sc := range cfg.Outbound.Services {
+		proxy, err := g.newProxy(sc.Upstream, sc.SPIFFEID)
+		if err != nil {
+			return nil, fmt.Errorf("outbound service %s: %w", sc.Host, err)
+		}
+		st.services[strings.ToLower(sc.Host)] = &service{cfg: sc, proxy: proxy}
+	}
+	return st, nil
+}
+
+// newProxy builds a reverse proxy to upstream; an https upstream gets mTLS with the expected ID.
+func (g *Gateway) newProxy(upstream, spiffeID string) (*httputil.ReverseProxy, error) {
+	u, err := url.Parse(upstream)
+	if err != nil {
+		return nil, fmt.Errorf("upstream %q: %w", upstream, err)
+	}
+	tr := &http.Transport{
+		Proxy:                 nil, // never send service-to-service traffic through an environment proxy
+		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+	if u.Scheme == "https" {
+		id, err := identity.ParseID(spiffeID)
+		if err != nil {
+			return nil, fmt.Errorf("upstream %q: %w", upstream, err)
+		}
+		tr.TLSClientConfig = g.upstreamTLS(id)
+		tr.ForceAttemptHTTP2 = true
+	}
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(u)
+			pr.SetXForwarded()
+			h := pr.Out.Header
+			for k := range h {
+				if strings.HasPrefix(k, "X-Palisade-") {
+					delete(h, k) // callers must not be able to assert an identity
+				}
+			}
+			if rc, ok := pr.In.Context().Value(reqKey{}).(*reqCtx); ok {
+				h.Set("X-Request-Id", rc.rec.RequestID)
+				if rc.rec.SPIFFEID != "" {
+					h.Set("X-Palisade-Spiffe-Id", rc.rec.SPIFFEID)
+				}
+				if rc.rec.JWTSubject != "" {
+					h.Set("X-Palisade-Jwt-Sub", rc.rec.JWTSubject)
+				}
+			}
+		},
+		Transport:     tr,
+		FlushInterval: -1,
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			if rc, ok := r.Context().Value(reqKey{}).(*reqCtx); ok {
+				rc.upstreamErr = true
+			}
+			g.log.Warn("upstream error", "upstream", upstream, "err", err)
+			http.Error(w, "bad gateway", http.StatusBadGateway)
+		},
+		ModifyResponse: func(resp *http.Response) error {
+			if rc, ok := resp.Request.Context().Value(reqKey{}).(*reqCtx); ok {
+				rc.rec.UpstreamStatus = resp.StatusCode
+			}
+			return nil
+		},
+	}, nil
+}
+
+// reqKey carries the per-request audit state into the proxy hooks.
+type reqKey struct{}
+
+type reqCtx struct {
+	rec         *Record
+	upstreamErr bool
+}
+
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Reload re-reads the configuration file and the trust bundle. On any error the running
+// configuration stays in force and the error (with file, line and field) is returned. Listener
+// addresses, mode, identity and audit destination cannot change without a restart.
+func (g *Gateway) Reload() error {
+	err := g.reload()
+	result := "success"
+	if err != nil {
+		result = "failure"
+		g.log.Error("config reload failed; the previous configuration stays in force", "err", err)
+	} else {
+		g.log.Info("config reloaded", "path", g.opts.ConfigPath)
+	}
+	g.metrics.reloads.WithLabelValues(result).Inc()
+	return err
+}
+
+func (g *Gateway) reload() error {
+	cfg, err := LoadConfig(g.opts.ConfigPath)
+	if err != nil {
+		return err
+	}
+	old := g.state.Load().cfg
+	for _, c := range []struct{ name, a, b string }{
+		{"mode", old.Mode, cfg.Mode},
+		{"inbound.listen", old.Inbound.Listen, cfg.Inbound.Listen},
+		{"inbound.client_certs", old.Inbound.ClientCerts, cfg.Inbound.ClientCerts},
+		{"outbound.listen", old.Outbound.Listen, cfg.Outbound.Listen},
+		{"admin.listen", old.Admin.Listen, cfg.Admin.Listen},
+		{"audit.path", old.Audit.Path, cfg.Audit.Path},
+		{"identity", fmt.Sprint(old.Identity), fmt.Sprint(cfg.Identity)},
+	} {
+		if c.a != c.b {
+			return &ConfigError{File: g.opts.ConfigPath, Field: c.name, Msg: "changed; this field needs a restart"}
+		}
+	}
+	tb, err := identity.LoadTrustBundle(cfg.Identity.TrustDomain, cfg.Identity.BundleFile)
+	if err != nil {
+		return err
+	}
+	st, err := g.build(cfg)
+	if err != nil {
+		return err
+	}
+	g.bundle.Store(tb)
+	g.state.Store(st)
+	return nil
+}
+
+// Handler returns the inbound request handler (authn → route → authz → proxy → audit).
+func (g *Gateway) Handler() http.Handler { return http.HandlerFunc(g.serveInbound) }
+
+// OutboundHandler returns the sidecar's outbound handler (service lookup → mTLS proxy → audit).
+func (g *Gateway) OutboundHandler() http.Handler { return http.HandlerFunc(g.serveOutbound) }
+
+// AdminHandler serves /metrics, /healthz and /readyz.
+func (g *Gateway) AdminHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(g.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if err := g.readiness(); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "ready\n")
+	})
+	return mux
+}
+
+func (g *Gateway) readiness() error {
+	if !g.ready.Load() {
+		return errors.New("not serving")
+	}
+	if leaf := leafOf(g.svid.Current()); leaf == nil || !g.now().Before(leaf.NotAfter) {
+		return errors.New("svid expired")
+	}
+	return nil
+}
+
+func leafOf(c *tls.Certificate) *x509.Certificate {
+	if c == nil {
+		return nil
+	}
+	if c.Leaf != nil {
+		return c.Leaf
+	}
+	if len(c.Certificate) == 0 {
+		return nil
+	}
+	leaf, err := x509.ParseCertificate(c.Certificate[0])
+	if err != nil {
+		return nil
+	}
+	return leaf
+}

@@ -1,0 +1,256 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/palisade-sec/palisade/internal/identity"
+	"github.com/palisade-sec/palisade/internal/jwtauth"
+)
+
+// Decisions written to the audit log and metrics.
+const (
+	decisionAllow     = "allow"
+	decisionDeny      = "deny"
+	decisionAuditDeny = "audit_deny" // the route is in audit mode: would be denied, let through
+)
+
+// denial is a refused request: the status the client gets and the reason recorded.
+type denial struct {
+	status int
+	reason string
+}
+
+func (g *Gateway) serveInbound(w http.ResponseWriter, r *http.Request) {
+	start := g.now()
+	st := g.state.Load()
+	rec := &Record{Time: start.UTC(), RequestID: newRequestID(), Direction: "inbound", SourceAddr: r.RemoteAddr,
+		Method: r.Method, Host: hostOnly(r.Host), Path: r.URL.Path, Protocol: r.Proto}
+	sw := &statusWriter{ResponseWriter: w}
+	body := &countingBody{ReadCloser: r.Body}
+	r.Body = body
+	rc := &reqCtx{rec: rec}
+	defer func() { g.finish(rec, rc, sw, body, start) }()
+
+	rt, d := g.authorize(r, st, rec)
+	if d != nil && (rt == nil || !rt.cfg.AuditOnly) {
+		rec.Decision, rec.Reason = decisionDeny, d.reason
+		writeDenial(sw, d)
+		return
+	}
+	rec.Decision, rec.Reason = decisionAllow, "allowed"
+	if d != nil {
+		rec.Decision, rec.Reason = decisionAuditDeny, d.reason
+	}
+	rt.proxy.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), reqKey{}, rc)))
+}
+
+// authorize runs path canonicalization, route matching, authentication and the route's rule,
+// filling the identity fields of rec. It returns the matched route (nil if none) and a denial,
+// or nil when the request may pass.
+func (g *Gateway) authorize(r *http.Request, st *state, rec *Record) (*route, *denial) {
+	path, err := cleanPath(r.URL.EscapedPath(), r.URL.Path)
+	if err != nil {
+		return nil, &denial{http.StatusBadRequest, "unclean_path"}
+	}
+	rt := st.match(rec.Host, r.Method, path)
+	if rt != nil {
+		rec.Route = rt.cfg.Name
+	}
+	// Authentication happens before the route decision is reported so that the audit record
+	// always says who asked, even for requests that match no route.
+	spiffeID, certErr := g.peerID(r)
+	rec.SPIFFEID = spiffeID
+	claims, jwtErr := g.token(r, st)
+	if claims != nil {
+		rec.JWTSubject, rec.JWTIssuer, rec.JWTID = claims.Subject, claims.Issuer, claims.ID
+	}
+	switch {
+	case rt == nil:
+		return nil, &denial{http.StatusNotFound, "no_route"}
+	case certErr != nil:
+		return rt, &denial{http.StatusUnauthorized, "client_cert_invalid"}
+	case jwtErr != nil:
+		return rt, &denial{http.StatusUnauthorized, "jwt_" + jwtReason(jwtErr)}
+	case rt.requireMTLS && spiffeID == "":
+		return rt, &denial{http.StatusUnauthorized, "mtls_required"}
+	case rt.requireJWT && claims == nil:
+		return rt, &denial{http.StatusUnauthorized, "jwt_required"}
+	}
+	in := &Input{SPIFFEID: spiffeID, SourceAddr: r.RemoteAddr, Method: r.Method, Host: rec.Host, Path: path}
+	if claims != nil {
+		in.JWT = &JWTInfo{Subject: claims.Subject, Issuer: claims.Issuer, ID: claims.ID, Scopes: claims.Scopes, Claims: claims.Raw}
+	}
+	ok, err := rt.rule.Allow(in)
+	switch {
+	case err != nil:
+		return rt, &denial{http.StatusForbidden, "policy_error"}
+	case !ok:
+		return rt, &denial{http.StatusForbidden, "policy_denied"}
+	}
+	return rt, nil
+}
+
+func (st *state) match(host, method, path string) *route {
+	for _, rt := range st.routes {
+		if rt.cfg.Host != "" && !strings.EqualFold(rt.cfg.Host, host) {
+			continue
+		}
+		if len(rt.cfg.Methods) > 0 && !contains(rt.cfg.Methods, method) {
+			continue
+		}
+		if rt.pat.match(path) {
+			return rt
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// peerID returns the caller's SPIFFE ID from the TLS client certificate. The chain was verified
+// against the trust bundle during the handshake; expiry is re-checked on every request because
+// a connection can outlive the certificate it was opened with.
+func (g *Gateway) peerID(r *http.Request) (string, error) {
+	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+		return "", nil
+	}
+	leaf := r.TLS.PeerCertificates[0]
+	if !g.now().Before(leaf.NotAfter) {
+		return "", errors.New("client certificate expired during the connection")
+	}
+	id, err := identity.IDFromCertificate(leaf)
+	if err != nil {
+		return "", err
+	}
+	if !id.MemberOf(g.bundle.Load().TrustDomain()) {
+		return "", errors.New("client certificate from another trust domain")
+	}
+	return id.String(), nil
+}
+
+// token extracts and validates the request's JWT; no token is (nil, nil).
+func (g *Gateway) token(r *http.Request, st *state) (*jwtauth.Claims, error) {
+	tok := ""
+	h := st.cfg.JWT.Header
+	if v := r.Header.Get(h); v != "" {
+		tok = v
+		if strings.EqualFold(h, "Authorization") {
+			scheme, rest, ok := strings.Cut(v, " ")
+			if !ok || !strings.EqualFold(scheme, "Bearer") {
+				return nil, &jwtauth.Error{Reason: "malformed", Err: errors.New("authorization header is not a Bearer token")}
+			}
+			tok = strings.TrimSpace(rest)
+		}
+	} else if st.cfg.JWT.Cookie != "" {
+		if c, err := r.Cookie(st.cfg.JWT.Cookie); err == nil {
+			tok = c.Value
+		}
+	}
+	if tok == "" {
+		return nil, nil
+	}
+	return st.validator.Validate(r.Context(), tok)
+}
+
+func jwtReason(err error) string {
+	var je *jwtauth.Error
+	if errors.As(err, &je) {
+		return je.Reason
+	}
+	return "invalid"
+}
+
+func writeDenial(w http.ResponseWriter, d *denial) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if d.status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="palisade"`)
+	}
+	w.WriteHeader(d.status)
+	_, _ = io.WriteString(w, http.StatusText(d.status)+": "+d.reason+"\n")
+}
+
+func (g *Gateway) serveOutbound(w http.ResponseWriter, r *http.Request) {
+	start := g.now()
+	st := g.state.Load()
+	rec := &Record{Time: start.UTC(), RequestID: newRequestID(), Direction: "outbound", SourceAddr: r.RemoteAddr,
+		Method: r.Method, Host: hostOnly(r.Host), Path: r.URL.Path, Protocol: r.Proto}
+	sw := &statusWriter{ResponseWriter: w}
+	body := &countingBody{ReadCloser: r.Body}
+	r.Body = body
+	rc := &reqCtx{rec: rec}
+	defer func() { g.finish(rec, rc, sw, body, start) }()
+	svc := st.services[rec.Host]
+	if svc == nil {
+		rec.Decision, rec.Reason = decisionDeny, "unknown_service"
+		writeDenial(sw, &denial{http.StatusNotFound, "unknown_service"})
+		return
+	}
+	rec.Route = "outbound:" + svc.cfg.Host
+	rec.Decision, rec.Reason = decisionAllow, "allowed"
+	svc.proxy.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), reqKey{}, rc)))
+}
+
+func (g *Gateway) finish(rec *Record, rc *reqCtx, sw *statusWriter, body *countingBody, start time.Time) {
+	if rc.upstreamErr && rec.Decision != decisionDeny {
+		rec.Reason = "upstream_error"
+	}
+	rec.Status = sw.status
+	if rec.Status == 0 {
+		rec.Status = http.StatusOK
+	}
+	rec.BytesIn, rec.BytesOut = body.n, sw.n
+	d := g.now().Sub(start)
+	rec.LatencyMS = float64(d.Microseconds()) / 1000
+	g.audit.write(rec)
+	g.metrics.observe(rec, d)
+}
+
+// statusWriter records the status and body size; Unwrap lets http.ResponseController (used by
+// ReverseProxy for flushing) reach the underlying writer.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	n      int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.n += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+type countingBody struct {
+	io.ReadCloser
+	n int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n += int64(n)
+	return n, err
+}

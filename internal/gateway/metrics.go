@@ -1,0 +1,57 @@
+package gateway
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the gateway's Prometheus series, registered on a registry owned by the Gateway (no
+// global registry).
+type metrics struct {
+	requests   *prometheus.CounterVec
+	decisions  *prometheus.CounterVec
+	latency    *prometheus.HistogramVec
+	certExpiry *prometheus.GaugeVec
+	reloads    *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "palisade_gateway_requests_total", Help: "Requests handled, by direction, route, decision and status code.",
+		}, []string{"direction", "route", "decision", "code"}),
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "palisade_gateway_decisions_total", Help: "Authorization decisions by decision and reason.",
+		}, []string{"decision", "reason"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "palisade_gateway_request_duration_seconds",
+			Help:    "Time from request received to response finished, by direction and route.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"direction", "route"}),
+		certExpiry: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "palisade_gateway_certificate_expiry_timestamp_seconds", Help: "Expiry (Unix time) of the certificates in use.",
+		}, []string{"certificate"}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "palisade_gateway_config_reloads_total", Help: "Configuration reload attempts by result.",
+		}, []string{"result"}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.decisions, m.latency, m.certExpiry, m.reloads} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("register metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+func (m *metrics) observe(r *Record, d time.Duration) {
+	route := r.Route
+	if route == "" {
+		route = "(none)"
+	}
+	m.requests.WithLabelValues(r.Direction, route, r.Decision, strconv.Itoa(r.Status)).Inc()
+	m.decisions.WithLabelValues(r.Decision, r.Reason).Inc()
+	m.latency.WithLabelValues(r.Direction, route).Observe(d.Seconds())
+}
