@@ -27,6 +27,9 @@ const (
 	// PropMarker is a Python environment marker ("python_version < \"3.8\""): the package is only
 	// installed where it holds.
 	PropMarker = "marker"
+	// PropExtras are the Python extras a requirement asks for ("redis,sqs"): they pull in more
+	// packages than the bare name.
+	PropExtras = "extras"
 	// PropPlatform is the platform a RubyGems or binary package was built for ("x86_64-linux").
 	PropPlatform = "platform"
 )

@@ -18,7 +18,7 @@ func TestPython(t *testing.T) {
 			dir:  "python/req",
 			want: []view{
 				{Key: "PyPI/Django@4.2.11", Line: 6, Direct: true},
-				{Key: "PyPI/celery@5.3.6", Line: 7, Direct: true, Props: map[string]string{PropMarker: `python_version >= "3.8"`}},
+				{Key: "PyPI/celery@5.3.6", Line: 7, Direct: true, Props: map[string]string{PropMarker: `python_version >= "3.8"`, PropExtras: "redis,sqs"}},
 				{Key: "PyPI/requests@", Line: 8, Direct: true, Props: map[string]string{PropSpecifier: ">=2.31,<3"}},
 				{Key: "PyPI/urllib3@2.2.1", Line: 9, Direct: true},
 				{Key: "PyPI/psycopg2-binary@2.9.9", Line: 10, Direct: true},

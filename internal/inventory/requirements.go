@@ -222,6 +222,7 @@ func parseRequirement(text string, line int) (pkg Package, ok bool, err error) {
 		return pkg, false, errAt(line, "not a requirement: %q", clip(text))
 	}
 	pkg = Package{Name: m[1], Ecosystem: PyPI}
+	setProp(&pkg, PropExtras, strings.ReplaceAll(strings.Trim(m[2], "[]"), " ", ""))
 	rest := strings.TrimSpace(m[3])
 	if strings.HasPrefix(rest, "@") { // "name @ https://…": a direct URL reference
 		setProp(&pkg, PropSpecifier, rest)
