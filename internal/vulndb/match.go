@@ -271,3 +271,6 @@ func SortVersions(eco string, vs []string) []string {
 	}
 	return out
 }
+
+// semanticVersion names the comparator's version type for this package's signatures.
+type semanticVersion = semantic.Version

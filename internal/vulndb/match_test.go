@@ -153,3 +153,66 @@ func TestNormalizeName(t *testing.T) {
 		}
 	}
 }
+
+// TestRangeAffectsPerEcosystem checks that each ecosystem's own ordering decides range edges,
+// where a naive comparison would get them wrong.
+func TestRangeAffectsPerEcosystem(t *testing.T) {
+	rng := func(events ...event) compactRange { return compactRange{typ: rtEcosystem, events: events} }
+	intro := func(v string) event { return event{evIntroduced, v} }
+	fixed := func(v string) event { return event{evFixed, v} }
+	last := func(v string) event { return event{evLastAffected, v} }
+	limit := func(v string) event { return event{evLimit, v} }
+	for _, tc := range []struct {
+		name, eco, version string
+		r                  compactRange
+		want               bool
+	}{
+		{"npm prerelease below fix", "npm", "1.0.0-beta.2", rng(intro("0"), fixed("1.0.0")), true},
+		{"npm at fix", "npm", "1.0.0", rng(intro("0"), fixed("1.0.0")), false},
+		{"maven snapshot before release", "Maven", "2.0-SNAPSHOT", rng(intro("0"), fixed("2.0")), true},
+		{"maven numeric not lexical", "Maven", "2.10", rng(intro("2.9"), fixed("2.11")), true},
+		{"maven final qualifier equals release", "Maven", "2.11.Final", rng(intro("2.9"), fixed("2.11")), false},
+		{"rubygems pre-release", "RubyGems", "5.2.0.rc1", rng(intro("0"), fixed("5.2.0")), true},
+		{"nuget prerelease", "NuGet", "4.0.0-preview1", rng(intro("0"), fixed("4.0.0")), true},
+		{"packagist patch", "Packagist", "v5.4.9", rng(intro("5.4.0"), fixed("5.4.10")), true},
+		{"debian epoch wins", "Debian", "1:1.0-1", rng(intro("0"), fixed("2.0-1")), false},
+		{"debian tilde sorts first", "Debian", "2.0~rc1-1", rng(intro("0"), fixed("2.0-1")), true},
+		{"alpine release suffix", "Alpine", "1.2.3-r0", rng(intro("0"), fixed("1.2.3-r1")), true},
+		{"rpm release", "Red Hat", "1.0-2.el8", rng(intro("0"), fixed("1.0-10.el8")), true},
+		{"pypi post release above fix", "PyPI", "1.0.post1", rng(intro("0"), fixed("1.0")), false},
+		{"pypi epoch", "PyPI", "1!0.5", rng(intro("0"), fixed("2.0")), false},
+		{"last_affected inclusive", "crates.io", "1.2.0", rng(intro("1.0.0"), last("1.2.0")), true},
+		{"last_affected exclusive above", "crates.io", "1.2.1", rng(intro("1.0.0"), last("1.2.0")), false},
+		{"limit excludes", "Go", "2.0.0", rng(intro("0"), limit("2.0.0")), false},
+		{"below limit", "Go", "1.9.9", rng(intro("0"), limit("2.0.0")), true},
+		{"introduced only", "Go", "99.0.0", rng(intro("1.0.0")), true},
+		{"below introduced", "Go", "0.9.0", rng(intro("1.0.0")), false},
+		{"events out of order", "Go", "1.5.0", rng(fixed("2.0.0"), intro("1.0.0")), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, err := parseVersion(tc.eco, normalizeVersion(tc.eco, "pkg", tc.version))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _, err := rangeAffects(tc.eco, v, tc.r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("%s %s in %+v = %v, want %v", tc.eco, tc.version, tc.r.events, got, tc.want)
+			}
+		})
+	}
+	if _, _, err := rangeAffects("CRAN", mustParse(t, "CRAN", "1.0"), rng(intro("0"), fixed("one.two"))); err == nil {
+		t.Error("an event version the comparator rejects must be an error")
+	}
+}
+
+func mustParse(t *testing.T, eco, v string) semanticVersion {
+	t.Helper()
+	pv, err := parseVersion(eco, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pv
+}

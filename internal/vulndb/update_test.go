@@ -241,3 +241,31 @@ func assertNoStaging(t *testing.T, dir string) {
 		t.Errorf("staging directories left behind: %v", left)
 	}
 }
+
+func TestInterruptedUpdateKeepsTheDatabase(t *testing.T) {
+	dir, db := fixtureDB(t)
+	before, _ := os.ReadFile(filepath.Join(dir, currentFile))
+	ts := serve(t, fixtureExport(t, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := Update(ctx, UpdateOptions{
+		Dir: dir, Source: ts.URL, Ecosystems: []string{"Go", "PyPI"}, Client: ts.Client(), Now: clock,
+		// Interrupt as soon as the second archive starts arriving (Ctrl-C in the middle).
+		Progress: func(eco string, done, total int64) {
+			if eco == "PyPI" {
+				cancel()
+			}
+		},
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, currentFile))
+	if string(after) != string(before) {
+		t.Errorf("CURRENT changed from %q to %q", before, after)
+	}
+	assertNoStaging(t, dir)
+	if ids := matchIDs(t, db, inventory.Package{Ecosystem: "PyPI", Name: "tornado", Version: "2.2"}); len(ids) != 1 {
+		t.Errorf("matches after an interrupted update = %v", ids)
+	}
+}
