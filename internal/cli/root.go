@@ -34,6 +34,7 @@ var subcommands = []func(*App) *cobra.Command{
 	newVersionCmd,
 	newScanCmd,
 	newCACmd,
+	newGatewayCmd,
 	newDBCmd,
 	newSBOMCmd,
 }
