@@ -271,3 +271,22 @@ func TestGitCancel(t *testing.T) {
 		t.Errorf("err = %v, want a cancellation", err)
 	}
 }
+
+func TestGitDeterministic(t *testing.T) {
+	r, _ := historyRepo(t)
+	var first *report.Run
+	for _, workers := range []int{1, 3, 16} {
+		run, err := Git(context.Background(), r.dir, Options{Analyzers: []Analyzer{markerFinder{}, sumReader{}}, Concurrency: workers}, HistoryOptions{AllBranches: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = run
+			continue
+		}
+		run.Started, run.Finished = first.Started, first.Finished
+		if d := cmp.Diff(first, run); d != "" {
+			t.Errorf("%d workers changed the run (-1 worker +%d):\n%s", workers, workers, d)
+		}
+	}
+}

@@ -75,7 +75,7 @@ func NewReader(r io.Reader) *Reader {
 // ParseDiff parses the output of `git diff` (no commit headers), as used for staged changes.
 func ParseDiff(r io.Reader) ([]FileDiff, error) {
 	p := &Reader{br: bufio.NewReaderSize(r, 64<<10), op: "parse git diff"}
-	files, err := p.files(false)
+	files, err := p.files()
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ func (r *Reader) Next() (*Commit, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.Files, err = r.files(true)
+	c.Files, err = r.files()
 	if err != nil {
 		return nil, fmt.Errorf("commit %s: %w", c.Hash, err)
 	}
@@ -206,74 +206,80 @@ func (r *Reader) startHunk(cur *fileState, header string, start, count int) erro
 }
 
 // files reads file diffs up to the end of the record (a NUL line start, or EOF).
-func (r *Reader) files(inLog bool) ([]FileDiff, error) {
+func (r *Reader) files() ([]FileDiff, error) {
 	var (
 		out []FileDiff
 		cur *fileState
 	)
-	finish := func() error {
-		if cur == nil {
-			return nil
-		}
-		fd, err := r.finish(cur)
-		if err != nil {
-			return err
-		}
-		out = append(out, fd)
-		cur = nil
-		return nil
-	}
 	for !r.atRecordEnd() {
 		line, err := r.readLine()
 		if err != nil {
 			return nil, err
 		}
 		s := string(line)
-		switch {
-		case strings.HasPrefix(s, "diff --git "):
-			if err := finish(); err != nil {
-				return nil, err
-			}
-			cur = &fileState{gitPath: splitGitHeader(s[len("diff --git "):])}
-		case strings.HasPrefix(s, "diff --cc "), strings.HasPrefix(s, "diff --combined "):
-			if err := finish(); err != nil {
-				return nil, err
-			}
-			name := s[strings.IndexByte(s[5:], ' ')+6:]
-			p, err := unquote(name)
+		if strings.HasPrefix(s, "diff --") {
+			next, err := r.newFile(s)
 			if err != nil {
-				return nil, r.errorf("%v", err)
+				return nil, err
 			}
-			cur = &fileState{gitPath: p, fd: FileDiff{Combined: true}}
+			if out, err = r.appendFile(out, cur); err != nil {
+				return nil, err
+			}
+			cur = next
+			continue
+		}
+		switch {
 		case cur == nil:
 			if len(line) != 0 {
 				return nil, r.errorf("expected a diff header, got %q", clip(line))
 			}
 		case strings.HasPrefix(s, "@@@"):
 			cur.inHunks = true
-			if err := r.combinedHunk(cur, s); err != nil {
-				return nil, err
-			}
+			err = r.combinedHunk(cur, s)
 		case strings.HasPrefix(s, "@@ "):
 			cur.inHunks = true
-			if err := r.hunk(cur, s); err != nil {
-				return nil, err
-			}
+			err = r.hunk(cur, s)
 		case cur.inHunks:
 			// Between and after hunks only "\ No newline at end of file" (or a blank) may appear.
 			if len(line) != 0 && line[0] != '\\' {
-				return nil, r.errorf("unexpected line starting %s after a hunk", lead(line))
+				err = r.errorf("unexpected line starting %s after a hunk", lead(line))
 			}
 		default:
-			if err := r.extendedHeader(cur, s); err != nil {
-				return nil, err
-			}
+			err = r.extendedHeader(cur, s)
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
-	if err := finish(); err != nil {
+	return r.appendFile(out, cur)
+}
+
+// newFile starts a file at its "diff --git a/x b/x" or "diff --cc x" line.
+func (r *Reader) newFile(s string) (*fileState, error) {
+	switch {
+	case strings.HasPrefix(s, "diff --git "):
+		return &fileState{gitPath: splitGitHeader(s[len("diff --git "):])}, nil
+	case strings.HasPrefix(s, "diff --cc "), strings.HasPrefix(s, "diff --combined "):
+		name := s[strings.IndexByte(s[5:], ' ')+6:]
+		p, err := unquote(name)
+		if err != nil {
+			return nil, r.errorf("%v", err)
+		}
+		return &fileState{gitPath: p, fd: FileDiff{Combined: true}}, nil
+	}
+	return nil, r.errorf("unknown diff header %q", clip([]byte(s)))
+}
+
+// appendFile settles cur, if any, and appends it to out.
+func (r *Reader) appendFile(out []FileDiff, cur *fileState) ([]FileDiff, error) {
+	if cur == nil {
+		return out, nil
+	}
+	fd, err := r.finish(cur)
+	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return append(out, fd), nil
 }
 
 // extendedHeader reads one header line between "diff --git" and the first hunk. Lines git may
@@ -391,41 +397,18 @@ func (r *Reader) hunk(cur *fileState, header string) error {
 // parent; a line is in the result unless some column is '-', and it is new in the merge itself
 // only when every column is '+'.
 func (r *Reader) combinedHunk(cur *fileState, header string) error {
-	n := 0
-	for n < len(header) && header[n] == '@' {
-		n++
-	}
-	parents := n - 1
-	closing := strings.Index(header[n:], " "+header[:n])
-	if parents < 2 || closing < 0 {
-		return r.errorf("malformed combined hunk header %q", clip([]byte(header)))
-	}
-	ranges := strings.Fields(header[n : n+closing])
-	if len(ranges) != parents+1 {
-		return r.errorf("combined hunk header %q has %d ranges, want %d", clip([]byte(header)), len(ranges), parents+1)
-	}
-	oldLeft := make([]int, parents)
-	for i := range parents {
-		if ranges[i][0] != '-' {
-			return r.errorf("malformed combined hunk header %q", clip([]byte(header)))
-		}
-		var err error
-		if _, oldLeft[i], err = parseRange(ranges[i][1:]); err != nil {
-			return r.errorf("hunk header %q: %v", clip([]byte(header)), err)
-		}
-	}
-	last := ranges[parents]
-	if last[0] != '+' {
-		return r.errorf("malformed combined hunk header %q", clip([]byte(header)))
-	}
-	start, newLeft, err := parseRange(last[1:])
+	oldLeft, start, newLeft, err := r.combinedHeader(header)
 	if err != nil {
-		return r.errorf("hunk header %q: %v", clip([]byte(header)), err)
+		return err
 	}
 	if err := r.startHunk(cur, header, start, newLeft); err != nil {
 		return err
 	}
+	parents := len(oldLeft)
 	lineNo := start
+	tooMany := func() error {
+		return r.errorf("combined hunk has more lines than its header %q says", clip([]byte(header)))
+	}
 	for newLeft > 0 || anyPositive(oldLeft) {
 		if r.atRecordEnd() {
 			return r.errorf("combined hunk ends early")
@@ -447,18 +430,16 @@ func (r *Reader) combinedHunk(cur *fileState, header string) error {
 		inResult := bytes.IndexByte(cols, '-') < 0
 		for i, c := range cols {
 			if c == '-' || (inResult && c == ' ') {
-				oldLeft[i]--
-				if oldLeft[i] < 0 {
-					return r.errorf("combined hunk has more lines than its header %q says", clip([]byte(header)))
+				if oldLeft[i]--; oldLeft[i] < 0 {
+					return tooMany()
 				}
 			}
 		}
 		if !inResult {
 			continue
 		}
-		newLeft--
-		if newLeft < 0 {
-			return r.errorf("combined hunk has more lines than its header %q says", clip([]byte(header)))
+		if newLeft--; newLeft < 0 {
+			return tooMany()
 		}
 		if bytes.Count(cols, []byte("+")) == parents {
 			cur.add(lineNo, line[parents:])
@@ -466,6 +447,47 @@ func (r *Reader) combinedHunk(cur *fileState, header string) error {
 		lineNo++
 	}
 	return nil
+}
+
+// combinedHeader parses "@@@ -a,b -c,d +e,f @@@" (one more '@' than parents) into the line
+// counts per parent and the new range.
+func (r *Reader) combinedHeader(header string) (oldLeft []int, start, newLeft int, err error) {
+	bad := func() error { return r.errorf("malformed combined hunk header %q", clip([]byte(header))) }
+	n := 0
+	for n < len(header) && header[n] == '@' {
+		n++
+	}
+	parents := n - 1
+	closing := strings.Index(header[n:], " "+header[:n])
+	if parents < 2 || closing < 0 {
+		return nil, 0, 0, bad()
+	}
+	ranges := strings.Fields(header[n : n+closing])
+	if len(ranges) != parents+1 {
+		return nil, 0, 0, r.errorf("combined hunk header %q has %d ranges, want %d", clip([]byte(header)), len(ranges), parents+1)
+	}
+	oldLeft = make([]int, parents)
+	for i, rg := range ranges {
+		want := byte('-')
+		if i == parents {
+			want = '+'
+		}
+		if rg[0] != want {
+			return nil, 0, 0, bad()
+		}
+		var count int
+		var perr error
+		if i == parents {
+			start, count, perr = parseRange(rg[1:])
+			newLeft = count
+		} else {
+			_, oldLeft[i], perr = parseRange(rg[1:])
+		}
+		if perr != nil {
+			return nil, 0, 0, r.errorf("hunk header %q: %v", clip([]byte(header)), perr)
+		}
+	}
+	return oldLeft, start, newLeft, nil
 }
 
 func anyPositive(xs []int) bool {
