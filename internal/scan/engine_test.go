@@ -42,6 +42,7 @@ func sampleTree(outside string) fstest.MapFS {
 		"link-out":             symlink(outside),
 		"link-in":              symlink("keep.log"),
 		"link-dir":             symlink("sub"),
+		"link-ignored.log":     symlink("keep.log"),
 		"empty/.keep":          file(""),
 		"sub/deeper/.gitkeep":  file(""),
 		"src/main.go":          file("package main\n"),
@@ -85,6 +86,7 @@ func TestDirPathRules(t *testing.T) {
 		{Path: "docs", Reason: report.SkipExcluded},
 		{Path: "info-excluded.txt", Reason: report.SkipGitignore},
 		{Path: "link-dir", Reason: report.SkipSymlink},
+		{Path: "link-ignored.log", Reason: report.SkipGitignore},
 		{Path: "link-in", Reason: report.SkipSymlink},
 		{Path: "link-out", Reason: report.SkipSymlink},
 		{Path: "node_modules", Reason: report.SkipDefault},
@@ -100,7 +102,7 @@ func TestDirPathRules(t *testing.T) {
 		FilesScanned: 11, // every candidate but bin.dat; go.sum by sums only
 		BytesScanned: run.Stats.BytesScanned,
 		SkippedBy: map[string]int{
-			report.SkipDefault: 5, report.SkipGitignore: 4, report.SkipTooLarge: 1,
+			report.SkipDefault: 5, report.SkipGitignore: 5, report.SkipTooLarge: 1,
 			report.SkipBinary: 1, report.SkipExcluded: 1, report.SkipSymlink: 3,
 		},
 	}

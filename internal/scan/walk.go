@@ -102,7 +102,13 @@ func (w *walker) dir(ctx context.Context, g *errgroup.Group, dir string, m *giti
 		typ := e.Type()
 		switch {
 		case typ&fs.ModeSymlink != 0:
-			w.skip(p, report.SkipSymlink)
+			// Never followed. Report the user's own rule when one applies (git, too, matches a
+			// symlink as a file, whatever it points at), so ignored links are not noise.
+			reason := w.pathRule(p, false, m)
+			if reason == "" {
+				reason = report.SkipSymlink
+			}
+			w.skip(p, reason)
 		case typ.IsDir():
 			if reason := w.pathRule(p, true, m); reason != "" {
 				w.skip(p, reason)
