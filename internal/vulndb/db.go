@@ -18,6 +18,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/palisade-sec/palisade/internal/vulndb/osv"
@@ -108,12 +110,12 @@ func (db *DB) Get(ctx context.Context, eco, id string) (*osv.Vulnerability, erro
 	if e == nil {
 		return nil, fmt.Errorf("get %s: %w: ecosystem %s is not in the database", id, fs.ErrNotExist, eco)
 	}
-	for i, a := range e.ix.advs {
-		if a.id == id {
-			return db.advisory(eco, e, uint32(i))
-		}
+	// The advisory table is sorted by ID (buildEcosystem sorts it).
+	i, found := slices.BinarySearchFunc(e.ix.advs, id, func(a advRef, id string) int { return strings.Compare(a.id, id) })
+	if !found {
+		return nil, fmt.Errorf("get %s: %w", id, fs.ErrNotExist)
 	}
-	return nil, fmt.Errorf("get %s: %w", id, fs.ErrNotExist)
+	return db.advisory(eco, e, uint32(i))
 }
 
 // advisory reads, inflates and parses one advisory body, once per DB.

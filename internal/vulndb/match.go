@@ -83,8 +83,11 @@ func (db *DB) Match(ctx context.Context, pkgs []inventory.Package) (*Result, err
 // matchOne matches one package; a non-empty skip says why it could not be matched.
 func (db *DB) matchOne(p inventory.Package, res *Result) (ms []Match, skip string, err error) {
 	base, release := baseEcosystem(p.Ecosystem)
-	if p.Name == "" || p.Version == "" {
-		return nil, "no name or version", nil
+	switch {
+	case p.Name == "":
+		return nil, "the package has no name", nil
+	case p.Version == "":
+		return nil, "no exact version is pinned (only a range or nothing), so it cannot be matched", nil
 	}
 	e, err := db.ecosystem(base)
 	if err != nil {

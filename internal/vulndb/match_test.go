@@ -2,6 +2,8 @@ package vulndb
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"slices"
 	"strings"
 	"testing"
@@ -215,4 +217,17 @@ func mustParse(t *testing.T, eco, v string) semanticVersion {
 		t.Fatal(err)
 	}
 	return pv
+}
+
+func TestGet(t *testing.T) {
+	_, db := fixtureDB(t)
+	v, err := db.Get(context.Background(), "crates.io", "RUSTSEC-2017-0002")
+	if err != nil || v.ID != "RUSTSEC-2017-0002" || v.Affected[0].Package.Name != "hyper" {
+		t.Fatalf("Get = %+v, %v", v, err)
+	}
+	for _, tc := range [][2]string{{"crates.io", "RUSTSEC-0000-0000"}, {"npm", "GHSA-x"}} {
+		if _, err := db.Get(context.Background(), tc[0], tc[1]); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("Get(%s, %s): err = %v, want fs.ErrNotExist", tc[0], tc[1], err)
+		}
+	}
 }

@@ -124,8 +124,13 @@ type Incomplete struct {
 }
 
 func (e *Incomplete) Error() string {
-	msgs := make([]string, 0, len(e.Problems))
-	for _, p := range e.Problems {
+	const shown = 5
+	msgs := make([]string, 0, shown+1)
+	for i, p := range e.Problems {
+		if i == shown {
+			msgs = append(msgs, fmt.Sprintf("and %d more", len(e.Problems)-shown))
+			break
+		}
 		msgs = append(msgs, problemString(p))
 	}
 	return fmt.Sprintf("deps: %d input(s) not fully checked: %s", len(e.Problems), strings.Join(msgs, "; "))
