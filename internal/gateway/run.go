@@ -154,4 +154,3 @@ func (g *Gateway) Addrs() (inbound, outbound, admin string) {
 
 // Ready reports whether Run has bound its listeners and is serving.
 func (g *Gateway) Ready() bool { return g.ready.Load() }
-

@@ -1,0 +1,97 @@
+package gateway
+
+import "testing"
+
+func TestPatternMatch(t *testing.T) {
+	tests := []struct {
+		name, pattern, path string
+		want                bool
+	}{
+		{"exact", "/health", "/health", true},
+		{"exact, longer path", "/health", "/health/x", false},
+		{"root", "/", "/", true},
+		{"root, other", "/", "/a", false},
+		{"star one segment", "/orders/*", "/orders/42", true},
+		{"star needs a segment", "/orders/*", "/orders/", false},
+		{"star is one segment only", "/orders/*", "/orders/42/items", false},
+		{"star in the middle", "/orders/*/items", "/orders/42/items", true},
+		{"rest matches the prefix itself", "/orders/**", "/orders", true},
+		{"rest matches deeper", "/orders/**", "/orders/42/items/7", true},
+		{"rest is segment-aligned", "/orders/**", "/ordersx", false},
+		{"catch-all", "/**", "/anything/at/all", true},
+		{"case sensitive", "/Orders", "/orders", false},
+		{"trailing slash is distinct", "/a", "/a/", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := compilePattern(tt.pattern)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.match(tt.path); got != tt.want {
+				t.Errorf("%q.match(%q) = %v, want %v", tt.pattern, tt.path, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCleanPath(t *testing.T) {
+	tests := []struct {
+		name, escaped, decoded string
+		ok                     bool
+	}{
+		{"plain", "/a/b", "/a/b", true},
+		{"root", "/", "/", true},
+		{"dot-dot", "/a/../b", "/a/../b", false},
+		{"encoded dot-dot", "/a/%2e%2e/b", "/a/../b", false},
+		{"dot", "/a/./b", "/a/./b", false},
+		{"double slash", "/a//b", "/a//b", false},
+		{"encoded slash", "/a%2Fb", "/a/b", false},
+		{"backslash", "/a%5cb", "/a\\b", false},
+		{"nul", "/a%00", "/a\x00", false},
+		{"relative", "a/b", "a/b", false},
+		{"encoded space is fine", "/a%20b", "/a b", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := cleanPath(tt.escaped, tt.decoded)
+			if (err == nil) != tt.ok {
+				t.Errorf("cleanPath(%q) error = %v, want ok=%v", tt.escaped, err, tt.ok)
+			}
+		})
+	}
+}
+
+func TestRuleEvaluation(t *testing.T) {
+	in := &Input{SPIFFEID: "spiffe://example.org/web", Method: "GET", Path: "/orders/1", Host: "shop",
+		JWT: &JWTInfo{Subject: "alice", Scopes: []string{"orders:read"}, Claims: map[string]any{"tenant": "acme", "level": float64(3)}}}
+	tests := []struct {
+		name, expr string
+		in         *Input
+		want       bool
+		wantErr    bool
+	}{
+		{name: "spiffe id", expr: `source.spiffe_id == "spiffe://example.org/web"`, in: in, want: true},
+		{name: "scope", expr: `"orders:read" in jwt.scopes`, in: in, want: true},
+		{name: "missing scope", expr: `"orders:write" in jwt.scopes`, in: in, want: false},
+		{name: "claim", expr: `jwt.claims.tenant == "acme" && jwt.claims.level >= 3.0`, in: in, want: true},
+		{name: "method and path", expr: `request.method == "GET" && request.path.startsWith("/orders/")`, in: in, want: true},
+		{name: "no token", expr: `jwt.present`, in: &Input{}, want: false},
+		{name: "missing claim is an error, so a deny", expr: `jwt.claims.nope == "x"`, in: in, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := compileRule(tt.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := r.Allow(tt.in)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("error = %v, wantErr %v", err, tt.wantErr)
+			}
+			if got != tt.want {
+				t.Errorf("Allow = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
