@@ -187,7 +187,7 @@ func TestDirProblems(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []report.Problem{
-		{Path: "boom.txt", Scanner: "trouble", Message: "analyzer panicked: assignment to entry in nil map"},
+		{Path: "boom.txt", Scanner: "trouble", Message: "analyzer panicked: runtime error: index out of range [7] with length 2"},
 		{Path: "fail.txt", Scanner: "trouble", Message: "cannot parse fail.txt: line 1: unexpected token"},
 	}
 	if d := cmp.Diff(want, run.Problems); d != "" {

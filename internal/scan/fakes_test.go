@@ -77,8 +77,8 @@ func (troublemaker) Name() string { return "trouble" }
 func (troublemaker) AnalyzeFile(_ context.Context, f *File) ([]finding.Finding, error) {
 	switch path.Base(f.Path) {
 	case "boom.txt":
-		var m map[string]int
-		m["x"]++ // a real nil-map panic, not a staged one
+		i := len(f.Content) + 5
+		_ = f.Content[i] // a real runtime panic, as a buggy parser would hit
 	case "fail.txt":
 		return nil, errors.New("cannot parse fail.txt: line 1: unexpected token")
 	}
