@@ -2,6 +2,7 @@ package vulndb
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"cmp"
 	"compress/flate"
@@ -24,11 +25,17 @@ import (
 // entry (the largest real records, long version lists, are well under 1 MiB).
 const maxRecordSize = 32 << 20
 
-// builtRecord is one parsed advisory of a zip and its deflated body.
+// builtRecord is what the index needs from one advisory of a zip: its ID, whether it was
+// withdrawn, its deflated body, and its affected entries for the ecosystem being built. The parsed
+// record itself is dropped at once, so building the index of a large ecosystem does not hold every
+// advisory in memory.
 type builtRecord struct {
-	name string
-	vuln *osv.Vulnerability
-	body []byte
+	name      string
+	id        string
+	withdrawn bool
+	body      []byte
+	keys      []string // normalised package name of each entry
+	entries   []entry  // adv is filled in by assemble
 }
 
 // buildEcosystem verifies the zip of one ecosystem — it opens, and every entry is an OSV record
@@ -62,15 +69,15 @@ func buildEcosystem(ctx context.Context, eco, zipPath, outDir string) (Ecosystem
 	if err != nil {
 		return info, err
 	}
-	slices.SortFunc(recs, func(a, b builtRecord) int { return strings.Compare(a.vuln.ID, b.vuln.ID) })
+	slices.SortFunc(recs, func(a, b builtRecord) int { return strings.Compare(a.id, b.id) })
 	for i := 1; i < len(recs); i++ {
-		if recs[i].vuln.ID == recs[i-1].vuln.ID {
-			return info, fmt.Errorf("%s archive: entries %s and %s both hold %s", eco, recs[i-1].name, recs[i].name, recs[i].vuln.ID)
+		if recs[i].id == recs[i-1].id {
+			return info, fmt.Errorf("%s archive: entries %s and %s both hold %s", eco, recs[i-1].name, recs[i].name, recs[i].id)
 		}
 	}
-	advs, pkgs, bodies := assemble(eco, recs)
 	stem := filepath.Join(outDir, fileStem(eco))
-	if err := os.WriteFile(stem+".bodies", bodies, 0o644); err != nil {
+	advs, pkgs, err := writeBodies(stem+".bodies", recs)
+	if err != nil {
 		return info, fmt.Errorf("write %s index: %w", eco, err)
 	}
 	if err := os.WriteFile(stem+".idx", encodeIndex(advs, pkgs), 0o644); err != nil {
@@ -80,7 +87,7 @@ func buildEcosystem(ctx context.Context, eco, zipPath, outDir string) (Ecosystem
 	info.Advisories = len(recs)
 	info.Packages = len(pkgs)
 	for _, r := range recs {
-		if r.vuln.IsWithdrawn() {
+		if r.withdrawn {
 			info.Withdrawn++
 		}
 	}
@@ -150,45 +157,75 @@ func parseEntry(eco string, f *zip.File, fw *flate.Writer, buf *bytes.Buffer) (b
 	if err := fw.Close(); err != nil {
 		return builtRecord{}, err
 	}
-	return builtRecord{name: f.Name, vuln: v, body: bytes.Clone(buf.Bytes())}, nil
+	r := builtRecord{name: f.Name, id: v.ID, withdrawn: v.IsWithdrawn(), body: bytes.Clone(buf.Bytes())}
+	if !r.withdrawn {
+		r.keys, r.entries = compactAffected(eco, v)
+	}
+	return r, nil
 }
 
-// assemble lays out the bodies and the package records. Withdrawn advisories keep their body (so
-// they can be shown) but get no package entries, so they never match.
-func assemble(eco string, recs []builtRecord) ([]advRef, []pkgRecord, []byte) {
+// compactAffected returns the affected entries of v for the ecosystem eco, in index form, with
+// their normalised package names. Entries for other ecosystems are left to their own archives.
+func compactAffected(eco string, v *osv.Vulnerability) (keys []string, entries []entry) {
 	base, _ := baseEcosystem(eco)
-	advs := make([]advRef, len(recs))
-	var bodies []byte
-	byName := map[string][]entry{}
-	for i, r := range recs {
-		advs[i] = advRef{id: r.vuln.ID, bodyOff: uint64(len(bodies)), bodyLen: uint64(len(r.body))}
-		bodies = append(bodies, r.body...)
-		if r.vuln.IsWithdrawn() {
+	for _, a := range v.Affected {
+		aBase, release := baseEcosystem(a.Package.Ecosystem)
+		if aBase != base || a.Package.Name == "" {
 			continue
 		}
-		for _, a := range r.vuln.Affected {
-			aBase, release := baseEcosystem(a.Package.Ecosystem)
-			if aBase != base || a.Package.Name == "" {
-				continue // another ecosystem's entry: that ecosystem's archive indexes it
+		e := entry{release: release, versions: a.Versions}
+		for _, rg := range a.Ranges {
+			cr := compactRange{typ: rangeType(rg.Type)}
+			for _, ev := range rg.Events {
+				cr.events = append(cr.events, compactEvent(ev))
 			}
-			e := entry{adv: uint32(i), release: release, versions: a.Versions}
-			for _, rg := range a.Ranges {
-				cr := compactRange{typ: rangeType(rg.Type)}
-				for _, ev := range rg.Events {
-					cr.events = append(cr.events, compactEvent(ev))
-				}
-				e.ranges = append(e.ranges, cr)
-			}
-			key := normalizeName(a.Package.Ecosystem, a.Package.Name)
-			byName[key] = append(byName[key], e)
+			e.ranges = append(e.ranges, cr)
 		}
+		keys = append(keys, normalizeName(a.Package.Ecosystem, a.Package.Name))
+		entries = append(entries, e)
+	}
+	return keys, entries
+}
+
+// writeBodies writes the deflated bodies one after the other (releasing each once written) and
+// returns the advisory table and the package records. Withdrawn advisories keep their body (so
+// they can be shown) but have no package entries, so they never match.
+func writeBodies(path string, recs []builtRecord) ([]advRef, []pkgRecord, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	advs := make([]advRef, len(recs))
+	byName := map[string][]entry{}
+	var off uint64
+	for i := range recs {
+		r := &recs[i]
+		advs[i] = advRef{id: r.id, bodyOff: off, bodyLen: uint64(len(r.body))}
+		if _, err := w.Write(r.body); err != nil {
+			f.Close()
+			return nil, nil, err
+		}
+		off += uint64(len(r.body))
+		r.body = nil
+		for j, e := range r.entries {
+			e.adv = uint32(i)
+			byName[r.keys[j]] = append(byName[r.keys[j]], e)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, nil, err
 	}
 	pkgs := make([]pkgRecord, 0, len(byName))
 	for name, es := range byName {
 		pkgs = append(pkgs, pkgRecord{name: name, entries: es})
 	}
 	slices.SortFunc(pkgs, func(a, b pkgRecord) int { return cmp.Compare(a.name, b.name) })
-	return advs, pkgs, bodies
+	return advs, pkgs, nil
 }
 
 func rangeType(t string) byte {
