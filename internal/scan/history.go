@@ -207,6 +207,9 @@ func (hc *historyCollector) emit(ctx context.Context, out chan<- fragmentJob, co
 	case fd.Binary:
 		hc.skipOnce(p, report.SkipBinary)
 		return nil
+	case fd.Submodule:
+		hc.skipOnce(p, SkipSubmodule)
+		return nil
 	}
 	scanned := false
 	for _, fr := range fd.Added {

@@ -89,7 +89,10 @@ func historyRepo(t *testing.T) (r *gitRepo, renameCommit string) {
 	r.write("main.txt", "m\nSECRET evil\n")
 	r.commit("merge side")
 	r.write("blob.bin", "SECRET\x00\x01")
-	r.commit("add binary")
+	// A submodule entry (gitlink) whose "content" is a commit hash.
+	r.git("add", "blob.bin")
+	r.git("update-index", "--add", "--cacheinfo", "160000,5ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2,vendored-lib")
+	r.git("commit", "-q", "-m", "add binary")
 	r.git("checkout", "-q", "-b", "feature")
 	r.write("feature.txt", "x\nSECRET feature\n")
 	r.commit("unmerged feature")
@@ -186,6 +189,7 @@ func TestGitHistory(t *testing.T) {
 		{Path: "blob.bin", Reason: report.SkipBinary},
 		{Path: "go.sum", Reason: report.SkipDefault},
 		{Path: "node_modules/x/index.js", Reason: report.SkipDefault},
+		{Path: "vendored-lib", Reason: SkipSubmodule},
 		{Path: "web/app.min.js", Reason: report.SkipDefault},
 	}
 	if d := cmp.Diff(wantSkipped, run.Skipped); d != "" {

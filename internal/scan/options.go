@@ -19,6 +19,10 @@ const DefaultMaxFileSize = 10 << 20
 // directories nor symlinks (sockets, pipes, devices): opening a pipe would block the scan.
 const SkipIrregular = "irregular"
 
+// SkipSubmodule is the skip reason, in history mode, for a submodule entry: its history lives in
+// another repository, and its diff lines are commit hashes that look like secrets to a scanner.
+const SkipSubmodule = "submodule"
+
 // Options says what a scan looks at and how. The zero value scans with .gitignore files honoured,
 // the default skip list on, a 10 MiB size limit and GOMAXPROCS workers.
 type Options struct {

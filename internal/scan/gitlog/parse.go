@@ -37,6 +37,9 @@ type FileDiff struct {
 	OldPath string
 	// Binary is set when git reported a binary change (no lines to show).
 	Binary bool
+	// Submodule is set when the path is a gitlink (mode 160000): its "lines" are commit hashes
+	// of another repository, not content.
+	Submodule bool
 	// Combined is set for a merge commit's combined diff: Added then holds only the lines that
 	// are in no parent, i.e. what the merge itself introduced.
 	Combined bool
@@ -311,6 +314,9 @@ func (r *Reader) extendedHeader(cur *fileState, s string) error {
 		}
 	case strings.HasPrefix(s, "deleted file mode"):
 		cur.deleted = true
+	case strings.HasPrefix(s, "new file mode 160000"), strings.HasPrefix(s, "new mode 160000"),
+		strings.HasPrefix(s, "index ") && strings.HasSuffix(s, " 160000"):
+		cur.fd.Submodule = true
 	case strings.HasPrefix(s, "Binary files "), s == "GIT binary patch":
 		cur.fd.Binary = true
 	}

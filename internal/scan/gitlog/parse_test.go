@@ -123,6 +123,12 @@ func TestReader(t *testing.T) {
 			want:   []FileDiff{{Path: "f", Added: []Fragment{frag(1, "caf\xe9 key\r")}}},
 		},
 		{
+			name: "submodule gitlink",
+			stream: hdr("aaaa", "sub") + "diff --git a/lib b/lib\nnew file mode 160000\nindex 0000000..1234567\n--- /dev/null\n+++ b/lib\n" +
+				"@@ -0,0 +1 @@\n+Subproject commit 1234567890abcdef1234567890abcdef12345678\n",
+			want: []FileDiff{{Path: "lib", Submodule: true, Added: []Fragment{frag(1, "Subproject commit 1234567890abcdef1234567890abcdef12345678")}}},
+		},
+		{
 			name:   "commit without a diff",
 			stream: hdr("aaaa", "empty"),
 			want:   nil,
