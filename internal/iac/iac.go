@@ -1,6 +1,7 @@
 // Package iac scans infrastructure as code: Kubernetes manifests (YAML and JSON), Dockerfiles,
-// Docker Compose files, and users' own CEL policies. Each format is parsed into a typed model
-// that keeps source positions (subpackages k8s, dockerfile, compose), the checks are written
+// Docker Compose files, AWS in Terraform and CloudFormation, and users' own CEL policies. Each
+// format is parsed into a typed model that keeps source positions (subpackages k8s, dockerfile,
+// compose, and aws with its loaders terraform and cloudformation), the checks are written
 // once against those models, and every finding carries the exact file and line of the offending
 // field — or of the object or container a required field is missing from — so inline
 // suppressions and code-review annotations land where the problem is.
@@ -16,15 +17,19 @@ import (
 	"os"
 	"path"
 	"runtime"
+	"slices"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/iac/aws"
+	"github.com/palisade-sec/palisade/internal/iac/cloudformation"
 	"github.com/palisade-sec/palisade/internal/iac/compose"
 	"github.com/palisade-sec/palisade/internal/iac/custom"
 	"github.com/palisade-sec/palisade/internal/iac/dockerfile"
 	"github.com/palisade-sec/palisade/internal/iac/k8s"
+	"github.com/palisade-sec/palisade/internal/iac/terraform"
 	"github.com/palisade-sec/palisade/internal/report"
 )
 
@@ -50,6 +55,7 @@ type Scanner struct {
 	k8sTree  []k8s.Check
 	docker   []dockerfile.Check
 	compose  []compose.Check
+	aws      []aws.Check
 	policies *custom.Set
 	dcfg     *dockerfile.Config
 }
@@ -75,6 +81,11 @@ func New(opts Options) (*Scanner, error) {
 	for _, c := range compose.Builtin() {
 		if !disabled(opts.Disable, c.Rule.ID) {
 			s.compose = append(s.compose, c)
+		}
+	}
+	for _, c := range aws.Builtin() {
+		if !disabled(opts.Disable, c.Rule.ID) {
+			s.aws = append(s.aws, c)
 		}
 	}
 	if len(opts.PolicyFiles) > 0 {
@@ -119,7 +130,8 @@ func disabled(list []string, id string) bool {
 func BuiltinRules() []finding.Rule {
 	out := k8s.Rules(k8s.Builtin())
 	out = append(out, dockerfile.Rules(dockerfile.Builtin())...)
-	return append(out, compose.Rules(compose.Builtin())...)
+	out = append(out, compose.Rules(compose.Builtin())...)
+	return append(out, aws.Rules(aws.Builtin())...)
 }
 
 // Rules lists the rules this scanner runs, custom policies included.
@@ -128,6 +140,7 @@ func (s *Scanner) Rules() []finding.Rule {
 	out = append(out, k8s.Rules(s.k8sTree)...)
 	out = append(out, dockerfile.Rules(s.docker)...)
 	out = append(out, compose.Rules(s.compose)...)
+	out = append(out, aws.Rules(s.aws)...)
 	return append(out, s.policies.Rules()...)
 }
 
@@ -152,6 +165,8 @@ type fileResult struct {
 	skip      string
 	resources []*k8s.Resource
 	parsed    bool
+	// count is the number of files a Terraform module result covers.
+	count int
 }
 
 // Scan checks the files (slash-separated paths in fsys) and returns the findings sorted.
@@ -160,9 +175,29 @@ func (s *Scanner) Scan(ctx context.Context, fsys fs.FS, files []string) (*Result
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	results := make([]fileResult, len(files))
+	modules := terraform.Modules(files)
+	dirs := make([]string, 0, len(modules))
+	for d := range modules {
+		dirs = append(dirs, d)
+	}
+	slices.Sort(dirs)
+	results := make([]fileResult, len(files)+len(dirs))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
+	for j, dir := range dirs {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			m := &aws.Model{}
+			r := &results[len(files)+j]
+			r.problems = terraform.Load(gctx, fsys, modules[dir], m)
+			r.findings = aws.Evaluate(s.aws, m)
+			r.parsed = true
+			r.count = len(modules[dir])
+			return nil
+		})
+	}
 	for i, name := range files {
 		if kindOf(name) == kindNone {
 			continue
@@ -188,7 +223,7 @@ func (s *Scanner) Scan(ctx context.Context, fsys fs.FS, files []string) (*Result
 			res.Skipped = append(res.Skipped, report.Skip{Path: files[i], Reason: r.skip})
 		}
 		if r.parsed {
-			res.Files++
+			res.Files += max(r.count, 1)
 		}
 	}
 	tree, err := k8s.Evaluate(ctx, s.k8sTree, all)
@@ -270,6 +305,15 @@ func (s *Scanner) scanYAML(ctx context.Context, name string, data []byte, out *f
 			if p != nil {
 				out.findings, _ = compose.Evaluate(ctx, s.compose, p)
 			}
+			return
+		}
+	}
+	if cloudformation.Sniff(data) {
+		m := &aws.Model{}
+		if ok, problems := cloudformation.Load(name, data, m); ok {
+			out.parsed = true
+			out.problems = append(out.problems, problems...)
+			out.findings = aws.Evaluate(s.aws, m)
 			return
 		}
 	}

@@ -72,6 +72,9 @@ func Load(name string, data []byte, m *aws.Model) (ok bool, problems []report.Pr
 	}
 	for i := 0; i+1 < len(res.Content); i += 2 {
 		key, body := res.Content[i], res.Content[i+1]
+		if strings.HasPrefix(key.Value, "Fn::") {
+			continue // a language-extension macro (Fn::ForEach) expands into resources at deploy time
+		}
 		_, typ := yamlpos.Lookup(body, "Type")
 		if typ == nil {
 			t.problems = append(t.problems, report.Problem{Path: name, Line: key.Line, Scanner: "iac", Message: fmt.Sprintf("resource %s has no Type", key.Value)})

@@ -72,7 +72,17 @@ func decodeObject(file string, n *yaml.Node) ([]*Resource, []report.Problem) {
 	}
 	r := &Resource{File: file, node: n}
 	var problems []report.Problem
-	if err := n.Decode(&r.Object); err != nil {
+	var target any = &r.Object
+	if !Modelled(kind) {
+		// Kinds the checks do not read are decoded only as far as metadata: their spec may use
+		// field names the model gives another shape (PodSecurityPolicy's spec.volumes).
+		target = &struct {
+			APIVersion *string     `yaml:"apiVersion"`
+			Kind       *string     `yaml:"kind"`
+			Metadata   *ObjectMeta `yaml:"metadata"`
+		}{&r.APIVersion, &r.Kind, &r.Metadata}
+	}
+	if err := n.Decode(target); err != nil {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
 			return nil, []report.Problem{problem(file, n.Line, "decode "+kind, err)}
@@ -83,6 +93,17 @@ func decodeObject(file string, n *yaml.Node) ([]*Resource, []report.Problem) {
 		}
 	}
 	return []*Resource{r}, problems
+}
+
+// Modelled reports whether the typed model decodes kind's spec; other kinds keep only their
+// metadata (custom policies still see every field through Resource.Map).
+func Modelled(kind string) bool {
+	switch kind {
+	case "Service", "Ingress", "NetworkPolicy", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding",
+		"ServiceAccount", "Secret", "ConfigMap", "Namespace":
+		return true
+	}
+	return IsWorkload(kind)
 }
 
 var lineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): `)

@@ -345,8 +345,8 @@ func (mod *module) instance(m *aws.Model, k block, ref aws.Ref, typ string) {
 // string); a reference to a data.aws_iam_policy_document is read where that block is declared.
 func (mod *module) policyAttr(m *aws.Model, k block, ref aws.Ref, attr string, resource bool) {
 	s, line, ok := k.str(attr)
-	if !ok {
-		return
+	if !ok || strings.TrimSpace(s) == "" {
+		return // not resolvable here, or conditionally empty
 	}
 	ref.Set("statement", line)
 	stmts, err := aws.ParsePolicy(s, line)

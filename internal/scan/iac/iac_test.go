@@ -22,12 +22,15 @@ func TestAnalyzeTree(t *testing.T) {
 		"compose.yaml":           {Data: []byte("services:\n  db:\n    image: postgres\n")},
 		"chart/templates/d.yaml": {Data: []byte("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Values.name }}\n")},
 		"README.md":              {Data: []byte("# hi\n")},
+		"infra/main.tf":          {Data: []byte("resource \"aws_ebs_volume\" \"v\" {\n  size = 8\n  encrypted = var.enc\n}\n")},
+		"infra/vars.tf":          {Data: []byte("variable \"enc\" {\n  default = false\n}\n")},
+		"cfn/stack.yaml":         {Data: []byte("AWSTemplateFormatVersion: 2010-09-09\nResources:\n  Repo:\n    Type: AWS::ECR::Repository\n    Properties:\n      ImageTagMutability: MUTABLE\n")},
 	}
 	a, err := New(engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := []string{"Dockerfile", "README.md", "chart/templates/d.yaml", "compose.yaml", "deploy/bad.yaml", "deploy/web.yaml"}
+	files := []string{"Dockerfile", "README.md", "cfn/stack.yaml", "chart/templates/d.yaml", "compose.yaml", "deploy/bad.yaml", "deploy/web.yaml", "infra/main.tf", "infra/vars.tf"}
 	fs, err := a.AnalyzeTree(context.Background(), &scan.Tree{FS: fsys, Files: files})
 	var inc *Incomplete
 	if !errors.As(err, &inc) || len(inc.Problems) != 1 || inc.Problems[0].Path != "deploy/bad.yaml" || inc.Problems[0].Line != 4 {
@@ -46,6 +49,8 @@ func TestAnalyzeTree(t *testing.T) {
 		"docker-apk-cache":           "Dockerfile:2",
 		"docker-root-user":           "Dockerfile:1",
 		"compose-image-unpinned":     "compose.yaml:3",
+		"aws-ebs-encryption":         "infra/main.tf:3",
+		"aws-ecr-mutable-tags":       "cfn/stack.yaml:6",
 	} {
 		if at[id] != want {
 			t.Errorf("%s at %q, want %q", id, at[id], want)
@@ -58,10 +63,10 @@ func TestAnalyzeTree(t *testing.T) {
 	if diff := cmp.Diff("chart/templates/d.yaml helm-template", res.Skipped[0].Path+" "+res.Skipped[0].Reason); diff != "" || len(res.Skipped) != 1 {
 		t.Errorf("skipped %+v", res.Skipped)
 	}
-	if res.Files != 4 {
-		t.Errorf("files = %d, want 4", res.Files)
+	if res.Files != 7 {
+		t.Errorf("files = %d, want 7", res.Files)
 	}
-	if a.Name() != "iac" || len(a.Rules()) < 100 {
+	if a.Name() != "iac" || len(a.Rules()) < 150 {
 		t.Errorf("name %q, %d rules", a.Name(), len(a.Rules()))
 	}
 }
