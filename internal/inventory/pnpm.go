@@ -2,6 +2,8 @@ package inventory
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -61,34 +63,10 @@ func extractPnpmLock(ctx context.Context, in *input) ([]Package, error) {
 	if err := root.Decode(&top); err != nil {
 		return nil, yamlErr(err)
 	}
-	importers := []pnpmImporter{top.pnpmImporter}
-	for _, imp := range top.Importers {
-		importers = append(importers, imp)
-	}
-	direct := map[string]string{} // key → scope
-	for _, imp := range importers {
-		for scope, deps := range map[string]pnpmDeps{"": imp.Dependencies, ScopeDev: imp.DevDependencies, ScopeOptional: imp.OptionalDependencies} {
-			for name, v := range deps.versions() {
-				if k, ok := pnpmDepKey(name, v); ok {
-					if old, seen := direct[k]; !seen || old != "" {
-						direct[k] = scope
-					}
-				}
-			}
-		}
-	}
-	snapshots := map[string]pnpmPackage{}
-	if n := yamlChild(root, "snapshots"); n != nil {
-		if err := n.Decode(&snapshots); err != nil {
-			return nil, yamlErr(err)
-		}
-	}
-	snapDeps := map[string][]map[string]string{}
-	for sk, s := range snapshots {
-		if sn, sv, ok := pnpmParseKey(sk); ok {
-			k := sn + "@" + sv
-			snapDeps[k] = append(snapDeps[k], s.Dependencies, s.OptionalDependencies)
-		}
+	direct := pnpmDirect(top.pnpmImporter, top.Importers)
+	snapDeps, err := pnpmSnapshotDeps(root)
+	if err != nil {
+		return nil, err
 	}
 	pkgsNode := yamlChild(root, "packages")
 	if pkgsNode == nil {
@@ -138,6 +116,65 @@ func extractPnpmLock(ctx context.Context, in *input) ([]Package, error) {
 		pkgs = append(pkgs, p)
 	}
 	return pkgs, nil
+}
+
+// pnpmDirect maps the key of every package an importer (the root, or a workspace package in
+// "importers") lists to its strongest scope: runtime over optional over dev.
+func pnpmDirect(rootImporter pnpmImporter, importers map[string]pnpmImporter) map[string]string {
+	all := []pnpmImporter{rootImporter}
+	for _, name := range slices.Sorted(maps.Keys(importers)) {
+		all = append(all, importers[name])
+	}
+	direct := map[string]string{}
+	for _, imp := range all {
+		for _, list := range []struct {
+			scope string
+			deps  pnpmDeps
+		}{{"", imp.Dependencies}, {ScopeOptional, imp.OptionalDependencies}, {ScopeDev, imp.DevDependencies}} {
+			for name, v := range list.deps.versions() {
+				k, ok := pnpmDepKey(name, v)
+				if !ok {
+					continue
+				}
+				if old, seen := direct[k]; !seen || scopeRank(list.scope) > scopeRank(old) {
+					direct[k] = list.scope
+				}
+			}
+		}
+	}
+	return direct
+}
+
+// scopeRank orders scopes by how much a package is needed: runtime, optional, dev.
+func scopeRank(scope string) int {
+	switch scope {
+	case "":
+		return 2
+	case ScopeOptional:
+		return 1
+	}
+	return 0
+}
+
+// pnpmSnapshotDeps reads lockfile v9's "snapshots": the dependencies of each peer-resolved
+// variant of a package, keyed by "name@version".
+func pnpmSnapshotDeps(root *yaml.Node) (map[string][]map[string]string, error) {
+	n := yamlChild(root, "snapshots")
+	if n == nil {
+		return nil, nil
+	}
+	snapshots := map[string]pnpmPackage{}
+	if err := n.Decode(&snapshots); err != nil {
+		return nil, yamlErr(err)
+	}
+	out := map[string][]map[string]string{}
+	for sk, s := range snapshots {
+		if sn, sv, ok := pnpmParseKey(sk); ok {
+			k := sn + "@" + sv
+			out[k] = append(out[k], s.Dependencies, s.OptionalDependencies)
+		}
+	}
+	return out, nil
 }
 
 // pnpmParseKey splits a packages key into name and version: "/@s/a@1.0.0(peer@2)" (v6),

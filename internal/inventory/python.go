@@ -21,7 +21,7 @@ func (d pyDirect) add(name, scope string) {
 	if n == "python" {
 		return
 	}
-	if old, ok := d[n]; !ok || old != "" {
+	if old, ok := d[n]; !ok || scopeRank(scope) > scopeRank(old) {
 		d[n] = scope
 	}
 }
@@ -241,71 +241,95 @@ type uvDep struct {
 	Version string `toml:"version"`
 }
 
+type uvPackage struct {
+	Name         string             `toml:"name"`
+	Version      string             `toml:"version"`
+	Source       map[string]any     `toml:"source"`
+	Dependencies []uvDep            `toml:"dependencies"`
+	Optional     map[string][]uvDep `toml:"optional-dependencies"`
+	Dev          map[string][]uvDep `toml:"dev-dependencies"`
+	Sdist        struct {
+		Hash string `toml:"hash"`
+	} `toml:"sdist"`
+}
+
+// local reports whether the package is the project's own code (a workspace member or the root).
+func (e *uvPackage) local() bool {
+	for _, k := range []string{"editable", "virtual", "directory"} {
+		if _, ok := e.Source[k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// uvIndex resolves uv.lock dependency references ({name} or, when several versions are locked,
+// {name, version}) to package keys.
+type uvIndex struct {
+	pkgs   []uvPackage
+	byName map[string][]int
+}
+
+func (x uvIndex) key(d uvDep) (string, bool) {
+	for _, i := range x.byName[normalizePyPI(d.Name)] {
+		if e := x.pkgs[i]; d.Version == "" || d.Version == e.Version {
+			return Package{Name: e.Name, Version: e.Version, Ecosystem: PyPI}.Key(), true
+		}
+	}
+	return "", false
+}
+
+// direct maps what the project's own packages require to its strongest scope.
+func (x uvIndex) direct() map[string]string {
+	direct := map[string]string{}
+	mark := func(deps []uvDep, scope string) {
+		for _, d := range deps {
+			if k, ok := x.key(d); ok {
+				if old, seen := direct[k]; !seen || scopeRank(scope) > scopeRank(old) {
+					direct[k] = scope
+				}
+			}
+		}
+	}
+	for i := range x.pkgs {
+		e := &x.pkgs[i]
+		if !e.local() {
+			continue
+		}
+		mark(e.Dependencies, "")
+		for _, deps := range e.Optional {
+			mark(deps, ScopeOptional)
+		}
+		for _, deps := range e.Dev {
+			mark(deps, ScopeDev)
+		}
+	}
+	return direct
+}
+
 // extractUVLock reads uv.lock: registry, git and URL packages with their dependencies; the
 // project's own packages (editable, virtual or directory sources) are left out, and what they
 // require is direct (dev-dependencies with the dev scope).
 func extractUVLock(_ context.Context, in *input) ([]Package, error) {
 	var lock struct {
-		Package []struct {
-			Name         string             `toml:"name"`
-			Version      string             `toml:"version"`
-			Source       map[string]any     `toml:"source"`
-			Dependencies []uvDep            `toml:"dependencies"`
-			Optional     map[string][]uvDep `toml:"optional-dependencies"`
-			Dev          map[string][]uvDep `toml:"dev-dependencies"`
-			Sdist        struct {
-				Hash string `toml:"hash"`
-			} `toml:"sdist"`
-		} `toml:"package"`
+		Package []uvPackage `toml:"package"`
 	}
 	if err := decodeTOML(in.data, &lock); err != nil {
 		return nil, err
 	}
 	lines := tomlTableLines(in.data, "package")
-	byName := map[string][]int{}
-	for i, e := range lock.Package {
-		n := normalizePyPI(e.Name)
-		byName[n] = append(byName[n], i)
-	}
-	keyOf := func(d uvDep) (string, bool) {
-		for _, i := range byName[normalizePyPI(d.Name)] {
-			if e := lock.Package[i]; d.Version == "" || d.Version == e.Version {
-				return Package{Name: e.Name, Version: e.Version, Ecosystem: PyPI}.Key(), true
-			}
-		}
-		return "", false
-	}
-	local := func(src map[string]any) bool {
-		for _, k := range []string{"editable", "virtual", "directory"} {
-			if _, ok := src[k]; ok {
-				return true
-			}
-		}
-		return false
-	}
-	direct := map[string]string{}
-	var pkgs []Package
+	x := uvIndex{pkgs: lock.Package, byName: map[string][]int{}}
 	for i, e := range lock.Package {
 		if e.Name == "" {
 			return nil, errAt(lineAt(lines, i), "[[package]] without a name")
 		}
-		if local(e.Source) {
-			mark := func(deps []uvDep, scope string) {
-				for _, d := range deps {
-					if k, ok := keyOf(d); ok {
-						if old, seen := direct[k]; !seen || old != "" {
-							direct[k] = scope
-						}
-					}
-				}
-			}
-			mark(e.Dependencies, "")
-			for _, deps := range e.Optional {
-				mark(deps, ScopeOptional)
-			}
-			for _, deps := range e.Dev {
-				mark(deps, ScopeDev)
-			}
+		n := normalizePyPI(e.Name)
+		x.byName[n] = append(x.byName[n], i)
+	}
+	direct := x.direct()
+	var pkgs []Package
+	for i, e := range lock.Package {
+		if e.local() {
 			continue
 		}
 		p := Package{Name: e.Name, Version: e.Version, Ecosystem: PyPI}
@@ -318,16 +342,14 @@ func extractUVLock(_ context.Context, in *input) ([]Package, error) {
 			deps = append(deps, extra...)
 		}
 		for _, d := range deps {
-			if k, ok := keyOf(d); ok {
+			if k, ok := x.key(d); ok {
 				p.DependsOn = append(p.DependsOn, k)
 			}
 		}
+		scope, isDirect := direct[p.Key()]
+		p.Direct = isDirect
+		setProp(&p, PropScope, scope)
 		pkgs = append(pkgs, p)
-	}
-	for i := range pkgs {
-		scope, ok := direct[pkgs[i].Key()]
-		pkgs[i].Direct = ok
-		setProp(&pkgs[i], PropScope, scope)
 	}
 	return pkgs, nil
 }

@@ -30,6 +30,45 @@ type cdxComponent struct {
 	Components []cdxComponent `json:"components"`
 }
 
+// cdxCollector gathers the packages of a CycloneDX component tree.
+type cdxCollector struct {
+	lines   map[string]int
+	pkgs    []Package
+	byRef   map[string]int // bom-ref → index in pkgs
+	skipped int
+}
+
+// collect adds the components of list, and those nested in them; at is list's JSON path.
+func (c *cdxCollector) collect(list []cdxComponent, at []string) {
+	for i, comp := range list {
+		here := append(append([]string(nil), at...), strconv.Itoa(i))
+		c.collect(comp.Components, append(here, "components"))
+		eco, name, version, err := ParsePURL(comp.PURL)
+		if err != nil {
+			c.skipped++
+			continue
+		}
+		p := Package{Name: name, Version: cmpOr(version, comp.Version), Ecosystem: eco, PURL: comp.PURL}
+		p.Location.StartLine = c.lines[jsonPath(here...)]
+		for _, h := range comp.Hashes {
+			addHash(&p, strings.ToLower(strings.ReplaceAll(h.Alg, "-", "")), strings.ToLower(h.Content))
+		}
+		for _, l := range comp.Licenses {
+			p.Licenses = append(p.Licenses, license.Declared(cmpOr(l.Expression, cmpOr(l.License.ID, l.License.Name)))...)
+		}
+		switch comp.Scope {
+		case "optional":
+			setProp(&p, PropScope, ScopeOptional)
+		case "excluded":
+			setProp(&p, PropScope, ScopeDev)
+		}
+		if comp.BOMRef != "" {
+			c.byRef[comp.BOMRef] = len(c.pkgs)
+		}
+		c.pkgs = append(c.pkgs, p)
+	}
+}
+
 // extractCycloneDX reads a CycloneDX JSON SBOM (any 1.x version): every component, nested ones
 // included, whose purl names an ecosystem Palisade matches, and the dependency graph. Components
 // of other types (OS packages, files) cannot be matched here and are counted in one problem.
@@ -56,40 +95,12 @@ func extractCycloneDX(_ context.Context, in *input) ([]Package, error) {
 		}
 		return nil, fmt.Errorf("bomFormat is %q, not \"CycloneDX\"", clip(bom.BOMFormat))
 	}
-	byRef := map[string]int{}
-	var pkgs []Package
-	skipped := 0
-	var walk func(list []cdxComponent, at []string)
-	walk = func(list []cdxComponent, at []string) {
-		for i, c := range list {
-			here := append(append([]string(nil), at...), strconv.Itoa(i))
-			walk(c.Components, append(here, "components"))
-			eco, name, version, err := ParsePURL(c.PURL)
-			if err != nil {
-				skipped++
-				continue
-			}
-			p := Package{Name: name, Version: cmpOr(version, c.Version), Ecosystem: eco, PURL: c.PURL}
-			p.Location.StartLine = lines[jsonPath(here...)]
-			for _, h := range c.Hashes {
-				addHash(&p, strings.ToLower(strings.ReplaceAll(h.Alg, "-", "")), strings.ToLower(h.Content))
-			}
-			for _, l := range c.Licenses {
-				p.Licenses = append(p.Licenses, license.Declared(cmpOr(l.Expression, cmpOr(l.License.ID, l.License.Name)))...)
-			}
-			if c.Scope == "optional" {
-				setProp(&p, PropScope, ScopeOptional)
-			}
-			if c.BOMRef != "" {
-				byRef[c.BOMRef] = len(pkgs)
-			}
-			pkgs = append(pkgs, p)
-		}
+	c := &cdxCollector{lines: lines, byRef: map[string]int{}}
+	c.collect(bom.Components, []string{"components"})
+	if c.skipped > 0 {
+		in.problem(in.path, 0, "read CycloneDX: %d components have no purl of a supported ecosystem and were not matched", c.skipped)
 	}
-	walk(bom.Components, []string{"components"})
-	if skipped > 0 {
-		in.problem(in.path, 0, "read CycloneDX: %d components have no purl of a supported ecosystem and were not matched", skipped)
-	}
+	pkgs, byRef := c.pkgs, c.byRef
 	root := ""
 	if bom.Metadata.Component != nil {
 		root = bom.Metadata.Component.BOMRef
@@ -121,29 +132,55 @@ func extractCycloneDX(_ context.Context, in *input) ([]Package, error) {
 	return pkgs, nil
 }
 
+type spdxInPackage struct {
+	SPDXID           string `json:"SPDXID"`
+	Name             string `json:"name"`
+	VersionInfo      string `json:"versionInfo"`
+	LicenseConcluded string `json:"licenseConcluded"`
+	LicenseDeclared  string `json:"licenseDeclared"`
+	Checksums        []struct {
+		Algorithm     string `json:"algorithm"`
+		ChecksumValue string `json:"checksumValue"`
+	} `json:"checksums"`
+	ExternalRefs []struct {
+		ReferenceType    string `json:"referenceType"`
+		ReferenceLocator string `json:"referenceLocator"`
+	} `json:"externalRefs"`
+}
+
+// spdxInputPackage turns an SPDX package with a purl of a supported ecosystem into a Package.
+func spdxInputPackage(sp spdxInPackage) (Package, bool) {
+	purl := ""
+	for _, ref := range sp.ExternalRefs {
+		if ref.ReferenceType == "purl" {
+			purl = ref.ReferenceLocator
+		}
+	}
+	eco, name, version, err := ParsePURL(purl)
+	if err != nil {
+		return Package{}, false
+	}
+	p := Package{Name: name, Version: cmpOr(version, sp.VersionInfo), Ecosystem: eco, PURL: purl}
+	for _, c := range sp.Checksums {
+		addHash(&p, strings.ToLower(strings.ReplaceAll(c.Algorithm, "-", "")), strings.ToLower(c.ChecksumValue))
+	}
+	for _, l := range []string{sp.LicenseDeclared, sp.LicenseConcluded} {
+		if l != "" && l != "NOASSERTION" && l != "NONE" && len(p.Licenses) == 0 {
+			p.Licenses = license.Declared(l)
+		}
+	}
+	return p, true
+}
+
 // extractSPDX reads an SPDX 2.x JSON document: packages with a purl external reference of a
 // supported ecosystem, their checksums and licences, and DEPENDS_ON / DEPENDENCY_OF relationships;
 // what the described root depends on is direct.
 func extractSPDX(_ context.Context, in *input) ([]Package, error) {
 	var doc struct {
-		SPDXVersion       string   `json:"spdxVersion"`
-		DocumentDescribes []string `json:"documentDescribes"`
-		Packages          []struct {
-			SPDXID           string `json:"SPDXID"`
-			Name             string `json:"name"`
-			VersionInfo      string `json:"versionInfo"`
-			LicenseConcluded string `json:"licenseConcluded"`
-			LicenseDeclared  string `json:"licenseDeclared"`
-			Checksums        []struct {
-				Algorithm     string `json:"algorithm"`
-				ChecksumValue string `json:"checksumValue"`
-			} `json:"checksums"`
-			ExternalRefs []struct {
-				ReferenceType    string `json:"referenceType"`
-				ReferenceLocator string `json:"referenceLocator"`
-			} `json:"externalRefs"`
-		} `json:"packages"`
-		Relationships []struct {
+		SPDXVersion       string          `json:"spdxVersion"`
+		DocumentDescribes []string        `json:"documentDescribes"`
+		Packages          []spdxInPackage `json:"packages"`
+		Relationships     []struct {
 			Element string `json:"spdxElementId"`
 			Type    string `json:"relationshipType"`
 			Related string `json:"relatedSpdxElement"`
@@ -169,29 +206,14 @@ func extractSPDX(_ context.Context, in *input) ([]Package, error) {
 	var pkgs []Package
 	skipped := 0
 	for i, sp := range doc.Packages {
-		purl := ""
-		for _, ref := range sp.ExternalRefs {
-			if ref.ReferenceType == "purl" {
-				purl = ref.ReferenceLocator
-			}
-		}
-		eco, name, version, err := ParsePURL(purl)
-		if err != nil {
+		p, ok := spdxInputPackage(sp)
+		if !ok {
 			if !roots[sp.SPDXID] {
 				skipped++
 			}
 			continue
 		}
-		p := Package{Name: name, Version: cmpOr(version, sp.VersionInfo), Ecosystem: eco, PURL: purl}
 		p.Location.StartLine = lines[jsonPath("packages", strconv.Itoa(i))]
-		for _, c := range sp.Checksums {
-			addHash(&p, strings.ToLower(strings.ReplaceAll(c.Algorithm, "-", "")), strings.ToLower(c.ChecksumValue))
-		}
-		for _, l := range []string{sp.LicenseDeclared, sp.LicenseConcluded} {
-			if l != "" && l != "NOASSERTION" && l != "NONE" && len(p.Licenses) == 0 {
-				p.Licenses = license.Declared(l)
-			}
-		}
 		byID[sp.SPDXID] = len(pkgs)
 		pkgs = append(pkgs, p)
 	}
