@@ -65,7 +65,11 @@ func Git(ctx context.Context, repo string, opts Options, h HistoryOptions) (*rep
 	}
 	g := gitlog.Repo{Dir: abs, Git: h.GitPath}
 	if err := g.Check(ctx); err != nil {
-		return nil, errkind.Wrap(errkind.Invalid, fmt.Errorf("scan history: %w", err))
+		kind := errkind.Invalid
+		if errors.Is(err, gitlog.ErrNoGit) {
+			kind = errkind.Unavailable
+		}
+		return nil, errkind.Wrap(kind, fmt.Errorf("scan history: %w", err))
 	}
 	started := time.Now().UTC()
 	hc := &historyCollector{collector: newCollector(s), seen: map[report.Skip]bool{}}

@@ -255,6 +255,15 @@ func TestGitErrors(t *testing.T) {
 	}
 }
 
+func TestGitMissingBinary(t *testing.T) {
+	r := newGitRepo(t)
+	_, err := Git(context.Background(), r.dir, Options{Analyzers: []Analyzer{markerFinder{}}},
+		HistoryOptions{GitPath: filepath.Join(t.TempDir(), "no-git-here")})
+	if errkind.Of(err) != errkind.Unavailable || !strings.Contains(err.Error(), "git binary was not found") {
+		t.Errorf("err = %v (kind %v), want an unavailable error saying git is missing", err, errkind.Of(err))
+	}
+}
+
 func TestGitEmptyRepository(t *testing.T) {
 	r := newGitRepo(t)
 	run, err := Git(context.Background(), r.dir, Options{Analyzers: []Analyzer{markerFinder{}}}, HistoryOptions{})

@@ -85,9 +85,15 @@ func gitError(ctx context.Context, op string, err error, stderr string) error {
 	return fmt.Errorf("%s: %w", op, err)
 }
 
+// ErrNoGit means the git binary could not be run at all.
+var ErrNoGit = errors.New("the git binary was not found")
+
 // Check verifies that Dir is inside a git work tree or repository.
 func (r Repo) Check(ctx context.Context) error {
 	if _, err := r.output(ctx, "git rev-parse", "rev-parse", "--git-dir"); err != nil {
+		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("%w: %w", ErrNoGit, err)
+		}
 		return fmt.Errorf("%s is not a git repository: %w", r.Dir, err)
 	}
 	return nil
