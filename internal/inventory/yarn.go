@@ -105,12 +105,16 @@ func extractYarnLock(ctx context.Context, in *input) ([]Package, error) {
 	return pkgs, nil
 }
 
+// yarnClassic is the state of a yarn v1 lockfile parse.
+type yarnClassic struct {
+	entries []yarnEntry
+	section string // the two-space key whose four-space list is being read
+}
+
 // parseYarnClassic reads the yarn v1 lockfile syntax: unindented headers listing descriptors,
 // two-space fields, and four-space dependency lists.
 func parseYarnClassic(ctx context.Context, data []byte) ([]yarnEntry, error) {
-	var entries []yarnEntry
-	var cur *yarnEntry
-	section := ""
+	var y yarnClassic
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
 	n := 0
@@ -124,69 +128,81 @@ func parseYarnClassic(ctx context.Context, data []byte) ([]yarnEntry, error) {
 		if text == "" || strings.HasPrefix(text, "#") {
 			continue
 		}
-		switch indent := len(raw) - len(text); indent {
-		case 0:
-			head, ok := strings.CutSuffix(text, ":")
-			if !ok {
-				return nil, errAt(n, "entry header %q does not end with \":\"", clip(text))
-			}
-			var descs []string
-			for _, d := range strings.Split(head, ",") {
-				d = yarnUnquote(strings.TrimSpace(d))
-				if d == "" {
-					return nil, errAt(n, "empty descriptor in %q", clip(text))
-				}
-				descs = append(descs, d)
-			}
-			entries = append(entries, yarnEntry{descriptors: descs, line: n})
-			cur, section = &entries[len(entries)-1], ""
-		case 2:
-			if cur == nil {
-				return nil, errAt(n, "field outside an entry")
-			}
-			if key, ok := strings.CutSuffix(text, ":"); ok {
-				section = key
-				continue
-			}
-			section = ""
-			key, val, _ := strings.Cut(text, " ")
-			val = yarnUnquote(strings.TrimSpace(val))
-			switch key {
-			case "version":
-				cur.version = val
-			case "integrity":
-				cur.integrity = val
-			case "resolved":
-				cur.resolution = val
-			}
-		case 4:
-			if cur == nil || section == "" {
-				return nil, errAt(n, "dependency outside a dependencies list")
-			}
-			if section != "dependencies" && section != "optionalDependencies" {
-				continue
-			}
-			name, rng, ok := strings.Cut(text, " ")
-			if !ok {
-				return nil, errAt(n, "dependency %q has no range", clip(text))
-			}
-			if cur.deps == nil {
-				cur.deps = map[string]string{}
-			}
-			cur.deps[yarnUnquote(name)] = yarnUnquote(strings.TrimSpace(rng))
-		default:
-			return nil, errAt(n, "unexpected indentation of %d spaces", indent)
+		if err := y.line(n, len(raw)-len(text), text); err != nil {
+			return nil, err
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return nil, errAt(n+1, "%v", err)
 	}
-	for _, e := range entries {
+	for _, e := range y.entries {
 		if e.version == "" {
 			return nil, errAt(e.line, "entry %q has no version", clip(e.descriptors[0]))
 		}
 	}
-	return entries, nil
+	return y.entries, nil
+}
+
+// line reads one non-blank, non-comment line at the given indentation.
+func (y *yarnClassic) line(n, indent int, text string) error {
+	var cur *yarnEntry
+	if len(y.entries) > 0 {
+		cur = &y.entries[len(y.entries)-1]
+	}
+	switch indent {
+	case 0:
+		head, ok := strings.CutSuffix(text, ":")
+		if !ok {
+			return errAt(n, "entry header %q does not end with \":\"", clip(text))
+		}
+		var descs []string
+		for _, d := range strings.Split(head, ",") {
+			d = yarnUnquote(strings.TrimSpace(d))
+			if d == "" {
+				return errAt(n, "empty descriptor in %q", clip(text))
+			}
+			descs = append(descs, d)
+		}
+		y.entries = append(y.entries, yarnEntry{descriptors: descs, line: n})
+		y.section = ""
+	case 2:
+		if cur == nil {
+			return errAt(n, "field outside an entry")
+		}
+		if key, ok := strings.CutSuffix(text, ":"); ok {
+			y.section = key
+			return nil
+		}
+		y.section = ""
+		key, val, _ := strings.Cut(text, " ")
+		val = yarnUnquote(strings.TrimSpace(val))
+		switch key {
+		case "version":
+			cur.version = val
+		case "integrity":
+			cur.integrity = val
+		case "resolved":
+			cur.resolution = val
+		}
+	case 4:
+		if cur == nil || y.section == "" {
+			return errAt(n, "dependency outside a dependencies list")
+		}
+		if y.section != "dependencies" && y.section != "optionalDependencies" {
+			return nil
+		}
+		name, rng, ok := strings.Cut(text, " ")
+		if !ok {
+			return errAt(n, "dependency %q has no range", clip(text))
+		}
+		if cur.deps == nil {
+			cur.deps = map[string]string{}
+		}
+		cur.deps[yarnUnquote(name)] = yarnUnquote(strings.TrimSpace(rng))
+	default:
+		return errAt(n, "unexpected indentation of %d spaces", indent)
+	}
+	return nil
 }
 
 func yarnUnquote(s string) string {
