@@ -34,8 +34,9 @@ type Options struct {
 	NoGitignore bool
 	// NoDefaultSkips turns off the default skip list (see DefaultSkips).
 	NoDefaultSkips bool
-	// Exclude holds the user's own patterns, in .gitignore syntax relative to the scan root
-	// ("docs/", "*.pem", "/build/**/gen"). Matching paths are skipped as report.SkipExcluded.
+	// Exclude holds the user's own patterns, in .gitignore syntax relative to the scan root (the
+	// repository's top in history mode): "docs/", "*.pem", "/build/**/gen". Matching paths are
+	// skipped as report.SkipExcluded.
 	Exclude []string
 	// MaxFileSize is the largest file, in bytes, handed to analyzers; zero means
 	// DefaultMaxFileSize. In history mode it bounds each fragment of added lines.
@@ -50,8 +51,13 @@ type Options struct {
 // Progress receives the progress of a long scan. The engine serialises its calls, so an
 // implementation need not be safe for concurrent use. Total is -1 when it is not known.
 type Progress interface {
+	// Start is called once, before any Add, with the number of units (files, or commits in
+	// history mode).
 	Start(total int)
+	// Add reports n more units done.
 	Add(n int)
+	// Done is called once after Start, when the work ends or is abandoned (an error, a
+	// cancelled context), so a bar can clear itself.
 	Done()
 }
 
