@@ -190,7 +190,11 @@ func TestGoModule(t *testing.T) {
 		if f.Fingerprint != finding.Fingerprint(f.RuleID, f.Location.Path, key) {
 			t.Errorf("%s: fingerprint not derived from (id, path, %s)", f.RuleID, key)
 		}
-		if f.Scanner != Name || !strings.Contains(f.Remediation, "Upgrade") || f.References[0] != "https://osv.dev/vulnerability/"+f.RuleID {
+		wantFix := "Upgrade " + f.Properties[PropPackage] + " to " + f.Properties[PropFixedIn] + " or later."
+		if f.Properties[PropPackage] == "stdlib" {
+			wantFix = "Build with Go " + f.Properties[PropFixedIn] + " or later"
+		}
+		if f.Scanner != Name || !strings.HasPrefix(f.Remediation, wantFix) || f.References[0] != "https://osv.dev/vulnerability/"+f.RuleID {
 			t.Errorf("%s: scanner %q, remediation %q, references %v", f.RuleID, f.Scanner, f.Remediation, f.References)
 		}
 	}

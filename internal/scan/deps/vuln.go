@@ -156,6 +156,9 @@ func (a *Analyzer) vulnFinding(p inventory.Package, group []vulndb.Match, mods [
 		props[PropFixedIn] = fixed[0]
 		props[PropFixedVersions] = strings.Join(fixed, ",")
 		remediation = fmt.Sprintf("Upgrade %s to %s or later.", p.Name, fixed[0])
+		if p.Ecosystem == inventory.Go && p.Name == "stdlib" {
+			remediation = fmt.Sprintf("Build with Go %s or later (the toolchain line of go.mod, or the toolchain that builds the binary).", fixed[0])
+		}
 	}
 	if !p.Direct {
 		if dp := graphs[p.Location.Path].pathTo(p.Key()); dp != "" {
