@@ -38,6 +38,9 @@ func globalArgs() []string {
 		"-c", "diff.mnemonicPrefix=false",
 		"-c", "diff.suppressBlankEmpty=false",
 		"-c", "color.ui=false",
+		// A repository's own config may name programs git runs while reading the index; a
+		// scanner of untrusted checkouts must not start them.
+		"-c", "core.fsmonitor=false",
 	}
 }
 
