@@ -25,7 +25,7 @@ func Builtin() []Check {
 		eksPublicEndpoint(), eksLogging(), eksSecrets(), ecrScan(), ecrImmutable(),
 		lambdaTracing(), lambdaSecretEnv(), lambdaURLAuth(), apiAccessLogs(), apiTracing(),
 		lbHTTP(), lbOldTLS(), imdsv2(), publicIP(), userDataSecret(), queueEncryption(),
-		cacheEncryption(), cloudfrontHTTP(), cloudfrontTLS(), efsEncrypted(), logRetention(), secretKMS(),
+		cacheEncryption(), cloudfrontHTTP(), cloudfrontTLS(), efsEncrypted(), logRetention(), logKMS(), secretKMS(), ecrKMS(),
 	}
 }
 
@@ -740,5 +740,27 @@ func secretKMS() Check {
 		func(s *Secret) bool { return s.KMS.Off() },
 		[]Example{tf("# want\nresource \"aws_secretsmanager_secret\" \"db\" {\n  name = \"db\"\n}\n")},
 		[]Example{tf("resource \"aws_secretsmanager_secret\" \"db\" {\n  kms_key_id = aws_kms_key.secrets.arn\n}\n")},
+		"encryption-at-rest")
+}
+
+func logKMS() Check {
+	return simple("aws-log-group-kms", "Log group not encrypted with a customer managed key", finding.SeverityLow,
+		"Logs hold request details and personal data; a KMS key policy limits who can read them beyond IAM permissions on the log group.",
+		"Set kms_key_id (KmsKeyId) to a customer managed key whose policy allows the logs service.", "kms",
+		func(m *Model) []*LogGroup { return m.LogGroups }, func(g *LogGroup) *Ref { return &g.Ref },
+		func(g *LogGroup) bool { return g.KMS.Off() },
+		[]Example{tf("# want\nresource \"aws_cloudwatch_log_group\" \"g\" {\n  retention_in_days = 90\n}\n"), cfn("Resources:\n  Logs: # want\n    Type: AWS::Logs::LogGroup\n    Properties:\n      RetentionInDays: 90\n")},
+		[]Example{tf("resource \"aws_cloudwatch_log_group\" \"g\" {\n  kms_key_id = aws_kms_key.logs.arn\n}\n")},
+		"encryption-at-rest")
+}
+
+func ecrKMS() Check {
+	return simple("aws-ecr-kms-encryption", "ECR repository not encrypted with KMS", finding.SeverityLow,
+		"Images can embed configuration and secrets by mistake; KMS encryption puts a key policy and an audit trail in front of them.",
+		"Add encryption_configuration { encryption_type = \"KMS\" }.", "kms",
+		func(m *Model) []*Registry { return m.Registries }, func(r *Registry) *Ref { return &r.Ref },
+		func(r *Registry) bool { return r.KMSEncrypted.Off() },
+		[]Example{tf("# want\nresource \"aws_ecr_repository\" \"app\" {\n  name = \"app\"\n}\n")},
+		[]Example{tf("resource \"aws_ecr_repository\" \"app\" {\n  encryption_configuration {\n    encryption_type = \"KMS\"\n  }\n}\n"), cfn("Resources:\n  Repo:\n    Type: AWS::ECR::Repository\n    Properties:\n      EncryptionConfiguration:\n        EncryptionType: KMS\n")},
 		"encryption-at-rest")
 }

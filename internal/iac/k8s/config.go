@@ -115,3 +115,19 @@ func namespacePSS() Check {
 		Pass: []string{"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n"},
 	}
 }
+
+func legacyTokenSecret() Check {
+	return Check{
+		Rule: rule("k8s-legacy-service-account-token", "Long-lived service account token Secret", finding.SeverityMedium,
+			"A Secret of type kubernetes.io/service-account-token holds a token that never expires and survives the pod; stolen, it works until the Secret is deleted.",
+			"Use projected, time-bound tokens (the default since Kubernetes 1.24) or the TokenRequest API instead.",
+			"cis-k8s:5.1.6", "nsa-cisa:service-account-tokens"),
+		Object: onKind([]string{"Secret"}, func(r *Resource, report Report) {
+			if r.Type == "kubernetes.io/service-account-token" {
+				report(Path{}.Field("type"), fmt.Sprintf("%s is a long-lived token for service account %q", r.ID(), r.Metadata.Annotations["kubernetes.io/service-account.name"]))
+			}
+		}),
+		Fail: []string{"apiVersion: v1\nkind: Secret\nmetadata:\n  name: ci-token\n  annotations:\n    kubernetes.io/service-account.name: ci\ntype: kubernetes.io/service-account-token # want\n"},
+		Pass: []string{"apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\ntype: kubernetes.io/tls\n"},
+	}
+}

@@ -65,6 +65,7 @@ func Builtin() []Check {
 		defaultDenyCheck("k8s-netpol-no-default-deny-egress", "Egress", finding.SeverityLow),
 		// Configuration objects.
 		secretInManifest(),
+		legacyTokenSecret(),
 		configMapSecret(),
 		serviceAccountAutomount(),
 		namespacePSS(),
