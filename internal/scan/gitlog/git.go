@@ -177,7 +177,8 @@ func (r Repo) Log(ctx context.Context, opts LogOptions, fn func(*Commit) error) 
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	args := append([]string{"log", "--cc", "--format=" + LogFormat}, diffArgs()...)
+	// --root: show the first commit's content even when log.showRoot=false says otherwise.
+	args := append([]string{"log", "--root", "--cc", "--format=" + LogFormat}, diffArgs()...)
 	cmd := r.command(ctx, append(args, revs(opts, since)...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4 << 10}

@@ -185,3 +185,42 @@ func TestLogOptions(t *testing.T) {
 		t.Errorf("Check outside a repository: err = %v", err)
 	}
 }
+
+// TestLogIgnoresRepositoryConfig sets every repository setting that would change the shape or the
+// content of git's output, and checks that the parsed history is still the raw added lines.
+func TestLogIgnoresRepositoryConfig(t *testing.T) {
+	r := newGitRepo(t)
+	for _, kv := range [][2]string{
+		{"color.ui", "always"}, {"color.diff", "always"},
+		{"diff.noprefix", "true"}, {"diff.mnemonicPrefix", "true"},
+		{"core.quotePath", "true"}, {"diff.suppressBlankEmpty", "true"},
+		{"diff.external", "/bin/false"}, {"diff.upper.textconv", "tr a-z A-Z"},
+		{"diff.context", "5"}, {"diff.interHunkContext", "10"}, {"diff.renames", "false"},
+		{"log.showRoot", "false"}, {"log.decorate", "full"}, {"diff.relative", "true"},
+	} {
+		r.git("config", kv[0], kv[1])
+	}
+	r.write(".gitattributes", "*.txt diff=upper\n")
+	r.write("é.txt", "one\n\ntwo\n")
+	r.commit("first")
+	r.write("é.txt", "one\n\ntwo\nthree\nfour\nfive\nsix\nseven\nlower secret\n")
+	r.commit("second")
+
+	var got []summary
+	if err := (Repo{Dir: r.dir}).Log(context.Background(), LogOptions{}, func(c *Commit) error {
+		got = append(got, summary{c.Message, c.Files})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []summary{
+		{"second", []FileDiff{{Path: "é.txt", Added: []Fragment{frag(4, "three", "four", "five", "six", "seven", "lower secret")}}}},
+		{"first", []FileDiff{
+			{Path: ".gitattributes", Added: []Fragment{frag(1, "*.txt diff=upper")}},
+			{Path: "é.txt", Added: []Fragment{frag(1, "one", "", "two")}},
+		}},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("history under hostile config (-want +got):\n%s", d)
+	}
+}
