@@ -249,36 +249,20 @@ func runScan(cmd *cobra.Command, app *App, f *scanFlags, root string) error {
 // applySuppressions runs the three suppression layers over run.Findings and adds what they
 // report (directives without a reason, expired entries) to run.Problems.
 func applySuppressions(ctx context.Context, cfg *config.Config, f *scanFlags, root string, run *report.Run) error {
-	var opts suppress.Options
-	rootFS, err := os.OpenRoot(root)
+	rootDir, err := os.OpenRoot(root)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", root, err)
 	}
-	defer rootFS.Close()
-	opts.Lines = suppress.FileLines(suppress.FSReader(rootFS.FS()), f.history.readAt(root))
-
-	if name := cfg.Scan.IgnoreFile; name != "" {
-		path := name
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(root, name)
-		}
-		ign, err := suppress.ReadIgnoreFile(path)
-		switch {
-		case err == nil:
-			opts.Ignore = ign
-			opts.Now = time.Now()
-		case errors.Is(err, os.ErrNotExist) && cfg.Origin("scan.ignore-file").Kind == config.FromDefault:
-			// The default ignore file is optional; one the user named is not.
-		default:
-			return errkind.Wrap(errkind.Invalid, err)
-		}
-	}
-	if cfg.Scan.Baseline != "" {
-		b, err := suppress.ReadBaselineFile(cfg.Scan.Baseline)
-		if err != nil {
-			return errkind.Wrap(errkind.Invalid, err)
-		}
-		opts.Baseline = b
+	defer rootDir.Close()
+	opts, err := suppress.Load(suppress.Sources{
+		Root:               rootDir.FS(),
+		ReadAt:             f.history.readAt(ctx, root),
+		IgnoreFile:         cfg.Scan.IgnoreFile,
+		IgnoreFileRequired: cfg.Origin("scan.ignore-file").Kind != config.FromDefault,
+		Baseline:           cfg.Scan.Baseline,
+	}, time.Now())
+	if err != nil {
+		return errkind.Wrap(errkind.Invalid, err)
 	}
 	findings, problems, err := suppress.Apply(ctx, run.Findings, opts)
 	if err != nil {

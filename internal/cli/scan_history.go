@@ -36,4 +36,4 @@ func (h *historyFlags) scan(ctx context.Context, repo string, opts scan.Options)
 
 // readAt returns how suppression reads a file as it was at a commit; nil falls back to the
 // finding's own line.
-func (h *historyFlags) readAt(string) suppress.ReadAtFunc { return nil }
+func (h *historyFlags) readAt(context.Context, string) suppress.ReadAtFunc { return nil }

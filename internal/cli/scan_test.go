@@ -211,3 +211,14 @@ func TestListRules(t *testing.T) {
 		t.Errorf("--list-rules listed %d rules, want at least 150", n)
 	}
 }
+
+func TestScanNamedIgnoreFileMustExist(t *testing.T) {
+	dir := writeTree(t, map[string]string{"x.go": "package x\n"})
+	if _, err := runCLI(t, "scan", dir); err != nil {
+		t.Fatalf("the default ignore file is optional: %v", err)
+	}
+	_, err := runCLI(t, "scan", dir, "--ignore-file", "missing.yaml")
+	if ExitCode(err) != 2 || !strings.Contains(err.Error(), "missing.yaml") {
+		t.Fatalf("a named, missing ignore file must fail the scan naming it; got exit %d: %v", ExitCode(err), err)
+	}
+}
