@@ -1,0 +1,299 @@
+#!/usr/bin/env bash
+# bench/gateway.sh — what the Palisade gateway costs, measured against the same upstream reached
+# directly and through nginx as a plain reverse proxy. Everything listens on 127.0.0.1.
+#
+# Paths measured (the same tiny Go upstream behind each):
+#   direct   wrk ──http──▶ upstream
+#   nginx    wrk ──http──▶ nginx (proxy_pass, keepalive, access log on) ──http──▶ upstream
+#   palisade wrk ──https + JWT──▶ edge gateway ──mTLS (SVIDs)──▶ sidecar gateway ──http──▶ upstream
+#            The edge validates the ES256 JWT against a JWKS (cached), evaluates a CEL rule and
+#            writes an audit record; the sidecar verifies the edge's SVID, evaluates a CEL rule over
+#            the SPIFFE ID and writes an audit record. wrk cannot present client certificates, so
+#            mTLS is exercised on the gateway→gateway hop (two gateway hops vs nginx's one).
+# Two runs per path:
+#   max      wrk, closed loop, -t2 -c64 for $DURATION: requests/s and p50/p99
+#   fixed    a small Go open-loop client at $RATE requests/s (wrk2-style, latency from the
+#            scheduled send time, so queueing is not hidden): p50/p99; "added p99" = path − direct
+# Environment: DURATION (default 10s), RATE (default 1000), CONNS (64), PALISADE_BIN (prebuilt
+# binary; otherwise built from this checkout). wrk and nginx are installed with apt-get if missing.
+set -euo pipefail
+
+DURATION=${DURATION:-10s}
+RATE=${RATE:-1000}
+CONNS=${CONNS:-64}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d /tmp/palisade-bench.XXXXXX)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+	[ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "installing $2 with apt-get…" >&2; apt-get install -y "$2" >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y "$2" >/dev/null; }; }; }
+need wrk wrk
+need nginx nginx-light
+
+# Ports (override with BASE_PORT if these are taken).
+B=${BASE_PORT:-18000}
+UP=$((B + 1)); NGX=$((B + 2)); EDGE=$((B + 3)); SIDE=$((B + 4)); IDP=$((B + 5))
+
+echo "== building (work dir $WORK)" >&2
+mkdir -p "$WORK/helper"
+cat >"$WORK/helper/go.mod" <<'EOF'
+module benchhelper
+
+go 1.22
+EOF
+cat >"$WORK/helper/main.go" <<'EOF'
+// Command benchhelper is the benchmark's upstream, token issuer and fixed-rate load client.
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/base64"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+func main() {
+	switch os.Args[1] {
+	case "upstream":
+		body := []byte("hello from the upstream service\n")
+		http.ListenAndServe(os.Args[2], http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(body) }))
+	case "idp":
+		idp(os.Args[2], os.Args[3])
+	case "load":
+		load(os.Args[2:])
+	}
+}
+
+// idp serves a one-key JWKS and writes a one-hour ES256 token for audience "bench".
+func idp(addr, tokenFile string) {
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	b, _ := k.PublicKey.Bytes()
+	enc := base64.RawURLEncoding
+	jwks, _ := json.Marshal(map[string]any{"keys": []map[string]string{{"kty": "EC", "crv": "P-256", "kid": "bench-1", "alg": "ES256", "use": "sig",
+		"x": enc.EncodeToString(b[1:33]), "y": enc.EncodeToString(b[33:])}}})
+	now := time.Now()
+	h, _ := json.Marshal(map[string]any{"alg": "ES256", "kid": "bench-1", "typ": "JWT"})
+	c, _ := json.Marshal(map[string]any{"iss": "https://idp.bench", "sub": "bench-user", "aud": "bench", "scope": "bench:read",
+		"jti": "bench-token", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
+	in := enc.EncodeToString(h) + "." + enc.EncodeToString(c)
+	sum := sha256.Sum256([]byte(in))
+	r, s, _ := ecdsa.Sign(rand.Reader, k, sum[:])
+	sig := make([]byte, 64)
+	r.FillBytes(sig[:32])
+	s.FillBytes(sig[32:])
+	os.WriteFile(tokenFile, []byte(in+"."+enc.EncodeToString(sig)), 0o600)
+	http.ListenAndServe(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(jwks) }))
+}
+
+// load sends requests at a fixed rate (open loop) and reports latency measured from each
+// request's scheduled start.
+func load(args []string) {
+	fs := flag.NewFlagSet("load", flag.ExitOnError)
+	url := fs.String("url", "", "target")
+	rate := fs.Int("rate", 1000, "requests per second")
+	dur := fs.Duration("duration", 10*time.Second, "duration")
+	hdr := fs.String("header", "", "Name: value")
+	workers := fs.Int("workers", 256, "concurrent senders")
+	fs.Parse(args)
+	tr := &http.Transport{MaxIdleConnsPerHost: *workers, TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}}
+	cl := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	name, value, _ := strings.Cut(*hdr, ": ")
+	n := int(dur.Seconds() * float64(*rate))
+	interval := time.Second / time.Duration(*rate)
+	jobs := make(chan time.Time, n)
+	lat := make([]time.Duration, 0, n)
+	var mu sync.Mutex
+	var errs int
+	var wg sync.WaitGroup
+	for i := 0; i < *workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for at := range jobs {
+				if d := time.Until(at); d > 0 {
+					time.Sleep(d)
+				}
+				req, _ := http.NewRequest("GET", *url, nil)
+				if name != "" {
+					req.Header.Set(name, value)
+				}
+				resp, err := cl.Do(req)
+				ok := err == nil && resp.StatusCode == 200
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				d := time.Since(at)
+				mu.Lock()
+				if ok {
+					lat = append(lat, d)
+				} else {
+					errs++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	// warm up connections, then schedule
+	start := time.Now().Add(200 * time.Millisecond)
+	for i := 0; i < n; i++ {
+		jobs <- start.Add(time.Duration(i) * interval)
+	}
+	close(jobs)
+	wg.Wait()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) float64 {
+		if len(lat) == 0 {
+			return 0
+		}
+		return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000
+	}
+	fmt.Printf("%d %d %.3f %.3f %.3f\n", len(lat), errs, pct(0.50), pct(0.99), pct(0.999))
+}
+EOF
+(cd "$WORK/helper" && GOFLAGS= go build -o "$WORK/benchhelper" .)
+if [ -n "${PALISADE_BIN:-}" ]; then cp "$PALISADE_BIN" "$WORK/palisade"; else (cd "$ROOT" && go build -o "$WORK/palisade" ./cmd/palisade); fi
+H="$WORK/benchhelper"; P="$WORK/palisade"
+
+wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 did not open" >&2; exit 1; }
+
+echo "== starting upstream, issuer, nginx, CA, gateways" >&2
+"$H" upstream "127.0.0.1:$UP" & PIDS+=($!)
+"$H" idp "127.0.0.1:$IDP" "$WORK/token" & PIDS+=($!)
+wait_port "$UP"; wait_port "$IDP"
+TOKEN=$(cat "$WORK/token")
+
+cat >"$WORK/nginx.conf" <<EOF
+worker_processes auto;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log $WORK/nginx-access.log;
+  upstream app { server 127.0.0.1:$UP; keepalive 128; }
+  server {
+    listen 127.0.0.1:$NGX;
+    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+EOF
+nginx -c "$WORK/nginx.conf" -p "$WORK"
+wait_port "$NGX"
+
+CA="$WORK/ca"
+"$P" ca init --dir "$CA" --trust-domain bench.local >/dev/null
+"$P" ca issue --dir "$CA" --spiffe-id spiffe://bench.local/edge --cert "$WORK/edge.pem" --key "$WORK/edge.key" --ttl 2h >/dev/null
+"$P" ca issue --dir "$CA" --spiffe-id spiffe://bench.local/upstream --cert "$WORK/side.pem" --key "$WORK/side.key" --ttl 2h >/dev/null
+"$P" ca issue --dir "$CA" --spiffe-id spiffe://bench.local/edge-public --dns localhost,127.0.0.1 --cert "$WORK/public.pem" --key "$WORK/public.key" --ttl 2h >/dev/null
+
+cat >"$WORK/edge.yaml" <<EOF
+mode: edge
+identity:
+  trust_domain: bench.local
+  bundle_file: $CA/bundle.pem
+  svid: {cert_file: $WORK/edge.pem, key_file: $WORK/edge.key}
+inbound:
+  listen: 127.0.0.1:$EDGE
+  tls: {cert_file: $WORK/public.pem, key_file: $WORK/public.key}
+jwt:
+  issuers:
+    - issuer: https://idp.bench
+      jwks_url: http://127.0.0.1:$IDP/jwks
+      algorithms: [ES256]
+      audiences: [bench]
+routes:
+  - name: bench
+    path: /**
+    require: [jwt]
+    allow: '"bench:read" in jwt.scopes && jwt.sub == "bench-user"'
+    upstream: https://127.0.0.1:$SIDE
+    upstream_spiffe_id: spiffe://bench.local/upstream
+audit:
+  path: $WORK/edge-audit.jsonl
+EOF
+cat >"$WORK/side.yaml" <<EOF
+mode: sidecar
+identity:
+  trust_domain: bench.local
+  bundle_file: $CA/bundle.pem
+  svid: {cert_file: $WORK/side.pem, key_file: $WORK/side.key}
+inbound:
+  listen: 127.0.0.1:$SIDE
+routes:
+  - name: bench
+    path: /**
+    require: [mtls]
+    allow: 'source.spiffe_id == "spiffe://bench.local/edge"'
+    upstream: http://127.0.0.1:$UP
+audit:
+  path: $WORK/side-audit.jsonl
+EOF
+"$P" gateway run -c "$WORK/side.yaml" 2>"$WORK/side.log" & PIDS+=($!)
+wait_port "$SIDE"
+"$P" gateway run -c "$WORK/edge.yaml" 2>"$WORK/edge.log" & PIDS+=($!)
+wait_port "$EDGE"
+
+# sanity: the gateway path works, and refuses without a token
+code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "https://127.0.0.1:$EDGE/x" || true)
+deny=$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$EDGE/x" || true)
+if [ "$code" != 200 ] || [ "$deny" != 401 ]; then echo "gateway sanity check failed: with token $code, without $deny" >&2; cat "$WORK/edge.log" "$WORK/side.log" >&2; exit 1; fi
+
+# wrk: requests/s, p50, p99 (ms)
+to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; printf "%.3f", v}'; }
+run_wrk() { # name url [header]
+	local out
+	if [ -n "${3:-}" ]; then out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency -H "$3" "$2"); else out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$2"); fi
+	local rps p50 p99 non2xx
+	rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+	p50=$(echo "$out" | awk '$1=="50%" {print $2}' | to_ms)
+	p99=$(echo "$out" | awk '$1=="99%" {print $2}' | to_ms)
+	non2xx=$(echo "$out" | awk '/Non-2xx/ {print $5}')
+	echo "$1 $rps $p50 $p99 ${non2xx:-0}"
+}
+echo "== closed loop (wrk -t2 -c$CONNS -d$DURATION)" >&2
+R_DIRECT=$(run_wrk direct "http://127.0.0.1:$UP/")
+R_NGINX=$(run_wrk nginx "http://127.0.0.1:$NGX/")
+R_PAL=$(run_wrk palisade "https://127.0.0.1:$EDGE/" "Authorization: Bearer $TOKEN")
+
+echo "== open loop at $RATE req/s for $DURATION" >&2
+F_DIRECT=$("$H" load -url "http://127.0.0.1:$UP/" -rate "$RATE" -duration "$DURATION")
+F_NGINX=$("$H" load -url "http://127.0.0.1:$NGX/" -rate "$RATE" -duration "$DURATION")
+F_PAL=$("$H" load -url "https://127.0.0.1:$EDGE/" -rate "$RATE" -duration "$DURATION" -header "Authorization: Bearer $TOKEN")
+
+audit_lines=$(cat "$WORK/edge-audit.jsonl" "$WORK/side-audit.jsonl" 2>/dev/null | wc -l)
+if grep -qF "$TOKEN" "$WORK/edge-audit.jsonl" "$WORK/side-audit.jsonl"; then echo "FAIL: a token reached the audit log" >&2; exit 1; fi
+
+echo
+echo "Palisade gateway benchmark — $(nproc) CPUs shared with everything else on this machine, $(date -u +%FT%TZ)"
+printf '\nclosed loop: wrk -t2 -c%s -d%s\n' "$CONNS" "$DURATION"
+printf '%-10s %12s %10s %10s %8s\n' path "req/s" "p50 ms" "p99 ms" "non-2xx"
+for r in "$R_DIRECT" "$R_NGINX" "$R_PAL"; do set -- $r; printf '%-10s %12s %10s %10s %8s\n' "$1" "$2" "$3" "$4" "$5"; done
+set -- $R_NGINX; NG_RPS=$2; set -- $R_PAL; PAL_RPS=$2
+printf 'palisade / nginx throughput: %s %% (target >= 80 %%)\n' "$(awk -v a="$PAL_RPS" -v b="$NG_RPS" 'BEGIN{printf "%.1f", 100*a/b}')"
+
+printf '\nopen loop: %s req/s for %s (latency from scheduled send time)\n' "$RATE" "$DURATION"
+printf '%-10s %8s %6s %10s %10s %10s %14s\n' path ok errors "p50 ms" "p99 ms" "p99.9 ms" "added p99 ms"
+set -- $F_DIRECT; D99=$4
+for pair in "direct:$F_DIRECT" "nginx:$F_NGINX" "palisade:$F_PAL"; do
+	name=${pair%%:*}; set -- ${pair#*:}
+	printf '%-10s %8s %6s %10s %10s %10s %14s\n' "$name" "$1" "$2" "$3" "$4" "$5" "$(awk -v a="$4" -v b="$D99" 'BEGIN{printf "%.3f", a-b}')"
+done
+echo "(target: palisade adds < 1 ms at p99; its path is two TLS gateway hops, nginx's one plain hop)"
+echo "audit records written: $audit_lines (no token found in them)"
