@@ -65,11 +65,15 @@ func (g *Gateway) Run(ctx context.Context, reload <-chan struct{}) error {
 		}
 		g.outboundAddr.Store(&out)
 	}
+	var adminSrv *http.Server
 	if cfg.Admin.Listen != "" {
-		if _, err := serve(cfg.Admin.Listen, g.AdminHandler(), false, &admin); err != nil {
+		var err error
+		if adminSrv, err = serve(cfg.Admin.Listen, g.AdminHandler(), false, &admin); err != nil {
 			g.shutdown(servers)
 			return err
 		}
+		// The admin listener stops last, so /readyz answers 503 while traffic drains.
+		servers = servers[:len(servers)-1]
 		g.adminAddr.Store(&admin)
 	}
 	go func() { _ = g.svid.Run(ctx) }()
@@ -88,6 +92,9 @@ func (g *Gateway) Run(ctx context.Context, reload <-chan struct{}) error {
 	}
 	g.ready.Store(false)
 	g.shutdown(servers)
+	if adminSrv != nil {
+		g.shutdown([]*http.Server{adminSrv})
+	}
 	if cerr := g.audit.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close audit log: %w", cerr)
 	}

@@ -1,0 +1,179 @@
+package gateway
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/palisade-sec/palisade/internal/identity"
+)
+
+const enrolCfg = `mode: sidecar
+identity:
+  trust_domain: example.org
+  bundle_file: %[1]s
+  svid: {ca_url: %[2]s, join_token_file: %[3]s}
+inbound:
+  listen: 127.0.0.1:0
+routes:
+  - name: all
+    path: /**
+    require: [mtls]
+    allow: 'true'
+    upstream: %[4]s
+`
+
+// TestSidecarEnrolsAndRenewsFromCA starts the real issuance API, lets a sidecar enrol with a
+// one-time join token and checks that it renews its 2-second SVID at half-life: new connections
+// get a new certificate while a connection opened before the renewal keeps working.
+func TestSidecarEnrolsAndRenewsFromCA(t *testing.T) {
+	p := newPKI(t, "example.org")
+	tokens := identity.NewJoinTokenStore(filepath.Join(p.dir, "join-tokens.json"), nil)
+	sid, _ := identity.ParseID("spiffe://example.org/orders")
+	tok, err := tokens.Create(sid, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokFile := filepath.Join(p.dir, "token")
+	if err := os.WriteFile(tokFile, []byte(tok+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	caSrv := httptest.NewUnstartedServer(identity.NewServer(p.ca, tokens, nil, 2*time.Second).Handler())
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caID, _ := identity.ParseID("spiffe://example.org/palisade/ca")
+	srvCert, err := p.ca.IssueServerCertificate(key.Public(), caID, nil, []net.IP{net.IPv4(127, 0, 0, 1)}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, _ := identity.NewTrustBundle("example.org", p.ca.Bundle())
+	tc := identity.TLSCertificate(srvCert.Chain, key)
+	caSrv.TLS = identity.ServerTLSConfig(nil, tb.Pool())
+	caSrv.TLS.Certificates = []tls.Certificate{*tc}
+	caSrv.StartTLS()
+	t.Cleanup(caSrv.Close)
+
+	app := echoApp(t, "orders")
+	g, _ := startGateway(t, fmt.Sprintf(enrolCfg, p.bundleFile(), caSrv.URL, tokFile, app.URL), nil, io.Discard)
+	addr, _, _ := g.Addrs()
+	first := leafOf(g.svid.Current())
+	if got := first.URIs[0].String(); got != "spiffe://example.org/orders" {
+		t.Fatalf("enrolled as %s", got)
+	}
+	roots := tb.Pool()
+	old := clientFor(roots, p.issue("spiffe://example.org/web", time.Hour))
+	get := func(cl *http.Client) *http.Response {
+		t.Helper()
+		resp, err := cl.Get("https://" + addr + "/x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		return resp
+	}
+	get(old) // opens a connection with the first SVID
+	deadline := time.Now().Add(6 * time.Second)
+	for leafOf(g.svid.Current()).SerialNumber.Cmp(first.SerialNumber) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("SVID not renewed within 6s of a 2s lifetime")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	fresh := clientFor(roots, p.issue("spiffe://example.org/web", time.Hour))
+	if resp := get(fresh); resp.TLS.PeerCertificates[0].SerialNumber.Cmp(first.SerialNumber) == 0 {
+		t.Error("a new connection still got the first SVID after renewal")
+	}
+	if resp := get(old); resp.TLS.PeerCertificates[0].SerialNumber.Cmp(first.SerialNumber) != 0 {
+		t.Error("the connection opened before renewal was replaced")
+	}
+	if _, err := tokens.Redeem(tok); err == nil {
+		t.Error("the join token can be redeemed a second time")
+	}
+}
+
+// TestGracefulShutdown checks that a request in flight when shutdown starts completes, and that
+// /readyz reports 503 as soon as shutdown begins.
+func TestGracefulShutdown(t *testing.T) {
+	p := newPKI(t, "example.org")
+	started := make(chan struct{})
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+		io.WriteString(w, "finished")
+	}))
+	t.Cleanup(slow.Close)
+	cert, key := p.issueFiles("spiffe://example.org/orders", "orders")
+	cfg := fmt.Sprintf("mode: sidecar\nidentity: {trust_domain: example.org, bundle_file: %s, svid: {cert_file: %s, key_file: %s}}\n"+
+		"inbound: {listen: 127.0.0.1:0}\nadmin: {listen: 127.0.0.1:0}\nroutes: [{name: slow, path: /**, require: [mtls], allow: 'true', upstream: %s}]\n",
+		p.bundleFile(), cert, key, slow.URL)
+	path := filepath.Join(t.TempDir(), "gateway.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(context.Background(), Options{ConfigPath: path, AuditOut: io.Discard, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- g.Run(ctx, nil) }()
+	for !g.Ready() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	addr, _, admin := g.Addrs()
+	tb, _ := identity.NewTrustBundle("example.org", p.ca.Bundle())
+	cl := clientFor(tb.Pool(), p.issue("spiffe://example.org/web", time.Hour))
+	type result struct {
+		body string
+		err  error
+	}
+	res := make(chan result, 1)
+	go func() {
+		resp, err := cl.Get("https://" + addr + "/slow")
+		if err != nil {
+			res <- result{err: err}
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		res <- result{body: string(b)}
+	}()
+	<-started
+	cancel()
+	for g.Ready() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	resp, err := http.Get("http://" + admin + "/readyz")
+	if err != nil {
+		t.Fatalf("admin listener closed while requests drain: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/readyz during shutdown: %d, want 503", resp.StatusCode)
+	}
+	close(release)
+	r := <-res
+	if r.err != nil || !strings.Contains(r.body, "finished") {
+		t.Fatalf("in-flight request: %q, %v", r.body, r.err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}
