@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -86,7 +87,9 @@ func runSBOM(ctx context.Context, app *App, opts sbomOptions) error {
 		_, err = app.Stdout.Write(buf.Bytes())
 		return err
 	}
-	if err := os.WriteFile(opts.Output, buf.Bytes(), 0o644); err != nil {
+	// Through a temporary file (scan.go's helper), so a failed run never leaves a truncated SBOM.
+	write := func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }
+	if err := writeFileAtomic(opts.Output, write); err != nil {
 		return fmt.Errorf("sbom: write %s: %w", opts.Output, err)
 	}
 	return nil

@@ -73,6 +73,10 @@ func TestSBOMCommandOutputFile(t *testing.T) {
 	if err != nil || !strings.Contains(string(data), "pkg:cargo/hyper@1.2.0") {
 		t.Errorf("output file: %v\n%s", err, data)
 	}
+	entries, err := os.ReadDir(filepath.Dir(outFile))
+	if err != nil || len(entries) != 1 {
+		t.Errorf("output directory holds %v (%v), want only the SBOM: no temporary file left", entries, err)
+	}
 }
 
 func TestSBOMCommandWarnsAboutProblems(t *testing.T) {
