@@ -4,16 +4,23 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/palisade-sec/palisade/internal/cli"
 	"github.com/palisade-sec/palisade/internal/config"
+	iacengine "github.com/palisade-sec/palisade/internal/iac"
+	"github.com/palisade-sec/palisade/internal/inventory"
 	"github.com/palisade-sec/palisade/internal/scan"
+	"github.com/palisade-sec/palisade/internal/scan/deps"
+	"github.com/palisade-sec/palisade/internal/scan/iac"
 	"github.com/palisade-sec/palisade/internal/scan/secret"
+	"github.com/palisade-sec/palisade/internal/vulndb"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -31,7 +38,65 @@ func scanners() []cli.Scanner {
 				return a, a.Err()
 			},
 		},
+		{
+			Name:    "deps",
+			Summary: "known vulnerabilities (local OSV database) and licence policy for the packages lockfiles declare",
+			New:     newDepsAnalyzer,
+		},
+		{
+			Name:    "iac",
+			Summary: "Kubernetes, Dockerfile, Compose, Terraform and CloudFormation misconfiguration; custom CEL policies",
+			New: func(_ context.Context, cfg *config.Config) (scan.Analyzer, error) {
+				return iac.New(iacengine.Options{
+					Disable:           cfg.IaC.Disable,
+					PolicyFiles:       cfg.IaC.Policies,
+					AllowedBaseImages: cfg.IaC.AllowedBaseImages,
+				})
+			},
+		},
 	}
+}
+
+// newDepsAnalyzer opens the vulnerability database read-only. Without one, a scan that asked for
+// deps by name fails (exit 2); a scan that runs deps only because every scanner runs by default
+// goes on and reports the missing database as a problem, so a first run on a fresh machine
+// still shows what the other scanners find and says how to get the database.
+func newDepsAnalyzer(_ context.Context, cfg *config.Config) (scan.Analyzer, error) {
+	dir := cfg.Deps.DBDir
+	if dir == "" {
+		dir = os.Getenv("PALISADE_DB_DIR")
+	}
+	if dir == "" {
+		d, err := vulndb.DefaultDir()
+		if err != nil {
+			return nil, err
+		}
+		dir = d
+	}
+	opts := deps.Options{
+		DemoteNotImported: cfg.Deps.DemoteNotImported,
+		LicenseAllow:      cfg.Deps.LicenseAllow,
+		LicenseDeny:       cfg.Deps.LicenseDeny,
+		MaxAge:            time.Duration(cfg.Deps.MaxAge),
+	}
+	extract := deps.ExtractorFunc(inventory.Extract)
+	db, err := vulndb.Open(dir)
+	switch {
+	case err == nil:
+		return deps.New(db, extract, opts), nil
+	case errors.Is(err, vulndb.ErrNoDatabase) && cfg.Origin("scan.scanners").Kind == config.FromDefault:
+		return deps.New(missingDB{err}, extract, opts), nil
+	default:
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+}
+
+// missingDB stands in for the database when there is none: every match fails with the reason,
+// which the scan reports as a problem.
+type missingDB struct{ err error }
+
+func (m missingDB) Match(context.Context, []inventory.Package) (*vulndb.Result, error) {
+	return nil, m.err
 }
 
 func main() {

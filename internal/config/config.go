@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/palisade-sec/palisade/internal/config/strictyaml"
 	"github.com/palisade-sec/palisade/internal/finding"
@@ -32,6 +33,8 @@ const FileName = "palisade.yaml"
 type Config struct {
 	Scan   Scan   `yaml:"scan"`
 	Secret Secret `yaml:"secret"`
+	Deps   Deps   `yaml:"deps"`
+	IaC    IaC    `yaml:"iac"`
 
 	// origins records where each field set by something other than the defaults came from.
 	origins map[string]Origin
@@ -65,6 +68,32 @@ type Secret struct {
 	Disable []string `yaml:"disable"`
 }
 
+// Deps configures the dependency analyzer.
+type Deps struct {
+	// DBDir is the vulnerability database; empty means $PALISADE_DB_DIR or the user cache directory,
+	// the same place `palisade db` uses.
+	DBDir string `yaml:"db-dir"`
+	// MaxAge is how old the database may be before the scan reports it as stale.
+	MaxAge Duration `yaml:"max-age"`
+	// DemoteNotImported lowers findings for Go packages that the scanned module never imports to
+	// severity info, so the gate acts only on vulnerable code the module uses.
+	DemoteNotImported bool `yaml:"demote-not-imported"`
+	// LicenseAllow, when not empty, makes every package whose known licence is not listed a finding.
+	LicenseAllow []string `yaml:"license-allow"`
+	// LicenseDeny makes every package with a listed licence a finding.
+	LicenseDeny []string `yaml:"license-deny"`
+}
+
+// IaC configures the infrastructure-as-code analyzer.
+type IaC struct {
+	// Disable lists check IDs not to run.
+	Disable []string `yaml:"disable"`
+	// Policies are custom policy files (YAML with CEL rules), relative to the working directory.
+	Policies []string `yaml:"policies"`
+	// AllowedBaseImages, when not empty, makes a Dockerfile base image outside these prefixes a finding.
+	AllowedBaseImages []string `yaml:"allowed-base-images"`
+}
+
 // Default returns the built-in defaults: every scanner, gate at high, a table on standard output,
 // files up to 10 MiB, .gitignore and the default skip list honoured, .palisadeignore.yaml read.
 func Default() *Config {
@@ -76,6 +105,10 @@ func Default() *Config {
 			Gitignore:    true,
 			DefaultSkips: true,
 			IgnoreFile:   ".palisadeignore.yaml",
+		},
+		Deps: Deps{
+			MaxAge:            Duration(7 * 24 * time.Hour),
+			DemoteNotImported: true,
 		},
 		origins: map[string]Origin{},
 	}

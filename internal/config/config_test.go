@@ -58,6 +58,7 @@ func TestParseFull(t *testing.T) {
 			Baseline:     "previous.json",
 		},
 		Secret: Secret{Disable: []string{"generic-password"}},
+		Deps:   Default().Deps,
 	}
 	if diff := cmp.Diff(want, *got, cmpopts.IgnoreUnexported(Config{})); diff != "" {
 		t.Errorf("mismatch (-want +got):\n%s", diff)
@@ -89,7 +90,7 @@ func TestParseErrors(t *testing.T) {
 		name, yaml, want string
 	}{
 		{"unknown section", "scna:\n  fail-on: high\n",
-			`config: palisade.yaml:1:1: scna: unknown key "scna" (want one of: scan, secret)`},
+			`config: palisade.yaml:1:1: scna: unknown key "scna" (want one of: scan, secret, deps, iac)`},
 		{"unknown key", "scan:\n  fail_on: high\n",
 			`config: palisade.yaml:2:3: scan.fail_on: unknown key "fail_on" (want one of: scanners, fail-on, formats, exclude, max-file-size, gitignore, default-skips, ignore-file, baseline)`},
 		{"unknown key in format", "scan:\n  formats:\n    - format: sarif\n      outptu: x\n",
@@ -304,6 +305,14 @@ func TestKeys(t *testing.T) {
 		"scan.ignore-file=PALISADE_SCAN_IGNORE_FILE",
 		"scan.baseline=PALISADE_SCAN_BASELINE",
 		"secret.disable=PALISADE_SECRET_DISABLE",
+		"deps.db-dir=PALISADE_DEPS_DB_DIR",
+		"deps.max-age=PALISADE_DEPS_MAX_AGE",
+		"deps.demote-not-imported=PALISADE_DEPS_DEMOTE_NOT_IMPORTED",
+		"deps.license-allow=PALISADE_DEPS_LICENSE_ALLOW",
+		"deps.license-deny=PALISADE_DEPS_LICENSE_DENY",
+		"iac.disable=PALISADE_IAC_DISABLE",
+		"iac.policies=PALISADE_IAC_POLICIES",
+		"iac.allowed-base-images=PALISADE_IAC_ALLOWED_BASE_IMAGES",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

@@ -33,7 +33,22 @@ func (c *Config) Validate() error {
 	if s.MaxFileSize <= 0 {
 		return c.FieldError("scan.max-file-size", fmt.Errorf("must be greater than zero, got %d bytes", int64(s.MaxFileSize)))
 	}
-	return c.names("secret.disable", c.Secret.Disable)
+	if c.Deps.MaxAge <= 0 {
+		return c.FieldError("deps.max-age", fmt.Errorf("must be greater than zero, got %s", c.Deps.MaxAge))
+	}
+	for field, list := range map[string][]string{
+		"secret.disable":          c.Secret.Disable,
+		"deps.license-allow":      c.Deps.LicenseAllow,
+		"deps.license-deny":       c.Deps.LicenseDeny,
+		"iac.disable":             c.IaC.Disable,
+		"iac.policies":            c.IaC.Policies,
+		"iac.allowed-base-images": c.IaC.AllowedBaseImages,
+	} {
+		if err := c.names(field, list); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // names checks a list of IDs for empty and repeated entries.

@@ -8,9 +8,11 @@ package scan
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 
 	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // File is one file handed to a FileAnalyzer.
@@ -73,4 +75,19 @@ type TreeAnalyzer interface {
 // reports (SARIF tool.driver.rules).
 type RuleLister interface {
 	Rules() []finding.Rule
+}
+
+// Incomplete is the error an analyzer returns, beside the findings it did produce, when some of
+// its inputs could not be analysed (a lockfile that does not parse, a manifest with a syntax
+// error). The engine keeps the findings and records each problem on its own, with its path and
+// line, so one bad file neither hides the others' findings nor is lost in one opaque message.
+type Incomplete struct {
+	Problems []report.Problem
+}
+
+func (e *Incomplete) Error() string {
+	if len(e.Problems) == 1 {
+		return e.Problems[0].Message
+	}
+	return fmt.Sprintf("%d inputs could not be analysed", len(e.Problems))
 }

@@ -186,7 +186,7 @@ func (c *collector) analyzeFile(ctx context.Context, analyzers []FileAnalyzer, f
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			c.addProblem(report.Problem{Path: f.Path, Scanner: a.Name(), Message: err.Error()})
+			c.addError(a.Name(), f.Path, err)
 		}
 		c.addFindings(a.Name(), f, found)
 	}
@@ -199,10 +199,29 @@ func (c *collector) runTree(ctx context.Context, ta TreeAnalyzer, t *Tree) error
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		c.addProblem(report.Problem{Scanner: ta.Name(), Message: err.Error()})
+		c.addError(ta.Name(), "", err)
 	}
 	c.addFindings(ta.Name(), nil, found)
 	return nil
+}
+
+// addError records an analyzer's error as problems: each problem of an *Incomplete on its own,
+// anything else as one problem against path.
+func (c *collector) addError(scanner, path string, err error) {
+	var inc *Incomplete
+	if !errors.As(err, &inc) {
+		c.addProblem(report.Problem{Path: path, Scanner: scanner, Message: err.Error()})
+		return
+	}
+	for _, p := range inc.Problems {
+		if p.Scanner == "" {
+			p.Scanner = scanner
+		}
+		if p.Path == "" {
+			p.Path = path
+		}
+		c.addProblem(p)
+	}
 }
 
 // callFile calls one analyzer, turning a panic into an error so one bad file or rule cannot take

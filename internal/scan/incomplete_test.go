@@ -1,0 +1,53 @@
+package scan
+
+import (
+	"context"
+	"testing"
+	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/report"
+)
+
+// partialTree finds something in every file it can read and reports the ones it cannot, the way
+// a lockfile or manifest analyzer meets one broken file among many.
+type partialTree struct{}
+
+func (partialTree) Name() string { return "partial" }
+
+func (partialTree) AnalyzeTree(_ context.Context, t *Tree) ([]finding.Finding, error) {
+	var out []finding.Finding
+	inc := &Incomplete{}
+	for _, p := range t.Files {
+		if p == "broken.yaml" {
+			inc.Problems = append(inc.Problems, report.Problem{Path: p, Line: 3, Message: "invalid YAML"})
+			continue
+		}
+		out = append(out, finding.Finding{RuleID: "seen", Severity: finding.SeverityLow, Location: finding.Location{Path: p, StartLine: 1}})
+	}
+	inc.Problems = append(inc.Problems, report.Problem{Message: "database is 9 days old"})
+	return out, inc
+}
+
+func TestTreeAnalyzerIncompleteKeepsFindingsAndEachProblem(t *testing.T) {
+	root := writeTree(t, fstest.MapFS{
+		"a.yaml":      file("a: 1\n"),
+		"broken.yaml": file("a: [\n"),
+	})
+	run, err := Dir(context.Background(), root, Options{Analyzers: []Analyzer{partialTree{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []report.Problem{
+		{Scanner: "partial", Message: "database is 9 days old"},
+		{Path: "broken.yaml", Line: 3, Scanner: "partial", Message: "invalid YAML"},
+	}
+	if d := cmp.Diff(want, run.Problems); d != "" {
+		t.Errorf("problems (-want +got):\n%s", d)
+	}
+	if len(run.Findings) != 1 || run.Findings[0].Location.Path != "a.yaml" {
+		t.Errorf("findings beside the problems were lost: %+v", run.Findings)
+	}
+}
