@@ -107,7 +107,7 @@ func (a *Analyzer) AnalyzeFile(ctx context.Context, f *scan.File) ([]finding.Fin
 	if a.err != nil {
 		return nil, a.err
 	}
-	ms, err := a.det.detect(ctx, f.Content)
+	ms, err := a.det.detect(ctx, f.Content, isSourceCode(f.Path))
 	if err != nil {
 		return nil, fmt.Errorf("scan %s for secrets: %w", f.Path, err)
 	}
@@ -218,6 +218,11 @@ func snippet(b []byte, ms []match, i int) string {
 		if o.end > pos {
 			sb.WriteString(finding.Redact(string(o.secret)))
 			pos = o.end
+			// A rule may capture only the first part of a longer value (regex repeat limits);
+			// hide the rest of the token too rather than show what follows the capture.
+			for pos < hi && tokenByte(b[pos]) {
+				pos++
+			}
 		}
 	}
 	if pos < hi {
@@ -228,4 +233,28 @@ func snippet(b []byte, ms []match, i int) string {
 	}
 	s := strings.TrimRight(sb.String(), "\r")
 	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// isSourceCode reports whether path is program source by its extension: there, a bare value after
+// "password =" is an expression, so LiteralInCode rules look only at string literals. Shell
+// scripts are not in the list: in them a bare word is a literal.
+func isSourceCode(path string) bool {
+	ext := path
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		ext = path[i+1:]
+	} else {
+		return false
+	}
+	switch strings.ToLower(ext) {
+	case "go", "js", "mjs", "cjs", "jsx", "ts", "tsx", "java", "kt", "kts", "scala", "groovy", "py", "rb", "php",
+		"cs", "fs", "vb", "c", "h", "cc", "cpp", "cxx", "hpp", "hh", "rs", "swift", "m", "mm", "dart", "lua", "pl",
+		"pm", "ex", "exs", "erl", "hs", "clj", "cljs", "r", "jl", "zig", "nim", "tf", "hcl", "sol", "vue", "svelte":
+		return true
+	}
+	return false
+}
+
+// tokenByte reports whether c can continue a secret token (base64, hex, URL-safe alphabets).
+func tokenByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' || c == '_' || c == '-'
 }

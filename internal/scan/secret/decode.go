@@ -61,7 +61,7 @@ func (d *Detector) decodeAndDetect(ctx context.Context, content []byte, depth in
 		}
 		*budget -= len(r.text)
 		var sub []match
-		sub, err = d.detectDepth(ctx, r.text, depth+1, budget)
+		sub, err = d.detectDepth(ctx, r.text, depth+1, budget, false)
 		if err != nil {
 			return false
 		}
@@ -83,39 +83,62 @@ func (d *Detector) decodeAndDetect(ctx context.Context, content []byte, depth in
 
 // encodedRuns calls visit for each base64 or hex run in b that decodes to text, until visit
 // returns false; it reports whether it ran to the end.
+//
+// Runs shorter than minBase64Run are never candidates, so the scan skips like Boyer-Moore: it
+// looks at the last byte of a minBase64Run window first, and only when that byte could belong to a
+// run does it walk back to see whether the whole window does. Source code, where identifiers are
+// short, is mostly skipped a window at a time.
 func encodedRuns(b []byte, byteClass *[256]uint8, visit func(encodedRun) bool) bool {
-	i := 0
-	for i < len(b) {
-		if byteClass[b[i]]&clsB64 == 0 {
-			i++
+	const L = minBase64Run
+	n := len(b)
+	i := 0 // invariant: i == 0 or b[i-1] is not a base64 byte
+	for i+L <= n {
+		j := i + L - 1
+		if byteClass[b[j]]&clsB64 == 0 {
+			i = j + 1
 			continue
 		}
-		start := i
-		allHex := true
-		for i < len(b) && byteClass[b[i]]&clsB64 != 0 {
-			if byteClass[b[i]]&clsHex == 0 {
-				allHex = false
-			}
-			i++
+		k := j - 1
+		for k >= i && byteClass[b[k]]&clsB64 != 0 {
+			k--
 		}
-		end := i
-		for i < len(b) && b[i] == '=' && i-end < 2 {
-			i++
-		}
-		var r encodedRun
-		switch {
-		case allHex && end-start >= minHexRun:
-			r = encodedRun{start: start, end: end, kind: "hex", text: decodeHex(b[start:end])}
-		case i-start >= minBase64Run:
-			r = encodedRun{start: start, end: i, kind: "base64", text: decodeBase64(b[start:i])}
-		default:
+		if k >= i {
+			i = k + 1
 			continue
 		}
-		if r.text != nil && !visit(r) {
+		start, end := i, j+1
+		for end < n && byteClass[b[end]]&clsB64 != 0 {
+			end++
+		}
+		stop := end
+		for stop < n && b[stop] == '=' && stop-end < 2 {
+			stop++
+		}
+		i = stop + 1
+		if r, ok := decodeRun(b, byteClass, start, end, stop); ok && !visit(r) {
 			return false
 		}
 	}
 	return true
+}
+
+// decodeRun decodes the run b[start:end] (with '=' padding up to stop) as hex when it is all hex
+// digits and long enough, else as base64; ok is false when it does not decode to text.
+func decodeRun(b []byte, byteClass *[256]uint8, start, end, stop int) (encodedRun, bool) {
+	allHex := true
+	for _, c := range b[start:end] {
+		if byteClass[c]&clsHex == 0 {
+			allHex = false
+			break
+		}
+	}
+	var r encodedRun
+	if allHex && end-start >= minHexRun {
+		r = encodedRun{start: start, end: end, kind: "hex", text: decodeHex(b[start:end])}
+	} else {
+		r = encodedRun{start: start, end: stop, kind: "base64", text: decodeBase64(b[start:stop])}
+	}
+	return r, r.text != nil
 }
 
 func decodeHex(s []byte) []byte {

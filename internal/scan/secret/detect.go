@@ -9,13 +9,18 @@ import (
 
 // Bounds that keep time and memory proportional to the input, whatever its shape.
 const (
-	// lineReach is how far, on its own line, a keyword hit's window reaches each way; on a
-	// minified or 50 MB single line the window is this slice, not the line.
-	lineReach = 2048
+	// reachBefore and reachAfter are how far, on its own line, a keyword hit's window reaches
+	// back and forward; on a minified or 50 MB single line the window is this slice, not the
+	// line. A rule's context (a variable name) sits shortly before its keyword; the value, up to
+	// about 1000 bytes, after it.
+	reachBefore = 256
+	reachAfter  = 1280
 	// maxWindow caps one merged window; longer runs of windows are split with an overlap of
 	// windowOverlap so a secret that straddles the cut is still seen whole.
 	maxWindow     = 64 << 10
 	windowOverlap = 1024
+	// allowMatchBefore is how much of the line before a match AllowMatch sees.
+	allowMatchBefore = 48
 	// maxMultiLine bounds Rule.MultiLine.
 	maxMultiLine = 64 << 10
 	// DefaultDecodeBytes and DefaultDecodeDepth bound decoding per file: the total number of
@@ -85,19 +90,19 @@ func NewDetector(rules []Rule, decodeBytes, decodeDepth int) (*Detector, error) 
 	return d, nil
 }
 
-// detect returns the secrets in content, deduplicated and ordered by offset.
-func (d *Detector) detect(ctx context.Context, content []byte) ([]match, error) {
+// detect returns the secrets in content, deduplicated and ordered by offset. code says the
+// content is program source, where LiteralInCode rules report only quoted values.
+func (d *Detector) detect(ctx context.Context, content []byte, code bool) ([]match, error) {
 	budget := d.decodeBytes
-	ms, err := d.detectDepth(ctx, content, 0, &budget)
+	ms, err := d.detectDepth(ctx, content, 0, &budget, code)
 	if err != nil {
 		return nil, err
 	}
 	return dedupe(d, ms), nil
 }
 
-func (d *Detector) detectDepth(ctx context.Context, content []byte, depth int, budget *int) ([]match, error) {
-	wins := d.windows(content)
-	var ms []match
+func (d *Detector) detectDepth(ctx context.Context, content []byte, depth int, budget *int, code bool) ([]match, error) {
+	wins, ms := d.keywordPass(content, code)
 	for ri, ws := range wins {
 		if len(ws) == 0 {
 			continue
@@ -108,15 +113,7 @@ func (d *Detector) detectDepth(ctx context.Context, content []byte, depth int, b
 		r := d.rules[ri]
 		for _, w := range ws {
 			for _, loc := range r.re.FindAllSubmatchIndex(content[w.start:w.end], -1) {
-				s, e := secretSpan(loc)
-				if s < 0 || s == e {
-					continue
-				}
-				secret := content[w.start+s : w.start+e]
-				if !r.accept(secret, content[w.start+loc[0]:w.start+loc[1]]) {
-					continue
-				}
-				ms = append(ms, match{rule: ri, start: w.start + s, end: w.start + e, secret: secret})
+				ms = d.consider(ms, ri, content, w.start, loc, code)
 			}
 		}
 	}
@@ -130,47 +127,76 @@ func (d *Detector) detectDepth(ctx context.Context, content []byte, depth int, b
 	return ms, nil
 }
 
-// windows runs the one keyword pass over content and returns, per rule, the merged windows its
-// regex must search. Rules whose keywords do not occur get none and never run.
-func (d *Detector) windows(content []byte) [][]span {
-	wins := make([][]span, len(d.rules))
-	n := len(content)
-	curStart, curEnd, curOK := 0, 0, false
-	d.kw.scan(content, func(kw int32, end int) {
-		pos := end - d.kw.lens[kw]
-		if !curOK || pos < curStart || end > curEnd {
-			curStart, curEnd, curOK = lineAround(content, pos, end)
-		}
-		for _, ri := range d.kwRules[kw] {
-			w := span{curStart, curEnd}
-			if ml := d.rules[ri].MultiLine; ml > 0 {
-				w.end = min(n, curEnd+ml)
-			}
-			wins[ri] = addWindow(wins[ri], w)
-		}
-	})
-	return wins
+// consider checks one regex match of rule ri (loc is relative to base) against the rule's
+// boundary, literal, entropy and allow filters and appends it to ms when it passes.
+func (d *Detector) consider(ms []match, ri int, content []byte, base int, loc []int, code bool) []match {
+	r := d.rules[ri]
+	if r.wordStart && !wordBoundary(content, base+loc[0]) {
+		return ms
+	}
+	s, e := secretSpan(loc)
+	if s < 0 {
+		return ms
+	}
+	s, e = trimSpace(content, base+s, base+e)
+	if s >= e {
+		return ms
+	}
+	if code && r.LiteralInCode && !quotedAt(content, s) {
+		return ms
+	}
+	ctxStart := max(0, base+loc[0]-allowMatchBefore)
+	if i := bytes.LastIndexByte(content[ctxStart:base+loc[0]], '\n'); i >= 0 {
+		ctxStart += i + 1
+	}
+	if !r.accept(content[s:e], content[ctxStart:base+loc[1]]) {
+		return ms
+	}
+	return append(ms, match{rule: ri, start: s, end: e, secret: content[s:e]})
 }
 
-// lineAround returns the window for a hit at [pos, end): its line, clipped to lineReach each way.
-// ok is false when the line was clipped, so the window must not be reused for later hits.
-func lineAround(b []byte, pos, end int) (start, stop int, ok bool) {
-	ok = true
-	lo := max(0, pos-lineReach)
-	if i := bytes.LastIndexByte(b[lo:pos], '\n'); i >= 0 {
-		start = lo + i + 1
-	} else {
-		start = lo
-		ok = lo == 0
-	}
-	hi := min(len(b), end+lineReach)
-	if i := bytes.IndexByte(b[end:hi], '\n'); i >= 0 {
-		stop = end + i
-	} else {
-		stop = hi
-		ok = ok && hi == len(b)
-	}
-	return start, stop, ok
+// keywordPass runs the one keyword pass over content. Rules anchored at their keyword are tried
+// right there, once per hit, and their matches returned; for the others it returns, per rule, the
+// merged windows their regex must search. Rules whose keywords do not occur never run.
+func (d *Detector) keywordPass(content []byte, code bool) ([][]span, []match) {
+	wins := make([][]span, len(d.rules))
+	var ms []match
+	n := len(content)
+	// The current line, found incrementally: hits arrive in order, so each byte is searched for
+	// a newline at most once whatever the number of hits or the length of the line.
+	lineStart, lineEnd := 0, -1
+	d.kw.scan(content, func(kw int32, end int) {
+		pos := end - d.kw.lens[kw]
+		if pos > lineEnd {
+			from := max(lineEnd, 0)
+			if i := bytes.LastIndexByte(content[from:pos], '\n'); i >= 0 {
+				lineStart = from + i + 1
+			} else if lineEnd >= 0 {
+				lineStart = lineEnd + 1
+			}
+			if i := bytes.IndexByte(content[pos:], '\n'); i >= 0 {
+				lineEnd = pos + i
+			} else {
+				lineEnd = n
+			}
+		}
+		w := span{max(lineStart, pos-reachBefore), min(lineEnd, end+reachAfter)}
+		for _, ri := range d.kwRules[kw] {
+			r := d.rules[ri]
+			if r.anchoredRe != nil {
+				if loc := r.anchoredRe.FindSubmatchIndex(content[pos:w.end]); loc != nil {
+					ms = d.consider(ms, int(ri), content, pos, loc, code)
+				}
+				continue
+			}
+			rw := w
+			if ml := r.MultiLine; ml > 0 {
+				rw.end = min(n, lineEnd+ml)
+			}
+			wins[ri] = addWindow(wins[ri], rw)
+		}
+	})
+	return wins, ms
 }
 
 // addWindow merges w into ws (whose last window ends latest), splitting windows at maxWindow.
@@ -253,6 +279,37 @@ func dedupe(d *Detector, ms []match) []match {
 		}
 	}
 	return out
+}
+
+// wordBoundary reports whether \b holds at offset i of b (ASCII word characters, as RE2).
+func wordBoundary(b []byte, i int) bool {
+	before := i > 0 && isWordByte(b[i-1])
+	after := i < len(b) && isWordByte(b[i])
+	return before != after
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
+
+// trimSpace narrows the span [s, e) of b past leading and trailing ASCII white space, so a
+// private key's body is located at its first base64 character, not the newline before it.
+func trimSpace(b []byte, s, e int) (int, int) {
+	if s < 0 {
+		return s, e
+	}
+	for s < e && (b[s] == ' ' || b[s] == '\t' || b[s] == '\n' || b[s] == '\r') {
+		s++
+	}
+	for e > s && (b[e-1] == ' ' || b[e-1] == '\t' || b[e-1] == '\n' || b[e-1] == '\r') {
+		e--
+	}
+	return s, e
+}
+
+// quotedAt reports whether the byte before offset i opens a string literal.
+func quotedAt(b []byte, i int) bool {
+	return i > 0 && (b[i-1] == '"' || b[i-1] == '\'' || b[i-1] == '`')
 }
 
 // secretSpan returns the secret's offsets in a submatch index list: the first capture group that

@@ -8,10 +8,10 @@ package secret
 type keywordMatcher struct {
 	class    [256]uint8
 	nclass   int32
-	trans    []int32 // trans[state*nclass+class] is the next state
-	firstOut int32   // states >= firstOut end at least one keyword
-	out      [][]int32
-	lens     []int // keyword lengths, by keyword index
+	trans    []int32   // trans[row+class] is the next state's row (state*nclass): no multiply per byte
+	firstOut int32     // rows >= firstOut end at least one keyword
+	out      [][]int32 // by state (row/nclass)
+	lens     []int     // keyword lengths, by keyword index
 }
 
 func lowerASCII(c byte) byte {
@@ -106,7 +106,7 @@ func newKeywordMatcher(keywords []string) *keywordMatcher {
 			n++
 		}
 	}
-	m.firstOut = n
+	m.firstOut = n * nc
 	for s := range nodes {
 		if len(nodes[s].out) > 0 {
 			perm[s] = n
@@ -119,7 +119,7 @@ func newKeywordMatcher(keywords []string) *keywordMatcher {
 		ps := perm[s]
 		m.out[ps] = nodes[s].out
 		for c := int32(0); c < nc; c++ {
-			m.trans[ps*nc+c] = perm[gotoT[int32(s)*nc+c]]
+			m.trans[ps*nc+c] = perm[gotoT[int32(s)*nc+c]] * nc
 		}
 	}
 	return m
@@ -131,9 +131,9 @@ func (m *keywordMatcher) scan(b []byte, hit func(kw int32, end int)) {
 	trans, class, nc, firstOut := m.trans, &m.class, m.nclass, m.firstOut
 	s := int32(0)
 	for i, c := range b {
-		s = trans[s*nc+int32(class[c])]
+		s = trans[s+int32(class[c])]
 		if s >= firstOut {
-			for _, kw := range m.out[s] {
+			for _, kw := range m.out[s/nc] {
 				hit(kw, i+1)
 			}
 		}

@@ -35,11 +35,16 @@ type Rule struct {
 	// Allow drops a secret that matches any of these regular expressions.
 	Allow []string
 	// AllowMatch drops a match when any of these regular expressions matches the whole match
-	// (name and value), for names that only look secret: csrf_token, password_length.
+	// together with up to 48 bytes before it on its line (so the rest of a name is seen), for
+	// names that only look secret: csrf_token, password_length, confirm_password.
 	AllowMatch []string
 	// MultiLine lets the window run this many bytes past the hit's line, for secrets that span
 	// lines (private keys); zero keeps the window on the hit's line.
 	MultiLine int
+	// LiteralInCode makes the rule, in source-code files, report only quoted values: there a bare
+	// value after "password =" is an expression (cfg.Password, testKey1024), not a literal. In
+	// configuration files (.env, YAML, properties) bare values still count.
+	LiteralInCode bool
 	// Generic marks a context-only rule (a password assignment): where it overlaps a specific
 	// rule's match, the specific rule wins.
 	Generic bool
@@ -48,6 +53,11 @@ type Rule struct {
 	Remediation string
 	References  []string
 	Examples    Examples
+
+	// anchored says every match starts exactly where one of the keywords starts, so the engine
+	// tries the regex once at each keyword hit instead of searching windows. Set by the built-in
+	// assignment rules, whose regexes begin with their names.
+	anchored bool
 }
 
 // Examples are a rule's own test cases: every True string must produce a finding of the rule and
@@ -102,7 +112,11 @@ func kebab(id string) bool {
 // compiledRule is a Rule with its expressions compiled; the detector builds these once.
 type compiledRule struct {
 	*Rule
-	re         *regexp.Regexp
+	re *regexp.Regexp
+	// anchoredRe is re anchored at the start of its input, for anchored rules.
+	anchoredRe *regexp.Regexp
+	// wordStart: re is the rule's regex without its leading \b, which the engine checks.
+	wordStart  bool
 	allow      []*regexp.Regexp
 	allowMatch []*regexp.Regexp
 	stop       [][]byte // lowercase
@@ -135,6 +149,21 @@ func compile(r *Rule) (*compiledRule, error) {
 		return nil, fmt.Errorf("rule %s: regex: %w", r.ID, err)
 	}
 	c := &compiledRule{Rule: r, re: re}
+	if r.anchored {
+		if c.anchoredRe, err = regexp.Compile(`\A(?:` + r.Regex + `)`); err != nil {
+			return nil, fmt.Errorf("rule %s: regex: %w", r.ID, err)
+		}
+	}
+	// Go's regexp skips ahead with a fast substring search only when a pattern starts with a
+	// literal, and a leading \b hides the literal. Such patterns run without the \b and the
+	// engine checks the word boundary itself, which is the same test.
+	if rest, ok := strings.CutPrefix(r.Regex, `\b`); ok {
+		if re2, err := regexp.Compile(rest); err == nil {
+			if prefix, _ := re2.LiteralPrefix(); prefix != "" {
+				c.re, c.wordStart = re2, true
+			}
+		}
+	}
 	for i, a := range r.Allow {
 		are, err := regexp.Compile(a)
 		if err != nil {

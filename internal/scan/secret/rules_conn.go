@@ -75,12 +75,12 @@ func connectionRules() []Rule {
 		},
 		{
 			ID: "connection-string-password", Title: "ADO.NET / ODBC connection string with password", Severity: finding.SeverityHigh, Confidence: finding.ConfidenceMedium,
-			Keywords:  []string{"password=", "pwd="},
-			Regex:     `(?i)(?:server|data source|host|address|dsn)\s*=[^;"'\x60]{1,200};(?:[^;"'\x60]{0,100};){0,8}?\s*(?:password|pwd)\s*=\s*([^;"'\x60\s]{3,128})`,
+			Keywords:  []string{"server=", "data source=", "host=", "address=", "dsn="}, anchored: true,
+			Regex:     `(?i)(?:server|data source|host|address|dsn)=[^;"'\x60]+;(?:[^;"'\x60]*;)*?\s*(?:password|pwd)\s*=\s*([^;"'\x60\s]{3,})`,
 			StopWords: placeholderStop(), Allow: placeholderAllow(), CWE: []string{"CWE-798", "CWE-259"},
 			Remediation: "Change the password and use integrated authentication or a managed identity; keep connection strings in a secret store.",
 			Examples: Examples{
-				True:  []string{`"Server=tcp:sql.internal,1433;Database=app;User ID=svc;Password=` + pw("ado") + `;Encrypt=True"`, `Data Source=db;Initial Catalog=x;UID=sa;PWD=` + pw("ado2") + `;`},
+				True:  []string{`"Server=tcp:sql.internal,1433;Database=app;User ID=svc;Password=` + pw("ado") + `;Encrypt=True"`, `Data Source=db;Initial Catalog=x;UID=sa;PWD=` + pw("ado2") + `;`, `Host=pg;Port=5432;Username=app;Password=` + pw("ado3"), `Address=db;Pwd=` + pw("ado4"), `DSN=prod;Uid=app;Pwd=` + pw("ado5")},
 				False: []string{`Server=db;Database=app;Password=<password>;`},
 			},
 		},

@@ -9,13 +9,14 @@ import (
 
 // assignment builds the regex for `name <op> value` in code, YAML, JSON, .env and properties
 // files: a name containing one of names, an assignment operator (=, :=, :, =>, ?=), and a value —
-// double-, single- or back-quoted, or bare up to a delimiter — of at least minLen characters. Each
-// value form has its own capture group; the engine takes the one that matched.
+// double-, single- or back-quoted, or bare up to a delimiter — of at least minLen characters (the
+// window bounds the length; counted repeats would multiply the regex program and slow it down). Each value form has its own capture group; the engine takes
+// the one that matched.
 func assignment(names string, minLen int) string {
 	n := strconv.Itoa(minLen)
-	return `(?i)(?:^|[^a-z0-9])[a-z0-9_.-]{0,40}?(?:` + names + `)[a-z0-9_.-]{0,20}?["'\x60]?\s{0,3}(?::=|=>|\?=|=|:)\s{0,3}` +
-		`(?:"([^"\s\\]{` + n + `,200})"|'([^'\s\\]{` + n + `,200})'|\x60([^\x60\s]{` + n + `,200})\x60|` +
-		`([^\s"'\x60,;&|()\[\]{}<>]{` + n + `,200})(?:[\s,;)\]}]|\\[nr]|$))`
+	return `(?i)(?:` + names + `)[a-z0-9_.-]{0,20}?["'\x60]?\s{0,3}(?::=|=>|\?=|=|:)\s{0,3}` +
+		`(?:"([^"\s\\]{` + n + `,})|'([^'\s\\]{` + n + `,})|\x60([^\x60\s]{` + n + `,})|` +
+		`([^\s"'\x60,;&|()\[\]{}<>]{` + n + `,})(?:[\s,;)\]}]|\\[nr]|$))`
 }
 
 // genericAllow drops values of generic rules that are not literals: placeholders, identifiers and
@@ -27,6 +28,9 @@ func genericAllow() []string {
 		`^(?:/|\./|~/)[\w./-]*$`,
 		`^[\w.-]+\.(?:txt|json|ya?ml|pem|key|crt|env|conf|cfg|ini|properties|p12|jks|pfx)$`,
 		`^[A-Za-z_]+\(`,
+		`^\+`,
+		`^[A-Za-z]+(?:[.:_-][A-Za-z]+)+$`,
+		`^[A-Za-z]+\d{0,5}$`,
 	)
 }
 
@@ -41,6 +45,7 @@ func genericStop() []string {
 func genericRules() []Rule {
 	g := func(r Rule) Rule {
 		r.Generic = true
+		r.anchored = r.LiteralInCode // the assignment rules: their regexes start with the names
 		r.CWE = []string{"CWE-798"}
 		if r.Confidence == finding.ConfidenceUnknown {
 			r.Confidence = finding.ConfidenceLow
@@ -54,7 +59,7 @@ func genericRules() []Rule {
 	}
 	return []Rule{
 		g(Rule{
-			ID: "generic-password", Title: "Hard-coded password", Severity: finding.SeverityMedium, Confidence: finding.ConfidenceMedium,
+			ID: "generic-password", LiteralInCode: true, Title: "Hard-coded password", Severity: finding.SeverityMedium, Confidence: finding.ConfidenceMedium,
 			CWE:      []string{"CWE-259"},
 			Keywords: []string{"passw", "pwd", "passphrase"},
 			Regex:    assignment(`passw(?:or)?d|pwd|passphrase`, 8), MinEntropy: 3,
@@ -78,7 +83,7 @@ func genericRules() []Rule {
 			},
 		}),
 		g(Rule{
-			ID: "generic-api-key", Title: "Hard-coded API key", Severity: finding.SeverityMedium,
+			ID: "generic-api-key", LiteralInCode: true, Title: "Hard-coded API key", Severity: finding.SeverityMedium,
 			Keywords: []string{"api_key", "apikey", "api-key", "api.key", "access_key", "accesskey", "access-key", "auth_key", "authkey", "app_key", "appkey", "master_key", "masterkey", "encryption_key", "encryptionkey", "signing_key", "signingkey", "secret_key", "secretkey", "private_key", "privatekey"},
 			Regex:    assignment(`api[_.-]?key|access[_.-]?key|auth[_.-]?key|app[_.-]?key|master[_.-]?key|encryption[_.-]?key|signing[_.-]?key|secret[_.-]?key|private[_.-]?key`, 16), MinEntropy: 3.5,
 			AllowMatch: []string{`(?i)(?:api|access|auth|app|master|encryption|signing|secret|private)[_.-]?key[_.-]?(?:id|ids|name|names|header|param|file|path|ref|env|var|prefix|length|size|version|type|alias|arn|uri|url|location|vault)\b|access[_.-]?key[_.-]?id`},
@@ -95,7 +100,7 @@ func genericRules() []Rule {
 			},
 		}),
 		g(Rule{
-			ID: "generic-secret", Title: "Hard-coded secret", Severity: finding.SeverityMedium,
+			ID: "generic-secret", LiteralInCode: true, Title: "Hard-coded secret", Severity: finding.SeverityMedium,
 			Keywords: []string{"secret"},
 			Regex:    assignment(`secret`, 12), MinEntropy: 3.5,
 			AllowMatch: []string{`(?i)secret[_.-]?(?:name|names|ref|key[_.-]?ref|length|len|size|id|path|file|arn|version|store|manager|type|provider|mount|namespace|engine|backend|env|source|volume|scope)\b|secrets?\s*:\s*$|(?:aws|k8s|kube)[_.-]?secret[_.-]?name`},
@@ -105,7 +110,7 @@ func genericRules() []Rule {
 			},
 		}),
 		g(Rule{
-			ID: "generic-token", Title: "Hard-coded token", Severity: finding.SeverityMedium,
+			ID: "generic-token", LiteralInCode: true, Title: "Hard-coded token", Severity: finding.SeverityMedium,
 			Keywords: []string{"token"},
 			Regex:    assignment(`token`, 16), MinEntropy: 3.5,
 			AllowMatch: []string{`(?i)(?:csrf|xsrf|page|next|prev|continuation|sync|cancel|cancellation|max|min|id|device|push|registration|fcm|apns)[_.-]?token|token[_.-]?(?:type|url|uri|endpoint|file|path|name|len|length|count|limit|id|kind|expir\w*|ttl|source|format|header|prefix|storage|cache|audience|issuer|lifetime|usage|budget)\b|tokeniz|tokens?\s*:\s*\d`},
@@ -115,7 +120,26 @@ func genericRules() []Rule {
 			},
 		}),
 		g(Rule{
-			ID: "generic-credential", Title: "Hard-coded credential", Severity: finding.SeverityMedium,
+			ID: "generic-key-material", LiteralInCode: true, Title: "Hard-coded key material", Severity: finding.SeverityMedium,
+			CWE:         []string{"CWE-321"},
+			Description: "A name containing \"key\" assigned a long hex or base64 literal: an encryption, signing or HMAC key written into the code.",
+			Keywords:    []string{"key"},
+			Regex: `(?i)key[a-z0-9_.-]{0,20}?["'\x60]?\s{0,3}(?::=|=>|=|:)\s{0,3}` +
+				`(?:["'\x60](?-i:([0-9a-fA-F]{32,}|[A-Za-z0-9+/]{40,}={0,2}))|(?-i:([0-9a-fA-F]{32,}|[A-Za-z0-9+/]{40,}={0,2}))(?:[\s,;)\]}]|$))`,
+			MinEntropy:  3.5,
+			AllowMatch:  []string{`(?i)(?:public|pub|verif\w*|sort|primary|foreign|partition|row|hash|cache|idempotency|lookup|index|map|monkey|turkey|hot|short|sub|ssh[_.-]?rsa)[_.-]?key|key[_.-]?(?:id|ids|fingerprint|hash|digest|name|size|len|length|type|usage|alias|path|file|url|check|sum)\b|keyboard|keyword|keys?\s*:\s*$`},
+			Remediation: "Treat the key as compromised if it protects anything real: generate a new one, keep it in a KMS or secret store, and load it at run time. Test vectors belong in testdata with a suppression and a reason.",
+			Examples: Examples{
+				True: []string{
+					`aesKey := "` + fake("gkm", 64, csHex) + `"`,
+					`"key": "` + fake("gkm2", 32, csHex) + `"`,
+					`HMAC_KEY=` + fake("gkm3", 44, csB64),
+				},
+				False: []string{`publicKey := "` + fake("gkm4", 64, csHex) + `"`, `key_id: "` + fake("gkm5", 32, csHex) + `"`, `key := "00000000000000000000000000000000"`},
+			},
+		}),
+		g(Rule{
+			ID: "generic-credential", LiteralInCode: true, Title: "Hard-coded credential", Severity: finding.SeverityMedium,
 			Keywords: []string{"credential", "creds"},
 			Regex:    assignment(`credentials?|creds`, 16), MinEntropy: 3.5,
 			AllowMatch: []string{`(?i)(?:credentials?|creds)[_.-]?(?:id|file|path|name|type|provider|helper|source|ref|env|chain|process|store|mode|url|uri)\b`},

@@ -28,7 +28,7 @@ func saasRules() []Rule {
 		},
 		{
 			ID: "mailgun-api-key", Title: "Mailgun API key",
-			Severity: finding.SeverityHigh, Keywords: []string{"key-", "mailgun"},
+			Severity: finding.SeverityHigh, Keywords: []string{"mailgun"}, anchored: true,
 			Regex: `(?i)mailgun[\w.-]{0,40}?[\s"'\x60]{0,3}(?::=|=>|=|:)[\s"'\x60]{0,4}(?-i:((?:key-)?[a-f0-9]{32}|[a-f0-9]{32}-[a-f0-9]{8}-[a-f0-9]{8}))(?:[^\w-]|$)`, Remediation: rotate("Mailgun (API security)"),
 			Examples: Examples{True: []string{`MAILGUN_API_KEY=key-` + fake("mg", 32, csHex), `mailgun_key: ` + fake("mg2", 32, csHex) + `-` + fake("mg3", 8, csHex) + `-` + fake("mg4", 8, csHex)}, False: []string{`MAILGUN_DOMAIN=mg.example.com`}},
 		},
@@ -95,7 +95,7 @@ func saasRules() []Rule {
 		{
 			ID: "grafana-token", Title: "Grafana API key, cloud or service account token",
 			Severity: finding.SeverityHigh, Keywords: []string{"glc_", "glsa_", "eyjrijoi"},
-			Regex: `\b(glc_[A-Za-z0-9+/]{32,400}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|eyJrIjoi[A-Za-z0-9]{70,400}={0,2})`, MinEntropy: 3.5, Remediation: rotate("Grafana"),
+			Regex: `\b(glc_[A-Za-z0-9+/]{32,}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|eyJrIjoi[A-Za-z0-9]{70,}={0,2})`, MinEntropy: 3.5, Remediation: rotate("Grafana"),
 			Examples: Examples{True: []string{`GRAFANA_TOKEN=glsa_` + fake("glsa", 32, csAlnum) + `_` + fake("glsa2", 8, csHex), `glc_` + fake("glc", 80, csAlnum), `eyJrIjoi` + fake("gapi", 80, csAlnum)}, False: []string{`glsa_short`}},
 		},
 		{
@@ -251,7 +251,7 @@ func saasRules() []Rule {
 		{
 			ID: "dropbox-token", Title: "Dropbox access token",
 			Severity: finding.SeverityHigh, Keywords: []string{"sl.", "dropbox"},
-			Regex: `(?i)dropbox[\w.-]{0,40}?[\s"'\x60]{0,3}(?::=|=>|=|:)[\s"'\x60]{0,4}(?-i:(sl\.[\w=-]{130,1000}|[a-z0-9]{11}(?:AAAAAAAAAA)[\w=-]{43}))`, Remediation: rotate("the Dropbox App Console"),
+			Regex: `(?i)dropbox[\w.-]{0,40}?[\s"'\x60]{0,3}(?::=|=>|=|:)[\s"'\x60]{0,4}(?-i:(sl\.[\w=-]{130,}|[a-z0-9]{11}(?:AAAAAAAAAA)[\w=-]{43}))`, Remediation: rotate("the Dropbox App Console"),
 			Examples: Examples{True: []string{`DROPBOX_ACCESS_TOKEN=sl.` + fake("dropbox", 140, csB64URL)}, False: []string{`DROPBOX_APP=acme`}},
 		},
 		{

@@ -96,7 +96,7 @@ func TestRuleExamples(t *testing.T) {
 
 func ruleIDs(t *testing.T, det *Detector, content string) map[string]bool {
 	t.Helper()
-	ms, err := det.detect(context.Background(), []byte(content))
+	ms, err := det.detect(context.Background(), []byte(content), false)
 	if err != nil {
 		t.Fatal(err)
 	}
