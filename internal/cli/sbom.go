@@ -68,7 +68,7 @@ func runSBOM(ctx context.Context, app *App, opts sbomOptions) error {
 		return errkind.Wrap(kind, fmt.Errorf("sbom: open %s: %w", opts.Path, err))
 	}
 	defer root.Close()
-	pkgs, problems, err := inventory.FromFS(ctx, root.FS(), inventory.Options{GoModCache: goModCache()})
+	pkgs, problems, err := inventory.FromFS(ctx, root.FS(), inventory.Options{GoModCache: goModCache(), MavenRepo: mavenRepo()})
 	if err != nil {
 		return fmt.Errorf("sbom: %w", err)
 	}
@@ -114,4 +114,18 @@ func goModCache() fs.FS {
 		return nil
 	}
 	return r.FS() // kept open for the life of the command
+}
+
+// mavenRepo opens the local Maven repository (~/.m2/repository) for licence lookups, or returns
+// nil when there is none.
+func mavenRepo() fs.FS {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return nil
+	}
+	r, err := os.OpenRoot(filepath.Join(home, ".m2", "repository"))
+	if err != nil {
+		return nil
+	}
+	return r.FS()
 }

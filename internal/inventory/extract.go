@@ -101,6 +101,9 @@ type Options struct {
 	// GoModCache is the Go module cache ($GOMODCACHE) as a file system, where licences of Go
 	// modules not vendored in the target are looked up; nil looks only inside the target.
 	GoModCache fs.FS
+	// MavenRepo is a local Maven repository (~/.m2/repository) as a file system, where licences
+	// of Maven packages are read from their .pom files (following local parent poms); nil skips it.
+	MavenRepo fs.FS
 }
 
 // Extract finds the packages that the given files declare. files are slash paths in fsys; those
@@ -132,7 +135,7 @@ func ExtractWith(ctx context.Context, fsys fs.FS, files []string, opts Options) 
 		return nil, nil, err
 	}
 	pkgs = dedupeAcrossFiles(pkgs)
-	lr := licenseResolver{fsys: fsys, modCache: opts.GoModCache, files: files}
+	lr := licenseResolver{fsys: fsys, modCache: opts.GoModCache, mavenRepo: opts.MavenRepo, files: files}
 	for i := range pkgs {
 		if len(pkgs[i].Licenses) == 0 {
 			pkgs[i].Licenses = lr.lookup(&pkgs[i])

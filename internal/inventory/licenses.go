@@ -21,11 +21,12 @@ func licenseFileNames() []string {
 // Python site-packages, and pom.xml files of the target. It reads only what it is asked about and
 // caches per directory.
 type licenseResolver struct {
-	fsys     fs.FS
-	modCache fs.FS
-	files    []string
-	sitePkgs map[string]map[string]string // lockfile dir → "name@version" → dist-info dir
-	poms     map[string][]string          // "group:artifact@version" → licences
+	fsys      fs.FS
+	modCache  fs.FS
+	mavenRepo fs.FS
+	files     []string
+	sitePkgs  map[string]map[string]string // lockfile dir → "name@version" → dist-info dir
+	poms      map[string][]string          // "group:artifact@version" → licences
 }
 
 // lookup returns the licences local metadata states for p, or nil.
@@ -221,5 +222,44 @@ func (lr *licenseResolver) mavenLicense(p *Package) []string {
 			lr.poms[k] = lic
 		}
 	}
-	return lr.poms[p.Name+"@"+p.Version]
+	if lic, ok := lr.poms[p.Name+"@"+p.Version]; ok && len(lic) > 0 {
+		return lic
+	}
+	group, artifact, ok := strings.Cut(p.Name, ":")
+	if !ok || lr.mavenRepo == nil || p.Version == "" {
+		return nil
+	}
+	return mavenRepoLicense(lr.mavenRepo, group, artifact, p.Version)
+}
+
+// mavenRepoLicense reads <licenses> from group/artifact/version/artifact-version.pom in a local
+// Maven repository, following <parent> there when the pom declares none (licences are commonly
+// declared once in a parent).
+func mavenRepoLicense(repo fs.FS, group, artifact, version string) []string {
+	for range 6 {
+		p := path.Join(strings.ReplaceAll(group, ".", "/"), artifact, version, artifact+"-"+version+".pom")
+		if !fs.ValidPath(p) {
+			return nil
+		}
+		data, err := readLimited(repo, p)
+		if err != nil {
+			return nil
+		}
+		proj, err := parsePom(data)
+		if err != nil {
+			return nil
+		}
+		var lic []string
+		for _, l := range proj.Licenses {
+			lic = append(lic, license.Declared(cmpOr(l.Name, l.URL))...)
+		}
+		if len(lic) > 0 {
+			return lic
+		}
+		if proj.Parent.ArtifactID == "" {
+			return nil
+		}
+		group, artifact, version = proj.Parent.GroupID, proj.Parent.ArtifactID, proj.Parent.Version
+	}
+	return nil
 }

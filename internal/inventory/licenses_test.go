@@ -20,6 +20,18 @@ func TestLicencesFromLocalMetadata(t *testing.T) {
 		"github.com/jackc/pgpassfile@v1.0.0/README.md":                              {Data: mit},
 		"github.com/jackc/pgservicefile@v0.0.0-20221227161230-091c0ba34f0a/LICENSE": {Data: mit},
 	}
+	pom := func(body string) *fstest.MapFile {
+		return &fstest.MapFile{Data: []byte("<?xml version=\"1.0\"?>\n<project>\n" + body + "\n</project>\n")}
+	}
+	mavenRepo := fstest.MapFS{
+		"com/fasterxml/jackson/core/jackson-databind/2.16.2/jackson-databind-2.16.2.pom": pom(
+			"<artifactId>jackson-databind</artifactId><licenses><license><name>The Apache Software License, Version 2.0</name></license></licenses>"),
+		"org/apache/logging/log4j/log4j-core/2.17.1/log4j-core-2.17.1.pom": pom(
+			"<parent><groupId>org.apache.logging.log4j</groupId><artifactId>log4j</artifactId><version>2.17.1</version></parent><artifactId>log4j-core</artifactId>"),
+		"org/apache/logging/log4j/log4j/2.17.1/log4j-2.17.1.pom": pom(
+			"<groupId>org.apache.logging.log4j</groupId><artifactId>log4j</artifactId><licenses><license><name>Apache-2.0</name></license></licenses>"),
+		"org/junit/jupiter/junit-jupiter/5.10.2/junit-jupiter-5.10.2.pom": pom("<artifactId>junit-jupiter</artifactId><licenses><license><name>Frobnitz Public Licence</name></license></licenses>"),
+	}
 	tests := []struct {
 		name string
 		dir  string
@@ -46,6 +58,17 @@ func TestLicencesFromLocalMetadata(t *testing.T) {
 			name: "Go vendor directory",
 			dir:  "go/vendored",
 			want: map[string][]string{"Go/github.com/acme/widget@0.3.1": {"BSD-3-Clause"}, "Go/stdlib@1.21.0": {"BSD-3-Clause"}},
+		},
+		{
+			name: "local Maven repository, following the parent pom",
+			dir:  "java/multi",
+			opts: Options{MavenRepo: mavenRepo},
+			want: map[string][]string{
+				"Maven/com.example.orders:orders-model@2.1.0":              {"MIT"}, // a module of the scanned build
+				"Maven/com.fasterxml.jackson.core:jackson-databind@2.16.2": {"Apache-2.0"},
+				"Maven/org.apache.logging.log4j:log4j-core@2.17.1":         {"Apache-2.0"},              // declared by its parent
+				"Maven/org.junit.jupiter:junit-jupiter@5.10.2":             {"Frobnitz Public Licence"}, // unknown: kept as written
+			},
 		},
 		{
 			name: "node_modules package.json, only for the installed version",
