@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -271,7 +272,7 @@ func newCAServeCmd(app *App) *cobra.Command {
 				return err
 			}
 			hs := &http.Server{Addr: listen, Handler: srv.Handler(), TLSConfig: identity.ServerTLSConfig(src.GetCertificate, tb.Pool()),
-				ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
+				ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(app.Logger.Handler(), slog.LevelDebug)}
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
 				return errkind.Wrap(errkind.Unavailable, err)
