@@ -114,7 +114,13 @@ func (mod *module) parse(name string, data []byte) {
 		return
 	}
 	if strings.HasSuffix(name, ".tfvars") {
-		mod.tfvars = append(mod.tfvars, body)
+		// Terraform loads terraform.tfvars, then *.auto.tfvars; other files only on request.
+		switch base := path.Base(name); {
+		case base == "terraform.tfvars":
+			mod.tfvars = append([]*hclsyntax.Body{body}, mod.tfvars...)
+		case strings.HasSuffix(base, ".auto.tfvars"):
+			mod.tfvars = append(mod.tfvars, body)
+		}
 		return
 	}
 	mod.bodies = append(mod.bodies, body)
