@@ -267,7 +267,7 @@ func TestRandomUUID(t *testing.T) {
 }
 
 // sharedData finds ../shared/data beside the repository, as CI lays it out.
-func sharedData(t *testing.T) string {
+func sharedData(t testing.TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
@@ -300,7 +300,17 @@ func validate(t *testing.T, f Format, doc []byte) {
 
 func validateErr(t *testing.T, f Format, doc []byte) error {
 	t.Helper()
-	data := sharedData(t)
+	sch := compileSchema(t, sharedData(t), f)
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sch.Validate(inst)
+}
+
+// compileSchema loads the official schema of format f from the shared data directory.
+func compileSchema(t testing.TB, data string, f Format) *jsonschema.Schema {
+	t.Helper()
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
 	load := func(file, url string) {
@@ -332,11 +342,7 @@ func validateErr(t *testing.T, f Format, doc []byte) error {
 	if err != nil {
 		t.Fatalf("compile %s schema: %v", f, err)
 	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sch.Validate(inst)
+	return sch
 }
 
 // TestSchemaRejectsBrokenDocuments shows the validation has teeth: small corruptions of a good
