@@ -32,8 +32,9 @@ func Parse(file string, data []byte) ([]*Resource, []report.Problem) {
 			break
 		}
 		if err != nil {
-			problems = append(problems, problem(file, 0, "parse YAML", err))
-			break
+			// The decoder cannot resume after a syntax error; parse the documents one by one so
+			// the ones after the broken document are still checked.
+			return parseEach(file, data)
 		}
 		if len(doc.Content) == 0 {
 			continue
@@ -43,6 +44,77 @@ func Parse(file string, data []byte) ([]*Resource, []report.Problem) {
 		problems = append(problems, ps...)
 	}
 	return out, problems
+}
+
+// parseEach splits a multi-document file at its "---" lines and parses each document on its own,
+// shifting node lines back to the file's numbering.
+func parseEach(file string, data []byte) ([]*Resource, []report.Problem) {
+	var (
+		out      []*Resource
+		problems []report.Problem
+	)
+	for _, d := range splitDocuments(data) {
+		var doc yaml.Node
+		if err := yaml.Unmarshal(d.text, &doc); err != nil {
+			p := problem(file, 0, "parse YAML", err)
+			if p.Line > 0 {
+				p.Line += d.offset
+			}
+			problems = append(problems, p)
+			continue
+		}
+		if len(doc.Content) == 0 {
+			continue
+		}
+		shiftLines(&doc, d.offset, 0)
+		rs, ps := decodeObject(file, doc.Content[0])
+		out = append(out, rs...)
+		problems = append(problems, ps...)
+	}
+	return out, problems
+}
+
+type document struct {
+	text   []byte
+	offset int // lines before the document's first line
+}
+
+// splitDocuments cuts data at lines that start a new YAML document ("---", "--- …").
+func splitDocuments(data []byte) []document {
+	var (
+		out   []document
+		start int
+		first int
+		line  int
+	)
+	for i := 0; i <= len(data); {
+		end := bytes.IndexByte(data[i:], '\n')
+		if end < 0 {
+			end = len(data) - i
+		}
+		l := data[i : i+end]
+		if bytes.Equal(bytes.TrimRight(l, " \t\r"), []byte("---")) || bytes.HasPrefix(l, []byte("--- ")) {
+			out = append(out, document{text: data[start:i], offset: first})
+			start, first = i, line
+		}
+		line++
+		i += end + 1
+	}
+	return append(out, document{text: data[start:], offset: first})
+}
+
+// shiftLines adds offset to the line of n and everything under it; depth bounds the walk.
+func shiftLines(n *yaml.Node, offset, depth int) {
+	if n == nil || depth > 10000 {
+		return
+	}
+	n.Line += offset
+	if n.Kind == yaml.AliasNode {
+		return // the anchor is shifted where it is defined
+	}
+	for _, c := range n.Content {
+		shiftLines(c, offset, depth+1)
+	}
 }
 
 // decodeObject decodes one document root: an object, a List of objects, or something else.

@@ -97,10 +97,13 @@ func TestParseProblems(t *testing.T) {
 		want    []report.Problem
 	}{
 		{
-			name:    "syntax error keeps earlier documents",
-			src:     "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: [b\n",
-			objects: 1,
-			want:    []report.Problem{{Path: "m.yaml", Line: 8, Scanner: "iac", Message: "parse YAML: did not find expected ',' or ']'"}},
+			name:    "syntax error keeps the other documents",
+			src:     "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: [b\n--- # next\napiVersion: v1\nkind: Pod\nmetadata: {name: c}\nspec:\n  hostPID: maybe\n",
+			objects: 2,
+			want: []report.Problem{
+				{Path: "m.yaml", Line: 8, Scanner: "iac", Message: "parse YAML: did not find expected ',' or ']'"},
+				{Path: "m.yaml", Line: 14, Scanner: "iac", Message: "decode Pod: cannot unmarshal !!str `maybe` into bool"},
+			},
 		},
 		{
 			name:    "wrong field type keeps the object",
