@@ -119,8 +119,8 @@ func (a *Analyzer) AnalyzeFile(ctx context.Context, f *scan.File) ([]finding.Fin
 	for i := range ms {
 		m := &ms[i]
 		r := a.det.rules[m.rule]
-		sl, sc := pos.at(m.start)
-		el, ec := endOf(f.Content, m.start, m.end, sl, sc)
+		sl, sc := pos.at(m.at)
+		el, ec := endOf(f.Content, m.at, m.to, sl, sc)
 		fd := finding.Finding{
 			RuleID:      r.ID,
 			Title:       r.Title,
@@ -161,6 +161,9 @@ type positioner struct {
 func newPositioner(b []byte) *positioner { return &positioner{b: b, line: 1, col: 1} }
 
 func (p *positioner) at(off int) (line, col int) {
+	if off < p.off { // a multi-line match reported from before its secret; rare, start over
+		*p = positioner{b: p.b, line: 1, col: 1}
+	}
 	seg := p.b[p.off:off]
 	if nl := bytes.Count(seg, []byte{'\n'}); nl > 0 {
 		p.line += nl
@@ -190,14 +193,14 @@ const snippetReach = 80
 // that overlaps the shown text — this one and any neighbour — replaced by its redacted form.
 func snippet(b []byte, ms []match, i int) string {
 	m := ms[i]
-	lo := max(0, m.start-snippetReach)
-	if j := bytes.LastIndexByte(b[lo:m.start], '\n'); j >= 0 {
+	lo := max(0, m.at-snippetReach)
+	if j := bytes.LastIndexByte(b[lo:m.at], '\n'); j >= 0 {
 		lo += j + 1
 	}
-	hi := min(len(b), m.end+snippetReach)
-	lineEnd := bytes.IndexByte(b[m.start:hi], '\n')
+	hi := min(len(b), max(m.to, m.end)+snippetReach)
+	lineEnd := bytes.IndexByte(b[m.at:hi], '\n')
 	if lineEnd >= 0 {
-		hi = m.start + lineEnd
+		hi = m.at + lineEnd
 	}
 	var sb strings.Builder
 	if lo > 0 && b[lo-1] != '\n' {
@@ -228,7 +231,7 @@ func snippet(b []byte, ms []match, i int) string {
 	if pos < hi {
 		sb.Write(b[pos:hi])
 	}
-	if hi < len(b) && b[hi] != '\n' && hi > m.start {
+	if hi < len(b) && b[hi] != '\n' && hi > m.at {
 		sb.WriteString("…")
 	}
 	s := strings.TrimRight(sb.String(), "\r")

@@ -75,7 +75,7 @@ func TestLocations(t *testing.T) {
 			name:    "multi-line private key spans lines",
 			path:    "id_rsa",
 			content: "\n" + fakePEM("RSA PRIVATE KEY", "loc", "\n"),
-			want:    []loc{{"private-key-rsa", fakePEM("RSA PRIVATE KEY", "loc", "\n")[32:36] + "*****", 3, 1, 7, 65}},
+			want:    []loc{{"private-key-rsa", "-----BEGIN RSA PRIVATE KEY-----", 2, 1, 8, 30}},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -125,17 +125,19 @@ func TestRedaction(t *testing.T) {
 	a := New(Options{})
 	longHex := fake("long-key", 1600, csHex)
 	pem := fakePEM("PRIVATE KEY", "redact", "\n")
-	secrets := []string{ghToken, glToken, longHex, "postgres-" + fake("pgpw", 16, csAlnum)}
+	escaped := fakePEM("EC PRIVATE KEY", "redact-json", `\n`)
+	secrets := []string{ghToken, glToken, longHex, "postgres-" + fake("pgpw", 16, csAlnum), escaped[len("-----BEGIN EC PRIVATE KEY-----"):][:300]}
 	content := strings.Join([]string{
 		"token: " + ghToken,
 		"blob: " + base64.StdEncoding.EncodeToString([]byte("gitlab="+glToken)),
 		"var signingKeyHex = `" + longHex + "`",
 		"DATABASE_URL=postgres://app:" + secrets[3] + "@db:5432/app",
 		pem,
+		`{"private_key": "` + escaped + `"}`,
 	}, "\n")
 	fs := analyze(t, a, "config.txt", content)
-	if len(fs) != 5 {
-		t.Fatalf("got %d findings, want 5: %+v", len(fs), fs)
+	if len(fs) != 6 {
+		t.Fatalf("got %d findings, want 6: %+v", len(fs), fs)
 	}
 	b, err := json.Marshal(fs)
 	if err != nil {

@@ -70,7 +70,7 @@ func (d *Detector) decodeAndDetect(ctx context.Context, content []byte, depth in
 			if m.decoded != "" {
 				kind += "/" + m.decoded
 			}
-			out = append(out, match{rule: m.rule, start: r.start, end: r.end, secret: m.secret, decoded: kind})
+			out = append(out, match{rule: m.rule, start: r.start, end: r.end, at: r.start, to: r.end, secret: m.secret, decoded: kind})
 		}
 		return *budget > 0
 	}

@@ -44,9 +44,12 @@ type Detector struct {
 // found in decoded text the offsets span the encoded run in the outer content.
 type match struct {
 	rule       int
-	start, end int
-	secret     []byte
-	decoded    string // "", "base64", "hex", "percent", or a chain "base64/hex"
+	start, end int // the secret
+	// at, to is what the finding's location spans: the secret, or for a multi-line rule the whole
+	// match (a private key is reported from its BEGIN line), or for a decoded one the encoded run.
+	at, to  int
+	secret  []byte
+	decoded string // "", "base64", "hex", "percent", or a chain "base64/hex"
 }
 
 type span struct{ start, end int }
@@ -152,7 +155,11 @@ func (d *Detector) consider(ms []match, ri int, content []byte, base int, loc []
 	if !r.accept(content[s:e], content[ctxStart:base+loc[1]]) {
 		return ms
 	}
-	return append(ms, match{rule: ri, start: s, end: e, secret: content[s:e]})
+	at, to := s, e
+	if r.MultiLine > 0 {
+		at, to = base+loc[0], base+loc[1]
+	}
+	return append(ms, match{rule: ri, start: s, end: e, at: at, to: to, secret: content[s:e]})
 }
 
 // keywordPass runs the one keyword pass over content. Rules anchored at their keyword are tried

@@ -75,7 +75,7 @@ func connectionRules() []Rule {
 		},
 		{
 			ID: "connection-string-password", Title: "ADO.NET / ODBC connection string with password", Severity: finding.SeverityHigh, Confidence: finding.ConfidenceMedium,
-			Keywords:  []string{"server=", "data source=", "host=", "address=", "dsn="}, anchored: true,
+			Keywords: []string{"server=", "data source=", "host=", "address=", "dsn="}, anchored: true,
 			Regex:     `(?i)(?:server|data source|host|address|dsn)=[^;"'\x60]+;(?:[^;"'\x60]*;)*?\s*(?:password|pwd)\s*=\s*([^;"'\x60\s]{3,})`,
 			StopWords: placeholderStop(), Allow: placeholderAllow(), CWE: []string{"CWE-798", "CWE-259"},
 			Remediation: "Change the password and use integrated authentication or a managed identity; keep connection strings in a secret store.",

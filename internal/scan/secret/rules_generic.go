@@ -14,7 +14,7 @@ import (
 // the one that matched.
 func assignment(names string, minLen int) string {
 	n := strconv.Itoa(minLen)
-	return `(?i)(?:` + names + `)[a-z0-9_.-]{0,20}?["'\x60]?\s{0,3}(?::=|=>|\?=|=|:)\s{0,3}` +
+	return `(?i)(?:` + names + `)[a-z0-9_.-]{0,20}?["'\x60]?[ \t]*(?::=|=>|\?=|=|:)[ \t]*` +
 		`(?:"([^"\s\\]{` + n + `,})|'([^'\s\\]{` + n + `,})|\x60([^\x60\s]{` + n + `,})|` +
 		`([^\s"'\x60,;&|()\[\]{}<>]{` + n + `,})(?:[\s,;)\]}]|\\[nr]|$))`
 }
@@ -124,7 +124,7 @@ func genericRules() []Rule {
 			CWE:         []string{"CWE-321"},
 			Description: "A name containing \"key\" assigned a long hex or base64 literal: an encryption, signing or HMAC key written into the code.",
 			Keywords:    []string{"key"},
-			Regex: `(?i)key[a-z0-9_.-]{0,20}?["'\x60]?\s{0,3}(?::=|=>|=|:)\s{0,3}` +
+			Regex: `(?i)key[a-z0-9_.-]{0,20}?["'\x60]?[ \t]*(?::=|=>|=|:)[ \t]*` +
 				`(?:["'\x60](?-i:([0-9a-fA-F]{32,}|[A-Za-z0-9+/]{40,}={0,2}))|(?-i:([0-9a-fA-F]{32,}|[A-Za-z0-9+/]{40,}={0,2}))(?:[\s,;)\]}]|$))`,
 			MinEntropy:  3.5,
 			AllowMatch:  []string{`(?i)(?:public|pub|verif\w*|sort|primary|foreign|partition|row|hash|cache|idempotency|lookup|index|map|monkey|turkey|hot|short|sub|ssh[_.-]?rsa)[_.-]?key|key[_.-]?(?:id|ids|fingerprint|hash|digest|name|size|len|length|type|usage|alias|path|file|url|check|sum)\b|keyboard|keyword|keys?\s*:\s*$`},

@@ -1,0 +1,103 @@
+package secret
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/palisade-sec/palisade/internal/scan"
+)
+
+// FuzzAnalyzeFile runs the whole analyzer on arbitrary bytes: it must not panic, locations must
+// be inside the input, snippets valid UTF-8 and JSON-encodable, and no snippet may hold a
+// reported secret in clear.
+func FuzzAnalyzeFile(f *testing.F) {
+	for _, r := range Builtin() {
+		for _, ex := range r.Examples.True {
+			f.Add([]byte(ex), false)
+		}
+	}
+	f.Add([]byte("\xff\xfe"+ghToken+"\n\x00"), true)
+	f.Add([]byte(base64.StdEncoding.EncodeToString([]byte("t="+ghToken))), false)
+	f.Add([]byte("password: \"\"\npassword=\npassword: 'a"), true)
+	a := New(Options{})
+	det := a.det
+	f.Fuzz(func(t *testing.T, content []byte, code bool) {
+		path := "f.txt"
+		if code {
+			path = "f.go"
+		}
+		fs, err := a.AnalyzeFile(context.Background(), &scan.File{Path: path, Content: content})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := bytes.Count(content, []byte{'\n'}) + 1
+		for _, fd := range fs {
+			l := fd.Location
+			if l.StartLine < 1 || l.EndLine < l.StartLine || l.EndLine > lines || l.StartColumn < 1 || l.EndColumn < 1 {
+				t.Errorf("location out of range: %+v (input has %d lines)", l, lines)
+			}
+			if !utf8.ValidString(l.Snippet) {
+				t.Errorf("snippet not UTF-8: %q", l.Snippet)
+			}
+			if _, err := json.Marshal(fd); err != nil {
+				t.Errorf("marshal: %v", err)
+			}
+		}
+		ms, err := det.detect(context.Background(), content, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, m := range ms {
+			if m.start < 0 || m.end > len(content) || m.start >= m.end || m.at > m.start || m.to < m.end && m.decoded == "" {
+				t.Fatalf("match %d has bad spans: %+v (len %d)", i, m, len(content))
+			}
+			if len(m.secret) >= 12 && m.decoded == "" {
+				if s := snippet(content, ms, i); strings.Contains(s, string(m.secret)) {
+					t.Errorf("snippet %q contains the secret", s)
+				}
+			}
+		}
+	})
+}
+
+// FuzzDecode checks the encoded-run finder and decoders on arbitrary bytes: runs lie inside the
+// input, do not overlap, and decode to text.
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(base64.StdEncoding.EncodeToString([]byte("hello token=" + ghToken))))
+	f.Add([]byte(base64.RawURLEncoding.EncodeToString([]byte("a-b_c?d>e~f"))))
+	f.Add([]byte("x=" + hex.EncodeToString([]byte("some hex encoded text here"))))
+	f.Add([]byte("u=%70%61%73%73word%3Dabc%26x%3D1 %zz %4"))
+	f.Add([]byte("====AAAA==" + strings.Repeat("A", 30) + "="))
+	classes := byteClasses()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		last := 0
+		encodedRuns(b, &classes, func(r encodedRun) bool {
+			if r.start < last || r.end > len(b) || r.start >= r.end {
+				t.Fatalf("run [%d,%d) out of order or range (len %d, last %d)", r.start, r.end, len(b), last)
+			}
+			if !printable(r.text) {
+				t.Fatalf("decoded run is not text: %q", r.text)
+			}
+			last = r.end
+			return true
+		})
+		percentRuns(b, func(r encodedRun) bool {
+			if r.start < 0 || r.end > len(b) || r.start >= r.end || !bytes.Contains(b[r.start:r.end], []byte{'%'}) {
+				t.Fatalf("percent run [%d,%d) invalid (len %d)", r.start, r.end, len(b))
+			}
+			if !printable(r.text) {
+				t.Fatalf("decoded run is not text: %q", r.text)
+			}
+			return true
+		})
+		if out := decodeBase64(b); out != nil && !printable(out) {
+			t.Fatalf("decodeBase64 returned non-text")
+		}
+	})
+}
