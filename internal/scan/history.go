@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"sync"
 	"time"
@@ -76,7 +77,7 @@ func Git(ctx context.Context, repo string, opts Options, h HistoryOptions) (*rep
 	if h.Staged {
 		err = hc.staged(ctx, g)
 	} else {
-		err = hc.log(ctx, g, gitlog.LogOptions{Since: h.Since, All: h.AllBranches})
+		err = hc.log(ctx, g, gitlog.LogOptions{Since: h.Since, All: h.AllBranches, MaxFragment: int(min(s.maxSize, math.MaxInt32))})
 	}
 	if err != nil {
 		return nil, err
@@ -109,7 +110,7 @@ type fragmentJob struct {
 }
 
 func (hc *historyCollector) staged(ctx context.Context, g gitlog.Repo) error {
-	files, err := g.Staged(ctx)
+	files, err := g.Staged(ctx, int(min(hc.s.maxSize, math.MaxInt32)))
 	if err != nil {
 		return fmt.Errorf("scan staged changes: %w", err)
 	}
@@ -214,6 +215,9 @@ func (hc *historyCollector) emit(ctx context.Context, out chan<- fragmentJob, co
 	case fd.Submodule:
 		hc.skipOnce(p, SkipSubmodule)
 		return nil
+	}
+	if fd.Oversized {
+		hc.skipOnce(p, report.SkipTooLarge) // the other fragments of the file are still scanned
 	}
 	scanned := false
 	for _, fr := range fd.Added {

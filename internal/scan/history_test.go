@@ -303,3 +303,21 @@ func TestGitDeterministic(t *testing.T) {
 		}
 	}
 }
+
+func TestGitFragmentSizeLimit(t *testing.T) {
+	r := newGitRepo(t)
+	r.write("a.txt", "SECRET 1\n")
+	r.commit("small")
+	r.write("a.txt", "SECRET 1\n"+strings.Repeat("SECRET filler line\n", 10))
+	r.commit("big")
+	run, err := Git(context.Background(), r.dir, Options{Analyzers: []Analyzer{markerFinder{}}, MaxFileSize: 64}, HistoryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]hit{{"marker", "a.txt", 1, "small"}}, hits(run)); d != "" {
+		t.Errorf("findings (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]report.Skip{{Path: "a.txt", Reason: report.SkipTooLarge}}, run.Skipped); d != "" {
+		t.Errorf("skipped (-want +got):\n%s", d)
+	}
+}

@@ -17,12 +17,13 @@ func fuzzSeeds(f *testing.F) {
 		"\x00abcd\x00\x00\x00bad\x00\x00\n",
 		body,
 	} {
-		f.Add([]byte(s))
+		f.Add([]byte(s), uint8(0))
+		f.Add([]byte(s), uint8(4))
 	}
 }
 
 // checkFiles holds the invariants every parsed file must keep, whatever the input.
-func checkFiles(t *testing.T, files []FileDiff) {
+func checkFiles(t *testing.T, files []FileDiff, maxFragment int) {
 	for _, fd := range files {
 		if fd.Path == "" && len(fd.Added) > 0 {
 			t.Fatalf("deleted file with added lines: %+v", fd)
@@ -31,6 +32,9 @@ func checkFiles(t *testing.T, files []FileDiff) {
 		for _, fr := range fd.Added {
 			if fr.StartLine < 1 || fr.StartLine < next {
 				t.Fatalf("fragment starts at %d after a fragment ending before %d", fr.StartLine, next)
+			}
+			if maxFragment > 0 && len(fr.Content) > maxFragment {
+				t.Fatalf("fragment of %d bytes passed a limit of %d", len(fr.Content), maxFragment)
 			}
 			if n := bytes.Count(fr.Content, []byte("\n")); n != fr.Lines || n == 0 {
 				t.Fatalf("fragment says %d lines, holds %d", fr.Lines, n)
@@ -43,14 +47,15 @@ func checkFiles(t *testing.T, files []FileDiff) {
 // FuzzReader: no input may panic the log parser or make it break its invariants.
 func FuzzReader(f *testing.F) {
 	fuzzSeeds(f)
-	f.Fuzz(func(t *testing.T, data []byte) {
+	f.Fuzz(func(t *testing.T, data []byte, maxFragment uint8) {
 		r := NewReader(bytes.NewReader(data))
+		r.MaxFragment = int(maxFragment)
 		for range 10000 {
 			c, err := r.Next()
 			if errors.Is(err, io.EOF) || err != nil {
 				return
 			}
-			checkFiles(t, c.Files)
+			checkFiles(t, c.Files, int(maxFragment))
 		}
 		t.Fatal("the reader did not reach the end of a short input")
 	})
@@ -59,11 +64,11 @@ func FuzzReader(f *testing.F) {
 // FuzzParseDiff: the same for the staged-changes diff parser.
 func FuzzParseDiff(f *testing.F) {
 	fuzzSeeds(f)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		files, err := ParseDiff(bytes.NewReader(data))
+	f.Fuzz(func(t *testing.T, data []byte, maxFragment uint8) {
+		files, err := ParseDiff(bytes.NewReader(data), int(maxFragment))
 		if err != nil {
 			return
 		}
-		checkFiles(t, files)
+		checkFiles(t, files, int(maxFragment))
 	})
 }

@@ -24,6 +24,9 @@ type LogOptions struct {
 	Since string
 	// All reads every branch and tag (git log --all) instead of HEAD alone.
 	All bool
+	// MaxFragment bounds one run of added lines in bytes (see Reader.MaxFragment); zero means
+	// no bound.
+	MaxFragment int
 }
 
 // globalArgs pin every setting that changes the shape of git's output, whatever the user's or
@@ -175,21 +178,29 @@ func (r Repo) Log(ctx context.Context, opts LogOptions, fn func(*Commit) error) 
 	if !opts.All && !r.HasCommits(ctx) {
 		return nil // an empty repository has no history to read
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	// --root: show the first commit's content even when log.showRoot=false says otherwise.
 	args := append([]string{"log", "--root", "--cc", "--format=" + LogFormat}, diffArgs()...)
-	cmd := r.command(ctx, append(args, revs(opts, since)...)...)
+	return r.stream(ctx, "git log", append(args, revs(opts, since)...), func(stdout io.Reader) error {
+		return r.read(stdout, opts.MaxFragment, fn)
+	})
+}
+
+// stream runs git and hands its standard output to consume as it arrives, so memory does not
+// grow with the size of the history. If consume fails, git is stopped.
+func (r Repo) stream(ctx context.Context, op string, args []string, consume func(io.Reader) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cmd := r.command(ctx, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4 << 10}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return fmt.Errorf("git log: %w", err)
+		return fmt.Errorf("%s: %w", op, err)
 	}
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("git log: %w", err)
+		return fmt.Errorf("%s: %w", op, err)
 	}
-	readErr := r.read(stdout, fn)
+	readErr := consume(stdout)
 	if readErr != nil {
 		cancel()                           // stop git before waiting on it
 		_, _ = io.Copy(io.Discard, stdout) // let it exit if it is blocked writing
@@ -199,13 +210,14 @@ func (r Repo) Log(ctx context.Context, opts LogOptions, fn func(*Commit) error) 
 	case readErr != nil:
 		return readErr
 	case waitErr != nil:
-		return gitError(ctx, "git log", waitErr, stderr.String())
+		return gitError(ctx, op, waitErr, stderr.String())
 	}
 	return nil
 }
 
-func (r Repo) read(stdout io.Reader, fn func(*Commit) error) error {
+func (r Repo) read(stdout io.Reader, maxFragment int, fn func(*Commit) error) error {
 	lr := NewReader(stdout)
+	lr.MaxFragment = maxFragment
 	for {
 		c, err := lr.Next()
 		if errors.Is(err, io.EOF) {
@@ -221,13 +233,19 @@ func (r Repo) read(stdout io.Reader, fn func(*Commit) error) error {
 }
 
 // Staged returns the changes staged for the next commit (git diff --cached): what a pre-commit
-// hook must check.
-func (r Repo) Staged(ctx context.Context) ([]FileDiff, error) {
-	out, err := r.output(ctx, "git diff --cached", append(append([]string{"diff", "--cached"}, diffArgs()...), "--end-of-options")...)
+// hook must check. maxFragment bounds one run of added lines as LogOptions.MaxFragment does.
+func (r Repo) Staged(ctx context.Context, maxFragment int) ([]FileDiff, error) {
+	var files []FileDiff
+	args := append(append([]string{"diff", "--cached"}, diffArgs()...), "--end-of-options")
+	err := r.stream(ctx, "git diff --cached", args, func(stdout io.Reader) error {
+		var err error
+		files, err = ParseDiff(stdout, maxFragment)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	return ParseDiff(bytes.NewReader(out))
+	return files, nil
 }
 
 // limitedBuffer keeps the first max bytes written to it and drops the rest, so a noisy git cannot

@@ -112,7 +112,7 @@ func TestStagedRealRepository(t *testing.T) {
 	r := newGitRepo(t)
 	r.write("x.env", "A=1\n")
 	r.git("add", "x.env") // staged in a repository with no commit yet
-	files, err := Repo{Dir: r.dir}.Staged(context.Background())
+	files, err := Repo{Dir: r.dir}.Staged(context.Background(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestStagedRealRepository(t *testing.T) {
 	r.write("x.env", "A=1\nB=2\n")
 	r.git("add", "x.env")
 	r.write("x.env", "A=1\nB=2\nC=unstaged\n")
-	files, err = Repo{Dir: r.dir}.Staged(context.Background())
+	files, err = Repo{Dir: r.dir}.Staged(context.Background(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,6 +45,9 @@ type FileDiff struct {
 	Combined bool
 	// Added holds the added lines as runs of consecutive lines in the new file.
 	Added []Fragment
+	// Oversized is set when a run of added lines was larger than the reader's MaxFragment and
+	// was left out of Added.
+	Oversized bool
 }
 
 // Fragment is a run of consecutive added lines.
@@ -65,8 +68,13 @@ const LogFormat = "%x00%H%x00%an%x00%ae%x00%aI%x00%B%x00"
 // Reader parses the output of `git log -p --format=LogFormat`, one commit at a time, so history
 // of any length is read in constant memory per commit.
 type Reader struct {
+	// MaxFragment, when positive, bounds the bytes of one fragment: a longer run of added lines
+	// is dropped and its file marked Oversized, so a hostile history cannot exhaust memory.
+	MaxFragment int
+
 	br   *bufio.Reader
-	line int // lines consumed so far; the current line is line
+	line int  // lines consumed so far; the current line is line
+	cut  bool // the last line read was longer than MaxFragment and was cut
 	op   string
 }
 
@@ -76,8 +84,9 @@ func NewReader(r io.Reader) *Reader {
 }
 
 // ParseDiff parses the output of `git diff` (no commit headers), as used for staged changes.
-func ParseDiff(r io.Reader) ([]FileDiff, error) {
-	p := &Reader{br: bufio.NewReaderSize(r, 64<<10), op: "parse git diff"}
+// maxFragment bounds one fragment as Reader.MaxFragment does; zero means no bound.
+func ParseDiff(r io.Reader, maxFragment int) ([]FileDiff, error) {
+	p := &Reader{br: bufio.NewReaderSize(r, 64<<10), op: "parse git diff", MaxFragment: maxFragment}
 	files, err := p.files()
 	if err != nil {
 		return nil, err
@@ -165,16 +174,33 @@ func (r *Reader) header() (*Commit, error) {
 }
 
 // readLine returns the next line without its "\n"; the last line may lack one.
+// When MaxFragment is set, a line longer than it (and than any header git writes) is cut and
+// r.cut is set, so one giant line cannot take all memory; add then drops its fragment.
 func (r *Reader) readLine() ([]byte, error) {
-	line, err := r.br.ReadBytes('\n')
-	if err != nil && (err != io.EOF || len(line) == 0) {
-		if err == io.EOF {
-			return nil, io.EOF
+	var line []byte
+	r.cut = false
+	limit := max(r.MaxFragment+2, 64<<10) // +2: the diff prefix and the newline
+	for {
+		chunk, err := r.br.ReadSlice('\n')
+		if r.MaxFragment > 0 && len(line)+len(chunk) > limit {
+			room := max(limit-len(line), 0)
+			line = append(line, chunk[:min(room, len(chunk))]...)
+			r.cut = true
+		} else {
+			line = append(line, chunk...)
 		}
-		return nil, fmt.Errorf("%s: %w", r.op, err)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil && (err != io.EOF || len(line) == 0) {
+			if err == io.EOF {
+				return nil, io.EOF
+			}
+			return nil, fmt.Errorf("%s: %w", r.op, err)
+		}
+		r.line++
+		return bytes.TrimSuffix(line, []byte("\n")), nil
 	}
-	r.line++
-	return bytes.TrimSuffix(line, []byte("\n")), nil
 }
 
 // atRecordEnd reports whether the input is exhausted or the next line starts a commit header.
@@ -192,8 +218,9 @@ type fileState struct {
 	renameTo  string
 	deleted   bool
 	inHunks   bool
-	nextStart int // new-file line just after the last fragment, to join adjacent hunks
-	hunkEnd   int // new-file line just after the last hunk's range: hunks must come in order
+	nextStart int  // new-file line just after the last fragment, to join adjacent hunks
+	hunkEnd   int  // new-file line just after the last hunk's range: hunks must come in order
+	dropping  bool // the current run of added lines is over MaxFragment and is being skipped
 }
 
 // startHunk checks that a hunk's new range does not go back before the previous one's end.
@@ -386,7 +413,7 @@ func (r *Reader) hunk(cur *fileState, header string) error {
 			oldLeft--
 		case '+':
 			newLeft--
-			cur.add(lineNo, line[1:])
+			cur.add(lineNo, line[1:], r.MaxFragment, r.cut)
 			lineNo++
 		case '\\':
 		default:
@@ -448,7 +475,7 @@ func (r *Reader) combinedHunk(cur *fileState, header string) error {
 			return tooMany()
 		}
 		if bytes.Count(cols, []byte("+")) == parents {
-			cur.add(lineNo, line[parents:])
+			cur.add(lineNo, line[parents:], r.MaxFragment, r.cut)
 		}
 		lineNo++
 	}
@@ -506,17 +533,26 @@ func anyPositive(xs []int) bool {
 }
 
 // add appends an added line, joining it to the previous fragment when it directly follows it.
-func (f *fileState) add(lineNo int, text []byte) {
-	n := len(f.fd.Added)
-	if n > 0 && f.nextStart == lineNo {
-		fr := &f.fd.Added[n-1]
-		fr.Content = append(append(fr.Content, text...), '\n')
-		fr.Lines++
-	} else {
-		content := make([]byte, 0, len(text)+1)
-		f.fd.Added = append(f.fd.Added, Fragment{StartLine: lineNo, Content: append(append(content, text...), '\n'), Lines: 1})
-	}
+// A run that grows past limit (or holds a cut line) is dropped whole and the file marked Oversized.
+func (f *fileState) add(lineNo int, text []byte, limit int, cut bool) {
+	joins := f.nextStart == lineNo && (f.dropping || len(f.fd.Added) > 0)
 	f.nextStart = lineNo + 1
+	if joins && f.dropping {
+		return
+	}
+	f.dropping = false
+	if !joins {
+		f.fd.Added = append(f.fd.Added, Fragment{StartLine: lineNo, Content: make([]byte, 0, len(text)+1)})
+	}
+	fr := &f.fd.Added[len(f.fd.Added)-1]
+	if cut || (limit > 0 && len(fr.Content)+len(text)+1 > limit) {
+		f.fd.Added = f.fd.Added[:len(f.fd.Added)-1]
+		f.fd.Oversized = true
+		f.dropping = true
+		return
+	}
+	fr.Content = append(append(fr.Content, text...), '\n')
+	fr.Lines++
 }
 
 // parseRange reads "start[,count]"; count defaults to 1.

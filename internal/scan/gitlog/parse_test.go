@@ -210,7 +210,7 @@ func TestReaderErrors(t *testing.T) {
 func TestParseDiff(t *testing.T) {
 	in := "diff --git a/a.env b/a.env\nnew file mode 100644\n--- /dev/null\n+++ b/a.env\n@@ -0,0 +1,2 @@\n+K=1\n+L=2\n" +
 		"diff --git a/b b/b\n--- a/b\n+++ b/b\n@@ -5,0 +6 @@\n+x\n"
-	got, err := ParseDiff(strings.NewReader(in))
+	got, err := ParseDiff(strings.NewReader(in), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func TestParseDiff(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
-	if _, err := ParseDiff(strings.NewReader(in + "\x00junk")); err == nil || !strings.Contains(err.Error(), "parse git diff: line 12: unexpected NUL") {
+	if _, err := ParseDiff(strings.NewReader(in+"\x00junk"), 0); err == nil || !strings.Contains(err.Error(), "parse git diff: line 12: unexpected NUL") {
 		t.Errorf("NUL in a diff: err = %v", err)
 	}
 }
@@ -241,5 +241,24 @@ func TestSplitGitHeader(t *testing.T) {
 				t.Errorf("splitGitHeader(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestMaxFragment(t *testing.T) {
+	long := strings.Repeat("x", 100<<10) // longer than bufio's buffer, so the line arrives in pieces
+	stream := hdr("aaaa", "big") + "diff --git a/f b/f\n--- a/f\n+++ b/f\n" +
+		"@@ -0,0 +1,2 @@\n+ok1\n+ok2\n" + // 8 bytes: kept
+		"@@ -0,0 +4,3 @@\n+abc\n+defgh\n+ij\n" + // 13 bytes: dropped whole
+		"@@ -0,0 +8 @@\n+" + long + "\n" + // one giant line: dropped
+		"@@ -0,0 +10 @@\n+tail\n" // kept: a separate run
+	r := NewReader(strings.NewReader(stream))
+	r.MaxFragment = 10
+	c, err := r.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []FileDiff{{Path: "f", Oversized: true, Added: []Fragment{frag(1, "ok1", "ok2"), frag(10, "tail")}}}
+	if d := cmp.Diff(want, c.Files); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
 	}
 }
