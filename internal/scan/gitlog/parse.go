@@ -142,12 +142,11 @@ func (r *Reader) header() (*Commit, error) {
 	}
 	var fields [5]string
 	for i := range fields {
-		f, err := r.br.ReadBytes(0)
+		f, err := r.readField()
 		if err != nil {
 			return nil, r.errorf("commit header ends early (field %d of 5)", i+1)
 		}
-		r.line += bytes.Count(f, []byte("\n"))
-		fields[i] = string(f[:len(f)-1])
+		fields[i] = f
 	}
 	rest, err := r.br.ReadBytes('\n')
 	if err != nil && err != io.EOF {
@@ -171,6 +170,35 @@ func (r *Reader) header() (*Commit, error) {
 		Date:    date,
 		Message: strings.TrimRight(fields[4], "\n"),
 	}, nil
+}
+
+// maxField bounds a commit header field kept in memory (a message, a name); the rest of a longer
+// one is read and dropped, and the kept part ends with "…" to show it was cut.
+const maxField = 64 << 10
+
+// readField reads up to the next NUL byte.
+func (r *Reader) readField() (string, error) {
+	var f []byte
+	cut := false
+	for {
+		chunk, err := r.br.ReadSlice(0)
+		r.line += bytes.Count(chunk, []byte("\n"))
+		if room := maxField - len(f); len(chunk) > room {
+			f = append(f, chunk[:max(room, 0)]...)
+			cut = true
+		} else {
+			f = append(f, chunk...)
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err != nil:
+			return "", err
+		case cut:
+			return string(bytes.TrimSuffix(f, []byte{0})) + "…", nil
+		}
+		return string(f[:len(f)-1]), nil
+	}
 }
 
 // readLine returns the next line without its "\n"; the last line may lack one.

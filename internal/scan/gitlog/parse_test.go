@@ -262,3 +262,14 @@ func TestMaxFragment(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", d)
 	}
 }
+
+func TestLongCommitMessageIsCut(t *testing.T) {
+	msg := strings.Repeat("m", 200<<10)
+	commits, err := readAll(t, hdr("aaaa", msg)+hdr("bbbb", "next"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(commits) != 2 || len(commits[0].Message) != maxField+len("…") || !strings.HasSuffix(commits[0].Message, "…") || commits[1].Message != "next" {
+		t.Errorf("got %d commits, first message %d bytes", len(commits), len(commits[0].Message))
+	}
+}
