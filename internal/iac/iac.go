@@ -308,6 +308,15 @@ func (s *Scanner) scanYAML(ctx context.Context, name string, data []byte, out *f
 			return
 		}
 	}
+	if terraform.IsPlan(data) {
+		m := &aws.Model{}
+		if ok, problems := terraform.LoadPlan(name, data, m); ok {
+			out.parsed = true
+			out.problems = append(out.problems, problems...)
+			out.findings = aws.Evaluate(s.aws, m)
+			return
+		}
+	}
 	if cloudformation.Sniff(data) {
 		m := &aws.Model{}
 		if ok, problems := cloudformation.Load(name, data, m); ok {

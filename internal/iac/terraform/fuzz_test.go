@@ -24,3 +24,14 @@ func FuzzLoad(f *testing.F) {
 		aws.Evaluate(aws.Builtin(), m)
 	})
 }
+
+// FuzzLoadPlan feeds arbitrary JSON through the plan reader and every AWS check.
+func FuzzLoadPlan(f *testing.F) {
+	f.Add([]byte(plan))
+	f.Add([]byte(`{"format_version":"1.2","planned_values":{"root_module":{"resources":[{"address":"a.b","type":"aws_kms_key","values":{"enable_key_rotation":false}}]}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m := &aws.Model{}
+		LoadPlan("plan.json", data, m)
+		aws.Evaluate(aws.Builtin(), m)
+	})
+}

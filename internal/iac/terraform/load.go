@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"slices"
 	"sort"
 	"strings"
 
@@ -74,9 +73,9 @@ func Load(ctx context.Context, fsys fs.FS, files []string, m *aws.Model) []repor
 		for _, b := range body.Blocks {
 			switch {
 			case b.Type == "resource" && len(b.Labels) == 2:
-				mod.resource(m, mod.files[i], b)
+				mod.resource(m, mod.files[i], b.Labels[0], b.Labels[0]+"."+b.Labels[1], block{b: b, ctx: mod.ctx})
 			case b.Type == "data" && len(b.Labels) == 2 && b.Labels[0] == "aws_iam_policy_document":
-				mod.policyDocument(m, mod.files[i], b)
+				mod.policyDocument(m, mod.files[i], "data.aws_iam_policy_document."+b.Labels[1], block{b: b, ctx: mod.ctx})
 			}
 		}
 	}
@@ -198,7 +197,20 @@ func (mod *module) evalContext() {
 	}
 }
 
-// block reads one resource block's attributes in the module's evaluation context.
+// attrs is one resource (or nested block) whose attributes the model mapping reads: an HCL
+// block evaluated in its module, or a resource's values in a plan.
+type attrs interface {
+	// line is the first line of the block, 0 when unknown.
+	line() int
+	// value returns attribute name; ok is false when it is not written.
+	value(name string) (v cty.Value, line int, ok bool)
+	// blocks returns the nested blocks of a type.
+	blocks(typ string) []attrs
+	// refs returns the resource addresses ("aws_s3_bucket.logs") attribute name refers to.
+	refs(name string) []string
+}
+
+// block reads one HCL block's attributes in the module's evaluation context.
 type block struct {
 	b   *hclsyntax.Block
 	ctx *hcl.EvalContext
@@ -206,7 +218,6 @@ type block struct {
 
 func (k block) line() int { return k.b.DefRange().Start.Line }
 
-// value evaluates attribute name; ok is false when it is not written.
 func (k block) value(name string) (v cty.Value, line int, ok bool) {
 	a, ok := k.b.Body.Attributes[name]
 	if !ok {
@@ -219,10 +230,20 @@ func (k block) value(name string) (v cty.Value, line int, ok bool) {
 	return v, a.SrcRange.Start.Line, true
 }
 
+func (k block) blocks(typ string) []attrs {
+	var out []attrs
+	for _, b := range k.b.Body.Blocks {
+		if b.Type == typ {
+			out = append(out, block{b: b, ctx: k.ctx})
+		}
+	}
+	return out
+}
+
 // known reports whether v is a usable, fully known, non-null value.
 func known(v cty.Value) bool { return v != cty.NilVal && v.IsWhollyKnown() && !v.IsNull() }
 
-func (k block) str(name string) (string, int, bool) {
+func str(k attrs, name string) (string, int, bool) {
 	v, line, ok := k.value(name)
 	if !ok || !known(v) {
 		return "", line, false
@@ -237,13 +258,16 @@ func (k block) str(name string) (string, int, bool) {
 }
 
 // boolean reads a bool attribute into the tri-state model Bool, recording its line on ref.
-func (k block) boolean(name string, ref *aws.Ref, field string) aws.Bool {
+func boolean(k attrs, name string, ref *aws.Ref, field string) aws.Bool {
 	v, line, ok := k.value(name)
 	if !ok {
 		return aws.Unset
 	}
 	ref.Set(field, line)
 	if !known(v) {
+		if v != cty.NilVal && v.IsKnown() && v.IsNull() {
+			return aws.Unset
+		}
 		return aws.Unknown
 	}
 	switch {
@@ -260,17 +284,16 @@ func (k block) boolean(name string, ref *aws.Ref, field string) aws.Bool {
 	return aws.Unknown
 }
 
-func (k block) num(name string) (int, int, bool) {
+func num(k attrs, name string) (int, int, bool) {
 	v, line, ok := k.value(name)
 	if !ok || !known(v) || v.Type() != cty.Number {
 		return 0, line, false
 	}
-	bf := v.AsBigFloat()
-	i, _ := bf.Int64()
+	i, _ := v.AsBigFloat().Int64()
 	return int(i), line, true
 }
 
-func (k block) strList(name string) ([]string, int) {
+func strList(k attrs, name string) ([]string, int) {
 	v, line, ok := k.value(name)
 	if !ok || !known(v) || !(v.Type().IsListType() || v.Type().IsSetType() || v.Type().IsTupleType()) {
 		return nil, line
@@ -285,22 +308,6 @@ func (k block) strList(name string) ([]string, int) {
 	return out, line
 }
 
-func (k block) blocks(typ string) []block {
-	var out []block
-	for _, b := range k.b.Body.Blocks {
-		if b.Type == typ {
-			out = append(out, block{b: b, ctx: k.ctx})
-		}
-	}
-	return out
-}
-
-func (k block) has(name string) bool {
-	_, ok := k.b.Body.Attributes[name]
-	return ok || slices.ContainsFunc(k.b.Body.Blocks, func(b *hclsyntax.Block) bool { return b.Type == name })
-}
-
-// refs returns the resource addresses ("aws_s3_bucket.logs") attribute name refers to.
 func (k block) refs(name string) []string {
 	a, ok := k.b.Body.Attributes[name]
 	if !ok {

@@ -3,8 +3,7 @@ package terraform
 import (
 	"strings"
 
-	"github.com/hashicorp/hcl/v2/hclsyntax"
-	"github.com/zclconf/go-cty/cty"
+		"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/palisade-sec/palisade/internal/iac/aws"
@@ -18,22 +17,20 @@ type s3Part struct {
 }
 
 // resource maps one resource block into the model.
-func (mod *module) resource(m *aws.Model, file string, hb *hclsyntax.Block) {
-	k := block{b: hb, ctx: mod.ctx}
-	typ, name := hb.Labels[0], hb.Labels[1]
-	ref := aws.Ref{File: file, Address: typ + "." + name, Line: k.line()}
+func (mod *module) resource(m *aws.Model, file, typ, address string, k attrs) {
+	ref := aws.Ref{File: file, Address: address, Line: k.line()}
 	switch typ {
 	case "aws_s3_bucket":
 		b := &aws.Bucket{Ref: ref}
-		if n, _, ok := k.str("bucket"); ok {
+		if n, _, ok := str(k, "bucket"); ok {
 			mod.bucketNames[n] = ref.Address
 		}
-		if acl, line, ok := k.str("acl"); ok {
+		if acl, line, ok := str(k, "acl"); ok {
 			b.ACL = acl
 			b.Set("acl", line)
 		}
 		for _, v := range k.blocks("versioning") {
-			b.Versioning = v.boolean("enabled", &b.Ref, "versioning")
+			b.Versioning = boolean(v, "enabled", &b.Ref, "versioning")
 		}
 		if len(k.blocks("logging")) > 0 {
 			b.Logging = aws.True
@@ -43,13 +40,13 @@ func (mod *module) resource(m *aws.Model, file string, hb *hclsyntax.Block) {
 		}
 		m.Buckets = append(m.Buckets, b)
 	case "aws_s3_bucket_acl":
-		acl, line, ok := k.str("acl")
+		acl, line, ok := str(k, "acl")
 		if ok {
 			mod.part(m, k, func(b *aws.Bucket) { b.ACL = acl; setIfSame(b, file, "acl", line) })
 		}
 	case "aws_s3_bucket_versioning":
 		for _, vc := range k.blocks("versioning_configuration") {
-			st, line, ok := vc.str("status")
+			st, line, ok := str(vc, "status")
 			v := aws.Unknown
 			if ok {
 				v = aws.BoolOf(st == "Enabled")
@@ -62,10 +59,10 @@ func (mod *module) resource(m *aws.Model, file string, hb *hclsyntax.Block) {
 		mod.part(m, k, func(b *aws.Bucket) { b.Encryption = aws.True })
 	case "aws_s3_bucket_public_access_block":
 		p := &aws.PublicAccessBlock{Ref: ref}
-		p.BlockPublicACLs = k.boolean("block_public_acls", &p.Ref, "block_public_acls")
-		p.BlockPublicPolicy = k.boolean("block_public_policy", &p.Ref, "block_public_policy")
-		p.IgnorePublicACLs = k.boolean("ignore_public_acls", &p.Ref, "ignore_public_acls")
-		p.RestrictPublicBuckets = k.boolean("restrict_public_buckets", &p.Ref, "restrict_public_buckets")
+		p.BlockPublicACLs = boolean(k, "block_public_acls", &p.Ref, "block_public_acls")
+		p.BlockPublicPolicy = boolean(k, "block_public_policy", &p.Ref, "block_public_policy")
+		p.IgnorePublicACLs = boolean(k, "ignore_public_acls", &p.Ref, "ignore_public_acls")
+		p.RestrictPublicBuckets = boolean(k, "restrict_public_buckets", &p.Ref, "restrict_public_buckets")
 		mod.part(m, k, func(b *aws.Bucket) { b.PublicAccessBlock = p })
 	case "aws_security_group":
 		for _, dir := range []string{"ingress", "egress"} {
@@ -75,24 +72,24 @@ func (mod *module) resource(m *aws.Model, file string, hb *hclsyntax.Block) {
 			}
 		}
 	case "aws_security_group_rule":
-		t, _, _ := k.str("type")
+		t, _, _ := str(k, "type")
 		m.SGRules = append(m.SGRules, sgRule(k, ref, t == "ingress", "protocol", "cidr_blocks", "ipv6_cidr_blocks"))
 	case "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule":
 		m.SGRules = append(m.SGRules, sgRule(k, ref, typ == "aws_vpc_security_group_ingress_rule", "ip_protocol", "cidr_ipv4", "cidr_ipv6"))
 	case "aws_db_instance", "aws_rds_cluster":
 		d := &aws.Database{Ref: ref, BackupRetention: -1}
-		d.Encrypted = k.boolean("storage_encrypted", &d.Ref, "encrypted")
-		d.Public = k.boolean("publicly_accessible", &d.Ref, "public")
-		d.DeletionProtection = k.boolean("deletion_protection", &d.Ref, "deletion_protection")
-		d.IAMAuth = k.boolean("iam_database_authentication_enabled", &d.Ref, "iam_auth")
-		if n, line, ok := k.num("backup_retention_period"); ok {
+		d.Encrypted = boolean(k, "storage_encrypted", &d.Ref, "encrypted")
+		d.Public = boolean(k, "publicly_accessible", &d.Ref, "public")
+		d.DeletionProtection = boolean(k, "deletion_protection", &d.Ref, "deletion_protection")
+		d.IAMAuth = boolean(k, "iam_database_authentication_enabled", &d.Ref, "iam_auth")
+		if n, line, ok := num(k, "backup_retention_period"); ok {
 			d.BackupRetention = n
 			d.Set("backup_retention", line)
 		}
 		m.Databases = append(m.Databases, d)
 	case "aws_ebs_volume":
 		v := &aws.Volume{Ref: ref}
-		v.Encrypted = k.boolean("encrypted", &v.Ref, "encrypted")
+		v.Encrypted = boolean(k, "encrypted", &v.Ref, "encrypted")
 		m.Volumes = append(m.Volumes, v)
 	case "aws_instance", "aws_launch_template", "aws_launch_configuration":
 		mod.instance(m, k, ref, typ)
@@ -107,28 +104,28 @@ func (mod *module) resource(m *aws.Model, file string, hb *hclsyntax.Block) {
 		}
 	case "aws_kms_key":
 		key := &aws.Key{Ref: ref, Symmetric: true}
-		key.Rotation = k.boolean("enable_key_rotation", &key.Ref, "rotation")
-		if spec, _, ok := k.str("customer_master_key_spec"); ok && spec != "SYMMETRIC_DEFAULT" {
+		key.Rotation = boolean(k, "enable_key_rotation", &key.Ref, "rotation")
+		if spec, _, ok := str(k, "customer_master_key_spec"); ok && spec != "SYMMETRIC_DEFAULT" {
 			key.Symmetric = false
 		}
 		m.Keys = append(m.Keys, key)
 	case "aws_cloudtrail":
 		t := &aws.Trail{Ref: ref}
-		t.MultiRegion = k.boolean("is_multi_region_trail", &t.Ref, "multi_region")
-		t.LogValidation = k.boolean("enable_log_file_validation", &t.Ref, "log_validation")
+		t.MultiRegion = boolean(k, "is_multi_region_trail", &t.Ref, "multi_region")
+		t.LogValidation = boolean(k, "enable_log_file_validation", &t.Ref, "log_validation")
 		t.KMSKey = present(k, "kms_key_id", &t.Ref, "kms")
 		m.Trails = append(m.Trails, t)
 	case "aws_eks_cluster":
 		c := &aws.Cluster{Ref: ref, PublicEndpoint: aws.True}
 		for _, vc := range k.blocks("vpc_config") {
-			if v := vc.boolean("endpoint_public_access", &c.Ref, "public_endpoint"); v != aws.Unset {
+			if v := boolean(vc, "endpoint_public_access", &c.Ref, "public_endpoint"); v != aws.Unset {
 				c.PublicEndpoint = v
 			} else {
 				c.Set("public_endpoint", vc.line())
 			}
-			c.PublicCIDRs, _ = vc.strList("public_access_cidrs")
+			c.PublicCIDRs, _ = strList(vc, "public_access_cidrs")
 		}
-		c.Logging, _ = k.strList("enabled_cluster_log_types")
+		c.Logging, _ = strList(k, "enabled_cluster_log_types")
 		if len(k.blocks("encryption_config")) > 0 {
 			c.SecretsEncryption = aws.True
 		}
@@ -136,9 +133,9 @@ func (mod *module) resource(m *aws.Model, file string, hb *hclsyntax.Block) {
 	case "aws_ecr_repository":
 		r := &aws.Registry{Ref: ref}
 		for _, sc := range k.blocks("image_scanning_configuration") {
-			r.ScanOnPush = sc.boolean("scan_on_push", &r.Ref, "scan_on_push")
+			r.ScanOnPush = boolean(sc, "scan_on_push", &r.Ref, "scan_on_push")
 		}
-		if v, line, ok := k.str("image_tag_mutability"); ok {
+		if v, line, ok := str(k, "image_tag_mutability"); ok {
 			r.Immutable = aws.BoolOf(strings.HasPrefix(v, "IMMUTABLE"))
 			r.Set("immutable", line)
 		}
@@ -149,7 +146,7 @@ func (mod *module) resource(m *aws.Model, file string, hb *hclsyntax.Block) {
 	case "aws_lambda_function":
 		f := &aws.Function{Ref: ref, Env: map[string]string{}}
 		for _, tc := range k.blocks("tracing_config") {
-			if mode, line, ok := tc.str("mode"); ok {
+			if mode, line, ok := str(tc, "mode"); ok {
 				f.Tracing = aws.BoolOf(mode == "Active")
 				f.Set("tracing", line)
 			}
@@ -171,7 +168,7 @@ func (mod *module) resource(m *aws.Model, file string, hb *hclsyntax.Block) {
 		m.Functions = append(m.Functions, f)
 	case "aws_lambda_function_url":
 		u := &aws.FunctionURL{Ref: ref}
-		if v, line, ok := k.str("authorization_type"); ok {
+		if v, line, ok := str(k, "authorization_type"); ok {
 			u.AuthType = v
 			u.Set("auth", line)
 		}
@@ -181,23 +178,23 @@ func (mod *module) resource(m *aws.Model, file string, hb *hclsyntax.Block) {
 		if len(k.blocks("access_log_settings")) > 0 {
 			s.AccessLogs = aws.True
 		}
-		s.Tracing = k.boolean("xray_tracing_enabled", &s.Ref, "tracing")
+		s.Tracing = boolean(k, "xray_tracing_enabled", &s.Ref, "tracing")
 		if typ == "aws_apigatewayv2_stage" {
 			s.Tracing = aws.Unknown // HTTP APIs have no X-Ray tracing setting
 		}
 		m.APIStages = append(m.APIStages, s)
 	case "aws_lb_listener", "aws_alb_listener":
 		l := &aws.Listener{Ref: ref}
-		if p, line, ok := k.str("protocol"); ok {
+		if p, line, ok := str(k, "protocol"); ok {
 			l.Protocol = p
 			l.Set("protocol", line)
 		}
-		if p, line, ok := k.str("ssl_policy"); ok {
+		if p, line, ok := str(k, "ssl_policy"); ok {
 			l.SSLPolicy = p
 			l.Set("ssl_policy", line)
 		}
 		for _, a := range k.blocks("default_action") {
-			if t, _, _ := a.str("type"); t == "redirect" {
+			if t, _, _ := str(a, "type"); t == "redirect" {
 				l.Redirect = true
 			}
 		}
@@ -209,7 +206,7 @@ func (mod *module) resource(m *aws.Model, file string, hb *hclsyntax.Block) {
 		}
 		q.Encrypted = present(k, "kms_master_key_id", &q.Ref, "encrypted")
 		if typ == "aws_sqs_queue" {
-			if v := k.boolean("sqs_managed_sse_enabled", &q.Ref, "encrypted"); v != aws.Unset {
+			if v := boolean(k, "sqs_managed_sse_enabled", &q.Ref, "encrypted"); v != aws.Unset {
 				q.Encrypted = v
 			} else if q.Encrypted == aws.Unset {
 				q.Encrypted = aws.True // SQS encrypts new queues with SSE-SQS by default
@@ -218,19 +215,19 @@ func (mod *module) resource(m *aws.Model, file string, hb *hclsyntax.Block) {
 		m.Queues = append(m.Queues, q)
 	case "aws_elasticache_replication_group":
 		c := &aws.Cache{Ref: ref}
-		c.AtRest = k.boolean("at_rest_encryption_enabled", &c.Ref, "at_rest")
-		c.InTransit = k.boolean("transit_encryption_enabled", &c.Ref, "in_transit")
+		c.AtRest = boolean(k, "at_rest_encryption_enabled", &c.Ref, "at_rest")
+		c.InTransit = boolean(k, "transit_encryption_enabled", &c.Ref, "in_transit")
 		m.CacheClusters = append(m.CacheClusters, c)
 	case "aws_cloudfront_distribution":
 		d := &aws.Distribution{Ref: ref}
 		for _, cb := range k.blocks("default_cache_behavior") {
-			if v, line, ok := cb.str("viewer_protocol_policy"); ok {
+			if v, line, ok := str(cb, "viewer_protocol_policy"); ok {
 				d.ViewerProtocol = v
 				d.Set("viewer_protocol", line)
 			}
 		}
 		for _, vc := range k.blocks("viewer_certificate") {
-			if v, line, ok := vc.str("minimum_protocol_version"); ok {
+			if v, line, ok := str(vc, "minimum_protocol_version"); ok {
 				d.MinTLS = v
 				d.Set("min_tls", line)
 			}
@@ -238,11 +235,11 @@ func (mod *module) resource(m *aws.Model, file string, hb *hclsyntax.Block) {
 		m.Distributions = append(m.Distributions, d)
 	case "aws_efs_file_system":
 		f := &aws.FileSystem{Ref: ref}
-		f.Encrypted = k.boolean("encrypted", &f.Ref, "encrypted")
+		f.Encrypted = boolean(k, "encrypted", &f.Ref, "encrypted")
 		m.FileSystems = append(m.FileSystems, f)
 	case "aws_cloudwatch_log_group":
 		g := &aws.LogGroup{Ref: ref}
-		if n, line, ok := k.num("retention_in_days"); ok {
+		if n, line, ok := num(k, "retention_in_days"); ok {
 			g.Retention = n
 			g.Set("retention", line)
 		} else if _, _, written := k.value("retention_in_days"); written {
@@ -258,7 +255,7 @@ func (mod *module) resource(m *aws.Model, file string, hb *hclsyntax.Block) {
 }
 
 // present says whether an attribute is written with a non-empty value.
-func present(k block, name string, ref *aws.Ref, field string) aws.Bool {
+func present(k attrs, name string, ref *aws.Ref, field string) aws.Bool {
 	v, line, ok := k.value(name)
 	if !ok {
 		return aws.Unset
@@ -273,49 +270,49 @@ func present(k block, name string, ref *aws.Ref, field string) aws.Bool {
 	return aws.True
 }
 
-func sgRule(k block, ref aws.Ref, ingress bool, protoAttr, v4, v6 string) *aws.SGRule {
+func sgRule(k attrs, ref aws.Ref, ingress bool, protoAttr, v4, v6 string) *aws.SGRule {
 	r := &aws.SGRule{Ref: ref, Ingress: ingress, FromPort: -1, ToPort: -1}
-	if p, line, ok := k.str(protoAttr); ok {
+	if p, line, ok := str(k, protoAttr); ok {
 		r.Protocol = strings.ToLower(p)
 		r.Set("protocol", line)
 	}
-	if n, line, ok := k.num("from_port"); ok {
+	if n, line, ok := num(k, "from_port"); ok {
 		r.FromPort = n
 		r.Set("ports", line)
 	}
-	if n, _, ok := k.num("to_port"); ok {
+	if n, _, ok := num(k, "to_port"); ok {
 		r.ToPort = n
 	}
 	for _, attr := range []string{v4, v6} {
-		if l, line := k.strList(attr); len(l) > 0 {
+		if l, line := strList(k, attr); len(l) > 0 {
 			r.CIDRs = append(r.CIDRs, l...)
 			r.Set("cidr", line)
-		} else if s, line, ok := k.str(attr); ok {
+		} else if s, line, ok := str(k, attr); ok {
 			r.CIDRs = append(r.CIDRs, s)
 			r.Set("cidr", line)
 		}
 	}
-	r.Description, _, _ = k.str("description")
+	r.Description, _, _ = str(k, "description")
 	return r
 }
 
-func (mod *module) instance(m *aws.Model, k block, ref aws.Ref, typ string) {
+func (mod *module) instance(m *aws.Model, k attrs, ref aws.Ref, typ string) {
 	in := &aws.Instance{Ref: ref}
 	for _, mo := range k.blocks("metadata_options") {
-		if v, line, ok := mo.str("http_tokens"); ok {
+		if v, line, ok := str(mo, "http_tokens"); ok {
 			in.IMDSv2 = aws.BoolOf(v == "required")
 			in.Set("imds", line)
 		} else {
 			in.Set("imds", mo.line())
 		}
 	}
-	in.PublicIP = k.boolean("associate_public_ip_address", &in.Ref, "public_ip")
+	in.PublicIP = boolean(k, "associate_public_ip_address", &in.Ref, "public_ip")
 	for _, ni := range k.blocks("network_interfaces") {
-		if v := ni.boolean("associate_public_ip_address", &in.Ref, "public_ip"); v != aws.Unset {
+		if v := boolean(ni, "associate_public_ip_address", &in.Ref, "public_ip"); v != aws.Unset {
 			in.PublicIP = v
 		}
 	}
-	if ud, line, ok := k.str("user_data"); ok {
+	if ud, line, ok := str(k, "user_data"); ok {
 		in.UserData = ud
 		in.Set("user_data", line)
 	}
@@ -328,14 +325,14 @@ func (mod *module) instance(m *aws.Model, k block, ref aws.Ref, typ string) {
 	for _, name := range []string{"root_block_device", "ebs_block_device"} {
 		for _, bd := range k.blocks(name) {
 			v := &aws.Volume{Ref: aws.Ref{File: ref.File, Address: ref.Address + "." + name, Line: bd.line()}}
-			v.Encrypted = bd.boolean("encrypted", &v.Ref, "encrypted")
+			v.Encrypted = boolean(bd, "encrypted", &v.Ref, "encrypted")
 			m.Volumes = append(m.Volumes, v)
 		}
 	}
 	for _, bdm := range k.blocks("block_device_mappings") {
 		for _, ebs := range bdm.blocks("ebs") {
 			v := &aws.Volume{Ref: aws.Ref{File: ref.File, Address: ref.Address + ".block_device_mappings", Line: ebs.line()}}
-			v.Encrypted = ebs.boolean("encrypted", &v.Ref, "encrypted")
+			v.Encrypted = boolean(ebs, "encrypted", &v.Ref, "encrypted")
 			m.Volumes = append(m.Volumes, v)
 		}
 	}
@@ -343,8 +340,8 @@ func (mod *module) instance(m *aws.Model, k block, ref aws.Ref, typ string) {
 
 // policyAttr reads a JSON policy document from an attribute (a heredoc, jsonencode(…), or a
 // string); a reference to a data.aws_iam_policy_document is read where that block is declared.
-func (mod *module) policyAttr(m *aws.Model, k block, ref aws.Ref, attr string, resource bool) {
-	s, line, ok := k.str(attr)
+func (mod *module) policyAttr(m *aws.Model, k attrs, ref aws.Ref, attr string, resource bool) {
+	s, line, ok := str(k, attr)
 	if !ok || strings.TrimSpace(s) == "" {
 		return // not resolvable here, or conditionally empty
 	}
@@ -358,19 +355,18 @@ func (mod *module) policyAttr(m *aws.Model, k block, ref aws.Ref, attr string, r
 }
 
 // policyDocument reads a data "aws_iam_policy_document" block.
-func (mod *module) policyDocument(m *aws.Model, file string, hb *hclsyntax.Block) {
-	k := block{b: hb, ctx: mod.ctx}
-	doc := &aws.PolicyDoc{Ref: aws.Ref{File: file, Address: "data.aws_iam_policy_document." + hb.Labels[1], Line: k.line()}}
+func (mod *module) policyDocument(m *aws.Model, file, address string, k attrs) {
+	doc := &aws.PolicyDoc{Ref: aws.Ref{File: file, Address: address, Line: k.line()}}
 	for _, st := range k.blocks("statement") {
 		s := aws.Statement{Line: st.line(), Effect: "Allow"}
-		if e, _, ok := st.str("effect"); ok {
+		if e, _, ok := str(st, "effect"); ok {
 			s.Effect = e
 		}
-		s.Actions, _ = st.strList("actions")
-		s.NotActions, _ = st.strList("not_actions")
-		s.Resources, _ = st.strList("resources")
+		s.Actions, _ = strList(st, "actions")
+		s.NotActions, _ = strList(st, "not_actions")
+		s.Resources, _ = strList(st, "resources")
 		for _, p := range st.blocks("principals") {
-			ids, _ := p.strList("identifiers")
+			ids, _ := strList(p, "identifiers")
 			s.Principals = append(s.Principals, ids...)
 			doc.Resource = true
 		}
@@ -381,11 +377,11 @@ func (mod *module) policyDocument(m *aws.Model, file string, hb *hclsyntax.Block
 }
 
 // part records a bucket setting declared on a separate resource; merge applies it.
-func (mod *module) part(m *aws.Model, k block, apply func(b *aws.Bucket)) {
+func (mod *module) part(m *aws.Model, k attrs, apply func(b *aws.Bucket)) {
 	refs := k.refs("bucket")
 	if len(refs) == 0 {
 		// The bucket is named by a literal: match it against buckets' bucket attributes.
-		if name, _, ok := k.str("bucket"); ok {
+		if name, _, ok := str(k, "bucket"); ok {
 			refs = []string{"name:" + name}
 		}
 	}
