@@ -3,7 +3,7 @@ package terraform
 import (
 	"strings"
 
-		"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/palisade-sec/palisade/internal/iac/aws"
