@@ -78,7 +78,11 @@ func reject(reason string, format string, args ...any) error {
 type Validator struct {
 	issuers map[string]*issuer
 	now     func() time.Time
+	cache   *verifiedCache
 }
+
+// cacheSize bounds the verified-token cache (entries, each one token string and its claims).
+const cacheSize = 10000
 
 type issuer struct {
 	cfg  IssuerConfig
@@ -91,7 +95,7 @@ func NewValidator(cfgs []IssuerConfig, client *http.Client) (*Validator, error) 
 	if client == nil {
 		client = DefaultHTTPClient()
 	}
-	v := &Validator{issuers: map[string]*issuer{}, now: time.Now}
+	v := &Validator{issuers: map[string]*issuer{}, now: time.Now, cache: newVerifiedCache(cacheSize)}
 	for i, c := range cfgs {
 		if c.Issuer == "" {
 			return nil, fmt.Errorf("jwt issuer %d: issuer is required", i)
@@ -153,6 +157,11 @@ func DefaultHTTPClient() *http.Client {
 
 // Validate parses, verifies and checks a token, returning its claims or an *Error.
 func (v *Validator) Validate(ctx context.Context, tok string) (*Claims, error) {
+	if v.cache != nil {
+		if e, ok := v.cache.get(tok); ok && e.issuer.keys.set.Load() == e.set {
+			return e.issuer.checkClaims(e.raw, v.now())
+		}
+	}
 	j, err := ParseCompact(tok)
 	if err != nil {
 		return nil, &Error{Reason: "malformed", Err: err}
@@ -169,34 +178,40 @@ func (v *Validator) Validate(ctx context.Context, tok string) (*Claims, error) {
 	if !ok {
 		return nil, reject("unknown_issuer", "issuer %q is not trusted", iss)
 	}
-	if err := is.verify(ctx, j, v.now()); err != nil {
+	set, err := is.verify(ctx, j, v.now())
+	if err != nil {
 		return nil, err
 	}
-	return is.checkClaims(raw, v.now())
+	c, err := is.checkClaims(raw, v.now())
+	if err == nil && v.cache != nil {
+		v.cache.put(tok, cacheEntry{set: set, issuer: is, raw: raw})
+	}
+	return c, err
 }
 
-func (is *issuer) verify(ctx context.Context, j *JWS, now time.Time) error {
+// verify checks the signature and returns the key set that verified it.
+func (is *issuer) verify(ctx context.Context, j *JWS, now time.Time) (*KeySet, error) {
 	if !slices.Contains(is.cfg.Algorithms, j.Header.Alg) {
-		return reject("alg_not_allowed", "algorithm %q is not allowed for %s", j.Header.Alg, is.cfg.Issuer)
+		return nil, reject("alg_not_allowed", "algorithm %q is not allowed for %s", j.Header.Alg, is.cfg.Issuer)
 	}
 	set, err := is.keys.get(ctx, j.Header.Kid, now)
 	if err != nil {
-		return &Error{Reason: "jwks_unavailable", Err: err}
+		return nil, &Error{Reason: "jwks_unavailable", Err: err}
 	}
 	err = Verify(j, set, is.cfg.Algorithms)
 	if errors.Is(err, ErrUnknownKey) {
 		if set, err = is.keys.refetchForUnknownKid(ctx, j.Header.Kid, now); err != nil {
-			return &Error{Reason: "unknown_kid", Err: err}
+			return nil, &Error{Reason: "unknown_kid", Err: err}
 		}
 		err = Verify(j, set, is.cfg.Algorithms)
 	}
 	switch {
 	case err == nil:
-		return nil
+		return set, nil
 	case errors.Is(err, ErrUnknownKey):
-		return &Error{Reason: "unknown_kid", Err: err}
+		return nil, &Error{Reason: "unknown_kid", Err: err}
 	default:
-		return &Error{Reason: "bad_signature", Err: err}
+		return nil, &Error{Reason: "bad_signature", Err: err}
 	}
 }
 
