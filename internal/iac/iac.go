@@ -46,6 +46,25 @@ type Options struct {
 	Workers int
 	// MaxFileSize skips (and reports) larger files; 0 means 8 MiB.
 	MaxFileSize int64
+	// Renderer, when set, renders Helm charts and Kustomize overlays first; their manifests are
+	// checked like any other and the files they consume are not scanned raw.
+	Renderer Renderer
+}
+
+// Rendered is one manifest document produced by rendering a chart or an overlay.
+type Rendered struct {
+	// Path is the source file findings are reported against (the template or the kustomization).
+	Path string
+	// Content is the rendered YAML.
+	Content []byte
+	// Locate maps a line of Content, and the YAML key on it, to a line of Path (best effort).
+	Locate func(line int, key string) int
+}
+
+// Renderer turns the chart and overlay sources of a tree into manifests. consumed reports the
+// files that only mean something through rendering (templates, values, patches).
+type Renderer interface {
+	Render(ctx context.Context, fsys fs.FS, files []string) (docs []Rendered, consumed func(name string) bool, problems []report.Problem, err error)
 }
 
 // Scanner runs every IaC check. It is safe for concurrent use.
@@ -175,6 +194,23 @@ func (s *Scanner) Scan(ctx context.Context, fsys fs.FS, files []string) (*Result
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	var rendered []*k8s.Resource
+	var renderProblems []report.Problem
+	if s.opts.Renderer != nil {
+		docs, consumed, problems, err := s.opts.Renderer.Render(ctx, fsys, files)
+		if err != nil {
+			return nil, fmt.Errorf("render charts and overlays: %w", err)
+		}
+		renderProblems = problems
+		if consumed != nil {
+			files = slices.DeleteFunc(slices.Clone(files), consumed)
+		}
+		for _, d := range docs {
+			rs, ps := k8s.ParseRendered(d.Path, d.Content, d.Locate)
+			rendered = append(rendered, rs...)
+			renderProblems = append(renderProblems, ps...)
+		}
+	}
 	modules := terraform.Modules(files)
 	dirs := make([]string, 0, len(modules))
 	for d := range modules {
@@ -213,8 +249,15 @@ func (s *Scanner) Scan(ctx context.Context, fsys fs.FS, files []string) (*Result
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	res := &Result{}
-	var all []*k8s.Resource
+	res := &Result{Problems: renderProblems}
+	all := rendered
+	if len(rendered) > 0 {
+		fs, err := k8s.Evaluate(ctx, s.k8sObj, rendered)
+		if err != nil {
+			return nil, err
+		}
+		res.Findings = append(res.Findings, fs...)
+	}
 	for i, r := range results {
 		res.Findings = append(res.Findings, r.findings...)
 		res.Problems = append(res.Problems, r.problems...)

@@ -2,13 +2,18 @@ package iac
 
 import (
 	"context"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/palisade-sec/palisade/internal/iac/k8s"
+	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // TestEvaluateObjectsFromJSON is the admission webhook's path: an object as JSON, no lines, the
@@ -82,5 +87,49 @@ func TestScanIsDeterministic(t *testing.T) {
 	cancel()
 	if _, err := s.Scan(ctx, fsys, files); err == nil {
 		t.Error("a cancelled scan must fail")
+	}
+}
+
+// fakeRenderer stands in for Helm: it "renders" one template into a fixed manifest whose
+// privileged line came from template line 30.
+type fakeRenderer struct{}
+
+func (fakeRenderer) Render(_ context.Context, _ fs.FS, files []string) ([]Rendered, func(string) bool, []report.Problem, error) {
+	doc := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  containers:\n  - name: web\n    image: web:1\n    securityContext:\n      privileged: true\n"
+	locate := func(line int, key string) int {
+		if key == "privileged" {
+			return 30
+		}
+		return 1
+	}
+	consumed := func(name string) bool { return strings.HasPrefix(name, "chart/") }
+	return []Rendered{{Path: "chart/templates/pod.yaml", Content: []byte(doc), Locate: locate}}, consumed,
+		[]report.Problem{{Path: "chart/values.yaml", Line: 3, Scanner: "iac", Message: "render: example problem"}}, nil
+}
+
+func TestRendererDocumentsAreChecked(t *testing.T) {
+	fsys := fstest.MapFS{
+		"chart/templates/pod.yaml": {Data: []byte("{{ template text, not YAML }}\n")},
+		"chart/values.yaml":        {Data: []byte("x: 1\n")},
+	}
+	s, err := New(Options{Renderer: fakeRenderer{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Scan(context.Background(), fsys, []string{"chart/templates/pod.yaml", "chart/values.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var priv []string
+	for _, f := range res.Findings {
+		if f.RuleID == "k8s-privileged-container" {
+			priv = append(priv, fmt.Sprintf("%s:%d", f.Location.Path, f.Location.StartLine))
+		}
+	}
+	if diff := cmp.Diff([]string{"chart/templates/pod.yaml:30"}, priv); diff != "" {
+		t.Errorf("privileged findings (-want +got):\n%s", diff)
+	}
+	if len(res.Skipped) != 0 || len(res.Problems) != 1 {
+		t.Errorf("consumed files must not be scanned raw: skipped %+v problems %+v", res.Skipped, res.Problems)
 	}
 }

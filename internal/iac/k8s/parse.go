@@ -46,6 +46,22 @@ func Parse(file string, data []byte) ([]*Resource, []report.Problem) {
 	return out, problems
 }
 
+// ParseRendered parses manifests produced by rendering (a Helm chart, a Kustomize overlay) and
+// attributes them to the source file: locate maps a line of data and the YAML key on it to the
+// line in file that produced it, so findings land on the template a user edits.
+func ParseRendered(file string, data []byte, locate func(line int, key string) int) ([]*Resource, []report.Problem) {
+	rs, ps := Parse(file, data)
+	for _, r := range rs {
+		r.locate = locate
+	}
+	for i := range ps {
+		if ps[i].Line > 0 && locate != nil {
+			ps[i].Line = locate(ps[i].Line, "")
+		}
+	}
+	return rs, ps
+}
+
 // parseEach splits a multi-document file at its "---" lines and parses each document on its own,
 // shifting node lines back to the file's numbering.
 func parseEach(file string, data []byte) ([]*Resource, []report.Problem) {

@@ -19,6 +19,8 @@ type Resource struct {
 	node *yaml.Node
 	// raw is the object's JSON when it was decoded from JSON bytes.
 	raw []byte
+	// locate maps a line of rendered output (Helm, Kustomize) back to the source File.
+	locate func(line int, key string) int
 }
 
 // NewFromJSON decodes one object from JSON, as an admission webhook receives it. Its findings
@@ -49,7 +51,11 @@ func (r *Resource) ID() string {
 // source when the field itself is missing (the container a required setting is missing from).
 // It returns 0 for objects decoded from JSON bytes.
 func (r *Resource) Line(p Path) int {
-	return yamlpos.Line(r.node, p)
+	line, key := yamlpos.Locate(r.node, p)
+	if r.locate != nil && r.node != nil {
+		return r.locate(line, key)
+	}
+	return line
 }
 
 // Map returns the object as generic JSON-like data (maps, slices, strings, numbers, booleans),

@@ -62,27 +62,34 @@ func (p Path) String() string {
 // entry, of the item for a list entry, or of the deepest ancestor present when the field is
 // missing. It returns 0 when n is nil.
 func Line(n *yaml.Node, p Path) int {
+	line, _ := Locate(n, p)
+	return line
+}
+
+// Locate is Line that also returns the mapping key found on that line ("" for a list item or
+// the root), which a caller mapping rendered lines back to templates needs.
+func Locate(n *yaml.Node, p Path) (line int, key string) {
 	if n == nil {
-		return 0
+		return 0, ""
 	}
 	n = deref(n)
-	line := n.Line
+	line = n.Line
 	for _, s := range p {
 		switch {
 		case n.Kind == yaml.MappingNode && s.Key != "":
 			k, v := Lookup(n, s.Key)
 			if v == nil {
-				return line
+				return line, key
 			}
-			line, n = k.Line, v
+			line, key, n = k.Line, s.Key, v
 		case n.Kind == yaml.SequenceNode && s.Key == "" && s.Index >= 0 && s.Index < len(n.Content):
 			n = deref(n.Content[s.Index])
-			line = n.Line
+			line, key = n.Line, ""
 		default:
-			return line
+			return line, key
 		}
 	}
-	return line
+	return line, key
 }
 
 // Lookup returns the key and value nodes of key in mapping n (following aliases), or nils.
