@@ -7,6 +7,7 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/report"
 	"github.com/palisade-sec/palisade/internal/scan"
+	"github.com/palisade-sec/palisade/internal/scan/gitlog"
 	"github.com/palisade-sec/palisade/internal/suppress"
 )
 
@@ -34,6 +35,13 @@ func (h *historyFlags) scan(ctx context.Context, repo string, opts scan.Options)
 	return scan.Git(ctx, repo, opts, scan.HistoryOptions{Since: h.since, AllBranches: h.allBranches, Staged: h.staged})
 }
 
-// readAt returns how suppression reads a file as it was at a commit; nil falls back to the
-// finding's own line.
-func (h *historyFlags) readAt(context.Context, string) suppress.ReadAtFunc { return nil }
+// readAt returns how suppression reads a file as it was at a commit, so a directive on the line
+// above a finding from history is seen; nil outside history mode. Staged findings carry no commit
+// and are read from the work tree.
+func (h *historyFlags) readAt(ctx context.Context, repo string) suppress.ReadAtFunc {
+	if !h.enabled() {
+		return nil
+	}
+	g := gitlog.Repo{Dir: repo}
+	return func(commit, path string) ([]byte, error) { return g.Show(ctx, commit, path) }
+}

@@ -261,3 +261,27 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// Show returns the file at path as it was at commit, as history findings name them: a full
+// commit hash and a path relative to the repository's top. Suppression uses it to read the lines
+// around a finding from history (a directive on the line above is not in the added lines).
+func (r Repo) Show(ctx context.Context, commit, path string) ([]byte, error) {
+	if !isHash(commit) {
+		return nil, fmt.Errorf("read %s at %q: not a commit hash", path, commit)
+	}
+	return r.output(ctx, "git cat-file", "cat-file", "blob", commit+":"+path)
+}
+
+// isHash reports whether s is a full SHA-1 or SHA-256 object name, so that nothing a caller passes
+// can be read by git as an option or a revision expression.
+func isHash(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
