@@ -48,12 +48,12 @@ func (l *lockedBuffer) String() string {
 
 // pki is a CA on disk plus helpers to issue SVID files and client certificates.
 type pki struct {
-	t   *testing.T
+	t   testing.TB
 	dir string
 	ca  *identity.CA
 }
 
-func newPKI(t *testing.T, td string) *pki {
+func newPKI(t testing.TB, td string) *pki {
 	t.Helper()
 	dir := t.TempDir()
 	ca, err := identity.Init(dir, identity.InitOptions{TrustDomain: td})
@@ -95,7 +95,7 @@ func (p *pki) issueFiles(id, name string) (string, string) {
 }
 
 // startGateway writes cfgText to a file, starts the gateway and waits until it serves.
-func startGateway(t *testing.T, cfgText string, jwks *http.Client, audit io.Writer) (*Gateway, string) {
+func startGateway(t testing.TB, cfgText string, jwks *http.Client, audit io.Writer) (*Gateway, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "gateway.yaml")
 	if err := os.WriteFile(path, []byte(cfgText), 0o600); err != nil {
@@ -125,7 +125,7 @@ func startGateway(t *testing.T, cfgText string, jwks *http.Client, audit io.Writ
 }
 
 // echoApp is an upstream service that reports what identity headers the sidecar gave it.
-func echoApp(t *testing.T, name string) *httptest.Server {
+func echoApp(t testing.TB, name string) *httptest.Server {
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "%s saw %s sub=%s path=%s", name, r.Header.Get("X-Palisade-Spiffe-Id"), r.Header.Get("X-Palisade-Jwt-Sub"), r.URL.Path)
 	}))
@@ -141,7 +141,7 @@ type jwksServer struct {
 	hits atomic.Int32
 }
 
-func newJWKSServer(t *testing.T) *jwksServer {
+func newJWKSServer(t testing.TB) *jwksServer {
 	j := &jwksServer{keys: map[string]*ecdsa.PrivateKey{}}
 	j.rotate(t, "k1")
 	j.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -160,7 +160,7 @@ func newJWKSServer(t *testing.T) *jwksServer {
 	return j
 }
 
-func (j *jwksServer) rotate(t *testing.T, kid string) {
+func (j *jwksServer) rotate(t testing.TB, kid string) {
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +170,7 @@ func (j *jwksServer) rotate(t *testing.T, kid string) {
 	j.mu.Unlock()
 }
 
-func (j *jwksServer) token(t *testing.T, kid string, claims map[string]any) string {
+func (j *jwksServer) token(t testing.TB, kid string, claims map[string]any) string {
 	j.mu.Lock()
 	k := j.keys[kid]
 	j.mu.Unlock()

@@ -133,7 +133,7 @@ func TestEdgeHTTP2ToSidecar(t *testing.T) {
 
 // publicCert stands in for the edge's public certificate: a TLS server certificate for
 // shop.localhost (from the test CA, as a public CA would issue one).
-func publicCert(t *testing.T, p *pki) (string, string) {
+func publicCert(t testing.TB, p *pki) (string, string) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
