@@ -170,16 +170,37 @@ func automountToken() Check {
 			"Every pod gets an API token unless told otherwise; most workloads never call the API, and a stolen token is a foothold in the cluster.",
 			"Set automountServiceAccountToken: false on the pod (or its ServiceAccount) unless it calls the Kubernetes API.",
 			"cis-k8s:5.1.6", "nsa-cisa:service-account-tokens"),
-		Object: onPod(func(_ *Resource, pod Pod, report Report) {
-			switch v := pod.Spec.AutomountServiceAccountToken; {
-			case v == nil:
-				report(pod.SpecPath, "pod does not set automountServiceAccountToken: false")
-			case *v:
-				report(pod.SpecPath.Field("automountServiceAccountToken"), "pod mounts its service account token")
+		// A tree check: a pod that says nothing inherits its ServiceAccount's setting, and the
+		// ServiceAccount may be declared in another file.
+		Tree: func(rs []*Resource, report TreeReport) {
+			optOut := map[string]bool{} // namespace/name of ServiceAccounts with automount off
+			for _, r := range rs {
+				if r.Kind == "ServiceAccount" && isFalse(r.AutomountServiceAccountToken) {
+					optOut[r.Namespace()+"/"+r.Metadata.Name] = true
+				}
 			}
-		}),
+			for _, r := range rs {
+				pod, ok := r.Pod()
+				if !ok {
+					continue
+				}
+				sa := pod.Spec.ServiceAccountName
+				if sa == "" {
+					sa = "default"
+				}
+				switch v := pod.Spec.AutomountServiceAccountToken; {
+				case v == nil && !optOut[r.Namespace()+"/"+sa]:
+					report(r, pod.SpecPath, fmt.Sprintf("pod does not set automountServiceAccountToken: false, nor does its service account %q", sa))
+				case v != nil && *v:
+					report(r, pod.SpecPath.Field("automountServiceAccountToken"), "pod mounts its service account token")
+				}
+			}
+		},
 		Fail: []string{example("spec", "", ""), example("", "automountServiceAccountToken: true # want", "")},
-		Pass: []string{example("", "automountServiceAccountToken: false", "")},
+		Pass: []string{
+			example("", "automountServiceAccountToken: false", ""),
+			example("", "serviceAccountName: web", "") + "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: shop\nautomountServiceAccountToken: false\n",
+		},
 	}
 }
 
