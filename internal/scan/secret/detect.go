@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 )
 
 // Bounds that keep time and memory proportional to the input, whatever its shape.
@@ -38,6 +39,14 @@ type Detector struct {
 	decodeBytes int
 	decodeDepth int
 	classes     [256]uint8 // byte classes for finding encoded runs
+	scratch     sync.Pool  // *scratch, reused across files to spare the garbage collector
+}
+
+// scratch holds the per-rule window lists of one keyword pass; touched lists the rules that got
+// windows, so resetting costs what the file used, not the number of rules.
+type scratch struct {
+	wins    [][]span
+	touched []int32
 }
 
 // match is one secret found: offsets into the scanned content and the secret itself. For a secret
@@ -105,21 +114,26 @@ func (d *Detector) detect(ctx context.Context, content []byte, code bool) ([]mat
 }
 
 func (d *Detector) detectDepth(ctx context.Context, content []byte, depth int, budget *int, code bool) ([]match, error) {
-	wins, ms := d.keywordPass(content, code)
-	for ri, ws := range wins {
-		if len(ws) == 0 {
-			continue
-		}
+	sc, _ := d.scratch.Get().(*scratch)
+	if sc == nil {
+		sc = &scratch{wins: make([][]span, len(d.rules))}
+	}
+	ms := d.keywordPass(content, code, sc)
+	for _, ri := range sc.touched {
 		if err := ctx.Err(); err != nil {
+			sc.reset()
+			d.scratch.Put(sc)
 			return nil, err
 		}
 		r := d.rules[ri]
-		for _, w := range ws {
+		for _, w := range sc.wins[ri] {
 			for _, loc := range r.re.FindAllSubmatchIndex(content[w.start:w.end], -1) {
-				ms = d.consider(ms, ri, content, w.start, loc, code)
+				ms = d.consider(ms, int(ri), content, w.start, loc, code)
 			}
 		}
 	}
+	sc.reset()
+	d.scratch.Put(sc)
 	if depth < d.decodeDepth && *budget > 0 {
 		dm, err := d.decodeAndDetect(ctx, content, depth, budget)
 		if err != nil {
@@ -163,10 +177,9 @@ func (d *Detector) consider(ms []match, ri int, content []byte, base int, loc []
 }
 
 // keywordPass runs the one keyword pass over content. Rules anchored at their keyword are tried
-// right there, once per hit, and their matches returned; for the others it returns, per rule, the
-// merged windows their regex must search. Rules whose keywords do not occur never run.
-func (d *Detector) keywordPass(content []byte, code bool) ([][]span, []match) {
-	wins := make([][]span, len(d.rules))
+// right there, once per hit, and their matches returned; for the others it fills sc with, per
+// rule, the merged windows their regex must search. Rules whose keywords do not occur never run.
+func (d *Detector) keywordPass(content []byte, code bool, sc *scratch) []match {
 	var ms []match
 	n := len(content)
 	// The current line, found incrementally: hits arrive in order, so each byte is searched for
@@ -200,10 +213,26 @@ func (d *Detector) keywordPass(content []byte, code bool) ([][]span, []match) {
 			if ml := r.MultiLine; ml > 0 {
 				rw.end = min(n, lineEnd+ml)
 			}
-			wins[ri] = addWindow(wins[ri], rw)
+			if len(sc.wins[ri]) == 0 {
+				sc.touched = append(sc.touched, ri)
+			}
+			sc.wins[ri] = addWindow(sc.wins[ri], rw)
 		}
 	})
-	return wins, ms
+	slices.Sort(sc.touched) // rules run in list order, so results do not depend on hit order
+	return ms
+}
+
+// reset empties the window lists for reuse, keeping their storage unless a huge file grew it.
+func (sc *scratch) reset() {
+	for _, ri := range sc.touched {
+		if cap(sc.wins[ri]) > 4096 {
+			sc.wins[ri] = nil
+		} else {
+			sc.wins[ri] = sc.wins[ri][:0]
+		}
+	}
+	sc.touched = sc.touched[:0]
 }
 
 // addWindow merges w into ws (whose last window ends latest), splitting windows at maxWindow.
