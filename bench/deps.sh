@@ -6,7 +6,7 @@
 #      timed;
 #   2. scan each input directory with the deps analyzer (the real extractors + the database), timed;
 #   3. if osv-scanner is on PATH (or $OSV_SCANNER names it), scan the same directories with
-#      `osv-scanner scan source --offline-vulnerabilities --local-db-path … --no-call-analysis=all`
+#      `osv-scanner scan source --offline --offline-vulnerabilities --local-db-path … --no-call-analysis=all`
 #      against the SAME zips, and print both times, the ratio and the difference of the advisory sets.
 #
 # Inputs: Palisade's own go.mod/go.sum always; every directory under $PALISADE_BENCH_INPUTS
@@ -78,7 +78,9 @@ for dir in "${dirs[@]}"; do
 		continue
 	fi
 	t0=$(now)
-	"$osv" scan source -r --offline-vulnerabilities --local-db-path "$work/osvdb" --no-resolve \
+	# --offline (= --offline-vulnerabilities plus no network for every plugin): with
+	# --offline-vulnerabilities alone, osv-scanner 2.5.0 reports nothing from the local database.
+	"$osv" scan source -r --offline --offline-vulnerabilities --local-db-path "$work/osvdb" --no-resolve \
 		--no-call-analysis=all --format json --output "$work/$name.osv.json" "$dir" >"$work/$name.osv.log" 2>&1 || true
 	t1=$(now)
 	o=$(secs "$t0" "$t1")
@@ -132,7 +134,7 @@ done
 
 echo
 if [ -n "$osv" ]; then
-	echo "total: palisade $total_p s, osv-scanner $total_o s, ratio $(python3 -c "print(f'{$total_o / $total_p:.1f}')")x"
+	echo "total: palisade $(python3 -c "print(f'{$total_p:.3f}')") s, osv-scanner $(python3 -c "print(f'{$total_o:.3f}')") s, ratio $(python3 -c "print(f'{$total_o / $total_p:.1f}')")x"
 else
-	echo "total: palisade $total_p s (osv-scanner not found: set OSV_SCANNER or put it on PATH to compare)"
+	echo "total: palisade $(python3 -c "print(f'{$total_p:.3f}')") s (osv-scanner not found: set OSV_SCANNER or put it on PATH to compare)"
 fi
