@@ -190,26 +190,72 @@ type fileResult struct {
 
 // Scan checks the files (slash-separated paths in fsys) and returns the findings sorted.
 func (s *Scanner) Scan(ctx context.Context, fsys fs.FS, files []string) (*Result, error) {
+	rendered, files, err := s.render(ctx, fsys, files)
+	if err != nil {
+		return nil, err
+	}
+	results, err := s.parseAll(ctx, fsys, files)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Findings: rendered.findings, Problems: rendered.problems}
+	all := rendered.resources
+	for i, r := range results {
+		res.Findings = append(res.Findings, r.findings...)
+		res.Problems = append(res.Problems, r.problems...)
+		all = append(all, r.resources...)
+		if r.skip != "" {
+			res.Skipped = append(res.Skipped, report.Skip{Path: files[i], Reason: r.skip})
+		}
+		if r.parsed {
+			res.Files += max(r.count, 1)
+		}
+	}
+	// Checks across files and custom policies see every object, rendered ones included.
+	tree, err := k8s.Evaluate(ctx, s.k8sTree, all)
+	if err != nil {
+		return nil, err
+	}
+	res.Findings = append(res.Findings, tree...)
+	custom, problems, err := s.policies.Evaluate(ctx, all)
+	if err != nil {
+		return nil, err
+	}
+	res.Findings = append(res.Findings, custom...)
+	res.Problems = append(res.Problems, problems...)
+	finding.Sort(res.Findings)
+	return res, nil
+}
+
+// render runs the Renderer, checks what it produced, and returns the files left to scan raw.
+func (s *Scanner) render(ctx context.Context, fsys fs.FS, files []string) (fileResult, []string, error) {
+	var out fileResult
+	if s.opts.Renderer == nil {
+		return out, files, nil
+	}
+	docs, consumed, problems, err := s.opts.Renderer.Render(ctx, fsys, files)
+	if err != nil {
+		return out, nil, fmt.Errorf("render charts and overlays: %w", err)
+	}
+	out.problems = problems
+	if consumed != nil {
+		files = slices.DeleteFunc(slices.Clone(files), consumed)
+	}
+	for _, d := range docs {
+		rs, ps := k8s.ParseRendered(d.Path, d.Content, d.Locate)
+		out.resources = append(out.resources, rs...)
+		out.problems = append(out.problems, ps...)
+	}
+	out.findings, err = k8s.Evaluate(ctx, s.k8sObj, out.resources)
+	return out, files, err
+}
+
+// parseAll parses and checks every file concurrently: each Terraform module (a directory) and
+// each other IaC file is one job. The results come back in a fixed order: files, then modules.
+func (s *Scanner) parseAll(ctx context.Context, fsys fs.FS, files []string) ([]fileResult, error) {
 	workers := s.opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
-	}
-	var rendered []*k8s.Resource
-	var renderProblems []report.Problem
-	if s.opts.Renderer != nil {
-		docs, consumed, problems, err := s.opts.Renderer.Render(ctx, fsys, files)
-		if err != nil {
-			return nil, fmt.Errorf("render charts and overlays: %w", err)
-		}
-		renderProblems = problems
-		if consumed != nil {
-			files = slices.DeleteFunc(slices.Clone(files), consumed)
-		}
-		for _, d := range docs {
-			rs, ps := k8s.ParseRendered(d.Path, d.Content, d.Locate)
-			rendered = append(rendered, rs...)
-			renderProblems = append(renderProblems, ps...)
-		}
 	}
 	modules := terraform.Modules(files)
 	dirs := make([]string, 0, len(modules))
@@ -229,8 +275,7 @@ func (s *Scanner) Scan(ctx context.Context, fsys fs.FS, files []string) (*Result
 			r := &results[len(files)+j]
 			r.problems = terraform.Load(gctx, fsys, modules[dir], m)
 			r.findings = aws.Evaluate(s.aws, m)
-			r.parsed = true
-			r.count = len(modules[dir])
+			r.parsed, r.count = true, len(modules[dir])
 			return nil
 		})
 	}
@@ -246,42 +291,7 @@ func (s *Scanner) Scan(ctx context.Context, fsys fs.FS, files []string) (*Result
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	res := &Result{Problems: renderProblems}
-	all := rendered
-	if len(rendered) > 0 {
-		fs, err := k8s.Evaluate(ctx, s.k8sObj, rendered)
-		if err != nil {
-			return nil, err
-		}
-		res.Findings = append(res.Findings, fs...)
-	}
-	for i, r := range results {
-		res.Findings = append(res.Findings, r.findings...)
-		res.Problems = append(res.Problems, r.problems...)
-		all = append(all, r.resources...)
-		if r.skip != "" {
-			res.Skipped = append(res.Skipped, report.Skip{Path: files[i], Reason: r.skip})
-		}
-		if r.parsed {
-			res.Files += max(r.count, 1)
-		}
-	}
-	tree, err := k8s.Evaluate(ctx, s.k8sTree, all)
-	if err != nil {
-		return nil, err
-	}
-	res.Findings = append(res.Findings, tree...)
-	custom, problems, err := s.policies.Evaluate(ctx, all)
-	if err != nil {
-		return nil, err
-	}
-	res.Findings = append(res.Findings, custom...)
-	res.Problems = append(res.Problems, problems...)
-	finding.Sort(res.Findings)
-	return res, nil
+	return results, g.Wait()
 }
 
 type fileKind int

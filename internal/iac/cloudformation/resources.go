@@ -10,6 +10,26 @@ import (
 func (t *template) resource(m *aws.Model, typ string, p node, ref aws.Ref) {
 	switch typ {
 	case "AWS::S3::Bucket":
+		t.storage(m, typ, p, ref)
+	case "AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress":
+		t.network(m, typ, p, ref)
+	case "AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "AWS::EC2::Volume", "AWS::ElastiCache::ReplicationGroup", "AWS::EFS::FileSystem":
+		t.databases(m, typ, p, ref)
+	case "AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group", "AWS::KMS::Key":
+		t.identity(m, typ, p, ref)
+	case "AWS::EC2::Instance", "AWS::EC2::LaunchTemplate", "AWS::EKS::Cluster", "AWS::ECR::Repository", "AWS::Lambda::Function", "AWS::Serverless::Function", "AWS::Lambda::Url":
+		t.compute(m, typ, p, ref)
+	case "AWS::CloudTrail::Trail", "AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage", "AWS::Logs::LogGroup", "AWS::SecretsManager::Secret":
+		t.audit(m, typ, p, ref)
+	case "AWS::ElasticLoadBalancingV2::Listener", "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::CloudFront::Distribution":
+		t.edge(m, typ, p, ref)
+	}
+}
+
+// storage maps S3 buckets and the settings declared on their own resources.
+func (t *template) storage(m *aws.Model, typ string, p node, ref aws.Ref) {
+	switch typ {
+	case "AWS::S3::Bucket":
 		b := &aws.Bucket{Ref: ref}
 		if acl, ok := p.str("AccessControl"); ok {
 			b.ACL = acl
@@ -31,19 +51,12 @@ func (t *template) resource(m *aws.Model, typ string, p node, ref aws.Ref) {
 			b.PublicAccessBlock = pab
 		}
 		m.Buckets = append(m.Buckets, b)
-	case "AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy":
-		t.policy(m, p, ref, true, "PolicyDocument")
-	case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy":
-		t.policy(m, p, ref, false, "PolicyDocument")
-	case "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group":
-		if typ == "AWS::IAM::Role" {
-			t.policy(m, p, ref, true, "AssumeRolePolicyDocument")
-		}
-		for _, ip := range p.list("Policies") {
-			r := ref
-			r.Line = ip.n.Line
-			t.policy(m, ip, r, false, "PolicyDocument")
-		}
+	}
+}
+
+// network maps security groups and their rules.
+func (t *template) network(m *aws.Model, typ string, p node, ref aws.Ref) {
+	switch typ {
 	case "AWS::EC2::SecurityGroup":
 		for _, dir := range []string{"SecurityGroupIngress", "SecurityGroupEgress"} {
 			for _, r := range p.list(dir) {
@@ -54,6 +67,12 @@ func (t *template) resource(m *aws.Model, typ string, p node, ref aws.Ref) {
 		}
 	case "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress":
 		m.SGRules = append(m.SGRules, sgRule(p, ref, typ == "AWS::EC2::SecurityGroupIngress"))
+	}
+}
+
+// databases maps databases, volumes, file systems and caches.
+func (t *template) databases(m *aws.Model, typ string, p node, ref aws.Ref) {
+	switch typ {
 	case "AWS::RDS::DBInstance", "AWS::RDS::DBCluster":
 		d := &aws.Database{Ref: ref, BackupRetention: -1}
 		d.Encrypted = p.boolean(&d.Ref, "encrypted", "StorageEncrypted")
@@ -72,10 +91,34 @@ func (t *template) resource(m *aws.Model, typ string, p node, ref aws.Ref) {
 		v := &aws.Volume{Ref: ref}
 		v.Encrypted = p.boolean(&v.Ref, "encrypted", "Encrypted")
 		m.Volumes = append(m.Volumes, v)
-	case "AWS::EC2::Instance":
-		t.instance(m, p, ref, false)
-	case "AWS::EC2::LaunchTemplate":
-		t.instance(m, node{t: t, n: p.get("LaunchTemplateData")}, ref, true)
+	case "AWS::ElastiCache::ReplicationGroup":
+		c := &aws.Cache{Ref: ref}
+		c.AtRest = p.boolean(&c.Ref, "at_rest", "AtRestEncryptionEnabled")
+		c.InTransit = p.boolean(&c.Ref, "in_transit", "TransitEncryptionEnabled")
+		m.CacheClusters = append(m.CacheClusters, c)
+	case "AWS::EFS::FileSystem":
+		f := &aws.FileSystem{Ref: ref}
+		f.Encrypted = p.boolean(&f.Ref, "encrypted", "Encrypted")
+		m.FileSystems = append(m.FileSystems, f)
+	}
+}
+
+// identity maps IAM policies, roles and keys.
+func (t *template) identity(m *aws.Model, typ string, p node, ref aws.Ref) {
+	switch typ {
+	case "AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy":
+		t.policy(m, p, ref, true, "PolicyDocument")
+	case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy":
+		t.policy(m, p, ref, false, "PolicyDocument")
+	case "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group":
+		if typ == "AWS::IAM::Role" {
+			t.policy(m, p, ref, true, "AssumeRolePolicyDocument")
+		}
+		for _, ip := range p.list("Policies") {
+			r := ref
+			r.Line = ip.n.Line
+			t.policy(m, ip, r, false, "PolicyDocument")
+		}
 	case "AWS::KMS::Key":
 		k := &aws.Key{Ref: ref, Symmetric: true}
 		k.Rotation = p.boolean(&k.Ref, "rotation", "EnableKeyRotation")
@@ -83,12 +126,16 @@ func (t *template) resource(m *aws.Model, typ string, p node, ref aws.Ref) {
 			k.Symmetric = false
 		}
 		m.Keys = append(m.Keys, k)
-	case "AWS::CloudTrail::Trail":
-		tr := &aws.Trail{Ref: ref}
-		tr.MultiRegion = p.boolean(&tr.Ref, "multi_region", "IsMultiRegionTrail")
-		tr.LogValidation = p.boolean(&tr.Ref, "log_validation", "EnableLogFileValidation")
-		tr.KMSKey = p.present(&tr.Ref, "kms", "KMSKeyId")
-		m.Trails = append(m.Trails, tr)
+	}
+}
+
+// compute maps instances, launch templates, clusters, registries and functions.
+func (t *template) compute(m *aws.Model, typ string, p node, ref aws.Ref) {
+	switch typ {
+	case "AWS::EC2::Instance":
+		t.instance(m, p, ref, false)
+	case "AWS::EC2::LaunchTemplate":
+		t.instance(m, node{t: t, n: p.get("LaunchTemplateData")}, ref, true)
 	case "AWS::EKS::Cluster":
 		c := &aws.Cluster{Ref: ref, PublicEndpoint: aws.True}
 		c.Set("public_endpoint", p.line("ResourcesVpcConfig"))
@@ -136,6 +183,18 @@ func (t *template) resource(m *aws.Model, typ string, p node, ref aws.Ref) {
 		u.AuthType, _ = p.str("AuthType")
 		u.Set("auth", p.line("AuthType"))
 		m.FunctionURLs = append(m.FunctionURLs, u)
+	}
+}
+
+// audit maps trails, API stages, log groups and secrets.
+func (t *template) audit(m *aws.Model, typ string, p node, ref aws.Ref) {
+	switch typ {
+	case "AWS::CloudTrail::Trail":
+		tr := &aws.Trail{Ref: ref}
+		tr.MultiRegion = p.boolean(&tr.Ref, "multi_region", "IsMultiRegionTrail")
+		tr.LogValidation = p.boolean(&tr.Ref, "log_validation", "EnableLogFileValidation")
+		tr.KMSKey = p.present(&tr.Ref, "kms", "KMSKeyId")
+		m.Trails = append(m.Trails, tr)
 	case "AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage":
 		s := &aws.APIStage{Ref: ref}
 		s.AccessLogs = p.present(&s.Ref, "access_logs", "AccessLogSetting")
@@ -146,6 +205,26 @@ func (t *template) resource(m *aws.Model, typ string, p node, ref aws.Ref) {
 			s.Tracing = p.boolean(&s.Ref, "tracing", "TracingEnabled")
 		}
 		m.APIStages = append(m.APIStages, s)
+	case "AWS::Logs::LogGroup":
+		g := &aws.LogGroup{Ref: ref}
+		if n, ok := p.num("RetentionInDays"); ok {
+			g.Retention = n
+			g.Set("retention", p.line("RetentionInDays"))
+		} else if p.get("RetentionInDays") != nil {
+			g.Retention = -1
+		}
+		g.KMS = p.present(&g.Ref, "kms", "KmsKeyId")
+		m.LogGroups = append(m.LogGroups, g)
+	case "AWS::SecretsManager::Secret":
+		s := &aws.Secret{Ref: ref}
+		s.KMS = p.present(&s.Ref, "kms", "KmsKeyId")
+		m.SecretsManager = append(m.SecretsManager, s)
+	}
+}
+
+// edge maps load balancers, CDN distributions, queues and topics.
+func (t *template) edge(m *aws.Model, typ string, p node, ref aws.Ref) {
+	switch typ {
 	case "AWS::ElasticLoadBalancingV2::Listener":
 		l := &aws.Listener{Ref: ref}
 		l.Protocol, _ = p.str("Protocol")
@@ -169,11 +248,6 @@ func (t *template) resource(m *aws.Model, typ string, p node, ref aws.Ref) {
 			q.Encrypted = aws.True // SSE-SQS is the default for new queues
 		}
 		m.Queues = append(m.Queues, q)
-	case "AWS::ElastiCache::ReplicationGroup":
-		c := &aws.Cache{Ref: ref}
-		c.AtRest = p.boolean(&c.Ref, "at_rest", "AtRestEncryptionEnabled")
-		c.InTransit = p.boolean(&c.Ref, "in_transit", "TransitEncryptionEnabled")
-		m.CacheClusters = append(m.CacheClusters, c)
 	case "AWS::CloudFront::Distribution":
 		d := &aws.Distribution{Ref: ref}
 		d.ViewerProtocol, _ = p.str("DistributionConfig", "DefaultCacheBehavior", "ViewerProtocolPolicy")
@@ -181,24 +255,6 @@ func (t *template) resource(m *aws.Model, typ string, p node, ref aws.Ref) {
 		d.MinTLS, _ = p.str("DistributionConfig", "ViewerCertificate", "MinimumProtocolVersion")
 		d.Set("min_tls", p.line("DistributionConfig", "ViewerCertificate", "MinimumProtocolVersion"))
 		m.Distributions = append(m.Distributions, d)
-	case "AWS::EFS::FileSystem":
-		f := &aws.FileSystem{Ref: ref}
-		f.Encrypted = p.boolean(&f.Ref, "encrypted", "Encrypted")
-		m.FileSystems = append(m.FileSystems, f)
-	case "AWS::Logs::LogGroup":
-		g := &aws.LogGroup{Ref: ref}
-		if n, ok := p.num("RetentionInDays"); ok {
-			g.Retention = n
-			g.Set("retention", p.line("RetentionInDays"))
-		} else if p.get("RetentionInDays") != nil {
-			g.Retention = -1
-		}
-		g.KMS = p.present(&g.Ref, "kms", "KmsKeyId")
-		m.LogGroups = append(m.LogGroups, g)
-	case "AWS::SecretsManager::Secret":
-		s := &aws.Secret{Ref: ref}
-		s.KMS = p.present(&s.Ref, "kms", "KmsKeyId")
-		m.SecretsManager = append(m.SecretsManager, s)
 	}
 }
 

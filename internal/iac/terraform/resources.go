@@ -20,6 +20,26 @@ type s3Part struct {
 func (mod *module) resource(m *aws.Model, file, typ, address string, k attrs) {
 	ref := aws.Ref{File: file, Address: address, Line: k.line()}
 	switch typ {
+	case "aws_s3_bucket", "aws_s3_bucket_acl", "aws_s3_bucket_versioning", "aws_s3_bucket_logging", "aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_public_access_block":
+		mod.storage(m, file, typ, k, ref)
+	case "aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule":
+		mod.network(m, file, typ, k, ref)
+	case "aws_db_instance", "aws_rds_cluster", "aws_ebs_volume", "aws_elasticache_replication_group", "aws_efs_file_system":
+		mod.databases(m, file, typ, k, ref)
+	case "aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy", "aws_s3_bucket_policy", "aws_sqs_queue_policy", "aws_sns_topic_policy", "aws_iam_role", "aws_kms_key":
+		mod.identity(m, file, typ, k, ref)
+	case "aws_instance", "aws_launch_template", "aws_launch_configuration", "aws_eks_cluster", "aws_ecr_repository", "aws_lambda_function", "aws_lambda_function_url":
+		mod.compute(m, file, typ, k, ref)
+	case "aws_cloudtrail", "aws_api_gateway_stage", "aws_apigatewayv2_stage", "aws_cloudwatch_log_group", "aws_secretsmanager_secret":
+		mod.audit(m, file, typ, k, ref)
+	case "aws_lb_listener", "aws_alb_listener", "aws_sqs_queue", "aws_sns_topic", "aws_cloudfront_distribution":
+		mod.edge(m, file, typ, k, ref)
+	}
+}
+
+// storage maps S3 buckets and the settings declared on their own resources.
+func (mod *module) storage(m *aws.Model, file, typ string, k attrs, ref aws.Ref) {
+	switch typ {
 	case "aws_s3_bucket":
 		b := &aws.Bucket{Ref: ref}
 		if n, _, ok := str(k, "bucket"); ok {
@@ -64,6 +84,12 @@ func (mod *module) resource(m *aws.Model, file, typ, address string, k attrs) {
 		p.IgnorePublicACLs = boolean(k, "ignore_public_acls", &p.Ref, "ignore_public_acls")
 		p.RestrictPublicBuckets = boolean(k, "restrict_public_buckets", &p.Ref, "restrict_public_buckets")
 		mod.part(m, k, func(b *aws.Bucket) { b.PublicAccessBlock = p })
+	}
+}
+
+// network maps security groups and their rules.
+func (mod *module) network(m *aws.Model, file, typ string, k attrs, ref aws.Ref) {
+	switch typ {
 	case "aws_security_group":
 		for _, dir := range []string{"ingress", "egress"} {
 			for _, r := range k.blocks(dir) {
@@ -76,6 +102,12 @@ func (mod *module) resource(m *aws.Model, file, typ, address string, k attrs) {
 		m.SGRules = append(m.SGRules, sgRule(k, ref, t == "ingress", "protocol", "cidr_blocks", "ipv6_cidr_blocks"))
 	case "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule":
 		m.SGRules = append(m.SGRules, sgRule(k, ref, typ == "aws_vpc_security_group_ingress_rule", "ip_protocol", "cidr_ipv4", "cidr_ipv6"))
+	}
+}
+
+// databases maps databases, volumes, file systems and caches.
+func (mod *module) databases(m *aws.Model, file, typ string, k attrs, ref aws.Ref) {
+	switch typ {
 	case "aws_db_instance", "aws_rds_cluster":
 		d := &aws.Database{Ref: ref, BackupRetention: -1}
 		d.Encrypted = boolean(k, "storage_encrypted", &d.Ref, "encrypted")
@@ -91,8 +123,21 @@ func (mod *module) resource(m *aws.Model, file, typ, address string, k attrs) {
 		v := &aws.Volume{Ref: ref}
 		v.Encrypted = boolean(k, "encrypted", &v.Ref, "encrypted")
 		m.Volumes = append(m.Volumes, v)
-	case "aws_instance", "aws_launch_template", "aws_launch_configuration":
-		mod.instance(m, k, ref, typ)
+	case "aws_elasticache_replication_group":
+		c := &aws.Cache{Ref: ref}
+		c.AtRest = boolean(k, "at_rest_encryption_enabled", &c.Ref, "at_rest")
+		c.InTransit = boolean(k, "transit_encryption_enabled", &c.Ref, "in_transit")
+		m.CacheClusters = append(m.CacheClusters, c)
+	case "aws_efs_file_system":
+		f := &aws.FileSystem{Ref: ref}
+		f.Encrypted = boolean(k, "encrypted", &f.Ref, "encrypted")
+		m.FileSystems = append(m.FileSystems, f)
+	}
+}
+
+// identity maps IAM policies, roles and keys.
+func (mod *module) identity(m *aws.Model, file, typ string, k attrs, ref aws.Ref) {
+	switch typ {
 	case "aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy":
 		mod.policyAttr(m, k, ref, "policy", false)
 	case "aws_s3_bucket_policy", "aws_sqs_queue_policy", "aws_sns_topic_policy":
@@ -109,12 +154,14 @@ func (mod *module) resource(m *aws.Model, file, typ, address string, k attrs) {
 			key.Symmetric = false
 		}
 		m.Keys = append(m.Keys, key)
-	case "aws_cloudtrail":
-		t := &aws.Trail{Ref: ref}
-		t.MultiRegion = boolean(k, "is_multi_region_trail", &t.Ref, "multi_region")
-		t.LogValidation = boolean(k, "enable_log_file_validation", &t.Ref, "log_validation")
-		t.KMSKey = present(k, "kms_key_id", &t.Ref, "kms")
-		m.Trails = append(m.Trails, t)
+	}
+}
+
+// compute maps instances, launch templates, clusters, registries and functions.
+func (mod *module) compute(m *aws.Model, file, typ string, k attrs, ref aws.Ref) {
+	switch typ {
+	case "aws_instance", "aws_launch_template", "aws_launch_configuration":
+		mod.instance(m, k, ref, typ)
 	case "aws_eks_cluster":
 		c := &aws.Cluster{Ref: ref, PublicEndpoint: aws.True}
 		for _, vc := range k.blocks("vpc_config") {
@@ -173,6 +220,18 @@ func (mod *module) resource(m *aws.Model, file, typ, address string, k attrs) {
 			u.Set("auth", line)
 		}
 		m.FunctionURLs = append(m.FunctionURLs, u)
+	}
+}
+
+// audit maps trails, API stages, log groups and secrets.
+func (mod *module) audit(m *aws.Model, file, typ string, k attrs, ref aws.Ref) {
+	switch typ {
+	case "aws_cloudtrail":
+		t := &aws.Trail{Ref: ref}
+		t.MultiRegion = boolean(k, "is_multi_region_trail", &t.Ref, "multi_region")
+		t.LogValidation = boolean(k, "enable_log_file_validation", &t.Ref, "log_validation")
+		t.KMSKey = present(k, "kms_key_id", &t.Ref, "kms")
+		m.Trails = append(m.Trails, t)
 	case "aws_api_gateway_stage", "aws_apigatewayv2_stage":
 		s := &aws.APIStage{Ref: ref}
 		if len(k.blocks("access_log_settings")) > 0 {
@@ -183,6 +242,26 @@ func (mod *module) resource(m *aws.Model, file, typ, address string, k attrs) {
 			s.Tracing = aws.Unknown // HTTP APIs have no X-Ray tracing setting
 		}
 		m.APIStages = append(m.APIStages, s)
+	case "aws_cloudwatch_log_group":
+		g := &aws.LogGroup{Ref: ref}
+		if n, line, ok := num(k, "retention_in_days"); ok {
+			g.Retention = n
+			g.Set("retention", line)
+		} else if _, _, written := k.value("retention_in_days"); written {
+			g.Retention = -1 // written but not resolvable
+		}
+		g.KMS = present(k, "kms_key_id", &g.Ref, "kms")
+		m.LogGroups = append(m.LogGroups, g)
+	case "aws_secretsmanager_secret":
+		s := &aws.Secret{Ref: ref}
+		s.KMS = present(k, "kms_key_id", &s.Ref, "kms")
+		m.SecretsManager = append(m.SecretsManager, s)
+	}
+}
+
+// edge maps load balancers, CDN distributions, queues and topics.
+func (mod *module) edge(m *aws.Model, file, typ string, k attrs, ref aws.Ref) {
+	switch typ {
 	case "aws_lb_listener", "aws_alb_listener":
 		l := &aws.Listener{Ref: ref}
 		if p, line, ok := str(k, "protocol"); ok {
@@ -213,11 +292,6 @@ func (mod *module) resource(m *aws.Model, file, typ, address string, k attrs) {
 			}
 		}
 		m.Queues = append(m.Queues, q)
-	case "aws_elasticache_replication_group":
-		c := &aws.Cache{Ref: ref}
-		c.AtRest = boolean(k, "at_rest_encryption_enabled", &c.Ref, "at_rest")
-		c.InTransit = boolean(k, "transit_encryption_enabled", &c.Ref, "in_transit")
-		m.CacheClusters = append(m.CacheClusters, c)
 	case "aws_cloudfront_distribution":
 		d := &aws.Distribution{Ref: ref}
 		for _, cb := range k.blocks("default_cache_behavior") {
@@ -233,24 +307,6 @@ func (mod *module) resource(m *aws.Model, file, typ, address string, k attrs) {
 			}
 		}
 		m.Distributions = append(m.Distributions, d)
-	case "aws_efs_file_system":
-		f := &aws.FileSystem{Ref: ref}
-		f.Encrypted = boolean(k, "encrypted", &f.Ref, "encrypted")
-		m.FileSystems = append(m.FileSystems, f)
-	case "aws_cloudwatch_log_group":
-		g := &aws.LogGroup{Ref: ref}
-		if n, line, ok := num(k, "retention_in_days"); ok {
-			g.Retention = n
-			g.Set("retention", line)
-		} else if _, _, written := k.value("retention_in_days"); written {
-			g.Retention = -1 // written but not resolvable
-		}
-		g.KMS = present(k, "kms_key_id", &g.Ref, "kms")
-		m.LogGroups = append(m.LogGroups, g)
-	case "aws_secretsmanager_secret":
-		s := &aws.Secret{Ref: ref}
-		s.KMS = present(k, "kms_key_id", &s.Ref, "kms")
-		m.SecretsManager = append(m.SecretsManager, s)
 	}
 }
 
