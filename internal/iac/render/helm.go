@@ -1,0 +1,390 @@
+package render
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
+	"helm.sh/helm/v3/pkg/strvals"
+
+	"github.com/palisade-sec/palisade/internal/report"
+)
+
+// Options configure a Renderer.
+type Options struct {
+	// ReleaseName is .Release.Name; empty means "release-name", as `helm template` uses.
+	ReleaseName string
+	// Namespace is .Release.Namespace; empty means "default".
+	Namespace string
+	// KubeVersion is .Capabilities.KubeVersion (for example "v1.31.0"); empty means Helm's default.
+	KubeVersion string
+	// APIVersions are added to .Capabilities.APIVersions.
+	APIVersions []string
+	// Values are the user's values, applied in order over each chart's values.yaml.
+	Values []ValueSource
+	// MaxFileSize bounds one input file; 0 means 8 MiB.
+	MaxFileSize int64
+	// MaxUnitBytes bounds all the files of one unit together; 0 means 64 MiB.
+	MaxUnitBytes int64
+}
+
+// ValueSource is one values file (`helm template -f`) or one `--set` expression.
+type ValueSource struct {
+	// Chart is the chart directory (a Unit.Root) this applies to; "" applies to every chart.
+	Chart string
+	// Name says where Data came from, for messages.
+	Name string
+	// Data is a YAML values document.
+	Data []byte
+	// Set is a `--set` expression (a.b=c,d[0]=e), applied after Data.
+	Set string
+}
+
+// Renderer renders units. It holds no state between calls and is safe for concurrent use.
+type Renderer struct {
+	opts Options
+	caps *chartutil.Capabilities
+	vals []parsedValues
+}
+
+type parsedValues struct {
+	chart string
+	vals  map[string]any
+	set   string
+}
+
+// New checks the options: every values document and --set expression must parse.
+func New(opts Options) (*Renderer, error) {
+	r := &Renderer{opts: opts, caps: chartutil.DefaultCapabilities.Copy()}
+	if r.opts.ReleaseName == "" {
+		r.opts.ReleaseName = "release-name"
+	}
+	if r.opts.Namespace == "" {
+		r.opts.Namespace = "default"
+	}
+	if opts.KubeVersion != "" {
+		kv, err := chartutil.ParseKubeVersion(opts.KubeVersion)
+		if err != nil {
+			return nil, fmt.Errorf("render options: kube version %q: %w", opts.KubeVersion, err)
+		}
+		r.caps.KubeVersion = *kv
+	}
+	r.caps.APIVersions = append(r.caps.APIVersions, opts.APIVersions...)
+	for i, v := range opts.Values {
+		pv := parsedValues{chart: v.Chart, set: v.Set}
+		name := v.Name
+		if name == "" {
+			name = fmt.Sprintf("values #%d", i+1)
+		}
+		if len(v.Data) > 0 {
+			m, err := chartutil.ReadValues(v.Data)
+			if err != nil {
+				return nil, fmt.Errorf("render options: %s: %w", name, err)
+			}
+			pv.vals = m
+		}
+		if v.Set != "" {
+			if _, err := strvals.Parse(v.Set); err != nil {
+				return nil, fmt.Errorf("render options: %s: --set %q: %w", name, v.Set, err)
+			}
+		}
+		r.vals = append(r.vals, pv)
+	}
+	return r, nil
+}
+
+// Render renders one unit from fsys. It blocks for as long as the tool's engine runs; ctx is
+// checked before and between the steps.
+func (r *Renderer) Render(ctx context.Context, fsys fs.FS, u Unit) Result {
+	res := Result{Problems: slices.Clone(u.problems)}
+	if err := ctx.Err(); err != nil {
+		res.Problems = append(res.Problems, problemf(u.Entry, 0, "render: %v", err))
+		return res
+	}
+	switch u.Kind {
+	case Helm:
+		r.renderChart(ctx, fsys, u, &res)
+	case Kustomize:
+		r.renderKustomize(ctx, fsys, u, &res)
+	default:
+		res.Problems = append(res.Problems, problemf(u.Entry, 0, "render: unknown unit kind %q", u.Kind))
+	}
+	return res
+}
+
+// chartFiles is a loaded chart's files, with the way back from Helm's in-memory files to fsys.
+type chartFiles struct {
+	root     string
+	byData   map[*byte]string // first byte of a file's data → its path in fsys
+	archives []string         // packaged subcharts (.tgz) in fsys
+}
+
+// pathOf maps a chart file (by its data) back to fsys.
+func (cf *chartFiles) pathOf(data []byte) (string, bool) {
+	if len(data) == 0 {
+		return "", false
+	}
+	p, ok := cf.byData[&data[0]]
+	return p, ok
+}
+
+// chartDir is the directory of chart c in fsys, or "" for a chart loaded from an archive.
+func (cf *chartFiles) chartDir(c *chart.Chart) string {
+	for _, f := range c.Raw {
+		if f.Name == "Chart.yaml" {
+			if p, ok := cf.pathOf(f.Data); ok {
+				return path.Dir(p)
+			}
+		}
+	}
+	return ""
+}
+
+// archiveOf guesses the .tgz a chart named name was unpacked from.
+func (cf *chartFiles) archiveOf(name string) string {
+	for _, a := range cf.archives {
+		if strings.HasPrefix(path.Base(a), name+"-") || path.Base(a) == name+".tgz" {
+			return a
+		}
+	}
+	if len(cf.archives) > 0 {
+		return cf.archives[0]
+	}
+	return path.Join(cf.root, "Chart.yaml")
+}
+
+func (r *Renderer) loadChart(fsys fs.FS, u Unit, res *Result) (*chart.Chart, *chartFiles) {
+	rd := &reader{fsys: fsys, lim: limits{file: r.opts.MaxFileSize, unit: r.opts.MaxUnitBytes}.orDefault()}
+	cf := &chartFiles{root: u.Root, byData: map[*byte]string{}}
+	var buf []*loader.BufferedFile
+	for _, f := range u.Files {
+		data, err := rd.readFile(f, true)
+		if err != nil {
+			res.Problems = append(res.Problems, problemf(f, 0, "load chart: %v", err))
+			return nil, nil
+		}
+		if len(data) > 0 {
+			cf.byData[&data[0]] = f
+		}
+		rel := relTo(u.Root, f)
+		if strings.HasSuffix(rel, ".tgz") && strings.Contains(rel, "charts/") {
+			cf.archives = append(cf.archives, f)
+		}
+		buf = append(buf, &loader.BufferedFile{Name: rel, Data: data})
+	}
+	ch, err := loader.LoadFiles(buf)
+	if err != nil {
+		at := u.Entry
+		if strings.Contains(err.Error(), "values.yaml") {
+			at = path.Join(u.Root, "values.yaml")
+		}
+		res.Problems = append(res.Problems, problemf(at, 0, "load chart: %v", err))
+		return nil, nil
+	}
+	return ch, cf
+}
+
+func (r *Renderer) renderChart(ctx context.Context, fsys fs.FS, u Unit, res *Result) {
+	ch, cf := r.loadChart(fsys, u, res)
+	if ch == nil {
+		return
+	}
+	if ps := missingDependencies(ch, cf); len(ps) > 0 {
+		res.Problems = append(res.Problems, ps...)
+		return
+	}
+	vals, err := r.userValues(u.Root)
+	if err != nil {
+		res.Problems = append(res.Problems, problemf(u.Entry, 0, "render chart: %v", err))
+		return
+	}
+	if err := chartutil.ProcessDependenciesWithMerge(ch, vals); err != nil {
+		res.Problems = append(res.Problems, problemf(u.Entry, 0, "render chart: dependencies: %v", err))
+		return
+	}
+	// Schema validation is skipped: Helm's validator may fetch $ref over HTTP or read local
+	// files outside the chart. Rendering only needs the values.
+	top, err := chartutil.ToRenderValuesWithSchemaValidation(ch, vals, chartutil.ReleaseOptions{
+		Name: r.opts.ReleaseName, Namespace: r.opts.Namespace, Revision: 1, IsInstall: true,
+	}, r.caps, true)
+	if err != nil {
+		res.Problems = append(res.Problems, problemf(path.Join(u.Root, "values.yaml"), 0, "render chart: values: %v", err))
+		return
+	}
+	if err := ctx.Err(); err != nil {
+		res.Problems = append(res.Problems, problemf(u.Entry, 0, "render chart: %v", err))
+		return
+	}
+	templates := templatePaths(ch, cf)
+	// The zero Engine has no Kubernetes client (lookup returns nothing) and no DNS.
+	var eng engine.Engine
+	out, err := eng.Render(ch, top)
+	if err != nil {
+		at, line := templateErrorAt(err.Error(), templates)
+		if at == "" {
+			at = u.Entry
+		}
+		res.Problems = append(res.Problems, problemf(at, line, "render chart: %v", err))
+		return
+	}
+	for _, name := range slices.Sorted(mapKeys(out)) {
+		if strings.HasPrefix(path.Base(name), "_") || strings.HasSuffix(name, "NOTES.txt") {
+			continue
+		}
+		t, ok := templates[name]
+		if !ok {
+			t = templateSource{path: u.Entry}
+		}
+		res.Documents = append(res.Documents, helmDocuments(u.Root, name, t, out[name])...)
+	}
+}
+
+// userValues merges the options' values for the chart at root, as `helm template -f … --set …`.
+func (r *Renderer) userValues(root string) (map[string]any, error) {
+	base := map[string]any{}
+	for _, v := range r.vals {
+		if v.chart != "" && v.chart != root {
+			continue
+		}
+		if v.vals != nil {
+			base = mergeMaps(base, v.vals)
+		}
+		if v.set != "" {
+			if err := strvals.ParseInto(v.set, base); err != nil {
+				return nil, fmt.Errorf("--set %q: %w", v.set, err)
+			}
+		}
+	}
+	return base, nil
+}
+
+// mergeMaps overlays b on a, recursing into maps present in both, as Helm merges values files.
+func mergeMaps(a, b map[string]any) map[string]any {
+	out := make(map[string]any, len(a))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		if bm, ok := v.(map[string]any); ok {
+			if am, ok := out[k].(map[string]any); ok {
+				out[k] = mergeMaps(am, bm)
+				continue
+			}
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// missingDependencies reports every dependency a Chart.yaml declares that is not present under
+// charts/: Palisade never downloads one.
+func missingDependencies(c *chart.Chart, cf *chartFiles) []report.Problem {
+	var out []report.Problem
+	at := path.Join(cf.chartDir(c), "Chart.yaml")
+	if cf.chartDir(c) == "" {
+		at = cf.archiveOf(c.Name())
+	}
+	for _, d := range c.Metadata.Dependencies {
+		found := slices.ContainsFunc(c.Dependencies(), func(s *chart.Chart) bool { return s.Name() == d.Name })
+		if !found {
+			out = append(out, problemf(at, 0,
+				"render chart: dependency %q (version %q, repository %q) is declared but missing from charts/: Palisade never downloads dependencies; run `helm dependency build` and commit or unpack the result",
+				d.Name, d.Version, d.Repository))
+		}
+	}
+	for _, s := range c.Dependencies() {
+		out = append(out, missingDependencies(s, cf)...)
+	}
+	return out
+}
+
+// templateSource is where one of Helm's template names lives in fsys.
+type templateSource struct {
+	path string
+	data []byte // the template text, nil when the line is unknown (packaged subchart)
+}
+
+// templatePaths maps every template name Helm renders ("chart/charts/sub/templates/x.yaml")
+// to its file in fsys, walking the chart tree after dependency processing so aliases match.
+func templatePaths(c *chart.Chart, cf *chartFiles) map[string]templateSource {
+	out := map[string]templateSource{}
+	var walk func(c *chart.Chart)
+	walk = func(c *chart.Chart) {
+		base := c.ChartFullPath()
+		for _, t := range c.Templates {
+			if p, ok := cf.pathOf(t.Data); ok {
+				out[path.Join(base, t.Name)] = templateSource{path: p, data: t.Data}
+				continue
+			}
+			if dir := cf.chartDir(c); dir != "" {
+				out[path.Join(base, t.Name)] = templateSource{path: path.Join(dir, t.Name), data: t.Data}
+				continue
+			}
+			out[path.Join(base, t.Name)] = templateSource{path: cf.archiveOf(c.Name())}
+		}
+		for _, d := range c.Dependencies() {
+			walk(d)
+		}
+	}
+	walk(c)
+	return out
+}
+
+// templateLoc finds "name:line" (optionally ":col") in Helm's and text/template's errors.
+var templateLoc = regexp.MustCompile(`([^\s():"]+):(\d+)(?::\d+)?`)
+
+// templateErrorAt returns the fsys path and line named in a template error, if any.
+func templateErrorAt(msg string, templates map[string]templateSource) (string, int) {
+	for _, m := range templateLoc.FindAllStringSubmatch(msg, -1) {
+		t, ok := templates[m[1]]
+		if !ok {
+			continue
+		}
+		line, err := strconv.Atoi(m[2])
+		if err != nil || t.data == nil {
+			line = 0
+		}
+		return t.path, line
+	}
+	return "", 0
+}
+
+// helmDocuments splits one rendered template into its YAML documents.
+func helmDocuments(unit, name string, t templateSource, rendered string) []Document {
+	lines := strings.Split(rendered, "\n")
+	var tm *templateMap
+	if t.data != nil {
+		tm = newTemplateMap(string(t.data), lines)
+	}
+	var out []Document
+	for _, d := range splitDocuments(lines) {
+		doc := Document{Unit: unit, Path: t.path, Source: name, Content: []byte(strings.Join(lines[d.start:d.end], "\n") + "\n")}
+		if tm != nil {
+			m := &helmMapper{tm: tm, path: t.path, offset: d.start}
+			doc.mapper = m
+			doc.Line = m.locate(1, "").Line
+		}
+		out = append(out, doc)
+	}
+	return out
+}
+
+// helmMapper maps lines of one document of a rendered template.
+type helmMapper struct {
+	tm     *templateMap
+	path   string
+	offset int // 0-based index of the document's first line in the rendered file
+}
+
+func (m *helmMapper) locate(renderedLine int, key string) Position {
+	return Position{Path: m.path, Line: m.tm.templateLine(m.offset+renderedLine-1, key)}
+}

@@ -1,0 +1,137 @@
+// Package render turns Helm charts and Kustomize overlays into the Kubernetes manifests they
+// produce, the way `helm template` and `kustomize build` do, using Helm's and Kustomize's own
+// engines, so the IaC checks see what would be deployed instead of template text or partial
+// patches.
+//
+// Everything is read from an fs.FS: chart files are loaded into memory and handed to Helm's
+// loader, kustomizations are built over an in-memory file system filled only from the fs.FS.
+// Nothing is fetched: no chart dependency download, no remote Kustomize base, no Kubernetes API
+// lookup, no DNS, no JSON-schema reference over the network, and symbolic links are never
+// followed. Every rendered document knows the source file it came from and can map a rendered
+// line back to a best-effort line in that file (see Document.Locate), so findings land on the
+// template or manifest a user edits.
+package render
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/palisade-sec/palisade/internal/report"
+)
+
+// Kind names the tool whose engine renders a Unit.
+type Kind string
+
+// The kinds of render units.
+const (
+	Helm      Kind = "helm"
+	Kustomize Kind = "kustomize"
+)
+
+// Unit is one thing to render: a Helm chart directory (with its subcharts) or a Kustomize
+// build root (a kustomization no other kustomization refers to).
+type Unit struct {
+	Kind Kind
+	// Root is the chart or kustomization directory, a slash path in the fs.FS ("." for its root).
+	Root string
+	// Entry is the Chart.yaml or kustomization file that defines the unit.
+	Entry string
+	// Files are every file the unit reads, sorted.
+	Files []string
+	// Consumed are the files that only mean something through rendering (templates, values,
+	// kustomization files, patches, generator inputs); a scanner should not scan them raw.
+	// Plain manifests a kustomization lists as resources are real manifests and are not here.
+	Consumed []string
+
+	// ref holds what detection learnt about a kustomization (nil for charts).
+	kust *kustTree
+	// problems are detection errors reported when the unit is rendered.
+	problems []report.Problem
+}
+
+// Plan is the result of detection: the units to render and the files they consume.
+type Plan struct {
+	Units    []Unit
+	consumed map[string]bool
+}
+
+// Consumed reports whether a file is an input of some unit and should not be scanned raw.
+func (p *Plan) Consumed(name string) bool { return p.consumed[name] }
+
+// ConsumedFiles lists every consumed file, sorted.
+func (p *Plan) ConsumedFiles() []string {
+	out := make([]string, 0, len(p.consumed))
+	for f := range p.consumed {
+		out = append(out, f)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Position is a place in a source file of the fs.FS. Line is 1-based; 0 means the line is not
+// known (for example a template inside a packaged .tgz subchart).
+type Position struct {
+	Path string
+	Line int
+}
+
+// Document is one rendered YAML document.
+type Document struct {
+	// Unit is the root of the unit that produced the document.
+	Unit string
+	// Path is the source file in the fs.FS: the Helm template (or the .tgz of a packaged
+	// subchart), or for Kustomize the file the object was read from (its origin) or, for a
+	// generated object, the kustomization that generated it.
+	Path string
+	// Source is the name the tool gives the source: Helm's `# Source:` name
+	// (chart/templates/x.yaml) or Kustomize's origin path.
+	Source string
+	// Content is the rendered YAML of this one document, without the `---` separator.
+	Content []byte
+	// Line is the first line in Path that produced the document (best effort; 0 if unknown).
+	Line int
+
+	mapper lineMapper
+}
+
+// lineMapper maps a line of a document's Content back to its source.
+type lineMapper interface {
+	locate(renderedLine int, key string) Position
+}
+
+// Locate maps a 1-based line of Content back to the source line that produced it. key is the
+// YAML key the caller is interested in at that line (for example "privileged"), or "" for the
+// line as a whole; it lets the mapping pick the template line that writes that key when the
+// rendered line came from generated text. The result is best effort and never panics: when no
+// better answer exists it is the document's own first line.
+func (d *Document) Locate(renderedLine int, key string) Position {
+	if d.mapper == nil || renderedLine < 1 {
+		return Position{Path: d.Path, Line: d.Line}
+	}
+	return d.mapper.locate(renderedLine, key)
+}
+
+// LineOf is Locate for callers that only need the line in d.Path; when the best source line is
+// in another file (a Kustomize patch), it returns the document's own line.
+func (d *Document) LineOf(renderedLine int, key string) int {
+	p := d.Locate(renderedLine, key)
+	if p.Path != d.Path {
+		return d.Line
+	}
+	return p.Line
+}
+
+// Result is what rendering one unit produced.
+type Result struct {
+	Documents []Document
+	// Problems explain why a unit, or part of it, could not be rendered; each names a file and,
+	// where the tool says so, a line.
+	Problems []report.Problem
+}
+
+// scannerName is the Problem.Scanner value, matching the IaC scanner that reports them.
+const scannerName = "iac"
+
+func problemf(path string, line int, format string, args ...any) report.Problem {
+	return report.Problem{Path: path, Line: line, Scanner: scannerName, Message: fmt.Sprintf(format, args...)}
+}
