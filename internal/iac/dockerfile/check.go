@@ -2,6 +2,7 @@ package dockerfile
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/palisade-sec/palisade/internal/finding"
@@ -39,7 +40,16 @@ func Evaluate(ctx context.Context, checks []Check, f *File, cfg *Config) ([]find
 			return out, err
 		}
 		r := &checks[i].Rule
+		seen := map[string]int{}
 		checks[i].Run(f, cfg, func(line int, key, msg string) {
+			// The same instruction text can occur twice (in two stages): number the repeats so
+			// each keeps a fingerprint of its own.
+			if n := seen[key]; n > 0 {
+				seen[key]++
+				key = fmt.Sprintf("%s#%d", key, n)
+			} else {
+				seen[key] = 1
+			}
 			out = append(out, finding.Finding{
 				RuleID:      r.ID,
 				Title:       r.Title,

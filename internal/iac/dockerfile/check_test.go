@@ -119,3 +119,17 @@ func TestParseImage(t *testing.T) {
 		}
 	}
 }
+
+func TestRepeatedInstructionsGetTheirOwnFingerprints(t *testing.T) {
+	f, err := Parse("Dockerfile", []byte("FROM debian:12 AS a\nRUN apt-get install -y curl\nFROM debian:12\nRUN apt-get install -y curl\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := Evaluate(context.Background(), []Check{aptCache()}, f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 2 || fs[0].Fingerprint == fs[1].Fingerprint {
+		t.Errorf("want two findings with distinct fingerprints, got %+v", fs)
+	}
+}
