@@ -2,6 +2,7 @@ package k8s
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -22,12 +23,10 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lines := 1
-		for _, b := range data {
-			if b == '\n' {
-				lines++
-			}
-		}
+		// YAML breaks lines at LF, CR, CRLF, NEL, LS and PS.
+		text := strings.ReplaceAll(string(data), "\r\n", "\n")
+		lines := 1 + strings.Count(text, "\n") + strings.Count(text, "\r") + strings.Count(text, "\u0085") +
+			strings.Count(text, "\u2028") + strings.Count(text, "\u2029")
 		for _, x := range fs {
 			if x.Location.StartLine < 1 || x.Location.StartLine > lines {
 				t.Fatalf("%s: line %d outside 1..%d", x.RuleID, x.Location.StartLine, lines)

@@ -161,3 +161,15 @@ func TestJSONObjectMatchesYAML(t *testing.T) {
 		t.Error("JSON objects have no lines")
 	}
 }
+
+func TestTemplateCarryingCustomKinds(t *testing.T) {
+	src := "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      hostPID: true\n      containers:\n      - name: web\n        image: web:1\n"
+	rs, ps := Parse("r.yaml", []byte(src))
+	if len(ps) > 0 || len(rs) != 1 {
+		t.Fatalf("objects %d problems %+v", len(rs), ps)
+	}
+	fs, err := Evaluate(context.Background(), []Check{hostNamespaceCheck("k8s-host-pid", "hostPID", "t", "PID", "5.2.3")}, rs)
+	if err != nil || len(fs) != 1 || fs[0].Location.StartLine != 8 {
+		t.Errorf("findings %+v, err %v; want hostPID at line 8", fs, err)
+	}
+}

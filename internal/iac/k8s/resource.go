@@ -118,7 +118,8 @@ func podPaths(kind string) (spec, meta Path, ok bool) {
 	switch kind {
 	case "Pod":
 		return Path{}.Field("spec"), Path{}.Field("metadata"), true
-	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job":
+	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job",
+		"Rollout", "DeploymentConfig": // Argo Rollouts and OpenShift carry a Deployment-shaped template
 		return Path{}.Field("spec", "template", "spec"), Path{}.Field("spec", "template", "metadata"), true
 	case "CronJob":
 		t := Path{}.Field("spec", "jobTemplate", "spec", "template")
