@@ -9,12 +9,13 @@ func placeholderAllow() []string {
 	return []string{
 		`^[$%]`, `^\{`, `^<[^>]*>?$`, `^\*+$`, `(?i)^x{3,}$`, `^\.{3}`, `^\[`,
 		`(?i)^(?:pass|passwd|password|passw0rd|pw|pwd|secret|changeme|changeit|dummy|test|testing|example|foo|bar|baz|foobar|admin|root|user|username|guest|none|null|nil|empty|redacted|hidden|mypassword|yourpassword|letmein|default|sample|token|apikey|api_key|s3cr3t|topsecret|hunter2|qwerty)[_-]?\d{0,4}$`,
+		`[\[\]\\{}]`, // regex or template syntax (https://[^:]+:[^@]+@…), not a password
 	}
 }
 
 // placeholderStop are stop-words shared by connection-string and generic rules.
 func placeholderStop() []string {
-	return []string{"example", "changeme", "placeholder", "your_", "your-", "yourpass", "redacted", "xxxxx", "*****", "${", "{{", "dummy", "fake"}
+	return []string{"example", "changeme", "placeholder", "your_", "your-", "yourpass", "redacted", "xxxxx", "*****", "${", "{{", "dummy", "fake", "goeshere", "goes_here"}
 }
 
 // connRule builds a rule for URLs of the given schemes with a password in the user-info part.
@@ -59,7 +60,7 @@ func connectionRules() []Rule {
 			Remediation: "Change the password, remove it from the URL in code and history, and pass credentials separately at run time.",
 			Examples: Examples{
 				True:  []string{`git clone https://deploy:` + pw("url") + `@git.internal/app.git`, `proxy: http://svc:` + pw("url2") + `@proxy.corp:3128`},
-				False: []string{`https://user:password@example.com`, `http://host:8080/path@v1`, `https://$USER:$TOKEN@git.internal`},
+				False: []string{`https://user:password@example.com`, `http://host:8080/path@v1`, `https://$USER:$TOKEN@git.internal`, "regexp.MustCompile(`https://[^:\\s]+:[^\\s@]+@bitbucket\\.org/`)"},
 			},
 		},
 		{

@@ -29,6 +29,9 @@ func genericAllow() []string {
 		`^[\w.-]+\.(?:txt|json|ya?ml|pem|key|crt|env|conf|cfg|ini|properties|p12|jks|pfx)$`,
 		`^[A-Za-z_]+\(`,
 		`^\+`,
+		`^[a-z][a-z0-9+.-]*://`,                  // a URL is an endpoint; url-password handles credentials in one
+		`^(?:arn|urn):`,                          // a reference (an AWS ARN, a URN), not the secret
+		`^[a-z0-9-]+(?:\.[a-z0-9-]+)+/[\w./-]*$`, // host/path (type.googleapis.com/…)
 		`^[A-Za-z]+(?:[.:_-][A-Za-z]+)+$`,
 		`^[A-Za-z]+\d{0,5}$`,
 	)
@@ -78,7 +81,7 @@ func genericRules() []Rule {
 					`password: changeme`, `PASSWORD=xxxxxxxx`, `password: "********"`, `password = cfg.Database.Password`,
 					`password_min_length: 12`, `password: {{ .Values.db.password }}`, `"password": "%s"`,
 					`password: passwordpassword`, `DB_PASSWORD=example-password-123`, `password_file: /run/secrets/db`,
-					`password: process.env.DB_PASSWORD`, `password: "aaaaaaaaaaaa"`,
+					`password: process.env.DB_PASSWORD`, `password: "aaaaaaaaaaaa"`, `password_url: "https://vault.internal/v1/db"`,
 				},
 			},
 		}),
@@ -96,7 +99,7 @@ func genericRules() []Rule {
 					`SIGNING_KEY=` + fake("gak16", 32, csAlnum), `signingKey: ` + fake("gak17", 32, csAlnum), `SECRET_KEY=` + fake("gak18", 50, csAlnum), `secretKey: ` + fake("gak19", 32, csAlnum),
 					`PRIVATE_KEY=` + fake("gak20", 64, csHex), `privateKey: ` + fake("gak21", 64, csHex),
 				},
-				False: []string{`api_key = "${API_KEY}"`, `api_key_header: X-Api-Key-Header-Name`, `access_key_id: AKIA`, `API_KEY=your-api-key-here`},
+				False: []string{`api_key = "${API_KEY}"`, `api_key_header: X-Api-Key-Header-Name`, `access_key_id: AKIA`, `API_KEY=your-api-key-here`, `privateKeyTypeURL = "type.googleapis.com/google.crypto.tink.RsaSsaPssPrivateKey"`},
 			},
 		}),
 		g(Rule{
@@ -106,7 +109,7 @@ func genericRules() []Rule {
 			AllowMatch: []string{`(?i)secret[_.-]?(?:name|names|ref|key[_.-]?ref|length|len|size|id|path|file|arn|version|store|manager|type|provider|mount|namespace|engine|backend|env|source|volume|scope)\b|secrets?\s*:\s*$|(?:aws|k8s|kube)[_.-]?secret[_.-]?name`},
 			Examples: Examples{
 				True:  []string{`client_secret = "` + fake("gsec", 32, csAlnum) + `"`, `APP_SECRET: ` + fake("gsec2", 40, csB64URL), `"webhookSecret": "` + fake("gsec3", 24, csAlnum) + `"`},
-				False: []string{`client_secret = "${CLIENT_SECRET}"`, `secret_name: prod-db-credentials-v2`, `secretKeyRef: {name: db, key: password}`, `client_secret = "` + fake("gsec4", 8, csAlnum) + `"`},
+				False: []string{`client_secret = "${CLIENT_SECRET}"`, `secret_name: prod-db-credentials-v2`, `secretKeyRef: {name: db, key: password}`, `DB_SECRET="arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"`, `client_secret = "` + fake("gsec4", 8, csAlnum) + `"`},
 			},
 		}),
 		g(Rule{
@@ -116,7 +119,7 @@ func genericRules() []Rule {
 			AllowMatch: []string{`(?i)(?:csrf|xsrf|page|next|prev|continuation|sync|cancel|cancellation|max|min|id|device|push|registration|fcm|apns)[_.-]?token|token[_.-]?(?:type|url|uri|endpoint|file|path|name|len|length|count|limit|id|kind|expir\w*|ttl|source|format|header|prefix|storage|cache|audience|issuer|lifetime|usage|budget)\b|tokeniz|tokens?\s*:\s*\d`},
 			Examples: Examples{
 				True:  []string{`access_token = "` + fake("gtok", 40, csAlnum) + `"`, `AUTH_TOKEN=` + fake("gtok2", 32, csB64URL), `"apiToken": "` + fake("gtok3", 36, csHex) + `"`},
-				False: []string{`access_token = "${ACCESS_TOKEN}"`, `token_url: https://auth.example.com/oauth/token`, `next_token: "` + fake("gtok4", 40, csAlnum) + `"`, `max_tokens: 4096`, `token: "0000000000000000"`},
+				False: []string{`access_token = "${ACCESS_TOKEN}"`, `token_url: https://auth.example.com/oauth/token`, `next_token: "` + fake("gtok4", 40, csAlnum) + `"`, `max_tokens: 4096`, `token: "0000000000000000"`, "Token: `urn:uuid:181d4fae-7d8c-11d0-a765-00a0c91e6bf2`"},
 			},
 		}),
 		g(Rule{
