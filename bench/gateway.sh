@@ -10,6 +10,8 @@
 #            writes an audit record; the sidecar verifies the edge's SVID, evaluates a CEL rule over
 #            the SPIFFE ID and writes an audit record. wrk cannot present client certificates, so
 #            mTLS is exercised on the gateway→gateway hop (two gateway hops vs nginx's one).
+#   palisade-1hop  wrk ──https + JWT──▶ edge gateway (JWT, CEL, audit) ──http──▶ upstream
+#            the same edge controls without the second hop: one gateway hop, like nginx's.
 # Two runs per path:
 #   max      wrk, closed loop, -t2 -c64 for $DURATION: requests/s and p50/p99
 #   fixed    a small Go open-loop client at $RATE requests/s (wrk2-style, latency from the
@@ -37,7 +39,7 @@ need nginx nginx-light
 
 # Ports (override with BASE_PORT if these are taken).
 B=${BASE_PORT:-18000}
-UP=$((B + 1)); NGX=$((B + 2)); EDGE=$((B + 3)); SIDE=$((B + 4)); IDP=$((B + 5))
+UP=$((B + 1)); NGX=$((B + 2)); EDGE=$((B + 3)); SIDE=$((B + 4)); IDP=$((B + 5)); EDGE1=$((B + 6))
 
 echo "== building (work dir $WORK)" >&2
 mkdir -p "$WORK/helper"
@@ -245,15 +247,24 @@ routes:
 audit:
   path: $WORK/side-audit.jsonl
 EOF
+sed -e "s#listen: 127.0.0.1:$EDGE#listen: 127.0.0.1:$EDGE1#" -e "s#upstream: https://127.0.0.1:$SIDE#upstream: http://127.0.0.1:$UP#" \
+	-e "/upstream_spiffe_id/d" -e "s#edge-audit.jsonl#edge1-audit.jsonl#" "$WORK/edge.yaml" >"$WORK/edge1.yaml"
 "$P" gateway run -c "$WORK/side.yaml" 2>"$WORK/side.log" & PIDS+=($!)
 wait_port "$SIDE"
 "$P" gateway run -c "$WORK/edge.yaml" 2>"$WORK/edge.log" & PIDS+=($!)
 wait_port "$EDGE"
+"$P" gateway run -c "$WORK/edge1.yaml" 2>"$WORK/edge1.log" & PIDS+=($!)
+wait_port "$EDGE1"
 
 # sanity: the gateway path works, and refuses without a token
 code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "https://127.0.0.1:$EDGE/x" || true)
 deny=$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$EDGE/x" || true)
-if [ "$code" != 200 ] || [ "$deny" != 401 ]; then echo "gateway sanity check failed: with token $code, without $deny" >&2; cat "$WORK/edge.log" "$WORK/side.log" >&2; exit 1; fi
+if [ "$code" != 200 ] || [ "$deny" != 401 ]; then
+	echo "gateway sanity check failed: with token $code, without $deny" >&2
+	curl -sk -H "Authorization: Bearer $TOKEN" "https://127.0.0.1:$EDGE/x" >&2 || true
+	cat "$WORK/edge.log" "$WORK/side.log" >&2
+	exit 1
+fi
 
 # wrk: requests/s, p50, p99 (ms)
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; printf "%.3f", v}'; }
@@ -271,29 +282,32 @@ echo "== closed loop (wrk -t2 -c$CONNS -d$DURATION)" >&2
 R_DIRECT=$(run_wrk direct "http://127.0.0.1:$UP/")
 R_NGINX=$(run_wrk nginx "http://127.0.0.1:$NGX/")
 R_PAL=$(run_wrk palisade "https://127.0.0.1:$EDGE/" "Authorization: Bearer $TOKEN")
+R_PAL1=$(run_wrk palisade-1hop "https://127.0.0.1:$EDGE1/" "Authorization: Bearer $TOKEN")
 
 echo "== open loop at $RATE req/s for $DURATION" >&2
 F_DIRECT=$("$H" load -url "http://127.0.0.1:$UP/" -rate "$RATE" -duration "$DURATION")
 F_NGINX=$("$H" load -url "http://127.0.0.1:$NGX/" -rate "$RATE" -duration "$DURATION")
 F_PAL=$("$H" load -url "https://127.0.0.1:$EDGE/" -rate "$RATE" -duration "$DURATION" -header "Authorization: Bearer $TOKEN")
+F_PAL1=$("$H" load -url "https://127.0.0.1:$EDGE1/" -rate "$RATE" -duration "$DURATION" -header "Authorization: Bearer $TOKEN")
 
-audit_lines=$(cat "$WORK/edge-audit.jsonl" "$WORK/side-audit.jsonl" 2>/dev/null | wc -l)
-if grep -qF "$TOKEN" "$WORK/edge-audit.jsonl" "$WORK/side-audit.jsonl"; then echo "FAIL: a token reached the audit log" >&2; exit 1; fi
+audit_lines=$(cat "$WORK"/*-audit.jsonl 2>/dev/null | wc -l)
+if grep -qF "$TOKEN" "$WORK"/*-audit.jsonl; then echo "FAIL: a token reached the audit log" >&2; exit 1; fi
 
 echo
 echo "Palisade gateway benchmark — $(nproc) CPUs shared with everything else on this machine, $(date -u +%FT%TZ)"
 printf '\nclosed loop: wrk -t2 -c%s -d%s\n' "$CONNS" "$DURATION"
-printf '%-10s %12s %10s %10s %8s\n' path "req/s" "p50 ms" "p99 ms" "non-2xx"
-for r in "$R_DIRECT" "$R_NGINX" "$R_PAL"; do set -- $r; printf '%-10s %12s %10s %10s %8s\n' "$1" "$2" "$3" "$4" "$5"; done
-set -- $R_NGINX; NG_RPS=$2; set -- $R_PAL; PAL_RPS=$2
-printf 'palisade / nginx throughput: %s %% (target >= 80 %%)\n' "$(awk -v a="$PAL_RPS" -v b="$NG_RPS" 'BEGIN{printf "%.1f", 100*a/b}')"
+printf '%-14s %12s %10s %10s %8s\n' path "req/s" "p50 ms" "p99 ms" "non-2xx"
+for r in "$R_DIRECT" "$R_NGINX" "$R_PAL" "$R_PAL1"; do set -- $r; printf '%-14s %12s %10s %10s %8s\n' "$1" "$2" "$3" "$4" "$5"; done
+set -- $R_NGINX; NG_RPS=$2; set -- $R_PAL; PAL_RPS=$2; set -- $R_PAL1; PAL1_RPS=$2
+printf 'palisade / nginx throughput: %s %% (target >= 80 %%); palisade-1hop / nginx: %s %%\n' \
+	"$(awk -v a="$PAL_RPS" -v b="$NG_RPS" 'BEGIN{printf "%.1f", 100*a/b}')" "$(awk -v a="$PAL1_RPS" -v b="$NG_RPS" 'BEGIN{printf "%.1f", 100*a/b}')"
 
 printf '\nopen loop: %s req/s for %s (latency from scheduled send time)\n' "$RATE" "$DURATION"
-printf '%-10s %8s %6s %10s %10s %10s %14s\n' path ok errors "p50 ms" "p99 ms" "p99.9 ms" "added p99 ms"
+printf '%-14s %8s %6s %10s %10s %10s %14s\n' path ok errors "p50 ms" "p99 ms" "p99.9 ms" "added p99 ms"
 set -- $F_DIRECT; D99=$4
-for pair in "direct:$F_DIRECT" "nginx:$F_NGINX" "palisade:$F_PAL"; do
+for pair in "direct:$F_DIRECT" "nginx:$F_NGINX" "palisade:$F_PAL" "palisade-1hop:$F_PAL1"; do
 	name=${pair%%:*}; set -- ${pair#*:}
-	printf '%-10s %8s %6s %10s %10s %10s %14s\n' "$name" "$1" "$2" "$3" "$4" "$5" "$(awk -v a="$4" -v b="$D99" 'BEGIN{printf "%.3f", a-b}')"
+	printf '%-14s %8s %6s %10s %10s %10s %14s\n' "$name" "$1" "$2" "$3" "$4" "$5" "$(awk -v a="$4" -v b="$D99" 'BEGIN{printf "%.3f", a-b}')"
 done
 echo "(target: palisade adds < 1 ms at p99; its path is two TLS gateway hops, nginx's one plain hop)"
 echo "audit records written: $audit_lines (no token found in them)"

@@ -224,7 +224,6 @@ func (g *Gateway) newProxy(upstream, spiffeID string) (*httputil.ReverseProxy, e
 			return nil, fmt.Errorf("upstream %q: %w", upstream, err)
 		}
 		tr.TLSClientConfig = g.upstreamTLS(id)
-		tr.ForceAttemptHTTP2 = true
 	}
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -246,8 +245,7 @@ func (g *Gateway) newProxy(upstream, spiffeID string) (*httputil.ReverseProxy, e
 				}
 			}
 		},
-		Transport:     tr,
-		FlushInterval: -1,
+		Transport: tr, // FlushInterval 0: ReverseProxy still flushes streaming responses at once
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			if rc, ok := r.Context().Value(reqKey{}).(*reqCtx); ok {
 				rc.upstreamErr = true
