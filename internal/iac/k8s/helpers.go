@@ -38,7 +38,7 @@ func isFalse(b *bool) bool { return b != nil && !*b }
 
 // sc returns the container's security context path and value (nil when unset).
 func sc(c ContainerRef) (Path, *SecurityContext) {
-	return c.Path.Field("securityContext"), c.SecurityContext
+	return c.SCPath, c.SecurityContext
 }
 
 // podSC returns the pod's security context path and value (nil when unset).

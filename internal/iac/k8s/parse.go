@@ -180,6 +180,7 @@ func decodeObject(file string, n *yaml.Node) ([]*Resource, []report.Problem) {
 			problems = append(problems, problem(file, 0, "decode "+kind, errors.New(msg)))
 		}
 	}
+	r.index()
 	return []*Resource{r}, problems
 }
 

@@ -21,6 +21,20 @@ type Resource struct {
 	raw []byte
 	// locate maps a line of rendered output (Helm, Kustomize) back to the source File.
 	locate func(line int, key string) int
+	// pod and containers are computed once (see index) so the many checks that walk a pod's
+	// containers do not rebuild their paths; read-only afterwards.
+	pod        Pod
+	hasPod     bool
+	containers []ContainerRef
+}
+
+// index computes the pod and container views of a decoded object.
+func (r *Resource) index() {
+	r.pod, r.hasPod = r.podView()
+	if r.hasPod {
+		r.containers = r.pod.containerRefs()
+		r.pod.containers = r.containers
+	}
 }
 
 // NewFromJSON decodes one object from JSON, as an admission webhook receives it. Its findings
@@ -30,6 +44,7 @@ func NewFromJSON(name string, b []byte) (*Resource, error) {
 	if err := json.Unmarshal(b, &r.Object); err != nil {
 		return nil, err
 	}
+	r.index()
 	return r, nil
 }
 
@@ -141,11 +156,20 @@ type Pod struct {
 	Meta     *ObjectMeta
 	SpecPath Path
 	MetaPath Path
+
+	containers []ContainerRef
 }
 
 // Pod returns the pod spec of a workload, and false for other kinds or a workload without a
 // template.
 func (r *Resource) Pod() (Pod, bool) {
+	if r.hasPod {
+		return r.pod, true
+	}
+	return r.podView()
+}
+
+func (r *Resource) podView() (Pod, bool) {
 	spec, meta, ok := podPaths(r.Kind)
 	if !ok {
 		return Pod{}, false
@@ -173,16 +197,26 @@ func (r *Resource) Pod() (Pod, bool) {
 type ContainerRef struct {
 	*Container
 	Path Path
+	// SCPath is Path.securityContext.
+	SCPath Path
 	// Ephemeral is set for ephemeral (debug) containers, Init for init containers.
 	Init, Ephemeral bool
 }
 
 // Containers lists every container of the pod: init, regular and ephemeral.
 func (p Pod) Containers() []ContainerRef {
-	var out []ContainerRef
+	if p.containers != nil {
+		return p.containers
+	}
+	return p.containerRefs()
+}
+
+func (p Pod) containerRefs() []ContainerRef {
+	out := []ContainerRef{}
 	add := func(field string, cs []Container, init, eph bool) {
 		for i := range cs {
-			out = append(out, ContainerRef{Container: &cs[i], Path: p.SpecPath.Field(field).Item(i, cs[i].Name), Init: init, Ephemeral: eph})
+			path := p.SpecPath.Field(field).Item(i, cs[i].Name)
+			out = append(out, ContainerRef{Container: &cs[i], Path: path, SCPath: path.Field("securityContext"), Init: init, Ephemeral: eph})
 		}
 	}
 	add("initContainers", p.Spec.InitContainers, true, false)
