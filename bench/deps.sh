@@ -125,10 +125,16 @@ for k, groups in o.items():
         if not any(g & h for h in p.get(k, [])):
             only_o.append((k, sorted(g)))
 print(f"  advisories: palisade {count(p)}, osv-scanner {count(o)}, only palisade {len(only_p)}, only osv-scanner {len(only_o)}")
-for k, g in only_p[:20]:
-    print(f"    only palisade:    {k[0]}/{k[1]}@{k[2]} {' '.join(g)}")
-for k, g in only_o[:20]:
-    print(f"    only osv-scanner: {k[0]}/{k[1]}@{k[2]} {' '.join(g)}")
+for label, diff in (("only palisade:   ", only_p), ("only osv-scanner:", only_o)):
+    per = {}
+    for k, g in diff:
+        per.setdefault(k, []).append(g)
+    for k, gs in sorted(per.items()):
+        if len(gs) > 3:
+            print(f"    {label} {k[0]}/{k[1]}@{k[2]}: {len(gs)} advisories ({' '.join(sorted(min(g) for g in gs)[:3])} …)")
+        else:
+            for g in gs:
+                print(f"    {label} {k[0]}/{k[1]}@{k[2]} {' '.join(g)}")
 PY
 done
 
