@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"time"
 
@@ -177,7 +178,7 @@ func (a *Analyzer) Analyze(ctx context.Context, t *scan.Tree) (*Result, error) {
 		}
 	}
 	res.Problems = append(res.Problems, problems...)
-	mods, modProblems := readGoModules(ctx, t, a.opts.IncludeTests)
+	mods, modProblems := readGoModules(t)
 	res.Problems = append(res.Problems, modProblems...)
 	pkgs, stdProblems := a.stdlibPackages(pkgs, mods)
 	res.Problems = append(res.Problems, stdProblems...)
@@ -195,6 +196,9 @@ func (a *Analyzer) Analyze(ctx context.Context, t *scan.Tree) (*Result, error) {
 	}
 	for _, d := range m.DataProblems {
 		res.Problems = append(res.Problems, report.Problem{Scanner: Name, Message: "advisory data: " + d})
+	}
+	if len(mods) > 0 && slices.ContainsFunc(m.Matches, func(m vulndb.Match) bool { return m.Package.Ecosystem == inventory.Go }) {
+		res.Problems = append(res.Problems, loadImports(ctx, t, mods, a.opts.IncludeTests)...)
 	}
 	res.Findings = append(res.Findings, a.vulnFindings(pkgs, m.Matches, mods)...)
 	lf, lp := a.licenseFindings(pkgs)

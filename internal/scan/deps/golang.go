@@ -32,9 +32,8 @@ type goModule struct {
 	imports map[string]bool
 }
 
-// readGoModules finds the go.mod files of the tree and the direct imports of each module's Go
-// files (parsed with go/parser in ImportsOnly mode: fast, and nothing is type-checked or built).
-func readGoModules(ctx context.Context, t *scan.Tree, includeTests bool) ([]*goModule, []report.Problem) {
+// readGoModules finds the go.mod files of the tree and reads their module, go and toolchain lines.
+func readGoModules(t *scan.Tree) ([]*goModule, []report.Problem) {
 	var mods []*goModule
 	var problems []report.Problem
 	for _, f := range t.Files {
@@ -48,13 +47,18 @@ func readGoModules(ctx context.Context, t *scan.Tree, includeTests bool) ([]*goM
 		}
 		mods = append(mods, parseGoMod(f, data))
 	}
-	if len(mods) == 0 {
-		return nil, problems
-	}
+	return mods, problems
+}
+
+// loadImports records the direct imports of each module's own Go files, parsed with go/parser
+// in ImportsOnly mode (fast; nothing is type-checked or built). It runs only when some Go package
+// matched, so trees without Go findings pay nothing for it.
+func loadImports(ctx context.Context, t *scan.Tree, mods []*goModule, includeTests bool) []report.Problem {
+	var problems []report.Problem
 	fset := token.NewFileSet()
 	for i, f := range t.Files {
 		if i%64 == 0 && ctx.Err() != nil {
-			break
+			return append(problems, report.Problem{Scanner: Name, Message: "Go import analysis interrupted: " + ctx.Err().Error()})
 		}
 		if !strings.HasSuffix(f, ".go") || (!includeTests && strings.HasSuffix(f, "_test.go")) || inIgnoredGoDir(path.Dir(f)) {
 			continue
@@ -82,7 +86,7 @@ func readGoModules(ctx context.Context, t *scan.Tree, includeTests bool) ([]*goM
 			}
 		}
 	}
-	return mods, problems
+	return problems
 }
 
 // inIgnoredGoDir reports directories the go command ignores (testdata, _x, .x) and vendor/,
