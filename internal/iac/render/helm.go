@@ -293,10 +293,16 @@ func missingDependencies(c *chart.Chart, cf *chartFiles) []report.Problem {
 	if cf.chartDir(c) == "" {
 		at = cf.archiveOf(c.Name())
 	}
+	var raw []byte
+	for _, f := range c.Raw {
+		if f.Name == "Chart.yaml" {
+			raw = f.Data
+		}
+	}
 	for _, d := range c.Metadata.Dependencies {
 		found := slices.ContainsFunc(c.Dependencies(), func(s *chart.Chart) bool { return s.Name() == d.Name })
 		if !found {
-			out = append(out, problemf(at, 0,
+			out = append(out, problemf(at, lineOfText(raw, "name: "+d.Name),
 				"render chart: dependency %q (version %q, repository %q) is declared but missing from charts/: Palisade never downloads dependencies; run `helm dependency build` and commit or unpack the result",
 				d.Name, d.Version, d.Repository))
 		}

@@ -347,6 +347,11 @@ func jsonPatchLine(ops *yaml.Node, p []seg) int {
 			}
 		}
 		if match {
+			for i := 0; i+1 < len(op.Content); i += 2 {
+				if op.Content[i].Value == "path" {
+					return op.Content[i].Line
+				}
+			}
 			return op.Line
 		}
 	}
