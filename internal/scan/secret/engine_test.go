@@ -18,15 +18,16 @@ func TestKeywordMatcherAgainstNaive(t *testing.T) {
 	m := newKeywordMatcher(keywords)
 	rng := rand.New(rand.NewPCG(1, 2))
 	alphabet := "hesiyrkbopaw_-BEGINKS \n\xff"
-	for round := range 300 {
+	for round := range 2000 {
 		var sb strings.Builder
-		for range rng.IntN(200) {
+		for range rng.IntN(400) {
 			sb.WriteByte(alphabet[rng.IntN(len(alphabet))])
 		}
 		text := sb.String()
 		var got []string
 		last := 0
-		m.scan([]byte(text), func(kw int32, end int) {
+		// Small chunks put many chunk boundaries, and keywords across them, in short texts.
+		m.scanChunks([]byte(text), 3+round%40, func(kw int32, end int) {
 			if end < last {
 				t.Fatalf("hits out of order: %d after %d", end, last)
 			}
