@@ -10,7 +10,7 @@ import (
 
 func ExampleExtract() {
 	fsys := fstest.MapFS{
-		"go.mod": {Data: []byte("module example.com/app\n\ngo 1.22.0\n\ntoolchain go1.22.5\n\nrequire (\n\tgithub.com/go-chi/chi/v5 v5.0.12\n\tgolang.org/x/text v0.14.0 // indirect\n)\n")},
+		"go.mod":        {Data: []byte("module example.com/app\n\ngo 1.22.0\n\ntoolchain go1.22.5\n\nrequire (\n\tgithub.com/go-chi/chi/v5 v5.0.12\n\tgolang.org/x/text v0.14.0 // indirect\n)\n")},
 		"web/yarn.lock": {Data: []byte("# yarn lockfile v1\n\nleft-pad@^1.3.0:\n  version \"1.3.0\"\n")},
 		"README.md":     {Data: []byte("# app\n")},
 	}

@@ -256,3 +256,26 @@ func TestWalkReportsUnreadableDirectories(t *testing.T) {
 		t.Error("an unreadable root is not an error")
 	}
 }
+
+// TestHostileNesting feeds each structured format a file of nothing but opening brackets, deeper
+// than any parser should follow: each must end in a problem, not a crash or a hang.
+func TestHostileNesting(t *testing.T) {
+	deep := strings.Repeat("[", 200000)
+	tests := []struct{ file, body string }{
+		{"package-lock.json", deep},
+		{"composer.lock", "{\"packages\": " + deep},
+		{"Cargo.lock", "a = " + deep},
+		{"poetry.lock", "[[package]]\nname = " + strings.Repeat("{x = ", 5000)},
+		{"pnpm-lock.yaml", "packages: " + deep},
+		{"pom.xml", "<project>" + strings.Repeat("<a>", 200000)},
+		{"x.cdx.json", "{\"components\": " + strings.Repeat("[{\"components\": ", 50000)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			pkgs, probs := extractMap(t, map[string]string{tt.file: tt.body})
+			if len(pkgs) != 0 || len(probs) != 1 || probs[0].Path != tt.file {
+				t.Errorf("got %d packages and problems %+v, want one problem", len(pkgs), probs)
+			}
+		})
+	}
+}

@@ -135,7 +135,7 @@ func FuzzJSONLines(f *testing.F) {
 		max := len(newLineIndex(data)) + 1
 		for k, l := range lines {
 			if l < 1 || l > max {
-				t.Fatalf("path %q at line %d of %d", k, l, max)
+				t.Fatalf("path %v at line %d of %d", k, l, max)
 			}
 		}
 	})

@@ -143,7 +143,7 @@ func npmNameFromPath(p string) (string, bool) {
 	return p[i+len("node_modules/"):], true
 }
 
-func npmV2Packages(ctx context.Context, in *input, lock *npmLock, lines map[string]int) ([]Package, error) {
+func npmV2Packages(ctx context.Context, in *input, lock *npmLock, lines map[pathKey]int) ([]Package, error) {
 	keys := slices.Sorted(maps.Keys(lock.Packages))
 	keyOf := map[string]string{} // node_modules path → Package.Key
 	names := map[string]string{}
@@ -222,7 +222,7 @@ func npmResolvePath(keyOf map[string]string, from, dep string) (string, bool) {
 	return at, ok
 }
 
-func npmV1Packages(in *input, lock *npmLock, lines map[string]int) []Package {
+func npmV1Packages(in *input, lock *npmLock, lines map[pathKey]int) []Package {
 	var pkgs []Package
 	type scope struct {
 		path []string // the JSON path of the module's "dependencies" object

@@ -71,7 +71,7 @@ func TestJSONLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{
+	want := map[pathKey]int{
 		jsonPath():                   1,
 		jsonPath("a"):                2,
 		jsonPath("a", "b"):           3,
@@ -82,11 +82,14 @@ func TestJSONLines(t *testing.T) {
 	}
 	for k, line := range want {
 		if got[k] != line {
-			t.Errorf("line of %q = %d, want %d", k, got[k], line)
+			t.Errorf("line of %v = %d, want %d", k, got[k], line)
 		}
 	}
 	if len(got) != len(want) {
 		t.Errorf("got %d entries, want %d: %v", len(got), len(want), got)
+	}
+	if _, err := jsonLines([]byte("[\n[\n{")); err == nil || lineOf(err) != 3 {
+		t.Errorf("unterminated document: error %v, want one at line 3", err)
 	}
 	if _, err := jsonLines([]byte("{\n\"a\": [1,\n}")); lineOf(err) != 3 {
 		t.Errorf("error %v, want one at line 3", err)

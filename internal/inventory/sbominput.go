@@ -32,7 +32,7 @@ type cdxComponent struct {
 
 // cdxCollector gathers the packages of a CycloneDX component tree.
 type cdxCollector struct {
-	lines   map[string]int
+	lines   map[pathKey]int
 	pkgs    []Package
 	byRef   map[string]int // bom-ref → index in pkgs
 	skipped int

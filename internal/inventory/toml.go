@@ -12,6 +12,11 @@ import (
 
 // decodeTOML unmarshals a TOML document, failing with the line of the fault.
 func decodeTOML(data []byte, v any) error {
+	if line, ok := nestingWithin(data, maxNesting); !ok {
+		// The TOML parser recurses per level: a file of brackets would overflow the stack, which
+		// no recover can catch. Counting every bracket, quoted or not, cannot be fooled.
+		return errAt(line, "nested deeper than %d levels", maxNesting)
+	}
 	if _, err := toml.NewDecoder(bytes.NewReader(data)).Decode(v); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
@@ -52,4 +57,26 @@ func lineAt(lines []int, i int) int {
 		return lines[i]
 	}
 	return 0
+}
+
+// nestingWithin reports whether the brackets and braces of data never nest deeper than limit,
+// counting them wherever they appear (an over-count only ever rejects absurd input), and the line
+// where the limit was passed.
+func nestingWithin(data []byte, limit int) (int, bool) {
+	depth, line := 0, 1
+	for _, b := range data {
+		switch b {
+		case '\n':
+			line++
+		case '[', '{':
+			if depth++; depth > limit {
+				return line, false
+			}
+		case ']', '}':
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	return 0, true
 }
