@@ -12,6 +12,7 @@ package iac
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -30,6 +31,7 @@ import (
 	"github.com/palisade-sec/palisade/internal/iac/dockerfile"
 	"github.com/palisade-sec/palisade/internal/iac/k8s"
 	"github.com/palisade-sec/palisade/internal/iac/terraform"
+	"github.com/palisade-sec/palisade/internal/iac/yamlpos"
 	"github.com/palisade-sec/palisade/internal/report"
 )
 
@@ -397,8 +399,11 @@ func isTemplate(name string, data []byte) bool {
 // problemOf turns a parse error into a Problem, keeping the line when the error has one.
 func problemOf(name string, err error) report.Problem {
 	p := report.Problem{Path: name, Scanner: "iac", Message: err.Error()}
-	if de, ok := err.(*dockerfile.Error); ok {
+	var de *dockerfile.Error
+	if errors.As(err, &de) {
 		p.Line = de.Line
+	} else {
+		p.Line, _ = yamlpos.ErrorLine(err) // compose errors wrap yaml/v3's "line N:"
 	}
 	return p
 }

@@ -52,7 +52,8 @@ func Load(name string, data []byte, m *aws.Model) (ok bool, problems []report.Pr
 		if errors.Is(err, io.EOF) {
 			return false, nil
 		}
-		return Sniff(data), []report.Problem{{Path: name, Scanner: "iac", Message: "parse CloudFormation template: " + err.Error()}}
+		line, msg := yamlpos.ErrorLine(err)
+		return Sniff(data), []report.Problem{{Path: name, Line: line, Scanner: "iac", Message: "parse CloudFormation template: " + msg}}
 	}
 	if len(doc.Content) == 0 || !IsTemplate(doc.Content[0]) {
 		return false, nil

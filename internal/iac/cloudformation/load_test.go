@@ -32,7 +32,7 @@ func TestIntrinsicsAndJSON(t *testing.T) {
 	if ok, _ := Load("k.yaml", []byte("apiVersion: v1\nkind: Pod\n"), &aws.Model{}); ok {
 		t.Error("a Kubernetes manifest is not a template")
 	}
-	if ok, ps := Load("bad.yaml", []byte("AWSTemplateFormatVersion: x\nResources: [\n"), &aws.Model{}); !ok || len(ps) != 1 {
+	if ok, ps := Load("bad.yaml", []byte("AWSTemplateFormatVersion: x\nResources: [\n"), &aws.Model{}); !ok || len(ps) != 1 || ps[0].Line != 3 {
 		t.Errorf("syntax error: ok %v problems %+v", ok, ps)
 	}
 }

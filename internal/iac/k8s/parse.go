@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
-	"strconv"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/palisade-sec/palisade/internal/iac/yamlpos"
 	"github.com/palisade-sec/palisade/internal/report"
 )
 
@@ -195,19 +193,11 @@ func Modelled(kind string) bool {
 	return IsWorkload(kind)
 }
 
-var lineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): `)
-
-// problem builds a Problem, moving a "line N:" prefix of a YAML error into the Line field.
+// problem builds a Problem, moving the line a YAML error names into the Line field.
 func problem(file string, line int, op string, err error) report.Problem {
-	msg := err.Error()
-	if m := lineRE.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = msg[len(m[0]):]
-		if parserError(msg) {
-			// yaml/v3 reports parser (not scanner) errors with the 0-based line of the
-			// construct that failed; report it 1-based like every other line.
-			line++
-		}
+	l, msg := yamlpos.ErrorLine(err)
+	if l > 0 {
+		line = l
 	}
 	return report.Problem{Path: file, Line: line, Scanner: "iac", Message: fmt.Sprintf("%s: %s", op, msg)}
 }
@@ -232,17 +222,4 @@ func scalar(n *yaml.Node, key string) string {
 		return ""
 	}
 	return v.Value
-}
-
-// parserError reports whether msg is one of yaml/v3's parser errors, whose line is 0-based.
-func parserError(msg string) bool {
-	for _, p := range []string{"did not find expected <document start>", "did not find expected node content",
-		"did not find expected key", "did not find expected '-' indicator", "did not find expected ',' or ']'",
-		"did not find expected ',' or '}'", "found undefined tag handle", "found duplicate %YAML directive",
-		"found incompatible YAML document", "found duplicate %TAG directive"} {
-		if strings.HasPrefix(msg, p) {
-			return true
-		}
-	}
-	return false
 }

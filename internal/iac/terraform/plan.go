@@ -29,7 +29,8 @@ func LoadPlan(name string, data []byte, m *aws.Model) (ok bool, problems []repor
 		if errors.Is(err, io.EOF) {
 			return false, nil
 		}
-		return IsPlan(data), []report.Problem{{Path: name, Scanner: "iac", Message: "parse Terraform plan: " + err.Error()}}
+		line, msg := yamlpos.ErrorLine(err)
+		return IsPlan(data), []report.Problem{{Path: name, Line: line, Scanner: "iac", Message: "parse Terraform plan: " + msg}}
 	}
 	if len(doc.Content) == 0 {
 		return false, nil
