@@ -36,7 +36,7 @@ func testDB(t *testing.T) *vulndb.DB {
 		case "PyPI":
 			files = append(files, filepath.Join("testdata", "GHSA-palisade-test-0001.json"))
 		case "crates.io":
-			files = append(files, filepath.Join("testdata", "PALISADE-TEST-V4-0001.json"))
+			files = append(files, filepath.Join("testdata", "PALISADE-TEST-V4-0001.json"), filepath.Join("testdata", "PALISADE-TEST-INFO-0001.json"))
 		}
 		writeZip(t, filepath.Join(export, eco, "all.zip"), files)
 	}
@@ -295,16 +295,22 @@ func TestAliasesMergeIntoOneFinding(t *testing.T) {
 	}
 }
 
-func TestSeverityFromCVSSv4Approximation(t *testing.T) {
+func TestSeverityWithoutCVSSv3(t *testing.T) {
 	db := testDB(t)
-	pkgs := []inventory.Package{{Ecosystem: "crates.io", Name: "palisade-test-crate", Version: "0.9.0", Direct: true, Location: finding.Location{Path: "Cargo.lock", StartLine: 9}}}
+	pkgs := []inventory.Package{
+		{Ecosystem: "crates.io", Name: "palisade-test-crate", Version: "0.9.0", Direct: true, Location: finding.Location{Path: "Cargo.lock", StartLine: 9}},
+		{Ecosystem: "crates.io", Name: "palisade-test-unmaintained", Version: "3.0.0", Direct: true, Location: finding.Location{Path: "Cargo.lock", StartLine: 20}},
+	}
 	res, err := New(db, fakeExtractor(pkgs), Options{MaxAge: -1}).Analyze(context.Background(), tree(t, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []got{{"PALISADE-TEST-V4-0001", "Cargo.lock", 9, "high", "high", map[string]string{
-		PropSeveritySource: "cvss-v4-approx", PropCVSSScore: "7.5",
-	}}}
+	want := []got{
+		{"PALISADE-TEST-INFO-0001", "Cargo.lock", 20, "low", "high", map[string]string{PropSeveritySource: "informational-unmaintained"}},
+		{"PALISADE-TEST-V4-0001", "Cargo.lock", 9, "high", "high", map[string]string{
+			PropSeveritySource: "cvss-v4-approx", PropCVSSScore: "7.5",
+		}},
+	}
 	if diff := cmp.Diff(want, summarize(res.Findings, PropSeveritySource, PropCVSSScore)); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}

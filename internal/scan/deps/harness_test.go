@@ -74,7 +74,8 @@ func TestScanDirHarness(t *testing.T) {
 		slices.Sort(ids)
 		if err := enc.Encode(map[string]any{
 			"ecosystem": fd.Properties[PropEcosystem], "package": fd.Properties[PropPackage], "version": fd.Properties[PropVersion],
-			"id": fd.RuleID, "ids": ids, "path": fd.Location.Path, "imported": fd.Properties[PropImported],
+			"id": fd.RuleID, "ids": ids, "path": fd.Location.Path, "line": fd.Location.StartLine, "imported": fd.Properties[PropImported],
+			"direct": fd.Properties[PropDirect], "dependencyPath": fd.Properties[PropDependencyPath], "severity": fd.Severity.String(), "fixedIn": fd.Properties[PropFixedIn],
 		}); err != nil {
 			t.Fatal(err)
 		}

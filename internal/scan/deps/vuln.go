@@ -25,7 +25,7 @@ const (
 	PropAliases        = "aliases"       // the other IDs of the same vulnerability, comma-separated
 	PropCVSS           = "cvss"          // the vector the severity came from
 	PropCVSSScore      = "cvssScore"
-	PropSeveritySource = "severitySource" // "cvss-v3", "cvss-v4-approx", "database", or "default"
+	PropSeveritySource = "severitySource" // "cvss-v3", "cvss-v4-approx", "database", "informational-<kind>", or "default"
 	PropDirect         = "direct"
 	PropDependencyPath = "dependencyPath" // "a@1 > b@2 > vulnerable@3" for transitive packages
 	PropImported       = "imported"       // Go: "true", "false" or "unknown"
@@ -253,7 +253,34 @@ func (a *Analyzer) severity(group []vulndb.Match) (sev finding.Severity, source,
 			return s, "database", "", 0
 		}
 	}
+	if kind := informational(group); kind != "" {
+		// RustSec's informational advisories (unmaintained, unsound, notice) report a risk, not a
+		// known exploitable flaw; without a score they rank low rather than at the default.
+		return finding.SeverityLow, "informational-" + kind, "", 0
+	}
 	return a.opts.DefaultSeverity, "default", "", 0
+}
+
+// informational returns RustSec's affected[].database_specific.informational value ("unmaintained",
+// "unsound", "notice") when every record of the group is informational, else "".
+func informational(group []vulndb.Match) string {
+	kind := ""
+	for _, m := range group {
+		found := ""
+		for _, af := range m.Affected {
+			var ds struct {
+				Informational string `json:"informational"`
+			}
+			if len(af.DatabaseSpecific) > 0 && json.Unmarshal(af.DatabaseSpecific, &ds) == nil && ds.Informational != "" {
+				found = ds.Informational
+			}
+		}
+		if found == "" {
+			return ""
+		}
+		kind = found
+	}
+	return kind
 }
 
 // allSeverities returns the record's top-level severities, then those of the matched packages.
