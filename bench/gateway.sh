@@ -16,13 +16,15 @@
 #   max      wrk, closed loop, -t2 -c64 for $DURATION: requests/s and p50/p99
 #   fixed    a small Go open-loop client at $RATE requests/s (wrk2-style, latency from the
 #            scheduled send time, so queueing is not hidden): p50/p99; "added p99" = path − direct
-# Environment: DURATION (default 10s), RATE (default 1000), CONNS (64), PALISADE_BIN (prebuilt
+# Environment: DURATION (default 10s), RATE (default 1000), CONNS (64), REPEAT (open-loop rounds,
+# default 3; the round with the median p99 is shown), PALISADE_BIN (prebuilt
 # binary; otherwise built from this checkout). wrk and nginx are installed with apt-get if missing.
 set -euo pipefail
 
 DURATION=${DURATION:-10s}
 RATE=${RATE:-1000}
 CONNS=${CONNS:-64}
+REPEAT=${REPEAT:-3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/palisade-bench.XXXXXX)
 PIDS=()
@@ -284,11 +286,18 @@ R_NGINX=$(run_wrk nginx "http://127.0.0.1:$NGX/")
 R_PAL=$(run_wrk palisade "https://127.0.0.1:$EDGE/" "Authorization: Bearer $TOKEN")
 R_PAL1=$(run_wrk palisade-1hop "https://127.0.0.1:$EDGE1/" "Authorization: Bearer $TOKEN")
 
-echo "== open loop at $RATE req/s for $DURATION" >&2
-F_DIRECT=$("$H" load -url "http://127.0.0.1:$UP/" -rate "$RATE" -duration "$DURATION")
-F_NGINX=$("$H" load -url "http://127.0.0.1:$NGX/" -rate "$RATE" -duration "$DURATION")
-F_PAL=$("$H" load -url "https://127.0.0.1:$EDGE/" -rate "$RATE" -duration "$DURATION" -header "Authorization: Bearer $TOKEN")
-F_PAL1=$("$H" load -url "https://127.0.0.1:$EDGE1/" -rate "$RATE" -duration "$DURATION" -header "Authorization: Bearer $TOKEN")
+echo "== open loop at $RATE req/s for $DURATION, $REPEAT interleaved rounds" >&2
+# Each round runs every path once; the table shows, per path, the round with the median p99, so
+# one burst of load from other processes on this shared machine does not decide the figure.
+declare -A FIXED
+for round in $(seq 1 "$REPEAT"); do
+	FIXED[direct]+="$("$H" load -url "http://127.0.0.1:$UP/" -rate "$RATE" -duration "$DURATION")"$'\n'
+	FIXED[nginx]+="$("$H" load -url "http://127.0.0.1:$NGX/" -rate "$RATE" -duration "$DURATION")"$'\n'
+	FIXED[palisade]+="$("$H" load -url "https://127.0.0.1:$EDGE/" -rate "$RATE" -duration "$DURATION" -header "Authorization: Bearer $TOKEN")"$'\n'
+	FIXED[palisade-1hop]+="$("$H" load -url "https://127.0.0.1:$EDGE1/" -rate "$RATE" -duration "$DURATION" -header "Authorization: Bearer $TOKEN")"$'\n'
+done
+median_run() { printf '%s' "${FIXED[$1]}" | sed '/^$/d' | sort -n -k4 | awk '{a[NR]=$0} END{print a[int((NR+1)/2)]}'; }
+F_DIRECT=$(median_run direct); F_NGINX=$(median_run nginx); F_PAL=$(median_run palisade); F_PAL1=$(median_run palisade-1hop)
 
 audit_lines=$(cat "$WORK"/*-audit.jsonl 2>/dev/null | wc -l)
 if grep -qF "$TOKEN" "$WORK"/*-audit.jsonl; then echo "FAIL: a token reached the audit log" >&2; exit 1; fi
@@ -302,7 +311,7 @@ set -- $R_NGINX; NG_RPS=$2; set -- $R_PAL; PAL_RPS=$2; set -- $R_PAL1; PAL1_RPS=
 printf 'palisade / nginx throughput: %s %% (target >= 80 %%); palisade-1hop / nginx: %s %%\n' \
 	"$(awk -v a="$PAL_RPS" -v b="$NG_RPS" 'BEGIN{printf "%.1f", 100*a/b}')" "$(awk -v a="$PAL1_RPS" -v b="$NG_RPS" 'BEGIN{printf "%.1f", 100*a/b}')"
 
-printf '\nopen loop: %s req/s for %s (latency from scheduled send time)\n' "$RATE" "$DURATION"
+printf '\nopen loop: %s req/s for %s, median-p99 round of %s (latency from scheduled send time)\n' "$RATE" "$DURATION" "$REPEAT"
 printf '%-14s %8s %6s %10s %10s %10s %14s\n' path ok errors "p50 ms" "p99 ms" "p99.9 ms" "added p99 ms"
 set -- $F_DIRECT; D99=$4
 for pair in "direct:$F_DIRECT" "nginx:$F_NGINX" "palisade:$F_PAL" "palisade-1hop:$F_PAL1"; do
