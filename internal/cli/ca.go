@@ -280,13 +280,28 @@ func newCAServeCmd(app *App) *cobra.Command {
 			app.Logger.Info("ca serving", "addr", ln.Addr().String(), "trust_domain", ca.TrustDomain(), "kubernetes", reviewer != nil)
 			errc := make(chan error, 1)
 			go func() { errc <- hs.ServeTLS(ln, "", "") }()
-			select {
-			case err := <-errc:
-				return err
-			case <-ctx.Done():
-				sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				return hs.Shutdown(sctx)
+			hup := make(chan os.Signal, 1)
+			signal.Notify(hup, syscall.SIGHUP)
+			defer signal.Stop(hup)
+			for {
+				select {
+				case err := <-errc:
+					return err
+				case <-hup:
+					// After `palisade ca rotate` or `prune-bundle`: sign with the new intermediate and
+					// serve the new bundle without dropping connections.
+					next, err := identity.Load(f.dir, pass)
+					if err != nil {
+						app.Logger.Error("ca reload failed; still serving the previous CA", "err", err)
+						continue
+					}
+					srv.SetCA(next)
+					app.Logger.Info("ca reloaded", "roots_in_bundle", len(next.Bundle()))
+				case <-ctx.Done():
+					sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					defer cancel()
+					return hs.Shutdown(sctx)
+				}
 			}
 		},
 	}
