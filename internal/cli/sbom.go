@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -31,7 +32,9 @@ func newSBOMCmd(app *App) *cobra.Command {
 		Short: "Write a software bill of materials (CycloneDX or SPDX JSON) for a directory",
 		Long: `Find the packages a directory's lockfiles, manifests, Go binaries and SBOMs declare, and write
 them as a CycloneDX 1.6 or SPDX 2.3 JSON document with purls, licences, hashes and the dependency
-graph. Files that cannot be parsed are reported on stderr; the document lists everything else.`,
+graph. Files that cannot be parsed are reported on stderr; the document lists everything else.
+
+Files read: ` + formatList() + `.`,
 		Example: `  palisade sbom . --format cyclonedx --output bom.cdx.json
   palisade sbom ./service --format spdx > service.spdx.json`,
 		Args: cobra.MaximumNArgs(1),
@@ -128,4 +131,13 @@ func mavenRepo() fs.FS {
 		return nil
 	}
 	return r.FS()
+}
+
+// formatList names every file pattern the inventory reads, for the help text.
+func formatList() string {
+	var names []string
+	for _, f := range inventory.Formats() {
+		names = append(names, f.Patterns...)
+	}
+	return strings.Join(names, ", ")
 }

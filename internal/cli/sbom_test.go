@@ -112,3 +112,15 @@ func TestSBOMCommandErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestSBOMHelpListsFormats(t *testing.T) {
+	out, _, err := runSBOMCLI(t, "sbom", "--help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"go.mod", "package-lock.json", "uv.lock", "*.spdx.json", "--format"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("help does not mention %q:\n%s", want, out)
+		}
+	}
+}
