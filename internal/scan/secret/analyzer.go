@@ -28,7 +28,7 @@ type Options struct {
 // Analyzer finds secrets in files. It implements scan.FileAnalyzer and scan.RuleLister, and is
 // safe for concurrent use.
 type Analyzer struct {
-	det   *Detector
+	det   *detector
 	rules []finding.Rule
 	err   error
 }
@@ -55,7 +55,7 @@ func New(opts Options) *Analyzer {
 	if dd == 0 {
 		dd = DefaultDecodeDepth
 	}
-	det, err := NewDetector(rules, db, dd)
+	det, err := newDetector(rules, db, dd)
 	if err != nil {
 		a.err = fmt.Errorf("secret analyzer: %w", err)
 		return a

@@ -68,7 +68,7 @@ func BenchmarkDetect(b *testing.B) {
 // BenchmarkKeywordPass isolates the Aho-Corasick pass that every byte goes through.
 func BenchmarkKeywordPass(b *testing.B) {
 	files := sourceMix(b, 32<<20)
-	d, err := NewDetector(Builtin(), 0, 0)
+	d, err := newDetector(Builtin(), 0, 0)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -21,7 +21,7 @@ const (
 	clsHex
 )
 
-// byteClasses builds the lookup table encodedRuns scans with; the Detector holds its copy.
+// byteClasses builds the lookup table encodedRuns scans with; the detector holds its copy.
 func byteClasses() (t [256]uint8) {
 	for c := '0'; c <= '9'; c++ {
 		t[c] |= clsB64 | clsHex
@@ -51,7 +51,7 @@ type encodedRun struct {
 // decodeAndDetect finds encoded runs in content, decodes those that yield text, and scans the
 // text one level deeper. Findings inside decoded text are reported at the encoded run, marked with
 // the encoding. budget is the number of decoded bytes the whole file may still scan.
-func (d *Detector) decodeAndDetect(ctx context.Context, content []byte, depth int, budget *int) ([]match, error) {
+func (d *detector) decodeAndDetect(ctx context.Context, content []byte, depth int, budget *int) ([]match, error) {
 	var out []match
 	var err error
 	visit := func(r encodedRun) bool {

@@ -30,9 +30,9 @@ const (
 	DefaultDecodeDepth = 3
 )
 
-// Detector runs a set of compiled rules over content. It is immutable after NewDetector and
+// detector runs a set of compiled rules over content. It is immutable after newDetector and
 // safe for concurrent use.
-type Detector struct {
+type detector struct {
 	rules       []*compiledRule
 	kw          *keywordMatcher
 	kwRules     [][]int32 // keyword index → indexes into rules
@@ -63,10 +63,10 @@ type match struct {
 
 type span struct{ start, end int }
 
-// NewDetector compiles rules once. decodeBytes and decodeDepth bound decoding per file; zero or
+// newDetector compiles rules once. decodeBytes and decodeDepth bound decoding per file; zero or
 // negative decodeBytes or decodeDepth turns decoding off.
-func NewDetector(rules []Rule, decodeBytes, decodeDepth int) (*Detector, error) {
-	d := &Detector{decodeBytes: decodeBytes, decodeDepth: decodeDepth, classes: byteClasses()}
+func newDetector(rules []Rule, decodeBytes, decodeDepth int) (*detector, error) {
+	d := &detector{decodeBytes: decodeBytes, decodeDepth: decodeDepth, classes: byteClasses()}
 	kwIndex := map[string]int32{}
 	var keywords []string
 	seen := map[string]bool{}
@@ -104,7 +104,7 @@ func NewDetector(rules []Rule, decodeBytes, decodeDepth int) (*Detector, error) 
 
 // detect returns the secrets in content, deduplicated and ordered by offset. code says the
 // content is program source, where LiteralInCode rules report only quoted values.
-func (d *Detector) detect(ctx context.Context, content []byte, code bool) ([]match, error) {
+func (d *detector) detect(ctx context.Context, content []byte, code bool) ([]match, error) {
 	budget := d.decodeBytes
 	ms, err := d.detectDepth(ctx, content, 0, &budget, code)
 	if err != nil {
@@ -113,7 +113,7 @@ func (d *Detector) detect(ctx context.Context, content []byte, code bool) ([]mat
 	return dedupe(d, ms), nil
 }
 
-func (d *Detector) detectDepth(ctx context.Context, content []byte, depth int, budget *int, code bool) ([]match, error) {
+func (d *detector) detectDepth(ctx context.Context, content []byte, depth int, budget *int, code bool) ([]match, error) {
 	sc, _ := d.scratch.Get().(*scratch)
 	if sc == nil {
 		sc = &scratch{wins: make([][]span, len(d.rules))}
@@ -146,7 +146,7 @@ func (d *Detector) detectDepth(ctx context.Context, content []byte, depth int, b
 
 // consider checks one regex match of rule ri (loc is relative to base) against the rule's
 // boundary, literal, entropy and allow filters and appends it to ms when it passes.
-func (d *Detector) consider(ms []match, ri int, content []byte, base int, loc []int, code bool) []match {
+func (d *detector) consider(ms []match, ri int, content []byte, base int, loc []int, code bool) []match {
 	r := d.rules[ri]
 	if r.wordStart && !wordBoundary(content, base+loc[0]) {
 		return ms
@@ -179,7 +179,7 @@ func (d *Detector) consider(ms []match, ri int, content []byte, base int, loc []
 // keywordPass runs the one keyword pass over content. Rules anchored at their keyword are tried
 // right there, once per hit, and their matches returned; for the others it fills sc with, per
 // rule, the merged windows their regex must search. Rules whose keywords do not occur never run.
-func (d *Detector) keywordPass(content []byte, code bool, sc *scratch) []match {
+func (d *detector) keywordPass(content []byte, code bool, sc *scratch) []match {
 	var ms []match
 	n := len(content)
 	// The current line, found incrementally: hits arrive in order, so each byte is searched for
@@ -256,7 +256,7 @@ func addWindow(ws []span, w span) []span {
 
 // dedupe drops overlapping matches: a specific rule beats a generic one, a direct match beats a
 // decoded one, and otherwise the rule listed first wins. The result is ordered by offset.
-func dedupe(d *Detector, ms []match) []match {
+func dedupe(d *detector, ms []match) []match {
 	slices.SortFunc(ms, func(a, b match) int {
 		if a.start != b.start {
 			return a.start - b.start

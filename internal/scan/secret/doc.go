@@ -1,7 +1,7 @@
 // Package secret is Palisade's secret-detection analyzer: it finds credentials, tokens, private
 // keys and passwords committed to source, configuration and history.
 //
-// Detection is built for throughput on large trees. Every rule is compiled once into a Detector.
+// Detection is built for throughput on large trees. Every rule is compiled once when the Analyzer is created.
 // One case-insensitive Aho-Corasick pass over a file finds the rules' keywords; only the rules
 // whose keywords occur run, and each runs its regular expression only inside a bounded window
 // around each keyword hit (the hit's line, clipped; private keys get a bounded multi-line window),

@@ -70,7 +70,7 @@ func TestShannon(t *testing.T) {
 
 // TestDedupe checks that overlapping matches keep one finding and which one wins.
 func TestDedupe(t *testing.T) {
-	det, err := NewDetector(Builtin(), DefaultDecodeBytes, DefaultDecodeDepth)
+	det, err := newDetector(Builtin(), DefaultDecodeBytes, DefaultDecodeDepth)
 	if err != nil {
 		t.Fatal(err)
 	}

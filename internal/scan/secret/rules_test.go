@@ -61,9 +61,9 @@ func TestNewDetectorRejectsBadRules(t *testing.T) {
 		{"no rules", nil, "no rules to run"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := NewDetector(tc.rules, 0, 0)
+			_, err := newDetector(tc.rules, 0, 0)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("NewDetector error = %v, want it to contain %q", err, tc.want)
+				t.Errorf("newDetector error = %v, want it to contain %q", err, tc.want)
 			}
 		})
 	}
@@ -74,7 +74,7 @@ func TestNewDetectorRejectsBadRules(t *testing.T) {
 // true example must yield a finding of that rule, and no false example may.
 func TestRuleExamples(t *testing.T) {
 	rules := Builtin()
-	det, err := NewDetector(rules, DefaultDecodeBytes, DefaultDecodeDepth)
+	det, err := newDetector(rules, DefaultDecodeBytes, DefaultDecodeDepth)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestRuleExamples(t *testing.T) {
 	}
 }
 
-func ruleIDs(t *testing.T, det *Detector, content string) map[string]bool {
+func ruleIDs(t *testing.T, det *detector, content string) map[string]bool {
 	t.Helper()
 	ms, err := det.detect(context.Background(), []byte(content), false)
 	if err != nil {
