@@ -170,17 +170,9 @@ type parsedEvent struct {
 // order, each "introduced" at or below v opens the range, a "fixed" at or below v or a
 // "last_affected" below v closes it; a "limit" at or below v excludes v altogether.
 func rangeAffects(eco string, v semantic.Version, r compactRange) (bool, []string, error) {
-	evs := make([]parsedEvent, 0, len(r.events))
-	for _, ev := range r.events {
-		pe := parsedEvent{event: ev}
-		if !(ev.kind == evIntroduced && ev.version == "0") {
-			pv, err := parseVersion(eco, ev.version)
-			if err != nil {
-				return false, nil, fmt.Errorf("event version %q: %w", ev.version, err)
-			}
-			pe.v = pv
-		}
-		evs = append(evs, pe)
+	evs, err := parseEvents(eco, r.events)
+	if err != nil {
+		return false, nil, err
 	}
 	var cmpErr error
 	compare := func(a, b semantic.Version) int {
@@ -231,6 +223,24 @@ func rangeAffects(eco string, v semantic.Version, r compactRange) (bool, []strin
 		fixed = nil
 	}
 	return affected, fixed[:min(len(fixed), 1)], nil
+}
+
+// parseEvents parses each event's version with the ecosystem's comparator; introduced "0" stays
+// nil, which orders below every version.
+func parseEvents(eco string, events []event) ([]parsedEvent, error) {
+	evs := make([]parsedEvent, 0, len(events))
+	for _, ev := range events {
+		pe := parsedEvent{event: ev}
+		if !(ev.kind == evIntroduced && ev.version == "0") {
+			pv, err := parseVersion(eco, ev.version)
+			if err != nil {
+				return nil, fmt.Errorf("event version %q: %w", ev.version, err)
+			}
+			pe.v = pv
+		}
+		evs = append(evs, pe)
+	}
+	return evs, nil
 }
 
 // affectedFor returns the affected[] entries of v for the package.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -108,40 +109,17 @@ func idRank(id string) int {
 	return 2
 }
 
+// vulnFinding builds the one finding for a package and a group of alias records.
 func (a *Analyzer) vulnFinding(p inventory.Package, group []vulndb.Match, mods []*goModule, graphs map[string]*depGraph) finding.Finding {
 	slices.SortFunc(group, func(x, y vulndb.Match) int {
 		return cmp.Or(cmp.Compare(idRank(x.Vulnerability.ID), idRank(y.Vulnerability.ID)), strings.Compare(x.Vulnerability.ID, y.Vulnerability.ID))
 	})
 	primary := group[0].Vulnerability
-	ids := map[string]bool{}
-	var refs []string
-	var fixed []string
-	for _, m := range group {
-		ids[m.Vulnerability.ID] = true
-		for _, al := range m.Vulnerability.Aliases {
-			ids[al] = true
-		}
-		fixed = append(fixed, m.FixedIn...)
-	}
-	delete(ids, primary.ID)
-	aliases := slices.Sorted(func(yield func(string) bool) {
-		for id := range ids {
-			if !yield(id) {
-				return
-			}
-		}
-	})
-	refs = append(refs, "https://osv.dev/vulnerability/"+primary.ID)
-	for _, r := range primary.References {
-		if !slices.Contains(refs, r.URL) {
-			refs = append(refs, r.URL)
-		}
-	}
 	props := map[string]string{
 		PropEcosystem: p.Ecosystem, PropPackage: p.Name, PropVersion: p.Version,
 		PropDirect: strconv.FormatBool(p.Direct),
 	}
-	if len(aliases) > 0 {
+	if aliases := groupAliases(group); len(aliases) > 0 {
 		props[PropAliases] = strings.Join(aliases, ",")
 	}
 	sev, src, vector, score := a.severity(group)
@@ -150,16 +128,7 @@ func (a *Analyzer) vulnFinding(p inventory.Package, group []vulndb.Match, mods [
 		props[PropCVSS] = vector
 		props[PropCVSSScore] = strconv.FormatFloat(score, 'f', 1, 64)
 	}
-	fixed = nearestFirst(group, fixed)
-	remediation := fmt.Sprintf("No fixed version of %s is published for %s; consider removing or replacing it, or mitigating as the advisory describes.", p.Name, primary.ID)
-	if len(fixed) > 0 {
-		props[PropFixedIn] = fixed[0]
-		props[PropFixedVersions] = strings.Join(fixed, ",")
-		remediation = fmt.Sprintf("Upgrade %s to %s or later.", p.Name, fixed[0])
-		if p.Ecosystem == inventory.Go && p.Name == "stdlib" {
-			remediation = fmt.Sprintf("Build with Go %s or later (the toolchain line of go.mod, or the toolchain that builds the binary).", fixed[0])
-		}
-	}
+	remediation := remediationFor(p, primary.ID, groupFixed(group), props)
 	if !p.Direct {
 		if dp := graphs[p.Location.Path].pathTo(p.Key()); dp != "" {
 			props[PropDependencyPath] = dp
@@ -181,37 +150,79 @@ func (a *Analyzer) vulnFinding(p inventory.Package, group []vulndb.Match, mods [
 			}
 		}
 	}
-	title := primary.Summary
-	if title == "" {
-		title, _, _ = strings.Cut(strings.TrimSpace(primary.Details), "\n")
-	}
-	if title == "" {
-		title = primary.ID
-	}
 	return finding.Finding{
 		RuleID:      primary.ID,
-		Title:       fmt.Sprintf("%s@%s: %s", p.Name, p.Version, clip(title, 200)),
+		Title:       fmt.Sprintf("%s@%s: %s", p.Name, p.Version, clip(titleOf(primary), 200)),
 		Description: clip(primary.Details, 2000),
 		Severity:    sev,
 		Confidence:  confidence,
 		Location:    p.Location,
 		Fingerprint: finding.Fingerprint(primary.ID, p.Location.Path, p.Key()),
 		Remediation: remediation,
-		References:  refs,
+		References:  referencesOf(primary),
 		Scanner:     Name,
 		Properties:  props,
 	}
 }
 
-// nearestFirst orders fixed versions with the ecosystem comparator (the matcher already did per
-// record; records of a group may disagree, so merge by their order of appearance per record).
-func nearestFirst(group []vulndb.Match, fixed []string) []string {
+// groupAliases returns every ID and alias of the group except the primary (group[0]'s), sorted.
+func groupAliases(group []vulndb.Match) []string {
+	ids := map[string]bool{}
+	for _, m := range group {
+		ids[m.Vulnerability.ID] = true
+		for _, al := range m.Vulnerability.Aliases {
+			ids[al] = true
+		}
+	}
+	delete(ids, group[0].Vulnerability.ID)
+	return slices.Sorted(maps.Keys(ids))
+}
+
+// groupFixed merges the fixed versions of the group's records, nearest first.
+func groupFixed(group []vulndb.Match) []string {
 	if len(group) == 1 {
 		return group[0].FixedIn
 	}
-	// Each record's list is sorted; the union is re-sorted by the ecosystem comparator via the
-	// matcher's helper.
+	var fixed []string
+	for _, m := range group {
+		fixed = append(fixed, m.FixedIn...)
+	}
 	return vulndb.SortVersions(group[0].Package.Ecosystem, fixed)
+}
+
+// remediationFor says what to upgrade to, and records the fixed versions in props.
+func remediationFor(p inventory.Package, id string, fixed []string, props map[string]string) string {
+	if len(fixed) == 0 {
+		return fmt.Sprintf("No fixed version of %s is published for %s; consider removing or replacing it, or mitigating as the advisory describes.", p.Name, id)
+	}
+	props[PropFixedIn] = fixed[0]
+	props[PropFixedVersions] = strings.Join(fixed, ",")
+	if p.Ecosystem == inventory.Go && p.Name == "stdlib" {
+		return fmt.Sprintf("Build with Go %s or later (the toolchain line of go.mod, or the toolchain that builds the binary).", fixed[0])
+	}
+	return fmt.Sprintf("Upgrade %s to %s or later.", p.Name, fixed[0])
+}
+
+// titleOf is the advisory's summary, else the first line of its details, else its ID.
+func titleOf(v *osv.Vulnerability) string {
+	if v.Summary != "" {
+		return v.Summary
+	}
+	if first, _, _ := strings.Cut(strings.TrimSpace(v.Details), "\n"); first != "" {
+		return first
+	}
+	return v.ID
+}
+
+// referencesOf lists the advisory's page on osv.dev first, then its own references.
+func referencesOf(v *osv.Vulnerability) []string {
+	refs := []string{"https://osv.dev/vulnerability/" + v.ID}
+	for _, r := range v.References {
+		if !slices.Contains(refs, r.URL) {
+			refs = append(refs, r.URL)
+		}
+	}
+	return refs
 }
 
 // severity picks the highest CVSS v3 base score of the group's records (top-level severity, then
