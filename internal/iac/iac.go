@@ -19,6 +19,7 @@ import (
 	"path"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -225,8 +226,24 @@ func (s *Scanner) Scan(ctx context.Context, fsys fs.FS, files []string) (*Result
 	}
 	res.Findings = append(res.Findings, custom...)
 	res.Problems = append(res.Problems, problems...)
+	res.Findings = dedupe(res.Findings)
 	finding.Sort(res.Findings)
 	return res, nil
+}
+
+// dedupe drops repeats of a finding: a Terraform module is checked on its own and again from
+// each local call, and where the values agree the findings are the same.
+func dedupe(fs []finding.Finding) []finding.Finding {
+	seen := make(map[string]bool, len(fs))
+	out := fs[:0]
+	for _, f := range fs {
+		k := f.RuleID + "\x00" + f.Fingerprint + "\x00" + strconv.Itoa(f.Location.StartLine)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // render runs the Renderer, checks what it produced, and returns the files left to scan raw.
@@ -275,7 +292,7 @@ func (s *Scanner) parseAll(ctx context.Context, fsys fs.FS, files []string) ([]f
 			}
 			m := &aws.Model{}
 			r := &results[len(files)+j]
-			r.problems = terraform.Load(gctx, fsys, modules[dir], m)
+			r.problems = terraform.LoadModule(gctx, fsys, modules, dir, m)
 			r.findings = aws.Evaluate(s.aws, m)
 			r.parsed, r.count = true, len(modules[dir])
 			return nil

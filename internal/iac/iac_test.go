@@ -133,3 +133,30 @@ func TestRendererDocumentsAreChecked(t *testing.T) {
 		t.Errorf("consumed files must not be scanned raw: skipped %+v problems %+v", res.Skipped, res.Problems)
 	}
 }
+
+func TestModuleFindingsAreNotDuplicated(t *testing.T) {
+	fsys := fstest.MapFS{
+		"live/main.tf":           {Data: []byte("module \"a\" {\n  source = \"../mod\"\n}\nmodule \"b\" {\n  source = \"../mod\"\n}\n")},
+		"mod/main.tf":            {Data: []byte("resource \"aws_ebs_volume\" \"v\" {\n  size = 8\n}\n")},
+		"mod/versions.tf":        {Data: []byte("terraform {\n}\n")},
+		"unrelated/notes.txt":    {Data: []byte("x")},
+		"unrelated/Dockerfile.x": {Data: []byte("FROM scratch\n")},
+	}
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Scan(context.Background(), fsys, []string{"live/main.tf", "mod/main.tf", "mod/versions.tf", "unrelated/Dockerfile.x", "unrelated/notes.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range res.Findings {
+		if f.RuleID == "aws-ebs-encryption" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("aws-ebs-encryption reported %d times, want once", n)
+	}
+}

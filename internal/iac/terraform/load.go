@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -53,8 +54,29 @@ type module struct {
 	bucketNames map[string]string
 }
 
-// Load parses the module made of files (all in one directory of fsys) into m.
+// Load parses the module made of files (all in one directory of fsys) into m, with its
+// variables' defaults and tfvars.
 func Load(ctx context.Context, fsys fs.FS, files []string, m *aws.Model) []report.Problem {
+	if len(files) == 0 {
+		return nil
+	}
+	return LoadModule(ctx, fsys, Modules(files), path.Dir(files[0]), m)
+}
+
+// maxModuleDepth bounds nested local module calls (and cycles between them).
+const maxModuleDepth = 8
+
+// LoadModule loads the module in directory dir of modules (as Modules groups files) into m, and
+// follows its calls of local modules (source = "./…" or "../…"): each called module is loaded
+// again with the call's arguments as its variables, so an insecure value passed by the caller is
+// judged where the resource is written. Findings the called module also has on its own share
+// their fingerprints, so a caller deduplicates them.
+func LoadModule(ctx context.Context, fsys fs.FS, modules map[string][]string, dir string, m *aws.Model) []report.Problem {
+	return loadModule(ctx, fsys, modules, dir, nil, m, 0)
+}
+
+func loadModule(ctx context.Context, fsys fs.FS, modules map[string][]string, dir string, args map[string]cty.Value, m *aws.Model, depth int) []report.Problem {
+	files := slices.Clone(modules[dir])
 	mod := &module{bucketNames: map[string]string{}}
 	sort.Strings(files)
 	for _, name := range files {
@@ -68,7 +90,10 @@ func Load(ctx context.Context, fsys fs.FS, files []string, m *aws.Model) []repor
 		}
 		mod.parse(name, data)
 	}
-	mod.evalContext()
+	if depth > 0 {
+		mod.problem = nil // reported when the module's own directory is loaded
+	}
+	mod.evalContext(args)
 	for i, body := range mod.bodies {
 		for _, b := range body.Blocks {
 			switch {
@@ -76,11 +101,48 @@ func Load(ctx context.Context, fsys fs.FS, files []string, m *aws.Model) []repor
 				mod.resource(m, mod.files[i], b.Labels[0], b.Labels[0]+"."+b.Labels[1], block{b: b, ctx: mod.ctx})
 			case b.Type == "data" && len(b.Labels) == 2 && b.Labels[0] == "aws_iam_policy_document":
 				mod.policyDocument(m, mod.files[i], "data.aws_iam_policy_document."+b.Labels[1], block{b: b, ctx: mod.ctx})
+			case b.Type == "module" && len(b.Labels) == 1 && depth < maxModuleDepth:
+				if callee, callArgs, ok := mod.localCall(dir, b); ok && len(modules[callee]) > 0 {
+					mod.problem = append(mod.problem, loadModule(ctx, fsys, modules, callee, callArgs, m, depth+1)...)
+				}
 			}
 		}
 	}
 	mod.merge(m)
 	return mod.problem
+}
+
+// localCall resolves a module call with a local source to its directory and argument values.
+func (mod *module) localCall(dir string, b *hclsyntax.Block) (string, map[string]cty.Value, bool) {
+	src, ok := b.Body.Attributes["source"]
+	if !ok {
+		return "", nil, false
+	}
+	v, d := src.Expr.Value(mod.ctx)
+	if d.HasErrors() || !known(v) || v.Type() != cty.String {
+		return "", nil, false
+	}
+	s := v.AsString()
+	if !strings.HasPrefix(s, "./") && !strings.HasPrefix(s, "../") {
+		return "", nil, false // registry and remote modules are not fetched
+	}
+	callee := path.Join(dir, s)
+	if callee == ".." || strings.HasPrefix(callee, "../") {
+		return "", nil, false // outside the scan root
+	}
+	args := map[string]cty.Value{}
+	for name, a := range b.Body.Attributes {
+		switch name {
+		case "source", "version", "count", "for_each", "providers", "depends_on":
+			continue
+		}
+		av, d := a.Expr.Value(mod.ctx)
+		if d.HasErrors() {
+			av = cty.DynamicVal
+		}
+		args[name] = av
+	}
+	return callee, args, true
 }
 
 // Parse is the parse step alone, for fuzzing and tests: it returns the syntax problems.
@@ -141,7 +203,7 @@ func functions() map[string]function.Function {
 
 // evalContext evaluates variables (defaults overridden by tfvars) and locals. Locals may refer
 // to each other; they are evaluated in rounds until nothing changes.
-func (mod *module) evalContext() {
+func (mod *module) evalContext(args map[string]cty.Value) {
 	vars := map[string]cty.Value{}
 	base := &hcl.EvalContext{Functions: functions()}
 	for _, body := range mod.bodies {
@@ -163,6 +225,9 @@ func (mod *module) evalContext() {
 				vars[name] = v
 			}
 		}
+	}
+	for name, v := range args {
+		vars[name] = v // a module call's arguments win over defaults
 	}
 	locals := map[string]cty.Value{}
 	var exprs []*hclsyntax.Attribute

@@ -60,3 +60,32 @@ func TestModules(t *testing.T) {
 		t.Errorf("modules (-want +got):\n%s", diff)
 	}
 }
+
+func TestLocalModuleCalls(t *testing.T) {
+	fsys := fstest.MapFS{
+		"live/main.tf":           {Data: []byte("module \"data\" {\n  source  = \"../modules/volume\"\n  encrypt = false\n}\nmodule \"remote\" {\n  source = \"terraform-aws-modules/s3-bucket/aws\"\n}\n")},
+		"modules/volume/main.tf": {Data: []byte("variable \"encrypt\" {\n  default = true\n}\nresource \"aws_ebs_volume\" \"v\" {\n  size      = 8\n  encrypted = var.encrypt\n}\n")},
+	}
+	modules := Modules([]string{"live/main.tf", "modules/volume/main.tf"})
+	// On its own the module is secure by default.
+	own := &aws.Model{}
+	if ps := LoadModule(context.Background(), fsys, modules, "modules/volume", own); len(ps) > 0 {
+		t.Fatal(ps)
+	}
+	if own.Volumes[0].Encrypted != aws.True {
+		t.Errorf("module alone: encrypted = %v, want True", own.Volumes[0].Encrypted)
+	}
+	// Called with encrypt = false, the same resource is judged with the caller's value, at the
+	// module's line.
+	called := &aws.Model{}
+	if ps := LoadModule(context.Background(), fsys, modules, "live", called); len(ps) > 0 {
+		t.Fatal(ps)
+	}
+	if len(called.Volumes) != 1 {
+		t.Fatalf("volumes = %d, want 1 (the remote module is not fetched)", len(called.Volumes))
+	}
+	v := called.Volumes[0]
+	if v.Encrypted != aws.False || v.File != "modules/volume/main.tf" || v.At("encrypted") != 6 {
+		t.Errorf("called module: encrypted %v at %s:%d", v.Encrypted, v.File, v.At("encrypted"))
+	}
+}
