@@ -301,6 +301,20 @@ func TestEndToEndTwoSidecars(t *testing.T) {
 		}
 	})
 
+	t.Run("outbound call to an unknown service", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+aOut+"/x", nil)
+		req.Host = "billing"
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 404 || !strings.Contains(string(body), "unknown_service") {
+			t.Fatalf("got %d %q", resp.StatusCode, body)
+		}
+	})
+
 	time.Sleep(1100 * time.Millisecond) // let the one-second certificate expire
 	tests := []struct {
 		name       string

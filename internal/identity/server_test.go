@@ -197,3 +197,43 @@ func TestSourceRenewsAtHalfLife(t *testing.T) {
 		t.Errorf("Run returned %v", err)
 	}
 }
+
+// TestTokenReviewAudience checks that an audience the API server did not confirm is refused, as
+// is a user that is not a service account.
+func TestTokenReviewAudience(t *testing.T) {
+	tests := []struct {
+		name     string
+		status   tokenReviewStatus
+		wantErr  string
+		wantUser ServiceAccount
+	}{
+		{name: "confirmed", status: tokenReviewStatus{Authenticated: true, Audiences: []string{"palisade"}, User: userInfo{Username: "system:serviceaccount:ns1:sa1"}},
+			wantUser: ServiceAccount{Namespace: "ns1", Name: "sa1"}},
+		{name: "audience not confirmed", status: tokenReviewStatus{Authenticated: true, User: userInfo{Username: "system:serviceaccount:ns1:sa1"}}, wantErr: "audience"},
+		{name: "not a service account", status: tokenReviewStatus{Authenticated: true, Audiences: []string{"palisade"}, User: userInfo{Username: "alice"}}, wantErr: "not a service account"},
+		{name: "not authenticated", status: tokenReviewStatus{Error: "token expired"}, wantErr: "token expired"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hs := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var rev tokenReview
+				_ = json.NewDecoder(r.Body).Decode(&rev)
+				rev.Status = tt.status
+				w.WriteHeader(http.StatusCreated)
+				_ = json.NewEncoder(w).Encode(rev)
+			}))
+			defer hs.Close()
+			rv := &TokenReviewer{APIServer: hs.URL, Client: hs.Client(), Audiences: []string{"palisade"}}
+			sa, err := rv.Review(context.Background(), "some-token")
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || sa != tt.wantUser {
+				t.Fatalf("Review = %+v, %v", sa, err)
+			}
+		})
+	}
+}
