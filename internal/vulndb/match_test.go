@@ -231,3 +231,27 @@ func TestGet(t *testing.T) {
 		}
 	}
 }
+
+func TestEcosystemListsHaveNoDuplicates(t *testing.T) {
+	seen := map[string]bool{}
+	for _, e := range MatchableEcosystems() {
+		if seen[e] {
+			t.Errorf("ecosystem %q listed twice", e)
+		}
+		seen[e] = true
+		if err := CheckEcosystem(e); err != nil {
+			t.Errorf("CheckEcosystem(%q) = %v", e, err)
+		}
+		if _, err := parseVersion(e, "1.0"); err != nil && !strings.Contains(err.Error(), "invalid") {
+			t.Errorf("ecosystem %q has no comparator: %v", e, err)
+		}
+	}
+	for _, e := range DefaultEcosystems() {
+		if !seen[e] {
+			t.Errorf("default ecosystem %q is not matchable", e)
+		}
+	}
+	if err := CheckEcosystem("pypi"); err == nil {
+		t.Error("ecosystem names are case-sensitive, as OSV spells them")
+	}
+}

@@ -3,6 +3,7 @@ package vulndb
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -60,6 +61,7 @@ func Update(ctx context.Context, opts UpdateOptions) (Meta, error) {
 	if client == nil {
 		client = defaultClient()
 	}
+	client = noDowngrade(client, opts.InsecureAllowHTTP)
 	staging, err := newStaging(opts.Dir)
 	if err != nil {
 		return Meta{}, err
@@ -208,6 +210,26 @@ func defaultClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	return &http.Client{Transport: t, Timeout: 30 * time.Minute}
+}
+
+// noDowngrade returns a copy of c that refuses to follow a redirect away from https (a mirror
+// redirecting to plain http would undo the check on Source), unless plain http is allowed.
+func noDowngrade(c *http.Client, allowHTTP bool) *http.Client {
+	cc := *c
+	next := c.CheckRedirect
+	cc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if req.URL.Scheme != "https" && !allowHTTP {
+			return fmt.Errorf("refusing redirect to %s: not https", req.URL.Redacted())
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &cc
 }
 
 // download fetches u into path, reporting progress, and fails on any status but 200 or a body

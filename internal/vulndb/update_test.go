@@ -269,3 +269,24 @@ func TestInterruptedUpdateKeepsTheDatabase(t *testing.T) {
 		t.Errorf("matches after an interrupted update = %v", ids)
 	}
 }
+
+func TestUpdateRefusesRedirectToPlainHTTP(t *testing.T) {
+	plain := httptest.NewServer(http.FileServer(http.Dir(fixtureExport(t, nil))))
+	defer plain.Close()
+	ts := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, plain.URL+r.URL.Path, http.StatusFound)
+	}))
+	defer ts.Close()
+	dir := t.TempDir()
+	_, err := Update(context.Background(), UpdateOptions{Dir: dir, Source: ts.URL, Ecosystems: []string{"Go"}, Client: ts.Client(), Now: clock})
+	if err == nil || !strings.Contains(err.Error(), "not https") {
+		t.Fatalf("err = %v, want a refused redirect", err)
+	}
+	if _, err := Open(dir); !errors.Is(err, ErrNoDatabase) {
+		t.Errorf("nothing may be installed after a refused redirect: %v", err)
+	}
+	// Explicitly allowed, the same redirect is followed.
+	if _, err := Update(context.Background(), UpdateOptions{Dir: dir, Source: ts.URL, Ecosystems: []string{"Go"}, Client: ts.Client(), Now: clock, InsecureAllowHTTP: true}); err != nil {
+		t.Errorf("with InsecureAllowHTTP: %v", err)
+	}
+}
