@@ -22,8 +22,14 @@ import (
 )
 
 // maxRecordSize bounds one advisory's JSON, so a hostile zip cannot exhaust memory through one
-// entry (the largest real records, long version lists, are well under 1 MiB).
-const maxRecordSize = 32 << 20
+// entry (the largest real records, long version lists, are well under 1 MiB); maxRecords and
+// maxArchiveContent bound the whole archive the same way (the largest OSV export, npm with its
+// malicious-package reports, holds a few hundred thousand records and a few GiB of JSON).
+const (
+	maxRecordSize     = 32 << 20
+	maxRecords        = 5_000_000
+	maxArchiveContent = 64 << 30
+)
 
 // builtRecord is what the index needs from one advisory of a zip: its ID, whether it was
 // withdrawn, its deflated body, and its affected entries for the ecosystem being built. The parsed
@@ -52,7 +58,11 @@ func buildEcosystem(ctx context.Context, eco, zipPath, outDir string) (Ecosystem
 		return info, fmt.Errorf("open %s archive: %w", eco, err)
 	}
 	defer zr.Close()
+	if len(zr.File) > maxRecords {
+		return info, fmt.Errorf("%s archive: %d entries exceeds the limit of %d", eco, len(zr.File), maxRecords)
+	}
 	var files []*zip.File
+	var content uint64
 	for _, f := range zr.File {
 		if f.FileInfo().IsDir() {
 			continue
@@ -62,6 +72,9 @@ func buildEcosystem(ctx context.Context, eco, zipPath, outDir string) (Ecosystem
 		}
 		if f.UncompressedSize64 > maxRecordSize {
 			return info, fmt.Errorf("%s archive: entry %s: %d bytes exceeds the %d-byte limit for one record", eco, f.Name, f.UncompressedSize64, maxRecordSize)
+		}
+		if content += f.UncompressedSize64; content > maxArchiveContent {
+			return info, fmt.Errorf("%s archive: more than %d bytes of records", eco, uint64(maxArchiveContent))
 		}
 		files = append(files, f)
 	}
