@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"fmt"
-	"sync"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
@@ -34,30 +33,44 @@ type Rule interface {
 	Allow(in *Input) (bool, error)
 }
 
-// celEnv is built once per process; cel.Env is immutable and safe to share, so this is not
-// mutable package state.
-var celEnv = sync.OnceValues(func() (*cel.Env, error) {
-	return cel.NewEnv(
+// ruleCompiler holds the CEL environment (building one costs about a millisecond, so a config
+// load builds one and compiles every route's rule with it).
+type ruleCompiler struct {
+	env *cel.Env
+}
+
+func newRuleCompiler() (*ruleCompiler, error) {
+	env, err := cel.NewEnv(
 		cel.Variable("source", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("jwt", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("request", cel.MapType(cel.StringType, cel.DynType)),
 	)
-})
+	if err != nil {
+		return nil, fmt.Errorf("cel environment: %w", err)
+	}
+	return &ruleCompiler{env: env}, nil
+}
+
+// compileRule compiles one expression with a fresh environment (tests, one-off checks).
+func compileRule(expr string) (Rule, error) {
+	c, err := newRuleCompiler()
+	if err != nil {
+		return nil, err
+	}
+	return c.compile(expr)
+}
 
 type celRule struct {
 	prg cel.Program
 }
 
-// compileRule compiles a CEL expression that must evaluate to a bool. Variables:
+// compile compiles a CEL expression that must evaluate to a bool. Variables:
 //
 //	source.spiffe_id, source.address
 //	jwt.present, jwt.sub, jwt.iss, jwt.jti, jwt.scopes (list), jwt.claims (map)
 //	request.method, request.host, request.path
-func compileRule(expr string) (Rule, error) {
-	env, err := celEnv()
-	if err != nil {
-		return nil, fmt.Errorf("cel environment: %w", err)
-	}
+func (c *ruleCompiler) compile(expr string) (Rule, error) {
+	env := c.env
 	ast, iss := env.Compile(expr)
 	if iss.Err() != nil {
 		return nil, fmt.Errorf("cel: %w", iss.Err())

@@ -230,9 +230,10 @@ func yamlError(file string, err error) error {
 
 // validator collects semantic errors with the line of the offending field.
 type validator struct {
-	file string
-	root *yaml.Node
-	errs []error
+	file  string
+	root  *yaml.Node
+	errs  []error
+	rules *ruleCompiler
 }
 
 // errorf records an error at field path (e.g. "routes", 2, "upstream").
@@ -399,11 +400,22 @@ func (c *Config) validateRoutes(v *validator) {
 		}
 		if strings.TrimSpace(r.Allow) == "" {
 			v.errorf(append(p, "allow"), "required: a CEL expression (write \"true\" to allow every authenticated caller)")
-		} else if _, err := compileRule(r.Allow); err != nil {
+		} else if err := v.compileRule(r.Allow); err != nil {
 			v.errorf(append(p, "allow"), "%v", err)
 		}
 		v.checkUpstream(p, r.Upstream, r.UpstreamSPIFFEID, "upstream", "upstream_spiffe_id", c.Identity.TrustDomain)
 	}
+}
+
+func (v *validator) compileRule(expr string) error {
+	if v.rules == nil {
+		var err error
+		if v.rules, err = newRuleCompiler(); err != nil {
+			return err
+		}
+	}
+	_, err := v.rules.compile(expr)
+	return err
 }
 
 func (c *Config) validateOutbound(v *validator) {

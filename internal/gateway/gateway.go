@@ -177,12 +177,16 @@ func (g *Gateway) build(cfg *Config) (*state, error) {
 	if st.validator, err = jwtauth.NewValidator(issuers, g.opts.JWKSClient); err != nil {
 		return nil, err
 	}
+	rules, err := newRuleCompiler()
+	if err != nil {
+		return nil, err
+	}
 	for _, rc := range cfg.Routes {
 		pat, err := compilePattern(rc.Path)
 		if err != nil {
 			return nil, err
 		}
-		rule, err := compileRule(rc.Allow)
+		rule, err := rules.compile(rc.Allow)
 		if err != nil {
 			return nil, fmt.Errorf("route %s: %w", rc.Name, err)
 		}

@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -32,11 +33,17 @@ const (
 	envelopeFormat = "palisade-sealed-key-v1"
 )
 
-// Passphrase is a secret used to seal private keys; its LogValue never reveals it.
+// Passphrase is a secret used to seal private keys; fmt and slog never reveal it.
 type Passphrase string
 
 // String hides the passphrase from fmt.
 func (Passphrase) String() string { return "[redacted]" }
+
+// GoString hides the passphrase from %#v.
+func (Passphrase) GoString() string { return "[redacted]" }
+
+// LogValue hides the passphrase from log/slog.
+func (Passphrase) LogValue() slog.Value { return slog.StringValue("[redacted]") }
 
 // MarshalPrivateKey encodes key as PEM: plain PKCS#8 when pass is empty, otherwise the sealed
 // envelope described above.
