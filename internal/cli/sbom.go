@@ -137,6 +137,9 @@ func mavenRepo() fs.FS {
 func formatList() string {
 	var names []string
 	for _, f := range inventory.Formats() {
+		if len(f.Patterns) == 0 {
+			names = append(names, f.Name+" (by content)")
+		}
 		names = append(names, f.Patterns...)
 	}
 	return strings.Join(names, ", ")

@@ -29,9 +29,6 @@ func TestDocsListEveryFormat(t *testing.T) {
 		t.Fatalf("docs/lockfiles.md: %v", err)
 	}
 	for _, f := range Formats() {
-		if f.Name == "go-binary" {
-			continue
-		}
 		for _, p := range f.Patterns {
 			if !strings.Contains(string(doc), "`"+p+"`") {
 				t.Errorf("docs/lockfiles.md does not name %s's pattern `%s`", f.Name, p)

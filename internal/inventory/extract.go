@@ -31,11 +31,13 @@ type extractor struct {
 	// patterns are path.Match patterns matched against the file's base name, or against its last
 	// two path elements when the pattern has a slash ("requirements/*.txt").
 	patterns []string
-	extract  func(ctx context.Context, in *input) ([]Package, error)
+	// byContent marks an extractor for files with no telling name (compiled binaries): it is
+	// tried on files no pattern claims and returns errNotMine for what is not its format.
+	byContent bool
+	extract   func(ctx context.Context, in *input) ([]Package, error)
 }
 
-// builtins is the one list of file formats Extract understands, in documentation order. Go
-// binaries are not here: they have no name to match and are recognised by their magic bytes.
+// builtins is the one list of file formats Extract understands, in documentation order.
 func builtins() []extractor {
 	return []extractor{
 		{name: "go.mod", patterns: []string{"go.mod"}, extract: extractGoMod},
@@ -54,22 +56,23 @@ func builtins() []extractor {
 		{name: "packages.lock.json", patterns: []string{"packages.lock.json"}, extract: extractNuGetLock},
 		{name: "cyclonedx", patterns: []string{"bom.json", "*.cdx.json", "*.cyclonedx.json"}, extract: extractCycloneDX},
 		{name: "spdx", patterns: []string{"*.spdx.json"}, extract: extractSPDX},
+		{name: "go-binary", byContent: true, extract: extractGoBinary},
 	}
 }
 
 // Format describes one file format Extract reads, for documentation and help text.
 type Format struct {
 	Name     string
-	Patterns []string
+	Patterns []string // empty for a format recognised by content
 }
 
-// Formats lists the file formats Extract reads, in the order it tries them, plus Go binaries.
+// Formats lists the file formats Extract reads, in the order it tries them.
 func Formats() []Format {
 	var out []Format
 	for _, e := range builtins() {
 		out = append(out, Format{Name: e.name, Patterns: slices.Clone(e.patterns)})
 	}
-	return append(out, Format{Name: "go-binary", Patterns: []string{"(any executable Go binary, by content)"}})
+	return out
 }
 
 // Wants reports whether Extract reads the file at the slash path p by its name alone. Go binaries
@@ -153,7 +156,14 @@ func ExtractWith(ctx context.Context, fsys fs.FS, files []string, opts Options) 
 func extractFile(ctx context.Context, fsys fs.FS, list []extractor, p string) (pkgs []Package, problems []report.Problem) {
 	e, known := extractorFor(list, p)
 	if !known {
-		e = extractor{name: "go-binary", extract: extractGoBinary}
+		for _, c := range list {
+			if c.byContent {
+				e = c // the only content-recognised format today; more would be tried in turn
+			}
+		}
+		if e.extract == nil {
+			return nil, nil
+		}
 	}
 	in := &input{fsys: fsys, path: p}
 	defer func() {
