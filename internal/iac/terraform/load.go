@@ -72,10 +72,21 @@ const maxModuleDepth = 8
 // judged where the resource is written. Findings the called module also has on its own share
 // their fingerprints, so a caller deduplicates them.
 func LoadModule(ctx context.Context, fsys fs.FS, modules map[string][]string, dir string, m *aws.Model) []report.Problem {
-	return loadModule(ctx, fsys, modules, dir, nil, m, 0)
+	budget := maxModuleLoads
+	return loadModule(ctx, fsys, modules, dir, nil, m, map[string]bool{}, &budget)
 }
 
-func loadModule(ctx context.Context, fsys fs.FS, modules map[string][]string, dir string, args map[string]cty.Value, m *aws.Model, depth int) []report.Problem {
+// maxModuleLoads bounds how many module instances one root expands, so a hostile tree of calls
+// cannot make the work grow exponentially.
+const maxModuleLoads = 256
+
+// loadModule loads dir; stack holds the directories on the current call path (a module calling
+// itself, directly or not, is not followed again).
+func loadModule(ctx context.Context, fsys fs.FS, modules map[string][]string, dir string, args map[string]cty.Value, m *aws.Model, stack map[string]bool, budget *int) []report.Problem {
+	*budget--
+	stack[dir] = true
+	defer delete(stack, dir)
+	depth := len(stack) - 1
 	files := slices.Clone(modules[dir])
 	mod := &module{bucketNames: map[string]string{}}
 	sort.Strings(files)
@@ -102,8 +113,9 @@ func loadModule(ctx context.Context, fsys fs.FS, modules map[string][]string, di
 			case b.Type == "data" && len(b.Labels) == 2 && b.Labels[0] == "aws_iam_policy_document":
 				mod.policyDocument(m, mod.files[i], "data.aws_iam_policy_document."+b.Labels[1], block{b: b, ctx: mod.ctx})
 			case b.Type == "module" && len(b.Labels) == 1 && depth < maxModuleDepth:
-				if callee, callArgs, ok := mod.localCall(dir, b); ok && len(modules[callee]) > 0 {
-					mod.problem = append(mod.problem, loadModule(ctx, fsys, modules, callee, callArgs, m, depth+1)...)
+				callee, callArgs, ok := mod.localCall(dir, b)
+				if ok && len(modules[callee]) > 0 && !stack[callee] && *budget > 0 {
+					mod.problem = append(mod.problem, loadModule(ctx, fsys, modules, callee, callArgs, m, stack, budget)...)
 				}
 			}
 		}

@@ -2,6 +2,8 @@ package terraform
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -87,5 +89,21 @@ func TestLocalModuleCalls(t *testing.T) {
 	v := called.Volumes[0]
 	if v.Encrypted != aws.False || v.File != "modules/volume/main.tf" || v.At("encrypted") != 6 {
 		t.Errorf("called module: encrypted %v at %s:%d", v.Encrypted, v.File, v.At("encrypted"))
+	}
+}
+
+func TestModuleCallCyclesAndFanOutAreBounded(t *testing.T) {
+	var calls strings.Builder
+	for i := 0; i < 20; i++ {
+		fmt.Fprintf(&calls, "module \"self%d\" {\n  source = \"./\"\n}\nmodule \"other%d\" {\n  source = \"../b\"\n}\n", i, i)
+	}
+	fsys := fstest.MapFS{
+		"a/main.tf": {Data: []byte(calls.String() + "resource \"aws_ebs_volume\" \"v\" {\n  size = 1\n}\n")},
+		"b/main.tf": {Data: []byte(strings.ReplaceAll(calls.String(), "../b", "../a") + "resource \"aws_ebs_volume\" \"w\" {\n  size = 1\n}\n")},
+	}
+	m := &aws.Model{}
+	LoadModule(context.Background(), fsys, Modules([]string{"a/main.tf", "b/main.tf"}), "a", m)
+	if n := len(m.Volumes); n == 0 || n > maxModuleLoads {
+		t.Errorf("volumes = %d, want between 1 and %d", n, maxModuleLoads)
 	}
 }
