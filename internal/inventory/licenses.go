@@ -103,15 +103,23 @@ func escapeModulePath(p string) (string, bool) {
 }
 
 func (lr *licenseResolver) npmLicense(dir string, p *Package) []string {
-	data, err := readLimited(lr.fsys, path.Join(dir, "node_modules", p.Name, "package.json"))
-	if err != nil {
-		return nil
+	// The hoisted install (npm, yarn), then pnpm's content-addressed store, where every version
+	// has its own folder named "name@version" with the scope's "/" as "+".
+	for _, at := range []string{
+		path.Join(dir, "node_modules", p.Name, "package.json"),
+		path.Join(dir, "node_modules", ".pnpm", strings.ReplaceAll(p.Name, "/", "+")+"@"+p.Version, "node_modules", p.Name, "package.json"),
+	} {
+		data, err := readLimited(lr.fsys, at)
+		if err != nil {
+			continue
+		}
+		var m npmManifest
+		if json.Unmarshal(data, &m) != nil || m.Version != p.Version {
+			continue // another version is installed there: its licence may differ
+		}
+		return npmLicense(m.License)
 	}
-	var m npmManifest
-	if json.Unmarshal(data, &m) != nil || m.Version != p.Version {
-		return nil // another version is installed there: its licence may differ
-	}
-	return npmLicense(m.License)
+	return nil
 }
 
 // siteDirs are where a project's virtual environment usually keeps its packages.

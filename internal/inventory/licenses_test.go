@@ -71,6 +71,11 @@ func TestLicencesFromLocalMetadata(t *testing.T) {
 			},
 		},
 		{
+			name: "pnpm's store under node_modules/.pnpm",
+			dir:  "npm/pnpm-v9",
+			want: map[string][]string{"npm/@tanstack/query-core@5.28.4": {"MIT"}},
+		},
+		{
 			name: "node_modules package.json, only for the installed version",
 			dir:  "npm/lock-v1",
 			want: map[string][]string{"npm/qs@6.7.0": {"BSD-3-Clause"}}, // debug 4.3.4 is installed, not 2.6.9
