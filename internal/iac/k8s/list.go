@@ -59,6 +59,7 @@ func Builtin() []Check {
 			"A NodePort Service opens the port on every node's address, bypassing ingress controls."),
 		externalIPs(),
 		ingressTLS(),
+		ingressSnippet(),
 		netpolAllowAll(),
 		netpolUnselected(),
 		defaultDenyCheck("k8s-netpol-no-default-deny", "Ingress", finding.SeverityMedium),

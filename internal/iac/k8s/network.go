@@ -246,3 +246,22 @@ func defaultDenyCheck(id, dir string, sev finding.Severity) Check {
 		Pass: []string{"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n"},
 	}
 }
+
+func ingressSnippet() Check {
+	const prefix = "nginx.ingress.kubernetes.io/"
+	return Check{
+		Rule: rule("k8s-ingress-nginx-snippet", "Ingress injects raw NGINX configuration", finding.SeverityHigh,
+			"configuration-snippet, server-snippet and auth-snippet annotations put arbitrary NGINX directives into the shared controller: whoever can edit an Ingress can read the controller's secrets or reroute other tenants' traffic (CVE-2021-25742).",
+			"Remove the snippet annotation and use the controller's dedicated annotations; disable allow-snippet-annotations on the controller.",
+			"nsa-cisa:network-separation"),
+		Object: onKind([]string{"Ingress"}, func(r *Resource, report Report) {
+			for _, a := range []string{"configuration-snippet", "server-snippet", "auth-snippet", "stream-snippet"} {
+				if _, ok := r.Metadata.Annotations[prefix+a]; ok {
+					report(Path{}.Field("metadata", "annotations", prefix+a), fmt.Sprintf("%s sets %s", r.ID(), prefix+a))
+				}
+			}
+		}),
+		Fail: []string{"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ex\n  annotations:\n    nginx.ingress.kubernetes.io/server-snippet: | # want\n      location /admin { allow all; }\nspec:\n  tls:\n  - hosts: [a.example]\n"},
+		Pass: []string{"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ex\n  annotations:\n    nginx.ingress.kubernetes.io/ssl-redirect: \"true\"\nspec:\n  tls:\n  - hosts: [a.example]\n"},
+	}
+}
