@@ -12,6 +12,10 @@
 #            mTLS is exercised on the gateway→gateway hop (two gateway hops vs nginx's one).
 #   palisade-1hop  wrk ──https + JWT──▶ edge gateway (JWT, CEL, audit) ──http──▶ upstream
 #            the same edge controls without the second hop: one gateway hop, like nginx's.
+#   mtls-1hop  (Go client only, wrk cannot present a client certificate)
+#            client ──mTLS (SVID) + JWT──▶ sidecar gateway (SVID check, JWT, CEL over both,
+#            audit) ──http──▶ upstream: every control on in one hop. The same Go closed-loop
+#            client also drives nginx, so the two are compared with an identical load generator.
 # Two runs per path:
 #   max      wrk, closed loop, -t2 -c64 for $DURATION: requests/s and p50/p99
 #   fixed    a small Go open-loop client at $RATE requests/s (wrk2-style, latency from the
@@ -41,7 +45,7 @@ need nginx nginx-light
 
 # Ports (override with BASE_PORT if these are taken).
 B=${BASE_PORT:-18000}
-UP=$((B + 1)); NGX=$((B + 2)); EDGE=$((B + 3)); SIDE=$((B + 4)); IDP=$((B + 5)); EDGE1=$((B + 6))
+UP=$((B + 1)); NGX=$((B + 2)); EDGE=$((B + 3)); SIDE=$((B + 4)); IDP=$((B + 5)); EDGE1=$((B + 6)); MTLS=$((B + 7))
 
 echo "== building (work dir $WORK)" >&2
 mkdir -p "$WORK/helper"
@@ -82,7 +86,84 @@ func main() {
 		idp(os.Args[2], os.Args[3])
 	case "load":
 		load(os.Args[2:])
+	case "closed":
+		closed(os.Args[2:])
 	}
+}
+
+// clientTLS trusts any server (bench only: the gateways serve SVIDs without DNS names) and
+// presents a client certificate when files are given.
+func clientTLS(certFile, keyFile string) *tls.Config {
+	tcfg := &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}
+	if certFile != "" {
+		c, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		tcfg.Certificates = []tls.Certificate{c}
+	}
+	return tcfg
+}
+
+// closed runs a closed loop of -conns concurrent clients for -duration and prints
+// requests/s, p50 and p99 (ms) and the error count.
+func closed(args []string) {
+	fs := flag.NewFlagSet("closed", flag.ExitOnError)
+	url := fs.String("url", "", "target")
+	conns := fs.Int("conns", 64, "concurrent clients")
+	dur := fs.Duration("duration", 10*time.Second, "duration")
+	hdr := fs.String("header", "", "Name: value")
+	certFile := fs.String("cert", "", "client certificate")
+	keyFile := fs.String("key", "", "client key")
+	fs.Parse(args)
+	cl := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conns, TLSClientConfig: clientTLS(*certFile, *keyFile)}, Timeout: 10 * time.Second}
+	name, value, _ := strings.Cut(*hdr, ": ")
+	deadline := time.Now().Add(*dur)
+	var mu sync.Mutex
+	var lat []time.Duration
+	errs := 0
+	var wg sync.WaitGroup
+	for i := 0; i < *conns; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			bad := 0
+			for time.Now().Before(deadline) {
+				req, _ := http.NewRequest("GET", *url, nil)
+				if name != "" {
+					req.Header.Set(name, value)
+				}
+				t0 := time.Now()
+				resp, err := cl.Do(req)
+				if err != nil {
+					bad++
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					bad++
+					continue
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			errs += bad
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) float64 {
+		if len(lat) == 0 {
+			return 0
+		}
+		return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000
+	}
+	fmt.Printf("%.2f %.3f %.3f %d\n", float64(len(lat))/dur.Seconds(), pct(0.50), pct(0.99), errs)
 }
 
 // idp serves a one-key JWKS and writes a one-hour ES256 token for audience "bench".
@@ -115,8 +196,10 @@ func load(args []string) {
 	dur := fs.Duration("duration", 10*time.Second, "duration")
 	hdr := fs.String("header", "", "Name: value")
 	workers := fs.Int("workers", 256, "concurrent senders")
+	certFile := fs.String("cert", "", "client certificate")
+	keyFile := fs.String("key", "", "client key")
 	fs.Parse(args)
-	tr := &http.Transport{MaxIdleConnsPerHost: *workers, TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}}
+	tr := &http.Transport{MaxIdleConnsPerHost: *workers, TLSClientConfig: clientTLS(*certFile, *keyFile)}
 	cl := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	name, value, _ := strings.Cut(*hdr, ": ")
 	n := int(dur.Seconds() * float64(*rate))
@@ -205,6 +288,7 @@ CA="$WORK/ca"
 "$P" ca init --dir "$CA" --trust-domain bench.local >/dev/null
 "$P" ca issue --dir "$CA" --spiffe-id spiffe://bench.local/edge --cert "$WORK/edge.pem" --key "$WORK/edge.key" --ttl 2h >/dev/null
 "$P" ca issue --dir "$CA" --spiffe-id spiffe://bench.local/upstream --cert "$WORK/side.pem" --key "$WORK/side.key" --ttl 2h >/dev/null
+"$P" ca issue --dir "$CA" --spiffe-id spiffe://bench.local/client --cert "$WORK/client.pem" --key "$WORK/client.key" --ttl 2h >/dev/null
 "$P" ca issue --dir "$CA" --spiffe-id spiffe://bench.local/edge-public --dns localhost,127.0.0.1 --cert "$WORK/public.pem" --key "$WORK/public.key" --ttl 2h >/dev/null
 
 cat >"$WORK/edge.yaml" <<EOF
@@ -251,12 +335,37 @@ audit:
 EOF
 sed -e "s#listen: 127.0.0.1:$EDGE#listen: 127.0.0.1:$EDGE1#" -e "s#upstream: https://127.0.0.1:$SIDE#upstream: http://127.0.0.1:$UP#" \
 	-e "/upstream_spiffe_id/d" -e "s#edge-audit.jsonl#edge1-audit.jsonl#" "$WORK/edge.yaml" >"$WORK/edge1.yaml"
+cat >"$WORK/mtls.yaml" <<EOF
+mode: sidecar
+identity:
+  trust_domain: bench.local
+  bundle_file: $CA/bundle.pem
+  svid: {cert_file: $WORK/side.pem, key_file: $WORK/side.key}
+inbound:
+  listen: 127.0.0.1:$MTLS
+jwt:
+  issuers:
+    - issuer: https://idp.bench
+      jwks_url: http://127.0.0.1:$IDP/jwks
+      algorithms: [ES256]
+      audiences: [bench]
+routes:
+  - name: bench
+    path: /**
+    require: [mtls, jwt]
+    allow: 'source.spiffe_id == "spiffe://bench.local/client" && "bench:read" in jwt.scopes'
+    upstream: http://127.0.0.1:$UP
+audit:
+  path: $WORK/mtls-audit.jsonl
+EOF
+"$P" gateway run -c "$WORK/mtls.yaml" 2>"$WORK/mtls.log" & PIDS+=($!)
 "$P" gateway run -c "$WORK/side.yaml" 2>"$WORK/side.log" & PIDS+=($!)
 wait_port "$SIDE"
 "$P" gateway run -c "$WORK/edge.yaml" 2>"$WORK/edge.log" & PIDS+=($!)
 wait_port "$EDGE"
 "$P" gateway run -c "$WORK/edge1.yaml" 2>"$WORK/edge1.log" & PIDS+=($!)
 wait_port "$EDGE1"
+wait_port "$MTLS"
 
 # sanity: the gateway path works, and refuses without a token
 code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "https://127.0.0.1:$EDGE/x" || true)
@@ -286,6 +395,10 @@ R_NGINX=$(run_wrk nginx "http://127.0.0.1:$NGX/")
 R_PAL=$(run_wrk palisade "https://127.0.0.1:$EDGE/" "Authorization: Bearer $TOKEN")
 R_PAL1=$(run_wrk palisade-1hop "https://127.0.0.1:$EDGE1/" "Authorization: Bearer $TOKEN")
 
+echo "== closed loop, Go client (-conns $CONNS -duration $DURATION)" >&2
+G_NGINX=$("$H" closed -url "http://127.0.0.1:$NGX/" -conns "$CONNS" -duration "$DURATION")
+G_MTLS=$("$H" closed -url "https://127.0.0.1:$MTLS/" -conns "$CONNS" -duration "$DURATION" -header "Authorization: Bearer $TOKEN" -cert "$WORK/client.pem" -key "$WORK/client.key")
+
 echo "== open loop at $RATE req/s for $DURATION, $REPEAT interleaved rounds" >&2
 # Each round runs every path once; the table shows, per path, the round with the median p99, so
 # one burst of load from other processes on this shared machine does not decide the figure.
@@ -295,9 +408,10 @@ for round in $(seq 1 "$REPEAT"); do
 	FIXED[nginx]+="$("$H" load -url "http://127.0.0.1:$NGX/" -rate "$RATE" -duration "$DURATION")"$'\n'
 	FIXED[palisade]+="$("$H" load -url "https://127.0.0.1:$EDGE/" -rate "$RATE" -duration "$DURATION" -header "Authorization: Bearer $TOKEN")"$'\n'
 	FIXED[palisade-1hop]+="$("$H" load -url "https://127.0.0.1:$EDGE1/" -rate "$RATE" -duration "$DURATION" -header "Authorization: Bearer $TOKEN")"$'\n'
+	FIXED[mtls-1hop]+="$("$H" load -url "https://127.0.0.1:$MTLS/" -rate "$RATE" -duration "$DURATION" -header "Authorization: Bearer $TOKEN" -cert "$WORK/client.pem" -key "$WORK/client.key")"$'\n'
 done
 median_run() { printf '%s' "${FIXED[$1]}" | sed '/^$/d' | sort -n -k4 | awk '{a[NR]=$0} END{print a[int((NR+1)/2)]}'; }
-F_DIRECT=$(median_run direct); F_NGINX=$(median_run nginx); F_PAL=$(median_run palisade); F_PAL1=$(median_run palisade-1hop)
+F_DIRECT=$(median_run direct); F_NGINX=$(median_run nginx); F_PAL=$(median_run palisade); F_PAL1=$(median_run palisade-1hop); F_MTLS=$(median_run mtls-1hop)
 
 audit_lines=$(cat "$WORK"/*-audit.jsonl 2>/dev/null | wc -l)
 if grep -qF "$TOKEN" "$WORK"/*-audit.jsonl; then echo "FAIL: a token reached the audit log" >&2; exit 1; fi
@@ -311,10 +425,16 @@ set -- $R_NGINX; NG_RPS=$2; set -- $R_PAL; PAL_RPS=$2; set -- $R_PAL1; PAL1_RPS=
 printf 'palisade / nginx throughput: %s %% (target >= 80 %%); palisade-1hop / nginx: %s %%\n' \
 	"$(awk -v a="$PAL_RPS" -v b="$NG_RPS" 'BEGIN{printf "%.1f", 100*a/b}')" "$(awk -v a="$PAL1_RPS" -v b="$NG_RPS" 'BEGIN{printf "%.1f", 100*a/b}')"
 
+printf '\nclosed loop, Go client with %s connections for %s (identical generator for both)\n' "$CONNS" "$DURATION"
+printf '%-14s %12s %10s %10s %8s\n' path "req/s" "p50 ms" "p99 ms" errors
+set -- $G_NGINX; printf '%-14s %12s %10s %10s %8s\n' nginx "$1" "$2" "$3" "$4"; GN=$1
+set -- $G_MTLS; printf '%-14s %12s %10s %10s %8s\n' mtls-1hop "$1" "$2" "$3" "$4"; GM=$1
+printf 'mtls-1hop / nginx throughput: %s %% (target >= 80 %%)\n' "$(awk -v a="$GM" -v b="$GN" 'BEGIN{printf "%.1f", 100*a/b}')"
+
 printf '\nopen loop: %s req/s for %s, median-p99 round of %s (latency from scheduled send time)\n' "$RATE" "$DURATION" "$REPEAT"
 printf '%-14s %8s %6s %10s %10s %10s %14s\n' path ok errors "p50 ms" "p99 ms" "p99.9 ms" "added p99 ms"
 set -- $F_DIRECT; D99=$4
-for pair in "direct:$F_DIRECT" "nginx:$F_NGINX" "palisade:$F_PAL" "palisade-1hop:$F_PAL1"; do
+for pair in "direct:$F_DIRECT" "nginx:$F_NGINX" "palisade:$F_PAL" "palisade-1hop:$F_PAL1" "mtls-1hop:$F_MTLS"; do
 	name=${pair%%:*}; set -- ${pair#*:}
 	printf '%-14s %8s %6s %10s %10s %10s %14s\n' "$name" "$1" "$2" "$3" "$4" "$5" "$(awk -v a="$4" -v b="$D99" 'BEGIN{printf "%.3f", a-b}')"
 done
