@@ -7,11 +7,9 @@ package iac
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/palisade-sec/palisade/internal/finding"
 	engine "github.com/palisade-sec/palisade/internal/iac"
-	"github.com/palisade-sec/palisade/internal/report"
 	"github.com/palisade-sec/palisade/internal/scan"
 )
 
@@ -43,38 +41,16 @@ func (a *Analyzer) Name() string { return Name }
 // Rules lists every check the analyzer runs, custom policies included.
 func (a *Analyzer) Rules() []finding.Rule { return a.s.Rules() }
 
-// Incomplete is the error AnalyzeTree returns, together with its findings, when some files could
-// not be parsed. The findings are valid; the problems (each with file and line) must be reported
-// beside them.
-type Incomplete struct {
-	Problems []report.Problem
-}
-
-func (e *Incomplete) Error() string {
-	msgs := make([]string, 0, len(e.Problems))
-	for _, p := range e.Problems {
-		switch {
-		case p.Line > 0:
-			msgs = append(msgs, fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Message))
-		case p.Path != "":
-			msgs = append(msgs, p.Path+": "+p.Message)
-		default:
-			msgs = append(msgs, p.Message)
-		}
-	}
-	return fmt.Sprintf("iac: %d input(s) not fully checked: %s", len(e.Problems), strings.Join(msgs, "; "))
-}
-
 // AnalyzeTree implements scan.TreeAnalyzer. When some files could not be parsed it returns the
-// findings AND an *Incomplete error listing them; engines that know Analyze should call it
-// instead to get problems and skips as data.
+// findings AND a *scan.Incomplete listing each file's problem with its line. Analyze returns
+// the skipped files (Helm templates without a renderer) as well.
 func (a *Analyzer) AnalyzeTree(ctx context.Context, t *scan.Tree) ([]finding.Finding, error) {
 	res, err := a.Analyze(ctx, t)
 	if err != nil {
 		return nil, err
 	}
 	if len(res.Problems) > 0 {
-		return res.Findings, &Incomplete{Problems: res.Problems}
+		return res.Findings, &scan.Incomplete{Problems: res.Problems}
 	}
 	return res.Findings, nil
 }

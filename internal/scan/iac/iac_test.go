@@ -32,7 +32,7 @@ func TestAnalyzeTree(t *testing.T) {
 	}
 	files := []string{"Dockerfile", "README.md", "cfn/stack.yaml", "chart/templates/d.yaml", "compose.yaml", "deploy/bad.yaml", "deploy/web.yaml", "infra/main.tf", "infra/vars.tf"}
 	fs, err := a.AnalyzeTree(context.Background(), &scan.Tree{FS: fsys, Files: files})
-	var inc *Incomplete
+	var inc *scan.Incomplete
 	if !errors.As(err, &inc) || len(inc.Problems) != 1 || inc.Problems[0].Path != "deploy/bad.yaml" || inc.Problems[0].Line != 4 {
 		t.Fatalf("err = %v, want one problem at deploy/bad.yaml:4", err)
 	}
