@@ -53,6 +53,23 @@ func cloudRules() []Rule {
 			},
 		},
 		{
+			ID: "aws-access-key-pair", Title: "AWS access key pair (key ID with its secret)",
+			Description: "An access key ID followed by its secret access key, as in the credentials CSV the AWS console downloads or a colon-separated pair; the pair signs requests by itself.",
+			Severity:    finding.SeverityCritical,
+			Keywords:    []string{"akia", "asia"},
+			Regex:       `\b(?:AKIA|ASIA)[A-Z2-7]{16}["']?\s*[,:;|]\s*["']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)`,
+			MinEntropy:  4,
+			StopWords:   []string{"example"},
+			Remediation: rotate("AWS IAM"),
+			Examples: Examples{
+				True: []string{
+					"User name,Password,Access key ID,Secret access key\ndeploy,,AKIA" + fake("pair", 16, csBase32) + "," + fake("pair2", 40, csB64),
+					`ASIA` + fake("pair3", 16, csBase32) + `:` + fake("pair4", 40, csB64),
+				},
+				False: []string{`AKIAIOSFODNN7EXAMPLE,wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`, `AKIA` + fake("pair5", 16, csBase32) + `,` + fake("pair6", 20, csB64)},
+			},
+		},
+		{
 			ID: "aws-session-token", Title: "AWS session token",
 			Description: "Temporary AWS credentials' session token; valid until it expires.",
 			Severity:    finding.SeverityHigh,
