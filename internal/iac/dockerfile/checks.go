@@ -33,7 +33,7 @@ func rootUser() Check {
 			"cis-docker:4.1", "nsa-cisa:non-root-containers"),
 		Run: func(f *File, _ *Config, report Report) {
 			s := f.Final()
-			if s == nil || strings.EqualFold(s.Image, "scratch") {
+			if s == nil || strings.EqualFold(s.Image, "scratch") || nonRootBase(s.Image) {
 				return
 			}
 			var last *Instruction
@@ -54,8 +54,16 @@ func rootUser() Check {
 			}
 		},
 		Fail: []string{"# want\nFROM alpine:3.20\nRUN apk add --no-cache curl\n", "FROM alpine:3.20\nUSER app\n# want\nUSER root\n"},
-		Pass: []string{"FROM golang:1.26 AS build\nRUN go build ./...\nFROM alpine:3.20\nUSER 10001:10001\n", "FROM scratch\nCOPY app /app\n"},
+		Pass: []string{"FROM golang:1.26 AS build\nRUN go build ./...\nFROM alpine:3.20\nUSER 10001:10001\n", "FROM scratch\nCOPY app /app\n",
+			"FROM gcr.io/distroless/static-debian12:nonroot\nCOPY app /app\n"},
 	}
+}
+
+// nonRootBase reports base images published to run as a non-root user (distroless :nonroot
+// tags, rootless variants), whose USER the final stage inherits.
+func nonRootBase(image string) bool {
+	l := strings.ToLower(image)
+	return strings.Contains(l, "nonroot") || strings.Contains(l, "rootless")
 }
 
 // skipBase reports base images a pinning check cannot judge: scratch, stages, variables.

@@ -70,7 +70,7 @@ func imageLatest() Check {
 			"nsa-cisa:image-scanning", "supply-chain:pinning"),
 		Object: onContainer(func(_ Pod, c ContainerRef, report Report) {
 			tag, digest := splitImage(c.Image)
-			if digest == "" && (tag == "" || tag == "latest") && c.Image != "" && !strings.Contains(c.Image, "{{") {
+			if digest == "" && (tag == "" || tag == "latest") && c.Image != "" && !strings.ContainsAny(c.Image, "{$") {
 				report(c.Path.Field("image"), fmt.Sprintf("container %q uses image %q without a pinned version", c.Name, c.Image))
 			}
 		}),
