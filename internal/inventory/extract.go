@@ -374,3 +374,41 @@ func dedupeAcrossFiles(pkgs []Package) []Package {
 	}
 	return out
 }
+
+// markDevOnly gives the dev scope to packages that only development needs: reachable through
+// DependsOn from a dev root and from no production root. Lockfiles that record a graph but not
+// scopes (yarn, pnpm 9) get their dev-only packages marked this way; a package reachable from no
+// root at all keeps no scope, since nothing says it is dev-only.
+func markDevOnly(pkgs []Package, prodRoots, devRoots []string) {
+	index := make(map[string][]int, len(pkgs)) // a key can repeat before finish merges it
+	for i, p := range pkgs {
+		index[p.Key()] = append(index[p.Key()], i)
+	}
+	reach := func(roots []string) map[string]bool {
+		seen := map[string]bool{}
+		queue := slices.Clone(roots)
+		for len(queue) > 0 {
+			k := queue[len(queue)-1]
+			queue = queue[:len(queue)-1]
+			if seen[k] || len(index[k]) == 0 {
+				continue
+			}
+			seen[k] = true
+			for _, i := range index[k] {
+				queue = append(queue, pkgs[i].DependsOn...)
+			}
+		}
+		return seen
+	}
+	prod, dev := reach(prodRoots), reach(devRoots)
+	for k := range dev {
+		if prod[k] {
+			continue
+		}
+		for _, i := range index[k] {
+			if pkgs[i].Properties[PropScope] == "" {
+				setProp(&pkgs[i], PropScope, ScopeDev)
+			}
+		}
+	}
+}

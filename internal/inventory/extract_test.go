@@ -279,3 +279,25 @@ func TestHostileNesting(t *testing.T) {
 		})
 	}
 }
+
+func TestMarkDevOnly(t *testing.T) {
+	pkg := func(name string, deps ...string) Package {
+		p := Package{Name: name, Version: "1", Ecosystem: NPM}
+		for _, d := range deps {
+			p.DependsOn = append(p.DependsOn, "npm/"+d+"@1")
+		}
+		return p
+	}
+	pkgs := []Package{pkg("a", "b"), pkg("b", "c"), pkg("c"), pkg("d", "c", "e"), pkg("e", "e"), pkg("f"), pkg("e")}
+	markDevOnly(pkgs, []string{"npm/a@1"}, []string{"npm/d@1"})
+	var dev []string
+	for _, p := range pkgs {
+		if p.Properties[PropScope] == ScopeDev {
+			dev = append(dev, p.Name)
+		}
+	}
+	// c is shared with production; f is reachable from nothing; e appears twice and is cyclic.
+	if diff := cmp.Diff([]string{"d", "e", "e"}, dev); diff != "" {
+		t.Errorf("dev-only (-want +got):\n%s", diff)
+	}
+}

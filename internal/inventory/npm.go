@@ -22,6 +22,7 @@ type npmManifest struct {
 	DevDependencies      map[string]string `json:"devDependencies"`
 	OptionalDependencies map[string]string `json:"optionalDependencies"`
 	PeerDependencies     map[string]string `json:"peerDependencies"`
+	Workspaces           json.RawMessage   `json:"workspaces"`
 }
 
 // direct is the set of names the manifest requires, mapped to their scope ("" for runtime).

@@ -50,7 +50,7 @@ func TestNPM(t *testing.T) {
 				{Key: "npm/@babel/code-frame@7.23.5", Line: 5, Direct: true, DependsOn: []string{"npm/@babel/highlight@7.23.4", "npm/chalk@2.4.2"}},
 				{Key: "npm/@babel/highlight@7.23.4", Line: 13, DependsOn: []string{"npm/chalk@2.4.2"}},
 				{Key: "npm/chalk@2.4.2", Line: 20},
-				{Key: "npm/left-pad@1.3.0", Line: 25, Direct: true},
+				{Key: "npm/left-pad@1.3.0", Line: 25, Direct: true, Props: dev}, // package.json devDependencies
 			},
 		},
 		{

@@ -76,6 +76,7 @@ func extractPnpmLock(ctx context.Context, in *input) ([]Package, error) {
 		return nil, errAt(pkgsNode.Line, "\"packages\" is not a mapping")
 	}
 	var pkgs []Package
+	flagged := false // whether the lockfile marks dev packages itself (versions 5 and 6)
 	for i := 0; i+1 < len(pkgsNode.Content); i += 2 {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -114,6 +115,18 @@ func extractPnpmLock(ctx context.Context, in *input) ([]Package, error) {
 			setProp(&p, PropScope, ScopeOptional)
 		}
 		pkgs = append(pkgs, p)
+		flagged = flagged || e.Dev != nil
+	}
+	if !flagged { // lockfile 9 dropped the per-package dev flag: derive it from the graph
+		var prod, dev []string
+		for k, scope := range direct {
+			if scope == ScopeDev {
+				dev = append(dev, k)
+			} else {
+				prod = append(prod, k)
+			}
+		}
+		markDevOnly(pkgs, prod, dev)
 	}
 	return pkgs, nil
 }

@@ -61,11 +61,11 @@ func extractYarnLock(ctx context.Context, in *input) ([]Package, error) {
 	}
 	var pkgs []Package
 	direct := map[string]bool{}
-	sawWorkspace := false
+	workspaces := 0
 	for i := range entries {
 		e := &entries[i]
 		if strings.Contains(e.resolution, "@workspace:") {
-			sawWorkspace = true
+			workspaces++
 			for n, r := range e.deps {
 				if d, ok := lookup(n, r); ok {
 					direct[keyOf(d)] = true
@@ -85,22 +85,40 @@ func extractYarnLock(ctx context.Context, in *input) ([]Package, error) {
 		}
 		pkgs = append(pkgs, p)
 	}
-	if !sawWorkspace {
-		m := in.npmRootManifest()
-		if m == nil {
-			markUnrequiredDirect(pkgs)
-			return pkgs, nil
-		}
-		for _, deps := range []map[string]string{m.Dependencies, m.DevDependencies, m.OptionalDependencies, m.PeerDependencies} {
-			for n, r := range deps {
-				if d, ok := lookup(n, r); ok {
+	m := in.npmRootManifest()
+	if m == nil && workspaces == 0 {
+		markUnrequiredDirect(pkgs)
+		return pkgs, nil
+	}
+	// package.json's own lists: the direct set without workspaces, and the roots that tell
+	// dev-only packages apart (only for a single-package project, whose roots are all here).
+	var prod, dev []string
+	if m != nil {
+		for _, list := range []struct {
+			deps  map[string]string
+			isDev bool
+		}{{m.Dependencies, false}, {m.OptionalDependencies, false}, {m.PeerDependencies, false}, {m.DevDependencies, true}} {
+			for n, r := range list.deps {
+				d, ok := lookup(n, r)
+				if !ok {
+					continue
+				}
+				if workspaces == 0 {
 					direct[keyOf(d)] = true
+				}
+				if list.isDev {
+					dev = append(dev, keyOf(d))
+				} else {
+					prod = append(prod, keyOf(d))
 				}
 			}
 		}
 	}
 	for i := range pkgs {
 		pkgs[i].Direct = direct[pkgs[i].Key()]
+	}
+	if m != nil && workspaces <= 1 && len(m.Workspaces) == 0 {
+		markDevOnly(pkgs, prod, dev)
 	}
 	return pkgs, nil
 }
