@@ -64,9 +64,9 @@ func genericRules() []Rule {
 		g(Rule{
 			ID: "generic-password", LiteralInCode: true, Title: "Hard-coded password", Severity: finding.SeverityMedium, Confidence: finding.ConfidenceMedium,
 			CWE:      []string{"CWE-259"},
-			Keywords: []string{"passw", "pwd", "passphrase"},
-			Regex:    assignment(`passw(?:or)?d|pwd|passphrase`, 8), MinEntropy: 3,
-			AllowMatch: []string{`(?i)(?:passw(?:or)?d|pwd|passphrase)[_.-]?(?:length|len|min|max|policy|hash|hashed|salt|file|path|field|label|prompt|reset|url|uri|regex|pattern|expir\w*|validator|strength|confirm\w*|env|var|key|ref|prop|param|command|cmd|hint|input|mode|type|form|selector)|(?:confirm|repeat|retype|old)[_.-]?passw|\bpwd\s*(?::=|=)\s*os\.`},
+			Keywords: []string{"pass", "pwd"},
+			Regex:    assignment(`passw(?:or)?d|pwd|passphrase|pass\b`, 8), MinEntropy: 3,
+			AllowMatch: []string{`(?i)(?:passw(?:or)?d|pwd|passphrase)[_.-]?(?:length|len|min|max|policy|hash|hashed|salt|file|path|field|label|prompt|reset|url|uri|regex|pattern|expir\w*|validator|strength|confirm\w*|env|var|key|ref|prop|param|command|cmd|hint|input|mode|type|form|selector)|(?:confirm|repeat|retype|old)[_.-]?passw|\bpwd\s*(?::=|=)\s*os\.|[a-z]pass\b`},
 			Examples: Examples{
 				True: []string{
 					`db_password = "` + fake("gpw", 14, csAlnum+"!#") + `"`,
@@ -75,12 +75,13 @@ func genericRules() []Rule {
 					`SMTP_PASSWD=` + fake("gpw4", 12, csAlnum),
 					`pwd := "` + fake("gpw5", 12, csAlnum) + `"`,
 					`key_passphrase='` + fake("gpw6", 20, csAlnum) + `'`,
+					"[db]\npass = " + fake("gpw7", 16, csAlnum),
 				},
 				False: []string{
 					`password: ${DB_PASSWORD}`, `password = os.Getenv("DB_PASSWORD")`, `password: "<password>"`,
 					`password: changeme`, `PASSWORD=xxxxxxxx`, `password: "********"`, `password = cfg.Database.Password`,
 					`password_min_length: 12`, `password: {{ .Values.db.password }}`, `"password": "%s"`,
-					`password: passwordpassword`, `DB_PASSWORD=example-password-123`, `password_file: /run/secrets/db`,
+					`password: passwordpassword`, `DB_PASSWORD=example-password-123`, `password_file: /run/secrets/db`, `bypass = ` + fake("gpw8", 16, csAlnum), `passing: ` + fake("gpw9", 16, csAlnum),
 					`password: process.env.DB_PASSWORD`, `password: "aaaaaaaaaaaa"`, `password_url: "https://vault.internal/v1/db"`,
 				},
 			},
