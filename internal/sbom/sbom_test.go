@@ -375,3 +375,17 @@ func TestSchemaRejectsBrokenDocuments(t *testing.T) {
 		})
 	}
 }
+
+func TestSPDXIDPart(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"npm-@babel/code-frame-7.23.5", "npm-babel-code-frame-7.23.5"},
+		{"Go-github.com/go-chi/chi/v5-5.0.12", "Go-github.com-go-chi-chi-v5-5.0.12"},
+		{"Maven-org.x:y-1.0+build", "Maven-org.x-y-1.0-build"},
+		{"@@@", ""},
+	}
+	for _, tt := range tests {
+		if got := spdxIDPart(tt.in); got != tt.want {
+			t.Errorf("spdxIDPart(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

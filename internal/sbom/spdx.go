@@ -81,6 +81,15 @@ func spdxHashAlg(alg string) (string, bool) {
 // spdxIDUnsafe matches what an SPDX identifier may not contain.
 var spdxIDUnsafe = regexp.MustCompile(`[^A-Za-z0-9.-]+`)
 
+// spdxIDPart turns s into characters an SPDX identifier allows, one "-" for each run of others.
+func spdxIDPart(s string) string {
+	s = spdxIDUnsafe.ReplaceAllString(s, "-")
+	for strings.Contains(s, "--") {
+		s = strings.ReplaceAll(s, "--", "-")
+	}
+	return strings.Trim(s, "-")
+}
+
 const spdxRootID = "SPDXRef-Target"
 
 // WriteSPDX writes an SPDX 2.3 JSON document: the document DESCRIBES the target package, which
@@ -91,7 +100,7 @@ func WriteSPDX(w io.Writer, pkgs []inventory.Package, opts Options) error {
 	target := opts.target()
 	doc := spdxDocument{
 		SPDXVersion: "SPDX-2.3", DataLicense: "CC0-1.0", SPDXID: "SPDXRef-DOCUMENT", Name: target,
-		DocumentNamespace: "https://spdx.org/spdxdocs/palisade/" + spdxIDUnsafe.ReplaceAllString(target, "-") + "-" + opts.uuid(),
+		DocumentNamespace: "https://spdx.org/spdxdocs/palisade/" + cmp.Or(spdxIDPart(target), "target") + "-" + opts.uuid(),
 		CreationInfo: spdxCreationInfo{
 			Created:  opts.now().Format("2006-01-02T15:04:05Z"),
 			Creators: []string{"Tool: palisade-" + opts.toolVersion()},
@@ -106,9 +115,10 @@ func WriteSPDX(w io.Writer, pkgs []inventory.Package, opts Options) error {
 	ids := make(map[string]string, len(entries))
 	used := map[string]bool{spdxRootID: true}
 	for _, e := range entries {
-		id := "SPDXRef-Package-" + strings.Trim(spdxIDUnsafe.ReplaceAllString(e.Ecosystem+"-"+e.Name+"-"+e.Version, "-"), "-")
+		base := "SPDXRef-Package-" + spdxIDPart(e.Ecosystem+"-"+e.Name+"-"+e.Version)
+		id := base
 		for n := 2; used[id]; n++ {
-			id = fmt.Sprintf("SPDXRef-Package-%s-%d", strings.Trim(spdxIDUnsafe.ReplaceAllString(e.Ecosystem+"-"+e.Name+"-"+e.Version, "-"), "-"), n)
+			id = fmt.Sprintf("%s-%d", base, n)
 		}
 		used[id] = true
 		ids[e.Key()] = id
@@ -172,7 +182,7 @@ func spdxLicense(lics []string, refs map[string]string) string {
 			if rest, isRef := strings.CutPrefix(l, "LicenseRef-"); isRef && rest != "" && !spdxIDUnsafe.MatchString(rest) {
 				norm = l
 			} else {
-				norm = "LicenseRef-" + cmp.Or(strings.Trim(spdxIDUnsafe.ReplaceAllString(l, "-"), "-"), "unnamed")
+				norm = "LicenseRef-" + cmp.Or(spdxIDPart(l), "unnamed")
 			}
 			refs[norm] = l
 		}
