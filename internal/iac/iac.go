@@ -49,9 +49,18 @@ type Options struct {
 	Workers int
 	// MaxFileSize skips (and reports) larger files; 0 means 8 MiB.
 	MaxFileSize int64
+	// Engines are further policy engines run over every Kubernetes object after the built-in
+	// checks and CEL policies — the Rego engine of package rego, when Rego files are configured.
+	Engines []PolicyEngine
 	// Renderer, when set, renders Helm charts and Kustomize overlays first; their manifests are
 	// checked like any other and the files they consume are not scanned raw.
 	Renderer Renderer
+}
+
+// PolicyEngine evaluates policies in another language over a scan's Kubernetes objects.
+type PolicyEngine interface {
+	Rules() []finding.Rule
+	Evaluate(ctx context.Context, rs []*k8s.Resource) ([]finding.Finding, []report.Problem, error)
 }
 
 // Rendered is one manifest document produced by rendering a chart or an overlay.
@@ -163,7 +172,11 @@ func (s *Scanner) Rules() []finding.Rule {
 	out = append(out, dockerfile.Rules(s.docker)...)
 	out = append(out, compose.Rules(s.compose)...)
 	out = append(out, aws.Rules(s.aws)...)
-	return append(out, s.policies.Rules()...)
+	out = append(out, s.policies.Rules()...)
+	for _, e := range s.opts.Engines {
+		out = append(out, e.Rules()...)
+	}
+	return out
 }
 
 // Result is what a scan found.
@@ -226,6 +239,14 @@ func (s *Scanner) Scan(ctx context.Context, fsys fs.FS, files []string) (*Result
 	}
 	res.Findings = append(res.Findings, custom...)
 	res.Problems = append(res.Problems, problems...)
+	for _, e := range s.opts.Engines {
+		fs, problems, err := e.Evaluate(ctx, all)
+		if err != nil {
+			return nil, err
+		}
+		res.Findings = append(res.Findings, fs...)
+		res.Problems = append(res.Problems, problems...)
+	}
 	res.Findings = dedupe(res.Findings)
 	finding.Sort(res.Findings)
 	return res, nil
@@ -441,6 +462,14 @@ func (s *Scanner) EvaluateObjects(ctx context.Context, rs []*k8s.Resource) ([]fi
 		return nil, nil, err
 	}
 	out := append(append(fs, tree...), cs...)
+	for _, e := range s.opts.Engines {
+		more, ps, err := e.Evaluate(ctx, rs)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, more...)
+		problems = append(problems, ps...)
+	}
 	finding.Sort(out)
 	return out, problems, nil
 }
