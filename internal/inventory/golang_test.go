@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -169,9 +170,16 @@ func TestGoBinary(t *testing.T) {
 			t.Errorf("dependency %s@%s of the binary is missing", d.Path, d.Version)
 		}
 	}
-	// A file that is not an executable is not a problem, just not a binary.
-	pkgs, probs, _ = Extract(context.Background(), fstestFile("notes", "just text"), []string{"notes"})
-	if len(pkgs) != 0 || len(probs) != 0 {
-		t.Errorf("plain file gave %v / %+v", pkgs, probs)
+	// A file that is not a Go executable is not a problem, just not a binary.
+	for name, body := range map[string]string{
+		"notes":      "just text",
+		"cprog":      "\x7fELF\x02\x01\x01\x00" + strings.Repeat("\x00", 4096), // ELF without Go build info
+		"setup.exe":  "MZ not really a PE file",
+		"empty-file": "",
+	} {
+		pkgs, probs, _ = Extract(context.Background(), fstestFile(name, body), []string{name})
+		if len(pkgs) != 0 || len(probs) != 0 {
+			t.Errorf("%s gave %v / %+v, want nothing", name, pkgs, probs)
+		}
 	}
 }
