@@ -81,14 +81,19 @@ func (s *JoinTokenStore) Redeem(token string) (ID, error) {
 	h := hashToken(token)
 	rec, ok := recs[h]
 	delete(recs, h)
+	changed := ok
 	now := s.now()
 	for k, r := range recs {
 		if !now.Before(r.Expires) {
 			delete(recs, k)
+			changed = true
 		}
 	}
-	if err := s.write(recs); err != nil {
-		return ID{}, fmt.Errorf("redeem join token: %w", err)
+	// Only a redeemed or pruned token rewrites the file, so guessing costs no disk writes.
+	if changed {
+		if err := s.write(recs); err != nil {
+			return ID{}, fmt.Errorf("redeem join token: %w", err)
+		}
 	}
 	if !ok || !now.Before(rec.Expires) {
 		return ID{}, ErrTokenRejected

@@ -68,6 +68,9 @@ func (r *TokenReviewer) Review(ctx context.Context, token string) (ServiceAccoun
 	if token == "" {
 		return ServiceAccount{}, errors.New("token review: empty token")
 	}
+	if r.Client == nil {
+		return ServiceAccount{}, errors.New("token review: no HTTP client configured")
+	}
 	body, err := json.Marshal(tokenReview{
 		APIVersion: "authentication.k8s.io/v1",
 		Kind:       "TokenReview",
