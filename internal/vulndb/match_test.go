@@ -3,6 +3,7 @@ package vulndb
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"slices"
 	"strings"
@@ -253,5 +254,35 @@ func TestEcosystemListsHaveNoDuplicates(t *testing.T) {
 	}
 	if err := CheckEcosystem("pypi"); err == nil {
 		t.Error("ecosystem names are case-sensitive, as OSV spells them")
+	}
+}
+
+// TestConcurrentMatch backs the claim that a DB is safe for concurrent use (run with -race).
+func TestConcurrentMatch(t *testing.T) {
+	dir, _ := fixtureDB(t)
+	db, err := Open(dir) // fresh: nothing loaded, so the goroutines race to load indexes and bodies
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	pkgs := []inventory.Package{
+		{Ecosystem: "Go", Name: "stdlib", Version: "1.22.1"},
+		{Ecosystem: "crates.io", Name: "hyper", Version: "0.10.1"},
+		{Ecosystem: "PyPI", Name: "tornado", Version: "2.2"},
+	}
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			res, err := db.Match(context.Background(), pkgs)
+			if err == nil && len(res.Matches) != 3 {
+				err = fmt.Errorf("%d matches, want 3", len(res.Matches))
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
