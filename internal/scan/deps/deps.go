@@ -110,12 +110,12 @@ func (a *Analyzer) Rules() []finding.Rule { return licenseRules() }
 
 // Result is what one analysis produced.
 type Result struct {
-	Findings []finding.Finding
+	Findings []finding.Finding `json:"findings"`
 	// Problems are inputs that could not be fully checked: unparseable lockfiles, packages the
 	// database could not match, a stale database.
-	Problems []report.Problem
+	Problems []report.Problem `json:"problems"`
 	// Packages is how many packages were checked.
-	Packages int
+	Packages int `json:"packages"`
 }
 
 // Incomplete is the error AnalyzeTree returns, together with its findings, when some inputs
