@@ -23,6 +23,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -59,6 +60,9 @@ type Gateway struct {
 	reg     *prometheus.Registry
 	ready   atomic.Bool
 	now     func() time.Time
+	// reloadMu serializes reloads (SIGHUP, file watch, API callers) so a bundle and a state
+	// from two different loads are never combined.
+	reloadMu sync.Mutex
 	// addresses actually bound, for callers that listen on port 0
 	inboundAddr, outboundAddr, adminAddr atomic.Pointer[string]
 }
@@ -284,7 +288,9 @@ func newRequestID() string {
 // configuration stays in force and the error (with file, line and field) is returned. Listener
 // addresses, mode, identity and audit destination cannot change without a restart.
 func (g *Gateway) Reload() error {
+	g.reloadMu.Lock()
 	err := g.reload()
+	g.reloadMu.Unlock()
 	result := "success"
 	if err != nil {
 		result = "failure"
