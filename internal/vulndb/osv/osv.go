@@ -261,33 +261,45 @@ func convertAffected(wa wireAffected, field string) (Affected, error) {
 	return a, nil
 }
 
+// wireEvent decodes one event; unknown keys (extensions) are ignored by encoding/json.
+type wireEvent struct {
+	Introduced   *string `json:"introduced"`
+	Fixed        *string `json:"fixed"`
+	LastAffected *string `json:"last_affected"`
+	Limit        *string `json:"limit"`
+}
+
 func parseEvent(raw json.RawMessage) (Event, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+	if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return Event{}, errors.New("want an object")
+	}
+	var w wireEvent
+	if err := json.Unmarshal(raw, &w); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return Event{}, fmt.Errorf("%s: want a string", te.Field)
+		}
 		return Event{}, errors.New("want an object")
 	}
 	var ev Event
 	n := 0
-	for k, val := range m {
-		var dst *string
-		switch k {
-		case "introduced":
-			dst = &ev.Introduced
-		case "fixed":
-			dst = &ev.Fixed
-		case "last_affected":
-			dst = &ev.LastAffected
-		case "limit":
-			dst = &ev.Limit
-		default:
-			continue // extensions are allowed and ignored
+	for _, f := range []struct {
+		name string
+		src  *string
+		dst  *string
+	}{
+		{"introduced", w.Introduced, &ev.Introduced},
+		{"fixed", w.Fixed, &ev.Fixed},
+		{"last_affected", w.LastAffected, &ev.LastAffected},
+		{"limit", w.Limit, &ev.Limit},
+	} {
+		if f.src == nil {
+			continue
 		}
-		if err := json.Unmarshal(val, dst); err != nil {
-			return Event{}, fmt.Errorf("%s: want a string", k)
+		if *f.src == "" {
+			return Event{}, fmt.Errorf("%s: empty version", f.name)
 		}
-		if *dst == "" {
-			return Event{}, fmt.Errorf("%s: empty version", k)
-		}
+		*f.dst = *f.src
 		n++
 	}
 	if n != 1 {
