@@ -262,47 +262,7 @@ func newCAServeCmd(app *App) *cobra.Command {
 			srv := identity.NewServer(ca, tokens, reviewer, ttl)
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			src, err := identity.NewSource(ctx, caServerCert(ca, names))
-			if err != nil {
-				return err
-			}
-			go func() { _ = src.Run(ctx) }()
-			tb, err := identity.NewTrustBundle(ca.TrustDomain(), ca.Bundle())
-			if err != nil {
-				return err
-			}
-			hs := &http.Server{Addr: listen, Handler: srv.Handler(), TLSConfig: identity.ServerTLSConfig(src.GetCertificate, tb.Pool()),
-				ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(app.Logger.Handler(), slog.LevelDebug)}
-			ln, err := net.Listen("tcp", listen)
-			if err != nil {
-				return errkind.Wrap(errkind.Unavailable, err)
-			}
-			app.Logger.Info("ca serving", "addr", ln.Addr().String(), "trust_domain", ca.TrustDomain(), "kubernetes", reviewer != nil)
-			errc := make(chan error, 1)
-			go func() { errc <- hs.ServeTLS(ln, "", "") }()
-			hup := make(chan os.Signal, 1)
-			signal.Notify(hup, syscall.SIGHUP)
-			defer signal.Stop(hup)
-			for {
-				select {
-				case err := <-errc:
-					return err
-				case <-hup:
-					// After `palisade ca rotate` or `prune-bundle`: sign with the new intermediate and
-					// serve the new bundle without dropping connections.
-					next, err := identity.Load(f.dir, pass)
-					if err != nil {
-						app.Logger.Error("ca reload failed; still serving the previous CA", "err", err)
-						continue
-					}
-					srv.SetCA(next)
-					app.Logger.Info("ca reloaded", "roots_in_bundle", len(next.Bundle()))
-				case <-ctx.Done():
-					sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-					defer cancel()
-					return hs.Shutdown(sctx)
-				}
-			}
+			return serveCA(ctx, app, f.dir, pass, ca, srv, listen, names)
 		},
 	}
 	f.register(cmd)
@@ -314,6 +274,52 @@ func newCAServeCmd(app *App) *cobra.Command {
 	cmd.Flags().StringVar(&credFile, "k8s-token-file", "/var/run/secrets/kubernetes.io/serviceaccount/token", "credential for the TokenReview call")
 	cmd.Flags().StringSliceVar(&audiences, "k8s-audience", nil, "audiences the service-account token must carry")
 	return cmd
+}
+
+// serveCA runs the issuance API until ctx ends; SIGHUP reloads the CA directory (after a
+// rotation) without dropping connections.
+func serveCA(ctx context.Context, app *App, dir string, pass identity.Passphrase, ca *identity.CA, srv *identity.Server, listen string, names []string) error {
+	src, err := identity.NewSource(ctx, caServerCert(ca, names))
+	if err != nil {
+		return err
+	}
+	go func() { _ = src.Run(ctx) }()
+	tb, err := identity.NewTrustBundle(ca.TrustDomain(), ca.Bundle())
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), TLSConfig: identity.ServerTLSConfig(src.GetCertificate, tb.Pool()),
+		ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(app.Logger.Handler(), slog.LevelDebug)}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return errkind.Wrap(errkind.Unavailable, err)
+	}
+	app.Logger.Info("ca serving", "addr", ln.Addr().String(), "trust_domain", ca.TrustDomain())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.ServeTLS(ln, "", "") }()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case err := <-errc:
+			return err
+		case <-hup:
+			// After `palisade ca rotate` or `prune-bundle`: sign with the new intermediate and
+			// serve the new bundle without dropping connections.
+			next, err := identity.Load(dir, pass)
+			if err != nil {
+				app.Logger.Error("ca reload failed; still serving the previous CA", "err", err)
+				continue
+			}
+			srv.SetCA(next)
+			app.Logger.Info("ca reloaded", "roots_in_bundle", len(next.Bundle()))
+		case <-ctx.Done():
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			return hs.Shutdown(sctx)
+		}
+	}
 }
 
 // caServerCert issues the API's own certificate from the CA (identity spiffe://<td>/palisade/ca),

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,23 +18,52 @@ const ShutdownGrace = 15 * time.Second
 // false first, in-flight requests finish, the audit log is flushed). reload delivers reload
 // requests (SIGHUP); the configuration file is also watched for changes.
 func (g *Gateway) Run(ctx context.Context, reload <-chan struct{}) error {
-	st := g.state.Load()
-	cfg := st.cfg
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	errc := make(chan error, 8)
+	traffic, admin, err := g.listen(g.state.Load().cfg, errc)
+	if err != nil {
+		return err
+	}
+	go func() { _ = g.svid.Run(ctx) }()
+	if g.edge != nil {
+		go func() { _ = g.edge.Run(ctx) }()
+	}
+	go g.flushLoop(ctx)
+	go g.watch(ctx, reload)
+	g.ready.Store(true)
+	in, out, adm := g.Addrs()
+	g.log.Info("gateway serving", "mode", g.state.Load().cfg.Mode, "inbound", in, "outbound", out, "admin", adm)
 
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	g.ready.Store(false)
+	g.shutdown(traffic)
+	if admin != nil {
+		g.shutdown([]*http.Server{admin}) // last, so /readyz answers 503 while traffic drains
+	}
+	if cerr := g.audit.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close audit log: %w", cerr)
+	}
+	return err
+}
+
+// listen binds the inbound (TLS), outbound and admin listeners and starts serving them; serve
+// errors go to errc. On failure everything already started is shut down.
+func (g *Gateway) listen(cfg *Config, errc chan<- error) (traffic []*http.Server, admin *http.Server, err error) {
 	serverCert := g.svid.GetCertificate
 	if g.edge != nil {
 		serverCert = g.edge.GetCertificate
 	}
-	var servers []*http.Server
-	errc := make(chan error, 8)
-	serve := func(addr string, h http.Handler, tlsOn bool, bound *string) (*http.Server, error) {
+	serve := func(addr string, h http.Handler, tlsOn bool, bound *atomic.Pointer[string]) (*http.Server, error) {
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return nil, fmt.Errorf("listen %s: %w", addr, err)
 		}
-		*bound = ln.Addr().String()
+		a := ln.Addr().String()
+		bound.Store(&a)
 		hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 			MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(g.log.Handler(), slog.LevelDebug)}
 		if tlsOn {
@@ -50,55 +80,27 @@ func (g *Gateway) Run(ctx context.Context, reload <-chan struct{}) error {
 				errc <- err
 			}
 		}()
-		servers = append(servers, hs)
 		return hs, nil
 	}
-	var in, out, admin string
-	if _, err := serve(cfg.Inbound.Listen, g.Handler(), true, &in); err != nil {
-		return err
+	hs, err := serve(cfg.Inbound.Listen, g.Handler(), true, &g.inboundAddr)
+	if err != nil {
+		return nil, nil, err
 	}
-	g.inboundAddr.Store(&in)
+	traffic = append(traffic, hs)
 	if cfg.Outbound.Listen != "" {
-		if _, err := serve(cfg.Outbound.Listen, g.OutboundHandler(), false, &out); err != nil {
-			g.shutdown(servers)
-			return err
+		if hs, err = serve(cfg.Outbound.Listen, g.OutboundHandler(), false, &g.outboundAddr); err != nil {
+			g.shutdown(traffic)
+			return nil, nil, err
 		}
-		g.outboundAddr.Store(&out)
+		traffic = append(traffic, hs)
 	}
-	var adminSrv *http.Server
 	if cfg.Admin.Listen != "" {
-		var err error
-		if adminSrv, err = serve(cfg.Admin.Listen, g.AdminHandler(), false, &admin); err != nil {
-			g.shutdown(servers)
-			return err
+		if admin, err = serve(cfg.Admin.Listen, g.AdminHandler(), false, &g.adminAddr); err != nil {
+			g.shutdown(traffic)
+			return nil, nil, err
 		}
-		// The admin listener stops last, so /readyz answers 503 while traffic drains.
-		servers = servers[:len(servers)-1]
-		g.adminAddr.Store(&admin)
 	}
-	go func() { _ = g.svid.Run(ctx) }()
-	if g.edge != nil {
-		go func() { _ = g.edge.Run(ctx) }()
-	}
-	go g.flushLoop(ctx)
-	go g.watch(ctx, reload)
-	g.ready.Store(true)
-	g.log.Info("gateway serving", "mode", cfg.Mode, "inbound", in, "outbound", out, "admin", admin)
-
-	var err error
-	select {
-	case <-ctx.Done():
-	case err = <-errc:
-	}
-	g.ready.Store(false)
-	g.shutdown(servers)
-	if adminSrv != nil {
-		g.shutdown([]*http.Server{adminSrv})
-	}
-	if cerr := g.audit.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("close audit log: %w", cerr)
-	}
-	return err
+	return traffic, admin, nil
 }
 
 func (g *Gateway) shutdown(servers []*http.Server) {

@@ -126,10 +126,33 @@ func newGeneration(dir string, opts InitOptions, prev []*x509.Certificate) (*CA,
 	if opts.IntermediateTTL > opts.RootTTL {
 		return nil, errors.New("init ca: the intermediate cannot outlive the root")
 	}
-	t := now().Add(-time.Minute) // tolerate small clock differences between CA and relying parties
-	rootKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	g, err := generateChain(opts, now().Add(-time.Minute)) // tolerate small clock differences
 	if err != nil {
 		return nil, fmt.Errorf("init ca: %w", err)
+	}
+	bundle := []*x509.Certificate{g.root}
+	for _, c := range prev {
+		if now().Before(c.NotAfter) && !c.Equal(g.root) {
+			bundle = append(bundle, c)
+		}
+	}
+	if err := writeGeneration(dir, g, bundle, opts.Passphrase); err != nil {
+		return nil, fmt.Errorf("init ca: %w", err)
+	}
+	return &CA{trustDomain: opts.TrustDomain, root: g.root, inter: g.inter, interKey: g.interKey, bundle: bundle, now: now}, nil
+}
+
+// generation is one root and the intermediate it signed.
+type generation struct {
+	root, inter       *x509.Certificate
+	rootKey, interKey *ecdsa.PrivateKey
+}
+
+func generateChain(opts InitOptions, t time.Time) (*generation, error) {
+	var g generation
+	var err error
+	if g.rootKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
+		return nil, err
 	}
 	rootTmpl := &x509.Certificate{
 		Subject:               pkix.Name{Organization: []string{"Palisade"}, CommonName: "Palisade root CA " + opts.TrustDomain},
@@ -140,13 +163,11 @@ func newGeneration(dir string, opts InitOptions, prev []*x509.Certificate) (*CA,
 		IsCA:                  true,
 		MaxPathLen:            1,
 	}
-	root, err := createCert(rootTmpl, rootTmpl, rootKey.Public(), rootKey)
-	if err != nil {
-		return nil, fmt.Errorf("init ca: root: %w", err)
+	if g.root, err = createCert(rootTmpl, rootTmpl, g.rootKey.Public(), g.rootKey); err != nil {
+		return nil, fmt.Errorf("root: %w", err)
 	}
-	interKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("init ca: %w", err)
+	if g.interKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
+		return nil, err
 	}
 	interTmpl := &x509.Certificate{
 		Subject:               pkix.Name{Organization: []string{"Palisade"}, CommonName: "Palisade intermediate CA " + opts.TrustDomain},
@@ -158,23 +179,22 @@ func newGeneration(dir string, opts InitOptions, prev []*x509.Certificate) (*CA,
 		MaxPathLenZero:        true,
 		PermittedURIDomains:   []string{opts.TrustDomain},
 	}
-	inter, err := createCert(interTmpl, root, interKey.Public(), rootKey)
-	if err != nil {
-		return nil, fmt.Errorf("init ca: intermediate: %w", err)
+	if g.inter, err = createCert(interTmpl, g.root, g.interKey.Public(), g.rootKey); err != nil {
+		return nil, fmt.Errorf("intermediate: %w", err)
 	}
-	bundle := []*x509.Certificate{root}
-	for _, c := range prev {
-		if now().Before(c.NotAfter) && !c.Equal(root) {
-			bundle = append(bundle, c)
-		}
-	}
-	rk, err := MarshalPrivateKey(rootKey, opts.Passphrase)
+	return &g, nil
+}
+
+// writeGeneration stores keys (0600) before certificates so a crash never leaves certificates
+// whose keys are missing.
+func writeGeneration(dir string, g *generation, bundle []*x509.Certificate, pass Passphrase) error {
+	rk, err := MarshalPrivateKey(g.rootKey, pass)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	ik, err := MarshalPrivateKey(interKey, opts.Passphrase)
+	ik, err := MarshalPrivateKey(g.interKey, pass)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, f := range []struct {
 		name string
@@ -183,15 +203,15 @@ func newGeneration(dir string, opts InitOptions, prev []*x509.Certificate) (*CA,
 	}{
 		{fileRootKey, rk, 0o600},
 		{fileInterKey, ik, 0o600},
-		{fileRootCert, encodeCerts([]*x509.Certificate{root}), 0o644},
-		{fileInterCert, encodeCerts([]*x509.Certificate{inter}), 0o644},
+		{fileRootCert, encodeCerts([]*x509.Certificate{g.root}), 0o644},
+		{fileInterCert, encodeCerts([]*x509.Certificate{g.inter}), 0o644},
 		{fileBundle, encodeCerts(bundle), 0o644},
 	} {
 		if err := writeFileAtomic(filepath.Join(dir, f.name), f.data, f.perm); err != nil {
-			return nil, fmt.Errorf("init ca: %w", err)
+			return err
 		}
 	}
-	return &CA{trustDomain: opts.TrustDomain, root: root, inter: inter, interKey: interKey, bundle: bundle, now: now}, nil
+	return nil
 }
 
 // Load reads a CA directory written by Init or Rotate. The root key is not read: only the
