@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -64,7 +67,7 @@ The database lives in --db-dir, else $PALISADE_DB_DIR, else the user cache direc
 (palisade/db). Updates are atomic: a failed or interrupted update leaves the database in use intact.`,
 	}
 	cmd.PersistentFlags().StringVar(&dbDir, "db-dir", "", "database directory (default $PALISADE_DB_DIR or the user cache directory)")
-	cmd.AddCommand(newDBUpdateCmd(app, &dbDir), newDBImportCmd(app, &dbDir), newDBStatusCmd(app, &dbDir))
+	cmd.AddCommand(newDBUpdateCmd(app, &dbDir), newDBImportCmd(app, &dbDir), newDBStatusCmd(app, &dbDir), newDBShowCmd(app, &dbDir))
 	return cmd
 }
 
@@ -168,6 +171,35 @@ func newDBStatusCmd(_ *App, dbDir *string) *cobra.Command {
 	cmd.Flags().StringVar(&maxAge, "max-age", "7d", "warn when the oldest ecosystem is older than this")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the metadata as JSON")
 	return cmd
+}
+
+func newDBShowCmd(_ *App, dbDir *string) *cobra.Command {
+	return &cobra.Command{
+		Use:     "show ECOSYSTEM ID",
+		Short:   "Print one advisory's OSV JSON from the local database",
+		Example: "  palisade db show Go GO-2024-2687\n  palisade db show PyPI PYSEC-2023-74",
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir, err := resolveDBDir(*dbDir)
+			if err != nil {
+				return err
+			}
+			db, err := vulndb.Open(dir)
+			if err != nil {
+				return fmt.Errorf("db show: %w", err)
+			}
+			defer db.Close()
+			raw, err := db.Raw(cmd.Context(), args[0], args[1])
+			if errors.Is(err, fs.ErrNotExist) {
+				return errkind.Wrap(errkind.NotFound, fmt.Errorf("db show: %w", err))
+			}
+			if err != nil {
+				return fmt.Errorf("db show: %w", err)
+			}
+			_, err = cmd.OutOrStdout().Write(append(bytes.TrimRight(raw, "\n"), '\n'))
+			return err
+		},
+	}
 }
 
 func writeStatus(w io.Writer, dir string, meta vulndb.Meta, maxAge time.Duration, now time.Time) error {

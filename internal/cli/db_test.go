@@ -91,6 +91,13 @@ func TestDBCommands(t *testing.T) {
 		t.Errorf("status = %+v", st)
 	}
 
+	out, err = runDB(t, "db", "show", "PyPI", "PYSEC-2012-5")
+	if err != nil || !strings.Contains(out, `"id": "PYSEC-2012-5"`) || !strings.Contains(out, "tornado") {
+		t.Errorf("show: %v\n%s", err, out)
+	}
+	if _, err := runDB(t, "db", "show", "PyPI", "PYSEC-0000-0"); err == nil || ExitCode(err) != 2 || !strings.Contains(err.Error(), "not exist") {
+		t.Errorf("show of an unknown advisory: err = %v", err)
+	}
 	if out, err = runDB(t, "db", "status", "--max-age", "0s"); err != nil || !strings.Contains(out, "warning: the database is") {
 		t.Errorf("a zero max age must warn: %v\n%s", err, out)
 	}

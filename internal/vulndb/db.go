@@ -103,19 +103,53 @@ func (db *DB) ecosystem(eco string) (*ecoIndex, error) {
 
 // Get returns one advisory by ecosystem and ID.
 func (db *DB) Get(ctx context.Context, eco, id string) (*osv.Vulnerability, error) {
-	e, err := db.ecosystem(eco)
+	e, i, err := db.find(eco, id)
 	if err != nil {
 		return nil, err
 	}
-	if e == nil {
-		return nil, fmt.Errorf("get %s: %w: ecosystem %s is not in the database", id, fs.ErrNotExist, eco)
+	return db.advisory(eco, e, i)
+}
+
+// Raw returns one advisory's OSV JSON exactly as the archive held it.
+func (db *DB) Raw(ctx context.Context, eco, id string) ([]byte, error) {
+	e, i, err := db.find(eco, id)
+	if err != nil {
+		return nil, err
 	}
-	// The advisory table is sorted by ID (buildEcosystem sorts it).
+	return db.body(eco, e, i)
+}
+
+// find locates an advisory by ID; the table is sorted by ID (buildEcosystem sorts it).
+func (db *DB) find(eco, id string) (*ecoIndex, uint32, error) {
+	e, err := db.ecosystem(eco)
+	if err != nil {
+		return nil, 0, err
+	}
+	if e == nil {
+		return nil, 0, fmt.Errorf("get %s: %w: ecosystem %s is not in the database", id, fs.ErrNotExist, eco)
+	}
 	i, found := slices.BinarySearchFunc(e.ix.advs, id, func(a advRef, id string) int { return strings.Compare(a.id, id) })
 	if !found {
-		return nil, fmt.Errorf("get %s: %w", id, fs.ErrNotExist)
+		return nil, 0, fmt.Errorf("get %s in %s: %w", id, eco, fs.ErrNotExist)
 	}
-	return db.advisory(eco, e, uint32(i))
+	return e, uint32(i), nil
+}
+
+// body reads and inflates one advisory's JSON.
+func (db *DB) body(eco string, e *ecoIndex, i uint32) ([]byte, error) {
+	a := e.ix.advs[i]
+	if a.bodyLen > maxRecordSize {
+		return nil, fmt.Errorf("read %s %s: %w: body length %d", eco, a.id, errCorrupt, a.bodyLen)
+	}
+	comp := make([]byte, a.bodyLen)
+	if _, err := e.bodies.ReadAt(comp, int64(a.bodyOff)); err != nil {
+		return nil, fmt.Errorf("read %s %s: %w", eco, a.id, err)
+	}
+	data, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(comp)), maxRecordSize))
+	if err != nil {
+		return nil, fmt.Errorf("read %s %s: %w: %w", eco, a.id, errCorrupt, err)
+	}
+	return data, nil
 }
 
 // advisory reads, inflates and parses one advisory body, once per DB.
@@ -128,16 +162,9 @@ func (db *DB) advisory(eco string, e *ecoIndex, i uint32) (*osv.Vulnerability, e
 	if ok {
 		return v, nil
 	}
-	if a.bodyLen > maxRecordSize {
-		return nil, fmt.Errorf("read %s %s: %w: body length %d", eco, a.id, errCorrupt, a.bodyLen)
-	}
-	comp := make([]byte, a.bodyLen)
-	if _, err := e.bodies.ReadAt(comp, int64(a.bodyOff)); err != nil {
-		return nil, fmt.Errorf("read %s %s: %w", eco, a.id, err)
-	}
-	data, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(comp)), maxRecordSize))
+	data, err := db.body(eco, e, i)
 	if err != nil {
-		return nil, fmt.Errorf("read %s %s: %w: %w", eco, a.id, errCorrupt, err)
+		return nil, err
 	}
 	v, err = osv.Parse(a.id+".json", data)
 	if err != nil {

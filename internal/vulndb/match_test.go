@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -225,6 +227,11 @@ func TestGet(t *testing.T) {
 	v, err := db.Get(context.Background(), "crates.io", "RUSTSEC-2017-0002")
 	if err != nil || v.ID != "RUSTSEC-2017-0002" || v.Affected[0].Package.Name != "hyper" {
 		t.Fatalf("Get = %+v, %v", v, err)
+	}
+	raw, err := db.Raw(context.Background(), "crates.io", "RUSTSEC-2017-0002")
+	want, _ := os.ReadFile(filepath.Join("testdata", "osv", "crates.io", "RUSTSEC-2017-0002.json"))
+	if err != nil || string(raw) != string(want) {
+		t.Errorf("Raw must return the record exactly as archived: %v", err)
 	}
 	for _, tc := range [][2]string{{"crates.io", "RUSTSEC-0000-0000"}, {"npm", "GHSA-x"}} {
 		if _, err := db.Get(context.Background(), tc[0], tc[1]); !errors.Is(err, fs.ErrNotExist) {
