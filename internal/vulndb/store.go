@@ -30,17 +30,16 @@ import (
 // download at any point leaves CURRENT naming the old, complete generation.
 
 const (
-	currentFile  = "CURRENT"
-	metaFile     = "meta.json"
-	genPrefix    = "gen-"
-	stagePrefix  = "staging-"
-	metaSchema   = 1
-	dirPerm      = 0o755
-	defaultAgeOK = 7 * 24 * time.Hour
+	currentFile = "CURRENT"
+	metaFile    = "meta.json"
+	genPrefix   = "gen-"
+	stagePrefix = "staging-"
+	metaSchema  = 1
+	dirPerm     = 0o755
 )
 
 // DefaultMaxAge is how old the database may get before scans warn about it.
-const DefaultMaxAge = defaultAgeOK
+const DefaultMaxAge = 7 * 24 * time.Hour
 
 // Meta is what the database records about itself in meta.json.
 type Meta struct {
