@@ -146,7 +146,11 @@ func dirArchives(dir string, want []string) ([]archive, error) {
 	var out []archive
 	for _, eco := range ecos {
 		if err := CheckEcosystem(eco); err != nil {
-			return nil, errkind.Wrap(errkind.Invalid, fmt.Errorf("import %s: %w", filepath.Join(dir, eco), err))
+			hint := ""
+			if len(want) == 0 {
+				hint = "; pick the ecosystems to import with --ecosystems"
+			}
+			return nil, errkind.Wrap(errkind.Invalid, fmt.Errorf("import %s: %w%s", filepath.Join(dir, eco), err, hint))
 		}
 		p := filepath.Join(dir, eco, "all.zip")
 		if _, err := os.Stat(p); err != nil {

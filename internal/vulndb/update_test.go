@@ -220,6 +220,7 @@ func TestImportErrors(t *testing.T) {
 		{"missing path", ImportOptions{Path: filepath.Join(export, "nope")}, errkind.NotFound, "nope"},
 		{"empty directory", ImportOptions{Path: t.TempDir()}, errkind.NotFound, "no <ecosystem>/all.zip"},
 		{"asked ecosystem absent", ImportOptions{Path: export, Ecosystems: []string{"npm"}}, errkind.NotFound, "npm"},
+		{"unsupported directory", ImportOptions{Path: withDir(t, export, "Debian:12")}, errkind.Invalid, "--ecosystems"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.opts.Dir = dir
@@ -289,4 +290,23 @@ func TestUpdateRefusesRedirectToPlainHTTP(t *testing.T) {
 	if _, err := Update(context.Background(), UpdateOptions{Dir: dir, Source: ts.URL, Ecosystems: []string{"Go"}, Client: ts.Client(), Now: clock, InsecureAllowHTTP: true}); err != nil {
 		t.Errorf("with InsecureAllowHTTP: %v", err)
 	}
+}
+
+// withDir copies the export's Go archive into a further ecosystem directory name.
+func withDir(t *testing.T, export, eco string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(export, "Go", "all.zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, e := range []string{"Go", eco} {
+		if err := os.MkdirAll(filepath.Join(dir, e), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, e, "all.zip"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
