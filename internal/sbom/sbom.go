@@ -143,7 +143,7 @@ func merge(pkgs []inventory.Package) []*entry {
 	for _, e := range out {
 		slices.Sort(e.DependsOn)
 		e.DependsOn = slices.Compact(e.DependsOn)
-		e.Licenses = slices.Compact(e.Licenses) // keeps the sources' order, drops repeats
+		e.Licenses = uniqueInOrder(e.Licenses) // keeps the sources' order, drops repeats
 		slices.Sort(e.locations)
 		e.locations = slices.Compact(e.locations)
 	}
@@ -158,4 +158,17 @@ func hexHash(alg, s string) bool {
 	}
 	_, err := hex.DecodeString(s)
 	return err == nil
+}
+
+// uniqueInOrder drops repeated strings, keeping the first of each.
+func uniqueInOrder(ss []string) []string {
+	seen := make(map[string]bool, len(ss))
+	out := ss[:0]
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }

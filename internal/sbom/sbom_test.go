@@ -389,3 +389,23 @@ func TestSPDXIDPart(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeKeepsEveryPlaceAndLicenceOnce(t *testing.T) {
+	a := inventory.Package{Name: "x", Version: "1", Ecosystem: inventory.NPM, Location: loc("a/yarn.lock", 3), Licenses: []string{"MIT", "Apache-2.0"}}
+	b := inventory.Package{Name: "x", Version: "1", Ecosystem: inventory.NPM, Location: loc("b/yarn.lock", 9), Licenses: []string{"MIT"}, Direct: true,
+		Hashes: map[string]string{"sha1": strings.Repeat("0", 40)}}
+	got := merge([]inventory.Package{a, b})
+	if len(got) != 1 {
+		t.Fatalf("%d entries, want 1", len(got))
+	}
+	e := got[0]
+	if diff := cmp.Diff([]string{"MIT", "Apache-2.0"}, e.Licenses); diff != "" {
+		t.Errorf("licences (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"a/yarn.lock:3", "b/yarn.lock:9"}, e.locations); diff != "" {
+		t.Errorf("locations (-want +got):\n%s", diff)
+	}
+	if !e.Direct || e.Hashes["sha1"] == "" {
+		t.Errorf("direct %v hashes %v: the second occurrence's facts were lost", e.Direct, e.Hashes)
+	}
+}
