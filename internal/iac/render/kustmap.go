@@ -134,6 +134,15 @@ func (m *kustMapper) objectLine() int {
 }
 
 func (m *kustMapper) locate(renderedLine int, key string) Position {
+	return m.find(renderedLine, key, true)
+}
+
+func (m *kustMapper) locateSource(renderedLine int, key string) int {
+	return m.find(renderedLine, key, false).Line
+}
+
+// find maps a rendered line to a patch that set it (when patches is true) or to the origin file.
+func (m *kustMapper) find(renderedLine int, key string, patches bool) Position {
 	m.once.Do(func() {
 		if docs := parseDocs(m.content); len(docs) > 0 {
 			m.rendered = docs[0]
@@ -149,7 +158,7 @@ func (m *kustMapper) locate(renderedLine int, key string) Position {
 	if src != nil {
 		sk, sv = lookup(src, p)
 	}
-	if !identity(p) {
+	if patches && !identity(p) {
 		for _, pf := range m.km.patches {
 			if pos, ok := m.inPatch(pf, p, sk != nil && sv != nil && sv.Kind != yaml.ScalarNode); ok {
 				return pos

@@ -115,3 +115,26 @@ func TestIsRemote(t *testing.T) {
 		})
 	}
 }
+
+// TestKustomizeLineOf checks the single-file answer a scanner reporting against Document.Path
+// gets when the best line is in a patch: the nearest line of the origin file.
+func TestKustomizeLineOf(t *testing.T) {
+	res := renderUnit(t, Options{}, "kustomize/overlays/prod")
+	d := findDoc(t, res.Documents, "kind: Deployment")
+	tests := []struct {
+		name, rendered, key string
+		want                int
+	}{
+		{"patched field falls back to its block in the base", "privileged: true", "privileged", 20},
+		{"JSON-patched field exists in the base", "replicas: 3", "replicas", 8},
+		{"field added under a container falls back to the container", "readinessProbe:", "readinessProbe", 18},
+		{"base field", "runAsNonRoot: true", "runAsNonRoot", 21},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := d.LineOf(lineOf(t, d.Content, tt.rendered), tt.key); got != tt.want {
+				t.Errorf("LineOf(%q, %q) = %d, want %d", tt.rendered, tt.key, got, tt.want)
+			}
+		})
+	}
+}

@@ -13,7 +13,9 @@
 package render
 
 import (
+	"context"
 	"fmt"
+	"io/fs"
 	"slices"
 
 	"github.com/palisade-sec/palisade/internal/report"
@@ -111,14 +113,24 @@ func (d *Document) Locate(renderedLine int, key string) Position {
 	return d.mapper.locate(renderedLine, key)
 }
 
-// LineOf is Locate for callers that only need the line in d.Path; when the best source line is
-// in another file (a Kustomize patch), it returns the document's own line.
+// LineOf is Locate for callers that can only report a line in d.Path. When the best source
+// line is in another file (a Kustomize patch set the field), it returns the closest line of
+// d.Path instead: the field's nearest ancestor present there, else the document's own line.
 func (d *Document) LineOf(renderedLine int, key string) int {
 	p := d.Locate(renderedLine, key)
-	if p.Path != d.Path {
-		return d.Line
+	if p.Path == d.Path {
+		return p.Line
 	}
-	return p.Line
+	if sl, ok := d.mapper.(sourceLocator); ok {
+		return sl.locateSource(renderedLine, key)
+	}
+	return d.Line
+}
+
+// sourceLocator is implemented by mappers that can answer within the document's own file
+// when their best answer is elsewhere.
+type sourceLocator interface {
+	locateSource(renderedLine int, key string) int
 }
 
 // Result is what rendering one unit produced.
@@ -134,4 +146,24 @@ const scannerName = "iac"
 
 func problemf(path string, line int, format string, args ...any) report.Problem {
 	return report.Problem{Path: path, Line: line, Scanner: scannerName, Message: fmt.Sprintf(format, args...)}
+}
+
+// RenderAll detects every unit among files and renders each in turn, for a scanner that wants
+// one call: the documents and problems of all units, and the plan whose Consumed method says
+// which files to leave out of the raw scan. The error is only ctx's.
+func (r *Renderer) RenderAll(ctx context.Context, fsys fs.FS, files []string) (*Plan, Result, error) {
+	plan, err := Detect(ctx, fsys, files)
+	if err != nil {
+		return nil, Result{}, err
+	}
+	var all Result
+	for _, u := range plan.Units {
+		if err := ctx.Err(); err != nil {
+			return nil, Result{}, err
+		}
+		res := r.Render(ctx, fsys, u)
+		all.Documents = append(all.Documents, res.Documents...)
+		all.Problems = append(all.Problems, res.Problems...)
+	}
+	return plan, all, nil
 }

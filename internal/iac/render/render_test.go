@@ -178,3 +178,53 @@ func findDoc(t *testing.T, docs []Document, s string) Document {
 	t.Fatalf("no document contains %q", s)
 	return Document{}
 }
+
+func TestRenderAll(t *testing.T) {
+	fsys := os.DirFS("testdata")
+	r, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, res, err := r.RenderAll(context.Background(), fsys, treeFiles(t, fsys))
+	if err != nil {
+		t.Fatal(err)
+	}
+	perPath := map[string]int{}
+	for _, d := range res.Documents {
+		perPath[d.Path]++
+	}
+	want := map[string]int{
+		"helm/app/templates/deployment.yaml":           1,
+		"helm/app/templates/service.yaml":              2,
+		"helm/app/charts/sub/templates/configmap.yaml": 1,
+		"kustomize/base/deployment.yaml":               1,
+		"kustomize/base/service.yaml":                  1,
+		"kustomize/overlays/prod/kustomization.yaml":   1,
+	}
+	if diff := cmp.Diff(want, perPath); diff != "" {
+		t.Errorf("documents per source (-want +got):\n%s", diff)
+	}
+	var problemPaths []string
+	for _, p := range res.Problems {
+		problemPaths = append(problemPaths, p.Path)
+	}
+	wantProblems := []string{
+		"helm/broken/templates/pod.yaml",
+		"helm/failing/templates/pod.yaml",
+		"helm/missingdep/Chart.yaml",
+		"kustomize/remote/kustomization.yaml",
+		"kustomize/remote/kustomization.yaml",
+	}
+	if diff := cmp.Diff(wantProblems, problemPaths); diff != "" {
+		t.Errorf("problem paths (-want +got):\n%s", diff)
+	}
+	if !plan.Consumed("helm/app/values.yaml") || plan.Consumed("kustomize/base/service.yaml") {
+		t.Errorf("plan consumption wrong: values consumed %v, base resource consumed %v",
+			plan.Consumed("helm/app/values.yaml"), plan.Consumed("kustomize/base/service.yaml"))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := r.RenderAll(ctx, fsys, treeFiles(t, fsys)); err == nil {
+		t.Errorf("RenderAll with a cancelled context succeeded")
+	}
+}
