@@ -156,6 +156,9 @@ func ExtractWith(ctx context.Context, fsys fs.FS, files []string, opts Options) 
 func extractFile(ctx context.Context, fsys fs.FS, list []extractor, p string) (pkgs []Package, problems []report.Problem) {
 	e, known := extractorFor(list, p)
 	if !known {
+		if sourceOrText(p) {
+			return nil, nil // callers may pass every file of a tree: do not open each to sniff it
+		}
 		for _, c := range list {
 			if c.byContent {
 				e = c // the only content-recognised format today; more would be tried in turn
@@ -411,4 +414,19 @@ func markDevOnly(pkgs []Package, prodRoots, devRoots []string) {
 			}
 		}
 	}
+}
+
+// sourceOrText reports whether p's extension marks a source, text, data or image file, which
+// cannot be a compiled binary; Extract does not open those to look for one.
+func sourceOrText(p string) bool {
+	switch strings.ToLower(path.Ext(p)) {
+	case ".go", ".s", ".c", ".h", ".cc", ".cpp", ".rs", ".java", ".kt", ".scala", ".py", ".rb", ".php",
+		".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".cs", ".swift", ".sh", ".bash", ".ps1",
+		".md", ".txt", ".rst", ".adoc", ".json", ".yaml", ".yml", ".toml", ".xml", ".ini", ".cfg",
+		".conf", ".mod", ".sum", ".lock", ".tf", ".hcl", ".tpl", ".tmpl", ".proto", ".sql", ".csv",
+		".html", ".css", ".scss", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".pdf", ".gz",
+		".zip", ".tar", ".pem", ".crt", ".key", ".env", ".gitignore", ".dockerignore", ".golden":
+		return true
+	}
+	return false
 }

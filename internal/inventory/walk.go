@@ -77,11 +77,7 @@ func executable(d fs.DirEntry) bool {
 	if err != nil || info.Mode().Perm()&0o111 == 0 || info.Size() < 1024 {
 		return false
 	}
-	switch strings.ToLower(path.Ext(d.Name())) {
-	case ".sh", ".py", ".pl", ".rb", ".js", ".bash", ".txt", ".md":
-		return false
-	}
-	return true
+	return !sourceOrText(d.Name())
 }
 
 // FromFS walks fsys and extracts every package its files declare: Walk followed by ExtractWith,
