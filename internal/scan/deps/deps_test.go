@@ -347,3 +347,28 @@ func TestProblemsAreReported(t *testing.T) {
 		t.Errorf("a fresh database and a clean inventory: err = %v", err)
 	}
 }
+
+func TestStdlibNotDemotedWhenNotImportedDirectly(t *testing.T) {
+	db := testDB(t)
+	// The module imports only fmt: GO-2024-2687's net/http is not imported directly, but the
+	// standard library is exempt from the confidence and demotion rules.
+	src := "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println() }\n"
+	a := New(db, fakeExtractor(goInventory()), Options{DemoteNotImported: true, MaxAge: -1})
+	res, err := a.Analyze(context.Background(), tree(t, map[string]string{"go.mod": goMod, "main.go": src}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Findings {
+		pkg := f.Properties[PropPackage]
+		if f.Properties[PropImported] != "false" {
+			t.Errorf("%s %s: imported = %q, want false", f.RuleID, pkg, f.Properties[PropImported])
+		}
+		wantSev, wantConf := finding.SeverityInfo, finding.ConfidenceLow
+		if pkg == "stdlib" {
+			wantSev, wantConf = finding.SeverityMedium, finding.ConfidenceHigh
+		}
+		if f.Severity != wantSev || f.Confidence != wantConf {
+			t.Errorf("%s %s: severity %v confidence %v, want %v %v", f.RuleID, pkg, f.Severity, f.Confidence, wantSev, wantConf)
+		}
+	}
+}

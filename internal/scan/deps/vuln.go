@@ -142,7 +142,10 @@ func (a *Analyzer) vulnFinding(p inventory.Package, group []vulndb.Match, mods [
 		if len(vulnPkgs) > 0 {
 			props[PropVulnerablePkgs] = strings.Join(vulnPkgs, ",")
 		}
-		if imported == "false" {
+		// The standard library is exempt: its packages import each other throughout (net/http
+		// pulls in crypto/tls, crypto/x509, mime/multipart …), so "not imported directly" says
+		// little about whether a program uses the vulnerable one.
+		if imported == "false" && p.Name != "stdlib" {
 			confidence = finding.ConfidenceLow
 			if a.opts.DemoteNotImported {
 				props[PropOrigSeverity] = sev.String()
