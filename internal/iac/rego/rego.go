@@ -112,8 +112,13 @@ func regoFiles(p string) ([]string, error) {
 }
 
 // parse accepts Rego v1 first, then the v0 syntax most conftest policies are written in.
-func parse(name, src string) (*ast.Module, error) {
-	m, err := ast.ParseModuleWithOpts(name, src, ast.ParserOptions{RegoVersion: ast.RegoV1})
+func parse(name, src string) (m *ast.Module, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			m, err = nil, fmt.Errorf("%s: the policy parser failed: %v", name, r)
+		}
+	}()
+	m, err = ast.ParseModuleWithOpts(name, src, ast.ParserOptions{RegoVersion: ast.RegoV1})
 	if err == nil {
 		return m, nil
 	}
@@ -134,7 +139,15 @@ func capabilities() *ast.Capabilities {
 
 var idRE = regexp.MustCompile(`[^a-z0-9]+`)
 
-func compile(ctx context.Context, modules map[string]*ast.Module) (*Engine, error) {
+// compile compiles modules. OPA's compiler can panic on some malformed input (a template string
+// used as an object key in v1.20.2); that is turned into an error, so a bad policy file fails to
+// load instead of crashing the scan.
+func compile(ctx context.Context, modules map[string]*ast.Module) (e *Engine, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e, err = nil, fmt.Errorf("compile rego policies: the policy compiler failed: %v", r)
+		}
+	}()
 	if len(modules) == 0 {
 		return nil, errors.New("load rego policies: no .rego files")
 	}
@@ -163,7 +176,7 @@ func compile(ctx context.Context, modules map[string]*ast.Module) (*Engine, erro
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	e := &Engine{}
+	e = &Engine{}
 	for _, k := range keys {
 		pkg, name, _ := strings.Cut(k, "\x00")
 		pq, err := rego.New(rego.Query("data."+pkg+"."+name), rego.Compiler(c), rego.Capabilities(capabilities())).PrepareForEval(ctx)
@@ -222,14 +235,18 @@ func (e *Engine) Evaluate(ctx context.Context, rs []*k8s.Resource) ([]finding.Fi
 	return out, problems, nil
 }
 
-func (q *query) eval(ctx context.Context, r *k8s.Resource, input map[string]any) ([]finding.Finding, error) {
+func (q *query) eval(ctx context.Context, r *k8s.Resource, input map[string]any) (out []finding.Finding, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = nil, fmt.Errorf("the policy evaluator failed: %v", p)
+		}
+	}()
 	ctx, cancel := context.WithTimeout(ctx, EvalTimeout)
 	defer cancel()
 	rs, err := q.pq.Eval(ctx, rego.EvalInput(input))
 	if err != nil {
 		return nil, err
 	}
-	var out []finding.Finding
 	for _, res := range rs {
 		for _, ex := range res.Expressions {
 			items, ok := ex.Value.([]any)
