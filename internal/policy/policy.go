@@ -98,6 +98,7 @@ type Error struct {
 	Message      string
 }
 
+// Error formats the error as line:column: message.
 func (e Error) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.Column, e.Message) }
 
 // CompileError lists every error found compiling one expression.
@@ -105,6 +106,7 @@ type CompileError struct {
 	Errors []Error
 }
 
+// Error joins every compile error with its position.
 func (e *CompileError) Error() string {
 	parts := make([]string, len(e.Errors))
 	for i, x := range e.Errors {

@@ -95,6 +95,7 @@ type Error struct {
 	Err  error
 }
 
+// Error formats the error with the file and line.
 func (e *Error) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("parse Dockerfile %s: line %d: %v", e.Path, e.Line, e.Err)
@@ -102,6 +103,7 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("parse Dockerfile %s: %v", e.Path, e.Err)
 }
 
+// Unwrap returns the parser's error.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Parse reads a Dockerfile into stages and instructions.
