@@ -121,7 +121,8 @@ func secretEnv() Check {
 		Rule: r,
 		Run: func(s *Service, report Report) {
 			for _, e := range s.Environment {
-				if e.HasValue && secretNameRE.MatchString(e.Name) && len(e.Value) >= 4 && !strings.Contains(e.Value, "${") && !strings.HasPrefix(e.Value, "/") {
+				if e.HasValue && secretNameRE.MatchString(e.Name) && len(e.Value) >= 4 && !strings.Contains(e.Value, "${") &&
+					!strings.HasPrefix(e.Value, "/") && strings.Trim(e.Value, "0123456789.") != "" {
 					report(e.path, fmt.Sprintf("service %s sets %s to a literal value (%s)", s.Name, e.Name, finding.Redact(e.Value)))
 				}
 			}

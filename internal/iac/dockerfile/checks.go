@@ -215,7 +215,10 @@ var secretNameRE = regexp.MustCompile(`(?i)(passw(or)?d|passwd|secret|token|api[
 
 // notSecretValue reports values that are clearly not a credential: empty, references, paths.
 func notSecretValue(v string) bool {
-	return len(v) < 4 || strings.HasPrefix(v, "$") || strings.HasPrefix(v, "/") || strings.EqualFold(v, "true") || strings.EqualFold(v, "false")
+	l := strings.ToLower(v)
+	return len(v) < 4 || strings.HasPrefix(v, "$") || strings.HasPrefix(v, "/") || l == "true" || l == "false" ||
+		strings.Trim(v, "0123456789.") == "" ||
+		((strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")) && !strings.Contains(v, "@"))
 }
 
 func secretEnv() Check {

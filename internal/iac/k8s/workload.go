@@ -205,7 +205,7 @@ func automountToken() Check {
 }
 
 // secretName matches variable and key names that usually hold credentials.
-var secretNameRE = regexp.MustCompile(`(?i)(passw(or)?d|passwd|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|credential|auth)`)
+var secretNameRE = regexp.MustCompile(`(?i)(passw(or)?d|passwd|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|credential)`)
 
 func secretEnvLiteral() Check {
 	return Check{
@@ -225,14 +225,17 @@ func secretEnvLiteral() Check {
 			}
 		}),
 		Fail: []string{example("", "", "env:\n- name: DB_PASSWORD\n  value: hunter2-but-longer # want")},
-		Pass: []string{example("", "", "env:\n- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef:\n      name: db\n      key: password\n- name: TOKEN_TTL_PATH\n  value: \"\"")},
+		Pass: []string{example("", "", "env:\n- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef:\n      name: db\n      key: password\n- name: TOKEN_TTL\n  value: \"3600\"\n- name: SECRET_STORE_URL\n  value: https://vault.example:8200\n- name: OAUTH_ISSUER\n  value: shop-issuer")},
 	}
 }
 
 // placeholder reports values that are clearly not credentials: empty-ish, booleans, references.
+// Numbers (a TOKEN_TTL of 3600) and URLs without credentials (an AUTH_URL) are settings too.
 func placeholder(v string) bool {
 	l := strings.ToLower(v)
-	return len(v) < 4 || l == "true" || l == "false" || strings.HasPrefix(v, "$(") || strings.HasPrefix(v, "${") || strings.HasPrefix(v, "/")
+	return len(v) < 4 || l == "true" || l == "false" || strings.HasPrefix(v, "$(") || strings.HasPrefix(v, "${") ||
+		strings.HasPrefix(v, "/") || strings.Trim(v, "0123456789.") == "" ||
+		((strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")) && !strings.Contains(v, "@"))
 }
 
 func secretEnvRef() Check {
