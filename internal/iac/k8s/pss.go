@@ -174,9 +174,6 @@ func capsDropAll() Check {
 			"Set securityContext.capabilities.drop: [ALL] and add back only NET_BIND_SERVICE if needed.",
 			"pss:restricted:capabilities", "cis-k8s:5.2.10", "nsa-cisa:pod-security"),
 		Object: onContainer(func(_ Pod, c ContainerRef, report Report) {
-			if c.Ephemeral {
-				return
-			}
 			p, s := sc(c)
 			switch {
 			case s == nil:
