@@ -1,11 +1,9 @@
 package inventory
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strconv"
 )
@@ -64,71 +62,90 @@ func jsonPath(parts ...string) pathKey {
 
 // jsonLines returns the line of every object and array in a JSON document, keyed by jsonPath of
 // the keys and indices that lead to it, so an extractor that decoded the document with
-// encoding/json can still name the line of each entry. It fails where the document is not JSON,
-// or nests deeper than maxNesting, with the line of the fault.
+// encoding/json can still name the line of each entry. It scans bytes without building tokens,
+// so it costs little beside the decode; it assumes the document is valid JSON (decodeJSON checks
+// that first) and on anything else returns some map without failing, except for nesting deeper
+// than maxNesting.
 func jsonLines(data []byte) (map[pathKey]int, error) {
-	li := newLineIndex(data)
-	dec := json.NewDecoder(bytes.NewReader(data))
 	type frame struct {
 		obj     bool
 		wantKey bool
 		idx     int
 		key     pathKey // of the container itself
-		cur     pathKey // of the value being read inside it
+		cur     pathKey // of the member whose key was read last (objects)
 	}
 	var stack []frame
 	out := make(map[pathKey]int)
-	valueDone := func() {
-		if len(stack) == 0 {
-			return
-		}
-		top := &stack[len(stack)-1]
-		if top.obj {
-			top.wantKey = true
-		} else {
-			top.idx++
-		}
-	}
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
+	line := 1
+	for i := 0; i < len(data); {
+		switch c := data[i]; c {
+		case '\n':
+			line++
+			i++
+		case '{', '[':
+			here := rootKey
+			if n := len(stack); n > 0 {
+				if top := stack[n-1]; top.obj {
+					here = top.cur
+				} else {
+					here = top.key.child(strconv.Itoa(top.idx))
+				}
+			}
+			if len(stack) >= maxNesting {
+				return nil, &lineError{line: line, err: fmt.Errorf("nested deeper than %d levels", maxNesting)}
+			}
+			out[here] = line
+			stack = append(stack, frame{obj: c == '{', wantKey: true, key: here})
+			i++
+		case '}', ']':
 			if len(stack) > 0 {
-				return nil, &lineError{line: li.line(int64(len(data))), err: errors.New("unexpected end of JSON input")}
+				stack = stack[:len(stack)-1]
 			}
-			return out, nil
-		}
-		if err != nil {
-			return nil, jsonErr(data, li, dec.InputOffset(), err)
-		}
-		here := rootKey
-		if n := len(stack); n > 0 {
-			top := &stack[n-1]
-			d, isDelim := tok.(json.Delim)
-			switch {
-			case !top.obj && !(isDelim && d == ']'):
-				top.cur = top.key.child(strconv.Itoa(top.idx))
-			case top.obj && top.wantKey:
-				if s, ok := tok.(string); ok {
-					top.wantKey = false
-					top.cur = top.key.child(s)
-					continue
+			i++
+		case ',':
+			if n := len(stack); n > 0 {
+				if stack[n-1].obj {
+					stack[n-1].wantKey = true
+				} else {
+					stack[n-1].idx++
 				}
 			}
-			here = top.cur
-		}
-		if d, ok := tok.(json.Delim); ok {
-			if d == '{' || d == '[' {
-				if len(stack) >= maxNesting {
-					return nil, &lineError{line: li.line(dec.InputOffset()), err: fmt.Errorf("nested deeper than %d levels", maxNesting)}
+			i++
+		case '"':
+			end, escaped := jsonStringEnd(data, i)
+			if n := len(stack); n > 0 && stack[n-1].obj && stack[n-1].wantKey {
+				key := ""
+				if end-1 > i { // an unterminated string at the very end has no closing quote
+					key = string(data[i+1 : end-1])
 				}
-				out[here] = li.line(dec.InputOffset() - 1)
-				stack = append(stack, frame{obj: d == '{', wantKey: true, key: here})
-				continue
+				if escaped {
+					_ = json.Unmarshal(data[i:end], &key) // valid JSON: the string decodes
+				}
+				stack[n-1].cur = stack[n-1].key.child(key)
+				stack[n-1].wantKey = false
 			}
-			stack = stack[:len(stack)-1]
+			i = end
+		default: // whitespace, ':', numbers, true, false, null
+			i++
 		}
-		valueDone()
 	}
+	return out, nil
+}
+
+// jsonStringEnd returns the offset just past the string starting with the quote at data[start],
+// and whether it holds escapes. An unterminated string ends the data.
+func jsonStringEnd(data []byte, start int) (int, bool) {
+	escaped := false
+	for i := start + 1; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
+			escaped = true
+			i++
+		case '"':
+			return i + 1, escaped
+		}
+	}
+	return len(data), escaped
 }
 
 // jsonErr turns an encoding/json error into one naming the line.
@@ -150,12 +167,8 @@ func jsonErr(data []byte, li lineIndex, off int64, err error) error {
 
 // decodeJSON unmarshals data into v and indexes its lines, failing with the line of the fault.
 func decodeJSON(data []byte, v any) (map[pathKey]int, error) {
-	lines, err := jsonLines(data)
-	if err != nil {
-		return nil, err
-	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return nil, jsonErr(data, newLineIndex(data), 0, err)
 	}
-	return lines, nil
+	return jsonLines(data)
 }

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -88,10 +89,19 @@ func TestJSONLines(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("got %d entries, want %d: %v", len(got), len(want), got)
 	}
-	if _, err := jsonLines([]byte("[\n[\n{")); err == nil || lineOf(err) != 3 {
+	var v any
+	if _, err := decodeJSON([]byte("[\n[\n{"), &v); err == nil || lineOf(err) != 3 {
 		t.Errorf("unterminated document: error %v, want one at line 3", err)
 	}
-	if _, err := jsonLines([]byte("{\n\"a\": [1,\n}")); lineOf(err) != 3 {
+	if _, err := decodeJSON([]byte("{\"k\\\"ey\": {\"x\": [\n{}]}}"), &v); err != nil {
+		t.Errorf("escaped key: %v", err)
+	} else if got, _ := jsonLines([]byte("{\"k\\\"ey\": {\"x\": [\n{}]}}")); got[jsonPath(`k"ey`, "x", "0")] != 2 {
+		t.Errorf("escaped key not decoded: %v", got)
+	}
+	if _, err := jsonLines([]byte(strings.Repeat("[", maxNesting+1))); err == nil {
+		t.Errorf("nesting past the limit accepted")
+	}
+	if _, err := decodeJSON([]byte("{\n\"a\": [1,\n}"), &v); lineOf(err) != 3 {
 		t.Errorf("error %v, want one at line 3", err)
 	}
 }
