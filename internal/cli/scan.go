@@ -180,6 +180,7 @@ func selectScanners(ctx context.Context, app *App, cfg *config.Config) ([]scan.A
 		}
 		a, err := s.New(ctx, cfg)
 		if err != nil {
+			closeAnalyzers(out)
 			return nil, errkind.Wrap(errkind.Invalid, fmt.Errorf("scanner %s: %w", s.Name, err))
 		}
 		out = append(out, a)
@@ -205,6 +206,7 @@ func runScan(cmd *cobra.Command, app *App, f *scanFlags, root string) error {
 	if err != nil {
 		return err
 	}
+	defer closeAnalyzers(analyzers)
 	if f.listRules {
 		return listRules(cmd.OutOrStdout(), analyzers)
 	}
@@ -341,6 +343,15 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// closeAnalyzers releases what analyzers hold open (the vulnerability database's files).
+func closeAnalyzers(analyzers []scan.Analyzer) {
+	for _, a := range analyzers {
+		if c, ok := a.(io.Closer); ok {
+			c.Close()
+		}
+	}
 }
 
 func listRules(w io.Writer, analyzers []scan.Analyzer) error {

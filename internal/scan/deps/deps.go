@@ -12,9 +12,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/palisade-sec/palisade/internal/finding"
@@ -87,6 +87,15 @@ type Analyzer struct {
 
 var _ scan.TreeAnalyzer = (*Analyzer)(nil)
 var _ scan.RuleLister = (*Analyzer)(nil)
+var _ io.Closer = (*Analyzer)(nil)
+
+// Close releases the database when it holds open files; the analyzer is unusable afterwards.
+func (a *Analyzer) Close() error {
+	if c, ok := a.db.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
 
 // New returns the analyzer. db and x are required.
 func New(db Matcher, x Extractor, opts Options) *Analyzer {
@@ -119,33 +128,8 @@ type Result struct {
 }
 
 // Incomplete is the error AnalyzeTree returns, together with its findings, when some inputs
-// could not be checked. The findings are valid; the problems must be reported beside them.
-type Incomplete struct {
-	Problems []report.Problem
-}
-
-func (e *Incomplete) Error() string {
-	const shown = 5
-	msgs := make([]string, 0, shown+1)
-	for i, p := range e.Problems {
-		if i == shown {
-			msgs = append(msgs, fmt.Sprintf("and %d more", len(e.Problems)-shown))
-			break
-		}
-		msgs = append(msgs, problemString(p))
-	}
-	return fmt.Sprintf("deps: %d input(s) not fully checked: %s", len(e.Problems), strings.Join(msgs, "; "))
-}
-
-func problemString(p report.Problem) string {
-	switch {
-	case p.Path != "" && p.Line > 0:
-		return fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Message)
-	case p.Path != "":
-		return p.Path + ": " + p.Message
-	}
-	return p.Message
-}
+// could not be checked: the engine's scan.Incomplete, so each problem is reported on its own.
+type Incomplete = scan.Incomplete
 
 // AnalyzeTree implements scan.TreeAnalyzer. When some inputs could not be checked it returns the
 // findings AND an *Incomplete error listing them; engines that know Analyze should call it
@@ -225,4 +209,15 @@ func (a *Analyzer) ageProblems() []report.Problem {
 	return []report.Problem{{Scanner: Name, Message: fmt.Sprintf(
 		"the vulnerability database is %s old (fetched %s; the limit is %s): recent advisories are missing; run 'palisade db update'",
 		age.Round(time.Hour), oldest.Format(time.RFC3339), a.opts.MaxAge)}}
+}
+
+// problemString renders a problem as path:line: message, for logs of tests and benchmarks.
+func problemString(p report.Problem) string {
+	switch {
+	case p.Path != "" && p.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Message)
+	case p.Path != "":
+		return p.Path + ": " + p.Message
+	}
+	return p.Message
 }
