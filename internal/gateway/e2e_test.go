@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"os"
 	"path/filepath"
 	"strings"
@@ -444,8 +445,17 @@ func TestMeshJWKSRotationDuringTraffic(t *testing.T) {
 func TestMeshReload(t *testing.T) {
 	m := newMesh(t)
 	cl := clientFor(m.roots, m.p.issue("spiffe://example.org/billing", time.Hour))
+	conns := 0 // new connections opened; reloads must not force any
 	get := func() int {
-		resp, err := cl.Get("https://" + m.bAddr + "/orders/1")
+		req, _ := http.NewRequest(http.MethodGet, "https://"+m.bAddr+"/orders/1", nil)
+		req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+			GotConn: func(info httptrace.GotConnInfo) {
+				if !info.Reused {
+					conns++
+				}
+			},
+		}))
+		resp, err := cl.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -453,6 +463,11 @@ func TestMeshReload(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
+	defer func() {
+		if conns != 1 {
+			t.Errorf("the client opened %d connections across the reloads, want 1 (connections must survive)", conns)
+		}
+	}()
 	if got := get(); got != 403 {
 		t.Fatalf("billing before reload: %d", got)
 	}
@@ -560,4 +575,77 @@ func TestMeshAuditLog(t *testing.T) {
 	if !sawJWT || !sawDeny || !sawAudit {
 		t.Errorf("missing records: jwt=%v deny=%v audit_deny=%v\n%s", sawJWT, sawDeny, sawAudit, log)
 	}
+}
+
+// TestReloadOnFileChangeAndSignal checks the two reload triggers of Run: an edit of gateway.yaml
+// is picked up by the watcher, and a reload request (what SIGHUP sends) re-reads the file.
+func TestReloadOnFileChangeAndSignal(t *testing.T) {
+	p := newPKI(t, "example.org")
+	app := echoApp(t, "orders")
+	cert, key := p.issueFiles("spiffe://example.org/orders", "orders")
+	cfg := func(allow string) string {
+		return fmt.Sprintf("mode: sidecar\nidentity: {trust_domain: example.org, bundle_file: %s, svid: {cert_file: %s, key_file: %s}}\n"+
+			"inbound: {listen: 127.0.0.1:0}\nroutes: [{name: r, path: /**, require: [mtls], allow: '%s', upstream: %s}]\n",
+			p.bundleFile(), cert, key, allow, app.URL)
+	}
+	path := filepath.Join(t.TempDir(), "gateway.yaml")
+	if err := os.WriteFile(path, []byte(cfg("false")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(context.Background(), Options{ConfigPath: path, AuditOut: io.Discard, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	reload := make(chan struct{}, 1)
+	done := make(chan error, 1)
+	go func() { done <- g.Run(ctx, reload) }()
+	defer func() { cancel(); <-done }()
+	for !g.Ready() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	addr, _, _ := g.Addrs()
+	tb, _ := identity.NewTrustBundle("example.org", p.ca.Bundle())
+	cl := clientFor(tb.Pool(), p.issue("spiffe://example.org/web", time.Hour))
+	status := func() int {
+		resp, err := cl.Get("https://" + addr + "/x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	waitFor := func(want int) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); status() != want; time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("status did not become %d within 5s", want)
+			}
+		}
+	}
+	if got := status(); got != 403 {
+		t.Fatalf("initial status %d, want 403", got)
+	}
+	if err := os.WriteFile(path, []byte(cfg("true")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(200) // the watcher saw the edit
+	// Same size and a restored modification time would hide an edit from the watcher; the reload
+	// request must still apply it.
+	fi, _ := os.Stat(path)
+	if err := os.WriteFile(path, []byte(cfg("!!!1")), 0o600); err != nil { // same size as "true", invalid
+		t.Fatal(err)
+	}
+	_ = os.Chtimes(path, fi.ModTime(), fi.ModTime())
+	reload <- struct{}{}
+	time.Sleep(300 * time.Millisecond)
+	if got := status(); got != 200 {
+		t.Fatalf("after a bad reload the previous config should stay: %d", got)
+	}
+	if err := os.WriteFile(path, []byte(cfg("1==2")), 0o600); err != nil { // same size, valid, denies
+		t.Fatal(err)
+	}
+	_ = os.Chtimes(path, fi.ModTime(), fi.ModTime())
+	reload <- struct{}{}
+	waitFor(403)
 }
