@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 
 	"github.com/palisade-sec/palisade/internal/finding"
@@ -157,7 +158,7 @@ func compile(r *Rule) (*compiledRule, error) {
 	// Go's regexp skips ahead with a fast substring search only when a pattern starts with a
 	// literal, and a leading \b hides the literal. Such patterns run without the \b and the
 	// engine checks the word boundary itself, which is the same test.
-	if rest, ok := strings.CutPrefix(r.Regex, `\b`); ok {
+	if rest, ok := strings.CutPrefix(r.Regex, `\b`); ok && leadingBoundary(r.Regex) {
 		if re2, err := regexp.Compile(rest); err == nil {
 			if prefix, _ := re2.LiteralPrefix(); prefix != "" {
 				c.re, c.wordStart = re2, true
@@ -182,6 +183,13 @@ func compile(r *Rule) (*compiledRule, error) {
 		c.stop = append(c.stop, []byte(strings.ToLower(w)))
 	}
 	return c, nil
+}
+
+// leadingBoundary reports whether the whole of expr is \b followed by the rest — not, say,
+// `\bfoo|bar`, where the \b belongs to one alternative only.
+func leadingBoundary(expr string) bool {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	return err == nil && re.Op == syntax.OpConcat && len(re.Sub) > 1 && re.Sub[0].Op == syntax.OpWordBoundary
 }
 
 // accept reports whether a candidate secret survives the rule's entropy, stop-word and allow

@@ -44,6 +44,29 @@ func TestBuiltinRulesAreWellFormed(t *testing.T) {
 	}
 }
 
+// TestWordStartKeepsSemantics checks the \b-stripping speed-up against the plain regex.
+func TestWordStartKeepsSemantics(t *testing.T) {
+	for _, tc := range []struct {
+		regex, text string
+		want        int
+	}{
+		{`\b(tok_[a-z]{4})`, "tok_abcd xtok_abcd _tok_abcd -tok_abcd", 2},
+		{`\btok_[a-z]{4}|zz_[a-z]{4}`, "xzz_abcd tok_abcd", 2}, // \b binds to the first alternative only
+	} {
+		d, err := newDetector([]Rule{{ID: "t", Title: "t", Severity: 3, Keywords: []string{"tok_", "zz_"}, Regex: tc.regex}}, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms, err := d.detect(context.Background(), []byte(tc.text), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ms) != tc.want {
+			t.Errorf("%s on %q: %d matches, want %d", tc.regex, tc.text, len(ms), tc.want)
+		}
+	}
+}
+
 func TestNewDetectorRejectsBadRules(t *testing.T) {
 	good := Rule{ID: "x-token", Title: "x", Severity: 3, Keywords: []string{"x_"}, Regex: `x_(\w+)`}
 	for _, tc := range []struct {
