@@ -140,6 +140,9 @@ func ExtractWith(ctx context.Context, fsys fs.FS, files []string, opts Options) 
 	pkgs = dedupeAcrossFiles(pkgs)
 	lr := licenseResolver{fsys: fsys, modCache: opts.GoModCache, mavenRepo: opts.MavenRepo, files: files}
 	for i := range pkgs {
+		if i%256 == 0 && ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
 		if len(pkgs[i].Licenses) == 0 {
 			pkgs[i].Licenses = lr.lookup(&pkgs[i])
 		}
