@@ -232,16 +232,10 @@ func npmV1Packages(in *input, lock *npmLock, lines map[pathKey]int) []Package {
 	}
 	var walk func(s *scope)
 	walk = func(s *scope) {
-		for _, name := range slices.Sorted(maps.Keys(s.mods)) {
-			m := s.mods[name]
-			version := m.Version
-			if alias, ok := strings.CutPrefix(version, "npm:"); ok { // "npm:real-name@1.2.3"
-				if i := strings.LastIndex(alias, "@"); i > 0 {
-					name, version = alias[:i], alias[i+1:]
-				}
-			}
-			p := Package{Name: name, Version: version, Ecosystem: NPM}
-			here := append(slices.Clone(s.path), name)
+		for _, key := range slices.Sorted(maps.Keys(s.mods)) {
+			m := s.mods[key]
+			p := npmV1Package(key, m.Version)
+			here := append(slices.Clone(s.path), key)
 			p.Location.StartLine = lines[jsonPath(here...)]
 			switch {
 			case m.Dev:
@@ -254,7 +248,7 @@ func npmV1Packages(in *input, lock *npmLock, lines map[pathKey]int) []Package {
 			for dep := range m.Requires {
 				for at := inner; at != nil; at = at.up {
 					if d, ok := at.mods[dep]; ok {
-						p.DependsOn = append(p.DependsOn, Package{Name: dep, Version: d.Version, Ecosystem: NPM}.Key())
+						p.DependsOn = append(p.DependsOn, npmV1Package(dep, d.Version).Key())
 						break
 					}
 				}
@@ -265,15 +259,30 @@ func npmV1Packages(in *input, lock *npmLock, lines map[pathKey]int) []Package {
 	}
 	walk(&scope{path: []string{"dependencies"}, mods: lock.Dependencies})
 	if m := in.npmRootManifest(); m != nil {
-		direct := m.direct()
+		top := map[string]bool{} // keys of the top-level installs the manifest asks for
+		for name := range m.direct() {
+			if mod, ok := lock.Dependencies[name]; ok {
+				top[npmV1Package(name, mod.Version).Key()] = true
+			}
+		}
 		for i := range pkgs {
-			_, ok := direct[pkgs[i].Name]
-			pkgs[i].Direct = ok && lock.Dependencies[pkgs[i].Name].Version == pkgs[i].Version
+			pkgs[i].Direct = top[pkgs[i].Key()]
 		}
 	} else {
 		markUnrequiredDirect(pkgs)
 	}
 	return pkgs
+}
+
+// npmV1Package is the package a v1 "dependencies" entry installs under key: itself, or for an
+// alias ("version": "npm:real-name@1.2.3") the real package.
+func npmV1Package(key, version string) Package {
+	if alias, ok := strings.CutPrefix(version, "npm:"); ok {
+		if i := strings.LastIndex(alias, "@"); i > 0 {
+			return Package{Name: alias[:i], Version: alias[i+1:], Ecosystem: NPM}
+		}
+	}
+	return Package{Name: key, Version: version, Ecosystem: NPM}
 }
 
 func cmpOr(a, b string) string {

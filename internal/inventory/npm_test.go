@@ -161,3 +161,32 @@ func TestNPMFallbackDirect(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+func TestNPMV1Alias(t *testing.T) {
+	lock := `{
+  "lockfileVersion": 1,
+  "dependencies": {
+    "cliui": {
+      "version": "8.0.1",
+      "requires": {
+        "string-width-cjs": "npm:string-width@^4.2.0"
+      }
+    },
+    "string-width-cjs": {
+      "version": "npm:string-width@4.2.3"
+    }
+  }
+}
+`
+	pkgs, probs := extractMap(t, map[string]string{"package-lock.json": lock, "package.json": `{"dependencies": {"string-width-cjs": "npm:string-width@^4"}}`})
+	want := []view{
+		{Key: "npm/cliui@8.0.1", Line: 4, DependsOn: []string{"npm/string-width@4.2.3"}},
+		{Key: "npm/string-width@4.2.3", Line: 10, Direct: true},
+	}
+	if len(probs) != 0 {
+		t.Errorf("problems: %+v", probs)
+	}
+	if diff := cmp.Diff(want, views(pkgs), viewOpts); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
