@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -188,5 +189,30 @@ func TestNPMV1Alias(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, views(pkgs), viewOpts); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestYarnAliases(t *testing.T) {
+	tests := []struct {
+		name, lock string
+		want       []string
+	}{
+		{"classic", "# yarn lockfile v1\n\n\"string-width-cjs@npm:string-width@^4.2.0\":\n  version \"4.2.3\"\n\nstring-width@^5.0.0:\n  version \"5.1.2\"\n",
+			[]string{"npm/string-width@4.2.3", "npm/string-width@5.1.2"}},
+		{"berry", "__metadata:\n  version: 8\n\n\"string-width-cjs@npm:string-width@^4.2.0\":\n  version: 4.2.3\n  resolution: \"string-width@npm:4.2.3\"\n\n\"@scope/x@npm:^1.0.0\":\n  version: 1.0.1\n  resolution: \"@scope/x@npm:1.0.1\"\n",
+			[]string{"npm/@scope/x@1.0.1", "npm/string-width@4.2.3"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pkgs, probs := extractMap(t, map[string]string{"yarn.lock": tt.lock})
+			var got []string
+			for _, p := range pkgs {
+				got = append(got, p.Key())
+			}
+			slices.Sort(got)
+			if diff := cmp.Diff(tt.want, got); diff != "" || len(probs) > 0 {
+				t.Errorf("(-want +got):\n%s%+v", diff, probs)
+			}
+		})
 	}
 }

@@ -29,6 +29,19 @@ func yarnName(desc string) string {
 	return desc
 }
 
+// name is the package the entry installs. An alias ("alias@npm:real-name@^1.0.0") installs
+// real-name, which is what advisories name.
+func (e *yarnEntry) name() string {
+	desc := e.descriptors[0]
+	name := yarnName(desc)
+	if rest, ok := strings.CutPrefix(desc[len(name):], "@npm:"); ok {
+		if real := yarnName(rest); real != rest && real != "" {
+			return real
+		}
+	}
+	return name
+}
+
 // extractYarnLock reads yarn.lock: the classic v1 format and the YAML that yarn berry (v2+)
 // writes, told apart by berry's __metadata entry.
 func extractYarnLock(ctx context.Context, in *input) ([]Package, error) {
@@ -57,7 +70,7 @@ func extractYarnLock(ctx context.Context, in *input) ([]Package, error) {
 		return e, ok
 	}
 	keyOf := func(e *yarnEntry) string {
-		return Package{Name: yarnName(e.descriptors[0]), Version: e.version, Ecosystem: NPM}.Key()
+		return Package{Name: e.name(), Version: e.version, Ecosystem: NPM}.Key()
 	}
 	var pkgs []Package
 	direct := map[string]bool{}
@@ -73,7 +86,7 @@ func extractYarnLock(ctx context.Context, in *input) ([]Package, error) {
 			}
 			continue
 		}
-		p := Package{Name: yarnName(e.descriptors[0]), Version: e.version, Ecosystem: NPM}
+		p := Package{Name: e.name(), Version: e.version, Ecosystem: NPM}
 		p.Location.StartLine = e.line
 		if !berry {
 			hashFromSRI(&p, e.integrity)
