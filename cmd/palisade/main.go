@@ -15,6 +15,7 @@ import (
 	"github.com/palisade-sec/palisade/internal/cli"
 	"github.com/palisade-sec/palisade/internal/config"
 	iacengine "github.com/palisade-sec/palisade/internal/iac"
+	"github.com/palisade-sec/palisade/internal/iac/rego"
 	"github.com/palisade-sec/palisade/internal/inventory"
 	"github.com/palisade-sec/palisade/internal/scan"
 	"github.com/palisade-sec/palisade/internal/scan/deps"
@@ -46,15 +47,26 @@ func scanners() []cli.Scanner {
 		{
 			Name:    "iac",
 			Summary: "Kubernetes, Dockerfile, Compose, Terraform and CloudFormation misconfiguration; custom CEL policies",
-			New: func(_ context.Context, cfg *config.Config) (scan.Analyzer, error) {
-				return iac.New(iacengine.Options{
-					Disable:           cfg.IaC.Disable,
-					PolicyFiles:       cfg.IaC.Policies,
-					AllowedBaseImages: cfg.IaC.AllowedBaseImages,
-				})
-			},
+			New:     newIaCAnalyzer,
 		},
 	}
+}
+
+// newIaCAnalyzer builds the IaC analyzer with the user's CEL policies and, when configured, Rego.
+func newIaCAnalyzer(ctx context.Context, cfg *config.Config) (scan.Analyzer, error) {
+	opts := iacengine.Options{
+		Disable:           cfg.IaC.Disable,
+		PolicyFiles:       cfg.IaC.Policies,
+		AllowedBaseImages: cfg.IaC.AllowedBaseImages,
+	}
+	if len(cfg.IaC.Rego) > 0 {
+		engine, err := rego.Load(ctx, cfg.IaC.Rego)
+		if err != nil {
+			return nil, err
+		}
+		opts.Engines = append(opts.Engines, engine)
+	}
+	return iac.New(opts)
 }
 
 // newDepsAnalyzer opens the vulnerability database read-only. Without one, a scan that asked for

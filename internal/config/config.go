@@ -92,6 +92,9 @@ type IaC struct {
 	Policies []string `yaml:"policies"`
 	// AllowedBaseImages, when not empty, makes a Dockerfile base image outside these prefixes a finding.
 	AllowedBaseImages []string `yaml:"allowed-base-images"`
+	// Rego are Rego policy files or directories in the conftest convention (deny/warn rules),
+	// relative to the working directory.
+	Rego []string `yaml:"rego"`
 }
 
 // Default returns the built-in defaults: every scanner, gate at high, a table on standard output,

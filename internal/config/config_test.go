@@ -313,6 +313,7 @@ func TestKeys(t *testing.T) {
 		"iac.disable=PALISADE_IAC_DISABLE",
 		"iac.policies=PALISADE_IAC_POLICIES",
 		"iac.allowed-base-images=PALISADE_IAC_ALLOWED_BASE_IMAGES",
+		"iac.rego=PALISADE_IAC_REGO",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/palisade-sec/palisade/internal/cli"
+)
+
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	root := cli.Root(&cli.App{Version: "test", Builtins: cli.Builtins{Scanners: scanners()}, Stdout: &out, Stderr: &errb})
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	return out.String() + errb.String(), err
+}
+
+func write(t *testing.T, dir, name, body string) {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: registry.example.com/api:1.2.3
+`
+
+// The built-in list wires users' Rego policies (conftest convention) into the IaC scanner.
+func TestIaCRunsRegoPolicies(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "deploy.yaml", deployment)
+	write(t, dir, "policy/labels.rego", `package main
+
+import rego.v1
+
+deny contains msg if {
+	input.kind == "Deployment"
+	not input.metadata.labels.team
+	msg := sprintf("deployment %s has no team label", [input.metadata.name])
+}
+`)
+	t.Chdir(dir) // policy paths are relative to the working directory
+	report := filepath.Join(t.TempDir(), "r.json")
+	_, err := run(t, "scan", ".", "--scanners", "iac", "--format", "json", "--output", report, "--fail-on", "critical")
+	if cli.ExitCode(err) == 2 {
+		t.Fatal(err)
+	}
+	t.Setenv("PALISADE_IAC_REGO", "policy/")
+	_, err = run(t, "scan", ".", "--scanners", "iac", "--format", "json", "--output", report, "--fail-on", "critical")
+	if cli.ExitCode(err) == 2 {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(report)
+	if !bytes.Contains(b, []byte("has no team label")) {
+		t.Errorf("the Rego deny rule's message is not in the report:\n%.2000s", b)
+	}
+
+	write(t, dir, "policy/broken.rego", "package main\n\ndeny contains msg if {\n")
+	_, err = run(t, "scan", ".", "--scanners", "iac")
+	if cli.ExitCode(err) != 2 || !strings.Contains(err.Error(), "broken.rego") {
+		t.Fatalf("a policy that does not compile must fail the scan naming the file; got exit %d: %v", cli.ExitCode(err), err)
+	}
+}
+
+// Without a vulnerability database, deps asked for by name is a tool error; deps run only by
+// default is reported as a problem and the other scanners' results still count.
+func TestDepsWithoutDatabase(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "go.mod", "module example.com/x\n\ngo 1.22\n\nrequire golang.org/x/net v0.7.0\n")
+	t.Setenv("PALISADE_DB_DIR", t.TempDir())
+
+	_, err := run(t, "scan", dir, "--scanners", "deps")
+	if cli.ExitCode(err) != 2 || !strings.Contains(err.Error(), "palisade db update") {
+		t.Fatalf("explicit deps without a database: exit %d (%v), want 2 with the fix in the message", cli.ExitCode(err), err)
+	}
+	report := filepath.Join(t.TempDir(), "r.json")
+	if _, err := run(t, "scan", dir, "--format", "json", "--output", report); cli.ExitCode(err) == 2 {
+		t.Fatalf("default scanners without a database must still run: %v", err)
+	}
+	var doc struct {
+		Scanners []string
+		Problems []struct{ Scanner, Message string }
+	}
+	b, _ := os.ReadFile(report)
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, p := range doc.Problems {
+		found = found || (p.Scanner == "deps" && strings.Contains(p.Message, "palisade db update"))
+	}
+	if !found || len(doc.Scanners) != 3 {
+		t.Errorf("want all three scanners and a deps problem naming the fix; got scanners %v, problems %+v", doc.Scanners, doc.Problems)
+	}
+}
