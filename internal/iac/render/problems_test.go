@@ -1,0 +1,129 @@
+package render
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// renderMap detects and renders every unit of an in-memory tree.
+func renderMap(t *testing.T, opts Options, fsys fstest.MapFS) (*Plan, Result) {
+	t.Helper()
+	r, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, res, err := r.RenderAll(context.Background(), fsys, treeFiles(t, fsys))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan, res
+}
+
+func TestKustomizeBuildProblems(t *testing.T) {
+	deploy := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
+	tests := []struct {
+		name  string
+		files fstest.MapFS
+		path  string
+		line  int
+		msg   string
+	}{
+		{"missing resource", fstest.MapFS{
+			"k/kustomization.yaml": {Data: []byte("resources:\n  - web.yaml\n  - gone.yaml\n")},
+			"k/web.yaml":           {Data: []byte(deploy)},
+		}, "k/kustomization.yaml", 3, `"gone.yaml": not found`},
+		{"directory without kustomization", fstest.MapFS{
+			"k/kustomization.yaml": {Data: []byte("resources:\n  - ../plain\n")},
+			"plain/web.yaml":       {Data: []byte(deploy)},
+		}, "k/kustomization.yaml", 2, "no kustomization file"},
+		{"helm inflation", fstest.MapFS{
+			"k/kustomization.yaml": {Data: []byte("helmCharts:\n  - name: redis\n    repo: https://charts.example.com\n")},
+		}, "k/kustomization.yaml", 1, "helm program"},
+		{"kustomization that does not parse", fstest.MapFS{
+			"k/kustomization.yaml": {Data: []byte("resources: [\n")},
+		}, "k/kustomization.yaml", 0, "parse k/kustomization.yaml"},
+		{"patch whose target is absent", fstest.MapFS{
+			"k/kustomization.yaml": {Data: []byte("resources:\n  - web.yaml\npatches:\n  - path: p.yaml\n")},
+			"k/web.yaml":           {Data: []byte(deploy)},
+			"k/p.yaml":             {Data: []byte("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: other\nspec:\n  replicas: 2\n")},
+		}, "k/kustomization.yaml", 0, "kustomize build"},
+		{"oversized input", fstest.MapFS{
+			"k/kustomization.yaml": {Data: []byte("resources:\n  - web.yaml\n")},
+			"k/web.yaml":           {Data: []byte(deploy + strings.Repeat("# padding\n", 200))},
+		}, "k/web.yaml", 0, "over the 1024-byte limit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, res := renderMap(t, Options{MaxFileSize: 1024}, tt.files)
+			if len(res.Documents) != 0 {
+				t.Errorf("got %d documents from a build that fails", len(res.Documents))
+			}
+			if len(res.Problems) == 0 {
+				t.Fatal("no problem reported")
+			}
+			p := res.Problems[0]
+			if p.Path != tt.path || p.Line != tt.line || !strings.Contains(p.Message, tt.msg) {
+				t.Errorf("problem = %+v, want %s:%d mentioning %q", p, tt.path, tt.line, tt.msg)
+			}
+		})
+	}
+}
+
+// tgz packs files into a gzipped tar, as `helm package` does.
+func tgz(t *testing.T, files map[string]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	for name, content := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(content)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(content)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := gz.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestPackagedSubchart(t *testing.T) {
+	fsys := fstest.MapFS{
+		"c/Chart.yaml":       {Data: []byte("apiVersion: v2\nname: c\nversion: 1.0.0\ndependencies:\n  - name: db\n    version: 2.0.0\n    alias: store\n")},
+		"c/values.yaml":      {Data: []byte("store:\n  size: 5Gi\n")},
+		"c/templates/a.yaml": {Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")},
+		"c/charts/db-2.0.0.tgz": {Data: tgz(t, map[string]string{
+			"db/Chart.yaml":          "apiVersion: v2\nname: db\nversion: 2.0.0\n",
+			"db/values.yaml":         "size: 1Gi\n",
+			"db/templates/pvc.yaml":  "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: {{ .Release.Name }}-{{ .Chart.Name }}\nspec:\n  resources:\n    requests:\n      storage: {{ .Values.size }}\n",
+			"db/templates/NOTES.txt": "hello",
+		})},
+	}
+	plan, res := renderMap(t, Options{}, fsys)
+	if len(res.Problems) > 0 {
+		t.Fatalf("problems: %v", res.Problems)
+	}
+	if !plan.Consumed("c/charts/db-2.0.0.tgz") {
+		t.Errorf("packaged subchart not consumed")
+	}
+	d := findDoc(t, res.Documents, "kind: PersistentVolumeClaim")
+	if d.Path != "c/charts/db-2.0.0.tgz" || d.Source != "c/charts/store/templates/pvc.yaml" || d.Line != 0 {
+		t.Errorf("document = %s (source %s) line %d, want the archive, Helm's aliased name, line 0", d.Path, d.Source, d.Line)
+	}
+	if !bytes.Contains(d.Content, []byte("storage: 5Gi")) || !bytes.Contains(d.Content, []byte("name: release-name-store")) {
+		t.Errorf("parent values or alias not applied:\n%s", d.Content)
+	}
+	if got := d.Locate(3, "name"); got != (Position{Path: "c/charts/db-2.0.0.tgz"}) {
+		t.Errorf("Locate in an archive = %v, want the archive with no line", got)
+	}
+}
