@@ -19,7 +19,9 @@
 # Two runs per path:
 #   max      wrk, closed loop, -t2 -c64 for $DURATION: requests/s and p50/p99
 #   fixed    a small Go open-loop client at $RATE requests/s (wrk2-style, latency from the
-#            scheduled send time, so queueing is not hidden): p50/p99; "added p99" = path − direct
+#            scheduled send time, so queueing is not hidden): p50/p99; "added p99" = path − direct.
+#            Its connection pool (256) is opened by untimed warm-up requests first, so TLS
+#            handshakes are not counted as forwarding latency.
 # Environment: DURATION (default 10s), RATE (default 1000), CONNS (64), REPEAT (open-loop rounds,
 # default 3; the round with the median p99 is shown), PALISADE_BIN (prebuilt
 # binary; otherwise built from this checkout). wrk and nginx are installed with apt-get if missing.
@@ -238,7 +240,24 @@ func load(args []string) {
 			}
 		}()
 	}
-	// warm up connections, then schedule
+	// Warm up: open the connection pool (TLS handshakes included) with untimed requests, so the
+	// timed schedule measures steady-state forwarding, not connection set-up.
+	var warm sync.WaitGroup
+	for i := 0; i < *workers; i++ {
+		warm.Add(1)
+		go func() {
+			defer warm.Done()
+			req, _ := http.NewRequest("GET", *url, nil)
+			if name != "" {
+				req.Header.Set(name, value)
+			}
+			if resp, err := cl.Do(req); err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}()
+	}
+	warm.Wait()
 	start := time.Now().Add(200 * time.Millisecond)
 	for i := 0; i < n; i++ {
 		jobs <- start.Add(time.Duration(i) * interval)
