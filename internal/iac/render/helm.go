@@ -211,14 +211,19 @@ func (r *Renderer) renderChart(ctx context.Context, fsys fs.FS, u Unit, res *Res
 		res.Problems = append(res.Problems, problemf(u.Entry, 0, "render chart: dependencies: %v", err))
 		return
 	}
-	// Schema validation is skipped: Helm's validator may fetch $ref over HTTP or read local
-	// files outside the chart. Rendering only needs the values.
+	// Helm's schema validation is skipped (it may fetch $ref over HTTP or read local files);
+	// validateSchemas does the same check offline.
 	top, err := chartutil.ToRenderValuesWithSchemaValidation(ch, vals, chartutil.ReleaseOptions{
 		Name: r.opts.ReleaseName, Namespace: r.opts.Namespace, Revision: 1, IsInstall: true,
 	}, r.caps, true)
 	if err != nil {
 		res.Problems = append(res.Problems, problemf(path.Join(u.Root, "values.yaml"), 0, "render chart: values: %v", err))
 		return
+	}
+	if jv, err := jsonValues(top["Values"]); err != nil {
+		res.Problems = append(res.Problems, problemf(path.Join(u.Root, "values.yaml"), 0, "render chart: values: %v", err))
+	} else {
+		res.Problems = append(res.Problems, validateSchemas(ch, jv, cf)...)
 	}
 	if err := ctx.Err(); err != nil {
 		res.Problems = append(res.Problems, problemf(u.Entry, 0, "render chart: %v", err))

@@ -127,3 +127,44 @@ func TestPackagedSubchart(t *testing.T) {
 		t.Errorf("Locate in an archive = %v, want the archive with no line", got)
 	}
 }
+
+func TestValuesSchema(t *testing.T) {
+	chartFiles := func(schema string) fstest.MapFS {
+		return fstest.MapFS{
+			"c/Chart.yaml":                  {Data: []byte("apiVersion: v2\nname: c\nversion: 1.0.0\n")},
+			"c/values.yaml":                 {Data: []byte("replicas: 2\n")},
+			"c/values.schema.json":          {Data: []byte(schema)},
+			"c/templates/a.yaml":            {Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  n: {{ .Values.replicas | quote }}\n")},
+			"c/charts/s/Chart.yaml":         {Data: []byte("apiVersion: v2\nname: s\nversion: 1.0.0\n")},
+			"c/charts/s/values.schema.json": {Data: []byte(`{"type":"object","required":["size"]}`)},
+			"c/charts/s/values.yaml":        {Data: []byte("size: 1\n")},
+		}
+	}
+	tests := []struct {
+		name   string
+		schema string
+		values []ValueSource
+		want   []string // substrings of the problems, in order
+	}{
+		{"values that match", `{"$schema":"https://json-schema.org/draft-07/schema#","type":"object","properties":{"replicas":{"type":"integer"}}}`, nil, nil},
+		{"wrong type", `{"type":"object","properties":{"replicas":{"type":"integer"}}}`, []ValueSource{{Set: "replicas=two"}}, []string{"c/values.schema.json: render chart: values do not match c/values.schema.json: jsonschema validation failed with 'file:///values.schema.json#' ; - at '/replicas': got string, want integer"}},
+		{"subchart schema", `{"type":"object"}`, []ValueSource{{Set: "s.size=null"}}, []string{"c/charts/s/values.schema.json: render chart: values do not match c/charts/s/values.schema.json: jsonschema validation failed with 'file:///values.schema.json#' ; - at '': missing property 'size'"}},
+		{"remote reference is not fetched", `{"$ref":"https://schemas.example.com/values.json"}`, nil, []string{"not loaded"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, res := renderMap(t, Options{Values: tt.values}, chartFiles(tt.schema))
+			if len(res.Problems) != len(tt.want) {
+				t.Fatalf("problems = %v, want %d", res.Problems, len(tt.want))
+			}
+			for i, w := range tt.want {
+				if p := res.Problems[i]; !strings.Contains(p.Path+": "+p.Message, w) {
+					t.Errorf("problem %d = %+v, want one mentioning %q", i, p, w)
+				}
+			}
+			if len(res.Documents) != 1 {
+				t.Errorf("got %d documents; a schema violation must not stop rendering", len(res.Documents))
+			}
+		})
+	}
+}
