@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 const outsideSecret = "TOPSECRET-outside-the-root"
@@ -90,6 +91,47 @@ func TestNothingReadOutsideRoot(t *testing.T) {
 		t.Run(tt.root, func(t *testing.T) {
 			if !strings.Contains(problems[tt.root], tt.want) {
 				t.Errorf("problems of %s = %q, want one saying %q", tt.root, problems[tt.root], tt.want)
+			}
+		})
+	}
+}
+
+// TestTemplatesCannotReachOut checks the template functions that would read the process
+// environment, resolve names or query a cluster.
+func TestTemplatesCannotReachOut(t *testing.T) {
+	t.Setenv("PALISADE_RENDER_TEST_SECRET", outsideSecret)
+	chart := func(tmpl string) fstest.MapFS {
+		return fstest.MapFS{
+			"c/Chart.yaml":       {Data: []byte("apiVersion: v2\nname: c\nversion: 1.0.0\n")},
+			"c/templates/a.yaml": {Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  v: " + tmpl + "\n")},
+		}
+	}
+	tests := []struct {
+		name, tmpl, want, problem string
+	}{
+		{"environment", `{{ env "PALISADE_RENDER_TEST_SECRET" | quote }}`, "", `function "env" not defined`},
+		{"expanded environment", `{{ expandenv "$PALISADE_RENDER_TEST_SECRET" | quote }}`, "", `function "expandenv" not defined`},
+		{"DNS", `{{ getHostByName "localhost" | quote }}`, `v: ""`, ""},
+		{"cluster lookup", `{{ lookup "v1" "Secret" "default" "db" | toJson | quote }}`, `v: "{}"`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, res := renderMap(t, Options{}, chart(tt.tmpl))
+			var got strings.Builder
+			for _, d := range res.Documents {
+				got.Write(d.Content)
+			}
+			for _, p := range res.Problems {
+				got.WriteString(p.Message)
+			}
+			if strings.Contains(got.String(), outsideSecret) {
+				t.Fatalf("the environment reached the output: %s", got.String())
+			}
+			if tt.want != "" && !strings.Contains(got.String(), tt.want) {
+				t.Errorf("output %q lacks %q", got.String(), tt.want)
+			}
+			if tt.problem != "" && (len(res.Problems) != 1 || !strings.Contains(res.Problems[0].Message, tt.problem)) {
+				t.Errorf("problems = %v, want one saying %q", res.Problems, tt.problem)
 			}
 		})
 	}
