@@ -97,8 +97,8 @@ func (r *reader) noLinks(name string) error {
 	return nil
 }
 
-// walkFiles lists the regular files under dir (slash paths in fsys), skipping nothing but
-// reporting symbolic links and other irregular entries as errors; skip may prune directories.
+// walkFiles lists the regular files under dir (slash paths in fsys). Symbolic links and other
+// irregular entries are not followed but returned as errors; skip prunes files and directories.
 func walkFiles(ctx context.Context, fsys fs.FS, dir string, skip func(rel string, d fs.DirEntry) bool) (files []string, bad []error, err error) {
 	err = fs.WalkDir(fsys, dir, func(name string, d fs.DirEntry, werr error) error {
 		if cerr := ctx.Err(); cerr != nil {

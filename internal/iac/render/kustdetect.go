@@ -70,13 +70,28 @@ func detectKustomize(ctx context.Context, fsys fs.FS, kfiles []string) ([]Unit, 
 		}
 	}
 	var units []Unit
-	for _, dir := range slices.Sorted(mapKeys(nodes)) {
-		n := nodes[dir]
-		if referenced[dir] || (n.k != nil && n.k.Kind == types.ComponentKind) {
-			continue
+	reached := map[string]bool{}
+	add := func(n *kustNode) {
+		u := kustUnit(n, nodes)
+		for _, c := range u.kust.nodes {
+			reached[c.dir] = true
 		}
-		units = append(units, kustUnit(n, nodes))
+		units = append(units, u)
 	}
+	isComponent := func(n *kustNode) bool { return n.k != nil && n.k.Kind == types.ComponentKind }
+	for _, dir := range slices.Sorted(mapKeys(nodes)) {
+		if n := nodes[dir]; !referenced[dir] && !isComponent(n) {
+			add(n)
+		}
+	}
+	// Kustomizations that only refer to each other in a cycle have no root; build them anyway,
+	// so Kustomize reports the cycle instead of the files going unseen.
+	for _, dir := range slices.Sorted(mapKeys(nodes)) {
+		if n := nodes[dir]; !reached[dir] && !isComponent(n) {
+			add(n)
+		}
+	}
+	slices.SortFunc(units, func(a, b Unit) int { return strings.Compare(a.Root, b.Root) })
 	return units, nil
 }
 
@@ -153,6 +168,12 @@ func parseKustomization(fsys fs.FS, file string) *kustNode {
 	}
 	k.FixKustomization()
 	n.k = k
+	n.collect(fsys, k)
+	return n
+}
+
+// collect classifies every path a kustomization mentions.
+func (n *kustNode) collect(fsys fs.FS, k *types.Kustomization) {
 	for _, ref := range slices.Concat(k.Resources, k.Bases, k.Components) {
 		n.addResource(fsys, ref)
 	}
@@ -199,7 +220,6 @@ func parseKustomization(fsys fs.FS, file string) *kustNode {
 		n.bad = append(n.bad, refProblem{ref: "helmCharts", why: "Kustomize's Helm chart inflation runs the helm program and may download charts; render the chart on its own instead"})
 	}
 	n.patches = compact(n.patches)
-	return n
 }
 
 func compact(s []string) []string {

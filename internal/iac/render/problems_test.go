@@ -168,3 +168,17 @@ func TestValuesSchema(t *testing.T) {
 		})
 	}
 }
+
+func TestKustomizeCycleIsBuiltAndReported(t *testing.T) {
+	fsys := fstest.MapFS{
+		"a/kustomization.yaml": {Data: []byte("resources:\n  - ../b\n")},
+		"b/kustomization.yaml": {Data: []byte("resources:\n  - ../a\n")},
+	}
+	plan, res := renderMap(t, Options{}, fsys)
+	if len(plan.Units) == 0 {
+		t.Fatal("kustomizations in a cycle were not detected at all")
+	}
+	if len(res.Problems) == 0 || !strings.Contains(res.Problems[0].Message, "cycle") {
+		t.Errorf("problems = %v, want Kustomize's cycle error", res.Problems)
+	}
+}

@@ -45,7 +45,7 @@ type Unit struct {
 	// Plain manifests a kustomization lists as resources are real manifests and are not here.
 	Consumed []string
 
-	// ref holds what detection learnt about a kustomization (nil for charts).
+	// kust holds what detection learnt about a kustomization tree (nil for charts).
 	kust *kustTree
 	// problems are detection errors reported when the unit is rendered.
 	problems []report.Problem
