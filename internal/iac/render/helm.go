@@ -181,7 +181,11 @@ func (r *Renderer) loadChart(fsys fs.FS, u Unit, res *Result) (*chart.Chart, *ch
 		}
 		buf = append(buf, &loader.BufferedFile{Name: rel, Data: data})
 	}
-	ch, err := loader.LoadFiles(buf)
+	var ch *chart.Chart
+	err := safely("load chart", func() (err error) {
+		ch, err = loader.LoadFiles(buf)
+		return err
+	})
 	if err != nil {
 		at := u.Entry
 		if strings.Contains(err.Error(), "values.yaml") {
@@ -207,15 +211,19 @@ func (r *Renderer) renderChart(ctx context.Context, fsys fs.FS, u Unit, res *Res
 		res.Problems = append(res.Problems, problemf(u.Entry, 0, "render chart: %v", err))
 		return
 	}
-	if err := chartutil.ProcessDependenciesWithMerge(ch, vals); err != nil {
+	if err := safely("dependencies", func() error { return chartutil.ProcessDependenciesWithMerge(ch, vals) }); err != nil {
 		res.Problems = append(res.Problems, problemf(u.Entry, 0, "render chart: dependencies: %v", err))
 		return
 	}
 	// Helm's schema validation is skipped (it may fetch $ref over HTTP or read local files);
 	// validateSchemas does the same check offline.
-	top, err := chartutil.ToRenderValuesWithSchemaValidation(ch, vals, chartutil.ReleaseOptions{
-		Name: r.opts.ReleaseName, Namespace: r.opts.Namespace, Revision: 1, IsInstall: true,
-	}, r.caps, true)
+	var top chartutil.Values
+	err = safely("values", func() (err error) {
+		top, err = chartutil.ToRenderValuesWithSchemaValidation(ch, vals, chartutil.ReleaseOptions{
+			Name: r.opts.ReleaseName, Namespace: r.opts.Namespace, Revision: 1, IsInstall: true,
+		}, r.caps, true)
+		return err
+	})
 	if err != nil {
 		res.Problems = append(res.Problems, problemf(path.Join(u.Root, "values.yaml"), 0, "render chart: values: %v", err))
 		return
@@ -231,8 +239,14 @@ func (r *Renderer) renderChart(ctx context.Context, fsys fs.FS, u Unit, res *Res
 	}
 	templates := templatePaths(ch, cf)
 	// The zero Engine has no Kubernetes client (lookup returns nothing) and no DNS.
-	var eng engine.Engine
-	out, err := eng.Render(ch, top)
+	var (
+		eng engine.Engine
+		out map[string]string
+	)
+	err = safely("render", func() (err error) {
+		out, err = eng.Render(ch, top)
+		return err
+	})
 	if err != nil {
 		at, line := templateErrorAt(err.Error(), templates)
 		if at == "" {

@@ -10,6 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -59,7 +60,11 @@ func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, u Unit, res 
 	}
 	// Default options: load restrictions to the kustomization root, plugins disabled (no exec,
 	// no Go plugins), Helm inflation off.
-	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(mem, "/"+u.Root)
+	var m resmap.ResMap
+	err := safely("build", func() (err error) {
+		m, err = krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(mem, "/"+u.Root)
+		return err
+	})
 	if err != nil {
 		at := u.Entry
 		for _, f := range u.Files {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -180,5 +181,29 @@ func TestKustomizeCycleIsBuiltAndReported(t *testing.T) {
 	}
 	if len(res.Problems) == 0 || !strings.Contains(res.Problems[0].Message, "cycle") {
 		t.Errorf("problems = %v, want Kustomize's cycle error", res.Problems)
+	}
+}
+
+func TestSafelyTurnsPanicsIntoErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		f    func() error
+		want string
+	}{
+		{"panic", func() error { panic("boom") }, "build: internal error in the rendering engine: boom"},
+		{"error passes through", func() error { return fmt.Errorf("plain") }, "plain"},
+		{"success", func() error { return nil }, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := safely("build", tt.f)
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.want {
+				t.Errorf("safely() = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

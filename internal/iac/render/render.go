@@ -167,3 +167,14 @@ func (r *Renderer) RenderAll(ctx context.Context, fsys fs.FS, files []string) (*
 	}
 	return plan, all, nil
 }
+
+// safely runs a call into Helm or Kustomize and turns a panic into an error: a malformed chart or
+// kustomization must become a problem, never take the scan down.
+func safely(op string, f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: internal error in the rendering engine: %v", op, r)
+		}
+	}()
+	return f()
+}
