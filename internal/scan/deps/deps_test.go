@@ -308,7 +308,7 @@ func TestSeverityWithoutCVSSv3(t *testing.T) {
 	want := []got{
 		{"PALISADE-TEST-INFO-0001", "Cargo.lock", 20, "low", "high", map[string]string{PropSeveritySource: "informational-unmaintained"}},
 		{"PALISADE-TEST-V4-0001", "Cargo.lock", 9, "high", "high", map[string]string{
-			PropSeveritySource: "cvss-v4-approx", PropCVSSScore: "7.5",
+			PropSeveritySource: "cvss-v4", PropCVSSScore: "8.7",
 		}},
 	}
 	if diff := cmp.Diff(want, summarize(res.Findings, PropSeveritySource, PropCVSSScore)); diff != "" {

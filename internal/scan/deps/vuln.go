@@ -26,7 +26,7 @@ const (
 	PropAliases        = "aliases"       // the other IDs of the same vulnerability, comma-separated
 	PropCVSS           = "cvss"          // the vector the severity came from
 	PropCVSSScore      = "cvssScore"
-	PropSeveritySource = "severitySource" // "cvss-v3", "cvss-v4-approx", "database", "informational-<kind>", or "default"
+	PropSeveritySource = "severitySource" // "cvss-v3", "cvss-v4", "database", "informational-<kind>", or "default"
 	PropDirect         = "direct"
 	PropDependencyPath = "dependencyPath" // "a@1 > b@2 > vulnerable@3" for transitive packages
 	PropImported       = "imported"       // Go: "true", "false" or "unknown"
@@ -229,9 +229,9 @@ func referencesOf(v *osv.Vulnerability) []string {
 }
 
 // severity picks the highest CVSS v3 base score of the group's records (top-level severity, then
-// per-package severity); without one, the highest approximated CVSS v4 score (see
-// cvss.ApproximateV4); then a database-given severity (GHSA's database_specific); else the
-// configured default.
+// per-package severity); without one, the highest CVSS v4.0 score (cvss.ScoreV4: CVSS-B, or
+// CVSS-BT/BE/BTE when the advisory's vector carries threat or environmental metrics); then a
+// database-given severity (GHSA's database_specific); else the configured default.
 func (a *Analyzer) severity(group []vulndb.Match) (sev finding.Severity, source, vector string, score float64) {
 	best := -1.0
 	for _, m := range group {
@@ -253,14 +253,14 @@ func (a *Analyzer) severity(group []vulndb.Match) (sev finding.Severity, source,
 			if s.Type != osv.SeverityCVSSv4 {
 				continue
 			}
-			sc, err := cvss.ApproximateV4(s.Score)
+			sc, err := cvss.ScoreV4(s.Score)
 			if err == nil && sc > best {
 				best, vector = sc, s.Score
 			}
 		}
 	}
 	if best >= 0 {
-		return ratingSeverity(cvss.RatingOf(best)), "cvss-v4-approx", vector, best
+		return ratingSeverity(cvss.RatingOf(best)), "cvss-v4", vector, best
 	}
 	for _, m := range group {
 		if s, ok := databaseSeverity(m.Vulnerability.DatabaseSpecific); ok {

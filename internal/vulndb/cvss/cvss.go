@@ -1,10 +1,14 @@
-// Package cvss computes the base score of a CVSS v3.0 / v3.1 vector string, as the FIRST
-// specification defines it (https://www.first.org/cvss/v3.1/specification-document), so that
-// vulnerability findings get a severity from the advisory's own vector rather than a guess. For
-// CVSS v4.0 vectors it offers a documented approximation (ApproximateV4), not the v4.0 score.
+// Package cvss computes CVSS scores from vector strings exactly as the FIRST specifications define
+// them, so that vulnerability findings get a severity from the advisory's own vector rather than
+// a guess: the base score of CVSS v3.0 / v3.1 vectors
+// (https://www.first.org/cvss/v3.1/specification-document), and the CVSS v4.0 score
+// (https://www.first.org/cvss/v4-0/specification-document) — CVSS-B, or CVSS-BT/BE/BTE when the
+// vector carries threat or environmental metrics — with the specification's MacroVector table and
+// interpolation.
 //
-// Vectors come from downloaded advisories: Parse rejects anything malformed (unknown or repeated
-// metrics, missing base metrics) with an error naming the part, and never panics.
+// Vectors come from downloaded advisories: Parse and ParseV4 reject anything malformed (unknown or
+// repeated metrics, invalid values, missing base metrics) with an error naming the part, and never
+// panic.
 package cvss
 
 import (

@@ -8,84 +8,258 @@ import (
 // V4 is the version prefix of CVSS v4.0 vectors.
 const V4 = "CVSS:4.0"
 
-// v4Allowed lists the CVSS v4.0 metrics and their values (base, threat, environmental,
-// supplemental), so that vectors are validated strictly even though only base metrics are used.
-var v4Allowed = map[string]string{
-	"AV": "NALP", "AC": "LH", "AT": "NP", "PR": "NLH", "UI": "NPA",
-	"VC": "HLN", "VI": "HLN", "VA": "HLN", "SC": "HLN", "SI": "HLN", "SA": "HLN",
-	"E":  "XAPU",
-	"CR": "XHML", "IR": "XHML", "AR": "XHML",
-	"MAV": "XNALP", "MAC": "XLH", "MAT": "XNP", "MPR": "XNLH", "MUI": "XNPA",
-	"MVC": "XHLN", "MVI": "XHLN", "MVA": "XHLN", "MSC": "XHLN", "MSI": "XSHLN", "MSA": "XSHLN",
-	"S": "XNP", "AU": "XNY", "R": "XAUI", "V": "XDC", "RE": "XLMH", "U": "X",
+// v4Metric is one metric of CVSS v4.0 with its allowed values, in the specification's order.
+type v4Metric struct {
+	name   string
+	values []string
 }
 
-var v4Base = []string{"AV", "AC", "AT", "PR", "UI", "VC", "VI", "VA", "SC", "SI", "SA"}
+// v4Metrics lists every CVSS v4.0 metric (base, threat, environmental, supplemental) in the
+// specification's vector-string order, so that vectors are validated strictly. The first eleven are
+// the mandatory base metrics. Only the supplemental metrics S, AU, R, V, RE and U do not affect
+// the score.
+var v4Metrics = []v4Metric{
+	{"AV", []string{"N", "A", "L", "P"}},
+	{"AC", []string{"L", "H"}},
+	{"AT", []string{"N", "P"}},
+	{"PR", []string{"N", "L", "H"}},
+	{"UI", []string{"N", "P", "A"}},
+	{"VC", []string{"H", "L", "N"}},
+	{"VI", []string{"H", "L", "N"}},
+	{"VA", []string{"H", "L", "N"}},
+	{"SC", []string{"H", "L", "N"}},
+	{"SI", []string{"H", "L", "N"}},
+	{"SA", []string{"H", "L", "N"}},
+	{"E", []string{"X", "A", "P", "U"}},
+	{"CR", []string{"X", "H", "M", "L"}},
+	{"IR", []string{"X", "H", "M", "L"}},
+	{"AR", []string{"X", "H", "M", "L"}},
+	{"MAV", []string{"X", "N", "A", "L", "P"}},
+	{"MAC", []string{"X", "L", "H"}},
+	{"MAT", []string{"X", "N", "P"}},
+	{"MPR", []string{"X", "N", "L", "H"}},
+	{"MUI", []string{"X", "N", "P", "A"}},
+	{"MVC", []string{"X", "H", "L", "N"}},
+	{"MVI", []string{"X", "H", "L", "N"}},
+	{"MVA", []string{"X", "H", "L", "N"}},
+	{"MSC", []string{"X", "H", "L", "N"}},
+	{"MSI", []string{"X", "S", "H", "L", "N"}},
+	{"MSA", []string{"X", "S", "H", "L", "N"}},
+	{"S", []string{"X", "N", "P"}},
+	{"AU", []string{"X", "N", "Y"}},
+	{"R", []string{"X", "A", "U", "I"}},
+	{"V", []string{"X", "D", "C"}},
+	{"RE", []string{"X", "L", "M", "H"}},
+	{"U", []string{"X", "Clear", "Green", "Amber", "Red"}},
+}
 
-// ApproximateV4 estimates a score for a CVSS v4.0 vector by mapping its base metrics onto the
-// CVSS v3.1 base equations. It is NOT the CVSS v4.0 score (which needs the specification's
-// macro-vector tables): it exists so that advisories carrying only a v4 vector get a severity of
-// the right order rather than none. The mapping:
-//
-//	AV, PR           → the same metric
-//	AC:H or AT:P     → AC:H (both make the attack conditional)
-//	UI:P or UI:A     → UI:R
-//	any SC/SI/SA > N → S:C, with C/I/A the higher of the vulnerable and subsequent system impact
-//	otherwise        → S:U, with C/I/A = VC/VI/VA
-func ApproximateV4(vector string) (float64, error) {
+// v4BaseCount is the number of mandatory base metrics at the head of v4Metrics.
+const v4BaseCount = 11
+
+// V4Vector is a parsed, validated CVSS v4.0 vector. The zero value is not a valid vector; get
+// one from ParseV4.
+type V4Vector struct {
+	// vals holds each metric's value by its index in v4Metrics; "" means absent.
+	vals [32]string
+}
+
+// ParseV4 reads a CVSS v4.0 vector such as
+// "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N". It accepts only the metrics
+// and values the specification defines, each at most once, and requires all eleven base metrics;
+// the error names the offending part. Metrics are accepted in any order, because published
+// advisories do not always keep the specification's order and the order does not change the
+// meaning.
+func ParseV4(vector string) (V4Vector, error) {
 	parts := strings.Split(strings.TrimSpace(vector), "/")
 	if parts[0] != V4 {
-		return 0, fmt.Errorf("cvss vector %q: prefix %q: want %s", vector, parts[0], V4)
+		return V4Vector{}, fmt.Errorf("cvss vector %q: prefix %q: want %s", vector, parts[0], V4)
 	}
-	m := map[string]string{}
+	var v V4Vector
 	for _, p := range parts[1:] {
 		k, val, ok := strings.Cut(p, ":")
-		vals, known := v4Allowed[k]
+		if !ok {
+			return V4Vector{}, fmt.Errorf("cvss vector %q: part %q: want METRIC:VALUE", vector, p)
+		}
+		i := v4Index(k)
 		switch {
-		case !ok:
-			return 0, fmt.Errorf("cvss vector %q: part %q: want METRIC:VALUE", vector, p)
-		case !known:
-			return 0, fmt.Errorf("cvss vector %q: unknown metric %q", vector, k)
-		case len(val) != 1 || !strings.Contains(vals, val):
-			return 0, fmt.Errorf("cvss vector %q: metric %s: invalid value %q", vector, k, val)
+		case i < 0:
+			return V4Vector{}, fmt.Errorf("cvss vector %q: unknown metric %q", vector, k)
+		case !contains(v4Metrics[i].values, val):
+			return V4Vector{}, fmt.Errorf("cvss vector %q: metric %s: invalid value %q (want one of %s)",
+				vector, k, val, strings.Join(v4Metrics[i].values, ", "))
+		case v.vals[i] != "":
+			return V4Vector{}, fmt.Errorf("cvss vector %q: metric %s given twice", vector, k)
 		}
-		if _, dup := m[k]; dup {
-			return 0, fmt.Errorf("cvss vector %q: metric %s given twice", vector, k)
-		}
-		m[k] = val
+		v.vals[i] = val
 	}
-	for _, k := range v4Base {
-		if _, ok := m[k]; !ok {
-			return 0, fmt.Errorf("cvss vector %q: base metric %s missing", vector, k)
+	for i := range v4BaseCount {
+		if v.vals[i] == "" {
+			return V4Vector{}, fmt.Errorf("cvss vector %q: base metric %s missing", vector, v4Metrics[i].name)
 		}
 	}
-	ac := m["AC"]
-	if m["AT"] == "P" {
-		ac = "H"
-	}
-	ui := "N"
-	if m["UI"] != "N" {
-		ui = "R"
-	}
-	scope := "U"
-	c, i, a := m["VC"], m["VI"], m["VA"]
-	if m["SC"] != "N" || m["SI"] != "N" || m["SA"] != "N" {
-		scope = "C"
-		c, i, a = higher(c, m["SC"]), higher(i, m["SI"]), higher(a, m["SA"])
-	}
-	v3 := fmt.Sprintf("CVSS:3.1/AV:%s/AC:%s/PR:%s/UI:%s/S:%s/C:%s/I:%s/A:%s", m["AV"], ac, m["PR"], ui, scope, c, i, a)
-	v, err := Parse(v3)
-	if err != nil {
-		return 0, err // unreachable: every value above is a valid v3 value
-	}
-	return v.BaseScore(), nil
+	return v, nil
 }
 
-// higher returns the more severe of two impact values (H > L > N).
-func higher(a, b string) string {
-	rank := map[string]int{"N": 0, "L": 1, "H": 2}
-	if rank[b] > rank[a] {
-		return b
+func v4Index(name string) int {
+	for i, m := range v4Metrics {
+		if m.name == name {
+			return i
+		}
 	}
-	return a
+	return -1
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// get returns the value given for a metric, "X" (Not Defined) when the vector omits it.
+func (v V4Vector) get(name string) string {
+	if i := v4Index(name); i >= 0 && v.vals[i] != "" {
+		return v.vals[i]
+	}
+	return "X"
+}
+
+// String returns the vector in the specification's metric order, leaving out metrics the
+// original omitted.
+func (v V4Vector) String() string {
+	var b strings.Builder
+	b.WriteString(V4)
+	for i, m := range v4Metrics {
+		if v.vals[i] != "" {
+			b.WriteString("/" + m.name + ":" + v.vals[i])
+		}
+	}
+	return b.String()
+}
+
+// Nomenclature names which metric groups the score reflects, as the specification requires
+// scores to be labelled: "CVSS-B" (base only), "CVSS-BT" (with threat), "CVSS-BE" (with
+// environmental) or "CVSS-BTE". Metrics given as X (Not Defined) do not count.
+func (v V4Vector) Nomenclature() string {
+	threat, env := v.get("E") != "X", false
+	for _, m := range v4Metrics[12:26] { // CR .. MSA
+		if v.get(m.name) != "X" {
+			env = true
+		}
+	}
+	switch {
+	case threat && env:
+		return "CVSS-BTE"
+	case threat:
+		return "CVSS-BT"
+	case env:
+		return "CVSS-BE"
+	}
+	return "CVSS-B"
+}
+
+// effective is the value a metric takes in scoring: a modified (M*) environmental metric replaces
+// the base metric it modifies; Not Defined threat and security-requirement metrics take their
+// worst case (E:A, CR/IR/AR:H), as the specification assumes when they are unknown.
+func (v V4Vector) effective(name string) string {
+	switch name {
+	case "E":
+		if e := v.get("E"); e != "X" {
+			return e
+		}
+		return "A"
+	case "CR", "IR", "AR":
+		if r := v.get(name); r != "X" {
+			return r
+		}
+		return "H"
+	}
+	if m := v.get("M" + name); m != "X" {
+		return m
+	}
+	return v.get(name)
+}
+
+// ScoreV4 parses a CVSS v4.0 vector and returns its score (see V4Vector.Score).
+func ScoreV4(vector string) (float64, error) {
+	v, err := ParseV4(vector)
+	if err != nil {
+		return 0, err
+	}
+	return v.Score(), nil
+}
+
+// Score returns the CVSS v4.0 score of the vector, 0.0 to 10.0 in steps of 0.1: CVSS-B for a
+// base-only vector, CVSS-BT/BE/BTE when it carries threat or environmental metrics (see
+// Nomenclature). The specification's method: the vector falls into a MacroVector (its levels of
+// the equivalence sets EQ1..EQ6), whose score is published data (macroScoresV4); within it the
+// score is lowered in proportion to how far, in severity steps, the vector lies from the
+// MacroVector's highest-severity vectors, interpolating towards the next lower MacroVector of each
+// equivalence set. The arithmetic is exact (integers over a common denominator) and the result is
+// rounded half up to one decimal, which is what the official calculator's epsilon-corrected
+// rounding computes.
+func (v V4Vector) Score() float64 {
+	return float64(v.scoreTenths()) / 10
+}
+
+// MacroVector returns the vector's six equivalence-class levels EQ1..EQ6 as digits, e.g. "000200".
+func (v V4Vector) MacroVector() string {
+	return macroKey(v.eqLevels())
+}
+
+// eqLevels computes the equivalence-class levels of the specification's EQ table.
+func (v V4Vector) eqLevels() [6]int {
+	m := v.effective
+	var eq [6]int
+	av, pr, ui := m("AV"), m("PR"), m("UI")
+	switch {
+	case av == "N" && pr == "N" && ui == "N":
+		eq[0] = 0
+	case (av == "N" || pr == "N" || ui == "N") && av != "P":
+		eq[0] = 1
+	default:
+		eq[0] = 2
+	}
+	if m("AC") != "L" || m("AT") != "N" {
+		eq[1] = 1
+	}
+	vc, vi, va := m("VC"), m("VI"), m("VA")
+	switch {
+	case vc == "H" && vi == "H":
+		eq[2] = 0
+	case vc == "H" || vi == "H" || va == "H":
+		eq[2] = 1
+	default:
+		eq[2] = 2
+	}
+	switch {
+	case m("SI") == "S" || m("SA") == "S":
+		eq[3] = 0
+	case m("SC") == "H" || m("SI") == "H" || m("SA") == "H":
+		eq[3] = 1
+	default:
+		eq[3] = 2
+	}
+	eq[4] = map[string]int{"A": 0, "P": 1, "U": 2}[m("E")]
+	if !(m("CR") == "H" && vc == "H" || m("IR") == "H" && vi == "H" || m("AR") == "H" && va == "H") {
+		eq[5] = 1
+	}
+	return eq
+}
+
+// macroKey renders EQ levels as a key of macroScoresV4.
+func macroKey(eq [6]int) string {
+	var b [6]byte
+	for i, l := range eq {
+		b[i] = byte('0' + l)
+	}
+	return string(b[:])
+}
+
+// macroScore looks up a MacroVector's score in tenths; ok is false for levels outside the table.
+func macroScore(eq [6]int) (int, bool) {
+	s, ok := macroScoresV4[macroKey(eq)]
+	return s, ok
 }
