@@ -144,8 +144,9 @@ func (v V4Vector) String() string {
 // environmental) or "CVSS-BTE". Metrics given as X (Not Defined) do not count.
 func (v V4Vector) Nomenclature() string {
 	threat, env := v.get("E") != "X", false
-	for _, m := range v4Metrics[12:26] { // CR .. MSA
-		if v.get(m.name) != "X" {
+	for i, m := range v4Metrics {
+		isEnv := m.name == "CR" || m.name == "IR" || m.name == "AR" || strings.HasPrefix(m.name, "M")
+		if isEnv && v.vals[i] != "" && v.vals[i] != "X" {
 			env = true
 		}
 	}

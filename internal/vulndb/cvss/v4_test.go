@@ -302,3 +302,28 @@ func TestScoreV4Calculator(t *testing.T) {
 		t.Errorf("%d vectors checked, want 1000", n)
 	}
 }
+
+func TestV4MetricTableFitsVector(t *testing.T) {
+	if len(v4Metrics) != len(V4Vector{}.vals) {
+		t.Errorf("%d metrics, V4Vector holds %d", len(v4Metrics), len(V4Vector{}.vals))
+	}
+	seen := map[string]bool{}
+	for i, m := range v4Metrics {
+		if seen[m.name] {
+			t.Errorf("metric %s listed twice", m.name)
+		}
+		seen[m.name] = true
+		if i < v4BaseCount && contains(m.values, "X") {
+			t.Errorf("base metric %s must not accept X", m.name)
+		}
+	}
+}
+
+func BenchmarkScoreV4(b *testing.B) {
+	const vector = "CVSS:4.0/AV:A/AC:H/AT:P/PR:L/UI:P/VC:L/VI:H/VA:N/SC:L/SI:L/SA:H/E:P/CR:H/IR:M/AR:L/MAV:L/MPR:N/MVC:H/MSI:S/MSA:N"
+	for b.Loop() {
+		if _, err := ScoreV4(vector); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
