@@ -78,7 +78,8 @@ func New(opts Options) (*Renderer, error) {
 		}
 		r.caps.KubeVersion = *kv
 	}
-	r.caps.APIVersions = append(r.caps.APIVersions, opts.APIVersions...)
+	// Clip so the append never writes into the backing array of Helm's package-level defaults.
+	r.caps.APIVersions = append(slices.Clip(r.caps.APIVersions), opts.APIVersions...)
 	for i, v := range opts.Values {
 		pv := parsedValues{chart: v.Chart, set: v.Set}
 		name := v.Name

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 func TestHelmLineMapping(t *testing.T) {
@@ -164,6 +165,36 @@ func TestHelmProblems(t *testing.T) {
 			p := res.Problems[0]
 			if p.Path != tt.path || p.Line != tt.line || !strings.Contains(p.Message, tt.msg) || p.Scanner != "iac" {
 				t.Errorf("problem = %+v, want %s:%d mentioning %q", p, tt.path, tt.line, tt.msg)
+			}
+		})
+	}
+}
+
+func TestHelmCapabilities(t *testing.T) {
+	fsys := fstest.MapFS{
+		"c/Chart.yaml": {Data: []byte("apiVersion: v2\nname: c\nversion: 1.0.0\n")},
+		"c/templates/a.yaml": {Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n" +
+			"  kube: {{ .Capabilities.KubeVersion.Version | quote }}\n" +
+			"  widgets: {{ .Capabilities.APIVersions.Has \"example.com/v1\" | quote }}\n")},
+	}
+	tests := []struct {
+		name string
+		opts Options
+		want []string
+	}{
+		{"defaults", Options{}, []string{`widgets: "false"`}},
+		{"given", Options{KubeVersion: "v1.31.2", APIVersions: []string{"example.com/v1"}}, []string{`kube: "v1.31.2"`, `widgets: "true"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, res := renderMap(t, tt.opts, fsys)
+			if len(res.Problems) > 0 || len(res.Documents) != 1 {
+				t.Fatalf("problems %v, %d documents", res.Problems, len(res.Documents))
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(string(res.Documents[0].Content), w) {
+					t.Errorf("output lacks %q:\n%s", w, res.Documents[0].Content)
+				}
 			}
 		})
 	}
