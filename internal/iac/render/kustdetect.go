@@ -174,7 +174,8 @@ func parseKustomization(fsys fs.FS, file string) *kustNode {
 
 // collect classifies every path a kustomization mentions.
 func (n *kustNode) collect(fsys fs.FS, k *types.Kustomization) {
-	for _, ref := range slices.Concat(k.Resources, k.Bases, k.Components) {
+	// FixKustomization has moved the deprecated bases into Resources.
+	for _, ref := range slices.Concat(k.Resources, k.Components) {
 		n.addResource(fsys, ref)
 	}
 	for _, ref := range k.Crds {
@@ -185,6 +186,7 @@ func (n *kustNode) collect(fsys fs.FS, k *types.Kustomization) {
 			n.addResource(fsys, ref)
 		}
 	}
+	//lint:ignore SA1019 Kustomize still applies patchesJson6902; older overlays use it.
 	for _, p := range slices.Concat(k.Patches, k.PatchesJson6902) {
 		if p.Path != "" {
 			if f := n.addFile(fsys, p.Path, &n.inputs); f != "" {
@@ -192,6 +194,7 @@ func (n *kustNode) collect(fsys fs.FS, k *types.Kustomization) {
 			}
 		}
 	}
+	//lint:ignore SA1019 Kustomize still applies patchesStrategicMerge; older overlays use it.
 	for _, p := range k.PatchesStrategicMerge {
 		if s := string(p); !strings.Contains(s, "\n") && !strings.HasPrefix(strings.TrimSpace(s), "{") {
 			if f := n.addFile(fsys, s, &n.inputs); f != "" {

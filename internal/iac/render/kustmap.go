@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,7 +45,8 @@ func newKustMapping(u Unit, sources map[string][]byte) *kustMapping {
 				km.patches = append(km.patches, patchFile{path: p})
 			}
 		}
-		for _, p := range append(n.k.Patches, n.k.PatchesJson6902...) {
+		//lint:ignore SA1019 Kustomize still applies patchesJson6902; older overlays use it.
+		for _, p := range slices.Concat(n.k.Patches, n.k.PatchesJson6902) {
 			if f, ok := joinRel(n.dir, p.Path); ok && p.Path != "" && p.Target != nil {
 				if i, ok := seen[f]; ok {
 					km.patches[i].targets = append(km.patches[i].targets, p.Target)

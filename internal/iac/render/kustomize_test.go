@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 func TestKustomizeLineMapping(t *testing.T) {
@@ -134,6 +135,43 @@ func TestKustomizeLineOf(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := d.LineOf(lineOf(t, d.Content, tt.rendered), tt.key); got != tt.want {
 				t.Errorf("LineOf(%q, %q) = %d, want %d", tt.rendered, tt.key, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestKustomizeLegacyFields builds an overlay written with the deprecated fields Kustomize still
+// honours: bases, patchesStrategicMerge and patchesJson6902.
+func TestKustomizeLegacyFields(t *testing.T) {
+	fsys := fstest.MapFS{
+		"base/kustomization.yaml": {Data: []byte("resources:\n  - web.yaml\n")},
+		"base/web.yaml":           {Data: []byte("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1\n")},
+		"prod/kustomization.yaml": {Data: []byte("bases:\n  - ../base\npatchesStrategicMerge:\n  - smp.yaml\npatchesJson6902:\n  - path: ops.yaml\n    target:\n      group: apps\n      version: v1\n      kind: Deployment\n      name: web\n")},
+		"prod/smp.yaml":           {Data: []byte("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      hostNetwork: true\n")},
+		"prod/ops.yaml":           {Data: []byte("- op: replace\n  path: /spec/replicas\n  value: 4\n")},
+	}
+	plan, res := renderMap(t, Options{}, fsys)
+	if len(res.Problems) > 0 || len(res.Documents) != 1 {
+		t.Fatalf("problems %v, %d documents", res.Problems, len(res.Documents))
+	}
+	for _, f := range []string{"prod/smp.yaml", "prod/ops.yaml", "base/kustomization.yaml"} {
+		if !plan.Consumed(f) {
+			t.Errorf("%s not consumed", f)
+		}
+	}
+	d := res.Documents[0]
+	tests := []struct {
+		rendered, key string
+		want          Position
+	}{
+		{"hostNetwork: true", "hostNetwork", Position{"prod/smp.yaml", 8}},
+		{"replicas: 4", "replicas", Position{"prod/ops.yaml", 2}},
+		{"image: web:1", "image", Position{"base/web.yaml", 11}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			if got := d.Locate(lineOf(t, d.Content, tt.rendered), tt.key); got != tt.want {
+				t.Errorf("Locate(%q) = %v, want %v", tt.rendered, got, tt.want)
 			}
 		})
 	}
