@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -226,5 +227,41 @@ func TestRenderAll(t *testing.T) {
 	cancel()
 	if _, _, err := r.RenderAll(ctx, fsys, treeFiles(t, fsys)); err == nil {
 		t.Errorf("RenderAll with a cancelled context succeeded")
+	}
+}
+
+// TestLocateConcurrently maps every line of every document from several goroutines at once
+// (a scanner checks documents in parallel) and expects the sequential answers; run with -race.
+func TestLocateConcurrently(t *testing.T) {
+	for _, root := range []string{"helm/app", "kustomize/overlays/prod"} {
+		t.Run(root, func(t *testing.T) {
+			res := renderUnit(t, Options{}, root)
+			seq := renderUnit(t, Options{}, root)
+			want := map[string]Position{}
+			for i, d := range seq.Documents {
+				for n := range bytes.Count(d.Content, []byte("\n")) {
+					want[fmt.Sprint(i, ":", n+1)] = d.Locate(n+1, "")
+				}
+			}
+			var wg sync.WaitGroup
+			errs := make(chan string, 4*len(want))
+			for range 4 {
+				wg.Go(func() {
+					for i := range res.Documents {
+						d := &res.Documents[i]
+						for n := range bytes.Count(d.Content, []byte("\n")) {
+							if got := d.Locate(n+1, ""); got != want[fmt.Sprint(i, ":", n+1)] {
+								errs <- fmt.Sprintf("document %d line %d: %v, want %v", i, n+1, got, want[fmt.Sprint(i, ":", n+1)])
+							}
+						}
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for e := range errs {
+				t.Error(e)
+			}
+		})
 	}
 }
