@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"path"
 	"slices"
 	"strings"
 
@@ -62,7 +63,7 @@ func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, u Unit, res 
 	// no Go plugins), Helm inflation off.
 	var m resmap.ResMap
 	err := safely("build", func() (err error) {
-		m, err = krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(mem, "/"+u.Root)
+		m, err = krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(mem, path.Join("/", u.Root))
 		return err
 	})
 	if err != nil {

@@ -207,3 +207,37 @@ func TestSafelyTurnsPanicsIntoErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestUnitsAtTheRoot renders a chart and a kustomization that sit at the root of the tree.
+func TestUnitsAtTheRoot(t *testing.T) {
+	tests := []struct {
+		name  string
+		files fstest.MapFS
+		path  string
+		line  int
+	}{
+		{"chart", fstest.MapFS{
+			"Chart.yaml":       {Data: []byte("apiVersion: v2\nname: root\nversion: 1.0.0\n")},
+			"templates/a.yaml": {Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n")},
+		}, "templates/a.yaml", 4},
+		{"kustomization", fstest.MapFS{
+			"kustomization.yaml": {Data: []byte("resources:\n  - a.yaml\n")},
+			"a.yaml":             {Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")},
+		}, "a.yaml", 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan, res := renderMap(t, Options{}, tt.files)
+			if len(plan.Units) != 1 || plan.Units[0].Root != "." {
+				t.Fatalf("units = %+v, want one rooted at .", plan.Units)
+			}
+			if len(res.Problems) > 0 || len(res.Documents) != 1 {
+				t.Fatalf("problems %v, %d documents", res.Problems, len(res.Documents))
+			}
+			d := res.Documents[0]
+			if got := d.Locate(lineOf(t, d.Content, "name:"), "name"); got != (Position{tt.path, tt.line}) {
+				t.Errorf("Locate(name) = %v, want %s:%d", got, tt.path, tt.line)
+			}
+		})
+	}
+}
