@@ -139,7 +139,9 @@ type jwksServer struct {
 	srv  *httptest.Server
 	mu   sync.Mutex
 	keys map[string]*ecdsa.PrivateKey
-	hits atomic.Int32
+	// extra JWKs served as they are (to test how refused keys are reported)
+	extra []map[string]string
+	hits  atomic.Int32
 }
 
 func newJWKSServer(t testing.TB) *jwksServer {
@@ -155,6 +157,7 @@ func newJWKSServer(t testing.TB) *jwksServer {
 			keys = append(keys, map[string]string{"kty": "EC", "crv": "P-256", "kid": kid, "alg": "ES256", "use": "sig",
 				"x": base64.RawURLEncoding.EncodeToString(b[1:33]), "y": base64.RawURLEncoding.EncodeToString(b[33:])})
 		}
+		keys = append(keys, j.extra...)
 		_ = json.NewEncoder(w).Encode(map[string]any{"keys": keys})
 	}))
 	t.Cleanup(j.srv.Close)
@@ -648,4 +651,50 @@ func TestReloadOnFileChangeAndSignal(t *testing.T) {
 	_ = os.Chtimes(path, fi.ModTime(), fi.ModTime())
 	reload <- struct{}{}
 	waitFor(403)
+}
+
+// TestJWKSKeyProblemsAreReported serves a JWKS with one usable and one refused key (use "enc"):
+// tokens of the good key pass, and the refused key shows in the metric.
+func TestJWKSKeyProblemsAreReported(t *testing.T) {
+	p := newPKI(t, "example.org")
+	idp := newJWKSServer(t)
+	idp.mu.Lock()
+	b, _ := idp.keys["k1"].PublicKey.Bytes()
+	idp.extra = append(idp.extra, map[string]string{"kty": "EC", "crv": "P-256", "kid": "encryption-key", "use": "enc",
+		"x": base64.RawURLEncoding.EncodeToString(b[1:33]), "y": base64.RawURLEncoding.EncodeToString(b[33:])})
+	idp.mu.Unlock()
+	app := echoApp(t, "orders")
+	cert, key := p.issueFiles("spiffe://example.org/orders", "orders")
+	cfg := fmt.Sprintf(sidecarB, p.bundleFile(), cert, key, app.URL, idp.srv.URL) + "admin:\n  listen: 127.0.0.1:0\n"
+	g, _ := startGateway(t, cfg, idp.srv.Client(), io.Discard)
+	addr, _, admin := g.Addrs()
+	tb, _ := identity.NewTrustBundle("example.org", p.ca.Bundle())
+	now := time.Now()
+	tok := idp.token(t, "k1", map[string]any{"iss": "https://idp.test", "sub": "alice", "aud": "orders", "scope": "orders:read",
+		"iat": now.Unix(), "exp": now.Add(time.Minute).Unix()})
+	req, _ := http.NewRequest(http.MethodGet, "https://"+addr+"/jwt/x", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := clientFor(tb.Pool(), p.issue("spiffe://example.org/web", time.Hour)).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("token of the good key: %d", resp.StatusCode)
+	}
+	want := `palisade_gateway_jwks_rejected_keys{issuer="https://idp.test"} 1`
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		resp, err := http.Get("http://" + admin + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics never showed %s", want)
+		}
+	}
 }

@@ -16,6 +16,7 @@ type metrics struct {
 	latency    *prometheus.HistogramVec
 	certExpiry *prometheus.GaugeVec
 	reloads    *prometheus.CounterVec
+	jwksKeys   *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -37,8 +38,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "palisade_gateway_config_reloads_total", Help: "Configuration reload attempts by result.",
 		}, []string{"result"}),
+		jwksKeys: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "palisade_gateway_jwks_rejected_keys", Help: "Keys the last JWKS fetch of each issuer had to refuse (weak, wrong use, ambiguous kid…).",
+		}, []string{"issuer"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.decisions, m.latency, m.certExpiry, m.reloads} {
+	for _, c := range []prometheus.Collector{m.requests, m.decisions, m.latency, m.certExpiry, m.reloads, m.jwksKeys} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}

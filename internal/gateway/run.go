@@ -135,18 +135,36 @@ func (g *Gateway) watch(ctx context.Context, reload <-chan struct{}) {
 	last := stamp()
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
+	reported := map[string]string{}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-reload:
 		case <-t.C:
+			g.reportKeyProblems(reported)
 			if s := stamp(); s == last {
 				continue
 			}
 		}
 		last = stamp()
 		_ = g.Reload()
+	}
+}
+
+// reportKeyProblems surfaces JWKS keys the validator refused — as a metric per issuer and one log
+// line whenever the set of problems changes — so a refused key is never silent.
+func (g *Gateway) reportKeyProblems(reported map[string]string) {
+	st := g.state.Load()
+	problems := st.validator.KeyProblems()
+	for _, is := range st.cfg.JWT.Issuers {
+		errs := problems[is.Issuer]
+		g.metrics.jwksKeys.WithLabelValues(is.Issuer).Set(float64(len(errs)))
+		msg := fmt.Sprint(errs)
+		if len(errs) > 0 && reported[is.Issuer] != msg {
+			g.log.Warn("jwks keys refused", "issuer", is.Issuer, "problems", msg)
+		}
+		reported[is.Issuer] = msg
 	}
 }
 
