@@ -103,6 +103,23 @@ func TestEdgeHTTP2ToSidecar(t *testing.T) {
 		})
 	}
 
+	t.Run("optional client certificates: an invalid one is still refused", func(t *testing.T) {
+		foreign := newPKI(t, "other.org").issue("spiffe://other.org/web", time.Hour)
+		tcfg := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots, ServerName: "shop.localhost", Certificates: []tls.Certificate{*foreign}}
+		conn, err := tls.Dial("tcp", eAddr, tcfg)
+		if err == nil {
+			// TLS 1.3 reports the client-certificate verdict on the first read.
+			_, err = conn.Write([]byte("GET / HTTP/1.1\r\nHost: shop.localhost\r\n\r\n"))
+			if err == nil {
+				_, err = conn.Read(make([]byte, 1))
+			}
+			conn.Close()
+		}
+		if err == nil {
+			t.Fatal("the edge accepted a client certificate from another trust domain")
+		}
+	})
+
 	t.Run("admin endpoints", func(t *testing.T) {
 		for path, want := range map[string]string{
 			"/healthz": "ok",
