@@ -277,6 +277,10 @@ func pathAt(n *yaml.Node, line int, key string, p []seg) []seg {
 		}
 		it := n.Content[best]
 		p = append(p, seg{item: true, index: best, name: scalarAt(it, "name")})
+		if it.Line == line && key == "" {
+			// The item itself (a container whose first rendered key is image), not its first field.
+			return p
+		}
 		return pathAt(it, line, key, p)
 	case yaml.AliasNode:
 		if n.Alias != nil {

@@ -26,6 +26,8 @@ func TestKustomizeLineMapping(t *testing.T) {
 		{"field from the base", "kind: Deployment", "runAsNonRoot: true", "runAsNonRoot", Position{base, 21}},
 		{"second container by name", "kind: Deployment", "image: registry.example.com/proxy", "image", Position{base, 24}},
 		{"list item name", "kind: Deployment", "name: sidecar", "name", Position{base, 23}},
+		{"list item as a whole, whose first rendered key is another", "kind: Deployment", "- image: registry.example.com/proxy", "", Position{base, 23}},
+		{"first key of a list item", "kind: Deployment", "- image: registry.example.com/proxy", "image", Position{base, 24}},
 		{"field set by a strategic merge patch", "kind: Deployment", "privileged: true", "privileged", Position{patch, 11}},
 		{"block both base and patch have stays in the base", "kind: Deployment", "securityContext:", "securityContext", Position{base, 20}},
 		{"field set by a JSON 6902 patch", "kind: Deployment", "replicas: 3", "replicas", Position{"kustomize/overlays/prod/replicas.json.yaml", 2}},
