@@ -95,6 +95,14 @@ type IaC struct {
 	// Rego are Rego policy files or directories in the conftest convention (deny/warn rules),
 	// relative to the working directory.
 	Rego []string `yaml:"rego"`
+	// Render renders Helm charts and Kustomize overlays and checks their output instead of the
+	// raw templates, with findings placed back on template lines.
+	Render bool `yaml:"render"`
+	// HelmValues are values files applied over every chart's values.yaml, in order, relative to
+	// the working directory (`helm template -f`).
+	HelmValues []string `yaml:"helm-values"`
+	// HelmSet are `--set` expressions applied after the values files (`a.b=c,d[0]=e`).
+	HelmSet []string `yaml:"helm-set"`
 }
 
 // Default returns the built-in defaults: every scanner, gate at high, a table on standard output,
@@ -113,6 +121,7 @@ func Default() *Config {
 			MaxAge:            Duration(7 * 24 * time.Hour),
 			DemoteNotImported: true,
 		},
+		IaC:     IaC{Render: true},
 		origins: map[string]Origin{},
 	}
 }

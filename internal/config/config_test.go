@@ -59,6 +59,7 @@ func TestParseFull(t *testing.T) {
 		},
 		Secret: Secret{Disable: []string{"generic-password"}},
 		Deps:   Default().Deps,
+		IaC:    Default().IaC,
 	}
 	if diff := cmp.Diff(want, *got, cmpopts.IgnoreUnexported(Config{})); diff != "" {
 		t.Errorf("mismatch (-want +got):\n%s", diff)
@@ -314,6 +315,9 @@ func TestKeys(t *testing.T) {
 		"iac.policies=PALISADE_IAC_POLICIES",
 		"iac.allowed-base-images=PALISADE_IAC_ALLOWED_BASE_IMAGES",
 		"iac.rego=PALISADE_IAC_REGO",
+		"iac.render=PALISADE_IAC_RENDER",
+		"iac.helm-values=PALISADE_IAC_HELM_VALUES",
+		"iac.helm-set=PALISADE_IAC_HELM_SET",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

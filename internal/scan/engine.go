@@ -304,6 +304,7 @@ func (c *collector) run(target string, started time.Time) *report.Run {
 	}
 	// A total order first, so finding.Sort's stable sort leaves ties identical on every run.
 	slices.SortFunc(run.Findings, compareFull)
+	run.Findings = slices.CompactFunc(run.Findings, sameFinding)
 	finding.Sort(run.Findings)
 	sortSkips(run.Skipped)
 	sortProblems(run.Problems)
@@ -316,6 +317,20 @@ func (c *collector) run(target string, started time.Time) *report.Run {
 	return run
 }
 
+// sameFinding reports whether two findings say the same thing at the same place: one rule of one
+// scanner, with the same title, at exactly the same location (and commit). Such pairs arise when
+// two inputs lead to one line — a Kustomize base scanned raw and the overlay built from it, a
+// secret seen both in a file and in its decoded form — and one finding is the honest count. The
+// title is part of the key because it names the package in dependency findings, whose location
+// (a compiled binary) may have no line to tell two packages apart.
+func sameFinding(a, b finding.Finding) bool {
+	return a.Scanner == b.Scanner && a.RuleID == b.RuleID && a.Title == b.Title &&
+		a.Location.Path == b.Location.Path &&
+		a.Location.StartLine == b.Location.StartLine && a.Location.StartColumn == b.Location.StartColumn &&
+		a.Location.EndLine == b.Location.EndLine && a.Location.EndColumn == b.Location.EndColumn &&
+		commitHash(a.Location.Commit) == commitHash(b.Location.Commit)
+}
+
 func compareFull(a, b finding.Finding) int {
 	return cmp.Or(
 		strings.Compare(a.Location.Path, b.Location.Path),
@@ -326,9 +341,9 @@ func compareFull(a, b finding.Finding) int {
 		strings.Compare(commitHash(a.Location.Commit), commitHash(b.Location.Commit)),
 		strings.Compare(a.Scanner, b.Scanner),
 		strings.Compare(a.RuleID, b.RuleID),
+		strings.Compare(a.Title, b.Title),
 		strings.Compare(a.Fingerprint, b.Fingerprint),
 		strings.Compare(a.Location.Snippet, b.Location.Snippet),
-		strings.Compare(a.Title, b.Title),
 	)
 }
 

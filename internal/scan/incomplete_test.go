@@ -51,3 +51,35 @@ func TestTreeAnalyzerIncompleteKeepsFindingsAndEachProblem(t *testing.T) {
 		t.Errorf("findings beside the problems were lost: %+v", run.Findings)
 	}
 }
+
+// twice reports every finding twice over, once per input that leads to the same line, the way a
+// Kustomize base and its overlay both point at the base's line; and one finding of another title
+// at the same place, which must survive.
+type twice struct{}
+
+func (twice) Name() string { return "twice" }
+
+func (twice) AnalyzeTree(_ context.Context, t *Tree) ([]finding.Finding, error) {
+	at := finding.Location{Path: "a.yaml", StartLine: 4}
+	return []finding.Finding{
+		{RuleID: "probe", Title: "no probe", Severity: finding.SeverityLow, Location: at, Fingerprint: "base"},
+		{RuleID: "probe", Title: "no probe", Severity: finding.SeverityLow, Location: at, Fingerprint: "overlay"},
+		{RuleID: "probe", Title: "no probe in sidecar", Severity: finding.SeverityLow, Location: at, Fingerprint: "other"},
+	}, nil
+}
+
+func TestSameFindingAtSamePlaceIsReportedOnce(t *testing.T) {
+	root := writeTree(t, fstest.MapFS{"a.yaml": file("a: 1\n")})
+	run, err := Dir(context.Background(), root, Options{Analyzers: []Analyzer{twice{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range run.Findings {
+		got = append(got, f.Title+"/"+f.Fingerprint)
+	}
+	want := []string{"no probe/base", "no probe in sidecar/other"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("findings (-want +got):\n%s", d)
+	}
+}
