@@ -71,6 +71,7 @@ type collector struct {
 	skipped  []report.Skip
 	problems []report.Problem
 	stats    report.Stats
+	reads    readCounter
 	progress *serialProgress
 }
 
@@ -130,7 +131,7 @@ func (c *collector) analyzeTree(ctx context.Context, fsys fs.FS, files []candida
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.s.workers)
 	if len(c.s.trees) > 0 {
-		t := &Tree{FS: fsys, Files: make([]string, len(files))}
+		t := &Tree{FS: countingFS{fsys: fsys, rc: &c.reads}, Files: make([]string, len(files))}
 		for i, f := range files {
 			t.Files[i] = f.path
 		}
@@ -171,10 +172,7 @@ func (c *collector) runFile(ctx context.Context, fsys fs.FS, j job) error {
 		c.addSkip(p, report.SkipBinary)
 		return nil
 	}
-	c.mu.Lock()
-	c.stats.FilesScanned++
-	c.stats.BytesScanned += int64(len(data))
-	c.mu.Unlock()
+	c.reads.mark(p, int64(len(data)))
 	return c.analyzeFile(ctx, j.analyzers, &File{Path: p, Content: data})
 }
 
@@ -294,6 +292,9 @@ func (c *collector) run(target string, started time.Time) *report.Run {
 		Skipped:  c.skipped,
 		Problems: c.problems,
 	}
+	// Directory scans count every distinct file an analyzer read; history counts its fragments.
+	run.Stats.FilesScanned += c.reads.files
+	run.Stats.BytesScanned += c.reads.bytes
 	for _, a := range c.s.analyzers {
 		if rl, ok := a.(RuleLister); ok {
 			run.Rules = append(run.Rules, rl.Rules()...)
