@@ -61,8 +61,7 @@ func aliasGroups(ms []vulndb.Match) [][]vulndb.Match {
 	for i := range parent {
 		parent[i] = i
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
 			i = parent[i]
