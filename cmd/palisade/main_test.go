@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,5 +113,73 @@ func TestDepsWithoutDatabase(t *testing.T) {
 	}
 	if !found || len(doc.Scanners) != 3 {
 		t.Errorf("want all three scanners and a deps problem naming the fix; got scanners %v, problems %+v", doc.Scanners, doc.Problems)
+	}
+}
+
+// Inline directives suppress IaC findings in YAML, Dockerfiles and HCL, which needs every IaC
+// finding on the exact line of the offending field.
+func TestIaCInlineSuppressionAcrossFormats(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "pod.yaml", `apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+spec:
+  containers:
+    - name: debug
+      image: busybox:1.36
+      securityContext:
+        # palisade:ignore k8s-privileged-container node debugging pod, deleted after use
+        privileged: true
+`)
+	write(t, dir, "Dockerfile", "FROM alpine:3.20\n# palisade:ignore docker-pipe-to-shell installer checked by checksum upstream\nRUN curl -fsSL https://example.com/i.sh | sh\n")
+	write(t, dir, "main.tf", `resource "aws_security_group" "ssh" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    # palisade:ignore * bastion reachable from the VPN range only
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+`)
+	report := filepath.Join(t.TempDir(), "r.json")
+	if _, err := run(t, "scan", dir, "--scanners", "iac", "--format", "json", "--output", report, "--fail-on", "critical"); cli.ExitCode(err) == 2 {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Findings []struct {
+			RuleID   string
+			Location struct {
+				Path      string
+				StartLine int
+			}
+			Suppression *struct{ Kind string }
+		}
+	}
+	b, _ := os.ReadFile(report)
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"k8s-privileged-container": "pod.yaml:11",
+		"docker-pipe-to-shell":     "Dockerfile:3",
+		"aws-sg-open-admin-port":   "main.tf:7",
+	}
+	for _, f := range doc.Findings {
+		at, ok := want[f.RuleID]
+		if !ok {
+			continue
+		}
+		if got := fmt.Sprintf("%s:%d", f.Location.Path, f.Location.StartLine); got != at {
+			t.Errorf("%s at %s, want %s", f.RuleID, got, at)
+		}
+		if f.Suppression == nil || f.Suppression.Kind != "inline" {
+			t.Errorf("%s at %s is not suppressed inline", f.RuleID, at)
+		}
+		delete(want, f.RuleID)
+	}
+	if len(want) > 0 {
+		t.Errorf("findings missing entirely: %v", want)
 	}
 }
