@@ -20,7 +20,7 @@ func Builtin() []Check {
 			[]int{3306, 5432, 1433, 1521, 27017, 6379, 9200, 9300, 11211, 9042, 5984, 7000}),
 		sgAllPorts(), s3PublicACL(), s3PublicAccessBlock(), s3Encryption(), s3Versioning(), s3Logging(),
 		dbEncrypted(), dbPublic(), dbDeletionProtection(), dbBackups(), dbIAMAuth(), ebsEncrypted(),
-		iamAdmin(), iamWildcardAction(), iamWildcardResource(), iamNotAction(), publicPrincipal(),
+		iamAdmin(), iamWildcardAction(), iamWildcardResource(), iamNotAction(), iamPrivilegeEscalation(), publicPrincipal(),
 		kmsRotation(), trailMultiRegion(), trailValidation(), trailKMS(),
 		eksPublicEndpoint(), eksLogging(), eksSecrets(), ecrScan(), ecrImmutable(),
 		lambdaTracing(), lambdaSecretEnv(), lambdaURLAuth(), apiAccessLogs(), apiTracing(),
