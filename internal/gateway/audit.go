@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -43,6 +42,8 @@ type auditLog struct {
 	w      *bufio.Writer
 	closer io.Closer
 	err    error // first write error, reported by Flush
+	// bufs are encoding buffers, so a record costs no allocation once the pool is warm.
+	bufs sync.Pool
 }
 
 const flushEvery = 200 * time.Millisecond
@@ -60,17 +61,23 @@ func openAudit(path string, stdout io.Writer) (*auditLog, error) {
 	}
 }
 
+// write encodes r and appends it to the buffer as one whole line; the buffer reaches the file
+// when it fills, on the flush timer and on Close, so a graceful shutdown loses no record.
 func (a *auditLog) write(r *Record) {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return // a Record always marshals; nothing user-controlled can make it fail
+	bp, _ := a.bufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
 	}
-	b = append(b, '\n')
+	b := append(appendRecord((*bp)[:0], r), '\n')
 	a.mu.Lock()
 	if _, err := a.w.Write(b); err != nil && a.err == nil {
 		a.err = err
 	}
 	a.mu.Unlock()
+	if cap(b) <= 16<<10 { // do not let one huge path pin a large buffer
+		*bp = b
+		a.bufs.Put(bp)
+	}
 }
 
 // Flush writes buffered records out and returns the first write error seen since the last call.

@@ -133,6 +133,9 @@ type AuditConfig struct {
 // AdminConfig is the listener for /metrics, /healthz and /readyz.
 type AdminConfig struct {
 	Listen string `yaml:"listen"`
+	// Pprof also serves Go runtime profiles under /debug/pprof/ on the admin listener (which
+	// must be loopback). Off by default: a profile reveals timing and memory of live traffic.
+	Pprof bool `yaml:"pprof"`
 }
 
 // ConfigError is a problem in gateway.yaml located by file, line and field.

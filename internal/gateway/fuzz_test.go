@@ -1,8 +1,10 @@
 package gateway
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzParseConfig feeds arbitrary YAML to the strict config decoder and validator: it must return
@@ -43,6 +45,26 @@ func FuzzPathMatch(f *testing.F) {
 			if lit, err := compilePattern(clean); err == nil && !lit.match(clean) {
 				t.Fatalf("pattern %q does not match itself", clean)
 			}
+		}
+	})
+}
+
+// FuzzAppendRecord checks the hand-written audit encoder against encoding/json on arbitrary
+// request-controlled strings (paths, hosts, methods may hold any bytes): the line must be
+// byte-identical, hence valid JSON that cannot be split or forged by what a client sends.
+func FuzzAppendRecord(f *testing.F) {
+	f.Add("/orders/1", "shop.localhost", int64(200), 0.412, int64(1_700_000_000_123_456_789))
+	f.Add("/\xff\x00<&>\"\\\u2028", "", int64(-1), 1e-9, int64(0))
+	f.Add("é日本\n\r\t", "a\x7f", int64(1<<40), 3e21, int64(-1))
+	f.Fuzz(func(t *testing.T, path, host string, n int64, lat float64, nanos int64) {
+		rec := recordWith(path, n, lat, time.Unix(0, nanos).UTC())
+		rec.Host = host
+		want, err := json.Marshal(&rec)
+		if err != nil {
+			t.Skip("encoding/json refuses this record (NaN or infinite latency)")
+		}
+		if got := appendRecord(nil, &rec); string(got) != string(want) {
+			t.Fatalf("appendRecord differs from encoding/json:\n got %s\nwant %s", got, want)
 		}
 	})
 }

@@ -7,6 +7,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -21,7 +22,9 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -356,7 +359,42 @@ func (g *Gateway) AdminHandler() http.Handler {
 		}
 		_, _ = io.WriteString(w, "ready\n")
 	})
+	if g.state.Load().cfg.Admin.Pprof {
+		mux.HandleFunc("GET /debug/pprof/profile", serveCPUProfile)
+		mux.HandleFunc("GET /debug/pprof/{name}", serveProfile)
+	}
 	return mux
+}
+
+// serveCPUProfile records a CPU profile for ?seconds= (default 10, at most 120) and returns it
+// in pprof's format; only reachable when admin.pprof is on.
+func serveCPUProfile(w http.ResponseWriter, r *http.Request) {
+	secs, err := strconv.Atoi(cmp.Or(r.URL.Query().Get("seconds"), "10"))
+	if err != nil || secs < 1 || secs > 120 {
+		http.Error(w, "seconds: want an integer from 1 to 120", http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if err := pprof.StartCPUProfile(w); err != nil {
+		http.Error(w, "cpu profile: "+err.Error(), http.StatusConflict)
+		return
+	}
+	select {
+	case <-time.After(time.Duration(secs) * time.Second):
+	case <-r.Context().Done():
+	}
+	pprof.StopCPUProfile()
+}
+
+// serveProfile writes a named runtime profile (heap, allocs, goroutine, mutex, block).
+func serveProfile(w http.ResponseWriter, r *http.Request) {
+	p := pprof.Lookup(r.PathValue("name"))
+	if p == nil {
+		http.Error(w, "unknown profile", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	_ = p.WriteTo(w, 0)
 }
 
 func (g *Gateway) readiness() error {

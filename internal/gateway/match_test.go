@@ -95,3 +95,37 @@ func TestRuleEvaluation(t *testing.T) {
 		})
 	}
 }
+
+// TestRuleReusesNothingAcrossRequests evaluates one compiled rule for a request with a token and
+// then for requests without one (activations are pooled): the later requests must see none of
+// the earlier identity, or a token-less request could be let through on someone else's claims.
+func TestRuleReusesNothingAcrossRequests(t *testing.T) {
+	r, err := compileRule(`jwt.present || jwt.sub == "alice" || "orders:read" in jwt.scopes || "tenant" in jwt.claims || source.spiffe_id != ""`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withToken := &Input{SPIFFEID: "spiffe://example.org/web",
+		JWT: &JWTInfo{Subject: "alice", Scopes: []string{"orders:read"}, Claims: map[string]any{"tenant": "acme"}}}
+	for _, tc := range []struct {
+		name string
+		in   *Input
+		want bool
+	}{
+		{"with token", withToken, true},
+		{"then without token", &Input{}, false},
+		{"then token without scopes or claims", &Input{JWT: &JWTInfo{Subject: "bob"}}, true},
+		{"then without token again", &Input{Path: "/x"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for i := 0; i < 3; i++ {
+				got, err := r.Allow(tc.in)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != tc.want {
+					t.Fatalf("Allow = %v, want %v", got, tc.want)
+				}
+			}
+		})
+	}
+}
