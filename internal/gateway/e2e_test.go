@@ -356,7 +356,8 @@ func TestMeshInboundDecisions(t *testing.T) {
 		cert       *tls.Certificate
 		path       string
 		jwt        string
-		wantStatus int // 0: the TLS handshake must fail
+		header     http.Header // sent as is, on top of the token
+		wantStatus int         // 0: the TLS handshake must fail
 		wantBody   string
 	}{
 		{name: "no client certificate", cert: nil, path: "/orders/1"},
@@ -370,6 +371,15 @@ func TestMeshInboundDecisions(t *testing.T) {
 		{name: "jwt route with token", cert: m.p.issue("spiffe://example.org/web", time.Hour), path: "/jwt/x", jwt: m.goodJWT, wantStatus: 200, wantBody: "sub=alice"},
 		{name: "jwt route with forged token", cert: m.p.issue("spiffe://example.org/web", time.Hour), path: "/jwt/x", jwt: m.goodJWT[:len(m.goodJWT)-4] + "AAAA", wantStatus: 401, wantBody: "jwt_bad_signature"},
 		{name: "audit-only route lets a denial pass", cert: m.p.issue("spiffe://example.org/billing", time.Hour), path: "/audit/x", wantStatus: 200, wantBody: "orders saw"},
+		{name: "forged identity headers are replaced", cert: m.p.issue("spiffe://example.org/web", time.Hour), path: "/jwt/x", jwt: m.goodJWT,
+			header:     http.Header{"X-Palisade-Spiffe-Id": {"spiffe://example.org/admin"}, "X-Palisade-Jwt-Sub": {"root"}},
+			wantStatus: 200, wantBody: "orders saw spiffe://example.org/web sub=alice"},
+		{name: "identity headers cannot be dropped through Connection", cert: m.p.issue("spiffe://example.org/web", time.Hour), path: "/jwt/x", jwt: m.goodJWT,
+			header:     http.Header{"Connection": {"X-Palisade-Spiffe-Id, X-Palisade-Jwt-Sub"}},
+			wantStatus: 200, wantBody: "orders saw spiffe://example.org/web sub=alice"},
+		{name: "forged identity on a route without a token", cert: m.p.issue("spiffe://example.org/web", time.Hour), path: "/orders/1",
+			header:     http.Header{"X-Palisade-Jwt-Sub": {"root"}},
+			wantStatus: 200, wantBody: "orders saw spiffe://example.org/web sub= path"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -378,7 +388,15 @@ func TestMeshInboundDecisions(t *testing.T) {
 				req.Header.Set("Authorization", "Bearer "+tt.jwt)
 				req.AddCookie(&http.Cookie{Name: "session", Value: "cookie-secret-value"})
 			}
-			resp, err := clientFor(m.roots, tt.cert).Do(req)
+			for k, v := range tt.header {
+				req.Header[k] = v
+			}
+			cl := clientFor(m.roots, tt.cert)
+			if tt.header.Get("Connection") != "" { // HTTP/2 has no Connection header: send it over HTTP/1.1
+				tr := cl.Transport.(*http.Transport)
+				tr.ForceAttemptHTTP2, tr.TLSNextProto = false, map[string]func(string, *tls.Conn) http.RoundTripper{}
+			}
+			resp, err := cl.Do(req)
 			if tt.wantStatus == 0 {
 				if err == nil {
 					resp.Body.Close()

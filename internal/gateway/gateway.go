@@ -240,50 +240,32 @@ func (g *Gateway) newProxy(upstream, spiffeID string) (*httputil.ReverseProxy, e
 		tr.TLSClientConfig = g.upstreamTLS(id)
 	}
 	return &httputil.ReverseProxy{
+		// exchange.forward set the identity headers on the inbound request after removing
+		// every caller-sent X-Palisade-*; they are copied again here because the proxy drops
+		// headers a caller names in Connection, and a caller must not be able to drop them.
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(u)
 			pr.SetXForwarded()
-			h := pr.Out.Header
-			for k := range h {
-				if strings.HasPrefix(k, "X-Palisade-") {
-					delete(h, k) // callers must not be able to assert an identity
-				}
-			}
-			if rc, ok := pr.In.Context().Value(reqKey{}).(*reqCtx); ok {
-				h.Set("X-Request-Id", rc.rec.RequestID)
-				if rc.rec.SPIFFEID != "" {
-					h.Set("X-Palisade-Spiffe-Id", rc.rec.SPIFFEID)
-				}
-				if rc.rec.JWTSubject != "" {
-					h.Set("X-Palisade-Jwt-Sub", rc.rec.JWTSubject)
+			for _, k := range identityHeaders {
+				if v := pr.In.Header[k]; v != nil {
+					pr.Out.Header[k] = v
 				}
 			}
 		},
 		Transport:  tr, // FlushInterval 0: ReverseProxy still flushes streaming responses at once
 		BufferPool: &g.buffers,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			if rc, ok := r.Context().Value(reqKey{}).(*reqCtx); ok {
-				rc.upstreamErr = true
+			if sw, ok := w.(*statusWriter); ok && sw.x != nil {
+				sw.x.upstreamErr = true
 			}
 			g.log.Warn("upstream error", "upstream", upstream, "err", err)
 			http.Error(w, "bad gateway", http.StatusBadGateway)
 		},
-		ModifyResponse: func(resp *http.Response) error {
-			if rc, ok := resp.Request.Context().Value(reqKey{}).(*reqCtx); ok {
-				rc.rec.UpstreamStatus = resp.StatusCode
-			}
-			return nil
-		},
 	}, nil
 }
 
-// reqKey carries the per-request audit state into the proxy hooks.
-type reqKey struct{}
-
-type reqCtx struct {
-	rec         *Record
-	upstreamErr bool
-}
+// identityHeaders are the headers the gateway asserts to the upstream.
+var identityHeaders = [...]string{"X-Request-Id", "X-Palisade-Spiffe-Id", "X-Palisade-Jwt-Sub"}
 
 func newRequestID() string {
 	var b [12]byte

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -25,16 +24,54 @@ type denial struct {
 	reason string
 }
 
-func (g *Gateway) serveInbound(w http.ResponseWriter, r *http.Request) {
+// exchange is everything the gateway keeps about one request, allocated once: the audit record,
+// the response and body counters, and whether the upstream failed.
+type exchange struct {
+	rec         Record
+	start       time.Time
+	sw          statusWriter
+	body        countingBody
+	proxied     bool
+	upstreamErr bool
+}
+
+// begin starts the exchange for r: r.Body is counted and the returned writer records status and
+// size and leads the proxy's error handler back to the exchange.
+func (g *Gateway) begin(w http.ResponseWriter, r *http.Request, direction string) *exchange {
 	start := g.now()
+	x := &exchange{start: start, rec: Record{Time: start.UTC(), RequestID: newRequestID(), Direction: direction,
+		SourceAddr: r.RemoteAddr, Method: r.Method, Host: hostOnly(r.Host), Path: r.URL.Path, Protocol: r.Proto}}
+	x.sw = statusWriter{ResponseWriter: w, x: x}
+	x.body = countingBody{ReadCloser: r.Body}
+	r.Body = &x.body
+	return x
+}
+
+// forward proxies r upstream with the identity headers the upstream may trust. Callers cannot
+// assert an identity: every X-Palisade-* header they sent is removed first.
+func (x *exchange) forward(proxy http.Handler, r *http.Request) {
+	h := r.Header
+	for k := range h {
+		if strings.HasPrefix(k, "X-Palisade-") {
+			delete(h, k)
+		}
+	}
+	h.Set("X-Request-Id", x.rec.RequestID)
+	if x.rec.SPIFFEID != "" {
+		h.Set("X-Palisade-Spiffe-Id", x.rec.SPIFFEID)
+	}
+	if x.rec.JWTSubject != "" {
+		h.Set("X-Palisade-Jwt-Sub", x.rec.JWTSubject)
+	}
+	x.proxied = true
+	proxy.ServeHTTP(&x.sw, r)
+}
+
+func (g *Gateway) serveInbound(w http.ResponseWriter, r *http.Request) {
 	st := g.state.Load()
-	rec := &Record{Time: start.UTC(), RequestID: newRequestID(), Direction: "inbound", SourceAddr: r.RemoteAddr,
-		Method: r.Method, Host: hostOnly(r.Host), Path: r.URL.Path, Protocol: r.Proto}
-	sw := &statusWriter{ResponseWriter: w}
-	body := &countingBody{ReadCloser: r.Body}
-	r.Body = body
-	rc := &reqCtx{rec: rec}
-	defer func() { g.finish(rec, rc, sw, body, start) }()
+	x := g.begin(w, r, "inbound")
+	rec, sw := &x.rec, &x.sw
+	defer g.finish(x)
 
 	rt, d := g.authorize(r, st, rec)
 	if d != nil && (rt == nil || !rt.cfg.AuditOnly) {
@@ -46,7 +83,7 @@ func (g *Gateway) serveInbound(w http.ResponseWriter, r *http.Request) {
 	if d != nil {
 		rec.Decision, rec.Reason = decisionAuditDeny, d.reason
 	}
-	rt.proxy.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), reqKey{}, rc)))
+	x.forward(rt.proxy, r)
 }
 
 // authorize runs path canonicalization, route matching, authentication and the route's rule,
@@ -188,15 +225,10 @@ func writeDenial(w http.ResponseWriter, d *denial) {
 }
 
 func (g *Gateway) serveOutbound(w http.ResponseWriter, r *http.Request) {
-	start := g.now()
 	st := g.state.Load()
-	rec := &Record{Time: start.UTC(), RequestID: newRequestID(), Direction: "outbound", SourceAddr: r.RemoteAddr,
-		Method: r.Method, Host: hostOnly(r.Host), Path: r.URL.Path, Protocol: r.Proto}
-	sw := &statusWriter{ResponseWriter: w}
-	body := &countingBody{ReadCloser: r.Body}
-	r.Body = body
-	rc := &reqCtx{rec: rec}
-	defer func() { g.finish(rec, rc, sw, body, start) }()
+	x := g.begin(w, r, "outbound")
+	rec, sw := &x.rec, &x.sw
+	defer g.finish(x)
 	svc := st.services[rec.Host]
 	if svc == nil {
 		rec.Decision, rec.Reason = decisionDeny, "unknown_service"
@@ -205,19 +237,23 @@ func (g *Gateway) serveOutbound(w http.ResponseWriter, r *http.Request) {
 	}
 	rec.Route = "outbound:" + svc.cfg.Host
 	rec.Decision, rec.Reason = decisionAllow, "allowed"
-	svc.proxy.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), reqKey{}, rc)))
+	x.forward(svc.proxy, r)
 }
 
-func (g *Gateway) finish(rec *Record, rc *reqCtx, sw *statusWriter, body *countingBody, start time.Time) {
-	if rc.upstreamErr && rec.Decision != decisionDeny {
+func (g *Gateway) finish(x *exchange) {
+	rec := &x.rec
+	if x.upstreamErr && rec.Decision != decisionDeny {
 		rec.Reason = "upstream_error"
 	}
-	rec.Status = sw.status
+	rec.Status = x.sw.status
 	if rec.Status == 0 {
 		rec.Status = http.StatusOK
 	}
-	rec.BytesIn, rec.BytesOut = body.n, sw.n
-	d := g.now().Sub(start)
+	if x.proxied && !x.upstreamErr {
+		rec.UpstreamStatus = x.sw.status // the proxy relays the upstream's status unchanged
+	}
+	rec.BytesIn, rec.BytesOut = x.body.n, x.sw.n
+	d := g.now().Sub(x.start)
 	rec.LatencyMS = float64(d.Microseconds()) / 1000
 	g.audit.write(rec)
 	g.metrics.observe(rec, d)
@@ -227,6 +263,7 @@ func (g *Gateway) finish(rec *Record, rc *reqCtx, sw *statusWriter, body *counti
 // ReverseProxy for flushing) reach the underlying writer.
 type statusWriter struct {
 	http.ResponseWriter
+	x      *exchange
 	status int
 	n      int64
 }
