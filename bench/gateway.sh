@@ -10,6 +10,8 @@
 #            writes an audit record; the sidecar verifies the edge's SVID, evaluates a CEL rule over
 #            the SPIFFE ID and writes an audit record. wrk cannot present client certificates, so
 #            mTLS is exercised on the gateway→gateway hop (two gateway hops vs nginx's one).
+#   nginx-tls wrk ──https──▶ nginx (the same public certificate, TLS 1.2+) ──http──▶ upstream
+#            closed loop only: what TLS termination alone costs, without any control.
 #   palisade-1hop  wrk ──https + JWT──▶ edge gateway (JWT, CEL, audit) ──http──▶ upstream
 #            the same edge controls without the second hop: one gateway hop, like nginx's.
 #   mtls-1hop  (Go client only, wrk cannot present a client certificate)
@@ -47,7 +49,7 @@ need nginx nginx-light
 
 # Ports (override with BASE_PORT if these are taken).
 B=${BASE_PORT:-18000}
-UP=$((B + 1)); NGX=$((B + 2)); EDGE=$((B + 3)); SIDE=$((B + 4)); IDP=$((B + 5)); EDGE1=$((B + 6)); MTLS=$((B + 7))
+UP=$((B + 1)); NGX=$((B + 2)); EDGE=$((B + 3)); SIDE=$((B + 4)); IDP=$((B + 5)); EDGE1=$((B + 6)); MTLS=$((B + 7)); NGXS=$((B + 8))
 
 echo "== building (work dir $WORK)" >&2
 mkdir -p "$WORK/helper"
@@ -286,6 +288,14 @@ echo "== starting upstream, issuer, nginx, CA, gateways" >&2
 wait_port "$UP"; wait_port "$IDP"
 TOKEN=$(cat "$WORK/token")
 
+
+CA="$WORK/ca"
+"$P" ca init --dir "$CA" --trust-domain bench.local >/dev/null
+"$P" ca issue --dir "$CA" --spiffe-id spiffe://bench.local/edge --cert "$WORK/edge.pem" --key "$WORK/edge.key" --ttl 2h >/dev/null
+"$P" ca issue --dir "$CA" --spiffe-id spiffe://bench.local/upstream --cert "$WORK/side.pem" --key "$WORK/side.key" --ttl 2h >/dev/null
+"$P" ca issue --dir "$CA" --spiffe-id spiffe://bench.local/client --cert "$WORK/client.pem" --key "$WORK/client.key" --ttl 2h >/dev/null
+"$P" ca issue --dir "$CA" --spiffe-id spiffe://bench.local/edge-public --dns localhost,127.0.0.1 --cert "$WORK/public.pem" --key "$WORK/public.key" --ttl 2h >/dev/null
+
 cat >"$WORK/nginx.conf" <<EOF
 worker_processes auto;
 pid $WORK/nginx.pid;
@@ -298,17 +308,17 @@ http {
     listen 127.0.0.1:$NGX;
     location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
   }
+  server {
+    listen 127.0.0.1:$NGXS ssl;
+    ssl_certificate $WORK/public.pem;
+    ssl_certificate_key $WORK/public.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
 }
 EOF
 nginx -c "$WORK/nginx.conf" -p "$WORK"
-wait_port "$NGX"
-
-CA="$WORK/ca"
-"$P" ca init --dir "$CA" --trust-domain bench.local >/dev/null
-"$P" ca issue --dir "$CA" --spiffe-id spiffe://bench.local/edge --cert "$WORK/edge.pem" --key "$WORK/edge.key" --ttl 2h >/dev/null
-"$P" ca issue --dir "$CA" --spiffe-id spiffe://bench.local/upstream --cert "$WORK/side.pem" --key "$WORK/side.key" --ttl 2h >/dev/null
-"$P" ca issue --dir "$CA" --spiffe-id spiffe://bench.local/client --cert "$WORK/client.pem" --key "$WORK/client.key" --ttl 2h >/dev/null
-"$P" ca issue --dir "$CA" --spiffe-id spiffe://bench.local/edge-public --dns localhost,127.0.0.1 --cert "$WORK/public.pem" --key "$WORK/public.key" --ttl 2h >/dev/null
+wait_port "$NGX"; wait_port "$NGXS"
 
 cat >"$WORK/edge.yaml" <<EOF
 mode: edge
@@ -411,6 +421,7 @@ run_wrk() { # name url [header]
 echo "== closed loop (wrk -t2 -c$CONNS -d$DURATION)" >&2
 R_DIRECT=$(run_wrk direct "http://127.0.0.1:$UP/")
 R_NGINX=$(run_wrk nginx "http://127.0.0.1:$NGX/")
+R_NGINXS=$(run_wrk nginx-tls "https://127.0.0.1:$NGXS/")
 R_PAL=$(run_wrk palisade "https://127.0.0.1:$EDGE/" "Authorization: Bearer $TOKEN")
 R_PAL1=$(run_wrk palisade-1hop "https://127.0.0.1:$EDGE1/" "Authorization: Bearer $TOKEN")
 
@@ -439,10 +450,14 @@ echo
 echo "Palisade gateway benchmark — $(nproc) CPUs shared with everything else on this machine, $(date -u +%FT%TZ)"
 printf '\nclosed loop: wrk -t2 -c%s -d%s\n' "$CONNS" "$DURATION"
 printf '%-14s %12s %10s %10s %8s\n' path "req/s" "p50 ms" "p99 ms" "non-2xx"
-for r in "$R_DIRECT" "$R_NGINX" "$R_PAL" "$R_PAL1"; do set -- $r; printf '%-14s %12s %10s %10s %8s\n' "$1" "$2" "$3" "$4" "$5"; done
-set -- $R_NGINX; NG_RPS=$2; set -- $R_PAL; PAL_RPS=$2; set -- $R_PAL1; PAL1_RPS=$2
+for r in "$R_DIRECT" "$R_NGINX" "$R_NGINXS" "$R_PAL" "$R_PAL1"; do set -- $r; printf '%-14s %12s %10s %10s %8s\n' "$1" "$2" "$3" "$4" "$5"; done
+set -- $R_NGINX; NG_RPS=$2; set -- $R_NGINXS; NGS_RPS=$2; set -- $R_PAL; PAL_RPS=$2; set -- $R_PAL1; PAL1_RPS=$2
 printf 'palisade / nginx throughput: %s %% (target >= 80 %%); palisade-1hop / nginx: %s %%\n' \
 	"$(awk -v a="$PAL_RPS" -v b="$NG_RPS" 'BEGIN{printf "%.1f", 100*a/b}')" "$(awk -v a="$PAL1_RPS" -v b="$NG_RPS" 'BEGIN{printf "%.1f", 100*a/b}')"
+# nginx-tls terminates the same public TLS as palisade-1hop (no JWT, no rule, access log only):
+# it separates what TLS costs from what the gateway's controls and Go's HTTP stack cost.
+printf 'nginx-tls / nginx: %s %% (the price of TLS alone); palisade-1hop / nginx-tls: %s %%\n' \
+	"$(awk -v a="$NGS_RPS" -v b="$NG_RPS" 'BEGIN{printf "%.1f", 100*a/b}')" "$(awk -v a="$PAL1_RPS" -v b="$NGS_RPS" 'BEGIN{printf "%.1f", 100*a/b}')"
 
 printf '\nclosed loop, Go client with %s connections for %s (identical generator for both)\n' "$CONNS" "$DURATION"
 printf '%-14s %12s %10s %10s %8s\n' path "req/s" "p50 ms" "p99 ms" errors

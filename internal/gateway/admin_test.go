@@ -1,0 +1,52 @@
+package gateway
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"testing"
+)
+
+// TestAdminPprof checks that runtime profiles are served only when admin.pprof is on, and then
+// as real pprof data (gzip-compressed protobuf), with bad parameters refused.
+func TestAdminPprof(t *testing.T) {
+	p := newPKI(t, "example.org")
+	idp := newJWKSServer(t)
+	app := echoApp(t, "orders")
+	cert, key := p.issueFiles("spiffe://example.org/orders", "orders")
+	base := fmt.Sprintf(sidecarB, p.bundleFile(), cert, key, app.URL, idp.srv.URL)
+	gzipMagic := []byte{0x1f, 0x8b}
+	for _, tc := range []struct {
+		name   string
+		admin  string
+		path   string
+		status int
+		pprof  bool // the body must be a pprof profile
+	}{
+		{"off by default: cpu", "admin:\n  listen: 127.0.0.1:0\n", "/debug/pprof/profile?seconds=1", 404, false},
+		{"off by default: heap", "admin:\n  listen: 127.0.0.1:0\n", "/debug/pprof/heap", 404, false},
+		{"off when false", "admin:\n  listen: 127.0.0.1:0\n  pprof: false\n", "/debug/pprof/heap", 404, false},
+		{"on: cpu", "admin:\n  listen: 127.0.0.1:0\n  pprof: true\n", "/debug/pprof/profile?seconds=1", 200, true},
+		{"on: heap", "admin:\n  listen: 127.0.0.1:0\n  pprof: true\n", "/debug/pprof/heap", 200, true},
+		{"on: bad seconds", "admin:\n  listen: 127.0.0.1:0\n  pprof: true\n", "/debug/pprof/profile?seconds=0", 400, false},
+		{"on: unknown profile", "admin:\n  listen: 127.0.0.1:0\n  pprof: true\n", "/debug/pprof/nope", 404, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, _ := startGateway(t, base+tc.admin, idp.srv.Client(), io.Discard)
+			_, _, admin := g.Addrs()
+			resp, err := http.Get("http://" + admin + tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d (%q)", resp.StatusCode, tc.status, body)
+			}
+			if got := bytes.HasPrefix(body, gzipMagic); got != tc.pprof {
+				t.Errorf("body is a pprof profile: %v, want %v (%d bytes)", got, tc.pprof, len(body))
+			}
+		})
+	}
+}
