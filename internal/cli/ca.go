@@ -109,6 +109,11 @@ func newCARotateCmd(app *App) *cobra.Command {
 				return errkind.Wrap(errkind.Invalid, err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "rotated; the trust bundle now holds %d roots\n", len(ca.Bundle()))
+			if len(ca.CrossCertificates()) > 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "the new intermediate is cross-signed by the previous root: workloads that have not yet fetched the new bundle accept the new SVIDs")
+			} else {
+				fmt.Fprintln(cmd.OutOrStdout(), "the previous root key is not in --dir, so there is no cross-signature: a workload that trusts only the previous root can verify neither new SVIDs nor the CA API until it gets the new bundle.pem another way")
+			}
 			return nil
 		},
 	}
@@ -276,79 +281,71 @@ func newCAServeCmd(app *App) *cobra.Command {
 	return cmd
 }
 
-// serveCA runs the issuance API until ctx ends; SIGHUP reloads the CA directory (after a
-// rotation) without dropping connections.
+// serveCA runs the issuance API until ctx ends. SIGHUP, or a change of the CA directory's
+// certificates (after `palisade ca rotate` or `prune-bundle`), reloads the CA and reissues the
+// API's own certificate from it without dropping connections.
 func serveCA(ctx context.Context, app *App, dir string, pass identity.Passphrase, ca *identity.CA, srv *identity.Server, listen string, names []string) error {
-	src, err := identity.NewSource(ctx, caServerCert(ca, names))
+	src, err := identity.NewSource(ctx, srv.APICertificate(names, 24*time.Hour))
 	if err != nil {
 		return err
 	}
 	go func() { _ = src.Run(ctx) }()
-	tb, err := identity.NewTrustBundle(ca.TrustDomain(), ca.Bundle())
-	if err != nil {
-		return err
-	}
-	hs := &http.Server{Handler: srv.Handler(), TLSConfig: identity.ServerTLSConfig(src.GetCertificate, tb.Pool()),
+	hs := &http.Server{Handler: srv.Handler(), TLSConfig: identity.ServerTLSConfig(src.GetCertificate),
 		ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(app.Logger.Handler(), slog.LevelDebug)}
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return errkind.Wrap(errkind.Unavailable, err)
 	}
-	app.Logger.Info("ca serving", "addr", ln.Addr().String(), "trust_domain", ca.TrustDomain())
+	app.Logger.Info("ca serving", "addr", ln.Addr().String(), "trust_domain", ca.TrustDomain(), "roots_in_bundle", len(ca.Bundle()))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ServeTLS(ln, "", "") }()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	last := caDirStamp(dir)
 	for {
 		select {
 		case err := <-errc:
 			return err
 		case <-hup:
-			// After `palisade ca rotate` or `prune-bundle`: sign with the new intermediate and
-			// serve the new bundle without dropping connections.
-			next, err := identity.Load(dir, pass)
-			if err != nil {
-				app.Logger.Error("ca reload failed; still serving the previous CA", "err", err)
+		case <-tick.C:
+			if caDirStamp(dir) == last {
 				continue
 			}
-			srv.SetCA(next)
-			app.Logger.Info("ca reloaded", "roots_in_bundle", len(next.Bundle()))
 		case <-ctx.Done():
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			return hs.Shutdown(sctx)
 		}
+		// The stamp is taken before loading: a rotation still being written changes it again,
+		// so a load that saw half of it is retried on the next tick.
+		last = caDirStamp(dir)
+		next, err := identity.Load(dir, pass)
+		if err != nil {
+			app.Logger.Error("ca reload failed; still serving the previous CA", "err", err)
+			continue
+		}
+		srv.SetCA(next)
+		if err := src.Renew(ctx); err != nil {
+			app.Logger.Error("api certificate reissue failed; keeping the previous one", "err", err)
+		}
+		app.Logger.Info("ca reloaded", "roots_in_bundle", len(next.Bundle()), "cross_signed", len(next.CrossCertificates()) > 0)
 	}
 }
 
-// caServerCert issues the API's own certificate from the CA (identity spiffe://<td>/palisade/ca),
-// renewed by a Source at half-life.
-func caServerCert(ca *identity.CA, names []string) identity.FetchFunc {
-	return func(context.Context, *tls.Certificate) (*tls.Certificate, error) {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return nil, err
+// caDirStamp summarizes the files a rotation or a prune rewrites.
+func caDirStamp(dir string) string {
+	var b strings.Builder
+	for _, name := range []string{"bundle.pem", "intermediate.crt", "intermediate-cross.crt"} {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			fmt.Fprintf(&b, "%d/%d;", fi.ModTime().UnixNano(), fi.Size())
+		} else {
+			b.WriteString("-;")
 		}
-		id, err := identity.IDFromPath(ca.TrustDomain(), "/palisade/ca")
-		if err != nil {
-			return nil, err
-		}
-		var dns []string
-		var ips []net.IP
-		for _, n := range names {
-			if ip := net.ParseIP(n); ip != nil {
-				ips = append(ips, ip)
-			} else {
-				dns = append(dns, n)
-			}
-		}
-		s, err := ca.IssueServerCertificate(key.Public(), id, dns, ips, 24*time.Hour)
-		if err != nil {
-			return nil, err
-		}
-		return identity.TLSCertificate(s.Chain, key), nil
 	}
+	return b.String()
 }
 
 func newReviewer(apiServer, caFile, credFile string, audiences []string) (*identity.TokenReviewer, error) {

@@ -2,14 +2,10 @@ package gateway
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -36,6 +32,26 @@ routes:
     upstream: %[4]s
 `
 
+// startCAAPI serves the real issuance API on loopback TLS with the certificate the server issues
+// itself, as `palisade ca serve` does; the returned Source reissues it (after a rotation).
+func startCAAPI(t *testing.T, srv *identity.Server) (*httptest.Server, *identity.Source) {
+	t.Helper()
+	src, err := identity.NewSource(context.Background(), srv.APICertificate([]string{"127.0.0.1"}, time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewUnstartedServer(srv.Handler())
+	hs.TLS = identity.ServerTLSConfig(src.GetCertificate)
+	// httptest installs its own certificate when none is set and crypto/tls prefers it on a
+	// connection without SNI: serve through a per-connection config holding only GetCertificate.
+	hs.TLS.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) {
+		return identity.ServerTLSConfig(src.GetCertificate), nil
+	}
+	hs.StartTLS()
+	t.Cleanup(hs.Close)
+	return hs, src
+}
+
 // TestSidecarEnrolsAndRenewsFromCA starts the real issuance API, lets a sidecar enrol with a
 // one-time join token and checks that it renews its 2-second SVID at half-life: new connections
 // get a new certificate while a connection opened before the renewal keeps working.
@@ -51,19 +67,8 @@ func TestSidecarEnrolsAndRenewsFromCA(t *testing.T) {
 	if err := os.WriteFile(tokFile, []byte(tok+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	caSrv := httptest.NewUnstartedServer(identity.NewServer(p.ca, tokens, nil, 2*time.Second).Handler())
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caID, _ := identity.ParseID("spiffe://example.org/palisade/ca")
-	srvCert, err := p.ca.IssueServerCertificate(key.Public(), caID, nil, []net.IP{net.IPv4(127, 0, 0, 1)}, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	caSrv, _ := startCAAPI(t, identity.NewServer(p.ca, tokens, nil, 2*time.Second))
 	tb, _ := identity.NewTrustBundle("example.org", p.ca.Bundle())
-	tc := identity.TLSCertificate(srvCert.Chain, key)
-	caSrv.TLS = identity.ServerTLSConfig(nil, tb.Pool())
-	caSrv.TLS.Certificates = []tls.Certificate{*tc}
-	caSrv.StartTLS()
-	t.Cleanup(caSrv.Close)
 
 	app := echoApp(t, "orders")
 	g, _ := startGateway(t, fmt.Sprintf(enrolCfg, p.bundleFile(), caSrv.URL, tokFile, app.URL), nil, io.Discard)

@@ -100,17 +100,23 @@ type caSource struct {
 
 func newCASource(ctx context.Context, cfg SVIDConfig, bundle func() *identity.TrustBundle) (*caSource, error) {
 	fetch := func(ctx context.Context, current *tls.Certificate) (*tls.Certificate, error) {
-		cl := &identity.Client{URL: cfg.CAURL, Roots: bundle().Pool()}
+		cl := &identity.Client{URL: cfg.CAURL, Bundle: bundle()}
 		if current != nil {
-			c, _, err := cl.Fetch(ctx, identity.Attestation{Type: identity.AttestSVID}, current)
-			return c, err
+			is, err := cl.Fetch(ctx, identity.Attestation{Type: identity.AttestSVID}, current)
+			if err != nil {
+				return nil, err
+			}
+			return is.Cert, nil
 		}
 		tok, err := os.ReadFile(cfg.JoinTokenFile)
 		if err != nil {
 			return nil, fmt.Errorf("read join token: %w", err)
 		}
-		c, _, err := cl.Fetch(ctx, identity.Attestation{Type: identity.AttestJoinToken, Token: strings.TrimSpace(string(tok))}, nil)
-		return c, err
+		is, err := cl.Fetch(ctx, identity.Attestation{Type: identity.AttestJoinToken, Token: strings.TrimSpace(string(tok))}, nil)
+		if err != nil {
+			return nil, err
+		}
+		return is.Cert, nil
 	}
 	src, err := identity.NewSource(ctx, fetch)
 	if err != nil {

@@ -29,7 +29,10 @@ const (
 	fileInterCert = "intermediate.crt"
 	fileInterKey  = "intermediate.key"
 	fileBundle    = "bundle.pem"
-	fileTokens    = "join-tokens.json"
+	// fileCross is the current intermediate cross-signed by the previous root (written by Rotate
+	// when the previous root key is at hand, removed by PruneBundle).
+	fileCross  = "intermediate-cross.crt"
+	fileTokens = "join-tokens.json"
 )
 
 // DefaultSVIDTTL is the lifetime of an X.509-SVID unless asked otherwise: short, so a stolen key is
@@ -61,7 +64,11 @@ type CA struct {
 	inter       *x509.Certificate
 	interKey    crypto.Signer
 	bundle      []*x509.Certificate
-	now         func() time.Time
+	// cross holds the current intermediate signed by the previous root during a rotation's
+	// overlap: sent with every SVID, it lets relying parties that still trust only the previous
+	// root verify SVIDs (and the issuance API) of the new generation.
+	cross []*x509.Certificate
+	now   func() time.Time
 }
 
 // Init creates a CA in dir: a self-signed ECDSA P-256 root and an intermediate signed by it, whose
@@ -88,14 +95,75 @@ func Init(dir string, opts InitOptions) (*CA, error) {
 
 // Rotate creates a new root and intermediate in an existing CA directory. The previous roots stay in
 // the bundle (until they expire or are pruned), so SVIDs issued before the rotation keep verifying
-// while workloads renew onto the new chain.
+// while workloads renew onto the new chain. When the previous root's key is in the directory, the
+// new intermediate is also cross-signed by the previous root and that certificate travels with
+// every SVID, so a relying party that has not yet fetched the new bundle still accepts SVIDs (and
+// the issuance API's certificate) of the new generation.
 func Rotate(dir string, opts InitOptions) (*CA, error) {
 	old, err := Load(dir, opts.Passphrase)
 	if err != nil {
 		return nil, fmt.Errorf("rotate ca: %w", err)
 	}
 	opts.TrustDomain = old.trustDomain
-	return newGeneration(dir, opts, old.bundle)
+	oldRootKey, err := loadRootKey(dir, opts.Passphrase, old.root)
+	if err != nil {
+		return nil, fmt.Errorf("rotate ca: %w", err)
+	}
+	ca, err := newGeneration(dir, opts, old.bundle)
+	if err != nil {
+		return nil, fmt.Errorf("rotate ca: %w", err)
+	}
+	if oldRootKey == nil {
+		return ca, nil // the previous root key lives offline: no cross-signature
+	}
+	cross, err := crossSign(ca.inter, old.root, oldRootKey)
+	if err != nil {
+		return nil, fmt.Errorf("rotate ca: cross-sign the new intermediate: %w", err)
+	}
+	if err := writeFileAtomic(filepath.Join(dir, fileCross), encodeCerts([]*x509.Certificate{cross}), 0o644); err != nil {
+		return nil, fmt.Errorf("rotate ca: %w", err)
+	}
+	ca.cross = []*x509.Certificate{cross}
+	return ca, nil
+}
+
+// loadRootKey reads the root key of dir if it is there (nil, nil when it has been moved offline)
+// and checks that it belongs to root.
+func loadRootKey(dir string, pass Passphrase, root *x509.Certificate) (crypto.Signer, error) {
+	b, err := os.ReadFile(filepath.Join(dir, fileRootKey))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	key, err := ParsePrivateKey(b, pass)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", fileRootKey, err)
+	}
+	if !publicKeysEqual(key.Public(), root.PublicKey) {
+		return nil, fmt.Errorf("%s does not match %s", fileRootKey, fileRootCert)
+	}
+	return key, nil
+}
+
+// crossSign certifies inter's key and name under oldRoot, with the same constraints as inter and
+// no longer than either lives.
+func crossSign(inter, oldRoot *x509.Certificate, oldRootKey crypto.Signer) (*x509.Certificate, error) {
+	tmpl := &x509.Certificate{
+		Subject:               inter.Subject,
+		NotBefore:             inter.NotBefore,
+		NotAfter:              inter.NotAfter,
+		KeyUsage:              inter.KeyUsage,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLenZero:        true,
+		PermittedURIDomains:   inter.PermittedURIDomains,
+	}
+	if oldRoot.NotAfter.Before(tmpl.NotAfter) {
+		tmpl.NotAfter = oldRoot.NotAfter
+	}
+	return createCert(tmpl, oldRoot, inter.PublicKey, oldRootKey)
 }
 
 // PruneBundle drops from the bundle every root except the current one, ending the overlap after a
@@ -106,6 +174,11 @@ func PruneBundle(dir string, pass Passphrase) (*CA, error) {
 		return nil, fmt.Errorf("prune bundle: %w", err)
 	}
 	ca.bundle = []*x509.Certificate{ca.root}
+	// The cross-signature goes first: it chains to a root that is about to leave the bundle.
+	if err := os.Remove(filepath.Join(dir, fileCross)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("prune bundle: %w", err)
+	}
+	ca.cross = nil
 	if err := writeFileAtomic(filepath.Join(dir, fileBundle), encodeCerts(ca.bundle), 0o644); err != nil {
 		return nil, fmt.Errorf("prune bundle: %w", err)
 	}
@@ -128,6 +201,10 @@ func newGeneration(dir string, opts InitOptions, prev []*x509.Certificate) (*CA,
 	}
 	g, err := generateChain(opts, now().Add(-time.Minute)) // tolerate small clock differences
 	if err != nil {
+		return nil, fmt.Errorf("init ca: %w", err)
+	}
+	// A cross-signature of the previous intermediate must not outlive it in the directory.
+	if err := os.Remove(filepath.Join(dir, fileCross)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("init ca: %w", err)
 	}
 	bundle := []*x509.Certificate{g.root}
@@ -265,7 +342,42 @@ func Load(dir string, pass Passphrase) (*CA, error) {
 	if err := inters[0].CheckSignatureFrom(roots[0]); err != nil {
 		return nil, fmt.Errorf("load ca: %s is not signed by %s: %w", fileInterCert, fileRootCert, err)
 	}
-	return &CA{trustDomain: m.TrustDomain, root: roots[0], inter: inters[0], interKey: key, bundle: bundle, now: time.Now}, nil
+	cross, err := loadCross(dir, inters[0], roots[0], bundle)
+	if err != nil {
+		return nil, fmt.Errorf("load ca: %w", err)
+	}
+	return &CA{trustDomain: m.TrustDomain, root: roots[0], inter: inters[0], interKey: key, bundle: bundle, cross: cross, now: time.Now}, nil
+}
+
+// loadCross reads the optional cross-signed intermediate and checks that it certifies inter's key
+// under a previous root that is still in the bundle.
+func loadCross(dir string, inter, root *x509.Certificate, bundle []*x509.Certificate) ([]*x509.Certificate, error) {
+	b, err := os.ReadFile(filepath.Join(dir, fileCross))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	certs, err := ParseCertificates(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", fileCross, err)
+	}
+	for _, c := range certs {
+		if !publicKeysEqual(c.PublicKey, inter.PublicKey) || !bytes.Equal(c.RawSubject, inter.RawSubject) {
+			return nil, fmt.Errorf("%s does not certify the key and name of %s", fileCross, fileInterCert)
+		}
+		signed := false
+		for _, r := range bundle {
+			if !r.Equal(root) && c.CheckSignatureFrom(r) == nil {
+				signed = true
+			}
+		}
+		if !signed {
+			return nil, fmt.Errorf("%s is not signed by a previous root of %s", fileCross, fileBundle)
+		}
+	}
+	return certs, nil
 }
 
 // TrustDomain returns the CA's trust domain.
@@ -280,7 +392,14 @@ func (ca *CA) BundlePEM() []byte { return encodeCerts(ca.bundle) }
 // Intermediate returns the current signing certificate, sent with every SVID as its chain.
 func (ca *CA) Intermediate() *x509.Certificate { return ca.inter }
 
-// SVID is an issued X.509-SVID: the leaf followed by the intermediate that signed it.
+// CrossCertificates returns the current intermediate as cross-signed by the previous root during
+// a rotation's overlap (none otherwise); they follow the intermediate in every issued chain.
+func (ca *CA) CrossCertificates() []*x509.Certificate {
+	return append([]*x509.Certificate(nil), ca.cross...)
+}
+
+// SVID is an issued X.509-SVID: the leaf followed by the intermediate that signed it (and, during
+// a rotation's overlap, that intermediate cross-signed by the previous root).
 type SVID struct {
 	ID    ID
 	Chain []*x509.Certificate
@@ -347,7 +466,8 @@ func (ca *CA) issue(pub crypto.PublicKey, id ID, dnsNames []string, ips []net.IP
 	if err != nil {
 		return nil, fmt.Errorf("issue svid: %w", err)
 	}
-	return &SVID{ID: id, Chain: []*x509.Certificate{leaf, ca.inter}}, nil
+	chain := append([]*x509.Certificate{leaf, ca.inter}, ca.cross...)
+	return &SVID{ID: id, Chain: chain}, nil
 }
 
 func checkLeafKey(pub crypto.PublicKey) error {

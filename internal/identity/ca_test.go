@@ -235,3 +235,78 @@ func TestRotateKeepsOldRootsUntilPruned(t *testing.T) {
 		t.Errorf("current SVID no longer verifies after pruning: %v", err)
 	}
 }
+
+// TestRotateCrossSigns checks the overlap aid: after a rotation the new intermediate, cross-signed
+// by the previous root, travels with every SVID so that a relying party holding only the previous
+// root accepts the new generation; pruning removes it, and without the previous root key there is
+// none.
+func TestRotateCrossSigns(t *testing.T) {
+	_, dir := newTestCA(t, "example.org")
+	old, err := LoadTrustBundle("example.org", filepath.Join(dir, fileBundle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, csr := newTestCSR(t)
+	id := mustParse(t, "spiffe://example.org/web")
+	rotated, err := Rotate(dir, InitOptions{Passphrase: "pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newOnly, _ := NewTrustBundle("example.org", rotated.Bundle()[:1])
+	loaded, err := Load(dir, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(loaded.CrossCertificates()) != 1 {
+		t.Fatalf("loaded CA has %d cross certificates, want 1", len(loaded.CrossCertificates()))
+	}
+	svid, err := loaded.IssueSVID(csr, id, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(svid.Chain) != 3 {
+		t.Fatalf("chain during overlap has %d certificates, want leaf, intermediate, cross", len(svid.Chain))
+	}
+	for name, tb := range map[string]*TrustBundle{"previous root only": old, "new root only": newOnly} {
+		if _, err := tb.VerifySVID(svid.Chain, time.Now()); err != nil {
+			t.Errorf("new-generation SVID against %s: %v", name, err)
+		}
+	}
+	if _, err := old.VerifySVID(svid.Chain[:2], time.Now()); err == nil {
+		t.Error("without the cross certificate a new-generation SVID verified against the previous root")
+	}
+
+	if _, err := PruneBundle(dir, "pw"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, fileCross)); !os.IsNotExist(err) {
+		t.Errorf("cross certificate still on disk after pruning: %v", err)
+	}
+	pruned, err := Load(dir, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if svid, _ := pruned.IssueSVID(csr, id, time.Hour); len(svid.Chain) != 2 {
+		t.Errorf("chain after pruning has %d certificates, want 2", len(svid.Chain))
+	}
+
+	// The root key moved offline: the rotation still works, without a cross-signature.
+	if err := os.Remove(filepath.Join(dir, fileRootKey)); err != nil {
+		t.Fatal(err)
+	}
+	offline, err := Rotate(dir, InitOptions{Passphrase: "pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(offline.CrossCertificates()); n != 0 {
+		t.Errorf("rotation without the previous root key produced %d cross certificates", n)
+	}
+
+	// A cross file that does not certify the current intermediate is refused at load.
+	if err := os.WriteFile(filepath.Join(dir, fileCross), encodeCerts([]*x509.Certificate{pruned.Intermediate()}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(dir, "pw"); err == nil || !strings.Contains(err.Error(), fileCross) {
+		t.Errorf("Load with a foreign cross certificate: %v", err)
+	}
+}

@@ -2,6 +2,9 @@ package identity
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -9,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -37,6 +41,7 @@ type Attestation struct {
 // IssueResponse is the JSON answer of POST /v1/svid.
 type IssueResponse struct {
 	SPIFFEID         string    `json:"spiffe_id"`
+	TrustDomain      string    `json:"trust_domain"`
 	CertificateChain string    `json:"certificate_chain"`
 	TrustBundle      string    `json:"trust_bundle"`
 	ExpiresAt        time.Time `json:"expires_at"`
@@ -62,13 +67,51 @@ func NewServer(ca *CA, tokens *JoinTokenStore, reviewer *TokenReviewer, ttl time
 // SetCA swaps in a reloaded CA (after a rotation) without dropping connections.
 func (s *Server) SetCA(ca *CA) { s.ca.Store(ca) }
 
+// CA returns the CA currently signing.
+func (s *Server) CA() *CA { return s.ca.Load() }
+
+// APICertificate returns a FetchFunc for the API's own TLS certificate: an SVID for
+// spiffe://<trust-domain>/palisade/ca that also names the API's DNS names and IP addresses,
+// issued by whichever CA the server holds at the time (so renewing it after SetCA moves the API
+// onto the new chain; during a rotation's overlap the chain carries the cross-signed intermediate,
+// so clients that still trust only the previous root can reach the API and learn the new bundle).
+func (s *Server) APICertificate(names []string, ttl time.Duration) FetchFunc {
+	return func(context.Context, *tls.Certificate) (*tls.Certificate, error) {
+		ca := s.ca.Load()
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return nil, fmt.Errorf("api certificate: %w", err)
+		}
+		id, err := IDFromPath(ca.TrustDomain(), "/palisade/ca")
+		if err != nil {
+			return nil, fmt.Errorf("api certificate: %w", err)
+		}
+		var dns []string
+		var ips []net.IP
+		for _, n := range names {
+			if ip := net.ParseIP(n); ip != nil {
+				ips = append(ips, ip)
+			} else {
+				dns = append(dns, n)
+			}
+		}
+		svid, err := ca.IssueServerCertificate(key.Public(), id, dns, ips, ttl)
+		if err != nil {
+			return nil, fmt.Errorf("api certificate: %w", err)
+		}
+		return TLSCertificate(svid.Chain, key), nil
+	}
+}
+
 // Handler returns the HTTP routes: GET /v1/bundle and POST /v1/svid.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/bundle", func(w http.ResponseWriter, r *http.Request) {
+		ca := s.ca.Load()
 		w.Header().Set("Content-Type", "application/x-pem-file")
 		w.Header().Set("Cache-Control", "max-age=60")
-		_, _ = w.Write(s.ca.Load().BundlePEM())
+		w.Header().Set(TrustDomainHeader, ca.TrustDomain())
+		_, _ = w.Write(ca.BundlePEM())
 	})
 	mux.HandleFunc("POST /v1/svid", s.issue)
 	return mux
@@ -109,6 +152,7 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(IssueResponse{
 		SPIFFEID:         id.String(),
+		TrustDomain:      ca.TrustDomain(),
 		CertificateChain: string(svid.ChainPEM()),
 		TrustBundle:      string(ca.BundlePEM()),
 		ExpiresAt:        svid.Chain[0].NotAfter.UTC(),
@@ -164,13 +208,14 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
 }
 
-// ServerTLSConfig is the TLS configuration for the issuance API: TLS 1.2+, the server certificate
-// from getCert, and client SVIDs accepted (not required) against the bundle so renewals work.
-func ServerTLSConfig(getCert func(*tls.ClientHelloInfo) (*tls.Certificate, error), bundle *x509.CertPool) *tls.Config {
+// ServerTLSConfig is the TLS configuration for the issuance API: TLS 1.2+ and the server
+// certificate from getCert. A client certificate is requested but not verified by TLS: the
+// renewal handler verifies it against the bundle of the CA it holds at that moment, so a
+// workload that already renewed onto a new root after a rotation can still renew.
+func ServerTLSConfig(getCert func(*tls.ClientHelloInfo) (*tls.Certificate, error)) *tls.Config {
 	return &tls.Config{
 		MinVersion:     tls.VersionTLS12,
 		GetCertificate: getCert,
-		ClientAuth:     tls.VerifyClientCertIfGiven,
-		ClientCAs:      bundle,
+		ClientAuth:     tls.RequestClientCert,
 	}
 }

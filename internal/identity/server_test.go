@@ -2,13 +2,8 @@ package identity
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -17,28 +12,29 @@ import (
 	"time"
 )
 
-// startCA serves the issuance API on a loopback TLS listener with a server certificate from ca.
-func startCA(t *testing.T, ca *CA, srv *Server) (*httptest.Server, *x509.CertPool) {
+// startCA serves the issuance API on a loopback TLS listener with the API certificate the server
+// issues itself (as `palisade ca serve` does), renewed through the returned Source.
+func startCA(t *testing.T, ca *CA, srv *Server) (*httptest.Server, *Source) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	return startAPI(t, srv, srv.Handler())
+}
+
+// startAPI is startCA with a handler of the test's choosing behind the API's real certificate.
+func startAPI(t *testing.T, srv *Server, h http.Handler) (*httptest.Server, *Source) {
+	t.Helper()
+	src, err := NewSource(context.Background(), srv.APICertificate([]string{"127.0.0.1"}, time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, err := ca.IssueServerCertificate(key.Public(), mustParse(t, "spiffe://"+ca.TrustDomain()+"/palisade/ca"), nil, []net.IP{net.IPv4(127, 0, 0, 1)}, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tb, err := NewTrustBundle(ca.TrustDomain(), ca.Bundle())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tc := TLSCertificate(cert.Chain, key)
-	hs := httptest.NewUnstartedServer(srv.Handler())
-	hs.TLS = ServerTLSConfig(func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return tc, nil }, tb.Pool())
-	hs.TLS.Certificates = []tls.Certificate{*tc} // no SNI on an IP address: GetCertificate is not consulted
+	hs := httptest.NewUnstartedServer(h)
+	hs.TLS = ServerTLSConfig(src.GetCertificate)
+	// httptest installs its own certificate when none is set, and crypto/tls prefers it to
+	// GetCertificate on a connection without SNI (an IP address): so serve through a
+	// per-connection config that has only GetCertificate.
+	hs.TLS.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) { return ServerTLSConfig(src.GetCertificate), nil }
 	hs.StartTLS()
 	t.Cleanup(hs.Close)
-	return hs, tb.Pool()
+	return hs, src
 }
 
 // startTokenReview serves authentication.k8s.io/v1 TokenReview over TLS on loopback, as a
@@ -91,19 +87,24 @@ func TestIssuanceAPI(t *testing.T) {
 	}
 	k8s, reviews := startTokenReview(t, "sa-token-checkout")
 	reviewer := &TokenReviewer{APIServer: k8s.URL, Client: k8s.Client(), Credential: "reviewer-credential", Audiences: []string{"palisade"}}
-	hs, roots := startCA(t, ca, NewServer(ca, tokens, reviewer, 0))
-	cl := &Client{URL: hs.URL, Roots: roots}
+	hs, _ := startCA(t, ca, NewServer(ca, tokens, reviewer, 0))
+	tb, err := NewTrustBundle("example.org", ca.Bundle())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := &Client{URL: hs.URL, Bundle: tb}
 	ctx := context.Background()
 
-	first, bundle, err := cl.Fetch(ctx, Attestation{Type: AttestJoinToken, Token: good}, nil)
+	is, err := cl.Fetch(ctx, Attestation{Type: AttestJoinToken, Token: good}, nil)
 	if err != nil {
 		t.Fatalf("join token: %v", err)
 	}
+	first := is.Cert
 	if got := first.Leaf.URIs[0].String(); got != "spiffe://example.org/web" {
 		t.Errorf("join token issued %s", got)
 	}
-	if len(bundle) != 1 || !bundle[0].Equal(ca.Bundle()[0]) {
-		t.Error("answer did not carry the trust bundle")
+	if is.BundleErr != nil || !is.Bundle.Equal(tb) {
+		t.Errorf("answer did not carry the trust bundle: %v", is.BundleErr)
 	}
 	clock = clock.Add(2 * time.Second) // the short token has now expired
 	tests := []struct {
@@ -124,7 +125,7 @@ func TestIssuanceAPI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, _, err := cl.Fetch(ctx, tt.att, tt.current)
+			is, err := cl.Fetch(ctx, tt.att, tt.current)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want %q", err, tt.wantErr)
@@ -137,7 +138,7 @@ func TestIssuanceAPI(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if id := got.Leaf.URIs[0].String(); id != tt.wantID {
+			if id := is.Cert.Leaf.URIs[0].String(); id != tt.wantID {
 				t.Errorf("issued %s, want %s", id, tt.wantID)
 			}
 		})
@@ -236,5 +237,77 @@ func TestTokenReviewAudience(t *testing.T) {
 				t.Fatalf("Review = %+v, %v", sa, err)
 			}
 		})
+	}
+}
+
+// TestRenewalAcrossRotation drives a workload through a whole rotation against the API: it keeps
+// reaching the API and renewing while it still trusts only the previous root (the API serves the
+// cross-signed chain), learns the overlapping bundle, renews with a new-generation SVID (which the
+// API verifies against its current bundle, not the one it started with), and after pruning an
+// old-generation SVID can no longer renew.
+func TestRenewalAcrossRotation(t *testing.T) {
+	ca, dir := newTestCA(t, "example.org")
+	tokens := NewJoinTokenStore(filepath.Join(dir, fileTokens), nil)
+	tok, err := tokens.Create(mustParse(t, "spiffe://example.org/web"), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(ca, tokens, nil, time.Hour)
+	hs, api := startCA(t, ca, srv)
+	ctx := context.Background()
+	oldTB, _ := NewTrustBundle("example.org", ca.Bundle())
+	cl := &Client{URL: hs.URL, Bundle: oldTB}
+	gen1, err := cl.Fetch(ctx, Attestation{Type: AttestJoinToken, Token: tok}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	reload := func() {
+		t.Helper()
+		next, err := Load(dir, "pw")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.SetCA(next)
+		if err := api.Renew(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Rotate(dir, InitOptions{Passphrase: "pw"}); err != nil {
+		t.Fatal(err)
+	}
+	reload()
+	overlap, err := cl.FetchBundle(ctx)
+	if err != nil {
+		t.Fatalf("a client trusting only the previous root cannot fetch the bundle after rotation: %v", err)
+	}
+	if len(overlap.Roots()) != 2 {
+		t.Fatalf("overlap bundle has %d roots, want 2", len(overlap.Roots()))
+	}
+	gen2, err := cl.Fetch(ctx, Attestation{Type: AttestSVID}, gen1.Cert)
+	if err != nil {
+		t.Fatalf("renewal with the old-generation SVID during overlap: %v", err)
+	}
+	if gen2.BundleErr != nil || !gen2.Bundle.Equal(overlap) {
+		t.Errorf("renewal answer's bundle: %v", gen2.BundleErr)
+	}
+	cl.Bundle = overlap
+	if _, err := cl.Fetch(ctx, Attestation{Type: AttestSVID}, gen2.Cert); err != nil {
+		t.Fatalf("renewal with a new-generation SVID: %v", err)
+	}
+
+	if _, err := PruneBundle(dir, "pw"); err != nil {
+		t.Fatal(err)
+	}
+	reload()
+	pruned, err := cl.FetchBundle(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pruned.Roots()) != 1 {
+		t.Fatalf("pruned bundle has %d roots", len(pruned.Roots()))
+	}
+	if _, err := cl.Fetch(ctx, Attestation{Type: AttestSVID}, gen1.Cert); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("renewal with an SVID of the pruned root: %v, want 401", err)
 	}
 }

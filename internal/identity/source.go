@@ -59,6 +59,23 @@ func (s *Source) store(c *tls.Certificate) {
 	s.cur.Store(c)
 }
 
+// Renew fetches a new SVID now (after the CA was rotated, say) and serves it from the next
+// handshake on; on failure the current SVID stays in use.
+func (s *Source) Renew(ctx context.Context) error {
+	c, err := s.fetch(ctx, s.cur.Load())
+	if err == nil && c.Leaf == nil {
+		err = errors.New("svid source: certificate has no parsed leaf")
+	}
+	if err != nil {
+		return err
+	}
+	s.store(c)
+	if s.OnRenew != nil {
+		s.OnRenew(c)
+	}
+	return nil
+}
+
 // RenewAt returns when the current SVID should be renewed: half-way between when it was obtained
 // and when it expires.
 func (s *Source) RenewAt() time.Time {
