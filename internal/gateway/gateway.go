@@ -139,7 +139,7 @@ func (g *Gateway) initCerts(ctx context.Context, cfg *Config) error {
 	var err error
 	s := cfg.Identity.SVID
 	if s.CAURL != "" {
-		g.svid, err = newCASource(ctx, s, g.bundle.Load)
+		g.svid, err = g.enrol(ctx, cfg)
 	} else {
 		g.svid, err = newFileSource(s.CertFile, s.KeyFile, g.certChanged("svid"))
 	}
@@ -314,6 +314,7 @@ func (g *Gateway) reload() error {
 	if err != nil {
 		return err
 	}
+	tb = g.enrolledBundle(tb) // the CA's bundle, once delivered, outranks the bootstrap file
 	st, err := g.build(cfg)
 	if err != nil {
 		return err

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -91,38 +90,6 @@ func (s *fileSource) Run(ctx context.Context) error {
 			s.onChange(c, err)
 		}
 	}
-}
-
-// caSource enrols with a Palisade CA and renews at half-life through identity.Source.
-type caSource struct {
-	*identity.Source
-}
-
-func newCASource(ctx context.Context, cfg SVIDConfig, bundle func() *identity.TrustBundle) (*caSource, error) {
-	fetch := func(ctx context.Context, current *tls.Certificate) (*tls.Certificate, error) {
-		cl := &identity.Client{URL: cfg.CAURL, Bundle: bundle()}
-		if current != nil {
-			is, err := cl.Fetch(ctx, identity.Attestation{Type: identity.AttestSVID}, current)
-			if err != nil {
-				return nil, err
-			}
-			return is.Cert, nil
-		}
-		tok, err := os.ReadFile(cfg.JoinTokenFile)
-		if err != nil {
-			return nil, fmt.Errorf("read join token: %w", err)
-		}
-		is, err := cl.Fetch(ctx, identity.Attestation{Type: identity.AttestJoinToken, Token: strings.TrimSpace(string(tok))}, nil)
-		if err != nil {
-			return nil, err
-		}
-		return is.Cert, nil
-	}
-	src, err := identity.NewSource(ctx, fetch)
-	if err != nil {
-		return nil, fmt.Errorf("enrol with ca %s: %w", cfg.CAURL, err)
-	}
-	return &caSource{Source: src}, nil
 }
 
 // inboundTLS builds the listener's TLS configuration: TLS 1.2+, the server certificate from
