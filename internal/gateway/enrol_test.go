@@ -33,14 +33,15 @@ routes:
 `
 
 // startCAAPI serves the real issuance API on loopback TLS with the certificate the server issues
-// itself, as `palisade ca serve` does; the returned Source reissues it (after a rotation).
-func startCAAPI(t *testing.T, srv *identity.Server) (*httptest.Server, *identity.Source) {
+// itself, as `palisade ca serve` does, in front of h (srv.Handler() or a test's wrapper around
+// it); the returned Source reissues the certificate (after a rotation).
+func startCAAPI(t *testing.T, srv *identity.Server, h http.Handler) (*httptest.Server, *identity.Source) {
 	t.Helper()
 	src, err := identity.NewSource(context.Background(), srv.APICertificate([]string{"127.0.0.1"}, time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewUnstartedServer(srv.Handler())
+	hs := httptest.NewUnstartedServer(h)
 	hs.TLS = identity.ServerTLSConfig(src.GetCertificate)
 	// httptest installs its own certificate when none is set and crypto/tls prefers it on a
 	// connection without SNI: serve through a per-connection config holding only GetCertificate.
@@ -67,7 +68,8 @@ func TestSidecarEnrolsAndRenewsFromCA(t *testing.T) {
 	if err := os.WriteFile(tokFile, []byte(tok+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	caSrv, _ := startCAAPI(t, identity.NewServer(p.ca, tokens, nil, 2*time.Second))
+	srv := identity.NewServer(p.ca, tokens, nil, 2*time.Second)
+	caSrv, _ := startCAAPI(t, srv, srv.Handler())
 	tb, _ := identity.NewTrustBundle("example.org", p.ca.Bundle())
 
 	app := echoApp(t, "orders")
