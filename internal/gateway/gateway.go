@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -223,22 +222,15 @@ func (g *Gateway) newProxy(upstream, spiffeID string) (*httputil.ReverseProxy, e
 	if err != nil {
 		return nil, fmt.Errorf("upstream %q: %w", upstream, err)
 	}
-	tr := &http.Transport{
-		Proxy:                 nil, // never send service-to-service traffic through an environment proxy
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:          1024,
-		MaxIdleConnsPerHost:   256,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   5 * time.Second,
-		ExpectContinueTimeout: time.Second,
-	}
+	var tlsConf *tls.Config
 	if u.Scheme == "https" {
 		id, err := identity.ParseID(spiffeID)
 		if err != nil {
 			return nil, fmt.Errorf("upstream %q: %w", upstream, err)
 		}
-		tr.TLSClientConfig = g.upstreamTLS(id)
+		tlsConf = g.upstreamTLS(id)
 	}
+	tr := newUpstreamTransport(hostPort(u), tlsConf)
 	return &httputil.ReverseProxy{
 		// exchange.forward set the identity headers on the inbound request after removing
 		// every caller-sent X-Palisade-*; they are copied again here because the proxy drops
@@ -320,8 +312,29 @@ func (g *Gateway) reload() error {
 		return err
 	}
 	g.bundle.Store(tb)
-	g.state.Store(st)
+	prev := g.state.Swap(st)
+	prev.closeIdle()
 	return nil
+}
+
+// closeIdle closes the idle upstream connections of a configuration that was replaced; requests
+// still running on it finish on their connections.
+func (st *state) closeIdle() {
+	for _, rt := range st.routes {
+		closeIdleProxy(rt.proxy)
+	}
+	for _, svc := range st.services {
+		closeIdleProxy(svc.proxy)
+	}
+}
+
+func closeIdleProxy(p *httputil.ReverseProxy) {
+	if p == nil {
+		return
+	}
+	if c, ok := p.Transport.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }
 
 // Handler returns the inbound request handler (authn → route → authz → proxy → audit).

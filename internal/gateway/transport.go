@@ -1,0 +1,363 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+)
+
+// upstreamTransport is the gateway's HTTP/1.1 client to one upstream. Each request is written and
+// its response read on the calling goroutine over a pooled connection, with the standard
+// library's own request writer (http.Request.Write) and response parser (http.ReadResponse):
+// framing, header validation and chunked encoding stay net/http's, while the two goroutines and
+// channel hand-offs that http.Transport spends per connection and request are gone (they were
+// about a fifth of the gateway's CPU under load).
+//
+// Requests that need more than one request and one response on a connection — protocol upgrades
+// (WebSocket) and "Expect: 100-continue" — go to a standard http.Transport instead.
+type upstreamTransport struct {
+	addr     string      // host:port
+	tls      *tls.Config // nil for a plain-HTTP upstream
+	dialer   net.Dialer
+	fallback *http.Transport
+
+	maxIdle        int
+	idleTimeout    time.Duration
+	maxHeaderBytes int64
+	now            func() time.Time
+
+	mu     sync.Mutex
+	idle   []*upstreamConn // most recently used last
+	closed bool
+	sweep  *time.Timer
+}
+
+// upstreamConn is one pooled connection with its buffers.
+type upstreamConn struct {
+	t      *upstreamTransport
+	conn   net.Conn // what requests are written to (a *tls.Conn for https)
+	raw    net.Conn // the TCP connection under it
+	lim    limitedReader
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	idleAt time.Time
+	reused bool
+}
+
+// limitedReader reads from a connection, failing once more than n bytes would be read: it bounds
+// a response's header block. got counts bytes read since the last reset.
+type limitedReader struct {
+	r   io.Reader
+	n   int64
+	got int64
+}
+
+var errHeaderTooLarge = errors.New("upstream response header too large")
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		return 0, errHeaderTooLarge
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	l.got += int64(n)
+	return n, err
+}
+
+// newUpstreamTransport prepares a transport to addr; tlsConf nil means plain HTTP.
+func newUpstreamTransport(addr string, tlsConf *tls.Config) *upstreamTransport {
+	dialer := net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	return &upstreamTransport{
+		addr:   addr,
+		tls:    tlsConf,
+		dialer: dialer,
+		fallback: &http.Transport{
+			Proxy:                 nil, // never send service-to-service traffic through an environment proxy
+			DialContext:           dialer.DialContext,
+			TLSClientConfig:       tlsConf,
+			MaxIdleConnsPerHost:   16,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   5 * time.Second,
+			ExpectContinueTimeout: time.Second,
+		},
+		maxIdle:        256,
+		idleTimeout:    90 * time.Second,
+		maxHeaderBytes: 1 << 20,
+		now:            time.Now,
+	}
+}
+
+// RoundTrip sends req to the upstream and returns its response. The response body holds the
+// connection until it is read to the end (then the connection is reused) or closed (then the
+// connection is closed). A request without a body and with an idempotent method is retried once
+// on a new connection when a reused connection turns out to have been closed by the upstream
+// before it answered.
+func (t *upstreamTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("Upgrade") != "" || req.Header.Get("Expect") != "" {
+		return t.fallback.RoundTrip(req)
+	}
+	ctx := req.Context()
+	for attempt := 0; ; attempt++ {
+		pc, err := t.get(ctx, attempt > 0)
+		if err != nil {
+			closeBody(req)
+			return nil, err
+		}
+		resp, err := pc.roundTrip(req)
+		if err == nil {
+			return resp, nil
+		}
+		pc.close()
+		if attempt == 0 && pc.reused && pc.lim.got == 0 && req.Body == nil && idempotent(req.Method) && ctx.Err() == nil {
+			continue
+		}
+		return nil, err
+	}
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
+}
+
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
+}
+
+// roundTrip writes req and reads the final response, skipping interim 1xx responses. While it
+// runs, and until the body is finished, a cancelled request context aborts the connection.
+func (pc *upstreamConn) roundTrip(req *http.Request) (*http.Response, error) {
+	stop := context.AfterFunc(req.Context(), func() { _ = pc.conn.SetDeadline(time.Unix(1, 0)) })
+	pc.lim.got = 0
+	if err := req.Write(pc.bw); err != nil {
+		stop()
+		return nil, fmt.Errorf("write request to upstream: %w", err)
+	}
+	if err := pc.bw.Flush(); err != nil {
+		stop()
+		return nil, fmt.Errorf("write request to upstream: %w", err)
+	}
+	var resp *http.Response
+	for {
+		pc.lim.n = pc.t.maxHeaderBytes
+		r, err := http.ReadResponse(pc.br, req)
+		if err != nil {
+			stop()
+			return nil, fmt.Errorf("read upstream response: %w", err)
+		}
+		if r.StatusCode >= 200 || r.StatusCode == http.StatusSwitchingProtocols {
+			resp = r
+			break
+		}
+		// an interim response (100 Continue, 103 Early Hints) without a body: wait for the next
+	}
+	pc.lim.n = math.MaxInt64
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		stop()
+		return nil, errors.New("upstream switched protocols without an upgrade request")
+	}
+	b := &upstreamBody{pc: pc, body: resp.Body, stop: stop, keep: !resp.Close && !req.Close}
+	if resp.Body == http.NoBody {
+		b.finish(true)
+		return resp, nil
+	}
+	resp.Body = b
+	return resp, nil
+}
+
+// upstreamBody returns its connection to the pool once the response is read to the end.
+type upstreamBody struct {
+	pc   *upstreamConn
+	body io.ReadCloser
+	stop func() bool
+	keep bool
+	done bool
+}
+
+func (b *upstreamBody) Read(p []byte) (int, error) {
+	if b.done {
+		return 0, io.EOF
+	}
+	n, err := b.body.Read(p)
+	if err == io.EOF {
+		b.finish(true)
+	}
+	return n, err
+}
+
+// Close before the end closes the connection first, so closing never drains a long body.
+func (b *upstreamBody) Close() error {
+	if !b.done {
+		b.finish(false)
+	}
+	return nil
+}
+
+func (b *upstreamBody) finish(complete bool) {
+	b.done = true
+	// stop reports false when the context already fired and poisoned the connection's deadline
+	notFired := b.stop()
+	if complete && b.keep && notFired {
+		_ = b.body.Close()
+		b.pc.t.put(b.pc)
+		return
+	}
+	b.pc.close()
+	_ = b.body.Close()
+}
+
+// get returns an idle connection that is still open, or dials a new one (always when fresh).
+func (t *upstreamTransport) get(ctx context.Context, fresh bool) (*upstreamConn, error) {
+	if !fresh {
+		for {
+			pc := t.popIdle()
+			if pc == nil {
+				break
+			}
+			if pc.alive() {
+				pc.reused = true
+				return pc, nil
+			}
+			pc.close()
+		}
+	}
+	return t.dial(ctx)
+}
+
+func (t *upstreamTransport) popIdle() *upstreamConn {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for n := len(t.idle); n > 0; n = len(t.idle) {
+		pc := t.idle[n-1]
+		t.idle[n-1] = nil
+		t.idle = t.idle[:n-1]
+		if t.now().Sub(pc.idleAt) < t.idleTimeout {
+			return pc
+		}
+		go pc.close() // expired: close outside the lock
+	}
+	return nil
+}
+
+func (t *upstreamTransport) dial(ctx context.Context) (*upstreamConn, error) {
+	raw, err := t.dialer.DialContext(ctx, "tcp", t.addr)
+	if err != nil {
+		return nil, fmt.Errorf("dial upstream %s: %w", t.addr, err)
+	}
+	pc := &upstreamConn{t: t, conn: raw, raw: raw}
+	if t.tls != nil {
+		tc := tls.Client(raw, t.tls)
+		hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			_ = raw.Close()
+			return nil, fmt.Errorf("tls handshake with upstream %s: %w", t.addr, err)
+		}
+		if p := tc.ConnectionState().NegotiatedProtocol; p != "" && p != "http/1.1" {
+			_ = tc.Close()
+			return nil, fmt.Errorf("upstream %s negotiated %q; the gateway speaks HTTP/1.1 to upstreams", t.addr, p)
+		}
+		pc.conn = tc
+	}
+	pc.lim.r = pc.conn
+	pc.lim.n = math.MaxInt64
+	pc.br = bufio.NewReaderSize(&pc.lim, 4096)
+	pc.bw = bufio.NewWriterSize(pc.conn, 4096)
+	return pc, nil
+}
+
+// put returns a connection whose exchange completed cleanly to the pool.
+func (t *upstreamTransport) put(pc *upstreamConn) {
+	if pc.br.Buffered() > 0 { // bytes after the response: the upstream broke framing
+		pc.close()
+		return
+	}
+	pc.idleAt = t.now()
+	t.mu.Lock()
+	if t.closed || len(t.idle) >= t.maxIdle {
+		t.mu.Unlock()
+		pc.close()
+		return
+	}
+	t.idle = append(t.idle, pc)
+	if t.sweep == nil {
+		t.sweep = time.AfterFunc(t.idleTimeout, t.sweepIdle)
+	}
+	t.mu.Unlock()
+}
+
+// sweepIdle closes connections idle for longer than idleTimeout; it re-arms itself while any
+// connection is idle, so an unused transport holds no timer.
+func (t *upstreamTransport) sweepIdle() {
+	t.mu.Lock()
+	cut := t.now().Add(-t.idleTimeout)
+	var expired []*upstreamConn
+	keep := t.idle[:0]
+	for _, pc := range t.idle {
+		if pc.idleAt.After(cut) {
+			keep = append(keep, pc)
+		} else {
+			expired = append(expired, pc)
+		}
+	}
+	clear(t.idle[len(keep):])
+	t.idle = keep
+	if len(t.idle) > 0 && !t.closed {
+		t.sweep.Reset(t.idleTimeout)
+	} else {
+		t.sweep = nil
+	}
+	t.mu.Unlock()
+	for _, pc := range expired {
+		pc.close()
+	}
+}
+
+// CloseIdleConnections closes every idle connection and stops pooling: the transport belongs to
+// a configuration a reload replaced. Requests in flight finish on their connections.
+func (t *upstreamTransport) CloseIdleConnections() {
+	t.mu.Lock()
+	idle := t.idle
+	t.idle, t.closed = nil, true
+	if t.sweep != nil {
+		t.sweep.Stop()
+		t.sweep = nil
+	}
+	t.mu.Unlock()
+	for _, pc := range idle {
+		pc.close()
+	}
+	t.fallback.CloseIdleConnections()
+}
+
+func (pc *upstreamConn) close() { _ = pc.conn.Close() }
+
+// hostPort is the address to dial for an upstream URL, with the scheme's default port.
+func hostPort(u *url.URL) string {
+	if u.Port() != "" {
+		return u.Host
+	}
+	port := "80"
+	if u.Scheme == "https" {
+		port = "443"
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}

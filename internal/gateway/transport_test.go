@@ -1,0 +1,441 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// connCounter counts the TCP connections an httptest server accepted.
+type connCounter struct{ n atomic.Int32 }
+
+func (c *connCounter) hook(_ net.Conn, s http.ConnState) {
+	if s == http.StateNew {
+		c.n.Add(1)
+	}
+}
+
+func countingServer(t *testing.T, h http.Handler) (*httptest.Server, *connCounter) {
+	return countingServerIdle(t, h, 0)
+}
+
+// countingServerIdle closes connections idle for longer than idle (0: never).
+func countingServerIdle(t *testing.T, h http.Handler, idle time.Duration) (*httptest.Server, *connCounter) {
+	t.Helper()
+	var cc connCounter
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ConnState = cc.hook
+	srv.Config.IdleTimeout = idle
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, &cc
+}
+
+func transportTo(t *testing.T, rawURL string) *upstreamTransport {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := newUpstreamTransport(hostPort(u), nil)
+	t.Cleanup(tr.CloseIdleConnections)
+	return tr
+}
+
+func get(t *testing.T, tr http.RoundTripper, method, rawURL string, body io.Reader) (*http.Response, string, error) {
+	t.Helper()
+	req, err := http.NewRequest(method, rawURL, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		return nil, "", err
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatalf("read body: %v", err)
+	}
+	return resp, string(b), nil
+}
+
+func TestTransportReusesConnections(t *testing.T) {
+	srv, cc := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		switch r.URL.Path {
+		case "/chunked":
+			w.Write([]byte("part one,"))
+			w.(http.Flusher).Flush()
+			w.Write([]byte("part two"))
+		case "/empty":
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			fmt.Fprintf(w, "%s %s %s", r.Method, r.URL.RequestURI(), b)
+		}
+	}))
+	tr := transportTo(t, srv.URL)
+	cases := []struct {
+		name, method, path, body, want string
+		status                         int
+	}{
+		{"get", "GET", "/a?x=1", "", "GET /a?x=1 ", 200},
+		{"post with body", "POST", "/b", "payload", "POST /b payload", 200},
+		{"chunked response", "GET", "/chunked", "", "part one,part two", 200},
+		{"no content", "GET", "/empty", "", "", 204},
+		{"head", "HEAD", "/c", "", "", 200},
+		{"get after head", "GET", "/d", "", "GET /d ", 200},
+	}
+	for _, tc := range cases {
+		var body io.Reader
+		if tc.body != "" {
+			body = strings.NewReader(tc.body)
+		}
+		resp, got, err := get(t, tr, tc.method, srv.URL+tc.path, body)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if resp.StatusCode != tc.status || got != tc.want {
+			t.Errorf("%s: got %d %q, want %d %q", tc.name, resp.StatusCode, got, tc.status, tc.want)
+		}
+	}
+	if n := cc.n.Load(); n != 1 {
+		t.Errorf("%d upstream connections for %d sequential requests, want 1 reused", n, len(cases))
+	}
+}
+
+func TestTransportReplacesConnectionsTheUpstreamClosed(t *testing.T) {
+	// the upstream closes idle connections quickly
+	srv, cc := countingServerIdle(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }), 50*time.Millisecond)
+	tr := transportTo(t, srv.URL)
+	for i, method := range []string{"GET", "POST", "POST"} {
+		if _, got, err := get(t, tr, method, srv.URL, strings.NewReader("x")); err != nil || got != "ok" {
+			t.Fatalf("request %d (%s): %q, %v", i, method, got, err)
+		}
+		time.Sleep(200 * time.Millisecond) // the upstream has closed the idle connection by now
+	}
+	if n := cc.n.Load(); n != 3 {
+		t.Errorf("%d upstream connections, want 3 (each idle one was closed by the upstream)", n)
+	}
+}
+
+// rawUpstream serves each accepted connection with fn.
+func rawUpstream(t *testing.T, fn func(n int, c net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for n := 0; ; n++ {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(n int) {
+				defer c.Close()
+				fn(n, c)
+			}(n)
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
+
+// readRequest reads one request head and body from br.
+func readRequest(br *bufio.Reader) (*http.Request, error) {
+	req, err := http.ReadRequest(br)
+	if err != nil {
+		return nil, err
+	}
+	_, _ = io.Copy(io.Discard, req.Body)
+	return req, nil
+}
+
+// racingUpstream's first connection answers one request and then, as if its idle timer fired
+// just as the next request arrived, reads the second request and closes without answering.
+func racingUpstream(t *testing.T) string {
+	return rawUpstream(t, func(n int, c net.Conn) {
+		br := bufio.NewReader(c)
+		for i := 0; ; i++ {
+			if _, err := readRequest(br); err != nil {
+				return
+			}
+			if n == 0 && i == 1 {
+				return
+			}
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+	})
+}
+
+func TestTransportRetriesOnlySafeRequestsOnARacedClose(t *testing.T) {
+	for _, tc := range []struct {
+		method  string
+		body    io.Reader
+		wantErr bool
+	}{
+		{"GET", nil, false},                      // retried on a new connection
+		{"POST", strings.NewReader("pay"), true}, // not replayable: the error reaches the caller
+	} {
+		url := racingUpstream(t)
+		tr := transportTo(t, url)
+		if _, got, err := get(t, tr, "GET", url, nil); err != nil || got != "ok" {
+			t.Fatalf("first request: %q, %v", got, err)
+		}
+		// a racing close cannot be peeked: the upstream closes only after reading the request
+		_, got, err := get(t, tr, tc.method, url, tc.body)
+		if tc.wantErr != (err != nil) {
+			t.Errorf("%s on a connection closed mid-request: got %q, err %v; want error %v", tc.method, got, err, tc.wantErr)
+		}
+	}
+}
+
+func TestTransportRefusesBadUpstreamResponses(t *testing.T) {
+	huge := "HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("a", 2<<20) + "\r\nContent-Length: 0\r\n\r\n"
+	cases := []struct {
+		name, response, want string
+	}{
+		{"header block over the limit", huge, "too large"},
+		{"not http", "SSH-2.0-OpenSSH_9.6\r\n", "malformed HTTP"},
+		{"switching protocols unasked", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\n", "switched protocols"},
+		{"closed before answering", "", "EOF"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			url := rawUpstream(t, func(_ int, c net.Conn) {
+				if _, err := readRequest(bufio.NewReader(c)); err == nil {
+					io.WriteString(c, tc.response)
+				}
+			})
+			_, _, err := get(t, transportTo(t, url), "POST", url, strings.NewReader("x"))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestTransportDoesNotReuseAConnectionWithExtraBytes(t *testing.T) {
+	// Content-Length says 2 but 4 bytes follow: the surplus must not be read as the next response.
+	var conns atomic.Int32
+	url := rawUpstream(t, func(_ int, c net.Conn) {
+		conns.Add(1)
+		br := bufio.NewReader(c)
+		for {
+			if _, err := readRequest(br); err != nil {
+				return
+			}
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokXX")
+		}
+	})
+	tr := transportTo(t, url)
+	for i := 0; i < 2; i++ {
+		if _, got, err := get(t, tr, "GET", url, nil); err != nil || got != "ok" {
+			t.Fatalf("request %d: %q, %v", i, got, err)
+		}
+	}
+	if n := conns.Load(); n != 2 {
+		t.Errorf("%d connections, want 2: a connection that over-sent must be dropped", n)
+	}
+}
+
+func TestTransportAbortsWhenTheClientGoesAway(t *testing.T) {
+	aborted := make(chan struct{})
+	srv, _ := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer close(aborted)
+		for { // an endless stream: it ends only when the gateway closes the connection
+			if _, err := w.Write(make([]byte, 16<<10)); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+		}
+	}))
+	tr := transportTo(t, srv.URL)
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(resp.Body, make([]byte, 64<<10)); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if _, err := io.Copy(io.Discard, resp.Body); err == nil {
+		t.Error("reading after cancel ended cleanly, want an error")
+	}
+	resp.Body.Close()
+	select {
+	case <-aborted:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the upstream kept streaming after the client went away")
+	}
+}
+
+func TestTransportUpgradeAndExpectContinueThroughReverseProxy(t *testing.T) {
+	srv, _ := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") == "echo" {
+			w.Header().Set("Connection", "Upgrade")
+			w.Header().Set("Upgrade", "echo")
+			w.WriteHeader(http.StatusSwitchingProtocols)
+			c, brw, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			line, _ := brw.ReadString('\n')
+			brw.WriteString("echo: " + line)
+			brw.Flush()
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "got %s", b)
+	}))
+	u, _ := url.Parse(srv.URL)
+	tr := transportTo(t, srv.URL)
+	proxy := httptest.NewServer(&httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(u) }, Transport: tr})
+	t.Cleanup(proxy.Close)
+
+	c, err := net.Dial("tcp", proxy.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", resp, err)
+	}
+	io.WriteString(c, "hello\n")
+	if line, _ := br.ReadString('\n'); line != "echo: hello\n" {
+		t.Errorf("over the upgraded connection got %q", line)
+	}
+
+	req, _ := http.NewRequest("POST", proxy.URL, strings.NewReader("body"))
+	req.Header.Set("Expect", "100-continue")
+	resp, err = proxy.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "got body" {
+		t.Errorf("expect-continue request: got %q", b)
+	}
+}
+
+func TestTransportConcurrentRequestsAndIdleSweep(t *testing.T) {
+	srv, cc := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.URL.Path) }))
+	tr := transportTo(t, srv.URL)
+	tr.idleTimeout = 100 * time.Millisecond
+	var wg sync.WaitGroup
+	errs := make(chan error, 400)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				p := fmt.Sprintf("/%d/%d", g, i)
+				req, _ := http.NewRequest("GET", srv.URL+p, nil)
+				resp, err := tr.RoundTrip(req)
+				if err != nil {
+					errs <- err
+					continue
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if string(b) != p {
+					errs <- fmt.Errorf("asked %s, got %s", p, b)
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := cc.n.Load(); n > 8 {
+		t.Errorf("%d connections for 8 concurrent clients, want at most 8", n)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		tr.mu.Lock()
+		idle := len(tr.idle)
+		tr.mu.Unlock()
+		if idle == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections still idle after the idle timeout", idle)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestReloadClosesIdleUpstreamConnections(t *testing.T) {
+	p := newPKI(t, "example.org")
+	idp := newJWKSServer(t)
+	var opened, closed atomic.Int32
+	app := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	app.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			opened.Add(1)
+		case http.StateClosed:
+			closed.Add(1)
+		}
+	}
+	app.Start()
+	t.Cleanup(app.Close)
+	cert, key := p.issueFiles("spiffe://example.org/orders", "orders")
+	g, cfgPath := startGateway(t, fmt.Sprintf(sidecarB, p.bundleFile(), cert, key, app.URL, idp.srv.URL), idp.srv.Client(), io.Discard)
+	addr, _, _ := g.Addrs()
+	roots := x509.NewCertPool()
+	for _, r := range p.ca.Bundle() {
+		roots.AddCert(r)
+	}
+	cl := clientFor(roots, p.issue("spiffe://example.org/web", time.Hour))
+	for i := 0; i < 3; i++ {
+		resp, err := cl.Get("https://" + addr + "/orders/1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("request %d: status %d", i, resp.StatusCode)
+		}
+	}
+	if n := opened.Load(); n != 1 {
+		t.Fatalf("%d upstream connections for 3 sequential requests, want 1", n)
+	}
+	if err := os.Chtimes(cfgPath, time.Now(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for closed.Load() < 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the replaced configuration's idle upstream connection was not closed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,0 +1,32 @@
+//go:build unix
+
+package gateway
+
+import (
+	"errors"
+	"syscall"
+)
+
+// alive reports whether an idle connection is still usable: the upstream has neither closed it
+// nor sent anything unasked. One non-blocking peek at the socket; a connection that cannot be
+// peeked is treated as closed.
+func (pc *upstreamConn) alive() bool {
+	sc, ok := pc.raw.(syscall.Conn)
+	if !ok {
+		return true
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	usable := false
+	var buf [1]byte
+	err = rc.Read(func(fd uintptr) bool {
+		n, _, rerr := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		// EAGAIN: nothing to read, the connection is open and quiet; n == 0: orderly close;
+		// n > 0: unsolicited bytes (or a TLS alert) on an idle connection.
+		usable = n < 0 && errors.Is(rerr, syscall.EAGAIN)
+		return true
+	})
+	return err == nil && usable
+}
