@@ -1,0 +1,352 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/palisade-sec/palisade/internal/identity"
+)
+
+// lockedBuffer is a bytes.Buffer safe for a command writing while the test reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// run executes the real command tree in-process and returns its stdout.
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out lockedBuffer
+	app := &App{Version: "test", Stdout: &out, Stderr: io.Discard, Logger: slog.New(slog.DiscardHandler)}
+	root := Root(app)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+// background is a long-running command (ca serve, gateway run) started in-process: its stdout
+// and log are readable while it runs, and stop cancels its context and returns its error.
+type background struct {
+	out, log lockedBuffer
+	cancel   context.CancelFunc
+	done     chan error
+}
+
+func start(t *testing.T, args ...string) *background {
+	t.Helper()
+	b := &background{done: make(chan error, 1)}
+	app := &App{Version: "test", Stdout: &b.out, Stderr: io.Discard, Logger: slog.New(slog.NewTextHandler(&b.log, nil))}
+	root := Root(app)
+	root.SetArgs(args)
+	ctx, cancel := context.WithCancel(context.Background())
+	b.cancel = cancel
+	go func() { b.done <- root.ExecuteContext(ctx) }()
+	t.Cleanup(func() { _ = b.stop(t) })
+	return b
+}
+
+// waitLog waits for a log attribute (e.g. addr=) and returns its value.
+func (b *background) waitLog(t *testing.T, re *regexp.Regexp) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(b.log.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case err := <-b.done:
+			b.done <- err
+			t.Fatalf("command ended before logging %s: %v\nlog:\n%s", re, err, b.log.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("no %s in the log within 10s:\n%s", re, b.log.String())
+	return ""
+}
+
+// stop cancels the command (as SIGTERM would) and waits for it to return.
+func (b *background) stop(t *testing.T) error {
+	t.Helper()
+	if b.cancel == nil {
+		return nil
+	}
+	b.cancel()
+	b.cancel = nil
+	select {
+	case err := <-b.done:
+		return err
+	case <-time.After(20 * time.Second):
+		t.Fatal("command did not stop within 20s of its context ending")
+		return nil
+	}
+}
+
+func fileMode(t *testing.T, path string) os.FileMode {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Mode().Perm()
+}
+
+func TestCAInit(t *testing.T) {
+	passFile := filepath.Join(t.TempDir(), "pass")
+	if err := os.WriteFile(passFile, []byte("file-passphrase\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		env        string
+		flags      []string
+		wantOut    string
+		wantKeyPEM string
+		loadWith   identity.Passphrase
+	}{
+		{name: "unsealed", wantOut: "keys unsealed", wantKeyPEM: "-----BEGIN PRIVATE KEY-----"},
+		{name: "passphrase file", flags: []string{"--passphrase-file", passFile}, wantOut: "sealed with the passphrase",
+			wantKeyPEM: "-----BEGIN PALISADE ENCRYPTED PRIVATE KEY-----", loadWith: "file-passphrase"},
+		{name: "passphrase env", env: "env-passphrase", wantOut: "sealed with the passphrase",
+			wantKeyPEM: "-----BEGIN PALISADE ENCRYPTED PRIVATE KEY-----", loadWith: "env-passphrase"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("PALISADE_CA_PASSPHRASE", tt.env)
+			dir := filepath.Join(t.TempDir(), "ca")
+			args := append([]string{"ca", "init", "--dir", dir, "--trust-domain", "example.org"}, tt.flags...)
+			out, err := run(t, args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out, tt.wantOut) || !strings.Contains(out, "example.org") {
+				t.Errorf("output %q lacks %q", out, tt.wantOut)
+			}
+			for _, f := range []string{"ca.json", "root.crt", "intermediate.crt", "bundle.pem"} {
+				if m := fileMode(t, filepath.Join(dir, f)); m != 0o644 {
+					t.Errorf("%s mode %v, want 0644", f, m)
+				}
+			}
+			for _, f := range []string{"root.key", "intermediate.key"} {
+				if m := fileMode(t, filepath.Join(dir, f)); m != 0o600 {
+					t.Errorf("%s mode %v, want 0600", f, m)
+				}
+				b, _ := os.ReadFile(filepath.Join(dir, f))
+				if !strings.HasPrefix(string(b), tt.wantKeyPEM) {
+					t.Errorf("%s starts %.50q, want %q", f, b, tt.wantKeyPEM)
+				}
+			}
+			if _, err := identity.Load(dir, tt.loadWith); err != nil {
+				t.Errorf("load with the passphrase used at init: %v", err)
+			}
+			if tt.loadWith != "" {
+				if _, err := identity.Load(dir, "wrong"); err == nil {
+					t.Error("sealed keys opened with a wrong passphrase")
+				}
+			}
+			_, err = run(t, args...)
+			if err == nil || !strings.Contains(err.Error(), "already holds a CA") || ExitCode(err) != 2 {
+				t.Errorf("init over an existing CA: %v", err)
+			}
+		})
+	}
+	if _, err := run(t, "ca", "init", "--dir", t.TempDir()); err == nil || !strings.Contains(err.Error(), "trust-domain") {
+		t.Errorf("init without --trust-domain: %v", err)
+	}
+	if _, err := run(t, "ca", "init", "--dir", t.TempDir(), "--trust-domain", "Not A Domain"); err == nil || ExitCode(err) != 2 {
+		t.Errorf("init with an invalid trust domain: %v", err)
+	}
+}
+
+// newCLICA runs `ca init` into a fresh directory (unsealed) and returns it.
+func newCLICA(t *testing.T) string {
+	t.Helper()
+	t.Setenv("PALISADE_CA_PASSPHRASE", "")
+	dir := filepath.Join(t.TempDir(), "ca")
+	if _, err := run(t, "ca", "init", "--dir", dir, "--trust-domain", "example.org"); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestCAIssueTokenRotatePrune(t *testing.T) {
+	dir := newCLICA(t)
+	tb, err := identity.LoadTrustBundle("example.org", filepath.Join(dir, "bundle.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+		wantID  string
+		wantIP  string
+	}{
+		{name: "workload", args: []string{"--spiffe-id", "spiffe://example.org/web"}, wantID: "spiffe://example.org/web"},
+		{name: "server with an IP", args: []string{"--spiffe-id", "spiffe://example.org/api", "--dns", "127.0.0.1,api.local"}, wantID: "spiffe://example.org/api", wantIP: "127.0.0.1"},
+		{name: "other trust domain", args: []string{"--spiffe-id", "spiffe://other.org/web"}, wantErr: "not in trust domain"},
+		{name: "not a spiffe id", args: []string{"--spiffe-id", "https://example.org/web"}, wantErr: "--spiffe-id"},
+		{name: "lifetime too long", args: []string{"--spiffe-id", "spiffe://example.org/web", "--ttl", "48h"}, wantErr: "exceeds the maximum"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cert, key := filepath.Join(out, tt.name+".pem"), filepath.Join(out, tt.name+".key")
+			args := append([]string{"ca", "issue", "--dir", dir, "--cert", cert, "--key", key}, tt.args...)
+			stdout, err := run(t, args...)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || ExitCode(err) != 2 {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(stdout, tt.wantID) {
+				t.Errorf("output %q does not name %s", stdout, tt.wantID)
+			}
+			if m := fileMode(t, key); m != 0o600 {
+				t.Errorf("key mode %v, want 0600", m)
+			}
+			pair, err := tls.LoadX509KeyPair(cert, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, err := tb.VerifySVID(chainOf(t, &pair), time.Now())
+			if err != nil || id.String() != tt.wantID {
+				t.Fatalf("issued %v, %v; want %s verifying against bundle.pem", id, err, tt.wantID)
+			}
+			if tt.wantIP != "" && (len(pair.Leaf.IPAddresses) != 1 || pair.Leaf.IPAddresses[0].String() != tt.wantIP) {
+				t.Errorf("IP SANs %v, want %s", pair.Leaf.IPAddresses, tt.wantIP)
+			}
+		})
+	}
+
+	tok, err := run(t, "ca", "token", "--dir", dir, "--spiffe-id", "spiffe://example.org/orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok = strings.TrimSpace(tok)
+	if tok == "" || strings.Contains(tok, "\n") {
+		t.Fatalf("token output %q: want exactly one token", tok)
+	}
+	stored, _ := os.ReadFile(filepath.Join(dir, "join-tokens.json"))
+	if strings.Contains(string(stored), tok) {
+		t.Error("join-tokens.json stores the token in the clear")
+	}
+	if _, err := run(t, "ca", "token", "--dir", dir, "--spiffe-id", "spiffe://example.org"); err == nil {
+		t.Error("a token for an ID without a path was minted")
+	}
+
+	rot, err := run(t, "ca", "rotate", "--dir", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rot, "holds 2 roots") || !strings.Contains(rot, "cross-signed") {
+		t.Errorf("rotate output: %q", rot)
+	}
+	if _, err := run(t, "ca", "prune-bundle", "--dir", dir); err != nil {
+		t.Fatal(err)
+	}
+	pruned, err := identity.LoadTrustBundle("example.org", filepath.Join(dir, "bundle.pem"))
+	if err != nil || len(pruned.Roots()) != 1 || pruned.Equal(tb) {
+		t.Errorf("after prune-bundle: %v roots, err %v; want only the new root", len(pruned.Roots()), err)
+	}
+}
+
+func chainOf(t *testing.T, c *tls.Certificate) []*x509.Certificate {
+	t.Helper()
+	var out []*x509.Certificate
+	for _, der := range c.Certificate {
+		x, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+var addrRE = regexp.MustCompile(`msg="ca serving" addr=(\S+)`)
+
+// TestCAServe runs `ca serve` on a free loopback port, enrols a workload against it with a token
+// from `ca token`, renews with the SVID, and checks that a `ca rotate` on disk is picked up by the
+// running server (the bundle it serves grows to two roots) before a clean stop.
+func TestCAServe(t *testing.T) {
+	dir := newCLICA(t)
+	tok, err := run(t, "ca", "token", "--dir", dir, "--spiffe-id", "spiffe://example.org/orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := start(t, "ca", "serve", "--dir", dir, "--listen", "127.0.0.1:0", "--name", "127.0.0.1", "--svid-ttl", "10m")
+	addr := srv.waitLog(t, addrRE)
+	tb, err := identity.LoadTrustBundle("example.org", filepath.Join(dir, "bundle.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := &identity.Client{URL: "https://" + addr, Bundle: tb}
+	ctx := context.Background()
+	is, err := cl.Fetch(ctx, identity.Attestation{Type: identity.AttestJoinToken, Token: strings.TrimSpace(tok)}, nil)
+	if err != nil {
+		t.Fatalf("enrol: %v", err)
+	}
+	if got := is.Cert.Leaf.URIs[0].String(); got != "spiffe://example.org/orders" {
+		t.Errorf("enrolled as %s", got)
+	}
+	if is.BundleErr != nil || !is.Bundle.Equal(tb) {
+		t.Errorf("bundle in the answer: %v", is.BundleErr)
+	}
+	if d := is.Cert.Leaf.NotAfter.Sub(time.Now()); d > 10*time.Minute || d < 9*time.Minute {
+		t.Errorf("SVID lives %s, want --svid-ttl 10m", d)
+	}
+	if _, err := cl.Fetch(ctx, identity.Attestation{Type: identity.AttestJoinToken, Token: strings.TrimSpace(tok)}, nil); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("second use of the join token: %v", err)
+	}
+	if _, err := cl.Fetch(ctx, identity.Attestation{Type: identity.AttestSVID}, is.Cert); err != nil {
+		t.Errorf("renewal: %v", err)
+	}
+
+	if _, err := run(t, "ca", "rotate", "--dir", dir); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := cl.FetchBundle(ctx)
+		if err == nil && len(got.Roots()) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the running server did not serve the rotated bundle within 10s: %v\nlog:\n%s", err, srv.log.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := srv.stop(t); err != nil {
+		t.Errorf("ca serve after cancel: %v", err)
+	}
+	if _, err := cl.FetchBundle(ctx); err == nil {
+		t.Error("the API still answers after the command stopped")
+	}
+}
