@@ -1,0 +1,231 @@
+package cli
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/palisade-sec/palisade/internal/identity"
+)
+
+var inboundRE = regexp.MustCompile(`msg="gateway serving" .*inbound=(\S+)`)
+
+// mtlsClient presents the SVID in certFile/keyFile and verifies the sidecar's SVID against the
+// bundle (a sidecar's certificate names a SPIFFE ID, not a host).
+func mtlsClient(t *testing.T, tb *identity.TrustBundle, certFile, keyFile string) *http.Client {
+	t.Helper()
+	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{pair},
+		InsecureSkipVerify: true, // replaced by the SVID check below
+		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
+			var chain []*x509.Certificate
+			for _, der := range raw {
+				c, err := x509.ParseCertificate(der)
+				if err != nil {
+					return err
+				}
+				chain = append(chain, c)
+			}
+			id, err := tb.VerifySVID(chain, time.Now())
+			if err == nil && id.String() != "spiffe://example.org/orders" {
+				err = fmt.Errorf("sidecar is %s", id)
+			}
+			return err
+		}}
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg}}
+}
+
+// TestGatewayRun serves a request through `gateway run -c` to a local upstream over mTLS with
+// identities from `ca issue`, refuses a caller the route does not allow, writes the audit log to
+// stdout, and stops cleanly (listener closed, nil error) when its context ends.
+func TestGatewayRun(t *testing.T) {
+	dir := newCLICA(t)
+	files := t.TempDir()
+	issue := func(id, name string) (string, string) {
+		cert, key := filepath.Join(files, name+".pem"), filepath.Join(files, name+".key")
+		if _, err := run(t, "ca", "issue", "--dir", dir, "--spiffe-id", id, "--cert", cert, "--key", key); err != nil {
+			t.Fatal(err)
+		}
+		return cert, key
+	}
+	gwCert, gwKey := issue("spiffe://example.org/orders", "orders")
+	webCert, webKey := issue("spiffe://example.org/web", "web")
+	evilCert, evilKey := issue("spiffe://example.org/batch", "batch")
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "orders app saw %s at %s", r.Header.Get("X-Palisade-Spiffe-Id"), r.URL.Path)
+	}))
+	t.Cleanup(upstream.Close)
+	cfg := filepath.Join(files, "gateway.yaml")
+	yaml := fmt.Sprintf(`mode: sidecar
+identity:
+  trust_domain: example.org
+  bundle_file: %s
+  svid: {cert_file: %s, key_file: %s}
+inbound:
+  listen: 127.0.0.1:0
+routes:
+  - name: orders
+    path: /orders/**
+    require: [mtls]
+    allow: source.spiffe_id == "spiffe://example.org/web"
+    upstream: %s
+audit:
+  path: "-"
+`, filepath.Join(dir, "bundle.pem"), gwCert, gwKey, upstream.URL)
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, "gateway", "check", "-c", cfg); err != nil || !strings.Contains(out, "ok (sidecar mode, 1 routes") {
+		t.Fatalf("gateway check: %q, %v", out, err)
+	}
+	gw := start(t, "gateway", "run", "-c", cfg)
+	addr := gw.waitLog(t, inboundRE)
+	tb, err := identity.LoadTrustBundle("example.org", filepath.Join(dir, "bundle.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(cl *http.Client) (int, string) {
+		t.Helper()
+		resp, err := cl.Get("https://" + addr + "/orders/42")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get(mtlsClient(t, tb, webCert, webKey)); code != http.StatusOK || body != "orders app saw spiffe://example.org/web at /orders/42" {
+		t.Errorf("allowed caller: %d %q", code, body)
+	}
+	if code, _ := get(mtlsClient(t, tb, evilCert, evilKey)); code != http.StatusForbidden {
+		t.Errorf("caller the rule does not allow: status %d, want 403", code)
+	}
+
+	if err := gw.stop(t); err != nil {
+		t.Fatalf("gateway run after cancel: %v", err)
+	}
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Error("the inbound listener still accepts connections after shutdown")
+	}
+	audit := gw.out.String()
+	for _, want := range []string{`"spiffe_id":"spiffe://example.org/web"`, `"spiffe_id":"spiffe://example.org/batch"`, `"route":"orders"`} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("audit log on stdout lacks %s:\n%s", want, audit)
+		}
+	}
+	if n := strings.Count(audit, "\n"); n != 2 {
+		t.Errorf("audit log has %d records, want 2:\n%s", n, audit)
+	}
+}
+
+// TestGatewayBadConfig checks that `gateway run` and `gateway check` refuse a bad file with an
+// error naming the file, the line and the field, and exit code 2, before binding anything.
+func TestGatewayBadConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want []string
+	}{
+		{name: "unknown key", yaml: "mode: sidecar\nidentity:\n  trust_domain: example.org\n  bundel_file: b.pem\n",
+			want: []string{"line 4", "bundel_file", "unknown field"}},
+		{name: "bad mode", yaml: "mode: bridge\nidentity: {trust_domain: example.org, bundle_file: b.pem, svid: {cert_file: c, key_file: k}}\ninbound: {listen: 127.0.0.1:0}\n",
+			want: []string{"line 1", "mode"}},
+		{name: "bad rule", yaml: "mode: sidecar\nidentity: {trust_domain: example.org, bundle_file: b.pem, svid: {cert_file: c, key_file: k}}\ninbound: {listen: 127.0.0.1:0}\nroutes:\n  - name: r\n    path: /**\n    require: [mtls]\n    allow: 'source.spiffe_id =='\n    upstream: http://127.0.0.1:1\n",
+			want: []string{"line 8", "routes[0].allow"}},
+		{name: "not yaml", yaml: "mode: [sidecar\n", want: []string{"line"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "gateway.yaml")
+			if err := os.WriteFile(path, []byte(tt.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			for _, cmd := range []string{"run", "check"} {
+				_, err := run(t, "gateway", cmd, "-c", path)
+				if err == nil || ExitCode(err) != 2 {
+					t.Fatalf("gateway %s: err = %v, want exit code 2", cmd, err)
+				}
+				for _, w := range append([]string{path}, tt.want...) {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("gateway %s: error %q does not name %q", cmd, err, w)
+					}
+				}
+			}
+		})
+	}
+	if _, err := run(t, "gateway", "run", "-c", filepath.Join(t.TempDir(), "missing.yaml")); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
+		t.Errorf("missing config: %v", err)
+	}
+}
+
+// TestGatewayEnrolsWithCAServe wires the two commands together as an operator would: `ca serve`
+// on a free loopback port, a join token from `ca token`, and `gateway run` enrolling with it and
+// then serving a caller over mTLS.
+func TestGatewayEnrolsWithCAServe(t *testing.T) {
+	dir := newCLICA(t)
+	files := t.TempDir()
+	tok, err := run(t, "ca", "token", "--dir", dir, "--spiffe-id", "spiffe://example.org/orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokFile, bundle := filepath.Join(files, "token"), filepath.Join(files, "bundle.pem")
+	pem, _ := os.ReadFile(filepath.Join(dir, "bundle.pem"))
+	if err := os.WriteFile(tokFile, []byte(tok), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bundle, pem, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	webCert, webKey := filepath.Join(files, "web.pem"), filepath.Join(files, "web.key")
+	if _, err := run(t, "ca", "issue", "--dir", dir, "--spiffe-id", "spiffe://example.org/web", "--cert", webCert, "--key", webKey); err != nil {
+		t.Fatal(err)
+	}
+	ca := start(t, "ca", "serve", "--dir", dir, "--listen", "127.0.0.1:0", "--name", "127.0.0.1")
+	caAddr := ca.waitLog(t, addrRE)
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "hello from orders")
+	}))
+	t.Cleanup(upstream.Close)
+	cfg := filepath.Join(files, "gateway.yaml")
+	yaml := fmt.Sprintf("mode: sidecar\nidentity:\n  trust_domain: example.org\n  bundle_file: %s\n  svid: {ca_url: https://%s, join_token_file: %s}\n"+
+		"inbound: {listen: 127.0.0.1:0}\naudit: {path: %s}\nroutes: [{name: all, path: /**, require: [mtls], allow: 'true', upstream: %s}]\n",
+		bundle, caAddr, tokFile, filepath.Join(files, "audit.jsonl"), upstream.URL)
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	gw := start(t, "gateway", "run", "-c", cfg)
+	addr := gw.waitLog(t, inboundRE)
+	tb, err := identity.LoadTrustBundle("example.org", bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := mtlsClient(t, tb, webCert, webKey).Get("https://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || string(b) != "hello from orders" {
+		t.Errorf("through the enrolled sidecar: %d %q", resp.StatusCode, b)
+	}
+	if err := gw.stop(t); err != nil {
+		t.Errorf("gateway run: %v", err)
+	}
+	if err := ca.stop(t); err != nil {
+		t.Errorf("ca serve: %v", err)
+	}
+}
