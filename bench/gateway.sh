@@ -283,7 +283,7 @@ H="$WORK/benchhelper"; P="$WORK/palisade"
 wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 did not open" >&2; exit 1; }
 
 echo "== starting upstream, issuer, nginx, CA, gateways" >&2
-"$H" upstream "127.0.0.1:$UP" & PIDS+=($!)
+"$H" upstream "127.0.0.1:$UP" & PIDS+=($!); UP_PID=$!
 "$H" idp "127.0.0.1:$IDP" "$WORK/token" & PIDS+=($!)
 wait_port "$UP"; wait_port "$IDP"
 TOKEN=$(cat "$WORK/token")
@@ -387,12 +387,12 @@ routes:
 audit:
   path: $WORK/mtls-audit.jsonl
 EOF
-"$P" gateway run -c "$WORK/mtls.yaml" 2>"$WORK/mtls.log" & PIDS+=($!)
-"$P" gateway run -c "$WORK/side.yaml" 2>"$WORK/side.log" & PIDS+=($!)
+"$P" gateway run -c "$WORK/mtls.yaml" 2>"$WORK/mtls.log" & PIDS+=($!); MTLS_PID=$!
+"$P" gateway run -c "$WORK/side.yaml" 2>"$WORK/side.log" & PIDS+=($!); SIDE_PID=$!
 wait_port "$SIDE"
-"$P" gateway run -c "$WORK/edge.yaml" 2>"$WORK/edge.log" & PIDS+=($!)
+"$P" gateway run -c "$WORK/edge.yaml" 2>"$WORK/edge.log" & PIDS+=($!); EDGE_PID=$!
 wait_port "$EDGE"
-"$P" gateway run -c "$WORK/edge1.yaml" 2>"$WORK/edge1.log" & PIDS+=($!)
+"$P" gateway run -c "$WORK/edge1.yaml" 2>"$WORK/edge1.log" & PIDS+=($!); EDGE1_PID=$!
 wait_port "$EDGE1"
 wait_port "$MTLS"
 
@@ -406,28 +406,47 @@ if [ "$code" != 200 ] || [ "$deny" != 401 ]; then
 	exit 1
 fi
 
-# wrk: requests/s, p50, p99 (ms)
+# CPU time is the figure that survives a noisy shared machine: requests/s moves with whatever
+# else runs, the CPU a proxy spends per request much less. ticks PID... sums user+system ticks.
+NGINX_PIDS=$(pgrep -P "$(cat "$WORK/nginx.pid")" | tr '\n' ' ')
+HZ=$(getconf CLK_TCK)
+ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo "$t"; }
+# us_per_req TICKS REQUESTS: CPU microseconds per request
+us_per_req() { awk -v t="$1" -v n="$2" -v hz="$HZ" 'BEGIN{ if (n > 0) printf "%.1f", t / hz / n * 1e6; else print "-" }'; }
+dur_s() { awk -v d="$DURATION" 'BEGIN{ if (d ~ /ms$/) {sub(/ms$/,"",d); print d/1000} else if (d ~ /m$/) {sub(/m$/,"",d); print d*60} else {sub(/s$/,"",d); print d} }'; }
+
+# wrk: requests/s, p50, p99 (ms), then the proxy's and the upstream's CPU µs per request
+
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; printf "%.3f", v}'; }
-run_wrk() { # name url [header]
-	local out
-	if [ -n "${3:-}" ]; then out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency -H "$3" "$2"); else out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$2"); fi
+run_wrk() { # name url header "proxy pids"
+	local out p0 p1 u0 u1
+	p0=$(ticks $4); u0=$(ticks "$UP_PID")
+	if [ -n "$3" ]; then out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency -H "$3" "$2"); else out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$2"); fi
+	p1=$(ticks $4); u1=$(ticks "$UP_PID")
 	local rps p50 p99 non2xx
 	rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
 	p50=$(echo "$out" | awk '$1=="50%" {print $2}' | to_ms)
 	p99=$(echo "$out" | awk '$1=="99%" {print $2}' | to_ms)
 	non2xx=$(echo "$out" | awk '/Non-2xx/ {print $5}')
-	echo "$1 $rps $p50 $p99 ${non2xx:-0}"
+	local n; n=$(awk -v r="$rps" -v d="$(dur_s)" 'BEGIN{printf "%d", r*d}')
+	echo "$1 $rps $p50 $p99 ${non2xx:-0} $(us_per_req $((p1 - p0)) "$n") $(us_per_req $((u1 - u0)) "$n")"
 }
 echo "== closed loop (wrk -t2 -c$CONNS -d$DURATION)" >&2
-R_DIRECT=$(run_wrk direct "http://127.0.0.1:$UP/")
-R_NGINX=$(run_wrk nginx "http://127.0.0.1:$NGX/")
-R_NGINXS=$(run_wrk nginx-tls "https://127.0.0.1:$NGXS/")
-R_PAL=$(run_wrk palisade "https://127.0.0.1:$EDGE/" "Authorization: Bearer $TOKEN")
-R_PAL1=$(run_wrk palisade-1hop "https://127.0.0.1:$EDGE1/" "Authorization: Bearer $TOKEN")
+R_DIRECT=$(run_wrk direct "http://127.0.0.1:$UP/" "" "")
+R_NGINX=$(run_wrk nginx "http://127.0.0.1:$NGX/" "" "$NGINX_PIDS")
+R_NGINXS=$(run_wrk nginx-tls "https://127.0.0.1:$NGXS/" "" "$NGINX_PIDS")
+R_PAL=$(run_wrk palisade "https://127.0.0.1:$EDGE/" "Authorization: Bearer $TOKEN" "$EDGE_PID $SIDE_PID")
+R_PAL1=$(run_wrk palisade-1hop "https://127.0.0.1:$EDGE1/" "Authorization: Bearer $TOKEN" "$EDGE1_PID")
 
 echo "== closed loop, Go client (-conns $CONNS -duration $DURATION)" >&2
-G_NGINX=$("$H" closed -url "http://127.0.0.1:$NGX/" -conns "$CONNS" -duration "$DURATION")
-G_MTLS=$("$H" closed -url "https://127.0.0.1:$MTLS/" -conns "$CONNS" -duration "$DURATION" -header "Authorization: Bearer $TOKEN" -cert "$WORK/client.pem" -key "$WORK/client.key")
+run_closed() { # "proxy pids" closed-args...: rps p50 p99 errors proxy-µs/req
+	local pids=$1 p0 p1 out n; shift
+	p0=$(ticks $pids); out=$("$H" closed "$@"); p1=$(ticks $pids)
+	n=$(awk -v r="${out%% *}" -v d="$(dur_s)" 'BEGIN{printf "%d", r*d}')
+	echo "$out $(us_per_req $((p1 - p0)) "$n")"
+}
+G_NGINX=$(run_closed "$NGINX_PIDS" -url "http://127.0.0.1:$NGX/" -conns "$CONNS" -duration "$DURATION")
+G_MTLS=$(run_closed "$MTLS_PID" -url "https://127.0.0.1:$MTLS/" -conns "$CONNS" -duration "$DURATION" -header "Authorization: Bearer $TOKEN" -cert "$WORK/client.pem" -key "$WORK/client.key")
 
 echo "== open loop at $RATE req/s for $DURATION, $REPEAT interleaved rounds" >&2
 # Each round runs every path once; the table shows, per path, the round with the median p99, so
@@ -449,8 +468,8 @@ if grep -qF "$TOKEN" "$WORK"/*-audit.jsonl; then echo "FAIL: a token reached the
 echo
 echo "Palisade gateway benchmark — $(nproc) CPUs shared with everything else on this machine, $(date -u +%FT%TZ)"
 printf '\nclosed loop: wrk -t2 -c%s -d%s\n' "$CONNS" "$DURATION"
-printf '%-14s %12s %10s %10s %8s\n' path "req/s" "p50 ms" "p99 ms" "non-2xx"
-for r in "$R_DIRECT" "$R_NGINX" "$R_NGINXS" "$R_PAL" "$R_PAL1"; do set -- $r; printf '%-14s %12s %10s %10s %8s\n' "$1" "$2" "$3" "$4" "$5"; done
+printf '%-14s %12s %10s %10s %8s %14s %14s\n' path "req/s" "p50 ms" "p99 ms" "non-2xx" "proxy µs/req" "upstream µs/req"
+for r in "$R_DIRECT" "$R_NGINX" "$R_NGINXS" "$R_PAL" "$R_PAL1"; do set -- $r; printf '%-14s %12s %10s %10s %8s %14s %14s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7"; done
 set -- $R_NGINX; NG_RPS=$2; set -- $R_NGINXS; NGS_RPS=$2; set -- $R_PAL; PAL_RPS=$2; set -- $R_PAL1; PAL1_RPS=$2
 printf 'palisade / nginx throughput: %s %% (target >= 80 %%); palisade-1hop / nginx: %s %%\n' \
 	"$(awk -v a="$PAL_RPS" -v b="$NG_RPS" 'BEGIN{printf "%.1f", 100*a/b}')" "$(awk -v a="$PAL1_RPS" -v b="$NG_RPS" 'BEGIN{printf "%.1f", 100*a/b}')"
@@ -459,10 +478,14 @@ printf 'palisade / nginx throughput: %s %% (target >= 80 %%); palisade-1hop / ng
 printf 'nginx-tls / nginx: %s %% (the price of TLS alone); palisade-1hop / nginx-tls: %s %%\n' \
 	"$(awk -v a="$NGS_RPS" -v b="$NG_RPS" 'BEGIN{printf "%.1f", 100*a/b}')" "$(awk -v a="$PAL1_RPS" -v b="$NGS_RPS" 'BEGIN{printf "%.1f", 100*a/b}')"
 
+set -- $R_NGINX; NG_US=$6; set -- $R_NGINXS; NGS_US=$6; set -- $R_PAL1; PAL1_US=$6
+printf 'proxy CPU per request: palisade-1hop %s µs, nginx %s µs, nginx-tls %s µs (palisade-1hop / nginx: %s×)\n' \
+	"$PAL1_US" "$NG_US" "$NGS_US" "$(awk -v a="$PAL1_US" -v b="$NG_US" 'BEGIN{printf "%.2f", a/b}')"
+
 printf '\nclosed loop, Go client with %s connections for %s (identical generator for both)\n' "$CONNS" "$DURATION"
-printf '%-14s %12s %10s %10s %8s\n' path "req/s" "p50 ms" "p99 ms" errors
-set -- $G_NGINX; printf '%-14s %12s %10s %10s %8s\n' nginx "$1" "$2" "$3" "$4"; GN=$1
-set -- $G_MTLS; printf '%-14s %12s %10s %10s %8s\n' mtls-1hop "$1" "$2" "$3" "$4"; GM=$1
+printf '%-14s %12s %10s %10s %8s %14s\n' path "req/s" "p50 ms" "p99 ms" errors "proxy µs/req"
+set -- $G_NGINX; printf '%-14s %12s %10s %10s %8s %14s\n' nginx "$1" "$2" "$3" "$4" "$5"; GN=$1
+set -- $G_MTLS; printf '%-14s %12s %10s %10s %8s %14s\n' mtls-1hop "$1" "$2" "$3" "$4" "$5"; GM=$1
 printf 'mtls-1hop / nginx throughput: %s %% (target >= 80 %%)\n' "$(awk -v a="$GM" -v b="$GN" 'BEGIN{printf "%.1f", 100*a/b}')"
 
 printf '\nopen loop: %s req/s for %s, median-p99 round of %s (latency from scheduled send time)\n' "$RATE" "$DURATION" "$REPEAT"

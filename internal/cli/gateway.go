@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -21,6 +22,9 @@ func newGatewayCmd(app *App) *cobra.Command {
 	return cmd
 }
 
+// gatewayGCPercent is the garbage collector's target for `gateway run` unless GOGC is set.
+const gatewayGCPercent = 400
+
 func newGatewayRunCmd(app *App) *cobra.Command {
 	var cfgPath string
 	cmd := &cobra.Command{
@@ -33,6 +37,12 @@ func newGatewayRunCmd(app *App) *cobra.Command {
 			g, err := gateway.New(ctx, gateway.Options{ConfigPath: cfgPath, Logger: app.Logger, AuditOut: app.Stdout})
 			if err != nil {
 				return errkind.Wrap(errkind.Invalid, err)
+			}
+			if os.Getenv("GOGC") == "" {
+				// The gateway's live heap is small and its garbage is per request: collecting at
+				// 5× the live heap instead of 2× cut its CPU per request by about a seventh in
+				// bench/gateway.sh for some tens of MB more memory. GOGC overrides it.
+				debug.SetGCPercent(gatewayGCPercent)
 			}
 			hup := make(chan os.Signal, 1)
 			signal.Notify(hup, syscall.SIGHUP)
