@@ -294,7 +294,8 @@ var addrRE = regexp.MustCompile(`msg="ca serving" addr=(\S+)`)
 
 // TestCAServe runs `ca serve` on a free loopback port, enrols a workload against it with a token
 // from `ca token`, renews with the SVID, and checks that a `ca rotate` on disk is picked up by the
-// running server (the bundle it serves grows to two roots) before a clean stop.
+// running server (it serves the two-root bundle and reissues its own certificate from the new
+// intermediate, which a client trusting only the old root still verifies) before a clean stop.
 func TestCAServe(t *testing.T) {
 	dir := newCLICA(t)
 	tok, err := run(t, "ca", "token", "--dir", dir, "--spiffe-id", "spiffe://example.org/orders")
@@ -332,14 +333,29 @@ func TestCAServe(t *testing.T) {
 	if _, err := run(t, "ca", "rotate", "--dir", dir); err != nil {
 		t.Fatal(err)
 	}
+	rotated, err := identity.Load(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// apiCert is the API's certificate as a client that trusts only the old root sees it.
+	apiCert := func() (*x509.Certificate, error) {
+		c, err := tls.Dial("tcp", addr, &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: tb.Pool(), ServerName: "127.0.0.1"})
+		if err != nil {
+			return nil, err
+		}
+		defer c.Close()
+		return c.ConnectionState().PeerCertificates[0], nil
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		got, err := cl.FetchBundle(ctx)
 		if err == nil && len(got.Roots()) == 2 {
-			break
+			if leaf, err := apiCert(); err == nil && leaf.CheckSignatureFrom(rotated.Intermediate()) == nil {
+				break // new bundle served, API certificate reissued and reachable with the old root
+			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the running server did not serve the rotated bundle within 10s: %v\nlog:\n%s", err, srv.log.String())
+			t.Fatalf("the running server did not move onto the rotated CA within 10s: %v\nlog:\n%s", err, srv.log.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

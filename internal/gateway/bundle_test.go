@@ -3,11 +3,13 @@ package gateway
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -204,14 +206,37 @@ func TestTrustBundleRotation(t *testing.T) {
 }
 
 // TestTrustBundleRefusals checks that a CA answering with a bundle the gateway must not take —
-// another trust domain's, garbage, empty, or one that does not cover the CA itself — leaves the
-// gateway on its current bundle, in memory and on disk, and is counted.
+// another trust domain's, garbage, empty, or one that does not cover the CA itself, on the bundle
+// endpoint or in an SVID answer — leaves the gateway on its current bundle, in memory and on
+// disk, and is counted.
 func TestTrustBundleRefusals(t *testing.T) {
 	var mode atomic.Value
 	mode.Store("real")
 	foreign := newPKI(t, "other.org")
 	e := newEnrolledSidecar(t, func(real http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/v1/svid" {
+				m := mode.Load().(string)
+				if !strings.HasPrefix(m, "svid answer") {
+					real.ServeHTTP(w, r)
+					return
+				}
+				rec := httptest.NewRecorder()
+				real.ServeHTTP(rec, r)
+				var ans identity.IssueResponse
+				if err := json.Unmarshal(rec.Body.Bytes(), &ans); err != nil {
+					http.Error(w, err.Error(), http.StatusInternalServerError)
+					return
+				}
+				switch m {
+				case "svid answer for another trust domain":
+					ans.TrustDomain, ans.TrustBundle = "other.org", string(foreign.ca.BundlePEM())
+				case "svid answer with garbage bundle":
+					ans.TrustBundle = "garbage"
+				}
+				json.NewEncoder(w).Encode(ans)
+				return
+			}
 			if r.URL.Path != "/v1/bundle" {
 				real.ServeHTTP(w, r)
 				return
@@ -266,9 +291,24 @@ func TestTrustBundleRefusals(t *testing.T) {
 			}
 		})
 	}
-	b := g.svid.(*caSource).bundles
-	if got := metricValue(t, b.updates.WithLabelValues("failed")); got != float64(len(tests)) {
-		t.Errorf("failed updates counted %v, want %d", got, len(tests))
+	// The same rules apply to the bundle in an SVID answer; the SVID itself is still taken.
+	src := g.svid.(*caSource)
+	for _, m := range []string{"svid answer for another trust domain", "svid answer with garbage bundle"} {
+		mode.Store(m)
+		serial := leafOf(src.Current()).SerialNumber
+		if err := src.Renew(context.Background()); err != nil {
+			t.Fatalf("%s: renewal failed: %v", m, err)
+		}
+		if leafOf(src.Current()).SerialNumber.Cmp(serial) == 0 {
+			t.Errorf("%s: the SVID was not renewed", m)
+		}
+		if g.bundle.Load() != before {
+			t.Errorf("%s: the gateway replaced its bundle", m)
+		}
+	}
+	b := src.bundles
+	if got, want := metricValue(t, b.updates.WithLabelValues("failed")), float64(len(tests)+2); got != want {
+		t.Errorf("failed updates counted %v, want %v", got, want)
 	}
 	if got := metricValue(t, b.updates.WithLabelValues("unchanged")); got < 2 {
 		t.Errorf("unchanged updates counted %v, want the enrolment and the first refresh", got)
