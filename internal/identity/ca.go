@@ -113,8 +113,8 @@ func Rotate(dir string, opts InitOptions) (*CA, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rotate ca: %w", err)
 	}
-	if oldRootKey == nil {
-		return ca, nil // the previous root key lives offline: no cross-signature
+	if oldRootKey == nil || !ca.now().Before(old.root.NotAfter) {
+		return ca, nil // the previous root key lives offline, or the root expired: no cross-signature
 	}
 	cross, err := crossSign(ca.inter, old.root, oldRootKey)
 	if err != nil {

@@ -310,3 +310,20 @@ func TestRotateCrossSigns(t *testing.T) {
 		t.Errorf("Load with a foreign cross certificate: %v", err)
 	}
 }
+
+// TestRotateAfterRootExpiry checks that rotating a CA whose root has already expired neither
+// keeps the dead root in the bundle nor cross-signs with it, and leaves a directory that loads.
+func TestRotateAfterRootExpiry(t *testing.T) {
+	_, dir := newTestCA(t, "example.org")
+	later := time.Now().Add(6 * 365 * 24 * time.Hour) // past the default five-year root
+	rotated, err := Rotate(dir, InitOptions{Passphrase: "pw", Now: func() time.Time { return later }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, c := len(rotated.Bundle()), len(rotated.CrossCertificates()); n != 1 || c != 0 {
+		t.Errorf("bundle of %d roots and %d cross certificates, want 1 and 0", n, c)
+	}
+	if _, err := Load(dir, "pw"); err != nil {
+		t.Errorf("the rotated directory does not load: %v", err)
+	}
+}
