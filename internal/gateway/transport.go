@@ -279,10 +279,13 @@ func (t *upstreamTransport) dial(ctx context.Context) (*upstreamConn, error) {
 	}
 	pc.lim.r = pc.conn
 	pc.lim.n = math.MaxInt64
-	pc.br = bufio.NewReaderSize(&pc.lim, 4096)
-	pc.bw = bufio.NewWriterSize(pc.conn, 4096)
+	pc.br = newBufReader(&pc.lim)
+	pc.bw = newBufWriter(pc.conn)
 	return pc, nil
 }
+
+func newBufReader(r io.Reader) *bufio.Reader { return bufio.NewReaderSize(r, 4096) }
+func newBufWriter(w io.Writer) *bufio.Writer { return bufio.NewWriterSize(w, 4096) }
 
 // put returns a connection whose exchange completed cleanly to the pool.
 func (t *upstreamTransport) put(pc *upstreamConn) {
