@@ -24,6 +24,12 @@ const (
 	ModeSidecar = "sidecar" // mTLS in front of one service, plus an outbound mTLS-originating listener
 )
 
+// Values of Config.HTTP1Server.
+const (
+	HTTP1Palisade = "palisade"
+	HTTP1NetHTTP  = "net/http"
+)
+
 // Config is gateway.yaml. Unknown keys are errors.
 type Config struct {
 	Mode     string         `yaml:"mode"`
@@ -34,6 +40,10 @@ type Config struct {
 	Outbound OutboundConfig `yaml:"outbound"`
 	Audit    AuditConfig    `yaml:"audit"`
 	Admin    AdminConfig    `yaml:"admin"`
+	// HTTP1Server picks what serves HTTP/1.x on the inbound and outbound listeners: "palisade"
+	// (default; net/http's parser and handler interface without its per-request machinery) or
+	// "net/http" (the standard library's server). HTTP/2 is always net/http's.
+	HTTP1Server string `yaml:"http1_server"`
 }
 
 // IdentityConfig names the trust domain, its bundle and where this gateway's own SVID comes from.
@@ -325,6 +335,13 @@ func (c *Config) validate(v *validator) {
 	}
 	if c.Inbound.Listen == "" {
 		v.errorf([]any{"inbound", "listen"}, "required")
+	}
+	switch c.HTTP1Server {
+	case "":
+		c.HTTP1Server = HTTP1Palisade
+	case HTTP1Palisade, HTTP1NetHTTP:
+	default:
+		v.errorf([]any{"http1_server"}, "%q: want %s or %s", c.HTTP1Server, HTTP1Palisade, HTTP1NetHTTP)
 	}
 	if c.Inbound.ClientCerts == "" {
 		c.Inbound.ClientCerts = map[string]string{ModeEdge: "optional", ModeSidecar: "require"}[c.Mode]

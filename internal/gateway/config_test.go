@@ -67,6 +67,7 @@ func TestParseConfigErrors(t *testing.T) {
 		wantMsg   string
 	}{
 		{name: "unknown top-level key", edit: func(s string) string { return s + "tracing: on\n" }, wantLine: 29, wantField: "tracing", wantMsg: "unknown field"},
+		{name: "unknown http1 server", edit: func(s string) string { return s + "http1_server: fasthttp\n" }, wantLine: 29, wantField: "http1_server", wantMsg: `"fasthttp": want palisade or net/http`},
 		{name: "unknown route key", edit: func(s string) string {
 			return strings.Replace(s, "    require: [jwt]\n", "    require: [jwt]\n    rquire: [mtls]\n", 1)
 		}, wantLine: 22, wantField: "rquire", wantMsg: "unknown field"},

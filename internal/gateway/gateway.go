@@ -295,6 +295,7 @@ func (g *Gateway) reload() error {
 		{"inbound.client_certs", old.Inbound.ClientCerts, cfg.Inbound.ClientCerts},
 		{"outbound.listen", old.Outbound.Listen, cfg.Outbound.Listen},
 		{"admin.listen", old.Admin.Listen, cfg.Admin.Listen},
+		{"http1_server", old.HTTP1Server, cfg.HTTP1Server},
 		{"audit.path", old.Audit.Path, cfg.Audit.Path},
 		{"identity", fmt.Sprint(old.Identity), fmt.Sprint(cfg.Identity)},
 	} {

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,7 +43,7 @@ func (g *Gateway) Run(ctx context.Context, reload <-chan struct{}) error {
 	g.ready.Store(false)
 	g.shutdown(traffic)
 	if admin != nil {
-		g.shutdown([]*http.Server{admin}) // last, so /readyz answers 503 while traffic drains
+		g.shutdown([]trafficServer{admin}) // last, so /readyz answers 503 while traffic drains
 	}
 	if cerr := g.audit.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close audit log: %w", cerr)
@@ -52,23 +53,33 @@ func (g *Gateway) Run(ctx context.Context, reload <-chan struct{}) error {
 
 // listen binds the inbound (TLS), outbound and admin listeners and starts serving them; serve
 // errors go to errc. On failure everything already started is shut down.
-func (g *Gateway) listen(cfg *Config, errc chan<- error) (traffic []*http.Server, admin *http.Server, err error) {
+func (g *Gateway) listen(cfg *Config, errc chan<- error) (traffic []trafficServer, admin trafficServer, err error) {
 	serverCert := g.svid.GetCertificate
 	if g.edge != nil {
 		serverCert = g.edge.GetCertificate
 	}
-	serve := func(addr string, h http.Handler, tlsOn bool, bound *atomic.Pointer[string]) (*http.Server, error) {
+	serve := func(addr string, h http.Handler, tlsOn, traffic bool, bound *atomic.Pointer[string]) (trafficServer, error) {
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return nil, fmt.Errorf("listen %s: %w", addr, err)
 		}
 		a := ln.Addr().String()
 		bound.Store(&a)
-		hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
-			MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(g.log.Handler(), slog.LevelDebug)}
+		var tlsConf *tls.Config
 		if tlsOn {
-			hs.TLSConfig = g.inboundTLS(cfg, serverCert)
+			tlsConf = g.inboundTLS(cfg, serverCert)
 		}
+		if traffic && cfg.HTTP1Server == HTTP1Palisade {
+			s := newHTTP1Server(h, tlsConf, g.log)
+			go func() {
+				if err := s.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+					errc <- err
+				}
+			}()
+			return s, nil
+		}
+		hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+			MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(g.log.Handler(), slog.LevelDebug), TLSConfig: tlsConf}
 		go func() {
 			var err error
 			if tlsOn {
@@ -82,20 +93,20 @@ func (g *Gateway) listen(cfg *Config, errc chan<- error) (traffic []*http.Server
 		}()
 		return hs, nil
 	}
-	hs, err := serve(cfg.Inbound.Listen, g.Handler(), true, &g.inboundAddr)
+	hs, err := serve(cfg.Inbound.Listen, g.Handler(), true, true, &g.inboundAddr)
 	if err != nil {
 		return nil, nil, err
 	}
 	traffic = append(traffic, hs)
 	if cfg.Outbound.Listen != "" {
-		if hs, err = serve(cfg.Outbound.Listen, g.OutboundHandler(), false, &g.outboundAddr); err != nil {
+		if hs, err = serve(cfg.Outbound.Listen, g.OutboundHandler(), false, true, &g.outboundAddr); err != nil {
 			g.shutdown(traffic)
 			return nil, nil, err
 		}
 		traffic = append(traffic, hs)
 	}
 	if cfg.Admin.Listen != "" {
-		if admin, err = serve(cfg.Admin.Listen, g.AdminHandler(), false, &g.adminAddr); err != nil {
+		if admin, err = serve(cfg.Admin.Listen, g.AdminHandler(), false, false, &g.adminAddr); err != nil {
 			g.shutdown(traffic)
 			return nil, nil, err
 		}
@@ -103,7 +114,12 @@ func (g *Gateway) listen(cfg *Config, errc chan<- error) (traffic []*http.Server
 	return traffic, admin, nil
 }
 
-func (g *Gateway) shutdown(servers []*http.Server) {
+// trafficServer is a running listener's server: net/http's or http1Server.
+type trafficServer interface {
+	Shutdown(ctx context.Context) error
+}
+
+func (g *Gateway) shutdown(servers []trafficServer) {
 	sctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
 	defer cancel()
 	for _, s := range servers {

@@ -1,0 +1,407 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/net/http/httpguts"
+)
+
+// http1Server serves HTTP/1.x on the gateway's traffic listeners with the standard library's
+// request parser (http.ReadRequest) and handler interface, and hands connections that negotiate
+// HTTP/2 to net/http's own server. What it leaves out of net/http's HTTP/1 server is the
+// machinery a proxy does not need per request — a background reader goroutine and a cancelable
+// context per request, a second buffering layer in front of the chunk writer — which was as
+// much CPU as the proxy's own work (see docs/gateway.md, "HTTP/1 server").
+//
+// It keeps the protections that matter at an edge: a header-size limit (431), a header read
+// timeout, an idle timeout, strict header and Host validation, 505 for non-HTTP/1 requests, and
+// at most 256 KiB of an unread request body drained before a connection is reused.
+type http1Server struct {
+	handler           http.Handler
+	tls               *tls.Config  // nil: plain HTTP
+	h2                *http.Server // serves connections that negotiated h2 (nil without TLS)
+	h2ln              *connListener
+	readHeaderTimeout time.Duration
+	idleTimeout       time.Duration
+	maxHeaderBytes    int64
+	log               *slog.Logger
+	date              dateCache
+
+	mu      sync.Mutex
+	ln      net.Listener
+	conns   map[*h1conn]bool // value: idle, waiting for a request
+	closing bool
+	wg      sync.WaitGroup
+}
+
+// h1conn is one served connection.
+type h1conn struct {
+	c net.Conn
+}
+
+// maxDrain is how much of a request body the handler did not read is discarded to keep the
+// connection; beyond it the connection is closed (net/http uses the same bound).
+const maxDrain = 256 << 10
+
+func newHTTP1Server(h http.Handler, tlsConf *tls.Config, log *slog.Logger) *http1Server {
+	s := &http1Server{handler: h, readHeaderTimeout: 10 * time.Second, idleTimeout: 120 * time.Second,
+		maxHeaderBytes: 64 << 10, log: log, conns: map[*h1conn]bool{}}
+	if tlsConf != nil {
+		s.tls = tlsConf.Clone()
+		s.tls.NextProtos = []string{"h2", "http/1.1"}
+		s.h2ln = newConnListener()
+		s.h2 = &http.Server{Handler: h, TLSConfig: s.tls, ReadHeaderTimeout: s.readHeaderTimeout,
+			IdleTimeout: s.idleTimeout, MaxHeaderBytes: int(s.maxHeaderBytes), ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
+		go func() { _ = s.h2.Serve(s.h2ln) }()
+	}
+	return s
+}
+
+// Serve accepts connections on ln until Shutdown; it then returns http.ErrServerClosed.
+func (s *http1Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return http.ErrServerClosed
+	}
+	s.ln = ln
+	s.mu.Unlock()
+	var backoff time.Duration
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			s.mu.Lock()
+			closing := s.closing
+			s.mu.Unlock()
+			if closing {
+				return http.ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, syscall.EMFILE) {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.log.Debug("accept failed; retrying", "err", err, "in", backoff)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		hc := &h1conn{c: c}
+		if !s.track(hc) {
+			_ = c.Close()
+			continue
+		}
+		go s.serveConn(hc)
+	}
+}
+
+// track registers a new connection (idle until its first request); false when shutting down.
+func (s *http1Server) track(hc *h1conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.conns[hc] = true
+	s.wg.Add(1)
+	return true
+}
+
+func (s *http1Server) untrack(hc *h1conn) {
+	s.mu.Lock()
+	delete(s.conns, hc)
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
+// setIdle marks the connection idle (between requests) or busy; marking it busy fails once
+// Shutdown has begun, so no new request starts on a draining server.
+func (s *http1Server) setIdle(hc *h1conn, idle bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.conns[hc] = idle
+	return true
+}
+
+// Shutdown stops accepting, closes idle connections, lets requests in flight finish (each
+// connection closes after its current response) and waits for them until ctx ends, when the
+// rest are closed.
+func (s *http1Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	if s.ln != nil {
+		_ = s.ln.Close()
+	}
+	for hc, idle := range s.conns {
+		if idle {
+			_ = hc.c.Close()
+		}
+	}
+	s.mu.Unlock()
+	var h2err error
+	if s.h2 != nil {
+		h2err = s.h2.Shutdown(ctx)
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return h2err
+	case <-ctx.Done():
+		s.mu.Lock()
+		for hc := range s.conns {
+			_ = hc.c.Close()
+		}
+		s.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+func (s *http1Server) serveConn(hc *h1conn) {
+	defer s.untrack(hc)
+	defer func() {
+		// A handler panic ends its connection, not the gateway; http.ErrAbortHandler is how
+		// ReverseProxy aborts a response whose upstream body failed midway (as in net/http).
+		if r := recover(); r != nil {
+			_ = hc.c.Close()
+			if r != http.ErrAbortHandler {
+				s.log.Error("panic serving a request; connection closed", "remote", hc.c.RemoteAddr().String(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			}
+		}
+	}()
+	c := hc.c
+	var state *tls.ConnectionState
+	if s.tls != nil {
+		tc := tls.Server(c, s.tls)
+		_ = c.SetDeadline(time.Now().Add(s.readHeaderTimeout))
+		if err := tc.Handshake(); err != nil {
+			s.log.Debug("tls handshake failed", "remote", c.RemoteAddr().String(), "err", err)
+			_ = c.Close()
+			return
+		}
+		_ = c.SetDeadline(time.Time{})
+		cs := tc.ConnectionState()
+		if cs.NegotiatedProtocol == "h2" {
+			s.h2ln.deliver(tc) // net/http's HTTP/2 server owns it from here
+			return
+		}
+		state = &cs
+		hc.c, c = tc, tc
+	}
+	defer c.Close()
+	s.serveHTTP1(hc, state)
+}
+
+// serveHTTP1 runs the request loop of one HTTP/1.x connection.
+func (s *http1Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
+	c := hc.c
+	lim := &limitedReader{r: c, n: math.MaxInt64}
+	br := bufio.NewReaderSize(lim, 4096)
+	bw := bufio.NewWriterSize(c, 4096)
+	remote := c.RemoteAddr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &h1writer{conn: c, br: br, bw: bw, header: http.Header{}, date: &s.date}
+	for first := true; ; first = false {
+		wait := s.idleTimeout
+		if first {
+			wait = s.readHeaderTimeout
+		}
+		_ = c.SetReadDeadline(time.Now().Add(wait))
+		if _, err := br.Peek(1); err != nil {
+			return
+		}
+		if !s.setIdle(hc, false) {
+			return
+		}
+		_ = c.SetReadDeadline(time.Now().Add(s.readHeaderTimeout))
+		// the limit covers what Peek already buffered; 4 KiB of slack as in net/http
+		lim.n = max(s.maxHeaderBytes+4096-int64(br.Buffered()), 1)
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			switch {
+			case lim.n <= 0:
+				writeConnError(bw, http.StatusRequestHeaderFieldsTooLarge, "request header too large")
+			case !quietReadError(err):
+				writeConnError(bw, http.StatusBadRequest, "malformed request")
+			}
+			return
+		}
+		lim.n = math.MaxInt64
+		_ = c.SetReadDeadline(time.Time{})
+		if status, msg := checkRequest(req); status != 0 {
+			writeConnError(bw, status, msg)
+			return
+		}
+		req.RemoteAddr, req.TLS = remote, state
+		req = req.WithContext(ctx)
+		var cont *continueReader
+		if req.Header["Expect"] != nil {
+			if !req.ProtoAtLeast(1, 1) || !strings.EqualFold(req.Header.Get("Expect"), "100-continue") || len(req.Header["Expect"]) != 1 {
+				writeConnError(bw, http.StatusExpectationFailed, "unsupported expectation")
+				return
+			}
+			// The gateway answers the expectation itself, when the handler first reads the
+			// body — that is, only once the request was authorized.
+			req.Header.Del("Expect")
+			if req.ContentLength != 0 {
+				cont = &continueReader{ReadCloser: req.Body, bw: bw}
+				req.Body = cont
+			}
+		}
+		body := req.Body
+		w.reset(req, cont)
+		s.handler.ServeHTTP(w, req)
+		if w.hijacked {
+			return
+		}
+		if err := w.finish(); err != nil || w.closeAfter {
+			return
+		}
+		if cont != nil && !cont.sent {
+			return // the client may still be waiting to send a body nobody read
+		}
+		if n, _ := io.CopyN(io.Discard, body, maxDrain+1); n > maxDrain {
+			return
+		}
+		_ = body.Close()
+		if !s.setIdle(hc, true) {
+			return
+		}
+	}
+}
+
+// quietReadError is a read that ends the connection without an answer: the client closed it or
+// was too slow to send its header (net/http does not answer these either).
+func quietReadError(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &ne) && ne.Timeout()
+}
+
+// checkRequest applies the checks net/http's server makes after parsing: HTTP/1 only, a Host
+// for HTTP/1.1, valid header names and values.
+func checkRequest(req *http.Request) (int, string) {
+	if req.ProtoMajor != 1 {
+		return http.StatusHTTPVersionNotSupported, "unsupported protocol version"
+	}
+	if req.ProtoAtLeast(1, 1) && req.Host == "" && req.Method != http.MethodConnect {
+		return http.StatusBadRequest, "missing required Host header"
+	}
+	if req.Host != "" && !httpguts.ValidHostHeader(req.Host) {
+		return http.StatusBadRequest, "malformed Host header"
+	}
+	for k, vv := range req.Header {
+		if !httpguts.ValidHeaderFieldName(k) {
+			return http.StatusBadRequest, "invalid header name"
+		}
+		for _, v := range vv {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return http.StatusBadRequest, "invalid header value"
+			}
+		}
+	}
+	return 0, ""
+}
+
+// writeConnError answers a request that never reached the handler and ends the connection.
+func writeConnError(bw *bufio.Writer, status int, msg string) {
+	text := strconv.Itoa(status) + " " + http.StatusText(status) + ": " + msg + "\n"
+	_, _ = bw.WriteString("HTTP/1.1 " + strconv.Itoa(status) + " " + http.StatusText(status) +
+		"\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: " +
+		strconv.Itoa(len(text)) + "\r\n\r\n" + text)
+	_ = bw.Flush()
+}
+
+// continueReader sends "100 Continue" before the first read of the request body.
+type continueReader struct {
+	io.ReadCloser
+	bw   *bufio.Writer
+	sent bool
+	err  error
+}
+
+func (r *continueReader) Read(p []byte) (int, error) {
+	if !r.sent {
+		r.sent = true
+		if _, err := r.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n"); err != nil {
+			r.err = err
+		} else if err := r.bw.Flush(); err != nil {
+			r.err = err
+		}
+	}
+	if r.err != nil {
+		return 0, r.err
+	}
+	return r.ReadCloser.Read(p)
+}
+
+// connListener hands already-accepted connections to an http.Server.
+type connListener struct {
+	ch        chan net.Conn
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+func newConnListener() *connListener {
+	return &connListener{ch: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (l *connListener) deliver(c net.Conn) {
+	select {
+	case l.ch <- c:
+	case <-l.done:
+		_ = c.Close()
+	}
+}
+
+func (l *connListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.ch:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *connListener) Close() error {
+	l.closeOnce.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *connListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }
+
+// dateCache formats the Date header once per second.
+type dateCache struct{ p atomic.Pointer[cachedDate] }
+
+type cachedDate struct {
+	sec  int64
+	text []string
+}
+
+func (dc *dateCache) get(now time.Time) []string {
+	if d := dc.p.Load(); d != nil && d.sec == now.Unix() {
+		return d.text
+	}
+	d := &cachedDate{sec: now.Unix(), text: []string{now.UTC().Format(http.TimeFormat)}}
+	dc.p.Store(d)
+	return d.text
+}

@@ -1,0 +1,404 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startHTTP1 serves h with http1Server on a loopback port (TLS when tlsConf is set).
+func startHTTP1(t *testing.T, h http.Handler, tlsConf *tls.Config, tune func(*http1Server)) (*http1Server, string) {
+	t.Helper()
+	s := newHTTP1Server(h, tlsConf, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if tune != nil {
+		tune(s)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = s.Shutdown(ctx)
+		if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("Serve returned %v, want ErrServerClosed", err)
+		}
+	})
+	return s, ln.Addr().String()
+}
+
+// rawExchange writes raw to a new connection and returns everything read until the server
+// closes it or idle passes without a byte.
+func rawExchange(t *testing.T, addr, raw string, idle time.Duration) string {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, raw); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	buf := make([]byte, 64<<10)
+	for {
+		_ = c.SetReadDeadline(time.Now().Add(idle))
+		n, err := c.Read(buf)
+		out.Write(buf[:n])
+		if err != nil {
+			return out.String()
+		}
+	}
+}
+
+// readResponses parses every response in raw, in order, for the given request methods.
+func readResponses(t *testing.T, raw string, methods ...string) []*http.Response {
+	t.Helper()
+	br := bufio.NewReader(strings.NewReader(raw))
+	var out []*http.Response
+	for _, m := range methods {
+		resp, err := http.ReadResponse(br, &http.Request{Method: m})
+		if err != nil {
+			t.Fatalf("response %d of %q: %v", len(out)+1, raw, err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatalf("response %d body: %v", len(out)+1, err)
+		}
+		resp.Body = io.NopCloser(strings.NewReader(string(b)))
+		out = append(out, resp)
+	}
+	return out
+}
+
+func bodyOf(r *http.Response) string {
+	b, _ := io.ReadAll(r.Body)
+	return string(b)
+}
+
+// testHandler answers by path: what the writer's framing and connection handling must cover.
+func testHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/echo":
+			b, _ := io.ReadAll(r.Body)
+			fmt.Fprintf(w, "%s %s %s", r.Method, r.Host, b)
+		case "/stream":
+			io.WriteString(w, "one,")
+			w.(http.Flusher).Flush()
+			io.WriteString(w, "two")
+		case "/empty":
+		case "/nocontent":
+			w.WriteHeader(http.StatusNoContent)
+		case "/trailer":
+			w.Header().Set("Trailer", "X-Sum")
+			io.WriteString(w, "data")
+			w.(http.Flusher).Flush()
+			w.Header().Set("X-Sum", "42")
+			w.Header().Set(http.TrailerPrefix+"X-Late", "yes")
+		case "/short":
+			w.Header().Set("Content-Length", "10")
+			io.WriteString(w, "12345")
+		case "/long":
+			w.Header().Set("Content-Length", "3")
+			if _, err := io.WriteString(w, "12345"); !errors.Is(err, http.ErrContentLength) {
+				panic(fmt.Sprintf("writing past Content-Length: %v", err))
+			}
+		case "/inject":
+			w.Header().Set("X-Evil", "a\r\nSet-Cookie: pwned=1")
+			w.Header()["Bad Name"] = []string{"x"}
+			io.WriteString(w, "ok")
+		case "/panic":
+			io.WriteString(w, "partial")
+			w.(http.Flusher).Flush()
+			panic(http.ErrAbortHandler)
+		case "/deny":
+			http.Error(w, "no", http.StatusForbidden)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+}
+
+func TestHTTP1KeepAliveFramingAndPipelining(t *testing.T) {
+	_, addr := startHTTP1(t, testHandler(), nil, nil)
+	raw := "GET /echo HTTP/1.1\r\nHost: a.test\r\n\r\n" +
+		"POST /echo HTTP/1.1\r\nHost: a.test\r\nContent-Length: 4\r\n\r\nbody" +
+		"POST /echo HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" +
+		"GET /stream HTTP/1.1\r\nHost: a.test\r\n\r\n" +
+		"GET /empty HTTP/1.1\r\nHost: a.test\r\n\r\n" +
+		"GET /nocontent HTTP/1.1\r\nHost: a.test\r\n\r\n" +
+		"HEAD /echo HTTP/1.1\r\nHost: a.test\r\n\r\n" +
+		"GET /trailer HTTP/1.1\r\nHost: a.test\r\n\r\n" +
+		"GET /inject HTTP/1.1\r\nHost: a.test\r\n\r\n" +
+		"GET /echo HTTP/1.1\r\nHost: last.test\r\nConnection: close\r\n\r\n"
+	out := rawExchange(t, addr, raw, 2*time.Second)
+	rs := readResponses(t, out, "GET", "POST", "POST", "GET", "GET", "GET", "HEAD", "GET", "GET", "GET")
+	cases := []struct {
+		i             int
+		status        int
+		body          string
+		contentLength int64
+		chunked       bool
+	}{
+		{0, 200, "GET a.test ", 11, false},
+		{1, 200, "POST a.test body", 16, false},
+		{2, 200, "POST a.test abc", 15, false},
+		{3, 200, "one,two", -1, true},
+		{4, 200, "", 0, false},
+		{5, 204, "", 0, false},
+		{6, 200, "", 0, false},
+		{7, 200, "data", -1, true},
+		{8, 200, "ok", 2, false},
+		{9, 200, "GET last.test ", 14, false},
+	}
+	for _, tc := range cases {
+		r := rs[tc.i]
+		if r.StatusCode != tc.status || bodyOf(r) != tc.body {
+			t.Errorf("response %d: %d %q, want %d %q", tc.i, r.StatusCode, bodyOf(r), tc.status, tc.body)
+		}
+		if tc.i != 6 && tc.i != 5 && r.ContentLength != tc.contentLength {
+			t.Errorf("response %d: Content-Length %d, want %d", tc.i, r.ContentLength, tc.contentLength)
+		}
+		if got := len(r.TransferEncoding) > 0; got != tc.chunked {
+			t.Errorf("response %d: chunked %v, want %v", tc.i, got, tc.chunked)
+		}
+		if r.Header.Get("Date") == "" {
+			t.Errorf("response %d has no Date header", tc.i)
+		}
+	}
+	if got := rs[7].Trailer; got.Get("X-Sum") != "42" || got.Get("X-Late") != "yes" {
+		t.Errorf("trailers = %v, want X-Sum: 42 and X-Late: yes", got)
+	}
+	if rs[8].Header.Get("Set-Cookie") != "" || !strings.Contains(rs[8].Header.Get("X-Evil"), "Set-Cookie") || rs[8].Header.Get("Bad Name") != "" {
+		t.Errorf("header injection: response headers %v", rs[8].Header)
+	}
+	if !rs[9].Close {
+		t.Error("the response to Connection: close did not announce the close")
+	}
+}
+
+func TestHTTP1RefusesBadRequests(t *testing.T) {
+	_, addr := startHTTP1(t, testHandler(), nil, func(s *http1Server) { s.maxHeaderBytes = 1 << 10 })
+	cases := []struct {
+		name, raw string
+		status    int
+	}{
+		{"garbage", "HELLO\r\n\r\n", 400},
+		{"no host in HTTP/1.1", "GET /echo HTTP/1.1\r\n\r\n", 400},
+		{"bad host", "GET /echo HTTP/1.1\r\nHost: a b\r\n\r\n", 400},
+		{"header too large", "GET /echo HTTP/1.1\r\nHost: a\r\nX-Big: " + strings.Repeat("a", 8<<10) + "\r\n\r\n", 431},
+		{"HTTP/2 request line", "GET /echo HTTP/2.0\r\nHost: a\r\n\r\n", 505},
+		{"control byte in a header value", "GET /echo HTTP/1.1\r\nHost: a\r\nX-A: a\x01b\r\n\r\n", 400},
+		{"unsupported transfer coding", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 400},
+		{"two content-lengths", "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400},
+		{"unknown expectation", "POST /echo HTTP/1.1\r\nHost: a\r\nExpect: magic\r\nContent-Length: 1\r\n\r\nx", 417},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out := rawExchange(t, addr, tc.raw+"GET /echo HTTP/1.1\r\nHost: a\r\n\r\n", 2*time.Second)
+			rs := readResponses(t, out, "GET")
+			if rs[0].StatusCode != tc.status || !rs[0].Close {
+				t.Errorf("got %d (close %v), want %d and the connection closed", rs[0].StatusCode, rs[0].Close, tc.status)
+			}
+			if strings.Count(out, "HTTP/1.1 ") != 1 {
+				t.Errorf("the request after a refused one was served: %q", out)
+			}
+		})
+	}
+}
+
+func TestHTTP1ExpectContinueAndUnreadBodies(t *testing.T) {
+	_, addr := startHTTP1(t, testHandler(), nil, nil)
+	t.Run("continue sent once the handler reads", func(t *testing.T) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		io.WriteString(c, "POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
+		br := bufio.NewReader(c)
+		line, _ := br.ReadString('\n')
+		if line != "HTTP/1.1 100 Continue\r\n" {
+			t.Fatalf("first line %q, want 100 Continue", line)
+		}
+		br.ReadString('\n')
+		io.WriteString(c, "body")
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil || bodyOf(resp) != "POST a body" {
+			t.Fatalf("final response: %v %v", resp, err)
+		}
+	})
+	t.Run("denied without reading: no continue, connection closed", func(t *testing.T) {
+		out := rawExchange(t, addr, "POST /deny HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n", 2*time.Second)
+		if strings.Contains(out, "100 Continue") {
+			t.Errorf("sent 100 Continue for a request the handler refused: %q", out)
+		}
+		rs := readResponses(t, out, "POST")
+		if rs[0].StatusCode != 403 || !rs[0].Close {
+			t.Errorf("got %d close=%v, want 403 and close", rs[0].StatusCode, rs[0].Close)
+		}
+	})
+	t.Run("small unread body drained, large one closes", func(t *testing.T) {
+		small := "POST /deny HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello" + "GET /echo HTTP/1.1\r\nHost: a\r\n\r\n"
+		rs := readResponses(t, rawExchange(t, addr, small, 2*time.Second), "POST", "GET")
+		if rs[1].StatusCode != 200 {
+			t.Errorf("after a drained body: %d", rs[1].StatusCode)
+		}
+		big := fmt.Sprintf("POST /deny HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n%s", 2*maxDrain, strings.Repeat("x", 2*maxDrain))
+		out := rawExchange(t, addr, big+"GET /echo HTTP/1.1\r\nHost: a\r\n\r\n", 2*time.Second)
+		if n := strings.Count(out, "HTTP/1.1 "); n != 1 {
+			t.Errorf("%d responses after a body over the drain limit, want 1 (connection closed)", n)
+		}
+	})
+}
+
+func TestHTTP1ContentLengthMismatchAndHTTP10(t *testing.T) {
+	_, addr := startHTTP1(t, testHandler(), nil, nil)
+	// an aborted handler (ReverseProxy's way to cut a failed upstream body) ends its connection
+	// and nothing else: the chunked body is left unterminated and the server keeps serving
+	if out := rawExchange(t, addr, "GET /panic HTTP/1.1\r\nHost: a\r\n\r\n", 2*time.Second); !strings.HasSuffix(out, "partial\r\n") {
+		t.Errorf("aborted response: %q, want the partial chunk and no terminating chunk", out)
+	}
+	out := rawExchange(t, addr, "GET /short HTTP/1.1\r\nHost: a\r\n\r\nGET /echo HTTP/1.1\r\nHost: a\r\n\r\n", 2*time.Second)
+	if strings.Count(out, "HTTP/1.1 ") != 1 || !strings.HasSuffix(out, "12345") {
+		t.Errorf("a short body must end the connection after it: %q", out)
+	}
+	out = rawExchange(t, addr, "GET /long HTTP/1.1\r\nHost: a\r\n\r\nGET /echo HTTP/1.1\r\nHost: a\r\n\r\n", 2*time.Second)
+	if !strings.Contains(out, "Content-Length: 3\r\n") || !strings.HasSuffix(out, "\r\n\r\n") || strings.Count(out, "HTTP/1.1 ") != 1 {
+		t.Errorf("a write past Content-Length must send nothing of it and end the connection: %q", out)
+	}
+	// Both Content-Length and chunked: the chunked framing wins, as RFC 9112 and net/http say, so
+	// the bytes after the empty chunked body are the next request, not part of a body.
+	rs := readResponses(t, rawExchange(t, addr, "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 40\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /echo HTTP/1.1\r\nHost: smuggled\r\n\r\n", 2*time.Second), "POST", "GET")
+	if bodyOf(rs[0]) != "POST a " || bodyOf(rs[1]) != "GET smuggled " {
+		t.Errorf("CL+TE framing: %q then %q", bodyOf(rs[0]), bodyOf(rs[1]))
+	}
+	out = rawExchange(t, addr, "GET /stream HTTP/1.0\r\n\r\n", 2*time.Second)
+	if !strings.Contains(out, "Connection: close") || strings.Contains(out, "chunked") || !strings.HasSuffix(out, "one,two") {
+		t.Errorf("HTTP/1.0 client: %q, want a close-delimited body", out)
+	}
+}
+
+func TestHTTP1TimeoutsAndShutdown(t *testing.T) {
+	s, addr := startHTTP1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			time.Sleep(300 * time.Millisecond)
+		}
+		io.WriteString(w, "done")
+	}), nil, func(s *http1Server) { s.readHeaderTimeout = 200 * time.Millisecond })
+
+	start := time.Now()
+	out := rawExchange(t, addr, "GET / HTTP/1.1\r\nHost: a\r\n", 3*time.Second) // never finishes its header
+	if out != "" || time.Since(start) > 2*time.Second {
+		t.Errorf("slow header: got %q after %v, want the connection closed after the header timeout", out, time.Since(start))
+	}
+
+	idle, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	busy, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	io.WriteString(busy, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
+	time.Sleep(50 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(busy), nil)
+	if err != nil || bodyOf(resp) != "done" {
+		t.Fatalf("the request in flight did not finish during shutdown: %v %v", resp, err)
+	}
+	_ = idle.SetReadDeadline(time.Now().Add(time.Second))
+	if n, err := idle.Read(make([]byte, 1)); n != 0 || err == nil || errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("idle connection after shutdown: read %d, %v; want it closed", n, err)
+	}
+	if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		t.Error("the listener still accepts after shutdown")
+	}
+}
+
+func TestHTTP1TLSWithHTTP2AndUpgradeThroughProxy(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") == "echo" {
+			w.Header().Set("Connection", "Upgrade")
+			w.Header().Set("Upgrade", "echo")
+			w.WriteHeader(http.StatusSwitchingProtocols)
+			c, brw, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			line, _ := brw.ReadString('\n')
+			brw.WriteString("echo: " + line)
+			brw.Flush()
+			return
+		}
+		fmt.Fprintf(w, "%s via %s", r.URL.Path, r.Proto)
+	}))
+	t.Cleanup(backend.Close)
+	u, _ := url.Parse(backend.URL)
+	tr := newUpstreamTransport(hostPort(u), nil)
+	t.Cleanup(tr.CloseIdleConnections)
+	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(u) }, Transport: tr}
+
+	srvTLS := httptest.NewUnstartedServer(nil)
+	srvTLS.StartTLS() // only for its certificate
+	cert := srvTLS.TLS.Certificates[0]
+	srvTLS.Close()
+	_, addr := startHTTP1(t, proxy, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil)
+	roots := x509.NewCertPool()
+	leaf, _ := x509.ParseCertificate(cert.Certificate[0])
+	roots.AddCert(leaf)
+
+	for _, h2 := range []bool{false, true} {
+		cl := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, ServerName: "example.com"}, ForceAttemptHTTP2: h2}}
+		resp, err := cl.Get("https://" + addr + "/p")
+		if err != nil {
+			t.Fatalf("h2=%v: %v", h2, err)
+		}
+		wantProto := map[bool]string{false: "HTTP/1.1", true: "HTTP/2.0"}[h2]
+		if got := bodyOf(resp); resp.Proto != wantProto || got != "/p via HTTP/1.1" {
+			t.Errorf("h2=%v: client spoke %s, got %q", h2, resp.Proto, got)
+		}
+		resp.Body.Close()
+	}
+
+	c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: roots, ServerName: "example.com", NextProtos: []string{"http/1.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade through the proxy: %v %v", resp, err)
+	}
+	io.WriteString(c, "hi\n")
+	if line, _ := br.ReadString('\n'); line != "echo: hi\n" {
+		t.Errorf("over the upgraded connection: %q", line)
+	}
+}
