@@ -2,7 +2,9 @@ package gateway
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -400,5 +402,64 @@ func TestHTTP1TLSWithHTTP2AndUpgradeThroughProxy(t *testing.T) {
 	io.WriteString(c, "hi\n")
 	if line, _ := br.ReadString('\n'); line != "echo: hi\n" {
 		t.Errorf("over the upgraded connection: %q", line)
+	}
+}
+
+// TestGatewayStreamsLargeBodiesBothWays sends an 8 MiB upload and a 32 MiB chunked download
+// through a sidecar (mTLS in, HTTP/1.1 out) on both HTTP/1 servers and checks every byte.
+func TestGatewayStreamsLargeBodiesBothWays(t *testing.T) {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/orders/upload":
+			h := sha256.New()
+			n, _ := io.Copy(h, r.Body)
+			fmt.Fprintf(w, "%d %x", n, h.Sum(nil))
+		case "/orders/download":
+			buf := bytes.Repeat([]byte("0123456789abcdef"), 4096) // 64 KiB
+			for i := 0; i < 512; i++ {
+				if _, err := w.Write(buf); err != nil {
+					return
+				}
+			}
+		}
+	}))
+	t.Cleanup(app.Close)
+	for _, server := range []string{HTTP1Palisade, HTTP1NetHTTP} {
+		t.Run(server, func(t *testing.T) {
+			p := newPKI(t, "example.org")
+			idp := newJWKSServer(t)
+			cert, key := p.issueFiles("spiffe://example.org/orders", "orders")
+			cfg := fmt.Sprintf(sidecarB, p.bundleFile(), cert, key, app.URL, idp.srv.URL) + "http1_server: " + server + "\n"
+			g, _ := startGateway(t, cfg, idp.srv.Client(), io.Discard)
+			addr, _, _ := g.Addrs()
+			roots := x509.NewCertPool()
+			for _, r := range p.ca.Bundle() {
+				roots.AddCert(r)
+			}
+			cl := clientFor(roots, p.issue("spiffe://example.org/web", time.Hour))
+
+			upload := bytes.Repeat([]byte{0xA5, 0x5A, 0x00, 0xFF}, 2<<20) // 8 MiB
+			resp, err := cl.Post("https://"+addr+"/orders/upload", "application/octet-stream", bytes.NewReader(upload))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := fmt.Sprintf("%d %x", len(upload), sha256.Sum256(upload))
+			if got := bodyOf(resp); resp.StatusCode != 200 || got != want {
+				t.Errorf("upload: %d %q, want %q", resp.StatusCode, got, want)
+			}
+			resp.Body.Close()
+
+			resp, err = cl.Get("https://" + addr + "/orders/download")
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := sha256.New()
+			n, err := io.Copy(h, resp.Body)
+			resp.Body.Close()
+			wantSum := sha256.Sum256(bytes.Repeat([]byte("0123456789abcdef"), 4096*512))
+			if err != nil || n != 32<<20 || !bytes.Equal(h.Sum(nil), wantSum[:]) {
+				t.Errorf("download: %d bytes, err %v, checksum match %v", n, err, bytes.Equal(h.Sum(nil), wantSum[:]))
+			}
+		})
 	}
 }
