@@ -84,14 +84,14 @@ type route struct {
 	cfg         RouteConfig
 	pat         pattern
 	rule        Rule
-	proxy       *httputil.ReverseProxy
+	proxy       *forwarder
 	requireMTLS bool
 	requireJWT  bool
 }
 
 type service struct {
 	cfg   ServiceConfig
-	proxy *httputil.ReverseProxy
+	proxy *forwarder
 }
 
 // New loads the configuration, the trust bundle and this gateway's SVID, and prepares (but does
@@ -216,8 +216,8 @@ func (g *Gateway) build(cfg *Config) (*state, error) {
 	return st, nil
 }
 
-// newProxy builds a reverse proxy to upstream; an https upstream gets mTLS with the expected ID.
-func (g *Gateway) newProxy(upstream, spiffeID string) (*httputil.ReverseProxy, error) {
+// newProxy builds the forwarder to upstream; an https upstream gets mTLS with the expected ID.
+func (g *Gateway) newProxy(upstream, spiffeID string) (*forwarder, error) {
 	u, err := url.Parse(upstream)
 	if err != nil {
 		return nil, fmt.Errorf("upstream %q: %w", upstream, err)
@@ -230,34 +230,9 @@ func (g *Gateway) newProxy(upstream, spiffeID string) (*httputil.ReverseProxy, e
 		}
 		tlsConf = g.upstreamTLS(id)
 	}
-	tr := newUpstreamTransport(hostPort(u), tlsConf)
-	return &httputil.ReverseProxy{
-		// exchange.forward set the identity headers on the inbound request after removing
-		// every caller-sent X-Palisade-*; they are copied again here because the proxy drops
-		// headers a caller names in Connection, and a caller must not be able to drop them.
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(u)
-			pr.SetXForwarded()
-			for _, k := range identityHeaders {
-				if v := pr.In.Header[k]; v != nil {
-					pr.Out.Header[k] = v
-				}
-			}
-		},
-		Transport:  tr, // FlushInterval 0: ReverseProxy still flushes streaming responses at once
-		BufferPool: &g.buffers,
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			if sw, ok := w.(*statusWriter); ok && sw.x != nil {
-				sw.x.upstreamErr = true
-			}
-			g.log.Warn("upstream error", "upstream", upstream, "err", err)
-			http.Error(w, "bad gateway", http.StatusBadGateway)
-		},
-	}, nil
+	return &forwarder{upstream: upstream, target: u, transport: newUpstreamTransport(hostPort(u), tlsConf),
+		buffers: &g.buffers, log: g.log}, nil
 }
-
-// identityHeaders are the headers the gateway asserts to the upstream.
-var identityHeaders = [...]string{"X-Request-Id", "X-Palisade-Spiffe-Id", "X-Palisade-Jwt-Sub"}
 
 func newRequestID() string {
 	var b [12]byte
@@ -329,12 +304,9 @@ func (st *state) closeIdle() {
 	}
 }
 
-func closeIdleProxy(p *httputil.ReverseProxy) {
-	if p == nil {
-		return
-	}
-	if c, ok := p.Transport.(interface{ CloseIdleConnections() }); ok {
-		c.CloseIdleConnections()
+func closeIdleProxy(f *forwarder) {
+	if f != nil {
+		f.transport.CloseIdleConnections()
 	}
 }
 
@@ -421,7 +393,7 @@ func leafOf(c *tls.Certificate) *x509.Certificate {
 	return leaf
 }
 
-// bufferPool recycles 32 KiB copy buffers for httputil.ReverseProxy.
+// bufferPool recycles 32 KiB copy buffers for response bodies.
 type bufferPool struct{ p sync.Pool }
 
 func (b *bufferPool) Get() []byte {

@@ -48,23 +48,29 @@ func (g *Gateway) begin(w http.ResponseWriter, r *http.Request, direction string
 }
 
 // forward proxies r upstream with the identity headers the upstream may trust. Callers cannot
-// assert an identity: every X-Palisade-* header they sent is removed first.
-func (x *exchange) forward(proxy http.Handler, r *http.Request) {
+// assert an identity: every X-Palisade-* header they sent is removed first, and the gateway's
+// own are set after hop-by-hop removal (see assertIdentity).
+func (x *exchange) forward(f *forwarder, r *http.Request) {
 	h := r.Header
 	for k := range h {
 		if strings.HasPrefix(k, "X-Palisade-") {
 			delete(h, k)
 		}
 	}
-	h.Set("X-Request-Id", x.rec.RequestID)
+	x.proxied = true
+	f.forward(&x.sw, r, x)
+}
+
+// assertIdentity sets the headers that tell the upstream who called: the request ID, the
+// caller's SPIFFE ID and JWT subject (when authenticated).
+func (x *exchange) assertIdentity(h http.Header) {
+	h["X-Request-Id"] = []string{x.rec.RequestID}
 	if x.rec.SPIFFEID != "" {
-		h.Set("X-Palisade-Spiffe-Id", x.rec.SPIFFEID)
+		h["X-Palisade-Spiffe-Id"] = []string{x.rec.SPIFFEID}
 	}
 	if x.rec.JWTSubject != "" {
-		h.Set("X-Palisade-Jwt-Sub", x.rec.JWTSubject)
+		h["X-Palisade-Jwt-Sub"] = []string{x.rec.JWTSubject}
 	}
-	x.proxied = true
-	proxy.ServeHTTP(&x.sw, r)
 }
 
 func (g *Gateway) serveInbound(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,232 @@
+package gateway
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// forwardVia serves a front end (http1Server, plain HTTP) whose every request goes through a
+// forwarder to upstream, as an authenticated caller with the given SPIFFE ID.
+func forwardVia(t *testing.T, upstream string) string {
+	t.Helper()
+	u, err := url.Parse(upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	f := &forwarder{upstream: upstream, target: u, transport: newUpstreamTransport(hostPort(u), nil), buffers: &bufferPool{}, log: log}
+	t.Cleanup(f.transport.CloseIdleConnections)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		x := &exchange{rec: Record{RequestID: "req-1", SPIFFEID: "spiffe://example.org/web"}}
+		x.sw = statusWriter{ResponseWriter: w, x: x}
+		x.forward(f, r)
+	})
+	_, addr := startHTTP1(t, h, nil, nil)
+	return addr
+}
+
+func TestForwarderRequestHeaders(t *testing.T) {
+	seen := make(chan http.Header, 1)
+	var seenURI string
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seenURI = r.RequestURI
+		h := r.Header.Clone()
+		h.Set("Host", r.Host)
+		seen <- h
+	}))
+	t.Cleanup(app.Close)
+	addr := forwardVia(t, app.URL+"/base")
+	raw := "GET /v1/items?a=1;b=2&c=3&d=%zz HTTP/1.1\r\nHost: public.example\r\n" +
+		"Connection: keep-alive, X-Drop, X-Palisade-Spiffe-Id, X-Request-Id\r\nX-Drop: 1\r\nKeep-Alive: timeout=5\r\n" +
+		"X-Palisade-Spiffe-Id: spiffe://example.org/admin\r\nX-Palisade-Jwt-Sub: root\r\nX-Request-Id: forged\r\n" +
+		"X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Host: evil\r\nForwarded: for=6.6.6.6\r\n" +
+		"Te: trailers, deflate\r\nProxy-Authorization: Basic eDp5\r\nX-Keep: yes\r\n\r\n"
+	rs := readResponses(t, rawExchange(t, addr, raw, 2*time.Second), "GET")
+	if rs[0].StatusCode != 200 {
+		t.Fatalf("status %d", rs[0].StatusCode)
+	}
+	h := <-seen
+	want := map[string]string{
+		"Host":                 strings.TrimPrefix(app.URL, "http://"),
+		"X-Palisade-Spiffe-Id": "spiffe://example.org/web",
+		"X-Palisade-Jwt-Sub":   "",
+		"X-Request-Id":         "req-1",
+		"X-Forwarded-For":      "127.0.0.1",
+		"X-Forwarded-Host":     "public.example",
+		"X-Forwarded-Proto":    "http",
+		"Forwarded":            "",
+		"Te":                   "trailers",
+		"X-Drop":               "",
+		"Keep-Alive":           "",
+		"Proxy-Authorization":  "",
+		"User-Agent":           "",
+		"X-Keep":               "yes",
+	}
+	for k, v := range want {
+		if got := h.Get(k); got != v {
+			t.Errorf("upstream saw %s = %q, want %q", k, got, v)
+		}
+	}
+	if seenURI != "/base/v1/items?c=3" {
+		t.Errorf("upstream request URI %q, want the base path joined and the ambiguous parameters dropped", seenURI)
+	}
+}
+
+func TestForwarderResponseHeadersTrailersAndStreaming(t *testing.T) {
+	release := make(chan struct{})
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/hop":
+			w.Header().Set("Connection", "X-Internal")
+			w.Header().Set("X-Internal", "secret")
+			w.Header().Set("X-Public", "ok")
+			io.WriteString(w, "body")
+		case "/trailer":
+			w.Header().Set("Trailer", "X-Checksum")
+			io.WriteString(w, "data")
+			w.Header().Set("X-Checksum", "abc")
+		case "/events":
+			w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
+			w.Header().Set("Content-Length", "22")
+			io.WriteString(w, "data: one\n\n")
+			w.(http.Flusher).Flush()
+			<-release // the client must get the first event before the second is written
+			io.WriteString(w, "data: two\n\n")
+		}
+	}))
+	t.Cleanup(app.Close)
+	addr := forwardVia(t, app.URL)
+	cl := &http.Client{Timeout: 5 * time.Second}
+
+	resp, err := cl.Get("http://" + addr + "/hop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Header.Get("X-Internal") != "" || resp.Header.Get("X-Public") != "ok" || bodyOf(resp) != "body" {
+		t.Errorf("hop-by-hop response headers: %v", resp.Header)
+	}
+	resp.Body.Close()
+
+	resp, err = cl.Get("http://" + addr + "/trailer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bodyOf(resp) != "data" || resp.Trailer.Get("X-Checksum") != "abc" {
+		t.Errorf("trailer: %v", resp.Trailer)
+	}
+	resp.Body.Close()
+
+	resp, err = cl.Get("http://" + addr + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(resp.Body)
+	line, err := br.ReadString('\n')
+	if err != nil || line != "data: one\n" {
+		t.Fatalf("first event: %q %v (not flushed through the gateway?)", line, err)
+	}
+	close(release)
+	rest, _ := io.ReadAll(br)
+	if string(rest) != "\ndata: two\n\n" {
+		t.Errorf("rest of the stream: %q", rest)
+	}
+	resp.Body.Close()
+}
+
+func TestForwarderAbortsAResponseTheUpstreamCutShort(t *testing.T) {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/chunked" {
+			io.WriteString(w, "first part")
+			w.(http.Flusher).Flush()
+		} else {
+			w.Header().Set("Content-Length", "100")
+			io.WriteString(w, "only ten!!")
+			w.(http.Flusher).Flush()
+		}
+		c, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			c.Close() // the upstream dies midway
+		}
+	}))
+	t.Cleanup(app.Close)
+	addr := forwardVia(t, app.URL)
+	for _, path := range []string{"/chunked", "/length"} {
+		resp, err := http.Get("http://" + addr + path)
+		if err == nil { // the header may or may not have left before the abort
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		if err == nil {
+			t.Errorf("%s: the client read a complete body of a response the upstream cut short", path)
+		}
+	}
+	// the front end survives and serves the next request
+	if resp, err := http.Get("http://" + addr + "/length"); err == nil {
+		resp.Body.Close()
+	} else if !strings.Contains(err.Error(), "EOF") {
+		t.Errorf("after an abort: %v", err)
+	}
+}
+
+func TestForwarderUpgradeAndBadGateway(t *testing.T) {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "echo" || r.Header.Get("X-Palisade-Spiffe-Id") != "spiffe://example.org/web" {
+			http.Error(w, "want an echo upgrade with identity", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Connection", "Upgrade")
+		w.Header().Set("Upgrade", "echo")
+		w.WriteHeader(http.StatusSwitchingProtocols)
+		c, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		for {
+			line, err := brw.ReadString('\n')
+			if err != nil {
+				return
+			}
+			brw.WriteString("echo: " + line)
+			brw.Flush()
+		}
+	}))
+	t.Cleanup(app.Close)
+	addr := forwardVia(t, app.URL)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", resp, err)
+	}
+	for _, msg := range []string{"one\n", "two\n"} {
+		io.WriteString(c, msg)
+		if line, _ := br.ReadString('\n'); line != "echo: "+msg {
+			t.Errorf("over the upgraded connection: %q", line)
+		}
+	}
+
+	dead := forwardVia(t, "http://127.0.0.1:1")
+	resp, err = http.Get("http://" + dead + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusBadGateway {
+		t.Errorf("unreachable upstream: %d, want 502", resp.StatusCode)
+	}
+	resp.Body.Close()
+}
