@@ -62,8 +62,8 @@ type Gateway struct {
 	reg     *prometheus.Registry
 	ready   atomic.Bool
 	now     func() time.Time
-	// buffers are the proxies' copy buffers: without a pool ReverseProxy allocates 32 KiB per
-	// request, which was most of the gateway's garbage.
+	// buffers are the forwarders' copy buffers: without a pool every response would allocate
+	// 32 KiB, which was most of the gateway's garbage.
 	buffers bufferPool
 	// reloadMu serializes reloads (SIGHUP, file watch, API callers) so a bundle and a state
 	// from two different loads are never combined.

@@ -266,7 +266,7 @@ func (g *Gateway) finish(x *exchange) {
 }
 
 // statusWriter records the status and body size; Unwrap lets http.ResponseController (used by
-// ReverseProxy for flushing) reach the underlying writer.
+// the forwarder for flushing and hijacking) reach the underlying writer.
 type statusWriter struct {
 	http.ResponseWriter
 	x      *exchange

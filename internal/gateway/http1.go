@@ -180,7 +180,7 @@ func (s *http1Server) serveConn(hc *h1conn) {
 	defer s.untrack(hc)
 	defer func() {
 		// A handler panic ends its connection, not the gateway; http.ErrAbortHandler is how
-		// ReverseProxy aborts a response whose upstream body failed midway (as in net/http).
+		// the forwarder aborts a response whose upstream body failed midway (as in net/http).
 		if r := recover(); r != nil {
 			_ = hc.c.Close()
 			if r != http.ErrAbortHandler {
