@@ -63,7 +63,7 @@ type caBundles struct {
 // answer, and is ready to renew and refresh when Run starts.
 func (g *Gateway) enrol(ctx context.Context, cfg *Config) (*caSource, error) {
 	s := cfg.Identity.SVID
-	b := &caBundles{g: g, url: s.CAURL, path: cfg.Identity.BundleFile, every: DefaultBundleRefresh,
+	b := &caBundles{g: g, url: s.CAURL, path: cfg.Identity.BundleFile, every: s.BundleRefresh,
 		updates: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "palisade_gateway_trust_bundle_updates_total",
 			Help: "Trust bundles received from the CA, by result: accepted (it changed), unchanged, failed (the CA was unreachable or its bundle was refused).",

@@ -61,6 +61,9 @@ type SVIDConfig struct {
 	KeyFile       string `yaml:"key_file"`
 	CAURL         string `yaml:"ca_url"`
 	JoinTokenFile string `yaml:"join_token_file"`
+	// BundleRefresh is how often an enrolled gateway asks the CA for its trust bundle, on top
+	// of the bundle every SVID answer carries (default 5m, at least 10s).
+	BundleRefresh time.Duration `yaml:"bundle_refresh"`
 }
 
 // InboundConfig is the listener that receives traffic.
@@ -332,6 +335,14 @@ func (c *Config) validate(v *validator) {
 		v.errorf([]any{"identity", "svid", "ca_url"}, "must be https://")
 	case !files && !ca:
 		v.errorf([]any{"identity", "svid"}, "required: cert_file/key_file or ca_url")
+	}
+	switch {
+	case s.BundleRefresh == 0:
+		c.Identity.SVID.BundleRefresh = DefaultBundleRefresh
+	case !ca:
+		v.errorf([]any{"identity", "svid", "bundle_refresh"}, "only applies with ca_url (a gateway that enrols with the CA)")
+	case s.BundleRefresh < 10*time.Second:
+		v.errorf([]any{"identity", "svid", "bundle_refresh"}, "%s is too often; at least 10s", s.BundleRefresh)
 	}
 	if c.Inbound.Listen == "" {
 		v.errorf([]any{"inbound", "listen"}, "required")

@@ -67,6 +67,12 @@ func TestParseConfigErrors(t *testing.T) {
 		wantMsg   string
 	}{
 		{name: "unknown top-level key", edit: func(s string) string { return s + "tracing: on\n" }, wantLine: 29, wantField: "tracing", wantMsg: "unknown field"},
+		{name: "bundle refresh without a ca", edit: func(s string) string {
+			return strings.Replace(s, "svid: {cert_file: svid.pem, key_file: svid.key}", "svid: {cert_file: svid.pem, key_file: svid.key, bundle_refresh: 1m}", 1)
+		}, wantLine: 5, wantField: "identity.svid.bundle_refresh", wantMsg: "only applies with ca_url"},
+		{name: "bundle refresh too often", edit: func(s string) string {
+			return strings.Replace(s, "svid: {cert_file: svid.pem, key_file: svid.key}", "svid: {ca_url: 'https://ca.test', join_token_file: t, bundle_refresh: 1s}", 1)
+		}, wantLine: 5, wantField: "identity.svid.bundle_refresh", wantMsg: "at least 10s"},
 		{name: "unknown http1 server", edit: func(s string) string { return s + "http1_server: fasthttp\n" }, wantLine: 29, wantField: "http1_server", wantMsg: `"fasthttp": want palisade or net/http`},
 		{name: "unknown route key", edit: func(s string) string {
 			return strings.Replace(s, "    require: [jwt]\n", "    require: [jwt]\n    rquire: [mtls]\n", 1)
