@@ -218,9 +218,8 @@ func (s *http1Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
 	br := bufio.NewReaderSize(lim, 4096)
 	bw := bufio.NewWriterSize(c, 4096)
 	remote := c.RemoteAddr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	w := &h1writer{conn: c, br: br, bw: bw, header: http.Header{}, date: &s.date}
+	lastMethod := ""
 	for first := true; ; first = false {
 		wait := s.idleTimeout
 		if first {
@@ -234,6 +233,12 @@ func (s *http1Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
 			return
 		}
 		_ = c.SetReadDeadline(time.Now().Add(s.readHeaderTimeout))
+		if lastMethod == http.MethodPost {
+			// RFC 9112 section 2.2: old clients end a POST body with an extra CRLF; net/http
+			// skips up to four such bytes too, so both agree where the next request starts
+			peek, _ := br.Peek(4)
+			_, _ = br.Discard(leadingCRLF(peek))
+		}
 		// the limit covers what Peek already buffered; 4 KiB of slack as in net/http
 		lim.n = max(s.maxHeaderBytes+4096-int64(br.Buffered()), 1)
 		req, err := http.ReadRequest(br)
@@ -241,35 +246,45 @@ func (s *http1Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
 			switch {
 			case lim.n <= 0:
 				writeConnError(bw, http.StatusRequestHeaderFieldsTooLarge, "request header too large")
+			case strings.HasPrefix(err.Error(), "unsupported transfer encoding") || strings.HasPrefix(err.Error(), "too many transfer encodings"):
+				// RFC 9112 section 6.1 (and net/http): an unknown coding is 501
+				writeConnError(bw, http.StatusNotImplemented, "unsupported transfer encoding")
 			case !quietReadError(err):
 				writeConnError(bw, http.StatusBadRequest, "malformed request")
 			}
 			return
 		}
+		lastMethod = req.Method
 		lim.n = math.MaxInt64
 		_ = c.SetReadDeadline(time.Time{})
 		if status, msg := checkRequest(req); status != 0 {
 			writeConnError(bw, status, msg)
 			return
 		}
+		// The request is used as parsed, not copied with WithContext: its body records
+		// undeclared trailers into the very Request it was parsed with.
 		req.RemoteAddr, req.TLS = remote, state
-		req = req.WithContext(ctx)
 		var cont *continueReader
 		if req.Header["Expect"] != nil {
-			if !req.ProtoAtLeast(1, 1) || !strings.EqualFold(req.Header.Get("Expect"), "100-continue") || len(req.Header["Expect"]) != 1 {
+			if !strings.EqualFold(req.Header.Get("Expect"), "100-continue") || len(req.Header["Expect"]) != 1 {
 				writeConnError(bw, http.StatusExpectationFailed, "unsupported expectation")
 				return
 			}
 			// The gateway answers the expectation itself, when the handler first reads the
-			// body — that is, only once the request was authorized.
+			// body — that is, only once the request was authorized. An HTTP/1.0 client's
+			// expectation is ignored (RFC 9110 section 10.1.1).
 			req.Header.Del("Expect")
-			if req.ContentLength != 0 {
+			if req.ContentLength != 0 && req.ProtoAtLeast(1, 1) {
 				cont = &continueReader{ReadCloser: req.Body, bw: bw}
 				req.Body = cont
 			}
 		}
-		body := req.Body
-		w.reset(req, cont)
+		var body *h1body
+		if req.Body != http.NoBody {
+			body = &h1body{src: req.Body, remain: req.ContentLength}
+			req.Body = body
+		}
+		w.reset(req, cont, body)
 		s.handler.ServeHTTP(w, req)
 		if w.hijacked {
 			return
@@ -280,14 +295,94 @@ func (s *http1Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
 		if cont != nil && !cont.sent {
 			return // the client may still be waiting to send a body nobody read
 		}
-		if n, _ := io.CopyN(io.Discard, body, maxDrain+1); n > maxDrain {
+		// Whatever of the body is left must be read to its end before the next request is
+		// parsed; a body that failed (corrupt chunking, a read error) or is too long to
+		// drain ends the connection, so its bytes are never taken for a request.
+		if body != nil && !body.settle() {
 			return
 		}
-		_ = body.Close()
 		if !s.setIdle(hc, true) {
 			return
 		}
 	}
+}
+
+// leadingCRLF counts the CR and LF bytes that start p.
+func leadingCRLF(p []byte) int {
+	n := 0
+	for n < len(p) && (p[n] == '\r' || p[n] == '\n') {
+		n++
+	}
+	return n
+}
+
+// h1body is a request body as the handler sees it. It records whether the body was read to
+// its end, so the connection loop knows where the next request starts, and its Close does not
+// read on (http.ReadRequest's body would drain to the end, without bound): the loop drains at
+// most maxDrain itself. Reads are serialized because a transport goroutine may still read
+// while the loop settles the body.
+type h1body struct {
+	mu     sync.Mutex
+	src    io.ReadCloser
+	remain int64 // declared length not yet read; -1 when not declared
+	eof    bool
+	err    error // the first read error other than EOF
+	closed bool
+}
+
+func (b *h1body) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return 0, http.ErrBodyReadAfterClose
+	}
+	return b.readLocked(p)
+}
+
+func (b *h1body) readLocked(p []byte) (int, error) {
+	if b.eof {
+		return 0, io.EOF
+	}
+	if b.err != nil {
+		return 0, b.err
+	}
+	n, err := b.src.Read(p)
+	if b.remain > 0 {
+		b.remain -= int64(n)
+	}
+	switch {
+	case err == io.EOF:
+		b.eof = true
+	case err != nil:
+		b.err = err
+	}
+	return n, err
+}
+
+func (b *h1body) Close() error {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	return nil
+}
+
+// settle reads what the handler left of the body, up to maxDrain, and reports whether the
+// body ended cleanly (the connection may carry another request).
+func (b *h1body) settle() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.eof || b.err != nil || b.remain > maxDrain {
+		return b.eof
+	}
+	var buf [4096]byte
+	for drained := 0; drained <= maxDrain; {
+		n, err := b.readLocked(buf[:])
+		drained += n
+		if err != nil {
+			return b.eof && drained <= maxDrain
+		}
+	}
+	return false
 }
 
 // quietReadError is a read that ends the connection without an answer: the client closed it or
@@ -303,6 +398,8 @@ func checkRequest(req *http.Request) (int, string) {
 	if req.ProtoMajor != 1 {
 		return http.StatusHTTPVersionNotSupported, "unsupported protocol version"
 	}
+	// http.ReadRequest has already removed the Host header (req.Host carries it), so a
+	// duplicate cannot be seen here; net/http, too, routes by the first.
 	if req.ProtoAtLeast(1, 1) && req.Host == "" && req.Method != http.MethodConnect {
 		return http.StatusBadRequest, "missing required Host header"
 	}

@@ -208,7 +208,7 @@ func TestHTTP1RefusesBadRequests(t *testing.T) {
 		{"header too large", "GET /echo HTTP/1.1\r\nHost: a\r\nX-Big: " + strings.Repeat("a", 8<<10) + "\r\n\r\n", 431},
 		{"HTTP/2 request line", "GET /echo HTTP/2.0\r\nHost: a\r\n\r\n", 505},
 		{"control byte in a header value", "GET /echo HTTP/1.1\r\nHost: a\r\nX-A: a\x01b\r\n\r\n", 400},
-		{"unsupported transfer coding", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 400},
+		{"unsupported transfer coding", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501},
 		{"two content-lengths", "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400},
 		{"unknown expectation", "POST /echo HTTP/1.1\r\nHost: a\r\nExpect: magic\r\nContent-Length: 1\r\n\r\nx", 417},
 	}

@@ -22,6 +22,7 @@ type h1writer struct {
 	date   *dateCache
 	req    *http.Request
 	cont   *continueReader
+	body   *h1body // nil for a request without a body
 	header http.Header
 
 	status        int
@@ -49,9 +50,9 @@ var (
 )
 
 // reset prepares the writer for the next request on the connection.
-func (w *h1writer) reset(req *http.Request, cont *continueReader) {
+func (w *h1writer) reset(req *http.Request, cont *continueReader, body *h1body) {
 	clear(w.header)
-	*w = h1writer{conn: w.conn, br: w.br, bw: w.bw, date: w.date, header: w.header, req: req, cont: cont, contentLength: -1,
+	*w = h1writer{conn: w.conn, br: w.br, bw: w.bw, date: w.date, header: w.header, req: req, cont: cont, body: body, contentLength: -1,
 		pending: w.pending[:0]}
 }
 
@@ -114,20 +115,32 @@ func (w *h1writer) sendHeader(done bool) {
 		delete(h, "Content-Length")
 		w.contentLength = -1
 	}
+	trailers := w.hasTrailers()
 	if w.bodyAllowed && w.contentLength < 0 {
 		switch {
-		case done:
+		case done && (!trailers || !req.ProtoAtLeast(1, 1)):
 			w.contentLength = int64(len(w.pending))
 			h["Content-Length"] = []string{strconv.Itoa(len(w.pending))}
 		case req.ProtoAtLeast(1, 1):
-			w.chunked = true
+			w.chunked = true // also for a short body with trailers: only chunking carries them
 			h["Transfer-Encoding"] = []string{"chunked"}
 		default:
 			w.closeAfter = true // HTTP/1.0: the body ends when the connection does
 		}
 	}
+	if done && req.Method == http.MethodHead && len(w.pending) > 0 && w.contentLength < 0 && !trailers &&
+		code != http.StatusNoContent && code != http.StatusNotModified && code >= 200 {
+		// the length the GET would have had, as net/http declares it
+		h["Content-Length"] = []string{strconv.Itoa(len(w.pending))}
+	}
 	if req.Close || !req.ProtoAtLeast(1, 1) || hasToken(h.Get("Connection"), "close") ||
 		(w.cont != nil && !w.cont.sent) {
+		w.closeAfter = true
+	}
+	// Settle the request body before answering, as net/http does: read what the handler
+	// left (up to maxDrain) so a client that sends its whole request before reading cannot
+	// deadlock, and announce the close when the body failed or is too long to drain.
+	if !w.closeAfter && w.body != nil && !w.body.settle() {
 		w.closeAfter = true
 	}
 	if w.closeAfter {
@@ -146,8 +159,16 @@ func (w *h1writer) sendHeader(done bool) {
 			exclude[k] = true
 		}
 	}
-	if w.chunked && h["Trailer"] != nil {
-		delete(exclude, "Trailer") // announced trailers go out with a chunked body only
+	if trailers {
+		// a declared trailer field is sent at the end, never promoted into the header block
+		// (a value the handler set after its body — ReverseProxy copying the upstream's
+		// trailers — would otherwise become a header of a short response)
+		for _, list := range h["Trailer"] {
+			for k := range strings.SplitSeq(list, ",") {
+				exclude[http.CanonicalHeaderKey(strings.TrimSpace(k))] = true
+			}
+		}
+		exclude["Trailer"] = !w.chunked // announced trailers go out with a chunked body only
 	}
 	_ = h.WriteSubset(w.bw, exclude)
 	_, _ = w.bw.WriteString("\r\n")
@@ -281,6 +302,19 @@ func (w *h1writer) finish() error {
 		w.err = w.bw.Flush()
 	}
 	return w.err
+}
+
+// hasTrailers reports whether the handler declared or set trailer fields.
+func (w *h1writer) hasTrailers() bool {
+	if w.header["Trailer"] != nil {
+		return true
+	}
+	for k := range w.header {
+		if strings.HasPrefix(k, http.TrailerPrefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // writeTrailers writes the trailer fields a handler announced in "Trailer" or set with
