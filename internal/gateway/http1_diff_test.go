@@ -126,8 +126,8 @@ func diffHandler(rec *diffRecorder) http.Handler {
 
 // gotResponse is one response as the client parsed it.
 type gotResponse struct {
-	Status int
-	Body   string
+	Status  int
+	Body    string
 	Header  http.Header // without Date; nil for an answer the handler did not write
 	Trailer http.Header
 	Close   bool
