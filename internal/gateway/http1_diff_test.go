@@ -525,10 +525,11 @@ func gatewayStopsBefore(seen []seenRequest, i int) bool {
 	if i > 0 && seen[i-1].Proto == "HTTP/1.0" {
 		return true // HTTP/1.0 keep-alive is not offered
 	}
-	if r.Host == "" && r.Proto == "HTTP/1.1" && r.Method != http.MethodConnect {
+	major, minor, _ := http.ParseHTTPVersion(r.Proto)
+	if r.Host == "" && (major > 1 || minor >= 1) && r.Method != http.MethodConnect {
 		return true // an empty Host is refused
 	}
-	if vv := r.Header["Expect"]; len(vv) > 0 && r.Proto == "HTTP/1.1" && (len(vv) > 1 || !strings.EqualFold(vv[0], "100-continue")) {
+	if vv := r.Header["Expect"]; len(vv) > 0 && (len(vv) > 1 || !strings.EqualFold(vv[0], "100-continue")) {
 		return true // only exactly "100-continue" is accepted
 	}
 	return false
