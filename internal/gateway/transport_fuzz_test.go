@@ -102,7 +102,13 @@ func FuzzHTTP1Server(f *testing.F) {
 	f.Add([]byte("GET /inject HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"))
 	f.Add([]byte("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		s := newHTTP1Server(testHandler(), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		// the handler's requests, in order, tell the response parser which answers are to HEAD
+		var methods []string
+		h := testHandler()
+		s := newHTTP1Server(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			methods = append(methods, r.Method)
+			h.ServeHTTP(w, r)
+		}), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		s.maxHeaderBytes = 2 << 10
 		out := &recordingConn{scriptedConn: scriptedConn{r: bytes.NewReader(in)}}
 		hc := &h1conn{c: out}
@@ -112,12 +118,19 @@ func FuzzHTTP1Server(f *testing.F) {
 			if _, err := br.Peek(1); err != nil {
 				return
 			}
-			resp, err := http.ReadResponse(br, nil)
+			req := &http.Request{Method: http.MethodGet}
+			if len(methods) > 0 {
+				req.Method = methods[0]
+			}
+			resp, err := http.ReadResponse(br, req)
 			if err != nil {
 				t.Fatalf("the server wrote an unparsable response: %v\n%q", err, out.w.Bytes())
 			}
 			if resp.StatusCode == http.StatusContinue {
 				continue
+			}
+			if len(methods) > 0 {
+				methods = methods[1:]
 			}
 			// a HEAD response's body is not in the stream; the others must read to their end
 			// or to the connection's end (close-delimited)
