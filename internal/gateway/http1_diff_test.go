@@ -105,6 +105,10 @@ func diffHandler(rec *diffRecorder) http.Handler {
 			h["Bad Name"] = []string{"x"}
 			h["Content-Length"] = []string{"2", "4"}
 			_, _ = io.WriteString(w, "ok")
+		case strings.HasSuffix(path, "/early"):
+			h.Set("Link", "</a.css>; rel=preload")
+			w.WriteHeader(http.StatusEarlyHints)
+			_, _ = io.WriteString(w, "after hints")
 		case strings.HasSuffix(path, "/close"):
 			h.Set("Connection", "close")
 			_, _ = io.WriteString(w, "closing")
@@ -188,6 +192,9 @@ type diffCase struct {
 	// splits also sends the stream in pieces at every line end (between CR and LF), so parsers
 	// see headers, chunk sizes and bodies cut at awkward places.
 	splits bool
+	// pauseAt, when set, stops the client after that many bytes for longer than the servers'
+	// header timeout (slowloris), then sends the rest if the connection is still open.
+	pauseAt int
 }
 
 const diffHost = "Host: a.test\r\n"
@@ -312,6 +319,12 @@ func diffCases() []diffCase {
 		{name: "header name with underscore", raw: "GET /u HTTP/1.1\r\n" + diffHost + "X_Forwarded_For: 1.2.3.4\r\n\r\n" + tail},
 		{name: "header line without colon", raw: "GET /nc HTTP/1.1\r\n" + diffHost + "Nocolon\r\n\r\n" + tail},
 		{name: "leading whitespace header line", raw: "GET /ws HTTP/1.1\r\n X-A: a\r\n" + diffHost + "\r\n" + tail},
+		{name: "early hints", raw: get("/early") + tail},
+		{name: "slow request line", raw: get("/slow") + tail, pauseAt: 5},
+		{name: "slow header block", raw: get("/slow") + tail, pauseAt: 20},
+		{name: "slow second request", raw: get("/one") + get("/slow"), pauseAt: len(get("/one")) + 10},
+		{name: "idle between requests", raw: get("/one") + get("/two"), pauseAt: len(get("/one"))},
+		{name: "slow body", raw: post("/echo", "Content-Length: 5\r\n", "hello") + tail, pauseAt: len(post("/echo", "Content-Length: 5\r\n", "he"))},
 		{name: "chunked trailer smuggles Content-Length", raw: post("/echo", "Transfer-Encoding: chunked\r\n", "1\r\na\r\n0\r\nContent-Length: 30\r\n\r\n") + tail},
 	}
 }
@@ -352,10 +365,13 @@ func dropExpect(r *connResult) {
 // slack to it, and so does the gateway).
 const diffMaxHeader = 4 << 10
 
+// diffHeaderTimeout is both servers' header read timeout in these tests.
+const diffHeaderTimeout = 300 * time.Millisecond
+
 // startNetHTTP serves h with net/http's server on a loopback port, tuned like the gateway.
 func startNetHTTP(t *testing.T, h http.Handler) string {
 	t.Helper()
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 500 * time.Millisecond, IdleTimeout: 5 * time.Second,
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: diffHeaderTimeout, IdleTimeout: 5 * time.Second,
 		MaxHeaderBytes: diffMaxHeader, ErrorLog: log.New(io.Discard, "", 0)}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -368,7 +384,7 @@ func startNetHTTP(t *testing.T, h http.Handler) string {
 
 // diffExchange sends raw over a new loopback connection (in pieces at every CR LF when split is
 // set), half-closes, and returns everything the server sent and the client's address.
-func diffExchange(t *testing.T, addr, raw string, split bool) ([]byte, string) {
+func diffExchange(t *testing.T, addr, raw string, split bool, pauseAt int) ([]byte, string) {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -377,16 +393,19 @@ func diffExchange(t *testing.T, addr, raw string, split bool) ([]byte, string) {
 	defer c.Close()
 	local := c.LocalAddr().String()
 	go func() {
-		pieces := []string{raw}
-		if split {
+		pieces, pause := []string{raw}, 200*time.Microsecond
+		switch {
+		case pauseAt > 0:
+			pieces, pause = []string{raw[:pauseAt], raw[pauseAt:]}, 3*diffHeaderTimeout/2
+		case split:
 			pieces = strings.SplitAfter(raw, "\r")
 		}
-		for _, p := range pieces {
+		for i, p := range pieces {
 			if _, err := io.WriteString(c, p); err != nil {
 				return
 			}
-			if split {
-				time.Sleep(200 * time.Microsecond)
+			if i < len(pieces)-1 {
+				time.Sleep(pause)
 			}
 		}
 		_ = c.(*net.TCPConn).CloseWrite()
@@ -400,11 +419,11 @@ func TestHTTP1DifferentialCorpus(t *testing.T) {
 	recGW, recNet := newDiffRecorder(), newDiffRecorder()
 	_, gwAddr := startHTTP1(t, diffHandler(recGW), nil, func(s *http1Server) {
 		s.maxHeaderBytes = diffMaxHeader
-		s.readHeaderTimeout = 500 * time.Millisecond
+		s.readHeaderTimeout = diffHeaderTimeout
 	})
 	netAddr := startNetHTTP(t, diffHandler(recNet))
-	run := func(addr string, rec *diffRecorder, raw string, split bool) connResult {
-		out, local := diffExchange(t, addr, raw, split)
+	run := func(addr string, rec *diffRecorder, tc diffCase, split bool) connResult {
+		out, local := diffExchange(t, addr, tc.raw, split, tc.pauseAt)
 		seen := rec.take(local)
 		resps, trailing := parseResponses(out, seen)
 		return connResult{Seen: seen, Responses: resps, Trailing: trailing}
@@ -418,8 +437,8 @@ func TestHTTP1DifferentialCorpus(t *testing.T) {
 				t.Parallel()
 				var gw, want connResult
 				var wg sync.WaitGroup
-				wg.Go(func() { gw = run(gwAddr, recGW, tc.raw, split) })
-				wg.Go(func() { want = run(netAddr, recNet, tc.raw, split) })
+				wg.Go(func() { gw = run(gwAddr, recGW, tc, split) })
+				wg.Go(func() { want = run(netAddr, recNet, tc, split) })
 				wg.Wait()
 				if tc.want != nil {
 					tc.want(&want)
