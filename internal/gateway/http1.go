@@ -218,7 +218,7 @@ func (s *http1Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
 	br := bufio.NewReaderSize(lim, 4096)
 	bw := bufio.NewWriterSize(c, 4096)
 	remote := c.RemoteAddr().String()
-	w := &h1writer{conn: c, br: br, bw: bw, header: http.Header{}, date: &s.date}
+	w := &h1writer{conn: c, br: br, bw: bw, header: http.Header{}, date: &s.date, drainWait: s.readHeaderTimeout}
 	lastMethod := ""
 	for first := true; ; first = false {
 		wait := s.idleTimeout
@@ -298,7 +298,7 @@ func (s *http1Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
 		// Whatever of the body is left must be read to its end before the next request is
 		// parsed; a body that failed (corrupt chunking, a read error) or is too long to
 		// drain ends the connection, so its bytes are never taken for a request.
-		if body != nil && !body.settle() {
+		if body != nil && !body.settle(c, s.readHeaderTimeout) {
 			return
 		}
 		if !s.setIdle(hc, true) {
@@ -366,14 +366,18 @@ func (b *h1body) Close() error {
 	return nil
 }
 
-// settle reads what the handler left of the body, up to maxDrain, and reports whether the
-// body ended cleanly (the connection may carry another request).
-func (b *h1body) settle() bool {
+// settle reads what the handler left of the body, up to maxDrain and for at most wait, and
+// reports whether the body ended cleanly (the connection may carry another request). The
+// bound on time means a client cannot hold a connection (and its handler) by stalling a body
+// nobody wants; net/http waits for it without limit.
+func (b *h1body) settle(c net.Conn, wait time.Duration) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.eof || b.err != nil || b.remain > maxDrain {
 		return b.eof
 	}
+	_ = c.SetReadDeadline(time.Now().Add(wait))
+	defer func() { _ = c.SetReadDeadline(time.Time{}) }()
 	var buf [4096]byte
 	for drained := 0; drained <= maxDrain; {
 		n, err := b.readLocked(buf[:])

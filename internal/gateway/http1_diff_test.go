@@ -211,7 +211,9 @@ func refusedAt(i, status int) func(*connResult) {
 }
 
 // closesAfter is the gateway's outcome when it closes, by design, the connection after the
-// response at index i that net/http kept open (HTTP/1.0 keep-alive).
+// response at index i that net/http kept open: HTTP/1.0 keep-alive, and a body the handler left
+// unread that the client stalls for longer than the header timeout (net/http waits for it
+// without bound before answering; the gateway gives up, answers and closes).
 func closesAfter(i int) func(*connResult) {
 	return func(r *connResult) {
 		r.Seen = r.Seen[:i+1]
@@ -325,6 +327,8 @@ func diffCases() []diffCase {
 		{name: "slow second request", raw: get("/one") + get("/slow"), pauseAt: len(get("/one")) + 10},
 		{name: "idle between requests", raw: get("/one") + get("/two"), pauseAt: len(get("/one"))},
 		{name: "slow body", raw: post("/echo", "Content-Length: 5\r\n", "hello") + tail, pauseAt: len(post("/echo", "Content-Length: 5\r\n", "he"))},
+		{name: "unread body stalled", raw: post("/noread", "Transfer-Encoding: chunked\r\n", "3\r\nabc\r\n0\r\n\r\n") + tail,
+			pauseAt: len(post("/noread", "Transfer-Encoding: chunked\r\n", "3\r\nab")), want: closesAfter(0)},
 		{name: "chunked trailer smuggles Content-Length", raw: post("/echo", "Transfer-Encoding: chunked\r\n", "1\r\na\r\n0\r\nContent-Length: 30\r\n\r\n") + tail},
 	}
 }

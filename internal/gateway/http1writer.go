@@ -24,6 +24,8 @@ type h1writer struct {
 	cont   *continueReader
 	body   *h1body // nil for a request without a body
 	header http.Header
+	// drainWait bounds the time spent reading a request body the handler left unread
+	drainWait time.Duration
 
 	status        int
 	wroteHeader   bool // the handler chose the final status (WriteHeader or first Write)
@@ -52,7 +54,7 @@ var (
 // reset prepares the writer for the next request on the connection.
 func (w *h1writer) reset(req *http.Request, cont *continueReader, body *h1body) {
 	clear(w.header)
-	*w = h1writer{conn: w.conn, br: w.br, bw: w.bw, date: w.date, header: w.header, req: req, cont: cont, body: body, contentLength: -1,
+	*w = h1writer{conn: w.conn, br: w.br, bw: w.bw, date: w.date, header: w.header, drainWait: w.drainWait, req: req, cont: cont, body: body, contentLength: -1,
 		pending: w.pending[:0]}
 }
 
@@ -140,7 +142,7 @@ func (w *h1writer) sendHeader(done bool) {
 	// Settle the request body before answering, as net/http does: read what the handler
 	// left (up to maxDrain) so a client that sends its whole request before reading cannot
 	// deadlock, and announce the close when the body failed or is too long to drain.
-	if !w.closeAfter && w.body != nil && !w.body.settle() {
+	if !w.closeAfter && w.body != nil && !w.body.settle(w.conn, w.drainWait) {
 		w.closeAfter = true
 	}
 	if w.closeAfter {
