@@ -165,6 +165,8 @@ func (b *caBundles) offer(tb *identity.TrustBundle, err error, from string) {
 	g.bundle.Store(tb)
 	b.fetched.Store(tb)
 	g.reloadMu.Unlock()
+	// upstream connections were verified against the old bundle: new ones use this one
+	g.state.Load().flushIdle()
 	b.updates.WithLabelValues("accepted").Inc()
 	g.metrics.certExpiry.WithLabelValues("trust_bundle").Set(float64(tb.FirstExpiry().Unix()))
 	added, removed := rootsDiff(cur, tb)

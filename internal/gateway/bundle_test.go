@@ -197,6 +197,14 @@ func TestTrustBundleRotation(t *testing.T) {
 	if err := call(countingClient(e, oldGen, &dials), addr); err == nil {
 		t.Error("an old-generation client was accepted after the old root was pruned")
 	}
+	// the old generation's keep-alive connection, verified at its handshake against the old
+	// root, is refused on its next request: a prune does not wait for connections to idle out
+	if err := call(keep, addr); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("old-generation keep-alive connection after the prune: %v, want 401", err)
+	}
+	if n := keepDials.Load(); n != 1 {
+		t.Errorf("the keep-alive client opened %d connections, want its first one refused in place", n)
+	}
 	if err := call(countingClient(e, &newGenPlain, &dials), addr); err != nil {
 		t.Errorf("new generation after the prune: %v", err)
 	}

@@ -55,6 +55,10 @@ type Gateway struct {
 	log     *slog.Logger
 	state   atomic.Pointer[state]
 	bundle  atomic.Pointer[identity.TrustBundle]
+	// startBundle is the bundle in force when the listeners started: connections verified
+	// against it need no re-verification while it stays in force (see peerID).
+	startBundle *identity.TrustBundle
+	peers       peerChecks
 	svid    certSource
 	edge    *fileSource // public server certificate in edge mode
 	audit   *auditLog
@@ -287,6 +291,9 @@ func (g *Gateway) reload() error {
 	if err != nil {
 		return err
 	}
+	if cur := g.bundle.Load(); tb.Equal(cur) {
+		tb = cur // unchanged: connections verified against it need no re-verification
+	}
 	g.bundle.Store(tb)
 	prev := g.state.Swap(st)
 	prev.closeIdle()
@@ -301,6 +308,16 @@ func (st *state) closeIdle() {
 	}
 	for _, svc := range st.services {
 		closeIdleProxy(svc.proxy)
+	}
+}
+
+// flushIdle closes idle upstream connections and keeps pooling (the trust bundle changed).
+func (st *state) flushIdle() {
+	for _, rt := range st.routes {
+		rt.proxy.transport.flushIdle()
+	}
+	for _, svc := range st.services {
+		svc.proxy.transport.flushIdle()
 	}
 }
 

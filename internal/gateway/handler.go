@@ -1,10 +1,13 @@
 package gateway
 
 import (
+	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/palisade-sec/palisade/internal/identity"
@@ -164,23 +167,70 @@ func contains(list []string, s string) bool {
 
 // peerID returns the caller's SPIFFE ID from the TLS client certificate. The chain was verified
 // against the trust bundle during the handshake; expiry is re-checked on every request because
-// a connection can outlive the certificate it was opened with.
+// a connection can outlive the certificate it was opened with, and once the bundle has changed
+// since start (a rotation, a prune, a reload) the chain is verified again against the bundle in
+// force, once per connection and bundle, so a keep-alive connection from a pruned root does not
+// outlive the prune.
 func (g *Gateway) peerID(r *http.Request) (string, error) {
 	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
 		return "", nil
 	}
 	leaf := r.TLS.PeerCertificates[0]
-	if !g.now().Before(leaf.NotAfter) {
+	now := g.now()
+	if !now.Before(leaf.NotAfter) {
 		return "", errors.New("client certificate expired during the connection")
+	}
+	tb := g.bundle.Load()
+	if tb != g.startBundle {
+		if err := g.peers.check(tb, r.TLS.PeerCertificates, now); err != nil {
+			return "", err
+		}
 	}
 	id, err := identity.IDFromCertificate(leaf)
 	if err != nil {
 		return "", err
 	}
-	if !id.MemberOf(g.bundle.Load().TrustDomain()) {
+	if !id.MemberOf(tb.TrustDomain()) {
 		return "", errors.New("client certificate from another trust domain")
 	}
 	return id.String(), nil
+}
+
+// peerChecks remembers, per client certificate, which trust bundle its chain was last verified
+// against and with what result, so re-verification after a bundle change costs one chain
+// verification per connection rather than one per request.
+type peerChecks struct {
+	mu   sync.Mutex
+	seen map[*x509.Certificate]peerCheck
+}
+
+type peerCheck struct {
+	bundle *identity.TrustBundle
+	err    error
+}
+
+// maxPeerChecks bounds the memory of closed connections' entries: past it the map starts over.
+const maxPeerChecks = 4096
+
+func (p *peerChecks) check(tb *identity.TrustBundle, chain []*x509.Certificate, now time.Time) error {
+	leaf := chain[0]
+	p.mu.Lock()
+	c, ok := p.seen[leaf]
+	p.mu.Unlock()
+	if ok && c.bundle == tb {
+		return c.err
+	}
+	_, err := tb.VerifySVID(chain, now)
+	if err != nil {
+		err = fmt.Errorf("client certificate no longer chains to the trust bundle: %w", err)
+	}
+	p.mu.Lock()
+	if p.seen == nil || len(p.seen) >= maxPeerChecks {
+		p.seen = map[*x509.Certificate]peerCheck{}
+	}
+	p.seen[leaf] = peerCheck{bundle: tb, err: err}
+	p.mu.Unlock()
+	return err
 }
 
 // token extracts and validates the request's JWT; no token is (nil, nil). A gateway with no

@@ -22,6 +22,7 @@ func (g *Gateway) Run(ctx context.Context, reload <-chan struct{}) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 8)
+	g.startBundle = g.bundle.Load()
 	traffic, admin, err := g.listen(g.state.Load().cfg, errc)
 	if err != nil {
 		return err

@@ -334,6 +334,19 @@ func (t *upstreamTransport) sweepIdle() {
 	}
 }
 
+// flushIdle closes every idle connection but keeps pooling: the trust bundle changed, so new
+// connections verify the upstream against the bundle now in force.
+func (t *upstreamTransport) flushIdle() {
+	t.mu.Lock()
+	idle := t.idle
+	t.idle = nil
+	t.mu.Unlock()
+	for _, pc := range idle {
+		pc.close()
+	}
+	t.fallback.CloseIdleConnections()
+}
+
 // CloseIdleConnections closes every idle connection and stops pooling: the transport belongs to
 // a configuration a reload replaced. Requests in flight finish on their connections.
 func (t *upstreamTransport) CloseIdleConnections() {

@@ -439,3 +439,19 @@ func TestReloadClosesIdleUpstreamConnections(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestTransportFlushIdleKeepsPooling(t *testing.T) {
+	srv, cc := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	tr := transportTo(t, srv.URL)
+	for i := 0; i < 4; i++ {
+		if _, got, err := get(t, tr, "GET", srv.URL, nil); err != nil || got != "ok" {
+			t.Fatalf("request %d: %q, %v", i, got, err)
+		}
+		if i == 1 {
+			tr.flushIdle() // a trust-bundle change: the pooled connection must not be reused
+		}
+	}
+	if n := cc.n.Load(); n != 2 {
+		t.Errorf("%d upstream connections, want 2 (one before the flush, one pooled after it)", n)
+	}
+}
