@@ -54,7 +54,11 @@ func (f *forwarder) forward(w http.ResponseWriter, in *http.Request, x *exchange
 	removeHopByHop(resp.Header)
 	h := w.Header()
 	for k, vv := range resp.Header {
-		h[k] = append(h[k], vv...)
+		if h[k] == nil {
+			h[k] = vv // the response is ours: share its slices rather than copy them
+		} else {
+			h[k] = append(h[k], vv...)
+		}
 	}
 	if len(resp.Trailer) > 0 {
 		keys := make([]string, 0, len(resp.Trailer))
