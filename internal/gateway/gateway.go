@@ -51,21 +51,21 @@ type Options struct {
 
 // Gateway is a running proxy. Its configuration can be reloaded without dropping connections.
 type Gateway struct {
-	opts    Options
-	log     *slog.Logger
-	state   atomic.Pointer[state]
-	bundle  atomic.Pointer[identity.TrustBundle]
+	opts   Options
+	log    *slog.Logger
+	state  atomic.Pointer[state]
+	bundle atomic.Pointer[identity.TrustBundle]
 	// startBundle is the bundle in force when the listeners started: connections verified
 	// against it need no re-verification while it stays in force (see peerID).
 	startBundle *identity.TrustBundle
 	peers       peerChecks
-	svid    certSource
-	edge    *fileSource // public server certificate in edge mode
-	audit   *auditLog
-	metrics *metrics
-	reg     *prometheus.Registry
-	ready   atomic.Bool
-	now     func() time.Time
+	svid        certSource
+	edge        *fileSource // public server certificate in edge mode
+	audit       *auditLog
+	metrics     *metrics
+	reg         *prometheus.Registry
+	ready       atomic.Bool
+	now         func() time.Time
 	// buffers are the forwarders' copy buffers: without a pool every response would allocate
 	// 32 KiB, which was most of the gateway's garbage.
 	buffers bufferPool

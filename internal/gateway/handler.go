@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/palisade-sec/palisade/internal/identity"
@@ -169,68 +170,78 @@ func contains(list []string, s string) bool {
 // against the trust bundle during the handshake; expiry is re-checked on every request because
 // a connection can outlive the certificate it was opened with, and once the bundle has changed
 // since start (a rotation, a prune, a reload) the chain is verified again against the bundle in
-// force, once per connection and bundle, so a keep-alive connection from a pruned root does not
-// outlive the prune.
+// force, so a keep-alive connection from a pruned root does not outlive the prune. The result
+// is remembered per certificate and bundle (a connection's requests share one certificate).
 func (g *Gateway) peerID(r *http.Request) (string, error) {
 	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
 		return "", nil
 	}
-	leaf := r.TLS.PeerCertificates[0]
+	chain := r.TLS.PeerCertificates
 	now := g.now()
-	if !now.Before(leaf.NotAfter) {
+	if !now.Before(chain[0].NotAfter) {
 		return "", errors.New("client certificate expired during the connection")
 	}
 	tb := g.bundle.Load()
+	if c, ok := g.peers.get(chain[0]); ok && c.bundle == tb {
+		return c.id, c.err
+	}
+	c := peerCheck{bundle: tb}
 	if tb != g.startBundle {
-		if err := g.peers.check(tb, r.TLS.PeerCertificates, now); err != nil {
-			return "", err
+		if _, err := tb.VerifySVID(chain, now); err != nil {
+			c.err = fmt.Errorf("client certificate no longer chains to the trust bundle: %w", err)
 		}
 	}
-	id, err := identity.IDFromCertificate(leaf)
-	if err != nil {
-		return "", err
+	if c.err == nil {
+		id, err := identity.IDFromCertificate(chain[0])
+		switch {
+		case err != nil:
+			c.err = err
+		case !id.MemberOf(tb.TrustDomain()):
+			c.err = errors.New("client certificate from another trust domain")
+		default:
+			c.id = id.String()
+		}
 	}
-	if !id.MemberOf(tb.TrustDomain()) {
-		return "", errors.New("client certificate from another trust domain")
-	}
-	return id.String(), nil
+	g.peers.put(chain[0], c)
+	return c.id, c.err
 }
 
-// peerChecks remembers, per client certificate, which trust bundle its chain was last verified
-// against and with what result, so re-verification after a bundle change costs one chain
-// verification per connection rather than one per request.
+// peerChecks remembers, per client certificate, the bundle its chain was last checked against
+// and the outcome. Reads are lock-free; the map starts over past maxPeerChecks entries, which
+// bounds what closed connections leave behind.
 type peerChecks struct {
-	mu   sync.Mutex
-	seen map[*x509.Certificate]peerCheck
+	m atomic.Pointer[sync.Map]
+	n atomic.Int64
 }
 
 type peerCheck struct {
 	bundle *identity.TrustBundle
+	id     string
 	err    error
 }
 
-// maxPeerChecks bounds the memory of closed connections' entries: past it the map starts over.
 const maxPeerChecks = 4096
 
-func (p *peerChecks) check(tb *identity.TrustBundle, chain []*x509.Certificate, now time.Time) error {
-	leaf := chain[0]
-	p.mu.Lock()
-	c, ok := p.seen[leaf]
-	p.mu.Unlock()
-	if ok && c.bundle == tb {
-		return c.err
+func (p *peerChecks) get(leaf *x509.Certificate) (peerCheck, bool) {
+	m := p.m.Load()
+	if m == nil {
+		return peerCheck{}, false
 	}
-	_, err := tb.VerifySVID(chain, now)
-	if err != nil {
-		err = fmt.Errorf("client certificate no longer chains to the trust bundle: %w", err)
+	v, ok := m.Load(leaf)
+	if !ok {
+		return peerCheck{}, false
 	}
-	p.mu.Lock()
-	if p.seen == nil || len(p.seen) >= maxPeerChecks {
-		p.seen = map[*x509.Certificate]peerCheck{}
+	return v.(peerCheck), true
+}
+
+func (p *peerChecks) put(leaf *x509.Certificate, c peerCheck) {
+	m := p.m.Load()
+	if m == nil || p.n.Add(1) > maxPeerChecks {
+		m = &sync.Map{}
+		p.m.Store(m)
+		p.n.Store(1)
 	}
-	p.seen[leaf] = peerCheck{bundle: tb, err: err}
-	p.mu.Unlock()
-	return err
+	m.Store(leaf, c)
 }
 
 // token extracts and validates the request's JWT; no token is (nil, nil). A gateway with no
