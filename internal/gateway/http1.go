@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -215,7 +216,8 @@ func (s *http1Server) serveConn(hc *h1conn) {
 func (s *http1Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
 	c := hc.c
 	lim := &limitedReader{r: c, n: math.MaxInt64}
-	br := bufio.NewReaderSize(lim, 4096)
+	heads := &hostScanner{r: lim}
+	br := bufio.NewReaderSize(heads, 4096)
 	bw := bufio.NewWriterSize(c, 4096)
 	remote := c.RemoteAddr().String()
 	w := &h1writer{conn: c, br: br, bw: bw, header: http.Header{}, date: &s.date, drainWait: s.readHeaderTimeout}
@@ -241,7 +243,12 @@ func (s *http1Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
 		}
 		// the limit covers what Peek already buffered; 4 KiB of slack as in net/http
 		lim.n = max(s.maxHeaderBytes+4096-int64(br.Buffered()), 1)
+		// http.ReadRequest drops the Host header fields once it has taken the first, so they
+		// are counted on the raw head as it goes by: what is buffered, then what is read
+		buffered, _ := br.Peek(br.Buffered())
+		heads.start(buffered)
 		req, err := http.ReadRequest(br)
+		heads.active = false
 		if err != nil {
 			switch {
 			case lim.n <= 0:
@@ -257,7 +264,7 @@ func (s *http1Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
 		lastMethod = req.Method
 		lim.n = math.MaxInt64
 		_ = c.SetReadDeadline(time.Time{})
-		if status, msg := checkRequest(req); status != 0 {
+		if status, msg := checkRequest(req, heads.hosts); status != 0 {
 			writeConnError(bw, status, msg)
 			return
 		}
@@ -397,14 +404,19 @@ func quietReadError(err error) bool {
 }
 
 // checkRequest applies the checks net/http's server makes after parsing: HTTP/1 only, a Host
-// for HTTP/1.1, valid header names and values.
-func checkRequest(req *http.Request) (int, string) {
+// for HTTP/1.1, valid header names and values; hosts is the number of Host fields in the head.
+// It is stricter than net/http on Host (RFC 9112 section 3.2): more than one Host field is
+// refused (net/http routes by the first while a component before or behind may use another),
+// and so is an empty one (there is nothing to route by).
+func checkRequest(req *http.Request, hosts int) (int, string) {
 	if req.ProtoMajor != 1 {
 		return http.StatusHTTPVersionNotSupported, "unsupported protocol version"
 	}
-	// http.ReadRequest has already removed the Host header (req.Host carries it), so a
-	// duplicate cannot be seen here; net/http, too, routes by the first.
-	if req.ProtoAtLeast(1, 1) && req.Host == "" && req.Method != http.MethodConnect {
+	if hosts > 1 {
+		return http.StatusBadRequest, "more than one Host header"
+	}
+	// an absolute-form target carries a host too, but HTTP/1.1 requires the header anyway
+	if req.ProtoAtLeast(1, 1) && (hosts == 0 || req.Host == "") && req.Method != http.MethodConnect {
 		return http.StatusBadRequest, "missing required Host header"
 	}
 	if req.Host != "" && !httpguts.ValidHostHeader(req.Host) {
@@ -421,6 +433,66 @@ func checkRequest(req *http.Request) (int, string) {
 		}
 	}
 	return 0, ""
+}
+
+// hostScanner counts the Host fields of one request head in the bytes read through it (and
+// in those already buffered when it starts), line by line, up to the blank line that ends the
+// head. Lines are told apart as textproto does (LF, with an optional CR before it); a line
+// that begins with a space or tab continues the previous field and is not a field itself.
+type hostScanner struct {
+	r      io.Reader
+	active bool
+	done   bool // the head's blank line was seen
+	first  bool // in the request line
+	start5 [5]byte
+	n      int  // bytes of the current line so far
+	cr     bool // the current line so far ends with CR
+	hosts  int
+}
+
+func (s *hostScanner) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if s.active && !s.done {
+		s.scan(p[:n])
+	}
+	return n, err
+}
+
+// start begins a new head whose first bytes are already buffered.
+func (s *hostScanner) start(buffered []byte) {
+	*s = hostScanner{r: s.r, active: true, first: true}
+	s.scan(buffered)
+}
+
+func (s *hostScanner) scan(p []byte) {
+	for len(p) > 0 && !s.done {
+		i := bytes.IndexByte(p, '\n')
+		seg := p
+		if i >= 0 {
+			seg = p[:i]
+		}
+		if len(seg) > 0 {
+			if s.n < len(s.start5) {
+				copy(s.start5[s.n:], seg)
+			}
+			s.n += len(seg)
+			s.cr = seg[len(seg)-1] == '\r'
+		}
+		if i < 0 {
+			return
+		}
+		if !s.first {
+			if s.n == 0 || s.n == 1 && s.cr {
+				s.done = true
+				return
+			}
+			if b := s.start5; s.n >= 5 && b[0]|0x20 == 'h' && b[1]|0x20 == 'o' && b[2]|0x20 == 's' && b[3]|0x20 == 't' && b[4] == ':' {
+				s.hosts++
+			}
+		}
+		s.first, s.n, s.cr = false, 0, false
+		p = p[i+1:]
+	}
 }
 
 // writeConnError answers a request that never reached the handler and ends the connection.
