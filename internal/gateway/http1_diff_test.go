@@ -264,6 +264,7 @@ func diffCases() []diffCase {
 		{name: "space before colon of TE", raw: "POST /sp HTTP/1.1\r\n" + diffHost + "Transfer-Encoding : chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n" + tail},
 		{name: "absolute-form target", raw: "GET http://b.test/abs?q=1 HTTP/1.1\r\n" + diffHost + "\r\n" + tail},
 		{name: "absolute-form without Host", raw: "GET http://b.test/abs HTTP/1.1\r\n\r\n" + tail},
+		{name: "absolute-form with an invalid host", raw: "GET http://a\"b/ HTTP/1.0\r\n\r\n", want: refusedAt(0, http.StatusBadRequest)},
 		{name: "absolute-form with userinfo", raw: "GET http://u:p@b.test/abs HTTP/1.1\r\n" + diffHost + "\r\n" + tail},
 		{name: "Host missing", raw: "GET /nohost HTTP/1.1\r\n\r\n" + tail},
 		{name: "Host duplicated", raw: "GET /dup HTTP/1.1\r\nHost: a.test\r\nHost: evil.test\r\n\r\n" + tail, want: refusedAt(0, http.StatusBadRequest)},
@@ -528,8 +529,13 @@ func smugglingOracle(netSeen, gwSeen []seenRequest, gwOut []byte) string {
 // connection that net/http served (see docs/gateway.md, "HTTP/1 server").
 func gatewayStopsBefore(seen []seenRequest, i int, gwOut []byte) bool {
 	r := seen[i]
-	if bytes.HasSuffix(gwOut, []byte("more than one Host header\n")) {
-		return true // net/http's handler cannot see the duplicate either: the answer tells
+	for _, refusal := range []string{"more than one Host header\n", "malformed Host header\n"} {
+		// stricter Host checks: a duplicate field (net/http's handler cannot see it either,
+		// the answer tells), an invalid host in an absolute-form target (net/http checks only
+		// the header)
+		if bytes.HasSuffix(gwOut, []byte(refusal)) {
+			return true
+		}
 	}
 	if i > 0 && seen[i-1].Proto == "HTTP/1.0" {
 		return true // HTTP/1.0 keep-alive is not offered
