@@ -264,7 +264,7 @@ func (s *http1Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
 		lastMethod = req.Method
 		lim.n = math.MaxInt64
 		_ = c.SetReadDeadline(time.Time{})
-		if status, msg := checkRequest(req, heads.hosts); status != 0 {
+		if status, msg := checkRequest(req, heads); status != 0 {
 			writeConnError(bw, status, msg)
 			return
 		}
@@ -404,23 +404,30 @@ func quietReadError(err error) bool {
 }
 
 // checkRequest applies the checks net/http's server makes after parsing: HTTP/1 only, a Host
-// for HTTP/1.1, valid header names and values; hosts is the number of Host fields in the head.
-// It is stricter than net/http on Host (RFC 9112 section 3.2): more than one Host field is
-// refused (net/http routes by the first while a component before or behind may use another),
-// and so is an empty one (there is nothing to route by).
-func checkRequest(req *http.Request, hosts int) (int, string) {
+// for HTTP/1.1, valid header names and values. It is stricter than net/http on Host (RFC 9112
+// section 3.2): more than one Host field is refused (net/http routes by the first while a
+// component before or behind may use another), and so is an empty one (there is nothing to
+// route by); a Host field beside an absolute-form target must be valid too, although the
+// target's host is the one used.
+func checkRequest(req *http.Request, head *hostScanner) (int, string) {
 	if req.ProtoMajor != 1 {
 		return http.StatusHTTPVersionNotSupported, "unsupported protocol version"
 	}
-	if hosts > 1 {
+	if head.hosts > 1 {
 		return http.StatusBadRequest, "more than one Host header"
 	}
 	// an absolute-form target carries a host too, but HTTP/1.1 requires the header anyway
-	if req.ProtoAtLeast(1, 1) && (hosts == 0 || req.Host == "") && req.Method != http.MethodConnect {
+	if req.ProtoAtLeast(1, 1) && (head.hosts == 0 || req.Host == "") && req.Method != http.MethodConnect {
 		return http.StatusBadRequest, "missing required Host header"
 	}
 	if req.Host != "" && !httpguts.ValidHostHeader(req.Host) {
 		return http.StatusBadRequest, "malformed Host header"
+	}
+	if head.hosts == 1 && req.URL.Host != "" {
+		// req.Host came from the target; http.ReadRequest dropped the header unchecked
+		if v, ok := head.hostValue(); !ok || !httpguts.ValidHostHeader(v) {
+			return http.StatusBadRequest, "malformed Host header"
+		}
 	}
 	for k, vv := range req.Header {
 		if !httpguts.ValidHeaderFieldName(k) {
@@ -437,8 +444,8 @@ func checkRequest(req *http.Request, hosts int) (int, string) {
 
 // hostScanner counts the Host fields of one request head in the bytes read through it (and
 // in those already buffered when it starts), line by line, up to the blank line that ends the
-// head. Lines are told apart as textproto does (LF, with an optional CR before it); a line
-// that begins with a space or tab continues the previous field and is not a field itself.
+// head, and keeps the first one's value. Lines are told apart as textproto does (LF, with an
+// optional CR before it); a line that begins with a space or tab continues the previous field.
 type hostScanner struct {
 	r      io.Reader
 	active bool
@@ -447,8 +454,21 @@ type hostScanner struct {
 	start5 [5]byte
 	n      int  // bytes of the current line so far
 	cr     bool // the current line so far ends with CR
-	hosts  int
+	cont   bool // the current line continues the previous field
+	inHost bool // the current line is the first Host field
+	// inHostField: the field being read (over continuation lines) is the first Host field
+	inHostField bool
+	hosts       int
+	// value is the first Host field's raw value, up to maxHostValue bytes; folded is set when
+	// a continuation line extends it
+	value    []byte
+	tooLong  bool
+	folded   bool
+	valueBuf [128]byte
 }
+
+// maxHostValue bounds the Host value kept; a longer one is refused as malformed.
+const maxHostValue = 1 << 10
 
 func (s *hostScanner) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
@@ -460,7 +480,8 @@ func (s *hostScanner) Read(p []byte) (int, error) {
 
 // start begins a new head whose first bytes are already buffered.
 func (s *hostScanner) start(buffered []byte) {
-	*s = hostScanner{r: s.r, active: true, first: true}
+	s.active, s.done, s.first, s.n, s.cr, s.cont, s.inHost, s.inHostField, s.hosts = true, false, true, 0, false, false, false, false, 0
+	s.value, s.tooLong, s.folded = s.valueBuf[:0], false, false
 	s.scan(buffered)
 }
 
@@ -472,11 +493,25 @@ func (s *hostScanner) scan(p []byte) {
 			seg = p[:i]
 		}
 		if len(seg) > 0 {
-			if s.n < len(s.start5) {
-				copy(s.start5[s.n:], seg)
+			old := s.n
+			if old < len(s.start5) {
+				copy(s.start5[old:], seg)
 			}
 			s.n += len(seg)
 			s.cr = seg[len(seg)-1] == '\r'
+			if old == 0 && !s.first {
+				s.cont = seg[0] == ' ' || seg[0] == '\t'
+				if s.cont && s.inHostField {
+					s.folded = true
+				}
+			}
+			switch {
+			case s.inHost:
+				s.keep(seg)
+			case !s.first && !s.cont && old < 5 && s.n >= 5 && s.isHostLine() && s.hosts == 0:
+				s.inHost = true
+				s.keep(seg[5-old:])
+			}
 		}
 		if i < 0 {
 			return
@@ -486,13 +521,39 @@ func (s *hostScanner) scan(p []byte) {
 				s.done = true
 				return
 			}
-			if b := s.start5; s.n >= 5 && b[0]|0x20 == 'h' && b[1]|0x20 == 'o' && b[2]|0x20 == 's' && b[3]|0x20 == 't' && b[4] == ':' {
-				s.hosts++
+			if !s.cont {
+				s.inHostField = s.inHost
+				if s.n >= 5 && s.isHostLine() {
+					s.hosts++
+				}
 			}
 		}
-		s.first, s.n, s.cr = false, 0, false
+		s.first, s.n, s.cr, s.cont, s.inHost = false, 0, false, false, false
 		p = p[i+1:]
 	}
+}
+
+func (s *hostScanner) isHostLine() bool {
+	b := s.start5
+	return b[0]|0x20 == 'h' && b[1]|0x20 == 'o' && b[2]|0x20 == 's' && b[3]|0x20 == 't' && b[4] == ':'
+}
+
+func (s *hostScanner) keep(p []byte) {
+	if len(s.value)+len(p) > maxHostValue {
+		s.tooLong = true
+		return
+	}
+	s.value = append(s.value, p...)
+}
+
+// hostValue is the first Host field's value as textproto gives it (line end and surrounding
+// spaces and tabs removed), and false when it cannot be known to be that: folded over lines,
+// or too long to keep.
+func (s *hostScanner) hostValue() (string, bool) {
+	if s.tooLong || s.folded {
+		return "", false
+	}
+	return string(bytes.Trim(bytes.TrimSuffix(s.value, []byte("\r")), " \t")), true
 }
 
 // writeConnError answers a request that never reached the handler and ends the connection.

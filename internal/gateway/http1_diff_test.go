@@ -264,6 +264,8 @@ func diffCases() []diffCase {
 		{name: "space before colon of TE", raw: "POST /sp HTTP/1.1\r\n" + diffHost + "Transfer-Encoding : chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n" + tail},
 		{name: "absolute-form target", raw: "GET http://b.test/abs?q=1 HTTP/1.1\r\n" + diffHost + "\r\n" + tail},
 		{name: "absolute-form without Host", raw: "GET http://b.test/abs HTTP/1.1\r\n\r\n" + tail},
+		{name: "absolute-form with an invalid Host header", raw: "GET http://b.test/ HTTP/1.0\r\nHost: a b\r\n\r\n"},
+		{name: "absolute-form with a folded Host header", raw: "GET http://b.test/ HTTP/1.1\r\nHost: a\r\n b\r\n\r\n" + tail},
 		{name: "absolute-form with an invalid host", raw: "GET http://a\"b/ HTTP/1.0\r\n\r\n", want: refusedAt(0, http.StatusBadRequest)},
 		{name: "absolute-form with userinfo", raw: "GET http://u:p@b.test/abs HTTP/1.1\r\n" + diffHost + "\r\n" + tail},
 		{name: "Host missing", raw: "GET /nohost HTTP/1.1\r\n\r\n" + tail},
@@ -624,18 +626,23 @@ func TestHTTP1HostScanner(t *testing.T) {
 	cases := []struct {
 		name, head string
 		want       int
+		value      string
+		folded     bool
 	}{
-		{"one", "GET / HTTP/1.1\r\nHost: a\r\n\r\n", 1},
-		{"none", "GET / HTTP/1.1\r\nX: y\r\n\r\n", 0},
-		{"two, any case", "GET / HTTP/1.1\r\nhost: a\r\nX: y\r\nHOST: b\r\n\r\n", 2},
-		{"bare LF", "GET / HTTP/1.1\nHost: a\nHost: b\n\n", 2},
-		{"empty value", "GET / HTTP/1.1\r\nHost:\r\n\r\n", 1},
-		{"continuation line is not a field", "GET / HTTP/1.1\r\nX: a\r\n Host: b\r\n\tHost: c\r\n\r\n", 0},
-		{"look-alikes", "GET / HTTP/1.1\r\nX-Host: a\r\nHostname: b\r\nHos: c\r\n\r\n", 0},
-		{"request line is not a field", "Host: /x HTTP/1.1\r\nHost: a\r\n\r\n", 1},
-		{"after the blank line is body", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\nHost: b\r\n", 1},
-		{"CR inside a line", "GET / HTTP/1.1\r\nX: a\rHost: b\r\nHost: c\r\n\r\n", 1},
-		{"pipelined next head ignored", "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: b\r\n\r\n", 1},
+		{"one", "GET / HTTP/1.1\r\nHost: a.test:80\r\n\r\n", 1, "a.test:80", false},
+		{"none", "GET / HTTP/1.1\r\nX: y\r\n\r\n", 0, "", false},
+		{"two, any case", "GET / HTTP/1.1\r\nhost: a\r\nX: y\r\nHOST: b\r\n\r\n", 2, "a", false},
+		{"bare LF", "GET / HTTP/1.1\nHost: a\nHost: b\n\n", 2, "a", false},
+		{"empty value", "GET / HTTP/1.1\r\nHost:\r\n\r\n", 1, "", false},
+		{"spaces and tabs trimmed", "GET / HTTP/1.1\r\nHost: \t a \t\r\n\r\n", 1, "a", false},
+		{"CR kept inside the value", "GET / HTTP/1.1\r\nHost:\ra\r\r\n\r\n", 1, "\ra\r", false},
+		{"continuation line is not a field", "GET / HTTP/1.1\r\nX: a\r\n Host: b\r\n\tHost: c\r\n\r\n", 0, "", false},
+		{"folded Host", "GET / HTTP/1.1\r\nHost: a\r\n b\r\n\r\n", 1, "", true},
+		{"look-alikes", "GET / HTTP/1.1\r\nX-Host: a\r\nHostname: b\r\nHos: c\r\n\r\n", 0, "", false},
+		{"request line is not a field", "Host: /x HTTP/1.1\r\nHost: a\r\n\r\n", 1, "a", false},
+		{"after the blank line is body", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\nHost: b\r\n", 1, "a", false},
+		{"CR inside a line", "GET / HTTP/1.1\r\nX: a\rHost: b\r\nHost: c\r\n\r\n", 1, "c", false},
+		{"pipelined next head ignored", "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: b\r\n\r\n", 1, "a", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -648,8 +655,9 @@ func TestHTTP1HostScanner(t *testing.T) {
 						break
 					}
 				}
-				if s.hosts != tc.want {
-					t.Fatalf("cut at %d: %d Host fields, want %d", cut, s.hosts, tc.want)
+				v, ok := s.hostValue()
+				if s.hosts != tc.want || v != tc.value || ok != !tc.folded {
+					t.Fatalf("cut at %d: %d Host fields, first %q (%v), want %d, %q, folded %v", cut, s.hosts, v, ok, tc.want, tc.value, tc.folded)
 				}
 			}
 		})
