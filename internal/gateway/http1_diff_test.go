@@ -589,10 +589,47 @@ func FuzzHTTP1Differential(f *testing.F) {
 		s := newHTTP1Server(diffHandler(rec), nil, logger)
 		s.maxHeaderBytes = diffMaxHeader
 		s.serveHTTP1(&h1conn{c: gwConn}, nil)
-		if msg := smugglingOracle(rec.take(netConn.remote.String()), rec.take(gwConn.remote.String()), gwConn.out.Bytes()); msg != "" {
+		netSeen, gwSeen := rec.take(netConn.remote.String()), rec.take(gwConn.remote.String())
+		if msg := smugglingOracle(netSeen, gwSeen, gwConn.out.Bytes()); msg != "" {
+			t.Fatalf("%s\ninput: %q", msg, in)
+		}
+		if msg := answersOracle(netConn.out.Bytes(), netSeen, gwConn.out.Bytes(), gwSeen); msg != "" {
 			t.Fatalf("%s\ninput: %q", msg, in)
 		}
 	})
+}
+
+// answersOracle compares what the client got: the gateway's answers must always parse, and
+// for the requests both handlers served, status and body must be the same.
+func answersOracle(netOut []byte, netSeen []seenRequest, gwOut []byte, gwSeen []seenRequest) string {
+	gwResp, trailing := parseResponses(gwOut, gwSeen)
+	if trailing != "" && trailing != "response body: unexpected EOF" {
+		// a body short of its Content-Length ends the connection; nothing else may not parse
+		return "the gateway wrote an unparsable answer: " + trailing
+	}
+	for _, r := range append(slices.Clone(netSeen), gwSeen...) {
+		if r.Method == http.MethodOptions && r.RequestURI == "*" {
+			return "" // net/http answers it without the handler: indexes differ
+		}
+	}
+	netResp, _ := parseResponses(netOut, netSeen)
+	final := func(rs []gotResponse, n int) []gotResponse {
+		var out []gotResponse
+		for _, r := range rs {
+			if r.Status >= 200 && len(out) < n {
+				out = append(out, gotResponse{Status: r.Status, Body: r.Body})
+			}
+		}
+		return out
+	}
+	n := min(len(gwSeen), len(netSeen))
+	want, got := final(netResp, n), final(gwResp, n)
+	// net/http's own answer may not parse (a handler's two Content-Lengths): compare up to it
+	got = got[:min(len(got), len(want))]
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+		return "the answers to the same requests differ (-net/http +gateway):\n" + diff
+	}
+	return ""
 }
 
 // TestHTTP1DifferentialOracle checks the fuzz oracle itself: it must flag a split request.
@@ -659,6 +696,31 @@ func TestHTTP1HostScanner(t *testing.T) {
 				if s.hosts != tc.want || v != tc.value || ok != !tc.folded {
 					t.Fatalf("cut at %d: %d Host fields, first %q (%v), want %d, %q, folded %v", cut, s.hosts, v, ok, tc.want, tc.value, tc.folded)
 				}
+			}
+		})
+	}
+}
+
+// TestHTTP1DifferentialAnswersOracle checks the fuzz's second oracle: it must flag a different
+// answer to the same request and an answer that does not parse.
+func TestHTTP1DifferentialAnswersOracle(t *testing.T) {
+	seen := []seenRequest{{Method: "GET", Proto: "HTTP/1.1", Host: "a", RequestURI: "/"}}
+	ok := "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+	cases := []struct {
+		name        string
+		gw          string
+		wantFlagged bool
+	}{
+		{"same", ok, false},
+		{"other status", "HTTP/1.1 403 Forbidden\r\nContent-Length: 2\r\n\r\nok", true},
+		{"other body", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno", true},
+		{"unparsable", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\nok", true},
+		{"framed differently", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := answersOracle([]byte(ok), seen, []byte(tc.gw), seen) != ""; got != tc.wantFlagged {
+				t.Errorf("flagged = %v, want %v", got, tc.wantFlagged)
 			}
 		})
 	}
