@@ -9,7 +9,9 @@ import (
 
 // alive reports whether an idle connection is still usable: the upstream has neither closed it
 // nor sent anything unasked. One non-blocking peek at the socket; a connection that cannot be
-// peeked is treated as closed.
+// peeked is treated as closed. It runs before every reuse, however recent: bytes an upstream sent
+// unasked would otherwise be read as the answer to the next caller's request (a response
+// desync), so the syscall it costs (≈ 2 % of the gateway's CPU) is not worth saving.
 func (pc *upstreamConn) alive() bool {
 	sc, ok := pc.raw.(syscall.Conn)
 	if !ok {
