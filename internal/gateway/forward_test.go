@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -183,22 +182,7 @@ func TestForwarderUpgradeAndBadGateway(t *testing.T) {
 			http.Error(w, "want an echo upgrade with identity", http.StatusBadRequest)
 			return
 		}
-		w.Header().Set("Connection", "Upgrade")
-		w.Header().Set("Upgrade", "echo")
-		w.WriteHeader(http.StatusSwitchingProtocols)
-		c, brw, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		for {
-			line, err := brw.ReadString('\n')
-			if err != nil {
-				return
-			}
-			brw.WriteString("echo: " + line)
-			brw.Flush()
-		}
+		serveEchoUpgrade(w, r)
 	}))
 	t.Cleanup(app.Close)
 	addr := forwardVia(t, app.URL)
@@ -207,21 +191,10 @@ func TestForwarderUpgradeAndBadGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	fmt.Fprintf(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
-	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("upgrade: %v %v", resp, err)
-	}
-	for _, msg := range []string{"one\n", "two\n"} {
-		io.WriteString(c, msg)
-		if line, _ := br.ReadString('\n'); line != "echo: "+msg {
-			t.Errorf("over the upgraded connection: %q", line)
-		}
-	}
+	checkEchoUpgrade(t, c, "one\n", "two\n")
 
 	dead := forwardVia(t, "http://127.0.0.1:1")
-	resp, err = http.Get("http://" + dead + "/")
+	resp, err := http.Get("http://" + dead + "/")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -344,18 +344,7 @@ func TestHTTP1TimeoutsAndShutdown(t *testing.T) {
 
 func TestHTTP1TLSWithHTTP2AndUpgradeThroughProxy(t *testing.T) {
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") == "echo" {
-			w.Header().Set("Connection", "Upgrade")
-			w.Header().Set("Upgrade", "echo")
-			w.WriteHeader(http.StatusSwitchingProtocols)
-			c, brw, err := http.NewResponseController(w).Hijack()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-			line, _ := brw.ReadString('\n')
-			brw.WriteString("echo: " + line)
-			brw.Flush()
+		if serveEchoUpgrade(w, r) {
 			return
 		}
 		fmt.Fprintf(w, "%s via %s", r.URL.Path, r.Proto)
@@ -393,16 +382,7 @@ func TestHTTP1TLSWithHTTP2AndUpgradeThroughProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
-	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("upgrade through the proxy: %v %v", resp, err)
-	}
-	io.WriteString(c, "hi\n")
-	if line, _ := br.ReadString('\n'); line != "echo: hi\n" {
-		t.Errorf("over the upgraded connection: %q", line)
-	}
+	checkEchoUpgrade(t, c, "hi\n")
 }
 
 // TestGatewayStreamsLargeBodiesBothWays sends an 8 MiB upload and a 32 MiB chunked download

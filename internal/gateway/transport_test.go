@@ -288,18 +288,7 @@ func TestTransportAbortsWhenTheClientGoesAway(t *testing.T) {
 
 func TestTransportUpgradeAndExpectContinueThroughReverseProxy(t *testing.T) {
 	srv, _ := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") == "echo" {
-			w.Header().Set("Connection", "Upgrade")
-			w.Header().Set("Upgrade", "echo")
-			w.WriteHeader(http.StatusSwitchingProtocols)
-			c, brw, err := http.NewResponseController(w).Hijack()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-			line, _ := brw.ReadString('\n')
-			brw.WriteString("echo: " + line)
-			brw.Flush()
+		if serveEchoUpgrade(w, r) {
 			return
 		}
 		b, _ := io.ReadAll(r.Body)
@@ -315,20 +304,11 @@ func TestTransportUpgradeAndExpectContinueThroughReverseProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	fmt.Fprintf(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
-	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("upgrade: %v %v", resp, err)
-	}
-	io.WriteString(c, "hello\n")
-	if line, _ := br.ReadString('\n'); line != "echo: hello\n" {
-		t.Errorf("over the upgraded connection got %q", line)
-	}
+	checkEchoUpgrade(t, c, "hello\n")
 
 	req, _ := http.NewRequest("POST", proxy.URL, strings.NewReader("body"))
 	req.Header.Set("Expect", "100-continue")
-	resp, err = proxy.Client().Do(req)
+	resp, err := proxy.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -453,5 +433,47 @@ func TestTransportFlushIdleKeepsPooling(t *testing.T) {
 	}
 	if n := cc.n.Load(); n != 2 {
 		t.Errorf("%d upstream connections, want 2 (one before the flush, one pooled after it)", n)
+	}
+}
+
+// serveEchoUpgrade answers a request for the "echo" protocol with 101 and then echoes each line
+// back as "echo: <line>" until the connection ends; it reports whether it took the request.
+func serveEchoUpgrade(w http.ResponseWriter, r *http.Request) bool {
+	if r.Header.Get("Upgrade") != "echo" {
+		return false
+	}
+	w.Header().Set("Connection", "Upgrade")
+	w.Header().Set("Upgrade", "echo")
+	w.WriteHeader(http.StatusSwitchingProtocols)
+	c, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return true
+	}
+	defer c.Close()
+	for {
+		line, err := brw.ReadString('\n')
+		if err != nil {
+			return true
+		}
+		brw.WriteString("echo: " + line)
+		brw.Flush()
+	}
+}
+
+// checkEchoUpgrade asks for the "echo" protocol on c and checks that each message comes back
+// over the upgraded connection.
+func checkEchoUpgrade(t *testing.T, c net.Conn, msgs ...string) {
+	t.Helper()
+	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", resp, err)
+	}
+	for _, msg := range msgs {
+		io.WriteString(c, msg)
+		if line, _ := br.ReadString('\n'); line != "echo: "+msg {
+			t.Errorf("over the upgraded connection, sent %q, got %q", msg, line)
+		}
 	}
 }
