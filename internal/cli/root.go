@@ -68,6 +68,10 @@ Exit codes: 0 success and nothing at or above --fail-on, 1 findings at or above 
 // has been written by then.
 var ErrGate = errors.New("findings at or above the --fail-on threshold")
 
+// ErrProblems is returned, with --fail-on-problems, when some input could not be checked; it is a
+// tool error (exit 2): the report cannot vouch for what it did not see.
+var ErrProblems = errors.New("inputs not fully checked (see Problems; --fail-on-problems is set)")
+
 // ExitCode maps an error from the command tree to the process exit code: 0 success, 1 the gate
 // tripped, 2 anything else (Palisade could not do its job, so a pipeline must not pass).
 func ExitCode(err error) int {

@@ -55,6 +55,7 @@ var keyedScanFlags = []struct{ flag, key, usage string }{
 	{"baseline", "scan.baseline", "a previous JSON or SARIF report: its findings are suppressed, only new ones count"},
 	{"gitignore", "scan.gitignore", "honour .gitignore files (true|false)"},
 	{"default-skips", "scan.default-skips", "apply the default skip list (true|false)"},
+	{"fail-on-problems", "scan.fail-on-problems", "exit 2 when some input could not be checked (the report's problems), so a pipeline fails closed"},
 }
 
 func newScanCmd(app *App) *cobra.Command {
@@ -92,6 +93,8 @@ func newScanCmd(app *App) *cobra.Command {
 	for _, k := range keyedScanFlags {
 		f.keyed[k.flag] = fl.String(k.flag, "", k.usage)
 	}
+	// a switch: --fail-on-problems alone means true (--fail-on-problems=false also works)
+	fl.Lookup("fail-on-problems").NoOptDefVal = "true"
 	fl.StringVarP(&output, "output", "o", "", "write the --format report to this file; the table still goes to stdout")
 	fl.StringVar(&f.configPath, "config", "", "configuration file (default: palisade.yaml in the scanned directory, if any)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar (it is shown only on a terminal anyway)")
@@ -244,6 +247,9 @@ func runScan(cmd *cobra.Command, app *App, f *scanFlags, root string) error {
 		if n := finding.AtOrAbove(run.Findings, cfg.Scan.FailOn); n > 0 {
 			return fmt.Errorf("%d %w (%s)", n, ErrGate, cfg.Scan.FailOn)
 		}
+	}
+	if cfg.Scan.FailOnProblems && len(run.Problems) > 0 {
+		return fmt.Errorf("%d %w", len(run.Problems), ErrProblems)
 	}
 	return nil
 }

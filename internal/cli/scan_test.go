@@ -77,6 +77,10 @@ func TestScanExitCodes(t *testing.T) {
 		{"bad severity is a tool error", leaky, []string{"--fail-on", "severe"}, 2},
 		{"unknown scanner is a tool error", leaky, []string{"--scanners", "nope"}, 2},
 		{"unknown format is a tool error", leaky, []string{"--format", "pdf"}, 2},
+		{"a problem alone passes by default", withProblem(clean), nil, 0},
+		{"a problem fails closed with --fail-on-problems", withProblem(clean), []string{"--fail-on-problems"}, 2},
+		{"--fail-on-problems without problems passes", clean, []string{"--fail-on-problems"}, 0},
+		{"the finding gate comes first", withProblem(leaky), []string{"--fail-on-problems"}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeTree(t, tc.files)
@@ -88,6 +92,26 @@ func TestScanExitCodes(t *testing.T) {
 				t.Fatal("the table printed the secret in full")
 			}
 		})
+	}
+}
+
+// withProblem adds an ignore file whose only entry has expired: the scan reports it as a problem.
+func withProblem(files map[string]string) map[string]string {
+	out := map[string]string{".palisadeignore.yaml": "version: 1\nignore:\n  - rule: jwt\n    reason: old exception\n    expires: 2001-01-01\n"}
+	for k, v := range files {
+		out[k] = v
+	}
+	return out
+}
+
+func TestFailOnProblemsNamesTheCause(t *testing.T) {
+	dir := writeTree(t, withProblem(map[string]string{"main.go": "package main\n"}))
+	out, err := runCLI(t, "scan", dir, "--fail-on-problems")
+	if !errors.Is(err, ErrProblems) || ExitCode(err) != 2 {
+		t.Fatalf("err %v (exit %d), want ErrProblems and exit 2", err, ExitCode(err))
+	}
+	if !strings.Contains(out, "expired") {
+		t.Errorf("the report does not show the problem that failed the run:\n%s", out)
 	}
 }
 

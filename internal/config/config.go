@@ -60,6 +60,9 @@ type Scan struct {
 	IgnoreFile string `yaml:"ignore-file"`
 	// Baseline is a previous report whose findings are accepted; empty means none.
 	Baseline string `yaml:"baseline"`
+	// FailOnProblems makes a scan whose inputs were not all checked (the report's problems: an
+	// unreadable file, a missing vulnerability database, …) exit 2, so a pipeline fails closed.
+	FailOnProblems bool `yaml:"fail-on-problems"`
 }
 
 // Secret configures the secret analyzer.
