@@ -71,7 +71,6 @@ func (g *Gateway) enrol(ctx context.Context, cfg *Config) (*caSource, error) {
 	if err := g.reg.Register(b.updates); err != nil {
 		return nil, fmt.Errorf("register metrics: %w", err)
 	}
-	g.metrics.certExpiry.WithLabelValues("trust_bundle").Set(float64(g.bundle.Load().FirstExpiry().Unix()))
 	fetch := func(ctx context.Context, current *tls.Certificate) (*tls.Certificate, error) {
 		cl := &identity.Client{URL: s.CAURL, Bundle: g.bundle.Load()}
 		a := identity.Attestation{Type: identity.AttestSVID}
@@ -162,13 +161,12 @@ func (b *caBundles) offer(tb *identity.TrustBundle, err error, from string) {
 	// reloadMu: a configuration reload running now must not put back the bundle it read from
 	// bundle_file after this one is in force.
 	g.reloadMu.Lock()
-	g.bundle.Store(tb)
+	g.storeBundle(tb)
 	b.fetched.Store(tb)
 	g.reloadMu.Unlock()
 	// upstream connections were verified against the old bundle: new ones use this one
 	g.state.Load().flushIdle()
 	b.updates.WithLabelValues("accepted").Inc()
-	g.metrics.certExpiry.WithLabelValues("trust_bundle").Set(float64(tb.FirstExpiry().Unix()))
 	added, removed := rootsDiff(cur, tb)
 	g.log.Info("trust bundle updated from the ca", "from", from, "roots", len(tb.Roots()), "added", added, "removed", removed)
 	if err := tb.WriteFile(b.path); err != nil {

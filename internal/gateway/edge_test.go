@@ -138,6 +138,7 @@ func TestEdgeHTTP2ToSidecar(t *testing.T) {
 			if path == "/metrics" {
 				for _, m := range []string{`palisade_gateway_decisions_total{decision="deny",reason="jwt_required"} 1`,
 					`palisade_gateway_certificate_expiry_timestamp_seconds{certificate="svid"}`,
+					`palisade_gateway_certificate_expiry_timestamp_seconds{certificate="trust_bundle"}`,
 					`palisade_gateway_request_duration_seconds_bucket{direction="inbound",route="shop"`} {
 					if !strings.Contains(string(body), m) {
 						t.Errorf("/metrics lacks %s", m)

@@ -119,7 +119,7 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g.bundle.Store(tb)
+	g.storeBundle(tb)
 	if err := g.initCerts(ctx, cfg); err != nil {
 		return nil, err
 	}
@@ -238,6 +238,12 @@ func (g *Gateway) newProxy(upstream, spiffeID string) (*forwarder, error) {
 		buffers: &g.buffers, log: g.log}, nil
 }
 
+// storeBundle puts tb in force and publishes the expiry of its first root to expire.
+func (g *Gateway) storeBundle(tb *identity.TrustBundle) {
+	g.bundle.Store(tb)
+	g.metrics.certExpiry.WithLabelValues("trust_bundle").Set(float64(tb.FirstExpiry().Unix()))
+}
+
 func newRequestID() string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
@@ -294,7 +300,7 @@ func (g *Gateway) reload() error {
 	if cur := g.bundle.Load(); tb.Equal(cur) {
 		tb = cur // unchanged: connections verified against it need no re-verification
 	}
-	g.bundle.Store(tb)
+	g.storeBundle(tb)
 	prev := g.state.Swap(st)
 	prev.closeIdle()
 	return nil
