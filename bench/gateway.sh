@@ -25,7 +25,8 @@
 #            Its connection pool (256) is opened by untimed warm-up requests first, so TLS
 #            handshakes are not counted as forwarding latency.
 # Environment: DURATION (default 10s), RATE (default 1000), CONNS (64), REPEAT (open-loop rounds,
-# default 3; the round with the median p99 is shown), PALISADE_BIN (prebuilt
+# default 3; the round with the median p99 is shown), ROUNDS (closed-loop rounds, default 1; the
+# round with the median requests/s is shown per path — use 3 on a busy machine), PALISADE_BIN (prebuilt
 # binary; otherwise built from this checkout). wrk and nginx are installed with apt-get if missing.
 set -euo pipefail
 
@@ -33,6 +34,7 @@ DURATION=${DURATION:-10s}
 RATE=${RATE:-1000}
 CONNS=${CONNS:-64}
 REPEAT=${REPEAT:-3}
+ROUNDS=${ROUNDS:-1}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/palisade-bench.XXXXXX)
 PIDS=()
@@ -431,22 +433,30 @@ run_wrk() { # name url header "proxy pids"
 	local n; n=$(awk -v r="$rps" -v d="$(dur_s)" 'BEGIN{printf "%d", r*d}')
 	echo "$1 $rps $p50 $p99 ${non2xx:-0} $(us_per_req $((p1 - p0)) "$n") $(us_per_req $((u1 - u0)) "$n")"
 }
-echo "== closed loop (wrk -t2 -c$CONNS -d$DURATION)" >&2
-R_DIRECT=$(run_wrk direct "http://127.0.0.1:$UP/" "" "")
-R_NGINX=$(run_wrk nginx "http://127.0.0.1:$NGX/" "" "$NGINX_PIDS")
-R_NGINXS=$(run_wrk nginx-tls "https://127.0.0.1:$NGXS/" "" "$NGINX_PIDS")
-R_PAL=$(run_wrk palisade "https://127.0.0.1:$EDGE/" "Authorization: Bearer $TOKEN" "$EDGE_PID $SIDE_PID")
-R_PAL1=$(run_wrk palisade-1hop "https://127.0.0.1:$EDGE1/" "Authorization: Bearer $TOKEN" "$EDGE1_PID")
-
-echo "== closed loop, Go client (-conns $CONNS -duration $DURATION)" >&2
+echo "== closed loop (wrk -t2 -c$CONNS -d$DURATION), $ROUNDS interleaved rounds" >&2
+# ROUNDS interleaved rounds; per path the round with the median requests/s is shown, so one
+# burst of load from other processes does not decide the ratio (the CPU per request moves less).
+declare -A CL
+median_rps() { printf '%s' "${CL[$1]}" | sed '/^$/d' | sort -n -k"$2" | awk '{a[NR]=$0} END{print a[int((NR+1)/2)]}'; }
 run_closed() { # "proxy pids" closed-args...: rps p50 p99 errors proxy-µs/req
 	local pids=$1 p0 p1 out n; shift
 	p0=$(ticks $pids); out=$("$H" closed "$@"); p1=$(ticks $pids)
 	n=$(awk -v r="${out%% *}" -v d="$(dur_s)" 'BEGIN{printf "%d", r*d}')
 	echo "$out $(us_per_req $((p1 - p0)) "$n")"
 }
-G_NGINX=$(run_closed "$NGINX_PIDS" -url "http://127.0.0.1:$NGX/" -conns "$CONNS" -duration "$DURATION")
-G_MTLS=$(run_closed "$MTLS_PID" -url "https://127.0.0.1:$MTLS/" -conns "$CONNS" -duration "$DURATION" -header "Authorization: Bearer $TOKEN" -cert "$WORK/client.pem" -key "$WORK/client.key")
+for round in $(seq 1 "$ROUNDS"); do
+	CL[direct]+="$(run_wrk direct "http://127.0.0.1:$UP/" "" "")"$'\n'
+	CL[nginx]+="$(run_wrk nginx "http://127.0.0.1:$NGX/" "" "$NGINX_PIDS")"$'\n'
+	CL[nginx-tls]+="$(run_wrk nginx-tls "https://127.0.0.1:$NGXS/" "" "$NGINX_PIDS")"$'\n'
+	CL[palisade]+="$(run_wrk palisade "https://127.0.0.1:$EDGE/" "Authorization: Bearer $TOKEN" "$EDGE_PID $SIDE_PID")"$'\n'
+	CL[palisade-1hop]+="$(run_wrk palisade-1hop "https://127.0.0.1:$EDGE1/" "Authorization: Bearer $TOKEN" "$EDGE1_PID")"$'\n'
+	echo "== closed loop, Go client (-conns $CONNS -duration $DURATION), round $round" >&2
+	CL[g-nginx]+="$(run_closed "$NGINX_PIDS" -url "http://127.0.0.1:$NGX/" -conns "$CONNS" -duration "$DURATION")"$'\n'
+	CL[g-mtls]+="$(run_closed "$MTLS_PID" -url "https://127.0.0.1:$MTLS/" -conns "$CONNS" -duration "$DURATION" -header "Authorization: Bearer $TOKEN" -cert "$WORK/client.pem" -key "$WORK/client.key")"$'\n'
+done
+R_DIRECT=$(median_rps direct 2); R_NGINX=$(median_rps nginx 2); R_NGINXS=$(median_rps nginx-tls 2)
+R_PAL=$(median_rps palisade 2); R_PAL1=$(median_rps palisade-1hop 2)
+G_NGINX=$(median_rps g-nginx 1); G_MTLS=$(median_rps g-mtls 1)
 
 echo "== open loop at $RATE req/s for $DURATION, $REPEAT interleaved rounds" >&2
 # Each round runs every path once; the table shows, per path, the round with the median p99, so
@@ -467,7 +477,7 @@ if grep -qF "$TOKEN" "$WORK"/*-audit.jsonl; then echo "FAIL: a token reached the
 
 echo
 echo "Palisade gateway benchmark — $(nproc) CPUs shared with everything else on this machine, $(date -u +%FT%TZ)"
-printf '\nclosed loop: wrk -t2 -c%s -d%s\n' "$CONNS" "$DURATION"
+printf '\nclosed loop: wrk -t2 -c%s -d%s, median of %s round(s)\n' "$CONNS" "$DURATION" "$ROUNDS"
 printf '%-14s %12s %10s %10s %8s %14s %14s\n' path "req/s" "p50 ms" "p99 ms" "non-2xx" "proxy µs/req" "upstream µs/req"
 for r in "$R_DIRECT" "$R_NGINX" "$R_NGINXS" "$R_PAL" "$R_PAL1"; do set -- $r; printf '%-14s %12s %10s %10s %8s %14s %14s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7"; done
 set -- $R_NGINX; NG_RPS=$2; set -- $R_NGINXS; NGS_RPS=$2; set -- $R_PAL; PAL_RPS=$2; set -- $R_PAL1; PAL1_RPS=$2
