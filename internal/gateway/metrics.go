@@ -3,6 +3,7 @@ package gateway
 import (
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +18,20 @@ type metrics struct {
 	certExpiry *prometheus.GaugeVec
 	reloads    *prometheus.CounterVec
 	jwksKeys   *prometheus.GaugeVec
+	// series caches the per-request children by their label values, so a request costs one map
+	// lookup instead of three label-hashing lookups; it holds no more entries than the series
+	// themselves.
+	series sync.Map // seriesKey → *seriesSet
+}
+
+type seriesKey struct {
+	direction, route, decision, reason string
+	status                             int
+}
+
+type seriesSet struct {
+	requests, decisions prometheus.Counter
+	latency             prometheus.Observer
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -51,11 +66,21 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 }
 
 func (m *metrics) observe(r *Record, d time.Duration) {
-	route := r.Route
-	if route == "" {
-		route = "(none)"
+	k := seriesKey{direction: r.Direction, route: r.Route, decision: r.Decision, reason: r.Reason, status: r.Status}
+	v, ok := m.series.Load(k)
+	if !ok {
+		route := r.Route
+		if route == "" {
+			route = "(none)"
+		}
+		v, _ = m.series.LoadOrStore(k, &seriesSet{
+			requests:  m.requests.WithLabelValues(r.Direction, route, r.Decision, strconv.Itoa(r.Status)),
+			decisions: m.decisions.WithLabelValues(r.Decision, r.Reason),
+			latency:   m.latency.WithLabelValues(r.Direction, route),
+		})
 	}
-	m.requests.WithLabelValues(r.Direction, route, r.Decision, strconv.Itoa(r.Status)).Inc()
-	m.decisions.WithLabelValues(r.Decision, r.Reason).Inc()
-	m.latency.WithLabelValues(r.Direction, route).Observe(d.Seconds())
+	s := v.(*seriesSet)
+	s.requests.Inc()
+	s.decisions.Inc()
+	s.latency.Observe(d.Seconds())
 }
