@@ -307,6 +307,9 @@ func (c *collector) run(target string, started time.Time) *report.Run {
 	slices.SortFunc(run.Findings, compareFull)
 	run.Findings = slices.CompactFunc(run.Findings, sameFinding)
 	finding.Sort(run.Findings)
+	// A path a tree analyzer read was not left out (the deps analyzer reads the lockfiles the
+	// default rules withhold from file analyzers), so it is not reported as skipped.
+	run.Skipped = slices.DeleteFunc(run.Skipped, func(sk report.Skip) bool { return c.reads.wasRead(sk.Path) })
 	sortSkips(run.Skipped)
 	sortProblems(run.Problems)
 	for _, s := range run.Skipped {

@@ -31,6 +31,13 @@ func (rc *readCounter) mark(path string, size int64) {
 	rc.bytes += size
 }
 
+// wasRead reports whether an analyzer read path.
+func (rc *readCounter) wasRead(path string) bool {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.seen[path]
+}
+
 // countingFS wraps the tree a TreeAnalyzer gets: every regular file it opens or reads is counted.
 // Directories and errors pass through untouched.
 type countingFS struct {

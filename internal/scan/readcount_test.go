@@ -53,3 +53,35 @@ func TestStatsCountWhatTreeAnalyzersRead(t *testing.T) {
 		t.Errorf("stats = %d files, %d bytes; want the 2 files read, 17 bytes", run.Stats.FilesScanned, run.Stats.BytesScanned)
 	}
 }
+
+// lockfileReader reads package-lock.json, as the deps analyzer does.
+type lockfileReader struct{}
+
+func (lockfileReader) Name() string { return "lockfiles" }
+
+func (lockfileReader) AnalyzeTree(_ context.Context, t *Tree) ([]finding.Finding, error) {
+	_, err := fs.ReadFile(t.FS, "web/package-lock.json")
+	return nil, err
+}
+
+func TestPathsATreeAnalyzerReadAreNotReportedSkipped(t *testing.T) {
+	root := writeTree(t, fstest.MapFS{
+		"web/package-lock.json": file("{}\n"),
+		"api/Cargo.lock":        file("# lock\n"),
+		"src/main.go":           file("package main\n"),
+	})
+	run, err := Dir(context.Background(), root, Options{Analyzers: []Analyzer{markerFinder{}, lockfileReader{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	skipped := map[string]string{}
+	for _, s := range run.Skipped {
+		skipped[s.Path] = s.Reason
+	}
+	if r, ok := skipped["web/package-lock.json"]; ok {
+		t.Errorf("web/package-lock.json reported skipped (%s) although the lockfile analyzer read it", r)
+	}
+	if _, ok := skipped["api/Cargo.lock"]; !ok {
+		t.Errorf("api/Cargo.lock, read by no analyzer, is missing from the skipped list: %+v", run.Skipped)
+	}
+}
