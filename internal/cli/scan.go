@@ -237,7 +237,7 @@ func runScan(cmd *cobra.Command, app *App, f *scanFlags, root string) error {
 	run.Tool = report.Tool{Name: "palisade", Version: app.Version, URI: "https://github.com/palisade-sec/palisade"}
 	run.Target = root
 
-	if err := applySuppressions(ctx, cfg, f, root, run); err != nil {
+	if err := applySuppressions(ctx, cfg, f, root, run, knownRules(analyzers)); err != nil {
 		return err
 	}
 	if err := writeReports(app, cfg, f, run); err != nil {
@@ -256,7 +256,7 @@ func runScan(cmd *cobra.Command, app *App, f *scanFlags, root string) error {
 
 // applySuppressions runs the three suppression layers over run.Findings and adds what they
 // report (directives without a reason, expired entries) to run.Problems.
-func applySuppressions(ctx context.Context, cfg *config.Config, f *scanFlags, root string, run *report.Run) error {
+func applySuppressions(ctx context.Context, cfg *config.Config, f *scanFlags, root string, run *report.Run, known map[string]bool) error {
 	rootDir, err := os.OpenRoot(root)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", root, err)
@@ -272,6 +272,7 @@ func applySuppressions(ctx context.Context, cfg *config.Config, f *scanFlags, ro
 	if err != nil {
 		return errkind.Wrap(errkind.Invalid, err)
 	}
+	opts.KnownRules = known
 	findings, problems, err := suppress.Apply(ctx, run.Findings, opts)
 	if err != nil {
 		return err
@@ -358,6 +359,20 @@ func closeAnalyzers(analyzers []scan.Analyzer) {
 			c.Close()
 		}
 	}
+}
+
+// knownRules are the rule IDs the selected analyzers list, for spotting inline directives that
+// name a rule nothing in the run has.
+func knownRules(analyzers []scan.Analyzer) map[string]bool {
+	known := map[string]bool{}
+	for _, a := range analyzers {
+		if rl, ok := a.(scan.RuleLister); ok {
+			for _, r := range rl.Rules() {
+				known[r.ID] = true
+			}
+		}
+	}
+	return known
 }
 
 func listRules(w io.Writer, analyzers []scan.Analyzer) error {

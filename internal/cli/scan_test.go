@@ -246,3 +246,14 @@ func TestScanNamedIgnoreFileMustExist(t *testing.T) {
 		t.Fatalf("a named, missing ignore file must fail the scan naming it; got exit %d: %v", ExitCode(err), err)
 	}
 }
+
+func TestScanReportsADirectiveForAnUnknownRule(t *testing.T) {
+	dir := writeTree(t, map[string]string{"config.go": "package app\n\nvar token = \"" + testToken + "\" // palisade:ignore postgres-url-pasword test fixture\n"})
+	out, err := runCLI(t, "scan", dir)
+	if ExitCode(err) != 1 {
+		t.Fatalf("exit %d (%v): a directive for a misspelt rule must not suppress", ExitCode(err), err)
+	}
+	if !strings.Contains(out, `names rule "postgres-url-pasword", which no scanner that ran has`) {
+		t.Errorf("the misspelt rule is not reported:\n%s", out)
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +40,10 @@ type Options struct {
 	// Now decides which ignore entries have expired. It is required when Ignore is set, so the
 	// clock is always the caller's (tests inject it; nothing here reads time.Now).
 	Now time.Time
+	// KnownRules are the rule IDs of the scanners that ran. When set, an inline directive naming
+	// a rule that is neither among them nor the rule of any finding of the run (advisory IDs,
+	// policy rules) is reported: a typo there silently suppresses nothing.
+	KnownRules map[string]bool
 }
 
 // ErrNoClock is returned when an ignore file is given without Options.Now.
@@ -55,7 +60,15 @@ func Apply(ctx context.Context, findings []finding.Finding, opts Options) ([]fin
 	out := slices.Clone(findings)
 	var problems problemSet
 	if opts.Lines != nil {
-		if err := applyInline(ctx, out, opts.Lines, &problems); err != nil {
+		var known func(string) bool
+		if opts.KnownRules != nil {
+			fired := map[string]bool{}
+			for i := range findings {
+				fired[findings[i].RuleID] = true
+			}
+			known = func(id string) bool { return opts.KnownRules[id] || fired[id] }
+		}
+		if err := applyInline(ctx, out, opts.Lines, known, &problems); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -132,7 +145,7 @@ func describeEntry(e *IgnoreEntry) string {
 
 // applyInline visits findings grouped by commit and path, so a LineLookup that caches one file
 // reads each file once.
-func applyInline(ctx context.Context, out []finding.Finding, lookup LineLookup, problems *problemSet) error {
+func applyInline(ctx context.Context, out []finding.Finding, lookup LineLookup, known func(string) bool, problems *problemSet) error {
 	order := make([]int, len(out))
 	for i := range order {
 		order[i] = i
@@ -164,15 +177,16 @@ func applyInline(ctx context.Context, out []finding.Finding, lookup LineLookup, 
 			continue
 		}
 		if ok {
-			f.Suppression = inlineSuppression(f, lines, problems)
+			f.Suppression = inlineSuppression(f, lines, known, problems)
 		}
 	}
 	return nil
 }
 
 // inlineSuppression checks the finding's own line, then a standalone directive directly above it.
-// An invalid directive on either line is reported and suppresses nothing.
-func inlineSuppression(f *finding.Finding, l Lines, problems *problemSet) *finding.Suppression {
+// An invalid directive on either line is reported and suppresses nothing, and so is one naming a
+// rule known (when known is set) to nothing in the run.
+func inlineSuppression(f *finding.Finding, l Lines, known func(string) bool, problems *problemSet) *finding.Suppression {
 	type candidate struct {
 		text string
 		line int
@@ -201,6 +215,13 @@ func inlineSuppression(f *finding.Finding, l Lines, problems *problemSet) *findi
 				Reason: d.Reason,
 				Source: inlineSource(f, c.line),
 			}
+		}
+		if known != nil && d.RuleID != AllRules && !known(d.RuleID) {
+			problems.add(report.Problem{
+				Path:    f.Location.Path,
+				Line:    c.line,
+				Message: fmt.Sprintf("palisade:ignore%s names rule %s, which no scanner that ran has (see palisade scan --list-rules); it suppresses nothing", atCommit(f), shownRuleID(d.RuleID)),
+			})
 		}
 	}
 	return nil
@@ -265,4 +286,53 @@ func (s *problemSet) add(p report.Problem) {
 		s.seen[p] = true
 		s.list = append(s.list, p)
 	}
+}
+
+// shownRuleID prints a directive's rule ID in a problem only when it has the shape of a rule
+// (lower-case words joined by "-" with a letter past "f", so not hex or a UUID) or of an
+// advisory ID (GHSA-…, CVE-…, GO-…, PYSEC-…, RUSTSEC-…, OSV-…); anything else is redacted, because
+// a credential pasted where the rule ID goes must not be printed back.
+func shownRuleID(id string) string {
+	if len(id) <= 64 && ruleShaped(id) || advisoryShaped(id) {
+		return strconv.Quote(id)
+	}
+	return strconv.Quote(finding.Redact(id))
+}
+
+func ruleShaped(id string) bool {
+	dash, pastF := false, false
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case c == '-':
+			if i == 0 || i == len(id)-1 || id[i-1] == '-' {
+				return false
+			}
+			dash = true
+		case c >= 'g' && c <= 'z':
+			pastF = true
+		case c >= 'a' && c <= 'f', c >= '0' && c <= '9':
+		default:
+			return false
+		}
+	}
+	return dash && pastF
+}
+
+func advisoryShaped(id string) bool {
+	prefix, rest, ok := strings.Cut(id, "-")
+	if !ok || len(id) > 40 || rest == "" {
+		return false
+	}
+	switch prefix {
+	case "GHSA", "CVE", "GO", "PYSEC", "RUSTSEC", "OSV", "GSD":
+	default:
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

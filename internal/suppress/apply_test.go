@@ -270,3 +270,52 @@ func TestApplyInlineRedactsFindingInReason(t *testing.T) {
 		})
 	}
 }
+
+func TestApplyReportsDirectivesForUnknownRules(t *testing.T) {
+	fsys := fstest.MapFS{"app/main.go": {Data: []byte(`package main
+
+var a = "x" // palisade:ignore generic-pasword typo in the rule ID
+var b = "y" // palisade:ignore rego-no-root a policy rule that fired elsewhere in this run
+var c = "z" // palisade:ignore ghp_0123456789abcdefABCDEF0123456789abcd pasted the token instead of the rule
+var d = "w" // palisade:ignore GHSA-vh95-rmgr-6w4m an advisory no finding of this run has
+`)}}
+	findings := []finding.Finding{
+		finding2("generic-password", "app/main.go", 3),
+		finding2("generic-password", "app/main.go", 4),
+		finding2("generic-password", "app/main.go", 5),
+		finding2("generic-password", "app/main.go", 6),
+		finding2("rego-no-root", "app/main.go", 1), // the policy rule fired here, so its ID is known
+	}
+	known := map[string]bool{"generic-password": true, "github-pat": true}
+	for _, tc := range []struct {
+		name  string
+		known map[string]bool
+		want  []string
+	}{
+		{"no rule list: nothing reported", nil, nil},
+		{"typo and pasted token reported, the token redacted", known, []string{
+			`app/main.go:3: palisade:ignore names rule "generic-pasword", which no scanner that ran has (see palisade scan --list-rules); it suppresses nothing`,
+			`app/main.go:5: palisade:ignore names rule "ghp_*****", which no scanner that ran has (see palisade scan --list-rules); it suppresses nothing`,
+			`app/main.go:6: palisade:ignore names rule "GHSA-vh95-rmgr-6w4m", which no scanner that ran has (see palisade scan --list-rules); it suppresses nothing`,
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, problems, err := Apply(context.Background(), findings, Options{Lines: FileLines(FSReader(fsys), nil), KnownRules: tc.known})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range problems {
+				got = append(got, fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Message))
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+			for i := 0; i < 4; i++ {
+				if out[i].Suppression != nil {
+					t.Errorf("finding %d suppressed by a directive for another rule", i)
+				}
+			}
+		})
+	}
+}
