@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/report"
 	"github.com/palisade-sec/palisade/internal/scan"
 )
 
@@ -107,12 +108,17 @@ func (a *Analyzer) AnalyzeFile(ctx context.Context, f *scan.File) ([]finding.Fin
 	if a.err != nil {
 		return nil, a.err
 	}
-	ms, err := a.det.detect(ctx, f.Content, isSourceCode(f.Path))
+	ms, exhausted, err := a.det.detectReport(ctx, f.Content, isSourceCode(f.Path))
 	if err != nil {
 		return nil, fmt.Errorf("scan %s for secrets: %w", f.Path, err)
 	}
+	var incomplete error
+	if exhausted {
+		incomplete = &scan.Incomplete{Problems: []report.Problem{{Path: f.Path, Message: fmt.Sprintf(
+			"encoded content beyond the per-file decoding budget (%d bytes decoded) was not scanned for secrets", a.det.decodeBytes)}}}
+	}
 	if len(ms) == 0 {
-		return nil, nil
+		return nil, incomplete
 	}
 	out := make([]finding.Finding, 0, len(ms))
 	pos := newPositioner(f.Content)
@@ -147,7 +153,7 @@ func (a *Analyzer) AnalyzeFile(ctx context.Context, f *scan.File) ([]finding.Fin
 		}
 		out = append(out, fd)
 	}
-	return out, nil
+	return out, incomplete
 }
 
 // positioner turns increasing byte offsets into 1-based lines and columns (in characters; an

@@ -177,7 +177,16 @@ func TestDecoding(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := map[string]string{}
-			for _, f := range analyze(t, New(tc.opts), "f.txt", tc.content) {
+			fs, err := New(tc.opts).AnalyzeFile(context.Background(), &scan.File{Path: "f.txt", Content: []byte(tc.content)})
+			var inc *scan.Incomplete
+			switch exhausted := tc.name == "byte budget stops decoding"; {
+			case exhausted && (!errors.As(err, &inc) || len(inc.Problems) != 1 || inc.Problems[0].Path != "f.txt" ||
+				!strings.Contains(inc.Problems[0].Message, "decoding budget")):
+				t.Fatalf("an exhausted decoding budget must be reported as a problem of f.txt, got %v", err)
+			case !exhausted && err != nil:
+				t.Fatalf("AnalyzeFile: %v", err)
+			}
+			for _, f := range fs {
 				got[f.RuleID] = f.Properties["decoded"]
 				if strings.Contains(f.Location.Snippet, ghToken[4:12]) || strings.Contains(f.Location.Snippet, glToken[6:14]) {
 					t.Errorf("snippet leaks the secret: %q", f.Location.Snippet)

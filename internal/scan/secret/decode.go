@@ -50,13 +50,14 @@ type encodedRun struct {
 
 // decodeAndDetect finds encoded runs in content, decodes those that yield text, and scans the
 // text one level deeper. Findings inside decoded text are reported at the encoded run, marked with
-// the encoding. budget is the number of decoded bytes the whole file may still scan.
+// the encoding. budget is the number of decoded bytes the whole file may still scan; it is set to
+// -1 when an encoded run did not fit, so the caller can say that some content went unscanned.
 func (d *detector) decodeAndDetect(ctx context.Context, content []byte, depth int, budget *int) ([]match, error) {
 	var out []match
 	var err error
 	visit := func(r encodedRun) bool {
 		if len(r.text) > *budget {
-			*budget = 0
+			*budget = -1
 			return false
 		}
 		*budget -= len(r.text)

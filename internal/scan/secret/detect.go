@@ -105,12 +105,19 @@ func newDetector(rules []Rule, decodeBytes, decodeDepth int) (*detector, error) 
 // detect returns the secrets in content, deduplicated and ordered by offset. code says the
 // content is program source, where LiteralInCode rules report only quoted values.
 func (d *detector) detect(ctx context.Context, content []byte, code bool) ([]match, error) {
+	ms, _, err := d.detectReport(ctx, content, code)
+	return ms, err
+}
+
+// detectReport is detect that also reports whether the decoding budget ran out, leaving some
+// encoded content unscanned.
+func (d *detector) detectReport(ctx context.Context, content []byte, code bool) ([]match, bool, error) {
 	budget := d.decodeBytes
 	ms, err := d.detectDepth(ctx, content, 0, &budget, code)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return dedupe(d, ms), nil
+	return dedupe(d, ms), budget < 0, nil
 }
 
 func (d *detector) detectDepth(ctx context.Context, content []byte, depth int, budget *int, code bool) ([]match, error) {
