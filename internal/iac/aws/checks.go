@@ -18,8 +18,8 @@ func Builtin() []Check {
 		sgOpenPorts("aws-sg-open-database-port", "Security group opens a database port to the internet", finding.SeverityHigh,
 			"Databases and caches (MySQL, PostgreSQL, SQL Server, Oracle, MongoDB, Redis, Elasticsearch, Memcached, Cassandra) should never face the internet.",
 			[]int{3306, 5432, 1433, 1521, 27017, 6379, 9200, 9300, 11211, 9042, 5984, 7000}),
-		sgAllPorts(), s3PublicACL(), s3PublicAccessBlock(), s3Encryption(), s3Versioning(), s3Logging(),
-		dbEncrypted(), dbPublic(), dbDeletionProtection(), dbBackups(), dbIAMAuth(), ebsEncrypted(),
+		sgAllPorts(), sgOpenEgress(), sgDescription(), subnetPublicIP(), s3PublicACL(), s3PublicAccessBlock(), s3Encryption(), s3Versioning(), s3Logging(),
+		dbEncrypted(), dbPublic(), dbDeletionProtection(), dbBackups(), dbIAMAuth(), ebsEncrypted(), rootVolumeEncrypted(),
 		iamAdmin(), iamWildcardAction(), iamWildcardResource(), iamNotAction(), iamPrivilegeEscalation(), publicPrincipal(),
 		kmsRotation(), trailMultiRegion(), trailValidation(), trailKMS(),
 		eksPublicEndpoint(), eksLogging(), eksSecrets(), ecrScan(), ecrImmutable(),
@@ -267,6 +267,9 @@ func ebsEncrypted() Check {
 			"Unencrypted volumes and their snapshots can be read by anyone who obtains a snapshot.",
 			"Set encrypted = true (or turn on EBS encryption by default for the account).", "cis-aws:2.2.1"),
 		Run: func(m *Model, report Report) {
+			if m.EBSDefaultEncryption == True {
+				return // every new volume is encrypted whatever it declares
+			}
 			for _, v := range m.Volumes {
 				if v.Encrypted.Off() {
 					report(&v.Ref, "encrypted", v.Address+" is not encrypted")
@@ -278,7 +281,11 @@ func ebsEncrypted() Check {
 			tf("resource \"aws_instance\" \"web\" {\n  ami = \"ami-123\"\n  root_block_device { # want\n    volume_size = 20\n  }\n}\n"),
 			cfn("Resources:\n  Vol: # want\n    Type: AWS::EC2::Volume\n    Properties:\n      Size: 40\n"),
 		},
-		Pass: []Example{tf("resource \"aws_ebs_volume\" \"data\" {\n  size      = 40\n  encrypted = true\n}\n")},
+		Pass: []Example{
+			tf("resource \"aws_ebs_volume\" \"data\" {\n  size      = 40\n  encrypted = true\n}\n"),
+			tf("resource \"aws_ebs_encryption_by_default\" \"on\" {}\nresource \"aws_ebs_volume\" \"data\" {\n  size = 40\n}\n"),
+			cfn("Resources:\n  App:\n    Type: AWS::EC2::Instance\n    Properties:\n      BlockDeviceMappings:\n        - DeviceName: /dev/xvda\n          Ebs:\n            Encrypted: true\n"),
+		},
 	}
 }
 
@@ -631,8 +638,18 @@ func imdsv2() Check {
 		func(m *Model) []*Instance { return append(append([]*Instance{}, m.Instances...), m.LaunchConfigs...) },
 		func(i *Instance) *Ref { return &i.Ref },
 		func(i *Instance) bool { return i.IMDSv2.Off() },
-		[]Example{tf("# want\nresource \"aws_instance\" \"web\" {\n  ami = \"ami-123\"\n}\n"), tf("resource \"aws_launch_template\" \"t\" {\n  metadata_options {\n    http_tokens = \"optional\" # want\n  }\n}\n")},
-		[]Example{tf("resource \"aws_instance\" \"web\" {\n  metadata_options {\n    http_tokens = \"required\"\n  }\n}\n"), cfn("Resources:\n  LT:\n    Type: AWS::EC2::LaunchTemplate\n    Properties:\n      LaunchTemplateData:\n        MetadataOptions:\n          HttpTokens: required\n")},
+		[]Example{
+			tf("# want\nresource \"aws_instance\" \"web\" {\n  ami = \"ami-123\"\n}\n"),
+			tf("resource \"aws_launch_template\" \"t\" {\n  metadata_options {\n    http_tokens = \"optional\" # want\n  }\n}\n"),
+			cfn("Resources:\n  Web: # want\n    Type: AWS::EC2::Instance\n    Properties:\n      ImageId: ami-0abc1234\n"),
+			cfn("Resources:\n  Web:\n    Type: AWS::EC2::Instance\n    Properties:\n      MetadataOptions:\n        HttpEndpoint: enabled\n        HttpTokens: optional # want\n"),
+		},
+		[]Example{
+			tf("resource \"aws_instance\" \"web\" {\n  launch_template {\n    name = \"hardened\"\n  }\n}\n"),
+			tf("resource \"aws_instance\" \"batch\" {\n  metadata_options {\n    http_endpoint = \"disabled\"\n  }\n}\n"),
+			cfn("Resources:\n  Web:\n    Type: AWS::EC2::Instance\n    Properties:\n      MetadataOptions:\n        HttpTokens: required\n"),
+			cfn("Resources:\n  Web:\n    Type: AWS::EC2::Instance\n    Properties:\n      LaunchTemplate:\n        LaunchTemplateId: !Ref LT\n        Version: \"1\"\n"),
+			tf("resource \"aws_instance\" \"web\" {\n  metadata_options {\n    http_tokens = \"required\"\n  }\n}\n"), cfn("Resources:\n  LT:\n    Type: AWS::EC2::LaunchTemplate\n    Properties:\n      LaunchTemplateData:\n        MetadataOptions:\n          HttpTokens: required\n")},
 		"cis-aws:5.6")
 }
 

@@ -91,6 +91,10 @@ type Model struct {
 	FileSystems    []*FileSystem
 	LogGroups      []*LogGroup
 	SecretsManager []*Secret
+	Subnets        []*Subnet
+	// EBSDefaultEncryption is True when the template turns on the account's EBS encryption by
+	// default, which encrypts every new volume whatever the instance declares.
+	EBSDefaultEncryption Bool
 }
 
 // Bucket is an S3 bucket with the settings that may live on separate resources merged in.
@@ -118,6 +122,9 @@ type SGRule struct {
 	FromPort, ToPort int
 	CIDRs            []string // IPv4 and IPv6
 	Description      string
+	// HasDescription says whether a non-empty description is written (Unknown when it is an
+	// expression the loader cannot resolve).
+	HasDescription Bool
 }
 
 // Database is an RDS instance or cluster.
@@ -222,9 +229,20 @@ type Listener struct {
 // Instance is an EC2 instance or launch template/configuration.
 type Instance struct {
 	Ref
-	IMDSv2   Bool // http_tokens = required
+	IMDSv2   Bool // http_tokens = required, or the metadata endpoint disabled
 	PublicIP Bool
 	UserData string
+	// RootDevice says whether an EC2 instance declares its root volume (and so its encryption);
+	// Unset means the root volume takes its settings from the AMI. Unknown for launch templates
+	// and configurations, and for instances launched from a launch template.
+	RootDevice Bool
+}
+
+// Subnet is a VPC subnet.
+type Subnet struct {
+	Ref
+	// PublicIP says whether instances launched in the subnet get a public IPv4 address.
+	PublicIP Bool
 }
 
 // Queue is an SQS queue or SNS topic.

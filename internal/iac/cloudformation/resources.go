@@ -11,7 +11,7 @@ func (t *template) resource(m *aws.Model, typ string, p node, ref aws.Ref) {
 	switch typ {
 	case "AWS::S3::Bucket":
 		t.storage(m, typ, p, ref)
-	case "AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress":
+	case "AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress", "AWS::EC2::Subnet":
 		t.network(m, typ, p, ref)
 	case "AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "AWS::EC2::Volume", "AWS::ElastiCache::ReplicationGroup", "AWS::EFS::FileSystem":
 		t.databases(m, typ, p, ref)
@@ -67,6 +67,10 @@ func (t *template) network(m *aws.Model, typ string, p node, ref aws.Ref) {
 		}
 	case "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress":
 		m.SGRules = append(m.SGRules, sgRule(p, ref, typ == "AWS::EC2::SecurityGroupIngress"))
+	case "AWS::EC2::Subnet":
+		sn := &aws.Subnet{Ref: ref}
+		sn.PublicIP = p.boolean(&sn.Ref, "public_ip", "MapPublicIpOnLaunch")
+		m.Subnets = append(m.Subnets, sn)
 	}
 }
 
@@ -278,18 +282,29 @@ func sgRule(p node, ref aws.Ref, ingress bool) *aws.SGRule {
 		}
 	}
 	r.Description, _ = p.str("Description")
+	r.HasDescription = p.present(&r.Ref, "description", "Description")
 	return r
 }
 
 func (t *template) instance(m *aws.Model, p node, ref aws.Ref, template bool) {
-	in := &aws.Instance{Ref: ref}
-	if template {
-		if v, ok := p.str("MetadataOptions", "HttpTokens"); ok {
-			in.IMDSv2 = aws.BoolOf(v == "required")
-			in.Set("imds", p.line("MetadataOptions", "HttpTokens"))
-		}
-	} else {
-		in.IMDSv2 = aws.Unknown // set through a launch template or account default, not here
+	in := &aws.Instance{Ref: ref, RootDevice: aws.Unknown}
+	fromTemplate := !template && p.get("LaunchTemplate") != nil
+	switch v, ok := p.str("MetadataOptions", "HttpTokens"); {
+	case ok:
+		in.IMDSv2 = aws.BoolOf(v == "required")
+		in.Set("imds", p.line("MetadataOptions", "HttpTokens"))
+	case p.get("MetadataOptions", "HttpTokens") != nil:
+		in.IMDSv2 = aws.Unknown
+		in.Set("imds", p.line("MetadataOptions", "HttpTokens"))
+	case fromTemplate:
+		in.IMDSv2 = aws.Unknown // the launch template decides
+	}
+	// With the endpoint off there is no metadata service to abuse.
+	if v, ok := p.str("MetadataOptions", "HttpEndpoint"); ok && v == "disabled" {
+		in.IMDSv2 = aws.True
+	}
+	if !template && !fromTemplate {
+		in.RootDevice = rootDevice(p)
 	}
 	for _, ni := range p.list("NetworkInterfaces") {
 		if v := ni.boolean(&in.Ref, "public_ip", "AssociatePublicIpAddress"); v != aws.Unset {
@@ -310,6 +325,25 @@ func (t *template) instance(m *aws.Model, p node, ref aws.Ref, template bool) {
 		v.Encrypted = bd.boolean(&v.Ref, "encrypted", "Ebs", "Encrypted")
 		m.Volumes = append(m.Volumes, v)
 	}
+}
+
+// rootDevice says whether an instance's block device mappings declare its root volume: True for
+// an EBS mapping of a usual root device name, Unknown when a device name is not a literal.
+func rootDevice(p node) aws.Bool {
+	out := aws.Unset
+	for _, bd := range p.list("BlockDeviceMappings") {
+		if bd.get("Ebs") == nil {
+			continue
+		}
+		name, ok := bd.str("DeviceName")
+		switch {
+		case !ok:
+			out = aws.Unknown
+		case name == "/dev/xvda" || name == "/dev/sda1" || name == "/dev/sda" || name == "xvda":
+			return aws.True
+		}
+	}
+	return out
 }
 
 func (t *template) policy(m *aws.Model, p node, ref aws.Ref, resource bool, field string) {

@@ -1,6 +1,7 @@
 package terraform
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/zclconf/go-cty/cty"
@@ -22,9 +23,9 @@ func (mod *module) resource(m *aws.Model, file, typ, address string, k attrs) {
 	switch typ {
 	case "aws_s3_bucket", "aws_s3_bucket_acl", "aws_s3_bucket_versioning", "aws_s3_bucket_logging", "aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_public_access_block":
 		mod.storage(m, file, typ, k, ref)
-	case "aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule":
+	case "aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", "aws_subnet":
 		mod.network(m, file, typ, k, ref)
-	case "aws_db_instance", "aws_rds_cluster", "aws_ebs_volume", "aws_elasticache_replication_group", "aws_efs_file_system":
+	case "aws_db_instance", "aws_rds_cluster", "aws_ebs_volume", "aws_ebs_encryption_by_default", "aws_elasticache_replication_group", "aws_efs_file_system":
 		mod.databases(m, file, typ, k, ref)
 	case "aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy", "aws_s3_bucket_policy", "aws_sqs_queue_policy", "aws_sns_topic_policy", "aws_iam_role", "aws_kms_key":
 		mod.identity(m, file, typ, k, ref)
@@ -102,6 +103,10 @@ func (mod *module) network(m *aws.Model, file, typ string, k attrs, ref aws.Ref)
 		m.SGRules = append(m.SGRules, sgRule(k, ref, t == "ingress", "protocol", "cidr_blocks", "ipv6_cidr_blocks"))
 	case "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule":
 		m.SGRules = append(m.SGRules, sgRule(k, ref, typ == "aws_vpc_security_group_ingress_rule", "ip_protocol", "cidr_ipv4", "cidr_ipv6"))
+	case "aws_subnet":
+		sn := &aws.Subnet{Ref: ref}
+		sn.PublicIP = boolean(k, "map_public_ip_on_launch", &sn.Ref, "public_ip")
+		m.Subnets = append(m.Subnets, sn)
 	}
 }
 
@@ -123,6 +128,15 @@ func (mod *module) databases(m *aws.Model, file, typ string, k attrs, ref aws.Re
 		v := &aws.Volume{Ref: ref}
 		v.Encrypted = boolean(k, "encrypted", &v.Ref, "encrypted")
 		m.Volumes = append(m.Volumes, v)
+	case "aws_ebs_encryption_by_default":
+		// enabled defaults to true: declaring the resource turns encryption by default on.
+		on := boolean(k, "enabled", &ref, "enabled")
+		if on == aws.Unset {
+			on = aws.True
+		}
+		if m.EBSDefaultEncryption != aws.True {
+			m.EBSDefaultEncryption = on
+		}
 	case "aws_elasticache_replication_group":
 		c := &aws.Cache{Ref: ref}
 		c.AtRest = boolean(k, "at_rest_encryption_enabled", &c.Ref, "at_rest")
@@ -339,27 +353,58 @@ func sgRule(k attrs, ref aws.Ref, ingress bool, protoAttr, v4, v6 string) *aws.S
 	if n, _, ok := num(k, "to_port"); ok {
 		r.ToPort = n
 	}
+	// The finding points at the first attribute admitting the internet, else the first written.
+	worldAt := false
 	for _, attr := range []string{v4, v6} {
-		if l, line := strList(k, attr); len(l) > 0 {
-			r.CIDRs = append(r.CIDRs, l...)
-			r.Set("cidr", line)
-		} else if s, line, ok := str(k, attr); ok {
-			r.CIDRs = append(r.CIDRs, s)
+		l, line := strList(k, attr)
+		if len(l) == 0 {
+			if s, sl, ok := str(k, attr); ok {
+				l, line = []string{s}, sl
+			}
+		}
+		if len(l) == 0 {
+			continue
+		}
+		r.CIDRs = append(r.CIDRs, l...)
+		w := slices.Contains(l, "0.0.0.0/0") || slices.Contains(l, "::/0")
+		if _, set := r.Fields["cidr"]; !set || (w && !worldAt) {
 			r.Set("cidr", line)
 		}
+		worldAt = worldAt || w
 	}
 	r.Description, _, _ = str(k, "description")
+	r.HasDescription = present(k, "description", &r.Ref, "description")
 	return r
 }
 
 func (mod *module) instance(m *aws.Model, k attrs, ref aws.Ref, typ string) {
-	in := &aws.Instance{Ref: ref}
-	for _, mo := range k.blocks("metadata_options") {
+	in := &aws.Instance{Ref: ref, RootDevice: aws.Unknown}
+	fromTemplate := len(k.blocks("launch_template")) > 0
+	mos := k.blocks("metadata_options")
+	for _, mo := range mos {
 		if v, line, ok := str(mo, "http_tokens"); ok {
 			in.IMDSv2 = aws.BoolOf(v == "required")
 			in.Set("imds", line)
+		} else if _, line, written := mo.value("http_tokens"); written {
+			in.IMDSv2 = aws.Unknown
+			in.Set("imds", line)
 		} else {
 			in.Set("imds", mo.line())
+		}
+		// With the endpoint off there is no metadata service to abuse.
+		if v, _, ok := str(mo, "http_endpoint"); ok && v == "disabled" {
+			in.IMDSv2 = aws.True
+		}
+	}
+	if len(mos) == 0 && fromTemplate {
+		in.IMDSv2 = aws.Unknown // the launch template decides
+	}
+	if typ == "aws_instance" {
+		switch {
+		case len(k.blocks("root_block_device")) > 0:
+			in.RootDevice = aws.True
+		case !fromTemplate:
+			in.RootDevice = aws.Unset
 		}
 	}
 	in.PublicIP = boolean(k, "associate_public_ip_address", &in.Ref, "public_ip")
