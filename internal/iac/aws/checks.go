@@ -18,7 +18,7 @@ func Builtin() []Check {
 		sgOpenPorts("aws-sg-open-database-port", "Security group opens a database port to the internet", finding.SeverityHigh,
 			"Databases and caches (MySQL, PostgreSQL, SQL Server, Oracle, MongoDB, Redis, Elasticsearch, Memcached, Cassandra) should never face the internet.",
 			[]int{3306, 5432, 1433, 1521, 27017, 6379, 9200, 9300, 11211, 9042, 5984, 7000}),
-		sgAllPorts(), sgOpenEgress(), sgDescription(), subnetPublicIP(), s3PublicACL(), s3PublicAccessBlock(), s3Encryption(), s3Versioning(), s3Logging(),
+		sgAllPorts(), sgOpenEgress(), sgDescription(), subnetPublicIP(), vpcFlowLogs(), s3PublicACL(), s3PublicAccessBlock(), s3Encryption(), s3Versioning(), s3Logging(),
 		dbEncrypted(), dbPublic(), dbDeletionProtection(), dbBackups(), dbIAMAuth(), ebsEncrypted(), rootVolumeEncrypted(),
 		iamAdmin(), iamWildcardAction(), iamWildcardResource(), iamNotAction(), iamPrivilegeEscalation(), publicPrincipal(),
 		kmsRotation(), trailMultiRegion(), trailValidation(), trailKMS(),

@@ -92,6 +92,8 @@ type Model struct {
 	LogGroups      []*LogGroup
 	SecretsManager []*Secret
 	Subnets        []*Subnet
+	VPCs           []*VPC
+	FlowLogs       []*FlowLog
 	// EBSDefaultEncryption is True when the template turns on the account's EBS encryption by
 	// default, which encrypts every new volume whatever the instance declares.
 	EBSDefaultEncryption Bool
@@ -236,6 +238,22 @@ type Instance struct {
 	// Unset means the root volume takes its settings from the AMI. Unknown for launch templates
 	// and configurations, and for instances launched from a launch template.
 	RootDevice Bool
+}
+
+// VPC is a virtual private cloud.
+type VPC struct {
+	Ref
+}
+
+// FlowLog is a flow log; VPC links it to the VPC it records, across resources.
+type FlowLog struct {
+	Ref
+	// VPC is the address (Terraform) or logical ID (CloudFormation) of the recorded VPC; empty
+	// when the flow log records a subnet or network interface instead.
+	VPC string
+	// Unresolved says the flow log names a VPC the loader cannot link to a resource (a variable,
+	// a literal ID, an import), so it may cover any VPC.
+	Unresolved bool
 }
 
 // Subnet is a VPC subnet.

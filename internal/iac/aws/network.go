@@ -106,3 +106,37 @@ func subnetPublicIP() Check {
 		},
 		"nsa-cisa:network-separation")
 }
+
+func vpcFlowLogs() Check {
+	return Check{
+		Rule: rule("aws-vpc-flow-logs", "VPC without flow logs", finding.SeverityMedium,
+			"Flow logs are the record of which addresses talked to which, on which ports: without them an intrusion or exfiltration through the VPC leaves no network trace to investigate. "+
+				"The check links flow logs to VPCs across resources; when a flow log names a VPC that cannot be resolved (a variable, a literal ID, an import), no VPC is reported.",
+			"Declare an aws_flow_log (AWS::EC2::FlowLog) for the VPC, recording at least REJECT traffic, to CloudWatch Logs or S3.",
+			"cis-aws:3.7"),
+		Run: func(m *Model, report Report) {
+			covered := map[string]bool{}
+			for _, f := range m.FlowLogs {
+				if f.Unresolved {
+					return
+				}
+				covered[f.VPC] = true
+			}
+			for _, v := range m.VPCs {
+				if !covered[v.Address] {
+					report(&v.Ref, "flow_logs", v.Address+" has no flow log")
+				}
+			}
+		},
+		Fail: []Example{
+			tf("# want\nresource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n}\nresource \"aws_vpc\" \"other\" {\n  cidr_block = \"10.1.0.0/16\"\n}\nresource \"aws_flow_log\" \"other\" {\n  vpc_id          = aws_vpc.other.id\n  traffic_type    = \"ALL\"\n  log_destination = aws_s3_bucket.flows.arn\n}\n"),
+			cfn("Resources:\n  Main: # want\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: 10.0.0.0/16\n  SubnetFlows:\n    Type: AWS::EC2::FlowLog\n    Properties:\n      ResourceType: Subnet\n      ResourceId: !Ref Front\n      TrafficType: ALL\n  Front:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: !Ref Main\n      CidrBlock: 10.0.1.0/24\n"),
+		},
+		Pass: []Example{
+			tf("resource \"aws_flow_log\" \"main\" {\n  vpc_id       = aws_vpc.main.id\n  traffic_type = \"REJECT\"\n}\nresource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n"),
+			tf("variable \"vpc\" {}\nresource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n}\nresource \"aws_flow_log\" \"x\" {\n  vpc_id       = var.vpc\n  traffic_type = \"ALL\"\n}\n"),
+			cfn("{\"Resources\": {\n  \"Main\": {\"Type\": \"AWS::EC2::VPC\", \"Properties\": {\"CidrBlock\": \"10.0.0.0/16\"}},\n  \"Flows\": {\"Type\": \"AWS::EC2::FlowLog\", \"Properties\": {\"ResourceType\": \"VPC\", \"ResourceId\": {\"Ref\": \"Main\"}, \"TrafficType\": \"ALL\"}}\n}}\n"),
+			cfn("Resources:\n  Main:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: 10.0.0.0/16\n  Flows:\n    Type: AWS::EC2::FlowLog\n    Properties:\n      ResourceType: VPC\n      ResourceId: !Ref Main\n      TrafficType: REJECT\n"),
+		},
+	}
+}

@@ -71,6 +71,10 @@ func Load(name string, data []byte, m *aws.Model) (ok bool, problems []report.Pr
 	if res == nil || res.Kind != yaml.MappingNode {
 		return true, nil
 	}
+	t.resources = make(map[string]bool, len(res.Content)/2)
+	for i := 0; i+1 < len(res.Content); i += 2 {
+		t.resources[res.Content[i].Value] = true
+	}
 	for i := 0; i+1 < len(res.Content); i += 2 {
 		key, body := res.Content[i], res.Content[i+1]
 		if strings.HasPrefix(key.Value, "Fn::") {
@@ -93,6 +97,8 @@ type template struct {
 	file     string
 	params   map[string]any
 	problems []report.Problem
+	// resources are the template's logical IDs, to tell a Ref to a resource from one to a parameter.
+	resources map[string]bool
 }
 
 // value converts a node into plain data, resolving !Ref to parameter defaults; other

@@ -3,6 +3,8 @@ package cloudformation
 import (
 	"strings"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/palisade-sec/palisade/internal/iac/aws"
 )
 
@@ -11,7 +13,7 @@ func (t *template) resource(m *aws.Model, typ string, p node, ref aws.Ref) {
 	switch typ {
 	case "AWS::S3::Bucket":
 		t.storage(m, typ, p, ref)
-	case "AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress", "AWS::EC2::Subnet":
+	case "AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress", "AWS::EC2::Subnet", "AWS::EC2::VPC", "AWS::EC2::FlowLog":
 		t.network(m, typ, p, ref)
 	case "AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "AWS::EC2::Volume", "AWS::ElastiCache::ReplicationGroup", "AWS::EFS::FileSystem":
 		t.databases(m, typ, p, ref)
@@ -71,6 +73,19 @@ func (t *template) network(m *aws.Model, typ string, p node, ref aws.Ref) {
 		sn := &aws.Subnet{Ref: ref}
 		sn.PublicIP = p.boolean(&sn.Ref, "public_ip", "MapPublicIpOnLaunch")
 		m.Subnets = append(m.Subnets, sn)
+	case "AWS::EC2::VPC":
+		m.VPCs = append(m.VPCs, &aws.VPC{Ref: ref})
+	case "AWS::EC2::FlowLog":
+		fl := &aws.FlowLog{Ref: ref}
+		if rt, ok := p.str("ResourceType"); !ok || rt == "VPC" {
+			fl.Set("vpc", p.line("ResourceId"))
+			if name, ok := t.resourceRef(p.get("ResourceId")); ok {
+				fl.VPC = name
+			} else {
+				fl.Unresolved = true
+			}
+		}
+		m.FlowLogs = append(m.FlowLogs, fl)
 	}
 }
 
@@ -325,6 +340,24 @@ func (t *template) instance(m *aws.Model, p node, ref aws.Ref, template bool) {
 		v.Encrypted = bd.boolean(&v.Ref, "encrypted", "Ebs", "Encrypted")
 		m.Volumes = append(m.Volumes, v)
 	}
+}
+
+// resourceRef returns the logical ID n refers to with Ref (!Ref X or {"Ref": "X"}) when that is a
+// resource of the template, not a parameter or pseudo parameter.
+func (t *template) resourceRef(n *yaml.Node) (string, bool) {
+	if n == nil {
+		return "", false
+	}
+	var name string
+	switch {
+	case n.Tag == "!Ref" && n.Kind == yaml.ScalarNode:
+		name = n.Value
+	case n.Kind == yaml.MappingNode && len(n.Content) == 2 && n.Content[0].Value == "Ref" && n.Content[1].Kind == yaml.ScalarNode:
+		name = n.Content[1].Value
+	default:
+		return "", false
+	}
+	return name, t.resources[name]
 }
 
 // rootDevice says whether an instance's block device mappings declare its root volume: True for

@@ -23,7 +23,7 @@ func (mod *module) resource(m *aws.Model, file, typ, address string, k attrs) {
 	switch typ {
 	case "aws_s3_bucket", "aws_s3_bucket_acl", "aws_s3_bucket_versioning", "aws_s3_bucket_logging", "aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_public_access_block":
 		mod.storage(m, file, typ, k, ref)
-	case "aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", "aws_subnet":
+	case "aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", "aws_subnet", "aws_vpc", "aws_flow_log":
 		mod.network(m, file, typ, k, ref)
 	case "aws_db_instance", "aws_rds_cluster", "aws_ebs_volume", "aws_ebs_encryption_by_default", "aws_elasticache_replication_group", "aws_efs_file_system":
 		mod.databases(m, file, typ, k, ref)
@@ -107,6 +107,20 @@ func (mod *module) network(m *aws.Model, file, typ string, k attrs, ref aws.Ref)
 		sn := &aws.Subnet{Ref: ref}
 		sn.PublicIP = boolean(k, "map_public_ip_on_launch", &sn.Ref, "public_ip")
 		m.Subnets = append(m.Subnets, sn)
+	case "aws_vpc":
+		m.VPCs = append(m.VPCs, &aws.VPC{Ref: ref})
+	case "aws_flow_log":
+		fl := &aws.FlowLog{Ref: ref}
+		if _, line, ok := k.value("vpc_id"); ok {
+			fl.Set("vpc", line)
+			fl.Unresolved = true
+			for _, r := range k.refs("vpc_id") {
+				if strings.HasPrefix(r, "aws_vpc.") {
+					fl.VPC, fl.Unresolved = r, false
+				}
+			}
+		}
+		m.FlowLogs = append(m.FlowLogs, fl)
 	}
 }
 
