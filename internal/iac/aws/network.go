@@ -49,6 +49,7 @@ func sgOpenEgress() Check {
 		Fail: []Example{
 			tf("resource \"aws_security_group\" \"worker\" {\n  name = \"worker\"\n  egress {\n    description      = \"anything out\"\n    from_port        = 0\n    to_port          = 0\n    protocol         = \"-1\"\n    cidr_blocks      = [\"0.0.0.0/0\"] # want\n    ipv6_cidr_blocks = [\"::/0\"]\n  }\n}\n"),
 			tf("resource \"aws_vpc_security_group_egress_rule\" \"out\" {\n  security_group_id = aws_security_group.worker.id\n  ip_protocol       = \"tcp\"\n  from_port         = 0\n  to_port           = 65535\n  cidr_ipv6         = \"::/0\" # want\n}\n"),
+			tf("resource \"aws_security_group_rule\" \"out\" {\n  type             = \"egress\"\n  from_port        = 0\n  to_port          = 0\n  protocol         = \"all\"\n  cidr_blocks      = [\"10.0.0.0/8\"]\n  ipv6_cidr_blocks = [\"::/0\"] # want\n}\n"),
 			cfn("Resources:\n  Out:\n    Type: AWS::EC2::SecurityGroupEgress\n    Properties:\n      GroupId: !Ref Worker\n      IpProtocol: \"-1\"\n      CidrIp: 0.0.0.0/0 # want\n"),
 		},
 		Pass: []Example{
