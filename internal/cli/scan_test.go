@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/palisade-sec/palisade/internal/config"
@@ -255,5 +257,38 @@ func TestScanReportsADirectiveForAnUnknownRule(t *testing.T) {
 	}
 	if !strings.Contains(out, `names rule "postgres-url-pasword", which no scanner that ran has`) {
 		t.Errorf("the misspelt rule is not reported:\n%s", out)
+	}
+}
+
+func TestScanWritesIntoAPipeWithoutReplacingIt(t *testing.T) {
+	dir := writeTree(t, map[string]string{"main.go": "package main\n"})
+	fifo := filepath.Join(t.TempDir(), "report.pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		f, err := os.Open(fifo) // blocks until the scan opens the pipe for writing
+		if err != nil {
+			got <- nil
+			return
+		}
+		b, _ := io.ReadAll(f)
+		f.Close()
+		got <- b
+	}()
+	if _, err := runCLI(t, "scan", dir, "--format", "json:"+fifo); err != nil {
+		t.Fatal(err)
+	}
+	b := <-got
+	if !json.Valid(b) || len(b) == 0 {
+		t.Errorf("the reader got %d bytes of invalid JSON", len(b))
+	}
+	fi, err := os.Lstat(fifo)
+	if err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the output path is no longer a named pipe: %v %v (the report was renamed over it)", fi.Mode(), err)
+	}
+	if _, err := runCLI(t, "scan", dir, "--format", "json:"+t.TempDir()); err == nil || !strings.Contains(err.Error(), "is a directory") {
+		t.Errorf("a directory as the output: %v, want an error saying it is a directory", err)
 	}
 }
