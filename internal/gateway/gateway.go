@@ -308,28 +308,18 @@ func (g *Gateway) reload() error {
 
 // closeIdle closes the idle upstream connections of a configuration that was replaced; requests
 // still running on it finish on their connections.
-func (st *state) closeIdle() {
-	for _, rt := range st.routes {
-		closeIdleProxy(rt.proxy)
-	}
-	for _, svc := range st.services {
-		closeIdleProxy(svc.proxy)
-	}
-}
+func (st *state) closeIdle() { st.eachTransport((*upstreamTransport).CloseIdleConnections) }
 
 // flushIdle closes idle upstream connections and keeps pooling (the trust bundle changed).
-func (st *state) flushIdle() {
+func (st *state) flushIdle() { st.eachTransport((*upstreamTransport).flushIdle) }
+
+// eachTransport calls fn on the upstream transport of every route and outbound service.
+func (st *state) eachTransport(fn func(*upstreamTransport)) {
 	for _, rt := range st.routes {
-		rt.proxy.transport.flushIdle()
+		fn(rt.proxy.transport)
 	}
 	for _, svc := range st.services {
-		svc.proxy.transport.flushIdle()
-	}
-}
-
-func closeIdleProxy(f *forwarder) {
-	if f != nil {
-		f.transport.CloseIdleConnections()
+		fn(svc.proxy.transport)
 	}
 }
 

@@ -351,17 +351,13 @@ func (t *upstreamTransport) flushIdle() {
 // a configuration a reload replaced. Requests in flight finish on their connections.
 func (t *upstreamTransport) CloseIdleConnections() {
 	t.mu.Lock()
-	idle := t.idle
-	t.idle, t.closed = nil, true
+	t.closed = true
 	if t.sweep != nil {
 		t.sweep.Stop()
 		t.sweep = nil
 	}
 	t.mu.Unlock()
-	for _, pc := range idle {
-		pc.close()
-	}
-	t.fallback.CloseIdleConnections()
+	t.flushIdle()
 }
 
 func (pc *upstreamConn) close() { _ = pc.conn.Close() }
