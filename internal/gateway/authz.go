@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"cel.dev/cel-go/cel"
+	celast "cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/interpreter"
 )
@@ -63,34 +64,36 @@ func compileRule(expr string) (Rule, error) {
 }
 
 type celRule struct {
-	prg cel.Program
-	// acts recycles activations: building three maps per request was most of the rule's cost.
+	prg     cel.Program
+	adapter types.Adapter
+	// acts recycles activations (each holds the three variables, re-pointed per request)
 	acts sync.Pool
 }
 
-// activation binds the three variables to maps that are refilled, not rebuilt, per request. It
-// is only used by one evaluation at a time and nothing of it outlives Eval: the result is a
-// types.Bool, checked before the activation goes back to the pool.
+// activation binds the three variables to records that read the request's Input when the
+// rule reads a field. It is used by one evaluation at a time and nothing of it outlives Eval:
+// the result is a types.Bool, checked before the activation goes back to the pool.
 type activation struct {
-	source, jwt, request map[string]any
-	noScopes             []string
-	noClaims             map[string]any
+	source, jwt, request record
 }
 
-func newActivation() *activation {
-	return &activation{source: make(map[string]any, 2), jwt: make(map[string]any, 6), request: make(map[string]any, 3),
-		noScopes: []string{}, noClaims: map[string]any{}}
+func newActivation(adapter types.Adapter) *activation {
+	a := &activation{}
+	a.source = record{kind: recSource, adapter: adapter}
+	a.jwt = record{kind: recJWT, adapter: adapter}
+	a.request = record{kind: recRequest, adapter: adapter}
+	return a
 }
 
 // ResolveName implements interpreter.Activation.
 func (a *activation) ResolveName(name string) (any, bool) {
 	switch name {
 	case "source":
-		return a.source, true
+		return &a.source, true
 	case "jwt":
-		return a.jwt, true
+		return &a.jwt, true
 	case "request":
-		return a.request, true
+		return &a.request, true
 	}
 	return nil, false
 }
@@ -98,23 +101,9 @@ func (a *activation) ResolveName(name string) (any, bool) {
 // Parent implements interpreter.Activation.
 func (a *activation) Parent() interpreter.Activation { return nil }
 
-// fill sets every key of every map, so nothing of the previous request can remain.
+// fill points every variable at in, so nothing of the previous request can remain.
 func (a *activation) fill(in *Input) {
-	a.source["spiffe_id"], a.source["address"] = in.SPIFFEID, in.SourceAddr
-	a.request["method"], a.request["host"], a.request["path"] = in.Method, in.Host, in.Path
-	j := a.jwt
-	if in.JWT == nil {
-		j["present"], j["sub"], j["iss"], j["jti"], j["scopes"], j["claims"] = false, "", "", "", a.noScopes, a.noClaims
-		return
-	}
-	scopes, claims := in.JWT.Scopes, in.JWT.Claims
-	if scopes == nil {
-		scopes = a.noScopes
-	}
-	if claims == nil {
-		claims = a.noClaims
-	}
-	j["present"], j["sub"], j["iss"], j["jti"], j["scopes"], j["claims"] = true, in.JWT.Subject, in.JWT.Issuer, in.JWT.ID, scopes, claims
+	a.source.in, a.jwt.in, a.request.in = in, in, in
 }
 
 // compile compiles a CEL expression that must evaluate to a bool. Variables:
@@ -131,17 +120,50 @@ func (c *ruleCompiler) compile(expr string) (Rule, error) {
 	if ast.OutputType() != cel.BoolType && ast.OutputType() != cel.DynType {
 		return nil, fmt.Errorf("cel: expression has type %s, want bool", ast.OutputType())
 	}
-	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(100000))
+	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+	if unboundedCost(ast.NativeRep().Expr()) {
+		opts = append(opts, cel.CostLimit(ruleCostLimit))
+	}
+	prg, err := env.Program(ast, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("cel: %w", err)
 	}
-	return &celRule{prg: prg}, nil
+	return &celRule{prg: prg, adapter: env.CELTypeAdapter()}, nil
+}
+
+// ruleCostLimit bounds the work of one evaluation of a rule whose cost unboundedCost cannot
+// rule out growing faster than the request (cel-go cost units; about one per element visited).
+const ruleCostLimit = 100000
+
+// unboundedCost reports whether an expression can cost more than a bounded number of passes
+// over its inputs: it has a comprehension (all, exists, exists_one, map, filter: loops, which
+// nest) or a regular-expression match whose pattern is not a literal (matching is text size
+// times pattern size, and both could come from the request). Such rules run with cel-go's cost
+// tracker and ruleCostLimit; every other function of CEL's standard library is linear in its
+// arguments, so the rest run without the tracker, which doubled a simple rule's cost.
+func unboundedCost(e celast.Expr) bool {
+	unbounded := false
+	celast.PreOrderVisit(e, celast.NewExprVisitor(func(e celast.Expr) {
+		switch e.Kind() {
+		case celast.ComprehensionKind:
+			unbounded = true
+		case celast.CallKind:
+			c := e.AsCall()
+			if c.FunctionName() == "matches" {
+				args := c.Args()
+				if len(args) == 0 || args[len(args)-1].Kind() != celast.LiteralKind {
+					unbounded = true
+				}
+			}
+		}
+	}))
+	return unbounded
 }
 
 func (r *celRule) Allow(in *Input) (bool, error) {
 	act, _ := r.acts.Get().(*activation)
 	if act == nil {
-		act = newActivation()
+		act = newActivation(r.adapter)
 	}
 	act.fill(in)
 	allowed, err := evalBool(r.prg, act)

@@ -42,7 +42,7 @@ func (f *forwarder) forward(w http.ResponseWriter, in *http.Request, x *exchange
 		return
 	}
 	out := f.outbound(in, upType, x)
-	resp, err := f.transport.RoundTrip(out)
+	resp, err := f.transport.roundTrip(out, &x.extra)
 	if err != nil {
 		f.fail(w, x, err)
 		return
@@ -114,29 +114,30 @@ func (f *forwarder) outbound(in *http.Request, upType string, x *exchange) *http
 	h := in.Header
 	trailers := httpguts.HeaderValuesContainsToken(h["Te"], "trailers")
 	removeHopByHop(h)
-	if trailers {
-		h["Te"] = []string{"trailers"}
-	}
 	if upType != "" {
 		h["Connection"] = []string{"Upgrade"}
 		h["Upgrade"] = []string{upType}
 	}
-	delete(h, "Forwarded")
+	// The fields the gateway sets travel beside the header map (see extraFields); any the
+	// caller sent under those names go.
+	for _, k := range [...]string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Request-Id"} {
+		delete(h, k)
+	}
+	e := &x.extra
+	e.n = 0
+	if trailers {
+		e.set("Te", "trailers")
+	}
 	if ip, _, err := net.SplitHostPort(in.RemoteAddr); err == nil {
-		h["X-Forwarded-For"] = []string{ip}
-	} else {
-		delete(h, "X-Forwarded-For")
+		e.set("X-Forwarded-For", ip)
 	}
-	h["X-Forwarded-Host"] = []string{in.Host}
+	e.set("X-Forwarded-Host", in.Host)
 	if in.TLS != nil {
-		h["X-Forwarded-Proto"] = []string{"https"}
+		e.set("X-Forwarded-Proto", "https")
 	} else {
-		h["X-Forwarded-Proto"] = []string{"http"}
+		e.set("X-Forwarded-Proto", "http")
 	}
-	if _, ok := h["User-Agent"]; !ok {
-		h["User-Agent"] = []string{""} // present and empty: no Go default is sent
-	}
-	x.assertIdentity(h)
+	x.assertIdentity(e)
 	out.Header = h
 	return out
 }

@@ -37,6 +37,7 @@ type exchange struct {
 	body        countingBody
 	proxied     bool
 	upstreamErr bool
+	extra       extraFields // the header fields the gateway adds upstream
 }
 
 // begin starts the exchange for r: r.Body is counted and the returned writer records status and
@@ -67,13 +68,13 @@ func (x *exchange) forward(f *forwarder, r *http.Request) {
 
 // assertIdentity sets the headers that tell the upstream who called: the request ID, the
 // caller's SPIFFE ID and JWT subject (when authenticated).
-func (x *exchange) assertIdentity(h http.Header) {
-	h["X-Request-Id"] = []string{x.rec.RequestID}
+func (x *exchange) assertIdentity(e *extraFields) {
+	e.set("X-Request-Id", x.rec.RequestID)
 	if x.rec.SPIFFEID != "" {
-		h["X-Palisade-Spiffe-Id"] = []string{x.rec.SPIFFEID}
+		e.set("X-Palisade-Spiffe-Id", x.rec.SPIFFEID)
 	}
 	if x.rec.JWTSubject != "" {
-		h["X-Palisade-Jwt-Sub"] = []string{x.rec.JWTSubject}
+		e.set("X-Palisade-Jwt-Sub", x.rec.JWTSubject)
 	}
 }
 

@@ -105,7 +105,19 @@ func newUpstreamTransport(addr string, tlsConf *tls.Config) *upstreamTransport {
 // on a new connection when a reused connection turns out to have been closed by the upstream
 // before it answered.
 func (t *upstreamTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.roundTrip(req, nil)
+}
+
+// roundTrip is RoundTrip with the header fields the gateway adds (nil: none).
+func (t *upstreamTransport) roundTrip(req *http.Request, extra *extraFields) (*http.Response, error) {
 	if req.Header.Get("Upgrade") != "" || req.Header.Get("Expect") != "" {
+		if extra != nil {
+			if err := extra.check(); err != nil {
+				closeBody(req)
+				return nil, err
+			}
+			extra.mergeInto(req.Header)
+		}
 		return t.fallback.RoundTrip(req)
 	}
 	ctx := req.Context()
@@ -115,7 +127,7 @@ func (t *upstreamTransport) RoundTrip(req *http.Request) (*http.Response, error)
 			closeBody(req)
 			return nil, err
 		}
-		resp, err := pc.roundTrip(req)
+		resp, err := pc.roundTrip(req, extra)
 		if err == nil {
 			return resp, nil
 		}
@@ -143,10 +155,10 @@ func idempotent(method string) bool {
 
 // roundTrip writes req and reads the final response, skipping interim 1xx responses. While it
 // runs, and until the body is finished, a cancelled request context aborts the connection.
-func (pc *upstreamConn) roundTrip(req *http.Request) (*http.Response, error) {
+func (pc *upstreamConn) roundTrip(req *http.Request, extra *extraFields) (*http.Response, error) {
 	stop := context.AfterFunc(req.Context(), func() { _ = pc.conn.SetDeadline(time.Unix(1, 0)) })
 	pc.lim.got = 0
-	if err := req.Write(pc.bw); err != nil {
+	if err := writeUpstreamRequest(pc.bw, req, extra); err != nil {
 		stop()
 		return nil, fmt.Errorf("write request to upstream: %w", err)
 	}

@@ -45,7 +45,7 @@ func FuzzUpstreamResponse(f *testing.F) {
 	f.Add([]byte("HTTP/1.1 101 Switching Protocols\r\n\r\n"), "GET")
 	f.Add([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n"), "GET")
 	f.Fuzz(func(t *testing.T, answer []byte, method string) {
-		if !validMethod(method) {
+		if !upperMethod(method) {
 			return
 		}
 		tr := newUpstreamTransport("127.0.0.1:1", nil)
@@ -60,7 +60,7 @@ func FuzzUpstreamResponse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		resp, err := pc.roundTrip(req)
+		resp, err := pc.roundTrip(req, nil)
 		if err != nil {
 			return
 		}
@@ -79,7 +79,7 @@ func FuzzUpstreamResponse(f *testing.F) {
 	})
 }
 
-func validMethod(m string) bool {
+func upperMethod(m string) bool {
 	if m == "" {
 		return false
 	}
