@@ -101,7 +101,8 @@ func (a *activation) ResolveName(name string) (any, bool) {
 // Parent implements interpreter.Activation.
 func (a *activation) Parent() interpreter.Activation { return nil }
 
-// fill points every variable at in, so nothing of the previous request can remain.
+// fill points every variable at in (nil after the evaluation), so nothing of another request
+// can be read.
 func (a *activation) fill(in *Input) {
 	a.source.in, a.jwt.in, a.request.in = in, in, in
 }
@@ -167,6 +168,7 @@ func (r *celRule) Allow(in *Input) (bool, error) {
 	}
 	act.fill(in)
 	allowed, err := evalBool(r.prg, act)
+	act.fill(nil) // a pooled activation keeps no request's claims alive
 	r.acts.Put(act)
 	return allowed, err
 }
