@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -51,6 +52,11 @@ type upstreamConn struct {
 	bw     *bufio.Writer
 	idleAt time.Time
 	reused bool
+
+	// alive's state, kept so a reuse check allocates nothing
+	rc     syscall.RawConn
+	peekFn func(fd uintptr) bool
+	usable bool
 }
 
 // limitedReader reads from a connection, failing once more than n bytes would be read: it bounds
@@ -156,7 +162,10 @@ func idempotent(method string) bool {
 // roundTrip writes req and reads the final response, skipping interim 1xx responses. While it
 // runs, and until the body is finished, a cancelled request context aborts the connection.
 func (pc *upstreamConn) roundTrip(req *http.Request, extra *extraFields) (*http.Response, error) {
-	stop := context.AfterFunc(req.Context(), func() { _ = pc.conn.SetDeadline(time.Unix(1, 0)) })
+	stop := neverStops
+	if ctx := req.Context(); ctx.Done() != nil { // an HTTP/1 request's context is never cancelled
+		stop = context.AfterFunc(ctx, func() { _ = pc.conn.SetDeadline(time.Unix(1, 0)) })
+	}
 	pc.lim.got = 0
 	if err := writeUpstreamRequest(pc.bw, req, extra); err != nil {
 		stop()
@@ -193,6 +202,9 @@ func (pc *upstreamConn) roundTrip(req *http.Request, extra *extraFields) (*http.
 	resp.Body = b
 	return resp, nil
 }
+
+// neverStops stands for the AfterFunc of a context that cannot be cancelled: it had not fired.
+func neverStops() bool { return true }
 
 // upstreamBody returns its connection to the pool once the response is read to the end.
 type upstreamBody struct {

@@ -8,8 +8,9 @@ import (
 // on every request costs one signature check, not one per request (ES256 verification dominates
 // the gateway's CPU otherwise). An entry is only reused while the issuer's key set is the very set
 // that verified it: a JWKS refresh (key rotated out, key compromised) empties the cache's meaning
-// at once. Claims (exp, nbf, iat, aud, lifetime) are re-checked on every use, so caching never
-// extends a token's life. Only successes are cached.
+// at once. The clock-dependent claims (exp, nbf, iat) are re-checked on every use, so caching
+// never extends a token's life; the others (aud, lifetime, types) cannot change. Only successes
+// are cached.
 type verifiedCache struct {
 	mu      sync.RWMutex
 	entries map[string]cacheEntry
@@ -19,7 +20,7 @@ type verifiedCache struct {
 type cacheEntry struct {
 	set    *KeySet
 	issuer *issuer
-	raw    map[string]any
+	claims *Claims // as checkClaims returned them; never modified after
 }
 
 func newVerifiedCache(max int) *verifiedCache {

@@ -56,3 +56,57 @@ func TestVerifiedCacheNeverExtendsTrust(t *testing.T) {
 		t.Fatalf("cached token of a retired key: %v, want unknown_kid", err)
 	}
 }
+
+// TestVerifiedCacheRechecksTheClock checks that a cached token is held to nbf and iat as well as
+// exp on every use (a clock stepped back makes it not yet valid again), with the same reasons as
+// an uncached check, and that a hit costs no allocation: the checked claims are shared.
+func TestVerifiedCacheRechecksTheClock(t *testing.T) {
+	ti := newTestIssuer(t, "k1")
+	v := ti.validator(t, func(c *IssuerConfig) { c.Skew = time.Second })
+	now := time.Now().Truncate(time.Second)
+	v.now = func() time.Time { return now }
+	tok := ti.sign(t, "k1", map[string]any{"iss": "https://issuer.test", "sub": "svc", "aud": "orders", "scope": "a b",
+		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Minute).Unix()})
+	ctx := context.Background()
+	first, err := v.Validate(ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := v.Validate(ctx, tok)
+	if err != nil || again != first {
+		t.Fatalf("cache hit: %v, same claims %v", err, again == first)
+	}
+	if allocs := testing.AllocsPerRun(100, func() { _, _ = v.Validate(ctx, tok) }); allocs != 0 {
+		t.Errorf("a cache hit allocates %.0f times, want 0", allocs)
+	}
+	var je *Error
+	for _, tc := range []struct {
+		name   string
+		at     time.Time
+		reason string
+	}{
+		{"clock stepped back before nbf and iat", now.Add(-10 * time.Second), "not_yet_valid"},
+		{"within the skew before nbf", now.Add(-time.Second / 2), ""},
+		{"last instant within the skew after exp", now.Add(time.Minute + time.Second - time.Nanosecond), ""},
+		{"at exp plus skew", now.Add(time.Minute + time.Second), "expired"},
+	} {
+		v.now = func() time.Time { return tc.at }
+		_, err := v.Validate(ctx, tok)
+		switch {
+		case tc.reason == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.reason != "" && (!errors.As(err, &je) || je.Reason != tc.reason):
+			t.Errorf("%s: %v, want %s", tc.name, err, tc.reason)
+		}
+	}
+	// iat alone in the future (no nbf): the same reason as an uncached check gives
+	tok2 := ti.sign(t, "k1", map[string]any{"iss": "https://issuer.test", "sub": "svc", "aud": "orders", "iat": now.Unix(), "exp": now.Add(time.Minute).Unix()})
+	v.now = func() time.Time { return now }
+	if _, err := v.Validate(ctx, tok2); err != nil {
+		t.Fatal(err)
+	}
+	v.now = func() time.Time { return now.Add(-10 * time.Second) }
+	if _, err := v.Validate(ctx, tok2); !errors.As(err, &je) || je.Reason != "issued_in_future" {
+		t.Fatalf("cached token with iat in the future: %v, want issued_in_future", err)
+	}
+}

@@ -155,11 +155,18 @@ func DefaultHTTPClient() *http.Client {
 	return &http.Client{Timeout: 10 * time.Second, Transport: t}
 }
 
-// Validate parses, verifies and checks a token, returning its claims or an *Error.
+// Validate parses, verifies and checks a token, returning its claims or an *Error. The claims
+// of a token seen before are shared with every other caller that presented it: read them, never
+// modify them.
 func (v *Validator) Validate(ctx context.Context, tok string) (*Claims, error) {
 	if v.cache != nil {
 		if e, ok := v.cache.get(tok); ok && e.issuer.keys.set.Load() == e.set {
-			return e.issuer.checkClaims(e.raw, v.now())
+			// Everything but the clock was checked when the entry was made; the claims are
+			// shared read-only by every request that presents this token.
+			if err := e.issuer.checkTimes(e.claims, v.now()); err != nil {
+				return nil, err
+			}
+			return e.claims, nil
 		}
 	}
 	j, err := ParseCompact(tok)
@@ -184,7 +191,7 @@ func (v *Validator) Validate(ctx context.Context, tok string) (*Claims, error) {
 	}
 	c, err := is.checkClaims(raw, v.now())
 	if err == nil && v.cache != nil {
-		v.cache.put(tok, cacheEntry{set: set, issuer: is, raw: raw})
+		v.cache.put(tok, cacheEntry{set: set, issuer: is, claims: c})
 	}
 	return c, err
 }
@@ -276,6 +283,21 @@ func (is *issuer) checkClaims(raw map[string]any, now time.Time) (*Claims, error
 	}
 	c.Scopes = scopes(raw)
 	return c, nil
+}
+
+// checkTimes re-checks the claims that depend on the clock (exp, nbf, iat, each with the
+// configured skew) for claims checkClaims accepted earlier; the others cannot change.
+func (is *issuer) checkTimes(c *Claims, now time.Time) error {
+	skew := is.cfg.Skew
+	switch {
+	case !now.Before(c.Expiry.Add(skew)):
+		return reject("expired", "expired at %s", c.Expiry.UTC().Format(time.RFC3339))
+	case !c.NotBefore.IsZero() && now.Add(skew).Before(c.NotBefore):
+		return reject("not_yet_valid", "not valid before %s", c.NotBefore.UTC().Format(time.RFC3339))
+	case !c.IssuedAt.IsZero() && now.Add(skew).Before(c.IssuedAt):
+		return reject("issued_in_future", "issued at %s, in the future", c.IssuedAt.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 func optString(raw map[string]any, name string) (string, error) {
