@@ -40,6 +40,7 @@ type Config struct {
 	Outbound OutboundConfig `yaml:"outbound"`
 	Audit    AuditConfig    `yaml:"audit"`
 	Admin    AdminConfig    `yaml:"admin"`
+	Timeouts TimeoutsConfig `yaml:"timeouts"`
 	// HTTP1Server picks what serves HTTP/1.x on the inbound and outbound listeners: "palisade"
 	// (default; net/http's parser and handler interface without its per-request machinery) or
 	// "net/http" (the standard library's server). HTTP/2 is always net/http's.
@@ -371,6 +372,7 @@ func (c *Config) validate(v *validator) {
 	}
 	c.validateIssuers(v)
 	c.validateRoutes(v)
+	c.validateTimeouts(v)
 	c.validateOutbound(v)
 	if c.Admin.Listen != "" && !isLoopbackAddr(c.Admin.Listen) {
 		v.errorf([]any{"admin", "listen"}, "%q: the admin listener serves metrics unauthenticated; bind it to loopback", c.Admin.Listen)

@@ -69,10 +69,18 @@ func (f *forwarder) forward(w http.ResponseWriter, in *http.Request, x *exchange
 	}
 	w.WriteHeader(resp.StatusCode)
 	stream := resp.ContentLength < 0 || isEventStream(resp.Header.Get("Content-Type"))
-	if err := f.copyBody(w, resp.Body, stream); err != nil {
+	if clientSide, err := f.copyBody(w, resp.Body, stream); err != nil {
 		_ = resp.Body.Close()
 		x.upstreamErr = true
-		f.log.Warn("response aborted midway", "upstream", f.upstream, "err", err)
+		switch {
+		case clientSide && isTimeout(err):
+			x.failReason = "client_timeout" // the client stopped reading
+		case clientSide:
+			x.failReason = "client_error"
+		case isTimeout(err):
+			x.failReason = "upstream_timeout"
+		}
+		f.log.Warn("response aborted midway", "upstream", f.upstream, "reason", x.failReason, "err", err)
 		// The status line is out: only aborting the connection (or the HTTP/2 stream) tells
 		// the client the body is incomplete. Both HTTP servers recover this value.
 		panic(http.ErrAbortHandler)
@@ -179,8 +187,9 @@ func (f *forwarder) upgrade(w http.ResponseWriter, resp *http.Response, reqType 
 	<-done // one direction ended: close both (deferred), which ends the other
 }
 
-// copyBody copies the response body, flushing after every read when the response streams.
-func (f *forwarder) copyBody(w http.ResponseWriter, body io.Reader, stream bool) error {
+// copyBody copies the response body, flushing after every read when the response streams. On
+// failure it says whether writing to the client (rather than reading the upstream) failed.
+func (f *forwarder) copyBody(w http.ResponseWriter, body io.Reader, stream bool) (clientSide bool, err error) {
 	buf := f.buffers.Get()
 	defer f.buffers.Put(buf)
 	var rc *http.ResponseController
@@ -191,28 +200,38 @@ func (f *forwarder) copyBody(w http.ResponseWriter, body io.Reader, stream bool)
 		n, rerr := body.Read(buf)
 		if n > 0 {
 			if _, err := w.Write(buf[:n]); err != nil {
-				return err
+				return true, err
 			}
 			if rc != nil {
 				if err := rc.Flush(); err != nil {
-					return err
+					return true, err
 				}
 			}
 		}
 		if rerr == io.EOF {
-			return nil
+			return false, nil
 		}
 		if rerr != nil {
-			return rerr
+			return false, rerr
 		}
 	}
 }
 
-// fail answers 502 for an upstream that could not be reached or answered wrongly.
+// fail answers an exchange that could not be proxied: 408 when the client stalled its request
+// body, 504 when the upstream stayed silent past the read timeout (or could not be reached
+// within the connect timeout), 502 for anything else the upstream did wrong.
 func (f *forwarder) fail(w http.ResponseWriter, x *exchange, err error) {
 	x.upstreamErr = true
-	f.log.Warn("upstream error", "upstream", f.upstream, "err", err)
-	http.Error(w, "bad gateway", http.StatusBadGateway)
+	status := http.StatusBadGateway
+	x.failReason = "upstream_error"
+	switch {
+	case x.body.timedOut:
+		status, x.failReason = http.StatusRequestTimeout, "client_timeout"
+	case isTimeout(err):
+		status, x.failReason = http.StatusGatewayTimeout, "upstream_timeout"
+	}
+	f.log.Warn("upstream error", "upstream", f.upstream, "reason", x.failReason, "err", err)
+	http.Error(w, strings.ToLower(http.StatusText(status)), status)
 }
 
 // noCloseBody keeps the transport from closing the inbound request body.

@@ -22,7 +22,7 @@ func forwardVia(t *testing.T, upstream string) string {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	f := &forwarder{upstream: upstream, target: u, transport: newUpstreamTransport(hostPort(u), nil), buffers: &bufferPool{}, log: log}
+	f := &forwarder{upstream: upstream, target: u, transport: newUpstreamTransport(hostPort(u), nil, TimeoutsConfig{}), buffers: &bufferPool{}, log: log}
 	t.Cleanup(f.transport.CloseIdleConnections)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := &exchange{rec: Record{RequestID: "req-1", SPIFFEID: "spiffe://example.org/web"}}

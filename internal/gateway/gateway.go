@@ -203,7 +203,7 @@ func (g *Gateway) build(cfg *Config) (*state, error) {
 		if err != nil {
 			return nil, fmt.Errorf("route %s: %w", rc.Name, err)
 		}
-		proxy, err := g.newProxy(rc.Upstream, rc.UpstreamSPIFFEID)
+		proxy, err := g.newProxy(rc.Upstream, rc.UpstreamSPIFFEID, cfg.Timeouts)
 		if err != nil {
 			return nil, fmt.Errorf("route %s: %w", rc.Name, err)
 		}
@@ -211,7 +211,7 @@ func (g *Gateway) build(cfg *Config) (*state, error) {
 			requireMTLS: slices.Contains(rc.Require, "mtls"), requireJWT: slices.Contains(rc.Require, "jwt")})
 	}
 	for _, sc := range cfg.Outbound.Services {
-		proxy, err := g.newProxy(sc.Upstream, sc.SPIFFEID)
+		proxy, err := g.newProxy(sc.Upstream, sc.SPIFFEID, cfg.Timeouts)
 		if err != nil {
 			return nil, fmt.Errorf("outbound service %s: %w", sc.Host, err)
 		}
@@ -221,7 +221,7 @@ func (g *Gateway) build(cfg *Config) (*state, error) {
 }
 
 // newProxy builds the forwarder to upstream; an https upstream gets mTLS with the expected ID.
-func (g *Gateway) newProxy(upstream, spiffeID string) (*forwarder, error) {
+func (g *Gateway) newProxy(upstream, spiffeID string, to TimeoutsConfig) (*forwarder, error) {
 	u, err := url.Parse(upstream)
 	if err != nil {
 		return nil, fmt.Errorf("upstream %q: %w", upstream, err)
@@ -234,7 +234,7 @@ func (g *Gateway) newProxy(upstream, spiffeID string) (*forwarder, error) {
 		}
 		tlsConf = g.upstreamTLS(id)
 	}
-	return &forwarder{upstream: upstream, target: u, transport: newUpstreamTransport(hostPort(u), tlsConf),
+	return &forwarder{upstream: upstream, target: u, transport: newUpstreamTransport(hostPort(u), tlsConf, to),
 		buffers: &g.buffers, log: g.log}, nil
 }
 
@@ -252,7 +252,8 @@ func newRequestID() string {
 
 // Reload re-reads the configuration file and the trust bundle. On any error the running
 // configuration stays in force and the error (with file, line and field) is returned. Listener
-// addresses, mode, identity and audit destination cannot change without a restart.
+// addresses, mode, identity, audit destination and the client-side timeouts cannot change
+// without a restart; the upstream timeouts apply to the connections opened after the reload.
 func (g *Gateway) Reload() error {
 	g.reloadMu.Lock()
 	err := g.reload()
@@ -282,6 +283,7 @@ func (g *Gateway) reload() error {
 		{"admin.listen", old.Admin.Listen, cfg.Admin.Listen},
 		{"http1_server", old.HTTP1Server, cfg.HTTP1Server},
 		{"audit.path", old.Audit.Path, cfg.Audit.Path},
+		{"timeouts", fmt.Sprint(old.Timeouts.serverSide()), fmt.Sprint(cfg.Timeouts.serverSide())},
 		{"identity", fmt.Sprint(old.Identity), fmt.Sprint(cfg.Identity)},
 	} {
 		if c.a != c.b {

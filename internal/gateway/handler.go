@@ -37,7 +37,11 @@ type exchange struct {
 	body        countingBody
 	proxied     bool
 	upstreamErr bool
+	failReason  string      // why the proxying failed: upstream_error, upstream_timeout, client_timeout
 	extra       extraFields // the header fields the gateway adds upstream
+	// The client timeouts for writers other than http1Server's, whose connection keeps them
+	// itself: net/http's HTTP/2 streams and its HTTP/1 server (zero progress: none).
+	rprog, wprog progress
 }
 
 // begin starts the exchange for r: r.Body is counted and the returned writer records status and
@@ -47,8 +51,14 @@ func (g *Gateway) begin(w http.ResponseWriter, r *http.Request, direction string
 	x := &exchange{start: start, rec: Record{Time: start.UTC(), RequestID: newRequestID(), Direction: direction,
 		SourceAddr: r.RemoteAddr, Method: r.Method, Host: hostOnly(r.Host), Path: r.URL.Path, Protocol: r.Proto}}
 	x.sw = statusWriter{ResponseWriter: w, x: x}
-	x.body = countingBody{ReadCloser: r.Body}
+	x.body = countingBody{ReadCloser: r.Body, prog: &x.rprog}
 	r.Body = &x.body
+	if _, ours := w.(*h1writer); !ours {
+		to := g.state.Load().cfg.Timeouts // the client-side timeouts never change on reload
+		rc := http.NewResponseController(w)
+		x.rprog = progress{set: rc.SetReadDeadline, timeout: to.ClientBody}
+		x.wprog = progress{set: rc.SetWriteDeadline, timeout: to.ClientWrite}
+	}
 	return x
 }
 
@@ -311,7 +321,10 @@ func (g *Gateway) serveOutbound(w http.ResponseWriter, r *http.Request) {
 func (g *Gateway) finish(x *exchange) {
 	rec := &x.rec
 	if x.upstreamErr && rec.Decision != decisionDeny {
-		rec.Reason = "upstream_error"
+		rec.Reason = x.failReason
+		if rec.Reason == "" {
+			rec.Reason = "upstream_error"
+		}
 	}
 	rec.Status = x.sw.status
 	if rec.Status == 0 {
@@ -347,6 +360,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
+	w.x.wprog.touch()
 	n, err := w.ResponseWriter.Write(b)
 	w.n += int64(n)
 	return n, err
@@ -354,13 +368,21 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// countingBody counts a request body and notes whether reading it timed out (the client
+// stalled its upload), so the failure is answered 408 rather than blamed on the upstream.
 type countingBody struct {
 	io.ReadCloser
-	n int64
+	n        int64
+	prog     *progress
+	timedOut bool
 }
 
 func (b *countingBody) Read(p []byte) (int, error) {
+	b.prog.touch()
 	n, err := b.ReadCloser.Read(p)
 	b.n += int64(n)
+	if err != nil && err != io.EOF && isTimeout(err) {
+		b.timedOut = true
+	}
 	return n, err
 }

@@ -40,6 +40,8 @@ type http1Server struct {
 	h2ln              *connListener
 	readHeaderTimeout time.Duration
 	idleTimeout       time.Duration
+	bodyTimeout       time.Duration // progress between reads of a request body
+	writeTimeout      time.Duration // progress of writes to the client
 	maxHeaderBytes    int64
 	log               *slog.Logger
 	date              dateCache
@@ -60,15 +62,17 @@ type h1conn struct {
 // connection; beyond it the connection is closed (net/http uses the same bound).
 const maxDrain = 256 << 10
 
-func newHTTP1Server(h http.Handler, tlsConf *tls.Config, log *slog.Logger) *http1Server {
-	s := &http1Server{handler: h, readHeaderTimeout: 10 * time.Second, idleTimeout: 120 * time.Second,
-		maxHeaderBytes: 64 << 10, log: log, conns: map[*h1conn]bool{}}
+func newHTTP1Server(h http.Handler, tlsConf *tls.Config, to TimeoutsConfig, log *slog.Logger) *http1Server {
+	to = to.withDefaults()
+	s := &http1Server{handler: h, readHeaderTimeout: to.ReadHeader, idleTimeout: to.Idle, bodyTimeout: to.ClientBody,
+		writeTimeout: to.ClientWrite, maxHeaderBytes: 64 << 10, log: log, conns: map[*h1conn]bool{}}
 	if tlsConf != nil {
 		s.tls = tlsConf.Clone()
 		s.tls.NextProtos = []string{"h2", "http/1.1"}
 		s.h2ln = newConnListener()
 		s.h2 = &http.Server{Handler: h, TLSConfig: s.tls, ReadHeaderTimeout: s.readHeaderTimeout,
-			IdleTimeout: s.idleTimeout, MaxHeaderBytes: int(s.maxHeaderBytes), ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
+			IdleTimeout: s.idleTimeout, MaxHeaderBytes: int(s.maxHeaderBytes), ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+			HTTP2: &http.HTTP2Config{WriteByteTimeout: s.writeTimeout}}
 		go func() { _ = s.h2.Serve(s.h2ln) }()
 	}
 	return s
@@ -218,11 +222,16 @@ func (s *http1Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
 	lim := &limitedReader{r: c, n: math.MaxInt64}
 	heads := &hostScanner{r: lim}
 	br := bufio.NewReaderSize(heads, 4096)
-	bw := bufio.NewWriterSize(c, 4096)
+	// Every write to the client goes through wprog, so a client that stops reading fails the
+	// write after writeTimeout; body reads go through rprog (armed only while a body is read).
+	wprog := &progress{set: c.SetWriteDeadline, timeout: s.writeTimeout}
+	rprog := &progress{set: c.SetReadDeadline, timeout: s.bodyTimeout}
+	bw := bufio.NewWriterSize(progressWriter{w: c, p: wprog}, 4096)
 	remote := c.RemoteAddr().String()
-	w := &h1writer{conn: c, br: br, bw: bw, header: http.Header{}, date: &s.date, drainWait: s.readHeaderTimeout}
+	w := &h1writer{conn: c, br: br, bw: bw, wprog: wprog, header: http.Header{}, date: &s.date, drainWait: s.readHeaderTimeout}
 	lastMethod := ""
 	for first := true; ; first = false {
+		rprog.forget() // the loop sets the read deadline itself from here to the body
 		wait := s.idleTimeout
 		if first {
 			wait = s.readHeaderTimeout
@@ -263,7 +272,11 @@ func (s *http1Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
 		}
 		lastMethod = req.Method
 		lim.n = math.MaxInt64
-		_ = c.SetReadDeadline(time.Time{})
+		if req.Body != http.NoBody {
+			rprog.touch() // the body's reads each get the body timeout, not the header's
+		}
+		// A request without a body reads nothing more until the next head, whose wait sets a
+		// deadline of its own; Hijack clears the header deadline for an upgrade.
 		if status, msg := checkRequest(req, heads); status != 0 {
 			writeConnError(bw, status, msg)
 			return
@@ -288,7 +301,7 @@ func (s *http1Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
 		}
 		var body *h1body
 		if req.Body != http.NoBody {
-			body = &h1body{src: req.Body, remain: req.ContentLength}
+			body = &h1body{src: req.Body, remain: req.ContentLength, prog: rprog}
 			req.Body = body
 		}
 		w.reset(req, cont, body)
@@ -331,7 +344,8 @@ func leadingCRLF(p []byte) int {
 type h1body struct {
 	mu     sync.Mutex
 	src    io.ReadCloser
-	remain int64 // declared length not yet read; -1 when not declared
+	prog   *progress // the connection's body-read timeout
+	remain int64     // declared length not yet read; -1 when not declared
 	eof    bool
 	err    error // the first read error other than EOF
 	closed bool
@@ -342,6 +356,9 @@ func (b *h1body) Read(p []byte) (int, error) {
 	defer b.mu.Unlock()
 	if b.closed {
 		return 0, http.ErrBodyReadAfterClose
+	}
+	if !b.eof && b.err == nil {
+		b.prog.touch()
 	}
 	return b.readLocked(p)
 }

@@ -586,7 +586,7 @@ func FuzzHTTP1Differential(f *testing.F) {
 			t.Fatalf("net/http did not finish the connection")
 		}
 		gwConn := &memConn{in: in, step: st, done: make(chan struct{}), remote: addr()}
-		s := newHTTP1Server(diffHandler(rec), nil, logger)
+		s := newHTTP1Server(diffHandler(rec), nil, TimeoutsConfig{}, logger)
 		s.maxHeaderBytes = diffMaxHeader
 		s.serveHTTP1(&h1conn{c: gwConn}, nil)
 		netSeen, gwSeen := rec.take(netConn.remote.String()), rec.take(gwConn.remote.String())

@@ -24,7 +24,7 @@ import (
 // startHTTP1 serves h with http1Server on a loopback port (TLS when tlsConf is set).
 func startHTTP1(t *testing.T, h http.Handler, tlsConf *tls.Config, tune func(*http1Server)) (*http1Server, string) {
 	t.Helper()
-	s := newHTTP1Server(h, tlsConf, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s := newHTTP1Server(h, tlsConf, TimeoutsConfig{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if tune != nil {
 		tune(s)
 	}
@@ -351,7 +351,7 @@ func TestHTTP1TLSWithHTTP2AndUpgradeThroughProxy(t *testing.T) {
 	}))
 	t.Cleanup(backend.Close)
 	u, _ := url.Parse(backend.URL)
-	tr := newUpstreamTransport(hostPort(u), nil)
+	tr := newUpstreamTransport(hostPort(u), nil, TimeoutsConfig{})
 	t.Cleanup(tr.CloseIdleConnections)
 	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(u) }, Transport: tr}
 

@@ -19,6 +19,7 @@ type h1writer struct {
 	conn   net.Conn
 	br     *bufio.Reader
 	bw     *bufio.Writer
+	wprog  *progress // the write timeout bw's writes keep
 	date   *dateCache
 	req    *http.Request
 	cont   *continueReader
@@ -54,7 +55,7 @@ var (
 // reset prepares the writer for the next request on the connection.
 func (w *h1writer) reset(req *http.Request, cont *continueReader, body *h1body) {
 	clear(w.header)
-	*w = h1writer{conn: w.conn, br: w.br, bw: w.bw, date: w.date, header: w.header, drainWait: w.drainWait, req: req, cont: cont, body: body, contentLength: -1,
+	*w = h1writer{conn: w.conn, br: w.br, bw: w.bw, wprog: w.wprog, date: w.date, header: w.header, drainWait: w.drainWait, req: req, cont: cont, body: body, contentLength: -1,
 		pending: w.pending[:0]}
 }
 
@@ -279,6 +280,9 @@ func (w *h1writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, errors.New("hijack after the response header was sent")
 	}
 	w.hijacked = true
+	// The connection is the handler's now, deadlines included: a protocol such as WebSocket
+	// may rightly sit idle longer than any of the HTTP timeouts.
+	w.wprog.timeout = 0
 	_ = w.conn.SetDeadline(time.Time{})
 	return w.conn, bufio.NewReadWriter(w.br, w.bw), nil
 }

@@ -71,7 +71,7 @@ func (g *Gateway) listen(cfg *Config, errc chan<- error) (traffic []trafficServe
 			tlsConf = g.inboundTLS(cfg, serverCert)
 		}
 		if traffic && cfg.HTTP1Server == HTTP1Palisade {
-			s := newHTTP1Server(h, tlsConf, g.log)
+			s := newHTTP1Server(h, tlsConf, cfg.Timeouts, g.log)
 			go func() {
 				if err := s.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 					errc <- err
@@ -79,8 +79,12 @@ func (g *Gateway) listen(cfg *Config, errc chan<- error) (traffic []trafficServe
 			}()
 			return s, nil
 		}
-		hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
-			MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(g.log.Handler(), slog.LevelDebug), TLSConfig: tlsConf}
+		hs := &http.Server{Handler: h, ReadHeaderTimeout: cfg.Timeouts.ReadHeader, IdleTimeout: cfg.Timeouts.Idle,
+			HTTP2: &http.HTTP2Config{WriteByteTimeout: cfg.Timeouts.ClientWrite}, MaxHeaderBytes: 64 << 10,
+			ErrorLog: slog.NewLogLogger(g.log.Handler(), slog.LevelDebug), TLSConfig: tlsConf}
+		if !traffic {
+			hs.ReadHeaderTimeout, hs.IdleTimeout = DefaultReadHeaderTimeout, DefaultIdleTimeout
+		}
 		go func() {
 			var err error
 			if tlsOn {

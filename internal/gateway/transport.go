@@ -33,6 +33,9 @@ type upstreamTransport struct {
 
 	maxIdle        int
 	idleTimeout    time.Duration
+	connectTimeout time.Duration // dial and TLS handshake
+	readTimeout    time.Duration // progress of reads from the upstream, its response head included
+	writeTimeout   time.Duration // progress of writes to the upstream
 	maxHeaderBytes int64
 	now            func() time.Time
 
@@ -57,14 +60,21 @@ type upstreamConn struct {
 	rc     syscall.RawConn
 	peekFn func(fd uintptr) bool
 	usable bool
+
+	// The read and write timeouts, and the abort of a request whose client went away. dlMu
+	// orders them: once aborted, no progress deadline may replace the abort's past deadline.
+	rprog, wprog progress
+	dlMu         sync.Mutex
+	aborted      bool
 }
 
 // limitedReader reads from a connection, failing once more than n bytes would be read: it bounds
 // a response's header block. got counts bytes read since the last reset.
 type limitedReader struct {
-	r   io.Reader
-	n   int64
-	got int64
+	r    io.Reader
+	n    int64
+	got  int64
+	prog *progress // when set, touched before every read (the upstream read timeout)
 }
 
 var errHeaderTooLarge = errors.New("upstream response header too large")
@@ -76,15 +86,20 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	if int64(len(p)) > l.n {
 		p = p[:l.n]
 	}
+	if l.prog != nil {
+		l.prog.touch()
+	}
 	n, err := l.r.Read(p)
 	l.n -= int64(n)
 	l.got += int64(n)
 	return n, err
 }
 
-// newUpstreamTransport prepares a transport to addr; tlsConf nil means plain HTTP.
-func newUpstreamTransport(addr string, tlsConf *tls.Config) *upstreamTransport {
-	dialer := net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+// newUpstreamTransport prepares a transport to addr; tlsConf nil means plain HTTP. Zero
+// timeouts take their defaults.
+func newUpstreamTransport(addr string, tlsConf *tls.Config, to TimeoutsConfig) *upstreamTransport {
+	to = to.withDefaults()
+	dialer := net.Dialer{Timeout: to.UpstreamConnect, KeepAlive: 30 * time.Second}
 	return &upstreamTransport{
 		addr:   addr,
 		tls:    tlsConf,
@@ -95,11 +110,15 @@ func newUpstreamTransport(addr string, tlsConf *tls.Config) *upstreamTransport {
 			TLSClientConfig:       tlsConf,
 			MaxIdleConnsPerHost:   16,
 			IdleConnTimeout:       90 * time.Second,
-			TLSHandshakeTimeout:   5 * time.Second,
+			TLSHandshakeTimeout:   to.UpstreamConnect,
+			ResponseHeaderTimeout: to.UpstreamRead,
 			ExpectContinueTimeout: time.Second,
 		},
 		maxIdle:        256,
 		idleTimeout:    90 * time.Second,
+		connectTimeout: to.UpstreamConnect,
+		readTimeout:    to.UpstreamRead,
+		writeTimeout:   to.UpstreamWrite,
 		maxHeaderBytes: 1 << 20,
 		now:            time.Now,
 	}
@@ -138,7 +157,8 @@ func (t *upstreamTransport) roundTrip(req *http.Request, extra *extraFields) (*h
 			return resp, nil
 		}
 		pc.close()
-		if attempt == 0 && pc.reused && pc.lim.got == 0 && req.Body == nil && idempotent(req.Method) && ctx.Err() == nil {
+		// a silent upstream is not retried: the client would wait twice the timeout
+		if attempt == 0 && pc.reused && pc.lim.got == 0 && req.Body == nil && idempotent(req.Method) && ctx.Err() == nil && !isTimeout(err) {
 			continue
 		}
 		return nil, err
@@ -164,7 +184,7 @@ func idempotent(method string) bool {
 func (pc *upstreamConn) roundTrip(req *http.Request, extra *extraFields) (*http.Response, error) {
 	stop := neverStops
 	if ctx := req.Context(); ctx.Done() != nil { // an HTTP/1 request's context is never cancelled
-		stop = context.AfterFunc(ctx, func() { _ = pc.conn.SetDeadline(time.Unix(1, 0)) })
+		stop = context.AfterFunc(ctx, pc.abort)
 	}
 	pc.lim.got = 0
 	if err := writeUpstreamRequest(pc.bw, req, extra); err != nil {
@@ -288,7 +308,7 @@ func (t *upstreamTransport) dial(ctx context.Context) (*upstreamConn, error) {
 	pc := &upstreamConn{t: t, conn: raw, raw: raw}
 	if t.tls != nil {
 		tc := tls.Client(raw, t.tls)
-		hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		hctx, cancel := context.WithTimeout(ctx, t.connectTimeout)
 		err := tc.HandshakeContext(hctx)
 		cancel()
 		if err != nil {
@@ -301,11 +321,40 @@ func (t *upstreamTransport) dial(ctx context.Context) (*upstreamConn, error) {
 		}
 		pc.conn = tc
 	}
+	pc.rprog = progress{set: pc.setReadDeadline, timeout: t.readTimeout}
+	pc.wprog = progress{set: pc.setWriteDeadline, timeout: t.writeTimeout}
 	pc.lim.r = pc.conn
 	pc.lim.n = math.MaxInt64
+	pc.lim.prog = &pc.rprog
 	pc.br = newBufReader(&pc.lim)
-	pc.bw = newBufWriter(pc.conn)
+	pc.bw = newBufWriter(progressWriter{w: pc.conn, p: &pc.wprog})
 	return pc, nil
+}
+
+// abort fails the connection's reads and writes at once: the request's client went away.
+func (pc *upstreamConn) abort() {
+	pc.dlMu.Lock()
+	pc.aborted = true
+	_ = pc.conn.SetDeadline(time.Unix(1, 0))
+	pc.dlMu.Unlock()
+}
+
+func (pc *upstreamConn) setReadDeadline(t time.Time) error {
+	pc.dlMu.Lock()
+	defer pc.dlMu.Unlock()
+	if pc.aborted {
+		return nil
+	}
+	return pc.conn.SetReadDeadline(t)
+}
+
+func (pc *upstreamConn) setWriteDeadline(t time.Time) error {
+	pc.dlMu.Lock()
+	defer pc.dlMu.Unlock()
+	if pc.aborted {
+		return nil
+	}
+	return pc.conn.SetWriteDeadline(t)
 }
 
 func newBufReader(r io.Reader) *bufio.Reader { return bufio.NewReaderSize(r, 4096) }

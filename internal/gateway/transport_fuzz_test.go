@@ -48,7 +48,7 @@ func FuzzUpstreamResponse(f *testing.F) {
 		if !upperMethod(method) {
 			return
 		}
-		tr := newUpstreamTransport("127.0.0.1:1", nil)
+		tr := newUpstreamTransport("127.0.0.1:1", nil, TimeoutsConfig{})
 		tr.maxHeaderBytes = 4 << 10
 		sc := &scriptedConn{r: bytes.NewReader(answer)}
 		pc := &upstreamConn{t: tr, conn: sc, raw: sc}
@@ -108,7 +108,7 @@ func FuzzHTTP1Server(f *testing.F) {
 		s := newHTTP1Server(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			methods = append(methods, r.Method)
 			h.ServeHTTP(w, r)
-		}), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		}), nil, TimeoutsConfig{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		s.maxHeaderBytes = 2 << 10
 		out := &recordingConn{scriptedConn: scriptedConn{r: bytes.NewReader(in)}}
 		hc := &h1conn{c: out}

@@ -50,7 +50,7 @@ func transportTo(t *testing.T, rawURL string) *upstreamTransport {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := newUpstreamTransport(hostPort(u), nil)
+	tr := newUpstreamTransport(hostPort(u), nil, TimeoutsConfig{})
 	t.Cleanup(tr.CloseIdleConnections)
 	return tr
 }

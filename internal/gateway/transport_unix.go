@@ -4,7 +4,9 @@ package gateway
 
 import (
 	"errors"
+	"os"
 	"syscall"
+	"time"
 )
 
 // alive reports whether an idle connection is still usable: the upstream has neither closed it
@@ -26,6 +28,12 @@ func (pc *upstreamConn) alive() bool {
 	}
 	pc.usable = false
 	err := pc.rc.Read(pc.peekFn)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// the read timeout of an earlier exchange ran out while the connection sat idle
+		_ = pc.setReadDeadline(time.Time{})
+		pc.rprog.forget()
+		err = pc.rc.Read(pc.peekFn)
+	}
 	return err == nil && pc.usable
 }
 

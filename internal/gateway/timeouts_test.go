@@ -1,0 +1,275 @@
+package gateway
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+const timeoutsCfg = `mode: sidecar
+identity:
+  trust_domain: example.org
+  bundle_file: %[1]s
+  svid: {cert_file: %[2]s, key_file: %[3]s}
+inbound:
+  listen: 127.0.0.1:0
+http1_server: %[5]s
+timeouts: {client_body: 300ms, client_write: 300ms, upstream_read: 300ms}
+routes:
+  - name: app
+    path: /**
+    require: [mtls]
+    allow: 'true'
+    upstream: %[4]s
+`
+
+// slowApp is an upstream with one endpoint per way a peer can stall.
+func slowApp(t *testing.T) *httptest.Server {
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/hang": // silent far past upstream_read
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+		case "/stream": // slow but moving: 8 chunks 100 ms apart, 800 ms in all
+			for i := range 8 {
+				fmt.Fprintf(w, "chunk %d\n", i)
+				w.(http.Flusher).Flush()
+				time.Sleep(100 * time.Millisecond)
+			}
+		case "/big": // more than the sockets between here and a client that never reads can hold
+			buf := make([]byte, 64<<10)
+			for range 1024 {
+				if _, err := w.Write(buf); err != nil {
+					return
+				}
+			}
+		case "/upload":
+			n, err := io.Copy(io.Discard, r.Body)
+			if err != nil {
+				return
+			}
+			fmt.Fprintf(w, "%d bytes", n)
+		}
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// TestTimeoutsCutOffStalledPeersNotSlowOnes runs each stall against the three servers a
+// request can reach (Palisade's HTTP/1, net/http's HTTP/1, net/http's HTTP/2): a silent upstream
+// is answered 504, a stalled upload 408, a client that stops reading is cut off — each within a
+// small multiple of its 300 ms timeout and recorded in the audit log with its reason — while a
+// stream that moves every 100 ms runs for 800 ms, past every timeout, and arrives whole.
+func TestTimeoutsCutOffStalledPeersNotSlowOnes(t *testing.T) {
+	for _, tc := range []struct {
+		name, server string
+		h2           bool
+	}{
+		{"palisade http/1.1", HTTP1Palisade, false},
+		{"net/http http/1.1", HTTP1NetHTTP, false},
+		{"http/2", HTTP1Palisade, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPKI(t, "example.org")
+			app := slowApp(t)
+			cert, key := p.issueFiles("spiffe://example.org/app", "app")
+			audit := &lockedBuffer{}
+			g, _ := startGateway(t, fmt.Sprintf(timeoutsCfg, p.bundleFile(), cert, key, app.URL, tc.server), nil, audit)
+			addr, _, _ := g.Addrs()
+			roots := x509.NewCertPool()
+			roots.AddCert(p.ca.Bundle()[0])
+			cl := clientFor(roots, p.issue("spiffe://example.org/web", time.Hour))
+			tr := cl.Transport.(*http.Transport)
+			if !tc.h2 {
+				tr.ForceAttemptHTTP2 = false
+				tr.TLSClientConfig.NextProtos = []string{"http/1.1"}
+			}
+			proto := func(resp *http.Response) {
+				if (resp.ProtoMajor == 2) != tc.h2 {
+					t.Fatalf("served over %s", resp.Proto)
+				}
+			}
+
+			t.Run("silent upstream is answered 504", func(t *testing.T) {
+				start := time.Now()
+				resp, err := cl.Get("https://" + addr + "/hang")
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				proto(resp)
+				if resp.StatusCode != http.StatusGatewayTimeout || time.Since(start) > 2*time.Second {
+					t.Fatalf("status %d after %s, want 504 within 2s", resp.StatusCode, time.Since(start))
+				}
+				waitAudit(t, g, audit, "/hang", "upstream_timeout")
+			})
+
+			t.Run("slow but moving stream arrives whole", func(t *testing.T) {
+				resp, err := cl.Get("https://" + addr + "/stream")
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != 200 || strings.Count(string(body), "chunk") != 8 {
+					t.Fatalf("status %d, err %v, body %q", resp.StatusCode, err, body)
+				}
+			})
+
+			t.Run("stalled upload is answered 408", func(t *testing.T) {
+				pr, pw := io.Pipe()
+				defer pw.Close()
+				go func() { _, _ = pw.Write([]byte("the first bytes of a body that never ends")) }()
+				req, _ := http.NewRequest(http.MethodPost, "https://"+addr+"/upload", pr)
+				req.ContentLength = 1 << 20
+				start := time.Now()
+				resp, err := cl.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				proto(resp)
+				if resp.StatusCode != http.StatusRequestTimeout || time.Since(start) > 2*time.Second {
+					t.Fatalf("status %d after %s, want 408 within 2s", resp.StatusCode, time.Since(start))
+				}
+				waitAudit(t, g, audit, "/upload", "client_timeout")
+			})
+
+			t.Run("a complete upload still goes through", func(t *testing.T) {
+				resp, err := cl.Post("https://"+addr+"/upload", "application/octet-stream", strings.NewReader(strings.Repeat("x", 100000)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 || string(body) != "100000 bytes" {
+					t.Fatalf("status %d, body %q", resp.StatusCode, body)
+				}
+			})
+
+			t.Run("client that stops reading is cut off", func(t *testing.T) {
+				resp, err := cl.Get("https://" + addr + "/big")
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				proto(resp)
+				// read nothing: the gateway must give up on its own
+				rec := waitAudit(t, g, audit, "/big", "client_timeout")
+				if rec.BytesOut >= 64<<20 {
+					t.Fatalf("the whole body counted as sent: %d bytes", rec.BytesOut)
+				}
+				n, _ := io.Copy(io.Discard, resp.Body)
+				if n >= 64<<20 {
+					t.Fatalf("the client received the whole body (%d bytes) after being cut off", n)
+				}
+			})
+		})
+	}
+}
+
+// waitAudit waits (at most 3 s) for the audit record of path and checks its reason.
+func waitAudit(t *testing.T, g *Gateway, audit *lockedBuffer, path, reason string) Record {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		if err := g.audit.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(audit.String()), "\n") {
+			var r Record
+			if line == "" || json.Unmarshal([]byte(line), &r) != nil || r.Path != path {
+				continue
+			}
+			if r.Reason != reason {
+				t.Fatalf("audit reason %q for %s, want %q: %s", r.Reason, path, reason, line)
+			}
+			return r
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no audit record for %s within 3s:\n%s", path, audit.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestTimeoutsConfig checks defaults, the refusal of negative and nanosecond timeouts with the
+// field named, and that a reload cannot change the client-side ones.
+func TestTimeoutsConfig(t *testing.T) {
+	p := newPKI(t, "example.org")
+	cert, key := p.issueFiles("spiffe://example.org/app", "app")
+	base := fmt.Sprintf(timeoutsCfg, p.bundleFile(), cert, key, "http://127.0.0.1:1", HTTP1Palisade)
+
+	cfg, err := ParseConfig("gateway.yaml", []byte(strings.Replace(base, "timeouts: {client_body: 300ms, client_write: 300ms, upstream_read: 300ms}\n", "", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := TimeoutsConfig{DefaultReadHeaderTimeout, DefaultIdleTimeout, DefaultClientBodyTimeout, DefaultClientWriteTimeout,
+		DefaultUpstreamConnectTimeout, DefaultUpstreamReadTimeout, DefaultUpstreamWriteTimeout}
+	if cfg.Timeouts != want {
+		t.Errorf("defaults: %+v, want %+v", cfg.Timeouts, want)
+	}
+	for _, bad := range []string{"upstream_read: -1s", "idle: 10ns", "client_write: 0.5us"} {
+		text := strings.Replace(base, "timeouts: {client_body: 300ms, client_write: 300ms, upstream_read: 300ms}", "timeouts: {"+bad+"}", 1)
+		_, err := ParseConfig("gateway.yaml", []byte(text))
+		field := "timeouts." + strings.SplitN(bad, ":", 2)[0]
+		if err == nil || !strings.Contains(err.Error(), field) || !strings.Contains(err.Error(), "gateway.yaml:") {
+			t.Errorf("%s: %v, want an error naming the file and %s", bad, err, field)
+		}
+	}
+
+	g, path := startGateway(t, base, nil, io.Discard)
+	for _, change := range []struct {
+		from, to string
+		ok       bool
+	}{
+		{"upstream_read: 300ms", "upstream_read: 2s", true},
+		{"client_write: 300ms", "client_write: 2s", false},
+	} {
+		if err := os.WriteFile(path, []byte(strings.Replace(base, change.from, change.to, 1)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		err := g.Reload()
+		if change.ok != (err == nil) || err != nil && !strings.Contains(err.Error(), "timeouts") {
+			t.Errorf("reload with %s: %v (want success %v)", change.to, err, change.ok)
+		}
+	}
+}
+
+// TestProgressPushesDeadlinesRarely checks the lazy re-arming that keeps the timeouts off the
+// per-request path: a deadline is pushed on first use, then not again until an eighth of the
+// timeout has passed, and always after forget.
+func TestProgressPushesDeadlinesRarely(t *testing.T) {
+	var pushed []time.Time
+	p := progress{set: func(d time.Time) error { pushed = append(pushed, d); return nil }, timeout: 800 * time.Millisecond}
+	for range 1000 {
+		p.touch()
+	}
+	if len(pushed) != 1 {
+		t.Fatalf("%d pushes for 1000 quick touches, want 1", len(pushed))
+	}
+	if d := time.Until(pushed[0]); d < 700*time.Millisecond || d > 800*time.Millisecond {
+		t.Fatalf("deadline %s ahead, want about 800ms", d)
+	}
+	time.Sleep(110 * time.Millisecond)
+	p.touch()
+	p.forget()
+	p.touch()
+	if len(pushed) != 3 {
+		t.Fatalf("%d pushes, want 3 (after an eighth of the timeout, and after forget)", len(pushed))
+	}
+	off := progress{set: func(time.Time) error { t.Fatal("a zero timeout pushed a deadline"); return nil }}
+	off.touch()
+	var nilSet progress
+	nilSet.timeout = time.Second
+	nilSet.touch() // no setter: nothing to do, no panic
+}
