@@ -27,7 +27,14 @@
 # Environment: DURATION (default 10s), RATE (default 1000), CONNS (64), REPEAT (open-loop rounds,
 # default 3; the round with the median p99 is shown), ROUNDS (closed-loop rounds, default 1; the
 # round with the median requests/s is shown per path — use 3 on a busy machine), PALISADE_BIN (prebuilt
-# binary; otherwise built from this checkout). wrk and nginx are installed with apt-get if missing.
+# binary; otherwise built from this checkout), PIN (see below). wrk and nginx are installed with
+# apt-get if missing.
+# PIN=1 keeps the load generator off the servers' CPUs: wrk and the Go load client run on the
+# first half of the CPUs, the upstream, nginx (one worker per server CPU) and the gateways on the
+# rest (on 2 CPUs: one each). Unpinned, the load generator competes with the proxy for CPU, and a
+# TLS path pays for the generator's own TLS too (wrk's side of every handshake and record), which
+# is no cost of the proxy's; pinned, both proxies get the same CPU and only their own work (and
+# the upstream's) decides. The summary says which mode ran; compare figures within one mode.
 set -euo pipefail
 
 DURATION=${DURATION:-10s}
@@ -35,6 +42,7 @@ RATE=${RATE:-1000}
 CONNS=${CONNS:-64}
 REPEAT=${REPEAT:-3}
 ROUNDS=${ROUNDS:-1}
+PIN=${PIN:-}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/palisade-bench.XXXXXX)
 PIDS=()
@@ -52,6 +60,17 @@ need nginx nginx-light
 # Ports (override with BASE_PORT if these are taken).
 B=${BASE_PORT:-18000}
 UP=$((B + 1)); NGX=$((B + 2)); EDGE=$((B + 3)); SIDE=$((B + 4)); IDP=$((B + 5)); EDGE1=$((B + 6)); MTLS=$((B + 7)); NGXS=$((B + 8))
+
+# SRV and GEN prefix the commands that start servers and load generators (empty unless PIN).
+SRV=(); GEN=(); NGINX_WORKERS=auto; MODE="unpinned: load generator and servers share all $(nproc) CPUs"
+if [ -n "$PIN" ]; then
+	n=$(nproc)
+	if [ "$n" -lt 2 ]; then echo "PIN needs at least 2 CPUs" >&2; exit 2; fi
+	half=$((n / 2))
+	GEN_CPUS="0-$((half - 1))"; SRV_CPUS="$half-$((n - 1))"
+	SRV=(taskset -c "$SRV_CPUS"); GEN=(taskset -c "$GEN_CPUS"); NGINX_WORKERS=$((n - half))
+	MODE="pinned: load generator on CPUs $GEN_CPUS, upstream + proxies on CPUs $SRV_CPUS (nginx $NGINX_WORKERS worker(s))"
+fi
 
 echo "== building (work dir $WORK)" >&2
 mkdir -p "$WORK/helper"
@@ -285,8 +304,8 @@ H="$WORK/benchhelper"; P="$WORK/palisade"
 wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 did not open" >&2; exit 1; }
 
 echo "== starting upstream, issuer, nginx, CA, gateways" >&2
-"$H" upstream "127.0.0.1:$UP" & PIDS+=($!); UP_PID=$!
-"$H" idp "127.0.0.1:$IDP" "$WORK/token" & PIDS+=($!)
+"${SRV[@]}" "$H" upstream "127.0.0.1:$UP" & PIDS+=($!); UP_PID=$!
+"${SRV[@]}" "$H" idp "127.0.0.1:$IDP" "$WORK/token" & PIDS+=($!)
 wait_port "$UP"; wait_port "$IDP"
 TOKEN=$(cat "$WORK/token")
 
@@ -299,7 +318,7 @@ CA="$WORK/ca"
 "$P" ca issue --dir "$CA" --spiffe-id spiffe://bench.local/edge-public --dns localhost,127.0.0.1 --cert "$WORK/public.pem" --key "$WORK/public.key" --ttl 2h >/dev/null
 
 cat >"$WORK/nginx.conf" <<EOF
-worker_processes auto;
+worker_processes $NGINX_WORKERS;
 pid $WORK/nginx.pid;
 error_log $WORK/nginx-error.log;
 events { worker_connections 4096; }
@@ -319,7 +338,7 @@ http {
   }
 }
 EOF
-nginx -c "$WORK/nginx.conf" -p "$WORK"
+"${SRV[@]}" nginx -c "$WORK/nginx.conf" -p "$WORK"
 wait_port "$NGX"; wait_port "$NGXS"
 
 cat >"$WORK/edge.yaml" <<EOF
@@ -389,12 +408,12 @@ routes:
 audit:
   path: $WORK/mtls-audit.jsonl
 EOF
-"$P" gateway run -c "$WORK/mtls.yaml" 2>"$WORK/mtls.log" & PIDS+=($!); MTLS_PID=$!
-"$P" gateway run -c "$WORK/side.yaml" 2>"$WORK/side.log" & PIDS+=($!); SIDE_PID=$!
+"${SRV[@]}" "$P" gateway run -c "$WORK/mtls.yaml" 2>"$WORK/mtls.log" & PIDS+=($!); MTLS_PID=$!
+"${SRV[@]}" "$P" gateway run -c "$WORK/side.yaml" 2>"$WORK/side.log" & PIDS+=($!); SIDE_PID=$!
 wait_port "$SIDE"
-"$P" gateway run -c "$WORK/edge.yaml" 2>"$WORK/edge.log" & PIDS+=($!); EDGE_PID=$!
+"${SRV[@]}" "$P" gateway run -c "$WORK/edge.yaml" 2>"$WORK/edge.log" & PIDS+=($!); EDGE_PID=$!
 wait_port "$EDGE"
-"$P" gateway run -c "$WORK/edge1.yaml" 2>"$WORK/edge1.log" & PIDS+=($!); EDGE1_PID=$!
+"${SRV[@]}" "$P" gateway run -c "$WORK/edge1.yaml" 2>"$WORK/edge1.log" & PIDS+=($!); EDGE1_PID=$!
 wait_port "$EDGE1"
 wait_port "$MTLS"
 
@@ -423,7 +442,7 @@ to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /m
 run_wrk() { # name url header "proxy pids"
 	local out p0 p1 u0 u1
 	p0=$(ticks $4); u0=$(ticks "$UP_PID")
-	if [ -n "$3" ]; then out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency -H "$3" "$2"); else out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$2"); fi
+	if [ -n "$3" ]; then out=$("${GEN[@]}" wrk -t2 -c"$CONNS" -d"$DURATION" --latency -H "$3" "$2"); else out=$("${GEN[@]}" wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$2"); fi
 	p1=$(ticks $4); u1=$(ticks "$UP_PID")
 	local rps p50 p99 non2xx
 	rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
@@ -440,7 +459,7 @@ declare -A CL
 median_rps() { printf '%s' "${CL[$1]}" | sed '/^$/d' | sort -n -k"$2" | awk '{a[NR]=$0} END{print a[int((NR+1)/2)]}'; }
 run_closed() { # "proxy pids" closed-args...: rps p50 p99 errors proxy-µs/req
 	local pids=$1 p0 p1 out n; shift
-	p0=$(ticks $pids); out=$("$H" closed "$@"); p1=$(ticks $pids)
+	p0=$(ticks $pids); out=$("${GEN[@]}" "$H" closed "$@"); p1=$(ticks $pids)
 	n=$(awk -v r="${out%% *}" -v d="$(dur_s)" 'BEGIN{printf "%d", r*d}')
 	echo "$out $(us_per_req $((p1 - p0)) "$n")"
 }
@@ -463,11 +482,11 @@ echo "== open loop at $RATE req/s for $DURATION, $REPEAT interleaved rounds" >&2
 # one burst of load from other processes on this shared machine does not decide the figure.
 declare -A FIXED
 for round in $(seq 1 "$REPEAT"); do
-	FIXED[direct]+="$("$H" load -url "http://127.0.0.1:$UP/" -rate "$RATE" -duration "$DURATION")"$'\n'
-	FIXED[nginx]+="$("$H" load -url "http://127.0.0.1:$NGX/" -rate "$RATE" -duration "$DURATION")"$'\n'
-	FIXED[palisade]+="$("$H" load -url "https://127.0.0.1:$EDGE/" -rate "$RATE" -duration "$DURATION" -header "Authorization: Bearer $TOKEN")"$'\n'
-	FIXED[palisade-1hop]+="$("$H" load -url "https://127.0.0.1:$EDGE1/" -rate "$RATE" -duration "$DURATION" -header "Authorization: Bearer $TOKEN")"$'\n'
-	FIXED[mtls-1hop]+="$("$H" load -url "https://127.0.0.1:$MTLS/" -rate "$RATE" -duration "$DURATION" -header "Authorization: Bearer $TOKEN" -cert "$WORK/client.pem" -key "$WORK/client.key")"$'\n'
+	FIXED[direct]+="$("${GEN[@]}" "$H" load -url "http://127.0.0.1:$UP/" -rate "$RATE" -duration "$DURATION")"$'\n'
+	FIXED[nginx]+="$("${GEN[@]}" "$H" load -url "http://127.0.0.1:$NGX/" -rate "$RATE" -duration "$DURATION")"$'\n'
+	FIXED[palisade]+="$("${GEN[@]}" "$H" load -url "https://127.0.0.1:$EDGE/" -rate "$RATE" -duration "$DURATION" -header "Authorization: Bearer $TOKEN")"$'\n'
+	FIXED[palisade-1hop]+="$("${GEN[@]}" "$H" load -url "https://127.0.0.1:$EDGE1/" -rate "$RATE" -duration "$DURATION" -header "Authorization: Bearer $TOKEN")"$'\n'
+	FIXED[mtls-1hop]+="$("${GEN[@]}" "$H" load -url "https://127.0.0.1:$MTLS/" -rate "$RATE" -duration "$DURATION" -header "Authorization: Bearer $TOKEN" -cert "$WORK/client.pem" -key "$WORK/client.key")"$'\n'
 done
 median_run() { printf '%s' "${FIXED[$1]}" | sed '/^$/d' | sort -n -k4 | awk '{a[NR]=$0} END{print a[int((NR+1)/2)]}'; }
 F_DIRECT=$(median_run direct); F_NGINX=$(median_run nginx); F_PAL=$(median_run palisade); F_PAL1=$(median_run palisade-1hop); F_MTLS=$(median_run mtls-1hop)
@@ -476,7 +495,7 @@ audit_lines=$(cat "$WORK"/*-audit.jsonl 2>/dev/null | wc -l)
 if grep -qF "$TOKEN" "$WORK"/*-audit.jsonl; then echo "FAIL: a token reached the audit log" >&2; exit 1; fi
 
 echo
-echo "Palisade gateway benchmark — $(nproc) CPUs shared with everything else on this machine, $(date -u +%FT%TZ)"
+echo "Palisade gateway benchmark — $(nproc) CPUs, $MODE, $(date -u +%FT%TZ)"
 printf '\nclosed loop: wrk -t2 -c%s -d%s, median of %s round(s)\n' "$CONNS" "$DURATION" "$ROUNDS"
 printf '%-14s %12s %10s %10s %8s %14s %14s\n' path "req/s" "p50 ms" "p99 ms" "non-2xx" "proxy µs/req" "upstream µs/req"
 for r in "$R_DIRECT" "$R_NGINX" "$R_NGINXS" "$R_PAL" "$R_PAL1"; do set -- $r; printf '%-14s %12s %10s %10s %8s %14s %14s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7"; done
