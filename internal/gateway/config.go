@@ -41,6 +41,7 @@ type Config struct {
 	Audit    AuditConfig    `yaml:"audit"`
 	Admin    AdminConfig    `yaml:"admin"`
 	Timeouts TimeoutsConfig `yaml:"timeouts"`
+	Limits   LimitsConfig   `yaml:"limits"`
 	// HTTP1Server picks what serves HTTP/1.x on the inbound and outbound listeners: "palisade"
 	// (default; net/http's parser and handler interface without its per-request machinery) or
 	// "net/http" (the standard library's server). HTTP/2 is always net/http's.
@@ -124,6 +125,8 @@ type RouteConfig struct {
 	// server must present UpstreamSPIFFEID).
 	Upstream         string `yaml:"upstream"`
 	UpstreamSPIFFEID string `yaml:"upstream_spiffe_id"`
+	// MaxRequestBody overrides limits.max_request_body for this route (0: the global limit).
+	MaxRequestBody Size `yaml:"max_request_body"`
 }
 
 // OutboundConfig is the sidecar's listener for the local application's outgoing calls.

@@ -225,6 +225,9 @@ func (f *forwarder) fail(w http.ResponseWriter, x *exchange, err error) {
 	status := http.StatusBadGateway
 	x.failReason = "upstream_error"
 	switch {
+	case x.body.tooLarge:
+		status, x.failReason = http.StatusRequestEntityTooLarge, "body_too_large"
+		x.rec.Decision, x.rec.Reason = decisionDeny, x.failReason // refused by the gateway's limit, not the upstream's fault
 	case x.body.timedOut:
 		status, x.failReason = http.StatusRequestTimeout, "client_timeout"
 	case isTimeout(err):

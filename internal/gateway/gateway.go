@@ -91,6 +91,7 @@ type route struct {
 	proxy       *forwarder
 	requireMTLS bool
 	requireJWT  bool
+	maxBody     int64 // request body limit in force (0: none)
 }
 
 type service struct {
@@ -207,7 +208,7 @@ func (g *Gateway) build(cfg *Config) (*state, error) {
 		if err != nil {
 			return nil, fmt.Errorf("route %s: %w", rc.Name, err)
 		}
-		st.routes = append(st.routes, &route{cfg: rc, pat: pat, rule: rule, proxy: proxy,
+		st.routes = append(st.routes, &route{cfg: rc, pat: pat, rule: rule, proxy: proxy, maxBody: bodyLimit(rc.MaxRequestBody, cfg.Limits.MaxRequestBody),
 			requireMTLS: slices.Contains(rc.Require, "mtls"), requireJWT: slices.Contains(rc.Require, "jwt")})
 	}
 	for _, sc := range cfg.Outbound.Services {

@@ -104,7 +104,26 @@ func (g *Gateway) serveInbound(w http.ResponseWriter, r *http.Request) {
 	if d != nil {
 		rec.Decision, rec.Reason = decisionAuditDeny, d.reason
 	}
+	if !x.limitBody(rt.maxBody, r) {
+		return
+	}
 	x.forward(rt.proxy, r)
+}
+
+// limitBody applies a request-body limit (0: none): a request that declares a longer body is
+// refused 413 at once, before a byte of it is read (and before a "100 Continue" invites it);
+// any other is cut off at the limit as it is read (see countingBody).
+func (x *exchange) limitBody(limit int64, r *http.Request) bool {
+	if limit <= 0 {
+		return true
+	}
+	if r.ContentLength > limit {
+		x.rec.Decision, x.rec.Reason = decisionDeny, "body_too_large"
+		writeDenial(&x.sw, &denial{http.StatusRequestEntityTooLarge, "body_too_large"})
+		return false
+	}
+	x.body.limit = limit
+	return true
 }
 
 // authorize runs path canonicalization, route matching, authentication and the route's rule,
@@ -315,6 +334,9 @@ func (g *Gateway) serveOutbound(w http.ResponseWriter, r *http.Request) {
 	}
 	rec.Route = "outbound:" + svc.cfg.Host
 	rec.Decision, rec.Reason = decisionAllow, "allowed"
+	if !x.limitBody(int64(st.cfg.Limits.MaxRequestBody), r) {
+		return
+	}
 	x.forward(svc.proxy, r)
 }
 
@@ -368,19 +390,33 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// countingBody counts a request body and notes whether reading it timed out (the client
-// stalled its upload), so the failure is answered 408 rather than blamed on the upstream.
+// countingBody counts a request body, cuts it off past its limit, and notes why it failed —
+// too large, or timed out (the client stalled its upload) — so the failure is answered 413 or
+// 408 rather than blamed on the upstream.
 type countingBody struct {
 	io.ReadCloser
 	n        int64
+	limit    int64 // 0: none
 	prog     *progress
 	timedOut bool
+	tooLarge bool
 }
 
 func (b *countingBody) Read(p []byte) (int, error) {
+	if b.tooLarge {
+		return 0, errBodyTooLarge
+	}
 	b.prog.touch()
+	if b.limit > 0 && int64(len(p)) > b.limit-b.n+1 {
+		p = p[:b.limit-b.n+1] // one byte past the limit tells a body that ends there from a longer one
+	}
 	n, err := b.ReadCloser.Read(p)
 	b.n += int64(n)
+	if b.limit > 0 && b.n > b.limit {
+		over := int(b.n - b.limit)
+		b.n, b.tooLarge = b.limit, true
+		return n - over, errBodyTooLarge
+	}
 	if err != nil && err != io.EOF && isTimeout(err) {
 		b.timedOut = true
 	}

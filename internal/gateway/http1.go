@@ -310,21 +310,46 @@ func (s *http1Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
 			return
 		}
 		if err := w.finish(); err != nil || w.closeAfter {
+			if err == nil && (body != nil && !body.ended() || cont != nil && !cont.sent) {
+				linger(c)
+			}
 			return
 		}
 		if cont != nil && !cont.sent {
-			return // the client may still be waiting to send a body nobody read
+			linger(c) // the client may send the body nobody read once it tires of waiting
+			return
 		}
 		// Whatever of the body is left must be read to its end before the next request is
 		// parsed; a body that failed (corrupt chunking, a read error) or is too long to
 		// drain ends the connection, so its bytes are never taken for a request.
 		if body != nil && !body.settle(c, s.readHeaderTimeout) {
+			linger(c)
 			return
 		}
 		if !s.setIdle(hc, true) {
 			return
 		}
 	}
+}
+
+// Lingering close bounds: how long and how much of what a client still sends is read and
+// discarded before a connection with an unread request body is closed.
+const (
+	lingerTime  = 500 * time.Millisecond
+	lingerBytes = 16 << 20
+)
+
+// linger ends a connection whose client may still be sending a request body the gateway did
+// not read (a 413, a denial, an early answer): it closes the write side first, then reads and
+// discards for a little while before the close. Closing at once with unread bytes makes the
+// kernel answer with a reset, which can destroy the response before the client reads it (RFC
+// 9112 section 9.6; net/http waits the same 500 ms).
+func linger(c net.Conn) {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+	}
+	_ = c.SetReadDeadline(time.Now().Add(lingerTime))
+	_, _ = io.CopyN(io.Discard, c, lingerBytes)
 }
 
 // leadingCRLF counts the CR and LF bytes that start p.
@@ -381,6 +406,13 @@ func (b *h1body) readLocked(p []byte) (int, error) {
 		b.err = err
 	}
 	return n, err
+}
+
+// ended reports whether the body was read to its end.
+func (b *h1body) ended() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.eof
 }
 
 func (b *h1body) Close() error {
