@@ -53,11 +53,10 @@ func (g *Gateway) begin(w http.ResponseWriter, r *http.Request, direction string
 	x.sw = statusWriter{ResponseWriter: w, x: x}
 	x.body = countingBody{ReadCloser: r.Body, prog: &x.rprog}
 	r.Body = &x.body
-	if _, ours := w.(*h1writer); !ours {
+	if dl, ok := w.(deadliner); ok { // net/http's writers; http1Server's connection keeps its own
 		to := g.state.Load().cfg.Timeouts // the client-side timeouts never change on reload
-		rc := http.NewResponseController(w)
-		x.rprog = progress{set: rc.SetReadDeadline, timeout: to.ClientBody}
-		x.wprog = progress{set: rc.SetWriteDeadline, timeout: to.ClientWrite}
+		x.rprog = progress{rw: dl, read: true, timeout: to.ClientBody}
+		x.wprog = progress{rw: dl, timeout: to.ClientWrite}
 	}
 	return x
 }

@@ -100,14 +100,26 @@ func (c *Config) validateTimeouts(v *validator) {
 // change rarely rather than per request; a stalled operation therefore fails after between 7/8
 // of the timeout and all of it. A progress is used by one goroutine at a time.
 type progress struct {
-	set     func(time.Time) error // the connection's (or stream's) SetReadDeadline or SetWriteDeadline
-	timeout time.Duration         // zero: never set a deadline
-	at      time.Time             // when the deadline was last pushed; zero: it must be pushed
+	// set is the connection's SetReadDeadline or SetWriteDeadline; or, when nil, rw's (a
+	// per-request ResponseWriter of net/http's, kept as the interface it already is so that a
+	// request pays for no method value), read or write as read says.
+	set     func(time.Time) error
+	rw      deadliner
+	read    bool
+	timeout time.Duration // zero: never set a deadline
+	at      time.Time     // when the deadline was last pushed; zero: it must be pushed
+}
+
+// deadliner is what net/http's HTTP/1 and HTTP/2 response writers offer (and what
+// http.ResponseController calls).
+type deadliner interface {
+	SetReadDeadline(time.Time) error
+	SetWriteDeadline(time.Time) error
 }
 
 // touch pushes the deadline before an operation when it is due.
 func (p *progress) touch() {
-	if p.timeout <= 0 || p.set == nil {
+	if p.timeout <= 0 || p.set == nil && p.rw == nil {
 		return
 	}
 	now := time.Now()
@@ -115,7 +127,14 @@ func (p *progress) touch() {
 		return
 	}
 	p.at = now
-	_ = p.set(now.Add(p.timeout))
+	switch {
+	case p.set != nil:
+		_ = p.set(now.Add(p.timeout))
+	case p.read:
+		_ = p.rw.SetReadDeadline(now.Add(p.timeout))
+	default:
+		_ = p.rw.SetWriteDeadline(now.Add(p.timeout))
+	}
 }
 
 // forget makes the next touch push the deadline: someone else set it meanwhile.

@@ -27,7 +27,7 @@ type testIssuer struct {
 	fetches atomic.Int32
 }
 
-func newTestIssuer(t *testing.T, kids ...string) *testIssuer {
+func newTestIssuer(t testing.TB, kids ...string) *testIssuer {
 	t.Helper()
 	ti := &testIssuer{keys: map[string]*ecdsa.PrivateKey{}}
 	for _, k := range kids {
@@ -48,7 +48,7 @@ func newTestIssuer(t *testing.T, kids ...string) *testIssuer {
 	return ti
 }
 
-func (ti *testIssuer) addKey(t *testing.T, kid string) {
+func (ti *testIssuer) addKey(t testing.TB, kid string) {
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +64,7 @@ func ecJWK(kid string, k *ecdsa.PublicKey) map[string]string {
 		"x": b64.EncodeToString(b[1:33]), "y": b64.EncodeToString(b[33:])}
 }
 
-func (ti *testIssuer) sign(t *testing.T, kid string, claims map[string]any) string {
+func (ti *testIssuer) sign(t testing.TB, kid string, claims map[string]any) string {
 	t.Helper()
 	ti.mu.Lock()
 	k := ti.keys[kid]
@@ -75,7 +75,7 @@ func (ti *testIssuer) sign(t *testing.T, kid string, claims map[string]any) stri
 	return signES256(t, k, map[string]any{"alg": "ES256", "kid": kid, "typ": "JWT"}, claims)
 }
 
-func signES256(t *testing.T, k *ecdsa.PrivateKey, hdr, claims map[string]any) string {
+func signES256(t testing.TB, k *ecdsa.PrivateKey, hdr, claims map[string]any) string {
 	t.Helper()
 	in := encodeParts(hdr, claims)
 	sum := sha256.Sum256([]byte(in))
@@ -95,7 +95,7 @@ func encodeParts(hdr, claims map[string]any) string {
 	return b64.EncodeToString(hb) + "." + b64.EncodeToString(cb)
 }
 
-func (ti *testIssuer) validator(t *testing.T, mut func(*IssuerConfig)) *Validator {
+func (ti *testIssuer) validator(t testing.TB, mut func(*IssuerConfig)) *Validator {
 	t.Helper()
 	cfg := IssuerConfig{Issuer: "https://issuer.test", JWKSURL: ti.srv.URL + "/jwks", Algorithms: []string{"ES256", "RS256"},
 		Audiences: []string{"orders"}, MaxLifetime: time.Hour}
