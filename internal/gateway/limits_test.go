@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"crypto/x509"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,18 +8,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 )
 
-const limitsCfg = `mode: sidecar
-identity:
-  trust_domain: example.org
-  bundle_file: %[1]s
-  svid: {cert_file: %[2]s, key_file: %[3]s}
-inbound:
-  listen: 127.0.0.1:0
-http1_server: %[5]s
-limits: {max_request_body: 1KiB}
+const limitsCfg = sidecarHead + `limits: {max_request_body: 1KiB}
 routes:
   - name: big
     path: /big/**
@@ -46,14 +36,7 @@ func (u unsized) Read(p []byte) (int, error) { return u.r.Read(p) }
 // request; an undeclared one is cut off at the limit and refused 413 (audited as a deny with
 // reason body_too_large); a body of exactly the limit passes, declared or not.
 func TestRequestBodyLimit(t *testing.T) {
-	for _, tc := range []struct {
-		name, server string
-		h2           bool
-	}{
-		{"palisade http/1.1", HTTP1Palisade, false},
-		{"net/http http/1.1", HTTP1NetHTTP, false},
-		{"http/2", HTTP1Palisade, true},
-	} {
+	for _, tc := range threeServers {
 		t.Run(tc.name, func(t *testing.T) {
 			var seen atomic.Int64 // requests whose body the upstream read to the end
 			app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -65,19 +48,7 @@ func TestRequestBodyLimit(t *testing.T) {
 				fmt.Fprintf(w, "%d bytes", n)
 			}))
 			t.Cleanup(app.Close)
-			p := newPKI(t, "example.org")
-			cert, key := p.issueFiles("spiffe://example.org/app", "app")
-			audit := &lockedBuffer{}
-			g, _ := startGateway(t, fmt.Sprintf(limitsCfg, p.bundleFile(), cert, key, app.URL, tc.server), nil, audit)
-			addr, _, _ := g.Addrs()
-			roots := x509.NewCertPool()
-			roots.AddCert(p.ca.Bundle()[0])
-			cl := clientFor(roots, p.issue("spiffe://example.org/web", time.Hour))
-			if !tc.h2 {
-				tr := cl.Transport.(*http.Transport)
-				tr.ForceAttemptHTTP2 = false
-				tr.TLSClientConfig.NextProtos = []string{"http/1.1"}
-			}
+			g, addr, audit, cl := startSidecar(t, limitsCfg, app.URL, tc.server, tc.h2)
 			post := func(path string, size int, declared bool) (int, string) {
 				t.Helper()
 				var body io.Reader = strings.NewReader(strings.Repeat("x", size))

@@ -13,7 +13,10 @@ import (
 	"time"
 )
 
-const timeoutsCfg = `mode: sidecar
+// sidecarHead starts the sidecar configurations of the timeout and limit tests: %[1]s is the
+// bundle, %[2]s and %[3]s the SVID, %[5]s the http1_server; the routes that follow it use %[4]s,
+// the upstream.
+const sidecarHead = `mode: sidecar
 identity:
   trust_domain: example.org
   bundle_file: %[1]s
@@ -21,7 +24,9 @@ identity:
 inbound:
   listen: 127.0.0.1:0
 http1_server: %[5]s
-timeouts: {client_body: 300ms, client_write: 300ms, upstream_read: 300ms}
+`
+
+const timeoutsCfg = sidecarHead + `timeouts: {client_body: 300ms, client_write: 300ms, upstream_read: 300ms}
 routes:
   - name: app
     path: /**
@@ -29,6 +34,38 @@ routes:
     allow: 'true'
     upstream: %[4]s
 `
+
+// threeServers are the servers a request can reach: the gateway's HTTP/1 server, net/http's
+// HTTP/1 server (http1_server: net/http) and net/http's HTTP/2 server.
+var threeServers = []struct {
+	name, server string
+	h2           bool
+}{
+	{"palisade http/1.1", HTTP1Palisade, false},
+	{"net/http http/1.1", HTTP1NetHTTP, false},
+	{"http/2", HTTP1Palisade, true},
+}
+
+// startSidecar starts cfg (a sidecarHead template) in front of upstream with the given HTTP/1
+// server, and returns it, its address, its audit log and a client holding an SVID that speaks
+// HTTP/2, or only HTTP/1.1.
+func startSidecar(t *testing.T, cfg, upstream, server string, h2 bool) (*Gateway, string, *lockedBuffer, *http.Client) {
+	t.Helper()
+	p := newPKI(t, "example.org")
+	cert, key := p.issueFiles("spiffe://example.org/app", "app")
+	audit := &lockedBuffer{}
+	g, _ := startGateway(t, fmt.Sprintf(cfg, p.bundleFile(), cert, key, upstream, server), nil, audit)
+	addr, _, _ := g.Addrs()
+	roots := x509.NewCertPool()
+	roots.AddCert(p.ca.Bundle()[0])
+	cl := clientFor(roots, p.issue("spiffe://example.org/web", time.Hour))
+	if !h2 {
+		tr := cl.Transport.(*http.Transport)
+		tr.ForceAttemptHTTP2 = false
+		tr.TLSClientConfig.NextProtos = []string{"http/1.1"}
+	}
+	return g, addr, audit, cl
+}
 
 // slowApp is an upstream with one endpoint per way a peer can stall.
 func slowApp(t *testing.T) *httptest.Server {
@@ -70,29 +107,9 @@ func slowApp(t *testing.T) *httptest.Server {
 // small multiple of its 300 ms timeout and recorded in the audit log with its reason — while a
 // stream that moves every 100 ms runs for 800 ms, past every timeout, and arrives whole.
 func TestTimeoutsCutOffStalledPeersNotSlowOnes(t *testing.T) {
-	for _, tc := range []struct {
-		name, server string
-		h2           bool
-	}{
-		{"palisade http/1.1", HTTP1Palisade, false},
-		{"net/http http/1.1", HTTP1NetHTTP, false},
-		{"http/2", HTTP1Palisade, true},
-	} {
+	for _, tc := range threeServers {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newPKI(t, "example.org")
-			app := slowApp(t)
-			cert, key := p.issueFiles("spiffe://example.org/app", "app")
-			audit := &lockedBuffer{}
-			g, _ := startGateway(t, fmt.Sprintf(timeoutsCfg, p.bundleFile(), cert, key, app.URL, tc.server), nil, audit)
-			addr, _, _ := g.Addrs()
-			roots := x509.NewCertPool()
-			roots.AddCert(p.ca.Bundle()[0])
-			cl := clientFor(roots, p.issue("spiffe://example.org/web", time.Hour))
-			tr := cl.Transport.(*http.Transport)
-			if !tc.h2 {
-				tr.ForceAttemptHTTP2 = false
-				tr.TLSClientConfig.NextProtos = []string{"http/1.1"}
-			}
+			g, addr, audit, cl := startSidecar(t, timeoutsCfg, slowApp(t).URL, tc.server, tc.h2)
 			proto := func(resp *http.Response) {
 				if (resp.ProtoMajor == 2) != tc.h2 {
 					t.Fatalf("served over %s", resp.Proto)

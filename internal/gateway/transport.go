@@ -321,8 +321,8 @@ func (t *upstreamTransport) dial(ctx context.Context) (*upstreamConn, error) {
 		}
 		pc.conn = tc
 	}
-	pc.rprog = progress{set: pc.setReadDeadline, timeout: t.readTimeout}
-	pc.wprog = progress{set: pc.setWriteDeadline, timeout: t.writeTimeout}
+	pc.rprog = progress{set: pc.unlessAborted(pc.conn.SetReadDeadline), timeout: t.readTimeout}
+	pc.wprog = progress{set: pc.unlessAborted(pc.conn.SetWriteDeadline), timeout: t.writeTimeout}
 	pc.lim.r = pc.conn
 	pc.lim.n = math.MaxInt64
 	pc.lim.prog = &pc.rprog
@@ -339,22 +339,17 @@ func (pc *upstreamConn) abort() {
 	pc.dlMu.Unlock()
 }
 
-func (pc *upstreamConn) setReadDeadline(t time.Time) error {
-	pc.dlMu.Lock()
-	defer pc.dlMu.Unlock()
-	if pc.aborted {
-		return nil
+// unlessAborted wraps a deadline setter so that it does nothing once abort has run: a progress
+// deadline must never replace the abort's deadline in the past.
+func (pc *upstreamConn) unlessAborted(set func(time.Time) error) func(time.Time) error {
+	return func(t time.Time) error {
+		pc.dlMu.Lock()
+		defer pc.dlMu.Unlock()
+		if pc.aborted {
+			return nil
+		}
+		return set(t)
 	}
-	return pc.conn.SetReadDeadline(t)
-}
-
-func (pc *upstreamConn) setWriteDeadline(t time.Time) error {
-	pc.dlMu.Lock()
-	defer pc.dlMu.Unlock()
-	if pc.aborted {
-		return nil
-	}
-	return pc.conn.SetWriteDeadline(t)
 }
 
 func newBufReader(r io.Reader) *bufio.Reader { return bufio.NewReaderSize(r, 4096) }
