@@ -42,7 +42,7 @@ func (f *forwarder) forward(w http.ResponseWriter, in *http.Request, x *exchange
 		return
 	}
 	out := f.outbound(in, upType, x)
-	resp, err := f.transport.roundTrip(out, &x.extra)
+	resp, err := f.transport.roundTrip(out, &x.extra, x.gone)
 	if err != nil {
 		f.fail(w, x, err)
 		return
@@ -73,6 +73,8 @@ func (f *forwarder) forward(w http.ResponseWriter, in *http.Request, x *exchange
 		_ = resp.Body.Close()
 		x.upstreamErr = true
 		switch {
+		case x.gone != nil && x.gone.gone():
+			x.failReason = "client_gone"
 		case clientSide && isTimeout(err):
 			x.failReason = "client_timeout" // the client stopped reading
 		case clientSide:
@@ -225,6 +227,8 @@ func (f *forwarder) fail(w http.ResponseWriter, x *exchange, err error) {
 	status := http.StatusBadGateway
 	x.failReason = "upstream_error"
 	switch {
+	case x.gone != nil && x.gone.gone():
+		x.failReason = "client_gone" // nobody reads the answer; the upstream was told by its connection closing
 	case x.body.tooLarge:
 		status, x.failReason = http.StatusRequestEntityTooLarge, "body_too_large"
 		x.rec.Decision, x.rec.Reason = decisionDeny, x.failReason // refused by the gateway's limit, not the upstream's fault

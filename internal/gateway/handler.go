@@ -42,6 +42,7 @@ type exchange struct {
 	// The client timeouts for writers other than http1Server's, whose connection keeps them
 	// itself: net/http's HTTP/2 streams and its HTTP/1 server (zero progress: none).
 	rprog, wprog progress
+	gone         *clientGone // HTTP/1 (the gateway's server): fired when the client disconnects
 }
 
 // begin starts the exchange for r: r.Body is counted and the returned writer records status and
@@ -53,6 +54,9 @@ func (g *Gateway) begin(w http.ResponseWriter, r *http.Request, direction string
 	x.sw = statusWriter{ResponseWriter: w, x: x}
 	x.body = countingBody{ReadCloser: r.Body, prog: &x.rprog}
 	r.Body = &x.body
+	if cg, ok := w.(interface{ clientGone() *clientGone }); ok {
+		x.gone = cg.clientGone()
+	}
 	if dl, ok := w.(deadliner); ok { // net/http's writers; http1Server's connection keeps its own
 		to := g.state.Load().cfg.Timeouts // the client-side timeouts never change on reload
 		x.rprog = progress{rw: dl, read: true, timeout: to.ClientBody}

@@ -55,7 +55,8 @@ type http1Server struct {
 
 // h1conn is one served connection.
 type h1conn struct {
-	c net.Conn
+	c     net.Conn
+	watch watchState // client-disconnect detection (h1watch.go)
 }
 
 // maxDrain is how much of a request body the handler did not read is discarded to keep the
@@ -87,6 +88,9 @@ func (s *http1Server) Serve(ln net.Listener) error {
 	}
 	s.ln = ln
 	s.mu.Unlock()
+	stop := make(chan struct{})
+	defer close(stop)
+	go s.watchSlow(stop)
 	var backoff time.Duration
 	for {
 		c, err := ln.Accept()
@@ -228,7 +232,7 @@ func (s *http1Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
 	rprog := &progress{set: c.SetReadDeadline, timeout: s.bodyTimeout}
 	bw := bufio.NewWriterSize(progressWriter{w: c, p: wprog}, 4096)
 	remote := c.RemoteAddr().String()
-	w := &h1writer{conn: c, br: br, bw: bw, wprog: wprog, header: http.Header{}, date: &s.date, drainWait: s.readHeaderTimeout}
+	w := &h1writer{conn: c, br: br, bw: bw, wprog: wprog, hc: hc, lim: lim, header: http.Header{}, date: &s.date, drainWait: s.readHeaderTimeout}
 	lastMethod := ""
 	for first := true; ; first = false {
 		rprog.forget() // the loop sets the read deadline itself from here to the body
@@ -305,9 +309,13 @@ func (s *http1Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
 			req.Body = body
 		}
 		w.reset(req, cont, body)
+		hc.startHandling(c, body)
 		s.handler.ServeHTTP(w, req)
 		if w.hijacked {
-			return
+			return // Hijack stopped the watcher and handed its bytes on
+		}
+		if stash := hc.stopHandling(); len(stash) > 0 {
+			lim.pending = append(lim.pending, stash...) // the start of the next request
 		}
 		if err := w.finish(); err != nil || w.closeAfter {
 			if err == nil && (body != nil && !body.ended() || cont != nil && !cont.sent) {
@@ -368,6 +376,7 @@ func leadingCRLF(p []byte) int {
 // while the loop settles the body.
 type h1body struct {
 	mu     sync.Mutex
+	done   atomic.Bool // read to its end; readable without mu, which a blocked read holds
 	src    io.ReadCloser
 	prog   *progress // the connection's body-read timeout
 	remain int64     // declared length not yet read; -1 when not declared
@@ -402,6 +411,7 @@ func (b *h1body) readLocked(p []byte) (int, error) {
 	switch {
 	case err == io.EOF:
 		b.eof = true
+		b.done.Store(true)
 	case err != nil:
 		b.err = err
 	}

@@ -20,6 +20,8 @@ type h1writer struct {
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	wprog  *progress // the write timeout bw's writes keep
+	hc     *h1conn
+	lim    *limitedReader // the connection's reader under br
 	date   *dateCache
 	req    *http.Request
 	cont   *continueReader
@@ -55,11 +57,15 @@ var (
 // reset prepares the writer for the next request on the connection.
 func (w *h1writer) reset(req *http.Request, cont *continueReader, body *h1body) {
 	clear(w.header)
-	*w = h1writer{conn: w.conn, br: w.br, bw: w.bw, wprog: w.wprog, date: w.date, header: w.header, drainWait: w.drainWait, req: req, cont: cont, body: body, contentLength: -1,
+	*w = h1writer{conn: w.conn, br: w.br, bw: w.bw, wprog: w.wprog, hc: w.hc, lim: w.lim, date: w.date, header: w.header, drainWait: w.drainWait, req: req, cont: cont, body: body, contentLength: -1,
 		pending: w.pending[:0]}
 }
 
 func (w *h1writer) Header() http.Header { return w.header }
+
+// clientGone is the hook through which a disconnected client aborts the request's upstream
+// exchange (see h1watch.go).
+func (w *h1writer) clientGone() *clientGone { return &w.hc.watch.gone }
 
 func (w *h1writer) WriteHeader(code int) {
 	if w.hijacked || w.wroteHeader {
@@ -280,6 +286,9 @@ func (w *h1writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, errors.New("hijack after the response header was sent")
 	}
 	w.hijacked = true
+	if stash := w.hc.stopHandling(); len(stash) > 0 {
+		w.lim.pending = append(w.lim.pending, stash...) // readable through the returned reader
+	}
 	// The connection is the handler's now, deadlines included: a protocol such as WebSocket
 	// may rightly sit idle longer than any of the HTTP timeouts.
 	w.wprog.timeout = 0

@@ -66,6 +66,8 @@ type upstreamConn struct {
 	rprog, wprog progress
 	dlMu         sync.Mutex
 	aborted      bool
+	abortFn      func()      // abort, made once
+	gone         *clientGone // the running exchange's client hook, when its server has one
 }
 
 // limitedReader reads from a connection, failing once more than n bytes would be read: it bounds
@@ -75,6 +77,9 @@ type limitedReader struct {
 	n    int64
 	got  int64
 	prog *progress // when set, touched before every read (the upstream read timeout)
+	// pending is read before r: bytes the HTTP/1 server's disconnect watcher took from the
+	// connection (the start of a pipelined request).
+	pending []byte
 }
 
 var errHeaderTooLarge = errors.New("upstream response header too large")
@@ -85,6 +90,13 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	}
 	if int64(len(p)) > l.n {
 		p = p[:l.n]
+	}
+	if len(l.pending) > 0 {
+		n := copy(p, l.pending)
+		l.pending = l.pending[n:]
+		l.n -= int64(n)
+		l.got += int64(n)
+		return n, nil
 	}
 	if l.prog != nil {
 		l.prog.touch()
@@ -130,11 +142,16 @@ func newUpstreamTransport(addr string, tlsConf *tls.Config, to TimeoutsConfig) *
 // on a new connection when a reused connection turns out to have been closed by the upstream
 // before it answered.
 func (t *upstreamTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	return t.roundTrip(req, nil)
+	return t.roundTrip(req, nil, nil)
 }
 
-// roundTrip is RoundTrip with the header fields the gateway adds (nil: none).
-func (t *upstreamTransport) roundTrip(req *http.Request, extra *extraFields) (*http.Response, error) {
+// errClientGone fails an exchange whose client disconnected before it began.
+var errClientGone = errors.New("the client went away")
+
+// roundTrip is RoundTrip with the header fields the gateway adds (nil: none) and the hook
+// through which a disconnected HTTP/1 client aborts the exchange (nil: none; an HTTP/2 client's
+// request context does that).
+func (t *upstreamTransport) roundTrip(req *http.Request, extra *extraFields, gone *clientGone) (*http.Response, error) {
 	if req.Header.Get("Upgrade") != "" || req.Header.Get("Expect") != "" {
 		if extra != nil {
 			if err := extra.check(); err != nil {
@@ -152,13 +169,14 @@ func (t *upstreamTransport) roundTrip(req *http.Request, extra *extraFields) (*h
 			closeBody(req)
 			return nil, err
 		}
-		resp, err := pc.roundTrip(req, extra)
+		resp, err := pc.roundTrip(req, extra, gone)
 		if err == nil {
 			return resp, nil
 		}
 		pc.close()
 		// a silent upstream is not retried: the client would wait twice the timeout
-		if attempt == 0 && pc.reused && pc.lim.got == 0 && req.Body == nil && idempotent(req.Method) && ctx.Err() == nil && !isTimeout(err) {
+		if attempt == 0 && pc.reused && pc.lim.got == 0 && req.Body == nil && idempotent(req.Method) && ctx.Err() == nil && !isTimeout(err) &&
+			(gone == nil || !gone.gone()) {
 			continue
 		}
 		return nil, err
@@ -181,18 +199,23 @@ func idempotent(method string) bool {
 
 // roundTrip writes req and reads the final response, skipping interim 1xx responses. While it
 // runs, and until the body is finished, a cancelled request context aborts the connection.
-func (pc *upstreamConn) roundTrip(req *http.Request, extra *extraFields) (*http.Response, error) {
+func (pc *upstreamConn) roundTrip(req *http.Request, extra *extraFields, gone *clientGone) (*http.Response, error) {
 	stop := neverStops
 	if ctx := req.Context(); ctx.Done() != nil { // an HTTP/1 request's context is never cancelled
 		stop = context.AfterFunc(ctx, pc.abort)
 	}
+	pc.gone = gone
+	if gone != nil && !gone.arm(pc.abortFn) {
+		pc.release(stop)
+		return nil, errClientGone
+	}
 	pc.lim.got = 0
 	if err := writeUpstreamRequest(pc.bw, req, extra); err != nil {
-		stop()
+		pc.release(stop)
 		return nil, fmt.Errorf("write request to upstream: %w", err)
 	}
 	if err := pc.bw.Flush(); err != nil {
-		stop()
+		pc.release(stop)
 		return nil, fmt.Errorf("write request to upstream: %w", err)
 	}
 	var resp *http.Response
@@ -200,7 +223,7 @@ func (pc *upstreamConn) roundTrip(req *http.Request, extra *extraFields) (*http.
 		pc.lim.n = pc.t.maxHeaderBytes
 		r, err := http.ReadResponse(pc.br, req)
 		if err != nil {
-			stop()
+			pc.release(stop)
 			return nil, fmt.Errorf("read upstream response: %w", err)
 		}
 		if r.StatusCode >= 200 || r.StatusCode == http.StatusSwitchingProtocols {
@@ -211,7 +234,7 @@ func (pc *upstreamConn) roundTrip(req *http.Request, extra *extraFields) (*http.
 	}
 	pc.lim.n = math.MaxInt64
 	if resp.StatusCode == http.StatusSwitchingProtocols {
-		stop()
+		pc.release(stop)
 		return nil, errors.New("upstream switched protocols without an upgrade request")
 	}
 	b := &upstreamBody{pc: pc, body: resp.Body, stop: stop, keep: !resp.Close && !req.Close}
@@ -221,6 +244,19 @@ func (pc *upstreamConn) roundTrip(req *http.Request, extra *extraFields) (*http.
 	}
 	resp.Body = b
 	return resp, nil
+}
+
+// release ends the exchange's cancellation hooks (the context's, stop, and the client's) and
+// reports whether none of them fired, that is whether the connection is still sound.
+func (pc *upstreamConn) release(stop func() bool) bool {
+	sound := stop()
+	if pc.gone != nil {
+		if pc.gone.disarm() {
+			sound = false
+		}
+		pc.gone = nil
+	}
+	return sound
 }
 
 // neverStops stands for the AfterFunc of a context that cannot be cancelled: it had not fired.
@@ -256,8 +292,9 @@ func (b *upstreamBody) Close() error {
 
 func (b *upstreamBody) finish(complete bool) {
 	b.done = true
-	// stop reports false when the context already fired and poisoned the connection's deadline
-	notFired := b.stop()
+	// notFired is false when the context or the client's departure fired and poisoned the
+	// connection's deadline
+	notFired := b.pc.release(b.stop)
 	if complete && b.keep && notFired {
 		_ = b.body.Close()
 		b.pc.t.put(b.pc)
@@ -321,6 +358,7 @@ func (t *upstreamTransport) dial(ctx context.Context) (*upstreamConn, error) {
 		}
 		pc.conn = tc
 	}
+	pc.abortFn = pc.abort
 	pc.rprog = progress{set: pc.unlessAborted(pc.conn.SetReadDeadline), timeout: t.readTimeout}
 	pc.wprog = progress{set: pc.unlessAborted(pc.conn.SetWriteDeadline), timeout: t.writeTimeout}
 	pc.lim.r = pc.conn

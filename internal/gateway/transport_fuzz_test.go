@@ -60,7 +60,7 @@ func FuzzUpstreamResponse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		resp, err := pc.roundTrip(req, nil)
+		resp, err := pc.roundTrip(req, nil, nil)
 		if err != nil {
 			return
 		}
