@@ -1,9 +1,17 @@
 package gateway
 
 import (
+	"bytes"
+	"crypto/x509"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -89,5 +97,165 @@ func TestAppendRecordMatchesJSON(t *testing.T) {
 				t.Errorf("appendRecord differs from encoding/json (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// flakyWriter is an audit destination that refuses writes while down, and can take only part
+// of a write before failing (a disk filling up mid-write).
+type flakyWriter struct {
+	mu      sync.Mutex
+	got     bytes.Buffer
+	down    bool
+	partial int // while down, bytes of each write accepted before the error
+}
+
+func (f *flakyWriter) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down {
+		n := min(f.partial, len(p))
+		f.got.Write(p[:n])
+		return n, errors.New("no space left on device")
+	}
+	return f.got.Write(p)
+}
+
+func (f *flakyWriter) set(down bool, partial int) {
+	f.mu.Lock()
+	f.down, f.partial = down, partial
+	f.mu.Unlock()
+}
+
+// TestAuditLogSurvivesWriteFailures checks that records written while the destination fails
+// — even one that takes part of a write — reach it once it recovers, whole, in order and once;
+// that the backlog is bounded, with what it drops counted; and that Failing says so meanwhile.
+func TestAuditLogSurvivesWriteFailures(t *testing.T) {
+	out := &flakyWriter{}
+	a := &auditLog{out: out}
+	var want []string
+	put := func(n int) {
+		for range n {
+			id := fmt.Sprintf("r%05d", len(want))
+			a.write(&Record{RequestID: id, Path: "/orders/" + id})
+			want = append(want, id)
+		}
+	}
+	put(10)
+	if err := a.Flush(); err != nil || a.Failing() {
+		t.Fatalf("healthy flush: %v, failing %v", err, a.Failing())
+	}
+	out.set(true, 37) // every write from now on takes 37 bytes, then fails
+	put(2000)         // more than a chunk: write tries (and fails) on its own too
+	if err := a.Flush(); err == nil || !a.Failing() {
+		t.Fatalf("flush to a failing destination: %v, failing %v", err, a.Failing())
+	}
+	put(10)
+	out.set(false, 0)
+	if err := a.Flush(); err != nil || a.Failing() {
+		t.Fatalf("flush after recovery: %v, failing %v", err, a.Failing())
+	}
+	var got []string
+	for i, line := range strings.Split(strings.TrimSuffix(out.got.String(), "\n"), "\n") {
+		var r Record
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("line %d is not a whole record: %v: %q", i+1, err, line)
+		}
+		got = append(got, r.RequestID)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("records (-want +got):\n%s", d)
+	}
+
+	// a long outage: the backlog stops at auditMaxPending and the rest is counted as dropped
+	out.set(true, 0)
+	rec := &Record{RequestID: "x", Path: "/" + strings.Repeat("p", 1000)}
+	line := len(appendRecord(nil, rec)) + 1
+	total := auditMaxPending/line + 500
+	for range total {
+		a.write(rec)
+	}
+	_ = a.Flush()
+	dropped := a.TakeDropped()
+	if dropped < 400 || dropped > 600 {
+		t.Errorf("dropped %d of %d records of %d bytes, want about 500 past the %d-byte bound", dropped, total, line, auditMaxPending)
+	}
+	if a.TakeDropped() != 0 {
+		t.Error("TakeDropped did not reset")
+	}
+	out.set(false, 0)
+	before := out.got.Len()
+	if err := a.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if kept := (out.got.Len() - before) / line; int64(kept) != int64(total)-dropped {
+		t.Errorf("%d records written after the outage, want %d", kept, int64(total)-dropped)
+	}
+}
+
+const failClosedCfg = sidecarHead + `audit: {fail_closed: true}
+routes:
+  - name: app
+    path: /**
+    require: [mtls]
+    allow: 'true'
+    upstream: %[4]s
+`
+
+// TestAuditFailClosed runs a gateway with audit.fail_closed whose audit destination fails for a
+// while: requests are refused 503 (audit_unavailable) while it fails and served again once it
+// recovers, and every record — the refusals' too — reaches the log.
+func TestAuditFailClosed(t *testing.T) {
+	app := echoApp(t, "app")
+	p := newPKI(t, "example.org")
+	cert, key := p.issueFiles("spiffe://example.org/app", "app")
+	out := &flakyWriter{}
+	g, _ := startGateway(t, fmt.Sprintf(failClosedCfg, p.bundleFile(), cert, key, app.URL, HTTP1Palisade), nil, out)
+	addr, _, _ := g.Addrs()
+	roots := x509.NewCertPool()
+	roots.AddCert(p.ca.Bundle()[0])
+	cl := clientFor(roots, p.issue("spiffe://example.org/web", time.Hour))
+	get := func(path string) int {
+		t.Helper()
+		resp, err := cl.Get("https://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	waitFailing := func(want bool) {
+		t.Helper()
+		for i := 0; g.audit.Failing() != want; i++ {
+			if i > 100 {
+				t.Fatalf("audit log failing = %v after 2s, want %v", g.audit.Failing(), want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if s := get("/before"); s != 200 {
+		t.Fatalf("healthy: %d", s)
+	}
+	out.set(true, 0)
+	waitFailing(true) // the flush timer found out
+	if s := get("/during"); s != http.StatusServiceUnavailable {
+		t.Fatalf("while the audit log fails: %d, want 503", s)
+	}
+	out.set(false, 0)
+	waitFailing(false)
+	if s := get("/after"); s != 200 {
+		t.Fatalf("after recovery: %d", s)
+	}
+	if err := g.audit.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	out.mu.Lock()
+	log := out.got.String()
+	out.mu.Unlock()
+	for _, want := range []string{`"path":"/before","protocol":"HTTP/2.0","route":"app","decision":"allow"`,
+		`"path":"/during"`, `"reason":"audit_unavailable","status":503`, `"path":"/after"`} {
+		if !strings.Contains(log, want) {
+			t.Errorf("audit log lacks %s:\n%s", want, log)
+		}
 	}
 }

@@ -145,6 +145,9 @@ type ServiceConfig struct {
 // AuditConfig says where audit records go: a file path, or "-" for stdout.
 type AuditConfig struct {
 	Path string `yaml:"path"`
+	// FailClosed refuses requests (503, reason audit_unavailable) while audit records cannot be
+	// written, instead of serving requests whose records may be lost.
+	FailClosed bool `yaml:"fail_closed"`
 }
 
 // AdminConfig is the listener for /metrics, /healthz and /readyz.

@@ -96,6 +96,9 @@ func (g *Gateway) serveInbound(w http.ResponseWriter, r *http.Request) {
 	x := g.begin(w, r, "inbound")
 	rec, sw := &x.rec, &x.sw
 	defer g.finish(x)
+	if g.auditRefuses(st, x) {
+		return
+	}
 
 	rt, d := g.authorize(r, st, rec)
 	if d != nil && (rt == nil || !rt.cfg.AuditOnly) {
@@ -126,6 +129,17 @@ func (x *exchange) limitBody(limit int64, r *http.Request) bool {
 		return false
 	}
 	x.body.limit = limit
+	return true
+}
+
+// auditRefuses answers 503 when audit.fail_closed is set and the audit log cannot be written:
+// no request passes that might go unrecorded. The refusal's own record waits with the others.
+func (g *Gateway) auditRefuses(st *state, x *exchange) bool {
+	if !st.cfg.Audit.FailClosed || !g.audit.Failing() {
+		return false
+	}
+	x.rec.Decision, x.rec.Reason = decisionDeny, "audit_unavailable"
+	writeDenial(&x.sw, &denial{http.StatusServiceUnavailable, "audit_unavailable"})
 	return true
 }
 
@@ -329,6 +343,9 @@ func (g *Gateway) serveOutbound(w http.ResponseWriter, r *http.Request) {
 	x := g.begin(w, r, "outbound")
 	rec, sw := &x.rec, &x.sw
 	defer g.finish(x)
+	if g.auditRefuses(st, x) {
+		return
+	}
 	svc := st.services[rec.Host]
 	if svc == nil {
 		rec.Decision, rec.Reason = decisionDeny, "unknown_service"

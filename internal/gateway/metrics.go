@@ -18,6 +18,8 @@ type metrics struct {
 	certExpiry *prometheus.GaugeVec
 	reloads    *prometheus.CounterVec
 	jwksKeys   *prometheus.GaugeVec
+	auditFails prometheus.Counter
+	auditDrops prometheus.Counter
 	// series caches the per-request children by their label values, so a request costs one map
 	// lookup instead of three label-hashing lookups; it holds no more entries than the series
 	// themselves.
@@ -56,8 +58,14 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		jwksKeys: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "palisade_gateway_jwks_rejected_keys", Help: "Keys the last JWKS fetch of each issuer had to refuse (weak, wrong use, ambiguous kid…).",
 		}, []string{"issuer"}),
+		auditFails: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "palisade_gateway_audit_write_failures_total", Help: "Flushes of the audit log that failed (its records are kept and written later).",
+		}),
+		auditDrops: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "palisade_gateway_audit_dropped_records_total", Help: "Audit records dropped because the log could not be written for too long.",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.decisions, m.latency, m.certExpiry, m.reloads, m.jwksKeys} {
+	for _, c := range []prometheus.Collector{m.requests, m.decisions, m.latency, m.certExpiry, m.reloads, m.jwksKeys, m.auditFails, m.auditDrops} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}

@@ -140,10 +140,21 @@ func (g *Gateway) flushLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := g.audit.Flush(); err != nil {
-				g.log.Error("audit log write failed", "err", err)
-			}
+			g.flushAudit()
 		}
+	}
+}
+
+// flushAudit writes the audit log out and reports what went wrong: a failed write (its records
+// are kept for the next attempt) and records dropped meanwhile.
+func (g *Gateway) flushAudit() {
+	if err := g.audit.Flush(); err != nil {
+		g.metrics.auditFails.Inc()
+		g.log.Error("audit log write failed; its records are kept and retried", "err", err)
+	}
+	if n := g.audit.TakeDropped(); n > 0 {
+		g.metrics.auditDrops.Add(float64(n))
+		g.log.Error("audit records dropped: the audit log could not be written for too long", "records", n)
 	}
 }
 
