@@ -192,14 +192,7 @@ func TestAuditLogSurvivesWriteFailures(t *testing.T) {
 	}
 }
 
-const failClosedCfg = sidecarHead + `audit: {fail_closed: true}
-routes:
-  - name: app
-    path: /**
-    require: [mtls]
-    allow: 'true'
-    upstream: %[4]s
-`
+const failClosedCfg = sidecarHead + "audit: {fail_closed: true}\n" + appRoute
 
 // TestAuditFailClosed runs a gateway with audit.fail_closed whose audit destination fails for a
 // while: requests are refused 503 (audit_unavailable) while it fails and served again once it

@@ -11,14 +11,7 @@ import (
 	"time"
 )
 
-const watchCfg = sidecarHead + `timeouts: {read_header: 200ms}
-routes:
-  - name: app
-    path: /**
-    require: [mtls]
-    allow: 'true'
-    upstream: %[4]s
-`
+const watchCfg = sidecarHead + "timeouts: {read_header: 200ms}\n" + appRoute
 
 // TestHTTP1ClientDisconnect checks the HTTP/1 server's disconnect watcher: a client that hangs
 // up while the upstream works on its request gets the upstream request cancelled (and audited

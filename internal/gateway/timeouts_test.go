@@ -26,8 +26,10 @@ inbound:
 http1_server: %[5]s
 `
 
-const timeoutsCfg = sidecarHead + `timeouts: {client_body: 300ms, client_write: 300ms, upstream_read: 300ms}
-routes:
+const timeoutsCfg = sidecarHead + "timeouts: {client_body: 300ms, client_write: 300ms, upstream_read: 300ms}\n" + appRoute
+
+// appRoute lets every mTLS caller through to the upstream (%[4]s).
+const appRoute = `routes:
   - name: app
     path: /**
     require: [mtls]
