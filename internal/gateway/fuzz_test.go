@@ -15,6 +15,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte("a: &x [*x]\n"))
 	f.Add([]byte("mode: [\n"))
 	f.Add([]byte("mode: sidecar\ntimeouts: {client_body: 1ns, idle: -1s, upstream_read: 1h, read_header: [1]}\nroutes: [{name: a, path: /**, allow: 'true', upstream: 'http://127.0.0.1:1'}]\n"))
+	f.Add([]byte("mode: sidecar\nlimits: {max_request_body: 1.5 GB}\naudit: {fail_closed: true}\nroutes: [{name: a, path: /**, allow: 'true', upstream: 'http://127.0.0.1:1', max_request_body: [x]}]\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, err := ParseConfig("fuzz.yaml", b)
 		if err != nil && !strings.HasPrefix(err.Error(), "fuzz.yaml") {
