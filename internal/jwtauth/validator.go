@@ -250,24 +250,20 @@ func (is *issuer) checkClaims(raw map[string]any, now time.Time) (*Claims, error
 		return nil, reject("missing_claim", "exp is required")
 	}
 	c.Expiry = exp
-	skew := is.cfg.Skew
-	if !now.Before(exp.Add(skew)) {
-		return nil, reject("expired", "expired at %s", exp.UTC().Format(time.RFC3339))
-	}
-	if c.NotBefore, ok, err = numericDate(raw, "nbf"); err != nil {
+	if c.NotBefore, _, err = numericDate(raw, "nbf"); err != nil {
 		return nil, err
-	} else if ok && now.Add(skew).Before(c.NotBefore) {
-		return nil, reject("not_yet_valid", "not valid before %s", c.NotBefore.UTC().Format(time.RFC3339))
+	}
+	if c.IssuedAt, _, err = numericDate(raw, "iat"); err != nil {
+		return nil, err
+	}
+	if err := is.checkTimes(c, now); err != nil {
+		return nil, err
 	}
 	start := now
-	if c.IssuedAt, ok, err = numericDate(raw, "iat"); err != nil {
-		return nil, err
-	} else if ok {
-		if now.Add(skew).Before(c.IssuedAt) {
-			return nil, reject("issued_in_future", "issued at %s, in the future", c.IssuedAt.UTC().Format(time.RFC3339))
-		}
+	switch {
+	case !c.IssuedAt.IsZero():
 		start = c.IssuedAt
-	} else if !c.NotBefore.IsZero() {
+	case !c.NotBefore.IsZero():
 		start = c.NotBefore
 	}
 	if exp.Sub(start) > is.cfg.MaxLifetime {
@@ -285,8 +281,8 @@ func (is *issuer) checkClaims(raw map[string]any, now time.Time) (*Claims, error
 	return c, nil
 }
 
-// checkTimes re-checks the claims that depend on the clock (exp, nbf, iat, each with the
-// configured skew) for claims checkClaims accepted earlier; the others cannot change.
+// checkTimes checks the claims that depend on the clock (exp, nbf, iat, each with the configured
+// skew): checkClaims calls it, and a cached token's claims are held to it again on every use.
 func (is *issuer) checkTimes(c *Claims, now time.Time) error {
 	skew := is.cfg.Skew
 	switch {
