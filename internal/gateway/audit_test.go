@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -207,14 +206,12 @@ func TestAuditFailClosed(t *testing.T) {
 	roots := x509.NewCertPool()
 	roots.AddCert(p.ca.Bundle()[0])
 	cl := clientFor(roots, p.issue("spiffe://example.org/web", time.Hour))
-	get := func(path string) int {
+	status := func(path string) int {
 		t.Helper()
-		resp, err := cl.Get("https://" + addr + path)
+		resp, _, err := get(t, cl.Transport, http.MethodGet, "https://"+addr+path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
 		return resp.StatusCode
 	}
 	waitFailing := func(want bool) {
@@ -226,17 +223,17 @@ func TestAuditFailClosed(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	if s := get("/before"); s != 200 {
+	if s := status("/before"); s != 200 {
 		t.Fatalf("healthy: %d", s)
 	}
 	out.set(true, 0)
 	waitFailing(true) // the flush timer found out
-	if s := get("/during"); s != http.StatusServiceUnavailable {
+	if s := status("/during"); s != http.StatusServiceUnavailable {
 		t.Fatalf("while the audit log fails: %d, want 503", s)
 	}
 	out.set(false, 0)
 	waitFailing(false)
-	if s := get("/after"); s != 200 {
+	if s := status("/after"); s != 200 {
 		t.Fatalf("after recovery: %d", s)
 	}
 	if err := g.audit.Flush(); err != nil {

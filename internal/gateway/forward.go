@@ -71,17 +71,7 @@ func (f *forwarder) forward(w http.ResponseWriter, in *http.Request, x *exchange
 	stream := resp.ContentLength < 0 || isEventStream(resp.Header.Get("Content-Type"))
 	if clientSide, err := f.copyBody(w, resp.Body, stream); err != nil {
 		_ = resp.Body.Close()
-		x.upstreamErr = true
-		switch {
-		case x.gone != nil && x.gone.gone():
-			x.failReason = "client_gone"
-		case clientSide && isTimeout(err):
-			x.failReason = "client_timeout" // the client stopped reading
-		case clientSide:
-			x.failReason = "client_error"
-		case isTimeout(err):
-			x.failReason = "upstream_timeout"
-		}
+		x.failed(err, clientSide)
 		f.log.Warn("response aborted midway", "upstream", f.upstream, "reason", x.failReason, "err", err)
 		// The status line is out: only aborting the connection (or the HTTP/2 stream) tells
 		// the client the body is incomplete. Both HTTP servers recover this value.
@@ -219,26 +209,37 @@ func (f *forwarder) copyBody(w http.ResponseWriter, body io.Reader, stream bool)
 	}
 }
 
-// fail answers an exchange that could not be proxied: 408 when the client stalled its request
-// body, 504 when the upstream stayed silent past the read timeout (or could not be reached
-// within the connect timeout), 502 for anything else the upstream did wrong.
+// fail answers an exchange that could not be proxied, with the status failed chooses.
 func (f *forwarder) fail(w http.ResponseWriter, x *exchange, err error) {
-	x.upstreamErr = true
-	status := http.StatusBadGateway
-	x.failReason = "upstream_error"
+	status := x.failed(err, false)
+	f.log.Warn("upstream error", "upstream", f.upstream, "reason", x.failReason, "err", err)
+	http.Error(w, strings.ToLower(http.StatusText(status)), status)
+}
+
+// failed records why proxying x failed (its audit reason) and returns the status the client
+// gets if the response has not started: the client went away (nobody reads the answer; the
+// upstream learnt it from its connection closing); its body passed the limit (413, a deny: the
+// gateway's refusal, not the upstream's fault) or stalled (408); writing to it failed
+// (clientSide: it stopped reading, or broke off); the upstream stayed silent past the read
+// timeout or could not be reached in time (504); anything else the upstream did wrong (502).
+func (x *exchange) failed(err error, clientSide bool) (status int) {
+	status, x.failReason = http.StatusBadGateway, "upstream_error"
 	switch {
 	case x.gone != nil && x.gone.gone():
-		x.failReason = "client_gone" // nobody reads the answer; the upstream was told by its connection closing
+		x.failReason = "client_gone"
 	case x.body.tooLarge:
 		status, x.failReason = http.StatusRequestEntityTooLarge, "body_too_large"
-		x.rec.Decision, x.rec.Reason = decisionDeny, x.failReason // refused by the gateway's limit, not the upstream's fault
+		x.rec.Decision, x.rec.Reason = decisionDeny, x.failReason
 	case x.body.timedOut:
 		status, x.failReason = http.StatusRequestTimeout, "client_timeout"
+	case clientSide && isTimeout(err):
+		x.failReason = "client_timeout"
+	case clientSide:
+		x.failReason = "client_error"
 	case isTimeout(err):
 		status, x.failReason = http.StatusGatewayTimeout, "upstream_timeout"
 	}
-	f.log.Warn("upstream error", "upstream", f.upstream, "reason", x.failReason, "err", err)
-	http.Error(w, strings.ToLower(http.StatusText(status)), status)
+	return status
 }
 
 // noCloseBody keeps the transport from closing the inbound request body.

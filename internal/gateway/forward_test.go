@@ -26,7 +26,7 @@ func forwardVia(t *testing.T, upstream string) string {
 	t.Cleanup(f.transport.CloseIdleConnections)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := &exchange{rec: Record{RequestID: "req-1", SPIFFEID: "spiffe://example.org/web"}}
-		x.sw = statusWriter{ResponseWriter: w, x: x}
+		x.sw = statusWriter{ResponseWriter: w}
 		x.forward(f, r)
 	})
 	_, addr := startHTTP1(t, h, nil, nil)

@@ -98,14 +98,14 @@ func (hc *h1conn) startHandling(c net.Conn, body *h1body) {
 }
 
 // stopHandling ends the request: a watcher still reading is stopped (and waited for), and what
-// it read is returned, to be read before anything else from the connection.
-func (hc *h1conn) stopHandling() (stash []byte) {
+// it read goes back in front of the connection's reader lim, as the start of the next request.
+func (hc *h1conn) stopHandling(lim *limitedReader) {
 	w := &hc.watch
 	w.mu.Lock()
 	w.handling = false
 	if !w.watching {
 		w.mu.Unlock()
-		return nil
+		return
 	}
 	w.stopping = true
 	_ = w.conn.SetReadDeadline(time.Unix(1, 0))
@@ -115,8 +115,8 @@ func (hc *h1conn) stopHandling() (stash []byte) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.watching, w.stopping = false, false
-	stash, w.stash = w.stash, nil
-	return stash
+	lim.pending = append(lim.pending, w.stash...)
+	w.stash = w.stash[:0]
 }
 
 // maybeWatch is the scanner's look at one busy connection: it starts the watcher for a request
@@ -132,7 +132,7 @@ func (hc *h1conn) maybeWatch() {
 		w.seenSeq = w.seq // first sighting
 		return
 	}
-	if w.body != nil && !w.body.done.Load() {
+	if w.body != nil && !w.body.ended() {
 		return // the handler may still read the body: one reader at a time
 	}
 	w.watchedSeq = w.seq

@@ -92,14 +92,9 @@ func TestHTTP1ClientDisconnect(t *testing.T) {
 	})
 
 	t.Run("a slow request outlasts the header timeout", func(t *testing.T) {
-		resp, err := cl.Get("https://" + addr + "/slow")
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 || !strings.Contains(string(body), "slow") {
-			t.Fatalf("got %d %q", resp.StatusCode, body)
+		resp, body, err := get(t, cl.Transport, http.MethodGet, "https://"+addr+"/slow", nil)
+		if err != nil || resp.StatusCode != 200 || !strings.Contains(body, "slow") {
+			t.Fatalf("%v, body %q", err, body)
 		}
 	})
 }

@@ -31,36 +31,33 @@ type denial struct {
 // exchange is everything the gateway keeps about one request, allocated once: the audit record,
 // the response and body counters, and whether the upstream failed.
 type exchange struct {
-	rec         Record
-	start       time.Time
-	sw          statusWriter
-	body        countingBody
-	proxied     bool
-	upstreamErr bool
-	failReason  string      // why the proxying failed: upstream_error, upstream_timeout, client_timeout
-	extra       extraFields // the header fields the gateway adds upstream
-	// The client timeouts for writers other than http1Server's, whose connection keeps them
-	// itself: net/http's HTTP/2 streams and its HTTP/1 server (zero progress: none).
-	rprog, wprog progress
-	gone         *clientGone // HTTP/1 (the gateway's server): fired when the client disconnects
+	rec        Record
+	start      time.Time
+	sw         statusWriter
+	body       countingBody
+	proxied    bool
+	failReason string      // why proxying failed ("": it did not); see exchange.failed
+	extra      extraFields // the header fields the gateway adds upstream
+	gone       *clientGone // HTTP/1 (the gateway's server): fired when the client disconnects
 }
 
-// begin starts the exchange for r: r.Body is counted and the returned writer records status and
-// size and leads the proxy's error handler back to the exchange.
-func (g *Gateway) begin(w http.ResponseWriter, r *http.Request, direction string) *exchange {
+// begin starts the exchange for r: r.Body is counted (and held to the body limit and timeout),
+// and the exchange's writer records status and size.
+func (g *Gateway) begin(st *state, w http.ResponseWriter, r *http.Request, direction string) *exchange {
 	start := g.now()
 	x := &exchange{start: start, rec: Record{Time: start.UTC(), RequestID: newRequestID(), Direction: direction,
 		SourceAddr: r.RemoteAddr, Method: r.Method, Host: hostOnly(r.Host), Path: r.URL.Path, Protocol: r.Proto}}
-	x.sw = statusWriter{ResponseWriter: w, x: x}
-	x.body = countingBody{ReadCloser: r.Body, prog: &x.rprog}
+	x.sw = statusWriter{ResponseWriter: w}
+	x.body = countingBody{ReadCloser: r.Body}
 	r.Body = &x.body
 	if cg, ok := w.(interface{ clientGone() *clientGone }); ok {
 		x.gone = cg.clientGone()
 	}
-	if dl, ok := w.(deadliner); ok { // net/http's writers; http1Server's connection keeps its own
-		to := g.state.Load().cfg.Timeouts // the client-side timeouts never change on reload
-		x.rprog = progress{rw: dl, read: true, timeout: to.ClientBody}
-		x.wprog = progress{rw: dl, timeout: to.ClientWrite}
+	// net/http's writers get the client timeouts per request; http1Server's connection keeps
+	// them itself (its writer is no deadliner). They never change on reload.
+	if dl, ok := w.(deadliner); ok {
+		x.body.prog = progress{d: dl, read: true, timeout: st.cfg.Timeouts.ClientBody}
+		x.sw.prog = progress{d: dl, timeout: st.cfg.Timeouts.ClientWrite}
 	}
 	return x
 }
@@ -93,7 +90,7 @@ func (x *exchange) assertIdentity(e *extraFields) {
 
 func (g *Gateway) serveInbound(w http.ResponseWriter, r *http.Request) {
 	st := g.state.Load()
-	x := g.begin(w, r, "inbound")
+	x := g.begin(st, w, r, "inbound")
 	rec, sw := &x.rec, &x.sw
 	defer g.finish(x)
 	if g.auditRefuses(st, x) {
@@ -340,7 +337,7 @@ func writeDenial(w http.ResponseWriter, d *denial) {
 
 func (g *Gateway) serveOutbound(w http.ResponseWriter, r *http.Request) {
 	st := g.state.Load()
-	x := g.begin(w, r, "outbound")
+	x := g.begin(st, w, r, "outbound")
 	rec, sw := &x.rec, &x.sw
 	defer g.finish(x)
 	if g.auditRefuses(st, x) {
@@ -362,17 +359,14 @@ func (g *Gateway) serveOutbound(w http.ResponseWriter, r *http.Request) {
 
 func (g *Gateway) finish(x *exchange) {
 	rec := &x.rec
-	if x.upstreamErr && rec.Decision != decisionDeny {
+	if x.failReason != "" && rec.Decision != decisionDeny {
 		rec.Reason = x.failReason
-		if rec.Reason == "" {
-			rec.Reason = "upstream_error"
-		}
 	}
 	rec.Status = x.sw.status
 	if rec.Status == 0 {
 		rec.Status = http.StatusOK
 	}
-	if x.proxied && !x.upstreamErr {
+	if x.proxied && x.failReason == "" {
 		rec.UpstreamStatus = x.sw.status // the proxy relays the upstream's status unchanged
 	}
 	rec.BytesIn, rec.BytesOut = x.body.n, x.sw.n
@@ -386,9 +380,9 @@ func (g *Gateway) finish(x *exchange) {
 // the forwarder for flushing and hijacking) reach the underlying writer.
 type statusWriter struct {
 	http.ResponseWriter
-	x      *exchange
 	status int
 	n      int64
+	prog   progress // the write timeout, for net/http's writers
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -402,7 +396,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	w.x.wprog.touch()
+	w.prog.touch()
 	n, err := w.ResponseWriter.Write(b)
 	w.n += int64(n)
 	return n, err
@@ -416,8 +410,8 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 type countingBody struct {
 	io.ReadCloser
 	n        int64
-	limit    int64 // 0: none
-	prog     *progress
+	limit    int64    // 0: none
+	prog     progress // the body timeout, for net/http's servers
 	timedOut bool
 	tooLarge bool
 }

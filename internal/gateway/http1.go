@@ -228,8 +228,8 @@ func (s *http1Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
 	br := bufio.NewReaderSize(heads, 4096)
 	// Every write to the client goes through wprog, so a client that stops reading fails the
 	// write after writeTimeout; body reads go through rprog (armed only while a body is read).
-	wprog := &progress{set: c.SetWriteDeadline, timeout: s.writeTimeout}
-	rprog := &progress{set: c.SetReadDeadline, timeout: s.bodyTimeout}
+	wprog := &progress{d: c, timeout: s.writeTimeout}
+	rprog := &progress{d: c, read: true, timeout: s.bodyTimeout}
 	bw := bufio.NewWriterSize(progressWriter{w: c, p: wprog}, 4096)
 	remote := c.RemoteAddr().String()
 	w := &h1writer{conn: c, br: br, bw: bw, wprog: wprog, hc: hc, lim: lim, header: http.Header{}, date: &s.date, drainWait: s.readHeaderTimeout}
@@ -314,9 +314,7 @@ func (s *http1Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
 		if w.hijacked {
 			return // Hijack stopped the watcher and handed its bytes on
 		}
-		if stash := hc.stopHandling(); len(stash) > 0 {
-			lim.pending = append(lim.pending, stash...) // the start of the next request
-		}
+		hc.stopHandling(lim)
 		if err := w.finish(); err != nil || w.closeAfter {
 			if err == nil && (body != nil && !body.ended() || cont != nil && !cont.sent) {
 				linger(c)
@@ -376,7 +374,7 @@ func leadingCRLF(p []byte) int {
 // while the loop settles the body.
 type h1body struct {
 	mu     sync.Mutex
-	done   atomic.Bool // read to its end; readable without mu, which a blocked read holds
+	done   atomic.Bool // eof, readable without mu (see ended)
 	src    io.ReadCloser
 	prog   *progress // the connection's body-read timeout
 	remain int64     // declared length not yet read; -1 when not declared
@@ -418,12 +416,9 @@ func (b *h1body) readLocked(p []byte) (int, error) {
 	return n, err
 }
 
-// ended reports whether the body was read to its end.
-func (b *h1body) ended() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.eof
-}
+// ended reports whether the body was read to its end; it takes no lock, so the disconnect
+// scanner can ask while a read blocks holding mu.
+func (b *h1body) ended() bool { return b.done.Load() }
 
 func (b *h1body) Close() error {
 	b.mu.Lock()

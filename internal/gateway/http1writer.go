@@ -286,9 +286,7 @@ func (w *h1writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, errors.New("hijack after the response header was sent")
 	}
 	w.hijacked = true
-	if stash := w.hc.stopHandling(); len(stash) > 0 {
-		w.lim.pending = append(w.lim.pending, stash...) // readable through the returned reader
-	}
+	w.hc.stopHandling(w.lim) // what the watcher read stays readable through the returned reader
 	// The connection is the handler's now, deadlines included: a protocol such as WebSocket
 	// may rightly sit idle longer than any of the HTTP timeouts.
 	w.wprog.timeout = 0

@@ -55,17 +55,14 @@ func TestRequestBodyLimit(t *testing.T) {
 				if !declared {
 					body = unsized{body}
 				}
-				req, _ := http.NewRequest(http.MethodPost, "https://"+addr+path, body)
-				resp, err := cl.Do(req)
+				resp, b, err := get(t, cl.Transport, http.MethodPost, "https://"+addr+path, body)
 				if err != nil {
 					t.Fatalf("POST %s (%d bytes): %v", path, size, err)
 				}
-				defer resp.Body.Close()
-				b, _ := io.ReadAll(resp.Body)
 				if (resp.ProtoMajor == 2) != tc.h2 {
 					t.Fatalf("served over %s", resp.Proto)
 				}
-				return resp.StatusCode, string(b)
+				return resp.StatusCode, b
 			}
 
 			for _, c := range []struct {

@@ -100,18 +100,14 @@ func (c *Config) validateTimeouts(v *validator) {
 // change rarely rather than per request; a stalled operation therefore fails after between 7/8
 // of the timeout and all of it. A progress is used by one goroutine at a time.
 type progress struct {
-	// set is the connection's SetReadDeadline or SetWriteDeadline; or, when nil, rw's (a
-	// per-request ResponseWriter of net/http's, kept as the interface it already is so that a
-	// request pays for no method value), read or write as read says.
-	set     func(time.Time) error
-	rw      deadliner
-	read    bool
+	d       deadliner     // a connection, or one of net/http's per-request ResponseWriters
+	read    bool          // the read deadline (else the write deadline)
 	timeout time.Duration // zero: never set a deadline
 	at      time.Time     // when the deadline was last pushed; zero: it must be pushed
 }
 
-// deadliner is what net/http's HTTP/1 and HTTP/2 response writers offer (and what
-// http.ResponseController calls).
+// deadliner is what a net.Conn and net/http's HTTP/1 and HTTP/2 response writers offer (the
+// latter is what http.ResponseController calls).
 type deadliner interface {
 	SetReadDeadline(time.Time) error
 	SetWriteDeadline(time.Time) error
@@ -119,7 +115,7 @@ type deadliner interface {
 
 // touch pushes the deadline before an operation when it is due.
 func (p *progress) touch() {
-	if p.timeout <= 0 || p.set == nil && p.rw == nil {
+	if p.timeout <= 0 || p.d == nil {
 		return
 	}
 	now := time.Now()
@@ -127,13 +123,10 @@ func (p *progress) touch() {
 		return
 	}
 	p.at = now
-	switch {
-	case p.set != nil:
-		_ = p.set(now.Add(p.timeout))
-	case p.read:
-		_ = p.rw.SetReadDeadline(now.Add(p.timeout))
-	default:
-		_ = p.rw.SetWriteDeadline(now.Add(p.timeout))
+	if p.read {
+		_ = p.d.SetReadDeadline(now.Add(p.timeout))
+	} else {
+		_ = p.d.SetWriteDeadline(now.Add(p.timeout))
 	}
 }
 

@@ -120,11 +120,10 @@ func TestTimeoutsCutOffStalledPeersNotSlowOnes(t *testing.T) {
 
 			t.Run("silent upstream is answered 504", func(t *testing.T) {
 				start := time.Now()
-				resp, err := cl.Get("https://" + addr + "/hang")
+				resp, _, err := get(t, cl.Transport, http.MethodGet, "https://"+addr+"/hang", nil)
 				if err != nil {
 					t.Fatal(err)
 				}
-				resp.Body.Close()
 				proto(resp)
 				if resp.StatusCode != http.StatusGatewayTimeout || time.Since(start) > 2*time.Second {
 					t.Fatalf("status %d after %s, want 504 within 2s", resp.StatusCode, time.Since(start))
@@ -133,14 +132,9 @@ func TestTimeoutsCutOffStalledPeersNotSlowOnes(t *testing.T) {
 			})
 
 			t.Run("slow but moving stream arrives whole", func(t *testing.T) {
-				resp, err := cl.Get("https://" + addr + "/stream")
-				if err != nil {
-					t.Fatal(err)
-				}
-				body, err := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if err != nil || resp.StatusCode != 200 || strings.Count(string(body), "chunk") != 8 {
-					t.Fatalf("status %d, err %v, body %q", resp.StatusCode, err, body)
+				resp, body, err := get(t, cl.Transport, http.MethodGet, "https://"+addr+"/stream", nil)
+				if err != nil || resp.StatusCode != 200 || strings.Count(body, "chunk") != 8 {
+					t.Fatalf("%v, body %q", err, body)
 				}
 			})
 
@@ -164,14 +158,9 @@ func TestTimeoutsCutOffStalledPeersNotSlowOnes(t *testing.T) {
 			})
 
 			t.Run("a complete upload still goes through", func(t *testing.T) {
-				resp, err := cl.Post("https://"+addr+"/upload", "application/octet-stream", strings.NewReader(strings.Repeat("x", 100000)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 || string(body) != "100000 bytes" {
-					t.Fatalf("status %d, body %q", resp.StatusCode, body)
+				resp, body, err := get(t, cl.Transport, http.MethodPost, "https://"+addr+"/upload", strings.NewReader(strings.Repeat("x", 100000)))
+				if err != nil || resp.StatusCode != 200 || body != "100000 bytes" {
+					t.Fatalf("%v, body %q", err, body)
 				}
 			})
 
@@ -268,27 +257,47 @@ func TestTimeoutsConfig(t *testing.T) {
 // per-request path: a deadline is pushed on first use, then not again until an eighth of the
 // timeout has passed, and always after forget.
 func TestProgressPushesDeadlinesRarely(t *testing.T) {
-	var pushed []time.Time
-	p := progress{set: func(d time.Time) error { pushed = append(pushed, d); return nil }, timeout: 800 * time.Millisecond}
+	rec := &deadlineRecorder{}
+	p := progress{d: rec, read: true, timeout: 800 * time.Millisecond}
 	for range 1000 {
 		p.touch()
 	}
-	if len(pushed) != 1 {
-		t.Fatalf("%d pushes for 1000 quick touches, want 1", len(pushed))
+	if len(rec.read) != 1 || len(rec.write) != 0 {
+		t.Fatalf("%d read and %d write deadlines for 1000 quick touches, want 1 read", len(rec.read), len(rec.write))
 	}
-	if d := time.Until(pushed[0]); d < 700*time.Millisecond || d > 800*time.Millisecond {
+	if d := time.Until(rec.read[0]); d < 700*time.Millisecond || d > 800*time.Millisecond {
 		t.Fatalf("deadline %s ahead, want about 800ms", d)
 	}
 	time.Sleep(110 * time.Millisecond)
 	p.touch()
 	p.forget()
 	p.touch()
-	if len(pushed) != 3 {
-		t.Fatalf("%d pushes, want 3 (after an eighth of the timeout, and after forget)", len(pushed))
+	if len(rec.read) != 3 {
+		t.Fatalf("%d pushes, want 3 (after an eighth of the timeout, and after forget)", len(rec.read))
 	}
-	off := progress{set: func(time.Time) error { t.Fatal("a zero timeout pushed a deadline"); return nil }}
+	w := progress{d: rec, timeout: time.Second}
+	w.touch()
+	if len(rec.write) != 1 || len(rec.read) != 3 {
+		t.Fatalf("a write progress pushed %d write and %d read deadlines, want 1 and still 3", len(rec.write), len(rec.read))
+	}
+	off := progress{d: rec}
 	off.touch()
-	var nilSet progress
-	nilSet.timeout = time.Second
-	nilSet.touch() // no setter: nothing to do, no panic
+	if len(rec.write)+len(rec.read) != 4 {
+		t.Fatal("a zero timeout pushed a deadline")
+	}
+	noConn := progress{timeout: time.Second}
+	noConn.touch() // nothing to set: nothing to do, no panic
+}
+
+// deadlineRecorder is a deadliner that records the deadlines it is given.
+type deadlineRecorder struct{ read, write []time.Time }
+
+func (r *deadlineRecorder) SetReadDeadline(t time.Time) error {
+	r.read = append(r.read, t)
+	return nil
+}
+
+func (r *deadlineRecorder) SetWriteDeadline(t time.Time) error {
+	r.write = append(r.write, t)
+	return nil
 }

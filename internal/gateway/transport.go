@@ -359,8 +359,8 @@ func (t *upstreamTransport) dial(ctx context.Context) (*upstreamConn, error) {
 		pc.conn = tc
 	}
 	pc.abortFn = pc.abort
-	pc.rprog = progress{set: pc.unlessAborted(pc.conn.SetReadDeadline), timeout: t.readTimeout}
-	pc.wprog = progress{set: pc.unlessAborted(pc.conn.SetWriteDeadline), timeout: t.writeTimeout}
+	pc.rprog = progress{d: pc, read: true, timeout: t.readTimeout}
+	pc.wprog = progress{d: pc, timeout: t.writeTimeout}
 	pc.lim.r = pc.conn
 	pc.lim.n = math.MaxInt64
 	pc.lim.prog = &pc.rprog
@@ -377,17 +377,24 @@ func (pc *upstreamConn) abort() {
 	pc.dlMu.Unlock()
 }
 
-// unlessAborted wraps a deadline setter so that it does nothing once abort has run: a progress
-// deadline must never replace the abort's deadline in the past.
-func (pc *upstreamConn) unlessAborted(set func(time.Time) error) func(time.Time) error {
-	return func(t time.Time) error {
-		pc.dlMu.Lock()
-		defer pc.dlMu.Unlock()
-		if pc.aborted {
-			return nil
-		}
-		return set(t)
+// SetReadDeadline and SetWriteDeadline are the progress timeouts' way to the connection: once
+// abort has run they do nothing, so no progress deadline replaces the abort's past one.
+func (pc *upstreamConn) SetReadDeadline(t time.Time) error {
+	pc.dlMu.Lock()
+	defer pc.dlMu.Unlock()
+	if pc.aborted {
+		return nil
 	}
+	return pc.conn.SetReadDeadline(t)
+}
+
+func (pc *upstreamConn) SetWriteDeadline(t time.Time) error {
+	pc.dlMu.Lock()
+	defer pc.dlMu.Unlock()
+	if pc.aborted {
+		return nil
+	}
+	return pc.conn.SetWriteDeadline(t)
 }
 
 func newBufReader(r io.Reader) *bufio.Reader { return bufio.NewReaderSize(r, 4096) }

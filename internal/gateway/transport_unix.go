@@ -30,7 +30,7 @@ func (pc *upstreamConn) alive() bool {
 	err := pc.rc.Read(pc.peekFn)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		// the read timeout of an earlier exchange ran out while the connection sat idle
-		_ = pc.rprog.set(time.Time{})
+		_ = pc.SetReadDeadline(time.Time{})
 		pc.rprog.forget()
 		err = pc.rc.Read(pc.peekFn)
 	}
