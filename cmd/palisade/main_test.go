@@ -85,7 +85,8 @@ deny contains msg if {
 }
 
 // Without a vulnerability database, deps asked for by name is a tool error; deps run only by
-// default is reported as a problem and the other scanners' results still count.
+// default is reported as a problem that fails the gate unless accepted, and the other scanners'
+// results still count.
 func TestDepsWithoutDatabase(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, "go.mod", "module example.com/x\n\ngo 1.22\n\nrequire golang.org/x/net v0.7.0\n")
@@ -96,12 +97,18 @@ func TestDepsWithoutDatabase(t *testing.T) {
 		t.Fatalf("explicit deps without a database: exit %d (%v), want 2 with the fix in the message", cli.ExitCode(err), err)
 	}
 	report := filepath.Join(t.TempDir(), "r.json")
-	if _, err := run(t, "scan", dir, "--format", "json", "--output", report); cli.ExitCode(err) == 2 {
-		t.Fatalf("default scanners without a database must still run: %v", err)
+	if _, err := run(t, "scan", dir, "--format", "json", "--output", report); cli.ExitCode(err) != 2 || !strings.Contains(err.Error(), "no-vulndb") {
+		t.Fatalf("default scanners without a database: exit %d (%v), want 2 naming no-vulndb", cli.ExitCode(err), err)
+	}
+	if _, err := run(t, "scan", dir, "--format", "json", "--output", report, "--accept-problems", "no-vulndb"); err != nil {
+		t.Fatalf("default scanners without a database, no-vulndb accepted: %v", err)
 	}
 	var doc struct {
 		Scanners []string
-		Problems []struct{ Scanner, Message string }
+		Problems []struct {
+			Scanner, Message, Kind string
+			Accepted               bool
+		}
 	}
 	b, _ := os.ReadFile(report)
 	if err := json.Unmarshal(b, &doc); err != nil {
@@ -109,7 +116,7 @@ func TestDepsWithoutDatabase(t *testing.T) {
 	}
 	found := false
 	for _, p := range doc.Problems {
-		found = found || (p.Scanner == "deps" && strings.Contains(p.Message, "palisade db update"))
+		found = found || (p.Scanner == "deps" && strings.Contains(p.Message, "palisade db update") && p.Kind == "no-vulndb" && p.Accepted)
 	}
 	if !found || len(doc.Scanners) != 3 {
 		t.Errorf("want all three scanners and a deps problem naming the fix; got scanners %v, problems %+v", doc.Scanners, doc.Problems)

@@ -48,7 +48,8 @@ func Root(app *App) *cobra.Command {
 scanning in the pipeline, policy at deployment, a zero-trust gateway and detection at run time.
 
 Exit codes: 0 success and nothing at or above --fail-on, 1 findings at or above --fail-on,
-2 a tool error (bad flags, unreadable config, a failed scan).`,
+2 an input that could not be checked (unless accepted), or a tool error (bad flags, unreadable
+config, a failed scan).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       app.Version,
@@ -68,9 +69,6 @@ Exit codes: 0 success and nothing at or above --fail-on, 1 findings at or above 
 // has been written by then.
 var ErrGate = errors.New("findings at or above the --fail-on threshold")
 
-// ErrProblems is returned, with --fail-on-problems, when some input could not be checked; it is a
-// tool error (exit 2): the report cannot vouch for what it did not see.
-var ErrProblems = errors.New("inputs not fully checked (see Problems; --fail-on-problems is set)")
 
 // ExitCode maps an error from the command tree to the process exit code: 0 success, 1 the gate
 // tripped, 2 anything else (Palisade could not do its job, so a pipeline must not pass).

@@ -15,7 +15,6 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/config"
 	"github.com/palisade-sec/palisade/internal/errkind"
-	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/report"
 	"github.com/palisade-sec/palisade/internal/scan"
 	"github.com/palisade-sec/palisade/internal/suppress"
@@ -55,7 +54,8 @@ var keyedScanFlags = []struct{ flag, key, usage string }{
 	{"baseline", "scan.baseline", "a previous JSON or SARIF report: its findings are suppressed, only new ones count"},
 	{"gitignore", "scan.gitignore", "honour .gitignore files (true|false)"},
 	{"default-skips", "scan.default-skips", "apply the default skip list (true|false)"},
-	{"fail-on-problems", "scan.fail-on-problems", "exit 2 when some input could not be checked (the report's problems), so a pipeline fails closed"},
+	{"fail-on-problems", "scan.fail-on-problems", "exit 2 when some input could not be checked (the report's problems) and its kind is not in scan.accept-problems (default true; =false accepts every problem)"},
+	{"accept-problems", "scan.accept-problems", "comma-separated problem kinds that do not fail the gate (" + strings.Join(report.ProblemKinds(), ", ") + ")"},
 }
 
 func newScanCmd(app *App) *cobra.Command {
@@ -130,7 +130,9 @@ Findings are suppressed, never dropped, by: an inline "palisade:ignore <rule> <r
 on or above the line; an entry in .palisadeignore.yaml; or --baseline. Suppressed findings stay
 in JSON and SARIF output, marked as such.
 
-Exit codes: 0 nothing at or above --fail-on, 1 findings at or above --fail-on, 2 tool error.`)
+Exit codes: 0 nothing at or above --fail-on and every input checked (or its problem accepted),
+1 findings at or above --fail-on, 2 an input could not be checked (a problem not accepted with
+--accept-problems KIND or --fail-on-problems=false) or a tool error.`)
 	return b.String()
 }
 
@@ -159,6 +161,9 @@ func loadScanConfig(cmd *cobra.Command, f *scanFlags, root string) (*config.Conf
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, errkind.Wrap(errkind.Invalid, err)
+	}
+	if err := checkAcceptProblems(cfg); err != nil {
+		return nil, err
 	}
 	return cfg, nil
 }
@@ -240,18 +245,11 @@ func runScan(cmd *cobra.Command, app *App, f *scanFlags, root string) error {
 	if err := applySuppressions(ctx, cfg, f, root, run, knownRules(analyzers)); err != nil {
 		return err
 	}
+	markProblems(cfg, run)
 	if err := writeReports(app, cfg, f, run); err != nil {
 		return err
 	}
-	if cfg.Scan.FailOn != finding.SeverityUnknown {
-		if n := finding.AtOrAbove(run.Findings, cfg.Scan.FailOn); n > 0 {
-			return fmt.Errorf("%d %w (%s)", n, ErrGate, cfg.Scan.FailOn)
-		}
-	}
-	if cfg.Scan.FailOnProblems && len(run.Problems) > 0 {
-		return fmt.Errorf("%d %w", len(run.Problems), ErrProblems)
-	}
-	return nil
+	return gate(cfg, run)
 }
 
 // applySuppressions runs the three suppression layers over run.Findings and adds what they

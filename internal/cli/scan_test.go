@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/palisade-sec/palisade/internal/config"
+	"github.com/palisade-sec/palisade/internal/report"
 	"github.com/palisade-sec/palisade/internal/scan"
 	"github.com/palisade-sec/palisade/internal/scan/secret"
 )
@@ -79,8 +80,12 @@ func TestScanExitCodes(t *testing.T) {
 		{"bad severity is a tool error", leaky, []string{"--fail-on", "severe"}, 2},
 		{"unknown scanner is a tool error", leaky, []string{"--scanners", "nope"}, 2},
 		{"unknown format is a tool error", leaky, []string{"--format", "pdf"}, 2},
-		{"a problem alone passes by default", withProblem(clean), nil, 0},
+		{"a problem fails closed by default", withProblem(clean), nil, 2},
 		{"a problem fails closed with --fail-on-problems", withProblem(clean), []string{"--fail-on-problems"}, 2},
+		{"--fail-on-problems=false accepts every problem", withProblem(clean), []string{"--fail-on-problems=false"}, 0},
+		{"an accepted kind passes", withProblem(clean), []string{"--accept-problems", "suppression"}, 0},
+		{"another accepted kind does not", withProblem(clean), []string{"--accept-problems", "parse,no-vulndb"}, 2},
+		{"an unknown kind is a config error", clean, []string{"--accept-problems", "no-db"}, 2},
 		{"--fail-on-problems without problems passes", clean, []string{"--fail-on-problems"}, 0},
 		{"the finding gate comes first", withProblem(leaky), []string{"--fail-on-problems"}, 1},
 	} {
@@ -290,5 +295,68 @@ func TestScanWritesIntoAPipeWithoutReplacingIt(t *testing.T) {
 	}
 	if _, err := runCLI(t, "scan", dir, "--format", "json:"+t.TempDir()); err == nil || !strings.Contains(err.Error(), "is a directory") {
 		t.Errorf("a directory as the output: %v, want an error saying it is a directory", err)
+	}
+}
+
+// The summary says which problems failed the gate and which were accepted, in the table and JSON.
+func TestGateSummaryNamesAcceptedProblems(t *testing.T) {
+	files := withProblem(map[string]string{"main.go": "package main\n"})
+	files["palisade.yaml"] = "scan:\n  accept-problems: [suppression]\n"
+	dir := writeTree(t, files)
+	jsonPath := filepath.Join(t.TempDir(), "r.json")
+	out, err := runCLI(t, "scan", dir, "--format", "table,json:"+jsonPath)
+	if err != nil {
+		t.Fatalf("accepted problem failed the gate: %v", err)
+	}
+	if !strings.Contains(out, "(suppression, accepted)") || !strings.Contains(out, "0 fail the gate; 1 accepted") {
+		t.Errorf("the table does not say the problem was accepted:\n%s", out)
+	}
+	var doc struct {
+		Problems []struct {
+			Kind     string
+			Accepted bool
+		}
+	}
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Problems) != 1 || doc.Problems[0].Kind != "suppression" || !doc.Problems[0].Accepted {
+		t.Errorf("JSON problems = %+v, want one accepted suppression problem", doc.Problems)
+	}
+
+	files["palisade.yaml"] = "scan:\n  accept-problems: [no-such-kind]\n"
+	_, err = runCLI(t, "scan", writeTree(t, files))
+	if ExitCode(err) != 2 || !strings.Contains(err.Error(), "palisade.yaml:2") || !strings.Contains(err.Error(), `unknown problem kind "no-such-kind"`) {
+		t.Errorf("unknown kind: err %v, want a config error naming file, line and kind", err)
+	}
+}
+
+func TestProblemKind(t *testing.T) {
+	for _, tc := range []struct {
+		msg, want string
+	}{
+		{"deps: match: no vulnerability database (run 'palisade db update', or 'palisade db import' offline)", "no-vulndb"},
+		{"the vulnerability database is empty (run 'palisade db update')", "no-vulndb"},
+		{"the vulnerability database is 200h0m0s old (fetched 2026-01-01T00:00:00Z; the limit is 168h0m0s): recent advisories are missing", "stale-vulndb"},
+		{"pkg:npm/x@1 not checked for vulnerabilities: ecosystem not in the database", "unmatched"},
+		{"parse package-lock.json: unexpected end of JSON input", "parse"},
+		{"parse HCL: Argument or block definition required", "parse"},
+		{"render chart: template: x.yaml:3: required value", "render"},
+		{"kustomize build: missing resource", "render"},
+		{"read: permission denied", "read"},
+		{"rego: data.main.deny: eval_conflict_error", "policy"},
+		{"ignore entry expired on 2001-01-01 (rule jwt)", "suppression"},
+		{"palisade:ignore names rule x, which no scanner that ran has", "suppression"},
+		{"file larger than --max-file-size (10 MiB): scanned for secrets only", "too-large"},
+		{"encoded content beyond the per-file decoding budget (1 MiB) was not scanned", "too-large"},
+		{"analyzer panicked: runtime error", "other"},
+	} {
+		if got := problemKind(report.Problem{Message: tc.msg}); got != tc.want {
+			t.Errorf("problemKind(%q) = %s, want %s", tc.msg, got, tc.want)
+		}
 	}
 }

@@ -62,7 +62,11 @@ type Scan struct {
 	Baseline string `yaml:"baseline"`
 	// FailOnProblems makes a scan whose inputs were not all checked (the report's problems: an
 	// unreadable file, a missing vulnerability database, …) exit 2, so a pipeline fails closed.
+	// It is on by default; turning it off accepts every problem.
 	FailOnProblems bool `yaml:"fail-on-problems"`
+	// AcceptProblems are the problem kinds (report.ProblemKinds) that do not fail the gate; the
+	// report still lists them, marked accepted.
+	AcceptProblems []string `yaml:"accept-problems"`
 }
 
 // Secret configures the secret analyzer.
@@ -108,17 +112,19 @@ type IaC struct {
 	HelmSet []string `yaml:"helm-set"`
 }
 
-// Default returns the built-in defaults: every scanner, gate at high, a table on standard output,
-// files up to 10 MiB, .gitignore and the default skip list honoured, .palisadeignore.yaml read.
+// Default returns the built-in defaults: every scanner, gate at high and on every problem, a table
+// on standard output, files up to 10 MiB, .gitignore and the default skip list honoured,
+// .palisadeignore.yaml read.
 func Default() *Config {
 	return &Config{
 		Scan: Scan{
-			FailOn:       finding.SeverityHigh,
-			Formats:      []Output{{Format: "table"}},
-			MaxFileSize:  10 << 20,
-			Gitignore:    true,
-			DefaultSkips: true,
-			IgnoreFile:   ".palisadeignore.yaml",
+			FailOn:         finding.SeverityHigh,
+			Formats:        []Output{{Format: "table"}},
+			MaxFileSize:    10 << 20,
+			Gitignore:      true,
+			DefaultSkips:   true,
+			IgnoreFile:     ".palisadeignore.yaml",
+			FailOnProblems: true,
 		},
 		Deps: Deps{
 			MaxAge:            Duration(7 * 24 * time.Hour),

@@ -30,6 +30,7 @@ scan:
   default-skips: true
   ignore-file: .palisadeignore.yaml
   baseline: previous.json
+  accept-problems: [stale-vulndb, render]
 secret:
   disable: [generic-password]
 `
@@ -47,15 +48,17 @@ func TestParseFull(t *testing.T) {
 	}
 	want := Config{
 		Scan: Scan{
-			Scanners:     []string{"secret", "deps", "iac"},
-			FailOn:       finding.SeverityMedium,
-			Formats:      []Output{{Format: "table"}, {Format: "sarif", Output: "out.sarif"}, {Format: "json", Output: "report.json"}},
-			Exclude:      []string{"docs/**", "examples/*.yaml"},
-			MaxFileSize:  2 << 20,
-			Gitignore:    false,
-			DefaultSkips: true,
-			IgnoreFile:   ".palisadeignore.yaml",
-			Baseline:     "previous.json",
+			Scanners:       []string{"secret", "deps", "iac"},
+			FailOn:         finding.SeverityMedium,
+			Formats:        []Output{{Format: "table"}, {Format: "sarif", Output: "out.sarif"}, {Format: "json", Output: "report.json"}},
+			Exclude:        []string{"docs/**", "examples/*.yaml"},
+			MaxFileSize:    2 << 20,
+			Gitignore:      false,
+			DefaultSkips:   true,
+			IgnoreFile:     ".palisadeignore.yaml",
+			Baseline:       "previous.json",
+			FailOnProblems: true,
+			AcceptProblems: []string{"stale-vulndb", "render"},
 		},
 		Secret: Secret{Disable: []string{"generic-password"}},
 		Deps:   Default().Deps,
@@ -93,7 +96,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown section", "scna:\n  fail-on: high\n",
 			`config: palisade.yaml:1:1: scna: unknown key "scna" (want one of: scan, secret, deps, iac)`},
 		{"unknown key", "scan:\n  fail_on: high\n",
-			`config: palisade.yaml:2:3: scan.fail_on: unknown key "fail_on" (want one of: scanners, fail-on, formats, exclude, max-file-size, gitignore, default-skips, ignore-file, baseline, fail-on-problems)`},
+			`config: palisade.yaml:2:3: scan.fail_on: unknown key "fail_on" (want one of: scanners, fail-on, formats, exclude, max-file-size, gitignore, default-skips, ignore-file, baseline, fail-on-problems, accept-problems)`},
 		{"unknown key in format", "scan:\n  formats:\n    - format: sarif\n      outptu: x\n",
 			`config: palisade.yaml:4:7: scan.formats[0].outptu: unknown key "outptu" (want one of: format, output)`},
 		{"bad severity", "scan:\n  fail-on: hgh\n",
@@ -306,6 +309,7 @@ func TestKeys(t *testing.T) {
 		"scan.ignore-file=PALISADE_SCAN_IGNORE_FILE",
 		"scan.baseline=PALISADE_SCAN_BASELINE",
 		"scan.fail-on-problems=PALISADE_SCAN_FAIL_ON_PROBLEMS",
+		"scan.accept-problems=PALISADE_SCAN_ACCEPT_PROBLEMS",
 		"secret.disable=PALISADE_SECRET_DISABLE",
 		"deps.db-dir=PALISADE_DEPS_DB_DIR",
 		"deps.max-age=PALISADE_DEPS_MAX_AGE",

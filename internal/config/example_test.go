@@ -42,5 +42,5 @@ func ExampleLoad() {
 	// 2MiB from the file, line 3
 	// [table sarif:out.sarif] from flag --format
 	// true from default
-	// config: palisade.yaml:2:3: scan.fail_on: unknown key "fail_on" (want one of: scanners, fail-on, formats, exclude, max-file-size, gitignore, default-skips, ignore-file, baseline, fail-on-problems)
+	// config: palisade.yaml:2:3: scan.fail_on: unknown key "fail_on" (want one of: scanners, fail-on, formats, exclude, max-file-size, gitignore, default-skips, ignore-file, baseline, fail-on-problems, accept-problems)
 }

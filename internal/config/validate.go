@@ -43,6 +43,7 @@ func (c *Config) Validate() error {
 		"iac.disable":             c.IaC.Disable,
 		"iac.policies":            c.IaC.Policies,
 		"iac.allowed-base-images": c.IaC.AllowedBaseImages,
+		"scan.accept-problems":    c.Scan.AcceptProblems,
 	} {
 		if err := c.names(field, list); err != nil {
 			return err

@@ -307,7 +307,16 @@ func (tw *tableWriter) problems(ps []Problem) {
 		tw.line("Problems: none")
 		return
 	}
+	accepted := 0
+	for _, p := range ps {
+		if p.Accepted {
+			accepted++
+		}
+	}
 	tw.line("%s (%d): these inputs were not fully checked", tw.paint(severityColor(finding.SeverityHigh), "Problems"), len(ps))
+	if accepted > 0 {
+		tw.line("  %d fail the gate; %d accepted (scan.accept-problems or --fail-on-problems=false)", len(ps)-accepted, accepted)
+	}
 	for _, p := range ps {
 		where := clean(cmp.Or(p.Path, "(scan)"))
 		if p.Line > 0 {
@@ -317,7 +326,14 @@ func (tw *tableWriter) problems(ps []Problem) {
 		if p.Scanner != "" {
 			scanner = "[" + clean(p.Scanner) + "] "
 		}
-		tw.line("  %s  %s%s", where, scanner, clean(cmp.Or(p.Message, "(no message)")))
+		tag := ""
+		switch {
+		case p.Kind != "" && p.Accepted:
+			tag = "  (" + clean(p.Kind) + ", accepted)"
+		case p.Kind != "":
+			tag = "  (" + clean(p.Kind) + ", fails the gate)"
+		}
+		tw.line("  %s  %s%s%s", where, scanner, clean(cmp.Or(p.Message, "(no message)")), tag)
 	}
 }
 

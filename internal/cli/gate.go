@@ -1,0 +1,104 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/palisade-sec/palisade/internal/config"
+	"github.com/palisade-sec/palisade/internal/errkind"
+	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/report"
+)
+
+// The gate rule, one place: unsuppressed findings at or above scan.fail-on exit 1; otherwise any
+// problem (an input that could not be checked) the user did not accept exits 2. Problems are
+// accepted by kind (scan.accept-problems) or all at once (--fail-on-problems=false); accepted
+// problems stay in the report, marked, so the summary says what was not checked and why it passed.
+
+// checkAcceptProblems refuses a problem kind the gate does not know: a typo would otherwise
+// accept nothing and the user would believe it accepted something (or the reverse).
+func checkAcceptProblems(cfg *config.Config) error {
+	kinds := report.ProblemKinds()
+	for i, k := range cfg.Scan.AcceptProblems {
+		if !slices.Contains(kinds, k) {
+			return cfg.FieldError(fmt.Sprintf("scan.accept-problems[%d]", i), errkind.Wrap(errkind.Invalid,
+				fmt.Errorf("unknown problem kind %q (known: %s)", k, strings.Join(kinds, ", "))))
+		}
+	}
+	return nil
+}
+
+// markProblems gives every problem its kind and says whether the gate accepts it.
+func markProblems(cfg *config.Config, run *report.Run) {
+	for i := range run.Problems {
+		p := &run.Problems[i]
+		if p.Kind == "" {
+			p.Kind = problemKind(*p)
+		}
+		p.Accepted = !cfg.Scan.FailOnProblems || slices.Contains(cfg.Scan.AcceptProblems, p.Kind)
+	}
+}
+
+// gate returns ErrGate (exit 1) for findings at or above scan.fail-on, then ErrProblems (exit 2)
+// for problems not accepted, or nil. markProblems must have run.
+func gate(cfg *config.Config, run *report.Run) error {
+	if n := finding.AtOrAbove(run.Findings, cfg.Scan.FailOn); n > 0 {
+		return fmt.Errorf("%d %w (%s)", n, ErrGate, cfg.Scan.FailOn)
+	}
+	var failed []string
+	n := 0
+	for _, p := range run.Problems {
+		if p.Accepted {
+			continue
+		}
+		n++
+		if !slices.Contains(failed, p.Kind) {
+			failed = append(failed, p.Kind)
+		}
+	}
+	if n > 0 {
+		return fmt.Errorf("%d %w: %s (accept a kind with scan.accept-problems, or all with --fail-on-problems=false)",
+			n, ErrProblems, strings.Join(failed, ", "))
+	}
+	return nil
+}
+
+// problemKind classifies a problem its producer did not: by the words producers use today. An
+// unrecognised problem is ProblemOther, which fails the gate like any other kind unless accepted.
+func problemKind(p report.Problem) string {
+	m := strings.ToLower(p.Message)
+	has := func(subs ...string) bool {
+		return slices.ContainsFunc(subs, func(s string) bool { return strings.Contains(m, s) })
+	}
+	switch {
+	case has(errNoDatabaseText, "vulnerability database is empty"):
+		return report.ProblemNoVulnDB
+	case has("vulnerability database is") && has(" old "):
+		return report.ProblemStaleVulnDB
+	case has("not checked for vulnerabilities", "advisory data:"):
+		return report.ProblemUnmatched
+	case strings.HasPrefix(m, "palisade:ignore"), has("ignore entry", "inline suppression"):
+		return report.ProblemSuppression
+	case strings.HasPrefix(m, "render"), strings.HasPrefix(m, "load chart"), strings.HasPrefix(m, "kustomize build"),
+		strings.HasPrefix(m, "parse .helmignore"), strings.HasPrefix(m, "list chart files"):
+		return report.ProblemRender
+	case has("too large", "larger than", "exceeds", "size limit", "max-file-size", "budget"):
+		return report.ProblemTooLarge
+	case strings.HasPrefix(m, "custom policies:"), strings.HasPrefix(m, "rego:"):
+		return report.ProblemPolicy
+	case has("parse", "decode", "syntax", "invalid", "malformed", "has no type"):
+		return report.ProblemParse
+	case strings.HasPrefix(m, "read"), has(": read ", "permission denied"):
+		return report.ProblemRead
+	}
+	return report.ProblemOther
+}
+
+// errNoDatabaseText is how the missing database reads in a problem (vulndb.ErrNoDatabase).
+const errNoDatabaseText = "no vulnerability database"
+
+// ErrProblems is returned when some input could not be checked and the user did not accept its
+// kind; it is exit 2: the report cannot vouch for what it did not see.
+var ErrProblems = errors.New("inputs not checked fail the gate (see Problems)")
