@@ -69,7 +69,6 @@ config, a failed scan).`,
 // has been written by then.
 var ErrGate = errors.New("findings at or above the --fail-on threshold")
 
-
 // ExitCode maps an error from the command tree to the process exit code: 0 success, 1 the gate
 // tripped, 2 anything else (Palisade could not do its job, so a pipeline must not pass).
 func ExitCode(err error) int {
