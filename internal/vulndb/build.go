@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/palisade-sec/palisade/internal/errkind"
 	"github.com/palisade-sec/palisade/internal/vulndb/osv"
 )
 
@@ -80,6 +81,9 @@ func buildEcosystem(ctx context.Context, eco, zipPath, outDir string) (Ecosystem
 	}
 	recs, err := parseEntries(ctx, eco, files)
 	if err != nil {
+		if errkind.Of(err) == errkind.Invalid {
+			return info, fmt.Errorf("%s: %w", zipPath, err)
+		}
 		return info, err
 	}
 	slices.SortFunc(recs, func(a, b builtRecord) int { return strings.Compare(a.id, b.id) })
@@ -115,6 +119,9 @@ func parseEntries(ctx context.Context, eco string, files []*zip.File) ([]builtRe
 	defer cancel(nil)
 	var wg sync.WaitGroup
 	next := make(chan int)
+	// Entries are handed out in order and each handed-out entry is finished, so the failed entry
+	// with the lowest index is the archive's first bad entry, whatever the scheduling.
+	errs := make([]error, len(files))
 	for range workers {
 		wg.Go(func() {
 			var buf bytes.Buffer
@@ -122,6 +129,7 @@ func parseEntries(ctx context.Context, eco string, files []*zip.File) ([]builtRe
 			for i := range next {
 				r, err := parseEntry(eco, files[i], fw, &buf)
 				if err != nil {
+					errs[i] = err
 					cancel(err)
 					continue
 				}
@@ -139,6 +147,11 @@ feed:
 	}
 	close(next)
 	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
 	}
@@ -170,11 +183,37 @@ func parseEntry(eco string, f *zip.File, fw *flate.Writer, buf *bytes.Buffer) (b
 	if err := fw.Close(); err != nil {
 		return builtRecord{}, err
 	}
+	if err := checkRecordEcosystem(eco, v); err != nil {
+		return builtRecord{}, errkind.Wrap(errkind.Invalid, fmt.Errorf("%s archive: entry %s: %w", eco, f.Name, err))
+	}
 	r := builtRecord{name: f.Name, id: v.ID, withdrawn: v.IsWithdrawn(), body: bytes.Clone(buf.Bytes())}
 	if !r.withdrawn {
 		r.keys, r.entries = compactAffected(eco, v)
 	}
 	return r, nil
+}
+
+// checkRecordEcosystem refuses a record none of whose affected packages is in the archive's
+// ecosystem: the archive is another ecosystem's (a PyPI export imported as Go), and indexing it
+// would replace the ecosystem's data with nothing. Entries that name no ecosystem are not judged.
+func checkRecordEcosystem(eco string, v *osv.Vulnerability) error {
+	base, _ := baseEcosystem(eco)
+	other := ""
+	for _, a := range v.Affected {
+		if a.Package.Ecosystem == "" {
+			continue
+		}
+		if b, _ := baseEcosystem(a.Package.Ecosystem); b == base {
+			return nil
+		}
+		if other == "" {
+			other = a.Package.Ecosystem
+		}
+	}
+	if other == "" {
+		return nil
+	}
+	return fmt.Errorf("%s affects packages of ecosystem %q, not %s: is this the right archive for --ecosystem %s?", v.ID, other, eco, eco)
 }
 
 // compactAffected returns the affected entries of v for the ecosystem eco, in index form, with

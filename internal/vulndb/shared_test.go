@@ -30,3 +30,27 @@ func sharedOSV(tb testing.TB) string {
 	}
 	return osv
 }
+
+// sharedOSVIfPresent is sharedOSV without the skip: "" when the shared data set is absent.
+func sharedOSVIfPresent(tb testing.TB) string {
+	tb.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+	osv := filepath.Join(dir, "..", "shared", "data", "osv")
+	if _, err := os.Stat(filepath.Join(osv, "PyPI", "all.zip")); err != nil {
+		return ""
+	}
+	return osv
+}

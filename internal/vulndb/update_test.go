@@ -17,6 +17,7 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/errkind"
 	"github.com/palisade-sec/palisade/internal/inventory"
+	"github.com/palisade-sec/palisade/internal/vulndb/osv"
 )
 
 // serve starts a TLS server on 127.0.0.1 that serves root like the OSV bucket.
@@ -309,4 +310,66 @@ func withDir(t *testing.T, export, eco string) string {
 		}
 	}
 	return dir
+}
+
+// An archive whose records belong to another ecosystem than its label is refused, naming the
+// file and the first mismatching record, and the database in use is left as it was: labelled Go,
+// a PyPI export would otherwise replace the Go data with zero packages.
+func TestImportRefusesAnotherEcosystemsArchive(t *testing.T) {
+	dir, _ := fixtureDB(t)
+	export := fixtureExport(t, nil)
+	pypi := filepath.Join(export, "PyPI", "all.zip")
+	if osvDir := sharedOSVIfPresent(t); osvDir != "" {
+		pypi = filepath.Join(osvDir, "PyPI", "all.zip") // the real export, when the shared data set is there
+	}
+	_, err := Import(context.Background(), ImportOptions{Dir: dir, Path: pypi, Ecosystem: "Go", Now: clock})
+	if err == nil || errkind.Of(err) != errkind.Invalid {
+		t.Fatalf("Import(PyPI archive as Go) = %v (kind %v), want an Invalid error", err, errkind.Of(err))
+	}
+	for _, want := range []string{pypi, `"PyPI"`, "Go", ".json"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %s", err, want)
+		}
+	}
+	db, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if db.Meta().Ecosystems["Go"].Packages == 0 {
+		t.Error("the Go data was replaced")
+	}
+	assertNoStaging(t, dir)
+}
+
+// A record that lists its own ecosystem beside others is fine; one naming none of the label's is not.
+func TestCheckRecordEcosystem(t *testing.T) {
+	rec := func(ecos ...string) *osv.Vulnerability {
+		v := &osv.Vulnerability{ID: "X-1"}
+		for _, e := range ecos {
+			v.Affected = append(v.Affected, osv.Affected{Package: osv.Package{Ecosystem: e, Name: "p"}})
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		name  string
+		label string
+		v     *osv.Vulnerability
+		ok    bool
+	}{
+		{"same", "Go", rec("Go"), true},
+		{"mixed, one matches", "PyPI", rec("npm", "PyPI"), true},
+		{"release suffix", "Debian", rec("Debian:12"), true},
+		{"no affected", "Go", rec(), true},
+		{"other", "Go", rec("PyPI"), false},
+		{"no ecosystem named", "Go", rec(""), true},
+		{"other beside an unnamed one", "Go", rec("", "npm"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := checkRecordEcosystem(tc.label, tc.v)
+			if (err == nil) != tc.ok {
+				t.Errorf("checkRecordEcosystem(%s, %v) = %v, want ok=%v", tc.label, tc.v.Affected, err, tc.ok)
+			}
+		})
+	}
 }
