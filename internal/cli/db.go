@@ -48,7 +48,7 @@ func parseMaxAge(s string) (time.Duration, error) {
 		return time.Duration(n) * 24 * time.Hour, nil
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil {
+	if err != nil || d < 0 {
 		return 0, errkind.Wrap(errkind.Invalid, fmt.Errorf("--max-age %q: want a duration such as 7d or 36h", s))
 	}
 	return d, nil
@@ -215,11 +215,37 @@ func writeStatus(w io.Writer, dir string, meta vulndb.Meta, maxAge time.Duration
 		return err
 	}
 	if oldest := meta.Oldest(); !oldest.IsZero() && now.Sub(oldest) > maxAge {
-		fmt.Fprintf(w, "warning: the database is %s old (more than %s): run 'palisade db update'\n", humanAge(now.Sub(oldest)), humanAge(maxAge))
+		fmt.Fprintf(w, "warning: the database is %s old (more than %s): run 'palisade db update'\n", exactAge(now.Sub(oldest)), exactAge(maxAge))
 	}
 	return nil
 }
 
+// exactAge writes a duration in its two largest units, whole days first ("3d4h", "1h30m", "45s"),
+// so a limit and an age compare at a glance whatever their size; humanAge's "just now" would
+// read "just now old (more than just now)".
+func exactAge(d time.Duration) string {
+	d = d.Round(time.Second)
+	if d < 0 {
+		return "-" + exactAge(-d)
+	}
+	units := []struct {
+		size time.Duration
+		name string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}}
+	for i, u := range units {
+		if d < u.size && u.size != time.Second {
+			continue
+		}
+		s := fmt.Sprintf("%d%s", d/u.size, u.name)
+		if rest := d % u.size; i+1 < len(units) && rest >= units[i+1].size {
+			s += fmt.Sprintf("%d%s", rest/units[i+1].size, units[i+1].name)
+		}
+		return s
+	}
+	return "0s"
+}
+
+// humanAge is the AGE column: coarse, one unit.
 func humanAge(d time.Duration) string {
 	switch {
 	case d >= 48*time.Hour:

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/vulndb"
 )
 
 // exportFromFixtures builds <dir>/<eco>/all.zip from the real advisories in internal/vulndb/testdata.
@@ -131,9 +133,33 @@ func TestParseMaxAge(t *testing.T) {
 			t.Errorf("parseMaxAge(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "d", "-1d", "week", "1.5d"} {
+	for _, bad := range []string{"", "d", "-1d", "week", "1.5d", "-1h"} {
 		if _, err := parseMaxAge(bad); err == nil {
 			t.Errorf("parseMaxAge(%q): want an error", bad)
+		}
+	}
+}
+
+// The staleness warning states the age and the limit exactly; it used to print
+// "the database is just now old (more than just now)".
+func TestStatusWarningStatesAgeAndLimit(t *testing.T) {
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		age, maxAge time.Duration
+		want        string
+	}{
+		{30 * time.Second, time.Second, "the database is 30s old (more than 1s)"},
+		{2 * time.Hour, 90 * time.Minute, "the database is 2h old (more than 1h30m)"},
+		{(9*24 + 5) * time.Hour, 7 * 24 * time.Hour, "the database is 9d5h old (more than 7d)"},
+		{3*time.Minute + 7*time.Second, time.Minute, "the database is 3m7s old (more than 1m)"},
+	} {
+		meta := vulndb.Meta{Built: now, Ecosystems: map[string]vulndb.EcosystemInfo{"Go": {Fetched: now.Add(-tc.age)}}}
+		var b strings.Builder
+		if err := writeStatus(&b, "/db", meta, tc.maxAge, now); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), tc.want) {
+			t.Errorf("age %v, max-age %v: status\n%s\nwant %q", tc.age, tc.maxAge, b.String(), tc.want)
 		}
 	}
 }
