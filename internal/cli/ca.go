@@ -29,22 +29,60 @@ import (
 type caFlags struct {
 	dir      string
 	passFile string
+	// insecureUnsealed lets init and rotate write the CA keys without a passphrase.
+	insecureUnsealed bool
 }
+
+// envCAPassphrase is the environment variable that holds the passphrase sealing the CA keys.
+const envCAPassphrase = "PALISADE_CA_PASSPHRASE"
 
 func (f *caFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.dir, "dir", "palisade-ca", "CA directory")
-	cmd.Flags().StringVar(&f.passFile, "passphrase-file", "", "file holding the passphrase that seals the CA keys (or set PALISADE_CA_PASSPHRASE)")
+	cmd.Flags().StringVar(&f.passFile, "passphrase-file", "", "file holding the passphrase that seals the CA keys (or set "+envCAPassphrase+")")
 }
 
+// registerSealing adds --insecure-unsealed to the commands that write keys.
+func (f *caFlags) registerSealing(cmd *cobra.Command) {
+	f.register(cmd)
+	cmd.Flags().BoolVar(&f.insecureUnsealed, "insecure-unsealed", false, "write the CA keys without a passphrase (anyone who can read the directory can then mint identities)")
+}
+
+// passphrase returns the passphrase from --passphrase-file, else from the environment, else "".
+// A source that is given but empty or only whitespace is an error: it would otherwise leave the
+// keys unsealed (or fail to open them) while the user believes they gave a passphrase.
 func (f *caFlags) passphrase() (identity.Passphrase, error) {
+	var p, src string
 	if f.passFile != "" {
 		b, err := os.ReadFile(f.passFile)
 		if err != nil {
 			return "", errkind.Wrap(errkind.Invalid, fmt.Errorf("read passphrase: %w", err))
 		}
-		return identity.Passphrase(strings.TrimRight(string(b), "\r\n")), nil
+		p, src = strings.TrimRight(string(b), "\r\n"), "--passphrase-file "+f.passFile
+	} else if v, ok := os.LookupEnv(envCAPassphrase); ok {
+		p, src = v, envCAPassphrase
+	} else {
+		return "", nil
 	}
-	return identity.Passphrase(os.Getenv("PALISADE_CA_PASSPHRASE")), nil
+	if strings.TrimSpace(p) == "" {
+		return "", errkind.Wrap(errkind.Invalid, fmt.Errorf("%s: the passphrase is empty or only whitespace (unset it, and use --insecure-unsealed, to write unsealed keys on purpose)", src))
+	}
+	return identity.Passphrase(p), nil
+}
+
+// sealingPassphrase is the passphrase for commands that write keys: one is required unless
+// --insecure-unsealed says, explicitly, that the keys may lie on disk unsealed.
+func (f *caFlags) sealingPassphrase() (identity.Passphrase, error) {
+	p, err := f.passphrase()
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case p == "" && !f.insecureUnsealed:
+		return "", errkind.Wrap(errkind.Invalid, fmt.Errorf("no passphrase to seal the CA keys: give --passphrase-file or %s, or --insecure-unsealed to write them unsealed", envCAPassphrase))
+	case p != "" && f.insecureUnsealed:
+		return "", errkind.Wrap(errkind.Invalid, errors.New("--insecure-unsealed conflicts with the passphrase given: choose one"))
+	}
+	return p, nil
 }
 
 func newCACmd(app *App) *cobra.Command {
@@ -67,7 +105,7 @@ func newCAInitCmd(app *App) *cobra.Command {
 		Short: "Create a root and an intermediate CA (ECDSA P-256) for a trust domain",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pass, err := f.passphrase()
+			pass, err := f.sealingPassphrase()
 			if err != nil {
 				return err
 			}
@@ -75,7 +113,7 @@ func newCAInitCmd(app *App) *cobra.Command {
 			if err != nil {
 				return errkind.Wrap(errkind.Invalid, err)
 			}
-			sealed := "unsealed (set PALISADE_CA_PASSPHRASE or --passphrase-file to seal them)"
+			sealed := "unsealed (--insecure-unsealed; set " + envCAPassphrase + " or --passphrase-file to seal them)"
 			if pass != "" {
 				sealed = "sealed with the passphrase"
 			}
@@ -84,7 +122,7 @@ func newCAInitCmd(app *App) *cobra.Command {
 			return nil
 		},
 	}
-	f.register(cmd)
+	f.registerSealing(cmd)
 	cmd.Flags().StringVar(&td, "trust-domain", "", "SPIFFE trust domain, e.g. example.org (required)")
 	cmd.Flags().BoolVar(&force, "force", false, "replace an existing CA in --dir")
 	cmd.Flags().DurationVar(&rootTTL, "root-ttl", 5*365*24*time.Hour, "root certificate lifetime")
@@ -100,7 +138,7 @@ func newCARotateCmd(app *App) *cobra.Command {
 		Short: "Create a new root and intermediate; old roots stay in the bundle until pruned",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pass, err := f.passphrase()
+			pass, err := f.sealingPassphrase()
 			if err != nil {
 				return err
 			}
@@ -117,7 +155,7 @@ func newCARotateCmd(app *App) *cobra.Command {
 			return nil
 		},
 	}
-	f.register(cmd)
+	f.registerSealing(cmd)
 	return cmd
 }
 
@@ -155,6 +193,15 @@ func newCATokenCmd(app *App) *cobra.Command {
 			sid, err := identity.ParseID(id)
 			if err != nil {
 				return errkind.Wrap(errkind.Invalid, fmt.Errorf("--spiffe-id: %w", err))
+			}
+			// A token is only worth minting where a CA will redeem it, and only for an identity
+			// that CA can issue; a token for another trust domain would never be honoured.
+			td, err := identity.ReadTrustDomain(f.dir)
+			if err != nil {
+				return errkind.Wrap(errkind.Invalid, fmt.Errorf("ca token: %w", err))
+			}
+			if !sid.MemberOf(td) {
+				return errkind.Wrap(errkind.Invalid, fmt.Errorf("ca token: --spiffe-id %s is not in the trust domain of the CA in %s (%s)", sid, f.dir, td))
 			}
 			tok, err := identity.NewJoinTokenStore(filepath.Join(f.dir, "join-tokens.json"), nil).Create(sid, ttl)
 			if err != nil {
@@ -267,7 +314,7 @@ func newCAServeCmd(app *App) *cobra.Command {
 			srv := identity.NewServer(ca, tokens, reviewer, ttl)
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return serveCA(ctx, app, f.dir, pass, ca, srv, listen, names)
+			return serveCA(ctx, serverLogger(ctx, app), f.dir, pass, ca, srv, listen, names)
 		},
 	}
 	f.register(cmd)
@@ -284,19 +331,19 @@ func newCAServeCmd(app *App) *cobra.Command {
 // serveCA runs the issuance API until ctx ends. SIGHUP, or a change of the CA directory's
 // certificates (after `palisade ca rotate` or `prune-bundle`), reloads the CA and reissues the
 // API's own certificate from it without dropping connections.
-func serveCA(ctx context.Context, app *App, dir string, pass identity.Passphrase, ca *identity.CA, srv *identity.Server, listen string, names []string) error {
+func serveCA(ctx context.Context, log *slog.Logger, dir string, pass identity.Passphrase, ca *identity.CA, srv *identity.Server, listen string, names []string) error {
 	src, err := identity.NewSource(ctx, srv.APICertificate(names, 24*time.Hour))
 	if err != nil {
 		return err
 	}
 	go func() { _ = src.Run(ctx) }()
 	hs := &http.Server{Handler: srv.Handler(), TLSConfig: identity.ServerTLSConfig(src.GetCertificate),
-		ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(app.Logger.Handler(), slog.LevelDebug)}
+		ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return errkind.Wrap(errkind.Unavailable, err)
 	}
-	app.Logger.Info("ca serving", "addr", ln.Addr().String(), "trust_domain", ca.TrustDomain(), "roots_in_bundle", len(ca.Bundle()))
+	log.Info("ca serving", "addr", ln.Addr().String(), "trust_domain", ca.TrustDomain(), "roots_in_bundle", len(ca.Bundle()))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ServeTLS(ln, "", "") }()
 	hup := make(chan os.Signal, 1)
@@ -308,6 +355,7 @@ func serveCA(ctx context.Context, app *App, dir string, pass identity.Passphrase
 	for {
 		select {
 		case err := <-errc:
+			log.Error("ca stopped", "err", err)
 			return err
 		case <-hup:
 		case <-tick.C:
@@ -317,21 +365,23 @@ func serveCA(ctx context.Context, app *App, dir string, pass identity.Passphrase
 		case <-ctx.Done():
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			return hs.Shutdown(sctx)
+			err := hs.Shutdown(sctx)
+			log.Info("ca stopped", "reason", context.Cause(ctx).Error(), "clean", err == nil)
+			return err
 		}
 		// The stamp is taken before loading: a rotation still being written changes it again,
 		// so a load that saw half of it is retried on the next tick.
 		last = caDirStamp(dir)
 		next, err := identity.Load(dir, pass)
 		if err != nil {
-			app.Logger.Error("ca reload failed; still serving the previous CA", "err", err)
+			log.Error("ca reload failed; still serving the previous CA", "err", err)
 			continue
 		}
 		srv.SetCA(next)
 		if err := src.Renew(ctx); err != nil {
-			app.Logger.Error("api certificate reissue failed; keeping the previous one", "err", err)
+			log.Error("api certificate reissue failed; keeping the previous one", "err", err)
 		}
-		app.Logger.Info("ca reloaded", "roots_in_bundle", len(next.Bundle()), "cross_signed", len(next.CrossCertificates()) > 0)
+		log.Info("ca reloaded", "roots_in_bundle", len(next.Bundle()), "cross_signed", len(next.CrossCertificates()) > 0)
 	}
 }
 

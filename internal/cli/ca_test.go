@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -126,7 +127,7 @@ func TestCAInit(t *testing.T) {
 		wantKeyPEM string
 		loadWith   identity.Passphrase
 	}{
-		{name: "unsealed", wantOut: "keys unsealed", wantKeyPEM: "-----BEGIN PRIVATE KEY-----"},
+		{name: "unsealed", flags: []string{"--insecure-unsealed"}, wantOut: "keys unsealed", wantKeyPEM: "-----BEGIN PRIVATE KEY-----"},
 		{name: "passphrase file", flags: []string{"--passphrase-file", passFile}, wantOut: "sealed with the passphrase",
 			wantKeyPEM: "-----BEGIN PALISADE ENCRYPTED PRIVATE KEY-----", loadWith: "file-passphrase"},
 		{name: "passphrase env", env: "env-passphrase", wantOut: "sealed with the passphrase",
@@ -134,7 +135,7 @@ func TestCAInit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("PALISADE_CA_PASSPHRASE", tt.env)
+			setPassphraseEnv(t, tt.env)
 			dir := filepath.Join(t.TempDir(), "ca")
 			args := append([]string{"ca", "init", "--dir", dir, "--trust-domain", "example.org"}, tt.flags...)
 			out, err := run(t, args...)
@@ -175,17 +176,97 @@ func TestCAInit(t *testing.T) {
 	if _, err := run(t, "ca", "init", "--dir", t.TempDir()); err == nil || !strings.Contains(err.Error(), "trust-domain") {
 		t.Errorf("init without --trust-domain: %v", err)
 	}
-	if _, err := run(t, "ca", "init", "--dir", t.TempDir(), "--trust-domain", "Not A Domain"); err == nil || ExitCode(err) != 2 {
+	if _, err := run(t, "ca", "init", "--dir", t.TempDir(), "--trust-domain", "Not A Domain", "--insecure-unsealed"); err == nil || ExitCode(err) != 2 || !strings.Contains(err.Error(), "trust domain") {
 		t.Errorf("init with an invalid trust domain: %v", err)
+	}
+}
+
+// setPassphraseEnv sets PALISADE_CA_PASSPHRASE for the test, or unsets it when v is empty (an
+// empty value is an error, not "no passphrase").
+func setPassphraseEnv(t *testing.T, v string) {
+	t.Helper()
+	t.Setenv(envCAPassphrase, v) // restores the variable after the test
+	if v == "" {
+		os.Unsetenv(envCAPassphrase)
+	}
+}
+
+// An empty or blank passphrase, from a file or the environment, is an error and writes nothing;
+// unsealed keys need --insecure-unsealed, which conflicts with a passphrase.
+func TestCAInitRefusesEmptyPassphrases(t *testing.T) {
+	tmp := t.TempDir()
+	file := func(name, body string) string {
+		p := filepath.Join(tmp, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	empty, blank, good := file("empty", ""), file("blank", " \t\n"), file("good", "a long passphrase\n")
+	for _, tc := range []struct {
+		name  string
+		env   *string
+		flags []string
+		want  string
+	}{
+		{"empty file", nil, []string{"--passphrase-file", empty}, "empty or only whitespace"},
+		{"whitespace file", nil, []string{"--passphrase-file", blank}, "empty or only whitespace"},
+		{"empty env", ptr(""), nil, "PALISADE_CA_PASSPHRASE: the passphrase is empty"},
+		{"blank env", ptr("   "), nil, "PALISADE_CA_PASSPHRASE: the passphrase is empty"},
+		{"no passphrase at all", nil, nil, "--insecure-unsealed"},
+		{"unsealed and a passphrase", nil, []string{"--passphrase-file", good, "--insecure-unsealed"}, "conflicts"},
+		{"empty file even with --insecure-unsealed", nil, []string{"--passphrase-file", empty, "--insecure-unsealed"}, "empty or only whitespace"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			setPassphraseEnv(t, "")
+			if tc.env != nil {
+				t.Setenv(envCAPassphrase, *tc.env)
+			}
+			dir := filepath.Join(t.TempDir(), "ca")
+			_, err := run(t, append([]string{"ca", "init", "--dir", dir, "--trust-domain", "example.org"}, tc.flags...)...)
+			if err == nil || ExitCode(err) != 2 || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want exit 2 mentioning %q", err, tc.want)
+			}
+			if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("a refused init left %s behind (%v)", dir, err)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// ca token mints only for the trust domain of a CA that exists in --dir.
+func TestCATokenNeedsTheCAsTrustDomain(t *testing.T) {
+	dir := newCLICA(t)
+	if _, err := run(t, "ca", "token", "--dir", dir, "--spiffe-id", "spiffe://example.org/web"); err != nil {
+		t.Fatalf("token for the CA's own domain: %v", err)
+	}
+	for _, tc := range []struct{ name, dir, id, want string }{
+		{"foreign trust domain", dir, "spiffe://evil.example/web", "not in the trust domain of the CA"},
+		{"no CA in the directory", t.TempDir(), "spiffe://example.org/web", "holds no CA"},
+		{"a directory that does not exist", filepath.Join(t.TempDir(), "nope"), "spiffe://example.org/web", "holds no CA"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := run(t, "ca", "token", "--dir", tc.dir, "--spiffe-id", tc.id)
+			if err == nil || ExitCode(err) != 2 || !strings.Contains(err.Error(), tc.want) || out != "" {
+				t.Fatalf("out %q, err %v; want no token and exit 2 mentioning %q", out, err, tc.want)
+			}
+			if tc.dir != dir {
+				if _, err := os.Stat(filepath.Join(tc.dir, "join-tokens.json")); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("a refused token was stored (%v)", err)
+				}
+			}
+		})
 	}
 }
 
 // newCLICA runs `ca init` into a fresh directory (unsealed) and returns it.
 func newCLICA(t *testing.T) string {
 	t.Helper()
-	t.Setenv("PALISADE_CA_PASSPHRASE", "")
+	setPassphraseEnv(t, "")
 	dir := filepath.Join(t.TempDir(), "ca")
-	if _, err := run(t, "ca", "init", "--dir", dir, "--trust-domain", "example.org"); err != nil {
+	if _, err := run(t, "ca", "init", "--dir", dir, "--trust-domain", "example.org", "--insecure-unsealed"); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -261,7 +342,7 @@ func TestCAIssueTokenRotatePrune(t *testing.T) {
 		t.Error("a token for an ID without a path was minted")
 	}
 
-	rot, err := run(t, "ca", "rotate", "--dir", dir)
+	rot, err := run(t, "ca", "rotate", "--dir", dir, "--insecure-unsealed")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +411,7 @@ func TestCAServe(t *testing.T) {
 		t.Errorf("renewal: %v", err)
 	}
 
-	if _, err := run(t, "ca", "rotate", "--dir", dir); err != nil {
+	if _, err := run(t, "ca", "rotate", "--dir", dir, "--insecure-unsealed"); err != nil {
 		t.Fatal(err)
 	}
 	rotated, err := identity.Load(dir, "")
@@ -365,4 +446,39 @@ func TestCAServe(t *testing.T) {
 	if _, err := cl.FetchBundle(ctx); err == nil {
 		t.Error("the API still answers after the command stopped")
 	}
+}
+
+// ca serve says when it starts, reloads and stops even when the application's logger shows only
+// warnings (as main's does): those lines then go to stderr.
+func TestCAServeLogsLifecycle(t *testing.T) {
+	dir := newCLICA(t)
+	var stderr lockedBuffer
+	app := &App{Version: "test", Stdout: io.Discard, Stderr: &stderr,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	root := Root(app)
+	root.SetArgs([]string{"ca", "serve", "--dir", dir, "--listen", "127.0.0.1:0", "--name", "127.0.0.1"})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	waitFor := func(what string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(stderr.String(), what) {
+			if time.Now().After(deadline) {
+				cancel()
+				t.Fatalf("no %q on stderr within 10s:\n%s", what, stderr.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitFor(`msg="ca serving"`)
+	if _, err := run(t, "ca", "rotate", "--dir", dir, "--insecure-unsealed"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(`msg="ca reloaded"`)
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("ca serve after cancel: %v", err)
+	}
+	waitFor(`msg="ca stopped"`)
 }

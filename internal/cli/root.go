@@ -4,6 +4,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -80,4 +81,14 @@ func ExitCode(err error) int {
 	default:
 		return 2
 	}
+}
+
+// serverLogger is the logger of a long-running command (ca serve): its start, reload and
+// shutdown lines are at info, which a one-shot command's logger (warnings only) would drop, so
+// when app.Logger would not show them they go to app.Stderr as text.
+func serverLogger(ctx context.Context, app *App) *slog.Logger {
+	if app.Logger != nil && app.Logger.Enabled(ctx, slog.LevelInfo) {
+		return app.Logger
+	}
+	return slog.New(slog.NewTextHandler(app.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }

@@ -291,19 +291,44 @@ func writeGeneration(dir string, g *generation, bundle []*x509.Certificate, pass
 	return nil
 }
 
-// Load reads a CA directory written by Init or Rotate. The root key is not read: only the
-// intermediate signs day to day, so the root key can live offline.
-func Load(dir string, pass Passphrase) (*CA, error) {
-	mb, err := os.ReadFile(filepath.Join(dir, fileMeta))
+// ReadTrustDomain returns the trust domain of the CA in dir, without reading any key; an error
+// when dir holds no CA (no ca.json, or no intermediate certificate).
+func ReadTrustDomain(dir string) (string, error) {
+	m, err := readMeta(dir)
 	if err != nil {
-		return nil, fmt.Errorf("load ca: %w", err)
+		return "", err
+	}
+	if _, err := os.Stat(filepath.Join(dir, fileInterCert)); err != nil {
+		return "", fmt.Errorf("%s holds no CA: %w", dir, err)
+	}
+	return m.TrustDomain, nil
+}
+
+// readMeta reads and checks ca.json.
+func readMeta(dir string) (meta, error) {
+	mb, err := os.ReadFile(filepath.Join(dir, fileMeta))
+	if errors.Is(err, os.ErrNotExist) {
+		return meta{}, fmt.Errorf("%s holds no CA (no %s; run 'palisade ca init')", dir, fileMeta)
+	}
+	if err != nil {
+		return meta{}, err
 	}
 	var m meta
 	if err := json.Unmarshal(mb, &m); err != nil {
-		return nil, fmt.Errorf("load ca: %s: %w", fileMeta, err)
+		return meta{}, fmt.Errorf("%s: %w", fileMeta, err)
 	}
 	if err := ValidateTrustDomain(m.TrustDomain); err != nil {
-		return nil, fmt.Errorf("load ca: %s: %w", fileMeta, err)
+		return meta{}, fmt.Errorf("%s: %w", fileMeta, err)
+	}
+	return m, nil
+}
+
+// Load reads a CA directory written by Init or Rotate. The root key is not read: only the
+// intermediate signs day to day, so the root key can live offline.
+func Load(dir string, pass Passphrase) (*CA, error) {
+	m, err := readMeta(dir)
+	if err != nil {
+		return nil, fmt.Errorf("load ca: %w", err)
 	}
 	read := func(name string) ([]*x509.Certificate, error) {
 		b, err := os.ReadFile(filepath.Join(dir, name))

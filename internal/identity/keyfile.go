@@ -55,6 +55,10 @@ func MarshalPrivateKey(key crypto.Signer, pass Passphrase) ([]byte, error) {
 	if pass == "" {
 		return pem.EncodeToMemory(&pem.Block{Type: plainKeyType, Bytes: der}), nil
 	}
+	if strings.TrimSpace(string(pass)) == "" {
+		// A passphrase of blanks seals nothing worth the name, and is almost always a mistake.
+		return nil, errors.New("seal private key: the passphrase is only whitespace")
+	}
 	salt := make([]byte, 16)
 	nonce := make([]byte, 12)
 	if _, err := rand.Read(salt); err != nil {
