@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,27 +40,37 @@ type scanFlags struct {
 	listRules  bool
 	history    historyFlags
 
-	// Mirrors of configuration keys, by key.
+	// Mirrors of configuration keys, by flag: single values, and repeatable lists.
 	keyed map[string]*string
+	lists map[string]*[]string
 }
 
-// keyedScanFlags maps a flag to the configuration key it sets and its help text.
-var keyedScanFlags = []struct{ flag, key, usage string }{
-	{"scanners", "scan.scanners", "comma-separated scanners to run (default: all; see --help)"},
-	{"fail-on", "scan.fail-on", "exit 1 when an unsuppressed finding is at or above this severity (info|low|medium|high|critical)"},
-	{"format", "scan.formats", "report format(s): table, json, sarif, junit; FORMAT or FORMAT:FILE, comma-separated"},
-	{"exclude", "scan.exclude", "comma-separated path patterns (.gitignore syntax) not to scan"},
-	{"max-file-size", "scan.max-file-size", "skip files larger than this (e.g. 10MiB)"},
-	{"ignore-file", "scan.ignore-file", "suppression file, relative to the scanned directory (empty turns it off)"},
-	{"baseline", "scan.baseline", "a previous JSON or SARIF report: its findings are suppressed, only new ones count"},
-	{"gitignore", "scan.gitignore", "honour .gitignore files (true|false)"},
-	{"default-skips", "scan.default-skips", "apply the default skip list (true|false)"},
-	{"fail-on-problems", "scan.fail-on-problems", "exit 2 when some input could not be checked (the report's problems) and its kind is not in scan.accept-problems (default true; =false accepts every problem)"},
-	{"accept-problems", "scan.accept-problems", "comma-separated problem kinds that do not fail the gate (" + strings.Join(report.ProblemKinds(), ", ") + ")"},
+// keyedScanFlags maps a flag to the configuration key it sets and its help text. A repeatable
+// flag collects every occurrence (each may also be comma-separated) into the key's list; a
+// negated flag (--no-gitignore) sets its boolean key to the opposite of its own value.
+var keyedScanFlags = []struct {
+	flag, key, usage string
+	repeatable       bool
+	negated          bool
+}{
+	{flag: "scanners", key: "scan.scanners", usage: "scanners to run, repeatable or comma-separated (default: all; see --help)", repeatable: true},
+	{flag: "fail-on", key: "scan.fail-on", usage: "exit 1 when an unsuppressed finding is at or above this severity (info|low|medium|high|critical)"},
+	{flag: "format", key: "scan.formats", usage: "report format(s): table, json, sarif, junit; FORMAT or FORMAT:FILE, comma-separated"},
+	{flag: "exclude", key: "scan.exclude", usage: "path pattern (.gitignore syntax) not to scan; repeatable, or comma-separated", repeatable: true},
+	{flag: "no-gitignore", key: "scan.gitignore", usage: "scan files .gitignore would hide (same as --gitignore=false)", negated: true},
+	{flag: "no-default-skips", key: "scan.default-skips", usage: "turn the default skip list off (same as --default-skips=false)", negated: true},
+	{flag: "db-dir", key: "deps.db-dir", usage: "vulnerability database directory (default $PALISADE_DB_DIR, else the user cache directory)"},
+	{flag: "max-file-size", key: "scan.max-file-size", usage: "skip files larger than this (e.g. 10MiB)"},
+	{flag: "ignore-file", key: "scan.ignore-file", usage: "suppression file, relative to the scanned directory (empty turns it off)"},
+	{flag: "baseline", key: "scan.baseline", usage: "a previous JSON or SARIF report: its findings are suppressed, only new ones count"},
+	{flag: "gitignore", key: "scan.gitignore", usage: "honour .gitignore files (true|false)"},
+	{flag: "default-skips", key: "scan.default-skips", usage: "apply the default skip list (true|false)"},
+	{flag: "fail-on-problems", key: "scan.fail-on-problems", usage: "exit 2 when some input could not be checked (the report's problems) and its kind is not accepted (default true; =false accepts every problem)"},
+	{flag: "accept-problems", key: "scan.accept-problems", usage: "problem kind that does not fail the gate, repeatable or comma-separated (" + strings.Join(report.ProblemKinds(), ", ") + ")", repeatable: true},
 }
 
 func newScanCmd(app *App) *cobra.Command {
-	f := &scanFlags{keyed: map[string]*string{}}
+	f := &scanFlags{keyed: map[string]*string{}, lists: map[string]*[]string{}}
 	var output string
 	cmd := &cobra.Command{
 		Use:   "scan [PATH]",
@@ -91,7 +102,15 @@ func newScanCmd(app *App) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	for _, k := range keyedScanFlags {
-		f.keyed[k.flag] = fl.String(k.flag, "", k.usage)
+		switch {
+		case k.repeatable:
+			f.lists[k.flag] = fl.StringArray(k.flag, nil, k.usage)
+		case k.negated:
+			f.keyed[k.flag] = fl.String(k.flag, "", k.usage)
+			fl.Lookup(k.flag).NoOptDefVal = "true"
+		default:
+			f.keyed[k.flag] = fl.String(k.flag, "", k.usage)
+		}
 	}
 	// a switch: --fail-on-problems alone means true (--fail-on-problems=false also works)
 	fl.Lookup("fail-on-problems").NoOptDefVal = "true"
@@ -155,7 +174,11 @@ func loadScanConfig(cmd *cobra.Command, f *scanFlags, root string) (*config.Conf
 		if !cmd.Flags().Changed(k.flag) && !(k.flag == "format" && cmd.Flags().Changed("output")) {
 			continue
 		}
-		if err := cfg.Set(k.key, *f.keyed[k.flag], config.FlagOrigin("--"+k.flag)); err != nil {
+		v, err := f.value(k.flag, k.repeatable, k.negated)
+		if err != nil {
+			return nil, errkind.Wrap(errkind.Invalid, err)
+		}
+		if err := cfg.Set(k.key, v, config.FlagOrigin("--"+k.flag)); err != nil {
 			return nil, errkind.Wrap(errkind.Invalid, err)
 		}
 	}
@@ -166,6 +189,22 @@ func loadScanConfig(cmd *cobra.Command, f *scanFlags, root string) (*config.Conf
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// value is a keyed flag's value as config.Set reads it: a repeatable flag's occurrences joined
+// with commas, a negated flag's opposite.
+func (f *scanFlags) value(flag string, repeatable, negated bool) (string, error) {
+	switch {
+	case repeatable:
+		return strings.Join(*f.lists[flag], ","), nil
+	case negated:
+		b, err := strconv.ParseBool(*f.keyed[flag])
+		if err != nil {
+			return "", fmt.Errorf("--%s: want true or false, got %q", flag, *f.keyed[flag])
+		}
+		return strconv.FormatBool(!b), nil
+	}
+	return *f.keyed[flag], nil
 }
 
 // selectScanners builds the analyzers named in the configuration, in the built-in order.

@@ -12,6 +12,9 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/palisade-sec/palisade/internal/config"
 	"github.com/palisade-sec/palisade/internal/report"
 	"github.com/palisade-sec/palisade/internal/scan"
@@ -358,5 +361,58 @@ func TestProblemKind(t *testing.T) {
 		if got := problemKind(report.Problem{Message: tc.msg}); got != tc.want {
 			t.Errorf("problemKind(%q) = %s, want %s", tc.msg, got, tc.want)
 		}
+	}
+}
+
+// Flags the docs promise: --exclude repeats (it kept only the last value), --no-gitignore,
+// --no-default-skips and --db-dir exist and reach the configuration.
+func TestScanFlagsReachTheConfiguration(t *testing.T) {
+	var got *config.Config
+	app, _, _ := testApp()
+	inner := app.Builtins.Scanners[0].New
+	app.Builtins.Scanners[0].New = func(ctx context.Context, cfg *config.Config) (scan.Analyzer, error) {
+		got = cfg
+		return inner(ctx, cfg)
+	}
+	root := Root(app)
+	dir := writeTree(t, map[string]string{"main.go": "package main\n"})
+	root.SetArgs([]string{"scan", dir, "--exclude", "a/**", "--exclude", "b/**,c/*.pem", "--no-gitignore",
+		"--no-default-skips", "--db-dir", "/srv/osv", "--accept-problems", "parse", "--accept-problems", "render"})
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := config.Default()
+	want.Scan.Exclude = []string{"a/**", "b/**", "c/*.pem"}
+	want.Scan.Gitignore, want.Scan.DefaultSkips = false, false
+	want.Scan.AcceptProblems = []string{"parse", "render"}
+	want.Deps.DBDir = "/srv/osv"
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreUnexported(config.Config{})); diff != "" {
+		t.Errorf("configuration (-want +got):\n%s", diff)
+	}
+	if o := got.Origin("scan.gitignore"); o.String() != "flag --no-gitignore" {
+		t.Errorf("scan.gitignore comes from %s, want flag --no-gitignore", o)
+	}
+}
+
+// Every --exclude counts: two files with a secret each, both excluded by separate flags.
+func TestScanExcludeRepeats(t *testing.T) {
+	secret := "package app\n\nvar token = \"" + testToken + "\"\n"
+	dir := writeTree(t, map[string]string{"a/x.go": secret, "b/y.go": secret})
+	if out, err := runCLI(t, "scan", dir, "--exclude", "a/", "--exclude", "b/"); err != nil {
+		t.Fatalf("both directories excluded, still: %v\n%s", err, out)
+	}
+	if _, err := runCLI(t, "scan", dir, "--exclude", "a/"); ExitCode(err) != 1 {
+		t.Fatalf("only a/ excluded: exit %d, want 1", ExitCode(err))
+	}
+}
+
+// --no-gitignore scans what .gitignore hides.
+func TestScanNoGitignore(t *testing.T) {
+	dir := writeTree(t, map[string]string{".gitignore": "secret.go\n", "secret.go": "package app\n\nvar token = \"" + testToken + "\"\n"})
+	if _, err := runCLI(t, "scan", dir); err != nil {
+		t.Fatalf("ignored file scanned by default: %v", err)
+	}
+	if _, err := runCLI(t, "scan", dir, "--no-gitignore"); ExitCode(err) != 1 {
+		t.Fatalf("--no-gitignore: exit %d (%v), want 1", ExitCode(err), err)
 	}
 }
