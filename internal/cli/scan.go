@@ -348,7 +348,7 @@ func writeReports(app *App, cfg *config.Config, f *scanFlags, run *report.Run) e
 		return errkind.Wrap(errkind.Invalid, fmt.Errorf("--group-by: %w", err))
 	}
 	for _, o := range outputs {
-		ropts := report.Options{GroupBy: group}
+		ropts := report.Options{GroupBy: group, FailOn: cfg.Scan.FailOn}
 		var w io.Writer = app.Stdout
 		if o.Output == "" {
 			ropts.Color = !f.noColor && os.Getenv("NO_COLOR") == "" && report.IsTerminal(app.Stdout)

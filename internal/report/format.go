@@ -18,6 +18,9 @@ type Options struct {
 	Color bool
 	// GroupBy chooses how the table groups findings; the zero value groups by severity.
 	GroupBy Grouping
+	// FailOn is the gate the run was judged by: JUnit fails only testcases with findings at or
+	// above it. The zero value fails every unsuppressed finding.
+	FailOn finding.Severity
 }
 
 // Grouping is how the table writer groups findings.
@@ -57,7 +60,7 @@ func formats() []format {
 		}},
 		{"json", "the versioned Palisade JSON report (docs/report-json.md)", func(Options) Writer { return JSON{} }},
 		{"sarif", "SARIF 2.1.0 for GitHub code scanning and other SARIF viewers", func(Options) Writer { return SARIF{} }},
-		{"junit", "JUnit XML for CI test-report views (Jenkins, GitLab)", func(Options) Writer { return JUnit{} }},
+		{"junit", "JUnit XML for CI test-report views (Jenkins, GitLab)", func(o Options) Writer { return JUnit{FailOn: o.FailOn} }},
 	}
 }
 

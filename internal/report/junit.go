@@ -17,12 +17,16 @@ import (
 
 // JUnit writes the Run as JUnit XML for CI test-report views (Jenkins, GitLab, Azure DevOps):
 // one testsuite per scanner, one testcase per rule and file, a failure when the testcase holds
-// an unsuppressed finding, skipped when all its findings are suppressed, and an error testcase
-// for every problem, so an input the scan could not read is never reported as passing. A scanner
-// that found nothing gets one passing testcase, because most readers treat an empty report as
-// "no tests ran". Only the elements and attributes of the strictest common schema (Jenkins
-// xUnit's junit-10.xsd) are used.
-type JUnit struct{}
+// an unsuppressed finding at or above the gate (FailOn), skipped — with a message saying why —
+// when its findings are all below the gate or all suppressed, and an error testcase for every
+// problem the gate did not accept (skipped, marked accepted, for the others), so an input the
+// scan could not read is never reported as passing. A scanner that found nothing gets one passing
+// testcase, because most readers treat an empty report as "no tests ran". Only the elements and
+// attributes of the strictest common schema (Jenkins xUnit's junit-10.xsd) are used.
+type JUnit struct {
+	// FailOn is the gate; the zero value fails every unsuppressed finding.
+	FailOn finding.Severity
+}
 
 var _ Writer = JUnit{}
 
@@ -63,7 +67,7 @@ type junitMessage struct {
 }
 
 // Write encodes r as a JUnit XML document.
-func (JUnit) Write(w io.Writer, r *Run) error {
+func (j JUnit) Write(w io.Writer, r *Run) error {
 	if r == nil {
 		return errors.New("write JUnit report: no run")
 	}
@@ -78,7 +82,7 @@ func (JUnit) Write(w io.Writer, r *Run) error {
 	}
 	for _, name := range junitScanners(r) {
 		s := junitSuite{Name: name, Time: "0", Timestamp: timestamp}
-		s.Cases = junitCases(name, r)
+		s.Cases = junitCases(name, r, j.FailOn)
 		for _, c := range s.Cases {
 			switch {
 			case c.Failure != nil:
@@ -145,7 +149,7 @@ func junitScanners(r *Run) []string {
 func junitScanner(s string) string { return cmp.Or(s, "palisade") }
 
 // junitCases builds the testcases of one scanner's suite.
-func junitCases(scanner string, r *Run) []junitCase {
+func junitCases(scanner string, r *Run, failOn finding.Severity) []junitCase {
 	var fs []finding.Finding
 	for _, f := range r.Findings {
 		if junitScanner(f.Scanner) == scanner {
@@ -163,7 +167,7 @@ func junitCases(scanner string, r *Run) []junitCase {
 		for j < len(fs) && fs[j].RuleID == fs[i].RuleID && fs[j].Location.Path == fs[i].Location.Path {
 			j++
 		}
-		cases = append(cases, junitFindingCase(scanner, fs[i:j]))
+		cases = append(cases, junitFindingCase(scanner, fs[i:j], failOn))
 		i = j
 	}
 	for _, p := range r.Problems {
@@ -175,10 +179,13 @@ func junitCases(scanner string, r *Run) []junitCase {
 			where += ":" + strconv.Itoa(p.Line)
 		}
 		msg := firstNonEmpty(p.Message, "(no message)")
-		cases = append(cases, junitCase{
-			Name: "problem: " + where, Classname: "palisade." + scanner + ".problems", Time: "0",
-			Error: &junitMessage{Message: msg, Type: "problem", Body: xmlText(where + ": " + msg)},
-		})
+		c := junitCase{Name: "problem: " + where, Classname: "palisade." + scanner + ".problems", Time: "0"}
+		if p.Accepted {
+			c.Skipped = &junitMessage{Message: "accepted problem (" + p.Kind + "): " + msg, Body: xmlText(where + ": " + msg)}
+		} else {
+			c.Error = &junitMessage{Message: msg, Type: cmp.Or(p.Kind, "problem"), Body: xmlText(where + ": " + msg)}
+		}
+		cases = append(cases, c)
 	}
 	if len(cases) == 0 {
 		cases = append(cases, junitCase{Name: "no findings", Classname: "palisade." + scanner, Time: "0"})
@@ -187,8 +194,9 @@ func junitCases(scanner string, r *Run) []junitCase {
 }
 
 // junitFindingCase is one rule in one file: a failure listing every unsuppressed finding (and,
-// for the audit trail, the suppressed ones beside them), or skipped when all are suppressed.
-func junitFindingCase(scanner string, fs []finding.Finding) junitCase {
+// for the audit trail, the suppressed ones beside them) when one is at or above the gate, or
+// skipped with the reason when all are below the gate or suppressed.
+func junitFindingCase(scanner string, fs []finding.Finding, failOn finding.Severity) junitCase {
 	first := fs[0]
 	c := junitCase{
 		Name:      first.RuleID + ": " + first.Location.Path,
@@ -229,7 +237,11 @@ func junitFindingCase(scanner string, fs []finding.Finding) junitCase {
 		}
 	}
 	msg := &junitMessage{Body: xmlText(body.String())}
-	if open > 0 {
+	if open > 0 && worst < failOn {
+		i := slices.IndexFunc(fs, func(f finding.Finding) bool { return !f.Suppressed() })
+		msg.Message = fmt.Sprintf("%d finding(s) below the gate (%s), at most %s: %s", open, failOn, worst, firstNonEmpty(fs[i].Title, fs[i].RuleID))
+		c.Skipped = msg
+	} else if open > 0 {
 		i := slices.IndexFunc(fs, func(f finding.Finding) bool { return !f.Suppressed() })
 		msg.Message = fmt.Sprintf("%d %s finding(s): %s", open, worst, firstNonEmpty(fs[i].Title, fs[i].RuleID))
 		msg.Type = worst.String()
