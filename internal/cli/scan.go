@@ -156,8 +156,33 @@ Exit codes: 0 nothing at or above --fail-on and every input checked (or its prob
 }
 
 // loadScanConfig reads palisade.yaml (explicit, or found in root), the environment, then the flags
-// the user set.
-func loadScanConfig(cmd *cobra.Command, f *scanFlags, root string) (*config.Config, error) {
+// the user set. The paths a configuration found in root names are confined to root (confine.go).
+func loadScanConfig(cmd *cobra.Command, f *scanFlags, root string) (*config.Config, *confinement, error) {
+	cfg, err := loadScanConfigUnconfined(cmd, f, root)
+	if err != nil {
+		return nil, nil, err
+	}
+	repoFile := ""
+	if f.configPath == "" {
+		repoFile, _ = config.Find(root) // found once already; an error would have stopped the load
+	}
+	c, err := confineRepoConfig(cfg, root, repoFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The user's own ignore file (flag, environment, --config) may lie outside the root; the
+	// suppression layer reads a relative one through the root, so such a path is made absolute.
+	if p := cfg.Scan.IgnoreFile; p != "" && !fromRepo(cfg, "scan.ignore-file", repoFile) && !filepath.IsAbs(p) && !filepath.IsLocal(p) {
+		abs, err := filepath.Abs(filepath.Join(root, p))
+		if err != nil {
+			return nil, nil, errkind.Wrap(errkind.Invalid, err)
+		}
+		cfg.Scan.IgnoreFile = abs
+	}
+	return cfg, c, nil
+}
+
+func loadScanConfigUnconfined(cmd *cobra.Command, f *scanFlags, root string) (*config.Config, error) {
 	path := f.configPath
 	if path == "" {
 		found, err := config.Find(root)
@@ -245,7 +270,7 @@ func runScan(cmd *cobra.Command, app *App, f *scanFlags, root string) error {
 	} else if !st.IsDir() {
 		return errkind.Wrap(errkind.Invalid, fmt.Errorf("scan %s: not a directory", root))
 	}
-	cfg, err := loadScanConfig(cmd, f, root)
+	cfg, confined, err := loadScanConfig(cmd, f, root)
 	if err != nil {
 		return err
 	}
@@ -285,7 +310,7 @@ func runScan(cmd *cobra.Command, app *App, f *scanFlags, root string) error {
 		return err
 	}
 	markProblems(cfg, run)
-	if err := writeReports(app, cfg, f, run); err != nil {
+	if err := writeReports(app, cfg, f, run, confined); err != nil {
 		return err
 	}
 	return gate(cfg, run)
@@ -332,7 +357,7 @@ func writesJSONToStdout(cfg *config.Config) bool {
 
 // writeReports writes every configured report. When every format goes to a file, the table is
 // also written to stdout, so a pipeline log still shows what was found.
-func writeReports(app *App, cfg *config.Config, f *scanFlags, run *report.Run) error {
+func writeReports(app *App, cfg *config.Config, f *scanFlags, run *report.Run, confined *confinement) error {
 	outputs := cfg.Scan.Formats
 	stdoutTaken := false
 	for _, o := range outputs {
@@ -347,7 +372,7 @@ func writeReports(app *App, cfg *config.Config, f *scanFlags, run *report.Run) e
 	if err != nil {
 		return errkind.Wrap(errkind.Invalid, fmt.Errorf("--group-by: %w", err))
 	}
-	for _, o := range outputs {
+	for i, o := range outputs {
 		ropts := report.Options{GroupBy: group, FailOn: cfg.Scan.FailOn}
 		var w io.Writer = app.Stdout
 		if o.Output == "" {
@@ -363,7 +388,13 @@ func writeReports(app *App, cfg *config.Config, f *scanFlags, run *report.Run) e
 			}
 			continue
 		}
-		if err := writeFileAtomic(o.Output, func(w io.Writer) error { return wr.Write(w, run) }); err != nil {
+		write := func(w io.Writer) error { return wr.Write(w, run) }
+		if confined != nil && confined.outputs[i] {
+			err = writeInRoot(confined.root, o.Output, write)
+		} else {
+			err = writeFileAtomic(o.Output, write)
+		}
+		if err != nil {
 			return fmt.Errorf("write %s report: %w", o.Format, err)
 		}
 	}
