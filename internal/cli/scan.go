@@ -256,8 +256,47 @@ func selectScanners(ctx context.Context, app *App, cfg *config.Config) ([]scan.A
 			return nil, errkind.Wrap(errkind.Invalid, fmt.Errorf("scanner %s: %w", s.Name, err))
 		}
 		out = append(out, a)
+		if err := checkDisabled(ctx, s, cfg); err != nil {
+			closeAnalyzers(out)
+			return nil, err
+		}
 	}
 	return out, nil
+}
+
+// disableLists are the configuration lists of rule IDs a scanner is built without, by scanner,
+// for scanners that do not refuse an unknown ID themselves (secret does).
+var disableLists = map[string]struct {
+	key  string
+	list func(*config.Config) *[]string
+}{
+	"iac": {"iac.disable", func(c *config.Config) *[]string { return &c.IaC.Disable }},
+}
+
+// checkDisabled refuses a disabled rule ID the scanner does not have: a typo would leave the
+// check running while the user believes it off. The rules the scanner can have are learnt by
+// building it once more with nothing disabled, and read from the list the inline directives are
+// checked against (knownRules).
+func checkDisabled(ctx context.Context, s Scanner, cfg *config.Config) error {
+	d, ok := disableLists[s.Name]
+	if !ok || len(*d.list(cfg)) == 0 {
+		return nil
+	}
+	full := *cfg
+	*d.list(&full) = nil
+	a, err := s.New(ctx, &full)
+	if err != nil {
+		return errkind.Wrap(errkind.Invalid, fmt.Errorf("scanner %s: %w", s.Name, err))
+	}
+	defer closeAnalyzers([]scan.Analyzer{a})
+	known := knownRules([]scan.Analyzer{a})
+	for i, id := range *d.list(cfg) {
+		if !known[id] {
+			return cfg.FieldError(fmt.Sprintf("%s[%d]", d.key, i), errkind.Wrap(errkind.Invalid,
+				fmt.Errorf("no %s rule has the ID %q (see palisade scan --scanners %s --list-rules)", s.Name, id, s.Name)))
+		}
+	}
+	return nil
 }
 
 func runScan(cmd *cobra.Command, app *App, f *scanFlags, root string) error {
@@ -306,7 +345,10 @@ func runScan(cmd *cobra.Command, app *App, f *scanFlags, root string) error {
 	run.Tool = report.Tool{Name: "palisade", Version: app.Version, URI: "https://github.com/palisade-sec/palisade"}
 	run.Target = root
 
-	if err := applySuppressions(ctx, cfg, f, root, run, knownRules(analyzers)); err != nil {
+	// Ignore-file entries are checked against the rules only when every scanner ran: with
+	// --scanners secret, an entry for an IaC check is not unknown, only not in this run.
+	complete := len(analyzers) == len(app.Builtins.Scanners)
+	if err := applySuppressions(ctx, cfg, f, root, run, knownRules(analyzers), complete); err != nil {
 		return err
 	}
 	markProblems(cfg, run)
@@ -318,7 +360,7 @@ func runScan(cmd *cobra.Command, app *App, f *scanFlags, root string) error {
 
 // applySuppressions runs the three suppression layers over run.Findings and adds what they
 // report (directives without a reason, expired entries) to run.Problems.
-func applySuppressions(ctx context.Context, cfg *config.Config, f *scanFlags, root string, run *report.Run, known map[string]bool) error {
+func applySuppressions(ctx context.Context, cfg *config.Config, f *scanFlags, root string, run *report.Run, known map[string]bool, complete bool) error {
 	rootDir, err := os.OpenRoot(root)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", root, err)
@@ -335,6 +377,7 @@ func applySuppressions(ctx context.Context, cfg *config.Config, f *scanFlags, ro
 		return errkind.Wrap(errkind.Invalid, err)
 	}
 	opts.KnownRules = known
+	opts.KnownRulesComplete = complete
 	findings, problems, err := suppress.Apply(ctx, run.Findings, opts)
 	if err != nil {
 		return err

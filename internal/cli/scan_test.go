@@ -16,8 +16,10 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/palisade-sec/palisade/internal/config"
+	iacengine "github.com/palisade-sec/palisade/internal/iac"
 	"github.com/palisade-sec/palisade/internal/report"
 	"github.com/palisade-sec/palisade/internal/scan"
+	scaniac "github.com/palisade-sec/palisade/internal/scan/iac"
 	"github.com/palisade-sec/palisade/internal/scan/secret"
 )
 
@@ -414,5 +416,53 @@ func TestScanNoGitignore(t *testing.T) {
 	}
 	if _, err := runCLI(t, "scan", dir, "--no-gitignore"); ExitCode(err) != 1 {
 		t.Fatalf("--no-gitignore: exit %d (%v), want 1", ExitCode(err), err)
+	}
+}
+
+// An ignore entry for a rule no scanner has is a problem (kind suppression) that fails the gate.
+func TestScanReportsAnIgnoreEntryForAnUnknownRule(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		".palisadeignore.yaml": "version: 1\nignore:\n  - rule: postgres-url-pasword\n    reason: typo\n",
+		"main.go":              "package main\n",
+	})
+	out, err := runCLI(t, "scan", dir)
+	if ExitCode(err) != 2 || !strings.Contains(out, `.palisadeignore.yaml:3  ignore entry names rule "postgres-url-pasword", which no scanner has`) {
+		t.Fatalf("exit %d (%v), want 2 and the entry named:\n%s", ExitCode(err), err, out)
+	}
+}
+
+// A match-all ignore entry stops the scan with the file, line and reason.
+func TestScanRefusesAMatchAllIgnoreEntry(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		".palisadeignore.yaml": "version: 1\nignore:\n  - paths: ['**']\n    reason: silence\n",
+		"config.go":            "package app\n\nvar token = \"" + testToken + "\"\n",
+	})
+	_, err := runCLI(t, "scan", dir)
+	if ExitCode(err) != 2 || !strings.Contains(err.Error(), ".palisadeignore.yaml:3:5: ignore[0]: this entry matches every finding") {
+		t.Fatalf("err %v (exit %d), want exit 2 naming the entry", err, ExitCode(err))
+	}
+}
+
+// iac.disable naming a check the IaC scanner does not have is a configuration error.
+func TestScanRefusesUnknownIaCDisable(t *testing.T) {
+	app, _, _ := testApp()
+	app.Builtins.Scanners = append(app.Builtins.Scanners, Scanner{Name: "iac", Summary: "iac",
+		New: func(_ context.Context, cfg *config.Config) (scan.Analyzer, error) {
+			return scaniac.New(iacengine.Options{Disable: cfg.IaC.Disable})
+		}})
+	for _, tc := range []struct {
+		disable string
+		want    string
+	}{
+		{"k8s-readiness-probe", ""},
+		{"k8s-probes-missing", `palisade.yaml:2:13: iac.disable[0]: no iac rule has the ID "k8s-probes-missing"`},
+	} {
+		dir := writeTree(t, map[string]string{"palisade.yaml": "iac:\n  disable: [" + tc.disable + "]\n", "main.go": "package main\n"})
+		root := Root(app)
+		root.SetArgs([]string{"scan", dir})
+		err := root.ExecuteContext(context.Background())
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("disable %s: err %v, want %q", tc.disable, err, tc.want)
+		}
 	}
 }

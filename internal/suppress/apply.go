@@ -44,6 +44,11 @@ type Options struct {
 	// a rule that is neither among them nor the rule of any finding of the run (advisory IDs,
 	// policy rules) is reported: a typo there silently suppresses nothing.
 	KnownRules map[string]bool
+	// KnownRulesComplete says KnownRules holds every rule any scanner has (every scanner ran), so
+	// an ignore-file entry whose rule matches none of them, nor any finding of the run, is
+	// reported too. Advisory IDs (GO-…, GHSA-…, CVE-…) are exempt: the database decides which
+	// exist, and one that no longer fires is simply fixed.
+	KnownRulesComplete bool
 }
 
 // ErrNoClock is returned when an ignore file is given without Options.Now.
@@ -71,6 +76,9 @@ func Apply(ctx context.Context, findings []finding.Finding, opts Options) ([]fin
 		if err := applyInline(ctx, out, opts.Lines, known, &problems); err != nil {
 			return nil, nil, err
 		}
+	}
+	if opts.Ignore != nil && opts.KnownRules != nil && opts.KnownRulesComplete {
+		unknownIgnoreRules(opts.Ignore, opts.KnownRules, findings, &problems)
 	}
 	if opts.Ignore != nil {
 		for _, e := range opts.Ignore.Expired(opts.Now) {
@@ -335,4 +343,39 @@ func advisoryShaped(id string) bool {
 		}
 	}
 	return true
+}
+
+// unknownIgnoreRules reports every ignore entry whose rule (an ID or a glob) matches no known rule
+// and no finding of the run: it suppresses nothing, and its author believes it does something.
+func unknownIgnoreRules(ig *IgnoreFile, known map[string]bool, findings []finding.Finding, problems *problemSet) {
+	ids := make([]string, 0, len(known)+len(findings))
+	for id := range known {
+		ids = append(ids, id)
+	}
+	for i := range findings {
+		ids = append(ids, findings[i].RuleID)
+	}
+	for k := range ig.Entries {
+		e := &ig.Entries[k]
+		if e.rule == nil || advisoryShaped(e.Rule) || known[e.Rule] {
+			continue
+		}
+		if slices.ContainsFunc(ids, e.rule.match) {
+			continue
+		}
+		problems.add(report.Problem{
+			Path:    ig.Name,
+			Line:    e.Line,
+			Message: fmt.Sprintf("ignore entry names rule %s, which no scanner has (see palisade scan --list-rules); it suppresses nothing", shownRulePattern(e.Rule)),
+		})
+	}
+}
+
+// shownRulePattern is shownRuleID for a rule glob: a short pattern of rule-ID characters and
+// wildcards is shown as written (it cannot hold a token), anything else as shownRuleID shows it.
+func shownRulePattern(p string) string {
+	if len(p) <= 64 && strings.ContainsAny(p, "*?[") && strings.Trim(p, "abcdefghijklmnopqrstuvwxyz0123456789-_.*?[]!") == "" {
+		return strconv.Quote(p)
+	}
+	return shownRuleID(p)
 }

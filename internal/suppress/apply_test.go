@@ -321,3 +321,57 @@ var d = "w" // palisade:ignore GHSA-vh95-rmgr-6w4m an advisory no finding of thi
 		})
 	}
 }
+
+// An ignore entry naming a rule no scanner has, nor any finding of the run, is reported like an
+// inline directive for one — when the rule list is complete; advisory IDs are exempt.
+func TestApplyReportsIgnoreEntriesForUnknownRules(t *testing.T) {
+	ig, err := ParseIgnoreFile(".palisadeignore.yaml", []byte(`version: 1
+ignore:
+  - rule: generic-pasword
+    reason: typo
+  - rule: generic-password
+    reason: known
+  - rule: 'github-*'
+    reason: a glob that matches a known rule
+  - rule: 'k8s-*'
+    reason: a glob that matches nothing
+  - rule: rego-no-root
+    reason: a policy rule that fired in this run
+  - rule: GHSA-vh95-rmgr-6w4m
+    reason: an advisory, fixed since
+  - paths: [docs/**]
+    reason: no rule at all
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings := []finding.Finding{finding2("rego-no-root", "policy.rego", 1)}
+	known := map[string]bool{"generic-password": true, "github-pat": true}
+	for _, tc := range []struct {
+		name     string
+		known    map[string]bool
+		complete bool
+		want     []string
+	}{
+		{"no rule list", nil, false, nil},
+		{"an incomplete list (not every scanner ran)", known, false, nil},
+		{"a complete list", known, true, []string{
+			`.palisadeignore.yaml:3: ignore entry names rule "generic-pasword", which no scanner has (see palisade scan --list-rules); it suppresses nothing`,
+			`.palisadeignore.yaml:9: ignore entry names rule "k8s-*", which no scanner has (see palisade scan --list-rules); it suppresses nothing`,
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, problems, err := Apply(context.Background(), findings, Options{Ignore: ig, Now: time.Unix(0, 0), KnownRules: tc.known, KnownRulesComplete: tc.complete})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range problems {
+				got = append(got, fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Message))
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,8 +28,9 @@ type IgnoreFile struct {
 }
 
 // IgnoreEntry is one entry of an ignore file. A finding matches when it satisfies every criterion
-// the entry sets (rule, paths, fingerprint); an entry must set at least one, so no entry can
-// suppress everything by accident.
+// the entry sets (rule, paths, fingerprint). An entry whose criteria match every finding
+// (`rule: "*"`, `paths: ["**"]`, …) is refused unless it says so with `all: true`, a reason and
+// an expiry, so no entry can suppress everything by accident or quietly.
 type IgnoreEntry struct {
 	// Line is where the entry starts in the file; it is the audit trail's pointer back to it.
 	Line int
@@ -48,6 +50,8 @@ type IgnoreEntry struct {
 	Expires *time.Time
 	// ExpiresText is the expiry as written, for messages.
 	ExpiresText string
+	// All is the explicit acknowledgement that the entry matches every finding.
+	All bool
 
 	rule  *glob
 	paths []glob
@@ -137,6 +141,7 @@ type ignoreItem struct {
 	Reason      string   `yaml:"reason"`
 	Expires     expiry   `yaml:"expires"`
 	Owner       string   `yaml:"owner"`
+	All         bool     `yaml:"all"`
 }
 
 // expiry is an `expires:` value: a date (applies through that day, UTC) or an RFC 3339 instant.
@@ -249,5 +254,52 @@ func compileEntry(item ignoreItem, at func(sub string, err error) error) (Ignore
 		e.Paths = append(e.Paths, g.text)
 		e.paths = append(e.paths, g)
 	}
+	e.All = item.All
+	switch everything := e.matchesEverything(); {
+	case everything && !e.All:
+		return e, at("", errors.New("this entry matches every finding (a rule of only `*`, a path such as `**`, or patterns that cover every path): it would turn the scan off; narrow it, or write `all: true` with a reason and an expiry if that is really meant"))
+	case everything && e.Expires == nil:
+		return e, at("expires", errors.New("required with `all: true`: an entry that suppresses everything must end"))
+	case !everything && e.All:
+		return e, at("all", errors.New("`all: true` is only for an entry that matches every finding, and this one does not; remove it"))
+	}
 	return e, nil
+}
+
+// Findings no narrow entry covers all of: if an entry matches every one of them, it matches
+// (nearly) everything, whatever its patterns look like (`**/?*`, `[a-z]*/**` plus `[!a-z]*/**` …).
+var (
+	probeRules = []string{"aws-access-key", "generic-password", "k8s-privileged-container", "dockerfile-latest-tag",
+		"GO-2024-2687", "GHSA-xxxx-yyyy-zzzz", "a", "Z_9.x"}
+	probePaths = []string{"a", "main.go", ".env", "src/app/config.yaml", "deploy/k8s/pod.yaml", "Z-9_q.TXT",
+		"x/y/z/w/v.tf", "vendor/lib.min.js", "a b/ü.txt"}
+)
+
+// matchesEverything reports whether the entry covers every finding: no fingerprint, and a rule
+// and paths that are absent, made only of stars, or that match every probe.
+func (e *IgnoreEntry) matchesEverything() bool {
+	if e.Fingerprint != "" {
+		return false
+	}
+	if (e.rule == nil || starsOnly(*e.rule)) && (len(e.paths) == 0 || slices.ContainsFunc(e.paths, starsOnly)) {
+		return true
+	}
+	for _, r := range probeRules {
+		for _, p := range probePaths {
+			if !e.Matches(&finding.Finding{RuleID: r, Location: finding.Location{Path: p}}) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// starsOnly reports whether every segment of g is made of `*` alone (`*`, `**`, `**/*`, `*/**`).
+func starsOnly(g glob) bool {
+	for _, s := range g.segments {
+		if strings.Trim(s, "*") != "" {
+			return false
+		}
+	}
+	return true
 }

@@ -55,7 +55,7 @@ func TestParseIgnoreFileErrors(t *testing.T) {
 		want string // the error must contain this, file:line first
 	}{
 		{"unknown key", "version: 1\nignore:\n  - rule: jwt\n    reson: typo\n",
-			`.palisadeignore.yaml:4:5: ignore[0].reson: unknown key "reson" (want one of: rule, paths, fingerprint, reason, expires, owner)`},
+			`.palisadeignore.yaml:4:5: ignore[0].reson: unknown key "reson" (want one of: rule, paths, fingerprint, reason, expires, owner, all)`},
 		{"unknown top-level key", "version: 1\nignores: []\n",
 			`.palisadeignore.yaml:2:1: ignores: unknown key "ignores"`},
 		{"missing reason", "version: 1\nignore:\n  - rule: jwt\n  - rule: aws-access-key-id\n    paths: [a]\n",
@@ -90,6 +90,27 @@ func TestParseIgnoreFileErrors(t *testing.T) {
 			`.palisadeignore.yaml:2: invalid YAML: did not find expected '-' indicator`},
 		{"two documents", "version: 1\n---\nversion: 1\n",
 			`.palisadeignore.yaml:2:1: a second YAML document`},
+		// Entries that match every finding are refused unless they say so with all: true.
+		{"paths **", "version: 1\nignore:\n  - paths: ['**']\n    reason: a\n",
+			`.palisadeignore.yaml:3:5: ignore[0]: this entry matches every finding`},
+		{"rule *", "version: 1\nignore:\n  - rule: '*'\n    reason: a\n",
+			`.palisadeignore.yaml:3:5: ignore[0]: this entry matches every finding`},
+		{"rule ** and paths **/*", "version: 1\nignore:\n  - rule: '**'\n    paths: ['**/*']\n    reason: a\n",
+			`ignore[0]: this entry matches every finding`},
+		{"paths *", "version: 1\nignore:\n  - paths: ['*']\n    reason: a\n",
+			`ignore[0]: this entry matches every finding`},
+		{"dir slash of stars", "version: 1\nignore:\n  - paths: ['*/']\n    reason: a\n",
+			`ignore[0]: this entry matches every finding`},
+		{"one broad path among narrow ones", "version: 1\nignore:\n  - paths: [docs/**, '**']\n    reason: a\n",
+			`ignore[0]: this entry matches every finding`},
+		{"an equivalent: every non-empty name", "version: 1\nignore:\n  - paths: ['**/?*']\n    reason: a\n",
+			`ignore[0]: this entry matches every finding`},
+		{"an equivalent: a union", "version: 1\nignore:\n  - paths: ['[a-z]*/**', '[!a-z]*/**', '[a-z]*', '[!a-z]*']\n    reason: a\n",
+			`ignore[0]: this entry matches every finding`},
+		{"all without expiry", "version: 1\nignore:\n  - paths: ['**']\n    all: true\n    reason: a\n",
+			`ignore[0].expires: required with ` + "`all: true`"},
+		{"all on a narrow entry", "version: 1\nignore:\n  - paths: ['docs/**']\n    all: true\n    reason: a\n    expires: 2027-01-01\n",
+			`ignore[0].all: ` + "`all: true`" + ` is only for an entry that matches every finding`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -162,7 +183,7 @@ func TestIgnoreFileMatchAndExpiry(t *testing.T) {
 
 // First match wins, in file order, whatever the map or slice order elsewhere.
 func TestIgnoreFileFirstMatchWins(t *testing.T) {
-	f, err := ParseIgnoreFile("i.yaml", []byte("version: 1\nignore:\n  - paths: ['**']\n    reason: first\n  - rule: jwt\n    reason: second\n"))
+	f, err := ParseIgnoreFile("i.yaml", []byte("version: 1\nignore:\n  - paths: ['**/*.go']\n    reason: first\n  - rule: jwt\n    reason: second\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,4 +230,21 @@ func TestReadIgnoreFileFS(t *testing.T) {
 
 func fnd(rule, path, fp string) finding.Finding {
 	return finding.Finding{RuleID: rule, Location: finding.Location{Path: path}, Fingerprint: fp, Severity: finding.SeverityHigh}
+}
+
+// An explicit all: true with a reason and an expiry is accepted, and so are broad but not
+// universal entries.
+func TestIgnoreFileAllowsExplicitAllAndNarrowEntries(t *testing.T) {
+	for _, y := range []string{
+		"version: 1\nignore:\n  - paths: ['**']\n    all: true\n    reason: legacy import, triaged in SEC-12\n    expires: 2027-01-31\n",
+		"version: 1\nignore:\n  - rule: generic-password\n    paths: ['**']\n    reason: a\n",
+		"version: 1\nignore:\n  - rule: '*'\n    paths: ['test/**']\n    reason: a\n",
+		"version: 1\nignore:\n  - paths: ['**/*.md']\n    reason: a\n",
+		"version: 1\nignore:\n  - rule: 'generic-*'\n    reason: a\n",
+		"version: 1\nignore:\n  - rule: '*'\n    fingerprint: 0123abcd\n    reason: a\n",
+	} {
+		if _, err := ParseIgnoreFile("i.yaml", []byte(y)); err != nil {
+			t.Errorf("%s: %v", y, err)
+		}
+	}
 }
