@@ -311,7 +311,7 @@ TOKEN=$(cat "$WORK/token")
 
 
 CA="$WORK/ca"
-"$P" ca init --dir "$CA" --trust-domain bench.local >/dev/null
+"$P" ca init --dir "$CA" --trust-domain bench.local --insecure-unsealed >/dev/null  # a throw-away CA
 "$P" ca issue --dir "$CA" --spiffe-id spiffe://bench.local/edge --cert "$WORK/edge.pem" --key "$WORK/edge.key" --ttl 2h >/dev/null
 "$P" ca issue --dir "$CA" --spiffe-id spiffe://bench.local/upstream --cert "$WORK/side.pem" --key "$WORK/side.key" --ttl 2h >/dev/null
 "$P" ca issue --dir "$CA" --spiffe-id spiffe://bench.local/client --cert "$WORK/client.pem" --key "$WORK/client.key" --ttl 2h >/dev/null
