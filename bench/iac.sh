@@ -129,11 +129,11 @@ ratio() { # ratio A B prints A/B with one decimal, or "n/a" when B is zero.
 palisade_wall=""
 palisade_json=""
 set +e
-"$tmp/palisade" scan "$dir" --scanners iac --format json --output "$tmp/p.json" --no-progress >/dev/null 2>"$tmp/probe.err"
+"$tmp/palisade" scan "$dir" --scanners iac --format json --output "$tmp/p.json" --no-progress --fail-on-problems=false >/dev/null 2>"$tmp/probe.err"
 rc=$?
 set -e
 if [ "$rc" -le 1 ] && [ -s "$tmp/p.json" ]; then
-	read -r palisade_wall pu ps pm < <(timed "$tmp/palisade" scan "$dir" --scanners iac --format json --output "$tmp/p.json" --no-progress)
+	read -r palisade_wall pu ps pm < <(timed "$tmp/palisade" scan "$dir" --scanners iac --format json --output "$tmp/p.json" --no-progress --fail-on-problems=false)
 	palisade_json=$tmp/p.json
 	echo "palisade (CLI): wall ${palisade_wall}s, cpu user ${pu}s sys ${ps}s, max rss $((pm / 1024)) MiB"
 	echo "palisade findings per check:"
