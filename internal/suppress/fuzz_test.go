@@ -65,6 +65,8 @@ func FuzzParseIgnoreFile(f *testing.F) {
 	f.Add([]byte("version: 2\n"))
 	f.Add([]byte("- a\n- b\n"))
 	f.Add([]byte("version: 1\nignore:\n  - rule: jwt\n    <<: {reason: r}\n"))
+	f.Add([]byte("version: 1\nignore:\n  - paths: ['**']\n    all: true\n    reason: r\n    expires: 2027-01-01\n"))
+	f.Add([]byte("version: 1\nignore:\n  - rule: '*'\n    paths: ['[a-z]*/**', '?*']\n    reason: r\n"))
 	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := ParseIgnoreFile("fuzz.yaml", data)
@@ -82,6 +84,9 @@ func FuzzParseIgnoreFile(f *testing.F) {
 			}
 			if e.Rule == "" && len(e.Paths) == 0 && e.Fingerprint == "" {
 				t.Fatalf("entry %d matches everything", i)
+			}
+			if e.matchesEverything() && (!e.All || e.Expires == nil) {
+				t.Fatalf("entry %d matches everything without all: true and an expiry", i)
 			}
 			if e.Line <= 0 {
 				t.Fatalf("entry %d without a line", i)
