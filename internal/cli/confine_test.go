@@ -25,6 +25,7 @@ func TestRepoConfigStaysInsideTheRepository(t *testing.T) {
 		want   string
 	}{
 		{"absolute report path", "scan:\n  formats: [\"json:" + victim + "\"]\n", nil, `scan.formats[0]: "` + victim + `" is outside the scanned directory`},
+		{"absolute report path, long form", "scan:\n  formats:\n    - format: json\n      output: " + victim + "\n", nil, "is outside the scanned directory"},
 		{"report path with ..", "scan:\n  formats: [\"json:../victim.json\"]\n", nil, "is outside the scanned directory"},
 		{"report through a linked directory", "scan:\n  formats: [\"json:out/victim.json\"]\n",
 			func(t *testing.T, dir string) { symlink(t, outside, filepath.Join(dir, "out")) }, "is outside the scanned directory"},

@@ -158,13 +158,13 @@ Exit codes: 0 nothing at or above --fail-on and every input checked (or its prob
 // loadScanConfig reads palisade.yaml (explicit, or found in root), the environment, then the flags
 // the user set. The paths a configuration found in root names are confined to root (confine.go).
 func loadScanConfig(cmd *cobra.Command, f *scanFlags, root string) (*config.Config, *confinement, error) {
-	cfg, err := loadScanConfigUnconfined(cmd, f, root)
+	cfg, path, err := loadScanConfigUnconfined(cmd, f, root)
 	if err != nil {
 		return nil, nil, err
 	}
-	repoFile := ""
+	repoFile := "" // the repository's own file; one named with --config is the user's
 	if f.configPath == "" {
-		repoFile, _ = config.Find(root) // found once already; an error would have stopped the load
+		repoFile = path
 	}
 	c, err := confineRepoConfig(cfg, root, repoFile)
 	if err != nil {
@@ -182,18 +182,19 @@ func loadScanConfig(cmd *cobra.Command, f *scanFlags, root string) (*config.Conf
 	return cfg, c, nil
 }
 
-func loadScanConfigUnconfined(cmd *cobra.Command, f *scanFlags, root string) (*config.Config, error) {
+// loadScanConfigUnconfined loads the configuration and returns it with the file it read.
+func loadScanConfigUnconfined(cmd *cobra.Command, f *scanFlags, root string) (*config.Config, string, error) {
 	path := f.configPath
 	if path == "" {
 		found, err := config.Find(root)
 		if err != nil {
-			return nil, errkind.Wrap(errkind.Invalid, err)
+			return nil, "", errkind.Wrap(errkind.Invalid, err)
 		}
 		path = found
 	}
 	cfg, err := config.Load(path, os.LookupEnv)
 	if err != nil {
-		return nil, errkind.Wrap(errkind.Invalid, err)
+		return nil, "", errkind.Wrap(errkind.Invalid, err)
 	}
 	for _, k := range keyedScanFlags {
 		if !cmd.Flags().Changed(k.flag) && !(k.flag == "format" && cmd.Flags().Changed("output")) {
@@ -201,19 +202,19 @@ func loadScanConfigUnconfined(cmd *cobra.Command, f *scanFlags, root string) (*c
 		}
 		v, err := f.value(k.flag, k.repeatable, k.negated)
 		if err != nil {
-			return nil, errkind.Wrap(errkind.Invalid, err)
+			return nil, "", errkind.Wrap(errkind.Invalid, err)
 		}
 		if err := cfg.Set(k.key, v, config.FlagOrigin("--"+k.flag)); err != nil {
-			return nil, errkind.Wrap(errkind.Invalid, err)
+			return nil, "", errkind.Wrap(errkind.Invalid, err)
 		}
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, errkind.Wrap(errkind.Invalid, err)
+		return nil, "", errkind.Wrap(errkind.Invalid, err)
 	}
 	if err := checkAcceptProblems(cfg); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return cfg, nil
+	return cfg, path, nil
 }
 
 // value is a keyed flag's value as config.Set reads it: a repeatable flag's occurrences joined
