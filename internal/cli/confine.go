@@ -60,6 +60,10 @@ func confineRepoConfig(cfg *config.Config, root, repoFile string) (*confinement,
 		if err := checkLocal(r, o.Output, false); err != nil {
 			return nil, refuse(cfg, field, err)
 		}
+		// Git's own files steer the tools that run after the scan (hooks, core.fsmonitor).
+		if first, _, _ := strings.Cut(filepath.ToSlash(filepath.Clean(o.Output)), "/"); strings.EqualFold(first, ".git") {
+			return nil, refuse(cfg, field, fmt.Errorf("%q is inside .git: a report may not replace git's own files", o.Output))
+		}
 		c.outputs[i] = true
 	}
 	if cfg.Scan.IgnoreFile != "" && fromRepo(cfg, "scan.ignore-file", repoFile) {

@@ -29,6 +29,8 @@ func TestRepoConfigStaysInsideTheRepository(t *testing.T) {
 		{"report path with ..", "scan:\n  formats: [\"json:../victim.json\"]\n", nil, "is outside the scanned directory"},
 		{"report through a linked directory", "scan:\n  formats: [\"json:out/victim.json\"]\n",
 			func(t *testing.T, dir string) { symlink(t, outside, filepath.Join(dir, "out")) }, "is outside the scanned directory"},
+		{"report into .git", "scan:\n  formats: [\"json:.git/config\"]\n",
+			func(t *testing.T, dir string) { os.Mkdir(filepath.Join(dir, ".git"), 0o755) }, "inside .git"},
 		{"policy outside", "iac:\n  policies: [\"" + secretPath + "\"]\n", nil, "iac.policies[0]"},
 		{"policy with ..", "iac:\n  policies: [\"../../../../../../../../" + secretPath + "\"]\n", nil, "is outside the scanned directory"},
 		{"policy through a link", "iac:\n  policies: [\"p.yaml\"]\n",
