@@ -137,9 +137,9 @@ Scanners:
 Configuration comes from defaults < palisade.yaml < PALISADE_SCAN_* environment variables < flags.
 
 What is not scanned, and why (every skipped path is counted in the summary and listed in JSON):
-  - paths matched by .gitignore files (--gitignore=false to scan them)
+  - paths matched by .gitignore files (--no-gitignore to scan them)
   - symlinks (never followed), binary files, files larger than --max-file-size
-  - the default skip list (--default-skips=false to scan it):
+  - the default skip list (--no-default-skips to scan it):
 `)
 	for _, r := range scan.DefaultSkips() {
 		fmt.Fprintf(&b, "      %-22s %s\n", r.Pattern, r.Reason)
