@@ -59,8 +59,8 @@ func gate(cfg *config.Config, run *report.Run) error {
 		}
 	}
 	if n > 0 {
-		return fmt.Errorf("%d %w: %s (accept a kind with scan.accept-problems, or all with --fail-on-problems=false)",
-			n, ErrProblems, strings.Join(failed, ", "))
+		return fmt.Errorf("%w: %d problem(s) of kind %s (see Problems; accept a kind with --accept-problems or scan.accept-problems, every kind with --fail-on-problems=false)",
+			ErrProblems, n, strings.Join(failed, ", "))
 	}
 	return nil
 }
@@ -101,4 +101,4 @@ const errNoDatabaseText = "no vulnerability database"
 
 // ErrProblems is returned when some input could not be checked and the user did not accept its
 // kind; it is exit 2: the report cannot vouch for what it did not see.
-var ErrProblems = errors.New("inputs not checked fail the gate (see Problems)")
+var ErrProblems = errors.New("inputs that could not be checked fail the gate")
