@@ -65,33 +65,51 @@ func gate(cfg *config.Config, run *report.Run) error {
 	return nil
 }
 
-// problemKind classifies a problem its producer did not: by the words producers use today. An
-// unrecognised problem is ProblemOther, which fails the gate like any other kind unless accepted.
+// problemKind classifies a problem its producer did not, by the fixed words producers put at the
+// start of their messages ("parse package-lock.json: …", "render chart: …"). Text that comes
+// from the input — the path, a parser's quote of the file — must not pick the kind, or a
+// repository could dress a problem as a kind the user accepts: the path is removed first, and
+// words anywhere in the message are consulted only after every prefix. An unrecognised problem
+// is ProblemOther, which fails the gate like any other kind unless accepted.
 func problemKind(p report.Problem) string {
 	m := strings.ToLower(p.Message)
+	if p.Path != "" {
+		m = strings.ReplaceAll(m, strings.ToLower(p.Path), "")
+	}
+	pre := func(ps ...string) bool {
+		return slices.ContainsFunc(ps, func(s string) bool { return strings.HasPrefix(m, s) })
+	}
 	has := func(subs ...string) bool {
 		return slices.ContainsFunc(subs, func(s string) bool { return strings.Contains(m, s) })
 	}
+	if p.Path == "" && p.Scanner == "deps" { // the database's state is a scan-wide problem
+		switch {
+		case has(errNoDatabaseText), pre("the vulnerability database is empty"):
+			return report.ProblemNoVulnDB
+		case pre("the vulnerability database is ") && has(" old (fetched "):
+			return report.ProblemStaleVulnDB
+		case pre("advisory data:"):
+			return report.ProblemUnmatched
+		}
+	}
 	switch {
-	case has(errNoDatabaseText, "vulnerability database is empty"):
-		return report.ProblemNoVulnDB
-	case has("vulnerability database is") && has(" old "):
-		return report.ProblemStaleVulnDB
-	case has("not checked for vulnerabilities", "advisory data:"):
-		return report.ProblemUnmatched
-	case strings.HasPrefix(m, "palisade:ignore"), has("ignore entry", "inline suppression"):
-		return report.ProblemSuppression
-	case strings.HasPrefix(m, "render"), strings.HasPrefix(m, "load chart"), strings.HasPrefix(m, "kustomize build"),
-		strings.HasPrefix(m, "parse .helmignore"), strings.HasPrefix(m, "list chart files"):
+	case pre("render", "load chart", "kustomize build", "parse .helmignore", "list chart files"):
 		return report.ProblemRender
-	case has("too large", "larger than", "exceeds", "size limit", "max-file-size", "budget"):
-		return report.ProblemTooLarge
-	case strings.HasPrefix(m, "custom policies:"), strings.HasPrefix(m, "rego:"):
+	case pre("custom policies:", "rego:"):
 		return report.ProblemPolicy
+	case pre("palisade:ignore", "ignore entry", "inline suppression"):
+		return report.ProblemSuppression
+	case pre("encoded content beyond the per-file decoding budget", "too large", "larger than"),
+		pre("read ") && has(": larger than ", ": too large"):
+		return report.ProblemTooLarge
+	case pre("parse", "decode"):
+		return report.ProblemParse
+	case pre("read", "walk:"):
+		return report.ProblemRead
+	case p.Scanner == "deps" && has(" not checked for vulnerabilities: "):
+		return report.ProblemUnmatched
 	case has("parse", "decode", "syntax", "invalid", "malformed", "has no type"):
 		return report.ProblemParse
-	case strings.HasPrefix(m, "read"), has(": read ", "permission denied"):
-		return report.ProblemRead
 	}
 	return report.ProblemOther
 }

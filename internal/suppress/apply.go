@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -348,13 +349,13 @@ func advisoryShaped(id string) bool {
 // unknownIgnoreRules reports every ignore entry whose rule (an ID or a glob) matches no known rule
 // and no finding of the run: it suppresses nothing, and its author believes it does something.
 func unknownIgnoreRules(ig *IgnoreFile, known map[string]bool, findings []finding.Finding, problems *problemSet) {
-	ids := make([]string, 0, len(known)+len(findings))
-	for id := range known {
-		ids = append(ids, id)
-	}
+	// Each ID once: a run may hold many findings of a few rules, and every glob entry is tried
+	// against the whole list.
+	set := maps.Clone(known)
 	for i := range findings {
-		ids = append(ids, findings[i].RuleID)
+		set[findings[i].RuleID] = true
 	}
+	ids := slices.Sorted(maps.Keys(set))
 	for k := range ig.Entries {
 		e := &ig.Entries[k]
 		if e.rule == nil || advisoryShaped(e.Rule) || known[e.Rule] {
