@@ -67,8 +67,9 @@ func confineRepoConfig(cfg *config.Config, root, repoFile string) (*confinement,
 		c.outputs[i] = true
 	}
 	if cfg.Scan.IgnoreFile != "" && fromRepo(cfg, "scan.ignore-file", repoFile) {
-		// Read through the root by suppress.Load; only checked here, for a clear message.
-		if err := checkLocal(r, cfg.Scan.IgnoreFile, false); err != nil {
+		// Read through the root by suppress.Load; checked here for a clear message. Named in the
+		// file, it is required, so it must exist.
+		if err := checkLocal(r, cfg.Scan.IgnoreFile, true); err != nil {
 			return nil, refuse(cfg, "scan.ignore-file", err)
 		}
 	}

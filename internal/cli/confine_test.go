@@ -42,6 +42,8 @@ func TestRepoConfigStaysInsideTheRepository(t *testing.T) {
 			}, "a link that leads outside"},
 		{"helm values outside", "iac:\n  helm-values: [\"/etc/passwd\"]\n", nil, "iac.helm-values[0]"},
 		{"ignore file outside", "scan:\n  ignore-file: ../ignore.yaml\n", nil, "scan.ignore-file: \"../ignore.yaml\" is outside the scanned directory"},
+		{"ignore file through a link", "scan:\n  ignore-file: ign.yaml\n",
+			func(t *testing.T, dir string) { symlink(t, secretPath, filepath.Join(dir, "ign.yaml")) }, "scan.ignore-file: \"ign.yaml\" is outside the scanned directory"},
 		{"baseline outside", "scan:\n  baseline: " + secretPath + "\n", nil, "scan.baseline"},
 		{"vulnerability database", "deps:\n  db-dir: vulndb\n", nil, "may not choose the vulnerability database"},
 	} {
@@ -128,5 +130,20 @@ func symlink(t *testing.T, target, link string) {
 	t.Helper()
 	if err := os.Symlink(target, link); err != nil {
 		t.Skipf("symlinks unavailable: %v", err)
+	}
+}
+
+// The default ignore file, planted as a link to a file outside, is not read, and the refusal
+// says why without its content.
+func TestDefaultIgnoreFileLinkedOutside(t *testing.T) {
+	outside := filepath.Join(t.TempDir(), "x.yaml")
+	if err := os.WriteFile(outside, []byte("OUTSIDE-CONTENT: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := writeTree(t, map[string]string{"main.go": "package main\n"})
+	symlink(t, outside, filepath.Join(dir, ".palisadeignore.yaml"))
+	_, err := runCLI(t, "scan", dir)
+	if ExitCode(err) != 2 || !strings.Contains(err.Error(), "leads outside the scanned directory") || strings.Contains(err.Error(), "OUTSIDE-CONTENT") {
+		t.Fatalf("err %v, want exit 2 saying the file leads outside", err)
 	}
 }

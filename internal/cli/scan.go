@@ -374,6 +374,9 @@ func applySuppressions(ctx context.Context, cfg *config.Config, f *scanFlags, ro
 		IgnoreFileRequired: cfg.Origin("scan.ignore-file").Kind != config.FromDefault,
 		Baseline:           cfg.Scan.Baseline,
 	}, time.Now())
+	if isEscape(err) {
+		return errkind.Wrap(errkind.Invalid, fmt.Errorf("read ignore file: %s leads outside the scanned directory (a symbolic link?), so it was not read", cfg.Scan.IgnoreFile))
+	}
 	if err != nil {
 		return errkind.Wrap(errkind.Invalid, err)
 	}
