@@ -31,6 +31,11 @@ const SkipCompressed = "compressed"
 // analyzers (secrets) still read it.
 const SkipOwnOutput = "palisade-output"
 
+// SkipTreeSBOM is the skip reason for an SBOM another tool wrote about this tree (its subject is
+// named like the scan root or a directory the SBOM sits in): like SkipOwnOutput, tree analyzers
+// do not read it as an input, file analyzers do.
+const SkipTreeSBOM = "sbom-of-this-tree"
+
 // SkipSubmodule is the skip reason, in history mode, for a submodule entry: its history lives in
 // another repository, and its diff lines are commit hashes that look like secrets to a scanner.
 const SkipSubmodule = "submodule"

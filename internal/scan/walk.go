@@ -190,7 +190,7 @@ func (w *walker) file(p string, e fs.DirEntry) (candidate, bool) {
 	c := candidate{path: p, size: info.Size(), withheld: matchSkip(w.s.defaults, p, false)}
 	if reason := w.ownOutput(p, info.Size()); reason != "" {
 		c.ownOutput = true
-		w.skip(p, SkipOwnOutput)
+		w.skip(p, reason)
 	}
 	return c, true
 }
@@ -285,6 +285,3 @@ func sortProblems(p []report.Problem) {
 			cmp.Compare(a.Scanner, b.Scanner), cmp.Compare(a.Message, b.Message))
 	})
 }
-
-// ownOutput is a stub until Palisade's outputs are recognised.
-func (w *walker) ownOutput(p string, size int64) string { return "" }
