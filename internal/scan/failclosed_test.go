@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -232,5 +233,32 @@ func TestTreeAnalyzersShareTheResultContract(t *testing.T) {
 	}
 	if len(run.Findings) != 1 {
 		t.Errorf("findings = %+v, want the one the tree analyzer returned", run.Findings)
+	}
+}
+
+// TestUnreadableIndexIsAProblemWhenItMatters: when git cannot read the index of the work tree
+// the root is in, a path skipped as ignored may be a tracked file — a problem; without ignored
+// paths nothing depends on the index and there is none.
+func TestUnreadableIndexIsAProblemWhenItMatters(t *testing.T) {
+	r := newGitRepo(t)
+	r.write("app.txt", "SECRET\n")
+	if err := os.WriteFile(filepath.Join(r.dir, ".git", "index"), []byte("DIRC garbage"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run, err := Dir(context.Background(), r.dir, Options{Analyzers: []Analyzer{markerFinder{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Problems) != 0 {
+		t.Errorf("nothing was ignored, yet problems: %+v", run.Problems)
+	}
+	r.write(".gitignore", "*.env\n")
+	r.write("prod.env", "SECRET\n")
+	run, err = Dir(context.Background(), r.dir, Options{Analyzers: []Analyzer{markerFinder{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Problems) != 1 || !strings.Contains(run.Problems[0].Message, "read the git index") {
+		t.Errorf("problems = %+v, want one about the git index", run.Problems)
 	}
 }

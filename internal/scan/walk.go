@@ -58,16 +58,13 @@ type walker struct {
 func walk(ctx context.Context, root *os.Root, rootPath string, s *settings) (*walkResult, error) {
 	w := &walker{fsys: root.FS(), s: s, rootName: rootName(rootPath)}
 	var base *gitignore.Matcher
+	var indexErr error
 	if s.gitignore {
 		base = w.loadIgnoreFile(path.Join(".git", "info", "exclude"), "", nil, true)
-		t, err := loadTracked(ctx, rootPath)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			w.problem("", 0, fmt.Sprintf("read the git index: %v (a file git tracks but .gitignore names may have been skipped as ignored)", err))
+		w.tracked, indexErr = loadTracked(ctx, rootPath)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
-		w.tracked = t
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.workers)
@@ -76,6 +73,12 @@ func walk(ctx context.Context, root *os.Root, rootPath string, s *settings) (*wa
 		return nil, err
 	}
 	r := &w.res
+	// Without the index, a path skipped as ignored may be a tracked file: say so, but only when
+	// .gitignore did skip something, so an unreadable index costs nothing where it changes nothing.
+	if indexErr != nil && slices.ContainsFunc(r.skipped, func(sk report.Skip) bool { return sk.Reason == report.SkipGitignore }) {
+		r.problems = append(r.problems, report.Problem{Message: fmt.Sprintf(
+			"read the git index: %v; paths skipped as ignored by .gitignore may be files git tracks, which are never ignored", indexErr)})
+	}
 	slices.SortFunc(r.files, func(a, b candidate) int { return cmp.Compare(a.path, b.path) })
 	sortSkips(r.skipped)
 	sortProblems(r.problems)
