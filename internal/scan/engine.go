@@ -29,10 +29,16 @@ const sniffLen = 8 << 10
 //
 // The root is opened with os.Root, so no path — not a symlink, not a ".." in a name, not a tree
 // changed during the scan — resolves outside it. Symlinks are never followed; they are recorded
-// as skipped. Every path the scan leaves out is in Run.Skipped with its reason, and every file or
-// analyzer that failed is in Run.Problems; an analyzer that panics becomes a problem too. Output
-// is deterministic whatever the concurrency. The error is non-nil only when the scan as a whole
-// could not run (bad options, unreadable root, cancelled context).
+// as skipped. When the root is in a git work tree, files git tracks are scanned even if
+// .gitignore names them, as git itself never ignores a tracked file.
+//
+// Every path the scan leaves out is in Run.Skipped with its reason, and every file or analyzer
+// that failed is in Run.Problems; an analyzer that panics becomes a problem too. Neither size nor
+// content leaves a file out quietly: a file over Options.MaxFileSize is streamed to
+// StreamAnalyzers and is a problem for the other file analyzers; a binary file goes to
+// BinaryAnalyzers and is skipped as binary only when none runs. Output is deterministic whatever
+// the concurrency. The error is non-nil only when the scan as a whole could not run (bad options,
+// unreadable root, cancelled context).
 func Dir(ctx context.Context, root string, opts Options) (*report.Run, error) {
 	s, err := opts.compile()
 	if err != nil {
