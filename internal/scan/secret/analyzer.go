@@ -137,9 +137,15 @@ type region struct {
 	orig []byte
 	// line and col are the 1-based position of orig[0] in the file.
 	line, col int
-	// keepFrom and keepTo bound, in text, where a match must start to be reported: a stream's
+	// keepFrom and keepTo bound, in orig, where a match must start to be reported: a stream's
 	// chunks overlap, and each match belongs to exactly one chunk.
 	keepFrom, keepTo int
+	// origOf maps an offset of text to the offset in orig it was read from, when text is not
+	// offset for offset the same as orig (the UTF-16 view of a binary); nil is the identity.
+	origOf func(int) int
+	// encoding names how text was read from orig ("utf-16le"), for the finding's "decoded"
+	// property; "" when text is orig or its printable view.
+	encoding string
 }
 
 // regionFindings detects the secrets of one region and turns those it keeps into findings.
@@ -155,12 +161,16 @@ func (a *Analyzer) regionFindings(ctx context.Context, f *scan.File, rg region) 
 	pos := newPositioner(rg.orig, rg.line, rg.col)
 	for i := range ms {
 		m := &ms[i]
-		if m.at < rg.keepFrom || m.at >= rg.keepTo {
+		at, to := m.at, m.to
+		if rg.origOf != nil {
+			at, to = rg.origOf(at), rg.origOf(to)
+		}
+		if at < rg.keepFrom || at >= rg.keepTo {
 			continue
 		}
 		r := a.det.rules[m.rule]
-		sl, sc := pos.at(m.at)
-		el, ec := endOf(rg.orig, m.at, m.to, sl, sc)
+		sl, sc := pos.at(at)
+		el, ec := endOf(rg.orig, at, to, sl, sc)
 		fd := finding.Finding{
 			RuleID:      r.ID,
 			Title:       r.Title,
@@ -182,8 +192,8 @@ func (a *Analyzer) regionFindings(ctx context.Context, f *scan.File, rg region) 
 			References:  r.References,
 			Scanner:     "secret",
 		}
-		if m.decoded != "" {
-			fd.Properties = map[string]string{"decoded": m.decoded}
+		if decoded := strings.Trim(rg.encoding+"/"+m.decoded, "/"); decoded != "" {
+			fd.Properties = map[string]string{"decoded": decoded}
 		}
 		out = append(out, fd)
 	}

@@ -152,3 +152,35 @@ func FuzzStream(f *testing.F) {
 		}
 	})
 }
+
+// FuzzUTF16View checks the UTF-16LE run finder: every character of the view maps back to the
+// same byte of the input, followed by a zero byte, and offsets map in order.
+func FuzzUTF16View(f *testing.F) {
+	f.Add([]byte("a\x00b\x00c\x00d\x00e\x00f\x00"))
+	f.Add([]byte("\x00a\x00b\x00c\x00d\x00e\x00f\x00g"))
+	f.Add([]byte("t\x00o\x00k\x00e\x00n\x00\n\x00x\x00\xff"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		text, runs := utf16View(src)
+		separator := map[int]bool{}
+		for _, r := range runs {
+			separator[r.textAt+r.n] = true
+		}
+		prev := -1
+		for k := range text {
+			o := runs.origOf(k)
+			if o < prev || o > len(src) {
+				t.Fatalf("origOf(%d) = %d out of order or range (prev %d, len %d)", k, o, prev, len(src))
+			}
+			prev = o
+			if separator[k] {
+				if text[k] != '\n' {
+					t.Fatalf("view byte %d ends a run but is %q, not a newline", k, text[k])
+				}
+				continue
+			}
+			if o+1 >= len(src) || src[o] != text[k] || src[o+1] != 0 {
+				t.Fatalf("view byte %d (%q) maps to %d, which is not that character in UTF-16LE", k, text[k], o)
+			}
+		}
+	})
+}

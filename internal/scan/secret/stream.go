@@ -2,10 +2,12 @@ package secret
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/palisade-sec/palisade/internal/finding"
@@ -47,12 +49,37 @@ func (a *Analyzer) AnalyzeBinary(ctx context.Context, f *scan.File) ([]finding.F
 	if a.err != nil {
 		return nil, a.err
 	}
-	text := printableView(make([]byte, len(f.Content)), f.Content)
-	out, exhausted, err := a.regionFindings(ctx, f, region{text: text, orig: f.Content, line: 1, col: 1, keepTo: len(text)})
+	out, exhausted, err := a.binaryFindings(ctx, f, region{orig: f.Content, line: 1, col: 1, keepTo: len(f.Content)}, nil)
 	if err != nil {
 		return nil, err
 	}
 	return out, a.incomplete(f.Path, exhausted)
+}
+
+// binaryFindings scans the region of a binary file twice: its printable ASCII runs in place
+// (written into view when it is big enough, to reuse a stream's buffer), then its UTF-16LE runs
+// (Windows resources, Java and .NET string tables), whose findings say "utf-16le" in their
+// decoded property.
+func (a *Analyzer) binaryFindings(ctx context.Context, f *scan.File, rg region, view []byte) ([]finding.Finding, bool, error) {
+	if cap(view) < len(rg.orig) {
+		view = make([]byte, len(rg.orig))
+	}
+	rg.text = printableView(view[:len(rg.orig)], rg.orig)
+	out, exhausted, err := a.regionFindings(ctx, f, rg)
+	if err != nil {
+		return nil, false, err
+	}
+	text, runs := utf16View(rg.orig)
+	if len(runs) == 0 {
+		return out, exhausted, nil
+	}
+	rg.text, rg.encoding = text, "utf-16le"
+	rg.origOf = func(off int) int { return runs.origOf(off) }
+	more, ex, err := a.regionFindings(ctx, f, rg)
+	if err != nil {
+		return nil, false, err
+	}
+	return append(out, more...), exhausted || ex, nil
 }
 
 func (a *Analyzer) stream(ctx context.Context, s *scan.Stream, z streamSizes) ([]finding.Finding, error) {
@@ -81,10 +108,14 @@ func (a *Analyzer) stream(ctx context.Context, s *scan.Stream, z streamSizes) ([
 		if !eof {
 			rg.keepTo = filled - z.after
 		}
+		var found []finding.Finding
+		var ex bool
+		var ferr error
 		if s.Binary {
-			rg.text = printableView(view[:filled], rg.orig)
+			found, ex, ferr = a.binaryFindings(ctx, f, rg, view)
+		} else {
+			found, ex, ferr = a.regionFindings(ctx, f, rg)
 		}
-		found, ex, ferr := a.regionFindings(ctx, f, rg)
 		if ferr != nil {
 			return nil, ferr
 		}
@@ -160,4 +191,52 @@ func fillNewlines(b []byte) {
 
 func printableByte(c byte) bool {
 	return c >= 0x20 && c < 0x7f || c == '\t' || c == '\n' || c == '\r'
+}
+
+// utf16Run is one UTF-16LE run copied into a utf16View: n characters read from orig at origAt,
+// written at textAt.
+type utf16Run struct{ textAt, origAt, n int }
+
+type utf16Runs []utf16Run
+
+// origOf maps an offset of the view back into the file: two bytes per character of its run; the
+// newline after a run maps to the byte after the run.
+func (rs utf16Runs) origOf(off int) int {
+	i, _ := slices.BinarySearchFunc(rs, off, func(r utf16Run, off int) int { return cmp.Compare(r.textAt, off) })
+	if i == len(rs) || rs[i].textAt > off {
+		i--
+	}
+	if i < 0 {
+		return 0
+	}
+	r := rs[i]
+	return r.origAt + 2*min(off-r.textAt, r.n)
+}
+
+// utf16View returns the runs of at least minPrintableRun printable ASCII characters encoded as
+// UTF-16LE (each followed by a zero byte) in src, one per line, and where each came from.
+func utf16View(src []byte) ([]byte, utf16Runs) {
+	var text []byte
+	var runs utf16Runs
+	pair := func(i int) bool { return i+1 < len(src) && printableByte(src[i]) && src[i+1] == 0 }
+	for i := 0; i < len(src); {
+		if !pair(i) {
+			i++
+			continue
+		}
+		start := i
+		for pair(i) {
+			i += 2
+		}
+		n := (i - start) / 2
+		if n < minPrintableRun {
+			continue
+		}
+		runs = append(runs, utf16Run{textAt: len(text), origAt: start, n: n})
+		for j := start; j < i; j += 2 {
+			text = append(text, src[j])
+		}
+		text = append(text, '\n')
+	}
+	return text, runs
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -185,5 +186,53 @@ func TestStreamMemoryIsBounded(t *testing.T) {
 	t.Logf("64 MiB streamed with %.1f MiB allocated in total", float64(allocated)/(1<<20))
 	if allocated > 16<<20 {
 		t.Errorf("streaming 64 MiB allocated %d bytes in total; want under 16 MiB", allocated)
+	}
+}
+
+func utf16le(s string) []byte {
+	var b []byte
+	for i := range len(s) {
+		b = append(b, s[i], 0)
+	}
+	return b
+}
+
+// TestBinaryUTF16Runs: a token stored as UTF-16LE (a Windows resource, a .NET string table) is
+// found, at its offset in the file, with "utf-16le" in its decoded property, whole or streamed.
+func TestBinaryUTF16Runs(t *testing.T) {
+	a := New(Options{})
+	token := "ghp_" + fake("utf16", 36, csAlnum)
+	content := slices.Concat([]byte("MZ\x90\x00\x03\x00\nxy\x00\x00"), utf16le("GITHUB_TOKEN="+token), []byte{0, 0, 1, 2})
+	whole, err := a.AnalyzeBinary(context.Background(), &scan.File{Path: "app.exe", Content: content})
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := len("xy\x00\x00") + 2*len("GITHUB_TOKEN=") + 1
+	if len(whole) != 1 || whole[0].Location.StartLine != 2 || whole[0].Location.StartColumn != col ||
+		whole[0].Properties["decoded"] != "utf-16le" || whole[0].Fingerprint != finding.Fingerprint(whole[0].RuleID, "app.exe", token) {
+		t.Fatalf("findings = %+v, want the token at 2:%d decoded from utf-16le", whole, col)
+	}
+	for _, chunk := range []int{3, 16, 1 << 10} {
+		s, err := a.stream(context.Background(), &scan.Stream{Path: "app.exe", R: bytes.NewReader(content), Binary: true},
+			streamSizes{chunk: chunk, before: 32, after: 256})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(locate(whole), locate(s)); d != "" {
+			t.Errorf("chunk %d (-whole +stream):\n%s", chunk, d)
+		}
+	}
+}
+
+func TestUTF16View(t *testing.T) {
+	src := slices.Concat([]byte{1}, utf16le("abcdefg"), []byte{0xff}, utf16le("short"), []byte{0}, utf16le("line\nnext"))
+	text, runs := utf16View(src)
+	if want := "abcdefg\nline\nnext\n"; string(text) != want {
+		t.Errorf("text = %q, want %q", text, want)
+	}
+	for k := range text {
+		if o := runs.origOf(k); text[k] != '\n' && src[o] != text[k] {
+			t.Errorf("origOf(%d) = %d: %q in the file, %q in the view", k, o, src[o], text[k])
+		}
 	}
 }
