@@ -189,12 +189,15 @@ func (c *collector) runFile(ctx context.Context, fsys fs.FS, j job) error {
 	if err != nil {
 		return err
 	}
+	if looked {
+		c.reads.mark(p, int64(len(data)))
+	}
 	c.noteBinary(p, data, looked)
 	return nil
 }
 
-// analyzeBinary hands a binary file to the analyzers that read binary content and reports
-// whether any did.
+// analyzeBinary hands a binary file (or history fragment) to the analyzers that read binary
+// content and reports whether any did.
 func (c *collector) analyzeBinary(ctx context.Context, analyzers []FileAnalyzer, f *File) (bool, error) {
 	looked := false
 	for _, a := range analyzers {
@@ -211,9 +214,6 @@ func (c *collector) analyzeBinary(ctx context.Context, analyzers []FileAnalyzer,
 			c.addError(a.Name(), f.Path, err)
 		}
 		c.addFindings(a.Name(), f, found)
-	}
-	if looked {
-		c.reads.mark(f.Path, int64(len(f.Content)))
 	}
 	return looked, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -241,6 +242,10 @@ func (hc *historyCollector) emit(ctx context.Context, out chan<- fragmentJob, co
 		// git shows a file as text when .gitattributes says so; NUL bytes still mean binary, and
 		// only analyzers that read binary content get the fragment.
 		binary := isBinary(fr.Content)
+		if binary && !slices.ContainsFunc(as, readsBinary) {
+			hc.skipOnce(p, report.SkipBinary)
+			continue
+		}
 		scanned = true
 		hc.mu.Lock()
 		hc.stats.BytesScanned += int64(len(fr.Content))
@@ -267,6 +272,12 @@ func (hc *historyCollector) emit(ctx context.Context, out chan<- fragmentJob, co
 		hc.mu.Unlock()
 	}
 	return nil
+}
+
+// readsBinary reports whether a implements BinaryAnalyzer.
+func readsBinary(a FileAnalyzer) bool {
+	_, ok := a.(BinaryAnalyzer)
+	return ok
 }
 
 // pathReason applies user excludes and the default directory rules to a path and its parents.

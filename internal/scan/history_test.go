@@ -357,6 +357,10 @@ func TestGitNULFragmentsGoToBinaryAnalyzers(t *testing.T) {
 			if d := cmp.Diff(tc.wantSkipped, run.Skipped); d != "" {
 				t.Errorf("skipped (-want +got):\n%s", d)
 			}
+			// (commit, file) pairs with a fragment scanned: .gitattributes, and a.env when read.
+			if want := 1 + len(tc.wantHits); run.Stats.FilesScanned != want {
+				t.Errorf("files scanned = %d, want %d", run.Stats.FilesScanned, want)
+			}
 		})
 	}
 }
