@@ -251,7 +251,7 @@ func readLimited(fsys fs.FS, p string, limit int64) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-var errTooLarge = errors.New("file grew past the size limit while being read")
+var errTooLarge = errors.New("larger than the size limit (--max-file-size)")
 
 func join(dir, name string) string {
 	if dir == "." {
