@@ -546,9 +546,10 @@ func isBinary(data []byte) bool {
 }
 
 // isCompressed reports whether head starts like an archive or a compressed stream, whose content
-// a look at printable bytes does not see.
+// a look at printable bytes does not see — or a PDF, whose text streams are almost always
+// deflated.
 func isCompressed(head []byte) bool {
-	for _, sig := range []string{"PK\x03\x04", "PK\x05\x06", "PK\x07\x08", "\x1f\x8b", "BZh", "\xfd7zXZ\x00",
+	for _, sig := range []string{"%PDF-", "PK\x03\x04", "PK\x05\x06", "PK\x07\x08", "\x1f\x8b", "BZh", "\xfd7zXZ\x00",
 		"\x28\xb5\x2f\xfd", "7z\xbc\xaf\x27\x1c", "Rar!\x1a\x07", "\x04\x22\x4d\x18"} {
 		if bytes.HasPrefix(head, []byte(sig)) {
 			return true

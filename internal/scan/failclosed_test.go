@@ -262,3 +262,18 @@ func TestUnreadableIndexIsAProblemWhenItMatters(t *testing.T) {
 		t.Errorf("problems = %+v, want one about the git index", run.Problems)
 	}
 }
+
+func TestIsCompressed(t *testing.T) {
+	tests := []struct {
+		head string
+		want bool
+	}{
+		{"PK\x03\x04rest", true}, {"\x1f\x8b\x08", true}, {"%PDF-1.7\n", true}, {"\xfd7zXZ\x00", true},
+		{"\x28\xb5\x2f\xfd", true}, {"\x89PNG\r\n\x1a\n", false}, {"\x7fELF", false}, {"text", false}, {"", false},
+	}
+	for _, tc := range tests {
+		if got := isCompressed([]byte(tc.head)); got != tc.want {
+			t.Errorf("isCompressed(%q) = %v, want %v", tc.head, got, tc.want)
+		}
+	}
+}

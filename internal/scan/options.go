@@ -21,8 +21,8 @@ const DefaultMaxFileSize = 10 << 20
 const SkipIrregular = "irregular"
 
 // SkipCompressed is the skip reason for an archive or compressed stream (zip, gzip, xz, zstd,
-// 7z, rar …): analyzers that read binary content looked at its printable bytes — stored, not
-// deflated, entries and names — but what it holds compressed was not decompressed and scanned.
+// 7z, rar …) or a PDF: analyzers that read binary content looked at its printable bytes — stored,
+// not deflated, entries and names — but what it holds compressed was not decompressed and scanned.
 const SkipCompressed = "compressed"
 
 // SkipOwnOutput is the skip reason for a file Palisade itself wrote about this tree — an SBOM
