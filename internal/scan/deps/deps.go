@@ -16,7 +16,6 @@ import (
 	"io/fs"
 	"path"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/palisade-sec/palisade/internal/finding"
@@ -197,7 +196,7 @@ func (a *Analyzer) Analyze(ctx context.Context, t *scan.Tree) (*Result, error) {
 }
 
 // withinLimit returns the tree without the files this analyzer would read whole (lockfiles,
-// manifests, SBOMs, go.mod, Go source for import analysis) that are over the engine's size limit,
+// manifests, SBOMs, go.mod) that are over the engine's size limit,
 // and a problem for each of those: they fail the gate instead of passing unread. Compiled
 // binaries stay whatever their size: their build info is read through io.ReaderAt, a few pages,
 // never the whole file.
@@ -224,9 +223,10 @@ func withinLimit(t *scan.Tree) (*scan.Tree, []report.Problem) {
 	return &scan.Tree{FS: t.FS, Files: kept, MaxFileSize: t.MaxFileSize}, problems
 }
 
-// readWhole reports whether the analyzer reads the file at p whole into memory.
+// readWhole reports whether the analyzer reads the file at p whole into memory to find packages.
+// (Go source, read for import analysis only when a Go package matched, is checked there.)
 func readWhole(p string) bool {
-	return inventory.Wants(p) || path.Base(p) == "go.mod" || strings.HasSuffix(p, ".go")
+	return inventory.Wants(p) || path.Base(p) == "go.mod"
 }
 
 // ageProblems reports a database older than MaxAge.

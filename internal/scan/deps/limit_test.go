@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -76,5 +77,42 @@ func TestWithinLimitWithoutALimit(t *testing.T) {
 	got, problems := withinLimit(tr)
 	if len(problems) != 0 || !slices.Equal(got.Files, tr.Files) {
 		t.Errorf("withinLimit without a limit dropped %v, problems %+v", got.Files, problems)
+	}
+}
+
+// TestGoSourceOverTheLimit: Go source is read for import analysis only when a Go package
+// matched; a file over the limit is then a problem (the imported-package check could be wrong),
+// and never one when there is nothing to analyse.
+func TestGoSourceOverTheLimit(t *testing.T) {
+	db := testDB(t)
+	big := mainGo + strings.Repeat("// generated\n", 100)
+	tests := []struct {
+		name  string
+		goMod string
+		pkgs  []inventory.Package
+		wants []string
+	}{
+		{name: "a Go package matched", goMod: goMod, pkgs: goInventory(), wants: []string{
+			"main.go: Go source not read for import analysis (imported-package check less precise): 1436 bytes is over the size limit (--max-file-size 1024)"}},
+		// A toolchain without known vulnerabilities and no other package: no Go match.
+		{name: "nothing to analyse", goMod: "module example.com/app\n\ngo 1.22\ntoolchain go1.99.0\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := tree(t, map[string]string{"go.mod": tc.goMod, "main.go": big})
+			tr.MaxFileSize = 1024
+			a := New(db, fakeExtractor(tc.pkgs), Options{Now: func() time.Time { return fetched }})
+			res, err := a.Analyze(context.Background(), tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range res.Problems {
+				got = append(got, p.Path+": "+p.Message)
+			}
+			if d := cmp.Diff(tc.wants, got); d != "" {
+				t.Errorf("problems (-want +got):\n%s", d)
+			}
+		})
 	}
 }
