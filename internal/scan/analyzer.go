@@ -2,6 +2,14 @@
 // history) into the files to look at, runs the chosen analyzers over them concurrently, and
 // collects findings, skipped paths and per-file problems into one report.Run.
 //
+// The engine fails closed: every file under the root is analysed, or listed in Run.Skipped with
+// a reason a user chose or can see (an exclude, .gitignore for an untracked file, the default skip
+// list, a symlink), or reported in Run.Problems, which fail the gate. Size and content never drop
+// a file silently: a file too large to read whole goes to analyzers that stream (StreamAnalyzer)
+// and is a problem for those that cannot; a binary file goes to analyzers that read binary
+// content (BinaryAnalyzer). The engine owns these limits and hands them to tree analyzers in the
+// Tree, and they report what they leave out through the same Incomplete as file analyzers.
+//
 // Analyzers plug in through small interfaces defined here and are listed once, explicitly, by the
 // caller (see cmd/palisade); the engine has no registry.
 package scan
@@ -9,6 +17,7 @@ package scan
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 
 	"github.com/palisade-sec/palisade/internal/finding"
@@ -36,10 +45,46 @@ type Analyzer interface {
 }
 
 // FileAnalyzer looks at one file at a time; the engine calls it concurrently for many files.
+//
+// AnalyzeFile gets text files no larger than Options.MaxFileSize. A larger file goes to the
+// analyzer only if it implements StreamAnalyzer, a binary file only if it implements
+// BinaryAnalyzer; otherwise the engine reports the file as a problem for it (too large) or lists
+// it as skipped (binary, when no analyzer reads binary content).
 type FileAnalyzer interface {
 	Analyzer
 	// AnalyzeFile returns the findings in f. An error is reported against f.Path and the scan goes on.
 	AnalyzeFile(ctx context.Context, f *File) ([]finding.Finding, error)
+}
+
+// Stream is one file handed to a StreamAnalyzer: a file over the size limit, read in bounded
+// memory instead of whole.
+type Stream struct {
+	// Path is slash-separated and relative to the scan root; it is what findings report.
+	Path string
+	// Size is the file's size when it was opened; the reader may deliver less or more if the
+	// file changes while it is read.
+	Size int64
+	// R reads the file from its first byte. Analyzers must not keep it after AnalyzeStream returns.
+	R io.Reader
+	// Binary says the file looked binary (see BinaryAnalyzer); a stream analyzer that does not
+	// also implement BinaryAnalyzer never gets a binary stream.
+	Binary bool
+}
+
+// StreamAnalyzer is an optional capability of a FileAnalyzer: it analyses a file of any size from
+// a reader, in memory bounded whatever the file's size or the length of its lines. The engine
+// hands it the files over Options.MaxFileSize, which it does not read whole; padding a file past
+// the limit therefore hides nothing from such an analyzer.
+type StreamAnalyzer interface {
+	AnalyzeStream(ctx context.Context, s *Stream) ([]finding.Finding, error)
+}
+
+// BinaryAnalyzer is an optional capability of a FileAnalyzer: it looks into binary files (a
+// NUL byte in the first 8 KiB, or the signature of a binary format) — for instance at their
+// printable runs, as strings(1) does. Analyzers without it never get binary content; a binary
+// file that no analyzer looked into is listed as skipped.
+type BinaryAnalyzer interface {
+	AnalyzeBinary(ctx context.Context, f *File) ([]finding.Finding, error)
 }
 
 // FileFilter is an optional capability of a FileAnalyzer: when present, the engine reads and hands
@@ -60,12 +105,22 @@ type Tree struct {
 	// Files are the regular files left after ignore and skip rules, slash-separated, sorted.
 	// Files matched only by a file rule of the default skip list (go.sum, package-lock.json) are
 	// listed, because tree analyzers such as dependency resolvers need them; files are not read
-	// for the tree, so binary files are listed too.
+	// for the tree, so binary files and files over MaxFileSize are listed too. Palisade's own
+	// outputs describing this tree (SBOMs, reports) are not listed (see SkipOwnOutput).
 	Files []string
+	// MaxFileSize is the engine's size limit (Options.MaxFileSize): the largest file a tree
+	// analyzer may read whole into memory. A listed file over it that the analyzer needs to
+	// parse whole must be reported as a problem (in an Incomplete), never dropped; files read
+	// through io.ReaderAt without loading them (compiled binaries' build info) are not bound by it.
+	MaxFileSize int64
 }
 
 // TreeAnalyzer needs to see several files at once (a go.mod and its go.sum, a Helm chart, the
 // NetworkPolicies of a namespace). It runs once per scan.
+//
+// Its result contract is the file analyzers': findings, and an *Incomplete error carrying the
+// problems (inputs it could not analyse, which fail the gate) and the skipped paths (inputs it
+// deliberately left alone, with the reason) beside them. Limits come from the Tree.
 type TreeAnalyzer interface {
 	Analyzer
 	AnalyzeTree(ctx context.Context, t *Tree) ([]finding.Finding, error)
@@ -81,13 +136,21 @@ type RuleLister interface {
 // its inputs could not be analysed (a lockfile that does not parse, a manifest with a syntax
 // error). The engine keeps the findings and records each problem on its own, with its path and
 // line, so one bad file neither hides the others' findings nor is lost in one opaque message.
+//
+// Skipped lists inputs the analyzer deliberately left alone, with the reason (a Helm template
+// that is only checked once rendered); they join the run's skipped list. An Incomplete that holds
+// only skips is not a failure: the engine records the skips and keeps the findings.
 type Incomplete struct {
 	Problems []report.Problem
+	Skipped  []report.Skip
 }
 
 func (e *Incomplete) Error() string {
-	if len(e.Problems) == 1 {
+	switch {
+	case len(e.Problems) == 1:
 		return e.Problems[0].Message
+	case len(e.Problems) == 0:
+		return fmt.Sprintf("%d inputs skipped", len(e.Skipped))
 	}
 	return fmt.Sprintf("%d inputs could not be analysed", len(e.Problems))
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -28,10 +29,16 @@ const sniffLen = 8 << 10
 //
 // The root is opened with os.Root, so no path — not a symlink, not a ".." in a name, not a tree
 // changed during the scan — resolves outside it. Symlinks are never followed; they are recorded
-// as skipped. Every path the scan leaves out is in Run.Skipped with its reason, and every file or
-// analyzer that failed is in Run.Problems; an analyzer that panics becomes a problem too. Output
-// is deterministic whatever the concurrency. The error is non-nil only when the scan as a whole
-// could not run (bad options, unreadable root, cancelled context).
+// as skipped. When the root is in a git work tree, files git tracks are scanned even if
+// .gitignore names them, as git itself never ignores a tracked file.
+//
+// Every path the scan leaves out is in Run.Skipped with its reason, and every file or analyzer
+// that failed is in Run.Problems; an analyzer that panics becomes a problem too. Neither size nor
+// content leaves a file out quietly: a file over Options.MaxFileSize is streamed to
+// StreamAnalyzers and is a problem for the other file analyzers; a binary file goes to
+// BinaryAnalyzers and is skipped as binary only when none runs. Output is deterministic whatever
+// the concurrency. The error is non-nil only when the scan as a whole could not run (bad options,
+// unreadable root, cancelled context).
 func Dir(ctx context.Context, root string, opts Options) (*report.Run, error) {
 	s, err := opts.compile()
 	if err != nil {
@@ -48,7 +55,7 @@ func Dir(ctx context.Context, root string, opts Options) (*report.Run, error) {
 	}
 	defer r.Close()
 
-	w, err := walk(ctx, r, s)
+	w, err := walk(ctx, r, root, s)
 	if err != nil {
 		return nil, fmt.Errorf("scan %s: %w", root, err)
 	}
@@ -131,9 +138,11 @@ func (c *collector) analyzeTree(ctx context.Context, fsys fs.FS, files []candida
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.s.workers)
 	if len(c.s.trees) > 0 {
-		t := &Tree{FS: countingFS{fsys: fsys, rc: &c.reads}, Files: make([]string, len(files))}
-		for i, f := range files {
-			t.Files[i] = f.path
+		t := &Tree{FS: countingFS{fsys: fsys, rc: &c.reads}, MaxFileSize: c.s.maxSize}
+		for _, f := range files {
+			if !f.ownOutput {
+				t.Files = append(t.Files, f.path)
+			}
 		}
 		for _, ta := range c.s.trees {
 			g.Go(func() error { return c.runTree(gctx, ta, t) })
@@ -160,20 +169,153 @@ func (c *collector) runFile(ctx context.Context, fsys fs.FS, j job) error {
 		return err
 	}
 	p := j.cand.path
+	if j.cand.size > c.s.maxSize {
+		return c.runLarge(ctx, fsys, j)
+	}
 	data, err := readLimited(fsys, p, c.s.maxSize)
 	switch {
-	case errors.Is(err, errTooLarge):
-		c.addSkip(p, report.SkipTooLarge)
-		return nil
+	case errors.Is(err, errTooLarge): // it grew since the walk
+		return c.runLarge(ctx, fsys, j)
 	case err != nil:
 		c.addProblem(report.Problem{Path: p, Message: fmt.Sprintf("read: %v", unwrapPathError(err))})
 		return nil
-	case isBinary(data):
+	}
+	f := &File{Path: p, Content: data}
+	if !isBinary(data) {
+		c.reads.mark(p, int64(len(data)))
+		return c.analyzeFile(ctx, j.analyzers, f)
+	}
+	looked, err := c.analyzeBinary(ctx, j.analyzers, f)
+	if err != nil {
+		return err
+	}
+	if looked {
+		c.reads.mark(p, int64(len(data)))
+	}
+	c.noteBinary(p, data, looked)
+	return nil
+}
+
+// analyzeBinary hands a binary file (or history fragment) to the analyzers that read binary
+// content and reports whether any did.
+func (c *collector) analyzeBinary(ctx context.Context, analyzers []FileAnalyzer, f *File) (bool, error) {
+	looked := false
+	for _, a := range analyzers {
+		ba, ok := a.(BinaryAnalyzer)
+		if !ok {
+			continue
+		}
+		looked = true
+		found, err := callBinary(ctx, ba, f)
+		if err != nil {
+			if ctx.Err() != nil {
+				return looked, ctx.Err()
+			}
+			c.addError(a.Name(), f.Path, err)
+		}
+		c.addFindings(a.Name(), f, found)
+	}
+	return looked, nil
+}
+
+// noteBinary lists a binary file no analyzer looked into as skipped, and a compressed one whose
+// printable bytes were read as skipped too: what it holds compressed was not looked at.
+func (c *collector) noteBinary(p string, head []byte, looked bool) {
+	switch {
+	case !looked:
 		c.addSkip(p, report.SkipBinary)
+	case isCompressed(head):
+		c.addSkip(p, SkipCompressed)
+	}
+}
+
+// runLarge handles a file over the size limit without reading it whole: analyzers that stream
+// get a reader, analyzers that read whole files report it as a problem, so a file padded past
+// the limit is analysed or fails the gate, never just counted.
+func (c *collector) runLarge(ctx context.Context, fsys fs.FS, j job) error {
+	p := j.cand.path
+	head, size, err := sniff(fsys, p)
+	if err != nil {
+		c.addProblem(report.Problem{Path: p, Message: fmt.Sprintf("read: %v", unwrapPathError(err))})
 		return nil
 	}
-	c.reads.mark(p, int64(len(data)))
-	return c.analyzeFile(ctx, j.analyzers, &File{Path: p, Content: data})
+	binary := isBinary(head)
+	looked := false
+	for _, a := range j.analyzers {
+		if _, ok := a.(BinaryAnalyzer); binary && !ok {
+			continue
+		}
+		looked = true
+		sa, ok := a.(StreamAnalyzer)
+		if !ok {
+			c.addProblem(report.Problem{Path: p, Scanner: a.Name(), Message: fmt.Sprintf(
+				"not analysed: %d bytes is over the size limit (--max-file-size %d), and this analyzer reads only whole files", size, c.s.maxSize)})
+			continue
+		}
+		if err := c.stream(ctx, fsys, a.Name(), sa, &Stream{Path: p, Size: size, Binary: binary}); err != nil {
+			return err
+		}
+	}
+	if binary {
+		c.noteBinary(p, head, looked)
+	}
+	return nil
+}
+
+// stream opens the file of s and runs one stream analyzer over it.
+func (c *collector) stream(ctx context.Context, fsys fs.FS, name string, sa StreamAnalyzer, s *Stream) error {
+	f, err := fsys.Open(s.Path)
+	if err != nil {
+		c.addProblem(report.Problem{Path: s.Path, Scanner: name, Message: fmt.Sprintf("read: %v", unwrapPathError(err))})
+		return nil
+	}
+	defer f.Close()
+	cr := &countingReader{r: f}
+	s.R = cr
+	found, err := callStream(ctx, sa, s)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		c.addError(name, s.Path, err)
+	}
+	c.reads.mark(s.Path, cr.n)
+	c.addFindings(name, &File{Path: s.Path}, found)
+	return nil
+}
+
+// countingReader counts the bytes a stream analyzer read, for the run's statistics.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (cr *countingReader) Read(p []byte) (int, error) {
+	n, err := cr.r.Read(p)
+	cr.n += int64(n)
+	return n, err
+}
+
+// sniff reads the first sniffLen bytes of a regular file and returns them with its size.
+func sniff(fsys fs.FS, p string) ([]byte, int64, error) {
+	f, err := fsys.Open(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, 0, fmt.Errorf("%s: not a regular file", p)
+	}
+	head := make([]byte, sniffLen)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return nil, 0, err
+	}
+	return head[:n], info.Size(), nil
 }
 
 // analyzeFile runs analyzers over one file (or history fragment) and keeps what they return.
@@ -211,6 +353,12 @@ func (c *collector) addError(scanner, path string, err error) {
 		c.addProblem(report.Problem{Path: path, Scanner: scanner, Message: err.Error()})
 		return
 	}
+	for _, sk := range inc.Skipped {
+		if sk.Path == "" {
+			sk.Path = path
+		}
+		c.addSkip(sk.Path, sk.Reason)
+	}
 	for _, p := range inc.Problems {
 		if p.Scanner == "" {
 			p.Scanner = scanner
@@ -231,6 +379,24 @@ func callFile(ctx context.Context, a FileAnalyzer, f *File) (out []finding.Findi
 		}
 	}()
 	return a.AnalyzeFile(ctx, f)
+}
+
+func callBinary(ctx context.Context, a BinaryAnalyzer, f *File) (out []finding.Finding, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("analyzer panicked: %v", r)
+		}
+	}()
+	return a.AnalyzeBinary(ctx, f)
+}
+
+func callStream(ctx context.Context, a StreamAnalyzer, s *Stream) (out []finding.Finding, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("analyzer panicked: %v", r)
+		}
+	}()
+	return a.AnalyzeStream(ctx, s)
 }
 
 func callTree(ctx context.Context, a TreeAnalyzer, t *Tree) (out []finding.Finding, err error) {
@@ -308,8 +474,11 @@ func (c *collector) run(target string, started time.Time) *report.Run {
 	run.Findings = slices.CompactFunc(run.Findings, sameFinding)
 	finding.Sort(run.Findings)
 	// A path a tree analyzer read was not left out (the deps analyzer reads the lockfiles the
-	// default rules withhold from file analyzers), so it is not reported as skipped.
-	run.Skipped = slices.DeleteFunc(run.Skipped, func(sk report.Skip) bool { return c.reads.wasRead(sk.Path) })
+	// default rules withhold from file analyzers), so it is not reported as skipped by that rule.
+	// Other reasons stay: a compressed file was read, yet what it compresses was not.
+	run.Skipped = slices.DeleteFunc(run.Skipped, func(sk report.Skip) bool {
+		return sk.Reason == report.SkipDefault && c.reads.wasRead(sk.Path)
+	})
 	sortSkips(run.Skipped)
 	sortProblems(run.Problems)
 	for _, s := range run.Skipped {
@@ -371,6 +540,19 @@ func isBinary(data []byte) bool {
 		"application/ogg", "application/vnd.ms-fontobject"} {
 		if strings.HasPrefix(ct, prefix) {
 			return !strings.HasPrefix(ct, "image/svg") // SVG is XML text
+		}
+	}
+	return false
+}
+
+// isCompressed reports whether head starts like an archive or a compressed stream, whose content
+// a look at printable bytes does not see — or a PDF, whose text streams are almost always
+// deflated.
+func isCompressed(head []byte) bool {
+	for _, sig := range []string{"%PDF-", "PK\x03\x04", "PK\x05\x06", "PK\x07\x08", "\x1f\x8b", "BZh", "\xfd7zXZ\x00",
+		"\x28\xb5\x2f\xfd", "7z\xbc\xaf\x27\x1c", "Rar!\x1a\x07", "\x04\x22\x4d\x18"} {
+		if bytes.HasPrefix(head, []byte(sig)) {
+			return true
 		}
 	}
 	return false

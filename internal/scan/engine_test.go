@@ -80,7 +80,6 @@ func TestDirPathRules(t *testing.T) {
 	wantSkipped := []report.Skip{
 		{Path: ".git", Reason: report.SkipDefault},
 		{Path: "app.log", Reason: report.SkipGitignore},
-		{Path: "big.txt", Reason: report.SkipTooLarge},
 		{Path: "bin.dat", Reason: report.SkipBinary},
 		{Path: "build", Reason: report.SkipGitignore},
 		{Path: "docs", Reason: report.SkipExcluded},
@@ -102,19 +101,22 @@ func TestDirPathRules(t *testing.T) {
 		FilesScanned: 11, // every candidate but bin.dat; go.sum by sums only
 		BytesScanned: run.Stats.BytesScanned,
 		SkippedBy: map[string]int{
-			report.SkipDefault: 5, report.SkipGitignore: 5, report.SkipTooLarge: 1,
+			report.SkipDefault: 5, report.SkipGitignore: 5,
 			report.SkipBinary: 1, report.SkipExcluded: 1, report.SkipSymlink: 3,
 		},
 	}
 	if d := cmp.Diff(wantStats, run.Stats); d != "" {
 		t.Errorf("stats (-want +got):\n%s", d)
 	}
+	// big.txt is over the limit, and markerFinder cannot stream: a problem, not a quiet skip.
 	wantProblems := []report.Problem{{Path: ".gitignore", Line: 4,
-		Message: `ignore file: line 4: pattern "bad[": unclosed character class '[' (git never matches this line)`}}
+		Message: `ignore file: line 4: pattern "bad[": unclosed character class '[' (git never matches this line)`},
+		{Path: "big.txt", Scanner: "marker",
+			Message: "not analysed: 280 bytes is over the size limit (--max-file-size 100), and this analyzer reads only whole files"}}
 	if d := cmp.Diff(wantProblems, run.Problems); d != "" {
 		t.Errorf("problems (-want +got):\n%s", d)
 	}
-	wantTree := []string{".gitignore", "bin.dat", "empty/.keep", "go.sum", "keep.log", "latin1.txt",
+	wantTree := []string{".gitignore", "big.txt", "bin.dat", "empty/.keep", "go.sum", "keep.log", "latin1.txt",
 		"package-lock.json", "src/build/gen.txt", "src/main.go", "sub/.gitignore", "sub/debug.log",
 		"sub/deeper/.gitkeep", "sub/deeper/x.env", "web/app.min.js"}
 	if d := cmp.Diff(wantTree, treeFiles); d != "" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -107,6 +108,8 @@ func (hc *historyCollector) skipOnce(p, reason string) {
 type fragmentJob struct {
 	file      *File
 	analyzers []FileAnalyzer
+	// binary says the lines hold NUL bytes: only BinaryAnalyzers get them.
+	binary bool
 }
 
 func (hc *historyCollector) staged(ctx context.Context, g gitlog.Repo) error {
@@ -170,6 +173,16 @@ func (hc *historyCollector) pipeline(ctx context.Context, produce func(context.C
 	for range hc.s.workers {
 		g.Go(func() error {
 			for j := range jobs {
+				if j.binary {
+					looked, err := hc.analyzeBinary(gctx, j.analyzers, j.file)
+					if err != nil {
+						return err
+					}
+					if !looked {
+						hc.skipOnce(j.file.Path, report.SkipBinary)
+					}
+					continue
+				}
 				if err := hc.analyzeFile(gctx, j.analyzers, j.file); err != nil {
 					return err
 				}
@@ -216,17 +229,20 @@ func (hc *historyCollector) emit(ctx context.Context, out chan<- fragmentJob, co
 		hc.skipOnce(p, SkipSubmodule)
 		return nil
 	}
-	if fd.Oversized {
-		hc.skipOnce(p, report.SkipTooLarge) // the other fragments of the file are still scanned
-	}
+	// A run of added lines over the limit was dropped while git's output streamed (memory stays
+	// bounded); what it held was not scanned, so it is a problem that fails the gate, not a skip.
+	// The file's other fragments are still scanned.
+	oversized := fd.Oversized
 	scanned := false
 	for _, fr := range fd.Added {
 		if int64(len(fr.Content)) > hc.s.maxSize {
-			hc.skipOnce(p, report.SkipTooLarge)
+			oversized = true
 			continue
 		}
-		if isBinary(fr.Content) {
-			// git shows a file as text when .gitattributes says so; NUL bytes still mean binary.
+		// git shows a file as text when .gitattributes says so; NUL bytes still mean binary, and
+		// only analyzers that read binary content get the fragment.
+		binary := isBinary(fr.Content)
+		if binary && !slices.ContainsFunc(as, readsBinary) {
 			hc.skipOnce(p, report.SkipBinary)
 			continue
 		}
@@ -236,10 +252,19 @@ func (hc *historyCollector) emit(ctx context.Context, out chan<- fragmentJob, co
 		hc.mu.Unlock()
 		f := &File{Path: p, Content: fr.Content, Commit: commit, LineOffset: fr.StartLine - 1}
 		select {
-		case out <- fragmentJob{file: f, analyzers: as}:
+		case out <- fragmentJob{file: f, analyzers: as, binary: binary}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+	}
+	if oversized {
+		where := "staged changes"
+		if commit != nil {
+			where = "commit " + commit.Hash
+		}
+		hc.addProblem(report.Problem{Path: p, Message: fmt.Sprintf(
+			"not analysed: a run of lines added in %s is over the size limit (--max-file-size %d); raise the limit to scan it",
+			where, hc.s.maxSize)})
 	}
 	if scanned {
 		hc.mu.Lock()
@@ -247,6 +272,12 @@ func (hc *historyCollector) emit(ctx context.Context, out chan<- fragmentJob, co
 		hc.mu.Unlock()
 	}
 	return nil
+}
+
+// readsBinary reports whether a implements BinaryAnalyzer.
+func readsBinary(a FileAnalyzer) bool {
+	_, ok := a.(BinaryAnalyzer)
+	return ok
 }
 
 // pathReason applies user excludes and the default directory rules to a path and its parents.

@@ -317,7 +317,50 @@ func TestGitFragmentSizeLimit(t *testing.T) {
 	if d := cmp.Diff([]hit{{"marker", "a.txt", 1, "small"}}, hits(run)); d != "" {
 		t.Errorf("findings (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff([]report.Skip{{Path: "a.txt", Reason: report.SkipTooLarge}}, run.Skipped); d != "" {
-		t.Errorf("skipped (-want +got):\n%s", d)
+	// The dropped lines were not scanned: a problem that fails the gate, not a quiet skip.
+	big := r.git("rev-parse", "HEAD")
+	want := []report.Problem{{Path: "a.txt", Message: "not analysed: a run of lines added in commit " + big +
+		" is over the size limit (--max-file-size 64); raise the limit to scan it"}}
+	if d := cmp.Diff(want, run.Problems); d != "" {
+		t.Errorf("problems (-want +got):\n%s", d)
+	}
+	if len(run.Skipped) != 0 {
+		t.Errorf("skipped = %+v, want none", run.Skipped)
+	}
+}
+
+// TestGitNULFragmentsGoToBinaryAnalyzers: a .gitattributes that forces a text diff on a file with
+// NUL bytes does not hide its added lines from analyzers that read binary content.
+func TestGitNULFragmentsGoToBinaryAnalyzers(t *testing.T) {
+	r := newGitRepo(t)
+	r.write(".gitattributes", "*.env diff\n")
+	r.write("a.env", "x\x00y\nSECRET after a NUL\n")
+	r.commit("nul")
+	tests := []struct {
+		name        string
+		analyzer    Analyzer
+		wantHits    []hit
+		wantSkipped []report.Skip
+	}{
+		{name: "reads binary", analyzer: fullMarker{}, wantHits: []hit{{"marker", "a.env", 2, "nul"}}},
+		{name: "text only", analyzer: markerFinder{}, wantHits: []hit{}, wantSkipped: []report.Skip{{Path: "a.env", Reason: report.SkipBinary}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			run, err := Git(context.Background(), r.dir, Options{Analyzers: []Analyzer{tc.analyzer}}, HistoryOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.wantHits, hits(run)); d != "" {
+				t.Errorf("findings (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(tc.wantSkipped, run.Skipped); d != "" {
+				t.Errorf("skipped (-want +got):\n%s", d)
+			}
+			// (commit, file) pairs with a fragment scanned: .gitattributes, and a.env when read.
+			if want := 1 + len(tc.wantHits); run.Stats.FilesScanned != want {
+				t.Errorf("files scanned = %d, want %d", run.Stats.FilesScanned, want)
+			}
+		})
 	}
 }

@@ -11,13 +11,30 @@ import (
 	"github.com/palisade-sec/palisade/internal/scan/gitignore"
 )
 
-// DefaultMaxFileSize is the size above which a file is skipped unless Options.MaxFileSize says
-// otherwise: large files are almost always data or build output, and reading them costs memory.
+// DefaultMaxFileSize is the size above which a file is not read whole into memory unless
+// Options.MaxFileSize says otherwise: it is streamed to analyzers that can (secrets), and it is a
+// problem for those that need the whole file (a lockfile parser).
 const DefaultMaxFileSize = 10 << 20
 
 // SkipIrregular is the skip reason for directory entries that are neither regular files,
 // directories nor symlinks (sockets, pipes, devices): opening a pipe would block the scan.
 const SkipIrregular = "irregular"
+
+// SkipCompressed is the skip reason for an archive or compressed stream (zip, gzip, xz, zstd,
+// 7z, rar …) or a PDF: analyzers that read binary content looked at its printable bytes — stored,
+// not deflated, entries and names — but what it holds compressed was not decompressed and scanned.
+const SkipCompressed = "compressed"
+
+// SkipOwnOutput is the skip reason for a file Palisade itself wrote about this tree — an SBOM
+// from `palisade sbom`, a JSON or SARIF report — or an SBOM of this tree: tree analyzers do not
+// read it as an input, since its packages are the tree's own and would be reported twice. File
+// analyzers (secrets) still read it.
+const SkipOwnOutput = "palisade-output"
+
+// SkipTreeSBOM is the skip reason for an SBOM another tool wrote about this tree (its subject is
+// named like the scan root or a directory the SBOM sits in): like SkipOwnOutput, tree analyzers
+// do not read it as an input, file analyzers do.
+const SkipTreeSBOM = "sbom-of-this-tree"
 
 // SkipSubmodule is the skip reason, in history mode, for a submodule entry: its history lives in
 // another repository, and its diff lines are commit hashes that look like secrets to a scanner.
@@ -38,8 +55,10 @@ type Options struct {
 	// repository's top in history mode): "docs/", "*.pem", "/build/**/gen". Matching paths are
 	// skipped as report.SkipExcluded.
 	Exclude []string
-	// MaxFileSize is the largest file, in bytes, handed to analyzers; zero means
-	// DefaultMaxFileSize. In history mode it bounds each fragment of added lines.
+	// MaxFileSize is the largest file, in bytes, read whole into memory; zero means
+	// DefaultMaxFileSize. A larger file is streamed to analyzers that implement StreamAnalyzer
+	// and is a problem for the others; tree analyzers get the limit in Tree.MaxFileSize. In
+	// history mode it bounds each fragment of added lines.
 	MaxFileSize int64
 	// Concurrency bounds the number of files analysed at once; zero means GOMAXPROCS.
 	Concurrency int

@@ -26,6 +26,9 @@ type candidate struct {
 	// withheld is set when only a file-level default skip rule matched: the file goes only to
 	// analyzers whose FileFilter wants it.
 	withheld *SkipRule
+	// ownOutput is set for Palisade's own output about this tree (SkipOwnOutput): file
+	// analyzers read it, tree analyzers do not get it as an input.
+	ownOutput bool
 }
 
 // walkResult is everything the walk learned, sorted by path.
@@ -41,25 +44,41 @@ type walkResult struct {
 type walker struct {
 	fsys fs.FS
 	s    *settings
+	// tracked is what git's index holds under the root; nil outside a work tree.
+	tracked *trackedSet
+	// rootName is the root directory's base name, which Palisade's SBOMs of it carry.
+	rootName string
 
 	mu  sync.Mutex
 	res walkResult
 }
 
-// walk lists root's files concurrently, one directory per task, bounded by s.workers.
-func walk(ctx context.Context, root *os.Root, s *settings) (*walkResult, error) {
-	w := &walker{fsys: root.FS(), s: s}
+// walk lists root's files concurrently, one directory per task, bounded by s.workers. rootPath is
+// the root's path on disk, for git and for recognising Palisade's own outputs.
+func walk(ctx context.Context, root *os.Root, rootPath string, s *settings) (*walkResult, error) {
+	w := &walker{fsys: root.FS(), s: s, rootName: rootName(rootPath)}
 	var base *gitignore.Matcher
+	var indexErr error
 	if s.gitignore {
 		base = w.loadIgnoreFile(path.Join(".git", "info", "exclude"), "", nil, true)
+		w.tracked, indexErr = loadTracked(ctx, rootPath)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.workers)
-	g.Go(func() error { return w.dir(gctx, g, ".", base) })
+	g.Go(func() error { return w.dir(gctx, g, ".", base, false) })
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	r := &w.res
+	// Without the index, a path skipped as ignored may be a tracked file: say so, but only when
+	// .gitignore did skip something, so an unreadable index costs nothing where it changes nothing.
+	if indexErr != nil && slices.ContainsFunc(r.skipped, func(sk report.Skip) bool { return sk.Reason == report.SkipGitignore }) {
+		r.problems = append(r.problems, report.Problem{Message: fmt.Sprintf(
+			"read the git index: %v; paths skipped as ignored by .gitignore may be files git tracks, which are never ignored", indexErr)})
+	}
 	slices.SortFunc(r.files, func(a, b candidate) int { return cmp.Compare(a.path, b.path) })
 	sortSkips(r.skipped)
 	sortProblems(r.problems)
@@ -79,8 +98,9 @@ func (w *walker) problem(p string, line int, msg string) {
 }
 
 // dir processes one directory and schedules its subdirectories; when every worker is busy it
-// walks them itself, so the walk never waits on a slot it holds.
-func (w *walker) dir(ctx context.Context, g *errgroup.Group, dir string, m *gitignore.Matcher) error {
+// walks them itself, so the walk never waits on a slot it holds. ignored says dir itself is
+// ignored and is entered only for the files git tracks in it.
+func (w *walker) dir(ctx context.Context, g *errgroup.Group, dir string, m *gitignore.Matcher, ignored bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -104,26 +124,27 @@ func (w *walker) dir(ctx context.Context, g *errgroup.Group, dir string, m *giti
 		case typ&fs.ModeSymlink != 0:
 			// Never followed. Report the user's own rule when one applies (git, too, matches a
 			// symlink as a file, whatever it points at), so ignored links are not noise.
-			reason := w.pathRule(p, false, m)
+			reason, _ := w.pathRule(p, false, m, ignored)
 			if reason == "" {
 				reason = report.SkipSymlink
 			}
 			w.skip(p, reason)
 		case typ.IsDir():
-			if reason := w.pathRule(p, true, m); reason != "" {
+			reason, subIgnored := w.pathRule(p, true, m, ignored)
+			if reason != "" {
 				w.skip(p, reason)
 				continue
 			}
 			sub := p
-			if !g.TryGo(func() error { return w.dir(ctx, g, sub, m) }) {
-				if err := w.dir(ctx, g, sub, m); err != nil {
+			if !g.TryGo(func() error { return w.dir(ctx, g, sub, m, subIgnored) }) {
+				if err := w.dir(ctx, g, sub, m, subIgnored); err != nil {
 					return err
 				}
 			}
 		case !typ.IsRegular():
 			w.skip(p, SkipIrregular)
 		default:
-			if reason := w.pathRule(p, false, m); reason != "" {
+			if reason, _ := w.pathRule(p, false, m, ignored); reason != "" {
 				w.skip(p, reason)
 				continue
 			}
@@ -142,17 +163,25 @@ func (w *walker) dir(ctx context.Context, g *errgroup.Group, dir string, m *giti
 // pathRule returns the skip reason for a path, or "" to keep it. User excludes come first (the
 // user's own word), then .gitignore, then the default list; file-level default rules do not skip
 // here but withhold the file from some analyzers (see candidate.withheld).
-func (w *walker) pathRule(p string, isDir bool, m *gitignore.Matcher) string {
+//
+// As in git, .gitignore applies only to untracked files: a path the index holds is kept, and an
+// ignored directory that holds tracked files is entered (ignored reports that) for them alone.
+// inIgnored says p's parent is such a directory, where every untracked path is ignored.
+func (w *walker) pathRule(p string, isDir bool, m *gitignore.Matcher, inIgnored bool) (reason string, ignored bool) {
 	if ex, _ := w.s.exclude.Match(p, isDir); ex {
-		return report.SkipExcluded
+		return report.SkipExcluded, false
 	}
-	if ig, _ := m.Match(p, isDir); ig {
-		return report.SkipGitignore
+	ig := inIgnored
+	if !ig {
+		ig, _ = m.Match(p, isDir)
+	}
+	if ig && !w.tracked.has(p, isDir) {
+		return report.SkipGitignore, true
 	}
 	if isDir && matchSkip(w.s.defaults, p, true) != nil {
-		return report.SkipDefault
+		return report.SkipDefault, ig
 	}
-	return ""
+	return "", ig
 }
 
 func (w *walker) file(p string, e fs.DirEntry) (candidate, bool) {
@@ -161,11 +190,12 @@ func (w *walker) file(p string, e fs.DirEntry) (candidate, bool) {
 		w.problem(p, 0, fmt.Sprintf("stat: %v", unwrapPathError(err)))
 		return candidate{}, false
 	}
-	if info.Size() > w.s.maxSize {
-		w.skip(p, report.SkipTooLarge)
-		return candidate{}, false
+	c := candidate{path: p, size: info.Size(), withheld: matchSkip(w.s.defaults, p, false)}
+	if reason := w.ownOutput(p, info.Size()); reason != "" {
+		c.ownOutput = true
+		w.skip(p, reason)
 	}
-	return candidate{path: p, size: info.Size(), withheld: matchSkip(w.s.defaults, p, false)}, true
+	return c, true
 }
 
 // loadIgnoreFile reads one ignore file and stacks its patterns on m. A missing exclude file is
@@ -221,7 +251,7 @@ func readLimited(fsys fs.FS, p string, limit int64) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-var errTooLarge = errors.New("file grew past the size limit while being read")
+var errTooLarge = errors.New("larger than the size limit (--max-file-size)")
 
 func join(dir, name string) string {
 	if dir == "." {

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path"
 	"slices"
 	"time"
 
@@ -152,6 +153,8 @@ func (a *Analyzer) Analyze(ctx context.Context, t *scan.Tree) (*Result, error) {
 	}
 	res := &Result{}
 	res.Problems = append(res.Problems, a.ageProblems()...)
+	t, tooLarge := withinLimit(t)
+	res.Problems = append(res.Problems, tooLarge...)
 	pkgs, problems, err := a.x.Extract(ctx, t.FS, t.Files)
 	if err != nil {
 		return nil, fmt.Errorf("deps: extract packages: %w", err)
@@ -190,6 +193,40 @@ func (a *Analyzer) Analyze(ctx context.Context, t *scan.Tree) (*Result, error) {
 	res.Problems = append(res.Problems, lp...)
 	finding.Sort(res.Findings)
 	return res, nil
+}
+
+// withinLimit returns the tree without the files this analyzer would read whole (lockfiles,
+// manifests, SBOMs, go.mod) that are over the engine's size limit,
+// and a problem for each of those: they fail the gate instead of passing unread. Compiled
+// binaries stay whatever their size: their build info is read through io.ReaderAt, a few pages,
+// never the whole file.
+func withinLimit(t *scan.Tree) (*scan.Tree, []report.Problem) {
+	if t.MaxFileSize <= 0 {
+		return t, nil
+	}
+	var problems []report.Problem
+	kept := make([]string, 0, len(t.Files))
+	for _, f := range t.Files {
+		if !readWhole(f) {
+			kept = append(kept, f)
+			continue
+		}
+		info, err := fs.Stat(t.FS, f)
+		if err != nil || info.Size() <= t.MaxFileSize {
+			kept = append(kept, f) // a stat error is reported by the reader that fails next
+			continue
+		}
+		problems = append(problems, report.Problem{Path: f, Scanner: Name, Message: fmt.Sprintf(
+			"not analysed: %d bytes is over the size limit (--max-file-size %d), and a lockfile or manifest is parsed whole; raise the limit to check it",
+			info.Size(), t.MaxFileSize)})
+	}
+	return &scan.Tree{FS: t.FS, Files: kept, MaxFileSize: t.MaxFileSize}, problems
+}
+
+// readWhole reports whether the analyzer reads the file at p whole into memory to find packages.
+// (Go source, read for import analysis only when a Go package matched, is checked there.)
+func readWhole(p string) bool {
+	return inventory.Wants(p) || path.Base(p) == "go.mod"
 }
 
 // ageProblems reports a database older than MaxAge.

@@ -67,6 +67,12 @@ func loadImports(ctx context.Context, t *scan.Tree, mods []*goModule, includeTes
 		if m == nil {
 			continue
 		}
+		if info, err := fs.Stat(t.FS, f); err == nil && t.MaxFileSize > 0 && info.Size() > t.MaxFileSize {
+			problems = append(problems, report.Problem{Path: f, Scanner: Name, Message: fmt.Sprintf(
+				"Go source not read for import analysis (imported-package check less precise): %d bytes is over the size limit (--max-file-size %d)",
+				info.Size(), t.MaxFileSize)})
+			continue
+		}
 		src, err := fs.ReadFile(t.FS, f)
 		if err != nil {
 			problems = append(problems, report.Problem{Path: f, Scanner: Name, Message: "read Go source for import analysis: " + err.Error()})

@@ -7,9 +7,16 @@ package iac
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"math"
+	"path"
+	"strings"
 
 	"github.com/palisade-sec/palisade/internal/finding"
 	engine "github.com/palisade-sec/palisade/internal/iac"
+	"github.com/palisade-sec/palisade/internal/iac/dockerfile"
+	"github.com/palisade-sec/palisade/internal/iac/terraform"
+	"github.com/palisade-sec/palisade/internal/report"
 	"github.com/palisade-sec/palisade/internal/scan"
 )
 
@@ -26,8 +33,13 @@ var (
 	_ scan.RuleLister   = (*Analyzer)(nil)
 )
 
-// New builds the analyzer; it fails when a custom policy file does not load.
+// New builds the analyzer; it fails when a custom policy file does not load. Unless
+// opts.MaxFileSize says otherwise, the IaC scanner's own size cap is lifted: the engine's limit,
+// carried by each scan's Tree, decides, and the analyzer reports the files it leaves out.
 func New(opts engine.Options) (*Analyzer, error) {
+	if opts.MaxFileSize == 0 {
+		opts.MaxFileSize = math.MaxInt64
+	}
 	s, err := engine.New(opts)
 	if err != nil {
 		return nil, err
@@ -41,25 +53,73 @@ func (a *Analyzer) Name() string { return Name }
 // Rules lists every check the analyzer runs, custom policies included.
 func (a *Analyzer) Rules() []finding.Rule { return a.s.Rules() }
 
-// AnalyzeTree implements scan.TreeAnalyzer. When some files could not be parsed it returns the
-// findings AND a *scan.Incomplete listing each file's problem with its line. Analyze returns
-// the skipped files (Helm templates without a renderer) as well.
+// AnalyzeTree implements scan.TreeAnalyzer. Beside the findings it returns a *scan.Incomplete
+// with each file's problem and line (unparseable files, files over the size limit) and the files
+// it skipped on purpose (Helm templates without a renderer), so the run lists both.
 func (a *Analyzer) AnalyzeTree(ctx context.Context, t *scan.Tree) ([]finding.Finding, error) {
 	res, err := a.Analyze(ctx, t)
 	if err != nil {
 		return nil, err
 	}
-	if len(res.Problems) > 0 {
-		return res.Findings, &scan.Incomplete{Problems: res.Problems}
+	if len(res.Problems) > 0 || len(res.Skipped) > 0 {
+		return res.Findings, &scan.Incomplete{Problems: res.Problems, Skipped: res.Skipped}
 	}
 	return res.Findings, nil
 }
 
-// Analyze scans the tree and returns findings, problems and skipped files.
+// Analyze scans the tree and returns findings, problems and skipped files. A file the scanner
+// would parse whole that is over t.MaxFileSize is not read; it is a problem, which fails the
+// gate — as is any file the scanner itself skipped for its size.
 func (a *Analyzer) Analyze(ctx context.Context, t *scan.Tree) (*engine.Result, error) {
-	res, err := a.s.Scan(ctx, t.FS, t.Files)
+	files, tooLarge := withinLimit(t)
+	res, err := a.s.Scan(ctx, t.FS, files)
 	if err != nil {
 		return nil, fmt.Errorf("iac: %w", err)
 	}
+	res.Problems = append(res.Problems, tooLarge...)
+	kept := res.Skipped[:0]
+	for _, sk := range res.Skipped {
+		if sk.Reason == report.SkipTooLarge {
+			res.Problems = append(res.Problems, report.Problem{Path: sk.Path, Scanner: Name,
+				Message: "not analysed as IaC: the file is over the IaC scanner's size limit"})
+			continue
+		}
+		kept = append(kept, sk)
+	}
+	res.Skipped = kept
 	return res, nil
+}
+
+// withinLimit returns the files of t to scan and a problem for each IaC file over t.MaxFileSize.
+func withinLimit(t *scan.Tree) ([]string, []report.Problem) {
+	if t.MaxFileSize <= 0 {
+		return t.Files, nil
+	}
+	var problems []report.Problem
+	kept := make([]string, 0, len(t.Files))
+	for _, f := range t.Files {
+		if !parsedWhole(f) {
+			kept = append(kept, f)
+			continue
+		}
+		info, err := fs.Stat(t.FS, f)
+		if err != nil || info.Size() <= t.MaxFileSize {
+			kept = append(kept, f) // a stat error is reported by the reader that fails next
+			continue
+		}
+		problems = append(problems, report.Problem{Path: f, Scanner: Name, Message: fmt.Sprintf(
+			"not analysed as IaC: %d bytes is over the size limit (--max-file-size %d), and IaC files are parsed whole; raise the limit or exclude the file",
+			info.Size(), t.MaxFileSize)})
+	}
+	return kept, problems
+}
+
+// parsedWhole reports whether the IaC scanner reads the file at p whole: manifests (YAML, JSON),
+// Dockerfiles and Terraform.
+func parsedWhole(p string) bool {
+	switch strings.ToLower(path.Ext(p)) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return dockerfile.Wants(p) || terraform.Wants(p)
 }

@@ -3,6 +3,8 @@ package iac
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	engine "github.com/palisade-sec/palisade/internal/iac"
+	"github.com/palisade-sec/palisade/internal/report"
 	"github.com/palisade-sec/palisade/internal/scan"
 )
 
@@ -75,5 +78,61 @@ func TestPolicyFileErrorsFailNew(t *testing.T) {
 	_, err := New(engine.Options{PolicyFiles: []string{"does-not-exist.yaml"}})
 	if err == nil || !strings.Contains(err.Error(), "does-not-exist.yaml") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestSizeLimitIsTheEngines: an IaC file over the engine's limit is a problem, not silently
+// dropped, and a file over the IaC scanner's old 8 MiB cap but within the engine's limit is
+// scanned; skipped Helm templates reach the run through the Incomplete.
+func TestSizeLimitIsTheEngines(t *testing.T) {
+	pod := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: web:1\n    securityContext:\n      privileged: true\n"
+	padded := strings.Repeat("# padding\n", (9<<20)/10) + pod // past 8 MiB
+	tests := []struct {
+		name         string
+		limit        int64
+		wantFound    bool
+		wantProblems []string
+	}{
+		{name: "within the engine's limit", limit: 16 << 20, wantFound: true},
+		{name: "over the engine's limit", limit: 1 << 20, wantProblems: []string{"big.yaml: not analysed as IaC: 9437322 bytes is over the size limit (--max-file-size 1048576), and IaC files are parsed whole; raise the limit or exclude the file"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			if err := os.WriteFile(filepath.Join(root, "big.yaml"), []byte(padded), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.MkdirAll(filepath.Join(root, "chart", "templates"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(root, "chart", "templates", "d.yaml"), []byte("kind: Pod\nname: {{ .Values.name }}\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			a, err := New(engine.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			run, err := scan.Dir(context.Background(), root, scan.Options{Analyzers: []scan.Analyzer{a}, MaxFileSize: tc.limit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, f := range run.Findings {
+				found = found || f.RuleID == "k8s-privileged-container" && f.Location.Path == "big.yaml"
+			}
+			if found != tc.wantFound {
+				t.Errorf("privileged container found = %v, want %v", found, tc.wantFound)
+			}
+			var problems []string
+			for _, p := range run.Problems {
+				problems = append(problems, p.Path+": "+p.Message)
+			}
+			if d := cmp.Diff(tc.wantProblems, problems); d != "" {
+				t.Errorf("problems (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff([]report.Skip{{Path: "chart/templates/d.yaml", Reason: engine.SkipTemplate}}, run.Skipped); d != "" {
+				t.Errorf("skipped (-want +got):\n%s", d)
+			}
+		})
 	}
 }

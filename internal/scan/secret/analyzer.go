@@ -26,8 +26,10 @@ type Options struct {
 	MaxDecodeDepth int
 }
 
-// Analyzer finds secrets in files. It implements scan.FileAnalyzer and scan.RuleLister, and is
-// safe for concurrent use.
+// Analyzer finds secrets in files. It implements scan.FileAnalyzer with both optional
+// capabilities — scan.StreamAnalyzer (files of any size, in bounded memory) and
+// scan.BinaryAnalyzer (the printable runs of binary files) — and scan.RuleLister. It is safe for
+// concurrent use.
 type Analyzer struct {
 	det   *detector
 	rules []finding.Rule
@@ -35,8 +37,10 @@ type Analyzer struct {
 }
 
 var (
-	_ scan.FileAnalyzer = (*Analyzer)(nil)
-	_ scan.RuleLister   = (*Analyzer)(nil)
+	_ scan.FileAnalyzer   = (*Analyzer)(nil)
+	_ scan.StreamAnalyzer = (*Analyzer)(nil)
+	_ scan.BinaryAnalyzer = (*Analyzer)(nil)
+	_ scan.RuleLister     = (*Analyzer)(nil)
 )
 
 // New compiles the built-in rules, minus opts.Disable, plus opts.Extra. A bad option (an unknown
@@ -108,25 +112,65 @@ func (a *Analyzer) AnalyzeFile(ctx context.Context, f *scan.File) ([]finding.Fin
 	if a.err != nil {
 		return nil, a.err
 	}
-	ms, exhausted, err := a.det.detectReport(ctx, f.Content, isSourceCode(f.Path))
+	out, exhausted, err := a.regionFindings(ctx, f, region{text: f.Content, orig: f.Content, line: 1, col: 1, keepTo: len(f.Content)})
 	if err != nil {
-		return nil, fmt.Errorf("scan %s for secrets: %w", f.Path, err)
+		return nil, err
 	}
-	var incomplete error
-	if exhausted {
-		incomplete = &scan.Incomplete{Problems: []report.Problem{{Path: f.Path, Message: fmt.Sprintf(
-			"encoded content beyond the per-file decoding budget (%d bytes decoded) was not scanned for secrets", a.det.decodeBytes)}}}
+	return out, a.incomplete(f.Path, exhausted)
+}
+
+// incomplete is the problem of a file whose encoded content outran the decoding budget.
+func (a *Analyzer) incomplete(path string, exhausted bool) error {
+	if !exhausted {
+		return nil
+	}
+	return &scan.Incomplete{Problems: []report.Problem{{Path: path, Message: fmt.Sprintf(
+		"encoded content beyond the per-file decoding budget (%d bytes decoded) was not scanned for secrets", a.det.decodeBytes)}}}
+}
+
+// region is a stretch of a file the detector runs over at once: the whole file, or one chunk of
+// a stream.
+type region struct {
+	// text is what the detector reads: the content, or a binary's printable-runs view of it.
+	text []byte
+	// orig holds the file's bytes at the same offsets as text; lines and columns count in it.
+	orig []byte
+	// line and col are the 1-based position of orig[0] in the file.
+	line, col int
+	// keepFrom and keepTo bound, in orig, where a match must start to be reported: a stream's
+	// chunks overlap, and each match belongs to exactly one chunk.
+	keepFrom, keepTo int
+	// origOf maps an offset of text to the offset in orig it was read from, when text is not
+	// offset for offset the same as orig (the UTF-16 view of a binary); nil is the identity.
+	origOf func(int) int
+	// encoding names how text was read from orig ("utf-16le"), for the finding's "decoded"
+	// property; "" when text is orig or its printable view.
+	encoding string
+}
+
+// regionFindings detects the secrets of one region and turns those it keeps into findings.
+func (a *Analyzer) regionFindings(ctx context.Context, f *scan.File, rg region) ([]finding.Finding, bool, error) {
+	ms, exhausted, err := a.det.detectReport(ctx, rg.text, isSourceCode(f.Path))
+	if err != nil {
+		return nil, false, fmt.Errorf("scan %s for secrets: %w", f.Path, err)
 	}
 	if len(ms) == 0 {
-		return nil, incomplete
+		return nil, exhausted, nil
 	}
 	out := make([]finding.Finding, 0, len(ms))
-	pos := newPositioner(f.Content)
+	pos := newPositioner(rg.orig, rg.line, rg.col)
 	for i := range ms {
 		m := &ms[i]
+		at, to := m.at, m.to
+		if rg.origOf != nil {
+			at, to = rg.origOf(at), rg.origOf(to)
+		}
+		if at < rg.keepFrom || at >= rg.keepTo {
+			continue
+		}
 		r := a.det.rules[m.rule]
-		sl, sc := pos.at(m.at)
-		el, ec := endOf(f.Content, m.at, m.to, sl, sc)
+		sl, sc := pos.at(at)
+		el, ec := endOf(rg.orig, at, to, sl, sc)
 		fd := finding.Finding{
 			RuleID:      r.ID,
 			Title:       r.Title,
@@ -140,7 +184,7 @@ func (a *Analyzer) AnalyzeFile(ctx context.Context, f *scan.File) ([]finding.Fin
 				StartColumn: sc,
 				EndLine:     el + f.LineOffset,
 				EndColumn:   ec,
-				Snippet:     snippet(f.Content, ms, i),
+				Snippet:     snippet(rg.text, ms, i),
 				Commit:      f.Commit,
 			},
 			Fingerprint: finding.Fingerprint(r.ID, f.Path, string(m.secret)),
@@ -148,27 +192,31 @@ func (a *Analyzer) AnalyzeFile(ctx context.Context, f *scan.File) ([]finding.Fin
 			References:  r.References,
 			Scanner:     "secret",
 		}
-		if m.decoded != "" {
-			fd.Properties = map[string]string{"decoded": m.decoded}
+		if decoded := strings.Trim(rg.encoding+"/"+m.decoded, "/"); decoded != "" {
+			fd.Properties = map[string]string{"decoded": decoded}
 		}
 		out = append(out, fd)
 	}
-	return out, incomplete
+	return out, exhausted, nil
 }
 
 // positioner turns increasing byte offsets into 1-based lines and columns (in characters; an
 // invalid UTF-8 byte counts as one) in time linear in the file, however many findings it has.
+// line0 and col0 are the position of b[0], which is not the file's first byte in a stream chunk.
 type positioner struct {
 	b              []byte
 	off, line, col int
 	lineStart      int
+	line0, col0    int
 }
 
-func newPositioner(b []byte) *positioner { return &positioner{b: b, line: 1, col: 1} }
+func newPositioner(b []byte, line, col int) *positioner {
+	return &positioner{b: b, line: line, col: col, line0: line, col0: col}
+}
 
 func (p *positioner) at(off int) (line, col int) {
 	if off < p.off { // a multi-line match reported from before its secret; rare, start over
-		*p = positioner{b: p.b, line: 1, col: 1}
+		*p = *newPositioner(p.b, p.line0, p.col0)
 	}
 	seg := p.b[p.off:off]
 	if nl := bytes.Count(seg, []byte{'\n'}); nl > 0 {

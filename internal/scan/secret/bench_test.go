@@ -1,6 +1,7 @@
 package secret
 
 import (
+	"bytes"
 	"context"
 	"io/fs"
 	"os"
@@ -86,6 +87,52 @@ func BenchmarkKeywordPass(b *testing.B) {
 	for b.Loop() {
 		for _, c := range files {
 			d.kw.scan(c, func(int32, int) { hits++ })
+		}
+	}
+}
+
+// largeFile is ~32 MB of real source as one file, the shape of a file over --max-file-size.
+func largeFile(b *testing.B) []byte {
+	return bytes.Join(sourceMix(b, 32<<20), nil)
+}
+
+// BenchmarkLargeFileWhole reads a large file whole, as files under the size limit are.
+func BenchmarkLargeFileWhole(b *testing.B) {
+	doc := largeFile(b)
+	a := New(Options{})
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := a.AnalyzeFile(context.Background(), &scan.File{Path: "big.txt", Content: doc}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLargeFileStream streams the same file in chunks, as files over the size limit are;
+// compare MB/s and B/op with BenchmarkLargeFileWhole.
+func BenchmarkLargeFileStream(b *testing.B) {
+	doc := largeFile(b)
+	a := New(Options{})
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := a.AnalyzeStream(context.Background(), &scan.Stream{Path: "big.txt", R: bytes.NewReader(doc)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLongLineStream streams 64 MiB of one line with no newline, the shape that cost a
+// whole-file read about five times the file's size.
+func BenchmarkLongLineStream(b *testing.B) {
+	const size = 64 << 20
+	a := New(Options{})
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := a.AnalyzeStream(context.Background(), &scan.Stream{Path: "line.txt", R: &endless{n: size}}); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -218,7 +218,11 @@ func (d *detector) keywordPass(content []byte, code bool, sc *scratch) []match {
 			}
 			rw := w
 			if ml := r.MultiLine; ml > 0 {
-				rw.end = min(n, lineEnd+ml)
+				// Past the hit's line, but never further than a key of ml bytes can reach from
+				// the hit: on a long line (a PEM key with escaped newlines in minified JSON, or
+				// a line of nothing but BEGIN markers) the window would otherwise run to the
+				// line's end, and the regex over it would cost the line for every window.
+				rw.end = min(n, lineEnd+ml, end+reachAfter+ml)
 			}
 			if len(sc.wins[ri]) == 0 {
 				sc.touched = append(sc.touched, ri)
