@@ -89,7 +89,7 @@ deny contains msg if {
 // results still count.
 func TestDepsWithoutDatabase(t *testing.T) {
 	dir := t.TempDir()
-	write(t, dir, "go.mod", "module example.com/x\n\ngo 1.22\n\nrequire golang.org/x/net v0.7.0\n")
+	write(t, dir, "go.mod", "module example.com/x\n\ngo 1.22\n\ntoolchain go1.22.5\n\nrequire golang.org/x/net v0.7.0\n")
 	t.Setenv("PALISADE_DB_DIR", t.TempDir())
 
 	_, err := run(t, "scan", dir, "--scanners", "deps")

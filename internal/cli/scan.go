@@ -60,7 +60,7 @@ var keyedScanFlags = []struct {
 	{flag: "no-gitignore", key: "scan.gitignore", usage: "scan files .gitignore would hide (same as --gitignore=false)", negated: true},
 	{flag: "no-default-skips", key: "scan.default-skips", usage: "turn the default skip list off (same as --default-skips=false)", negated: true},
 	{flag: "db-dir", key: "deps.db-dir", usage: "vulnerability database directory (default $PALISADE_DB_DIR, else the user cache directory)"},
-	{flag: "max-file-size", key: "scan.max-file-size", usage: "skip files larger than this (e.g. 10MiB)"},
+	{flag: "max-file-size", key: "scan.max-file-size", usage: "read files larger than this only by streaming; a whole-file parse over it is a problem (e.g. 10MiB)"},
 	{flag: "ignore-file", key: "scan.ignore-file", usage: "suppression file, relative to the scanned directory (empty turns it off)"},
 	{flag: "baseline", key: "scan.baseline", usage: "a previous JSON or SARIF report: its findings are suppressed, only new ones count"},
 	{flag: "gitignore", key: "scan.gitignore", usage: "honour .gitignore files (true|false)"},
@@ -137,8 +137,11 @@ Scanners:
 Configuration comes from defaults < palisade.yaml < PALISADE_SCAN_* environment variables < flags.
 
 What is not scanned, and why (every skipped path is counted in the summary and listed in JSON):
-  - paths matched by .gitignore files (--no-gitignore to scan them)
-  - symlinks (never followed), binary files, files larger than --max-file-size
+  - untracked paths matched by .gitignore files (--no-gitignore to scan them; files git
+    tracks are scanned whatever .gitignore says)
+  - symlinks (never followed); Palisade's own reports and SBOMs of this tree
+Files larger than --max-file-size are streamed by the secret scanner and are a problem (which
+fails the gate) for analyzers that parse whole files; binary files are read for printable text.
   - the default skip list (--no-default-skips to scan it):
 `)
 	for _, r := range scan.DefaultSkips() {

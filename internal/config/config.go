@@ -50,7 +50,8 @@ type Scan struct {
 	Formats []Output `yaml:"formats"`
 	// Exclude lists path patterns (relative to the scan root) not to scan.
 	Exclude []string `yaml:"exclude"`
-	// MaxFileSize is the largest file scanned; larger ones are skipped and reported.
+	// MaxFileSize is the largest file read whole; larger ones are streamed by analyzers that can,
+	// and are problems for those that parse whole files.
 	MaxFileSize Size `yaml:"max-file-size"`
 	// Gitignore makes the scan honour .gitignore files.
 	Gitignore bool `yaml:"gitignore"`

@@ -249,7 +249,8 @@ func (c *collector) runLarge(ctx context.Context, fsys fs.FS, j job) error {
 		sa, ok := a.(StreamAnalyzer)
 		if !ok {
 			c.addProblem(report.Problem{Path: p, Scanner: a.Name(), Message: fmt.Sprintf(
-				"not analysed: %d bytes is over the size limit (--max-file-size %d), and this analyzer reads only whole files", size, c.s.maxSize)})
+				"not analysed: %d bytes is over the size limit (--max-file-size %d), and this analyzer reads only whole files", size, c.s.maxSize),
+				Kind: report.ProblemTooLarge})
 			continue
 		}
 		if err := c.stream(ctx, fsys, a.Name(), sa, &Stream{Path: p, Size: size, Binary: binary}); err != nil {

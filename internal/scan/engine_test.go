@@ -112,7 +112,7 @@ func TestDirPathRules(t *testing.T) {
 	wantProblems := []report.Problem{{Path: ".gitignore", Line: 4,
 		Message: `ignore file: line 4: pattern "bad[": unclosed character class '[' (git never matches this line)`},
 		{Path: "big.txt", Scanner: "marker",
-			Message: "not analysed: 280 bytes is over the size limit (--max-file-size 100), and this analyzer reads only whole files"}}
+			Message: "not analysed: 280 bytes is over the size limit (--max-file-size 100), and this analyzer reads only whole files", Kind: report.ProblemTooLarge}}
 	if d := cmp.Diff(wantProblems, run.Problems); d != "" {
 		t.Errorf("problems (-want +got):\n%s", d)
 	}

@@ -148,8 +148,8 @@ func TestLargeAndBinaryFilesAreAnalysedOrNamed(t *testing.T) {
 				{Path: "nul.env", Reason: report.SkipBinary}, {Path: "store.zip", Reason: report.SkipBinary},
 			},
 			wantProblems: []report.Problem{
-				{Path: "big-plain.log", Scanner: "marker", Message: "not analysed: 330 bytes is over the size limit (--max-file-size 200), and this analyzer reads only whole files"},
-				{Path: "padded.env", Scanner: "marker", Message: "not analysed: 330 bytes is over the size limit (--max-file-size 200), and this analyzer reads only whole files"},
+				{Path: "big-plain.log", Scanner: "marker", Message: "not analysed: 330 bytes is over the size limit (--max-file-size 200), and this analyzer reads only whole files", Kind: report.ProblemTooLarge},
+				{Path: "padded.env", Scanner: "marker", Message: "not analysed: 330 bytes is over the size limit (--max-file-size 200), and this analyzer reads only whole files", Kind: report.ProblemTooLarge},
 			},
 		},
 	}

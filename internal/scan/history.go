@@ -264,7 +264,7 @@ func (hc *historyCollector) emit(ctx context.Context, out chan<- fragmentJob, co
 		}
 		hc.addProblem(report.Problem{Path: p, Message: fmt.Sprintf(
 			"not analysed: a run of lines added in %s is over the size limit (--max-file-size %d); raise the limit to scan it",
-			where, hc.s.maxSize)})
+			where, hc.s.maxSize), Kind: report.ProblemTooLarge})
 	}
 	if scanned {
 		hc.mu.Lock()

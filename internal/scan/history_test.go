@@ -320,7 +320,7 @@ func TestGitFragmentSizeLimit(t *testing.T) {
 	// The dropped lines were not scanned: a problem that fails the gate, not a quiet skip.
 	big := r.git("rev-parse", "HEAD")
 	want := []report.Problem{{Path: "a.txt", Message: "not analysed: a run of lines added in commit " + big +
-		" is over the size limit (--max-file-size 64); raise the limit to scan it"}}
+		" is over the size limit (--max-file-size 64); raise the limit to scan it", Kind: report.ProblemTooLarge}}
 	if d := cmp.Diff(want, run.Problems); d != "" {
 		t.Errorf("problems (-want +got):\n%s", d)
 	}

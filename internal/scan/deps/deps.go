@@ -173,16 +173,28 @@ func (a *Analyzer) Analyze(ctx context.Context, t *scan.Tree) (*Result, error) {
 
 	m, err := a.db.Match(ctx, pkgs)
 	if err != nil {
-		return nil, fmt.Errorf("deps: match: %w", err)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		// The packages could not be matched, but every other input's problems (a lockfile that
+		// does not parse) and the licence policy still stand: dropping them with this error
+		// would hide them behind the database's own problem.
+		p := report.Problem{Scanner: Name, Message: fmt.Sprintf("deps: match: %v", err)}
+		if errors.Is(err, vulndb.ErrNoDatabase) {
+			p.Kind = report.ProblemNoVulnDB
+		}
+		res.Problems = append(res.Problems, p)
+		m = &vulndb.Result{}
 	}
 	for _, s := range m.Skipped {
 		res.Problems = append(res.Problems, report.Problem{
 			Path: s.Package.Location.Path, Line: s.Package.Location.StartLine, Scanner: Name,
 			Message: fmt.Sprintf("%s not checked for vulnerabilities: %s", s.Package.Key(), s.Reason),
+			Kind:    report.ProblemUnmatched,
 		})
 	}
 	for _, d := range m.DataProblems {
-		res.Problems = append(res.Problems, report.Problem{Scanner: Name, Message: "advisory data: " + d})
+		res.Problems = append(res.Problems, report.Problem{Scanner: Name, Message: "advisory data: " + d, Kind: report.ProblemUnmatched})
 	}
 	if len(mods) > 0 && slices.ContainsFunc(m.Matches, func(m vulndb.Match) bool { return m.Package.Ecosystem == inventory.Go }) {
 		res.Problems = append(res.Problems, loadImports(ctx, t, mods, a.opts.IncludeTests)...)
@@ -218,7 +230,7 @@ func withinLimit(t *scan.Tree) (*scan.Tree, []report.Problem) {
 		}
 		problems = append(problems, report.Problem{Path: f, Scanner: Name, Message: fmt.Sprintf(
 			"not analysed: %d bytes is over the size limit (--max-file-size %d), and a lockfile or manifest is parsed whole; raise the limit to check it",
-			info.Size(), t.MaxFileSize)})
+			info.Size(), t.MaxFileSize), Kind: report.ProblemTooLarge})
 	}
 	return &scan.Tree{FS: t.FS, Files: kept, MaxFileSize: t.MaxFileSize}, problems
 }
@@ -237,7 +249,7 @@ func (a *Analyzer) ageProblems() []report.Problem {
 	}
 	oldest := ms.Meta().Oldest()
 	if oldest.IsZero() {
-		return []report.Problem{{Scanner: Name, Message: "the vulnerability database is empty (run 'palisade db update')"}}
+		return []report.Problem{{Scanner: Name, Message: "the vulnerability database is empty (run 'palisade db update')", Kind: report.ProblemNoVulnDB}}
 	}
 	age := a.opts.Now().Sub(oldest)
 	if age <= a.opts.MaxAge {
@@ -245,7 +257,7 @@ func (a *Analyzer) ageProblems() []report.Problem {
 	}
 	return []report.Problem{{Scanner: Name, Message: fmt.Sprintf(
 		"the vulnerability database is %s old (fetched %s; the limit is %s): recent advisories are missing; run 'palisade db update'",
-		age.Round(time.Hour), oldest.Format(time.RFC3339), a.opts.MaxAge)}}
+		age.Round(time.Hour), oldest.Format(time.RFC3339), a.opts.MaxAge), Kind: report.ProblemStaleVulnDB}}
 }
 
 // problemString renders a problem as path:line: message, for logs of tests and benchmarks.

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -370,5 +371,36 @@ func TestStdlibNotDemotedWhenNotImportedDirectly(t *testing.T) {
 		if f.Severity != wantSev || f.Confidence != wantConf {
 			t.Errorf("%s %s: severity %v confidence %v, want %v %v", f.RuleID, pkg, f.Severity, f.Confidence, wantSev, wantConf)
 		}
+	}
+}
+
+// failingDB is a Matcher that cannot match at all, as when no database is installed.
+type failingDB struct{ err error }
+
+func (f failingDB) Match(context.Context, []inventory.Package) (*vulndb.Result, error) {
+	return nil, f.err
+}
+
+// TestUnmatchableDatabaseKeepsOtherProblems: without a database, an unparseable lockfile must
+// still be named. The match error used to end the analysis and drop every problem gathered
+// before it, so the lockfile passed unnamed behind the database's one problem.
+func TestUnmatchableDatabaseKeepsOtherProblems(t *testing.T) {
+	x := fakeExtractor(nil, report.Problem{Path: "web/package-lock.json", Message: "parse package-lock.json: invalid character"})
+	a := New(failingDB{fmt.Errorf("open /nowhere: %w", vulndb.ErrNoDatabase)}, x, Options{MaxAge: -1})
+	_, err := a.AnalyzeTree(context.Background(), tree(t, map[string]string{"web/package-lock.json": "{"}))
+	var inc *Incomplete
+	if !errors.As(err, &inc) {
+		t.Fatalf("err = %v, want *Incomplete", err)
+	}
+	var kinds, paths []string
+	for _, p := range inc.Problems {
+		kinds = append(kinds, p.Kind)
+		paths = append(paths, p.Path)
+	}
+	if !slices.Contains(paths, "web/package-lock.json") {
+		t.Errorf("the unparseable lockfile is not among the problems: %+v", inc.Problems)
+	}
+	if !slices.Contains(kinds, report.ProblemNoVulnDB) {
+		t.Errorf("the missing database is not a %s problem: %+v", report.ProblemNoVulnDB, inc.Problems)
 	}
 }

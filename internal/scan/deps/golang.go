@@ -181,7 +181,7 @@ func (a *Analyzer) stdlibPackages(pkgs []inventory.Package, mods []*goModule) ([
 		default:
 			problems = append(problems, report.Problem{Path: m.gomod, Scanner: Name, Message: fmt.Sprintf(
 				"the Go standard library was not checked: go.mod has no toolchain line, and the go line (%q) is only a minimum; add a toolchain line, scan the built binary, or enable matching the go line",
-				m.goVersion)})
+				m.goVersion), Kind: report.ProblemUnmatched})
 			continue
 		}
 		out = append(out, std)

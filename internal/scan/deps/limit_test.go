@@ -62,7 +62,7 @@ func TestSizeLimitThroughTheEngine(t *testing.T) {
 		t.Errorf("packages from the binary: %v, from requirements.txt: %v; want both (%d packages)", fromBinary, fromRequirements, len(seen))
 	}
 	want := []report.Problem{{Path: "Cargo.lock", Scanner: Name,
-		Message: "not analysed: 3012 bytes is over the size limit (--max-file-size 1024), and a lockfile or manifest is parsed whole; raise the limit to check it"}}
+		Message: "not analysed: 3012 bytes is over the size limit (--max-file-size 1024), and a lockfile or manifest is parsed whole; raise the limit to check it", Kind: report.ProblemTooLarge}}
 	if d := cmp.Diff(want, run.Problems); d != "" {
 		t.Errorf("problems (-want +got):\n%s", d)
 	}

@@ -81,7 +81,7 @@ func (a *Analyzer) Analyze(ctx context.Context, t *scan.Tree) (*engine.Result, e
 	for _, sk := range res.Skipped {
 		if sk.Reason == report.SkipTooLarge {
 			res.Problems = append(res.Problems, report.Problem{Path: sk.Path, Scanner: Name,
-				Message: "not analysed as IaC: the file is over the IaC scanner's size limit"})
+				Message: "not analysed as IaC: the file is over the IaC scanner's size limit", Kind: report.ProblemTooLarge})
 			continue
 		}
 		kept = append(kept, sk)
@@ -109,7 +109,7 @@ func withinLimit(t *scan.Tree) ([]string, []report.Problem) {
 		}
 		problems = append(problems, report.Problem{Path: f, Scanner: Name, Message: fmt.Sprintf(
 			"not analysed as IaC: %d bytes is over the size limit (--max-file-size %d), and IaC files are parsed whole; raise the limit or exclude the file",
-			info.Size(), t.MaxFileSize)})
+			info.Size(), t.MaxFileSize), Kind: report.ProblemTooLarge})
 	}
 	return kept, problems
 }

@@ -125,7 +125,7 @@ func (a *Analyzer) incomplete(path string, exhausted bool) error {
 		return nil
 	}
 	return &scan.Incomplete{Problems: []report.Problem{{Path: path, Message: fmt.Sprintf(
-		"encoded content beyond the per-file decoding budget (%d bytes decoded) was not scanned for secrets", a.det.decodeBytes)}}}
+		"encoded content beyond the per-file decoding budget (%d bytes decoded) was not scanned for secrets", a.det.decodeBytes), Kind: report.ProblemTooLarge}}}
 }
 
 // region is a stretch of a file the detector runs over at once: the whole file, or one chunk of
