@@ -93,7 +93,11 @@ func newRenderer(cfg *config.Config) (*render.Renderer, error) {
 	for _, set := range cfg.IaC.HelmSet {
 		values = append(values, render.ValueSource{Name: "--set " + set, Set: set})
 	}
-	r, err := render.New(render.Options{Values: values})
+	r, err := render.New(render.Options{
+		Values:         values,
+		MaxRenderTime:  time.Duration(cfg.IaC.RenderTimeout),
+		MaxRenderBytes: int64(cfg.IaC.RenderMaxBytes),
+	})
 	if err != nil {
 		return nil, cfg.FieldError("iac.helm-values", err)
 	}
