@@ -127,3 +127,62 @@ func FuzzKustomizeLocate(f *testing.F) {
 		}
 	})
 }
+
+// FuzzStaticTemplate feeds arbitrary template text to the static fallback, which reads charts
+// that do not even parse: it must never panic, must keep the line count (findings are placed
+// by it), and must only keep text of the line it was on.
+func FuzzStaticTemplate(f *testing.F) {
+	for _, name := range []string{"helm/app/templates/deployment.yaml", "helm/app/templates/service.yaml", "helm/app/templates/_helpers.tpl", "helm/broken/templates/pod.yaml", "helm/failing/templates/pod.yaml"} {
+		tmpl, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(tmpl))
+	}
+	for _, s := range []string{
+		"", "{{", "}}", "{{}}", "{{ end }}{{ else }}", "a: {{ \"}}\" }}", "a: {{ `\n}}` }}\nb: 1",
+		"{{/* x", "{{- if .a -}}\nx: 1\n{{- else -}}\ny: 2\n{{- end -}}", "{{ define \"a\" }}{{ define", "a: {{ .x }\nb: {{ .y }}",
+		"{{{{{{", "\"{{\\\"}}", "{{ $x := `", "\r\n{{ .a }}\r\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, tmpl string) {
+		got := staticTemplate(tmpl)
+		if n, m := strings.Count(tmpl, "\n"), strings.Count(got, "\n"); n != m {
+			t.Fatalf("%d lines became %d:\n%q\n%q", n+1, m+1, tmpl, got)
+		}
+		// Every line is text of the same line of the template, with actions removed or
+		// replaced by the placeholder.
+		in, out := strings.Split(tmpl, "\n"), strings.Split(got, "\n")
+		for i, l := range out {
+			if !subsequence(strings.ReplaceAll(l, staticValue, ""), in[i]) {
+				t.Fatalf("line %d %q is not from the template line %q", i+1, l, in[i])
+			}
+		}
+		if len(got) > len(tmpl)*(len(staticValue)+1)+1 {
+			t.Fatalf("output of %d bytes from %d", len(got), len(tmpl))
+		}
+		// Each document line maps back to the template line it came from.
+		for _, d := range staticDocuments("c", "c/templates/t.yaml", templateSource{path: "c/templates/t.yaml", data: []byte(tmpl)}) {
+			content := strings.Split(strings.TrimSuffix(string(d.Content), "\n"), "\n")
+			for l, text := range content {
+				p := d.Locate(l+1, "")
+				if p.Path != "c/templates/t.yaml" || p.Line < 1 || p.Line > len(out) || out[p.Line-1] != text {
+					t.Fatalf("document line %d %q located at %v", l+1, text, p)
+				}
+			}
+		}
+	})
+}
+
+// subsequence reports whether the bytes of a appear in b in order.
+func subsequence(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		j := strings.IndexByte(b, a[i])
+		if j < 0 {
+			return false
+		}
+		b = b[j+1:]
+	}
+	return true
+}

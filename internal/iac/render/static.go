@@ -18,7 +18,7 @@ const staticValue = "palisade-template-value"
 //   - An action that never closes runs to the end of the text; quoted and raw strings and
 //     comments inside actions may hold "}}".
 //
-// It never fails: whatever the input, the output has as many lines as the input and no "{{".
+// It never fails: whatever the input, the output has as many lines as the input.
 func staticTemplate(src string) string {
 	type piece struct {
 		text   string // literal text (no newline), or the action's inner text
@@ -61,9 +61,12 @@ func staticTemplate(src string) string {
 			break
 		}
 		addText(rest[:open])
-		inner, n := scanAction(rest[open+2:])
+		inner, n, closed := scanAction(rest[open+2:])
 		rest = rest[open+2+n:]
 		word := actionKeyword(inner)
+		if !closed {
+			word = "-" // a broken action's value is unknown, and a guess might break the line
+		}
 		wasHidden := hidden()
 		switch word {
 		case "if", "with", "range", "block":
@@ -121,12 +124,20 @@ type block struct{ hide bool }
 
 // scanAction reads an action's text after its "{{" up to its "}}", skipping "}}" inside quoted
 // strings, raw strings and comments. It returns the inner text and the bytes consumed (the
-// closing "}}" included); an action that never closes consumes everything.
-func scanAction(s string) (inner string, n int) {
+// closing "}}" included), and whether it closed. An action that never closes consumes everything, unless another "{{"
+// follows: then it ends with its own line (or where the next action starts).
+func scanAction(s string) (inner string, n int, closed bool) {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c == '}' && strings.HasPrefix(s[i:], "}}"):
-			return s[:i], i + 2
+			return s[:i], i + 2, true
+		case c == '{' && strings.HasPrefix(s[i:], "{{"):
+			// Another action opens before this one closed: this one is broken (a lone "}"),
+			// and ends with its line, so the lines after it are still read.
+			if nl := strings.IndexByte(s, '\n'); nl >= 0 && nl < i {
+				return s[:nl], nl, false
+			}
+			return s[:i], i, false
 		case c == '"':
 			for i++; i < len(s) && s[i] != '"' && s[i] != '\n'; i++ {
 				if s[i] == '\\' {
@@ -147,7 +158,7 @@ func scanAction(s string) (inner string, n int) {
 			}
 		}
 	}
-	return s, len(s)
+	return s, len(s), false
 }
 
 // actionKeyword classifies an action by its first word: a block keyword ("if", "with", "range",
