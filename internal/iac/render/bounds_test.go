@@ -48,6 +48,8 @@ func TestRenderBombsAreBounded(t *testing.T) {
 		{"replace with an empty pattern", `{{ $s := repeat 100000 "x" }}{{ replace "" $s $s }}`, "output bound"},
 		{"regexReplaceAll with an empty pattern", `{{ $s := repeat 100000 "x" }}{{ regexReplaceAll "" $s $s }}`, "output bound"},
 		{"uniq of a long list", `{{ uniq (until 100000) }}`, "uniq bound"},
+		{"exponential template recursion", `{{ define "a" }}{{ template "a" . }}{{ template "a" . }}{{ end }}{{ template "a" . }}`, "template bound"},
+		{"exponential include recursion", `{{ define "a" }}{{ include "b" . }}{{ include "b" . }}{{ end }}{{ define "b" }}{{ include "a" . }}{{ include "a" . }}{{ end }}{{ include "a" . }}`, "template bound"},
 		{"nested tpl", `{{ tpl "{{ tpl . . }}" "{{ tpl . . }}" }}`, "tpl bound"},
 	}
 	for _, tt := range tests {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -185,4 +186,52 @@ func subsequence(a, b string) bool {
 		b = b[j+1:]
 	}
 	return true
+}
+
+// FuzzRenderChart renders an arbitrary template (and values) through the whole Helm path:
+// strict, lenient with placeholders, static. Whatever the template, rendering must return
+// within its bounds without panicking, and every document must map into the template.
+func FuzzRenderChart(f *testing.F) {
+	for _, name := range []string{"helm/app/templates/deployment.yaml", "helm/broken/templates/pod.yaml", "helm/failing/templates/pod.yaml"} {
+		tmpl, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(tmpl), "image: x\n")
+	}
+	for _, s := range []string{
+		`{{ range until 1000 }}{{ range until 1000 }}x{{ end }}{{ end }}`,
+		`{{ define "a" }}{{ template "a" . }}{{ end }}{{ template "a" . }}`,
+		`{{ define "a" }}{{ include "a" . }}{{ end }}{{ include "a" . }}`,
+		`{{ $d := dict }}{{ $_ := set $d "d" $d }}{{ $d }}`,
+		`a: {{ required "need a" .Values.a }}{{ fail "no" }}`,
+		`{{ tpl .Values.t . }}`,
+		`{{ printf "%v" . }}`,
+		`{{ .Values.a.b.c }}`,
+	} {
+		f.Add(s, "t: \"{{ tpl .Values.t . }}\"\na: [1, 2]\n")
+	}
+	f.Fuzz(func(t *testing.T, tmpl, values string) {
+		fsys := fstest.MapFS{
+			"c/Chart.yaml":       {Data: []byte("apiVersion: v2\nname: c\nversion: 1.0.0\n")},
+			"c/values.yaml":      {Data: []byte(values)},
+			"c/templates/t.yaml": {Data: []byte(tmpl)},
+		}
+		r, err := New(Options{MaxRenderBytes: 1 << 20, MaxRenderTime: 2 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, res, err := r.RenderAll(context.Background(), fsys, []string{"c/Chart.yaml", "c/values.yaml", "c/templates/t.yaml"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Count(tmpl, "\n") + 1
+		for _, d := range res.Documents {
+			for l := 1; l <= strings.Count(string(d.Content), "\n"); l++ {
+				if p := d.Locate(l, ""); p.Path != "c/templates/t.yaml" || p.Line < 1 || p.Line > lines {
+					t.Fatalf("document line %d located at %v, outside the %d-line template", l, p, lines)
+				}
+			}
+		}
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
@@ -312,7 +313,7 @@ func (r *Renderer) renderTemplates(ctx context.Context, u Unit, ch *chart.Chart,
 		res.Documents = append(res.Documents, docs...)
 		res.Problems = append(res.Problems, problemf(t.path, 0,
 			"render chart: %s was not rendered (%v); it was checked statically only: its text with the template actions removed, %d document(s), first branches of conditionals only",
-			name, failed[name], len(docs)))
+			name, clip(failed[name].Error()), len(docs)))
 	}
 }
 
@@ -344,7 +345,23 @@ func renderProblem(u Unit, err error, templates map[string]templateSource) repor
 	if at == "" {
 		at = u.Entry
 	}
-	return problemf(at, line, "render chart: %v", err)
+	return problemf(at, line, "render chart: %s", clip(err.Error()))
+}
+
+// maxMessage bounds the error text a problem repeats: nested includes wrap their error once per
+// level, so a recursive chart's error can run to megabytes.
+const maxMessage = 2000
+
+// clip shortens a message to maxMessage bytes (at a rune boundary), saying so.
+func clip(msg string) string {
+	if len(msg) <= maxMessage {
+		return msg
+	}
+	cut := maxMessage
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d more bytes)", msg[:cut], len(msg)-cut)
 }
 
 // placeholderProblem says which values lenient rendering invented and which `fail` calls it went

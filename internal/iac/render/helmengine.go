@@ -49,6 +49,10 @@ type helmEngine struct {
 	instrumented map[*parse.Tree]bool
 	includes     map[string]int
 	tplDepth     int
+	// depth is the current nesting of template calls, counted by the enter and leave calls
+	// inserted at each template's start and end. An error ends the whole execution, so a
+	// leave skipped by one does not matter: depth restarts at 0 with every template rendered.
+	depth int
 }
 
 // placeholderPrefix starts every value lenient rendering invents, so a finding or a report that
@@ -61,7 +65,13 @@ const (
 	fnTick  = "palisadeRenderTick"
 	fnRange = "palisadeRenderRange"
 	fnOut   = "palisadeRenderOut"
+	fnEnter = "palisadeRenderEnter"
+	fnLeave = "palisadeRenderLeave"
 )
+
+// maxTemplateDepth bounds nested template calls (template, include, tpl). text/template's own
+// bound is 100000, deep enough to take seconds and hundreds of megabytes of stack.
+const maxTemplateDepth = 2000
 
 // maxTplDepth bounds nested tpl calls, each of which clones the whole template set.
 const maxTplDepth = 100
@@ -117,6 +127,7 @@ func (e *helmEngine) render(c *chart.Chart, vals chartutil.Values) (out map[stri
 		}
 		v := tpls[name].vals
 		v["Template"] = chartutil.Values{"Name": name, "BasePath": tpls[name].basePath}
+		e.depth = 0
 		w := &cappedWriter{b: e.b}
 		err := safely("render "+name, func() error { return t.ExecuteTemplate(w, name, v) })
 		if e.b.stopped != nil {
@@ -142,8 +153,9 @@ func (e *helmEngine) instrument(t *template.Template) {
 			continue
 		}
 		e.instrumented[tt.Tree] = true
-		instrumentList(tt.Tree.Root)
-		tt.Tree.Root.Nodes = append([]parse.Node{call(fnTick, tt.Tree.Root.Pos)}, tt.Tree.Root.Nodes...)
+		root := tt.Tree.Root
+		instrumentList(root)
+		root.Nodes = append(append([]parse.Node{call(fnEnter, root.Pos)}, root.Nodes...), call(fnLeave, root.Pos))
 	}
 }
 
@@ -211,6 +223,13 @@ func (e *helmEngine) funcMap(t *template.Template) template.FuncMap {
 		f[k] = e.wrap(k, v)
 	}
 	f[fnTick] = func() (string, error) { return "", e.b.tick() }
+	f[fnEnter] = func() (string, error) {
+		if e.depth++; e.depth > maxTemplateDepth {
+			return "", e.b.limit("template", fmt.Sprintf("more than %d nested template calls", maxTemplateDepth))
+		}
+		return "", e.b.tick()
+	}
+	f[fnLeave] = func() string { e.depth--; return "" }
 	f[fnRange] = e.rangeGuard
 	f[fnOut] = e.outGuard
 	return f

@@ -16,8 +16,8 @@ import (
 // kitchenSink is a chart that uses the parts of Helm's engine Palisade reimplements: include,
 // tpl (with a define inside), required, .Files, Helm's encoders, lookup, subchart scoping.
 var kitchenSink = map[string]string{
-	"Chart.yaml":  "apiVersion: v2\nname: sink\nversion: 1.0.0\nappVersion: \"2.1\"\ndependencies:\n  - name: sub\n    version: 0.1.0\n",
-	"values.yaml": "name: shop\nport: 8080\nextra: \"{{ .Values.name }}-{{ .Release.Namespace }}\"\nlabels: {team: a, tier: web}\nlist: [b, a, b]\nsub:\n  size: 3\n",
+	"Chart.yaml":             "apiVersion: v2\nname: sink\nversion: 1.0.0\nappVersion: \"2.1\"\ndependencies:\n  - name: sub\n    version: 0.1.0\n",
+	"values.yaml":            "name: shop\nport: 8080\nextra: \"{{ .Values.name }}-{{ .Release.Namespace }}\"\nlabels: {team: a, tier: web}\nlist: [b, a, b]\nsub:\n  size: 3\n",
 	"config/app.properties":  "a=1\n",
 	"config/more.properties": "b=2\nc=3\n",
 	"templates/_helpers.tpl": `{{- define "sink.name" -}}{{ .Chart.Name }}-{{ .Release.Name | trunc 63 }}{{- end -}}`,

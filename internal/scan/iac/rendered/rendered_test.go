@@ -116,7 +116,7 @@ func TestChartsThatDoNotRenderAreStillChecked(t *testing.T) {
 	}{
 		{"required value without a default",
 			map[string][][2]string{
-				"values.yaml":                privilegedValues,
+				"values.yaml":               privilegedValues,
 				"templates/deployment.yaml": {{image, `image: "{{ required "image.registry is required" .Values.image.registry }}/{{ .Values.image.repository }}"`}},
 			}, nil, 39,
 			[]string{"image.registry is required", `"image.registry is required" → palisade-placeholder-1`}},
