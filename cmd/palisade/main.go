@@ -148,7 +148,13 @@ func (m missingDB) Match(context.Context, []inventory.Package) (*vulndb.Result, 
 
 func main() {
 	ctx, cancel := interruptContext()
-	defer cancel()
+	code := runCLI(ctx, os.Args[1:])
+	cancel()
+	os.Exit(code)
+}
+
+// runCLI runs one command line and returns its exit code.
+func runCLI(ctx context.Context, args []string) int {
 	app := &cli.App{
 		Version:  version,
 		Builtins: cli.Builtins{Scanners: scanners()},
@@ -156,11 +162,13 @@ func main() {
 		Stderr:   os.Stderr,
 		Logger:   slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
-	err := cli.Root(app).ExecuteContext(ctx)
+	root := cli.Root(app)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "palisade:", err)
 	}
-	os.Exit(cli.ExitCode(err))
+	return cli.ExitCode(err)
 }
 
 // interruptContext returns a context that the first SIGINT or SIGTERM cancels; the second

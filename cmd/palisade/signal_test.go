@@ -31,9 +31,14 @@ func TestMain(m *testing.M) {
 		<-ctx.Done()
 		fmt.Println("cancelled")
 		time.Sleep(time.Hour)
-	case "main":
-		os.Args = append([]string{"palisade"}, strings.Fields(os.Getenv("PALISADE_TEST_ARGS"))...)
-		main()
+	case "scan":
+		// The real command line, with the signal handling installed before "ready".
+		ctx, cancel := interruptContext()
+		defer cancel()
+		fmt.Println("ready")
+		code := runCLI(ctx, strings.Fields(os.Getenv("PALISADE_TEST_ARGS")))
+		fmt.Println("exit", code)
+		os.Exit(code)
 	}
 }
 
@@ -107,5 +112,26 @@ func TestOnSignalsStopsWhenClosed(t *testing.T) {
 		if cancelled != (n == 1) || exited {
 			t.Errorf("%d signals then close: cancelled %v, exited %v", n, cancelled, exited)
 		}
+	}
+}
+
+// TestInterruptStopsARenderBomb: one SIGINT stops a scan whose chart would render for ever (the
+// render bounds are set out of reach), and the scan says it was cancelled.
+func TestInterruptStopsARenderBomb(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "chart/Chart.yaml", "apiVersion: v2\nname: bomb\nversion: 1.0.0\n")
+	write(t, dir, "chart/templates/bomb.yaml", "{{ range until 100000 }}{{ range until 100000 }}{{ end }}{{ end }}\n")
+	cmd, out, stderr := child(t, "scan", "PALISADE_TEST_ARGS=scan --scanners iac "+dir,
+		"PALISADE_IAC_RENDER_TIMEOUT=1000h", "PALISADE_IAC_RENDER_MAX_BYTES=1000TiB")
+	expectLine(t, out, "ready")
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	expectLine(t, out, "exit 2")
+	if err := cmd.Wait(); err == nil {
+		t.Errorf("an interrupted scan exited 0")
+	}
+	if !strings.Contains(stderr.String(), "context canceled") {
+		t.Errorf("stderr does not say the scan was cancelled:\n%s", stderr)
 	}
 }
