@@ -2,6 +2,7 @@ package render
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -9,6 +10,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"go.yaml.in/yaml/v3"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 )
@@ -136,6 +138,67 @@ func TestFormatWidth(t *testing.T) {
 	for _, tt := range tests {
 		if got := formatWidth(tt.format); got != tt.want {
 			t.Errorf("formatWidth(%q) = %d, want %d", tt.format, got, tt.want)
+		}
+	}
+}
+
+// billionLaughs is a ConfigMap whose nested anchors expand to 9^levels strings.
+func billionLaughs(levels int) string {
+	var b strings.Builder
+	b.WriteString("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
+	for i := 1; i <= levels; i++ {
+		prev := strings.Repeat(fmt.Sprintf("*a%d, ", i-1), 9)
+		fmt.Fprintf(&b, "  a%d: &a%d [%s]\n", i, i, strings.TrimSuffix(prev, ", "))
+	}
+	return b.String()
+}
+
+// TestKustomizeAliasBomb: a resource whose YAML aliases expand exponentially is refused before
+// Kustomize expands it (it grew past 20 GiB), as a problem naming the file and the bound.
+func TestKustomizeAliasBomb(t *testing.T) {
+	tests := []struct {
+		name    string
+		levels  int
+		problem string
+	}{
+		{"nine levels", 9, "alias bound reached"},
+		{"a few anchors are fine", 2, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{
+				"k/kustomization.yaml": {Data: []byte("resources:\n  - cm.yaml\npatches:\n  - path: p.yaml\n")},
+				"k/cm.yaml":            {Data: []byte(billionLaughs(tt.levels))},
+				"k/p.yaml":             {Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n  extra: \"1\"\n")},
+			}
+			_, res := renderMap(t, Options{}, fsys)
+			switch {
+			case tt.problem == "" && len(res.Problems) > 0:
+				t.Errorf("problems = %v, want none", res.Problems)
+			case tt.problem != "" && (len(res.Problems) != 1 || res.Problems[0].Path != "k/cm.yaml" || !strings.Contains(res.Problems[0].Message, tt.problem)):
+				t.Errorf("problems = %v, want one at k/cm.yaml saying %q", res.Problems, tt.problem)
+			}
+		})
+	}
+}
+
+func TestExpandedSize(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want int64
+	}{
+		{"plain", "a: 1\n", 4},
+		{"one alias", "a: &x [1, 2]\nb: *x\n", 11},
+		{"cycle", "a: &x [*x]\n", maxExpandedNodes + 1},
+	}
+	for _, tt := range tests {
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte(tt.yaml), &n); err != nil {
+			t.Fatal(err)
+		}
+		if got := expandedSize(&n, map[*yaml.Node]int64{}, 0); got != tt.want {
+			t.Errorf("%s: expandedSize = %d, want %d", tt.name, got, tt.want)
 		}
 	}
 }
