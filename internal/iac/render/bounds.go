@@ -176,16 +176,36 @@ func size(v reflect.Value, max int64) (int64, bool) {
 // checkArgs fails when the arguments of a function that serialises them are larger than what is
 // left of the budget (or contain themselves).
 func (b *budget) checkArgs(fn string, args []reflect.Value) error {
+	return b.checkValues(fn, "argument", args)
+}
+
+// checkValues fails when values, walked as trees, are larger than what is left of the budget
+// (or contain themselves); what names them in the message.
+func (b *budget) checkValues(fn, what string, args []reflect.Value) error {
 	left := b.maxBytes - b.used
 	var total int64
 	for _, a := range args {
 		n, ok := size(a, left-total)
 		if !ok {
-			return b.stop(&BoundError{Bound: "output", Detail: fmt.Sprintf("%s: argument is larger than the %d-byte limit (iac.render-max-bytes) or contains itself", fn, b.maxBytes)})
+			return b.stop(&BoundError{Bound: "output", Detail: fmt.Sprintf("%s: %s is larger than the %d-byte limit (iac.render-max-bytes) or contains itself", fn, what, b.maxBytes)})
 		}
 		total += n
 	}
 	return nil
+}
+
+// composite reports a map or list (not a byte slice): a value that could nest.
+func composite(v reflect.Value) bool {
+	for v.IsValid() && (v.Kind() == reflect.Interface || v.Kind() == reflect.Pointer) && !v.IsNil() {
+		v = v.Elem()
+	}
+	switch v.Kind() {
+	case reflect.Map, reflect.Array:
+		return true
+	case reflect.Slice:
+		return v.Type().Elem().Kind() != reflect.Uint8
+	}
+	return false
 }
 
 // resultSize is what a function's result is charged: strings by length, lists and maps by

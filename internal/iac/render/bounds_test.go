@@ -46,6 +46,7 @@ func TestRenderBombsAreBounded(t *testing.T) {
 		{"doubling list", `{{ $l := list 1 }}{{ range until 64 }}{{ $l = concat $l $l }}{{ end }}{{ len $l }}`, "output bound"},
 		{"exponential map encoded", `{{ $d := dict "a" "b" }}{{ range until 64 }}{{ $d = dict "l" $d "r" $d }}{{ end }}{{ toJson $d }}`, "output bound"},
 		{"exponential map printed", `{{ $d := dict "a" "b" }}{{ range until 64 }}{{ $d = dict "l" $d "r" $d }}{{ end }}{{ $d }}`, "output bound"},
+		{"exponential map set into values and encoded by a method", `{{ $d := dict "a" "b" }}{{ range until 64 }}{{ $d = dict "l" $d "r" $d }}{{ end }}{{ $_ := set .Values "d" $d }}{{ .Values.YAML }}`, "output bound"},
 		{"map that contains itself", `{{ $d := dict }}{{ $_ := set $d "self" $d }}{{ toYaml $d }}`, "output bound"},
 		{"replace with an empty pattern", `{{ $s := repeat 100000 "x" }}{{ replace "" $s $s }}`, "output bound"},
 		{"regexReplaceAll with an empty pattern", `{{ $s := repeat 100000 "x" }}{{ regexReplaceAll "" $s $s }}`, "output bound"},

@@ -236,7 +236,7 @@ func (e *helmEngine) funcMap(t *template.Template) template.FuncMap {
 }
 
 // wrap runs the budget's checks around a function: a tick and the function's own guard before,
-// the result charged after. A function without an error result reports a bound by panicking
+// the result charged (and, for a map or list, sized as a tree) after. A function without an error result reports a bound by panicking
 // with the error, which text/template turns into the call's error.
 func (e *helmEngine) wrap(name string, fn any) any {
 	v := reflect.ValueOf(fn)
@@ -263,6 +263,13 @@ func (e *helmEngine) wrap(name string, fn any) any {
 			out = v.Call(args)
 		}
 		if len(out) > 0 {
+			// No map or list larger than the budget may exist, however it is used later: a
+			// method on it (.Values.YAML) or Go's printing would walk it outside these checks.
+			if composite(out[0]) {
+				if err := e.b.checkValues(name, "result", out[:1]); err != nil {
+					panic(err)
+				}
+			}
 			if err := e.b.charge(resultSize(out[0])); err != nil {
 				panic(err)
 			}
