@@ -53,6 +53,9 @@ func TestRenderBombsAreBounded(t *testing.T) {
 		{"uniq of a long list", `{{ uniq (until 100000) }}`, "uniq bound"},
 		{"exponential template recursion", `{{ define "a" }}{{ template "a" . }}{{ template "a" . }}{{ end }}{{ template "a" . }}`, "template bound"},
 		{"exponential include recursion", `{{ define "a" }}{{ include "b" . }}{{ include "b" . }}{{ end }}{{ define "b" }}{{ include "a" . }}{{ include "a" . }}{{ end }}{{ include "a" . }}`, "template bound"},
+		{"recursion that calls the inserted leave itself", `{{ define "a" }}{{ palisadeRenderLeave "x" }}{{ palisadeRenderLeave "x" }}{{ template "a" . }}{{ template "a" . }}{{ end }}{{ template "a" . }}`, "template bound"},
+		{"range in a template that fakes the inserted enter", `{{ define "a" }}{{ palisadeRenderEnter }}{{ range until 100000 }}{{ range until 100000 }}x{{ end }}{{ end }}{{ end }}{{ include "a" . }}`, "output bound"},
+		{"tpl in a loop", `{{ range until 100000 }}{{ tpl "{{ range until 100000 }}{{ end }}" $ }}{{ end }}`, "output bound"},
 		{"nested tpl", `{{ tpl "{{ tpl . . }}" "{{ tpl . . }}" }}`, "tpl bound"},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 	"text/template/parse"
@@ -45,10 +47,12 @@ type helmEngine struct {
 	// placeholders are the messages of `required` calls given a placeholder, in order.
 	placeholders []string
 	// fails are the messages of `fail` calls that lenient mode went past.
-	fails        []string
-	instrumented map[*parse.Tree]bool
-	includes     map[string]int
-	tplDepth     int
+	fails    []string
+	includes map[string]int
+	// token is a random argument of the inserted leave call, which a chart cannot know: a
+	// template that called the leave function itself would otherwise undo its depth count.
+	token    string
+	tplDepth int
 	// depth is the current nesting of template calls, counted by the enter and leave calls
 	// inserted at each template's start and end. An error ends the whole execution, so a
 	// leave skipped by one does not matter: depth restarts at 0 with every template rendered.
@@ -87,7 +91,7 @@ const (
 var warnRegex = regexp.MustCompile(warnStart + `((?s).*)` + warnEnd)
 
 func newHelmEngine(b *budget, lenient bool) *helmEngine {
-	return &helmEngine{b: b, lenient: lenient, instrumented: map[*parse.Tree]bool{}, includes: map[string]int{}}
+	return &helmEngine{b: b, lenient: lenient, includes: map[string]int{}, token: rand.Text()}
 }
 
 // renderable is one template with the values it sees.
@@ -149,14 +153,32 @@ func (e *helmEngine) render(c *chart.Chart, vals chartutil.Values) (out map[stri
 // instrument inserts the budget checks into every template of the set not yet instrumented.
 func (e *helmEngine) instrument(t *template.Template) {
 	for _, tt := range t.Templates() {
-		if tt.Tree == nil || tt.Tree.Root == nil || e.instrumented[tt.Tree] {
+		if tt.Tree == nil || tt.Tree.Root == nil || instrumented(tt.Tree) {
 			continue
 		}
-		e.instrumented[tt.Tree] = true
 		root := tt.Tree.Root
 		instrumentList(root)
-		root.Nodes = append(append([]parse.Node{call(fnEnter, root.Pos)}, root.Nodes...), call(fnLeave, root.Pos))
+		leave := call(fnLeave, root.Pos)
+		leave.Pipe.Cmds[0].Args = append(leave.Pipe.Cmds[0].Args, &parse.StringNode{
+			NodeType: parse.NodeString, Pos: root.Pos, Quoted: strconv.Quote(e.token), Text: e.token,
+		})
+		root.Nodes = append(append([]parse.Node{call(fnEnter, root.Pos)}, root.Nodes...), leave)
 	}
+}
+
+// instrumented reports a tree that starts with an inserted enter call. Inserted nodes have line
+// 0, which no parsed node has, so a chart cannot fake the mark by calling enter itself; and the
+// mark lives in the tree, so trees that tpl parses in a loop are not kept alive by a registry.
+func instrumented(t *parse.Tree) bool {
+	if len(t.Root.Nodes) == 0 {
+		return false
+	}
+	a, ok := t.Root.Nodes[0].(*parse.ActionNode)
+	if !ok || a.Line != 0 || a.Pipe == nil || len(a.Pipe.Cmds) != 1 || len(a.Pipe.Cmds[0].Args) != 1 {
+		return false
+	}
+	id, ok := a.Pipe.Cmds[0].Args[0].(*parse.IdentifierNode)
+	return ok && id.Ident == fnEnter
 }
 
 func instrumentList(l *parse.ListNode) {
@@ -229,7 +251,12 @@ func (e *helmEngine) funcMap(t *template.Template) template.FuncMap {
 		}
 		return "", e.b.tick()
 	}
-	f[fnLeave] = func() string { e.depth--; return "" }
+	f[fnLeave] = func(token string) string {
+		if token == e.token {
+			e.depth--
+		}
+		return ""
+	}
 	f[fnRange] = e.rangeGuard
 	f[fnOut] = e.outGuard
 	return f
