@@ -309,6 +309,11 @@ func (r *Renderer) renderTemplates(ctx context.Context, u Unit, ch *chart.Chart,
 		if !ok {
 			continue
 		}
+		if t.data == nil {
+			res.Problems = append(res.Problems, problemf(t.path, 0,
+				"render chart: %s was not rendered (%v) and, being inside a packaged subchart, was not checked", name, clip(failed[name].Error())))
+			continue
+		}
 		docs := staticDocuments(u.Root, name, t)
 		res.Documents = append(res.Documents, docs...)
 		res.Problems = append(res.Problems, problemf(t.path, 0,
