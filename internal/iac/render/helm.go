@@ -301,6 +301,12 @@ func (r *Renderer) renderTemplates(ctx context.Context, u Unit, ch *chart.Chart,
 			failed[name] = err
 		}
 	}
+	checkStatically(u, failed, templates, res)
+}
+
+// checkStatically adds the documents of templates that did not render, read as text with their
+// actions removed, and a problem for each saying so.
+func checkStatically(u Unit, failed map[string]error, templates map[string]templateSource, res *Result) {
 	for _, name := range slices.Sorted(mapKeys(failed)) {
 		if skipTemplate(name) {
 			continue
