@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -92,7 +93,11 @@ func newRenderer(cfg *config.Config) (*render.Renderer, error) {
 	for _, set := range cfg.IaC.HelmSet {
 		values = append(values, render.ValueSource{Name: "--set " + set, Set: set})
 	}
-	r, err := render.New(render.Options{Values: values})
+	r, err := render.New(render.Options{
+		Values:         values,
+		MaxRenderTime:  time.Duration(cfg.IaC.RenderTimeout),
+		MaxRenderBytes: int64(cfg.IaC.RenderMaxBytes),
+	})
 	if err != nil {
 		return nil, cfg.FieldError("iac.helm-values", err)
 	}
@@ -142,8 +147,14 @@ func (m missingDB) Match(context.Context, []inventory.Package) (*vulndb.Result, 
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := interruptContext()
+	code := runCLI(ctx, os.Args[1:])
+	cancel()
+	os.Exit(code)
+}
+
+// runCLI runs one command line and returns its exit code.
+func runCLI(ctx context.Context, args []string) int {
 	app := &cli.App{
 		Version:  version,
 		Builtins: cli.Builtins{Scanners: scanners()},
@@ -151,10 +162,40 @@ func main() {
 		Stderr:   os.Stderr,
 		Logger:   slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
-	err := cli.Root(app).ExecuteContext(ctx)
+	root := cli.Root(app)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "palisade:", err)
 	}
-	stop()
-	os.Exit(cli.ExitCode(err))
+	return cli.ExitCode(err)
+}
+
+// interruptContext returns a context that the first SIGINT or SIGTERM cancels; the second
+// exits the process (onSignals).
+func interruptContext() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go onSignals(sigs, cancel, os.Stderr, os.Exit)
+	return ctx, cancel
+}
+
+// exitInterrupted is the exit code of a run stopped by a second interrupt (128 + SIGINT), as
+// shells report a process killed by Ctrl-C.
+const exitInterrupted = 130
+
+// onSignals cancels the run at the first SIGINT or SIGTERM, so every stage can stop and say
+// what it did not check; at the second it exits at once with code 130, for a user who will
+// not wait for a stage that is slow to stop. It returns when sigs is closed.
+func onSignals(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.Writer, exit func(int)) {
+	if _, ok := <-sigs; !ok {
+		return
+	}
+	cancel()
+	if _, ok := <-sigs; !ok {
+		return
+	}
+	fmt.Fprintln(stderr, "palisade: interrupted again, exiting without waiting")
+	exit(exitInterrupted)
 }

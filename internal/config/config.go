@@ -111,6 +111,10 @@ type IaC struct {
 	HelmValues []string `yaml:"helm-values"`
 	// HelmSet are `--set` expressions applied after the values files (`a.b=c,d[0]=e`).
 	HelmSet []string `yaml:"helm-set"`
+	// RenderTimeout bounds the rendering of one chart; past it the chart is a problem.
+	RenderTimeout Duration `yaml:"render-timeout"`
+	// RenderMaxBytes bounds what rendering one chart may produce; past it the chart is a problem.
+	RenderMaxBytes Size `yaml:"render-max-bytes"`
 }
 
 // Default returns the built-in defaults: every scanner, gate at high and on every problem, a table
@@ -131,7 +135,7 @@ func Default() *Config {
 			MaxAge:            Duration(7 * 24 * time.Hour),
 			DemoteNotImported: true,
 		},
-		IaC:     IaC{Render: true},
+		IaC:     IaC{Render: true, RenderTimeout: Duration(10 * time.Second), RenderMaxBytes: 64 << 20},
 		origins: map[string]Origin{},
 	}
 }

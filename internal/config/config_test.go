@@ -323,6 +323,8 @@ func TestKeys(t *testing.T) {
 		"iac.render=PALISADE_IAC_RENDER",
 		"iac.helm-values=PALISADE_IAC_HELM_VALUES",
 		"iac.helm-set=PALISADE_IAC_HELM_SET",
+		"iac.render-timeout=PALISADE_IAC_RENDER_TIMEOUT",
+		"iac.render-max-bytes=PALISADE_IAC_RENDER_MAX_BYTES",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

@@ -33,6 +33,9 @@ func (c *Config) Validate() error {
 	if s.MaxFileSize <= 0 {
 		return c.FieldError("scan.max-file-size", fmt.Errorf("must be greater than zero, got %d bytes", int64(s.MaxFileSize)))
 	}
+	if c.IaC.RenderTimeout <= 0 || c.IaC.RenderMaxBytes <= 0 {
+		return c.FieldError("iac.render-timeout", fmt.Errorf("render-timeout and render-max-bytes must be greater than zero, got %s and %d bytes", c.IaC.RenderTimeout, int64(c.IaC.RenderMaxBytes)))
+	}
 	if c.Deps.MaxAge <= 0 {
 		return c.FieldError("deps.max-age", fmt.Errorf("must be greater than zero, got %s", c.Deps.MaxAge))
 	}

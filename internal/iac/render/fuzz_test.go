@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -124,6 +125,113 @@ func FuzzKustomizeLocate(f *testing.F) {
 		}
 		if got.Line < 0 {
 			t.Fatalf("negative line %d", got.Line)
+		}
+	})
+}
+
+// FuzzStaticTemplate feeds arbitrary template text to the static fallback, which reads charts
+// that do not even parse: it must never panic, must keep the line count (findings are placed
+// by it), and must only keep text of the line it was on.
+func FuzzStaticTemplate(f *testing.F) {
+	for _, name := range []string{"helm/app/templates/deployment.yaml", "helm/app/templates/service.yaml", "helm/app/templates/_helpers.tpl", "helm/broken/templates/pod.yaml", "helm/failing/templates/pod.yaml"} {
+		tmpl, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(tmpl))
+	}
+	for _, s := range []string{
+		"", "{{", "}}", "{{}}", "{{ end }}{{ else }}", "a: {{ \"}}\" }}", "a: {{ `\n}}` }}\nb: 1",
+		"{{/* x", "{{- if .a -}}\nx: 1\n{{- else -}}\ny: 2\n{{- end -}}", "{{ define \"a\" }}{{ define", "a: {{ .x }\nb: {{ .y }}",
+		"{{{{{{", "\"{{\\\"}}", "{{ $x := `", "\r\n{{ .a }}\r\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, tmpl string) {
+		got := staticTemplate(tmpl)
+		if n, m := strings.Count(tmpl, "\n"), strings.Count(got, "\n"); n != m {
+			t.Fatalf("%d lines became %d:\n%q\n%q", n+1, m+1, tmpl, got)
+		}
+		// Every line is text of the same line of the template, with actions removed or
+		// replaced by the placeholder.
+		in, out := strings.Split(tmpl, "\n"), strings.Split(got, "\n")
+		for i, l := range out {
+			if !subsequence(strings.ReplaceAll(l, staticValue, ""), in[i]) {
+				t.Fatalf("line %d %q is not from the template line %q", i+1, l, in[i])
+			}
+		}
+		if len(got) > len(tmpl)*(len(staticValue)+1)+1 {
+			t.Fatalf("output of %d bytes from %d", len(got), len(tmpl))
+		}
+		// Each document line maps back to the template line it came from.
+		for _, d := range staticDocuments("c", "c/templates/t.yaml", templateSource{path: "c/templates/t.yaml", data: []byte(tmpl)}) {
+			content := strings.Split(strings.TrimSuffix(string(d.Content), "\n"), "\n")
+			for l, text := range content {
+				p := d.Locate(l+1, "")
+				if p.Path != "c/templates/t.yaml" || p.Line < 1 || p.Line > len(out) || out[p.Line-1] != text {
+					t.Fatalf("document line %d %q located at %v", l+1, text, p)
+				}
+			}
+		}
+	})
+}
+
+// subsequence reports whether the bytes of a appear in b in order.
+func subsequence(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		j := strings.IndexByte(b, a[i])
+		if j < 0 {
+			return false
+		}
+		b = b[j+1:]
+	}
+	return true
+}
+
+// FuzzRenderChart renders an arbitrary template (and values) through the whole Helm path:
+// strict, lenient with placeholders, static. Whatever the template, rendering must return
+// within its bounds without panicking, and every document must map into the template.
+func FuzzRenderChart(f *testing.F) {
+	for _, name := range []string{"helm/app/templates/deployment.yaml", "helm/broken/templates/pod.yaml", "helm/failing/templates/pod.yaml"} {
+		tmpl, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(tmpl), "image: x\n")
+	}
+	for _, s := range []string{
+		`{{ range until 1000 }}{{ range until 1000 }}x{{ end }}{{ end }}`,
+		`{{ define "a" }}{{ template "a" . }}{{ end }}{{ template "a" . }}`,
+		`{{ define "a" }}{{ include "a" . }}{{ end }}{{ include "a" . }}`,
+		`{{ $d := dict }}{{ $_ := set $d "d" $d }}{{ $d }}`,
+		`a: {{ required "need a" .Values.a }}{{ fail "no" }}`,
+		`{{ tpl .Values.t . }}`,
+		`{{ printf "%v" . }}`,
+		`{{ .Values.a.b.c }}`,
+	} {
+		f.Add(s, "t: \"{{ tpl .Values.t . }}\"\na: [1, 2]\n")
+	}
+	f.Fuzz(func(t *testing.T, tmpl, values string) {
+		fsys := fstest.MapFS{
+			"c/Chart.yaml":       {Data: []byte("apiVersion: v2\nname: c\nversion: 1.0.0\n")},
+			"c/values.yaml":      {Data: []byte(values)},
+			"c/templates/t.yaml": {Data: []byte(tmpl)},
+		}
+		r, err := New(Options{MaxRenderBytes: 1 << 20, MaxRenderTime: 2 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, res, err := r.RenderAll(context.Background(), fsys, []string{"c/Chart.yaml", "c/values.yaml", "c/templates/t.yaml"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Count(tmpl, "\n") + 1
+		for _, d := range res.Documents {
+			for l := 1; l <= strings.Count(string(d.Content), "\n"); l++ {
+				if p := d.Locate(l, ""); p.Path != "c/templates/t.yaml" || p.Line < 1 || p.Line > lines {
+					t.Fatalf("document line %d located at %v, outside the %d-line template", l, p, lines)
+				}
+			}
 		}
 	})
 }

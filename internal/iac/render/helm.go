@@ -2,6 +2,7 @@ package render
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -9,11 +10,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
-	"helm.sh/helm/v3/pkg/engine"
 	"helm.sh/helm/v3/pkg/strvals"
 
 	"github.com/palisade-sec/palisade/internal/report"
@@ -35,6 +37,25 @@ type Options struct {
 	MaxFileSize int64
 	// MaxUnitBytes bounds all the files of one unit together; 0 means 64 MiB.
 	MaxUnitBytes int64
+	// MaxRenderTime bounds the rendering of one chart; 0 means 10 s.
+	MaxRenderTime time.Duration
+	// MaxRenderBytes bounds what rendering one chart may produce (template output and the
+	// strings and lists its functions return, counted as they are made); 0 means 64 MiB.
+	MaxRenderBytes int64
+}
+
+func (o Options) maxRenderTime() time.Duration {
+	if o.MaxRenderTime <= 0 {
+		return defaultMaxRenderTime
+	}
+	return o.MaxRenderTime
+}
+
+func (o Options) maxRenderBytes() int64 {
+	if o.MaxRenderBytes <= 0 {
+		return defaultMaxRenderBytes
+	}
+	return o.MaxRenderBytes
 }
 
 // ValueSource is one values file (`helm template -f`) or one `--set` expression.
@@ -239,25 +260,82 @@ func (r *Renderer) renderChart(ctx context.Context, fsys fs.FS, u Unit, res *Res
 		return
 	}
 	templates := templatePaths(ch, cf)
-	// The zero Engine has no Kubernetes client (lookup returns nothing) and no DNS.
-	var (
-		eng engine.Engine
-		out map[string]string
-	)
-	err = safely("render", func() (err error) {
-		out, err = eng.Render(ch, top)
-		return err
-	})
-	if err != nil {
-		at, line := templateErrorAt(err.Error(), templates)
-		if at == "" {
-			at = u.Entry
-		}
-		res.Problems = append(res.Problems, problemf(at, line, "render chart: %v", err))
+	r.renderTemplates(ctx, u, ch, top, templates, res)
+}
+
+// renderTemplates renders the chart's templates into documents. A chart that does not render
+// as `helm template` would is reported, and then as much of it as possible is still checked:
+// it is rendered again leniently (placeholders for missing required values, `fail` recorded,
+// failing templates set aside), and what still does not render is checked statically.
+func (r *Renderer) renderTemplates(ctx context.Context, u Unit, ch *chart.Chart, top chartutil.Values, templates map[string]templateSource, res *Result) {
+	ctx, cancel := context.WithTimeout(ctx, r.opts.maxRenderTime())
+	defer cancel()
+	b := newBudget(ctx, r.opts.maxRenderTime(), r.opts.maxRenderBytes())
+	out, _, err := newHelmEngine(b, false).render(ch, top)
+	if err == nil {
+		r.addDocuments(u, out, templates, res)
 		return
 	}
+	res.Problems = append(res.Problems, renderProblem(u, err, templates))
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, errBound) {
+		return // the scan was cancelled: stop, as the caller does
+	}
+	var failed map[string]error
+	if !errors.Is(err, errBound) {
+		lenient := newHelmEngine(newBudget(ctx, r.opts.maxRenderTime(), r.opts.maxRenderBytes()), true)
+		out, failed, err = lenient.render(ch, top)
+		if err == nil {
+			r.addDocuments(u, out, templates, res)
+			if p, ok := placeholderProblem(u, lenient); ok {
+				res.Problems = append(res.Problems, p)
+			}
+		} else {
+			res.Problems = append(res.Problems, renderProblem(u, err, templates))
+		}
+	}
+	if err != nil {
+		// A bound was reached: nothing of the render is kept, every template is checked
+		// statically instead (that is linear in its size, so it cannot be a bomb itself).
+		failed = map[string]error{}
+		for name := range templates {
+			failed[name] = err
+		}
+	}
+	checkStatically(u, failed, templates, res)
+}
+
+// checkStatically adds the documents of templates that did not render, read as text with their
+// actions removed, and a problem for each saying so.
+func checkStatically(u Unit, failed map[string]error, templates map[string]templateSource, res *Result) {
+	for _, name := range slices.Sorted(mapKeys(failed)) {
+		if skipTemplate(name) {
+			continue
+		}
+		t, ok := templates[name]
+		if !ok {
+			continue
+		}
+		if t.data == nil {
+			res.Problems = append(res.Problems, problemf(t.path, 0,
+				"render chart: %s was not rendered (%v) and, being inside a packaged subchart, was not checked", name, clip(failed[name].Error())))
+			continue
+		}
+		docs := staticDocuments(u.Root, name, t)
+		res.Documents = append(res.Documents, docs...)
+		res.Problems = append(res.Problems, problemf(t.path, 0,
+			"render chart: %s was not rendered (%v); it was checked statically only: its text with the template actions removed, %d document(s), first branches of conditionals only",
+			name, clip(failed[name].Error()), len(docs)))
+	}
+}
+
+// skipTemplate reports templates that produce no manifests: helpers and NOTES.txt.
+func skipTemplate(name string) bool {
+	return strings.HasPrefix(path.Base(name), "_") || strings.HasSuffix(name, "NOTES.txt")
+}
+
+func (r *Renderer) addDocuments(u Unit, out map[string]string, templates map[string]templateSource, res *Result) {
 	for _, name := range slices.Sorted(mapKeys(out)) {
-		if strings.HasPrefix(path.Base(name), "_") || strings.HasSuffix(name, "NOTES.txt") {
+		if skipTemplate(name) {
 			continue
 		}
 		t, ok := templates[name]
@@ -266,6 +344,56 @@ func (r *Renderer) renderChart(ctx context.Context, fsys fs.FS, u Unit, res *Res
 		}
 		res.Documents = append(res.Documents, helmDocuments(u.Root, name, t, out[name])...)
 	}
+}
+
+// renderProblem reports a render error at the template and line it names, else at Chart.yaml;
+// a bound reached names the bound.
+func renderProblem(u Unit, err error, templates map[string]templateSource) report.Problem {
+	if be, ok := errors.AsType[*BoundError](err); ok {
+		return problemf(u.Entry, 0, "render chart: stopped, %s bound reached: %s", be.Bound, be.Detail)
+	}
+	at, line := templateErrorAt(err.Error(), templates)
+	if at == "" {
+		at = u.Entry
+	}
+	return problemf(at, line, "render chart: %s", clip(err.Error()))
+}
+
+// maxMessage bounds the error text a problem repeats: nested includes wrap their error once per
+// level, so a recursive chart's error can run to megabytes.
+const maxMessage = 2000
+
+// clip shortens a message to maxMessage bytes (at a rune boundary), saying so.
+func clip(msg string) string {
+	if len(msg) <= maxMessage {
+		return msg
+	}
+	cut := maxMessage
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d more bytes)", msg[:cut], len(msg)-cut)
+}
+
+// placeholderProblem says which values lenient rendering invented and which `fail` calls it went
+// past, so the findings of that render are read as what they are.
+func placeholderProblem(u Unit, e *helmEngine) (report.Problem, bool) {
+	if len(e.placeholders) == 0 && len(e.fails) == 0 {
+		return report.Problem{}, false
+	}
+	var parts []string
+	for i, msg := range e.placeholders {
+		parts = append(parts, fmt.Sprintf("%q → %s%d", msg, placeholderPrefix, i+1))
+	}
+	var b strings.Builder
+	b.WriteString("render chart: rendered again leniently so its manifests are still checked")
+	if len(parts) > 0 {
+		fmt.Fprintf(&b, "; placeholder values for missing required values: %s", strings.Join(parts, ", "))
+	}
+	if len(e.fails) > 0 {
+		fmt.Fprintf(&b, "; `fail` calls ignored: %q", e.fails)
+	}
+	return problemf(u.Entry, 0, "%s", b.String()), true
 }
 
 // userValues merges the options' values for the chart at root, as `helm template -f … --set …`.
@@ -402,6 +530,34 @@ func helmDocuments(unit, name string, t templateSource, rendered string) []Docum
 		out = append(out, doc)
 	}
 	return out
+}
+
+// staticDocuments is a template checked statically: its text with the actions removed
+// (staticTemplate), split into documents, each line mapped to the same template line.
+func staticDocuments(unit, name string, t templateSource) []Document {
+	if t.data == nil {
+		return nil // a template inside a packaged subchart has no text of its own in the tree
+	}
+	lines := strings.Split(staticTemplate(string(t.data)), "\n")
+	var out []Document
+	for _, d := range splitDocuments(lines) {
+		m := staticMapper{path: t.path, offset: d.start}
+		out = append(out, Document{
+			Unit: unit, Path: t.path, Source: name, Static: true, Line: d.start + 1, mapper: m,
+			Content: []byte(strings.Join(lines[d.start:d.end], "\n") + "\n"),
+		})
+	}
+	return out
+}
+
+// staticMapper maps a statically checked document: its lines are the template's lines.
+type staticMapper struct {
+	path   string
+	offset int
+}
+
+func (m staticMapper) locate(renderedLine int, _ string) Position {
+	return Position{Path: m.path, Line: m.offset + renderedLine}
 }
 
 // helmMapper maps lines of one document of a rendered template.

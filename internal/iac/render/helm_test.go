@@ -143,28 +143,40 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	}
 }
 
+// TestHelmProblems: a chart that does not render is a problem at the template and line Helm
+// names, and its manifests are still checked — rendered with placeholders for missing required
+// values, or statically — each with a problem saying so.
 func TestHelmProblems(t *testing.T) {
 	tests := []struct {
 		name, root, path string
 		line             int
 		msg              string
+		docs             int
+		more             []string // the further problems, in order
 	}{
-		{"template parse error", "helm/broken", "helm/broken/templates/pod.yaml", 8, `unexpected "}"`},
-		{"required value missing", "helm/failing", "helm/failing/templates/pod.yaml", 8, "image is required"},
-		{"dependency not vendored", "helm/missingdep", "helm/missingdep/Chart.yaml", 5, `dependency "postgresql"`},
+		{"template parse error", "helm/broken", "helm/broken/templates/pod.yaml", 8, `unexpected "}"`, 1,
+			[]string{"broken/templates/pod.yaml was not rendered (parse error at (broken/templates/pod.yaml:8): unexpected \"}\" in operand); it was checked statically only"}},
+		{"required value missing", "helm/failing", "helm/failing/templates/pod.yaml", 8, "image is required", 1,
+			[]string{`placeholder values for missing required values: "image is required" → palisade-placeholder-1`}},
+		{"dependency not vendored", "helm/missingdep", "helm/missingdep/Chart.yaml", 5, `dependency "postgresql"`, 0, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := renderUnit(t, Options{}, tt.root)
-			if len(res.Documents) != 0 {
-				t.Errorf("got %d documents from a chart that does not render", len(res.Documents))
+			if len(res.Documents) != tt.docs {
+				t.Errorf("got %d documents, want %d", len(res.Documents), tt.docs)
 			}
-			if len(res.Problems) != 1 {
-				t.Fatalf("problems = %v, want one", res.Problems)
+			if len(res.Problems) != 1+len(tt.more) {
+				t.Fatalf("problems = %v, want %d", res.Problems, 1+len(tt.more))
 			}
 			p := res.Problems[0]
 			if p.Path != tt.path || p.Line != tt.line || !strings.Contains(p.Message, tt.msg) || p.Scanner != "iac" {
 				t.Errorf("problem = %+v, want %s:%d mentioning %q", p, tt.path, tt.line, tt.msg)
+			}
+			for i, m := range tt.more {
+				if !strings.Contains(res.Problems[1+i].Message, m) {
+					t.Errorf("problem %d = %q, want one mentioning %q", 1+i, res.Problems[1+i].Message, m)
+				}
 			}
 		})
 	}

@@ -43,6 +43,10 @@ func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, u Unit, res 
 			res.Problems = append(res.Problems, problemf(f, 0, "kustomize build: %v", err))
 			return
 		}
+		if err := checkAliases(data); err != nil {
+			res.Problems = append(res.Problems, problemf(f, 0, "kustomize build: stopped, %s bound reached: %s", err.(*BoundError).Bound, err))
+			return
+		}
 		sources[f] = data
 		if f == u.Entry {
 			if data, err = withBuildMetadata(data); err != nil {

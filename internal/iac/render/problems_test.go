@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // renderMap detects and renders every unit of an in-memory tree.
@@ -126,6 +128,34 @@ func TestPackagedSubchart(t *testing.T) {
 	}
 	if got := d.Locate(3, "name"); got != (Position{Path: "c/charts/db-2.0.0.tgz"}) {
 		t.Errorf("Locate in an archive = %v, want the archive with no line", got)
+	}
+}
+
+// TestPackagedSubchartThatDoesNotRender: a template inside a .tgz has no text in the tree to
+// check statically; the problem says it was not checked.
+func TestPackagedSubchartThatDoesNotRender(t *testing.T) {
+	fsys := fstest.MapFS{
+		"c/Chart.yaml":       {Data: []byte("apiVersion: v2\nname: c\nversion: 1.0.0\ndependencies:\n  - name: db\n    version: 2.0.0\n")},
+		"c/templates/a.yaml": {Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")},
+		"c/charts/db-2.0.0.tgz": {Data: tgz(t, map[string]string{
+			"db/Chart.yaml":         "apiVersion: v2\nname: db\nversion: 2.0.0\n",
+			"db/templates/pvc.yaml": "kind: PersistentVolumeClaim\nspec: {{ .Values.x }\n",
+		})},
+	}
+	_, res := renderMap(t, Options{}, fsys)
+	var msgs []string
+	for _, p := range res.Problems {
+		msgs = append(msgs, p.Path+": "+p.Message)
+	}
+	want := []string{
+		`c/charts/db-2.0.0.tgz: render chart: parse error at (c/charts/db/templates/pvc.yaml:2): unexpected "}" in operand`,
+		`c/charts/db-2.0.0.tgz: render chart: c/charts/db/templates/pvc.yaml was not rendered (parse error at (c/charts/db/templates/pvc.yaml:2): unexpected "}" in operand) and, being inside a packaged subchart, was not checked`,
+	}
+	if diff := cmp.Diff(want, msgs); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	if len(res.Documents) != 1 {
+		t.Errorf("got %d documents, want the parent's ConfigMap", len(res.Documents))
 	}
 }
 

@@ -92,6 +92,9 @@ type Document struct {
 	Content []byte
 	// Line is the first line in Path that produced the document (best effort; 0 if unknown).
 	Line int
+	// Static is true for a document of a template that did not render and was checked
+	// statically: its text with the template actions removed, lines kept as in the template.
+	Static bool
 
 	mapper lineMapper
 }
