@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,6 +17,7 @@ import (
 	"github.com/palisade-sec/palisade/internal/errkind"
 	"github.com/palisade-sec/palisade/internal/inventory"
 	"github.com/palisade-sec/palisade/internal/sbom"
+	"github.com/palisade-sec/palisade/internal/scan"
 )
 
 // sbomOptions are the sbom command's flags.
@@ -71,10 +73,28 @@ func runSBOM(ctx context.Context, app *App, opts sbomOptions) error {
 		return errkind.Wrap(kind, fmt.Errorf("sbom: open %s: %w", opts.Path, err))
 	}
 	defer root.Close()
-	pkgs, problems, err := inventory.FromFS(ctx, root.FS(), inventory.Options{GoModCache: goModCache(), MavenRepo: mavenRepo()})
+	files, problems, err := inventory.Walk(ctx, root.FS())
+	if err != nil {
+		return fmt.Errorf("sbom: walk: %w", err)
+	}
+	// An SBOM written into the tree by an earlier run (or a scan report) describes these same
+	// packages: read back, it would list each of them again, once per copy.
+	files = slices.DeleteFunc(files, func(p string) bool {
+		info, err := fs.Stat(root.FS(), p)
+		if err != nil {
+			return false // the extractor reads it and reports the error
+		}
+		why := scan.OwnOutput(root.FS(), p, info.Size(), filepath.Base(abs), scan.DefaultMaxFileSize)
+		if why != "" {
+			fmt.Fprintf(app.Stderr, "palisade sbom: not read: %s (%s)\n", p, why)
+		}
+		return why != ""
+	})
+	pkgs, more, err := inventory.ExtractWith(ctx, root.FS(), files, inventory.Options{GoModCache: goModCache(), MavenRepo: mavenRepo()})
 	if err != nil {
 		return fmt.Errorf("sbom: %w", err)
 	}
+	problems = append(problems, more...)
 	for _, p := range problems {
 		loc := p.Path
 		if p.Line > 0 {

@@ -124,3 +124,40 @@ func TestSBOMHelpListsFormats(t *testing.T) {
 		}
 	}
 }
+
+// TestSBOMDoesNotReadItsOwnOutput: an SBOM written into the tree is not an input of the next one
+// (it listed every package once more per copy).
+func TestSBOMDoesNotReadItsOwnOutput(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "requirements.txt"), []byte("flask==2.0.0\njinja2==3.0.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	count := func(format string) int {
+		t.Helper()
+		out, _, err := runSBOMCLI(t, "sbom", dir, "--format", format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Components []any `json:"components"`
+			Packages   []any `json:"packages"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		return len(doc.Components) + len(doc.Packages)
+	}
+	first := count("cyclonedx")
+	for _, f := range []string{"cyclonedx", "spdx"} {
+		if _, _, err := runSBOMCLI(t, "sbom", dir, "--format", f, "--output", filepath.Join(dir, "sbom."+f+".json")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if again := count("cyclonedx"); again != first || first == 0 {
+		t.Errorf("%d components with two earlier SBOMs in the tree, %d without; want the same, non-zero", again, first)
+	}
+	_, stderr, _ := runSBOMCLI(t, "sbom", dir)
+	if !strings.Contains(stderr, "not read: sbom.spdx.json (palisade-output)") {
+		t.Errorf("the skipped SBOM is not named on stderr: %q", stderr)
+	}
+}

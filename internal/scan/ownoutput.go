@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"path"
 	"slices"
 	"strings"
@@ -19,15 +20,24 @@ const outputHead = 4 << 10
 // vulnerable package again, once per copy. A file over the size limit is never recognised: the
 // dependency analyzer reports it as a problem instead.
 func (w *walker) ownOutput(p string, size int64) string {
+	return OwnOutput(w.fsys, p, size, w.rootName, w.s.maxSize)
+}
+
+// OwnOutput says whether the file at p (of the given size) in fsys, a tree whose root directory
+// is named rootName, is Palisade's own SBOM or report about that tree (SkipOwnOutput) or another
+// tool's SBOM of it (SkipTreeSBOM); "" for anything else. Files over maxSize are never read. It
+// is the one recogniser for every command that reads a tree's packages (scan, sbom), so neither
+// reads its own earlier output back as input.
+func OwnOutput(fsys fs.FS, p string, size int64, rootName string, maxSize int64) string {
 	switch strings.ToLower(path.Ext(p)) {
 	case ".json", ".sarif":
 	default:
 		return ""
 	}
-	if size > w.s.maxSize {
+	if size > maxSize {
 		return ""
 	}
-	f, err := w.fsys.Open(p)
+	f, err := fsys.Open(p)
 	if err != nil {
 		return "" // reading it fails again, and is reported, where an analyzer opens it
 	}
@@ -37,11 +47,11 @@ func (w *walker) ownOutput(p string, size int64) string {
 	if !mayBeOutput(head[:n]) {
 		return ""
 	}
-	data, err := readLimited(w.fsys, p, w.s.maxSize)
+	data, err := readLimited(fsys, p, maxSize)
 	if err != nil {
 		return ""
 	}
-	return classifyOutput(data, subjects(p, w.rootName))
+	return classifyOutput(data, subjects(p, rootName))
 }
 
 // mayBeOutput is a cheap look at a file's start for the keys of the formats classifyOutput knows.
