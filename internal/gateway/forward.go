@@ -32,15 +32,15 @@ type forwarder struct {
 // hopHeaders are removed from requests and responses in transit (RFC 9110 section 7.6.1, plus
 // the non-standard ones proxies have always removed).
 var hopHeaders = [...]string{"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
-	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+	// HTTP2-Settings only means something beside "Upgrade: h2c", which is never forwarded
+	"Http2-Settings"}
 
 // forward sends in upstream on behalf of exchange x and writes the response to w.
 func (f *forwarder) forward(w http.ResponseWriter, in *http.Request, x *exchange) {
-	upType := upgradeType(in.Header)
-	if upType != "" && !printableASCII(upType) {
-		f.fail(w, x, fmt.Errorf("client asked to switch to an invalid protocol %q", upType))
-		return
-	}
+	// the route decided the switch (exchange.allowUpgrade); Upgrade and Connection sent
+	// without its leave are removed with the other hop-by-hop fields
+	upType := x.upgrade
 	out := f.outbound(in, upType, x)
 	resp, err := f.transport.roundTrip(out, &x.extra, x.gone)
 	if err != nil {
@@ -48,6 +48,11 @@ func (f *forwarder) forward(w http.ResponseWriter, in *http.Request, x *exchange
 		return
 	}
 	if resp.StatusCode == http.StatusSwitchingProtocols {
+		if upType == "" {
+			_ = resp.Body.Close()
+			f.fail(w, x, errors.New("upstream switched protocols without an allowed upgrade request"))
+			return
+		}
 		f.upgrade(w, resp, upType, x)
 		return
 	}
@@ -173,10 +178,15 @@ func (f *forwarder) upgrade(w http.ResponseWriter, resp *http.Response, reqType 
 	if err := brw.Flush(); err != nil {
 		return
 	}
+	// The tunnel is one exchange: its record is written when both directions have ended,
+	// with the bytes relayed each way and, as its latency, how long it lasted.
 	done := make(chan struct{}, 2)
-	go func() { _, _ = io.Copy(back, brw.Reader); done <- struct{}{} }()
-	go func() { _, _ = io.Copy(conn, back); done <- struct{}{} }()
-	<-done // one direction ended: close both (deferred), which ends the other
+	go func() { x.tunnelUp, _ = io.Copy(back, brw.Reader); done <- struct{}{} }()
+	go func() { x.tunnelDown, _ = io.Copy(conn, back); done <- struct{}{} }()
+	<-done // one direction ended: close both, which ends the other
+	_ = conn.Close()
+	_ = back.Close()
+	<-done
 }
 
 // copyBody copies the response body, flushing after every read when the response streams. On
