@@ -178,13 +178,19 @@ func (g *Gateway) auditRefuses(st *state, x *exchange) bool {
 // filling the identity fields of rec. It returns the matched route (nil if none) and a denial,
 // or nil when the request may pass.
 func (g *Gateway) authorize(r *http.Request, st *state, rec *Record) (*route, *denial) {
-	path, err := cleanPath(r.URL.EscapedPath(), r.URL.Path)
-	if err != nil {
+	path, encodedSlash, err := cleanPath(r.URL.EscapedPath(), r.URL.Path)
+	switch {
+	case err == errDoubleEncoded:
+		return nil, &denial{http.StatusBadRequest, "double_encoded_path"}
+	case err != nil:
 		return nil, &denial{http.StatusBadRequest, "unclean_path"}
 	}
 	rt := st.match(rec.Host, r.Method, path)
 	if rt != nil {
 		rec.Route = rt.cfg.Name
+		if encodedSlash && !rt.cfg.AllowEncodedSlash {
+			return nil, &denial{http.StatusBadRequest, "encoded_slash"}
+		}
 	}
 	// Authentication happens before the route decision is reported so that the audit record
 	// always says who asked, even for requests that match no route.

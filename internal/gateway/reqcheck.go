@@ -152,3 +152,19 @@ func hasUnsafeTargetByte(s string) bool {
 }
 
 func plainHostOrEmpty(h string) bool { return h == "" || httpguts.ValidHostHeader(h) }
+
+// netHTTPFraming guards net/http's HTTP/1 server (http1_server: net/http), which cannot be
+// told to refuse what the gateway's own server refuses: it drops Content-Length beside
+// Transfer-Encoding and reads on, ignores Transfer-Encoding in HTTP/1.0 and accepts folded
+// fields, so the handler cannot see that a request came with either. The connection is closed
+// after the response to every chunked request and every HTTP/1.0 request, so nothing after
+// such a request on the connection is ever read as another request (RFC 9112 section 6.1:
+// treat as chunked, then close). HTTP/2 requests pass unchanged.
+func netHTTPFraming(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor == 1 && (len(r.TransferEncoding) > 0 || r.ProtoMinor == 0) {
+			w.Header().Set("Connection", "close")
+		}
+		h.ServeHTTP(w, r)
+	})
+}
