@@ -86,6 +86,13 @@ func newRecorder(t *testing.T) *recorder {
 	return r
 }
 
+// reset forgets what was seen so far.
+func (r *recorder) reset() {
+	r.mu.Lock()
+	r.reqs, r.tunnel = nil, strings.Builder{}
+	r.mu.Unlock()
+}
+
 func (r *recorder) addr() string { return r.ln.Addr().String() }
 
 func (r *recorder) record(s upstreamSaw) {

@@ -229,7 +229,7 @@ func (f *forwarder) fail(w http.ResponseWriter, x *exchange, err error) {
 // failed records why proxying x failed (its audit reason) and returns the status the client
 // gets if the response has not started: the client went away (nobody reads the answer; the
 // upstream learnt it from its connection closing); its body passed the limit (413, a deny: the
-// gateway's refusal, not the upstream's fault) or stalled (408); writing to it failed
+// gateway's refusal, not the upstream's fault), stalled (408) or failed to parse (400); writing to it failed
 // (clientSide: it stopped reading, or broke off); the upstream stayed silent past the read
 // timeout or could not be reached in time (504); anything else the upstream did wrong (502).
 func (x *exchange) failed(err error, clientSide bool) (status int) {
@@ -242,6 +242,10 @@ func (x *exchange) failed(err error, clientSide bool) (status int) {
 		x.rec.Decision, x.rec.Reason = decisionDeny, x.failReason
 	case x.body.timedOut:
 		status, x.failReason = http.StatusRequestTimeout, "client_timeout"
+	case x.body.broken:
+		// the client's body failed, not the upstream: a chunk that does not parse, or a
+		// connection that broke off mid-body
+		status, x.failReason = http.StatusBadRequest, "client_body_error"
 	case clientSide && isTimeout(err):
 		x.failReason = "client_timeout"
 	case clientSide:

@@ -461,6 +461,7 @@ type countingBody struct {
 	prog     progress // the body timeout, for net/http's servers
 	timedOut bool
 	tooLarge bool
+	broken   bool // a read failed otherwise: bad framing (a malformed chunk) or the client broke off
 }
 
 func (b *countingBody) Read(p []byte) (int, error) {
@@ -478,8 +479,12 @@ func (b *countingBody) Read(p []byte) (int, error) {
 		b.n, b.tooLarge = b.limit, true
 		return n - over, errBodyTooLarge
 	}
-	if err != nil && err != io.EOF && isTimeout(err) {
+	switch {
+	case err == nil || err == io.EOF:
+	case isTimeout(err):
 		b.timedOut = true
+	default:
+		b.broken = true
 	}
 	return n, err
 }

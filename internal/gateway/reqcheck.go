@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
@@ -17,7 +18,8 @@ import (
 // checkFields refuses a request whose method, target, host or header fields could not be
 // written to the upstream exactly as they were read (RFC 9110 sections 5.5 and 9.1, RFC 9112
 // section 3.2, RFC 9113 sections 8.2 and 8.3): a method that is not a token, a target that is
-// not origin-form (or "*" for OPTIONS), with a control character, space or non-ASCII byte, a
+// not origin-form (or "*" for OPTIONS), with a control character, space, non-ASCII byte or
+// fragment, a
 // Host that is not a valid host (or, over HTTP/2, a Host field that disagrees with
 // :authority), a field name that is not a token, a field value with CR, LF, NUL or another
 // control character, or with space at either end. It returns "" when the request may be
@@ -43,10 +45,26 @@ func checkFields(r *http.Request) string {
 		}
 	}
 	if r.ProtoMajor == 2 {
-		// net/http's HTTP/2 server takes :authority and leaves a Host field in the map; a
-		// second reading of the host must not differ from the one routed by
-		if hv := r.Header["Host"]; len(hv) > 1 || len(hv) == 1 && !strings.EqualFold(hv[0], r.Host) {
-			return "host_conflict"
+		return checkHTTP2(r)
+	}
+	return ""
+}
+
+// checkHTTP2 adds what only HTTP/2 needs (RFC 9113 section 8.3.1): :path in origin form (or
+// "*"), one Host reading, and a content-length net/http's server could parse (it takes an
+// unparsable or repeated one for an unknown length and reads the body to its end).
+func checkHTTP2(r *http.Request) string {
+	if r.RequestURI != "*" && r.RequestURI[0] != '/' {
+		return "invalid_target"
+	}
+	// net/http's HTTP/2 server takes :authority and leaves a Host field in the map; a
+	// second reading of the host must not differ from the one routed by
+	if hv := r.Header["Host"]; len(hv) > 1 || len(hv) == 1 && !strings.EqualFold(hv[0], r.Host) {
+		return "host_conflict"
+	}
+	if cl := r.Header["Content-Length"]; cl != nil {
+		if len(cl) != 1 || r.ContentLength < 0 || strconv.FormatInt(r.ContentLength, 10) != cl[0] {
+			return "invalid_content_length"
 		}
 	}
 	return ""
@@ -58,8 +76,8 @@ func validTarget(uri, method string) bool {
 	if uri == "*" {
 		return method == http.MethodOptions
 	}
-	if !visibleASCII(uri) {
-		return false
+	if !visibleASCII(uri) || strings.IndexByte(uri, '#') >= 0 {
+		return false // a fragment is never part of a request target
 	}
 	if uri != "" && uri[0] == '/' {
 		return true
