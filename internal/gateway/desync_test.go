@@ -399,3 +399,47 @@ func TestAttackCorpusHTTP2(t *testing.T) {
 		t.Run("again/"+tc.name, func(t *testing.T) { checkUpstream(t, e, caseHost(i), tc.want) })
 	}
 }
+
+// TestEncodedSlashIsARouteDecision: %2F is refused unless the matched route allows it; there
+// it stays inside its segment for the match (and the rule) and reaches the upstream encoded,
+// while a dot segment hidden behind encoded slashes is still refused.
+func TestEncodedSlashIsARouteDecision(t *testing.T) {
+	e := startEdge(t, HTTP1Palisade, `  - name: files
+    path: /files/*
+    allow: 'request.path == "/files/a%2Fb.txt"'
+    allow_encoded_slash: true
+    upstream: http://UPSTREAM
+`)
+	cases := []struct {
+		path   string
+		status int
+		fwd    []string
+	}{
+		{"/files/a%2Fb.txt", 200, paths("/files/a%2Fb.txt")},
+		{"/files/a%2fb.txt", 200, paths("/files/a%2fb.txt")}, // forwarded as sent
+		{"/public/a%2Fb", 400, nil},
+		{"/files/a%2F..%2Fb.txt", 400, nil},
+		{"/files/a%252Fb.txt", 400, nil},
+	}
+	for i, tc := range cases {
+		t.Run(tc.path, func(t *testing.T) {
+			c := e.dial(t, "http/1.1")
+			mark := caseHost(i)
+			_, _ = c.Write([]byte("GET " + tc.path + " HTTP/1.1\r\nHost: " + mark + "\r\nConnection: close\r\n\r\n"))
+			out := readAll(c, 3*time.Second)
+			if got := readStatuses(out); !slices.Equal(got, []int{tc.status}) {
+				t.Errorf("statuses %v, want %d:\n%s", got, tc.status, out)
+			}
+			reqs, _ := e.up.seen()
+			var got []string
+			for _, r := range reqs {
+				if r.Header.Get("X-Forwarded-Host") == mark {
+					got = append(got, r.URI)
+				}
+			}
+			if d := cmp.Diff(tc.fwd, got); d != "" {
+				t.Errorf("what reached the upstream (-want +got):\n%s", d)
+			}
+		})
+	}
+}

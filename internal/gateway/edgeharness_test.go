@@ -60,6 +60,7 @@ type recorder struct {
 	mu     sync.Mutex
 	reqs   []upstreamSaw
 	tunnel strings.Builder // bytes received after a switch to a protocol other than h2c
+	conns  []net.Conn
 	wg     sync.WaitGroup
 }
 
@@ -78,19 +79,23 @@ func newRecorder(t *testing.T) *recorder {
 			if err != nil {
 				return
 			}
+			r.mu.Lock()
+			r.conns = append(r.conns, c)
+			r.mu.Unlock()
 			r.wg.Add(1)
 			go func() { defer r.wg.Done(); r.serve(c) }()
 		}
 	}()
-	t.Cleanup(func() { ln.Close(); r.wg.Wait() })
+	t.Cleanup(func() {
+		ln.Close()
+		r.mu.Lock()
+		for _, c := range r.conns {
+			c.Close()
+		}
+		r.mu.Unlock()
+		r.wg.Wait()
+	})
 	return r
-}
-
-// reset forgets what was seen so far.
-func (r *recorder) reset() {
-	r.mu.Lock()
-	r.reqs, r.tunnel = nil, strings.Builder{}
-	r.mu.Unlock()
 }
 
 func (r *recorder) addr() string { return r.ln.Addr().String() }
@@ -129,7 +134,9 @@ func (r *recorder) serve(c net.Conn) {
 		if up := req.Header.Get("Upgrade"); up != "" {
 			fmt.Fprintf(c, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: %s\r\n\r\n", up)
 			if strings.EqualFold(up, "h2c") {
+				//lint:ignore SA1019 only ServeConn serves HTTP/2 on a connection already read from (after the 101)
 				h2 := &http2.Server{}
+				//lint:ignore SA1019 as above
 				h2.ServeConn(bufConn{c, br}, &http2.ServeConnOpts{Handler: http.HandlerFunc(func(w http.ResponseWriter, q *http.Request) {
 					r.record(upstreamSaw{Method: q.Method, URI: q.RequestURI, Proto: q.Proto, Header: q.Header})
 					_, _ = io.WriteString(w, "h2 upstream served "+q.URL.Path)
@@ -167,7 +174,7 @@ type edge struct {
 }
 
 // startEdge starts the attack configuration with the given HTTP/1 server; extraRoutes are
-// appended to its route list (YAML, indented as list items).
+// appended to its route list (YAML, indented as list items; UPSTREAM stands for the recorder).
 func startEdge(t *testing.T, server string, extraRoutes string) *edge {
 	t.Helper()
 	p := newPKI(t, "example.org")
@@ -175,7 +182,8 @@ func startEdge(t *testing.T, server string, extraRoutes string) *edge {
 	cert, key := p.issueFiles("spiffe://example.org/edge", "edge")
 	pubCert, pubKey := publicCert(t, p)
 	audit := &lockedBuffer{}
-	cfg := fmt.Sprintf(edgeAttackCfg, p.bundleFile(), cert, key, pubCert, pubKey, up.addr(), server) + extraRoutes
+	cfg := fmt.Sprintf(edgeAttackCfg, p.bundleFile(), cert, key, pubCert, pubKey, up.addr(), server) +
+		strings.ReplaceAll(extraRoutes, "UPSTREAM", up.addr())
 	g, _ := startGateway(t, cfg, nil, audit)
 	addr, _, _ := g.Addrs()
 	roots := x509.NewCertPool()

@@ -185,6 +185,11 @@ func (g *Gateway) authorize(r *http.Request, st *state, rec *Record) (*route, *d
 	case err != nil:
 		return nil, &denial{http.StatusBadRequest, "unclean_path"}
 	}
+	if encodedSlash {
+		// the segments are the client's: an encoded slash stays inside its segment, for the
+		// route match and the rule, and only a route that allows it lets it through
+		path = keepEncodedSlashes(r.URL.EscapedPath())
+	}
 	rt := st.match(rec.Host, r.Method, path)
 	if rt != nil {
 		rec.Route = rt.cfg.Name

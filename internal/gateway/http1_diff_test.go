@@ -566,6 +566,9 @@ func FuzzHTTP1Differential(f *testing.F) {
 		}
 	}
 	f.Add([]byte("POST /partial HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n1\r\nGET /x HTTP/1.1\r\n\r\n"), uint8(3))
+	for i, tc := range h1Corpus() { // the attack corpus (desync_test.go), whole and in pieces
+		f.Add([]byte(tc.raw), uint8(i%4))
+	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	rec := newDiffRecorder()
 	srv := &http.Server{Handler: diffHandler(rec), MaxHeaderBytes: diffMaxHeader, ErrorLog: log.New(io.Discard, "", 0)}

@@ -132,6 +132,38 @@ func cleanPath(escaped, decoded string) (path string, encodedSlash bool, err err
 	return decoded, encodedSlash, nil
 }
 
+// keepEncodedSlashes decodes an escaped path (one cleanPath accepted) except its encoded
+// slashes, which are kept as "%2F": the path as a route with allow_encoded_slash sees it.
+func keepEncodedSlashes(escaped string) string {
+	var b strings.Builder
+	b.Grow(len(escaped))
+	for i := 0; i < len(escaped); i++ {
+		c := escaped[i]
+		if c == '%' && i+2 < len(escaped) && isHex(escaped[i+1]) && isHex(escaped[i+2]) {
+			v := unhex(escaped[i+1])<<4 | unhex(escaped[i+2])
+			if v == '/' {
+				b.WriteString("%2F")
+			} else {
+				b.WriteByte(v)
+			}
+			i += 2
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
+}
+
 // hostOnly strips the port from a Host header and lower-cases it.
 func hostOnly(h string) string {
 	if host, _, err := net.SplitHostPort(h); err == nil {
