@@ -39,11 +39,13 @@ func (g *Gateway) Run(ctx context.Context, reload <-chan struct{}) error {
 	bg.Go(func() { g.watch(ctx, reload) })
 	g.ready.Store(true)
 	in, out, adm := g.Addrs()
-	g.log.Info("gateway serving", "mode", g.state.Load().cfg.Mode, "inbound", in, "outbound", out, "admin", adm)
+	g.log.Info("gateway serving", "mode", g.state.Load().cfg.Mode, "config", g.opts.ConfigPath, "inbound", in, "outbound", out, "admin", adm)
 
 	select {
 	case <-ctx.Done():
+		g.log.Info("gateway shutting down", "reason", "signal or cancel", "grace", ShutdownGrace)
 	case err = <-errc:
+		g.log.Error("gateway shutting down", "reason", "a listener failed", "err", err, "grace", ShutdownGrace)
 	}
 	g.ready.Store(false)
 	g.shutdown(traffic)
@@ -55,6 +57,7 @@ func (g *Gateway) Run(ctx context.Context, reload <-chan struct{}) error {
 	if cerr := g.audit.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close audit log: %w", cerr)
 	}
+	g.log.Info("gateway stopped")
 	return err
 }
 
