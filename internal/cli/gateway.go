@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -26,15 +28,20 @@ func newGatewayCmd(app *App) *cobra.Command {
 const gatewayGCPercent = 400
 
 func newGatewayRunCmd(app *App) *cobra.Command {
-	var cfgPath string
+	var cfgPath, logLevel string
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Serve with gateway.yaml; SIGHUP or a change of the file reloads it, SIGTERM drains and stops",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+				return errkind.Wrap(errkind.Invalid, fmt.Errorf("--log-level %q: want debug, info, warn or error", logLevel))
+			}
+			log := slog.New(levelHandler{Handler: app.Logger.Handler(), level: level})
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			g, err := gateway.New(ctx, gateway.Options{ConfigPath: cfgPath, Logger: app.Logger, AuditOut: app.Stdout})
+			g, err := gateway.New(ctx, gateway.Options{ConfigPath: cfgPath, Logger: log, AuditOut: app.Stdout})
 			if err != nil {
 				return errkind.Wrap(errkind.Invalid, err)
 			}
@@ -65,7 +72,27 @@ func newGatewayRunCmd(app *App) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&cfgPath, "config", "c", "gateway.yaml", "gateway configuration file")
+	cmd.Flags().StringVar(&logLevel, "log-level", "info", "least severe log line written to stderr: debug, info, warn or error")
 	return cmd
+}
+
+// levelHandler writes records from level up through h, whatever level h itself was built with:
+// `gateway run` is a server and reports its lifecycle — start (listeners, mode, config), each
+// reload (applied, or refused with the reason), CA enrolment retries and shutdown — at Info,
+// which the other commands' Warn default would hide.
+type levelHandler struct {
+	slog.Handler
+	level slog.Level
+}
+
+func (h levelHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
+
+func (h levelHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return levelHandler{Handler: h.Handler.WithAttrs(as), level: h.level}
+}
+
+func (h levelHandler) WithGroup(name string) slog.Handler {
+	return levelHandler{Handler: h.Handler.WithGroup(name), level: h.level}
 }
 
 func newGatewayCheckCmd(app *App) *cobra.Command {

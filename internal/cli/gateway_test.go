@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -227,5 +229,82 @@ func TestGatewayEnrolsWithCAServe(t *testing.T) {
 	}
 	if err := ca.stop(t); err != nil {
 		t.Errorf("ca serve: %v", err)
+	}
+}
+
+// TestGatewayRunLogsItsLifecycle runs `gateway run` with the logger the binary gets (Warn and
+// up, on stderr) and checks that it still reports its start (config, mode, listeners), a
+// refused reload with its reason, and its shutdown; and that --log-level is validated.
+func TestGatewayRunLogsItsLifecycle(t *testing.T) {
+	dir := newCLICA(t)
+	files := t.TempDir()
+	cert, key := filepath.Join(files, "gw.pem"), filepath.Join(files, "gw.key")
+	if _, err := run(t, "ca", "issue", "--dir", dir, "--spiffe-id", "spiffe://example.org/orders", "--cert", cert, "--key", key); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(files, "gateway.yaml")
+	yaml := fmt.Sprintf(`mode: sidecar
+identity:
+  trust_domain: example.org
+  bundle_file: %s
+  svid: {cert_file: %s, key_file: %s}
+inbound:
+  listen: 127.0.0.1:0
+routes:
+  - name: all
+    path: /**
+    allow: 'true'
+    upstream: http://127.0.0.1:1
+audit:
+  path: %s
+`, filepath.Join(dir, "bundle.pem"), cert, key, filepath.Join(files, "audit.jsonl"))
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var log lockedBuffer
+	app := &App{Version: "test", Stdout: io.Discard, Stderr: io.Discard,
+		Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	root := Root(app)
+	root.SetArgs([]string{"gateway", "run", "-c", cfg})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	waitFor := func(re string) {
+		t.Helper()
+		rx := regexp.MustCompile(re)
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+			if rx.MatchString(log.String()) {
+				return
+			}
+			select {
+			case err := <-done:
+				done <- err
+				if rx.MatchString(log.String()) {
+					return
+				}
+				t.Fatalf("gateway run ended (%v) before logging %s:\n%s", err, re, log.String())
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		t.Fatalf("no %s in the log within 10s:\n%s", re, log.String())
+	}
+	waitFor(`level=INFO msg="gateway serving" mode=sidecar config=` + regexp.QuoteMeta(cfg) + ` inbound=127\.0\.0\.1:\d+`)
+	if err := os.WriteFile(cfg, []byte(yaml+"bogus: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(`level=ERROR msg="config reload failed; the previous configuration stays in force" err=.*bogus: unknown field`)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("gateway run: %v", err)
+	}
+	for _, want := range []string{`msg="gateway shutting down"`, `msg="gateway stopped"`} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("log lacks %s:\n%s", want, log.String())
+		}
+	}
+
+	if _, err := run(t, "gateway", "run", "-c", cfg, "--log-level", "loud"); err == nil || !strings.Contains(err.Error(), "--log-level") {
+		t.Errorf("--log-level loud: %v, want an error naming the flag", err)
 	}
 }

@@ -13,26 +13,29 @@ import (
 // headers, query strings, tokens or cookies, so credentials cannot leak into the log by
 // construction; the path is logged without its query.
 type Record struct {
-	Time           time.Time `json:"time"`
-	RequestID      string    `json:"request_id"`
-	Direction      string    `json:"direction"` // inbound or outbound
-	SourceAddr     string    `json:"source_addr"`
-	SPIFFEID       string    `json:"spiffe_id,omitempty"`
-	JWTSubject     string    `json:"jwt_sub,omitempty"`
-	JWTIssuer      string    `json:"jwt_iss,omitempty"`
-	JWTID          string    `json:"jwt_jti,omitempty"`
-	Method         string    `json:"method"`
-	Host           string    `json:"host"`
-	Path           string    `json:"path"`
-	Protocol       string    `json:"protocol"`
-	Route          string    `json:"route,omitempty"`
-	Decision       string    `json:"decision"` // allow, deny or audit_deny (would deny; let through)
-	Reason         string    `json:"reason"`
-	Status         int       `json:"status"`
-	UpstreamStatus int       `json:"upstream_status,omitempty"`
-	BytesIn        int64     `json:"bytes_in"`
-	BytesOut       int64     `json:"bytes_out"`
-	LatencyMS      float64   `json:"latency_ms"`
+	Time       time.Time `json:"time"`
+	RequestID  string    `json:"request_id"`
+	Direction  string    `json:"direction"` // inbound or outbound
+	SourceAddr string    `json:"source_addr"`
+	SPIFFEID   string    `json:"spiffe_id,omitempty"`
+	JWTSubject string    `json:"jwt_sub,omitempty"`
+	JWTIssuer  string    `json:"jwt_iss,omitempty"`
+	JWTID      string    `json:"jwt_jti,omitempty"`
+	Method     string    `json:"method"`
+	Host       string    `json:"host"`
+	Path       string    `json:"path"`
+	Protocol   string    `json:"protocol"`
+	// Upgrade is the protocol the connection switched to: the record then covers the whole
+	// tunnel (its bytes each way and its duration).
+	Upgrade        string  `json:"upgrade,omitempty"`
+	Route          string  `json:"route,omitempty"`
+	Decision       string  `json:"decision"` // allow, deny or audit_deny (would deny; let through)
+	Reason         string  `json:"reason"`
+	Status         int     `json:"status"`
+	UpstreamStatus int     `json:"upstream_status,omitempty"`
+	BytesIn        int64   `json:"bytes_in"`
+	BytesOut       int64   `json:"bytes_out"`
+	LatencyMS      float64 `json:"latency_ms"`
 }
 
 // auditLog buffers records and writes them out when auditChunk bytes are waiting and on every

@@ -31,6 +31,7 @@ func appendRecord(b []byte, r *Record) []byte {
 	b = appendField(b, "host", r.Host)
 	b = appendField(b, "path", r.Path)
 	b = appendField(b, "protocol", r.Protocol)
+	b = appendOptional(b, "upgrade", r.Upgrade)
 	b = appendOptional(b, "route", r.Route)
 	b = appendField(b, "decision", r.Decision)
 	b = appendField(b, "reason", r.Reason)

@@ -5,10 +5,13 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -88,11 +91,58 @@ func (g *Gateway) enrol(ctx context.Context, cfg *Config) (*caSource, error) {
 		b.offer(is.Bundle, is.BundleErr, "svid answer")
 		return is.Cert, nil
 	}
-	src, err := identity.NewSource(ctx, fetch)
+	src, err := g.enrolRetrying(ctx, s.CAURL, fetch)
 	if err != nil {
 		return nil, fmt.Errorf("enrol with ca %s: %w", s.CAURL, err)
 	}
 	return &caSource{Source: src, bundles: b}, nil
+}
+
+// Enrolment retries: a gateway started before its CA (a cluster coming up, a CA restarting)
+// waits for it with exponential back-off instead of exiting, for a bounded time.
+const (
+	enrolFirstWait = time.Second
+	enrolMaxWait   = 30 * time.Second
+	enrolAttempts  = 10 // 1+2+4+8+16+30·4 s: about two and a half minutes of waits
+)
+
+// enrolRetrying enrols, retrying while the CA cannot be reached (a refused connection, a name
+// that does not resolve yet, a timeout, a connection cut during the exchange); any other
+// failure — a refused join token, a certificate that does not verify — is returned at once.
+// Each retry is logged; ctx ends the wait.
+func (g *Gateway) enrolRetrying(ctx context.Context, caURL string, fetch identity.FetchFunc) (*identity.Source, error) {
+	wait := enrolFirstWait
+	for attempt := 1; ; attempt++ {
+		src, err := identity.NewSource(ctx, fetch)
+		if err == nil {
+			if attempt > 1 {
+				g.log.Info("enrolled with the ca", "ca", caURL, "attempts", attempt)
+			}
+			return src, nil
+		}
+		if !unreachable(err) || attempt == enrolAttempts || ctx.Err() != nil {
+			return nil, err
+		}
+		g.log.Warn("ca not reachable; retrying enrolment", "ca", caURL, "attempt", attempt, "retry_in", wait, "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("%w (while waiting to retry: %w)", err, ctx.Err())
+		case <-t.C:
+		}
+		wait = min(2*wait, enrolMaxWait)
+	}
+}
+
+// unreachable reports a failure to reach the CA at all, as opposed to an answer or a TLS
+// verdict from it.
+func unreachable(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	// crypto/tls reports an alert from the peer as a net.OpError too: that is an answer
+	return errors.As(err, &op) && op.Op != "remote error" || errors.As(err, &dns) || isTimeout(err) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // RefreshBundle asks the CA for its trust bundle now and applies it. It returns why the bundle

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -127,6 +128,13 @@ type RouteConfig struct {
 	UpstreamSPIFFEID string `yaml:"upstream_spiffe_id"`
 	// MaxRequestBody overrides limits.max_request_body for this route (0: the global limit).
 	MaxRequestBody Size `yaml:"max_request_body"`
+	// Upgrades names the protocols a request on this route may switch to (HTTP/1.1 Upgrade);
+	// any other upgrade request is refused. "websocket" is the only one known; "h2c" is never
+	// allowed (it would tunnel HTTP/2 requests past routing and authorization).
+	Upgrades []string `yaml:"upgrades"`
+	// AllowEncodedSlash lets a request path on this route carry %2F (an encoded slash), for
+	// APIs that put identifiers with slashes in one segment. Without it such a path is refused.
+	AllowEncodedSlash bool `yaml:"allow_encoded_slash"`
 }
 
 // OutboundConfig is the sidecar's listener for the local application's outgoing calls.
@@ -140,6 +148,9 @@ type ServiceConfig struct {
 	Host     string `yaml:"host"`
 	Upstream string `yaml:"upstream"`
 	SPIFFEID string `yaml:"spiffe_id"`
+	// Upgrades names the protocols the application may switch to on calls to this service, as
+	// RouteConfig.Upgrades.
+	Upgrades []string `yaml:"upgrades"`
 }
 
 // AuditConfig says where audit records go: a file path, or "-" for stdout.
@@ -443,6 +454,22 @@ func (c *Config) validateRoutes(v *validator) {
 			v.errorf(append(p, "allow"), "%v", err)
 		}
 		v.checkUpstream(p, r.Upstream, r.UpstreamSPIFFEID, "upstream", "upstream_spiffe_id", c.Identity.TrustDomain)
+		v.checkUpgrades(append(p, "upgrades"), r.Upgrades)
+	}
+}
+
+// upgradeProtocols are the protocols a route may let a request switch to. h2c is not one of
+// them and cannot be: after the switch every request on the connection would pass unseen.
+var upgradeProtocols = []string{"websocket"}
+
+func (v *validator) checkUpgrades(p []any, names []string) {
+	for i, n := range names {
+		switch {
+		case strings.EqualFold(n, "h2c"):
+			v.errorf(append(p, i), "h2c is never allowed: it would tunnel HTTP/2 requests past routing, authorization and audit")
+		case !slices.Contains(upgradeProtocols, n):
+			v.errorf(append(p, i), "%q: unknown protocol; want one of %s", n, strings.Join(upgradeProtocols, ", "))
+		}
 	}
 }
 
@@ -480,6 +507,7 @@ func (c *Config) validateOutbound(v *validator) {
 			continue
 		}
 		v.checkUpstream(p, s.Upstream, s.SPIFFEID, "upstream", "spiffe_id", c.Identity.TrustDomain)
+		v.checkUpgrades(append(p, "upgrades"), s.Upgrades)
 	}
 }
 

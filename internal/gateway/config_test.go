@@ -73,6 +73,12 @@ func TestParseConfigErrors(t *testing.T) {
 		{name: "bundle refresh too often", edit: func(s string) string {
 			return strings.Replace(s, "svid: {cert_file: svid.pem, key_file: svid.key}", "svid: {ca_url: 'https://ca.test', join_token_file: t, bundle_refresh: 1s}", 1)
 		}, wantLine: 5, wantField: "identity.svid.bundle_refresh", wantMsg: "at least 10s"},
+		{name: "h2c upgrade", edit: func(s string) string {
+			return strings.Replace(s, "    require: [jwt]\n", "    require: [jwt]\n    upgrades: [websocket, h2c]\n", 1)
+		}, wantLine: 22, wantField: "routes[0].upgrades[1]", wantMsg: "h2c is never allowed"},
+		{name: "unknown upgrade", edit: func(s string) string {
+			return strings.Replace(s, "    require: [jwt]\n", "    require: [jwt]\n    upgrades: [WebSockets]\n", 1)
+		}, wantLine: 22, wantField: "routes[0].upgrades[0]", wantMsg: `"WebSockets": unknown protocol; want one of websocket`},
 		{name: "unknown http1 server", edit: func(s string) string { return s + "http1_server: fasthttp\n" }, wantLine: 29, wantField: "http1_server", wantMsg: `"fasthttp": want palisade or net/http`},
 		{name: "unknown route key", edit: func(s string) string {
 			return strings.Replace(s, "    require: [jwt]\n", "    require: [jwt]\n    rquire: [mtls]\n", 1)

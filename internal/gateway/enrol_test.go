@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -183,4 +184,117 @@ func TestGracefulShutdown(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
 	}
+}
+
+// logRecorder is a slog handler that hands each record's message to msgs.
+type logRecorder struct {
+	slog.Handler
+	msgs chan string
+}
+
+func (logRecorder) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h logRecorder) Handle(_ context.Context, r slog.Record) error {
+	select {
+	case h.msgs <- r.Message:
+	default:
+	}
+	return nil
+}
+
+// TestEnrolWaitsForACAStartedLate starts a sidecar whose CA is not listening yet: New must log
+// that the CA is unreachable and retry, and succeed once the CA comes up on its address; a
+// cancelled context ends the wait with an error; and a refused join token is not retried.
+func TestEnrolWaitsForACAStartedLate(t *testing.T) {
+	p := newPKI(t, "example.org")
+	tokens := identity.NewJoinTokenStore(filepath.Join(p.dir, "join-tokens.json"), nil)
+	sid, _ := identity.ParseID("spiffe://example.org/orders")
+	tok, err := tokens.Create(sid, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokFile := filepath.Join(p.dir, "token")
+	if err := os.WriteFile(tokFile, []byte(tok+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := identity.NewServer(p.ca, tokens, nil, time.Hour)
+	ln, err := net.Listen("tcp", "127.0.0.1:0") // the CA's address, reserved and not yet served
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfgPath := filepath.Join(p.dir, "gateway.yaml")
+	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(enrolCfg, p.bundleFile(), "https://"+addr, tokFile, "http://127.0.0.1:1")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	newGateway := func(ctx context.Context) (chan string, chan error) {
+		msgs, done := make(chan string, 16), make(chan error, 1)
+		go func() {
+			_, err := New(ctx, Options{ConfigPath: cfgPath, AuditOut: io.Discard, Logger: slog.New(logRecorder{slog.DiscardHandler, msgs})})
+			done <- err
+		}()
+		return msgs, done
+	}
+	// waitRetry waits for the first retry to be logged; New must not have returned before.
+	waitRetry := func(t *testing.T, msgs chan string, done chan error) {
+		t.Helper()
+		select {
+		case m := <-msgs:
+			if m != "ca not reachable; retrying enrolment" {
+				t.Fatalf("logged %q", m)
+			}
+		case err := <-done:
+			t.Fatalf("New returned %v instead of retrying", err)
+		}
+	}
+
+	outer := t
+	t.Run("cancelled while waiting", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		msgs, done := newGateway(ctx)
+		waitRetry(t, msgs, done)
+		cancel()
+		if err := <-done; err == nil || !strings.Contains(err.Error(), "context canceled") {
+			t.Fatalf("New: %v, want the cancellation", err)
+		}
+	})
+
+	t.Run("CA comes up", func(t *testing.T) {
+		msgs, done := newGateway(context.Background())
+		waitRetry(t, msgs, done)
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Skipf("the CA's address was taken meanwhile: %v", err)
+		}
+		hs := httptest.NewUnstartedServer(srv.Handler())
+		hs.Listener.Close()
+		hs.Listener = ln
+		src, err := identity.NewSource(context.Background(), srv.APICertificate([]string{"127.0.0.1"}, time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs.TLS = identity.ServerTLSConfig(src.GetCertificate)
+		hs.TLS.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) {
+			return identity.ServerTLSConfig(src.GetCertificate), nil
+		}
+		hs.StartTLS()
+		outer.Cleanup(hs.Close) // the next case needs the CA too
+		if err := <-done; err != nil {
+			t.Fatalf("New after the CA came up: %v", err)
+		}
+	})
+
+	t.Run("refused token is not retried", func(t *testing.T) {
+		// the token was used up by the enrolment above
+		msgs, done := newGateway(context.Background())
+		if err := <-done; err == nil || !strings.Contains(err.Error(), "ca answered") {
+			t.Fatalf("New: %v, want the CA's refusal", err)
+		}
+		select {
+		case m := <-msgs:
+			t.Errorf("logged %q: a refusal must not be retried", m)
+		default:
+		}
+	})
 }

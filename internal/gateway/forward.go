@@ -32,15 +32,15 @@ type forwarder struct {
 // hopHeaders are removed from requests and responses in transit (RFC 9110 section 7.6.1, plus
 // the non-standard ones proxies have always removed).
 var hopHeaders = [...]string{"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
-	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+	// HTTP2-Settings only means something beside "Upgrade: h2c", which is never forwarded
+	"Http2-Settings"}
 
 // forward sends in upstream on behalf of exchange x and writes the response to w.
 func (f *forwarder) forward(w http.ResponseWriter, in *http.Request, x *exchange) {
-	upType := upgradeType(in.Header)
-	if upType != "" && !printableASCII(upType) {
-		f.fail(w, x, fmt.Errorf("client asked to switch to an invalid protocol %q", upType))
-		return
-	}
+	// the route decided the switch (exchange.allowUpgrade); Upgrade and Connection sent
+	// without its leave are removed with the other hop-by-hop fields
+	upType := x.upgrade
 	out := f.outbound(in, upType, x)
 	resp, err := f.transport.roundTrip(out, &x.extra, x.gone)
 	if err != nil {
@@ -48,6 +48,11 @@ func (f *forwarder) forward(w http.ResponseWriter, in *http.Request, x *exchange
 		return
 	}
 	if resp.StatusCode == http.StatusSwitchingProtocols {
+		if upType == "" {
+			_ = resp.Body.Close()
+			f.fail(w, x, errors.New("upstream switched protocols without an allowed upgrade request"))
+			return
+		}
 		f.upgrade(w, resp, upType, x)
 		return
 	}
@@ -173,10 +178,15 @@ func (f *forwarder) upgrade(w http.ResponseWriter, resp *http.Response, reqType 
 	if err := brw.Flush(); err != nil {
 		return
 	}
+	// The tunnel is one exchange: its record is written when both directions have ended,
+	// with the bytes relayed each way and, as its latency, how long it lasted.
 	done := make(chan struct{}, 2)
-	go func() { _, _ = io.Copy(back, brw.Reader); done <- struct{}{} }()
-	go func() { _, _ = io.Copy(conn, back); done <- struct{}{} }()
-	<-done // one direction ended: close both (deferred), which ends the other
+	go func() { x.tunnelUp, _ = io.Copy(back, brw.Reader); done <- struct{}{} }()
+	go func() { x.tunnelDown, _ = io.Copy(conn, back); done <- struct{}{} }()
+	<-done // one direction ended: close both, which ends the other
+	_ = conn.Close()
+	_ = back.Close()
+	<-done
 }
 
 // copyBody copies the response body, flushing after every read when the response streams. On
@@ -219,7 +229,7 @@ func (f *forwarder) fail(w http.ResponseWriter, x *exchange, err error) {
 // failed records why proxying x failed (its audit reason) and returns the status the client
 // gets if the response has not started: the client went away (nobody reads the answer; the
 // upstream learnt it from its connection closing); its body passed the limit (413, a deny: the
-// gateway's refusal, not the upstream's fault) or stalled (408); writing to it failed
+// gateway's refusal, not the upstream's fault), stalled (408) or failed to parse (400); writing to it failed
 // (clientSide: it stopped reading, or broke off); the upstream stayed silent past the read
 // timeout or could not be reached in time (504); anything else the upstream did wrong (502).
 func (x *exchange) failed(err error, clientSide bool) (status int) {
@@ -232,6 +242,10 @@ func (x *exchange) failed(err error, clientSide bool) (status int) {
 		x.rec.Decision, x.rec.Reason = decisionDeny, x.failReason
 	case x.body.timedOut:
 		status, x.failReason = http.StatusRequestTimeout, "client_timeout"
+	case x.body.broken:
+		// the client's body failed, not the upstream: a chunk that does not parse, or a
+		// connection that broke off mid-body
+		status, x.failReason = http.StatusBadRequest, "client_body_error"
 	case clientSide && isTimeout(err):
 		x.failReason = "client_timeout"
 	case clientSide:

@@ -27,6 +27,7 @@ func forwardVia(t *testing.T, upstream string) string {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := &exchange{rec: Record{RequestID: "req-1", SPIFFEID: "spiffe://example.org/web"}}
 		x.sw = statusWriter{ResponseWriter: w}
+		x.upgrade, _ = upgradeDecision(r.Header, []string{"echo"}) // the route's decision, as a route allowing "echo" makes it
 		x.forward(f, r)
 	})
 	_, addr := startHTTP1(t, h, nil, nil)

@@ -1,7 +1,12 @@
 package gateway
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +20,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte("a: &x [*x]\n"))
 	f.Add([]byte("mode: [\n"))
 	f.Add([]byte("mode: sidecar\ntimeouts: {client_body: 1ns, idle: -1s, upstream_read: 1h, read_header: [1]}\nroutes: [{name: a, path: /**, allow: 'true', upstream: 'http://127.0.0.1:1'}]\n"))
+	f.Add([]byte("mode: sidecar\nroutes: [{name: a, path: /**, allow: 'true', upstream: 'http://127.0.0.1:1', upgrades: [websocket, h2c], allow_encoded_slash: true}]\n"))
 	f.Add([]byte("mode: sidecar\nlimits: {max_request_body: 1.5 GB}\naudit: {fail_closed: true}\nroutes: [{name: a, path: /**, allow: 'true', upstream: 'http://127.0.0.1:1', max_request_body: [x]}]\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, err := ParseConfig("fuzz.yaml", b)
@@ -30,12 +36,16 @@ func FuzzPathMatch(f *testing.F) {
 	f.Add("/orders/*/items/**", "/orders/1/items/2")
 	f.Add("/", "/")
 	f.Add("/a/**", "/a")
+	for _, p := range []string{"/public/../admin", "/public/%2e%2e/admin", "/public/%252e%252e/admin", "/public/..;/admin",
+		"/public\\..\\admin", "/public/%c0%ae%c0%ae/admin", "/public//a", "/public/a%2Fb", "/public/%25%32%65"} {
+		f.Add("/public/**", p)
+	}
 	f.Fuzz(func(t *testing.T, pat, path string) {
 		p, err := compilePattern(pat)
 		if err == nil {
 			_ = p.match(path)
 		}
-		clean, err := cleanPath(path, path)
+		clean, _, err := cleanPath(path, path)
 		if err != nil {
 			return
 		}
@@ -67,6 +77,46 @@ func FuzzAppendRecord(f *testing.F) {
 		}
 		if got := appendRecord(nil, &rec); string(got) != string(want) {
 			t.Fatalf("appendRecord differs from encoding/json:\n got %s\nwant %s", got, want)
+		}
+	})
+}
+
+// FuzzCheckFields holds the promise of checkFields: a request it lets through is written to
+// the upstream (writeUpstreamRequest) as a head an HTTP/1.1 reader parses back into the same
+// method, target and fields — nothing split, added or lost.
+func FuzzCheckFields(f *testing.F) {
+	f.Add("GET", "/public/a", "shop.localhost", "X-A", "b")
+	f.Add("GET /admin HTTP/1.1", "/ws/a", "shop.localhost", "X-A", "b")
+	f.Add("GET", "/public/a?x=1 HTTP/1.1", "shop.localhost", "X-A", "b")
+	f.Add("GET", "/public/a", "shop.localhost", "X-A", "b\r\nX-Smuggled: 1")
+	f.Add("GET", "/public/a", "a b", "X A", " b")
+	f.Fuzz(func(t *testing.T, method, target, host, name, value string) {
+		u, err := url.ParseRequestURI(target)
+		if err != nil {
+			return
+		}
+		r := &http.Request{Method: method, RequestURI: target, URL: u, Host: host, Proto: "HTTP/2.0", ProtoMajor: 2,
+			Header: http.Header{name: {value}}, Body: http.NoBody}
+		if checkFields(r) != "" {
+			return
+		}
+		out := &http.Request{Method: method, URL: &url.URL{Scheme: "http", Host: "upstream", Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery},
+			Host: host, Header: http.Header{name: {value}}, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}
+		var buf bytes.Buffer
+		bw := bufio.NewWriter(&buf)
+		if err := writeUpstreamRequest(bw, out, nil); err != nil {
+			t.Fatalf("checkFields let through what the writer refuses: %v", err)
+		}
+		_ = bw.Flush()
+		got, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(buf.Bytes())))
+		if err != nil {
+			t.Fatalf("the upstream cannot parse %q: %v", buf.Bytes(), err)
+		}
+		if got.Method != method || got.RequestURI != out.URL.RequestURI() || got.Header.Get(name) != value {
+			t.Fatalf("the upstream read %q %q %q=%q from %q", got.Method, got.RequestURI, name, got.Header.Get(name), buf.Bytes())
+		}
+		if rest, _ := io.ReadAll(got.Body); len(rest) > 0 {
+			t.Fatalf("bytes after the head: %q", rest)
 		}
 	})
 }

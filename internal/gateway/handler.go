@@ -37,6 +37,9 @@ type exchange struct {
 	body       countingBody
 	proxied    bool
 	failReason string      // why proxying failed ("": it did not); see exchange.failed
+	upgrade    string      // the protocol switch the route allowed ("": none)
+	tunnelUp   int64       // bytes relayed client → upstream after a protocol switch
+	tunnelDown int64       // bytes relayed upstream → client after a protocol switch
 	extra      extraFields // the header fields the gateway adds upstream
 	gone       *clientGone // HTTP/1 (the gateway's server): fired when the client disconnects
 }
@@ -93,7 +96,7 @@ func (g *Gateway) serveInbound(w http.ResponseWriter, r *http.Request) {
 	x := g.begin(st, w, r, "inbound")
 	rec, sw := &x.rec, &x.sw
 	defer g.finish(x)
-	if g.auditRefuses(st, x) {
+	if g.auditRefuses(st, x) || x.refuseFields(r) {
 		return
 	}
 
@@ -107,10 +110,41 @@ func (g *Gateway) serveInbound(w http.ResponseWriter, r *http.Request) {
 	if d != nil {
 		rec.Decision, rec.Reason = decisionAuditDeny, d.reason
 	}
-	if !x.limitBody(rt.maxBody, r) {
+	if !x.allowUpgrade(r, rt.cfg.Upgrades) || !x.limitBody(rt.maxBody, r) {
 		return
 	}
 	x.forward(rt.proxy, r)
+}
+
+// refuseFields answers 400 to a request checkFields refuses, before it is routed; an HTTP/1
+// connection is closed after the answer, since what follows such a request cannot be trusted
+// to be framed as the client meant.
+func (x *exchange) refuseFields(r *http.Request) bool {
+	reason := checkFields(r)
+	if reason == "" {
+		return false
+	}
+	x.rec.Decision, x.rec.Reason = decisionDeny, reason
+	if r.ProtoMajor == 1 {
+		x.sw.Header().Set("Connection", "close")
+	}
+	writeDenial(&x.sw, &denial{http.StatusBadRequest, reason})
+	return true
+}
+
+// allowUpgrade applies the route's decision on a protocol switch (upgradeDecision): a refused
+// one is answered 403 and its connection closed (the client meant to stop speaking HTTP/1.1
+// on it); an allowed one is recorded for the forwarder and the audit record.
+func (x *exchange) allowUpgrade(r *http.Request, allowed []string) bool {
+	proto, reason := upgradeDecision(r.Header, allowed)
+	if reason != "" {
+		x.rec.Decision, x.rec.Reason = decisionDeny, reason
+		x.sw.Header().Set("Connection", "close")
+		writeDenial(&x.sw, &denial{http.StatusForbidden, reason})
+		return false
+	}
+	x.upgrade = proto
+	return true
 }
 
 // limitBody applies a request-body limit (0: none): a request that declares a longer body is
@@ -144,13 +178,24 @@ func (g *Gateway) auditRefuses(st *state, x *exchange) bool {
 // filling the identity fields of rec. It returns the matched route (nil if none) and a denial,
 // or nil when the request may pass.
 func (g *Gateway) authorize(r *http.Request, st *state, rec *Record) (*route, *denial) {
-	path, err := cleanPath(r.URL.EscapedPath(), r.URL.Path)
-	if err != nil {
+	path, encodedSlash, err := cleanPath(r.URL.EscapedPath(), r.URL.Path)
+	switch {
+	case err == errDoubleEncoded:
+		return nil, &denial{http.StatusBadRequest, "double_encoded_path"}
+	case err != nil:
 		return nil, &denial{http.StatusBadRequest, "unclean_path"}
+	}
+	if encodedSlash {
+		// the segments are the client's: an encoded slash stays inside its segment, for the
+		// route match and the rule, and only a route that allows it lets it through
+		path = keepEncodedSlashes(r.URL.EscapedPath())
 	}
 	rt := st.match(rec.Host, r.Method, path)
 	if rt != nil {
 		rec.Route = rt.cfg.Name
+		if encodedSlash && !rt.cfg.AllowEncodedSlash {
+			return nil, &denial{http.StatusBadRequest, "encoded_slash"}
+		}
 	}
 	// Authentication happens before the route decision is reported so that the audit record
 	// always says who asked, even for requests that match no route.
@@ -343,6 +388,9 @@ func (g *Gateway) serveOutbound(w http.ResponseWriter, r *http.Request) {
 	if g.auditRefuses(st, x) {
 		return
 	}
+	if x.refuseFields(r) {
+		return
+	}
 	svc := st.services[rec.Host]
 	if svc == nil {
 		rec.Decision, rec.Reason = decisionDeny, "unknown_service"
@@ -351,7 +399,7 @@ func (g *Gateway) serveOutbound(w http.ResponseWriter, r *http.Request) {
 	}
 	rec.Route = "outbound:" + svc.cfg.Host
 	rec.Decision, rec.Reason = decisionAllow, "allowed"
-	if !x.limitBody(int64(st.cfg.Limits.MaxRequestBody), r) {
+	if !x.allowUpgrade(r, svc.cfg.Upgrades) || !x.limitBody(int64(st.cfg.Limits.MaxRequestBody), r) {
 		return
 	}
 	x.forward(svc.proxy, r)
@@ -370,6 +418,10 @@ func (g *Gateway) finish(x *exchange) {
 		rec.UpstreamStatus = x.sw.status // the proxy relays the upstream's status unchanged
 	}
 	rec.BytesIn, rec.BytesOut = x.body.n, x.sw.n
+	if x.sw.status == http.StatusSwitchingProtocols {
+		rec.Upgrade = x.upgrade
+		rec.BytesIn, rec.BytesOut = x.body.n+x.tunnelUp, x.sw.n+x.tunnelDown
+	}
 	d := g.now().Sub(x.start)
 	rec.LatencyMS = float64(d.Microseconds()) / 1000
 	g.audit.write(rec)
@@ -414,6 +466,7 @@ type countingBody struct {
 	prog     progress // the body timeout, for net/http's servers
 	timedOut bool
 	tooLarge bool
+	broken   bool // a read failed otherwise: bad framing (a malformed chunk) or the client broke off
 }
 
 func (b *countingBody) Read(p []byte) (int, error) {
@@ -431,8 +484,12 @@ func (b *countingBody) Read(p []byte) (int, error) {
 		b.n, b.tooLarge = b.limit, true
 		return n - over, errBodyTooLarge
 	}
-	if err != nil && err != io.EOF && isTimeout(err) {
+	switch {
+	case err == nil || err == io.EOF:
+	case isTimeout(err):
 		b.timedOut = true
+	default:
+		b.broken = true
 	}
 	return n, err
 }

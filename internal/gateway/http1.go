@@ -463,9 +463,26 @@ func quietReadError(err error) bool {
 // component before or behind may use another), and so is an empty one (there is nothing to
 // route by); a Host field beside an absolute-form target must be valid too, although the
 // target's host is the one used.
+//
+// Framing that two readers could disagree on is refused, and the connection closed, before a
+// byte of the body is read (RFC 9112 sections 5.2, 6.1 and 6.3): a folded field (obs-fold),
+// Transfer-Encoding beside Content-Length (net/http would drop the length and read on, so the
+// bytes after the chunked body became the next request), Transfer-Encoding in an HTTP/1.0
+// request (net/http ignores it and would read the chunks as the next request), and any
+// Transfer-Encoding but one field whose value is exactly "chunked" (501).
 func checkRequest(req *http.Request, head *hostScanner) (int, string) {
 	if req.ProtoMajor != 1 {
 		return http.StatusHTTPVersionNotSupported, "unsupported protocol version"
+	}
+	switch {
+	case head.folds > 0:
+		return http.StatusBadRequest, "obsolete line folding"
+	case head.codings > 0 && head.lengths > 0:
+		return http.StatusBadRequest, "both Transfer-Encoding and Content-Length"
+	case head.codings > 0 && !req.ProtoAtLeast(1, 1):
+		return http.StatusBadRequest, "Transfer-Encoding in an HTTP/1.0 request"
+	case head.codings > 1 || head.codings == 1 && head.coding != "chunked":
+		return http.StatusNotImplemented, "unsupported transfer encoding"
 	}
 	if head.hosts > 1 {
 		return http.StatusBadRequest, "more than one Host header"
@@ -500,16 +517,21 @@ func checkRequest(req *http.Request, head *hostScanner) (int, string) {
 // in those already buffered when it starts), line by line, up to the blank line that ends the
 // head, and keeps the first one's value. Lines are told apart as textproto does (LF, with an
 // optional CR before it); a line that begins with a space or tab continues the previous field.
+//
+// It also notes what http.ReadRequest reads past or removes, so framing the gateway cannot
+// vouch for is refused (RFC 9112 sections 5.2 and 6): continuation lines (obs-fold), the
+// Content-Length fields (ReadRequest drops them beside Transfer-Encoding) and the
+// Transfer-Encoding fields with the first one's value (ReadRequest removes it).
 type hostScanner struct {
-	r      io.Reader
-	active bool
-	done   bool // the head's blank line was seen
-	first  bool // in the request line
-	start5 [5]byte
-	n      int  // bytes of the current line so far
-	cr     bool // the current line so far ends with CR
-	cont   bool // the current line continues the previous field
-	inHost bool // the current line is the first Host field
+	r         io.Reader
+	active    bool
+	done      bool // the head's blank line was seen
+	first     bool // in the request line
+	lineStart [maxTELine]byte
+	n         int  // bytes of the current line so far
+	cr        bool // the current line so far ends with CR
+	cont      bool // the current line continues the previous field
+	inHost    bool // the current line is the first Host field
 	// inHostField: the field being read (over continuation lines) is the first Host field
 	inHostField bool
 	hosts       int
@@ -519,7 +541,16 @@ type hostScanner struct {
 	tooLong  bool
 	folded   bool
 	valueBuf [128]byte
+
+	folds   int    // continuation lines (obs-fold) in the head
+	lengths int    // Content-Length fields
+	codings int    // Transfer-Encoding fields
+	coding  string // the first Transfer-Encoding field's value, trimmed ("?" when too long to keep)
 }
+
+// maxTELine is how much of each line the scanner keeps: enough for a Transfer-Encoding field
+// whose value is "chunked" with some space around it.
+const maxTELine = 40
 
 // maxHostValue bounds the Host value kept; a longer one is refused as malformed.
 const maxHostValue = 1 << 10
@@ -536,6 +567,7 @@ func (s *hostScanner) Read(p []byte) (int, error) {
 func (s *hostScanner) start(buffered []byte) {
 	s.active, s.done, s.first, s.n, s.cr, s.cont, s.inHost, s.inHostField, s.hosts = true, false, true, 0, false, false, false, false, 0
 	s.value, s.tooLong, s.folded = s.valueBuf[:0], false, false
+	s.folds, s.lengths, s.codings, s.coding = 0, 0, 0, ""
 	s.scan(buffered)
 }
 
@@ -548,13 +580,16 @@ func (s *hostScanner) scan(p []byte) {
 		}
 		if len(seg) > 0 {
 			old := s.n
-			if old < len(s.start5) {
-				copy(s.start5[old:], seg)
+			if old < len(s.lineStart) {
+				copy(s.lineStart[old:], seg)
 			}
 			s.n += len(seg)
 			s.cr = seg[len(seg)-1] == '\r'
 			if old == 0 && !s.first {
 				s.cont = seg[0] == ' ' || seg[0] == '\t'
+				if s.cont {
+					s.folds++
+				}
 				if s.cont && s.inHostField {
 					s.folded = true
 				}
@@ -580,6 +615,7 @@ func (s *hostScanner) scan(p []byte) {
 				if s.n >= 5 && s.isHostLine() {
 					s.hosts++
 				}
+				s.noteFraming()
 			}
 		}
 		s.first, s.n, s.cr, s.cont, s.inHost = false, 0, false, false, false
@@ -587,8 +623,43 @@ func (s *hostScanner) scan(p []byte) {
 	}
 }
 
+// noteFraming counts a Content-Length or Transfer-Encoding field line that has just ended.
+func (s *hostScanner) noteFraming() {
+	line := s.lineStart[:min(s.n, len(s.lineStart))]
+	if name, value, ok := bytes.Cut(line, []byte(":")); ok {
+		switch {
+		case asciiEqualFold(name, "content-length"):
+			s.lengths++
+		case asciiEqualFold(name, "transfer-encoding"):
+			s.codings++
+			if s.codings == 1 {
+				s.coding = "?"
+				if s.n <= len(s.lineStart) {
+					s.coding = string(bytes.Trim(bytes.TrimSuffix(value, []byte("\r")), " \t"))
+				}
+			}
+		}
+	}
+}
+
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range b {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *hostScanner) isHostLine() bool {
-	b := s.start5
+	b := s.lineStart
 	return b[0]|0x20 == 'h' && b[1]|0x20 == 'o' && b[2]|0x20 == 's' && b[3]|0x20 == 't' && b[4] == ':'
 }
 

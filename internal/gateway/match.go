@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"unicode/utf8"
 )
 
 // pattern is a compiled path pattern: literal segments, "*" for exactly one segment, and a final
@@ -75,31 +76,92 @@ func (p pattern) match(path string) bool {
 	return p.rest || done
 }
 
-var errUncleanPath = errors.New("path is not canonical")
+var (
+	errUncleanPath   = errors.New("path is not canonical")
+	errDoubleEncoded = errors.New("path is still percent-encoded after decoding")
+)
 
 // cleanPath refuses request paths whose meaning differs between the gateway and an upstream:
-// dot segments, empty segments, encoded slashes or backslashes, and NUL. Authorizing one path
-// while the upstream serves another is the classic bypass, so such requests are denied rather
-// than normalized.
-func cleanPath(escaped, decoded string) (string, error) {
+// authorizing one path while the upstream serves another is the classic bypass, so such
+// requests are denied rather than normalized. docs/gateway.md ("Path rules") lists the rules;
+// in short, after one percent-decoding the path must be absolute, valid UTF-8 (no overlong
+// forms such as %c0%ae), without NUL or backslash, without empty segments ("//"), without dot
+// segments ("." or "..", also before a ";" parameter, as in "..;"), and without "%2e", "%2f"
+// or "%5c" (what a second decoding would turn into a dot, slash or backslash: %252e). An
+// encoded slash (%2F) in the request is reported, not refused: a route may allow it
+// (allow_encoded_slash); the segments matched are those of the decoded path either way. It
+// allocates nothing.
+func cleanPath(escaped, decoded string) (path string, encodedSlash bool, err error) {
 	if decoded == "" || decoded[0] != '/' {
-		return "", errUncleanPath
+		return "", false, errUncleanPath
 	}
-	low := strings.ToLower(escaped)
-	if strings.Contains(low, "%2f") || strings.Contains(low, "%5c") || strings.Contains(low, "%00") || strings.ContainsAny(decoded, "\\\x00") {
-		return "", errUncleanPath
+	for i := 0; i+2 < len(escaped); i++ {
+		if escaped[i] == '%' && escaped[i+1] == '2' && escaped[i+2]|0x20 == 'f' {
+			encodedSlash = true
+			break
+		}
 	}
-	if decoded != "/" {
-		for _, s := range strings.Split(decoded[1:], "/") {
-			if s == "." || s == ".." {
-				return "", errUncleanPath
+	if !utf8.ValidString(decoded) {
+		return "", false, errUncleanPath
+	}
+	segStart := 1
+	for i := 1; i <= len(decoded); i++ {
+		if i == len(decoded) || decoded[i] == '/' {
+			seg := decoded[segStart:i]
+			if j := strings.IndexByte(seg, ';'); j >= 0 {
+				seg = seg[:j]
+			}
+			if seg == "." || seg == ".." || seg == "" && i < len(decoded) && decoded != "/" {
+				return "", false, errUncleanPath
+			}
+			segStart = i + 1
+			continue
+		}
+		switch c := decoded[i]; c {
+		case 0, '\\':
+			return "", false, errUncleanPath
+		case '%':
+			if i+2 < len(decoded) {
+				a, b := decoded[i+1], decoded[i+2]|0x20
+				if a == '2' && (b == 'e' || b == 'f') || a == '5' && b == 'c' {
+					return "", false, errDoubleEncoded
+				}
 			}
 		}
-		if strings.Contains(decoded, "//") {
-			return "", errUncleanPath
-		}
 	}
-	return decoded, nil
+	return decoded, encodedSlash, nil
+}
+
+// keepEncodedSlashes decodes an escaped path (one cleanPath accepted) except its encoded
+// slashes, which are kept as "%2F": the path as a route with allow_encoded_slash sees it.
+func keepEncodedSlashes(escaped string) string {
+	var b strings.Builder
+	b.Grow(len(escaped))
+	for i := 0; i < len(escaped); i++ {
+		c := escaped[i]
+		if c == '%' && i+2 < len(escaped) && isHex(escaped[i+1]) && isHex(escaped[i+2]) {
+			v := unhex(escaped[i+1])<<4 | unhex(escaped[i+2])
+			if v == '/' {
+				b.WriteString("%2F")
+			} else {
+				b.WriteByte(v)
+			}
+			i += 2
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
 }
 
 // hostOnly strips the port from a Host header and lower-cases it.

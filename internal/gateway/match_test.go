@@ -38,25 +38,44 @@ func TestPatternMatch(t *testing.T) {
 func TestCleanPath(t *testing.T) {
 	tests := []struct {
 		name, escaped, decoded string
-		ok                     bool
+		ok, encodedSlash       bool
+		double                 bool // refused as double-encoded
 	}{
-		{"plain", "/a/b", "/a/b", true},
-		{"root", "/", "/", true},
-		{"dot-dot", "/a/../b", "/a/../b", false},
-		{"encoded dot-dot", "/a/%2e%2e/b", "/a/../b", false},
-		{"dot", "/a/./b", "/a/./b", false},
-		{"double slash", "/a//b", "/a//b", false},
-		{"encoded slash", "/a%2Fb", "/a/b", false},
-		{"backslash", "/a%5cb", "/a\\b", false},
-		{"nul", "/a%00", "/a\x00", false},
-		{"relative", "a/b", "a/b", false},
-		{"encoded space is fine", "/a%20b", "/a b", true},
+		{name: "plain", escaped: "/a/b", decoded: "/a/b", ok: true},
+		{name: "root", escaped: "/", decoded: "/", ok: true},
+		{name: "trailing slash", escaped: "/a/", decoded: "/a/", ok: true},
+		{name: "dot-dot", escaped: "/a/../b", decoded: "/a/../b"},
+		{name: "encoded dot-dot", escaped: "/a/%2e%2e/b", decoded: "/a/../b"},
+		{name: "dot", escaped: "/a/./b", decoded: "/a/./b"},
+		{name: "trailing dot-dot", escaped: "/a/..", decoded: "/a/.."},
+		{name: "dot-dot before a parameter", escaped: "/a/..;/b", decoded: "/a/..;/b"},
+		{name: "dot before a parameter", escaped: "/a/.;x=1/b", decoded: "/a/.;x=1/b"},
+		{name: "a parameter is fine", escaped: "/a;jsessionid=1/b", decoded: "/a;jsessionid=1/b", ok: true},
+		{name: "dots in a name are fine", escaped: "/a/..b/c.", decoded: "/a/..b/c.", ok: true},
+		{name: "double slash", escaped: "/a//b", decoded: "/a//b"},
+		{name: "leading double slash", escaped: "//a", decoded: "//a"},
+		{name: "encoded slash is reported", escaped: "/a%2Fb", decoded: "/a/b", ok: true, encodedSlash: true},
+		{name: "encoded slash lower case", escaped: "/a%2fb", decoded: "/a/b", ok: true, encodedSlash: true},
+		{name: "encoded slash to a dot segment", escaped: "/a%2f..%2fb", decoded: "/a/../b"},
+		{name: "backslash", escaped: "/a%5cb", decoded: "/a\\b"},
+		{name: "nul", escaped: "/a%00", decoded: "/a\x00"},
+		{name: "relative", escaped: "a/b", decoded: "a/b"},
+		{name: "double-encoded dot", escaped: "/a/%252e%252e/b", decoded: "/a/%2e%2e/b", double: true},
+		{name: "double-encoded dot, upper case", escaped: "/a/%252E%252E/b", decoded: "/a/%2E%2E/b", double: true},
+		{name: "double-encoded slash", escaped: "/a%252fb", decoded: "/a%2fb", double: true},
+		{name: "double-encoded backslash", escaped: "/a%255cb", decoded: "/a%5cb", double: true},
+		{name: "double-encoded in pieces", escaped: "/a/%25%32%65", decoded: "/a/%2e", double: true},
+		{name: "other encoded percent is fine", escaped: "/a/%2541", decoded: "/a/%41", ok: true},
+		{name: "overlong dot", escaped: "/a/%c0%ae%c0%ae/b", decoded: "/a/\xc0\xae\xc0\xae/b"},
+		{name: "utf-8 is fine", escaped: "/caf%C3%A9", decoded: "/café", ok: true},
+		{name: "encoded space is fine", escaped: "/a%20b", decoded: "/a b", ok: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := cleanPath(tt.escaped, tt.decoded)
-			if (err == nil) != tt.ok {
-				t.Errorf("cleanPath(%q) error = %v, want ok=%v", tt.escaped, err, tt.ok)
+			_, slash, err := cleanPath(tt.escaped, tt.decoded)
+			if (err == nil) != tt.ok || tt.double != (err == errDoubleEncoded) || slash != tt.encodedSlash {
+				t.Errorf("cleanPath(%q) = encoded slash %v, error %v; want ok=%v, encoded slash %v, double-encoded %v",
+					tt.escaped, slash, err, tt.ok, tt.encodedSlash, tt.double)
 			}
 		})
 	}

@@ -65,6 +65,9 @@ func writeUpstreamRequest(w *bufio.Writer, req *http.Request, extra *extraFields
 	if err := extra.check(); err != nil {
 		return err
 	}
+	if err := checkOutbound(req); err != nil {
+		return err
+	}
 	if writeHead(w, req, extra) {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -27,28 +28,36 @@ func (g *Gateway) Run(ctx context.Context, reload <-chan struct{}) error {
 	if err != nil {
 		return err
 	}
-	go func() { _ = g.svid.Run(ctx) }()
+	// Every goroutine Run starts ends before it returns: none may renew, reload or flush
+	// once the audit log is closed.
+	var bg sync.WaitGroup
+	bg.Go(func() { _ = g.svid.Run(ctx) })
 	if g.edge != nil {
-		go func() { _ = g.edge.Run(ctx) }()
+		bg.Go(func() { _ = g.edge.Run(ctx) })
 	}
-	go g.flushLoop(ctx)
-	go g.watch(ctx, reload)
+	bg.Go(func() { g.flushLoop(ctx) })
+	bg.Go(func() { g.watch(ctx, reload) })
 	g.ready.Store(true)
 	in, out, adm := g.Addrs()
-	g.log.Info("gateway serving", "mode", g.state.Load().cfg.Mode, "inbound", in, "outbound", out, "admin", adm)
+	g.log.Info("gateway serving", "mode", g.state.Load().cfg.Mode, "config", g.opts.ConfigPath, "inbound", in, "outbound", out, "admin", adm)
 
 	select {
 	case <-ctx.Done():
+		g.log.Info("gateway shutting down", "reason", "signal or cancel", "grace", ShutdownGrace)
 	case err = <-errc:
+		g.log.Error("gateway shutting down", "reason", "a listener failed", "err", err, "grace", ShutdownGrace)
 	}
 	g.ready.Store(false)
 	g.shutdown(traffic)
 	if admin != nil {
 		g.shutdown([]trafficServer{admin}) // last, so /readyz answers 503 while traffic drains
 	}
+	cancel()
+	bg.Wait()
 	if cerr := g.audit.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close audit log: %w", cerr)
 	}
+	g.log.Info("gateway stopped")
 	return err
 }
 
@@ -78,6 +87,9 @@ func (g *Gateway) listen(cfg *Config, errc chan<- error) (traffic []trafficServe
 				}
 			}()
 			return s, nil
+		}
+		if traffic {
+			h = netHTTPFraming(h)
 		}
 		hs := &http.Server{Handler: h, ReadHeaderTimeout: cfg.Timeouts.ReadHeader, IdleTimeout: cfg.Timeouts.Idle,
 			HTTP2: &http.HTTP2Config{WriteByteTimeout: cfg.Timeouts.ClientWrite}, MaxHeaderBytes: 64 << 10,

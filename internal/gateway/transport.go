@@ -160,6 +160,10 @@ func (t *upstreamTransport) roundTrip(req *http.Request, extra *extraFields, gon
 			}
 			extra.mergeInto(req.Header)
 		}
+		if err := checkOutbound(req); err != nil {
+			closeBody(req)
+			return nil, err
+		}
 		return t.fallback.RoundTrip(req)
 	}
 	ctx := req.Context()
@@ -218,9 +222,16 @@ func (pc *upstreamConn) roundTrip(req *http.Request, extra *extraFields, gone *c
 		pc.release(stop)
 		return nil, fmt.Errorf("write request to upstream: %w", err)
 	}
+	// One header budget covers the interim responses and the final one, and at most
+	// maxInterim interim responses are read (net/http's transport keeps one limit and stops at
+	// five), so an upstream cannot hold the exchange with an endless stream of 1xx heads.
 	var resp *http.Response
-	for {
-		pc.lim.n = pc.t.maxHeaderBytes
+	pc.lim.n = pc.t.maxHeaderBytes
+	for interim := 0; ; interim++ {
+		if interim > maxInterim {
+			pc.release(stop)
+			return nil, fmt.Errorf("read upstream response: more than %d interim (1xx) responses", maxInterim)
+		}
 		r, err := http.ReadResponse(pc.br, req)
 		if err != nil {
 			pc.release(stop)
@@ -245,6 +256,9 @@ func (pc *upstreamConn) roundTrip(req *http.Request, extra *extraFields, gone *c
 	resp.Body = b
 	return resp, nil
 }
+
+// maxInterim is how many interim (1xx) responses one exchange may read before its final one.
+const maxInterim = 5
 
 // release ends the exchange's cancellation hooks (the context's, stop, and the client's) and
 // reports whether none of them fired, that is whether the connection is still sound.

@@ -101,6 +101,9 @@ func FuzzHTTP1Server(f *testing.F) {
 	f.Add([]byte("HEAD /trailer HTTP/1.1\r\nHost: a\r\n\r\nGET /short HTTP/1.1\r\nHost: a\r\n\r\n"))
 	f.Add([]byte("GET /inject HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"))
 	f.Add([]byte("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n"))
+	for _, tc := range h1Corpus() {
+		f.Add([]byte(tc.raw))
+	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		// the handler's requests, in order, tell the response parser which answers are to HEAD
 		var methods []string

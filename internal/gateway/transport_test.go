@@ -477,3 +477,37 @@ func checkEchoUpgrade(t *testing.T, c net.Conn, msgs ...string) {
 		}
 	}
 }
+
+// TestTransportInterimResponsesAreBounded: the interim (1xx) responses before the final one
+// share one header budget with it, and at most maxInterim are read; either bound ends the
+// exchange with an error instead of reading on (net/http keeps one limit and stops at five).
+func TestTransportInterimResponsesAreBounded(t *testing.T) {
+	hints := func(n, size int) string {
+		return strings.Repeat("HTTP/1.1 103 Early Hints\r\nLink: <"+strings.Repeat("a", size)+">\r\n\r\n", n)
+	}
+	final := "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+	cases := []struct {
+		name, answer string
+		wantErr      string
+	}{
+		{"a few hints", hints(maxInterim, 10) + final, ""},
+		{"too many hints", hints(maxInterim+1, 10) + final, "interim"},
+		{"hints over the header budget together", hints(4, 300<<10) + final, "header"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := rawUpstream(t, func(_ int, c net.Conn) {
+				_, _ = http.ReadRequest(bufio.NewReader(c))
+				_, _ = io.WriteString(c, tc.answer)
+			})
+			tr := transportTo(t, addr)
+			resp, body, err := get(t, tr, "GET", addr+"/", nil)
+			switch {
+			case tc.wantErr == "" && (err != nil || body != "ok"):
+				t.Fatalf("got %v %q, want ok", err, body)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("got %v (response %v), want an error about %s", err, resp, tc.wantErr)
+			}
+		})
+	}
+}
