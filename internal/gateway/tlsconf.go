@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -42,12 +43,40 @@ func newFileSource(certFile, keyFile string, onChange func(*tls.Certificate, err
 	return s, nil
 }
 
+// loadKeyPair loads a certificate chain and its key, naming the file at fault: a truncated key
+// used to be reported as the certificate file, which sent operators to the wrong file.
 func loadKeyPair(certFile, keyFile string) (*tls.Certificate, error) {
-	c, err := tls.LoadX509KeyPair(certFile, keyFile)
+	certPEM, err := os.ReadFile(certFile)
 	if err != nil {
-		return nil, fmt.Errorf("load certificate %s: %w", certFile, err)
+		return nil, fmt.Errorf("load certificate: %w", err)
 	}
-	return &c, nil
+	keyPEM, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("load key: %w", err)
+	}
+	c, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err == nil {
+		return &c, nil
+	}
+	if !holdsCertificate(certPEM) {
+		return nil, fmt.Errorf("load certificate %s: no PEM certificate that parses", certFile)
+	}
+	return nil, fmt.Errorf("load key %s (for the certificate in %s): %w", keyFile, certFile, err)
+}
+
+// holdsCertificate reports whether data has a first PEM CERTIFICATE block that parses.
+func holdsCertificate(data []byte) bool {
+	for {
+		var b *pem.Block
+		b, data = pem.Decode(data)
+		if b == nil {
+			return false
+		}
+		if b.Type == "CERTIFICATE" {
+			_, err := x509.ParseCertificate(b.Bytes)
+			return err == nil
+		}
+	}
 }
 
 func fileStamp(path string) string {
