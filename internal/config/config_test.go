@@ -134,7 +134,7 @@ func TestParseErrors(t *testing.T) {
 		{"merge key", "base: &b {fail-on: low}\nscan:\n  <<: *b\n",
 			`config: palisade.yaml:1:1: base: unknown key "base"`},
 		{"syntax", "scan:\n  scanners: [secret\n",
-			`config: palisade.yaml:1: invalid YAML: did not find expected ',' or ']'`},
+			`config: palisade.yaml:2: invalid YAML: did not find expected ',' or ']'`},
 		{"tab indentation", "scan:\n\tfail-on: high\n",
 			`config: palisade.yaml:2: invalid YAML: found character that cannot start any token`},
 	}

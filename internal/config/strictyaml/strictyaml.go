@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -113,18 +114,45 @@ func Decode(name string, data []byte, v any) (Fields, error) {
 	return d.fields, nil
 }
 
-// syntaxError turns yaml/v3's "yaml: line 3: message" into an Error with a position.
+// syntaxError turns yaml/v3's "yaml: line 3: message" into an Error with the line the message is
+// about. yaml/v3 does not print one kind of line: it keeps 0-based marks and adds one only for
+// errors found while scanning tokens ("found character that cannot start any token"); for errors
+// found while parsing the token stream ("did not find expected key") it prints the 0-based line,
+// one line early, and when that line is 0 it prints no line at all. The parser's few messages are
+// listed in parserMessages; the correction lives here and nowhere else.
 func syntaxError(name string, err error) error {
-	msg := err.Error()
-	if rest, ok := strings.CutPrefix(msg, "yaml: line "); ok {
-		if num, text, ok := strings.Cut(rest, ": "); ok {
-			if line, convErr := strconv.Atoi(num); convErr == nil {
-				return &Error{File: name, Pos: Pos{Line: line}, Err: fmt.Errorf("invalid YAML: %s", text)}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line, text := 0, msg
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if num, after, ok := strings.Cut(rest, ": "); ok {
+			if n, convErr := strconv.Atoi(num); convErr == nil && n > 0 {
+				line, text = n, after
 			}
 		}
 	}
-	return &Error{File: name, Err: fmt.Errorf("invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))}
+	if parserMessage(text) {
+		line++ // 0-based, and absent for the first line
+	}
+	return &Error{File: name, Pos: Pos{Line: line}, Err: fmt.Errorf("invalid YAML: %s", text)}
 }
+
+// parserMessages are the messages yaml/v3's parser (parserc.go) sets; its scanner's and reader's
+// messages are all different.
+var parserMessages = []string{
+	"did not find expected <stream-start>",
+	"did not find expected <document start>",
+	"did not find expected node content",
+	"did not find expected '-' indicator",
+	"did not find expected key",
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+	"found duplicate %YAML directive",
+	"found duplicate %TAG directive",
+	"found incompatible YAML document",
+	"found undefined tag handle",
+}
+
+func parserMessage(text string) bool { return slices.Contains(parserMessages, text) }
 
 func pos(n *yaml.Node) Pos { return Pos{Line: n.Line, Column: n.Column} }
 
