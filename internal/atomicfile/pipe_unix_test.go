@@ -45,4 +45,3 @@ func TestWriteIntoDeviceAndPipe(t *testing.T) {
 		t.Errorf("the pipe was replaced: %v, %v", fi.Mode(), err)
 	}
 }
-

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/palisade-sec/palisade/internal/atomicfile"
 	"time"
 )
 
@@ -102,7 +103,7 @@ func (b *TrustBundle) FirstExpiry() time.Time {
 // WriteFile stores the bundle at path (mode 0644) through a temporary file and a rename, so a
 // reader — another process, or this one after a restart — never sees half a bundle.
 func (b *TrustBundle) WriteFile(path string) error {
-	if err := writeFileAtomic(path, b.PEM(), 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, b.PEM(), 0o644); err != nil {
 		return fmt.Errorf("write trust bundle: %w", err)
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/palisade-sec/palisade/internal/atomicfile"
 	"io"
 	"net/http"
 	"os"
@@ -192,10 +193,10 @@ func WriteSVIDFiles(certPath, keyPath string, cert *tls.Certificate) error {
 	if err != nil {
 		return fmt.Errorf("write svid: %w", err)
 	}
-	if err := writeFileAtomic(keyPath, pem.EncodeToMemory(&pem.Block{Type: plainKeyType, Bytes: der}), 0o600); err != nil {
+	if err := atomicfile.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: plainKeyType, Bytes: der}), 0o600); err != nil {
 		return err
 	}
-	return writeFileAtomic(certPath, b.Bytes(), 0o644)
+	return atomicfile.WriteFile(certPath, b.Bytes(), 0o644)
 }
 
 // LoadSVIDFiles reads a certificate chain and its private key written by WriteSVIDFiles (or any

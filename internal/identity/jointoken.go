@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/palisade-sec/palisade/internal/atomicfile"
 	"os"
 	"sync"
 	"time"
@@ -130,5 +131,5 @@ func (s *JoinTokenStore) write(recs map[string]joinRecord) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(s.path, append(b, '\n'), 0o600)
+	return atomicfile.WriteFile(s.path, append(b, '\n'), 0o600)
 }

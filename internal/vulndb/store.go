@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/palisade-sec/palisade/internal/atomicfile"
 	"io"
 	"io/fs"
 	"maps"
@@ -166,15 +167,19 @@ func install(ctx context.Context, dir, staging string, archives []archive, now t
 		return meta, err
 	}
 	b, _ := json.MarshalIndent(meta, "", "  ") // plain data: cannot fail
-	if err := os.WriteFile(filepath.Join(staging, metaFile), b, 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(staging, metaFile), b, 0o644); err != nil {
 		return meta, fmt.Errorf("write database metadata: %w", err)
+	}
+	// Every file in staging is flushed; flush its entries before it becomes a generation.
+	if err := atomicfile.SyncDir(staging); err != nil {
+		return meta, fmt.Errorf("install database: %w", err)
 	}
 	gen := genPrefix + now.UTC().Format("20060102T150405Z") + "-" + randomID()
 	if err := os.Rename(staging, filepath.Join(dir, gen)); err != nil {
 		return meta, fmt.Errorf("install database: %w", err)
 	}
 	prev, _ := currentGeneration(dir)
-	if err := writeFileAtomic(filepath.Join(dir, currentFile), []byte(gen+"\n")); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, currentFile), []byte(gen+"\n"), 0o644); err != nil {
 		os.RemoveAll(filepath.Join(dir, gen))
 		return meta, fmt.Errorf("switch database: %w", err)
 	}
@@ -229,32 +234,6 @@ func linkOrCopy(from, to string) error {
 		return err
 	}
 	return dst.Close()
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return nil
 }
 
 // pruneGenerations removes generations other than the new one and the one it replaced (a scan
