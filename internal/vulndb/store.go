@@ -74,6 +74,22 @@ func (m Meta) Oldest() time.Time {
 // EcosystemNames returns the ecosystems in the database, sorted.
 func (m Meta) EcosystemNames() []string { return slices.Sorted(maps.Keys(m.Ecosystems)) }
 
+// EnvDir is the environment variable that names the database directory when no flag does.
+const EnvDir = "PALISADE_DB_DIR"
+
+// ResolveDir says where the database is: dir if set (--db-dir, or deps.db-dir from the user's own
+// configuration), else $PALISADE_DB_DIR as getenv reads it, else DefaultDir. Every command that
+// opens or updates the database resolves it here, so a scan and 'db update' never disagree.
+func ResolveDir(dir string, getenv func(string) string) (string, error) {
+	if dir != "" {
+		return dir, nil
+	}
+	if env := getenv(EnvDir); env != "" {
+		return env, nil
+	}
+	return DefaultDir()
+}
+
 // DefaultDir is where the database lives unless --db-dir or PALISADE_DB_DIR say otherwise.
 func DefaultDir() (string, error) {
 	c, err := os.UserCacheDir()
