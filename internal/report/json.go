@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/palisade-sec/palisade/internal/jsonpos"
 	"io"
 	"slices"
 	"strconv"
@@ -95,7 +96,7 @@ func ReadJSON(r io.Reader) (*Run, error) {
 		return nil, fmt.Errorf("read JSON report: %w", jsonPosition(data, err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("read JSON report: %s: unexpected data after the report", lineCol(data, dec.InputOffset()))
+		return nil, fmt.Errorf("read JSON report: %s: unexpected data after the report", jsonpos.At(data, dec.InputOffset()))
 	}
 	run, err := doc.run()
 	if err != nil {
@@ -252,19 +253,12 @@ func validateRun(r *Run) error {
 	return nil
 }
 
-// jsonPosition turns the byte offsets in encoding/json errors into "line L, column C" and keeps
-// the field path, so a user can open the file at the right place.
+// jsonPosition puts the position of an encoding/json error in front of it and names the field
+// of a type error, so a user can open the file at the right place.
 func jsonPosition(data []byte, err error) error {
-	var syntaxErr *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syntaxErr):
-		off := syntaxErr.Offset
-		if off < int64(len(data)) {
-			off-- // Offset counts the bad byte itself; point at it
-		}
-		return fmt.Errorf("%s: %w", lineCol(data, off), err)
-	case errors.As(err, &typeErr):
+	if errors.As(err, &typeErr) {
+		p, _ := jsonpos.Of(data, err)
 		field := strings.TrimPrefix(typeErr.Field, "Run.")
 		if field == "" {
 			field = "(top level)"
@@ -273,18 +267,9 @@ func jsonPosition(data []byte, err error) error {
 		if want == "" {
 			want = typeErr.Type.Kind().String()
 		}
-		return fmt.Errorf("%s: field %s: want %s, got JSON %s", lineCol(data, typeErr.Offset), field, want, typeErr.Value)
+		return fmt.Errorf("%s: field %s: want %s, got JSON %s", p, field, want, typeErr.Value)
 	}
-	return err
-}
-
-// lineCol renders a byte offset as a 1-based line and column.
-func lineCol(data []byte, off int64) string {
-	off = min(max(off, 0), int64(len(data)))
-	before := data[:off]
-	line := bytes.Count(before, []byte("\n")) + 1
-	col := len(before) - bytes.LastIndexByte(before, '\n')
-	return fmt.Sprintf("line %d, column %d", line, col)
+	return jsonpos.Wrap(data, err)
 }
 
 // utcTimes rewrites a finding's times in UTC, copying what it points to so the caller's Run is

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/palisade-sec/palisade/internal/jsonpos"
 	"io"
 	"net/url"
 	"path"
@@ -545,7 +546,7 @@ func ReadSARIFFingerprints(r io.Reader) ([]string, error) {
 		return nil, fmt.Errorf("read SARIF fingerprints: %w", jsonPosition(data, err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("read SARIF fingerprints: %s: unexpected data after the log", lineCol(data, dec.InputOffset()))
+		return nil, fmt.Errorf("read SARIF fingerprints: %s: unexpected data after the log", jsonpos.At(data, dec.InputOffset()))
 	}
 	switch {
 	case log.Version == nil:

@@ -1,10 +1,10 @@
 package suppress
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/palisade-sec/palisade/internal/jsonpos"
 	"io"
 	"os"
 	"strings"
@@ -70,7 +70,7 @@ func readBaseline(name string, r io.Reader, limit int64) (*Baseline, error) {
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, fmt.Errorf("read baseline %s: %w", name, jsonError(data, err))
+		return nil, fmt.Errorf("read baseline %s: %w", name, jsonpos.Wrap(data, err))
 	}
 	b := &Baseline{Name: name, fps: map[string]struct{}{}}
 	switch {
@@ -159,25 +159,4 @@ func (b *Baseline) add(fp *string, field string) error {
 	}
 	b.fps[v] = struct{}{}
 	return nil
-}
-
-// jsonError adds the line and column to a JSON syntax or type error.
-func jsonError(data []byte, err error) error {
-	var offset int64 = -1
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		offset = syn.Offset
-	case errors.As(err, &typ):
-		offset = typ.Offset
-	}
-	if offset < 0 || offset > int64(len(data)) {
-		return err
-	}
-	// Offset counts the offending byte, so it is the 1-based column on its line.
-	before := data[:offset]
-	line := bytes.Count(before[:max(offset-1, 0)], []byte("\n")) + 1
-	col := int(offset) - 1 - bytes.LastIndexByte(before[:max(offset-1, 0)], '\n')
-	return fmt.Errorf("line %d, column %d: %w", line, col, err)
 }
