@@ -354,7 +354,7 @@ func TestSARIFForCodeScanning(t *testing.T) {
 		if loc.ArtifactLocation.URIBaseID != "%SRCROOT%" || strings.HasPrefix(loc.ArtifactLocation.URI, "/") || loc.Region.StartLine < 1 {
 			t.Errorf("result %s: location %+v", res.RuleID, loc)
 		}
-		if len(res.PartialFingerprints[SARIFFingerprintKey]) != 32 {
+		if len(res.PartialFingerprints[finding.FingerprintScheme]) != 32 {
 			t.Errorf("result %s: partialFingerprints %v", res.RuleID, res.PartialFingerprints)
 		}
 		for _, s := range res.Suppressions {

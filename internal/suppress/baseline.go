@@ -4,15 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/jsonpos"
 	"io"
 	"os"
 	"strings"
 )
-
-// SARIFFingerprintKey is the partialFingerprints key under which Palisade's SARIF output carries
-// finding.Fingerprint.
-const SARIFFingerprintKey = "palisade/v1"
 
 // maxBaselineSize bounds how much of a baseline file is read, so a wrong path (a disk image, a
 // pipe) fails with a clear error instead of exhausting memory.
@@ -136,10 +133,10 @@ func (b *Baseline) readSARIF(top map[string]json.RawMessage) error {
 	for i, run := range runs {
 		for j, res := range run.Results {
 			var fp *string
-			if v, ok := res.PartialFingerprints[SARIFFingerprintKey]; ok {
+			if v, ok := res.PartialFingerprints[finding.FingerprintScheme]; ok {
 				fp = &v
 			}
-			field := fmt.Sprintf("runs[%d].results[%d].partialFingerprints[%q]", i, j, SARIFFingerprintKey)
+			field := fmt.Sprintf("runs[%d].results[%d].partialFingerprints[%q]", i, j, finding.FingerprintScheme)
 			if err := b.add(fp, field); err != nil {
 				return fmt.Errorf("%w (was this SARIF log written by Palisade?)", err)
 			}
