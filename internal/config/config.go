@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/palisade-sec/palisade/internal/config/strictyaml"
@@ -218,7 +219,19 @@ func (c *Config) decode(name string, data []byte) error {
 	for field, p := range fields {
 		c.setOrigin(field, Origin{Kind: FromFile, File: name, Line: p.Line, Column: p.Column})
 	}
+	c.normalize()
 	return nil
+}
+
+// normalize puts values written in the long form into the form the short form (Output's
+// UnmarshalText, used by flags and the environment) already gives them: format names in lower
+// case, outputs without surrounding blanks. It is its own step so that Validate only checks.
+func (c *Config) normalize() {
+	for i := range c.Scan.Formats {
+		o := &c.Scan.Formats[i]
+		o.Format = strings.ToLower(strings.TrimSpace(o.Format))
+		o.Output = strings.TrimSpace(o.Output)
+	}
 }
 
 func (c *Config) setOrigin(field string, o Origin) {

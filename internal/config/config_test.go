@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -362,5 +363,27 @@ func TestDocsExampleLoads(t *testing.T) {
 	}
 	if len(c.Scan.Formats) != 3 || c.Scan.Formats[2] != (Output{Format: "json", Output: "palisade.json"}) {
 		t.Errorf("formats = %v", c.Scan.Formats)
+	}
+}
+
+// TestValidateOnlyChecks holds Validate to reading the configuration: normalising happens while
+// decoding, so a configuration validated twice, or built in code, is never changed behind the
+// caller's back.
+func TestValidateOnlyChecks(t *testing.T) {
+	c := Default()
+	c.Scan.Formats = []Output{{Format: "table"}, {Format: " SARIF ", Output: " out.sarif "}}
+	want := slices.Clone(c.Scan.Formats)
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, c.Scan.Formats); diff != "" {
+		t.Errorf("Validate changed scan.formats (-before +after):\n%s", diff)
+	}
+	parsed, err := Parse("palisade.yaml", []byte("scan:\n  formats:\n    - {format: ' SARIF ', output: ' out.sarif '}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := parsed.Scan.Formats, []Output{{Format: "sarif", Output: "out.sarif"}}; !cmp.Equal(got, want) {
+		t.Errorf("decoded formats %v, want %v", got, want)
 	}
 }
