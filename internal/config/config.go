@@ -197,19 +197,6 @@ func readLimited(path string) ([]byte, error) {
 	return data, nil
 }
 
-// Parse builds the configuration from the defaults and the file content data, named name in
-// errors, and validates it. It does not read the environment.
-func Parse(name string, data []byte) (*Config, error) {
-	c := Default()
-	if err := c.decode(name, data); err != nil {
-		return nil, err
-	}
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
 // decode overlays a file on c, recording where each value came from.
 func (c *Config) decode(name string, data []byte) error {
 	fields, err := strictyaml.Decode(name, data, c)

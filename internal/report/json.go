@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,13 +16,6 @@ import (
 // versioning (docs/report-json.md): a minor bump only adds optional fields, a major bump may
 // remove or change them, and ReadJSON refuses majors it does not know.
 const SchemaVersion = "1.0.0"
-
-//go:embed schema/report-v1.schema.json
-var reportSchema []byte
-
-// JSONSchema returns the JSON Schema (draft 2020-12) of the report JSON writes: a copy of
-// docs/schemas/report-v1.schema.json, embedded so the binary can print it.
-func JSONSchema() []byte { return bytes.Clone(reportSchema) }
 
 // JSON writes the Run as the versioned Palisade JSON report: {"schemaVersion": …, …Run fields}.
 // Findings are in canonical order and sensitive properties are dropped, so the same Run always

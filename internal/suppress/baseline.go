@@ -25,9 +25,6 @@ type Baseline struct {
 	fps    map[string]struct{}
 }
 
-// Len returns how many distinct fingerprints the baseline holds.
-func (b *Baseline) Len() int { return len(b.fps) }
-
 // Contains reports whether fp is in the baseline (case-insensitively; fingerprints are hex).
 func (b *Baseline) Contains(fp string) bool {
 	if fp == "" {
