@@ -11,7 +11,8 @@
 // Fields are matched by their `yaml:"name"` tag only; exported fields without a tag (or tagged "-")
 // are never set from a document. A value type that implements encoding.TextUnmarshaler takes
 // scalars through UnmarshalText; if it is also a struct it takes mappings field by field, which
-// lets a list element be written either as a short string or as a mapping. A null value leaves the
+// lets a list element be written either as a short string or as a mapping. A time.Duration takes
+// Go's duration syntax ("30s", "1h30m"). A null value leaves the
 // target unchanged, so decoding onto a struct holding defaults keeps the defaults for keys the
 // document does not set.
 package strictyaml
@@ -26,6 +27,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -166,7 +168,27 @@ func (d *decoder) errorf(n *yaml.Node, field, format string, args ...any) error 
 	return &Error{File: d.file, Pos: pos(n), Field: field, Err: fmt.Errorf(format, args...)}
 }
 
-var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+var (
+	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+	durationType    = reflect.TypeFor[time.Duration]()
+)
+
+// duration reads a time.Duration as Go writes one ("30s", "1h30m"). A bare number is refused
+// rather than read as nanoseconds: `timeout: 30` almost always means seconds.
+func (d *decoder) duration(n *yaml.Node, v reflect.Value, field string) error {
+	if n.Kind != yaml.ScalarNode {
+		return d.errorf(n, field, "want a duration such as 30s or 1h30m, got %s", describe(n))
+	}
+	t, err := time.ParseDuration(n.Value)
+	if err != nil {
+		if n.ShortTag() == "!!int" && n.Value != "0" {
+			return d.errorf(n, field, "want a duration with a unit such as %ss, got the bare number %s", clip(n.Value), clip(n.Value))
+		}
+		return d.errorf(n, field, "want a duration such as 30s or 1h30m, got %s", describe(n))
+	}
+	v.SetInt(int64(t))
+	return nil
+}
 
 func (d *decoder) value(n *yaml.Node, v reflect.Value, field string, depth int) error {
 	if depth > maxDepth {
@@ -198,6 +220,9 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, field string, depth int) 
 			v.Set(reflect.New(v.Type().Elem()))
 		}
 		return d.value(n, v.Elem(), field, depth)
+	}
+	if v.Type() == durationType {
+		return d.duration(n, v, field)
 	}
 	if n.Kind == yaml.ScalarNode && v.CanAddr() && v.Addr().Type().Implements(textUnmarshaler) {
 		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(n.Value)); err != nil {

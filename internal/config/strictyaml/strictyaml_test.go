@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -208,6 +209,43 @@ func TestSyntaxErrorLine(t *testing.T) {
 			}
 			if got := err.Error(); got != tt.want {
 				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestDuration holds time.Duration fields to Go's duration syntax, so a file such as gateway.yaml
+// can use them without a decoder of its own.
+func TestDuration(t *testing.T) {
+	type doc struct {
+		Timeout time.Duration   `yaml:"timeout"`
+		Each    []time.Duration `yaml:"each"`
+	}
+	tests := []struct {
+		name, yaml string
+		want       doc
+		wantErr    string
+	}{
+		{"go syntax", "timeout: 1h30m\neach: [30s, 0, 250ms]\n", doc{Timeout: 90 * time.Minute, Each: []time.Duration{30 * time.Second, 0, 250 * time.Millisecond}}, ""},
+		{"bare number", "timeout: 30\n", doc{}, `t.yaml:1:10: timeout: want a duration with a unit such as 30s, got the bare number 30`},
+		{"not a duration", "timeout: soon\n", doc{}, `t.yaml:1:10: timeout: want a duration such as 30s or 1h30m, got the string "soon"`},
+		{"a list", "timeout: [1s]\n", doc{}, `t.yaml:1:10: timeout: want a duration such as 30s or 1h30m, got a list`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got doc
+			_, err := Decode("t.yaml", []byte(tt.yaml), &got)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("err = %v, want %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
 	}
