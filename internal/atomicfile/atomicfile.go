@@ -84,7 +84,9 @@ func replace(d dir, name string, perm fs.FileMode, write func(io.Writer) error) 
 		if fi.IsDir() {
 			return errors.New("is a directory")
 		}
-		return writeInPlace(d, name, write)
+		if done, err := writeInPlace(d, name, write); done {
+			return err
+		}
 	}
 	tmpName := filepath.Join(filepath.Dir(name), "."+filepath.Base(name)+"."+rand.Text()[:10]+".tmp")
 	f, err := d.OpenFile(tmpName, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm.Perm())
@@ -113,16 +115,23 @@ func replace(d dir, name string, perm fs.FileMode, write func(io.Writer) error) 
 	return syncDir(d, filepath.Dir(name))
 }
 
-func writeInPlace(d dir, name string, write func(io.Writer) error) error {
+// writeInPlace writes into the device or pipe at name. It reports done=false, having written
+// nothing, if what it opened is a regular file after all (the path was replaced since it was
+// looked at), so the caller replaces it atomically instead of overwriting it in place.
+func writeInPlace(d dir, name string, write func(io.Writer) error) (done bool, err error) {
 	f, err := d.OpenFile(name, os.O_WRONLY, 0)
 	if err != nil {
-		return err
+		return true, err
+	}
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		f.Close()
+		return false, nil
 	}
 	if err := write(f); err != nil {
 		f.Close()
-		return err
+		return true, err
 	}
-	return f.Close()
+	return true, f.Close()
 }
 
 func syncDir(d dir, name string) error {
