@@ -13,4 +13,3 @@ func Redact(secret string) string {
 		return marker
 	}
 }
-

@@ -52,4 +52,3 @@ func ExampleNew() {
 	//
 	// Problems: none
 }
-

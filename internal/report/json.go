@@ -79,4 +79,3 @@ func utcTimes(f *finding.Finding) {
 func sortRules(rules []finding.Rule) {
 	slices.SortStableFunc(rules, func(a, b finding.Rule) int { return strings.Compare(a.ID, b.ID) })
 }
-

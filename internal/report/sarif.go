@@ -512,4 +512,3 @@ func firstNonEmpty(ss ...string) string {
 	}
 	return ""
 }
-

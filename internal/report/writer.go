@@ -6,4 +6,3 @@ import "io"
 type Writer interface {
 	Write(w io.Writer, r *Run) error
 }
-
