@@ -5,8 +5,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"github.com/palisade-sec/palisade/internal/atomicfile"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/atomicfile"
 )
 
 // TrustDomainHeader names the trust domain of the bundle served at GET /v1/bundle, so a relying

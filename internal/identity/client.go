@@ -12,12 +12,13 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"github.com/palisade-sec/palisade/internal/atomicfile"
 	"io"
 	"net/http"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/atomicfile"
 )
 
 // Client obtains SVIDs and the trust bundle from a Palisade CA's issuance API.

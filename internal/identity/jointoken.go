@@ -8,10 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/palisade-sec/palisade/internal/atomicfile"
 	"os"
 	"sync"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/atomicfile"
 )
 
 // ErrTokenRejected is returned for any join token that is unknown, expired or already used; the

@@ -4,9 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/palisade-sec/palisade/internal/jsonpos"
 	"sort"
 	"strconv"
+
+	"github.com/palisade-sec/palisade/internal/jsonpos"
 )
 
 // lineIndex maps byte offsets of a document to 1-based line numbers.

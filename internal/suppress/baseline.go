@@ -4,11 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/palisade-sec/palisade/internal/finding"
-	"github.com/palisade-sec/palisade/internal/jsonpos"
 	"io"
 	"os"
 	"strings"
+
+	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/jsonpos"
 )
 
 // maxBaselineSize bounds how much of a baseline file is read, so a wrong path (a disk image, a

@@ -11,9 +11,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/palisade-sec/palisade/internal/jsonpos"
 	"strings"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/jsonpos"
 )
 
 // Range types of the OSV schema.
