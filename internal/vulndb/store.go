@@ -241,15 +241,10 @@ func linkOrCopy(from, to string) error {
 		return err
 	}
 	defer src.Close()
-	dst, err := os.Create(to)
-	if err != nil {
+	return atomicfile.Write(to, 0o644, func(w io.Writer) error {
+		_, err := io.Copy(w, src)
 		return err
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		dst.Close()
-		return err
-	}
-	return dst.Close()
+	})
 }
 
 // pruneGenerations removes generations other than the new one and the one it replaced (a scan
