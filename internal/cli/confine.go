@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/palisade-sec/palisade/internal/atomicfile"
 	"github.com/palisade-sec/palisade/internal/config"
 	"github.com/palisade-sec/palisade/internal/errkind"
 )
@@ -166,19 +166,5 @@ func writeInRoot(root, name string, write func(io.Writer) error) error {
 		return err
 	}
 	defer r.Close()
-	dir, base := filepath.Dir(name), filepath.Base(name)
-	tmpName := filepath.Join(dir, "."+base+"."+rand.Text()[:10]+".tmp")
-	f, err := r.OpenFile(tmpName, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	defer r.Remove(tmpName)
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return r.Rename(tmpName, name)
+	return atomicfile.WriteIn(r, name, 0o644, write)
 }

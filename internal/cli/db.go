@@ -22,21 +22,8 @@ import (
 
 // The environment variables of the vulnerability database; flags win over them.
 const (
-	envDBDir    = "PALISADE_DB_DIR"
 	envDBSource = "PALISADE_DB_SOURCE"
 )
-
-// resolveDBDir applies --db-dir, then PALISADE_DB_DIR, then the user cache directory. The scan
-// command uses it too, so both always agree on where the database is.
-func resolveDBDir(flag string) (string, error) {
-	if flag != "" {
-		return flag, nil
-	}
-	if env := os.Getenv(envDBDir); env != "" {
-		return env, nil
-	}
-	return vulndb.DefaultDir()
-}
 
 // parseMaxAge reads a duration, also accepting whole days ("7d").
 func parseMaxAge(s string) (time.Duration, error) {
@@ -83,7 +70,7 @@ func newDBUpdateCmd(app *App, dbDir *string) *cobra.Command {
   palisade db update --source https://mirror.example.com/osv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dir, err := resolveDBDir(*dbDir)
+			dir, err := vulndb.ResolveDir(*dbDir, os.Getenv)
 			if err != nil {
 				return err
 			}
@@ -119,7 +106,7 @@ func newDBImportCmd(app *App, dbDir *string) *cobra.Command {
   palisade db import Go-all.zip --ecosystem Go`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, err := resolveDBDir(*dbDir)
+			dir, err := vulndb.ResolveDir(*dbDir, os.Getenv)
 			if err != nil {
 				return err
 			}
@@ -145,7 +132,7 @@ func newDBStatusCmd(_ *App, dbDir *string) *cobra.Command {
 		Short: "Show the ecosystems in the database, their sources and how old they are",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dir, err := resolveDBDir(*dbDir)
+			dir, err := vulndb.ResolveDir(*dbDir, os.Getenv)
 			if err != nil {
 				return err
 			}
@@ -180,7 +167,7 @@ func newDBShowCmd(_ *App, dbDir *string) *cobra.Command {
 		Example: "  palisade db show Go GO-2024-2687\n  palisade db show PyPI PYSEC-2023-74",
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, err := resolveDBDir(*dbDir)
+			dir, err := vulndb.ResolveDir(*dbDir, os.Getenv)
 			if err != nil {
 				return err
 			}

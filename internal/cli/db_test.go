@@ -61,7 +61,7 @@ func runDB(t *testing.T, args ...string) (stdout string, err error) {
 func TestDBCommands(t *testing.T) {
 	export := exportFromFixtures(t)
 	dir := filepath.Join(t.TempDir(), "db")
-	t.Setenv(envDBDir, "")
+	t.Setenv(vulndb.EnvDir, "")
 	t.Setenv(envDBSource, "")
 
 	if _, err := runDB(t, "db", "status", "--db-dir", dir); err == nil || ExitCode(err) != 2 || !strings.Contains(err.Error(), "palisade db update") {
@@ -77,7 +77,7 @@ func TestDBCommands(t *testing.T) {
 		}
 	}
 
-	t.Setenv(envDBDir, dir) // the environment variable is honoured when --db-dir is absent
+	t.Setenv(vulndb.EnvDir, dir) // the environment variable is honoured when --db-dir is absent
 	out, err = runDB(t, "db", "status", "--json")
 	if err != nil {
 		t.Fatal(err)

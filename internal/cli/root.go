@@ -71,7 +71,8 @@ config, a failed scan).`,
 var ErrGate = errors.New("findings at or above the --fail-on threshold")
 
 // ExitCode maps an error from the command tree to the process exit code: 0 success, 1 the gate
-// tripped, 2 anything else (Palisade could not do its job, so a pipeline must not pass).
+// tripped, else the exit code of the error's kind (2: Palisade could not do its job, so a
+// pipeline must not pass).
 func ExitCode(err error) int {
 	switch {
 	case err == nil:
@@ -79,7 +80,7 @@ func ExitCode(err error) int {
 	case errors.Is(err, ErrGate):
 		return 1
 	default:
-		return 2
+		return errkind.Of(err).ExitCode()
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/palisade-sec/palisade/internal/atomicfile"
 	"github.com/palisade-sec/palisade/internal/errkind"
 	"github.com/palisade-sec/palisade/internal/inventory"
 	"github.com/palisade-sec/palisade/internal/sbom"
@@ -112,7 +113,7 @@ func runSBOM(ctx context.Context, app *App, opts sbomOptions) error {
 	}
 	// Through a temporary file (scan.go's helper), so a failed run never leaves a truncated SBOM.
 	write := func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }
-	if err := writeFileAtomic(opts.Output, write); err != nil {
+	if err := atomicfile.Write(opts.Output, 0o644, write); err != nil {
 		return fmt.Errorf("sbom: write %s: %w", opts.Output, err)
 	}
 	return nil

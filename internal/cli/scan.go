@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/palisade-sec/palisade/internal/atomicfile"
 	"github.com/palisade-sec/palisade/internal/config"
 	"github.com/palisade-sec/palisade/internal/errkind"
 	"github.com/palisade-sec/palisade/internal/report"
@@ -442,48 +443,13 @@ func writeReports(app *App, cfg *config.Config, f *scanFlags, run *report.Run, c
 		if confined != nil && confined.outputs[i] {
 			err = writeInRoot(confined.root, o.Output, write)
 		} else {
-			err = writeFileAtomic(o.Output, write)
+			err = atomicfile.Write(o.Output, 0o644, write)
 		}
 		if err != nil {
 			return fmt.Errorf("write %s report: %w", o.Format, err)
 		}
 	}
 	return nil
-}
-
-// writeFileAtomic writes through a temporary file and renames it into place, so a failed write
-// never leaves a truncated report that a later --baseline would trust. A path that exists and is
-// not a regular file (/dev/null, /dev/stdout, a named pipe) is written directly: renaming over it
-// would replace the device or pipe with a file.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		if fi.IsDir() {
-			return fmt.Errorf("%s is a directory", path)
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY, 0)
-		if err != nil {
-			return err
-		}
-		if err := write(f); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
-	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // closeAnalyzers releases what analyzers hold open (the vulnerability database's files).

@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/palisade-sec/palisade/internal/config/strictyaml"
@@ -201,19 +202,6 @@ func readLimited(path string) ([]byte, error) {
 	return data, nil
 }
 
-// Parse builds the configuration from the defaults and the file content data, named name in
-// errors, and validates it. It does not read the environment.
-func Parse(name string, data []byte) (*Config, error) {
-	c := Default()
-	if err := c.decode(name, data); err != nil {
-		return nil, err
-	}
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
 // decode overlays a file on c, recording where each value came from.
 func (c *Config) decode(name string, data []byte) error {
 	fields, err := strictyaml.Decode(name, data, c)
@@ -223,7 +211,19 @@ func (c *Config) decode(name string, data []byte) error {
 	for field, p := range fields {
 		c.setOrigin(field, Origin{Kind: FromFile, File: name, Line: p.Line, Column: p.Column})
 	}
+	c.normalize()
 	return nil
+}
+
+// normalize puts values written in the long form into the form the short form (Output's
+// UnmarshalText, used by flags and the environment) already gives them: format names in lower
+// case, outputs without surrounding blanks. It is its own step so that Validate only checks.
+func (c *Config) normalize() {
+	for i := range c.Scan.Formats {
+		o := &c.Scan.Formats[i]
+		o.Format = strings.ToLower(strings.TrimSpace(o.Format))
+		o.Output = strings.TrimSpace(o.Output)
+	}
 }
 
 func (c *Config) setOrigin(field string, o Origin) {

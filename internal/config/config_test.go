@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -134,7 +135,7 @@ func TestParseErrors(t *testing.T) {
 		{"merge key", "base: &b {fail-on: low}\nscan:\n  <<: *b\n",
 			`config: palisade.yaml:1:1: base: unknown key "base"`},
 		{"syntax", "scan:\n  scanners: [secret\n",
-			`config: palisade.yaml:1: invalid YAML: did not find expected ',' or ']'`},
+			`config: palisade.yaml:2: invalid YAML: did not find expected ',' or ']'`},
 		{"tab indentation", "scan:\n\tfail-on: high\n",
 			`config: palisade.yaml:2: invalid YAML: found character that cannot start any token`},
 	}
@@ -364,5 +365,27 @@ func TestDocsExampleLoads(t *testing.T) {
 	}
 	if len(c.Scan.Formats) != 3 || c.Scan.Formats[2] != (Output{Format: "json", Output: "palisade.json"}) {
 		t.Errorf("formats = %v", c.Scan.Formats)
+	}
+}
+
+// TestValidateOnlyChecks holds Validate to reading the configuration: normalising happens while
+// decoding, so a configuration validated twice, or built in code, is never changed behind the
+// caller's back.
+func TestValidateOnlyChecks(t *testing.T) {
+	c := Default()
+	c.Scan.Formats = []Output{{Format: "table"}, {Format: " SARIF ", Output: " out.sarif "}}
+	want := slices.Clone(c.Scan.Formats)
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, c.Scan.Formats); diff != "" {
+		t.Errorf("Validate changed scan.formats (-before +after):\n%s", diff)
+	}
+	parsed, err := Parse("palisade.yaml", []byte("scan:\n  formats:\n    - {format: ' SARIF ', output: ' out.sarif '}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := parsed.Scan.Formats, []Output{{Format: "sarif", Output: "out.sarif"}}; !cmp.Equal(got, want) {
+		t.Errorf("decoded formats %v, want %v", got, want)
 	}
 }

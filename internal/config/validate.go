@@ -10,7 +10,7 @@ import (
 
 // Validate checks the values that decoding alone cannot: ranges, empty entries, duplicates, and
 // outputs that would overwrite each other. Each error names where the bad value came from. It
-// also normalises format names to lower case.
+// only reads the configuration: values are normalised where they are decoded (see normalize).
 func (c *Config) Validate() error {
 	s := &c.Scan
 	if s.Scanners != nil && len(s.Scanners) == 0 {
@@ -78,11 +78,9 @@ func (c *Config) outputs() error {
 	}
 	targets := map[string]int{}
 	for i := range c.Scan.Formats {
-		o := &c.Scan.Formats[i]
+		o := c.Scan.Formats[i]
 		field := fmt.Sprintf("scan.formats[%d]", i)
-		o.Format = strings.ToLower(strings.TrimSpace(o.Format))
-		o.Output = strings.TrimSpace(o.Output)
-		if o.Format == "" {
+		if strings.TrimSpace(o.Format) == "" {
 			return c.FieldError(field, errors.New("missing format"))
 		}
 		dest := o.Output

@@ -16,19 +16,38 @@ const (
 	Unavailable      // a dependency (network service, database) could not be reached
 )
 
-func (k Kind) String() string {
-	switch k {
-	case Invalid:
-		return "invalid"
-	case NotFound:
-		return "not found"
-	case Denied:
-		return "denied"
-	case Unavailable:
-		return "unavailable"
-	}
-	return "error"
+// kinds is the one table that says what each kind means outside the process. Every kind exits 2:
+// an error means Palisade could not do its job, and a pipeline must not pass on any of them (exit 1
+// is reserved for a gate that found something). The HTTP status is what a server answers when a
+// request fails with an error of that kind (written as numbers so this package, imported almost
+// everywhere, does not pull in net/http).
+var kinds = [...]struct {
+	name   string
+	exit   int
+	status int
+}{
+	Other:       {"error", 2, 500},
+	Invalid:     {"invalid", 2, 400},
+	NotFound:    {"not found", 2, 404},
+	Denied:      {"denied", 2, 403},
+	Unavailable: {"unavailable", 2, 503},
 }
+
+func (k Kind) entry() int {
+	if k < 0 || int(k) >= len(kinds) {
+		return int(Other)
+	}
+	return int(k)
+}
+
+// String names the kind.
+func (k Kind) String() string { return kinds[k.entry()].name }
+
+// ExitCode is the process exit code of a command that failed with an error of this kind.
+func (k Kind) ExitCode() int { return kinds[k.entry()].exit }
+
+// HTTPStatus is the status a server answers with when a request fails with an error of this kind.
+func (k Kind) HTTPStatus() int { return kinds[k.entry()].status }
 
 // Error wraps an error with a kind.
 type Error struct {

@@ -83,6 +83,12 @@ type Finding struct {
 // Suppressed reports whether some layer suppressed the finding.
 func (f *Finding) Suppressed() bool { return f.Suppression != nil }
 
+// FingerprintScheme names the way Fingerprint derives its value. Formats that carry fingerprints
+// for other tools (SARIF's partialFingerprints) file them under this name, and readers of those
+// formats look for it, so a report written by one version is never matched against a baseline
+// whose fingerprints were computed differently: the suffix changes if Fingerprint ever does.
+const FingerprintScheme = "palisade/v1"
+
 // Fingerprint derives a stable identity for a finding from the rule, the file path and a key that
 // the scanner chooses to identify the thing found independent of where in the file it sits — the
 // secret value, the package and advisory, the resource and attribute. Line numbers are left out on

@@ -58,9 +58,6 @@ func TestRedact(t *testing.T) {
 			t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
-	if got := RedactIn(`token = "ghp_0123456789abcdefghijklmnopqrstuvwxyz"`, "ghp_0123456789abcdefghijklmnopqrstuvwxyz"); strings.Contains(got, "0123") {
-		t.Errorf("RedactIn leaked: %s", got)
-	}
 }
 
 func TestSortAndGate(t *testing.T) {

@@ -1,7 +1,5 @@
 package finding
 
-import "strings"
-
 // Redact hides a secret value so it can be shown: it keeps up to four leading characters when the
 // value is long enough that doing so still leaves most of it hidden, and replaces the rest with a
 // fixed marker, so the length of the secret is not revealed either.
@@ -14,12 +12,4 @@ func Redact(secret string) string {
 	default:
 		return marker
 	}
-}
-
-// RedactIn replaces every occurrence of secret in text with its redacted form.
-func RedactIn(text, secret string) string {
-	if secret == "" {
-		return text
-	}
-	return strings.ReplaceAll(text, secret, Redact(secret))
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/atomicfile"
 )
 
 // TrustDomainHeader names the trust domain of the bundle served at GET /v1/bundle, so a relying
@@ -102,7 +104,7 @@ func (b *TrustBundle) FirstExpiry() time.Time {
 // WriteFile stores the bundle at path (mode 0644) through a temporary file and a rename, so a
 // reader — another process, or this one after a restart — never sees half a bundle.
 func (b *TrustBundle) WriteFile(path string) error {
-	if err := writeFileAtomic(path, b.PEM(), 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, b.PEM(), 0o644); err != nil {
 		return fmt.Errorf("write trust bundle: %w", err)
 	}
 	return nil

@@ -19,6 +19,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/atomicfile"
 )
 
 // The files of a CA directory. Keys are 0600; certificates and the bundle are public (0644).
@@ -87,7 +89,7 @@ func Init(dir string, opts InitOptions) (*CA, error) {
 	}
 	m := meta{TrustDomain: opts.TrustDomain}
 	mb, _ := json.MarshalIndent(m, "", "  ")
-	if err := writeFileAtomic(filepath.Join(dir, fileMeta), append(mb, '\n'), 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, fileMeta), append(mb, '\n'), 0o644); err != nil {
 		return nil, fmt.Errorf("init ca: %w", err)
 	}
 	return newGeneration(dir, opts, nil)
@@ -120,7 +122,7 @@ func Rotate(dir string, opts InitOptions) (*CA, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rotate ca: cross-sign the new intermediate: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, fileCross), encodeCerts([]*x509.Certificate{cross}), 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, fileCross), encodeCerts([]*x509.Certificate{cross}), 0o644); err != nil {
 		return nil, fmt.Errorf("rotate ca: %w", err)
 	}
 	ca.cross = []*x509.Certificate{cross}
@@ -179,7 +181,7 @@ func PruneBundle(dir string, pass Passphrase) (*CA, error) {
 		return nil, fmt.Errorf("prune bundle: %w", err)
 	}
 	ca.cross = nil
-	if err := writeFileAtomic(filepath.Join(dir, fileBundle), encodeCerts(ca.bundle), 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, fileBundle), encodeCerts(ca.bundle), 0o644); err != nil {
 		return nil, fmt.Errorf("prune bundle: %w", err)
 	}
 	return ca, nil
@@ -284,7 +286,7 @@ func writeGeneration(dir string, g *generation, bundle []*x509.Certificate, pass
 		{fileInterCert, encodeCerts([]*x509.Certificate{g.inter}), 0o644},
 		{fileBundle, encodeCerts(bundle), 0o644},
 	} {
-		if err := writeFileAtomic(filepath.Join(dir, f.name), f.data, f.perm); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, f.name), f.data, f.perm); err != nil {
 			return err
 		}
 	}

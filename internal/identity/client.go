@@ -17,6 +17,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/atomicfile"
 )
 
 // Client obtains SVIDs and the trust bundle from a Palisade CA's issuance API.
@@ -192,10 +194,10 @@ func WriteSVIDFiles(certPath, keyPath string, cert *tls.Certificate) error {
 	if err != nil {
 		return fmt.Errorf("write svid: %w", err)
 	}
-	if err := writeFileAtomic(keyPath, pem.EncodeToMemory(&pem.Block{Type: plainKeyType, Bytes: der}), 0o600); err != nil {
+	if err := atomicfile.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: plainKeyType, Bytes: der}), 0o600); err != nil {
 		return err
 	}
-	return writeFileAtomic(certPath, b.Bytes(), 0o644)
+	return atomicfile.WriteFile(certPath, b.Bytes(), 0o644)
 }
 
 // LoadSVIDFiles reads a certificate chain and its private key written by WriteSVIDFiles (or any

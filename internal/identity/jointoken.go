@@ -11,6 +11,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/atomicfile"
 )
 
 // ErrTokenRejected is returned for any join token that is unknown, expired or already used; the
@@ -130,5 +132,5 @@ func (s *JoinTokenStore) write(recs map[string]joinRecord) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(s.path, append(b, '\n'), 0o600)
+	return atomicfile.WriteFile(s.path, append(b, '\n'), 0o600)
 }

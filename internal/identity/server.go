@@ -67,9 +67,6 @@ func NewServer(ca *CA, tokens *JoinTokenStore, reviewer *TokenReviewer, ttl time
 // SetCA swaps in a reloaded CA (after a rotation) without dropping connections.
 func (s *Server) SetCA(ca *CA) { s.ca.Store(ca) }
 
-// CA returns the CA currently signing.
-func (s *Server) CA() *CA { return s.ca.Load() }
-
 // APICertificate returns a FetchFunc for the API's own TLS certificate: an SVID for
 // spiffe://<trust-domain>/palisade/ca that also names the API's DNS names and IP addresses,
 // issued by whichever CA the server holds at the time (so renewing it after SetCA moves the API

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+
+	"github.com/palisade-sec/palisade/internal/jsonpos"
 )
 
 // lineIndex maps byte offsets of a document to 1-based line numbers.
@@ -149,26 +151,20 @@ func jsonStringEnd(data []byte, start int) (int, bool) {
 }
 
 // jsonErr turns an encoding/json error into one naming the line.
-func jsonErr(data []byte, li lineIndex, off int64, err error) error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		off = se.Offset
-	}
+func jsonErr(data []byte, err error) error {
+	p, _ := jsonpos.Of(data, err)
+	line := max(p.Line, 1)
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		off = te.Offset
-		return &lineError{line: li.line(off), err: fmt.Errorf("field %s: cannot use JSON %s as %s", te.Field, te.Value, te.Type)}
+		return &lineError{line: line, err: fmt.Errorf("field %s: cannot use JSON %s as %s", te.Field, te.Value, te.Type)}
 	}
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
-	return &lineError{line: li.line(off), err: err}
+	return &lineError{line: line, err: err}
 }
 
 // decodeJSON unmarshals data into v and indexes its lines, failing with the line of the fault.
 func decodeJSON(data []byte, v any) (map[pathKey]int, error) {
 	if err := json.Unmarshal(data, v); err != nil {
-		return nil, jsonErr(data, newLineIndex(data), 0, err)
+		return nil, jsonErr(data, err)
 	}
 	return jsonLines(data)
 }

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"testing"
@@ -42,32 +41,6 @@ func BenchmarkWrite(b *testing.B) {
 			}
 			b.ReportMetric(float64(size), "bytes/report")
 		})
-	}
-}
-
-func BenchmarkReadJSON(b *testing.B) {
-	var buf bytes.Buffer
-	if err := (JSON{}).Write(&buf, bigRun()); err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(int64(buf.Len()))
-	for b.Loop() {
-		if _, err := ReadJSON(bytes.NewReader(buf.Bytes())); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkReadSARIFFingerprints(b *testing.B) {
-	var buf bytes.Buffer
-	if err := (SARIF{}).Write(&buf, bigRun()); err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(int64(buf.Len()))
-	for b.Loop() {
-		if _, err := ReadSARIFFingerprints(bytes.NewReader(buf.Bytes())); err != nil {
-			b.Fatal(err)
-		}
 	}
 }
 

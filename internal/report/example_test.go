@@ -3,7 +3,6 @@ package report_test
 import (
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/palisade-sec/palisade/internal/finding"
@@ -52,24 +51,4 @@ func ExampleNew() {
 	//   duration    120ms
 	//
 	// Problems: none
-}
-
-// ExampleReadJSON reads a JSON report back, as --baseline does, and refuses a future major
-// version instead of misreading it.
-func ExampleReadJSON() {
-	run, err := report.ReadJSON(strings.NewReader(`{
-  "schemaVersion": "1.2.0",
-  "findings": [{"ruleId": "aws-access-key", "severity": "critical", "fingerprint": "3996", "location": {"path": "main.go"}}]
-}`))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println(len(run.Findings), run.Findings[0].Severity, run.Findings[0].Fingerprint)
-
-	_, err = report.ReadJSON(strings.NewReader(`{"schemaVersion": "2.0.0", "findings": []}`))
-	fmt.Println(err)
-	// Output:
-	// 1 critical 3996
-	// read JSON report: schemaVersion "2.0.0" is not supported: this palisade reads 1.x reports (written as 1.0.0)
 }

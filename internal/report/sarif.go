@@ -27,11 +27,6 @@ type SARIF struct{}
 
 var _ Writer = SARIF{}
 
-// SARIFFingerprintKey is the partialFingerprints key that carries Finding.Fingerprint. The
-// version suffix changes if the fingerprint scheme ever does, so old alerts are not matched
-// against a different hash.
-const SARIFFingerprintKey = "palisade/v1"
-
 const (
 	maxSARIFTags = 20
 	sarifVersion = "2.1.0"
@@ -357,7 +352,7 @@ func sarifResultOf(f finding.Finding, ruleIndex int) sarifResult {
 		Level:               sarifLevel(f.Severity),
 		Message:             sarifText{Text: msg},
 		Locations:           []sarifLocation{{PhysicalLocation: sarifPhysical(f.Location)}},
-		PartialFingerprints: map[string]string{SARIFFingerprintKey: f.Fingerprint},
+		PartialFingerprints: map[string]string{finding.FingerprintScheme: f.Fingerprint},
 	}
 	props := map[string]any{
 		"palisade/severity":   f.Severity.String(),
@@ -516,55 +511,4 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
-}
-
-// maxSARIF bounds how much ReadSARIFFingerprints reads.
-const maxSARIF = 512 << 20
-
-// ReadSARIFFingerprints reads the Palisade fingerprints (partialFingerprints["palisade/v1"])
-// of every result in a SARIF 2.1.0 log, suppressed or not, sorted and without duplicates, so a
-// SARIF report can serve as a --baseline. A result without one is an error naming it: a SARIF
-// from another tool cannot baseline Palisade findings, and silently ignoring it would let the
-// user believe it did.
-func ReadSARIFFingerprints(r io.Reader) ([]string, error) {
-	data, err := readAllLimited(r, maxSARIF)
-	if err != nil {
-		return nil, fmt.Errorf("read SARIF fingerprints: %w", err)
-	}
-	var log struct {
-		Version *string `json:"version"`
-		Runs    *[]struct {
-			Results []struct {
-				RuleID              string            `json:"ruleId"`
-				PartialFingerprints map[string]string `json:"partialFingerprints"`
-			} `json:"results"`
-		} `json:"runs"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&log); err != nil {
-		return nil, fmt.Errorf("read SARIF fingerprints: %w", jsonPosition(data, err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("read SARIF fingerprints: %s: unexpected data after the log", lineCol(data, dec.InputOffset()))
-	}
-	switch {
-	case log.Version == nil:
-		return nil, errors.New("read SARIF fingerprints: no version: not a SARIF log")
-	case *log.Version != sarifVersion:
-		return nil, fmt.Errorf("read SARIF fingerprints: version %q is not supported (want %s)", *log.Version, sarifVersion)
-	case log.Runs == nil:
-		return nil, errors.New("read SARIF fingerprints: no runs")
-	}
-	out := []string{}
-	for i, run := range *log.Runs {
-		for j, res := range run.Results {
-			fp := res.PartialFingerprints[SARIFFingerprintKey]
-			if fp == "" {
-				return nil, fmt.Errorf("read SARIF fingerprints: runs[%d].results[%d] (rule %q): no partialFingerprints[%q]: not written by Palisade", i, j, res.RuleID, SARIFFingerprintKey)
-			}
-			out = append(out, fp)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
 }

@@ -1,18 +1,16 @@
 package suppress
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-)
 
-// SARIFFingerprintKey is the partialFingerprints key under which Palisade's SARIF output carries
-// finding.Fingerprint.
-const SARIFFingerprintKey = "palisade/v1"
+	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/jsonpos"
+)
 
 // maxBaselineSize bounds how much of a baseline file is read, so a wrong path (a disk image, a
 // pipe) fails with a clear error instead of exhausting memory.
@@ -27,9 +25,6 @@ type Baseline struct {
 	Format string
 	fps    map[string]struct{}
 }
-
-// Len returns how many distinct fingerprints the baseline holds.
-func (b *Baseline) Len() int { return len(b.fps) }
 
 // Contains reports whether fp is in the baseline (case-insensitively; fingerprints are hex).
 func (b *Baseline) Contains(fp string) bool {
@@ -70,7 +65,7 @@ func readBaseline(name string, r io.Reader, limit int64) (*Baseline, error) {
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, fmt.Errorf("read baseline %s: %w", name, jsonError(data, err))
+		return nil, fmt.Errorf("read baseline %s: %w", name, jsonpos.Wrap(data, err))
 	}
 	b := &Baseline{Name: name, fps: map[string]struct{}{}}
 	switch {
@@ -136,10 +131,10 @@ func (b *Baseline) readSARIF(top map[string]json.RawMessage) error {
 	for i, run := range runs {
 		for j, res := range run.Results {
 			var fp *string
-			if v, ok := res.PartialFingerprints[SARIFFingerprintKey]; ok {
+			if v, ok := res.PartialFingerprints[finding.FingerprintScheme]; ok {
 				fp = &v
 			}
-			field := fmt.Sprintf("runs[%d].results[%d].partialFingerprints[%q]", i, j, SARIFFingerprintKey)
+			field := fmt.Sprintf("runs[%d].results[%d].partialFingerprints[%q]", i, j, finding.FingerprintScheme)
 			if err := b.add(fp, field); err != nil {
 				return fmt.Errorf("%w (was this SARIF log written by Palisade?)", err)
 			}
@@ -159,25 +154,4 @@ func (b *Baseline) add(fp *string, field string) error {
 	}
 	b.fps[v] = struct{}{}
 	return nil
-}
-
-// jsonError adds the line and column to a JSON syntax or type error.
-func jsonError(data []byte, err error) error {
-	var offset int64 = -1
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		offset = syn.Offset
-	case errors.As(err, &typ):
-		offset = typ.Offset
-	}
-	if offset < 0 || offset > int64(len(data)) {
-		return err
-	}
-	// Offset counts the offending byte, so it is the 1-based column on its line.
-	before := data[:offset]
-	line := bytes.Count(before[:max(offset-1, 0)], []byte("\n")) + 1
-	col := int(offset) - 1 - bytes.LastIndexByte(before[:max(offset-1, 0)], '\n')
-	return fmt.Errorf("line %d, column %d: %w", line, col, err)
 }

@@ -30,8 +30,8 @@ func TestReadBaselineFiles(t *testing.T) {
 			if b.Format != tc.wantFormat {
 				t.Errorf("format = %q, want %q", b.Format, tc.wantFormat)
 			}
-			if b.Len() != 2 {
-				t.Errorf("Len = %d, want 2", b.Len())
+			if len(b.fps) != 2 {
+				t.Errorf("%d fingerprints, want 2", len(b.fps))
 			}
 			for _, fp := range []string{"0a1b2c3d4e5f60718293a4b5c6d7e8f9", "FFEEDDCCBBAA99887766554433221100"} {
 				if !b.Contains(fp) {

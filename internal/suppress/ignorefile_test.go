@@ -87,7 +87,7 @@ func TestParseIgnoreFileErrors(t *testing.T) {
 		{"duplicate key", "version: 1\nignore:\n  - rule: jwt\n    rule: aws\n    reason: a\n",
 			`.palisadeignore.yaml:4:5: ignore[0].rule: duplicate key (first set on line 3)`},
 		{"syntax error", "version: 1\nignore:\n  - rule: jwt\n   reason: [\n",
-			`.palisadeignore.yaml:2: invalid YAML: did not find expected '-' indicator`},
+			`.palisadeignore.yaml:3: invalid YAML: did not find expected '-' indicator`},
 		{"two documents", "version: 1\n---\nversion: 1\n",
 			`.palisadeignore.yaml:2:1: a second YAML document`},
 		// Entries that match every finding are refused unless they say so with all: true.

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/palisade-sec/palisade/internal/atomicfile"
 	"github.com/palisade-sec/palisade/internal/errkind"
 	"github.com/palisade-sec/palisade/internal/vulndb/osv"
 )
@@ -97,7 +98,7 @@ func buildEcosystem(ctx context.Context, eco, zipPath, outDir string) (Ecosystem
 	if err != nil {
 		return info, fmt.Errorf("write %s index: %w", eco, err)
 	}
-	if err := os.WriteFile(stem+".idx", encodeIndex(advs, pkgs), 0o644); err != nil {
+	if err := atomicfile.WriteFile(stem+".idx", encodeIndex(advs, pkgs), 0o644); err != nil {
 		return info, fmt.Errorf("write %s index: %w", eco, err)
 	}
 	info.SHA256 = sum
@@ -243,33 +244,27 @@ func compactAffected(eco string, v *osv.Vulnerability) (keys []string, entries [
 // returns the advisory table and the package records. Withdrawn advisories keep their body (so
 // they can be shown) but have no package entries, so they never match.
 func writeBodies(path string, recs []builtRecord) ([]advRef, []pkgRecord, error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
 	advs := make([]advRef, len(recs))
 	byName := map[string][]entry{}
-	var off uint64
-	for i := range recs {
-		r := &recs[i]
-		advs[i] = advRef{id: r.id, bodyOff: off, bodyLen: uint64(len(r.body))}
-		if _, err := w.Write(r.body); err != nil {
-			f.Close()
-			return nil, nil, err
+	err := atomicfile.Write(path, 0o644, func(f io.Writer) error {
+		w := bufio.NewWriterSize(f, 1<<20)
+		var off uint64
+		for i := range recs {
+			r := &recs[i]
+			advs[i] = advRef{id: r.id, bodyOff: off, bodyLen: uint64(len(r.body))}
+			if _, err := w.Write(r.body); err != nil {
+				return err
+			}
+			off += uint64(len(r.body))
+			r.body = nil
+			for j, e := range r.entries {
+				e.adv = uint32(i)
+				byName[r.keys[j]] = append(byName[r.keys[j]], e)
+			}
 		}
-		off += uint64(len(r.body))
-		r.body = nil
-		for j, e := range r.entries {
-			e.adv = uint32(i)
-			byName[r.keys[j]] = append(byName[r.keys[j]], e)
-		}
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	if err := f.Close(); err != nil {
+		return w.Flush()
+	})
+	if err != nil {
 		return nil, nil, err
 	}
 	pkgs := make([]pkgRecord, 0, len(byName))

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/palisade-sec/palisade/internal/atomicfile"
 	"github.com/palisade-sec/palisade/internal/errkind"
 )
 
@@ -72,6 +73,22 @@ func (m Meta) Oldest() time.Time {
 
 // EcosystemNames returns the ecosystems in the database, sorted.
 func (m Meta) EcosystemNames() []string { return slices.Sorted(maps.Keys(m.Ecosystems)) }
+
+// EnvDir is the environment variable that names the database directory when no flag does.
+const EnvDir = "PALISADE_DB_DIR"
+
+// ResolveDir says where the database is: dir if set (--db-dir, or deps.db-dir from the user's own
+// configuration), else $PALISADE_DB_DIR as getenv reads it, else DefaultDir. Every command that
+// opens or updates the database resolves it here, so a scan and 'db update' never disagree.
+func ResolveDir(dir string, getenv func(string) string) (string, error) {
+	if dir != "" {
+		return dir, nil
+	}
+	if env := getenv(EnvDir); env != "" {
+		return env, nil
+	}
+	return DefaultDir()
+}
 
 // DefaultDir is where the database lives unless --db-dir or PALISADE_DB_DIR say otherwise.
 func DefaultDir() (string, error) {
@@ -166,15 +183,19 @@ func install(ctx context.Context, dir, staging string, archives []archive, now t
 		return meta, err
 	}
 	b, _ := json.MarshalIndent(meta, "", "  ") // plain data: cannot fail
-	if err := os.WriteFile(filepath.Join(staging, metaFile), b, 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(staging, metaFile), b, 0o644); err != nil {
 		return meta, fmt.Errorf("write database metadata: %w", err)
+	}
+	// Every file in staging is flushed; flush its entries before it becomes a generation.
+	if err := atomicfile.SyncDir(staging); err != nil {
+		return meta, fmt.Errorf("install database: %w", err)
 	}
 	gen := genPrefix + now.UTC().Format("20060102T150405Z") + "-" + randomID()
 	if err := os.Rename(staging, filepath.Join(dir, gen)); err != nil {
 		return meta, fmt.Errorf("install database: %w", err)
 	}
 	prev, _ := currentGeneration(dir)
-	if err := writeFileAtomic(filepath.Join(dir, currentFile), []byte(gen+"\n")); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, currentFile), []byte(gen+"\n"), 0o644); err != nil {
 		os.RemoveAll(filepath.Join(dir, gen))
 		return meta, fmt.Errorf("switch database: %w", err)
 	}
@@ -220,41 +241,10 @@ func linkOrCopy(from, to string) error {
 		return err
 	}
 	defer src.Close()
-	dst, err := os.Create(to)
-	if err != nil {
+	return atomicfile.Write(to, 0o644, func(w io.Writer) error {
+		_, err := io.Copy(w, src)
 		return err
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		dst.Close()
-		return err
-	}
-	return dst.Close()
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return nil
+	})
 }
 
 // pruneGenerations removes generations other than the new one and the one it replaced (a scan

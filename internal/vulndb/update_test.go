@@ -373,3 +373,33 @@ func TestCheckRecordEcosystem(t *testing.T) {
 		})
 	}
 }
+
+func TestResolveDir(t *testing.T) {
+	def, err := DefaultDir()
+	if err != nil {
+		t.Skip(err)
+	}
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == EnvDir {
+				return v
+			}
+			return ""
+		}
+	}
+	tests := []struct {
+		name, flag, env, want string
+	}{
+		{"flag wins", "/flag", "/env", "/flag"},
+		{"environment next", "", "/env", "/env"},
+		{"user cache last", "", "", def},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ResolveDir(tt.flag, env(tt.env))
+			if err != nil || got != tt.want {
+				t.Errorf("ResolveDir = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}

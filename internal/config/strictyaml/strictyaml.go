@@ -11,7 +11,8 @@
 // Fields are matched by their `yaml:"name"` tag only; exported fields without a tag (or tagged "-")
 // are never set from a document. A value type that implements encoding.TextUnmarshaler takes
 // scalars through UnmarshalText; if it is also a struct it takes mappings field by field, which
-// lets a list element be written either as a short string or as a mapping. A null value leaves the
+// lets a list element be written either as a short string or as a mapping. A time.Duration takes
+// Go's duration syntax ("30s", "1h30m"). A null value leaves the
 // target unchanged, so decoding onto a struct holding defaults keeps the defaults for keys the
 // document does not set.
 package strictyaml
@@ -23,8 +24,10 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -113,18 +116,45 @@ func Decode(name string, data []byte, v any) (Fields, error) {
 	return d.fields, nil
 }
 
-// syntaxError turns yaml/v3's "yaml: line 3: message" into an Error with a position.
+// syntaxError turns yaml/v3's "yaml: line 3: message" into an Error with the line the message is
+// about. yaml/v3 does not print one kind of line: it keeps 0-based marks and adds one only for
+// errors found while scanning tokens ("found character that cannot start any token"); for errors
+// found while parsing the token stream ("did not find expected key") it prints the 0-based line,
+// one line early, and when that line is 0 it prints no line at all. The parser's few messages are
+// listed in parserMessages; the correction lives here and nowhere else.
 func syntaxError(name string, err error) error {
-	msg := err.Error()
-	if rest, ok := strings.CutPrefix(msg, "yaml: line "); ok {
-		if num, text, ok := strings.Cut(rest, ": "); ok {
-			if line, convErr := strconv.Atoi(num); convErr == nil {
-				return &Error{File: name, Pos: Pos{Line: line}, Err: fmt.Errorf("invalid YAML: %s", text)}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line, text := 0, msg
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if num, after, ok := strings.Cut(rest, ": "); ok {
+			if n, convErr := strconv.Atoi(num); convErr == nil && n > 0 {
+				line, text = n, after
 			}
 		}
 	}
-	return &Error{File: name, Err: fmt.Errorf("invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))}
+	if parserMessage(text) {
+		line++ // 0-based, and absent for the first line
+	}
+	return &Error{File: name, Pos: Pos{Line: line}, Err: fmt.Errorf("invalid YAML: %s", text)}
 }
+
+// parserMessages are the messages yaml/v3's parser (parserc.go) sets; its scanner's and reader's
+// messages are all different.
+var parserMessages = []string{
+	"did not find expected <stream-start>",
+	"did not find expected <document start>",
+	"did not find expected node content",
+	"did not find expected '-' indicator",
+	"did not find expected key",
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+	"found duplicate %YAML directive",
+	"found duplicate %TAG directive",
+	"found incompatible YAML document",
+	"found undefined tag handle",
+}
+
+func parserMessage(text string) bool { return slices.Contains(parserMessages, text) }
 
 func pos(n *yaml.Node) Pos { return Pos{Line: n.Line, Column: n.Column} }
 
@@ -138,7 +168,27 @@ func (d *decoder) errorf(n *yaml.Node, field, format string, args ...any) error 
 	return &Error{File: d.file, Pos: pos(n), Field: field, Err: fmt.Errorf(format, args...)}
 }
 
-var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+var (
+	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+	durationType    = reflect.TypeFor[time.Duration]()
+)
+
+// duration reads a time.Duration as Go writes one ("30s", "1h30m"). A bare number is refused
+// rather than read as nanoseconds: `timeout: 30` almost always means seconds.
+func (d *decoder) duration(n *yaml.Node, v reflect.Value, field string) error {
+	if n.Kind != yaml.ScalarNode {
+		return d.errorf(n, field, "want a duration such as 30s or 1h30m, got %s", describe(n))
+	}
+	t, err := time.ParseDuration(n.Value)
+	if err != nil {
+		if n.ShortTag() == "!!int" && n.Value != "0" {
+			return d.errorf(n, field, "want a duration with a unit such as %ss, got the bare number %s", clip(n.Value), clip(n.Value))
+		}
+		return d.errorf(n, field, "want a duration such as 30s or 1h30m, got %s", describe(n))
+	}
+	v.SetInt(int64(t))
+	return nil
+}
 
 func (d *decoder) value(n *yaml.Node, v reflect.Value, field string, depth int) error {
 	if depth > maxDepth {
@@ -170,6 +220,9 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, field string, depth int) 
 			v.Set(reflect.New(v.Type().Elem()))
 		}
 		return d.value(n, v.Elem(), field, depth)
+	}
+	if v.Type() == durationType {
+		return d.duration(n, v, field)
 	}
 	if n.Kind == yaml.ScalarNode && v.CanAddr() && v.Addr().Type().Implements(textUnmarshaler) {
 		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(n.Value)); err != nil {

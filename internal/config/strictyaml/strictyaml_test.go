@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -172,5 +173,80 @@ func TestDecodeTarget(t *testing.T) {
 	}
 	if _, err := Decode("t.yaml", []byte("a: 1"), target{}); err == nil {
 		t.Error("want an error for a non-pointer target")
+	}
+}
+
+// TestSyntaxErrorLine holds the line of every kind of yaml/v3 syntax error to the line a reader
+// would point at: the problem, or the start of the construct left open. yaml/v3 prints parser
+// errors one line early and prints none for the first line.
+func TestSyntaxErrorLine(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		want string
+	}{
+		{"unexpected item in a mapping", "a: 1\nb: 2\n- c\n", `t.yaml:3: invalid YAML: did not find expected key`},
+		{"bad indentation", "a:\n  b: 1\n c: 2\n", `t.yaml:3: invalid YAML: did not find expected key`},
+		{"unclosed flow sequence", "a: 1\nb: 2\nc: [1, 2\nd: 4\n", `t.yaml:3: invalid YAML: did not find expected ',' or ']'`},
+		{"unclosed flow mapping", "a: 1\n\nb: {x\n", `t.yaml:3: invalid YAML: did not find expected ',' or '}'`},
+		{"unclosed flow sequence at the end", "[1, 2\n", `t.yaml:2: invalid YAML: did not find expected ',' or ']'`},
+		{"sequence item after a mapping", "- a\nb: 1\n", `t.yaml:2: invalid YAML: did not find expected '-' indicator`},
+		{"parser error on line 1", "a: !x!y 1\n", `t.yaml:1: invalid YAML: found undefined tag handle`},
+		{"duplicate directive", "%YAML 1.1\n%YAML 1.1\n---\na: 1\n", `t.yaml:2: invalid YAML: found duplicate %YAML directive`},
+		{"bad character", "a: 1\nb: 2\nc: @x\n", `t.yaml:3: invalid YAML: found character that cannot start any token`},
+		{"value on a key line", "a: 1\nb: 2\n  c: 3\n", `t.yaml:3: invalid YAML: mapping values are not allowed in this context`},
+		{"unterminated quote", "a: 1\nb: 2\nc: 'x\n", `t.yaml:3: invalid YAML: found unexpected end of stream`},
+		{"unknown anchor", "a: 1\nb: *nope\n", `t.yaml: invalid YAML: unknown anchor 'nope' referenced`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var v struct {
+				A any `yaml:"a"`
+			}
+			_, err := Decode("t.yaml", []byte(tt.doc), &v)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if got := err.Error(); got != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestDuration holds time.Duration fields to Go's duration syntax, so a file such as gateway.yaml
+// can use them without a decoder of its own.
+func TestDuration(t *testing.T) {
+	type doc struct {
+		Timeout time.Duration   `yaml:"timeout"`
+		Each    []time.Duration `yaml:"each"`
+	}
+	tests := []struct {
+		name, yaml string
+		want       doc
+		wantErr    string
+	}{
+		{"go syntax", "timeout: 1h30m\neach: [30s, 0, 250ms]\n", doc{Timeout: 90 * time.Minute, Each: []time.Duration{30 * time.Second, 0, 250 * time.Millisecond}}, ""},
+		{"bare number", "timeout: 30\n", doc{}, `t.yaml:1:10: timeout: want a duration with a unit such as 30s, got the bare number 30`},
+		{"not a duration", "timeout: soon\n", doc{}, `t.yaml:1:10: timeout: want a duration such as 30s or 1h30m, got the string "soon"`},
+		{"a list", "timeout: [1s]\n", doc{}, `t.yaml:1:10: timeout: want a duration such as 30s or 1h30m, got a list`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got doc
+			_, err := Decode("t.yaml", []byte(tt.yaml), &got)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("err = %v, want %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/jsonpos"
 )
 
 // Range types of the OSV schema.
@@ -334,8 +336,8 @@ func jsonError(file string, data []byte, err error) error {
 	case errors.As(err, &te):
 		return &ParseError{File: file, Field: te.Field, Err: fmt.Errorf("want %s, got JSON %s", te.Type, te.Value)}
 	case errors.As(err, &se):
-		line := 1 + bytes.Count(data[:min(int(se.Offset), len(data))], []byte("\n"))
-		return &ParseError{File: file, Err: fmt.Errorf("line %d: %w", line, err)}
+		p, _ := jsonpos.Of(data, se)
+		return &ParseError{File: file, Err: fmt.Errorf("line %d: %w", p.Line, err)}
 	}
 	return &ParseError{File: file, Err: err}
 }
