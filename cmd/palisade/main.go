@@ -109,16 +109,9 @@ func newRenderer(cfg *config.Config) (*render.Renderer, error) {
 // goes on and reports the missing database as a problem, so a first run on a fresh machine
 // still shows what the other scanners find and says how to get the database.
 func newDepsAnalyzer(_ context.Context, cfg *config.Config) (scan.Analyzer, error) {
-	dir := cfg.Deps.DBDir
-	if dir == "" {
-		dir = os.Getenv("PALISADE_DB_DIR")
-	}
-	if dir == "" {
-		d, err := vulndb.DefaultDir()
-		if err != nil {
-			return nil, err
-		}
-		dir = d
+	dir, err := vulndb.ResolveDir(cfg.Deps.DBDir, os.Getenv)
+	if err != nil {
+		return nil, err
 	}
 	opts := deps.Options{
 		DemoteNotImported: cfg.Deps.DemoteNotImported,
