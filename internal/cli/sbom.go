@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -74,13 +73,9 @@ func runSBOM(ctx context.Context, app *App, opts sbomOptions) error {
 		return errkind.Wrap(kind, fmt.Errorf("sbom: open %s: %w", opts.Path, err))
 	}
 	defer root.Close()
-	files, problems, err := inventory.Walk(ctx, root.FS())
-	if err != nil {
-		return fmt.Errorf("sbom: walk: %w", err)
-	}
 	// An SBOM written into the tree by an earlier run (or a scan report) describes these same
 	// packages: read back, it would list each of them again, once per copy.
-	files = slices.DeleteFunc(files, func(p string) bool {
+	skip := func(p string) bool {
 		info, err := fs.Stat(root.FS(), p)
 		if err != nil {
 			return false // the extractor reads it and reports the error
@@ -90,12 +85,11 @@ func runSBOM(ctx context.Context, app *App, opts sbomOptions) error {
 			fmt.Fprintf(app.Stderr, "palisade sbom: not read: %s (%s)\n", p, why)
 		}
 		return why != ""
-	})
-	pkgs, more, err := inventory.ExtractWith(ctx, root.FS(), files, inventory.Options{GoModCache: goModCache(), MavenRepo: mavenRepo()})
+	}
+	pkgs, problems, err := inventory.FromFS(ctx, root.FS(), inventory.Options{GoModCache: goModCache(), MavenRepo: mavenRepo(), Skip: skip})
 	if err != nil {
 		return fmt.Errorf("sbom: %w", err)
 	}
-	problems = append(problems, more...)
 	for _, p := range problems {
 		loc := p.Path
 		if p.Line > 0 {

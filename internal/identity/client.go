@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -198,33 +197,4 @@ func WriteSVIDFiles(certPath, keyPath string, cert *tls.Certificate) error {
 		return err
 	}
 	return atomicfile.WriteFile(certPath, b.Bytes(), 0o644)
-}
-
-// LoadSVIDFiles reads a certificate chain and its private key written by WriteSVIDFiles (or any
-// PEM chain and PKCS#8 / SEC 1 key), naming the file at fault: a truncated key file is reported
-// as the key file, which tls.LoadX509KeyPair reports only as a failure of the pair.
-func LoadSVIDFiles(certPath, keyPath string) (*tls.Certificate, error) {
-	cb, err := os.ReadFile(certPath)
-	if err != nil {
-		return nil, fmt.Errorf("load certificate: %w", err)
-	}
-	chain, err := ParseCertificates(cb)
-	if err == nil && len(chain) == 0 {
-		err = errors.New("no certificate")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load certificate %s: %w", certPath, err)
-	}
-	kb, err := os.ReadFile(keyPath)
-	if err != nil {
-		return nil, fmt.Errorf("load key: %w", err)
-	}
-	key, err := ParsePrivateKey(kb, "")
-	if err != nil {
-		return nil, fmt.Errorf("load key %s: %w", keyPath, err)
-	}
-	if !publicKeysEqual(key.Public(), chain[0].PublicKey) {
-		return nil, fmt.Errorf("load key %s: it does not match the certificate in %s", keyPath, certPath)
-	}
-	return TLSCertificate(chain, key), nil
 }

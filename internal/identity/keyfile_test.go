@@ -5,11 +5,8 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestPrivateKeyEnvelope(t *testing.T) {
@@ -56,56 +53,6 @@ func TestPrivateKeyEnvelope(t *testing.T) {
 			}
 			if !key.Public().(*ecdsa.PublicKey).Equal(got.Public()) {
 				t.Fatal("round trip changed the key")
-			}
-		})
-	}
-}
-
-// A truncated or missing key file is reported as the key file, and a bad chain as the
-// certificate file.
-func TestLoadSVIDFilesNamesTheFileAtFault(t *testing.T) {
-	dir := t.TempDir()
-	ca, err := Init(filepath.Join(dir, "ca"), InitOptions{TrustDomain: "example.org"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svid, err := ca.IssueServerCertificate(key.Public(), mustParseID(t, "spiffe://example.org/web"), []string{"localhost"}, nil, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, keyPath := filepath.Join(dir, "svid.pem"), filepath.Join(dir, "svid.key")
-	if err := WriteSVIDFiles(cert, keyPath, TLSCertificate(svid.Chain, key)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := LoadSVIDFiles(cert, keyPath); err != nil {
-		t.Fatalf("load the files just written: %v", err)
-	}
-	keyPEM, _ := os.ReadFile(keyPath)
-	certPEM, _ := os.ReadFile(cert)
-	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	otherPEM, _ := MarshalPrivateKey(other, "")
-	for _, tc := range []struct {
-		name       string
-		cert, key  []byte
-		want, shun string
-	}{
-		{"truncated key", certPEM, keyPEM[:len(keyPEM)/2], "load key " + keyPath, "load certificate"},
-		{"empty key", certPEM, nil, "load key " + keyPath, "load certificate"},
-		{"key of another certificate", certPEM, otherPEM, "does not match the certificate", "load certificate"},
-		{"truncated certificate", certPEM[:len(certPEM)/2], keyPEM, "load certificate " + cert, "load key"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c, k := filepath.Join(t.TempDir(), "c.pem"), filepath.Join(t.TempDir(), "k.pem")
-			os.WriteFile(c, tc.cert, 0o600)
-			os.WriteFile(k, tc.key, 0o600)
-			want := strings.NewReplacer(keyPath, k, cert, c).Replace(tc.want)
-			_, err := LoadSVIDFiles(c, k)
-			if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), tc.shun) {
-				t.Errorf("err = %v, want it to contain %q and not %q", err, want, tc.shun)
 			}
 		})
 	}

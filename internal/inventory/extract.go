@@ -107,6 +107,10 @@ type Options struct {
 	// MavenRepo is a local Maven repository (~/.m2/repository) as a file system, where licences
 	// of Maven packages are read from their .pom files (following local parent poms); nil skips it.
 	MavenRepo fs.FS
+	// Skip, when set, leaves out the files for which it returns true: files the caller knows are
+	// not inputs, such as an SBOM an earlier run wrote about this same tree (read back, it would
+	// list every package once more). The caller is responsible for saying what it left out.
+	Skip func(path string) bool
 }
 
 // Extract finds the packages that the given files declare. files are slash paths in fsys; those
@@ -124,6 +128,9 @@ func ExtractWith(ctx context.Context, fsys fs.FS, files []string, opts Options) 
 	files = slices.Clone(files)
 	slices.Sort(files)
 	files = slices.Compact(files)
+	if opts.Skip != nil {
+		files = slices.DeleteFunc(files, opts.Skip)
+	}
 	var pkgs []Package
 	var problems []report.Problem
 	for _, f := range files {

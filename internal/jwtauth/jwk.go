@@ -189,16 +189,6 @@ type KeySet struct {
 // Keys returns the set's keys.
 func (s *KeySet) Keys() []*Key { return s.keys }
 
-// ParseJWKS decodes a JWK set strictly: any unusable key, a kid used twice, or a mix of HMAC
-// secrets and public keys (which invites algorithm confusion) makes the whole set an error.
-func ParseJWKS(b []byte) (*KeySet, error) {
-	set, problems := ParseJWKSLenient(b, true)
-	if len(problems) > 0 {
-		return nil, errors.Join(problems...)
-	}
-	return set, nil
-}
-
 // ParseJWKSLenient decodes a JWK set as served by an identity provider: a key that cannot be used
 // is left out and reported in problems rather than failing the others; keys sharing a kid are all
 // left out (ambiguous). HMAC secrets are refused unless allowSymmetric, and never mixed with

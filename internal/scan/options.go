@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"strconv"
-	"strings"
 
 	"github.com/palisade-sec/palisade/internal/errkind"
 	"github.com/palisade-sec/palisade/internal/scan/gitignore"
@@ -153,34 +151,4 @@ func (o *Options) compile() (*settings, error) {
 	}
 	s.exclude = gitignore.NewMatcher(ex...)
 	return s, nil
-}
-
-// ParseSize reads a size such as "10MiB", "512k", "2MB" or "1048576" (bytes), for flags like
-// --max-file-size. Units are binary for KiB/MiB/GiB and k/m/g, decimal for kB/MB/GB.
-func ParseSize(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	units := []struct {
-		suffix string
-		mult   int64
-	}{
-		{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30},
-		{"kB", 1000}, {"KB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000},
-		{"k", 1 << 10}, {"K", 1 << 10}, {"m", 1 << 20}, {"M", 1 << 20}, {"g", 1 << 30}, {"G", 1 << 30},
-		{"B", 1}, {"", 1},
-	}
-	for _, u := range units {
-		num, ok := strings.CutSuffix(t, u.suffix)
-		if !ok {
-			continue
-		}
-		n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
-		if err != nil || n <= 0 {
-			return 0, errkind.Wrap(errkind.Invalid, fmt.Errorf("parse size %q: want a positive whole number with an optional unit (10MiB, 512k, 2MB)", s))
-		}
-		if n > (1<<62)/u.mult {
-			return 0, errkind.Wrap(errkind.Invalid, fmt.Errorf("parse size %q: too large", s))
-		}
-		return n * u.mult, nil
-	}
-	return 0, errkind.Wrap(errkind.Invalid, fmt.Errorf("parse size %q: unknown unit", s))
 }

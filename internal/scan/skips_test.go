@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/palisade-sec/palisade/internal/errkind"
 )
 
 var update = flag.Bool("update", false, "rewrite the default skip table in docs/scanning.md from DefaultSkips")
@@ -141,40 +139,6 @@ func moduleRoot(t *testing.T) string {
 			t.Fatal("go.mod not found above the package directory")
 		}
 		dir = parent
-	}
-}
-
-func TestParseSize(t *testing.T) {
-	tests := []struct {
-		in   string
-		want int64
-		err  bool
-	}{
-		{in: "1048576", want: 1 << 20},
-		{in: "10MiB", want: 10 << 20},
-		{in: "512k", want: 512 << 10},
-		{in: "2MB", want: 2_000_000},
-		{in: "1 GiB", want: 1 << 30},
-		{in: "100B", want: 100},
-		{in: "0", err: true},
-		{in: "-5", err: true},
-		{in: "ten", err: true},
-		{in: "5TB", err: true},
-		{in: "99999999999999G", err: true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.in, func(t *testing.T) {
-			got, err := ParseSize(tc.in)
-			if tc.err {
-				if err == nil || errkind.Of(err) != errkind.Invalid || !strings.Contains(err.Error(), tc.in) {
-					t.Errorf("ParseSize(%q) = %d, %v; want an invalid-input error naming the input", tc.in, got, err)
-				}
-				return
-			}
-			if err != nil || got != tc.want {
-				t.Errorf("ParseSize(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
-			}
-		})
 	}
 }
 

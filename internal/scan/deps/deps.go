@@ -259,14 +259,3 @@ func (a *Analyzer) ageProblems() []report.Problem {
 		"the vulnerability database is %s old (fetched %s; the limit is %s): recent advisories are missing; run 'palisade db update'",
 		age.Round(time.Hour), oldest.Format(time.RFC3339), a.opts.MaxAge), Kind: report.ProblemStaleVulnDB}}
 }
-
-// problemString renders a problem as path:line: message, for logs of tests and benchmarks.
-func problemString(p report.Problem) string {
-	switch {
-	case p.Path != "" && p.Line > 0:
-		return fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Message)
-	case p.Path != "":
-		return p.Path + ": " + p.Message
-	}
-	return p.Message
-}

@@ -30,14 +30,6 @@ func (m *Matcher) With(patterns []Pattern) *Matcher {
 	return &Matcher{patterns: out}
 }
 
-// Len returns the number of patterns in the stack.
-func (m *Matcher) Len() int {
-	if m == nil {
-		return 0
-	}
-	return len(m.patterns)
-}
-
 // Match reports whether path itself is ignored, looking only at the patterns: the last pattern
 // that matches decides, and a negated one re-includes. It does not look at parent directories;
 // a walker that never descends into ignored directories needs nothing more (use Ignored

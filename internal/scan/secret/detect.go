@@ -102,13 +102,6 @@ func newDetector(rules []Rule, decodeBytes, decodeDepth int) (*detector, error) 
 	return d, nil
 }
 
-// detect returns the secrets in content, deduplicated and ordered by offset. code says the
-// content is program source, where LiteralInCode rules report only quoted values.
-func (d *detector) detect(ctx context.Context, content []byte, code bool) ([]match, error) {
-	ms, _, err := d.detectReport(ctx, content, code)
-	return ms, err
-}
-
 // detectReport is detect that also reports whether the decoding budget ran out, leaving some
 // encoded content unscanned.
 func (d *detector) detectReport(ctx context.Context, content []byte, code bool) ([]match, bool, error) {
