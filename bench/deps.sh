@@ -47,7 +47,7 @@ best_of() {
 
 cd "$repo"
 echo "building palisade and the deps bench harness…"
-go build -o "$work/palisade" ./cmd/palisade
+go build -tags kustomize_disable_go_plugin_support -o "$work/palisade" ./cmd/palisade
 go test -c -o "$work/depsbench" ./internal/scan/deps
 
 echo

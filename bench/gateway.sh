@@ -298,7 +298,7 @@ func load(args []string) {
 }
 EOF
 (cd "$WORK/helper" && GOFLAGS= go build -o "$WORK/benchhelper" .)
-if [ -n "${PALISADE_BIN:-}" ]; then cp "$PALISADE_BIN" "$WORK/palisade"; else (cd "$ROOT" && go build -o "$WORK/palisade" ./cmd/palisade); fi
+if [ -n "${PALISADE_BIN:-}" ]; then cp "$PALISADE_BIN" "$WORK/palisade"; else (cd "$ROOT" && go build -tags kustomize_disable_go_plugin_support -o "$WORK/palisade" ./cmd/palisade); fi
 H="$WORK/benchhelper"; P="$WORK/palisade"
 
 wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 did not open" >&2; exit 1; }

@@ -125,7 +125,7 @@ ratio() { # ratio A B prints A/B with one decimal, or "n/a" when B is zero.
 	if [ "$(echo "$2 > 0" | bc)" = 1 ]; then echo "$(echo "scale=1; $1 / $2" | bc)x"; else echo "n/a"; fi
 }
 
-(cd "$repo" && go build -o "$tmp/palisade" ./cmd/palisade)
+(cd "$repo" && go build -tags kustomize_disable_go_plugin_support -o "$tmp/palisade" ./cmd/palisade)
 palisade_wall=""
 palisade_json=""
 set +e

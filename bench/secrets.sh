@@ -39,7 +39,7 @@ bytes=$(find "$dir" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
 files=$(find "$dir" -type f | wc -l)
 echo "tree: $dir — $files files, $((bytes / 1000000)) MB; 2 cores (${pin[*]:-no taskset}), best of $runs runs"
 
-(cd "$repo" && go build -o "$tmp/palisade" ./cmd/palisade)
+(cd "$repo" && go build -tags kustomize_disable_go_plugin_support -o "$tmp/palisade" ./cmd/palisade)
 
 # measure NAME REPORT CMD… runs CMD $runs times and prints one result line; the report of the
 # last run is left in REPORT.

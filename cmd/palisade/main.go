@@ -16,13 +16,10 @@ import (
 	"github.com/palisade-sec/palisade/internal/cli"
 	"github.com/palisade-sec/palisade/internal/config"
 	iacengine "github.com/palisade-sec/palisade/internal/iac"
-	"github.com/palisade-sec/palisade/internal/iac/rego"
-	"github.com/palisade-sec/palisade/internal/iac/render"
 	"github.com/palisade-sec/palisade/internal/inventory"
 	"github.com/palisade-sec/palisade/internal/scan"
 	"github.com/palisade-sec/palisade/internal/scan/deps"
 	"github.com/palisade-sec/palisade/internal/scan/iac"
-	"github.com/palisade-sec/palisade/internal/scan/iac/rendered"
 	"github.com/palisade-sec/palisade/internal/scan/secret"
 	"github.com/palisade-sec/palisade/internal/vulndb"
 )
@@ -63,45 +60,20 @@ func newIaCAnalyzer(ctx context.Context, cfg *config.Config) (scan.Analyzer, err
 		AllowedBaseImages: cfg.IaC.AllowedBaseImages,
 	}
 	if cfg.IaC.Render {
-		r, err := newRenderer(cfg)
+		r, err := iacRenderer(cfg)
 		if err != nil {
 			return nil, err
 		}
-		opts.Renderer = rendered.From(r)
+		opts.Renderer = r
 	}
 	if len(cfg.IaC.Rego) > 0 {
-		engine, err := rego.Load(ctx, cfg.IaC.Rego)
+		engine, err := regoEngine(ctx, cfg)
 		if err != nil {
 			return nil, err
 		}
 		opts.Engines = append(opts.Engines, engine)
 	}
 	return iac.New(opts)
-}
-
-// newRenderer builds the Helm and Kustomize renderer with the user's values files and --set
-// expressions; a values file that cannot be read or parsed fails the scan.
-func newRenderer(cfg *config.Config) (*render.Renderer, error) {
-	var values []render.ValueSource
-	for _, path := range cfg.IaC.HelmValues {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, cfg.FieldError("iac.helm-values", err)
-		}
-		values = append(values, render.ValueSource{Name: path, Data: data})
-	}
-	for _, set := range cfg.IaC.HelmSet {
-		values = append(values, render.ValueSource{Name: "--set " + set, Set: set})
-	}
-	r, err := render.New(render.Options{
-		Values:         values,
-		MaxRenderTime:  time.Duration(cfg.IaC.RenderTimeout),
-		MaxRenderBytes: int64(cfg.IaC.RenderMaxBytes),
-	})
-	if err != nil {
-		return nil, cfg.FieldError("iac.helm-values", err)
-	}
-	return r, nil
 }
 
 // newDepsAnalyzer opens the vulnerability database read-only. Without one, a scan that asked for
