@@ -1,18 +1,27 @@
 package custom
 
 import (
+	"errors"
 	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/palisade-sec/palisade/internal/config/strictyaml"
 )
 
-// FuzzLoad feeds arbitrary policy files through the loader and the CEL compiler.
+// FuzzLoad feeds arbitrary policy files through the loader and the CEL compiler: every file either
+// loads policies or is refused with an error at a line of it.
 func FuzzLoad(f *testing.F) {
-	for _, name := range []string{"testdata/policies.yaml", "testdata/bad-expression.yaml"} {
-		if b, err := os.ReadFile(name); err == nil {
-			f.Add(b)
+	seeds, _ := filepath.Glob("testdata/errors/*.yaml") // a bad pattern is the only error; it is constant
+	for _, name := range append(seeds, "testdata/policies.yaml") {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
 		}
+		f.Add(b)
 	}
 	f.Add([]byte("policies:\n- id: a-b\n  title: T\n  severity: low\n  expression: |\n    object.kind == 'x'\n"))
+	f.Add([]byte("policies:\n- id: a-b\n  title: T\n  severity: low\n  expression: \"\\u00e9\\t+\"\n"))
 	env, err := NewEnv()
 	if err != nil {
 		f.Fatal(err)
@@ -21,6 +30,10 @@ func FuzzLoad(f *testing.F) {
 		ps, err := Load(env, "p.yaml", data, nil)
 		if err == nil && len(ps) == 0 {
 			t.Fatal("no error and no policies")
+		}
+		var se *strictyaml.Error
+		if err != nil && (!errors.As(err, &se) || se.File != "p.yaml" || se.Pos.Line <= 0) {
+			t.Fatalf("error without the file and a line: %v", err)
 		}
 	})
 }
