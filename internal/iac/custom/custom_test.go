@@ -62,12 +62,18 @@ func TestEvaluatePolicyFile(t *testing.T) {
 }
 
 func TestEvaluationErrorIsAProblem(t *testing.T) {
-	env, _ := NewEnv()
+	env, err := NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
 	ps, err := Load(env, "p.yaml", []byte("policies:\n- id: host-net\n  title: T\n  severity: low\n  expression: '!object.spec.hostNetwork'\n"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, _ := k8s.Parse("m.yaml", []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {}\n"))
+	rs, parseProblems := k8s.Parse("m.yaml", []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {}\n"))
+	if len(parseProblems) > 0 {
+		t.Fatal(parseProblems)
+	}
 	fs, probs, err := (&Set{Policies: ps}).Evaluate(context.Background(), rs)
 	if err != nil || len(fs) != 0 || len(probs) != 1 || !strings.Contains(probs[0].Message, "policy host-net (p.yaml:2) on Pod//p") {
 		t.Errorf("findings %v, problems %+v, err %v", fs, probs, err)
