@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/palisade-sec/palisade/internal/config/strictyaml"
@@ -32,8 +33,16 @@ func FuzzLoad(f *testing.F) {
 			t.Fatal("no error and no policies")
 		}
 		var se *strictyaml.Error
-		if err != nil && (!errors.As(err, &se) || se.File != "p.yaml" || se.Pos.Line <= 0) {
-			t.Fatalf("error without the file and a line: %v", err)
+		if err == nil {
+			return
+		}
+		if !errors.As(err, &se) || se.File != "p.yaml" {
+			t.Fatalf("error without the file: %v", err)
+		}
+		// yaml/v3 prints no line for some syntax errors (a scanner error on line 1, an unknown
+		// anchor) and strictyaml passes that on; every error of the policy loader has one.
+		if se.Pos.Line <= 0 && !strings.HasPrefix(se.Err.Error(), "invalid YAML: ") {
+			t.Fatalf("error without a line: %v", err)
 		}
 	})
 }
