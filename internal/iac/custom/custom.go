@@ -189,13 +189,13 @@ func (s *source) exprError(id, field string, err error) error {
 // quotes and folded flow scalars are not counted: the column is then approximate, the line is not.
 func (s *source) exprPos(start strictyaml.Pos, e policy.Error) strictyaml.Pos {
 	lines := strings.Split(string(s.data), "\n")
-	lineText := func(n int) []rune {
+	lineText := func(n int) ([]rune, bool) {
 		if n < 1 || n > len(lines) {
-			return nil
+			return nil, false
 		}
-		return []rune(strings.TrimRight(lines[n-1], "\r"))
+		return []rune(strings.TrimRight(lines[n-1], "\r")), true
 	}
-	first := lineText(start.Line)
+	first, _ := lineText(start.Line) // the value's own line: present, it was decoded from it
 	var indicator rune
 	if i := start.Column - 1; i >= 0 && i < len(first) {
 		indicator = first[i]
@@ -213,13 +213,13 @@ func (s *source) exprPos(start strictyaml.Pos, e policy.Error) strictyaml.Pos {
 }
 
 // blockPos finds expression position e in a block scalar whose content starts on file line from.
-func blockPos(lineText func(int) []rune, from int, folded bool, e policy.Error) strictyaml.Pos {
+func blockPos(lineText func(int) ([]rune, bool), from int, folded bool, e policy.Error) strictyaml.Pos {
 	indent := -1 // the block's indentation: that of its first non-blank line
 	line, col := 1, 1
 	text := false // the previous line held text (a folded line break is then a space)
 	for n := from; ; n++ {
-		t := lineText(n)
-		if t == nil && n > from {
+		t, ok := lineText(n)
+		if !ok {
 			break
 		}
 		content := strings.TrimLeft(string(t), " ")
