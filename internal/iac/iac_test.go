@@ -158,3 +158,28 @@ func TestModuleFindingsAreNotDuplicated(t *testing.T) {
 		t.Errorf("aws-ebs-encryption reported %d times, want once", n)
 	}
 }
+
+// TestCancelledFileScanIsAnError holds every family's evaluation to passing a cancelled
+// context on: a file whose checks did not run must not come back as a file without findings.
+func TestCancelledFileScanIsAnError(t *testing.T) {
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{
+		"Dockerfile":   {Data: []byte("FROM alpine:3.20\nUSER root\n")},
+		"compose.yaml": {Data: []byte("services:\n  web:\n    image: a:1\n    privileged: true\n")},
+		"pod.yaml":     {Data: []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: c:1}]\n")},
+		"cfn.yaml":     {Data: []byte("Resources:\n  V:\n    Type: AWS::EC2::Volume\n    Properties:\n      Encrypted: false\n")},
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for name := range fsys {
+		t.Run(name, func(t *testing.T) {
+			r, err := s.scanFile(ctx, fsys, name)
+			if err != context.Canceled {
+				t.Errorf("err = %v with %d findings, want context.Canceled", err, len(r.findings))
+			}
+		})
+	}
+}
