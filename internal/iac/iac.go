@@ -436,7 +436,7 @@ func problemOf(name string, err error) report.Problem {
 	return p
 }
 
-// EvaluateObjects runs every Kubernetes check (tree checks over the given set) and custom
+// EvaluateObjects runs every Kubernetes check (those marked Across over the given set) and custom
 // policy on already decoded objects; the admission webhook calls it with the object under review.
 func (s *Scanner) EvaluateObjects(ctx context.Context, rs []*k8s.Resource) ([]finding.Finding, []report.Problem, error) {
 	var out []finding.Finding

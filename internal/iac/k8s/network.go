@@ -8,7 +8,7 @@ import (
 )
 
 // Exposure and network segmentation: Services, Ingresses and NetworkPolicies. The segmentation
-// checks are tree checks: they judge each namespace by every NetworkPolicy the scan found in it,
+// checks are marked Across: they judge each namespace by every NetworkPolicy the scan found in it,
 // whichever file holds it.
 
 func serviceType(id, typ string, sev finding.Severity, desc string) Check {

@@ -54,7 +54,7 @@ func (r *Resource) ID() string {
 
 // Line returns the 1-based line of the field at p, or of its deepest ancestor present in the
 // source when the field itself is missing (the container a required setting is missing from).
-// It returns 0 for objects decoded from JSON bytes.
+// It returns 0 for a Resource that was not parsed from source.
 func (r *Resource) Line(p Path) int {
 	line, key := yamlpos.Locate(r.node, p)
 	if r.locate != nil && r.node != nil {

@@ -170,7 +170,7 @@ func automountToken() Check {
 			"Every pod gets an API token unless told otherwise; most workloads never call the API, and a stolen token is a foothold in the cluster.",
 			"Set automountServiceAccountToken: false on the pod (or its ServiceAccount) unless it calls the Kubernetes API.",
 			"cis-k8s:5.1.6", "nsa-cisa:service-account-tokens"),
-		// A tree check: a pod that says nothing inherits its ServiceAccount's setting, and the
+		// Across files: a pod that says nothing inherits its ServiceAccount's setting, and the
 		// ServiceAccount may be declared in another file.
 		Across: true,
 		Run: func(rs []*Resource, report TreeReport) {
