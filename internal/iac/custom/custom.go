@@ -196,13 +196,30 @@ func (s *source) exprPos(start strictyaml.Pos, e policy.Error) strictyaml.Pos {
 		return []rune(strings.TrimRight(lines[n-1], "\r")), true
 	}
 	first, _ := lineText(start.Line) // the value's own line: present, it was decoded from it
+	i := start.Column - 1
+	if i >= 0 && i < len(first) && first[i] == '&' { // an anchor precedes the value
+		for i < len(first) && first[i] != ' ' {
+			i++
+		}
+		for i < len(first) && first[i] == ' ' {
+			i++
+		}
+		start.Column = i + 1
+	}
 	var indicator rune
-	if i := start.Column - 1; i >= 0 && i < len(first) {
+	if i >= 0 && i < len(first) {
 		indicator = first[i]
 	}
 	switch indicator {
 	case '|', '>':
-		return blockPos(lineText, start.Line+1, indicator == '>', e)
+		indent := -1 // the block's own indentation, when an indicator digit sets it (|2)
+		for _, r := range first[i+1:] {
+			if r >= '1' && r <= '9' {
+				key := len(first) - len([]rune(strings.TrimLeft(strings.TrimLeft(string(first), " "), "- ")))
+				indent = key + int(r-'0')
+			}
+		}
+		return blockPos(lineText, start.Line+1, indent, indicator == '>', e)
 	case '"', '\'':
 		start.Column++
 	}
@@ -212,9 +229,10 @@ func (s *source) exprPos(start strictyaml.Pos, e policy.Error) strictyaml.Pos {
 	return strictyaml.Pos{Line: start.Line, Column: start.Column + e.Column - 1}
 }
 
-// blockPos finds expression position e in a block scalar whose content starts on file line from.
-func blockPos(lineText func(int) ([]rune, bool), from int, folded bool, e policy.Error) strictyaml.Pos {
-	indent := -1 // the block's indentation: that of its first non-blank line
+// blockPos finds expression position e in a block scalar whose content starts on file line from;
+// indent is the block's indentation when its header says it, else -1.
+func blockPos(lineText func(int) ([]rune, bool), from, indent int, folded bool, e policy.Error) strictyaml.Pos {
+	// indent is the block's indentation: that of its first non-blank line unless given.
 	line, col := 1, 1
 	text := false // the previous line held text (a folded line break is then a space)
 	for n := from; ; n++ {
