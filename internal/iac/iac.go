@@ -26,6 +26,7 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac/aws"
+	"github.com/palisade-sec/palisade/internal/iac/check"
 	"github.com/palisade-sec/palisade/internal/iac/cloudformation"
 	"github.com/palisade-sec/palisade/internal/iac/compose"
 	"github.com/palisade-sec/palisade/internal/iac/custom"
@@ -83,40 +84,27 @@ type Renderer interface {
 type Scanner struct {
 	opts     Options
 	k8sObj   []k8s.Check
-	k8sTree  []k8s.Check
+	k8sTree  []k8s.Check // the checks marked Across, run once over every object of a scan
 	docker   []dockerfile.Check
 	compose  []compose.Check
 	aws      []aws.Check
 	policies *custom.Set
-	dcfg     *dockerfile.Config
 }
 
 // New builds a Scanner from the built-in check lists and loads custom policies.
 func New(opts Options) (*Scanner, error) {
-	s := &Scanner{opts: opts, dcfg: &dockerfile.Config{AllowedBaseImages: opts.AllowedBaseImages}, policies: &custom.Set{}}
-	for _, c := range k8s.Builtin() {
-		if disabled(opts.Disable, c.Rule.ID) {
-			continue
-		}
-		if c.Tree != nil {
+	s := &Scanner{
+		opts:     opts,
+		docker:   check.Enabled(dockerfile.Builtin(dockerfile.Config{AllowedBaseImages: opts.AllowedBaseImages}), opts.Disable),
+		compose:  check.Enabled(compose.Builtin(), opts.Disable),
+		aws:      check.Enabled(aws.Builtin(), opts.Disable),
+		policies: &custom.Set{},
+	}
+	for _, c := range check.Enabled(k8s.Builtin(), opts.Disable) {
+		if c.Across {
 			s.k8sTree = append(s.k8sTree, c)
 		} else {
 			s.k8sObj = append(s.k8sObj, c)
-		}
-	}
-	for _, c := range dockerfile.Builtin() {
-		if !disabled(opts.Disable, c.Rule.ID) {
-			s.docker = append(s.docker, c)
-		}
-	}
-	for _, c := range compose.Builtin() {
-		if !disabled(opts.Disable, c.Rule.ID) {
-			s.compose = append(s.compose, c)
-		}
-	}
-	for _, c := range aws.Builtin() {
-		if !disabled(opts.Disable, c.Rule.ID) {
-			s.aws = append(s.aws, c)
 		}
 	}
 	if len(opts.PolicyFiles) > 0 {
@@ -139,7 +127,7 @@ func New(opts Options) (*Scanner, error) {
 			}
 			for _, p := range ps {
 				ids = append(ids, p.Rule.ID)
-				if !disabled(opts.Disable, p.Rule.ID) {
+				if !slices.Contains(opts.Disable, p.Rule.ID) {
 					s.policies.Policies = append(s.policies.Policies, p)
 				}
 			}
@@ -148,30 +136,21 @@ func New(opts Options) (*Scanner, error) {
 	return s, nil
 }
 
-func disabled(list []string, id string) bool {
-	for _, d := range list {
-		if d == id {
-			return true
-		}
-	}
-	return false
-}
-
 // BuiltinRules lists every built-in check's rule, in report order.
 func BuiltinRules() []finding.Rule {
-	out := k8s.Rules(k8s.Builtin())
-	out = append(out, dockerfile.Rules(dockerfile.Builtin())...)
-	out = append(out, compose.Rules(compose.Builtin())...)
-	return append(out, aws.Rules(aws.Builtin())...)
+	out := check.Rules(k8s.Builtin())
+	out = append(out, check.Rules(dockerfile.Builtin(dockerfile.Config{}))...)
+	out = append(out, check.Rules(compose.Builtin())...)
+	return append(out, check.Rules(aws.Builtin())...)
 }
 
 // Rules lists the rules this scanner runs, custom policies included.
 func (s *Scanner) Rules() []finding.Rule {
-	out := k8s.Rules(s.k8sObj)
-	out = append(out, k8s.Rules(s.k8sTree)...)
-	out = append(out, dockerfile.Rules(s.docker)...)
-	out = append(out, compose.Rules(s.compose)...)
-	out = append(out, aws.Rules(s.aws)...)
+	out := check.Rules(s.k8sObj)
+	out = append(out, check.Rules(s.k8sTree)...)
+	out = append(out, check.Rules(s.docker)...)
+	out = append(out, check.Rules(s.compose)...)
+	out = append(out, check.Rules(s.aws)...)
 	out = append(out, s.policies.Rules()...)
 	for _, e := range s.opts.Engines {
 		out = append(out, e.Rules()...)
@@ -228,11 +207,12 @@ func (s *Scanner) Scan(ctx context.Context, fsys fs.FS, files []string) (*Result
 		}
 	}
 	// Checks across files and custom policies see every object, rendered ones included.
-	tree, err := k8s.Evaluate(ctx, s.k8sTree, all)
+	tree, problems, err := k8s.Evaluate(ctx, s.k8sTree, all, "")
 	if err != nil {
 		return nil, err
 	}
 	res.Findings = append(res.Findings, tree...)
+	res.Problems = append(res.Problems, problems...)
 	custom, problems, err := s.policies.Evaluate(ctx, all)
 	if err != nil {
 		return nil, err
@@ -286,7 +266,9 @@ func (s *Scanner) render(ctx context.Context, fsys fs.FS, files []string) (fileR
 		out.resources = append(out.resources, rs...)
 		out.problems = append(out.problems, ps...)
 	}
-	out.findings, err = k8s.Evaluate(ctx, s.k8sObj, out.resources)
+	fs, problems, err := k8s.Evaluate(ctx, s.k8sObj, out.resources, "")
+	out.findings = fs
+	out.problems = append(out.problems, problems...)
 	return out, files, err
 }
 
@@ -314,9 +296,10 @@ func (s *Scanner) parseAll(ctx context.Context, fsys fs.FS, files []string) ([]f
 			m := &aws.Model{}
 			r := &results[len(files)+j]
 			r.problems = terraform.LoadModule(gctx, fsys, modules, dir, m)
-			r.findings = aws.Evaluate(s.aws, m)
+			fs, problems, err := aws.Evaluate(gctx, s.aws, m, dir)
+			r.findings, r.problems = fs, append(r.problems, problems...)
 			r.parsed, r.count = true, len(modules[dir])
-			return nil
+			return err
 		})
 	}
 	for i, name := range files {
@@ -327,8 +310,9 @@ func (s *Scanner) parseAll(ctx context.Context, fsys fs.FS, files []string) ([]f
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			results[i] = s.scanFile(gctx, fsys, name)
-			return nil
+			var err error
+			results[i], err = s.scanFile(gctx, fsys, name)
+			return err
 		})
 	}
 	return results, g.Wait()
@@ -353,7 +337,8 @@ func kindOf(name string) fileKind {
 	return kindNone
 }
 
-func (s *Scanner) scanFile(ctx context.Context, fsys fs.FS, name string) fileResult {
+// scanFile parses and checks one file; its error is only the context's.
+func (s *Scanner) scanFile(ctx context.Context, fsys fs.FS, name string) (fileResult, error) {
 	var out fileResult
 	limit := s.opts.MaxFileSize
 	if limit <= 0 {
@@ -361,12 +346,12 @@ func (s *Scanner) scanFile(ctx context.Context, fsys fs.FS, name string) fileRes
 	}
 	if st, err := fs.Stat(fsys, name); err == nil && st.Size() > limit {
 		out.skip = report.SkipTooLarge
-		return out
+		return out, nil
 	}
 	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		out.problems = append(out.problems, report.Problem{Path: name, Scanner: "iac", Message: fmt.Sprintf("read: %v", err)})
-		return out
+		return out, nil
 	}
 	switch kindOf(name) {
 	case kindDockerfile:
@@ -374,19 +359,26 @@ func (s *Scanner) scanFile(ctx context.Context, fsys fs.FS, name string) fileRes
 		df, err := dockerfile.Parse(name, data)
 		if err != nil {
 			out.problems = append(out.problems, problemOf(name, err))
-			return out
+			return out, nil
 		}
-		out.findings, _ = dockerfile.Evaluate(ctx, s.docker, df, s.dcfg)
+		return out, out.add(dockerfile.Evaluate(ctx, s.docker, df))
 	case kindYAML:
-		s.scanYAML(ctx, name, data, &out)
+		return out, s.scanYAML(ctx, name, data, &out)
 	}
-	return out
+	return out, nil
 }
 
-func (s *Scanner) scanYAML(ctx context.Context, name string, data []byte, out *fileResult) {
+// add records what a family's Evaluate returned and passes its (context) error on.
+func (r *fileResult) add(fs []finding.Finding, problems []report.Problem, err error) error {
+	r.findings = append(r.findings, fs...)
+	r.problems = append(r.problems, problems...)
+	return err
+}
+
+func (s *Scanner) scanYAML(ctx context.Context, name string, data []byte, out *fileResult) error {
 	if isTemplate(name, data) {
 		out.skip = SkipTemplate
-		return
+		return nil
 	}
 	if compose.Wants(name) || bytes.Contains(data, []byte("services:")) {
 		p, err := compose.Parse(name, data)
@@ -396,9 +388,9 @@ func (s *Scanner) scanYAML(ctx context.Context, name string, data []byte, out *f
 				out.problems = append(out.problems, problemOf(name, err))
 			}
 			if p != nil {
-				out.findings, _ = compose.Evaluate(ctx, s.compose, p)
+				return out.add(compose.Evaluate(ctx, s.compose, p))
 			}
-			return
+			return nil
 		}
 	}
 	if terraform.IsPlan(data) {
@@ -406,8 +398,7 @@ func (s *Scanner) scanYAML(ctx context.Context, name string, data []byte, out *f
 		if ok, problems := terraform.LoadPlan(name, data, m); ok {
 			out.parsed = true
 			out.problems = append(out.problems, problems...)
-			out.findings = aws.Evaluate(s.aws, m)
-			return
+			return out.add(aws.Evaluate(ctx, s.aws, m, name))
 		}
 	}
 	if cloudformation.Sniff(data) {
@@ -415,18 +406,17 @@ func (s *Scanner) scanYAML(ctx context.Context, name string, data []byte, out *f
 		if ok, problems := cloudformation.Load(name, data, m); ok {
 			out.parsed = true
 			out.problems = append(out.problems, problems...)
-			out.findings = aws.Evaluate(s.aws, m)
-			return
+			return out.add(aws.Evaluate(ctx, s.aws, m, name))
 		}
 	}
 	if !bytes.Contains(data, []byte("apiVersion")) || !bytes.Contains(data, []byte("kind")) {
-		return // not a Kubernetes manifest: some other YAML or JSON file
+		return nil // not a Kubernetes manifest: some other YAML or JSON file
 	}
 	rs, problems := k8s.Parse(name, data)
 	out.parsed = len(rs) > 0 || len(problems) > 0
 	out.problems = append(out.problems, problems...)
 	out.resources = rs
-	out.findings, _ = k8s.Evaluate(ctx, s.k8sObj, rs)
+	return out.add(k8s.Evaluate(ctx, s.k8sObj, rs, name))
 }
 
 // isTemplate reports Helm chart templates: under templates/ and holding template actions.
@@ -446,22 +436,23 @@ func problemOf(name string, err error) report.Problem {
 	return p
 }
 
-// EvaluateObjects runs every Kubernetes check (tree checks over the given set) and custom
+// EvaluateObjects runs every Kubernetes check (those marked Across over the given set) and custom
 // policy on already decoded objects; the admission webhook calls it with the object under review.
 func (s *Scanner) EvaluateObjects(ctx context.Context, rs []*k8s.Resource) ([]finding.Finding, []report.Problem, error) {
-	fs, err := k8s.Evaluate(ctx, s.k8sObj, rs)
+	var out []finding.Finding
+	var problems []report.Problem
+	for _, checks := range [][]k8s.Check{s.k8sObj, s.k8sTree} {
+		fs, ps, err := k8s.Evaluate(ctx, checks, rs, "")
+		if err != nil {
+			return nil, nil, err
+		}
+		out, problems = append(out, fs...), append(problems, ps...)
+	}
+	cs, ps, err := s.policies.Evaluate(ctx, rs)
 	if err != nil {
 		return nil, nil, err
 	}
-	tree, err := k8s.Evaluate(ctx, s.k8sTree, rs)
-	if err != nil {
-		return nil, nil, err
-	}
-	cs, problems, err := s.policies.Evaluate(ctx, rs)
-	if err != nil {
-		return nil, nil, err
-	}
-	out := append(append(fs, tree...), cs...)
+	out, problems = append(out, cs...), append(problems, ps...)
 	for _, e := range s.opts.Engines {
 		more, ps, err := e.Evaluate(ctx, rs)
 		if err != nil {

@@ -27,21 +27,19 @@ func TestEvaluateObjectsFromJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := k8s.NewFromJSON("admission:shop/web", []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","namespace":"shop"},
+	// JSON is YAML: an admission request's object decodes through the one parser.
+	rs, problems := k8s.Parse("admission:shop/web", []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","namespace":"shop"},
 		"spec":{"hostNetwork":true,"containers":[{"name":"web","image":"web:1","securityContext":{"privileged":true}}]}}`))
-	if err != nil {
-		t.Fatal(err)
+	if len(rs) != 1 || len(problems) > 0 {
+		t.Fatalf("objects %d problems %+v", len(rs), problems)
 	}
-	fs, problems, err := s.EvaluateObjects(context.Background(), []*k8s.Resource{r})
+	fs, problems, err := s.EvaluateObjects(context.Background(), rs)
 	if err != nil || len(problems) > 0 {
 		t.Fatalf("err %v problems %+v", err, problems)
 	}
 	got := map[string]bool{}
 	for _, f := range fs {
 		got[f.RuleID] = true
-		if f.Location.StartLine != 0 {
-			t.Errorf("%s: JSON objects have no lines, got %d", f.RuleID, f.Location.StartLine)
-		}
 	}
 	for _, id := range []string{"k8s-privileged-container", "k8s-host-network", "team-label", "k8s-netpol-no-default-deny"} {
 		if !got[id] {
@@ -158,5 +156,30 @@ func TestModuleFindingsAreNotDuplicated(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("aws-ebs-encryption reported %d times, want once", n)
+	}
+}
+
+// TestCancelledFileScanIsAnError holds every family's evaluation to passing a cancelled
+// context on: a file whose checks did not run must not come back as a file without findings.
+func TestCancelledFileScanIsAnError(t *testing.T) {
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{
+		"Dockerfile":   {Data: []byte("FROM alpine:3.20\nUSER root\n")},
+		"compose.yaml": {Data: []byte("services:\n  web:\n    image: a:1\n    privileged: true\n")},
+		"pod.yaml":     {Data: []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: c:1}]\n")},
+		"cfn.yaml":     {Data: []byte("Resources:\n  V:\n    Type: AWS::EC2::Volume\n    Properties:\n      Encrypted: false\n")},
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for name := range fsys {
+		t.Run(name, func(t *testing.T) {
+			r, err := s.scanFile(ctx, fsys, name)
+			if err != context.Canceled {
+				t.Errorf("err = %v with %d findings, want context.Canceled", err, len(r.findings))
+			}
+		})
 	}
 }

@@ -43,7 +43,7 @@ func covers(r *SGRule, p int) bool {
 	return r.FromPort <= p && p <= r.ToPort
 }
 
-func sgExample(port string) Example {
+func sgExample(port string) string {
 	return tf("resource \"aws_security_group\" \"admin\" {\n  name = \"admin\"\n  ingress {\n    from_port   = " + port + "\n    to_port     = " + port + "\n    protocol    = \"tcp\"\n    cidr_blocks = [\"0.0.0.0/0\"] # want\n  }\n}\n")
 }
 
@@ -65,8 +65,8 @@ func sgOpenPorts(id, title string, sev finding.Severity, desc string, ports []in
 				}
 			}
 		},
-		Fail: []Example{sgExample(fmt.Sprint(ports[0])), cfn("Resources:\n  SG:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: x\n      SecurityGroupIngress:\n        - IpProtocol: tcp\n          FromPort: " + fmt.Sprint(ports[len(ports)-1]-1) + "\n          ToPort: " + fmt.Sprint(ports[len(ports)-1]+1) + "\n          CidrIpv6: ::/0 # want\n")},
-		Pass: []Example{tf("resource \"aws_security_group_rule\" \"r\" {\n  type = \"ingress\"\n  from_port = " + fmt.Sprint(ports[0]) + "\n  to_port = " + fmt.Sprint(ports[0]) + "\n  protocol = \"tcp\"\n  cidr_blocks = [\"10.0.0.0/8\"]\n}\n"), sgExample("443")},
+		Fail: []string{sgExample(fmt.Sprint(ports[0])), cfn("Resources:\n  SG:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: x\n      SecurityGroupIngress:\n        - IpProtocol: tcp\n          FromPort: " + fmt.Sprint(ports[len(ports)-1]-1) + "\n          ToPort: " + fmt.Sprint(ports[len(ports)-1]+1) + "\n          CidrIpv6: ::/0 # want\n")},
+		Pass: []string{tf("resource \"aws_security_group_rule\" \"r\" {\n  type = \"ingress\"\n  from_port = " + fmt.Sprint(ports[0]) + "\n  to_port = " + fmt.Sprint(ports[0]) + "\n  protocol = \"tcp\"\n  cidr_blocks = [\"10.0.0.0/8\"]\n}\n"), sgExample("443")},
 	}
 }
 
@@ -83,11 +83,11 @@ func sgAllPorts() Check {
 				}
 			}
 		},
-		Fail: []Example{
+		Fail: []string{
 			tf("resource \"aws_vpc_security_group_ingress_rule\" \"all\" {\n  security_group_id = aws_security_group.x.id\n  ip_protocol = \"-1\"\n  cidr_ipv4   = \"0.0.0.0/0\" # want\n}\n"),
 			cfn("Resources:\n  In:\n    Type: AWS::EC2::SecurityGroupIngress\n    Properties:\n      GroupId: !Ref SG\n      IpProtocol: \"-1\"\n      CidrIp: 0.0.0.0/0 # want\n"),
 		},
-		Pass: []Example{tf("resource \"aws_security_group\" \"web\" {\n  egress {\n    from_port = 0\n    to_port = 0\n    protocol = \"-1\"\n    cidr_blocks = [\"0.0.0.0/0\"]\n  }\n}\n")},
+		Pass: []string{tf("resource \"aws_security_group\" \"web\" {\n  egress {\n    from_port = 0\n    to_port = 0\n    protocol = \"-1\"\n    cidr_blocks = [\"0.0.0.0/0\"]\n  }\n}\n")},
 	}
 }
 
@@ -109,11 +109,11 @@ func s3PublicACL() Check {
 				}
 			}
 		},
-		Fail: []Example{
+		Fail: []string{
 			tf(bucketTF("") + "resource \"aws_s3_bucket_acl\" \"data\" {\n  bucket = aws_s3_bucket.data.id\n  acl    = \"public-read\" # want\n}\n"),
 			cfn("Resources:\n  Data:\n    Type: AWS::S3::Bucket\n    Properties:\n      AccessControl: PublicRead # want\n"),
 		},
-		Pass: []Example{tf(bucketTF("  acl = \"private\"\n"))},
+		Pass: []string{tf(bucketTF("  acl = \"private\"\n"))},
 	}
 }
 
@@ -140,11 +140,11 @@ func s3PublicAccessBlock() Check {
 				}
 			}
 		},
-		Fail: []Example{
+		Fail: []string{
 			tf("# want\n" + bucketTF("")),
 			tf(bucketTF("") + "resource \"aws_s3_bucket_public_access_block\" \"data\" {\n  bucket = aws_s3_bucket.data.id\n  block_public_acls       = true\n  block_public_policy     = false # want\n  ignore_public_acls      = true\n  restrict_public_buckets = true\n}\n"),
 		},
-		Pass: []Example{
+		Pass: []string{
 			tf(bucketTF("") + "resource \"aws_s3_bucket_public_access_block\" \"data\" {\n  bucket = \"shop-data\"\n  block_public_acls       = true\n  block_public_policy     = true\n  ignore_public_acls      = true\n  restrict_public_buckets = true\n}\n"),
 			cfn("Resources:\n  Data:\n    Type: AWS::S3::Bucket\n    Properties:\n      PublicAccessBlockConfiguration:\n        BlockPublicAcls: true\n        BlockPublicPolicy: true\n        IgnorePublicAcls: true\n        RestrictPublicBuckets: true\n"),
 		},
@@ -161,8 +161,8 @@ func bucketSetting(id, title string, sev finding.Severity, desc, fix, field stri
 				}
 			}
 		},
-		Fail: []Example{tf("# want\n" + bucketTF("")), cfn(cfnFail)},
-		Pass: []Example{tf(bucketTF("") + tfFix)},
+		Fail: []string{tf("# want\n" + bucketTF("")), cfn(cfnFail)},
+		Pass: []string{tf(bucketTF("") + tfFix)},
 	}
 }
 
@@ -197,7 +197,7 @@ func dbTF(extra string) string {
 	return "resource \"aws_db_instance\" \"db\" {\n  engine = \"postgres\"\n  instance_class = \"db.t4g.micro\"\n" + extra + "}\n"
 }
 
-func dbCheck(id, title string, sev finding.Severity, desc, fix, field string, bad func(d *Database) bool, fail, pass []Example, tags ...string) Check {
+func dbCheck(id, title string, sev finding.Severity, desc, fix, field string, bad func(d *Database) bool, fail, pass []string, tags ...string) Check {
 	return Check{
 		Rule: rule(id, title, sev, desc, fix, tags...),
 		Run: func(m *Model, report Report) {
@@ -216,8 +216,8 @@ func dbEncrypted() Check {
 		"Unencrypted database storage and snapshots expose the data to anyone who obtains a snapshot or the underlying volume.",
 		"Set storage_encrypted = true (StorageEncrypted: true); encryption cannot be added later without a snapshot restore.",
 		"encrypted", func(d *Database) bool { return d.Encrypted.Off() },
-		[]Example{tf("# want\n" + dbTF("")), cfn("Resources:\n  DB:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      Engine: mysql\n      StorageEncrypted: false # want\n")},
-		[]Example{tf(dbTF("  storage_encrypted = var.encrypt\n") + "variable \"encrypt\" {\n  default = true\n}\n")},
+		[]string{tf("# want\n" + dbTF("")), cfn("Resources:\n  DB:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      Engine: mysql\n      StorageEncrypted: false # want\n")},
+		[]string{tf(dbTF("  storage_encrypted = var.encrypt\n") + "variable \"encrypt\" {\n  default = true\n}\n")},
 		"cis-aws:2.3.1")
 }
 
@@ -226,8 +226,8 @@ func dbPublic() Check {
 		"A publicly accessible database gets a public DNS name and address; one security group mistake exposes it to the internet.",
 		"Set publicly_accessible = false and reach the database from inside the VPC.",
 		"public", func(d *Database) bool { return d.Public == True },
-		[]Example{tf(dbTF("  publicly_accessible = true # want\n")), cfn("Resources:\n  DB:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      PubliclyAccessible: \"true\" # want\n")},
-		[]Example{tf(dbTF("  publicly_accessible = false\n"))},
+		[]string{tf(dbTF("  publicly_accessible = true # want\n")), cfn("Resources:\n  DB:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      PubliclyAccessible: \"true\" # want\n")},
+		[]string{tf(dbTF("  publicly_accessible = false\n"))},
 		"cis-aws:2.3.3")
 }
 
@@ -236,8 +236,8 @@ func dbDeletionProtection() Check {
 		"Without deletion protection one API call (or a terraform destroy) removes the database.",
 		"Set deletion_protection = true for production databases.",
 		"deletion_protection", func(d *Database) bool { return d.DeletionProtection.Off() },
-		[]Example{tf("# want\n" + dbTF(""))},
-		[]Example{tf(dbTF("  deletion_protection = true\n"))},
+		[]string{tf("# want\n" + dbTF(""))},
+		[]string{tf(dbTF("  deletion_protection = true\n"))},
 		"resilience:backup")
 }
 
@@ -246,8 +246,8 @@ func dbBackups() Check {
 		"A backup retention of 0 disables automated backups and point-in-time recovery; under 7 days leaves little time to notice corruption.",
 		"Set backup_retention_period to 7 days or more.",
 		"backup_retention", func(d *Database) bool { return d.BackupRetention >= 0 && d.BackupRetention < 7 },
-		[]Example{tf(dbTF("  backup_retention_period = 0 # want\n")), cfn("Resources:\n  DB:\n    Type: AWS::RDS::DBCluster\n    Properties:\n      BackupRetentionPeriod: 1 # want\n")},
-		[]Example{tf(dbTF("  backup_retention_period = 14\n"))},
+		[]string{tf(dbTF("  backup_retention_period = 0 # want\n")), cfn("Resources:\n  DB:\n    Type: AWS::RDS::DBCluster\n    Properties:\n      BackupRetentionPeriod: 1 # want\n")},
+		[]string{tf(dbTF("  backup_retention_period = 14\n"))},
 		"resilience:backup")
 }
 
@@ -256,8 +256,8 @@ func dbIAMAuth() Check {
 		"IAM database authentication replaces long-lived database passwords with short-lived tokens tied to IAM identities.",
 		"Set iam_database_authentication_enabled = true.",
 		"iam_auth", func(d *Database) bool { return d.IAMAuth == False },
-		[]Example{tf(dbTF("  iam_database_authentication_enabled = false # want\n"))},
-		[]Example{tf(dbTF("  iam_database_authentication_enabled = true\n"))},
+		[]string{tf(dbTF("  iam_database_authentication_enabled = false # want\n"))},
+		[]string{tf(dbTF("  iam_database_authentication_enabled = true\n"))},
 		"identity:short-lived-credentials")
 }
 
@@ -276,12 +276,12 @@ func ebsEncrypted() Check {
 				}
 			}
 		},
-		Fail: []Example{
+		Fail: []string{
 			tf("resource \"aws_ebs_volume\" \"data\" {\n  size      = 40\n  encrypted = false # want\n}\n"),
 			tf("resource \"aws_instance\" \"web\" {\n  ami = \"ami-123\"\n  root_block_device { # want\n    volume_size = 20\n  }\n}\n"),
 			cfn("Resources:\n  Vol: # want\n    Type: AWS::EC2::Volume\n    Properties:\n      Size: 40\n"),
 		},
-		Pass: []Example{
+		Pass: []string{
 			tf("resource \"aws_ebs_volume\" \"data\" {\n  size      = 40\n  encrypted = true\n}\n"),
 			tf("resource \"aws_ebs_encryption_by_default\" \"on\" {}\nresource \"aws_ebs_volume\" \"data\" {\n  size = 40\n}\n"),
 			cfn("Resources:\n  App:\n    Type: AWS::EC2::Instance\n    Properties:\n      BlockDeviceMappings:\n        - DeviceName: /dev/xvda\n          Ebs:\n            Encrypted: true\n"),
@@ -293,7 +293,7 @@ func allow(s Statement) bool { return s.Effect == "" || s.Effect == "Allow" }
 
 func anyWild(xs []string) bool { return slices.Contains(xs, "*") }
 
-func policyCheck(id, title string, sev finding.Severity, desc, fix string, bad func(d *PolicyDoc, s Statement) string, fail, pass []Example, tags ...string) Check {
+func policyCheck(id, title string, sev finding.Severity, desc, fix string, bad func(d *PolicyDoc, s Statement) string, fail, pass []string, tags ...string) Check {
 	return Check{
 		Rule: rule(id, title, sev, desc, fix, tags...),
 		Run: func(m *Model, report Report) {
@@ -328,9 +328,9 @@ func iamAdmin() Check {
 			}
 			return ""
 		},
-		[]Example{tf(iamTF("{ Effect = \"Allow\", Action = \"*\", Resource = \"*\" }")),
+		[]string{tf(iamTF("{ Effect = \"Allow\", Action = \"*\", Resource = \"*\" }")),
 			cfn("Resources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument:\n        Statement:\n          - Effect: Allow # want\n            Action: \"*\"\n            Resource: \"*\"\n")},
-		[]Example{tf(iamTF("{ Effect = \"Allow\", Action = [\"s3:GetObject\"], Resource = \"arn:aws:s3:::shop-data/*\" }"))},
+		[]string{tf(iamTF("{ Effect = \"Allow\", Action = [\"s3:GetObject\"], Resource = \"arn:aws:s3:::shop-data/*\" }"))},
 		"cis-aws:1.16")
 }
 
@@ -349,9 +349,9 @@ func iamWildcardAction() Check {
 			}
 			return ""
 		},
-		[]Example{tf(iamTF("{ Effect = \"Allow\", Action = [\"s3:*\"], Resource = \"arn:aws:s3:::shop-data/*\" }")),
+		[]string{tf(iamTF("{ Effect = \"Allow\", Action = [\"s3:*\"], Resource = \"arn:aws:s3:::shop-data/*\" }")),
 			tf("data \"aws_iam_policy_document\" \"d\" {\n  statement { # want\n    actions   = [\"iam:*\"]\n    resources = [\"arn:aws:iam::123456789012:role/app\"]\n  }\n}\n")},
-		[]Example{tf(iamTF("{ Effect = \"Deny\", Action = \"s3:*\", Resource = \"*\" }"))},
+		[]string{tf(iamTF("{ Effect = \"Deny\", Action = \"s3:*\", Resource = \"*\" }"))},
 		"cis-aws:1.16")
 }
 
@@ -371,8 +371,8 @@ func iamWildcardResource() Check {
 			}
 			return ""
 		},
-		[]Example{tf(iamTF("{ Effect = \"Allow\", Action = [\"ec2:TerminateInstances\"], Resource = \"*\" }"))},
-		[]Example{tf(iamTF("{ Effect = \"Allow\", Action = [\"ec2:DescribeInstances\"], Resource = \"*\" }"))},
+		[]string{tf(iamTF("{ Effect = \"Allow\", Action = [\"ec2:TerminateInstances\"], Resource = \"*\" }"))},
+		[]string{tf(iamTF("{ Effect = \"Allow\", Action = [\"ec2:DescribeInstances\"], Resource = \"*\" }"))},
 		"least-privilege")
 }
 
@@ -386,8 +386,8 @@ func iamNotAction() Check {
 			}
 			return ""
 		},
-		[]Example{tf(iamTF("{ Effect = \"Allow\", NotAction = [\"iam:*\"], Resource = \"*\" }"))},
-		[]Example{tf(iamTF("{ Effect = \"Deny\", NotAction = [\"s3:GetObject\"], Resource = \"*\" }"))},
+		[]string{tf(iamTF("{ Effect = \"Allow\", NotAction = [\"iam:*\"], Resource = \"*\" }"))},
+		[]string{tf(iamTF("{ Effect = \"Deny\", NotAction = [\"s3:GetObject\"], Resource = \"*\" }"))},
 		"least-privilege")
 }
 
@@ -401,15 +401,15 @@ func publicPrincipal() Check {
 			}
 			return ""
 		},
-		[]Example{
+		[]string{
 			tf("resource \"aws_s3_bucket_policy\" \"p\" {\n  bucket = \"shop-data\"\n  # want\n  policy = <<EOF\n{\"Statement\": [{\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::shop-data/*\"}]}\nEOF\n}\n"),
 			cfn("Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow # want\n            Principal:\n              AWS: \"*\"\n            Action: sts:AssumeRole\n"),
 		},
-		[]Example{tf("resource \"aws_iam_role\" \"r\" {\n  assume_role_policy = jsonencode({\n    Statement = [{ Effect = \"Allow\", Principal = { Service = \"lambda.amazonaws.com\" }, Action = \"sts:AssumeRole\" }]\n  })\n}\n")},
+		[]string{tf("resource \"aws_iam_role\" \"r\" {\n  assume_role_policy = jsonencode({\n    Statement = [{ Effect = \"Allow\", Principal = { Service = \"lambda.amazonaws.com\" }, Action = \"sts:AssumeRole\" }]\n  })\n}\n")},
 		"cis-aws:1.16")
 }
 
-func simple[T any](id, title string, sev finding.Severity, desc, fix, field string, list func(m *Model) []T, ref func(T) *Ref, bad func(T) bool, fail, pass []Example, tags ...string) Check {
+func simple[T any](id, title string, sev finding.Severity, desc, fix, field string, list func(m *Model) []T, ref func(T) *Ref, bad func(T) bool, fail, pass []string, tags ...string) Check {
 	return Check{
 		Rule: rule(id, title, sev, desc, fix, tags...),
 		Run: func(m *Model, report Report) {
@@ -430,8 +430,8 @@ func kmsRotation() Check {
 		"Set enable_key_rotation = true (EnableKeyRotation: true).", "rotation",
 		func(m *Model) []*Key { return m.Keys }, func(k *Key) *Ref { return &k.Ref },
 		func(k *Key) bool { return k.Symmetric && k.Rotation.Off() },
-		[]Example{tf("# want\nresource \"aws_kms_key\" \"k\" {\n  description = \"data\"\n}\n"), cfn("Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      EnableKeyRotation: false # want\n")},
-		[]Example{tf("resource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = true\n}\n"), tf("resource \"aws_kms_key\" \"sign\" {\n  customer_master_key_spec = \"ECC_NIST_P256\"\n}\n")},
+		[]string{tf("# want\nresource \"aws_kms_key\" \"k\" {\n  description = \"data\"\n}\n"), cfn("Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      EnableKeyRotation: false # want\n")},
+		[]string{tf("resource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = true\n}\n"), tf("resource \"aws_kms_key\" \"sign\" {\n  customer_master_key_spec = \"ECC_NIST_P256\"\n}\n")},
 		"cis-aws:3.6")
 }
 
@@ -445,8 +445,8 @@ func trailMultiRegion() Check {
 		"Set is_multi_region_trail = true.", "multi_region",
 		func(m *Model) []*Trail { return m.Trails }, func(t *Trail) *Ref { return &t.Ref },
 		func(t *Trail) bool { return t.MultiRegion.Off() },
-		[]Example{tf("# want\n" + trailTF("")), cfn("Resources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      IsLogging: true\n      IsMultiRegionTrail: false # want\n")},
-		[]Example{tf(trailTF("  is_multi_region_trail = true\n"))},
+		[]string{tf("# want\n" + trailTF("")), cfn("Resources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      IsLogging: true\n      IsMultiRegionTrail: false # want\n")},
+		[]string{tf(trailTF("  is_multi_region_trail = true\n"))},
 		"cis-aws:3.1")
 }
 
@@ -456,8 +456,8 @@ func trailValidation() Check {
 		"Set enable_log_file_validation = true.", "log_validation",
 		func(m *Model) []*Trail { return m.Trails }, func(t *Trail) *Ref { return &t.Ref },
 		func(t *Trail) bool { return t.LogValidation.Off() },
-		[]Example{tf(trailTF("  enable_log_file_validation = false # want\n"))},
-		[]Example{tf(trailTF("  enable_log_file_validation = true\n"))},
+		[]string{tf(trailTF("  enable_log_file_validation = false # want\n"))},
+		[]string{tf(trailTF("  enable_log_file_validation = true\n"))},
 		"cis-aws:3.2")
 }
 
@@ -467,8 +467,8 @@ func trailKMS() Check {
 		"Set kms_key_id to a customer managed key.", "kms",
 		func(m *Model) []*Trail { return m.Trails }, func(t *Trail) *Ref { return &t.Ref },
 		func(t *Trail) bool { return t.KMSKey.Off() },
-		[]Example{tf("# want\n" + trailTF(""))},
-		[]Example{tf(trailTF("  kms_key_id = aws_kms_key.trail.arn\n"))},
+		[]string{tf("# want\n" + trailTF(""))},
+		[]string{tf(trailTF("  kms_key_id = aws_kms_key.trail.arn\n"))},
 		"cis-aws:3.5")
 }
 
@@ -484,8 +484,8 @@ func eksPublicEndpoint() Check {
 		func(c *Cluster) bool {
 			return c.PublicEndpoint == True && (len(c.PublicCIDRs) == 0 || slices.ContainsFunc(c.PublicCIDRs, world))
 		},
-		[]Example{tf(strings.Replace(eksTF(""), "  vpc_config {", "  vpc_config { # want", 1)), cfn("Resources:\n  C:\n    Type: AWS::EKS::Cluster\n    Properties:\n      ResourcesVpcConfig:\n        SubnetIds: [a, b]\n        EndpointPublicAccess: true # want\n        PublicAccessCidrs: [0.0.0.0/0]\n")},
-		[]Example{tf(eksTF("    endpoint_public_access = false\n")), tf(eksTF("    public_access_cidrs = [\"203.0.113.0/24\"]\n"))},
+		[]string{tf(strings.Replace(eksTF(""), "  vpc_config {", "  vpc_config { # want", 1)), cfn("Resources:\n  C:\n    Type: AWS::EKS::Cluster\n    Properties:\n      ResourcesVpcConfig:\n        SubnetIds: [a, b]\n        EndpointPublicAccess: true # want\n        PublicAccessCidrs: [0.0.0.0/0]\n")},
+		[]string{tf(eksTF("    endpoint_public_access = false\n")), tf(eksTF("    public_access_cidrs = [\"203.0.113.0/24\"]\n"))},
 		"cis-eks:5.4.2")
 }
 
@@ -497,8 +497,8 @@ func eksLogging() Check {
 		func(c *Cluster) bool {
 			return !slices.Contains(c.Logging, "audit") || !slices.Contains(c.Logging, "api")
 		},
-		[]Example{tf("# want\n" + eksTF(""))},
-		[]Example{tf(strings.Replace(eksTF(""), "  vpc_config {", "  enabled_cluster_log_types = [\"api\", \"audit\", \"authenticator\"]\n  vpc_config {", 1))},
+		[]string{tf("# want\n" + eksTF(""))},
+		[]string{tf(strings.Replace(eksTF(""), "  vpc_config {", "  enabled_cluster_log_types = [\"api\", \"audit\", \"authenticator\"]\n  vpc_config {", 1))},
 		"cis-eks:2.1.1")
 }
 
@@ -508,8 +508,8 @@ func eksSecrets() Check {
 		"Add an encryption_config block with resources = [\"secrets\"] and a KMS key.", "encryption",
 		func(m *Model) []*Cluster { return m.Clusters }, func(c *Cluster) *Ref { return &c.Ref },
 		func(c *Cluster) bool { return c.SecretsEncryption.Off() },
-		[]Example{tf("# want\n" + eksTF(""))},
-		[]Example{tf(strings.Replace(eksTF(""), "  vpc_config {", "  encryption_config {\n    resources = [\"secrets\"]\n    provider {\n      key_arn = aws_kms_key.k.arn\n    }\n  }\n  vpc_config {", 1))},
+		[]string{tf("# want\n" + eksTF(""))},
+		[]string{tf(strings.Replace(eksTF(""), "  vpc_config {", "  encryption_config {\n    resources = [\"secrets\"]\n    provider {\n      key_arn = aws_kms_key.k.arn\n    }\n  }\n  vpc_config {", 1))},
 		"cis-eks:5.3.1")
 }
 
@@ -519,8 +519,8 @@ func ecrScan() Check {
 		"Set image_scanning_configuration { scan_on_push = true } (or enable registry-level enhanced scanning).", "scan_on_push",
 		func(m *Model) []*Registry { return m.Registries }, func(r *Registry) *Ref { return &r.Ref },
 		func(r *Registry) bool { return r.ScanOnPush.Off() },
-		[]Example{tf("# want\nresource \"aws_ecr_repository\" \"app\" {\n  name = \"app\"\n}\n"), cfn("Resources:\n  Repo:\n    Type: AWS::ECR::Repository\n    Properties:\n      ImageScanningConfiguration:\n        ScanOnPush: false # want\n")},
-		[]Example{tf("resource \"aws_ecr_repository\" \"app\" {\n  image_scanning_configuration {\n    scan_on_push = true\n  }\n}\n")},
+		[]string{tf("# want\nresource \"aws_ecr_repository\" \"app\" {\n  name = \"app\"\n}\n"), cfn("Resources:\n  Repo:\n    Type: AWS::ECR::Repository\n    Properties:\n      ImageScanningConfiguration:\n        ScanOnPush: false # want\n")},
+		[]string{tf("resource \"aws_ecr_repository\" \"app\" {\n  image_scanning_configuration {\n    scan_on_push = true\n  }\n}\n")},
 		"supply-chain:image-scanning")
 }
 
@@ -530,8 +530,8 @@ func ecrImmutable() Check {
 		"Set image_tag_mutability = \"IMMUTABLE\".", "immutable",
 		func(m *Model) []*Registry { return m.Registries }, func(r *Registry) *Ref { return &r.Ref },
 		func(r *Registry) bool { return r.Immutable.Off() },
-		[]Example{tf("resource \"aws_ecr_repository\" \"app\" {\n  image_tag_mutability = \"MUTABLE\" # want\n}\n")},
-		[]Example{tf("resource \"aws_ecr_repository\" \"app\" {\n  image_tag_mutability = \"IMMUTABLE\"\n}\n"), cfn("Resources:\n  Repo:\n    Type: AWS::ECR::Repository\n    Properties:\n      ImageTagMutability: IMMUTABLE\n")},
+		[]string{tf("resource \"aws_ecr_repository\" \"app\" {\n  image_tag_mutability = \"MUTABLE\" # want\n}\n")},
+		[]string{tf("resource \"aws_ecr_repository\" \"app\" {\n  image_tag_mutability = \"IMMUTABLE\"\n}\n"), cfn("Resources:\n  Repo:\n    Type: AWS::ECR::Repository\n    Properties:\n      ImageTagMutability: IMMUTABLE\n")},
 		"supply-chain:pinning")
 }
 
@@ -545,8 +545,8 @@ func lambdaTracing() Check {
 		"Set tracing_config { mode = \"Active\" }.", "tracing",
 		func(m *Model) []*Function { return m.Functions }, func(f *Function) *Ref { return &f.Ref },
 		func(f *Function) bool { return f.Tracing.Off() },
-		[]Example{tf("# want\n" + lambdaTF(""))},
-		[]Example{tf(lambdaTF("  tracing_config {\n    mode = \"Active\"\n  }\n")), cfn("Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      TracingConfig:\n        Mode: Active\n")},
+		[]string{tf("# want\n" + lambdaTF(""))},
+		[]string{tf(lambdaTF("  tracing_config {\n    mode = \"Active\"\n  }\n")), cfn("Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      TracingConfig:\n        Mode: Active\n")},
 		"logging:tracing")
 }
 
@@ -566,9 +566,9 @@ func lambdaSecretEnv() Check {
 				}
 			}
 		},
-		Fail: []Example{tf(lambdaTF("  environment {\n    variables = { # want\n      DB_PASSWORD = \"hunter2-hunter2\"\n    }\n  }\n")),
+		Fail: []string{tf(lambdaTF("  environment {\n    variables = { # want\n      DB_PASSWORD = \"hunter2-hunter2\"\n    }\n  }\n")),
 			cfn("Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Environment:\n        Variables: # want\n          API_KEY: abcdef0123456789\n")},
-		Pass: []Example{tf(lambdaTF("  environment {\n    variables = {\n      DB_PASSWORD_PARAM = \"/shop/db/password\"\n    }\n  }\n"))},
+		Pass: []string{tf(lambdaTF("  environment {\n    variables = {\n      DB_PASSWORD_PARAM = \"/shop/db/password\"\n    }\n  }\n"))},
 	}
 	c.Rule.CWE = []string{"CWE-798"}
 	return c
@@ -580,8 +580,8 @@ func lambdaURLAuth() Check {
 		"Use authorization_type = \"AWS_IAM\", or front the function with an authenticating API gateway.", "auth",
 		func(m *Model) []*FunctionURL { return m.FunctionURLs }, func(u *FunctionURL) *Ref { return &u.Ref },
 		func(u *FunctionURL) bool { return u.AuthType == "NONE" },
-		[]Example{tf("resource \"aws_lambda_function_url\" \"u\" {\n  function_name = aws_lambda_function.fn.function_name\n  authorization_type = \"NONE\" # want\n}\n"), cfn("Resources:\n  Url:\n    Type: AWS::Lambda::Url\n    Properties:\n      TargetFunctionArn: !GetAtt Fn.Arn\n      AuthType: NONE # want\n")},
-		[]Example{tf("resource \"aws_lambda_function_url\" \"u\" {\n  authorization_type = \"AWS_IAM\"\n}\n")},
+		[]string{tf("resource \"aws_lambda_function_url\" \"u\" {\n  function_name = aws_lambda_function.fn.function_name\n  authorization_type = \"NONE\" # want\n}\n"), cfn("Resources:\n  Url:\n    Type: AWS::Lambda::Url\n    Properties:\n      TargetFunctionArn: !GetAtt Fn.Arn\n      AuthType: NONE # want\n")},
+		[]string{tf("resource \"aws_lambda_function_url\" \"u\" {\n  authorization_type = \"AWS_IAM\"\n}\n")},
 		"owasp-api:2")
 }
 
@@ -591,8 +591,8 @@ func apiAccessLogs() Check {
 		"Add access_log_settings with a CloudWatch log group destination.", "access_logs",
 		func(m *Model) []*APIStage { return m.APIStages }, func(s *APIStage) *Ref { return &s.Ref },
 		func(s *APIStage) bool { return s.AccessLogs.Off() },
-		[]Example{tf("# want\nresource \"aws_api_gateway_stage\" \"prod\" {\n  stage_name = \"prod\"\n  xray_tracing_enabled = true\n}\n"), cfn("Resources:\n  Stage: # want\n    Type: AWS::ApiGateway::Stage\n    Properties:\n      StageName: prod\n")},
-		[]Example{tf("resource \"aws_apigatewayv2_stage\" \"prod\" {\n  name = \"prod\"\n  access_log_settings {\n    destination_arn = aws_cloudwatch_log_group.api.arn\n    format = \"$context.requestId\"\n  }\n}\n")},
+		[]string{tf("# want\nresource \"aws_api_gateway_stage\" \"prod\" {\n  stage_name = \"prod\"\n  xray_tracing_enabled = true\n}\n"), cfn("Resources:\n  Stage: # want\n    Type: AWS::ApiGateway::Stage\n    Properties:\n      StageName: prod\n")},
+		[]string{tf("resource \"aws_apigatewayv2_stage\" \"prod\" {\n  name = \"prod\"\n  access_log_settings {\n    destination_arn = aws_cloudwatch_log_group.api.arn\n    format = \"$context.requestId\"\n  }\n}\n")},
 		"logging:access")
 }
 
@@ -602,8 +602,8 @@ func apiTracing() Check {
 		"Set xray_tracing_enabled = true.", "tracing",
 		func(m *Model) []*APIStage { return m.APIStages }, func(s *APIStage) *Ref { return &s.Ref },
 		func(s *APIStage) bool { return s.Tracing.Off() },
-		[]Example{tf("resource \"aws_api_gateway_stage\" \"prod\" {\n  stage_name = \"prod\"\n  xray_tracing_enabled = false # want\n}\n")},
-		[]Example{tf("resource \"aws_api_gateway_stage\" \"prod\" {\n  xray_tracing_enabled = true\n}\n")},
+		[]string{tf("resource \"aws_api_gateway_stage\" \"prod\" {\n  stage_name = \"prod\"\n  xray_tracing_enabled = false # want\n}\n")},
+		[]string{tf("resource \"aws_api_gateway_stage\" \"prod\" {\n  xray_tracing_enabled = true\n}\n")},
 		"logging:tracing")
 }
 
@@ -613,9 +613,9 @@ func lbHTTP() Check {
 		"Serve HTTPS, and make the HTTP listener a redirect to it.", "protocol",
 		func(m *Model) []*Listener { return m.Listeners }, func(l *Listener) *Ref { return &l.Ref },
 		func(l *Listener) bool { return l.Protocol == "HTTP" && !l.Redirect },
-		[]Example{tf("resource \"aws_lb_listener\" \"web\" {\n  port = 80\n  protocol = \"HTTP\" # want\n  default_action {\n    type = \"forward\"\n    target_group_arn = aws_lb_target_group.web.arn\n  }\n}\n"),
+		[]string{tf("resource \"aws_lb_listener\" \"web\" {\n  port = 80\n  protocol = \"HTTP\" # want\n  default_action {\n    type = \"forward\"\n    target_group_arn = aws_lb_target_group.web.arn\n  }\n}\n"),
 			cfn("Resources:\n  L:\n    Type: AWS::ElasticLoadBalancingV2::Listener\n    Properties:\n      Port: 80\n      Protocol: HTTP # want\n      DefaultActions:\n        - Type: forward\n")},
-		[]Example{tf("resource \"aws_lb_listener\" \"web\" {\n  protocol = \"HTTP\"\n  default_action {\n    type = \"redirect\"\n    redirect {\n      protocol = \"HTTPS\"\n      port = \"443\"\n      status_code = \"HTTP_301\"\n    }\n  }\n}\n")},
+		[]string{tf("resource \"aws_lb_listener\" \"web\" {\n  protocol = \"HTTP\"\n  default_action {\n    type = \"redirect\"\n    redirect {\n      protocol = \"HTTPS\"\n      port = \"443\"\n      status_code = \"HTTP_301\"\n    }\n  }\n}\n")},
 		"nsa-cisa:encryption-in-transit")
 }
 
@@ -626,8 +626,8 @@ func lbOldTLS() Check {
 		"Use ELBSecurityPolicy-TLS13-1-2-2021-06 or another TLS 1.2+ policy.", "ssl_policy",
 		func(m *Model) []*Listener { return m.Listeners }, func(l *Listener) *Ref { return &l.Ref },
 		func(l *Listener) bool { return slices.Contains(old, l.SSLPolicy) },
-		[]Example{tf("resource \"aws_lb_listener\" \"web\" {\n  protocol = \"HTTPS\"\n  ssl_policy = \"ELBSecurityPolicy-2016-08\" # want\n}\n")},
-		[]Example{tf("resource \"aws_lb_listener\" \"web\" {\n  protocol = \"HTTPS\"\n  ssl_policy = \"ELBSecurityPolicy-TLS13-1-2-2021-06\"\n}\n")},
+		[]string{tf("resource \"aws_lb_listener\" \"web\" {\n  protocol = \"HTTPS\"\n  ssl_policy = \"ELBSecurityPolicy-2016-08\" # want\n}\n")},
+		[]string{tf("resource \"aws_lb_listener\" \"web\" {\n  protocol = \"HTTPS\"\n  ssl_policy = \"ELBSecurityPolicy-TLS13-1-2-2021-06\"\n}\n")},
 		"nsa-cisa:encryption-in-transit")
 }
 
@@ -638,13 +638,13 @@ func imdsv2() Check {
 		func(m *Model) []*Instance { return append(append([]*Instance{}, m.Instances...), m.LaunchConfigs...) },
 		func(i *Instance) *Ref { return &i.Ref },
 		func(i *Instance) bool { return i.IMDSv2.Off() },
-		[]Example{
+		[]string{
 			tf("# want\nresource \"aws_instance\" \"web\" {\n  ami = \"ami-123\"\n}\n"),
 			tf("resource \"aws_launch_template\" \"t\" {\n  metadata_options {\n    http_tokens = \"optional\" # want\n  }\n}\n"),
 			cfn("Resources:\n  Web: # want\n    Type: AWS::EC2::Instance\n    Properties:\n      ImageId: ami-0abc1234\n"),
 			cfn("Resources:\n  Web:\n    Type: AWS::EC2::Instance\n    Properties:\n      MetadataOptions:\n        HttpEndpoint: enabled\n        HttpTokens: optional # want\n"),
 		},
-		[]Example{
+		[]string{
 			tf("resource \"aws_instance\" \"web\" {\n  launch_template {\n    name = \"hardened\"\n  }\n}\n"),
 			tf("resource \"aws_instance\" \"batch\" {\n  metadata_options {\n    http_endpoint = \"disabled\"\n  }\n}\n"),
 			cfn("Resources:\n  Web:\n    Type: AWS::EC2::Instance\n    Properties:\n      MetadataOptions:\n        HttpTokens: required\n"),
@@ -660,8 +660,8 @@ func publicIP() Check {
 		func(m *Model) []*Instance { return append(append([]*Instance{}, m.Instances...), m.LaunchConfigs...) },
 		func(i *Instance) *Ref { return &i.Ref },
 		func(i *Instance) bool { return i.PublicIP == True },
-		[]Example{tf("resource \"aws_instance\" \"web\" {\n  associate_public_ip_address = true # want\n}\n")},
-		[]Example{tf("resource \"aws_instance\" \"web\" {\n  associate_public_ip_address = false\n}\n")},
+		[]string{tf("resource \"aws_instance\" \"web\" {\n  associate_public_ip_address = true # want\n}\n")},
+		[]string{tf("resource \"aws_instance\" \"web\" {\n  associate_public_ip_address = false\n}\n")},
 		"nsa-cisa:network-separation")
 }
 
@@ -674,8 +674,8 @@ func userDataSecret() Check {
 		func(m *Model) []*Instance { return append(append([]*Instance{}, m.Instances...), m.LaunchConfigs...) },
 		func(i *Instance) *Ref { return &i.Ref },
 		func(i *Instance) bool { return userDataSecretRE.MatchString(i.UserData) },
-		[]Example{tf("resource \"aws_instance\" \"web\" {\n  # want\n  user_data = <<EOT\n#!/bin/sh\nexport DB_PASSWORD=s3cr3tvalue\nEOT\n}\n")},
-		[]Example{tf("resource \"aws_instance\" \"web\" {\n  user_data = \"#!/bin/sh\\naws ssm get-parameter --name /db/password\\n\"\n}\n")},
+		[]string{tf("resource \"aws_instance\" \"web\" {\n  # want\n  user_data = <<EOT\n#!/bin/sh\nexport DB_PASSWORD=s3cr3tvalue\nEOT\n}\n")},
+		[]string{tf("resource \"aws_instance\" \"web\" {\n  user_data = \"#!/bin/sh\\naws ssm get-parameter --name /db/password\\n\"\n}\n")},
 		"cis-aws:secrets")
 	c.Rule.CWE = []string{"CWE-798"}
 	return c
@@ -687,8 +687,8 @@ func queueEncryption() Check {
 		"Set kms_master_key_id (or sqs_managed_sse_enabled = true for SQS).", "encrypted",
 		func(m *Model) []*Queue { return m.Queues }, func(q *Queue) *Ref { return &q.Ref },
 		func(q *Queue) bool { return q.Encrypted.Off() },
-		[]Example{tf("# want\nresource \"aws_sns_topic\" \"events\" {\n  name = \"events\"\n}\n"), tf("resource \"aws_sqs_queue\" \"q\" {\n  sqs_managed_sse_enabled = false # want\n}\n")},
-		[]Example{tf("resource \"aws_sns_topic\" \"events\" {\n  kms_master_key_id = \"alias/aws/sns\"\n}\n"), tf("resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n")},
+		[]string{tf("# want\nresource \"aws_sns_topic\" \"events\" {\n  name = \"events\"\n}\n"), tf("resource \"aws_sqs_queue\" \"q\" {\n  sqs_managed_sse_enabled = false # want\n}\n")},
+		[]string{tf("resource \"aws_sns_topic\" \"events\" {\n  kms_master_key_id = \"alias/aws/sns\"\n}\n"), tf("resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n")},
 		"encryption-at-rest")
 }
 
@@ -698,8 +698,8 @@ func cacheEncryption() Check {
 		"Set at_rest_encryption_enabled and transit_encryption_enabled to true.", "in_transit",
 		func(m *Model) []*Cache { return m.CacheClusters }, func(c *Cache) *Ref { return &c.Ref },
 		func(c *Cache) bool { return c.AtRest.Off() || c.InTransit.Off() },
-		[]Example{tf("resource \"aws_elasticache_replication_group\" \"r\" {\n  at_rest_encryption_enabled = true\n  transit_encryption_enabled = false # want\n}\n")},
-		[]Example{tf("resource \"aws_elasticache_replication_group\" \"r\" {\n  at_rest_encryption_enabled = true\n  transit_encryption_enabled = true\n}\n")},
+		[]string{tf("resource \"aws_elasticache_replication_group\" \"r\" {\n  at_rest_encryption_enabled = true\n  transit_encryption_enabled = false # want\n}\n")},
+		[]string{tf("resource \"aws_elasticache_replication_group\" \"r\" {\n  at_rest_encryption_enabled = true\n  transit_encryption_enabled = true\n}\n")},
 		"encryption-at-rest", "nsa-cisa:encryption-in-transit")
 }
 
@@ -709,8 +709,8 @@ func cloudfrontHTTP() Check {
 		"Use redirect-to-https or https-only.", "viewer_protocol",
 		func(m *Model) []*Distribution { return m.Distributions }, func(d *Distribution) *Ref { return &d.Ref },
 		func(d *Distribution) bool { return d.ViewerProtocol == "allow-all" },
-		[]Example{tf("resource \"aws_cloudfront_distribution\" \"cdn\" {\n  default_cache_behavior {\n    viewer_protocol_policy = \"allow-all\" # want\n  }\n}\n")},
-		[]Example{tf("resource \"aws_cloudfront_distribution\" \"cdn\" {\n  default_cache_behavior {\n    viewer_protocol_policy = \"redirect-to-https\"\n  }\n}\n")},
+		[]string{tf("resource \"aws_cloudfront_distribution\" \"cdn\" {\n  default_cache_behavior {\n    viewer_protocol_policy = \"allow-all\" # want\n  }\n}\n")},
+		[]string{tf("resource \"aws_cloudfront_distribution\" \"cdn\" {\n  default_cache_behavior {\n    viewer_protocol_policy = \"redirect-to-https\"\n  }\n}\n")},
 		"nsa-cisa:encryption-in-transit")
 }
 
@@ -722,8 +722,8 @@ func cloudfrontTLS() Check {
 		func(d *Distribution) bool {
 			return d.MinTLS != "" && !strings.HasPrefix(d.MinTLS, "TLSv1.2") && !strings.HasPrefix(d.MinTLS, "TLSv1.3")
 		},
-		[]Example{tf("resource \"aws_cloudfront_distribution\" \"cdn\" {\n  viewer_certificate {\n    minimum_protocol_version = \"TLSv1\" # want\n  }\n}\n")},
-		[]Example{tf("resource \"aws_cloudfront_distribution\" \"cdn\" {\n  viewer_certificate {\n    minimum_protocol_version = \"TLSv1.2_2021\"\n  }\n}\n")},
+		[]string{tf("resource \"aws_cloudfront_distribution\" \"cdn\" {\n  viewer_certificate {\n    minimum_protocol_version = \"TLSv1\" # want\n  }\n}\n")},
+		[]string{tf("resource \"aws_cloudfront_distribution\" \"cdn\" {\n  viewer_certificate {\n    minimum_protocol_version = \"TLSv1.2_2021\"\n  }\n}\n")},
 		"nsa-cisa:encryption-in-transit")
 }
 
@@ -733,8 +733,8 @@ func efsEncrypted() Check {
 		"Set encrypted = true.", "encrypted",
 		func(m *Model) []*FileSystem { return m.FileSystems }, func(f *FileSystem) *Ref { return &f.Ref },
 		func(f *FileSystem) bool { return f.Encrypted.Off() },
-		[]Example{tf("# want\nresource \"aws_efs_file_system\" \"fs\" {\n  creation_token = \"fs\"\n}\n"), cfn("Resources:\n  FS:\n    Type: AWS::EFS::FileSystem\n    Properties:\n      Encrypted: false # want\n")},
-		[]Example{tf("resource \"aws_efs_file_system\" \"fs\" {\n  encrypted = true\n}\n")},
+		[]string{tf("# want\nresource \"aws_efs_file_system\" \"fs\" {\n  creation_token = \"fs\"\n}\n"), cfn("Resources:\n  FS:\n    Type: AWS::EFS::FileSystem\n    Properties:\n      Encrypted: false # want\n")},
+		[]string{tf("resource \"aws_efs_file_system\" \"fs\" {\n  encrypted = true\n}\n")},
 		"cis-aws:2.4.1")
 }
 
@@ -744,8 +744,8 @@ func logRetention() Check {
 		"Set retention_in_days to what your incident response and privacy policy need (often 90–365).", "retention",
 		func(m *Model) []*LogGroup { return m.LogGroups }, func(g *LogGroup) *Ref { return &g.Ref },
 		func(g *LogGroup) bool { return g.Retention == 0 },
-		[]Example{tf("# want\nresource \"aws_cloudwatch_log_group\" \"g\" {\n  name = \"/app\"\n}\n")},
-		[]Example{tf("resource \"aws_cloudwatch_log_group\" \"g\" {\n  retention_in_days = 365\n}\n")},
+		[]string{tf("# want\nresource \"aws_cloudwatch_log_group\" \"g\" {\n  name = \"/app\"\n}\n")},
+		[]string{tf("resource \"aws_cloudwatch_log_group\" \"g\" {\n  retention_in_days = 365\n}\n")},
 		"logging:retention")
 }
 
@@ -755,8 +755,8 @@ func secretKMS() Check {
 		"Set kms_key_id to a customer managed key.", "kms",
 		func(m *Model) []*Secret { return m.SecretsManager }, func(s *Secret) *Ref { return &s.Ref },
 		func(s *Secret) bool { return s.KMS.Off() },
-		[]Example{tf("# want\nresource \"aws_secretsmanager_secret\" \"db\" {\n  name = \"db\"\n}\n")},
-		[]Example{tf("resource \"aws_secretsmanager_secret\" \"db\" {\n  kms_key_id = aws_kms_key.secrets.arn\n}\n")},
+		[]string{tf("# want\nresource \"aws_secretsmanager_secret\" \"db\" {\n  name = \"db\"\n}\n")},
+		[]string{tf("resource \"aws_secretsmanager_secret\" \"db\" {\n  kms_key_id = aws_kms_key.secrets.arn\n}\n")},
 		"encryption-at-rest")
 }
 
@@ -766,8 +766,8 @@ func logKMS() Check {
 		"Set kms_key_id (KmsKeyId) to a customer managed key whose policy allows the logs service.", "kms",
 		func(m *Model) []*LogGroup { return m.LogGroups }, func(g *LogGroup) *Ref { return &g.Ref },
 		func(g *LogGroup) bool { return g.KMS.Off() },
-		[]Example{tf("# want\nresource \"aws_cloudwatch_log_group\" \"g\" {\n  retention_in_days = 90\n}\n"), cfn("Resources:\n  Logs: # want\n    Type: AWS::Logs::LogGroup\n    Properties:\n      RetentionInDays: 90\n")},
-		[]Example{tf("resource \"aws_cloudwatch_log_group\" \"g\" {\n  kms_key_id = aws_kms_key.logs.arn\n}\n")},
+		[]string{tf("# want\nresource \"aws_cloudwatch_log_group\" \"g\" {\n  retention_in_days = 90\n}\n"), cfn("Resources:\n  Logs: # want\n    Type: AWS::Logs::LogGroup\n    Properties:\n      RetentionInDays: 90\n")},
+		[]string{tf("resource \"aws_cloudwatch_log_group\" \"g\" {\n  kms_key_id = aws_kms_key.logs.arn\n}\n")},
 		"encryption-at-rest")
 }
 
@@ -777,7 +777,7 @@ func ecrKMS() Check {
 		"Add encryption_configuration { encryption_type = \"KMS\" }.", "kms",
 		func(m *Model) []*Registry { return m.Registries }, func(r *Registry) *Ref { return &r.Ref },
 		func(r *Registry) bool { return r.KMSEncrypted.Off() },
-		[]Example{tf("# want\nresource \"aws_ecr_repository\" \"app\" {\n  name = \"app\"\n}\n")},
-		[]Example{tf("resource \"aws_ecr_repository\" \"app\" {\n  encryption_configuration {\n    encryption_type = \"KMS\"\n  }\n}\n"), cfn("Resources:\n  Repo:\n    Type: AWS::ECR::Repository\n    Properties:\n      EncryptionConfiguration:\n        EncryptionType: KMS\n")},
+		[]string{tf("# want\nresource \"aws_ecr_repository\" \"app\" {\n  name = \"app\"\n}\n")},
+		[]string{tf("resource \"aws_ecr_repository\" \"app\" {\n  encryption_configuration {\n    encryption_type = \"KMS\"\n  }\n}\n"), cfn("Resources:\n  Repo:\n    Type: AWS::ECR::Repository\n    Properties:\n      EncryptionConfiguration:\n        EncryptionType: KMS\n")},
 		"encryption-at-rest")
 }

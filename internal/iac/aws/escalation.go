@@ -71,12 +71,12 @@ func iamPrivilegeEscalation() Check {
 				reportEscalation(d, report)
 			}
 		},
-		Fail: []Example{
+		Fail: []string{
 			tf(iamTF("{ Effect = \"Allow\", Action = [\"iam:PutRolePolicy\"], Resource = \"*\" }")),
 			tf(iamTF("{ Effect = \"Allow\", Action = [\"iam:Attach*Policy\"], Resource = \"arn:aws:iam::123456789012:role/ci\" }")),
 			cfn("Resources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument:\n        Statement:\n          - Effect: Allow # want\n            Action: iam:PassRole\n            Resource: \"*\"\n          - Effect: Allow\n            Action: [lambda:CreateFunction, lambda:InvokeFunction]\n            Resource: \"*\"\n"),
 		},
-		Pass: []Example{
+		Pass: []string{
 			tf(iamTF("{ Effect = \"Allow\", Action = [\"iam:PassRole\"], Resource = \"arn:aws:iam::123456789012:role/app\" }")),
 			tf(iamTF("{ Effect = \"Allow\", Action = [\"iam:GetRole\", \"iam:ListRolePolicies\"], Resource = \"*\" }")),
 			tf(iamTF("{ Effect = \"Deny\", Action = [\"iam:PutRolePolicy\"], Resource = \"*\" }")),

@@ -9,9 +9,12 @@
 package aws
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/iac/check"
+	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // Bool is a tri-state setting: not written, written false, written true, or not resolvable.
@@ -302,31 +305,20 @@ type Secret struct {
 	KMS Bool
 }
 
-// Check is one AWS check.
-type Check struct {
-	Rule finding.Rule
-	Run  func(m *Model, report Report)
-	// Fail and Pass are examples: Terraform ("tf") and CloudFormation ("cfn") templates, each
-	// flagged line marked "# want". One table test runs them all through both loaders.
-	Fail, Pass []Example
-}
-
-// Example is one template for a check's table test.
-type Example struct {
-	Format string // "tf" or "cfn"
-	Src    string
-}
+// Check is one AWS check over a model, whichever loader (terraform, cloudformation) filled it.
+// Its Fail and Pass examples are Terraform and CloudFormation sources (see tf and cfn), each
+// flagged line marked "# want"; one table test runs them all through the loaders.
+type Check = check.Check[*Model, Report]
 
 // Report records one problem at field of ref; key identifies it for the fingerprint.
 type Report func(ref *Ref, field, message string)
 
-// Evaluate runs checks over a model.
-func Evaluate(checks []Check, m *Model) []finding.Finding {
-	var out []finding.Finding
-	for i := range checks {
-		r := &checks[i].Rule
-		checks[i].Run(m, func(ref *Ref, field, msg string) {
-			out = append(out, finding.Finding{
+// Evaluate runs checks over a model; path names the file or module it was loaded from, for the
+// Problem of a check that fails.
+func Evaluate(ctx context.Context, checks []Check, m *Model, path string) ([]finding.Finding, []report.Problem, error) {
+	return check.Evaluate(ctx, checks, m, path, func(r *finding.Rule, add func(finding.Finding)) Report {
+		return func(ref *Ref, field, msg string) {
+			add(finding.Finding{
 				RuleID: r.ID, Title: r.Title, Description: msg, Severity: r.Severity,
 				Confidence: finding.ConfidenceHigh, CWE: r.CWE,
 				Location:    finding.Location{Path: ref.File, StartLine: ref.At(field)},
@@ -334,26 +326,18 @@ func Evaluate(checks []Check, m *Model) []finding.Finding {
 				Remediation: r.Remediation, References: r.References, Scanner: "iac",
 				Properties: map[string]string{"resource": ref.Address, "field": field},
 			})
-		})
-	}
-	return out
-}
-
-// Rules lists the rules of checks, in order.
-func Rules(checks []Check) []finding.Rule {
-	out := make([]finding.Rule, 0, len(checks))
-	for _, c := range checks {
-		out = append(out, c.Rule)
-	}
-	return out
+		}
+	})
 }
 
 func rule(id, title string, sev finding.Severity, desc, fix string, tags ...string) finding.Rule {
 	return finding.Rule{ID: id, Title: title, Severity: sev, Description: desc, Remediation: fix, Tags: tags}
 }
 
-func tf(s string) Example  { return Example{Format: "tf", Src: s} }
-func cfn(s string) Example { return Example{Format: "cfn", Src: s} }
+// tf and cfn mark an example as Terraform or CloudFormation for the reader; the table test tells
+// them apart the way the scanner does (cloudformation.Sniff).
+func tf(s string) string  { return s }
+func cfn(s string) string { return s }
 
 func portRange(r *SGRule) string {
 	if r.FromPort == r.ToPort {

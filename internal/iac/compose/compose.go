@@ -16,7 +16,9 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/iac/check"
 	"github.com/palisade-sec/palisade/internal/iac/yamlpos"
+	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // Project is one Compose file.
@@ -187,49 +189,39 @@ func envVars(svc *yaml.Node) []EnvVar {
 	return out
 }
 
-// Check is one Compose check.
-type Check struct {
-	Rule finding.Rule
-	Run  func(s *Service, report Report)
-	// Fail are Compose files the check must flag on exactly their "# want" lines; Pass are files
-	// it must not flag.
-	Fail, Pass []string
-}
+// Check is one Compose check over a project; most look at one service at a time (written with
+// eachService). Fail and Pass examples are Compose files flagged on exactly their "# want" lines.
+type Check = check.Check[*Project, ProjectReport]
 
-// Report records one problem at the field p of the service.
+// Report records one problem at the field p of the service being checked.
 type Report func(p yamlpos.Path, message string)
 
-// Evaluate runs checks over every service of p.
-func Evaluate(ctx context.Context, checks []Check, p *Project) ([]finding.Finding, error) {
-	var out []finding.Finding
-	for i := range checks {
-		if err := ctx.Err(); err != nil {
-			return out, err
-		}
-		r := &checks[i].Rule
-		for j := range p.Services {
-			s := &p.Services[j]
-			checks[i].Run(s, func(path yamlpos.Path, msg string) {
-				field := path.String()
-				out = append(out, finding.Finding{
-					RuleID: r.ID, Title: r.Title, Description: msg, Severity: r.Severity,
-					Confidence: finding.ConfidenceHigh, CWE: r.CWE,
-					Location:    finding.Location{Path: p.Path, StartLine: yamlpos.Line(s.node, path)},
-					Fingerprint: finding.Fingerprint(r.ID, p.Path, "service/"+s.Name+"/"+field),
-					Remediation: r.Remediation, References: r.References, Scanner: "iac",
-					Properties: map[string]string{"resource": "service/" + s.Name, "field": field},
-				})
-			})
+// ProjectReport records one problem at the field p of service s.
+type ProjectReport func(s *Service, p yamlpos.Path, message string)
+
+// eachService adapts a check of one service to a Check's Run: it runs for every service.
+func eachService(fn func(s *Service, report Report)) func(*Project, ProjectReport) {
+	return func(p *Project, report ProjectReport) {
+		for i := range p.Services {
+			s := &p.Services[i]
+			fn(s, func(path yamlpos.Path, msg string) { report(s, path, msg) })
 		}
 	}
-	return out, nil
 }
 
-// Rules lists the rules of checks, in order.
-func Rules(checks []Check) []finding.Rule {
-	out := make([]finding.Rule, 0, len(checks))
-	for _, c := range checks {
-		out = append(out, c.Rule)
-	}
-	return out
+// Evaluate runs checks over every service of p.
+func Evaluate(ctx context.Context, checks []Check, p *Project) ([]finding.Finding, []report.Problem, error) {
+	return check.Evaluate(ctx, checks, p, p.Path, func(r *finding.Rule, add func(finding.Finding)) ProjectReport {
+		return func(s *Service, path yamlpos.Path, msg string) {
+			field := path.String()
+			add(finding.Finding{
+				RuleID: r.ID, Title: r.Title, Description: msg, Severity: r.Severity,
+				Confidence: finding.ConfidenceHigh, CWE: r.CWE,
+				Location:    finding.Location{Path: p.Path, StartLine: yamlpos.Line(s.node, path)},
+				Fingerprint: finding.Fingerprint(r.ID, p.Path, "service/"+s.Name+"/"+field),
+				Remediation: r.Remediation, References: r.References, Scanner: "iac",
+				Properties: map[string]string{"resource": "service/" + s.Name, "field": field},
+			})
+		}
+	})
 }

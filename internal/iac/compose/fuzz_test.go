@@ -18,8 +18,8 @@ func FuzzParse(f *testing.F) {
 		if p == nil {
 			return
 		}
-		if _, err := Evaluate(context.Background(), checks, p); err != nil {
-			t.Fatal(err)
+		if _, problems, err := Evaluate(context.Background(), checks, p); err != nil || len(problems) > 0 {
+			t.Fatal(err, problems) // a check that panics is a bug even when the scan survives it
 		}
 	})
 }

@@ -9,17 +9,14 @@
 package custom
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"slices"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
+	"github.com/palisade-sec/palisade/internal/config/strictyaml"
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac/k8s"
 	"github.com/palisade-sec/palisade/internal/policy"
@@ -44,10 +41,10 @@ type Spec struct {
 	Kinds []string `yaml:"kinds"`
 	// Expression must hold for a compliant object (Kubernetes ValidatingAdmissionPolicy's
 	// convention): a finding is reported when it evaluates to false.
-	Expression yaml.Node `yaml:"expression"`
+	Expression string `yaml:"expression"`
 	// Message describes a violation; MessageExpression, a CEL string expression, overrides it.
-	Message           string    `yaml:"message"`
-	MessageExpression yaml.Node `yaml:"messageExpression"`
+	Message           string `yaml:"message"`
+	MessageExpression string `yaml:"messageExpression"`
 	// Field is the dotted path the finding points at ("spec.template.spec"); default: the object.
 	Field string `yaml:"field"`
 }
@@ -77,111 +74,198 @@ func NewEnv() (*policy.Env, error) {
 }
 
 // Load reads and compiles one policy file. builtinIDs are IDs a custom policy may not reuse.
+// The file is decoded by the one strict decoder of configuration files (strictyaml), and every
+// error is in its one format, file:line:col: field: message.
 func Load(env *policy.Env, name string, data []byte, builtinIDs []string) ([]*Policy, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
 	var f File
-	if err := dec.Decode(&f); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("load policies %s: file is empty", name)
-		}
-		return nil, fmt.Errorf("load policies %s: %w", name, err)
+	fields, err := strictyaml.Decode(name, data, &f)
+	if err != nil {
+		return nil, fmt.Errorf("load policies: %w", err)
 	}
-	var root yaml.Node
-	_ = yaml.Unmarshal(data, &root) // parsed above already; used for the lines of each policy
-	lines := policyLines(&root)
+	src := &source{name: name, data: data, fields: fields}
+	if len(fields) == 0 {
+		return nil, src.errorf(strictyaml.Pos{Line: 1, Column: 1}, "", "file is empty")
+	}
+	if len(f.Policies) == 0 {
+		return nil, src.errorf(src.pos("policies", ""), "policies", "no policies (want a top-level 'policies' list)")
+	}
 	var out []*Policy
 	seen := map[string]bool{}
 	for i, s := range f.Policies {
-		line := 0
-		if i < len(lines) {
-			line = lines[i]
-		}
-		where := fmt.Sprintf("%s:%d", name, line)
-		p, err := compile(env, s, where)
+		p, err := src.compile(env, s, fmt.Sprintf("policies[%d]", i))
 		if err != nil {
-			return nil, fmt.Errorf("load policies %s: %w", name, err)
+			return nil, err
 		}
 		if seen[p.Rule.ID] || slices.Contains(builtinIDs, p.Rule.ID) {
-			return nil, fmt.Errorf("load policies %s: line %d: policy id %q is already used", name, line, p.Rule.ID)
+			field := fmt.Sprintf("policies[%d].id", i)
+			return nil, src.errorf(src.pos(field, ""), field, "policy id %q is already used", p.Rule.ID)
 		}
 		seen[p.Rule.ID] = true
 		out = append(out, p)
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("load policies %s: no policies (want a top-level 'policies' list)", name)
-	}
 	return out, nil
 }
 
-// policyLines returns the line of each item of the top-level policies list.
-func policyLines(root *yaml.Node) []int {
-	if len(root.Content) == 0 {
-		return nil
-	}
-	m := root.Content[0]
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == "policies" {
-			var out []int
-			for _, it := range m.Content[i+1].Content {
-				out = append(out, it.Line)
-			}
-			return out
-		}
-	}
-	return nil
+// source is a policy file being loaded: its name, bytes, and where each field was written.
+type source struct {
+	name   string
+	data   []byte
+	fields strictyaml.Fields
 }
 
-func compile(env *policy.Env, s Spec, where string) (*Policy, error) {
-	line := where[strings.LastIndex(where, ":")+1:]
+// pos returns where field was written or, when it was not, where fallback was.
+func (s *source) pos(field, fallback string) strictyaml.Pos {
+	if p, ok := s.fields[field]; ok {
+		return p
+	}
+	return s.fields[fallback]
+}
+
+// errorf is a load error at p, in the one format of configuration errors.
+func (s *source) errorf(p strictyaml.Pos, field, format string, args ...any) error {
+	return fmt.Errorf("load policies: %w", &strictyaml.Error{File: s.name, Pos: p, Field: field, Err: fmt.Errorf(format, args...)})
+}
+
+// compile checks and compiles the policy written at item ("policies[3]").
+func (s *source) compile(env *policy.Env, spec Spec, item string) (*Policy, error) {
+	at := func(field, format string, args ...any) error {
+		return s.errorf(s.pos(item+"."+field, item), item+"."+field, format, args...)
+	}
 	switch {
-	case !idRE.MatchString(s.ID):
-		return nil, fmt.Errorf("line %s: id %q must be 2-63 lowercase letters, digits and dashes", line, s.ID)
-	case s.Title == "":
-		return nil, fmt.Errorf("line %s: policy %s has no title", line, s.ID)
-	case s.Expression.Value == "":
-		return nil, fmt.Errorf("line %s: policy %s has no expression", line, s.ID)
+	case !idRE.MatchString(spec.ID):
+		return nil, at("id", "id %q must be 2-63 lowercase letters, digits and dashes", spec.ID)
+	case spec.Title == "":
+		return nil, at("title", "policy %s has no title", spec.ID)
+	case spec.Expression == "":
+		return nil, at("expression", "policy %s has no expression", spec.ID)
 	}
-	sev, err := finding.ParseSeverity(s.Severity)
+	sev, err := finding.ParseSeverity(spec.Severity)
 	if err != nil {
-		return nil, fmt.Errorf("line %s: policy %s: %w", line, s.ID, err)
+		return nil, at("severity", "policy %s: %v", spec.ID, err)
 	}
-	cond, err := env.Compile(s.Expression.Value, policy.Bool)
+	cond, err := env.Compile(spec.Expression, policy.Bool)
 	if err != nil {
-		return nil, exprError(s.ID, "expression", &s.Expression, err)
+		return nil, s.exprError(spec.ID, item+".expression", err)
 	}
 	p := &Policy{
-		Rule: finding.Rule{ID: s.ID, Title: s.Title, Severity: sev, Description: s.Description,
-			Remediation: s.Remediation, Tags: append([]string{"custom"}, s.Tags...)},
-		kinds: s.Kinds, cond: cond, text: s.Message, Source: where,
+		Rule: finding.Rule{ID: spec.ID, Title: spec.Title, Severity: sev, Description: spec.Description,
+			Remediation: spec.Remediation, Tags: append([]string{"custom"}, spec.Tags...)},
+		kinds: spec.Kinds, cond: cond, text: spec.Message, Source: fmt.Sprintf("%s:%d", s.name, s.fields[item].Line),
 	}
 	if p.text == "" {
-		p.text = s.Title
+		p.text = spec.Title
 	}
-	if s.MessageExpression.Value != "" {
-		if p.msg, err = env.Compile(s.MessageExpression.Value, policy.String); err != nil {
-			return nil, exprError(s.ID, "messageExpression", &s.MessageExpression, err)
+	if spec.MessageExpression != "" {
+		if p.msg, err = env.Compile(spec.MessageExpression, policy.String); err != nil {
+			return nil, s.exprError(spec.ID, item+".messageExpression", err)
 		}
 	}
-	if s.Field != "" {
-		p.field = k8s.Path{}.Field(strings.Split(s.Field, ".")...)
+	if spec.Field != "" {
+		p.field = k8s.Path{}.Field(strings.Split(spec.Field, ".")...)
 	}
 	return p, nil
 }
 
-// exprError places a CEL compile error at its line in the policy file: block scalars (| and >)
-// start on the line after their key.
-func exprError(id, field string, n *yaml.Node, err error) error {
+// exprError places a CEL compile error of the expression at field at its line and column in the
+// policy file; further errors of the same expression follow in the message, also in file terms.
+func (s *source) exprError(id, field string, err error) error {
+	start := s.fields[field]
 	var ce *policy.CompileError
 	if !errors.As(err, &ce) || len(ce.Errors) == 0 {
-		return fmt.Errorf("line %d: policy %s: %s: %w", n.Line, id, field, err)
+		return s.errorf(start, field, "policy %s: %v", id, err)
 	}
-	base := n.Line
-	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
-		base++
+	first := s.exprPos(start, ce.Errors[0])
+	msg := ce.Errors[0].Message
+	for _, e := range ce.Errors[1:] {
+		p := s.exprPos(start, e)
+		msg += fmt.Sprintf("; %d:%d: %s", p.Line, p.Column, e.Message)
 	}
-	first := ce.Errors[0]
-	return fmt.Errorf("line %d: policy %s: %s: column %d: %s: %w", base+first.Line-1, id, field, first.Column, first.Message, err)
+	return s.errorf(first, field, "policy %s: %s", id, msg)
+}
+
+// exprPos maps a position inside an expression to the file. A block scalar (| or >) starts on
+// the line after its indicator, at the block's indentation, and a folded one (>) joins its lines
+// with spaces; a flow scalar starts at its value, after the quote if it has one. Escapes inside
+// quotes and folded flow scalars are not counted: the column is then approximate, the line is not.
+func (s *source) exprPos(start strictyaml.Pos, e policy.Error) strictyaml.Pos {
+	lines := strings.Split(string(s.data), "\n")
+	lineText := func(n int) ([]rune, bool) {
+		if n < 1 || n > len(lines) {
+			return nil, false
+		}
+		return []rune(strings.TrimRight(lines[n-1], "\r")), true
+	}
+	first, _ := lineText(start.Line) // the value's own line: present, it was decoded from it
+	i := start.Column - 1
+	if i >= 0 && i < len(first) && first[i] == '&' { // an anchor precedes the value
+		for i < len(first) && first[i] != ' ' {
+			i++
+		}
+		for i < len(first) && first[i] == ' ' {
+			i++
+		}
+		start.Column = i + 1
+	}
+	var indicator rune
+	if i >= 0 && i < len(first) {
+		indicator = first[i]
+	}
+	switch indicator {
+	case '|', '>':
+		indent := -1 // the block's own indentation, when an indicator digit sets it (|2)
+		for _, r := range first[i+1:] {
+			if r >= '1' && r <= '9' {
+				key := len(first) - len([]rune(strings.TrimLeft(strings.TrimLeft(string(first), " "), "- ")))
+				indent = key + int(r-'0')
+			}
+		}
+		return blockPos(lineText, start.Line+1, indent, indicator == '>', e)
+	case '"', '\'':
+		start.Column++
+	}
+	if e.Line > 1 {
+		return strictyaml.Pos{Line: start.Line + e.Line - 1, Column: e.Column}
+	}
+	return strictyaml.Pos{Line: start.Line, Column: start.Column + e.Column - 1}
+}
+
+// blockPos finds expression position e in a block scalar whose content starts on file line from;
+// indent is the block's indentation when its header says it, else -1.
+func blockPos(lineText func(int) ([]rune, bool), from, indent int, folded bool, e policy.Error) strictyaml.Pos {
+	// indent is the block's indentation: that of its first non-blank line unless given.
+	line, col := 1, 1
+	text := false // the previous line held text (a folded line break is then a space)
+	for n := from; ; n++ {
+		t, ok := lineText(n)
+		if !ok {
+			break
+		}
+		content := strings.TrimLeft(string(t), " ")
+		if indent < 0 && content != "" {
+			indent = len(t) - len([]rune(content))
+		}
+		if indent >= 0 && content != "" && len(t)-len([]rune(content)) < indent {
+			break // the block has ended
+		}
+		if content == "" {
+			line, col, text = line+1, 1, false
+			continue
+		}
+		body := t[indent:]
+		if folded && text {
+			col++ // the space the line break folded into
+		}
+		if line == e.Line && e.Column < col+len(body) {
+			return strictyaml.Pos{Line: n, Column: indent + e.Column - col + 1}
+		}
+		if folded {
+			col += len(body)
+			text = true
+		} else {
+			line, col = line+1, 1
+		}
+	}
+	return strictyaml.Pos{Line: from, Column: max(indent, 0) + 1}
 }
 
 func (p *Policy) applies(kind string) bool {

@@ -6,9 +6,11 @@ import (
 	"strings"
 
 	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/iac/check"
+	"github.com/palisade-sec/palisade/internal/report"
 )
 
-// Config holds the settings some checks need.
+// Config holds the settings some checks are built with (see Builtin).
 type Config struct {
 	// AllowedBaseImages are image name prefixes a final stage may build on
 	// ("registry.example.com/base/", "cgr.dev/chainguard/"); short Docker Hub names are
@@ -16,32 +18,19 @@ type Config struct {
 	AllowedBaseImages []string
 }
 
-// Check is one Dockerfile check.
-type Check struct {
-	Rule finding.Rule
-	Run  func(f *File, cfg *Config, report Report)
-	// Fail are Dockerfiles the check must flag, each flagged line preceded by a "# want" comment
-	// line; Pass are Dockerfiles it must not flag. One table test runs them all.
-	Fail, Pass []string
-}
+// Check is one Dockerfile check. Its Fail and Pass examples mark each flagged line with a
+// "# want" comment line before it: a Dockerfile comment cannot end an instruction.
+type Check = check.Check[*File, Report]
 
 // Report records one problem at a 1-based line; key identifies it within the file for the
 // fingerprint (the instruction's text, say), so it survives edits elsewhere.
 type Report func(line int, key, message string)
 
 // Evaluate runs checks over a parsed Dockerfile.
-func Evaluate(ctx context.Context, checks []Check, f *File, cfg *Config) ([]finding.Finding, error) {
-	if cfg == nil {
-		cfg = &Config{}
-	}
-	var out []finding.Finding
-	for i := range checks {
-		if err := ctx.Err(); err != nil {
-			return out, err
-		}
-		r := &checks[i].Rule
+func Evaluate(ctx context.Context, checks []Check, f *File) ([]finding.Finding, []report.Problem, error) {
+	return check.Evaluate(ctx, checks, f, f.Path, func(r *finding.Rule, add func(finding.Finding)) Report {
 		seen := map[string]int{}
-		checks[i].Run(f, cfg, func(line int, key, msg string) {
+		return func(line int, key, msg string) {
 			// The same instruction text can occur twice (in two stages): number the repeats so
 			// each keeps a fingerprint of its own.
 			if n := seen[key]; n > 0 {
@@ -50,7 +39,7 @@ func Evaluate(ctx context.Context, checks []Check, f *File, cfg *Config) ([]find
 			} else {
 				seen[key] = 1
 			}
-			out = append(out, finding.Finding{
+			add(finding.Finding{
 				RuleID:      r.ID,
 				Title:       r.Title,
 				Description: msg,
@@ -63,18 +52,8 @@ func Evaluate(ctx context.Context, checks []Check, f *File, cfg *Config) ([]find
 				References:  r.References,
 				Scanner:     "iac",
 			})
-		})
-	}
-	return out, nil
-}
-
-// Rules lists the rules of checks, in order.
-func Rules(checks []Check) []finding.Rule {
-	out := make([]finding.Rule, 0, len(checks))
-	for _, c := range checks {
-		out = append(out, c.Rule)
-	}
-	return out
+		}
+	})
 }
 
 // ImageRef is a parsed image reference.

@@ -11,9 +11,9 @@ import (
 
 // Builtin is the one list of built-in Dockerfile checks, in report order. Duplicate IDs are
 // caught by a test.
-func Builtin() []Check {
+func Builtin(cfg Config) []Check {
 	return []Check{
-		rootUser(), unpinnedBase(), baseNoDigest(), baseNotAllowed(), addURL(), addLocal(), pipeToShell(),
+		rootUser(), unpinnedBase(), baseNoDigest(), baseNotAllowed(cfg), addURL(), addLocal(), pipeToShell(),
 		secretEnv(), secretArg(), aptCache(), apkCache(), yumCache(), pipCache(), noHealthcheck(), sudo(),
 		insecureDownload(), noSignatureCheck(), credentialsInURL(), chmodWorldWritable(), exposeSSH(),
 		insecureRunSecurity(), aptUpgrade(), maintainer(), copyAll(), missingYes(),
@@ -31,7 +31,7 @@ func rootUser() Check {
 			"Without a USER in the final stage, or with USER root, the container's process runs as UID 0, so any escape or mount lands as root.",
 			"Add `USER <non-root uid>` after the last privileged step of the final stage.",
 			"cis-docker:4.1", "nsa-cisa:non-root-containers"),
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			s := f.Final()
 			if s == nil || strings.EqualFold(s.Image, "scratch") || nonRootBase(s.Image) {
 				return
@@ -77,7 +77,7 @@ func unpinnedBase() Check {
 			"A base image without a version changes under the build: builds are not reproducible and a compromised latest tag flows straight in.",
 			"Pin the base image to a version tag and digest: FROM image:1.2.3@sha256:….",
 			"cis-docker:4.2", "supply-chain:pinning"),
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			for i := range f.Stages {
 				s := &f.Stages[i]
 				if skipBase(f, s) {
@@ -99,7 +99,7 @@ func baseNoDigest() Check {
 			"A tag can be re-pointed at different content; only a digest fixes the bytes the build starts from.",
 			"Add the digest: FROM image:1.2.3@sha256:… (tools such as Renovate keep it current).",
 			"supply-chain:pinning"),
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			for i := range f.Stages {
 				s := &f.Stages[i]
 				if skipBase(f, s) {
@@ -115,13 +115,13 @@ func baseNoDigest() Check {
 	}
 }
 
-func baseNotAllowed() Check {
+func baseNotAllowed(cfg Config) Check {
 	return Check{
 		Rule: rule("docker-base-image-not-allowed", "Base image outside the allow-list", finding.SeverityMedium,
 			"The organisation's allow-list names the base images it patches and trusts; others bring unknown content and update cadence.",
 			"Build on an image from the allow-list (option iac.allowed-base-images).",
 			"supply-chain:trusted-sources"),
-		Run: func(f *File, cfg *Config, report Report) {
+		Run: func(f *File, report Report) {
 			if len(cfg.AllowedBaseImages) == 0 {
 				return
 			}
@@ -147,7 +147,7 @@ func addURL() Check {
 			"ADD fetches the URL without verifying what it got; the download is neither pinned nor checked.",
 			"Download with curl in a RUN and verify a checksum, or use ADD --checksum=sha256:….",
 			"cis-docker:4.9", "supply-chain:integrity"),
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			eachInstr(f, func(_ *Stage, in Instruction) {
 				if slices.ContainsFunc(in.Flags, func(fl string) bool { return strings.HasPrefix(fl, "--checksum") }) {
 					return
@@ -170,7 +170,7 @@ func addLocal() Check {
 			"ADD silently unpacks archives and fetches URLs; COPY does exactly what it says.",
 			"Use COPY for local files.",
 			"cis-docker:4.9"),
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			eachInstr(f, func(_ *Stage, in Instruction) {
 				for _, a := range in.Args[:max(len(in.Args)-1, 0)] {
 					if strings.Contains(a, "://") || strings.HasPrefix(a, "git@") {
@@ -198,7 +198,7 @@ func pipeToShell() Check {
 			"curl … | sh runs whatever the server returns at build time, unverified; a compromised or spoofed host owns the image.",
 			"Download the script, verify its checksum or signature, then run it.",
 			"supply-chain:integrity"),
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			runs(f, func(in Instruction, script string) {
 				if pipeShellRE.MatchString(script) {
 					report(in.Line, "run:"+in.Original, "RUN pipes a download into a shell")
@@ -229,7 +229,7 @@ func secretEnv() Check {
 	r.CWE = []string{"CWE-798"}
 	return Check{
 		Rule: r,
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			eachInstr(f, func(_ *Stage, in Instruction) {
 				for _, kv := range in.KeyValues() {
 					if secretNameRE.MatchString(kv[0]) && !notSecretValue(kv[1]) {
@@ -251,7 +251,7 @@ func secretArg() Check {
 	r.CWE = []string{"CWE-798"}
 	return Check{
 		Rule: r,
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			check := func(in Instruction) {
 				for _, kv := range in.KeyValues() {
 					if secretNameRE.MatchString(kv[0]) {
@@ -275,7 +275,7 @@ func aptCache() Check {
 			"apt-get update without removing /var/lib/apt/lists in the same RUN leaves tens of megabytes of stale package lists in the layer.",
 			"End the RUN with `&& rm -rf /var/lib/apt/lists/*` (or use a cache mount).",
 			"hygiene:image-size"),
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			runs(f, func(in Instruction, script string) {
 				if strings.Contains(script, "apt-get install") || strings.Contains(script, "apt install") {
 					if !strings.Contains(script, "/var/lib/apt/lists") && !slices.ContainsFunc(in.Flags, func(s string) bool { return strings.Contains(s, "/var/lib/apt") }) {
@@ -295,7 +295,7 @@ func apkCache() Check {
 			"apk add without --no-cache keeps the package index in the layer.",
 			"Use `apk add --no-cache`.",
 			"hygiene:image-size"),
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			runs(f, func(in Instruction, script string) {
 				if strings.Contains(script, "apk add") && !strings.Contains(script, "--no-cache") && !strings.Contains(script, "/var/cache/apk") {
 					report(in.Line, "run:"+in.Original, "apk cache is left in the layer")
@@ -313,7 +313,7 @@ func yumCache() Check {
 			"yum or dnf install without `clean all` in the same RUN keeps package metadata and downloads in the layer.",
 			"End the RUN with `&& yum clean all` (or dnf/microdnf clean all).",
 			"hygiene:image-size"),
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			runs(f, func(in Instruction, script string) {
 				for _, pm := range []string{"yum", "dnf", "microdnf"} {
 					if strings.Contains(script, pm+" install") && !strings.Contains(script, "clean all") && !strings.Contains(script, "/var/cache/"+pm) {
@@ -335,7 +335,7 @@ func pipCache() Check {
 			"pip install keeps downloaded wheels in ~/.cache/pip unless told not to.",
 			"Use `pip install --no-cache-dir` (or a cache mount).",
 			"hygiene:image-size"),
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			runs(f, func(in Instruction, script string) {
 				if pipRE.MatchString(script) && !strings.Contains(script, "--no-cache-dir") &&
 					!slices.ContainsFunc(in.Flags, func(s string) bool { return strings.Contains(s, "type=cache") }) {
@@ -354,7 +354,7 @@ func noHealthcheck() Check {
 			"Without a HEALTHCHECK, Docker and Compose cannot tell a hung service from a healthy one.",
 			"Add a HEALTHCHECK to the final stage (Kubernetes uses probes instead; ignore there).",
 			"cis-docker:4.6"),
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			s := f.Final()
 			if s == nil || strings.EqualFold(s.Image, "scratch") {
 				return
@@ -375,7 +375,7 @@ func sudo() Check {
 			"sudo in an image means a privilege boundary inside the container; builds already run as the current USER, and sudo left installed is a path to root at run time.",
 			"Switch USER around privileged steps instead of using sudo, and do not install sudo.",
 			"cis-docker:4.1"),
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			runs(f, func(in Instruction, script string) {
 				if re.MatchString(script) {
 					report(in.Line, "run:"+in.Original, "RUN uses sudo")
@@ -394,7 +394,7 @@ func insecureDownload() Check {
 			"curl -k, wget --no-check-certificate and friends accept any certificate, so anyone on the path can substitute the download.",
 			"Remove the flag and install the CA certificate the server needs.",
 			"supply-chain:integrity"),
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			runs(f, func(in Instruction, script string) {
 				if re.MatchString(script) {
 					report(in.Line, "run:"+in.Original, "RUN downloads without verifying TLS")
@@ -412,7 +412,7 @@ func noSignatureCheck() Check {
 			"--allow-unauthenticated, --nogpgcheck and --allow-untrusted install packages whose signatures were not checked.",
 			"Remove the flag and import the repository's signing key.",
 			"supply-chain:integrity"),
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			runs(f, func(in Instruction, script string) {
 				for _, flag := range []string{"--allow-unauthenticated", "--nogpgcheck", "--allow-untrusted", "gpgcheck=0", "--no-gpg-checks", "AllowInsecureRepositories"} {
 					if strings.Contains(script, flag) {
@@ -436,7 +436,7 @@ func credentialsInURL() Check {
 	re := regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://([^/\s:@$]+):([^/\s@$]+)@`)
 	return Check{
 		Rule: r,
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			for i := range f.Stages {
 				for _, in := range f.Stages[i].Body {
 					if m := re.FindStringSubmatch(in.Original); m != nil {
@@ -457,7 +457,7 @@ func chmodWorldWritable() Check {
 			"chmod 777 (or o+w) lets any user in the container rewrite the files, binaries included.",
 			"Grant write access to the owning user only (chmod 755 / 644, chown to the app user).",
 			"hygiene:permissions"),
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			runs(f, func(in Instruction, script string) {
 				if re.MatchString(script) {
 					report(in.Line, "run:"+in.Original, "RUN makes files world-writable")
@@ -475,7 +475,7 @@ func exposeSSH() Check {
 			"An SSH server in a container is an unmonitored way in; use kubectl exec or docker exec for debugging.",
 			"Remove EXPOSE 22 and the SSH server.",
 			"cis-docker:4.8"),
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			eachInstr(f, func(_ *Stage, in Instruction) {
 				for _, a := range in.Args {
 					if p, _, _ := strings.Cut(a, "/"); p == "22" {
@@ -495,7 +495,7 @@ func insecureRunSecurity() Check {
 			"RUN --security=insecure runs the step with full privileges on the build host.",
 			"Remove --security=insecure; build steps should not need privileges.",
 			"supply-chain:build-isolation"),
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			eachInstr(f, func(_ *Stage, in Instruction) {
 				if slices.Contains(in.Flags, "--security=insecure") {
 					report(in.Line, "run:"+in.Original, "RUN step runs with --security=insecure")
@@ -514,7 +514,7 @@ func aptUpgrade() Check {
 			"apt-get upgrade / dist-upgrade makes the image depend on the day it was built; pin a patched base image instead.",
 			"Rebuild on an updated base image rather than upgrading packages inside it.",
 			"hygiene:reproducibility"),
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			runs(f, func(in Instruction, script string) {
 				if re.MatchString(script) {
 					report(in.Line, "run:"+in.Original, "RUN upgrades the distribution")
@@ -532,7 +532,7 @@ func maintainer() Check {
 			"MAINTAINER is deprecated; the OCI label org.opencontainers.image.authors carries the same information where tools look for it.",
 			"Replace MAINTAINER with LABEL org.opencontainers.image.authors=….",
 			"hygiene:metadata"),
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			eachInstr(f, func(_ *Stage, in Instruction) { report(in.Line, "maintainer", "MAINTAINER is deprecated") }, "MAINTAINER")
 		},
 		Fail: []string{"FROM debian:12\n# want\nMAINTAINER dev@example.com\n"},
@@ -546,7 +546,7 @@ func copyAll() Check {
 			"COPY . copies everything the .dockerignore does not exclude (.git, .env, keys) into the image users run.",
 			"Copy only what the application needs, or build in an earlier stage and copy the artefact.",
 			"cis-docker:4.10"),
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			s := f.Final()
 			if s == nil || len(f.Stages) > 1 {
 				return // multi-stage builds usually copy the context into a build stage only
@@ -572,7 +572,7 @@ func missingYes() Check {
 			"Recommended packages enlarge the attack surface with software nobody asked for.",
 			"Add --no-install-recommends to apt-get install.",
 			"hygiene:image-size"),
-		Run: func(f *File, _ *Config, report Report) {
+		Run: func(f *File, report Report) {
 			runs(f, func(in Instruction, script string) {
 				if strings.Contains(script, "apt-get install") && !strings.Contains(script, "--no-install-recommends") {
 					report(in.Line, "run:"+in.Original, "apt-get install without --no-install-recommends")

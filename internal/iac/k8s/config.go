@@ -20,7 +20,7 @@ func secretInManifest() Check {
 			r.CWE = []string{"CWE-312"}
 			return r
 		}(),
-		Object: onKind([]string{"Secret"}, func(r *Resource, report Report) {
+		Run: onKind([]string{"Secret"}, func(r *Resource, report Report) {
 			if r.Type == "kubernetes.io/service-account-token" {
 				return // filled in by the control plane; the manifest holds no value
 			}
@@ -56,7 +56,7 @@ func configMapSecret() Check {
 			r.CWE = []string{"CWE-312"}
 			return r
 		}(),
-		Object: onKind([]string{"ConfigMap"}, func(r *Resource, report Report) {
+		Run: onKind([]string{"ConfigMap"}, func(r *Resource, report Report) {
 			keys := make([]string, 0, len(r.Data))
 			for k, v := range r.Data {
 				if secretNameRE.MatchString(k) && !placeholder(v) && !strings.Contains(v, "\n") {
@@ -79,7 +79,7 @@ func serviceAccountAutomount() Check {
 			"Unless the ServiceAccount opts out, every pod using it receives an API token, whether it needs one or not.",
 			"Set automountServiceAccountToken: false on the ServiceAccount and opt in per pod where the API is used.",
 			"cis-k8s:5.1.6", "nsa-cisa:service-account-tokens"),
-		Object: onKind([]string{"ServiceAccount"}, func(r *Resource, report Report) {
+		Run: onKind([]string{"ServiceAccount"}, func(r *Resource, report Report) {
 			switch v := r.AutomountServiceAccountToken; {
 			case v == nil:
 				report(Path{}.Field("metadata"), fmt.Sprintf("%s does not set automountServiceAccountToken: false", r.ID()))
@@ -100,7 +100,7 @@ func namespacePSS() Check {
 			"Without the pod-security.kubernetes.io/enforce label the API server admits privileged pods into the namespace unless another admission controller stops them.",
 			"Label the namespace pod-security.kubernetes.io/enforce: restricted (or baseline).",
 			"pss:admission", "nsa-cisa:pod-security"),
-		Object: onKind([]string{"Namespace"}, func(r *Resource, report Report) {
+		Run: onKind([]string{"Namespace"}, func(r *Resource, report Report) {
 			switch v, ok := r.Metadata.Labels[pssEnforce]; {
 			case !ok:
 				report(Path{}.Field("metadata", "name"), fmt.Sprintf("namespace %q has no %s label", r.Metadata.Name, pssEnforce))
@@ -122,7 +122,7 @@ func legacyTokenSecret() Check {
 			"A Secret of type kubernetes.io/service-account-token holds a token that never expires and survives the pod; stolen, it works until the Secret is deleted.",
 			"Use projected, time-bound tokens (the default since Kubernetes 1.24) or the TokenRequest API instead.",
 			"cis-k8s:5.1.6", "nsa-cisa:service-account-tokens"),
-		Object: onKind([]string{"Secret"}, func(r *Resource, report Report) {
+		Run: onKind([]string{"Secret"}, func(r *Resource, report Report) {
 			if r.Type == "kubernetes.io/service-account-token" {
 				report(Path{}.Field("type"), fmt.Sprintf("%s is a long-lived token for service account %q", r.ID(), r.Metadata.Annotations["kubernetes.io/service-account.name"]))
 			}

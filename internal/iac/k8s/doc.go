@@ -6,7 +6,7 @@
 //
 // The checks cover every Pod Security Standards control at the baseline and restricted levels,
 // resources, images, probes, credentials, RBAC, exposure, and network segmentation across files
-// (tree checks judge a namespace by every NetworkPolicy found in it). Each check carries its own
+// (checks marked Across judge a namespace by every NetworkPolicy found in it). Each check carries its own
 // failing and passing examples, run by one table test. Secrets found in manifests appear only
 // redacted.
 package k8s

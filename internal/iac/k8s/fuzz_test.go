@@ -19,9 +19,9 @@ func FuzzParse(f *testing.F) {
 	checks := Builtin()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rs, _ := Parse("f.yaml", data)
-		fs, err := Evaluate(context.Background(), checks, rs)
-		if err != nil {
-			t.Fatal(err)
+		fs, problems, err := Evaluate(context.Background(), checks, rs, "f.yaml")
+		if err != nil || len(problems) > 0 {
+			t.Fatal(err, problems) // a check that panics is a bug even when the scan survives it
 		}
 		// YAML breaks lines at LF, CR, CRLF, NEL, LS and PS.
 		text := strings.ReplaceAll(string(data), "\r\n", "\n")

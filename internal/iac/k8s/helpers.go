@@ -5,18 +5,27 @@ import (
 	"strings"
 )
 
-// onPod adapts a check of one workload's pod to a Check.Object.
-func onPod(fn func(r *Resource, pod Pod, report Report)) func(*Resource, Report) {
-	return func(r *Resource, report Report) {
-		if pod, ok := r.Pod(); ok {
-			fn(r, pod, report)
+// each adapts a check of one object to a Check's Run: it runs for every object of the set.
+func each(fn func(r *Resource, report Report)) func([]*Resource, TreeReport) {
+	return func(rs []*Resource, report TreeReport) {
+		for _, r := range rs {
+			fn(r, func(p Path, msg string) { report(r, p, msg) })
 		}
 	}
 }
 
-// onContainer adapts a check of one container to a Check.Object; it runs for every container of
+// onPod adapts a check of one workload's pod to a Check's Run.
+func onPod(fn func(r *Resource, pod Pod, report Report)) func([]*Resource, TreeReport) {
+	return each(func(r *Resource, report Report) {
+		if pod, ok := r.Pod(); ok {
+			fn(r, pod, report)
+		}
+	})
+}
+
+// onContainer adapts a check of one container to a Check's Run; it runs for every container of
 // every workload.
-func onContainer(fn func(pod Pod, c ContainerRef, report Report)) func(*Resource, Report) {
+func onContainer(fn func(pod Pod, c ContainerRef, report Report)) func([]*Resource, TreeReport) {
 	return onPod(func(_ *Resource, pod Pod, report Report) {
 		for _, c := range pod.Containers() {
 			fn(pod, c, report)
@@ -24,13 +33,13 @@ func onContainer(fn func(pod Pod, c ContainerRef, report Report)) func(*Resource
 	})
 }
 
-// onKind adapts a check of one object kind to a Check.Object.
-func onKind(kinds []string, fn func(r *Resource, report Report)) func(*Resource, Report) {
-	return func(r *Resource, report Report) {
+// onKind adapts a check of one object kind to a Check's Run.
+func onKind(kinds []string, fn func(r *Resource, report Report)) func([]*Resource, TreeReport) {
+	return each(func(r *Resource, report Report) {
 		if slices.Contains(kinds, r.Kind) {
 			fn(r, report)
 		}
-	}
+	})
 }
 
 func isTrue(b *bool) bool  { return b != nil && *b }

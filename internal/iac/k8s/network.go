@@ -8,7 +8,7 @@ import (
 )
 
 // Exposure and network segmentation: Services, Ingresses and NetworkPolicies. The segmentation
-// checks are tree checks: they judge each namespace by every NetworkPolicy the scan found in it,
+// checks are marked Across: they judge each namespace by every NetworkPolicy the scan found in it,
 // whichever file holds it.
 
 func serviceType(id, typ string, sev finding.Severity, desc string) Check {
@@ -16,7 +16,7 @@ func serviceType(id, typ string, sev finding.Severity, desc string) Check {
 		Rule: rule(id, "Service of type "+typ, sev, desc,
 			"Use a ClusterIP Service behind an Ingress or gateway that authenticates and terminates TLS; if exposure is intended, restrict loadBalancerSourceRanges.",
 			"nsa-cisa:network-separation"),
-		Object: onKind([]string{"Service"}, func(r *Resource, report Report) {
+		Run: onKind([]string{"Service"}, func(r *Resource, report Report) {
 			if r.Spec.Type == typ {
 				report(Path{}.Field("spec", "type"), fmt.Sprintf("%s is exposed outside the cluster as %s", r.ID(), typ))
 			}
@@ -32,7 +32,7 @@ func externalIPs() Check {
 			"externalIPs let a Service claim any address, which can intercept traffic meant for other destinations (CVE-2020-8554).",
 			"Remove externalIPs; use a LoadBalancer or Ingress, and block externalIPs with admission policy.",
 			"nsa-cisa:network-separation"),
-		Object: onKind([]string{"Service"}, func(r *Resource, report Report) {
+		Run: onKind([]string{"Service"}, func(r *Resource, report Report) {
 			if len(r.Spec.ExternalIPs) > 0 {
 				report(Path{}.Field("spec", "externalIPs"), fmt.Sprintf("%s claims external IPs %v", r.ID(), r.Spec.ExternalIPs))
 			}
@@ -48,7 +48,7 @@ func ingressTLS() Check {
 			"An Ingress without a tls block serves its hosts over plain HTTP, exposing credentials and session tokens on the network.",
 			"Add a spec.tls entry covering every host, with a certificate Secret (cert-manager can issue it).",
 			"nsa-cisa:network-separation"),
-		Object: onKind([]string{"Ingress"}, func(r *Resource, report Report) {
+		Run: onKind([]string{"Ingress"}, func(r *Resource, report Report) {
 			if len(r.Spec.TLS) == 0 {
 				report(Path{}.Field("spec"), fmt.Sprintf("%s serves without TLS", r.ID()))
 				return
@@ -79,7 +79,7 @@ func netpolAllowAll() Check {
 			"A rule with no peers and no ports, or a 0.0.0.0/0 block, admits every source or destination and undoes the segmentation other policies build.",
 			"Name the peers (podSelector, namespaceSelector, narrow ipBlock) and ports each rule admits.",
 			"nsa-cisa:network-separation", "cis-k8s:5.3.2"),
-		Object: onKind([]string{"NetworkPolicy"}, func(r *Resource, report Report) {
+		Run: onKind([]string{"NetworkPolicy"}, func(r *Resource, report Report) {
 			check := func(field string, rules []NetworkPolicyRule) {
 				for i, rl := range rules {
 					peers := rl.From
@@ -175,7 +175,8 @@ func netpolUnselected() Check {
 			"A pod no NetworkPolicy selects accepts traffic from every pod in the cluster; one compromised pod can reach it.",
 			"Add a NetworkPolicy in the workload's namespace whose podSelector matches its pod labels (a default-deny policy with podSelector: {} covers all).",
 			"cis-k8s:5.3.2", "nsa-cisa:network-separation"),
-		Tree: func(rs []*Resource, report TreeReport) {
+		Across: true,
+		Run: func(rs []*Resource, report TreeReport) {
 			byNS := policiesByNamespace(rs)
 			for _, r := range rs {
 				pod, ok := r.Pod()
@@ -201,7 +202,8 @@ func defaultDenyCheck(id, dir string, sev finding.Severity) Check {
 			"Without a policy that selects every pod and allows nothing, each new workload starts open; segmentation depends on remembering to add a policy every time.",
 			fmt.Sprintf("Add a NetworkPolicy with podSelector: {}, policyTypes: [%s] and no %s rules to the namespace.", dir, dir),
 			"cis-k8s:5.3.2", "nsa-cisa:network-separation"),
-		Tree: func(rs []*Resource, report TreeReport) {
+		Across: true,
+		Run: func(rs []*Resource, report TreeReport) {
 			byNS := policiesByNamespace(rs)
 			anchor := map[string]*Resource{} // the Namespace object, else the first workload
 			var order []string
@@ -254,7 +256,7 @@ func ingressSnippet() Check {
 			"configuration-snippet, server-snippet and auth-snippet annotations put arbitrary NGINX directives into the shared controller: whoever can edit an Ingress can read the controller's secrets or reroute other tenants' traffic (CVE-2021-25742).",
 			"Remove the snippet annotation and use the controller's dedicated annotations; disable allow-snippet-annotations on the controller.",
 			"nsa-cisa:network-separation"),
-		Object: onKind([]string{"Ingress"}, func(r *Resource, report Report) {
+		Run: onKind([]string{"Ingress"}, func(r *Resource, report Report) {
 			for _, a := range []string{"configuration-snippet", "server-snippet", "auth-snippet", "stream-snippet"} {
 				if _, ok := r.Metadata.Annotations[prefix+a]; ok {
 					report(Path{}.Field("metadata", "annotations", prefix+a), fmt.Sprintf("%s sets %s", r.ID(), prefix+a))

@@ -63,9 +63,9 @@ func TestParseLines(t *testing.T) {
 		t.Fatalf("objects (-want +got):\n%s", diff)
 	}
 	checks := []Check{privilegedContainer(), hostNamespaceCheck("k8s-host-pid", "hostPID", "t", "PID", "5.2.3"), readOnlyRootFS()}
-	fs, err := Evaluate(context.Background(), checks, rs)
-	if err != nil {
-		t.Fatal(err)
+	fs, problems, err := Evaluate(context.Background(), checks, rs, "p.yaml")
+	if err != nil || len(problems) > 0 {
+		t.Fatal(err, problems)
 	}
 	type hit struct {
 		Rule  string
@@ -131,45 +131,14 @@ func TestParseProblems(t *testing.T) {
 	}
 }
 
-func TestJSONObjectMatchesYAML(t *testing.T) {
-	const js = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"shop"},
-	"spec":{"volumes":[{"name":"v","nfs":{"server":"s","path":"/"}}],
-	"containers":[{"name":"c","image":"c:1","resources":{"limits":{"cpu":2,"memory":"1Gi"}}}]}}`
-	r, err := NewFromJSON("admission", []byte(js))
-	if err != nil {
-		t.Fatal(err)
-	}
-	yrs, ps := Parse("p.json", []byte(js))
-	if len(ps) != 0 || len(yrs) != 1 {
-		t.Fatalf("parse as YAML: %d objects, problems %+v", len(yrs), ps)
-	}
-	if diff := cmp.Diff(yrs[0].Object, r.Object); diff != "" {
-		t.Errorf("JSON and YAML decode differ (-yaml +json):\n%s", diff)
-	}
-	m, err := r.Map()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ym, err := yrs[0].Map()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ym["metadata"].(map[string]any)["name"] != "p" || m["kind"] != "Pod" {
-		t.Errorf("Map lost fields: %v / %v", m, ym)
-	}
-	if r.Line(Path{}.Field("spec")) != 0 {
-		t.Error("JSON objects have no lines")
-	}
-}
-
 func TestTemplateCarryingCustomKinds(t *testing.T) {
 	src := "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      hostPID: true\n      containers:\n      - name: web\n        image: web:1\n"
 	rs, ps := Parse("r.yaml", []byte(src))
 	if len(ps) > 0 || len(rs) != 1 {
 		t.Fatalf("objects %d problems %+v", len(rs), ps)
 	}
-	fs, err := Evaluate(context.Background(), []Check{hostNamespaceCheck("k8s-host-pid", "hostPID", "t", "PID", "5.2.3")}, rs)
-	if err != nil || len(fs) != 1 || fs[0].Location.StartLine != 8 {
+	fs, problems, err := Evaluate(context.Background(), []Check{hostNamespaceCheck("k8s-host-pid", "hostPID", "t", "PID", "5.2.3")}, rs, "r.yaml")
+	if err != nil || len(problems) > 0 || len(fs) != 1 || fs[0].Location.StartLine != 8 {
 		t.Errorf("findings %+v, err %v; want hostPID at line 8", fs, err)
 	}
 }

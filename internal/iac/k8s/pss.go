@@ -22,7 +22,7 @@ func privilegedContainer() Check {
 			"A privileged container has every capability and all host devices; escaping to the node is trivial.",
 			"Remove securityContext.privileged or set it to false; grant only the capabilities the process needs.",
 			"pss:baseline:privileged-containers", "cis-k8s:5.2.2", "nsa-cisa:non-privileged-containers"),
-		Object: onContainer(func(_ Pod, c ContainerRef, report Report) {
+		Run: onContainer(func(_ Pod, c ContainerRef, report Report) {
 			p, s := sc(c)
 			if s != nil && isTrue(s.Privileged) {
 				report(p.Field("privileged"), fmt.Sprintf("container %q runs privileged", c.Name))
@@ -39,7 +39,7 @@ func hostNamespaceCheck(id, field, title, what, cis string) Check {
 			fmt.Sprintf("Sharing the node's %s namespace lets the pod see and reach what other workloads and the node itself use there.", what),
 			fmt.Sprintf("Remove spec.%s or set it to false.", field),
 			"pss:baseline:host-namespaces", "cis-k8s:"+cis, "nsa-cisa:pod-security"),
-		Object: onPod(func(_ *Resource, pod Pod, report Report) {
+		Run: onPod(func(_ *Resource, pod Pod, report Report) {
 			var on bool
 			switch field {
 			case "hostNetwork":
@@ -64,7 +64,7 @@ func hostProcess() Check {
 			"A Windows HostProcess container runs directly on the node with the node's privileges.",
 			"Remove windowsOptions.hostProcess or set it to false.",
 			"pss:baseline:hostprocess", "cis-k8s:5.2.11"),
-		Object: onPod(func(_ *Resource, pod Pod, report Report) {
+		Run: onPod(func(_ *Resource, pod Pod, report Report) {
 			if pp, s := podSC(pod); s != nil && s.WindowsOptions != nil && isTrue(s.WindowsOptions.HostProcess) {
 				report(pp.Field("windowsOptions", "hostProcess"), "pod runs as a Windows HostProcess")
 			}
@@ -85,7 +85,7 @@ func hostPathVolume() Check {
 			"A hostPath volume exposes the node's file system to the pod; writable mounts of system paths are a direct path to the node.",
 			"Use an emptyDir, a ConfigMap, a Secret or a PersistentVolumeClaim instead.",
 			"pss:baseline:hostpath-volumes", "cis-k8s:5.2.12", "nsa-cisa:pod-security"),
-		Object: onPod(func(_ *Resource, pod Pod, report Report) {
+		Run: onPod(func(_ *Resource, pod Pod, report Report) {
 			for i, v := range pod.Spec.Volumes {
 				if v.HostPath != nil {
 					report(pod.SpecPath.Field("volumes").Item(i, v.Name).Field("hostPath"), fmt.Sprintf("volume %q mounts host path %q", v.Name, v.HostPath.Path))
@@ -103,7 +103,7 @@ func hostPort() Check {
 			"A host port binds the node's network interface directly, bypassing Services and NetworkPolicies, and limits scheduling.",
 			"Remove hostPort and expose the container through a Service.",
 			"pss:baseline:host-ports", "cis-k8s:5.2.13"),
-		Object: onContainer(func(_ Pod, c ContainerRef, report Report) {
+		Run: onContainer(func(_ Pod, c ContainerRef, report Report) {
 			for i, port := range c.Ports {
 				if port.HostPort != 0 {
 					report(c.Path.Field("ports").Item(i, port.Name).Field("hostPort"), fmt.Sprintf("container %q binds host port %d", c.Name, port.HostPort))
@@ -127,7 +127,7 @@ func capsAddedBaseline() Check {
 			"Capabilities outside the container runtime's default set (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, …) give a container powers over the node's kernel.",
 			"Remove the capability from securityContext.capabilities.add.",
 			"pss:baseline:capabilities", "cis-k8s:5.2.9", "nsa-cisa:pod-security"),
-		Object: onContainer(func(_ Pod, c ContainerRef, report Report) {
+		Run: onContainer(func(_ Pod, c ContainerRef, report Report) {
 			p, s := sc(c)
 			if s == nil || s.Capabilities == nil {
 				return
@@ -151,7 +151,7 @@ func dangerousCaps() Check {
 			"SYS_ADMIN, SYS_MODULE, SYS_PTRACE, SYS_RAWIO, BPF, NET_ADMIN, NET_RAW, DAC_READ_SEARCH or ALL let a process break out of its container or attack the node's network.",
 			"Remove the capability; if the workload truly needs it, isolate it on dedicated nodes.",
 			"cis-k8s:5.2.8", "cis-k8s:5.2.9", "nsa-cisa:pod-security"),
-		Object: onContainer(func(_ Pod, c ContainerRef, report Report) {
+		Run: onContainer(func(_ Pod, c ContainerRef, report Report) {
 			p, s := sc(c)
 			if s == nil || s.Capabilities == nil {
 				return
@@ -173,7 +173,7 @@ func capsDropAll() Check {
 			"The restricted profile requires dropping ALL capabilities so a compromised process holds none of the runtime's defaults (NET_RAW among them).",
 			"Set securityContext.capabilities.drop: [ALL] and add back only NET_BIND_SERVICE if needed.",
 			"pss:restricted:capabilities", "cis-k8s:5.2.10", "nsa-cisa:pod-security"),
-		Object: onContainer(func(_ Pod, c ContainerRef, report Report) {
+		Run: onContainer(func(_ Pod, c ContainerRef, report Report) {
 			p, s := sc(c)
 			switch {
 			case s == nil:
@@ -195,7 +195,7 @@ func capsAddRestricted() Check {
 			"The restricted profile allows adding back only NET_BIND_SERVICE after dropping ALL.",
 			"Remove every capability from capabilities.add except NET_BIND_SERVICE.",
 			"pss:restricted:capabilities"),
-		Object: onContainer(func(_ Pod, c ContainerRef, report Report) {
+		Run: onContainer(func(_ Pod, c ContainerRef, report Report) {
 			p, s := sc(c)
 			if s == nil || s.Capabilities == nil {
 				return
@@ -218,7 +218,7 @@ func appArmor() Check {
 			"An unconfined AppArmor profile removes the mandatory access control that limits what a compromised container can touch.",
 			"Use the RuntimeDefault profile or a Localhost profile.",
 			"pss:baseline:apparmor", "nsa-cisa:pod-security"),
-		Object: onPod(func(_ *Resource, pod Pod, report Report) {
+		Run: onPod(func(_ *Resource, pod Pod, report Report) {
 			for k, v := range pod.Meta.Annotations {
 				if strings.HasPrefix(k, prefix) && v == "unconfined" {
 					report(pod.MetaPath.Field("annotations", k), fmt.Sprintf("container %q runs with AppArmor unconfined", strings.TrimPrefix(k, prefix)))
@@ -248,7 +248,7 @@ func seLinuxType() Check {
 			"Setting an SELinux user or role, or a type other than the container types, can lift the labels that confine a container.",
 			"Remove seLinuxOptions.user and role, and use only container_t, container_init_t, container_kvm_t or container_engine_t as type.",
 			"pss:baseline:selinux"),
-		Object: onPod(func(_ *Resource, pod Pod, report Report) {
+		Run: onPod(func(_ *Resource, pod Pod, report Report) {
 			checkSE := func(p Path, o *SELinuxOptions, who string) {
 				if o == nil {
 					return
@@ -283,7 +283,7 @@ func procMount() Check {
 			"An Unmasked /proc exposes kernel interfaces the runtime normally hides from containers.",
 			"Remove securityContext.procMount or set it to Default.",
 			"pss:baseline:proc-mount-type"),
-		Object: onContainer(func(_ Pod, c ContainerRef, report Report) {
+		Run: onContainer(func(_ Pod, c ContainerRef, report Report) {
 			if p, s := sc(c); s != nil && s.ProcMount != "" && s.ProcMount != "Default" {
 				report(p.Field("procMount"), fmt.Sprintf("container %q uses procMount %s", c.Name, s.ProcMount))
 			}
@@ -300,7 +300,7 @@ func seccompUnconfined() Check {
 			"An Unconfined seccomp profile lets the container call every system call, including those used in kernel exploits.",
 			"Set seccompProfile.type to RuntimeDefault or Localhost.",
 			"pss:baseline:seccomp", "cis-k8s:5.7.2", "nsa-cisa:pod-security"),
-		Object: onPod(func(_ *Resource, pod Pod, report Report) {
+		Run: onPod(func(_ *Resource, pod Pod, report Report) {
 			if pod.Meta.Annotations[ann] == "unconfined" {
 				report(pod.MetaPath.Field("annotations", ann), "pod runs with seccomp unconfined")
 			}
@@ -324,7 +324,7 @@ func seccompRequired() Check {
 			"The restricted profile requires a RuntimeDefault or Localhost seccomp profile; without one most runtimes run the container unconfined.",
 			"Set spec.securityContext.seccompProfile.type: RuntimeDefault on the pod.",
 			"pss:restricted:seccomp", "cis-k8s:5.7.2", "nsa-cisa:pod-security"),
-		Object: onPod(func(_ *Resource, pod Pod, report Report) {
+		Run: onPod(func(_ *Resource, pod Pod, report Report) {
 			ok := func(p *Profile) bool { return p != nil && (p.Type == "RuntimeDefault" || p.Type == "Localhost") }
 			_, ps := podSC(pod)
 			podOK := ps != nil && ok(ps.SeccompProfile)
@@ -359,7 +359,7 @@ func unsafeSysctls() Check {
 			"Sysctls outside the safe, namespaced set change kernel behaviour for the whole node.",
 			"Remove the sysctl or run the workload on dedicated, tainted nodes.",
 			"pss:baseline:sysctls"),
-		Object: onPod(func(_ *Resource, pod Pod, report Report) {
+		Run: onPod(func(_ *Resource, pod Pod, report Report) {
 			pp, s := podSC(pod)
 			if s == nil {
 				return
@@ -382,7 +382,7 @@ func allowPrivilegeEscalation() Check {
 			"Unless allowPrivilegeEscalation is false, a process can gain privileges through setuid binaries or file capabilities.",
 			"Set securityContext.allowPrivilegeEscalation: false on every container.",
 			"pss:restricted:privilege-escalation", "cis-k8s:5.2.6", "nsa-cisa:pod-security"),
-		Object: onContainer(func(_ Pod, c ContainerRef, report Report) {
+		Run: onContainer(func(_ Pod, c ContainerRef, report Report) {
 			p, s := sc(c)
 			switch {
 			case s == nil:
@@ -404,7 +404,7 @@ func runAsNonRoot() Check {
 			"Without runAsNonRoot: true the kubelet starts the container as whatever user its image names, root included.",
 			"Set securityContext.runAsNonRoot: true on the pod (and a non-zero runAsUser if the image has no numeric USER).",
 			"pss:restricted:running-as-non-root", "cis-k8s:5.2.7", "nsa-cisa:non-root-containers"),
-		Object: onPod(func(_ *Resource, pod Pod, report Report) {
+		Run: onPod(func(_ *Resource, pod Pod, report Report) {
 			pp, ps := podSC(pod)
 			podSet := ps != nil && ps.RunAsNonRoot != nil
 			if podSet && !*ps.RunAsNonRoot {
@@ -435,7 +435,7 @@ func runAsRootUser() Check {
 			"runAsUser: 0 runs the process as root, so any escape from the container lands as root on the node.",
 			"Set runAsUser to a non-zero UID (10000 or above avoids clashing with node users).",
 			"pss:restricted:running-as-non-root-user", "cis-k8s:5.2.7", "nsa-cisa:non-root-containers"),
-		Object: onPod(func(_ *Resource, pod Pod, report Report) {
+		Run: onPod(func(_ *Resource, pod Pod, report Report) {
 			if pp, s := podSC(pod); s != nil && s.RunAsUser != nil && *s.RunAsUser == 0 {
 				report(pp.Field("runAsUser"), "pod sets runAsUser: 0")
 			}
@@ -461,7 +461,7 @@ func volumeTypes() Check {
 			"Volume types other than configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected and secret reach node or network storage directly, outside the cluster's access controls.",
 			"Use a PersistentVolumeClaim backed by a StorageClass instead of an inline volume source.",
 			"pss:restricted:volume-types"),
-		Object: onPod(func(_ *Resource, pod Pod, report Report) {
+		Run: onPod(func(_ *Resource, pod Pod, report Report) {
 			ok := restrictedVolumeTypes()
 			for i, v := range pod.Spec.Volumes {
 				for _, t := range v.Types {

@@ -26,7 +26,7 @@ func roleRuleCheck(id, title string, sev finding.Severity, desc, fix string, tag
 	match func(r PolicyRule) (field, msg string), fail, pass string) Check {
 	return Check{
 		Rule: rule(id, title, sev, desc, fix, tags...),
-		Object: onKind(roleKinds(), func(r *Resource, report Report) {
+		Run: onKind(roleKinds(), func(r *Resource, report Report) {
 			for i, pr := range r.Rules {
 				if field, msg := match(pr); msg != "" {
 					report(Path{}.Field("rules").Item(i, "").Field(field), fmt.Sprintf("%s %s", r.ID(), msg))
@@ -176,7 +176,7 @@ func clusterAdminBinding() Check {
 			"cluster-admin is full control of the cluster; bound to a workload or a broad group it turns any compromise into a cluster compromise.",
 			"Bind a role that lists only the permissions needed.",
 			"cis-k8s:5.1.1", "nsa-cisa:rbac"),
-		Object: onKind(bindingKinds(), func(r *Resource, report Report) {
+		Run: onKind(bindingKinds(), func(r *Resource, report Report) {
 			if r.RoleRef.Kind == "ClusterRole" && r.RoleRef.Name == "cluster-admin" {
 				report(Path{}.Field("roleRef", "name"), fmt.Sprintf("%s grants cluster-admin", r.ID()))
 			}
@@ -192,7 +192,7 @@ func anonymousBinding() Check {
 			"system:anonymous, system:unauthenticated and system:authenticated include callers the cluster never vetted.",
 			"Bind the role to named users, groups or service accounts.",
 			"nsa-cisa:rbac"),
-		Object: onKind(bindingKinds(), func(r *Resource, report Report) {
+		Run: onKind(bindingKinds(), func(r *Resource, report Report) {
 			for i, s := range r.Subjects {
 				switch s.Name {
 				case "system:anonymous", "system:unauthenticated", "system:authenticated":
@@ -211,7 +211,7 @@ func defaultSABinding() Check {
 			"Every pod that names no service account runs as 'default'; permissions bound to it reach all of them.",
 			"Create a dedicated ServiceAccount and bind the role to it.",
 			"cis-k8s:5.1.5"),
-		Object: onKind(bindingKinds(), func(r *Resource, report Report) {
+		Run: onKind(bindingKinds(), func(r *Resource, report Report) {
 			for i, s := range r.Subjects {
 				if s.Kind == "ServiceAccount" && s.Name == "default" {
 					report(Path{}.Field("subjects").Item(i, s.Name).Field("name"), fmt.Sprintf("%s grants %s to the default service account", r.ID(), r.RoleRef.Name))

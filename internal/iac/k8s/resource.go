@@ -2,6 +2,9 @@ package k8s
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+
 	"go.yaml.in/yaml/v3"
 
 	"github.com/palisade-sec/palisade/internal/iac/yamlpos"
@@ -15,10 +18,8 @@ type Resource struct {
 	Object
 	// File is the slash-separated path of the manifest, relative to the scan root.
 	File string
-	// node is the object's mapping node; nil when the object was decoded from JSON bytes.
+	// node is the object's mapping node.
 	node *yaml.Node
-	// raw is the object's JSON when it was decoded from JSON bytes.
-	raw []byte
 	// locate maps a line of rendered output (Helm, Kustomize) back to the source File.
 	locate func(line int, key string) int
 	// pod and containers are computed once (see index) so the many checks that walk a pod's
@@ -37,17 +38,6 @@ func (r *Resource) index() {
 	}
 }
 
-// NewFromJSON decodes one object from JSON, as an admission webhook receives it. Its findings
-// carry no line numbers.
-func NewFromJSON(name string, b []byte) (*Resource, error) {
-	r := &Resource{File: name, raw: b}
-	if err := json.Unmarshal(b, &r.Object); err != nil {
-		return nil, err
-	}
-	r.index()
-	return r, nil
-}
-
 // Namespace returns the object's namespace, "default" when it names none: that is where
 // `kubectl apply` puts it unless told otherwise.
 func (r *Resource) Namespace() string {
@@ -64,7 +54,7 @@ func (r *Resource) ID() string {
 
 // Line returns the 1-based line of the field at p, or of its deepest ancestor present in the
 // source when the field itself is missing (the container a required setting is missing from).
-// It returns 0 for objects decoded from JSON bytes.
+// It returns 0 for a Resource that was not parsed from source.
 func (r *Resource) Line(p Path) int {
 	line, key := yamlpos.Locate(r.node, p)
 	if r.locate != nil && r.node != nil {
@@ -76,17 +66,14 @@ func (r *Resource) Line(p Path) int {
 // Map returns the object as generic JSON-like data (maps, slices, strings, numbers, booleans),
 // the shape custom policies see as `object`.
 func (r *Resource) Map() (map[string]any, error) {
-	var m map[string]any
-	if r.node != nil {
-		if err := r.node.Decode(&m); err != nil {
-			return nil, err
-		}
-		return normalise(m).(map[string]any), nil
+	if r.node == nil {
+		return nil, errors.New("object has no decoded source")
 	}
-	if err := json.Unmarshal(r.raw, &m); err != nil {
+	var m map[string]any
+	if err := r.node.Decode(&m); err != nil {
 		return nil, err
 	}
-	return m, nil
+	return normalise(m).(map[string]any), nil
 }
 
 // normalise turns YAML's decoded values into JSON's shapes: map keys as strings, integers as
@@ -124,7 +111,10 @@ func toString(v any) string {
 	case nil:
 		return "null"
 	}
-	b, _ := json.Marshal(v)
+	b, err := json.Marshal(v)
+	if err != nil { // a NaN or infinite number as a key: JSON has no spelling for it
+		return fmt.Sprint(v)
+	}
 	return string(b)
 }
 

@@ -20,7 +20,7 @@ func resourceCheck(id, kind, res string, sev finding.Severity) Check {
 		Rule: rule(id, fmt.Sprintf("Container has no %s %s", res, strings.TrimSuffix(kind, "s")), sev, why,
 			fmt.Sprintf("Set resources.%s for every container.", field),
 			"cis-k8s:5.7.3", "nsa-cisa:resource-policies"),
-		Object: onContainer(func(_ Pod, c ContainerRef, report Report) {
+		Run: onContainer(func(_ Pod, c ContainerRef, report Report) {
 			if c.Ephemeral {
 				return
 			}
@@ -68,7 +68,7 @@ func imageLatest() Check {
 			"An image without a tag, or tagged latest, changes under the workload: what runs is not what was reviewed and scanned, and rollbacks do not roll back.",
 			"Pin the image to a version tag, better to a digest (image:1.2.3@sha256:…).",
 			"nsa-cisa:image-scanning", "supply-chain:pinning"),
-		Object: onContainer(func(_ Pod, c ContainerRef, report Report) {
+		Run: onContainer(func(_ Pod, c ContainerRef, report Report) {
 			tag, digest := splitImage(c.Image)
 			if digest == "" && (tag == "" || tag == "latest") && c.Image != "" && !strings.ContainsAny(c.Image, "{$") {
 				report(c.Path.Field("image"), fmt.Sprintf("container %q uses image %q without a pinned version", c.Name, c.Image))
@@ -91,7 +91,7 @@ func imageDigest() Check {
 			"A tag can be moved to different content; only a digest guarantees the image that was signed and scanned is the one that runs.",
 			"Reference the image by digest (image:tag@sha256:…), for example with a resolver in the release pipeline.",
 			"supply-chain:pinning"),
-		Object: onContainer(func(_ Pod, c ContainerRef, report Report) {
+		Run: onContainer(func(_ Pod, c ContainerRef, report Report) {
 			if _, digest := splitImage(c.Image); digest == "" && c.Image != "" {
 				report(c.Path.Field("image"), fmt.Sprintf("container %q image %q has no digest", c.Name, c.Image))
 			}
@@ -107,7 +107,7 @@ func imagePullPolicy() Check {
 			"With a latest or missing tag and imagePullPolicy IfNotPresent or Never, nodes run whichever stale copy they cached.",
 			"Pin the image; if a moving tag is unavoidable, set imagePullPolicy: Always.",
 			"supply-chain:pinning"),
-		Object: onContainer(func(_ Pod, c ContainerRef, report Report) {
+		Run: onContainer(func(_ Pod, c ContainerRef, report Report) {
 			tag, digest := splitImage(c.Image)
 			if digest == "" && (tag == "" || tag == "latest") && (c.ImagePullPolicy == "IfNotPresent" || c.ImagePullPolicy == "Never") {
 				report(c.Path.Field("imagePullPolicy"), fmt.Sprintf("container %q pulls its mutable image %s", c.Name, c.ImagePullPolicy))
@@ -124,7 +124,7 @@ func readOnlyRootFS() Check {
 			"A writable root file system lets an attacker drop tools and persist changes inside the container.",
 			"Set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where the application writes.",
 			"nsa-cisa:immutable-filesystem", "cis-k8s:5.7.3"),
-		Object: onContainer(func(_ Pod, c ContainerRef, report Report) {
+		Run: onContainer(func(_ Pod, c ContainerRef, report Report) {
 			if c.Ephemeral {
 				return
 			}
@@ -146,7 +146,7 @@ func readOnlyRootFS() Check {
 func probeCheck(id, field, title, why string) Check {
 	return Check{
 		Rule: rule(id, title, finding.SeverityLow, why, fmt.Sprintf("Declare a %s for every long-running container.", field), "availability"),
-		Object: onPod(func(r *Resource, pod Pod, report Report) {
+		Run: onPod(func(r *Resource, pod Pod, report Report) {
 			if r.Kind == "Job" || r.Kind == "CronJob" {
 				return // run-to-completion pods are not served traffic
 			}
@@ -170,9 +170,10 @@ func automountToken() Check {
 			"Every pod gets an API token unless told otherwise; most workloads never call the API, and a stolen token is a foothold in the cluster.",
 			"Set automountServiceAccountToken: false on the pod (or its ServiceAccount) unless it calls the Kubernetes API.",
 			"cis-k8s:5.1.6", "nsa-cisa:service-account-tokens"),
-		// A tree check: a pod that says nothing inherits its ServiceAccount's setting, and the
+		// Across files: a pod that says nothing inherits its ServiceAccount's setting, and the
 		// ServiceAccount may be declared in another file.
-		Tree: func(rs []*Resource, report TreeReport) {
+		Across: true,
+		Run: func(rs []*Resource, report TreeReport) {
 			optOut := map[string]bool{} // namespace/name of ServiceAccounts with automount off
 			for _, r := range rs {
 				if r.Kind == "ServiceAccount" && isFalse(r.AutomountServiceAccountToken) {
@@ -217,7 +218,7 @@ func secretEnvLiteral() Check {
 			r.CWE = []string{"CWE-798"}
 			return r
 		}(),
-		Object: onContainer(func(_ Pod, c ContainerRef, report Report) {
+		Run: onContainer(func(_ Pod, c ContainerRef, report Report) {
 			for i, e := range c.Env {
 				if e.Value != "" && e.ValueFrom == nil && secretNameRE.MatchString(e.Name) && !placeholder(e.Value) {
 					report(c.Path.Field("env").Item(i, e.Name).Field("value"), fmt.Sprintf("container %q sets %s to a literal value (%s)", c.Name, e.Name, finding.Redact(e.Value)))
@@ -244,7 +245,7 @@ func secretEnvRef() Check {
 			"Environment variables leak into logs, crash reports and child processes; mounted Secret files do not.",
 			"Mount the Secret as a volume and read the file instead of valueFrom.secretKeyRef or envFrom.secretRef.",
 			"cis-k8s:5.4.1"),
-		Object: onContainer(func(_ Pod, c ContainerRef, report Report) {
+		Run: onContainer(func(_ Pod, c ContainerRef, report Report) {
 			for i, e := range c.Env {
 				if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
 					report(c.Path.Field("env").Item(i, e.Name).Field("valueFrom"), fmt.Sprintf("container %q reads Secret %q into %s", c.Name, e.ValueFrom.SecretKeyRef.Name, e.Name))
@@ -273,7 +274,7 @@ func sensitiveHostPath() Check {
 			"Mounting /, /etc, /proc, /var/lib/kubelet and similar node directories exposes credentials and control of the node.",
 			"Do not mount node system directories; use a DaemonSet with a narrowly scoped, read-only path if a node agent truly needs one.",
 			"cis-k8s:5.2.12", "nsa-cisa:pod-security"),
-		Object: onPod(func(_ *Resource, pod Pod, report Report) {
+		Run: onPod(func(_ *Resource, pod Pod, report Report) {
 			bad := sensitiveHostPaths()
 			for i, v := range pod.Spec.Volumes {
 				if v.HostPath == nil {
@@ -302,7 +303,7 @@ func runtimeSocket() Check {
 			"The Docker, containerd or CRI-O socket lets the pod start privileged containers on the node: full node compromise.",
 			"Do not mount the runtime socket; use a rootless builder (BuildKit rootless, kaniko) for builds.",
 			"cis-k8s:5.2.12", "nsa-cisa:pod-security"),
-		Object: onPod(func(_ *Resource, pod Pod, report Report) {
+		Run: onPod(func(_ *Resource, pod Pod, report Report) {
 			for i, v := range pod.Spec.Volumes {
 				if v.HostPath == nil {
 					continue
@@ -324,11 +325,11 @@ func defaultNamespace() Check {
 			"The default namespace has no boundaries of its own: policies, quotas and RBAC are written per namespace.",
 			"Put every workload in a namespace of its own.",
 			"cis-k8s:5.7.4"),
-		Object: func(r *Resource, report Report) {
+		Run: each(func(r *Resource, report Report) {
 			if r.Metadata.Namespace == "default" && (IsWorkload(r.Kind) || r.Kind == "Service" || r.Kind == "Secret" || r.Kind == "ConfigMap") {
 				report(Path{}.Field("metadata", "namespace"), fmt.Sprintf("%s is placed in the default namespace", r.ID()))
 			}
-		},
+		}),
 		Fail: []string{"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ex\n  namespace: default # want\n"},
 		Pass: []string{"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ex\n  namespace: shop\n"},
 	}
@@ -340,7 +341,7 @@ func defaultServiceAccount() Check {
 			"Permissions granted to the default service account reach every pod of the namespace; give each workload its own identity.",
 			"Create a ServiceAccount per workload and set spec.serviceAccountName.",
 			"cis-k8s:5.1.5", "nsa-cisa:service-account-tokens"),
-		Object: onPod(func(_ *Resource, pod Pod, report Report) {
+		Run: onPod(func(_ *Resource, pod Pod, report Report) {
 			switch pod.Spec.ServiceAccountName {
 			case "":
 				report(pod.SpecPath, "pod runs as the namespace's default service account")
@@ -359,7 +360,7 @@ func shareProcessNamespace() Check {
 			"With a shared process namespace every container can see and signal the others' processes and read their /proc, environment included.",
 			"Remove shareProcessNamespace unless a sidecar truly needs it.",
 			"nsa-cisa:pod-security"),
-		Object: onPod(func(_ *Resource, pod Pod, report Report) {
+		Run: onPod(func(_ *Resource, pod Pod, report Report) {
 			if pod.Spec.ShareProcessNamespace {
 				report(pod.SpecPath.Field("shareProcessNamespace"), "pod shares one process namespace between its containers")
 			}
@@ -375,7 +376,7 @@ func rootGroup() Check {
 			"Group 0 owns many files writable by root's group on the node and in images.",
 			"Set runAsGroup and fsGroup to a non-zero GID.",
 			"nsa-cisa:non-root-containers"),
-		Object: onPod(func(_ *Resource, pod Pod, report Report) {
+		Run: onPod(func(_ *Resource, pod Pod, report Report) {
 			if pp, s := podSC(pod); s != nil {
 				if s.RunAsGroup != nil && *s.RunAsGroup == 0 {
 					report(pp.Field("runAsGroup"), "pod sets runAsGroup: 0")
@@ -401,7 +402,7 @@ func lowUID() Check {
 			"Low UIDs collide with users on the node; should the container escape, it acts as that node user.",
 			"Run as a UID of 10000 or above.",
 			"nsa-cisa:non-root-containers"),
-		Object: onPod(func(_ *Resource, pod Pod, report Report) {
+		Run: onPod(func(_ *Resource, pod Pod, report Report) {
 			if pp, s := podSC(pod); s != nil && s.RunAsUser != nil && *s.RunAsUser > 0 && *s.RunAsUser < 10000 {
 				report(pp.Field("runAsUser"), fmt.Sprintf("pod runs as UID %d", *s.RunAsUser))
 			}

@@ -15,7 +15,7 @@ func FuzzLoad(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		e, err := LoadSource(context.Background(), map[string]string{"p.rego": src})
+		e, err := loadSource(context.Background(), map[string]string{"p.rego": src})
 		if err == nil && len(e.Rules()) == 0 {
 			t.Fatal("an engine without rules loaded")
 		}

@@ -77,19 +77,6 @@ func Load(ctx context.Context, paths []string) (*Engine, error) {
 	return compile(ctx, modules)
 }
 
-// LoadSource compiles modules given as name → source, for tests and embedding.
-func LoadSource(ctx context.Context, sources map[string]string) (*Engine, error) {
-	modules := map[string]*ast.Module{}
-	for name, src := range sources {
-		m, err := parse(name, src)
-		if err != nil {
-			return nil, fmt.Errorf("load rego policies: %w", err)
-		}
-		modules[name] = m
-	}
-	return compile(ctx, modules)
-}
-
 func regoFiles(p string) ([]string, error) {
 	st, err := os.Stat(p)
 	if err != nil {

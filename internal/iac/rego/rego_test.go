@@ -60,7 +60,7 @@ func TestLoadRejects(t *testing.T) {
 		{"no conftest rules", "package main\nimport rego.v1\nallow if true\n", "no deny, violation or warn rules"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := LoadSource(context.Background(), map[string]string{"p.rego": tc.src})
+			_, err := loadSource(context.Background(), map[string]string{"p.rego": tc.src})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, want it to contain %q", err, tc.want)
 			}

@@ -11,17 +11,17 @@ import (
 // FuzzLoad feeds arbitrary HCL through the parser, the evaluator and the model mapping.
 func FuzzLoad(f *testing.F) {
 	for _, c := range aws.Builtin() {
-		for _, ex := range append(c.Fail, c.Pass...) {
-			if ex.Format == "tf" {
-				f.Add([]byte(ex.Src))
-			}
+		for _, src := range append(c.Fail, c.Pass...) { // both formats: each loader must survive the other
+			f.Add([]byte(src))
 		}
 	}
 	f.Add([]byte("variable \"x\" {\n  default = true\n}\nlocals {\n  a = local.b\n  b = local.a\n}\nresource \"aws_ebs_volume\" \"v\" {\n  encrypted = local.a\n}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m := &aws.Model{}
-		Load(context.Background(), fstest.MapFS{"m.tf": {Data: data}}, []string{"m.tf"}, m)
-		aws.Evaluate(aws.Builtin(), m)
+		testLoad(context.Background(), fstest.MapFS{"m.tf": {Data: data}}, []string{"m.tf"}, m)
+		if _, problems, err := aws.Evaluate(context.Background(), aws.Builtin(), m, "m"); err != nil || len(problems) > 0 {
+			t.Fatal(err, problems) // a check that panics is a bug even when the scan survives it
+		}
 	})
 }
 
@@ -32,6 +32,8 @@ func FuzzLoadPlan(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m := &aws.Model{}
 		LoadPlan("plan.json", data, m)
-		aws.Evaluate(aws.Builtin(), m)
+		if _, problems, err := aws.Evaluate(context.Background(), aws.Builtin(), m, "m"); err != nil || len(problems) > 0 {
+			t.Fatal(err, problems) // a check that panics is a bug even when the scan survives it
+		}
 	})
 }

@@ -54,15 +54,6 @@ type module struct {
 	bucketNames map[string]string
 }
 
-// Load parses the module made of files (all in one directory of fsys) into m, with its
-// variables' defaults and tfvars.
-func Load(ctx context.Context, fsys fs.FS, files []string, m *aws.Model) []report.Problem {
-	if len(files) == 0 {
-		return nil
-	}
-	return LoadModule(ctx, fsys, Modules(files), path.Dir(files[0]), m)
-}
-
 // maxModuleDepth bounds nested local module calls (and cycles between them).
 const maxModuleDepth = 8
 
@@ -155,13 +146,6 @@ func (mod *module) localCall(dir string, b *hclsyntax.Block) (string, map[string
 		args[name] = av
 	}
 	return callee, args, true
-}
-
-// Parse is the parse step alone, for fuzzing and tests: it returns the syntax problems.
-func Parse(name string, data []byte) []report.Problem {
-	mod := &module{}
-	mod.parse(name, data)
-	return mod.problem
 }
 
 func (mod *module) parse(name string, data []byte) {

@@ -34,7 +34,7 @@ resource "aws_db_instance" "db" {
 		"infra/terraform.tfvars": {Data: []byte("encrypt = false\n")},
 	}
 	m := &aws.Model{}
-	if ps := Load(context.Background(), fsys, []string{"infra/main.tf", "infra/terraform.tfvars"}, m); len(ps) > 0 {
+	if ps := testLoad(context.Background(), fsys, []string{"infra/main.tf", "infra/terraform.tfvars"}, m); len(ps) > 0 {
 		t.Fatal(ps)
 	}
 	// tfvars overrides the default, and the local follows.
@@ -48,7 +48,7 @@ resource "aws_db_instance" "db" {
 }
 
 func TestSyntaxErrorIsAProblemWithLine(t *testing.T) {
-	got := Parse("bad.tf", []byte("resource \"aws_s3_bucket\" \"b\" {\n  acl = \n}\n"))
+	got := testParse("bad.tf", []byte("resource \"aws_s3_bucket\" \"b\" {\n  acl = \n}\n"))
 	want := []report.Problem{{Path: "bad.tf", Line: 2, Scanner: "iac", Message: "parse HCL: Invalid expression: Expected the start of an expression, but found an invalid expression token."}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)

@@ -127,6 +127,8 @@ func ErrorLine(err error) (int, string) {
 	if loc == nil {
 		return 0, msg
 	}
+	// The pattern admits only digits, so Atoi fails only on a number too large to be a line;
+	// that line is then unknown (0), as when the error names none.
 	line, _ := strconv.Atoi(msg[loc[2]:loc[3]])
 	rest := msg[:loc[0]] + msg[loc[1]:]
 	if parserError(msg[loc[1]:]) {
