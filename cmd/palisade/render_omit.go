@@ -8,8 +8,8 @@ import (
 	"path"
 
 	"github.com/palisade-sec/palisade/internal/config"
+	"github.com/palisade-sec/palisade/internal/finding"
 	iacengine "github.com/palisade-sec/palisade/internal/iac"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // renderOmitted is true in builds without Helm and Kustomize rendering (tag palisade_omit_render).
@@ -22,12 +22,12 @@ func iacRenderer(*config.Config) (iacengine.Renderer, error) { return omittedRen
 
 type omittedRenderer struct{}
 
-func (omittedRenderer) Render(_ context.Context, _ fs.FS, files []string) ([]iacengine.Rendered, func(string) bool, []report.Problem, error) {
-	var problems []report.Problem
+func (omittedRenderer) Render(_ context.Context, _ fs.FS, files []string) ([]iacengine.Rendered, func(string) bool, []finding.Problem, error) {
+	var problems []finding.Problem
 	for _, f := range files {
 		switch path.Base(f) {
 		case "Chart.yaml", "kustomization.yaml", "kustomization.yml", "Kustomization":
-			problems = append(problems, report.Problem{Path: f, Scanner: "iac", Kind: report.ProblemRender,
+			problems = append(problems, finding.Problem{Path: f, Scanner: "iac", Kind: finding.ProblemRender,
 				Message: "render chart: not rendered: this palisade was built without Helm and Kustomize rendering (build tag palisade_omit_render); only the raw templates were checked"})
 		}
 	}

@@ -20,7 +20,7 @@ import (
 // checkAcceptProblems refuses a problem kind the gate does not know: a typo would otherwise
 // accept nothing and the user would believe it accepted something (or the reverse).
 func checkAcceptProblems(cfg *config.Config) error {
-	kinds := report.ProblemKinds()
+	kinds := finding.ProblemKinds()
 	for i, k := range cfg.Scan.AcceptProblems {
 		if !slices.Contains(kinds, k) {
 			return cfg.FieldError(fmt.Sprintf("scan.accept-problems[%d]", i), errkind.Wrap(errkind.Invalid,
@@ -71,7 +71,7 @@ func gate(cfg *config.Config, run *report.Run) error {
 // repository could dress a problem as a kind the user accepts: the path is removed first, and
 // words anywhere in the message are consulted only after every prefix. An unrecognised problem
 // is ProblemOther, which fails the gate like any other kind unless accepted.
-func problemKind(p report.Problem) string {
+func problemKind(p finding.Problem) string {
 	m := strings.ToLower(p.Message)
 	if p.Path != "" {
 		m = strings.ReplaceAll(m, strings.ToLower(p.Path), "")
@@ -85,33 +85,33 @@ func problemKind(p report.Problem) string {
 	if p.Path == "" && p.Scanner == "deps" { // the database's state is a scan-wide problem
 		switch {
 		case has(errNoDatabaseText), pre("the vulnerability database is empty"):
-			return report.ProblemNoVulnDB
+			return finding.ProblemNoVulnDB
 		case pre("the vulnerability database is ") && has(" old (fetched "):
-			return report.ProblemStaleVulnDB
+			return finding.ProblemStaleVulnDB
 		case pre("advisory data:"):
-			return report.ProblemUnmatched
+			return finding.ProblemUnmatched
 		}
 	}
 	switch {
 	case pre("render", "load chart", "kustomize build", "parse .helmignore", "list chart files"):
-		return report.ProblemRender
+		return finding.ProblemRender
 	case pre("custom policies:", "rego:"):
-		return report.ProblemPolicy
+		return finding.ProblemPolicy
 	case pre("palisade:ignore", "ignore entry", "inline suppression"):
-		return report.ProblemSuppression
+		return finding.ProblemSuppression
 	case pre("encoded content beyond the per-file decoding budget", "too large", "larger than"),
 		pre("read ") && has(": larger than ", ": too large"):
-		return report.ProblemTooLarge
+		return finding.ProblemTooLarge
 	case pre("parse", "decode"):
-		return report.ProblemParse
+		return finding.ProblemParse
 	case pre("read", "walk:"):
-		return report.ProblemRead
+		return finding.ProblemRead
 	case p.Scanner == "deps" && has(" not checked for vulnerabilities: "):
-		return report.ProblemUnmatched
+		return finding.ProblemUnmatched
 	case has("parse", "decode", "syntax", "invalid", "malformed", "has no type"):
-		return report.ProblemParse
+		return finding.ProblemParse
 	}
-	return report.ProblemOther
+	return finding.ProblemOther
 }
 
 // errNoDatabaseText is how the missing database reads in a problem (vulndb.ErrNoDatabase).

@@ -17,6 +17,7 @@ import (
 	"github.com/palisade-sec/palisade/internal/atomicfile"
 	"github.com/palisade-sec/palisade/internal/config"
 	"github.com/palisade-sec/palisade/internal/errkind"
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/report"
 	"github.com/palisade-sec/palisade/internal/scan"
 	"github.com/palisade-sec/palisade/internal/suppress"
@@ -67,7 +68,7 @@ var keyedScanFlags = []struct {
 	{flag: "gitignore", key: "scan.gitignore", usage: "honour .gitignore files (true|false)"},
 	{flag: "default-skips", key: "scan.default-skips", usage: "apply the default skip list (true|false)"},
 	{flag: "fail-on-problems", key: "scan.fail-on-problems", usage: "exit 2 when some input could not be checked (the report's problems) and its kind is not accepted (default true; =false accepts every problem)"},
-	{flag: "accept-problems", key: "scan.accept-problems", usage: "problem kind that does not fail the gate, repeatable or comma-separated (" + strings.Join(report.ProblemKinds(), ", ") + ")", repeatable: true},
+	{flag: "accept-problems", key: "scan.accept-problems", usage: "problem kind that does not fail the gate, repeatable or comma-separated (" + strings.Join(finding.ProblemKinds(), ", ") + ")", repeatable: true},
 }
 
 func newScanCmd(app *App) *cobra.Command {

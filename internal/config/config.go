@@ -66,7 +66,7 @@ type Scan struct {
 	// unreadable file, a missing vulnerability database, …) exit 2, so a pipeline fails closed.
 	// It is on by default; turning it off accepts every problem.
 	FailOnProblems bool `yaml:"fail-on-problems"`
-	// AcceptProblems are the problem kinds (report.ProblemKinds) that do not fail the gate; the
+	// AcceptProblems are the problem kinds (finding.ProblemKinds) that do not fail the gate; the
 	// report still lists them, marked accepted.
 	AcceptProblems []string `yaml:"accept-problems"`
 }

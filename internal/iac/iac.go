@@ -34,7 +34,6 @@ import (
 	"github.com/palisade-sec/palisade/internal/iac/k8s"
 	"github.com/palisade-sec/palisade/internal/iac/terraform"
 	"github.com/palisade-sec/palisade/internal/iac/yamlpos"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // Options configure a Scanner.
@@ -61,7 +60,7 @@ type Options struct {
 // PolicyEngine evaluates policies in another language over a scan's Kubernetes objects.
 type PolicyEngine interface {
 	Rules() []finding.Rule
-	Evaluate(ctx context.Context, rs []*k8s.Resource) ([]finding.Finding, []report.Problem, error)
+	Evaluate(ctx context.Context, rs []*k8s.Resource) ([]finding.Finding, []finding.Problem, error)
 }
 
 // Rendered is one manifest document produced by rendering a chart or an overlay.
@@ -77,7 +76,7 @@ type Rendered struct {
 // Renderer turns the chart and overlay sources of a tree into manifests. consumed reports the
 // files that only mean something through rendering (templates, values, patches).
 type Renderer interface {
-	Render(ctx context.Context, fsys fs.FS, files []string) (docs []Rendered, consumed func(name string) bool, problems []report.Problem, err error)
+	Render(ctx context.Context, fsys fs.FS, files []string) (docs []Rendered, consumed func(name string) bool, problems []finding.Problem, err error)
 }
 
 // Scanner runs every IaC check. It is safe for concurrent use.
@@ -162,9 +161,9 @@ func (s *Scanner) Rules() []finding.Rule {
 type Result struct {
 	Findings []finding.Finding
 	// Problems are files (or parts of files) that could not be read, with their lines.
-	Problems []report.Problem
+	Problems []finding.Problem
 	// Skipped are files deliberately not checked, with the reason.
-	Skipped []report.Skip
+	Skipped []finding.Skip
 	// Files counts the files that were parsed as IaC.
 	Files int
 }
@@ -175,7 +174,7 @@ const SkipTemplate = "helm-template"
 // fileResult is one file's contribution.
 type fileResult struct {
 	findings  []finding.Finding
-	problems  []report.Problem
+	problems  []finding.Problem
 	skip      string
 	resources []*k8s.Resource
 	parsed    bool
@@ -200,7 +199,7 @@ func (s *Scanner) Scan(ctx context.Context, fsys fs.FS, files []string) (*Result
 		res.Problems = append(res.Problems, r.problems...)
 		all = append(all, r.resources...)
 		if r.skip != "" {
-			res.Skipped = append(res.Skipped, report.Skip{Path: files[i], Reason: r.skip})
+			res.Skipped = append(res.Skipped, finding.Skip{Path: files[i], Reason: r.skip})
 		}
 		if r.parsed {
 			res.Files += max(r.count, 1)
@@ -345,12 +344,12 @@ func (s *Scanner) scanFile(ctx context.Context, fsys fs.FS, name string) (fileRe
 		limit = 8 << 20
 	}
 	if st, err := fs.Stat(fsys, name); err == nil && st.Size() > limit {
-		out.skip = report.SkipTooLarge
+		out.skip = finding.SkipTooLarge
 		return out, nil
 	}
 	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
-		out.problems = append(out.problems, report.Problem{Path: name, Scanner: "iac", Message: fmt.Sprintf("read: %v", err)})
+		out.problems = append(out.problems, finding.Problem{Path: name, Scanner: "iac", Message: fmt.Sprintf("read: %v", err)})
 		return out, nil
 	}
 	switch kindOf(name) {
@@ -369,7 +368,7 @@ func (s *Scanner) scanFile(ctx context.Context, fsys fs.FS, name string) (fileRe
 }
 
 // add records what a family's Evaluate returned and passes its (context) error on.
-func (r *fileResult) add(fs []finding.Finding, problems []report.Problem, err error) error {
+func (r *fileResult) add(fs []finding.Finding, problems []finding.Problem, err error) error {
 	r.findings = append(r.findings, fs...)
 	r.problems = append(r.problems, problems...)
 	return err
@@ -425,8 +424,8 @@ func isTemplate(name string, data []byte) bool {
 }
 
 // problemOf turns a parse error into a Problem, keeping the line when the error has one.
-func problemOf(name string, err error) report.Problem {
-	p := report.Problem{Path: name, Scanner: "iac", Message: err.Error()}
+func problemOf(name string, err error) finding.Problem {
+	p := finding.Problem{Path: name, Scanner: "iac", Message: err.Error()}
 	var de *dockerfile.Error
 	if errors.As(err, &de) {
 		p.Line = de.Line
@@ -438,9 +437,9 @@ func problemOf(name string, err error) report.Problem {
 
 // EvaluateObjects runs every Kubernetes check (those marked Across over the given set) and custom
 // policy on already decoded objects; the admission webhook calls it with the object under review.
-func (s *Scanner) EvaluateObjects(ctx context.Context, rs []*k8s.Resource) ([]finding.Finding, []report.Problem, error) {
+func (s *Scanner) EvaluateObjects(ctx context.Context, rs []*k8s.Resource) ([]finding.Finding, []finding.Problem, error) {
 	var out []finding.Finding
-	var problems []report.Problem
+	var problems []finding.Problem
 	for _, checks := range [][]k8s.Check{s.k8sObj, s.k8sTree} {
 		fs, ps, err := k8s.Evaluate(ctx, checks, rs, "")
 		if err != nil {

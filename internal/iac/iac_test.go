@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac/k8s"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // TestEvaluateObjectsFromJSON is the admission webhook's path: an object as JSON, no lines, the
@@ -92,7 +92,7 @@ func TestScanIsDeterministic(t *testing.T) {
 // privileged line came from template line 30.
 type fakeRenderer struct{}
 
-func (fakeRenderer) Render(_ context.Context, _ fs.FS, files []string) ([]Rendered, func(string) bool, []report.Problem, error) {
+func (fakeRenderer) Render(_ context.Context, _ fs.FS, files []string) ([]Rendered, func(string) bool, []finding.Problem, error) {
 	doc := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  containers:\n  - name: web\n    image: web:1\n    securityContext:\n      privileged: true\n"
 	locate := func(line int, key string) int {
 		if key == "privileged" {
@@ -102,7 +102,7 @@ func (fakeRenderer) Render(_ context.Context, _ fs.FS, files []string) ([]Render
 	}
 	consumed := func(name string) bool { return strings.HasPrefix(name, "chart/") }
 	return []Rendered{{Path: "chart/templates/pod.yaml", Content: []byte(doc), Locate: locate}}, consumed,
-		[]report.Problem{{Path: "chart/values.yaml", Line: 3, Scanner: "iac", Message: "render: example problem"}}, nil
+		[]finding.Problem{{Path: "chart/values.yaml", Line: 3, Scanner: "iac", Message: "render: example problem"}}, nil
 }
 
 func TestRendererDocumentsAreChecked(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/palisade-sec/palisade/internal/report"
+	"github.com/palisade-sec/palisade/internal/finding"
 )
 
 // MaxFileSize bounds how much of one lockfile or manifest Extract reads into memory; a larger file
@@ -115,15 +115,15 @@ type Options struct {
 
 // Extract finds the packages that the given files declare. files are slash paths in fsys; those
 // no extractor knows (and that are not Go binaries) are ignored. A file that cannot be read or
-// parsed becomes a report.Problem naming it and, where known, the line; the others are still
+// parsed becomes a finding.Problem naming it and, where known, the line; the others are still
 // extracted. The error is non-nil only when ctx ends. The packages are sorted by path, line and
 // key, each with a purl and, where local metadata says it, its licences.
-func Extract(ctx context.Context, fsys fs.FS, files []string) ([]Package, []report.Problem, error) {
+func Extract(ctx context.Context, fsys fs.FS, files []string) ([]Package, []finding.Problem, error) {
 	return ExtractWith(ctx, fsys, files, Options{})
 }
 
 // ExtractWith is Extract with options.
-func ExtractWith(ctx context.Context, fsys fs.FS, files []string, opts Options) ([]Package, []report.Problem, error) {
+func ExtractWith(ctx context.Context, fsys fs.FS, files []string, opts Options) ([]Package, []finding.Problem, error) {
 	list := builtins()
 	files = slices.Clone(files)
 	slices.Sort(files)
@@ -132,7 +132,7 @@ func ExtractWith(ctx context.Context, fsys fs.FS, files []string, opts Options) 
 		files = slices.DeleteFunc(files, opts.Skip)
 	}
 	var pkgs []Package
-	var problems []report.Problem
+	var problems []finding.Problem
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
@@ -163,7 +163,7 @@ func ExtractWith(ctx context.Context, fsys fs.FS, files []string, opts Options) 
 }
 
 // extractFile runs the extractor for one file and turns every failure into problems.
-func extractFile(ctx context.Context, fsys fs.FS, list []extractor, p string) (pkgs []Package, problems []report.Problem) {
+func extractFile(ctx context.Context, fsys fs.FS, list []extractor, p string) (pkgs []Package, problems []finding.Problem) {
 	e, known := extractorFor(list, p)
 	if !known {
 		if sourceOrText(p) {
@@ -183,14 +183,14 @@ func extractFile(ctx context.Context, fsys fs.FS, list []extractor, p string) (p
 		// A parser bug must not take the whole scan down or hide the file: report it.
 		if r := recover(); r != nil {
 			pkgs = nil
-			problems = append(in.problems, report.Problem{Path: p, Scanner: scanner,
+			problems = append(in.problems, finding.Problem{Path: p, Scanner: scanner,
 				Message: fmt.Sprintf("parse %s: internal error: %v", e.name, r)})
 		}
 	}()
 	if known {
 		data, err := readLimited(fsys, p)
 		if err != nil {
-			return nil, []report.Problem{{Path: p, Scanner: scanner, Message: fmt.Sprintf("read %s: %v", e.name, err)}}
+			return nil, []finding.Problem{{Path: p, Scanner: scanner, Message: fmt.Sprintf("read %s: %v", e.name, err)}}
 		}
 		in.data = data
 	}
@@ -200,7 +200,7 @@ func extractFile(ctx context.Context, fsys fs.FS, list []extractor, p string) (p
 		if errors.Is(err, errNotMine) {
 			return nil, problems
 		}
-		prob := report.Problem{Path: p, Scanner: scanner, Message: fmt.Sprintf("parse %s: %v", e.name, err)}
+		prob := finding.Problem{Path: p, Scanner: scanner, Message: fmt.Sprintf("parse %s: %v", e.name, err)}
 		var le *lineError
 		if errors.As(err, &le) {
 			prob.Line = le.line
@@ -278,7 +278,7 @@ type input struct {
 	fsys     fs.FS
 	path     string
 	data     []byte
-	problems []report.Problem
+	problems []finding.Problem
 }
 
 // sibling reads the file name in the same directory as the input; a missing file returns an error
@@ -292,7 +292,7 @@ func (in *input) sibling(name string) (string, []byte, error) {
 // problem records a problem with a file other than the input's main one, or one that did not stop
 // the extraction.
 func (in *input) problem(p string, line int, format string, args ...any) {
-	in.problems = append(in.problems, report.Problem{Path: p, Line: line, Scanner: scanner, Message: fmt.Sprintf(format, args...)})
+	in.problems = append(in.problems, finding.Problem{Path: p, Line: line, Scanner: scanner, Message: fmt.Sprintf(format, args...)})
 }
 
 // lineError is a parse error at a line of the input.

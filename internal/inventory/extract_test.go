@@ -12,8 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-
-	"github.com/palisade-sec/palisade/internal/report"
+	"github.com/palisade-sec/palisade/internal/finding"
 )
 
 // view is what a test checks of a package: identity, place, graph and properties.
@@ -36,7 +35,7 @@ func views(pkgs []Package) []view {
 var viewOpts = cmp.Options{cmpopts.EquateEmpty(), cmpopts.SortSlices(func(a, b view) bool { return a.Key < b.Key })}
 
 // extractDir inventories a testdata directory the way the CLI does.
-func extractDir(t *testing.T, dir string) ([]Package, []report.Problem) {
+func extractDir(t *testing.T, dir string) ([]Package, []finding.Problem) {
 	t.Helper()
 	pkgs, probs, err := FromFS(context.Background(), os.DirFS(path.Join("testdata", dir)), Options{})
 	if err != nil {
@@ -46,7 +45,7 @@ func extractDir(t *testing.T, dir string) ([]Package, []report.Problem) {
 }
 
 // extractMap inventories an in-memory tree.
-func extractMap(t *testing.T, files map[string]string) ([]Package, []report.Problem) {
+func extractMap(t *testing.T, files map[string]string) ([]Package, []finding.Problem) {
 	t.Helper()
 	fsys := fstest.MapFS{}
 	var names []string
@@ -206,7 +205,7 @@ func TestExtractIsSortedAndDeterministic(t *testing.T) {
 	}
 }
 
-func extractMapWith(t *testing.T, files map[string]string, names []string) ([]Package, []report.Problem) {
+func extractMapWith(t *testing.T, files map[string]string, names []string) ([]Package, []finding.Problem) {
 	t.Helper()
 	fsys := fstest.MapFS{}
 	for name, body := range files {

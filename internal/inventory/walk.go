@@ -7,7 +7,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/palisade-sec/palisade/internal/report"
+	"github.com/palisade-sec/palisade/internal/finding"
 )
 
 // skipDir names the directories Walk does not enter: version control, installed dependencies
@@ -27,16 +27,16 @@ func skipDir(name string) bool {
 // so a link cannot lead the walk outside the target. A directory that cannot be read is reported
 // as a problem and the walk goes on; the error is for an unreadable root or an ended ctx. Paths
 // are slash-separated and sorted.
-func Walk(ctx context.Context, fsys fs.FS) ([]string, []report.Problem, error) {
+func Walk(ctx context.Context, fsys fs.FS) ([]string, []finding.Problem, error) {
 	var out []string
-	var problems []report.Problem
+	var problems []finding.Problem
 	n := 0
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == "." {
 				return err
 			}
-			problems = append(problems, report.Problem{Path: p, Scanner: scanner, Message: fmt.Sprintf("walk: %v", err)})
+			problems = append(problems, finding.Problem{Path: p, Scanner: scanner, Message: fmt.Sprintf("walk: %v", err)})
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
@@ -82,7 +82,7 @@ func executable(d fs.DirEntry) bool {
 
 // FromFS walks fsys and extracts every package its files declare: Walk followed by ExtractWith,
 // the one call a command needs to inventory a directory.
-func FromFS(ctx context.Context, fsys fs.FS, opts Options) ([]Package, []report.Problem, error) {
+func FromFS(ctx context.Context, fsys fs.FS, opts Options) ([]Package, []finding.Problem, error) {
 	files, walkProblems, err := Walk(ctx, fsys)
 	if err != nil {
 		return nil, nil, fmt.Errorf("walk: %w", err)

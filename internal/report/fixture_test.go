@@ -130,13 +130,13 @@ func fixtureRun() *Run {
 		},
 		Stats: Stats{
 			FilesScanned: 214, BytesScanned: 1_873_114, Commits: 57,
-			SkippedBy: map[string]int{SkipGitignore: 40, SkipBinary: 3, SkipTooLarge: 1, SkipDefault: 12},
+			SkippedBy: map[string]int{finding.SkipGitignore: 40, finding.SkipBinary: 3, finding.SkipTooLarge: 1, finding.SkipDefault: 12},
 		},
-		Skipped: []Skip{
-			{Path: "assets/logo.png", Reason: SkipBinary},
-			{Path: "testdata/big.json", Reason: SkipTooLarge},
+		Skipped: []finding.Skip{
+			{Path: "assets/logo.png", Reason: finding.SkipBinary},
+			{Path: "testdata/big.json", Reason: finding.SkipTooLarge},
 		},
-		Problems: []Problem{
+		Problems: []finding.Problem{
 			{Path: "deploy/broken.yaml", Line: 9, Scanner: "iac", Message: "parse YAML: mapping values are not allowed in this context"},
 			{Scanner: "deps", Message: "vulnerability database is 9 days old"},
 		},
@@ -169,6 +169,6 @@ func oddRun() *Run {
 			{RuleID: "y", Title: "Y", Severity: finding.SeverityInfo, Fingerprint: "fp3", Scanner: "s",
 				Location: finding.Location{Path: "z.go", StartLine: 2, StartColumn: 8, EndLine: 2, EndColumn: 3}},
 		},
-		Problems: []Problem{{Message: "something failed"}, {Path: "q.yaml", Message: ""}},
+		Problems: []finding.Problem{{Message: "something failed"}, {Path: "q.yaml", Message: ""}},
 	}
 }

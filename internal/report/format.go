@@ -131,11 +131,11 @@ func canonical(r *Run) *Run {
 	c.Rules = slices.Clone(r.Rules)
 	sortRules(c.Rules)
 	c.Skipped = slices.Clone(r.Skipped)
-	slices.SortStableFunc(c.Skipped, func(a, b Skip) int {
+	slices.SortStableFunc(c.Skipped, func(a, b finding.Skip) int {
 		return cmp.Or(strings.Compare(a.Path, b.Path), strings.Compare(a.Reason, b.Reason))
 	})
 	c.Problems = slices.Clone(r.Problems)
-	slices.SortStableFunc(c.Problems, func(a, b Problem) int {
+	slices.SortStableFunc(c.Problems, func(a, b finding.Problem) int {
 		return cmp.Or(strings.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line),
 			strings.Compare(a.Scanner, b.Scanner), strings.Compare(a.Message, b.Message))
 	})

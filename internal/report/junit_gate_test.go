@@ -22,9 +22,9 @@ func TestJUnitFailsOnlyAtOrAboveTheGate(t *testing.T) {
 				{RuleID: "low", Severity: finding.SeverityLow, Scanner: "s", Fingerprint: "2", Location: finding.Location{Path: "a", StartLine: 2}},
 				{RuleID: "info", Severity: finding.SeverityInfo, Scanner: "s", Fingerprint: "3", Location: finding.Location{Path: "b", StartLine: 1}},
 			},
-			Problems: []Problem{
-				{Path: "go.sum", Scanner: "s", Message: "parse go.sum: line 1", Kind: ProblemParse},
-				{Scanner: "s", Message: "the vulnerability database is 9d old", Kind: ProblemStaleVulnDB, Accepted: true},
+			Problems: []finding.Problem{
+				{Path: "go.sum", Scanner: "s", Message: "parse go.sum: line 1", Kind: finding.ProblemParse},
+				{Scanner: "s", Message: "the vulnerability database is 9d old", Kind: finding.ProblemStaleVulnDB, Accepted: true},
 			},
 		}
 	}

@@ -301,7 +301,7 @@ func skipCounts(r *Run) map[string]int {
 
 // problems lists every problem: they are inputs the scan could not check, and hiding them would
 // let a broken file pass as clean.
-func (tw *tableWriter) problems(ps []Problem) {
+func (tw *tableWriter) problems(ps []finding.Problem) {
 	tw.line("")
 	if len(ps) == 0 {
 		tw.line("Problems: none")

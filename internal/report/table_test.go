@@ -32,7 +32,7 @@ func TestTableEscapesHostileText(t *testing.T) {
 		RuleID: "r\x1b[2J", Title: "title \x1b]0;owned\x07", Severity: finding.SeverityHigh, Fingerprint: "f",
 		Location: finding.Location{Path: "a\u202egnp.go", StartLine: 1, Snippet: "x := 1 \x1b[31m\xff\r"},
 	}}
-	r.Problems = []Problem{{Path: "b\x00.yaml", Message: "bad \x1b[1m"}}
+	r.Problems = []finding.Problem{{Path: "b\x00.yaml", Message: "bad \x1b[1m"}}
 	out := string(write(t, &Table{}, r))
 	for _, raw := range []string{"\x1b", "\u202e", "\xff", "\x00", "\x07", "\r"} {
 		if strings.Contains(out, raw) {
@@ -106,7 +106,7 @@ func TestIsTerminal(t *testing.T) {
 // TestTableSkipCountsFromList covers producers that fill only the Skipped list.
 func TestTableSkipCountsFromList(t *testing.T) {
 	r := emptyRun()
-	r.Skipped = []Skip{{Path: "a.png", Reason: SkipBinary}, {Path: "b.png", Reason: SkipBinary}, {Path: "v/x", Reason: SkipDefault}}
+	r.Skipped = []finding.Skip{{Path: "a.png", Reason: finding.SkipBinary}, {Path: "b.png", Reason: finding.SkipBinary}, {Path: "v/x", Reason: finding.SkipDefault}}
 	out := string(write(t, &Table{}, r))
 	if want := "skipped     3 paths (binary 2, default-rule 1)"; !strings.Contains(out, want) {
 		t.Errorf("table lacks %q:\n%s", want, out)

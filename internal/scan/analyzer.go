@@ -21,7 +21,6 @@ import (
 	"io/fs"
 
 	"github.com/palisade-sec/palisade/internal/finding"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // File is one file handed to a FileAnalyzer.
@@ -141,8 +140,8 @@ type RuleLister interface {
 // that is only checked once rendered); they join the run's skipped list. An Incomplete that holds
 // only skips is not a failure: the engine records the skips and keeps the findings.
 type Incomplete struct {
-	Problems []report.Problem
-	Skipped  []report.Skip
+	Problems []finding.Problem
+	Skipped  []finding.Skip
 }
 
 func (e *Incomplete) Error() string {

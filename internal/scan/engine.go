@@ -75,8 +75,8 @@ type collector struct {
 
 	mu       sync.Mutex
 	findings []finding.Finding
-	skipped  []report.Skip
-	problems []report.Problem
+	skipped  []finding.Skip
+	problems []finding.Problem
 	stats    report.Stats
 	reads    readCounter
 	progress *serialProgress
@@ -107,7 +107,7 @@ func (c *collector) plan(files []candidate) []job {
 		case len(as) > 0:
 			jobs = append(jobs, job{cand: f, analyzers: as})
 		case f.withheld != nil:
-			c.addSkip(f.path, report.SkipDefault)
+			c.addSkip(f.path, finding.SkipDefault)
 		}
 	}
 	return jobs
@@ -123,7 +123,7 @@ func (c *collector) wants(a FileAnalyzer, p string, byDefault bool) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = false
-			c.addProblem(report.Problem{Path: p, Scanner: a.Name(), Message: fmt.Sprintf("file filter panicked: %v", r)})
+			c.addProblem(finding.Problem{Path: p, Scanner: a.Name(), Message: fmt.Sprintf("file filter panicked: %v", r)})
 		}
 	}()
 	return ff.Wants(p)
@@ -177,7 +177,7 @@ func (c *collector) runFile(ctx context.Context, fsys fs.FS, j job) error {
 	case errors.Is(err, errTooLarge): // it grew since the walk
 		return c.runLarge(ctx, fsys, j)
 	case err != nil:
-		c.addProblem(report.Problem{Path: p, Message: fmt.Sprintf("read: %v", unwrapPathError(err))})
+		c.addProblem(finding.Problem{Path: p, Message: fmt.Sprintf("read: %v", unwrapPathError(err))})
 		return nil
 	}
 	f := &File{Path: p, Content: data}
@@ -223,7 +223,7 @@ func (c *collector) analyzeBinary(ctx context.Context, analyzers []FileAnalyzer,
 func (c *collector) noteBinary(p string, head []byte, looked bool) {
 	switch {
 	case !looked:
-		c.addSkip(p, report.SkipBinary)
+		c.addSkip(p, finding.SkipBinary)
 	case isCompressed(head):
 		c.addSkip(p, SkipCompressed)
 	}
@@ -236,7 +236,7 @@ func (c *collector) runLarge(ctx context.Context, fsys fs.FS, j job) error {
 	p := j.cand.path
 	head, size, err := sniff(fsys, p)
 	if err != nil {
-		c.addProblem(report.Problem{Path: p, Message: fmt.Sprintf("read: %v", unwrapPathError(err))})
+		c.addProblem(finding.Problem{Path: p, Message: fmt.Sprintf("read: %v", unwrapPathError(err))})
 		return nil
 	}
 	binary := isBinary(head)
@@ -248,9 +248,9 @@ func (c *collector) runLarge(ctx context.Context, fsys fs.FS, j job) error {
 		looked = true
 		sa, ok := a.(StreamAnalyzer)
 		if !ok {
-			c.addProblem(report.Problem{Path: p, Scanner: a.Name(), Message: fmt.Sprintf(
+			c.addProblem(finding.Problem{Path: p, Scanner: a.Name(), Message: fmt.Sprintf(
 				"not analysed: %d bytes is over the size limit (--max-file-size %d), and this analyzer reads only whole files", size, c.s.maxSize),
-				Kind: report.ProblemTooLarge})
+				Kind: finding.ProblemTooLarge})
 			continue
 		}
 		if err := c.stream(ctx, fsys, a.Name(), sa, &Stream{Path: p, Size: size, Binary: binary}); err != nil {
@@ -267,7 +267,7 @@ func (c *collector) runLarge(ctx context.Context, fsys fs.FS, j job) error {
 func (c *collector) stream(ctx context.Context, fsys fs.FS, name string, sa StreamAnalyzer, s *Stream) error {
 	f, err := fsys.Open(s.Path)
 	if err != nil {
-		c.addProblem(report.Problem{Path: s.Path, Scanner: name, Message: fmt.Sprintf("read: %v", unwrapPathError(err))})
+		c.addProblem(finding.Problem{Path: s.Path, Scanner: name, Message: fmt.Sprintf("read: %v", unwrapPathError(err))})
 		return nil
 	}
 	defer f.Close()
@@ -351,7 +351,7 @@ func (c *collector) runTree(ctx context.Context, ta TreeAnalyzer, t *Tree) error
 func (c *collector) addError(scanner, path string, err error) {
 	var inc *Incomplete
 	if !errors.As(err, &inc) {
-		c.addProblem(report.Problem{Path: path, Scanner: scanner, Message: err.Error()})
+		c.addProblem(finding.Problem{Path: path, Scanner: scanner, Message: err.Error()})
 		return
 	}
 	for _, sk := range inc.Skipped {
@@ -436,11 +436,11 @@ func (c *collector) addFindings(scanner string, f *File, found []finding.Finding
 
 func (c *collector) addSkip(p, reason string) {
 	c.mu.Lock()
-	c.skipped = append(c.skipped, report.Skip{Path: p, Reason: reason})
+	c.skipped = append(c.skipped, finding.Skip{Path: p, Reason: reason})
 	c.mu.Unlock()
 }
 
-func (c *collector) addProblem(p report.Problem) {
+func (c *collector) addProblem(p finding.Problem) {
 	c.mu.Lock()
 	c.problems = append(c.problems, p)
 	c.mu.Unlock()
@@ -477,8 +477,8 @@ func (c *collector) run(target string, started time.Time) *report.Run {
 	// A path a tree analyzer read was not left out (the deps analyzer reads the lockfiles the
 	// default rules withhold from file analyzers), so it is not reported as skipped by that rule.
 	// Other reasons stay: a compressed file was read, yet what it compresses was not.
-	run.Skipped = slices.DeleteFunc(run.Skipped, func(sk report.Skip) bool {
-		return sk.Reason == report.SkipDefault && c.reads.wasRead(sk.Path)
+	run.Skipped = slices.DeleteFunc(run.Skipped, func(sk finding.Skip) bool {
+		return sk.Reason == finding.SkipDefault && c.reads.wasRead(sk.Path)
 	})
 	sortSkips(run.Skipped)
 	sortProblems(run.Problems)

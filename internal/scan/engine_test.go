@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/palisade-sec/palisade/internal/errkind"
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/report"
 )
 
@@ -77,22 +78,22 @@ func TestDirPathRules(t *testing.T) {
 	if d := cmp.Diff(wantFindings, wheres(run.Findings)); d != "" {
 		t.Errorf("findings (-want +got):\n%s", d)
 	}
-	wantSkipped := []report.Skip{
-		{Path: ".git", Reason: report.SkipDefault},
-		{Path: "app.log", Reason: report.SkipGitignore},
-		{Path: "bin.dat", Reason: report.SkipBinary},
-		{Path: "build", Reason: report.SkipGitignore},
-		{Path: "docs", Reason: report.SkipExcluded},
-		{Path: "info-excluded.txt", Reason: report.SkipGitignore},
-		{Path: "link-dir", Reason: report.SkipSymlink},
-		{Path: "link-ignored.log", Reason: report.SkipGitignore},
-		{Path: "link-in", Reason: report.SkipSymlink},
-		{Path: "link-out", Reason: report.SkipSymlink},
-		{Path: "node_modules", Reason: report.SkipDefault},
-		{Path: "package-lock.json", Reason: report.SkipDefault},
-		{Path: "src/testdata", Reason: report.SkipDefault},
-		{Path: "sub/local.env", Reason: report.SkipGitignore},
-		{Path: "web/app.min.js", Reason: report.SkipDefault},
+	wantSkipped := []finding.Skip{
+		{Path: ".git", Reason: finding.SkipDefault},
+		{Path: "app.log", Reason: finding.SkipGitignore},
+		{Path: "bin.dat", Reason: finding.SkipBinary},
+		{Path: "build", Reason: finding.SkipGitignore},
+		{Path: "docs", Reason: finding.SkipExcluded},
+		{Path: "info-excluded.txt", Reason: finding.SkipGitignore},
+		{Path: "link-dir", Reason: finding.SkipSymlink},
+		{Path: "link-ignored.log", Reason: finding.SkipGitignore},
+		{Path: "link-in", Reason: finding.SkipSymlink},
+		{Path: "link-out", Reason: finding.SkipSymlink},
+		{Path: "node_modules", Reason: finding.SkipDefault},
+		{Path: "package-lock.json", Reason: finding.SkipDefault},
+		{Path: "src/testdata", Reason: finding.SkipDefault},
+		{Path: "sub/local.env", Reason: finding.SkipGitignore},
+		{Path: "web/app.min.js", Reason: finding.SkipDefault},
 	}
 	if d := cmp.Diff(wantSkipped, run.Skipped); d != "" {
 		t.Errorf("skipped (-want +got):\n%s", d)
@@ -101,18 +102,18 @@ func TestDirPathRules(t *testing.T) {
 		FilesScanned: 11, // every candidate but bin.dat; go.sum by sums only
 		BytesScanned: run.Stats.BytesScanned,
 		SkippedBy: map[string]int{
-			report.SkipDefault: 5, report.SkipGitignore: 5,
-			report.SkipBinary: 1, report.SkipExcluded: 1, report.SkipSymlink: 3,
+			finding.SkipDefault: 5, finding.SkipGitignore: 5,
+			finding.SkipBinary: 1, finding.SkipExcluded: 1, finding.SkipSymlink: 3,
 		},
 	}
 	if d := cmp.Diff(wantStats, run.Stats); d != "" {
 		t.Errorf("stats (-want +got):\n%s", d)
 	}
 	// big.txt is over the limit, and markerFinder cannot stream: a problem, not a quiet skip.
-	wantProblems := []report.Problem{{Path: ".gitignore", Line: 4,
+	wantProblems := []finding.Problem{{Path: ".gitignore", Line: 4,
 		Message: `ignore file: line 4: pattern "bad[": unclosed character class '[' (git never matches this line)`},
 		{Path: "big.txt", Scanner: "marker",
-			Message: "not analysed: 280 bytes is over the size limit (--max-file-size 100), and this analyzer reads only whole files", Kind: report.ProblemTooLarge}}
+			Message: "not analysed: 280 bytes is over the size limit (--max-file-size 100), and this analyzer reads only whole files", Kind: finding.ProblemTooLarge}}
 	if d := cmp.Diff(wantProblems, run.Problems); d != "" {
 		t.Errorf("problems (-want +got):\n%s", d)
 	}
@@ -188,7 +189,7 @@ func TestDirProblems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []report.Problem{
+	want := []finding.Problem{
 		{Path: "boom.txt", Scanner: "trouble", Message: "analyzer panicked: runtime error: index out of range [7] with length 2"},
 		{Path: "fail.txt", Scanner: "trouble", Message: "cannot parse fail.txt: line 1: unexpected token"},
 	}

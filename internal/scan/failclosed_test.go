@@ -13,7 +13,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/palisade-sec/palisade/internal/finding"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // fullMarker is markerFinder with both optional capabilities: it streams large files and reads
@@ -51,21 +50,21 @@ func TestTrackedFilesAreNeverIgnored(t *testing.T) {
 
 	tests := []struct {
 		name, root, prefix string
-		wantSkipped        []report.Skip
+		wantSkipped        []finding.Skip
 	}{
-		{name: "work tree top", root: r.dir, prefix: "app/", wantSkipped: []report.Skip{
-			{Path: ".git", Reason: report.SkipDefault},
-			{Path: "app/cache/deep", Reason: report.SkipGitignore},
-			{Path: "app/cache/tmp.txt", Reason: report.SkipGitignore},
-			{Path: "app/local.env", Reason: report.SkipGitignore},
-			{Path: "app/other.env", Reason: report.SkipGitignore},
+		{name: "work tree top", root: r.dir, prefix: "app/", wantSkipped: []finding.Skip{
+			{Path: ".git", Reason: finding.SkipDefault},
+			{Path: "app/cache/deep", Reason: finding.SkipGitignore},
+			{Path: "app/cache/tmp.txt", Reason: finding.SkipGitignore},
+			{Path: "app/local.env", Reason: finding.SkipGitignore},
+			{Path: "app/other.env", Reason: finding.SkipGitignore},
 		}},
 		// The root is a subdirectory of the work tree: the index still decides, with paths
 		// relative to the root. (.git/info/exclude lives above this root and is not read.)
-		{name: "subdirectory", root: filepath.Join(r.dir, "app"), wantSkipped: []report.Skip{
-			{Path: "cache/deep", Reason: report.SkipGitignore},
-			{Path: "cache/tmp.txt", Reason: report.SkipGitignore},
-			{Path: "local.env", Reason: report.SkipGitignore},
+		{name: "subdirectory", root: filepath.Join(r.dir, "app"), wantSkipped: []finding.Skip{
+			{Path: "cache/deep", Reason: finding.SkipGitignore},
+			{Path: "cache/tmp.txt", Reason: finding.SkipGitignore},
+			{Path: "local.env", Reason: finding.SkipGitignore},
 		}},
 	}
 	for _, tc := range tests {
@@ -100,7 +99,7 @@ func TestNotAWorkTreeKeepsGitignore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff([]report.Skip{{Path: ".env", Reason: report.SkipGitignore}}, run.Skipped); d != "" {
+	if d := cmp.Diff([]finding.Skip{{Path: ".env", Reason: finding.SkipGitignore}}, run.Skipped); d != "" {
 		t.Errorf("skipped (-want +got):\n%s", d)
 	}
 	if len(run.Problems) != 0 || len(run.Findings) != 0 {
@@ -127,8 +126,8 @@ func TestLargeAndBinaryFilesAreAnalysedOrNamed(t *testing.T) {
 		name         string
 		analyzers    []Analyzer
 		wantFindings []where
-		wantSkipped  []report.Skip
-		wantProblems []report.Problem
+		wantSkipped  []finding.Skip
+		wantProblems []finding.Problem
 	}{
 		{
 			name:      "analyzer streams and reads binary",
@@ -137,19 +136,19 @@ func TestLargeAndBinaryFilesAreAnalysedOrNamed(t *testing.T) {
 				{"marker", "big-nul.bin", 2}, {"marker", "big-plain.log", 2}, {"marker", "image.png", 4},
 				{"marker", "nul.env", 2}, {"marker", "padded.env", 2}, {"marker", "small.txt", 1}, {"marker", "store.zip", 2},
 			},
-			wantSkipped: []report.Skip{{Path: "store.zip", Reason: SkipCompressed}},
+			wantSkipped: []finding.Skip{{Path: "store.zip", Reason: SkipCompressed}},
 		},
 		{
 			name:         "analyzer reads whole text files only",
 			analyzers:    []Analyzer{markerFinder{}},
 			wantFindings: []where{{"marker", "small.txt", 1}},
-			wantSkipped: []report.Skip{
-				{Path: "big-nul.bin", Reason: report.SkipBinary}, {Path: "image.png", Reason: report.SkipBinary},
-				{Path: "nul.env", Reason: report.SkipBinary}, {Path: "store.zip", Reason: report.SkipBinary},
+			wantSkipped: []finding.Skip{
+				{Path: "big-nul.bin", Reason: finding.SkipBinary}, {Path: "image.png", Reason: finding.SkipBinary},
+				{Path: "nul.env", Reason: finding.SkipBinary}, {Path: "store.zip", Reason: finding.SkipBinary},
 			},
-			wantProblems: []report.Problem{
-				{Path: "big-plain.log", Scanner: "marker", Message: "not analysed: 330 bytes is over the size limit (--max-file-size 200), and this analyzer reads only whole files", Kind: report.ProblemTooLarge},
-				{Path: "padded.env", Scanner: "marker", Message: "not analysed: 330 bytes is over the size limit (--max-file-size 200), and this analyzer reads only whole files", Kind: report.ProblemTooLarge},
+			wantProblems: []finding.Problem{
+				{Path: "big-plain.log", Scanner: "marker", Message: "not analysed: 330 bytes is over the size limit (--max-file-size 200), and this analyzer reads only whole files", Kind: finding.ProblemTooLarge},
+				{Path: "padded.env", Scanner: "marker", Message: "not analysed: 330 bytes is over the size limit (--max-file-size 200), and this analyzer reads only whole files", Kind: finding.ProblemTooLarge},
 			},
 		},
 	}
@@ -188,9 +187,9 @@ func (l limitReporter) AnalyzeTree(_ context.Context, t *Tree) ([]finding.Findin
 		}
 		switch {
 		case st > t.MaxFileSize:
-			inc.Problems = append(inc.Problems, report.Problem{Path: p, Message: "too large to parse"})
+			inc.Problems = append(inc.Problems, finding.Problem{Path: p, Message: "too large to parse"})
 		case strings.HasSuffix(p, ".tpl"):
-			inc.Skipped = append(inc.Skipped, report.Skip{Path: p, Reason: "template"})
+			inc.Skipped = append(inc.Skipped, finding.Skip{Path: p, Reason: "template"})
 		}
 	}
 	return []finding.Finding{{RuleID: "tree-ran", Location: finding.Location{Path: "ok.yaml"}}}, inc
@@ -225,10 +224,10 @@ func TestTreeAnalyzersShareTheResultContract(t *testing.T) {
 	if limit != 100 {
 		t.Errorf("Tree.MaxFileSize = %d, want the engine's 100", limit)
 	}
-	if d := cmp.Diff([]report.Skip{{Path: "chart.tpl", Reason: "template"}}, run.Skipped); d != "" {
+	if d := cmp.Diff([]finding.Skip{{Path: "chart.tpl", Reason: "template"}}, run.Skipped); d != "" {
 		t.Errorf("skipped (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff([]report.Problem{{Path: "huge.yaml", Scanner: "limits", Message: "too large to parse"}}, run.Problems); d != "" {
+	if d := cmp.Diff([]finding.Problem{{Path: "huge.yaml", Scanner: "limits", Message: "too large to parse"}}, run.Problems); d != "" {
 		t.Errorf("problems (-want +got):\n%s", d)
 	}
 	if len(run.Findings) != 1 {

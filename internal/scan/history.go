@@ -74,7 +74,7 @@ func Git(ctx context.Context, repo string, opts Options, h HistoryOptions) (*rep
 		return nil, errkind.Wrap(kind, fmt.Errorf("scan history: %w", err))
 	}
 	started := time.Now().UTC()
-	hc := &historyCollector{collector: newCollector(s), seen: map[report.Skip]bool{}}
+	hc := &historyCollector{collector: newCollector(s), seen: map[finding.Skip]bool{}}
 	if h.Staged {
 		err = hc.staged(ctx, g)
 	} else {
@@ -91,11 +91,11 @@ func Git(ctx context.Context, repo string, opts Options, h HistoryOptions) (*rep
 type historyCollector struct {
 	*collector
 	seenMu sync.Mutex
-	seen   map[report.Skip]bool
+	seen   map[finding.Skip]bool
 }
 
 func (hc *historyCollector) skipOnce(p, reason string) {
-	k := report.Skip{Path: p, Reason: reason}
+	k := finding.Skip{Path: p, Reason: reason}
 	hc.seenMu.Lock()
 	defer hc.seenMu.Unlock()
 	if !hc.seen[k] {
@@ -179,7 +179,7 @@ func (hc *historyCollector) pipeline(ctx context.Context, produce func(context.C
 						return err
 					}
 					if !looked {
-						hc.skipOnce(j.file.Path, report.SkipBinary)
+						hc.skipOnce(j.file.Path, finding.SkipBinary)
 					}
 					continue
 				}
@@ -218,12 +218,12 @@ func (hc *historyCollector) emit(ctx context.Context, out chan<- fragmentJob, co
 	}
 	switch {
 	case len(as) == 0 && withheld != nil:
-		hc.skipOnce(p, report.SkipDefault)
+		hc.skipOnce(p, finding.SkipDefault)
 		return nil
 	case len(as) == 0:
 		return nil
 	case fd.Binary:
-		hc.skipOnce(p, report.SkipBinary)
+		hc.skipOnce(p, finding.SkipBinary)
 		return nil
 	case fd.Submodule:
 		hc.skipOnce(p, SkipSubmodule)
@@ -243,7 +243,7 @@ func (hc *historyCollector) emit(ctx context.Context, out chan<- fragmentJob, co
 		// only analyzers that read binary content get the fragment.
 		binary := isBinary(fr.Content)
 		if binary && !slices.ContainsFunc(as, readsBinary) {
-			hc.skipOnce(p, report.SkipBinary)
+			hc.skipOnce(p, finding.SkipBinary)
 			continue
 		}
 		scanned = true
@@ -262,9 +262,9 @@ func (hc *historyCollector) emit(ctx context.Context, out chan<- fragmentJob, co
 		if commit != nil {
 			where = "commit " + commit.Hash
 		}
-		hc.addProblem(report.Problem{Path: p, Message: fmt.Sprintf(
+		hc.addProblem(finding.Problem{Path: p, Message: fmt.Sprintf(
 			"not analysed: a run of lines added in %s is over the size limit (--max-file-size %d); raise the limit to scan it",
-			where, hc.s.maxSize), Kind: report.ProblemTooLarge})
+			where, hc.s.maxSize), Kind: finding.ProblemTooLarge})
 	}
 	if scanned {
 		hc.mu.Lock()
@@ -283,11 +283,11 @@ func readsBinary(a FileAnalyzer) bool {
 // pathReason applies user excludes and the default directory rules to a path and its parents.
 func (hc *historyCollector) pathReason(p string) string {
 	if hc.s.exclude.Ignored(p, false) {
-		return report.SkipExcluded
+		return finding.SkipExcluded
 	}
 	for i := 0; i < len(p); i++ {
 		if p[i] == '/' && matchSkip(hc.s.defaults, p[:i], true) != nil {
-			return report.SkipDefault
+			return finding.SkipDefault
 		}
 	}
 	return ""

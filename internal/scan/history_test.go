@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/palisade-sec/palisade/internal/errkind"
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/report"
 )
 
@@ -185,12 +186,12 @@ func TestGitHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantSkipped := []report.Skip{
-		{Path: "blob.bin", Reason: report.SkipBinary},
-		{Path: "go.sum", Reason: report.SkipDefault},
-		{Path: "node_modules/x/index.js", Reason: report.SkipDefault},
+	wantSkipped := []finding.Skip{
+		{Path: "blob.bin", Reason: finding.SkipBinary},
+		{Path: "go.sum", Reason: finding.SkipDefault},
+		{Path: "node_modules/x/index.js", Reason: finding.SkipDefault},
 		{Path: "vendored-lib", Reason: SkipSubmodule},
-		{Path: "web/app.min.js", Reason: report.SkipDefault},
+		{Path: "web/app.min.js", Reason: finding.SkipDefault},
 	}
 	if d := cmp.Diff(wantSkipped, run.Skipped); d != "" {
 		t.Errorf("skipped (-want +got):\n%s", d)
@@ -319,8 +320,8 @@ func TestGitFragmentSizeLimit(t *testing.T) {
 	}
 	// The dropped lines were not scanned: a problem that fails the gate, not a quiet skip.
 	big := r.git("rev-parse", "HEAD")
-	want := []report.Problem{{Path: "a.txt", Message: "not analysed: a run of lines added in commit " + big +
-		" is over the size limit (--max-file-size 64); raise the limit to scan it", Kind: report.ProblemTooLarge}}
+	want := []finding.Problem{{Path: "a.txt", Message: "not analysed: a run of lines added in commit " + big +
+		" is over the size limit (--max-file-size 64); raise the limit to scan it", Kind: finding.ProblemTooLarge}}
 	if d := cmp.Diff(want, run.Problems); d != "" {
 		t.Errorf("problems (-want +got):\n%s", d)
 	}
@@ -340,10 +341,10 @@ func TestGitNULFragmentsGoToBinaryAnalyzers(t *testing.T) {
 		name        string
 		analyzer    Analyzer
 		wantHits    []hit
-		wantSkipped []report.Skip
+		wantSkipped []finding.Skip
 	}{
 		{name: "reads binary", analyzer: fullMarker{}, wantHits: []hit{{"marker", "a.env", 2, "nul"}}},
-		{name: "text only", analyzer: markerFinder{}, wantHits: []hit{}, wantSkipped: []report.Skip{{Path: "a.env", Reason: report.SkipBinary}}},
+		{name: "text only", analyzer: markerFinder{}, wantHits: []hit{}, wantSkipped: []finding.Skip{{Path: "a.env", Reason: finding.SkipBinary}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

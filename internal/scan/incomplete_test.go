@@ -8,7 +8,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/palisade-sec/palisade/internal/finding"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // partialTree finds something in every file it can read and reports the ones it cannot, the way
@@ -22,12 +21,12 @@ func (partialTree) AnalyzeTree(_ context.Context, t *Tree) ([]finding.Finding, e
 	inc := &Incomplete{}
 	for _, p := range t.Files {
 		if p == "broken.yaml" {
-			inc.Problems = append(inc.Problems, report.Problem{Path: p, Line: 3, Message: "invalid YAML"})
+			inc.Problems = append(inc.Problems, finding.Problem{Path: p, Line: 3, Message: "invalid YAML"})
 			continue
 		}
 		out = append(out, finding.Finding{RuleID: "seen", Severity: finding.SeverityLow, Location: finding.Location{Path: p, StartLine: 1}})
 	}
-	inc.Problems = append(inc.Problems, report.Problem{Message: "database is 9 days old"})
+	inc.Problems = append(inc.Problems, finding.Problem{Message: "database is 9 days old"})
 	return out, inc
 }
 
@@ -40,7 +39,7 @@ func TestTreeAnalyzerIncompleteKeepsFindingsAndEachProblem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []report.Problem{
+	want := []finding.Problem{
 		{Scanner: "partial", Message: "database is 9 days old"},
 		{Path: "broken.yaml", Line: 3, Scanner: "partial", Message: "invalid YAML"},
 	}

@@ -51,7 +51,7 @@ type Options struct {
 	NoDefaultSkips bool
 	// Exclude holds the user's own patterns, in .gitignore syntax relative to the scan root (the
 	// repository's top in history mode): "docs/", "*.pem", "/build/**/gen". Matching paths are
-	// skipped as report.SkipExcluded.
+	// skipped as finding.SkipExcluded.
 	Exclude []string
 	// MaxFileSize is the largest file, in bytes, read whole into memory; zero means
 	// DefaultMaxFileSize. A larger file is streamed to analyzers that implement StreamAnalyzer

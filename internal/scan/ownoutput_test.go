@@ -72,7 +72,7 @@ func TestOwnOutputsAreNotTreeInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantSkipped := []report.Skip{
+	wantSkipped := []finding.Skip{
 		{Path: "api/bom.json", Reason: SkipOwnOutput},
 		{Path: "bom.cdx.json", Reason: SkipOwnOutput},
 		{Path: "old-tools.cdx.json", Reason: SkipOwnOutput},

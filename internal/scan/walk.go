@@ -15,7 +15,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/palisade-sec/palisade/internal/report"
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/scan/gitignore"
 )
 
@@ -34,8 +34,8 @@ type candidate struct {
 // walkResult is everything the walk learned, sorted by path.
 type walkResult struct {
 	files    []candidate
-	skipped  []report.Skip
-	problems []report.Problem
+	skipped  []finding.Skip
+	problems []finding.Problem
 }
 
 // walker lists the files under an os.Root. It never follows a symlink: every entry whose type is
@@ -75,8 +75,8 @@ func walk(ctx context.Context, root *os.Root, rootPath string, s *settings) (*wa
 	r := &w.res
 	// Without the index, a path skipped as ignored may be a tracked file: say so, but only when
 	// .gitignore did skip something, so an unreadable index costs nothing where it changes nothing.
-	if indexErr != nil && slices.ContainsFunc(r.skipped, func(sk report.Skip) bool { return sk.Reason == report.SkipGitignore }) {
-		r.problems = append(r.problems, report.Problem{Message: fmt.Sprintf(
+	if indexErr != nil && slices.ContainsFunc(r.skipped, func(sk finding.Skip) bool { return sk.Reason == finding.SkipGitignore }) {
+		r.problems = append(r.problems, finding.Problem{Message: fmt.Sprintf(
 			"read the git index: %v; paths skipped as ignored by .gitignore may be files git tracks, which are never ignored", indexErr)})
 	}
 	slices.SortFunc(r.files, func(a, b candidate) int { return cmp.Compare(a.path, b.path) })
@@ -87,13 +87,13 @@ func walk(ctx context.Context, root *os.Root, rootPath string, s *settings) (*wa
 
 func (w *walker) skip(p, reason string) {
 	w.mu.Lock()
-	w.res.skipped = append(w.res.skipped, report.Skip{Path: p, Reason: reason})
+	w.res.skipped = append(w.res.skipped, finding.Skip{Path: p, Reason: reason})
 	w.mu.Unlock()
 }
 
 func (w *walker) problem(p string, line int, msg string) {
 	w.mu.Lock()
-	w.res.problems = append(w.res.problems, report.Problem{Path: p, Line: line, Message: msg})
+	w.res.problems = append(w.res.problems, finding.Problem{Path: p, Line: line, Message: msg})
 	w.mu.Unlock()
 }
 
@@ -126,7 +126,7 @@ func (w *walker) dir(ctx context.Context, g *errgroup.Group, dir string, m *giti
 			// symlink as a file, whatever it points at), so ignored links are not noise.
 			reason, _ := w.pathRule(p, false, m, ignored)
 			if reason == "" {
-				reason = report.SkipSymlink
+				reason = finding.SkipSymlink
 			}
 			w.skip(p, reason)
 		case typ.IsDir():
@@ -169,17 +169,17 @@ func (w *walker) dir(ctx context.Context, g *errgroup.Group, dir string, m *giti
 // inIgnored says p's parent is such a directory, where every untracked path is ignored.
 func (w *walker) pathRule(p string, isDir bool, m *gitignore.Matcher, inIgnored bool) (reason string, ignored bool) {
 	if ex, _ := w.s.exclude.Match(p, isDir); ex {
-		return report.SkipExcluded, false
+		return finding.SkipExcluded, false
 	}
 	ig := inIgnored
 	if !ig {
 		ig, _ = m.Match(p, isDir)
 	}
 	if ig && !w.tracked.has(p, isDir) {
-		return report.SkipGitignore, true
+		return finding.SkipGitignore, true
 	}
 	if isDir && matchSkip(w.s.defaults, p, true) != nil {
-		return report.SkipDefault, ig
+		return finding.SkipDefault, ig
 	}
 	return "", ig
 }
@@ -276,14 +276,14 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-func sortSkips(s []report.Skip) {
-	slices.SortFunc(s, func(a, b report.Skip) int {
+func sortSkips(s []finding.Skip) {
+	slices.SortFunc(s, func(a, b finding.Skip) int {
 		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Reason, b.Reason))
 	})
 }
 
-func sortProblems(p []report.Problem) {
-	slices.SortFunc(p, func(a, b report.Problem) int {
+func sortProblems(p []finding.Problem) {
+	slices.SortFunc(p, func(a, b finding.Problem) int {
 		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line),
 			cmp.Compare(a.Scanner, b.Scanner), cmp.Compare(a.Message, b.Message))
 	})

@@ -12,7 +12,7 @@
 // Load reads the layers a configuration names; Apply applies them.
 //
 // Suppression fails closed: a directive without a reason, an expired ignore entry, or a file that
-// cannot be read suppresses nothing and is reported as a report.Problem.
+// cannot be read suppresses nothing and is reported as a finding.Problem.
 package suppress
 
 import (
@@ -27,7 +27,6 @@ import (
 	"time"
 
 	"github.com/palisade-sec/palisade/internal/finding"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // Options selects the layers Apply uses; a nil layer is off.
@@ -59,7 +58,7 @@ var ErrNoClock = errors.New("suppress: Options.Now is required to check ignore-f
 // covers, and the problems found on the way: invalid inline directives, files that could not be
 // read for directives, and expired ignore entries. A finding that already carries a Suppression
 // keeps it. The error is non-nil only when ctx ends or Options are inconsistent.
-func Apply(ctx context.Context, findings []finding.Finding, opts Options) ([]finding.Finding, []report.Problem, error) {
+func Apply(ctx context.Context, findings []finding.Finding, opts Options) ([]finding.Finding, []finding.Problem, error) {
 	if opts.Ignore != nil && opts.Now.IsZero() {
 		return nil, nil, ErrNoClock
 	}
@@ -83,7 +82,7 @@ func Apply(ctx context.Context, findings []finding.Finding, opts Options) ([]fin
 	}
 	if opts.Ignore != nil {
 		for _, e := range opts.Ignore.Expired(opts.Now) {
-			problems.add(report.Problem{
+			problems.add(finding.Problem{
 				Path:    opts.Ignore.Name,
 				Line:    e.Line,
 				Message: fmt.Sprintf("ignore entry expired on %s (%s); it no longer suppresses anything: renew or remove it", e.ExpiresText, describeEntry(e)),
@@ -179,7 +178,7 @@ func applyInline(ctx context.Context, out []finding.Finding, lookup LineLookup, 
 		}
 		lines, ok, err := lookup(f)
 		if err != nil {
-			problems.add(report.Problem{
+			problems.add(finding.Problem{
 				Path:    f.Location.Path,
 				Message: fmt.Sprintf("inline suppression: read %s%s: %v; its findings were not checked for palisade:ignore comments", f.Location.Path, atCommit(f), err),
 			})
@@ -211,7 +210,7 @@ func inlineSuppression(f *finding.Finding, l Lines, known func(string) bool, pro
 			continue
 		}
 		if err != nil {
-			problems.add(report.Problem{
+			problems.add(finding.Problem{
 				Path:    f.Location.Path,
 				Line:    c.line,
 				Message: fmt.Sprintf("palisade:ignore%s: %v; it suppresses nothing", atCommit(f), err),
@@ -226,7 +225,7 @@ func inlineSuppression(f *finding.Finding, l Lines, known func(string) bool, pro
 			}
 		}
 		if known != nil && d.RuleID != AllRules && !known(d.RuleID) {
-			problems.add(report.Problem{
+			problems.add(finding.Problem{
 				Path:    f.Location.Path,
 				Line:    c.line,
 				Message: fmt.Sprintf("palisade:ignore%s names rule %s, which no scanner that ran has (see palisade scan --list-rules); it suppresses nothing", atCommit(f), shownRuleID(d.RuleID)),
@@ -283,13 +282,13 @@ func shortHash(h string) string {
 
 // problemSet collects problems once each, in the order first seen.
 type problemSet struct {
-	seen map[report.Problem]bool
-	list []report.Problem
+	seen map[finding.Problem]bool
+	list []finding.Problem
 }
 
-func (s *problemSet) add(p report.Problem) {
+func (s *problemSet) add(p finding.Problem) {
 	if s.seen == nil {
-		s.seen = map[report.Problem]bool{}
+		s.seen = map[finding.Problem]bool{}
 	}
 	if !s.seen[p] {
 		s.seen[p] = true
@@ -364,7 +363,7 @@ func unknownIgnoreRules(ig *IgnoreFile, known map[string]bool, findings []findin
 		if slices.ContainsFunc(ids, e.rule.match) {
 			continue
 		}
-		problems.add(report.Problem{
+		problems.add(finding.Problem{
 			Path:    ig.Name,
 			Line:    e.Line,
 			Message: fmt.Sprintf("ignore entry names rule %s, which no scanner has (see palisade scan --list-rules); it suppresses nothing", shownRulePattern(e.Rule)),

@@ -14,7 +14,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/palisade-sec/palisade/internal/finding"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // tree is a small work tree with directives in several languages.
@@ -85,7 +84,7 @@ func TestApplyInline(t *testing.T) {
 			t.Errorf("finding %d (%s %s:%d) suppression (-want +got):\n%s", i, got[i].RuleID, got[i].Location.Path, got[i].Location.StartLine, diff)
 		}
 	}
-	wantProblems := []report.Problem{
+	wantProblems := []finding.Problem{
 		{Path: "app/main.go", Line: 8, Message: "palisade:ignore: missing reason for rule generic-api-key: a palisade:ignore comment must say why; it suppresses nothing"},
 		{Path: "missing/file.go", Message: "inline suppression: read missing/file.go: open missing/file.go: file does not exist; its findings were not checked for palisade:ignore comments"},
 	}
@@ -199,7 +198,7 @@ ignore:
 			t.Errorf("finding %d (-want +got):\n%s", i, diff)
 		}
 	}
-	wantProblems := []report.Problem{{Path: ".palisadeignore.yaml", Line: 9,
+	wantProblems := []finding.Problem{{Path: ".palisadeignore.yaml", Line: 9,
 		Message: "ignore entry expired on 2020-01-01 (rule old-rule); it no longer suppresses anything: renew or remove it"}}
 	if diff := cmp.Diff(wantProblems, problems); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)

@@ -14,7 +14,6 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac/check"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // Bool is a tri-state setting: not written, written false, written true, or not resolvable.
@@ -315,7 +314,7 @@ type Report func(ref *Ref, field, message string)
 
 // Evaluate runs checks over a model; path names the file or module it was loaded from, for the
 // Problem of a check that fails.
-func Evaluate(ctx context.Context, checks []Check, m *Model, path string) ([]finding.Finding, []report.Problem, error) {
+func Evaluate(ctx context.Context, checks []Check, m *Model, path string) ([]finding.Finding, []finding.Problem, error) {
 	return check.Evaluate(ctx, checks, m, path, func(r *finding.Rule, add func(finding.Finding)) Report {
 		return func(ref *Ref, field, msg string) {
 			add(finding.Finding{

@@ -11,7 +11,6 @@ import (
 	"slices"
 
 	"github.com/palisade-sec/palisade/internal/finding"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // Check is one built-in check over a model of type M (a Kubernetes object set, a Dockerfile, a
@@ -52,9 +51,9 @@ type Reporter[R any] func(rule *finding.Rule, add func(finding.Finding)) R
 // a Problem at path (the file or module the model came from) naming the check, and the other
 // checks still run. The context is checked between checks; on cancellation Evaluate returns what
 // it has with the context's error.
-func Evaluate[M, R any](ctx context.Context, checks []Check[M, R], m M, path string, reporter Reporter[R]) ([]finding.Finding, []report.Problem, error) {
+func Evaluate[M, R any](ctx context.Context, checks []Check[M, R], m M, path string, reporter Reporter[R]) ([]finding.Finding, []finding.Problem, error) {
 	var out []finding.Finding
-	var problems []report.Problem
+	var problems []finding.Problem
 	for i := range checks {
 		if err := ctx.Err(); err != nil {
 			return out, problems, err
@@ -63,7 +62,7 @@ func Evaluate[M, R any](ctx context.Context, checks []Check[M, R], m M, path str
 		var got []finding.Finding
 		if err := run(c, m, reporter(&c.Rule, func(f finding.Finding) { got = append(got, f) })); err != nil {
 			// What a panicking check reported before it panicked is kept: it is true, just not all.
-			problems = append(problems, report.Problem{Path: path, Scanner: "iac", Message: err.Error()})
+			problems = append(problems, finding.Problem{Path: path, Scanner: "iac", Message: err.Error()})
 		}
 		out = append(out, got...)
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac/check"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // A toy family: the model is a list of words, a check reports a word by its index (its line).
@@ -41,7 +40,7 @@ func boom() wordCheck {
 	}
 }
 
-func evaluate(ctx context.Context, checks []wordCheck, m words) ([]finding.Finding, []report.Problem, error) {
+func evaluate(ctx context.Context, checks []wordCheck, m words) ([]finding.Finding, []finding.Problem, error) {
 	return check.Evaluate(ctx, checks, m, "w.txt", func(r *finding.Rule, add func(finding.Finding)) wordReport {
 		return func(i int, msg string) {
 			add(finding.Finding{RuleID: r.ID, Description: msg, Location: finding.Location{Path: "w.txt", StartLine: i}})
@@ -68,13 +67,13 @@ func TestEvaluate(t *testing.T) {
 		name         string
 		checks       []wordCheck
 		want         []hit
-		wantProblems []report.Problem
+		wantProblems []finding.Problem
 	}{
 		{"in check order, exact lines", []wordCheck{flag("x-b", "b"), flag("x-a", "a")}, []hit{{"x-b", 2}, {"x-a", 1}, {"x-a", 3}}, nil},
 		{
 			// A panicking check is named as a problem; what it reported stays, and the others run.
 			"panic is a problem", []wordCheck{boom(), flag("x-a", "a")}, []hit{{"boom", 1}, {"x-a", 1}, {"x-a", 3}},
-			[]report.Problem{{Path: "w.txt", Scanner: "iac", Message: "check boom failed (not checked): runtime error: index out of range [3] with length 3"}},
+			[]finding.Problem{{Path: "w.txt", Scanner: "iac", Message: "check boom failed (not checked): runtime error: index out of range [3] with length 3"}},
 		},
 		{"no checks", nil, nil, nil},
 	} {

@@ -14,9 +14,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac/aws"
 	"github.com/palisade-sec/palisade/internal/iac/yamlpos"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // unknown is the value of an intrinsic function that cannot be resolved statically.
@@ -46,14 +46,14 @@ func Sniff(data []byte) bool {
 }
 
 // Load parses a template into m. ok is false when the file is not a CloudFormation template.
-func Load(name string, data []byte, m *aws.Model) (ok bool, problems []report.Problem) {
+func Load(name string, data []byte, m *aws.Model) (ok bool, problems []finding.Problem) {
 	var doc yaml.Node
 	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			return false, nil
 		}
 		line, msg := yamlpos.ErrorLine(err)
-		return Sniff(data), []report.Problem{{Path: name, Line: line, Scanner: "iac", Message: "parse CloudFormation template: " + msg}}
+		return Sniff(data), []finding.Problem{{Path: name, Line: line, Scanner: "iac", Message: "parse CloudFormation template: " + msg}}
 	}
 	if len(doc.Content) == 0 || !IsTemplate(doc.Content[0]) {
 		return false, nil
@@ -82,7 +82,7 @@ func Load(name string, data []byte, m *aws.Model) (ok bool, problems []report.Pr
 		}
 		_, typ := yamlpos.Lookup(body, "Type")
 		if typ == nil {
-			t.problems = append(t.problems, report.Problem{Path: name, Line: key.Line, Scanner: "iac", Message: fmt.Sprintf("resource %s has no Type", key.Value)})
+			t.problems = append(t.problems, finding.Problem{Path: name, Line: key.Line, Scanner: "iac", Message: fmt.Sprintf("resource %s has no Type", key.Value)})
 			continue
 		}
 		_, props := yamlpos.Lookup(body, "Properties")
@@ -96,7 +96,7 @@ func Load(name string, data []byte, m *aws.Model) (ok bool, problems []report.Pr
 type template struct {
 	file     string
 	params   map[string]any
-	problems []report.Problem
+	problems []finding.Problem
 	// resources are the template's logical IDs, to tell a Ref to a resource from one to a parameter.
 	resources map[string]bool
 }
@@ -291,7 +291,7 @@ func (p node) statements(path ...string) ([]aws.Statement, bool) {
 	if doc.Kind == yaml.ScalarNode {
 		st, err := aws.ParsePolicy(doc.Value, doc.Line)
 		if err != nil {
-			p.t.problems = append(p.t.problems, report.Problem{Path: p.t.file, Line: doc.Line, Scanner: "iac", Message: err.Error()})
+			p.t.problems = append(p.t.problems, finding.Problem{Path: p.t.file, Line: doc.Line, Scanner: "iac", Message: err.Error()})
 			return nil, false
 		}
 		return st, true

@@ -18,7 +18,6 @@ import (
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac/check"
 	"github.com/palisade-sec/palisade/internal/iac/yamlpos"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // Project is one Compose file.
@@ -210,7 +209,7 @@ func eachService(fn func(s *Service, report Report)) func(*Project, ProjectRepor
 }
 
 // Evaluate runs checks over every service of p.
-func Evaluate(ctx context.Context, checks []Check, p *Project) ([]finding.Finding, []report.Problem, error) {
+func Evaluate(ctx context.Context, checks []Check, p *Project) ([]finding.Finding, []finding.Problem, error) {
 	return check.Evaluate(ctx, checks, p, p.Path, func(r *finding.Rule, add func(finding.Finding)) ProjectReport {
 		return func(s *Service, path yamlpos.Path, msg string) {
 			field := path.String()

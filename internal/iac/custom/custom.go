@@ -20,7 +20,6 @@ import (
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac/k8s"
 	"github.com/palisade-sec/palisade/internal/policy"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // File is the on-disk shape of a policy file.
@@ -287,10 +286,10 @@ func (s *Set) Rules() []finding.Rule {
 // Evaluate runs every policy over every object it applies to. An expression that fails to
 // evaluate on an object (a field it reads without has()) is a Problem naming the policy and the
 // object, never a silent pass.
-func (s *Set) Evaluate(ctx context.Context, rs []*k8s.Resource) ([]finding.Finding, []report.Problem, error) {
+func (s *Set) Evaluate(ctx context.Context, rs []*k8s.Resource) ([]finding.Finding, []finding.Problem, error) {
 	var (
 		out      []finding.Finding
-		problems []report.Problem
+		problems []finding.Problem
 	)
 	if s == nil || len(s.Policies) == 0 {
 		return nil, nil, nil
@@ -307,14 +306,14 @@ func (s *Set) Evaluate(ctx context.Context, rs []*k8s.Resource) ([]finding.Findi
 			if vars == nil {
 				obj, err := r.Map()
 				if err != nil {
-					problems = append(problems, report.Problem{Path: r.File, Line: r.Line(nil), Scanner: "iac", Message: fmt.Sprintf("custom policies: %s: %v", r.ID(), err)})
+					problems = append(problems, finding.Problem{Path: r.File, Line: r.Line(nil), Scanner: "iac", Message: fmt.Sprintf("custom policies: %s: %v", r.ID(), err)})
 					break
 				}
 				vars = map[string]any{"object": obj}
 			}
 			ok, err := p.cond.EvalBool(ctx, vars)
 			if err != nil {
-				problems = append(problems, report.Problem{Path: r.File, Line: r.Line(nil), Scanner: "iac",
+				problems = append(problems, finding.Problem{Path: r.File, Line: r.Line(nil), Scanner: "iac",
 					Message: fmt.Sprintf("policy %s (%s) on %s: %v", p.Rule.ID, p.Source, r.ID(), err)})
 				continue
 			}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac/check"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // Config holds the settings some checks are built with (see Builtin).
@@ -27,7 +26,7 @@ type Check = check.Check[*File, Report]
 type Report func(line int, key, message string)
 
 // Evaluate runs checks over a parsed Dockerfile.
-func Evaluate(ctx context.Context, checks []Check, f *File) ([]finding.Finding, []report.Problem, error) {
+func Evaluate(ctx context.Context, checks []Check, f *File) ([]finding.Finding, []finding.Problem, error) {
 	return check.Evaluate(ctx, checks, f, f.Path, func(r *finding.Rule, add func(finding.Finding)) Report {
 		seen := map[string]int{}
 		return func(line int, key, msg string) {

@@ -5,7 +5,6 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac/check"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // Check is one Kubernetes check, written once against the typed model so the scanner and the
@@ -24,7 +23,7 @@ type TreeReport func(r *Resource, p Path, message string)
 // field (or of the object or container it is missing from) and a fingerprint keyed on
 // kind/namespace/name/field path so it survives unrelated edits. path names the file (or scan)
 // the objects come from, for the Problem of a check that fails.
-func Evaluate(ctx context.Context, checks []Check, rs []*Resource, path string) ([]finding.Finding, []report.Problem, error) {
+func Evaluate(ctx context.Context, checks []Check, rs []*Resource, path string) ([]finding.Finding, []finding.Problem, error) {
 	return check.Evaluate(ctx, checks, rs, path, func(rule *finding.Rule, add func(finding.Finding)) TreeReport {
 		return func(r *Resource, p Path, msg string) { add(NewFinding(rule, r, p, msg)) }
 	})

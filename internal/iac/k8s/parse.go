@@ -8,8 +8,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac/yamlpos"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // Parse reads every Kubernetes object from a YAML or JSON manifest, multi-document YAML and
@@ -17,10 +17,10 @@ import (
 // Kubernetes objects (no apiVersion and kind) are ignored; a document that does not parse, or a
 // field of the wrong type, becomes a Problem naming the file and line, and the objects read so far
 // are kept.
-func Parse(file string, data []byte) ([]*Resource, []report.Problem) {
+func Parse(file string, data []byte) ([]*Resource, []finding.Problem) {
 	var (
 		out      []*Resource
-		problems []report.Problem
+		problems []finding.Problem
 	)
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
@@ -47,7 +47,7 @@ func Parse(file string, data []byte) ([]*Resource, []report.Problem) {
 // ParseRendered parses manifests produced by rendering (a Helm chart, a Kustomize overlay) and
 // attributes them to the source file: locate maps a line of data and the YAML key on it to the
 // line in file that produced it, so findings land on the template a user edits.
-func ParseRendered(file string, data []byte, locate func(line int, key string) int) ([]*Resource, []report.Problem) {
+func ParseRendered(file string, data []byte, locate func(line int, key string) int) ([]*Resource, []finding.Problem) {
 	rs, ps := Parse(file, data)
 	for _, r := range rs {
 		r.locate = locate
@@ -62,10 +62,10 @@ func ParseRendered(file string, data []byte, locate func(line int, key string) i
 
 // parseEach splits a multi-document file at its "---" lines and parses each document on its own,
 // shifting node lines back to the file's numbering.
-func parseEach(file string, data []byte) ([]*Resource, []report.Problem) {
+func parseEach(file string, data []byte) ([]*Resource, []finding.Problem) {
 	var (
 		out      []*Resource
-		problems []report.Problem
+		problems []finding.Problem
 	)
 	for _, d := range splitDocuments(data) {
 		var doc yaml.Node
@@ -132,7 +132,7 @@ func shiftLines(n *yaml.Node, offset, depth int) {
 }
 
 // decodeObject decodes one document root: an object, a List of objects, or something else.
-func decodeObject(file string, n *yaml.Node) ([]*Resource, []report.Problem) {
+func decodeObject(file string, n *yaml.Node) ([]*Resource, []finding.Problem) {
 	if n.Kind != yaml.MappingNode {
 		return nil, nil
 	}
@@ -147,7 +147,7 @@ func decodeObject(file string, n *yaml.Node) ([]*Resource, []report.Problem) {
 		}
 		var (
 			out []*Resource
-			ps  []report.Problem
+			ps  []finding.Problem
 		)
 		for _, it := range items.Content {
 			rs, p := decodeObject(file, it)
@@ -157,7 +157,7 @@ func decodeObject(file string, n *yaml.Node) ([]*Resource, []report.Problem) {
 		return out, ps
 	}
 	r := &Resource{File: file, node: n}
-	var problems []report.Problem
+	var problems []finding.Problem
 	var target any = &r.Object
 	if !Modelled(kind) {
 		// Kinds the checks do not read are decoded only as far as metadata: their spec may use
@@ -171,7 +171,7 @@ func decodeObject(file string, n *yaml.Node) ([]*Resource, []report.Problem) {
 	if err := n.Decode(target); err != nil {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
-			return nil, []report.Problem{problem(file, n.Line, "decode "+kind, err)}
+			return nil, []finding.Problem{problem(file, n.Line, "decode "+kind, err)}
 		}
 		// A field of the wrong type is reported; the rest of the object is still checked.
 		for _, msg := range te.Errors {
@@ -194,12 +194,12 @@ func Modelled(kind string) bool {
 }
 
 // problem builds a Problem, moving the line a YAML error names into the Line field.
-func problem(file string, line int, op string, err error) report.Problem {
+func problem(file string, line int, op string, err error) finding.Problem {
 	l, msg := yamlpos.ErrorLine(err)
 	if l > 0 {
 		line = l
 	}
-	return report.Problem{Path: file, Line: line, Scanner: "iac", Message: fmt.Sprintf("%s: %s", op, msg)}
+	return finding.Problem{Path: file, Line: line, Scanner: "iac", Message: fmt.Sprintf("%s: %s", op, msg)}
 }
 
 // mapValue returns the value node of key in mapping n, or nil.

@@ -5,8 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/palisade-sec/palisade/internal/report"
+	"github.com/palisade-sec/palisade/internal/finding"
 )
 
 const multiDoc = `# a comment before the first document
@@ -94,13 +93,13 @@ func TestParseProblems(t *testing.T) {
 		name    string
 		src     string
 		objects int
-		want    []report.Problem
+		want    []finding.Problem
 	}{
 		{
 			name:    "syntax error keeps the other documents",
 			src:     "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: [b\n--- # next\napiVersion: v1\nkind: Pod\nmetadata: {name: c}\nspec:\n  hostPID: maybe\n",
 			objects: 2,
-			want: []report.Problem{
+			want: []finding.Problem{
 				{Path: "m.yaml", Line: 8, Scanner: "iac", Message: "parse YAML: did not find expected ',' or ']'"},
 				{Path: "m.yaml", Line: 14, Scanner: "iac", Message: "decode Pod: cannot unmarshal !!str `maybe` into bool"},
 			},
@@ -109,12 +108,12 @@ func TestParseProblems(t *testing.T) {
 			name:    "wrong field type keeps the object",
 			src:     "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  hostPID: sometimes\n",
 			objects: 1,
-			want:    []report.Problem{{Path: "m.yaml", Line: 5, Scanner: "iac", Message: "decode Pod: cannot unmarshal !!str `sometimes` into bool"}},
+			want:    []finding.Problem{{Path: "m.yaml", Line: 5, Scanner: "iac", Message: "decode Pod: cannot unmarshal !!str `sometimes` into bool"}},
 		},
 		{
 			name: "block sequence after a mapping",
 			src:  "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n- b\n",
-			want: []report.Problem{{Path: "m.yaml", Line: 5, Scanner: "iac", Message: "parse YAML: did not find expected key"}},
+			want: []finding.Problem{{Path: "m.yaml", Line: 5, Scanner: "iac", Message: "parse YAML: did not find expected key"}},
 		},
 		{name: "not kubernetes", src: "services:\n  web:\n    image: x\n"},
 		{name: "empty", src: ""},

@@ -25,7 +25,6 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac/k8s"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // ruleKinds are the conftest rule names and the severity a result of each gets by default.
@@ -194,10 +193,10 @@ func (e *Engine) Rules() []finding.Rule {
 // Evaluate runs every rule against every object, as conftest does per document. Each message a
 // rule produces is a finding at the object's first line; a result that is an object may set
 // "msg", and optionally "id" and "severity". An evaluation error is a Problem, never a pass.
-func (e *Engine) Evaluate(ctx context.Context, rs []*k8s.Resource) ([]finding.Finding, []report.Problem, error) {
+func (e *Engine) Evaluate(ctx context.Context, rs []*k8s.Resource) ([]finding.Finding, []finding.Problem, error) {
 	var (
 		out      []finding.Finding
-		problems []report.Problem
+		problems []finding.Problem
 	)
 	for _, r := range rs {
 		if err := ctx.Err(); err != nil {
@@ -205,14 +204,14 @@ func (e *Engine) Evaluate(ctx context.Context, rs []*k8s.Resource) ([]finding.Fi
 		}
 		input, err := r.Map()
 		if err != nil {
-			problems = append(problems, report.Problem{Path: r.File, Scanner: "iac", Message: fmt.Sprintf("rego: %s: %v", r.ID(), err)})
+			problems = append(problems, finding.Problem{Path: r.File, Scanner: "iac", Message: fmt.Sprintf("rego: %s: %v", r.ID(), err)})
 			continue
 		}
 		for i := range e.queries {
 			q := &e.queries[i]
 			fs, err := q.eval(ctx, r, input)
 			if err != nil {
-				problems = append(problems, report.Problem{Path: r.File, Line: r.Line(nil), Scanner: "iac",
+				problems = append(problems, finding.Problem{Path: r.File, Line: r.Line(nil), Scanner: "iac",
 					Message: fmt.Sprintf("rego rule %s.%s on %s: %v", q.pkg, q.rule, r.ID(), err)})
 				continue
 			}

@@ -13,12 +13,11 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/palisade-sec/palisade/internal/finding"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/strvals"
-
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // Options configure a Renderer.
@@ -348,7 +347,7 @@ func (r *Renderer) addDocuments(u Unit, out map[string]string, templates map[str
 
 // renderProblem reports a render error at the template and line it names, else at Chart.yaml;
 // a bound reached names the bound.
-func renderProblem(u Unit, err error, templates map[string]templateSource) report.Problem {
+func renderProblem(u Unit, err error, templates map[string]templateSource) finding.Problem {
 	if be, ok := errors.AsType[*BoundError](err); ok {
 		return problemf(u.Entry, 0, "render chart: stopped, %s bound reached: %s", be.Bound, be.Detail)
 	}
@@ -377,9 +376,9 @@ func clip(msg string) string {
 
 // placeholderProblem says which values lenient rendering invented and which `fail` calls it went
 // past, so the findings of that render are read as what they are.
-func placeholderProblem(u Unit, e *helmEngine) (report.Problem, bool) {
+func placeholderProblem(u Unit, e *helmEngine) (finding.Problem, bool) {
 	if len(e.placeholders) == 0 && len(e.fails) == 0 {
-		return report.Problem{}, false
+		return finding.Problem{}, false
 	}
 	var parts []string
 	for i, msg := range e.placeholders {
@@ -435,8 +434,8 @@ func mergeMaps(a, b map[string]any) map[string]any {
 
 // missingDependencies reports every dependency a Chart.yaml declares that is not present under
 // charts/: Palisade never downloads one.
-func missingDependencies(c *chart.Chart, cf *chartFiles) []report.Problem {
-	var out []report.Problem
+func missingDependencies(c *chart.Chart, cf *chartFiles) []finding.Problem {
+	var out []finding.Problem
 	at := path.Join(cf.chartDir(c), "Chart.yaml")
 	if cf.chartDir(c) == "" {
 		at = cf.archiveOf(c.Name())

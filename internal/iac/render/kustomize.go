@@ -9,14 +9,13 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/palisade-sec/palisade/internal/finding"
 	"go.yaml.in/yaml/v3"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
-
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // The annotations Kustomize writes when buildMetadata asks for them.
@@ -95,8 +94,8 @@ func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, u Unit, res 
 
 // kustProblems reports detection errors: unreadable kustomizations and references that would
 // make Kustomize download something or read outside the tree. Any of them stops the build.
-func kustProblems(fsys fs.FS, t *kustTree) []report.Problem {
-	var out []report.Problem
+func kustProblems(fsys fs.FS, t *kustTree) []finding.Problem {
+	var out []finding.Problem
 	for _, n := range t.nodes {
 		if n.err != nil {
 			out = append(out, problemf(n.file, 0, "kustomize build: %v", n.err))

@@ -18,7 +18,7 @@ import (
 	"io/fs"
 	"slices"
 
-	"github.com/palisade-sec/palisade/internal/report"
+	"github.com/palisade-sec/palisade/internal/finding"
 )
 
 // Kind names the tool whose engine renders a Unit.
@@ -48,7 +48,7 @@ type Unit struct {
 	// kust holds what detection learnt about a kustomization tree (nil for charts).
 	kust *kustTree
 	// problems are detection errors reported when the unit is rendered.
-	problems []report.Problem
+	problems []finding.Problem
 }
 
 // Plan is the result of detection: the units to render and the files they consume.
@@ -141,14 +141,14 @@ type Result struct {
 	Documents []Document
 	// Problems explain why a unit, or part of it, could not be rendered; each names a file and,
 	// where the tool says so, a line.
-	Problems []report.Problem
+	Problems []finding.Problem
 }
 
 // scannerName is the Problem.Scanner value, matching the IaC scanner that reports them.
 const scannerName = "iac"
 
-func problemf(path string, line int, format string, args ...any) report.Problem {
-	return report.Problem{Path: path, Line: line, Scanner: scannerName, Message: fmt.Sprintf(format, args...)}
+func problemf(path string, line int, format string, args ...any) finding.Problem {
+	return finding.Problem{Path: path, Line: line, Scanner: scannerName, Message: fmt.Sprintf(format, args...)}
 }
 
 // RenderAll detects every unit among files and renders each in turn, for a scanner that wants

@@ -7,10 +7,9 @@ import (
 	"path"
 	"strings"
 
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"helm.sh/helm/v3/pkg/chart"
-
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // offlineLoader refuses every schema reference that is not the schema itself: Helm's own
@@ -24,8 +23,8 @@ func (offlineLoader) Load(url string) (any, error) {
 // validateSchemas checks the final values of c and its subcharts against each chart's
 // values.schema.json, as `helm template` does, but offline. A violation is a problem; the chart
 // is still rendered, so its manifests are still checked.
-func validateSchemas(c *chart.Chart, values any, cf *chartFiles) []report.Problem {
-	var out []report.Problem
+func validateSchemas(c *chart.Chart, values any, cf *chartFiles) []finding.Problem {
+	var out []finding.Problem
 	if len(c.Schema) > 0 {
 		at := cf.archiveOf(c.Name())
 		if dir := cf.chartDir(c); dir != "" {

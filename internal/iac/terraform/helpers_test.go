@@ -5,13 +5,13 @@ import (
 	"io/fs"
 	"path"
 
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac/aws"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // testLoad parses the module made of files (all in one directory of fsys) into m, with its
 // variables' defaults and tfvars.
-func testLoad(ctx context.Context, fsys fs.FS, files []string, m *aws.Model) []report.Problem {
+func testLoad(ctx context.Context, fsys fs.FS, files []string, m *aws.Model) []finding.Problem {
 	if len(files) == 0 {
 		return nil
 	}
@@ -19,7 +19,7 @@ func testLoad(ctx context.Context, fsys fs.FS, files []string, m *aws.Model) []r
 }
 
 // testParse is the parse step alone, for fuzzing and tests: it returns the syntax problems.
-func testParse(name string, data []byte) []report.Problem {
+func testParse(name string, data []byte) []finding.Problem {
 	mod := &module{}
 	mod.parse(name, data)
 	return mod.problem

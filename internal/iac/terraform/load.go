@@ -22,8 +22,8 @@ import (
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac/aws"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // Wants reports whether name is a Terraform configuration or variables file.
@@ -48,7 +48,7 @@ type module struct {
 	files   []string
 	tfvars  []*hclsyntax.Body
 	ctx     *hcl.EvalContext
-	problem []report.Problem
+	problem []finding.Problem
 	// parts and bucketNames link S3 settings on separate resources to their buckets.
 	parts       []s3Part
 	bucketNames map[string]string
@@ -62,7 +62,7 @@ const maxModuleDepth = 8
 // again with the call's arguments as its variables, so an insecure value passed by the caller is
 // judged where the resource is written. Findings the called module also has on its own share
 // their fingerprints, so a caller deduplicates them.
-func LoadModule(ctx context.Context, fsys fs.FS, modules map[string][]string, dir string, m *aws.Model) []report.Problem {
+func LoadModule(ctx context.Context, fsys fs.FS, modules map[string][]string, dir string, m *aws.Model) []finding.Problem {
 	budget := maxModuleLoads
 	return loadModule(ctx, fsys, modules, dir, nil, m, map[string]bool{}, &budget)
 }
@@ -73,7 +73,7 @@ const maxModuleLoads = 256
 
 // loadModule loads dir; stack holds the directories on the current call path (a module calling
 // itself, directly or not, is not followed again).
-func loadModule(ctx context.Context, fsys fs.FS, modules map[string][]string, dir string, args map[string]cty.Value, m *aws.Model, stack map[string]bool, budget *int) []report.Problem {
+func loadModule(ctx context.Context, fsys fs.FS, modules map[string][]string, dir string, args map[string]cty.Value, m *aws.Model, stack map[string]bool, budget *int) []finding.Problem {
 	*budget--
 	stack[dir] = true
 	defer delete(stack, dir)
@@ -87,7 +87,7 @@ func loadModule(ctx context.Context, fsys fs.FS, modules map[string][]string, di
 		}
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
-			mod.problem = append(mod.problem, report.Problem{Path: name, Scanner: "iac", Message: fmt.Sprintf("read: %v", err)})
+			mod.problem = append(mod.problem, finding.Problem{Path: name, Scanner: "iac", Message: fmt.Sprintf("read: %v", err)})
 			continue
 		}
 		mod.parse(name, data)
@@ -154,7 +154,7 @@ func (mod *module) parse(name string, data []byte) {
 		if d.Severity != hcl.DiagError {
 			continue
 		}
-		p := report.Problem{Path: name, Scanner: "iac", Message: "parse HCL: " + d.Summary}
+		p := finding.Problem{Path: name, Scanner: "iac", Message: "parse HCL: " + d.Summary}
 		if d.Detail != "" {
 			p.Message += ": " + d.Detail
 		}

@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac/aws"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 func TestVariablesLocalsAndTfvars(t *testing.T) {
@@ -49,7 +49,7 @@ resource "aws_db_instance" "db" {
 
 func TestSyntaxErrorIsAProblemWithLine(t *testing.T) {
 	got := testParse("bad.tf", []byte("resource \"aws_s3_bucket\" \"b\" {\n  acl = \n}\n"))
-	want := []report.Problem{{Path: "bad.tf", Line: 2, Scanner: "iac", Message: "parse HCL: Invalid expression: Expected the start of an expression, but found an invalid expression token."}}
+	want := []finding.Problem{{Path: "bad.tf", Line: 2, Scanner: "iac", Message: "parse HCL: Invalid expression: Expected the start of an expression, but found an invalid expression token."}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}

@@ -9,9 +9,9 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac/aws"
 	"github.com/palisade-sec/palisade/internal/iac/yamlpos"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // IsPlan is a cheap pre-check on raw bytes: `terraform show -json` output has planned_values.
@@ -23,14 +23,14 @@ func IsPlan(data []byte) bool {
 // into m: every resource of the root and child modules, with the values Terraform computed —
 // module arguments, count and for_each already applied. Values known only after apply are
 // unknown. ok is false when data is not a plan.
-func LoadPlan(name string, data []byte, m *aws.Model) (ok bool, problems []report.Problem) {
+func LoadPlan(name string, data []byte, m *aws.Model) (ok bool, problems []finding.Problem) {
 	var doc yaml.Node
 	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			return false, nil
 		}
 		line, msg := yamlpos.ErrorLine(err)
-		return IsPlan(data), []report.Problem{{Path: name, Line: line, Scanner: "iac", Message: "parse Terraform plan: " + msg}}
+		return IsPlan(data), []finding.Problem{{Path: name, Line: line, Scanner: "iac", Message: "parse Terraform plan: " + msg}}
 	}
 	if len(doc.Content) == 0 {
 		return false, nil

@@ -7,8 +7,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac/aws"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // s3Part is a bucket setting declared on a separate resource, merged into its bucket.
@@ -530,6 +530,6 @@ func (mod *module) merge(m *aws.Model) {
 	}
 }
 
-func problemAt(file string, line int, msg string) report.Problem {
-	return report.Problem{Path: file, Line: line, Scanner: "iac", Message: msg}
+func problemAt(file string, line int, msg string) finding.Problem {
+	return finding.Problem{Path: file, Line: line, Scanner: "iac", Message: msg}
 }

@@ -20,7 +20,6 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/inventory"
-	"github.com/palisade-sec/palisade/internal/report"
 	"github.com/palisade-sec/palisade/internal/scan"
 	"github.com/palisade-sec/palisade/internal/vulndb"
 )
@@ -31,14 +30,14 @@ const Name = "deps"
 // Extractor finds the packages in a tree: files are slash paths in fsys, and the extractor picks
 // the ones it understands. Files it cannot parse come back as problems.
 type Extractor interface {
-	Extract(ctx context.Context, fsys fs.FS, files []string) ([]inventory.Package, []report.Problem, error)
+	Extract(ctx context.Context, fsys fs.FS, files []string) ([]inventory.Package, []finding.Problem, error)
 }
 
 // ExtractorFunc adapts a function (such as inventory.Extract) to Extractor.
-type ExtractorFunc func(ctx context.Context, fsys fs.FS, files []string) ([]inventory.Package, []report.Problem, error)
+type ExtractorFunc func(ctx context.Context, fsys fs.FS, files []string) ([]inventory.Package, []finding.Problem, error)
 
 // Extract calls f.
-func (f ExtractorFunc) Extract(ctx context.Context, fsys fs.FS, files []string) ([]inventory.Package, []report.Problem, error) {
+func (f ExtractorFunc) Extract(ctx context.Context, fsys fs.FS, files []string) ([]inventory.Package, []finding.Problem, error) {
 	return f(ctx, fsys, files)
 }
 
@@ -123,7 +122,7 @@ type Result struct {
 	Findings []finding.Finding `json:"findings"`
 	// Problems are inputs that could not be fully checked: unparseable lockfiles, packages the
 	// database could not match, a stale database.
-	Problems []report.Problem `json:"problems"`
+	Problems []finding.Problem `json:"problems"`
 	// Packages is how many packages were checked.
 	Packages int `json:"packages"`
 }
@@ -179,22 +178,22 @@ func (a *Analyzer) Analyze(ctx context.Context, t *scan.Tree) (*Result, error) {
 		// The packages could not be matched, but every other input's problems (a lockfile that
 		// does not parse) and the licence policy still stand: dropping them with this error
 		// would hide them behind the database's own problem.
-		p := report.Problem{Scanner: Name, Message: fmt.Sprintf("deps: match: %v", err)}
+		p := finding.Problem{Scanner: Name, Message: fmt.Sprintf("deps: match: %v", err)}
 		if errors.Is(err, vulndb.ErrNoDatabase) {
-			p.Kind = report.ProblemNoVulnDB
+			p.Kind = finding.ProblemNoVulnDB
 		}
 		res.Problems = append(res.Problems, p)
 		m = &vulndb.Result{}
 	}
 	for _, s := range m.Skipped {
-		res.Problems = append(res.Problems, report.Problem{
+		res.Problems = append(res.Problems, finding.Problem{
 			Path: s.Package.Location.Path, Line: s.Package.Location.StartLine, Scanner: Name,
 			Message: fmt.Sprintf("%s not checked for vulnerabilities: %s", s.Package.Key(), s.Reason),
-			Kind:    report.ProblemUnmatched,
+			Kind:    finding.ProblemUnmatched,
 		})
 	}
 	for _, d := range m.DataProblems {
-		res.Problems = append(res.Problems, report.Problem{Scanner: Name, Message: "advisory data: " + d, Kind: report.ProblemUnmatched})
+		res.Problems = append(res.Problems, finding.Problem{Scanner: Name, Message: "advisory data: " + d, Kind: finding.ProblemUnmatched})
 	}
 	if len(mods) > 0 && slices.ContainsFunc(m.Matches, func(m vulndb.Match) bool { return m.Package.Ecosystem == inventory.Go }) {
 		res.Problems = append(res.Problems, loadImports(ctx, t, mods, a.opts.IncludeTests)...)
@@ -212,11 +211,11 @@ func (a *Analyzer) Analyze(ctx context.Context, t *scan.Tree) (*Result, error) {
 // and a problem for each of those: they fail the gate instead of passing unread. Compiled
 // binaries stay whatever their size: their build info is read through io.ReaderAt, a few pages,
 // never the whole file.
-func withinLimit(t *scan.Tree) (*scan.Tree, []report.Problem) {
+func withinLimit(t *scan.Tree) (*scan.Tree, []finding.Problem) {
 	if t.MaxFileSize <= 0 {
 		return t, nil
 	}
-	var problems []report.Problem
+	var problems []finding.Problem
 	kept := make([]string, 0, len(t.Files))
 	for _, f := range t.Files {
 		if !readWhole(f) {
@@ -228,9 +227,9 @@ func withinLimit(t *scan.Tree) (*scan.Tree, []report.Problem) {
 			kept = append(kept, f) // a stat error is reported by the reader that fails next
 			continue
 		}
-		problems = append(problems, report.Problem{Path: f, Scanner: Name, Message: fmt.Sprintf(
+		problems = append(problems, finding.Problem{Path: f, Scanner: Name, Message: fmt.Sprintf(
 			"not analysed: %d bytes is over the size limit (--max-file-size %d), and a lockfile or manifest is parsed whole; raise the limit to check it",
-			info.Size(), t.MaxFileSize), Kind: report.ProblemTooLarge})
+			info.Size(), t.MaxFileSize), Kind: finding.ProblemTooLarge})
 	}
 	return &scan.Tree{FS: t.FS, Files: kept, MaxFileSize: t.MaxFileSize}, problems
 }
@@ -242,20 +241,20 @@ func readWhole(p string) bool {
 }
 
 // ageProblems reports a database older than MaxAge.
-func (a *Analyzer) ageProblems() []report.Problem {
+func (a *Analyzer) ageProblems() []finding.Problem {
 	ms, ok := a.db.(metaSource)
 	if !ok || a.opts.MaxAge < 0 {
 		return nil
 	}
 	oldest := ms.Meta().Oldest()
 	if oldest.IsZero() {
-		return []report.Problem{{Scanner: Name, Message: "the vulnerability database is empty (run 'palisade db update')", Kind: report.ProblemNoVulnDB}}
+		return []finding.Problem{{Scanner: Name, Message: "the vulnerability database is empty (run 'palisade db update')", Kind: finding.ProblemNoVulnDB}}
 	}
 	age := a.opts.Now().Sub(oldest)
 	if age <= a.opts.MaxAge {
 		return nil
 	}
-	return []report.Problem{{Scanner: Name, Message: fmt.Sprintf(
+	return []finding.Problem{{Scanner: Name, Message: fmt.Sprintf(
 		"the vulnerability database is %s old (fetched %s; the limit is %s): recent advisories are missing; run 'palisade db update'",
-		age.Round(time.Hour), oldest.Format(time.RFC3339), a.opts.MaxAge), Kind: report.ProblemStaleVulnDB}}
+		age.Round(time.Hour), oldest.Format(time.RFC3339), a.opts.MaxAge), Kind: finding.ProblemStaleVulnDB}}
 }

@@ -19,7 +19,6 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/inventory"
-	"github.com/palisade-sec/palisade/internal/report"
 	"github.com/palisade-sec/palisade/internal/scan"
 	"github.com/palisade-sec/palisade/internal/vulndb"
 )
@@ -78,8 +77,8 @@ func writeZip(t *testing.T, path string, files []string) {
 }
 
 // fakeExtractor returns a fixed inventory, as the real extractor would for the tree.
-func fakeExtractor(pkgs []inventory.Package, problems ...report.Problem) Extractor {
-	return ExtractorFunc(func(ctx context.Context, fsys fs.FS, files []string) ([]inventory.Package, []report.Problem, error) {
+func fakeExtractor(pkgs []inventory.Package, problems ...finding.Problem) Extractor {
+	return ExtractorFunc(func(ctx context.Context, fsys fs.FS, files []string) ([]inventory.Package, []finding.Problem, error) {
 		return pkgs, problems, nil
 	})
 }
@@ -323,7 +322,7 @@ func TestProblemsAreReported(t *testing.T) {
 		{Ecosystem: "npm", Name: "lodash", Version: "4.17.20", Location: finding.Location{Path: "package-lock.json", StartLine: 12}},
 		{Ecosystem: "crates.io", Name: "openssl", Version: "0.8.0", Location: finding.Location{Path: "Cargo.lock", StartLine: 40}},
 	}
-	x := fakeExtractor(pkgs, report.Problem{Path: "poetry.lock", Line: 7, Message: "bad TOML"})
+	x := fakeExtractor(pkgs, finding.Problem{Path: "poetry.lock", Line: 7, Message: "bad TOML"})
 	a := New(db, x, Options{Now: func() time.Time { return fetched.Add(10 * 24 * time.Hour) }})
 	fs, err := a.AnalyzeTree(context.Background(), tree(t, map[string]string{"Cargo.lock": ""}))
 	var inc *Incomplete
@@ -385,7 +384,7 @@ func (f failingDB) Match(context.Context, []inventory.Package) (*vulndb.Result, 
 // still be named. The match error used to end the analysis and drop every problem gathered
 // before it, so the lockfile passed unnamed behind the database's one problem.
 func TestUnmatchableDatabaseKeepsOtherProblems(t *testing.T) {
-	x := fakeExtractor(nil, report.Problem{Path: "web/package-lock.json", Message: "parse package-lock.json: invalid character"})
+	x := fakeExtractor(nil, finding.Problem{Path: "web/package-lock.json", Message: "parse package-lock.json: invalid character"})
 	a := New(failingDB{fmt.Errorf("open /nowhere: %w", vulndb.ErrNoDatabase)}, x, Options{MaxAge: -1})
 	_, err := a.AnalyzeTree(context.Background(), tree(t, map[string]string{"web/package-lock.json": "{"}))
 	var inc *Incomplete
@@ -400,7 +399,7 @@ func TestUnmatchableDatabaseKeepsOtherProblems(t *testing.T) {
 	if !slices.Contains(paths, "web/package-lock.json") {
 		t.Errorf("the unparseable lockfile is not among the problems: %+v", inc.Problems)
 	}
-	if !slices.Contains(kinds, report.ProblemNoVulnDB) {
-		t.Errorf("the missing database is not a %s problem: %+v", report.ProblemNoVulnDB, inc.Problems)
+	if !slices.Contains(kinds, finding.ProblemNoVulnDB) {
+		t.Errorf("the missing database is not a %s problem: %+v", finding.ProblemNoVulnDB, inc.Problems)
 	}
 }

@@ -12,8 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/inventory"
-	"github.com/palisade-sec/palisade/internal/report"
 	"github.com/palisade-sec/palisade/internal/scan"
 	"github.com/palisade-sec/palisade/internal/vulndb"
 )
@@ -33,16 +33,16 @@ type goModule struct {
 }
 
 // readGoModules finds the go.mod files of the tree and reads their module, go and toolchain lines.
-func readGoModules(t *scan.Tree) ([]*goModule, []report.Problem) {
+func readGoModules(t *scan.Tree) ([]*goModule, []finding.Problem) {
 	var mods []*goModule
-	var problems []report.Problem
+	var problems []finding.Problem
 	for _, f := range t.Files {
 		if path.Base(f) != "go.mod" || inIgnoredGoDir(path.Dir(f)) {
 			continue
 		}
 		data, err := fs.ReadFile(t.FS, f)
 		if err != nil {
-			problems = append(problems, report.Problem{Path: f, Scanner: Name, Message: "read go.mod: " + err.Error()})
+			problems = append(problems, finding.Problem{Path: f, Scanner: Name, Message: "read go.mod: " + err.Error()})
 			continue
 		}
 		mods = append(mods, parseGoMod(f, data))
@@ -53,12 +53,12 @@ func readGoModules(t *scan.Tree) ([]*goModule, []report.Problem) {
 // loadImports records the direct imports of each module's own Go files, parsed with go/parser
 // in ImportsOnly mode (fast; nothing is type-checked or built). It runs only when some Go package
 // matched, so trees without Go findings pay nothing for it.
-func loadImports(ctx context.Context, t *scan.Tree, mods []*goModule, includeTests bool) []report.Problem {
-	var problems []report.Problem
+func loadImports(ctx context.Context, t *scan.Tree, mods []*goModule, includeTests bool) []finding.Problem {
+	var problems []finding.Problem
 	fset := token.NewFileSet()
 	for i, f := range t.Files {
 		if i%64 == 0 && ctx.Err() != nil {
-			return append(problems, report.Problem{Scanner: Name, Message: "Go import analysis interrupted: " + ctx.Err().Error()})
+			return append(problems, finding.Problem{Scanner: Name, Message: "Go import analysis interrupted: " + ctx.Err().Error()})
 		}
 		if !strings.HasSuffix(f, ".go") || (!includeTests && strings.HasSuffix(f, "_test.go")) || inIgnoredGoDir(path.Dir(f)) {
 			continue
@@ -68,19 +68,19 @@ func loadImports(ctx context.Context, t *scan.Tree, mods []*goModule, includeTes
 			continue
 		}
 		if info, err := fs.Stat(t.FS, f); err == nil && t.MaxFileSize > 0 && info.Size() > t.MaxFileSize {
-			problems = append(problems, report.Problem{Path: f, Scanner: Name, Message: fmt.Sprintf(
+			problems = append(problems, finding.Problem{Path: f, Scanner: Name, Message: fmt.Sprintf(
 				"Go source not read for import analysis (imported-package check less precise): %d bytes is over the size limit (--max-file-size %d)",
 				info.Size(), t.MaxFileSize)})
 			continue
 		}
 		src, err := fs.ReadFile(t.FS, f)
 		if err != nil {
-			problems = append(problems, report.Problem{Path: f, Scanner: Name, Message: "read Go source for import analysis: " + err.Error()})
+			problems = append(problems, finding.Problem{Path: f, Scanner: Name, Message: "read Go source for import analysis: " + err.Error()})
 			continue
 		}
 		af, err := parser.ParseFile(fset, f, src, parser.ImportsOnly)
 		if err != nil {
-			problems = append(problems, report.Problem{Path: f, Scanner: Name, Message: "parse Go imports (imported-package check less precise): " + err.Error()})
+			problems = append(problems, finding.Problem{Path: f, Scanner: Name, Message: "parse Go imports (imported-package check less precise): " + err.Error()})
 			continue
 		}
 		if m.imports == nil {
@@ -156,7 +156,7 @@ func parseGoMod(file string, data []byte) *goModule {
 // go.mod (the toolchain actually used), never the go line unless StdlibFromGoDirective is set.
 // Standard-library packages the extractor derived from go.mod are replaced by this decision;
 // those from compiled binaries (the exact toolchain that built them) are kept.
-func (a *Analyzer) stdlibPackages(pkgs []inventory.Package, mods []*goModule) ([]inventory.Package, []report.Problem) {
+func (a *Analyzer) stdlibPackages(pkgs []inventory.Package, mods []*goModule) ([]inventory.Package, []finding.Problem) {
 	isGoMod := map[string]bool{}
 	for _, m := range mods {
 		isGoMod[m.gomod] = true
@@ -168,7 +168,7 @@ func (a *Analyzer) stdlibPackages(pkgs []inventory.Package, mods []*goModule) ([
 		}
 		out = append(out, p)
 	}
-	var problems []report.Problem
+	var problems []finding.Problem
 	for _, m := range mods {
 		std := inventory.Package{Name: "stdlib", Ecosystem: inventory.Go, Direct: true}
 		switch {
@@ -179,9 +179,9 @@ func (a *Analyzer) stdlibPackages(pkgs []inventory.Package, mods []*goModule) ([
 			std.Version = vulndb.GoToolchainSemver(m.goVersion)
 			std.Location.Path, std.Location.StartLine = m.gomod, m.goLine
 		default:
-			problems = append(problems, report.Problem{Path: m.gomod, Scanner: Name, Message: fmt.Sprintf(
+			problems = append(problems, finding.Problem{Path: m.gomod, Scanner: Name, Message: fmt.Sprintf(
 				"the Go standard library was not checked: go.mod has no toolchain line, and the go line (%q) is only a minimum; add a toolchain line, scan the built binary, or enable matching the go line",
-				m.goVersion), Kind: report.ProblemUnmatched})
+				m.goVersion), Kind: finding.ProblemUnmatched})
 			continue
 		}
 		out = append(out, std)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/inventory"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // The licence rule IDs.
@@ -66,13 +65,13 @@ func (lp licensePolicy) verdict(id string) string {
 
 // licenseFindings checks every package whose licences are known. A package carrying several
 // licence entries must satisfy each (they are ANDed, as both apply to the code).
-func (a *Analyzer) licenseFindings(pkgs []inventory.Package) ([]finding.Finding, []report.Problem) {
+func (a *Analyzer) licenseFindings(pkgs []inventory.Package) ([]finding.Finding, []finding.Problem) {
 	lp := newLicensePolicy(a.opts.LicenseAllow, a.opts.LicenseDeny)
 	if !lp.active() {
 		return nil, nil
 	}
 	var out []finding.Finding
-	var problems []report.Problem
+	var problems []finding.Problem
 	for _, p := range pkgs {
 		if len(p.Licenses) == 0 {
 			continue
@@ -87,7 +86,7 @@ func (a *Analyzer) licenseFindings(pkgs []inventory.Package) ([]finding.Finding,
 		}
 		rule, offending, err := lp.evaluate(expr)
 		if err != nil {
-			problems = append(problems, report.Problem{Path: p.Location.Path, Line: p.Location.StartLine, Scanner: Name,
+			problems = append(problems, finding.Problem{Path: p.Location.Path, Line: p.Location.StartLine, Scanner: Name,
 				Message: fmt.Sprintf("%s: licence %q not checked against the policy: %v", p.Key(), expr, err)})
 			continue
 		}

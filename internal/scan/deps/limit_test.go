@@ -11,8 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/inventory"
-	"github.com/palisade-sec/palisade/internal/report"
 	"github.com/palisade-sec/palisade/internal/scan"
 	"github.com/palisade-sec/palisade/internal/vulndb"
 )
@@ -61,12 +61,12 @@ func TestSizeLimitThroughTheEngine(t *testing.T) {
 	if !fromBinary || !fromRequirements {
 		t.Errorf("packages from the binary: %v, from requirements.txt: %v; want both (%d packages)", fromBinary, fromRequirements, len(seen))
 	}
-	want := []report.Problem{{Path: "Cargo.lock", Scanner: Name,
-		Message: "not analysed: 3012 bytes is over the size limit (--max-file-size 1024), and a lockfile or manifest is parsed whole; raise the limit to check it", Kind: report.ProblemTooLarge}}
+	want := []finding.Problem{{Path: "Cargo.lock", Scanner: Name,
+		Message: "not analysed: 3012 bytes is over the size limit (--max-file-size 1024), and a lockfile or manifest is parsed whole; raise the limit to check it", Kind: finding.ProblemTooLarge}}
 	if d := cmp.Diff(want, run.Problems); d != "" {
 		t.Errorf("problems (-want +got):\n%s", d)
 	}
-	if i := slices.IndexFunc(run.Skipped, func(s report.Skip) bool { return s.Path == "server" }); i >= 0 {
+	if i := slices.IndexFunc(run.Skipped, func(s finding.Skip) bool { return s.Path == "server" }); i >= 0 {
 		t.Errorf("the Go binary is listed as skipped: %+v", run.Skipped[i])
 	}
 }

@@ -16,7 +16,6 @@ import (
 	engine "github.com/palisade-sec/palisade/internal/iac"
 	"github.com/palisade-sec/palisade/internal/iac/dockerfile"
 	"github.com/palisade-sec/palisade/internal/iac/terraform"
-	"github.com/palisade-sec/palisade/internal/report"
 	"github.com/palisade-sec/palisade/internal/scan"
 )
 
@@ -79,9 +78,9 @@ func (a *Analyzer) Analyze(ctx context.Context, t *scan.Tree) (*engine.Result, e
 	res.Problems = append(res.Problems, tooLarge...)
 	kept := res.Skipped[:0]
 	for _, sk := range res.Skipped {
-		if sk.Reason == report.SkipTooLarge {
-			res.Problems = append(res.Problems, report.Problem{Path: sk.Path, Scanner: Name,
-				Message: "not analysed as IaC: the file is over the IaC scanner's size limit", Kind: report.ProblemTooLarge})
+		if sk.Reason == finding.SkipTooLarge {
+			res.Problems = append(res.Problems, finding.Problem{Path: sk.Path, Scanner: Name,
+				Message: "not analysed as IaC: the file is over the IaC scanner's size limit", Kind: finding.ProblemTooLarge})
 			continue
 		}
 		kept = append(kept, sk)
@@ -91,11 +90,11 @@ func (a *Analyzer) Analyze(ctx context.Context, t *scan.Tree) (*engine.Result, e
 }
 
 // withinLimit returns the files of t to scan and a problem for each IaC file over t.MaxFileSize.
-func withinLimit(t *scan.Tree) ([]string, []report.Problem) {
+func withinLimit(t *scan.Tree) ([]string, []finding.Problem) {
 	if t.MaxFileSize <= 0 {
 		return t.Files, nil
 	}
-	var problems []report.Problem
+	var problems []finding.Problem
 	kept := make([]string, 0, len(t.Files))
 	for _, f := range t.Files {
 		if !parsedWhole(f) {
@@ -107,9 +106,9 @@ func withinLimit(t *scan.Tree) ([]string, []report.Problem) {
 			kept = append(kept, f) // a stat error is reported by the reader that fails next
 			continue
 		}
-		problems = append(problems, report.Problem{Path: f, Scanner: Name, Message: fmt.Sprintf(
+		problems = append(problems, finding.Problem{Path: f, Scanner: Name, Message: fmt.Sprintf(
 			"not analysed as IaC: %d bytes is over the size limit (--max-file-size %d), and IaC files are parsed whole; raise the limit or exclude the file",
-			info.Size(), t.MaxFileSize), Kind: report.ProblemTooLarge})
+			info.Size(), t.MaxFileSize), Kind: finding.ProblemTooLarge})
 	}
 	return kept, problems
 }

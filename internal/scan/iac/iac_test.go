@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/palisade-sec/palisade/internal/finding"
 	engine "github.com/palisade-sec/palisade/internal/iac"
-	"github.com/palisade-sec/palisade/internal/report"
 	"github.com/palisade-sec/palisade/internal/scan"
 )
 
@@ -130,7 +130,7 @@ func TestSizeLimitIsTheEngines(t *testing.T) {
 			if d := cmp.Diff(tc.wantProblems, problems); d != "" {
 				t.Errorf("problems (-want +got):\n%s", d)
 			}
-			if d := cmp.Diff([]report.Skip{{Path: "chart/templates/d.yaml", Reason: engine.SkipTemplate}}, run.Skipped); d != "" {
+			if d := cmp.Diff([]finding.Skip{{Path: "chart/templates/d.yaml", Reason: engine.SkipTemplate}}, run.Skipped); d != "" {
 				t.Errorf("skipped (-want +got):\n%s", d)
 			}
 		})

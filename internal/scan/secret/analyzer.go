@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/palisade-sec/palisade/internal/finding"
-	"github.com/palisade-sec/palisade/internal/report"
 	"github.com/palisade-sec/palisade/internal/scan"
 )
 
@@ -124,8 +123,8 @@ func (a *Analyzer) incomplete(path string, exhausted bool) error {
 	if !exhausted {
 		return nil
 	}
-	return &scan.Incomplete{Problems: []report.Problem{{Path: path, Message: fmt.Sprintf(
-		"encoded content beyond the per-file decoding budget (%d bytes decoded) was not scanned for secrets", a.det.decodeBytes), Kind: report.ProblemTooLarge}}}
+	return &scan.Incomplete{Problems: []finding.Problem{{Path: path, Message: fmt.Sprintf(
+		"encoded content beyond the per-file decoding budget (%d bytes decoded) was not scanned for secrets", a.det.decodeBytes), Kind: finding.ProblemTooLarge}}}
 }
 
 // region is a stretch of a file the detector runs over at once: the whole file, or one chunk of

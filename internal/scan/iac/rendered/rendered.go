@@ -11,9 +11,9 @@ import (
 	"context"
 	"io/fs"
 
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac"
 	"github.com/palisade-sec/palisade/internal/iac/render"
-	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // Adapter makes a render.Renderer an iac.Renderer.
@@ -27,7 +27,7 @@ var _ iac.Renderer = Adapter{}
 func From(r *render.Renderer) Adapter { return Adapter{r: r} }
 
 // Render renders every chart and overlay among files.
-func (a Adapter) Render(ctx context.Context, fsys fs.FS, files []string) ([]iac.Rendered, func(string) bool, []report.Problem, error) {
+func (a Adapter) Render(ctx context.Context, fsys fs.FS, files []string) ([]iac.Rendered, func(string) bool, []finding.Problem, error) {
 	plan, res, err := a.r.RenderAll(ctx, fsys, files)
 	if err != nil {
 		return nil, nil, nil, err
