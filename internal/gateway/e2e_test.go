@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palisade-sec/palisade/internal/config/strictyaml"
 	"github.com/palisade-sec/palisade/internal/identity"
 )
 
@@ -498,8 +499,8 @@ func TestMeshReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := m.gB.Reload()
-	var ce *ConfigError
-	if !errors.As(err, &ce) || ce.Line != 19 || ce.Field != "requires" {
+	var ce *strictyaml.Error
+	if !errors.As(err, &ce) || ce.Pos.Line != 19 || ce.Field != "routes[0].requires" {
 		t.Fatalf("bad reload error = %v, want line 19 field requires", err)
 	}
 	if got := get(); got != 403 {
