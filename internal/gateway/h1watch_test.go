@@ -2,12 +2,15 @@ package gateway
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -18,6 +21,11 @@ const watchCfg = sidecarHead + "timeouts: {read_header: 200ms}\n" + appRoute
 // as client_gone); a client that pipelines its next request while a slow one runs gets both
 // answers in order (the watcher's byte is handed back); and a slow request longer than the
 // header timeout completes (the watcher does not inherit the header deadline).
+//
+// It runs the whole gateway over real sockets (TLS, the forwarder, an upstream httptest server,
+// the audit log) to hold the wiring from the watcher to the upstream connection and the audit
+// reason, which cannot run in a synctest bubble; its sleeps only let the scanner look twice.
+// TestHTTP1WatcherTiming holds the watcher's timing itself on virtual time.
 func TestHTTP1ClientDisconnect(t *testing.T) {
 	cancelled := make(chan time.Time, 1)
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -96,5 +104,74 @@ func TestHTTP1ClientDisconnect(t *testing.T) {
 		if err != nil || resp.StatusCode != 200 || !strings.Contains(body, "slow") {
 			t.Fatalf("%v, body %q", err, body)
 		}
+	})
+}
+
+// TestHTTP1WatcherTiming holds the disconnect watcher's timing on virtual time: a request is
+// watched from the scanner's second look at it (between one and two periods after it started),
+// a client that hangs up then aborts the exchange at once, a request pipelined behind a slow
+// one is answered after it with none of its bytes lost, and a slow request outlasts the header
+// timeout.
+func TestHTTP1WatcherTiming(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		aborted := make(chan time.Time, 1)
+		s := newHTTP1Server(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Path {
+			case "/hang":
+				gone := w.(interface{ clientGone() *clientGone }).clientGone()
+				abort := make(chan struct{})
+				if !gone.arm(func() { close(abort) }) {
+					t.Error("the client was gone before the exchange started")
+				}
+				select {
+				case <-abort:
+					aborted <- time.Now()
+				case <-time.After(5 * time.Second):
+				}
+				gone.disarm()
+			case "/slow":
+				time.Sleep(500 * time.Millisecond)
+				io.WriteString(w, "slow")
+			default:
+				io.WriteString(w, r.Method+" "+r.URL.Path) // a lost first byte would show in the method
+			}
+		}), nil, TimeoutsConfig{ReadHeader: 200 * time.Millisecond}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		dial, served := servePipes(t, s)
+
+		c := dial()
+		io.WriteString(c, "GET /hang HTTP/1.1\r\nHost: app\r\n\r\n")
+		time.Sleep(2*slowAfter + time.Millisecond) // past the scanner's two looks
+		closed := time.Now()
+		c.Close()
+		select {
+		case at := <-aborted:
+			if at != closed {
+				t.Errorf("upstream exchange aborted %s after the client left, want at once", at.Sub(closed))
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("the exchange ran on after its client left")
+		}
+
+		c = dial()
+		io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: app\r\n\r\n")
+		time.Sleep(3 * slowAfter) // the watcher is reading by now
+		// a pipe's write returns once all of it is read, and the watcher reads one byte
+		go io.WriteString(c, "GET /fast HTTP/1.1\r\nHost: app\r\n\r\n")
+		br := bufio.NewReader(c)
+		for _, want := range []string{"slow", "GET /fast"} {
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("reading the %s answer: %v", want, err)
+			}
+			if body := bodyOf(resp); resp.StatusCode != 200 || body != want {
+				t.Fatalf("got %d %q, want 200 %q (a slow request outlasting the header timeout, then the pipelined one)", resp.StatusCode, body, want)
+			}
+		}
+		c.Close()
+
+		if err := s.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		<-served
 	})
 }
