@@ -37,6 +37,7 @@ func TestHTTP1ClientDisconnect(t *testing.T) {
 			case <-time.After(5 * time.Second):
 			}
 		case "/slow":
+			// real sockets (see the test's comment); TestHTTP1WatcherTiming holds this on virtual time
 			time.Sleep(500 * time.Millisecond)
 			io.WriteString(w, "slow")
 		default:

@@ -83,6 +83,7 @@ func slowApp(t *testing.T) *httptest.Server {
 			for i := range 8 {
 				fmt.Fprintf(w, "chunk %d\n", i)
 				w.(http.Flusher).Flush()
+				// real sockets: the upstream is an httptest server behind the whole gateway over TLS
 				time.Sleep(100 * time.Millisecond)
 			}
 		case "/big": // more than the sockets between here and a client that never reads can hold
@@ -207,6 +208,7 @@ func waitAudit(t *testing.T, g *Gateway, audit *lockedBuffer, path, reason strin
 		if time.Now().After(deadline) {
 			t.Fatalf("no audit record for %s within 3s:\n%s", path, audit.String())
 		}
+		// real sockets: polls the audit log of a gateway over TLS
 		time.Sleep(50 * time.Millisecond)
 	}
 }
