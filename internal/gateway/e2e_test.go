@@ -121,7 +121,7 @@ func startGateway(t testing.TB, cfgText string, jwks *http.Client, audit io.Writ
 		if i > 200 {
 			t.Fatal("gateway did not become ready")
 		}
-		// real sockets: the whole gateway over TLS between processes' worth of listeners; polls
+		// real sockets: the whole gateway over TLS; polls
 		time.Sleep(10 * time.Millisecond)
 	}
 	return g, path
