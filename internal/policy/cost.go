@@ -8,12 +8,14 @@ import (
 
 // UnboundedCost reports whether expr could cost more than a bounded number of passes over its
 // inputs, so its evaluation must be tracked against the cost limit. It is true for a
-// comprehension (all, exists, exists_one, map, filter, sortBy: loops, which nest), for a regular
-// expression match whose pattern is not a literal (matching costs text size times pattern size,
-// and both could come from the input), and for a call to any function not in linearFunctions
-// (lists.range(n) builds n elements, replace and the set functions can cost the product of their
-// arguments' sizes). The list is of functions known to be linear, so a function added to the
-// environment later is tracked until someone shows it is linear: the choice fails closed.
+// comprehension (all, exists, exists_one, map, filter, sortBy: loops, which nest); for a call of
+// one of literalArgFunctions whose arguments are not all literals (a regular expression match
+// costs text size times pattern size, and both could come from the input; list.join(sep) writes
+// sep between every two elements, so s.split("").join(s) is quadratic and nests to exponential);
+// and for a call of any function not in linearFunctions (lists.range(n) builds n elements,
+// replace and the set functions can cost the product of their arguments' sizes). The list is of
+// functions known to be linear, so a function added to the environment later is tracked until
+// someone shows it is linear: the choice fails closed.
 func UnboundedCost(e celast.Expr) bool {
 	unbounded := false
 	celast.PreOrderVisit(e, celast.NewExprVisitor(func(e celast.Expr) {
@@ -23,10 +25,15 @@ func UnboundedCost(e celast.Expr) bool {
 		case celast.CallKind:
 			c := e.AsCall()
 			switch name := c.FunctionName(); {
-			case name == "matches":
+			case slices.Contains(literalArgFunctions, name):
 				args := c.Args()
-				if len(args) == 0 || args[len(args)-1].Kind() != celast.LiteralKind {
-					unbounded = true
+				if !c.IsMemberFunction() && len(args) > 0 {
+					args = args[1:] // matches(text, pattern): the text is the receiver
+				}
+				for _, a := range args {
+					if a.Kind() != celast.LiteralKind {
+						unbounded = true
+					}
 				}
 			case !slices.Contains(linearFunctions, name):
 				unbounded = true
@@ -36,9 +43,13 @@ func UnboundedCost(e celast.Expr) bool {
 	return unbounded
 }
 
+// literalArgFunctions cost at most linear in their receiver when every other argument is a
+// literal (bounded by the expression's own size), and up to the product of the sizes otherwise.
+var literalArgFunctions = []string{"matches", "join", "indexOf", "lastIndexOf"}
+
 // linearFunctions are the functions whose cost is at most linear in the size of their
 // arguments (most are constant): operators, conversions, string tests, timestamp accessors,
-// optional values. "matches" is handled apart.
+// optional values.
 var linearFunctions = []string{
 	// operators
 	"_+_", "_-_", "_*_", "_/_", "_%_", "-_", "!_", "_&&_", "_||_", "_?_:_", "@not_strictly_false",
@@ -46,8 +57,8 @@ var linearFunctions = []string{
 	// conversions and types
 	"size", "string", "int", "uint", "double", "bool", "bytes", "dyn", "type", "duration", "timestamp",
 	// strings (standard library and the strings extension)
-	"contains", "startsWith", "endsWith", "lowerAscii", "upperAscii", "trim", "charAt", "indexOf",
-	"lastIndexOf", "substring", "split", "join", "reverse", "strings.quote",
+	"contains", "startsWith", "endsWith", "lowerAscii", "upperAscii", "trim", "charAt",
+	"substring", "split", "reverse", "strings.quote",
 	// timestamps and durations
 	"getFullYear", "getMonth", "getDayOfYear", "getDayOfMonth", "getDate", "getDayOfWeek",
 	"getHours", "getMinutes", "getSeconds", "getMilliseconds",

@@ -173,11 +173,13 @@ func TestCompileSelectiveCostLimit(t *testing.T) {
 	for i := range tags {
 		tags[i] = fmt.Sprintf("s%d", i)
 	}
-	obj := map[string]any{"tags": tags, "n": int64(900_000), "name": strings.Repeat("a", 30000), "ttl": "^(" + strings.Repeat("a?", 3000) + ")$"}
+	obj := map[string]any{"tags": tags, "n": int64(900_000), "name": strings.Repeat("a", 30000), "ttl": "^(" + strings.Repeat("a?", 3000) + ")$",
+		"created": strings.Repeat("a", 500)} // the cost is checked after each call: one join of n² bytes runs whole
 	for _, expr := range []string{
 		`object.tags.all(a, object.tags.all(b, a == b || a != b))`,
 		`lists.range(object.n).size() > 0`,
 		`object.name.matches(object.ttl)`,
+		`object.created.split("").join(object.created).split("").join(object.created).size() > 0`,
 	} {
 		p, err := env.CompileSelective(expr, Bool)
 		if err != nil {
