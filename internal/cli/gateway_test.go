@@ -143,12 +143,12 @@ func TestGatewayBadConfig(t *testing.T) {
 		want []string
 	}{
 		{name: "unknown key", yaml: "mode: sidecar\nidentity:\n  trust_domain: example.org\n  bundel_file: b.pem\n",
-			want: []string{"line 4", "bundel_file", "unknown field"}},
+			want: []string{":4:3: ", "identity.bundel_file", `unknown key "bundel_file"`}},
 		{name: "bad mode", yaml: "mode: bridge\nidentity: {trust_domain: example.org, bundle_file: b.pem, svid: {cert_file: c, key_file: k}}\ninbound: {listen: 127.0.0.1:0}\n",
-			want: []string{"line 1", "mode"}},
+			want: []string{":1:7: mode: "}},
 		{name: "bad rule", yaml: "mode: sidecar\nidentity: {trust_domain: example.org, bundle_file: b.pem, svid: {cert_file: c, key_file: k}}\ninbound: {listen: 127.0.0.1:0}\nroutes:\n  - name: r\n    path: /**\n    require: [mtls]\n    allow: 'source.spiffe_id =='\n    upstream: http://127.0.0.1:1\n",
-			want: []string{"line 8", "routes[0].allow"}},
-		{name: "not yaml", yaml: "mode: [sidecar\n", want: []string{"line"}},
+			want: []string{":8:12: routes[0].allow: "}},
+		{name: "not yaml", yaml: "mode: [sidecar\n", want: []string{":2: invalid YAML"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -293,7 +293,7 @@ audit:
 	if err := os.WriteFile(cfg, []byte(yaml+"bogus: 1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(`level=ERROR msg="config reload failed; the previous configuration stays in force" err=.*bogus: unknown field`)
+	waitFor(`level=ERROR msg="config reload failed; the previous configuration stays in force" err=.*bogus: unknown key`)
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("gateway run: %v", err)

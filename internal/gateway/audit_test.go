@@ -220,6 +220,7 @@ func TestAuditFailClosed(t *testing.T) {
 			if i > 100 {
 				t.Fatalf("audit log failing = %v after 2s, want %v", g.audit.Failing(), want)
 			}
+			// real sockets: the whole gateway over TLS; this polls for the audit flush timer of Gateway.Run
 			time.Sleep(20 * time.Millisecond)
 		}
 	}

@@ -1,20 +1,17 @@
 package gateway
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
+	"github.com/palisade-sec/palisade/internal/config"
+	"github.com/palisade-sec/palisade/internal/config/strictyaml"
 	"github.com/palisade-sec/palisade/internal/identity"
 	"github.com/palisade-sec/palisade/internal/jwtauth"
 )
@@ -127,7 +124,7 @@ type RouteConfig struct {
 	Upstream         string `yaml:"upstream"`
 	UpstreamSPIFFEID string `yaml:"upstream_spiffe_id"`
 	// MaxRequestBody overrides limits.max_request_body for this route (0: the global limit).
-	MaxRequestBody Size `yaml:"max_request_body"`
+	MaxRequestBody config.Size `yaml:"max_request_body"`
 	// Upgrades names the protocols a request on this route may switch to (HTTP/1.1 Upgrade);
 	// any other upgrade request is refused. "websocket" is the only one known; "h2c" is never
 	// allowed (it would tunnel HTTP/2 requests past routing and authorization).
@@ -169,26 +166,6 @@ type AdminConfig struct {
 	Pprof bool `yaml:"pprof"`
 }
 
-// ConfigError is a problem in gateway.yaml located by file, line and field.
-type ConfigError struct {
-	File  string
-	Line  int
-	Field string
-	Msg   string
-}
-
-func (e *ConfigError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Line > 0 {
-		b.WriteString(": line " + strconv.Itoa(e.Line))
-	}
-	if e.Field != "" {
-		b.WriteString(": " + e.Field)
-	}
-	return b.String() + ": " + e.Msg
-}
-
 // maxConfigSize bounds the file read.
 const maxConfigSize = 4 << 20
 
@@ -201,78 +178,61 @@ func LoadConfig(path string) (*Config, error) {
 	return ParseConfig(path, b)
 }
 
-var yamlLineRE = regexp.MustCompile(`^line (\d+): (.*)$`)
-var unknownFieldRE = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
-
-// ParseConfig decodes data strictly (unknown keys, wrong types and trailing documents are errors
-// naming file and line) and validates it (errors naming file, line and field).
+// ParseConfig decodes data with the one strict decoder (unknown keys, wrong types, duplicate keys
+// and trailing documents are errors), validates it, and only then fills in defaults. Every error
+// is a *strictyaml.Error, "file:line:col: field: message"; validation reports all the problems it
+// finds, joined.
 func ParseConfig(file string, data []byte) (*Config, error) {
 	if len(data) > maxConfigSize {
-		return nil, &ConfigError{File: file, Msg: "larger than 4 MiB"}
+		return nil, &strictyaml.Error{File: file, Err: errors.New("larger than 4 MiB")}
 	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(file, err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
 	var cfg Config
-	if err := dec.Decode(&cfg); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, &ConfigError{File: file, Msg: "empty file"}
-		}
-		return nil, yamlError(file, err)
+	fields, err := strictyaml.Decode(file, data, &cfg)
+	if err != nil {
+		return nil, err
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		return nil, &ConfigError{File: file, Line: extra.Line, Msg: "more than one YAML document"}
+	if len(fields) == 0 {
+		return nil, &strictyaml.Error{File: file, Pos: strictyaml.Pos{Line: 1, Column: 1}, Err: errors.New("empty file")}
 	}
-	v := &validator{file: file, root: &root}
+	v := &validator{file: file, fields: fields}
 	cfg.validate(v)
 	if len(v.errs) > 0 {
 		return nil, errors.Join(v.errs...)
 	}
+	cfg.applyDefaults()
 	return &cfg, nil
 }
 
-func yamlError(file string, err error) error {
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		var errs []error
-		for _, msg := range te.Errors {
-			ce := &ConfigError{File: file, Msg: msg}
-			if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-				ce.Line, _ = strconv.Atoi(m[1])
-				ce.Msg = m[2]
-				if u := unknownFieldRE.FindStringSubmatch(m[2]); u != nil {
-					ce.Field = u[1]
-					ce.Msg = "unknown field (not allowed in " + strings.TrimPrefix(u[2], "gateway.") + ")"
-				}
-			}
-			errs = append(errs, ce)
-		}
-		return errors.Join(errs...)
+// applyDefaults fills in what the file left out, after validation has accepted what it set.
+func (c *Config) applyDefaults() {
+	if c.Identity.SVID.BundleRefresh == 0 {
+		c.Identity.SVID.BundleRefresh = DefaultBundleRefresh
 	}
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	ce := &ConfigError{File: file, Msg: msg}
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		ce.Line, _ = strconv.Atoi(m[1])
-		ce.Msg = m[2]
+	if c.HTTP1Server == "" {
+		c.HTTP1Server = HTTP1Palisade
 	}
-	return ce
+	if c.Inbound.ClientCerts == "" {
+		c.Inbound.ClientCerts = map[string]string{ModeEdge: "optional", ModeSidecar: "require"}[c.Mode]
+	}
+	if c.JWT.Header == "" {
+		c.JWT.Header = "Authorization"
+	}
+	c.Timeouts = c.Timeouts.withDefaults()
 }
 
-// validator collects semantic errors with the line of the offending field.
+// validator collects semantic errors at the position of the offending field.
 type validator struct {
-	file  string
-	root  *yaml.Node
-	errs  []error
-	rules *ruleCompiler
+	file   string
+	fields strictyaml.Fields
+	errs   []error
+	rules  *ruleCompiler
 }
 
-// errorf records an error at field path (e.g. "routes", 2, "upstream").
+// errorf records an error at field path (e.g. "routes", 2, "upstream"), or at its closest
+// enclosing value when the file does not set it.
 func (v *validator) errorf(path []any, format string, args ...any) {
-	v.errs = append(v.errs, &ConfigError{File: v.file, Line: lineOf(v.root, path), Field: fieldName(path), Msg: fmt.Sprintf(format, args...)})
+	field := fieldName(path)
+	v.errs = append(v.errs, &strictyaml.Error{File: v.file, Pos: v.fields.Nearest(field), Field: field, Err: fmt.Errorf(format, args...)})
 }
 
 func fieldName(path []any) string {
@@ -289,43 +249,6 @@ func fieldName(path []any) string {
 		}
 	}
 	return b.String()
-}
-
-// lineOf walks the YAML tree along path and returns the line of the deepest node found.
-func lineOf(root *yaml.Node, path []any) int {
-	n := root
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	line := n.Line
-	for _, p := range path {
-		var next *yaml.Node
-		switch p := p.(type) {
-		case string:
-			if n.Kind == yaml.MappingNode {
-				for i := 0; i+1 < len(n.Content); i += 2 {
-					if n.Content[i].Value == p {
-						line = n.Content[i].Line
-						next = n.Content[i+1]
-						break
-					}
-				}
-			}
-		case int:
-			if n.Kind == yaml.SequenceNode && p < len(n.Content) {
-				next = n.Content[p]
-				line = next.Line
-			}
-		}
-		if next == nil {
-			return line
-		}
-		n = next
-	}
-	if n.Kind == yaml.ScalarNode {
-		return n.Line
-	}
-	return line
 }
 
 func (c *Config) validate(v *validator) {
@@ -356,7 +279,6 @@ func (c *Config) validate(v *validator) {
 	}
 	switch {
 	case s.BundleRefresh == 0:
-		c.Identity.SVID.BundleRefresh = DefaultBundleRefresh
 	case !ca:
 		v.errorf([]any{"identity", "svid", "bundle_refresh"}, "only applies with ca_url (a gateway that enrols with the CA)")
 	case s.BundleRefresh < 10*time.Second:
@@ -366,16 +288,13 @@ func (c *Config) validate(v *validator) {
 		v.errorf([]any{"inbound", "listen"}, "required")
 	}
 	switch c.HTTP1Server {
-	case "":
-		c.HTTP1Server = HTTP1Palisade
-	case HTTP1Palisade, HTTP1NetHTTP:
+	case "", HTTP1Palisade, HTTP1NetHTTP:
 	default:
 		v.errorf([]any{"http1_server"}, "%q: want %s or %s", c.HTTP1Server, HTTP1Palisade, HTTP1NetHTTP)
 	}
-	if c.Inbound.ClientCerts == "" {
-		c.Inbound.ClientCerts = map[string]string{ModeEdge: "optional", ModeSidecar: "require"}[c.Mode]
-	}
-	if c.Inbound.ClientCerts != "require" && c.Inbound.ClientCerts != "optional" {
+	switch c.Inbound.ClientCerts {
+	case "", "require", "optional":
+	default:
 		v.errorf([]any{"inbound", "client_certs"}, "%q: want require or optional", c.Inbound.ClientCerts)
 	}
 	if (c.Inbound.TLS.CertFile == "") != (c.Inbound.TLS.KeyFile == "") {
@@ -383,9 +302,6 @@ func (c *Config) validate(v *validator) {
 	}
 	if c.Mode == ModeEdge && c.Inbound.TLS.CertFile == "" {
 		v.errorf([]any{"inbound", "tls"}, "edge mode needs the public server certificate (cert_file, key_file)")
-	}
-	if c.JWT.Header == "" {
-		c.JWT.Header = "Authorization"
 	}
 	c.validateIssuers(v)
 	c.validateRoutes(v)

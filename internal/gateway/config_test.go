@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/palisade-sec/palisade/internal/config/strictyaml"
 )
 
 const validEdge = `mode: edge
@@ -66,7 +68,7 @@ func TestParseConfigErrors(t *testing.T) {
 		wantField string
 		wantMsg   string
 	}{
-		{name: "unknown top-level key", edit: func(s string) string { return s + "tracing: on\n" }, wantLine: 29, wantField: "tracing", wantMsg: "unknown field"},
+		{name: "unknown top-level key", edit: func(s string) string { return s + "tracing: on\n" }, wantLine: 29, wantField: "tracing", wantMsg: `unknown key "tracing"`},
 		{name: "bundle refresh without a ca", edit: func(s string) string {
 			return strings.Replace(s, "svid: {cert_file: svid.pem, key_file: svid.key}", "svid: {cert_file: svid.pem, key_file: svid.key, bundle_refresh: 1m}", 1)
 		}, wantLine: 5, wantField: "identity.svid.bundle_refresh", wantMsg: "only applies with ca_url"},
@@ -82,8 +84,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{name: "unknown http1 server", edit: func(s string) string { return s + "http1_server: fasthttp\n" }, wantLine: 29, wantField: "http1_server", wantMsg: `"fasthttp": want palisade or net/http`},
 		{name: "unknown route key", edit: func(s string) string {
 			return strings.Replace(s, "    require: [jwt]\n", "    require: [jwt]\n    rquire: [mtls]\n", 1)
-		}, wantLine: 22, wantField: "rquire", wantMsg: "unknown field"},
-		{name: "wrong type", edit: func(s string) string { return strings.Replace(s, "methods: [GET, POST]", "methods: GET", 1) }, wantLine: 19, wantMsg: "cannot unmarshal"},
+		}, wantLine: 22, wantField: "routes[0].rquire", wantMsg: `unknown key "rquire"`},
+		{name: "wrong type", edit: func(s string) string { return strings.Replace(s, "methods: [GET, POST]", "methods: GET", 1) }, wantLine: 19, wantField: "routes[0].methods", wantMsg: "want a list"},
 		{name: "bad mode", edit: func(s string) string { return strings.Replace(s, "mode: edge", "mode: mesh", 1) }, wantLine: 1, wantField: "mode", wantMsg: `"mesh"`},
 		{name: "bad cel", edit: func(s string) string { return strings.Replace(s, `'"orders:read" in jwt.scopes'`, `'jwt.scopes +'`, 1) }, wantLine: 22, wantField: "routes[0].allow", wantMsg: "cel"},
 		{name: "non-bool cel", edit: func(s string) string { return strings.Replace(s, `'"orders:read" in jwt.scopes'`, `'1 + 2'`, 1) }, wantLine: 22, wantField: "routes[0].allow", wantMsg: "want bool"},
@@ -104,7 +106,7 @@ func TestParseConfigErrors(t *testing.T) {
 			return strings.Replace(s, "  tls: {cert_file: public.pem, key_file: public.key}\n", "", 1)
 		}, wantField: "inbound.tls"},
 		{name: "require unknown", edit: func(s string) string { return strings.Replace(s, "require: [jwt]", "require: [magic]", 1) }, wantLine: 21, wantField: "routes[0].require[0]"},
-		{name: "two documents", edit: func(s string) string { return s + "---\nmode: edge\n" }, wantLine: 29, wantMsg: "more than one"},
+		{name: "two documents", edit: func(s string) string { return s + "---\nmode: edge\n" }, wantLine: 29, wantMsg: "a second YAML document"},
 		{name: "syntax error", edit: func(s string) string { return strings.Replace(s, "mode: edge", "mode: [edge", 1) }, wantMsg: "did not find expected"},
 		{name: "empty", edit: func(string) string { return "" }, wantMsg: "empty file"},
 	}
@@ -117,12 +119,12 @@ func TestParseConfigErrors(t *testing.T) {
 			if !strings.HasPrefix(err.Error(), "gateway.yaml") {
 				t.Errorf("error does not name the file: %v", err)
 			}
-			var ce *ConfigError
+			var ce *strictyaml.Error
 			if !errors.As(err, &ce) {
-				t.Fatalf("error is not a ConfigError: %v", err)
+				t.Fatalf("error is not a *strictyaml.Error: %v", err)
 			}
-			if tt.wantLine != 0 && ce.Line != tt.wantLine {
-				t.Errorf("line = %d, want %d (%v)", ce.Line, tt.wantLine, err)
+			if tt.wantLine != 0 && ce.Pos.Line != tt.wantLine {
+				t.Errorf("line = %d, want %d (%v)", ce.Pos.Line, tt.wantLine, err)
 			}
 			if tt.wantField != "" && ce.Field != tt.wantField {
 				t.Errorf("field = %q, want %q (%v)", ce.Field, tt.wantField, err)

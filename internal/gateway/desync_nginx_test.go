@@ -131,6 +131,7 @@ http {
 		if i > 100 {
 			t.Fatalf("nginx did not start: %v", err)
 		}
+		// real sockets: nginx is another process
 		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palisade-sec/palisade/internal/config/strictyaml"
 	"github.com/palisade-sec/palisade/internal/identity"
 )
 
@@ -120,6 +121,7 @@ func startGateway(t testing.TB, cfgText string, jwks *http.Client, audit io.Writ
 		if i > 200 {
 			t.Fatal("gateway did not become ready")
 		}
+		// real sockets: the whole gateway over TLS; polls
 		time.Sleep(10 * time.Millisecond)
 	}
 	return g, path
@@ -350,6 +352,7 @@ func TestMeshInboundDecisions(t *testing.T) {
 	m := newMesh(t)
 	p, other := m.p, m.other
 	expiring := p.issue("spiffe://example.org/web", time.Second)
+	// real sockets and crypto/x509's clock: the TLS handshake checks expiry against the real time
 	time.Sleep(1100 * time.Millisecond) // let the one-second certificate expire
 	tests := []struct {
 		name       string
@@ -439,6 +442,7 @@ func TestMeshJWKSRotationDuringTraffic(t *testing.T) {
 			}
 		}
 	}()
+	// real sockets: file-change reload is noticed by Gateway.Run over real listeners
 	time.Sleep(50 * time.Millisecond)
 	before := m.idp.hits.Load()
 	m.idp.rotate(t, "k2")
@@ -498,8 +502,8 @@ func TestMeshReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := m.gB.Reload()
-	var ce *ConfigError
-	if !errors.As(err, &ce) || ce.Line != 19 || ce.Field != "requires" {
+	var ce *strictyaml.Error
+	if !errors.As(err, &ce) || ce.Pos.Line != 19 || ce.Field != "routes[0].requires" {
 		t.Fatalf("bad reload error = %v, want line 19 field requires", err)
 	}
 	if got := get(); got != 403 {
@@ -545,6 +549,7 @@ func TestMeshSVIDRenewal(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("new connections still get the old SVID 5s after renewal")
 		}
+		// real sockets: the whole gateway over TLS
 		time.Sleep(200 * time.Millisecond)
 	}
 }
@@ -623,6 +628,7 @@ func TestReloadOnFileChangeAndSignal(t *testing.T) {
 	go func() { done <- g.Run(ctx, reload) }()
 	defer func() { cancel(); <-done }()
 	for !g.Ready() {
+		// real sockets: the whole gateway over TLS; polls
 		time.Sleep(10 * time.Millisecond)
 	}
 	addr, _, _ := g.Addrs()
@@ -638,6 +644,7 @@ func TestReloadOnFileChangeAndSignal(t *testing.T) {
 	}
 	waitFor := func(want int) {
 		t.Helper()
+		// real sockets: the whole gateway over TLS; polls
 		for deadline := time.Now().Add(5 * time.Second); status() != want; time.Sleep(50 * time.Millisecond) {
 			if time.Now().After(deadline) {
 				t.Fatalf("status did not become %d within 5s", want)
@@ -659,6 +666,7 @@ func TestReloadOnFileChangeAndSignal(t *testing.T) {
 	}
 	_ = os.Chtimes(path, fi.ModTime(), fi.ModTime())
 	reload <- struct{}{}
+	// real sockets: the whole gateway over TLS
 	time.Sleep(300 * time.Millisecond)
 	if got := status(); got != 200 {
 		t.Fatalf("after a bad reload the previous config should stay: %d", got)
@@ -701,6 +709,7 @@ func TestJWKSKeyProblemsAreReported(t *testing.T) {
 		t.Fatalf("token of the good key: %d", resp.StatusCode)
 	}
 	want := `palisade_gateway_jwks_rejected_keys{issuer="https://idp.test"} 1`
+	// real sockets: the whole gateway over TLS; polls
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		resp, err := http.Get("http://" + admin + "/metrics")
 		if err != nil {

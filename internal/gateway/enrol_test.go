@@ -101,6 +101,7 @@ func TestSidecarEnrolsAndRenewsFromCA(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("SVID not renewed within 6s of a 2s lifetime")
 		}
+		// real sockets: enrolment with the CA over HTTPS
 		time.Sleep(50 * time.Millisecond)
 	}
 	fresh := clientFor(roots, p.issue("spiffe://example.org/web", time.Hour))
@@ -143,6 +144,7 @@ func TestGracefulShutdown(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- g.Run(ctx, nil) }()
 	for !g.Ready() {
+		// real sockets: enrolment with the CA over HTTPS; polls
 		time.Sleep(10 * time.Millisecond)
 	}
 	addr, _, admin := g.Addrs()
@@ -166,6 +168,7 @@ func TestGracefulShutdown(t *testing.T) {
 	<-started
 	cancel()
 	for g.Ready() {
+		// real sockets: enrolment with the CA over HTTPS; polls
 		time.Sleep(5 * time.Millisecond)
 	}
 	resp, err := http.Get("http://" + admin + "/readyz")

@@ -13,7 +13,7 @@ import (
 )
 
 // FuzzParseConfig feeds arbitrary YAML to the strict config decoder and validator: it must return
-// a config or a ConfigError naming the file, never panic.
+// a config or a *strictyaml.Error naming the file, never panic.
 func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte(validEdge))
 	f.Add([]byte("mode: sidecar\nroutes: [{name: a, path: /**, allow: 'true', upstream: 'http://127.0.0.1:1'}]\n"))

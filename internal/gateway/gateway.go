@@ -32,6 +32,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/palisade-sec/palisade/internal/config/strictyaml"
 	"github.com/palisade-sec/palisade/internal/identity"
 	"github.com/palisade-sec/palisade/internal/jwtauth"
 )
@@ -288,7 +289,7 @@ func (g *Gateway) reload() error {
 		{"identity", fmt.Sprint(old.Identity), fmt.Sprint(cfg.Identity)},
 	} {
 		if c.a != c.b {
-			return &ConfigError{File: g.opts.ConfigPath, Field: c.name, Msg: "changed; this field needs a restart"}
+			return &strictyaml.Error{File: g.opts.ConfigPath, Field: c.name, Err: errors.New("changed; this field needs a restart")}
 		}
 	}
 	tb, err := identity.LoadTrustBundle(cfg.Identity.TrustDomain, cfg.Identity.BundleFile)

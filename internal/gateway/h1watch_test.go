@@ -2,22 +2,29 @@ package gateway
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
 const watchCfg = sidecarHead + "timeouts: {read_header: 200ms}\n" + appRoute
 
-// TestHTTP1ClientDisconnect checks the HTTP/1 server's disconnect watcher: a client that hangs
-// up while the upstream works on its request gets the upstream request cancelled (and audited
-// as client_gone); a client that pipelines its next request while a slow one runs gets both
-// answers in order (the watcher's byte is handed back); and a slow request longer than the
-// header timeout completes (the watcher does not inherit the header deadline).
+// TestHTTP1ClientDisconnect checks that the disconnect watcher is wired through the gateway: a
+// client that hangs up while the upstream works on its request gets the upstream request
+// cancelled and audited as client_gone.
+//
+// It runs the whole gateway over real sockets (TLS, the forwarder, an upstream httptest server,
+// the audit log), which cannot run in a synctest bubble; its sleep only lets the scanner look
+// twice. TestHTTP1WatcherTiming holds the watcher itself (timing, pipelining, the header
+// deadline) on virtual time.
 func TestHTTP1ClientDisconnect(t *testing.T) {
 	cancelled := make(chan time.Time, 1)
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -28,11 +35,6 @@ func TestHTTP1ClientDisconnect(t *testing.T) {
 				cancelled <- time.Now()
 			case <-time.After(5 * time.Second):
 			}
-		case "/slow":
-			time.Sleep(500 * time.Millisecond)
-			io.WriteString(w, "slow")
-		default:
-			io.WriteString(w, r.Method+" "+r.URL.Path) // a lost first byte would show in the method
 		}
 	}))
 	t.Cleanup(app.Close)
@@ -53,7 +55,7 @@ func TestHTTP1ClientDisconnect(t *testing.T) {
 		if _, err := io.WriteString(c, "GET /hang HTTP/1.1\r\nHost: app\r\n\r\n"); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(400 * time.Millisecond) // past the scanner's two looks
+		time.Sleep(400 * time.Millisecond) // real sockets (see above): past the scanner's two looks
 		closed := time.Now()
 		c.Close()
 		select {
@@ -66,35 +68,115 @@ func TestHTTP1ClientDisconnect(t *testing.T) {
 		}
 		waitAudit(t, g, audit, "/hang", "client_gone")
 	})
+}
 
-	t.Run("a request pipelined behind a slow one is answered after it", func(t *testing.T) {
-		c := dial(t)
-		if _, err := io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: app\r\n\r\n"); err != nil {
+// TestHTTP1WatcherTiming holds the disconnect watcher's timing on virtual time, over plain
+// HTTP/1 and over TLS (where the watcher's one-byte read takes a whole TLS record): a request
+// is watched from the scanner's second look at it (between one and two periods after it
+// started), a client that hangs up then aborts the exchange at once, a request pipelined behind
+// a slow one is answered after it with none of its bytes lost, and a slow request outlasts the
+// header timeout.
+func TestHTTP1WatcherTiming(t *testing.T) {
+	srvTLS := httptest.NewUnstartedServer(nil)
+	srvTLS.StartTLS() // only for its certificate, valid from 1970: the bubble's clock starts in 2000
+	cert := srvTLS.TLS.Certificates[0]
+	srvTLS.Close()
+	leaf, err := x509.ParseCertificate(cert.Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(leaf)
+	for _, tc := range []struct {
+		name   string
+		server *tls.Config
+		client *tls.Config
+	}{
+		{name: "plain"},
+		{name: "tls", server: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+			client: &tls.Config{RootCAs: roots, ServerName: "example.com", NextProtos: []string{"http/1.1"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) { testWatcherTiming(t, tc.server, tc.client) })
+		})
+	}
+}
+
+func testWatcherTiming(t *testing.T, serverTLS, clientTLS *tls.Config) {
+	aborted := make(chan time.Time, 1)
+	s := newHTTP1Server(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/hang":
+			gone := w.(interface{ clientGone() *clientGone }).clientGone()
+			abort := make(chan struct{})
+			if !gone.arm(func() { close(abort) }) {
+				t.Error("the client was gone before the exchange started")
+			}
+			select {
+			case <-abort:
+				aborted <- time.Now()
+			case <-time.After(5 * time.Second):
+			}
+			gone.disarm()
+		case "/slow":
+			gone := w.(interface{ clientGone() *clientGone }).clientGone()
+			gone.arm(func() {})
+			time.Sleep(500 * time.Millisecond) // past the 200ms header timeout
+			if gone.disarm() {
+				t.Error("the client of a slow request was taken for gone (the watcher kept the header deadline?)")
+			}
+			io.WriteString(w, "slow")
+		default:
+			io.WriteString(w, r.Method+" "+r.URL.Path) // a lost first byte would show in the method
+		}
+	}), serverTLS, TimeoutsConfig{ReadHeader: 200 * time.Millisecond}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	pipe, served := servePipes(t, s)
+	dial := func() net.Conn {
+		c := pipe()
+		if clientTLS == nil {
+			return c
+		}
+		tc := tls.Client(c, clientTLS)
+		if err := tc.Handshake(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(300 * time.Millisecond) // the watcher is reading by now
-		if _, err := io.WriteString(c, "GET /fast HTTP/1.1\r\nHost: app\r\n\r\n"); err != nil {
-			t.Fatal(err)
-		}
-		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		br := bufio.NewReader(c)
-		for _, want := range []string{"slow", "GET /fast"} {
-			resp, err := http.ReadResponse(br, nil)
-			if err != nil {
-				t.Fatalf("reading the %s answer: %v", want, err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 200 || string(body) != want {
-				t.Fatalf("got %d %q, want 200 %q", resp.StatusCode, body, want)
-			}
-		}
-	})
+		return tc
+	}
 
-	t.Run("a slow request outlasts the header timeout", func(t *testing.T) {
-		resp, body, err := get(t, cl.Transport, http.MethodGet, "https://"+addr+"/slow", nil)
-		if err != nil || resp.StatusCode != 200 || !strings.Contains(body, "slow") {
-			t.Fatalf("%v, body %q", err, body)
+	c := dial()
+	start := time.Now()
+	io.WriteString(c, "GET /hang HTTP/1.1\r\nHost: app\r\n\r\n")
+	time.Sleep(2*slowAfter + time.Millisecond - time.Since(start)) // past the scanner's two looks
+	closed := time.Now()
+	c.Close()
+	select {
+	case at := <-aborted:
+		if at != closed {
+			t.Errorf("upstream exchange aborted %s after the client left, want at once", at.Sub(closed))
 		}
-	})
+	case <-time.After(5 * time.Second):
+		t.Fatal("the exchange ran on after its client left")
+	}
+
+	c = dial()
+	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: app\r\n\r\n")
+	time.Sleep(3 * slowAfter) // the watcher is reading by now
+	// a pipe's write returns once all of it is read, and the watcher reads one byte (or record)
+	go io.WriteString(c, "GET /fast HTTP/1.1\r\nHost: app\r\n\r\n")
+	br := bufio.NewReader(c)
+	for _, want := range []string{"slow", "GET /fast"} {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("reading the %s answer: %v", want, err)
+		}
+		if body := bodyOf(resp); resp.StatusCode != 200 || body != want {
+			t.Fatalf("got %d %q, want 200 %q (a slow request outlasting the header timeout, then the pipelined one)", resp.StatusCode, body, want)
+		}
+	}
+	c.Close()
+
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	<-served
 }

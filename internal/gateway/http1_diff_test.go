@@ -400,6 +400,7 @@ func diffExchange(t *testing.T, addr, raw string, split bool, pauseAt int) ([]by
 				return
 			}
 			if i < len(pieces)-1 {
+				// real sockets: the reference is net/http's server over TCP, pauses and all
 				time.Sleep(pause)
 			}
 		}

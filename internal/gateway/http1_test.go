@@ -16,8 +16,10 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -306,48 +308,73 @@ func TestHTTP1ContentLengthMismatchAndHTTP10(t *testing.T) {
 	}
 }
 
+// servePipes runs s in a synctest bubble over in-memory connections (net.Pipe): dial returns
+// the client end of a new connection the server has accepted, or one the server closed unread
+// once it is shutting down. The bubble's clock is virtual, so timeouts pass without waiting.
+func servePipes(t *testing.T, s *http1Server) (dial func() net.Conn, served <-chan error) {
+	t.Helper()
+	ln := newConnListener()
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ln) }()
+	return func() net.Conn {
+		client, server := net.Pipe()
+		t.Cleanup(func() { client.Close() })
+		ln.deliver(server)
+		return client
+	}, done
+}
+
 func TestHTTP1TimeoutsAndShutdown(t *testing.T) {
-	s, addr := startHTTP1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/slow" {
-			time.Sleep(300 * time.Millisecond)
+	synctest.Test(t, func(t *testing.T) {
+		s := newHTTP1Server(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/slow" {
+				time.Sleep(300 * time.Millisecond)
+			}
+			io.WriteString(w, "done")
+		}), nil, TimeoutsConfig{ReadHeader: 200 * time.Millisecond}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		dial, served := servePipes(t, s)
+
+		start := time.Now()
+		slow := dial()
+		io.WriteString(slow, "GET / HTTP/1.1\r\nHost: a\r\n") // never finishes its header
+		out, _ := io.ReadAll(slow)
+		if took := time.Since(start); len(out) != 0 || took != 200*time.Millisecond {
+			t.Errorf("slow header: got %q after %v, want the connection closed after the 200ms header timeout", out, took)
 		}
-		io.WriteString(w, "done")
-	}), nil, func(s *http1Server) { s.readHeaderTimeout = 200 * time.Millisecond })
 
-	start := time.Now()
-	out := rawExchange(t, addr, "GET / HTTP/1.1\r\nHost: a\r\n", 3*time.Second) // never finishes its header
-	if out != "" || time.Since(start) > 2*time.Second {
-		t.Errorf("slow header: got %q after %v, want the connection closed after the header timeout", out, time.Since(start))
-	}
-
-	idle, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idle.Close()
-	busy, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer busy.Close()
-	io.WriteString(busy, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
-	time.Sleep(50 * time.Millisecond)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	if err := s.Shutdown(ctx); err != nil {
-		t.Fatalf("Shutdown: %v", err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(busy), nil)
-	if err != nil || bodyOf(resp) != "done" {
-		t.Fatalf("the request in flight did not finish during shutdown: %v %v", resp, err)
-	}
-	_ = idle.SetReadDeadline(time.Now().Add(time.Second))
-	if n, err := idle.Read(make([]byte, 1)); n != 0 || err == nil || errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("idle connection after shutdown: read %d, %v; want it closed", n, err)
-	}
-	if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-		t.Error("the listener still accepts after shutdown")
-	}
+		idle, busy := dial(), dial()
+		io.WriteString(busy, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
+		synctest.Wait() // the handler is sleeping
+		answer := make(chan string, 1)
+		go func() {
+			resp, err := http.ReadResponse(bufio.NewReader(busy), nil)
+			if err != nil {
+				answer <- err.Error()
+				return
+			}
+			answer <- bodyOf(resp)
+		}()
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		if err := s.Shutdown(ctx); err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+		if got := <-answer; got != "done" {
+			t.Fatalf("the request in flight did not finish during shutdown: %s", got)
+		}
+		_ = idle.SetReadDeadline(time.Now().Add(time.Second))
+		if n, err := idle.Read(make([]byte, 1)); n != 0 || err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("idle connection after shutdown: read %d, %v; want it closed", n, err)
+		}
+		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("Serve returned %v, want ErrServerClosed", err)
+		}
+		late := dial()
+		_ = late.SetReadDeadline(time.Now().Add(time.Second))
+		if n, err := late.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+			t.Errorf("a connection after shutdown: read %d, %v; want it closed unread", n, err)
+		}
+	})
 }
 
 func TestHTTP1TLSWithHTTP2AndUpgradeThroughProxy(t *testing.T) {

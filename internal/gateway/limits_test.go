@@ -109,9 +109,9 @@ func TestRequestBodyLimitConfig(t *testing.T) {
 	cert, key := p.issueFiles("spiffe://example.org/app", "app")
 	base := fmt.Sprintf(limitsCfg, p.bundleFile(), cert, key, "http://127.0.0.1:1", HTTP1Palisade)
 	for _, c := range []struct{ from, to, want string }{
-		{"max_request_body: 1KiB", "max_request_body: -1", `gateway.yaml: line 9: size "-1": want a number`},
-		{"max_request_body: 1MiB", "max_request_body: 5 parsecs", `gateway.yaml: line 16: size "5 parsecs": unknown unit`},
-		{"max_request_body: 1KiB", "max_request_body: [1]", "gateway.yaml: line 9: want a size"},
+		{"max_request_body: 1KiB", "max_request_body: -1", `gateway.yaml:9:28: limits.max_request_body: size "-1": want a number`},
+		{"max_request_body: 1MiB", "max_request_body: 5 parsecs", `gateway.yaml:16:23: routes[0].max_request_body: size "5 parsecs": unknown unit`},
+		{"max_request_body: 1KiB", "max_request_body: [1]", "gateway.yaml:9:28: limits.max_request_body: want a single value, got a list"},
 	} {
 		_, err := ParseConfig("gateway.yaml", []byte(strings.Replace(base, c.from, c.to, 1)))
 		if err == nil || !strings.Contains(err.Error(), c.want) {

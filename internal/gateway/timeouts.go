@@ -91,7 +91,6 @@ func (c *Config) validateTimeouts(v *validator) {
 			v.errorf([]any{"timeouts", f.name}, "%s: want a duration of at least %s (or leave it out for the default)", *f.d, minTimeout)
 		}
 	}
-	c.Timeouts = c.Timeouts.withDefaults()
 }
 
 // progress keeps a read or write deadline a timeout ahead of the latest operation, so an

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -82,6 +83,7 @@ func slowApp(t *testing.T) *httptest.Server {
 			for i := range 8 {
 				fmt.Fprintf(w, "chunk %d\n", i)
 				w.(http.Flusher).Flush()
+				// real sockets: the upstream is an httptest server behind the whole gateway over TLS
 				time.Sleep(100 * time.Millisecond)
 			}
 		case "/big": // more than the sockets between here and a client that never reads can hold
@@ -206,6 +208,7 @@ func waitAudit(t *testing.T, g *Gateway, audit *lockedBuffer, path, reason strin
 		if time.Now().After(deadline) {
 			t.Fatalf("no audit record for %s within 3s:\n%s", path, audit.String())
 		}
+		// real sockets: polls the audit log of a gateway over TLS
 		time.Sleep(50 * time.Millisecond)
 	}
 }
@@ -257,6 +260,10 @@ func TestTimeoutsConfig(t *testing.T) {
 // per-request path: a deadline is pushed on first use, then not again until an eighth of the
 // timeout has passed, and always after forget.
 func TestProgressPushesDeadlinesRarely(t *testing.T) {
+	synctest.Test(t, testProgressPushesDeadlinesRarely)
+}
+
+func testProgressPushesDeadlinesRarely(t *testing.T) {
 	rec := &deadlineRecorder{}
 	p := progress{d: rec, read: true, timeout: 800 * time.Millisecond}
 	for range 1000 {
@@ -265,10 +272,15 @@ func TestProgressPushesDeadlinesRarely(t *testing.T) {
 	if len(rec.read) != 1 || len(rec.write) != 0 {
 		t.Fatalf("%d read and %d write deadlines for 1000 quick touches, want 1 read", len(rec.read), len(rec.write))
 	}
-	if d := time.Until(rec.read[0]); d < 700*time.Millisecond || d > 800*time.Millisecond {
-		t.Fatalf("deadline %s ahead, want about 800ms", d)
+	if d := time.Until(rec.read[0]); d != 800*time.Millisecond {
+		t.Fatalf("deadline %s ahead, want 800ms", d)
 	}
-	time.Sleep(110 * time.Millisecond)
+	time.Sleep(99 * time.Millisecond)
+	p.touch()
+	if len(rec.read) != 1 {
+		t.Fatalf("%d pushes before an eighth of the timeout, want 1", len(rec.read))
+	}
+	time.Sleep(time.Millisecond)
 	p.touch()
 	p.forget()
 	p.touch()

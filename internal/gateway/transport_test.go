@@ -125,6 +125,7 @@ func TestTransportReplacesConnectionsTheUpstreamClosed(t *testing.T) {
 		if _, got, err := get(t, tr, method, srv.URL, strings.NewReader("x")); err != nil || got != "ok" {
 			t.Fatalf("request %d (%s): %q, %v", i, method, got, err)
 		}
+		// real sockets: the transport's liveness check peeks at the socket's file descriptor
 		time.Sleep(200 * time.Millisecond) // the upstream has closed the idle connection by now
 	}
 	if n := cc.n.Load(); n != 3 {
@@ -364,6 +365,7 @@ func TestTransportConcurrentRequestsAndIdleSweep(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d connections still idle after the idle timeout", idle)
 		}
+		// real sockets: polls for the idle sweep of connections to an httptest upstream
 		time.Sleep(20 * time.Millisecond)
 	}
 }
@@ -416,6 +418,7 @@ func TestReloadClosesIdleUpstreamConnections(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the replaced configuration's idle upstream connection was not closed")
 		}
+		// real sockets: polls for the reload of a gateway over TLS
 		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -133,6 +133,7 @@ func TestUpgradeWebSocketIsOneAuditedTunnel(t *testing.T) {
 
 			// the tunnel's record is written when it ends
 			var tunnel *Record
+			// real sockets: the whole gateway over TLS; polls
 			for deadline := time.Now().Add(3 * time.Second); tunnel == nil && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 				for _, r := range e.records(t) {
 					if r.Path == "/ws/chat" {

@@ -67,6 +67,7 @@ const DefaultCostLimit = 1_000_000
 type Env struct {
 	env       *cel.Env
 	costLimit uint64
+	vars      map[string]Type
 }
 
 // NewEnv returns an environment declaring vars, with CEL's standard library plus the string,
@@ -77,19 +78,19 @@ func NewEnv(costLimit uint64, vars ...Var) (*Env, error) {
 		costLimit = DefaultCostLimit
 	}
 	opts := []cel.EnvOption{ext.Strings(), ext.Lists(), ext.Sets(), cel.OptionalTypes(), cel.CrossTypeNumericComparisons(true)}
-	seen := map[string]bool{}
+	seen := map[string]Type{}
 	for _, v := range vars {
-		if v.Name == "" || seen[v.Name] {
+		if _, dup := seen[v.Name]; v.Name == "" || dup {
 			return nil, fmt.Errorf("policy environment: variable %q declared twice or empty", v.Name)
 		}
-		seen[v.Name] = true
+		seen[v.Name] = v.Type
 		opts = append(opts, cel.Variable(v.Name, v.Type.cel()))
 	}
 	env, err := cel.NewEnv(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("policy environment: %w", err)
 	}
-	return &Env{env: env, costLimit: costLimit}, nil
+	return &Env{env: env, costLimit: costLimit, vars: seen}, nil
 }
 
 // Error is one compile error at a 1-based line and column of the expression.
@@ -126,7 +127,20 @@ func (p *Program) Source() string { return p.source }
 
 // Compile parses and type-checks expr. When want is not Dyn the expression's result must have
 // that type (a rule's condition must be a Bool). Errors are a *CompileError with positions.
+// Every evaluation of the program is tracked against the environment's cost limit.
 func (e *Env) Compile(expr string, want Type) (*Program, error) {
+	return e.compile(expr, want, false)
+}
+
+// CompileSelective is Compile for programs evaluated on a hot path (the gateway evaluates a rule
+// per request): an expression UnboundedCost finds could cost more than linear in its inputs is
+// tracked against the cost limit as Compile does, and any other runs without the cost tracker,
+// which doubles the cost of a simple expression. Either way, an evaluation cannot run for long.
+func (e *Env) CompileSelective(expr string, want Type) (*Program, error) {
+	return e.compile(expr, want, true)
+}
+
+func (e *Env) compile(expr string, want Type, selective bool) (*Program, error) {
 	ast, iss := e.env.Compile(expr)
 	if iss != nil && iss.Err() != nil {
 		ce := &CompileError{}
@@ -141,7 +155,11 @@ func (e *Env) Compile(expr string, want Type) (*Program, error) {
 			return nil, &CompileError{Errors: []Error{{Line: 1, Column: 1, Message: fmt.Sprintf("expression returns %s, want %s", out, want.cel())}}}
 		}
 	}
-	prg, err := e.env.Program(ast, cel.CostLimit(e.costLimit), cel.InterruptCheckFrequency(64), cel.EvalOptions(cel.OptOptimize))
+	opts := []cel.ProgramOption{cel.InterruptCheckFrequency(64), cel.EvalOptions(cel.OptOptimize)}
+	if !selective || UnboundedCost(ast.NativeRep().Expr()) {
+		opts = append(opts, cel.CostLimit(e.costLimit))
+	}
+	prg, err := e.env.Program(ast, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("compile expression: %w", err)
 	}
@@ -163,9 +181,15 @@ func (p *Program) Eval(ctx context.Context, vars map[string]any) (any, error) {
 
 // EvalBool evaluates a condition.
 func (p *Program) EvalBool(ctx context.Context, vars map[string]any) (bool, error) {
-	v, err := p.eval(ctx, vars)
+	v, _, err := p.prg.ContextEval(ctx, vars)
+	return boolResult(ctx, v, err)
+}
+
+// boolResult is the result of an evaluation that must be a bool: anything else, or an error,
+// is an error.
+func boolResult(ctx context.Context, v ref.Val, err error) (bool, error) {
 	if err != nil {
-		return false, err
+		return false, evalError(ctx, err)
 	}
 	b, ok := v.(types.Bool)
 	if !ok {
@@ -177,13 +201,19 @@ func (p *Program) EvalBool(ctx context.Context, vars map[string]any) (bool, erro
 func (p *Program) eval(ctx context.Context, vars map[string]any) (ref.Val, error) {
 	v, _, err := p.prg.ContextEval(ctx, vars)
 	if err != nil {
-		if strings.Contains(err.Error(), "actual cost limit exceeded") {
-			return nil, fmt.Errorf("evaluate expression: %w", ErrCostLimit)
-		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("evaluate expression: %w", ctx.Err())
-		}
-		return nil, fmt.Errorf("evaluate expression: %w", err)
+		return nil, evalError(ctx, err)
 	}
 	return v, nil
+}
+
+// evalError names why an evaluation in ctx failed: the cost limit, the context, or the
+// expression itself.
+func evalError(ctx context.Context, err error) error {
+	if strings.Contains(err.Error(), "actual cost limit exceeded") {
+		return fmt.Errorf("evaluate expression: %w", ErrCostLimit)
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("evaluate expression: %w", ctx.Err())
+	}
+	return fmt.Errorf("evaluate expression: %w", err)
 }

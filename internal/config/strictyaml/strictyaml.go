@@ -42,6 +42,23 @@ type Pos struct {
 // it was written, so later validation can point at the line that caused a problem.
 type Fields map[string]Pos
 
+// Nearest returns where field was written or, for a field the document does not set, where its
+// closest enclosing value was ("routes[2]" for a missing "routes[2].allow"), so an error about a
+// missing key still points at the right entry. With no enclosing value it returns line 1, column 1.
+func (f Fields) Nearest(field string) Pos {
+	for field != "" {
+		if p, ok := f[field]; ok {
+			return p
+		}
+		i := strings.LastIndexAny(field, ".[")
+		if i < 0 {
+			break
+		}
+		field = field[:i]
+	}
+	return Pos{Line: 1, Column: 1}
+}
+
 // Error is a decoding error at one place in one file.
 type Error struct {
 	File  string

@@ -250,3 +250,23 @@ func TestDuration(t *testing.T) {
 		})
 	}
 }
+
+func TestFieldsNearest(t *testing.T) {
+	fields := Fields{"routes": {2, 1}, "routes[1]": {5, 5}, "routes[1].allow": {7, 12}, "mode": {1, 7}}
+	tests := []struct {
+		field string
+		want  Pos
+	}{
+		{"routes[1].allow", Pos{7, 12}},
+		{"routes[1].upstream", Pos{5, 5}},
+		{"routes[3].name", Pos{2, 1}},
+		{"mode", Pos{1, 7}},
+		{"admin.listen", Pos{1, 1}},
+		{"", Pos{1, 1}},
+	}
+	for _, tt := range tests {
+		if got := fields.Nearest(tt.field); got != tt.want {
+			t.Errorf("Nearest(%q) = %v, want %v", tt.field, got, tt.want)
+		}
+	}
+}
