@@ -65,12 +65,3 @@ func TestMarshalPrivateKeyRefusesBlankPassphrase(t *testing.T) {
 		t.Error("a whitespace passphrase sealed the key")
 	}
 }
-
-func mustParseID(t *testing.T, s string) ID {
-	t.Helper()
-	id, err := ParseID(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
