@@ -2,14 +2,10 @@ package suppress
 
 import (
 	"flag"
-	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/palisade-sec/palisade/internal/config/configtest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/errors.golden")
@@ -22,34 +18,8 @@ var errorFormat = regexp.MustCompile(`^[a-z ]+: testdata/errors/[a-z0-9-]+\.yaml
 // to testdata/errors.golden (go test -run TestErrorMessagesGolden -update rewrites it), and every
 // message to the one format, with a line.
 func TestErrorMessagesGolden(t *testing.T) {
-	paths, err := filepath.Glob("testdata/errors/*.yaml")
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no cases in testdata/errors: %v", err)
-	}
-	var b strings.Builder
-	for _, p := range paths {
-		p = filepath.ToSlash(p)
+	configtest.ErrorMessagesGolden(t, *update, errorFormat, func(t *testing.T, p string) error {
 		_, err := ReadIgnoreFile(p)
-		if err == nil {
-			t.Errorf("%s: no error", p)
-			continue
-		}
-		if !errorFormat.MatchString(err.Error()) {
-			t.Errorf("%s: error not in the file:line:col: field: message format:\n%v", p, err)
-		}
-		fmt.Fprintf(&b, "%v\n", err)
-	}
-	const golden = "testdata/errors.golden"
-	if *update {
-		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), b.String()); diff != "" {
-		t.Errorf("error messages differ from %s (-want +got):\n%s", golden, diff)
-	}
+		return err
+	})
 }

@@ -3,15 +3,11 @@ package custom
 import (
 	"errors"
 	"flag"
-	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/palisade-sec/palisade/internal/config/configtest"
 	"github.com/palisade-sec/palisade/internal/config/strictyaml"
 )
 
@@ -26,45 +22,19 @@ var errorFormat = regexp.MustCompile(`^load policies: testdata/errors/[a-z0-9-]+
 // rewrites it), every message to the one format with a line, and every error to a
 // *strictyaml.Error a caller can inspect.
 func TestErrorMessagesGolden(t *testing.T) {
-	paths, err := filepath.Glob("testdata/errors/*.yaml")
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no cases in testdata/errors: %v", err)
-	}
 	env, err := NewEnv()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b strings.Builder
-	for _, p := range paths {
-		p = filepath.ToSlash(p)
+	configtest.ErrorMessagesGolden(t, *update, errorFormat, func(t *testing.T, p string) error {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, err = Load(env, p, data, []string{"k8s-privileged-container"})
-		if err == nil {
-			t.Errorf("%s: no error", p)
-			continue
-		}
-		if !errorFormat.MatchString(err.Error()) {
-			t.Errorf("%s: error not in the file:line:col: field: message format:\n%v", p, err)
-		}
-		if se := (*strictyaml.Error)(nil); !errors.As(err, &se) || se.Pos.Line == 0 {
+		if se := (*strictyaml.Error)(nil); err != nil && (!errors.As(err, &se) || se.Pos.Line == 0) {
 			t.Errorf("%s: not a located *strictyaml.Error: %v", p, err)
 		}
-		fmt.Fprintf(&b, "%v\n", err)
-	}
-	const golden = "testdata/errors.golden"
-	if *update {
-		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), b.String()); diff != "" {
-		t.Errorf("error messages differ from %s (-want +got):\n%s", golden, diff)
-	}
+		return err
+	})
 }
