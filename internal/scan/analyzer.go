@@ -153,3 +153,31 @@ func (e *Incomplete) Error() string {
 	}
 	return fmt.Sprintf("%d inputs could not be analysed", len(e.Problems))
 }
+
+// WithinLimit splits t's files for a tree analyzer that parses some files whole: those for which
+// parsedWhole is true and whose size is over t.MaxFileSize are left out, each as a too-large
+// problem of scanner saying why (what, e.g. "a lockfile or manifest is parsed whole"); every
+// other file is kept. A file that cannot be stat'ed is kept: the reader that fails next reports
+// it. Without a limit every file is kept.
+func (t *Tree) WithinLimit(scanner, what string, parsedWhole func(path string) bool) ([]string, []finding.Problem) {
+	if t.MaxFileSize <= 0 {
+		return t.Files, nil
+	}
+	var problems []finding.Problem
+	kept := make([]string, 0, len(t.Files))
+	for _, f := range t.Files {
+		if !parsedWhole(f) {
+			kept = append(kept, f)
+			continue
+		}
+		info, err := fs.Stat(t.FS, f)
+		if err != nil || info.Size() <= t.MaxFileSize {
+			kept = append(kept, f)
+			continue
+		}
+		problems = append(problems, finding.Problem{Path: f, Scanner: scanner, Kind: finding.ProblemTooLarge, Message: fmt.Sprintf(
+			"not analysed: %d bytes is over the size limit (--max-file-size %d), and %s; raise the limit to check it",
+			info.Size(), t.MaxFileSize, what)})
+	}
+	return kept, problems
+}

@@ -152,7 +152,8 @@ func (a *Analyzer) Analyze(ctx context.Context, t *scan.Tree) (*Result, error) {
 	}
 	res := &Result{}
 	res.Problems = append(res.Problems, a.ageProblems()...)
-	t, tooLarge := withinLimit(t)
+	files, tooLarge := t.WithinLimit(Name, "a lockfile or manifest is parsed whole", readWhole)
+	t = &scan.Tree{FS: t.FS, Files: files, MaxFileSize: t.MaxFileSize}
 	res.Problems = append(res.Problems, tooLarge...)
 	pkgs, problems, err := a.x.Extract(ctx, t.FS, t.Files)
 	if err != nil {
@@ -204,34 +205,6 @@ func (a *Analyzer) Analyze(ctx context.Context, t *scan.Tree) (*Result, error) {
 	res.Problems = append(res.Problems, lp...)
 	finding.Sort(res.Findings)
 	return res, nil
-}
-
-// withinLimit returns the tree without the files this analyzer would read whole (lockfiles,
-// manifests, SBOMs, go.mod) that are over the engine's size limit,
-// and a problem for each of those: they fail the gate instead of passing unread. Compiled
-// binaries stay whatever their size: their build info is read through io.ReaderAt, a few pages,
-// never the whole file.
-func withinLimit(t *scan.Tree) (*scan.Tree, []finding.Problem) {
-	if t.MaxFileSize <= 0 {
-		return t, nil
-	}
-	var problems []finding.Problem
-	kept := make([]string, 0, len(t.Files))
-	for _, f := range t.Files {
-		if !readWhole(f) {
-			kept = append(kept, f)
-			continue
-		}
-		info, err := fs.Stat(t.FS, f)
-		if err != nil || info.Size() <= t.MaxFileSize {
-			kept = append(kept, f) // a stat error is reported by the reader that fails next
-			continue
-		}
-		problems = append(problems, finding.Problem{Path: f, Scanner: Name, Message: fmt.Sprintf(
-			"not analysed: %d bytes is over the size limit (--max-file-size %d), and a lockfile or manifest is parsed whole; raise the limit to check it",
-			info.Size(), t.MaxFileSize), Kind: finding.ProblemTooLarge})
-	}
-	return &scan.Tree{FS: t.FS, Files: kept, MaxFileSize: t.MaxFileSize}, problems
 }
 
 // readWhole reports whether the analyzer reads the file at p whole into memory to find packages.

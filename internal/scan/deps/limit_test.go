@@ -74,9 +74,9 @@ func TestSizeLimitThroughTheEngine(t *testing.T) {
 // TestWithinLimitWithoutALimit: a Tree built by hand (no engine) has no limit; nothing is left out.
 func TestWithinLimitWithoutALimit(t *testing.T) {
 	tr := tree(t, map[string]string{"Cargo.lock": strings.Repeat("#\n", 100)})
-	got, problems := withinLimit(tr)
-	if len(problems) != 0 || !slices.Equal(got.Files, tr.Files) {
-		t.Errorf("withinLimit without a limit dropped %v, problems %+v", got.Files, problems)
+	got, problems := tr.WithinLimit(Name, "a lockfile is parsed whole", readWhole)
+	if len(problems) != 0 || !slices.Equal(got, tr.Files) {
+		t.Errorf("WithinLimit without a limit dropped %v, problems %+v", got, problems)
 	}
 }
 

@@ -7,7 +7,6 @@ package iac
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"math"
 	"path"
 	"strings"
@@ -70,7 +69,7 @@ func (a *Analyzer) AnalyzeTree(ctx context.Context, t *scan.Tree) ([]finding.Fin
 // would parse whole that is over t.MaxFileSize is not read; it is a problem, which fails the
 // gate — as is any file the scanner itself skipped for its size.
 func (a *Analyzer) Analyze(ctx context.Context, t *scan.Tree) (*engine.Result, error) {
-	files, tooLarge := withinLimit(t)
+	files, tooLarge := t.WithinLimit(Name, "IaC files are parsed whole", parsedWhole)
 	res, err := a.s.Scan(ctx, t.FS, files)
 	if err != nil {
 		return nil, fmt.Errorf("iac: %w", err)
@@ -87,30 +86,6 @@ func (a *Analyzer) Analyze(ctx context.Context, t *scan.Tree) (*engine.Result, e
 	}
 	res.Skipped = kept
 	return res, nil
-}
-
-// withinLimit returns the files of t to scan and a problem for each IaC file over t.MaxFileSize.
-func withinLimit(t *scan.Tree) ([]string, []finding.Problem) {
-	if t.MaxFileSize <= 0 {
-		return t.Files, nil
-	}
-	var problems []finding.Problem
-	kept := make([]string, 0, len(t.Files))
-	for _, f := range t.Files {
-		if !parsedWhole(f) {
-			kept = append(kept, f)
-			continue
-		}
-		info, err := fs.Stat(t.FS, f)
-		if err != nil || info.Size() <= t.MaxFileSize {
-			kept = append(kept, f) // a stat error is reported by the reader that fails next
-			continue
-		}
-		problems = append(problems, finding.Problem{Path: f, Scanner: Name, Message: fmt.Sprintf(
-			"not analysed as IaC: %d bytes is over the size limit (--max-file-size %d), and IaC files are parsed whole; raise the limit or exclude the file",
-			info.Size(), t.MaxFileSize), Kind: finding.ProblemTooLarge})
-	}
-	return kept, problems
 }
 
 // parsedWhole reports whether the IaC scanner reads the file at p whole: manifests (YAML, JSON),

@@ -94,7 +94,7 @@ func TestSizeLimitIsTheEngines(t *testing.T) {
 		wantProblems []string
 	}{
 		{name: "within the engine's limit", limit: 16 << 20, wantFound: true},
-		{name: "over the engine's limit", limit: 1 << 20, wantProblems: []string{"big.yaml: not analysed as IaC: 9437322 bytes is over the size limit (--max-file-size 1048576), and IaC files are parsed whole; raise the limit or exclude the file"}},
+		{name: "over the engine's limit", limit: 1 << 20, wantProblems: []string{"big.yaml: not analysed: 9437322 bytes is over the size limit (--max-file-size 1048576), and IaC files are parsed whole; raise the limit to check it"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
