@@ -24,6 +24,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/palisade-sec/palisade/internal/config/strictyaml"
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac/aws"
 	"github.com/palisade-sec/palisade/internal/iac/check"
@@ -33,7 +34,6 @@ import (
 	"github.com/palisade-sec/palisade/internal/iac/dockerfile"
 	"github.com/palisade-sec/palisade/internal/iac/k8s"
 	"github.com/palisade-sec/palisade/internal/iac/terraform"
-	"github.com/palisade-sec/palisade/internal/iac/yamlpos"
 )
 
 // Options configure a Scanner.
@@ -430,7 +430,7 @@ func problemOf(name string, err error) finding.Problem {
 	if errors.As(err, &de) {
 		p.Line = de.Line
 	} else {
-		p.Line, _ = yamlpos.ErrorLine(err) // compose errors wrap yaml/v3's "line N:"
+		p.Line, _, _ = strictyaml.ErrorLine(err) // compose errors wrap yaml/v3's "line N:"
 	}
 	return p
 }

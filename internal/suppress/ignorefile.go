@@ -175,7 +175,7 @@ func ParseIgnoreFile(name string, data []byte) (*IgnoreFile, error) {
 		return nil, fmt.Errorf("parse ignore file: %w", err)
 	}
 	at := func(field string, err error) error {
-		return fmt.Errorf("parse ignore file: %w", &strictyaml.Error{File: name, Pos: nearest(fields, field), Field: field, Err: err})
+		return fmt.Errorf("parse ignore file: %w", &strictyaml.Error{File: name, Pos: fields.Nearest(field), Field: field, Err: err})
 	}
 	if len(fields) == 0 {
 		return &IgnoreFile{Name: name}, nil // an empty file ignores nothing
@@ -202,22 +202,6 @@ func ParseIgnoreFile(name string, data []byte) (*IgnoreFile, error) {
 		out.Entries = append(out.Entries, e)
 	}
 	return out, nil
-}
-
-// nearest returns where field was written or, for a field that is missing, where its closest
-// enclosing value was, so an error about a missing key still points at the right entry.
-func nearest(fields strictyaml.Fields, field string) strictyaml.Pos {
-	for field != "" {
-		if p, ok := fields[field]; ok {
-			return p
-		}
-		i := strings.LastIndexAny(field, ".[")
-		if i < 0 {
-			break
-		}
-		field = field[:i]
-	}
-	return strictyaml.Pos{Line: 1, Column: 1}
 }
 
 // compileEntry checks one entry and compiles its globs; at builds an error for a sub-field.

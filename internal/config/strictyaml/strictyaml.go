@@ -133,30 +133,85 @@ func Decode(name string, data []byte, v any) (Fields, error) {
 	return d.fields, nil
 }
 
-// syntaxError turns yaml/v3's "yaml: line 3: message" into an Error with the line the message is
-// about. yaml/v3 does not print one kind of line: it keeps 0-based marks and adds one only for
-// errors found while scanning tokens ("found character that cannot start any token"); for errors
-// found while parsing the token stream ("did not find expected key") it prints the 0-based line,
-// one line early, and when that line is 0 it prints no line at all. The parser's few messages are
-// listed in parserMessages; the correction lives here and nowhere else.
+// syntaxError turns a yaml/v3 parse error into an Error at the line ErrorLine finds.
 func syntaxError(name string, err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line, text := 0, msg
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if num, after, ok := strings.Cut(rest, ": "); ok {
-			if n, convErr := strconv.Atoi(num); convErr == nil && n > 0 {
-				line, text = n, after
-			}
-		}
-	}
-	if parserMessage(text) {
-		line++ // 0-based, and absent for the first line
-	}
-	return &Error{File: name, Pos: Pos{Line: line}, Err: fmt.Errorf("invalid YAML: %s", text)}
+	line, msg, _ := ErrorLine(err)
+	return &Error{File: name, Pos: Pos{Line: line}, Err: fmt.Errorf("invalid YAML: %s", msg)}
 }
 
-// parserMessages are the messages yaml/v3's parser (parserc.go) sets; its scanner's and reader's
-// messages are all different.
+// ErrorLine returns the 1-based line a go.yaml.in/yaml/v3 error is about and its message without
+// yaml/v3's "yaml: " and "line N: " prefixes (text an error wrapping it put in front is kept); ok
+// is false, and line 0, when the error is about no line. Every package reading YAML with yaml/v3
+// uses it, because yaml/v3 does not print one kind of line:
+//
+//   - errors found while scanning tokens ("found character that cannot start any token") and
+//     type errors ("line 4: cannot unmarshal !!seq into string") carry the 1-based line;
+//   - errors found while parsing the token stream ("did not find expected key") carry the 0-based
+//     line, one line early, which ErrorLine corrects;
+//   - either kind of syntax error on the first line carries no line at all, and ErrorLine gives
+//     it line 1;
+//   - errors about no place in the text — an alias to an unknown anchor, excessive aliasing,
+//     invalid UTF-8 (yaml/v3 reports its byte offset, not its line) — carry no line and get none,
+//     rather than a made-up line 1.
+//
+// Which message is which comes from yaml/v3's parserc.go and scannerc.go (parserMessages,
+// scannerMessages); a message in neither list is never given a line it does not print.
+func ErrorLine(err error) (line int, msg string, ok bool) {
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		// "yaml: unmarshal errors:\n  line 4: cannot unmarshal ...": the lines are 1-based; the
+		// first error places the whole, and the message keeps every error as written.
+		if n, _, found := lineOf(te.Errors[0]); found {
+			return n, err.Error(), true
+		}
+		return 0, err.Error(), false
+	}
+	s := err.Error()
+	head, body := yamlText(s)
+	if n, rest, found := lineOf(body); found {
+		line, body = n, rest
+	}
+	switch {
+	case parserMessage(body):
+		line++ // 0-based, and absent (0) for the first line
+	case line == 0 && scannerMessage(body):
+		line = 1 // absent for the first line
+	}
+	return line, head + body, line > 0
+}
+
+// yamlText splits s at the "yaml: " yaml/v3 starts its messages with: at the start of s or after
+// the ": " of an error wrapping it or the line break of errors.Join, never inside a file name
+// such as "c.yaml: ".
+func yamlText(s string) (head, body string) {
+	for i := 0; i < len(s); {
+		j := strings.Index(s[i:], "yaml: ")
+		if j < 0 {
+			break
+		}
+		i += j
+		if i == 0 || strings.HasSuffix(s[:i], ": ") || s[i-1] == '\n' {
+			return s[:i], s[i+len("yaml: "):]
+		}
+		i += len("yaml: ")
+	}
+	return "", s
+}
+
+// lineOf splits "line N: rest" into N (positive) and rest.
+func lineOf(s string) (int, string, bool) {
+	num, rest, ok := strings.Cut(strings.TrimPrefix(s, "line "), ": ")
+	if !ok || !strings.HasPrefix(s, "line ") {
+		return 0, s, false
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || n <= 0 {
+		return 0, s, false
+	}
+	return n, rest, true
+}
+
+// parserMessages are the messages yaml/v3's parser (parserc.go) sets; their line is 0-based.
 var parserMessages = []string{
 	"did not find expected <stream-start>",
 	"did not find expected <document start>",
@@ -172,6 +227,42 @@ var parserMessages = []string{
 }
 
 func parserMessage(text string) bool { return slices.Contains(parserMessages, text) }
+
+// scannerMessages are the messages yaml/v3's scanner (scannerc.go) sets; their line is 1-based.
+// "exceeded max depth of %d" is matched by its prefix.
+var scannerMessages = []string{
+	"block sequence entries are not allowed in this context",
+	"could not find expected ':'",
+	"could not find expected directive name",
+	"did not find expected alphabetic or numeric character",
+	"did not find expected comment or line break",
+	"did not find expected digit or '.' character",
+	"did not find expected hexdecimal number",
+	"did not find expected version number",
+	"did not find expected whitespace",
+	"did not find expected whitespace or line break",
+	"did not find the expected '>'",
+	"exceeded max depth of ",
+	"found a tab character that violates indentation",
+	"found a tab character where an indentation space is expected",
+	"found an indentation indicator equal to 0",
+	"found character that cannot start any token",
+	"found extremely long version number",
+	"found invalid Unicode character escape code",
+	"found unexpected document indicator",
+	"found unexpected end of stream",
+	"found unexpected non-alphabetical character",
+	"found unknown directive name",
+	"found unknown escape character",
+	"mapping keys are not allowed in this context",
+	"mapping values are not allowed in this context",
+}
+
+func scannerMessage(text string) bool {
+	return slices.ContainsFunc(scannerMessages, func(m string) bool {
+		return text == m || strings.HasSuffix(m, " ") && strings.HasPrefix(text, m)
+	})
+}
 
 func pos(n *yaml.Node) Pos { return Pos{Line: n.Line, Column: n.Column} }
 

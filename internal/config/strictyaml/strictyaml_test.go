@@ -2,12 +2,14 @@ package strictyaml
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
 )
 
 type level int
@@ -196,7 +198,12 @@ func TestSyntaxErrorLine(t *testing.T) {
 		{"bad character", "a: 1\nb: 2\nc: @x\n", `t.yaml:3: invalid YAML: found character that cannot start any token`},
 		{"value on a key line", "a: 1\nb: 2\n  c: 3\n", `t.yaml:3: invalid YAML: mapping values are not allowed in this context`},
 		{"unterminated quote", "a: 1\nb: 2\nc: 'x\n", `t.yaml:3: invalid YAML: found unexpected end of stream`},
+		{"scanner error on line 1", "\"", `t.yaml:1: invalid YAML: found unexpected end of stream`},
+		{"bad character on line 1", "@x\n", `t.yaml:1: invalid YAML: found character that cannot start any token`},
+		// Errors about no place in the text get no line rather than a made-up line 1.
 		{"unknown anchor", "a: 1\nb: *nope\n", `t.yaml: invalid YAML: unknown anchor 'nope' referenced`},
+		{"control character", "a: 1\nb: \x01\n", `t.yaml: invalid YAML: control characters are not allowed`},
+		{"invalid UTF-8", "a: 1\nb: \xff\n", `t.yaml: invalid YAML: invalid leading UTF-8 octet`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -209,6 +216,48 @@ func TestSyntaxErrorLine(t *testing.T) {
 			}
 			if got := err.Error(); got != tt.want {
 				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestErrorLine holds ErrorLine to the line and message of every shape of yaml/v3 error the
+// packages reading YAML pass it: plain, wrapped, joined, type errors and their single entries.
+func TestErrorLine(t *testing.T) {
+	unmarshal := func(src string) error {
+		var v struct {
+			A string `yaml:"a"`
+		}
+		return yaml.Unmarshal([]byte(src), &v)
+	}
+	tests := []struct {
+		name     string
+		err      error
+		wantLine int
+		wantMsg  string
+		wantOK   bool
+	}{
+		{"scanner error", unmarshal("a: 1\n\tb: 2\n"), 2, "found a tab character that violates indentation", true},
+		{"parser error is 0-based in yaml/v3", unmarshal("a: 1\nb: 2\nc: [x\nd: e\n"), 3, "did not find expected ',' or ']'", true},
+		{"parser error on line 1 has no line in yaml/v3", unmarshal("a: !x!y 1\n"), 1, "found undefined tag handle", true},
+		{"scanner error on line 1 has no line in yaml/v3", unmarshal("\""), 1, "found unexpected end of stream", true},
+		{"scanner error with a formatted message", unmarshal(strings.Repeat("[", 10001)), 1, "exceeded max depth of 10000", true},
+		{"wrapped", fmt.Errorf("parse compose file c.yaml: %w", unmarshal("a: 1\nb: 2\n- c\n")), 3, "parse compose file c.yaml: did not find expected key", true},
+		{"joined", errors.Join(errors.New("other"), unmarshal("a: 1\n@\n")), 2, "other\nfound character that cannot start any token", true},
+		{"type error", unmarshal("x: 1\na: [1]\n"), 2, "yaml: unmarshal errors:\n  line 2: cannot unmarshal !!seq into string", true},
+		{"joined type error", errors.Join(errors.New("other"), fmt.Errorf("service web: %w", unmarshal("a: [1]\n"))), 1, "other\nservice web: yaml: unmarshal errors:\n  line 1: cannot unmarshal !!seq into string", true},
+		{"one entry of a type error", errors.New("line 4: cannot unmarshal !!seq into string"), 4, "cannot unmarshal !!seq into string", true},
+		{"unknown anchor", unmarshal("a: *nope\n"), 0, "unknown anchor 'nope' referenced", false},
+		{"control character", unmarshal("a: 1\nb: \x01\n"), 0, "control characters are not allowed", false},
+		{"not a line number", errors.New("yaml: line x: found character that cannot start any token"), 0, "line x: found character that cannot start any token", false},
+		{"line 0", errors.New("yaml: line 0: mapping values are not allowed in this context"), 0, "line 0: mapping values are not allowed in this context", false},
+		{"not from yaml", errors.New("permission denied"), 0, "permission denied", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			line, msg, ok := ErrorLine(tt.err)
+			if line != tt.wantLine || msg != tt.wantMsg || ok != tt.wantOK {
+				t.Errorf("ErrorLine(%q) = %d, %q, %v; want %d, %q, %v", tt.err, line, msg, ok, tt.wantLine, tt.wantMsg, tt.wantOK)
 			}
 		})
 	}

@@ -14,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/palisade-sec/palisade/internal/config/strictyaml"
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac/aws"
 	"github.com/palisade-sec/palisade/internal/iac/yamlpos"
@@ -52,7 +53,7 @@ func Load(name string, data []byte, m *aws.Model) (ok bool, problems []finding.P
 		if errors.Is(err, io.EOF) {
 			return false, nil
 		}
-		line, msg := yamlpos.ErrorLine(err)
+		line, msg, _ := strictyaml.ErrorLine(err)
 		return Sniff(data), []finding.Problem{{Path: name, Line: line, Scanner: "iac", Message: "parse CloudFormation template: " + msg}}
 	}
 	if len(doc.Content) == 0 || !IsTemplate(doc.Content[0]) {

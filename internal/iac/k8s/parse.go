@@ -8,8 +8,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/palisade-sec/palisade/internal/config/strictyaml"
 	"github.com/palisade-sec/palisade/internal/finding"
-	"github.com/palisade-sec/palisade/internal/iac/yamlpos"
 )
 
 // Parse reads every Kubernetes object from a YAML or JSON manifest, multi-document YAML and
@@ -195,7 +195,7 @@ func Modelled(kind string) bool {
 
 // problem builds a Problem, moving the line a YAML error names into the Line field.
 func problem(file string, line int, op string, err error) finding.Problem {
-	l, msg := yamlpos.ErrorLine(err)
+	l, msg, _ := strictyaml.ErrorLine(err)
 	if l > 0 {
 		line = l
 	}

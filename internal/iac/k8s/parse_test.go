@@ -115,6 +115,20 @@ func TestParseProblems(t *testing.T) {
 			src:  "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n- b\n",
 			want: []finding.Problem{{Path: "m.yaml", Line: 5, Scanner: "iac", Message: "parse YAML: did not find expected key"}},
 		},
+		{
+			// yaml/v3 prints no line for an error on the first line; it is line 1.
+			name:    "syntax error on the first line",
+			src:     "@kind: Pod\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\n",
+			objects: 1,
+			want:    []finding.Problem{{Path: "m.yaml", Line: 1, Scanner: "iac", Message: "parse YAML: found character that cannot start any token"}},
+		},
+		{
+			// An error about no place in the text gets no line rather than the document's first.
+			name:    "unknown anchor",
+			src:     "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: *nope\n",
+			objects: 1,
+			want:    []finding.Problem{{Path: "m.yaml", Scanner: "iac", Message: "parse YAML: unknown anchor 'nope' referenced"}},
+		},
 		{name: "not kubernetes", src: "services:\n  web:\n    image: x\n"},
 		{name: "empty", src: ""},
 	} {

@@ -9,6 +9,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/palisade-sec/palisade/internal/config/strictyaml"
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac/aws"
 	"github.com/palisade-sec/palisade/internal/iac/yamlpos"
@@ -29,7 +30,7 @@ func LoadPlan(name string, data []byte, m *aws.Model) (ok bool, problems []findi
 		if errors.Is(err, io.EOF) {
 			return false, nil
 		}
-		line, msg := yamlpos.ErrorLine(err)
+		line, msg, _ := strictyaml.ErrorLine(err)
 		return IsPlan(data), []finding.Problem{{Path: name, Line: line, Scanner: "iac", Message: "parse Terraform plan: " + msg}}
 	}
 	if len(doc.Content) == 0 {

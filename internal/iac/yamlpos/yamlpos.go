@@ -4,7 +4,6 @@
 package yamlpos
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -114,38 +113,4 @@ func deref(n *yaml.Node) *yaml.Node {
 		n = n.Alias
 	}
 	return n
-}
-
-var errLineRE = regexp.MustCompile(`(?:yaml: )?line (\d+): `)
-
-// ErrorLine finds the line a go.yaml.in/yaml/v3 error names and returns it (1-based, 0 when the
-// error names none) with the message without the "yaml: line N: " prefix. yaml/v3 reports
-// parser errors (as opposed to scanner errors) with a 0-based line; ErrorLine corrects that.
-func ErrorLine(err error) (int, string) {
-	msg := err.Error()
-	loc := errLineRE.FindStringSubmatchIndex(msg)
-	if loc == nil {
-		return 0, msg
-	}
-	// The pattern admits only digits, so Atoi fails only on a number too large to be a line;
-	// that line is then unknown (0), as when the error names none.
-	line, _ := strconv.Atoi(msg[loc[2]:loc[3]])
-	rest := msg[:loc[0]] + msg[loc[1]:]
-	if parserError(msg[loc[1]:]) {
-		line++
-	}
-	return line, rest
-}
-
-// parserError reports whether msg is one of yaml/v3's parser errors, whose line is 0-based.
-func parserError(msg string) bool {
-	for _, p := range []string{"did not find expected <document start>", "did not find expected node content",
-		"did not find expected key", "did not find expected '-' indicator", "did not find expected ',' or ']'",
-		"did not find expected ',' or '}'", "found undefined tag handle", "found duplicate %YAML directive",
-		"found incompatible YAML document", "found duplicate %TAG directive"} {
-		if strings.HasPrefix(msg, p) {
-			return true
-		}
-	}
-	return false
 }

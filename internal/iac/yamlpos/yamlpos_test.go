@@ -1,7 +1,6 @@
 package yamlpos
 
 import (
-	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -36,31 +35,5 @@ func TestLine(t *testing.T) {
 	p := Path{}.Field("spec").Item(0, "app").Field("x").Item(2, "")
 	if got := p.String(); got != "spec[app].x[2]" {
 		t.Errorf("String = %q", got)
-	}
-}
-
-func TestErrorLine(t *testing.T) {
-	for _, tc := range []struct {
-		name, src string
-		line      int
-		msg       string
-	}{
-		{"scanner error", "a: 1\n\tb: 2\n", 2, "found a tab character that violates indentation"},
-		{"parser error is 0-based in yaml/v3", "a: 1\nb: 2\nc: [x\nd: e\n", 3, "did not find expected ',' or ']'"},
-		{"type error", "a: [1]\n", 1, "cannot unmarshal !!seq into string"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var v struct {
-				A string `yaml:"a"`
-			}
-			err := yaml.Unmarshal([]byte(tc.src), &v)
-			if err == nil {
-				t.Fatal("no error")
-			}
-			line, msg := ErrorLine(err)
-			if line != tc.line || !strings.Contains(msg, tc.msg) {
-				t.Errorf("ErrorLine(%q) = %d, %q; want %d, %q", err, line, msg, tc.line, tc.msg)
-			}
-		})
 	}
 }
