@@ -6,7 +6,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -28,6 +27,7 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/config/strictyaml"
 	"github.com/palisade-sec/palisade/internal/identity"
+	"github.com/palisade-sec/palisade/internal/jwtauth/jwttest"
 )
 
 // lockedBuffer is an io.Writer safe for the audit log's flusher and the test reading it.
@@ -136,64 +136,6 @@ func echoApp(t testing.TB, name string) *httptest.Server {
 	return s
 }
 
-// jwksServer is an issuer with rotatable keys.
-type jwksServer struct {
-	srv  *httptest.Server
-	mu   sync.Mutex
-	keys map[string]*ecdsa.PrivateKey
-	// extra JWKs served as they are (to test how refused keys are reported)
-	extra []map[string]string
-	hits  atomic.Int32
-}
-
-func newJWKSServer(t testing.TB) *jwksServer {
-	j := &jwksServer{keys: map[string]*ecdsa.PrivateKey{}}
-	j.rotate(t, "k1")
-	j.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		j.hits.Add(1)
-		j.mu.Lock()
-		defer j.mu.Unlock()
-		var keys []map[string]string
-		for kid, k := range j.keys {
-			b, _ := k.PublicKey.Bytes()
-			keys = append(keys, map[string]string{"kty": "EC", "crv": "P-256", "kid": kid, "alg": "ES256", "use": "sig",
-				"x": base64.RawURLEncoding.EncodeToString(b[1:33]), "y": base64.RawURLEncoding.EncodeToString(b[33:])})
-		}
-		keys = append(keys, j.extra...)
-		_ = json.NewEncoder(w).Encode(map[string]any{"keys": keys})
-	}))
-	t.Cleanup(j.srv.Close)
-	return j
-}
-
-func (j *jwksServer) rotate(t testing.TB, kid string) {
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	j.mu.Lock()
-	j.keys[kid] = k
-	j.mu.Unlock()
-}
-
-func (j *jwksServer) token(t testing.TB, kid string, claims map[string]any) string {
-	j.mu.Lock()
-	k := j.keys[kid]
-	j.mu.Unlock()
-	hb, _ := json.Marshal(map[string]any{"alg": "ES256", "kid": kid, "typ": "JWT"})
-	cb, _ := json.Marshal(claims)
-	in := base64.RawURLEncoding.EncodeToString(hb) + "." + base64.RawURLEncoding.EncodeToString(cb)
-	sum := sha256.Sum256([]byte(in))
-	r, s, err := ecdsa.Sign(rand.Reader, k, sum[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig := make([]byte, 64)
-	r.FillBytes(sig[:32])
-	s.FillBytes(sig[32:])
-	return in + "." + base64.RawURLEncoding.EncodeToString(sig)
-}
-
 func clientFor(roots *x509.CertPool, cert *tls.Certificate) *http.Client {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots, ServerName: "ignored"}
 	// The sidecar serves an SVID (no DNS name): verify it as an SVID, like a peer sidecar would.
@@ -275,7 +217,7 @@ outbound:
 // ID and JWT.
 type mesh struct {
 	p, other    *pki
-	idp         *jwksServer
+	idp         *jwttest.Issuer
 	gB          *Gateway
 	cfgB        string
 	bAddr, aOut string
@@ -288,11 +230,11 @@ type mesh struct {
 
 func newMesh(t *testing.T) *mesh {
 	t.Helper()
-	m := &mesh{p: newPKI(t, "example.org"), other: newPKI(t, "other.org"), idp: newJWKSServer(t), auditB: &lockedBuffer{}}
+	m := &mesh{p: newPKI(t, "example.org"), other: newPKI(t, "other.org"), idp: jwttest.NewIssuer(t, "k1"), auditB: &lockedBuffer{}}
 	orders, web := echoApp(t, "orders"), echoApp(t, "web")
 	m.bCert, m.bKey = m.p.issueFiles("spiffe://example.org/orders", "orders")
 	aCert, aKey := m.p.issueFiles("spiffe://example.org/web", "web")
-	m.gB, m.cfgB = startGateway(t, fmt.Sprintf(sidecarB, m.p.bundleFile(), m.bCert, m.bKey, orders.URL, m.idp.srv.URL), m.idp.srv.Client(), m.auditB)
+	m.gB, m.cfgB = startGateway(t, fmt.Sprintf(sidecarB, m.p.bundleFile(), m.bCert, m.bKey, orders.URL, m.idp.Server.URL), m.idp.Server.Client(), m.auditB)
 	m.bAddr, _, _ = m.gB.Addrs()
 	gA, _ := startGateway(t, fmt.Sprintf(sidecarA, m.p.bundleFile(), aCert, aKey, web.URL, m.bAddr), nil, io.Discard)
 	_, m.aOut, _ = gA.Addrs()
@@ -303,7 +245,7 @@ func newMesh(t *testing.T) *mesh {
 	now := time.Now()
 	m.claims = map[string]any{"iss": "https://idp.test", "sub": "alice", "aud": "orders", "scope": "orders:read", "jti": "tok-1",
 		"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix()}
-	m.goodJWT = m.idp.token(t, "k1", m.claims)
+	m.goodJWT = m.idp.Token(t, "k1", m.claims)
 	return m
 }
 
@@ -444,10 +386,10 @@ func TestMeshJWKSRotationDuringTraffic(t *testing.T) {
 	}()
 	// real sockets: file-change reload is noticed by Gateway.Run over real listeners
 	time.Sleep(50 * time.Millisecond)
-	before := m.idp.hits.Load()
-	m.idp.rotate(t, "k2")
+	before := m.idp.Fetches()
+	m.idp.AddKey(t, "k2")
 	req, _ := http.NewRequest(http.MethodGet, "https://"+m.bAddr+"/jwt/rotated", nil)
-	req.Header.Set("Authorization", "Bearer "+m.idp.token(t, "k2", m.claims))
+	req.Header.Set("Authorization", "Bearer "+m.idp.Token(t, "k2", m.claims))
 	resp, err := cl.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -459,7 +401,7 @@ func TestMeshJWKSRotationDuringTraffic(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("token with the new kid: status %d", resp.StatusCode)
 	}
-	if got := m.idp.hits.Load() - before; got != 1 {
+	if got := m.idp.Fetches() - before; got != 1 {
 		t.Errorf("JWKS fetched %d times for the rotation, want 1", got)
 	}
 	if failures.Load() != 0 {
@@ -683,20 +625,18 @@ func TestReloadOnFileChangeAndSignal(t *testing.T) {
 // tokens of the good key pass, and the refused key shows in the metric.
 func TestJWKSKeyProblemsAreReported(t *testing.T) {
 	p := newPKI(t, "example.org")
-	idp := newJWKSServer(t)
-	idp.mu.Lock()
-	b, _ := idp.keys["k1"].PublicKey.Bytes()
-	idp.extra = append(idp.extra, map[string]string{"kty": "EC", "crv": "P-256", "kid": "encryption-key", "use": "enc",
+	idp := jwttest.NewIssuer(t, "k1")
+	b, _ := idp.Key("k1").PublicKey.Bytes()
+	idp.AddJWK(map[string]string{"kty": "EC", "crv": "P-256", "kid": "encryption-key", "use": "enc",
 		"x": base64.RawURLEncoding.EncodeToString(b[1:33]), "y": base64.RawURLEncoding.EncodeToString(b[33:])})
-	idp.mu.Unlock()
 	app := echoApp(t, "orders")
 	cert, key := p.issueFiles("spiffe://example.org/orders", "orders")
-	cfg := fmt.Sprintf(sidecarB, p.bundleFile(), cert, key, app.URL, idp.srv.URL) + "admin:\n  listen: 127.0.0.1:0\n"
-	g, _ := startGateway(t, cfg, idp.srv.Client(), io.Discard)
+	cfg := fmt.Sprintf(sidecarB, p.bundleFile(), cert, key, app.URL, idp.Server.URL) + "admin:\n  listen: 127.0.0.1:0\n"
+	g, _ := startGateway(t, cfg, idp.Server.Client(), io.Discard)
 	addr, _, admin := g.Addrs()
 	tb, _ := identity.NewTrustBundle("example.org", p.ca.Bundle())
 	now := time.Now()
-	tok := idp.token(t, "k1", map[string]any{"iss": "https://idp.test", "sub": "alice", "aud": "orders", "scope": "orders:read",
+	tok := idp.Token(t, "k1", map[string]any{"iss": "https://idp.test", "sub": "alice", "aud": "orders", "scope": "orders:read",
 		"iat": now.Unix(), "exp": now.Add(time.Minute).Unix()})
 	req, _ := http.NewRequest(http.MethodGet, "https://"+addr+"/jwt/x", nil)
 	req.Header.Set("Authorization", "Bearer "+tok)

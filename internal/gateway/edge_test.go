@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/palisade-sec/palisade/internal/identity"
+	"github.com/palisade-sec/palisade/internal/jwtauth/jwttest"
 )
 
 const edgeCfg = `mode: edge
@@ -50,16 +51,16 @@ admin:
 // mTLS with its own SVID to the orders sidecar, which admits spiffe://example.org/edge only.
 func TestEdgeHTTP2ToSidecar(t *testing.T) {
 	p := newPKI(t, "example.org")
-	idp := newJWKSServer(t)
+	idp := jwttest.NewIssuer(t, "k1")
 	orders := echoApp(t, "orders")
 	bCert, bKey := p.issueFiles("spiffe://example.org/orders", "orders")
 	sidecar := strings.Replace(sidecarB, `source.spiffe_id == "spiffe://example.org/web"`, `source.spiffe_id == "spiffe://example.org/edge"`, 1)
-	gB, _ := startGateway(t, fmt.Sprintf(sidecar, p.bundleFile(), bCert, bKey, orders.URL, idp.srv.URL), idp.srv.Client(), io.Discard)
+	gB, _ := startGateway(t, fmt.Sprintf(sidecar, p.bundleFile(), bCert, bKey, orders.URL, idp.Server.URL), idp.Server.Client(), io.Discard)
 	bAddr, _, _ := gB.Addrs()
 
 	eCert, eKey := p.issueFiles("spiffe://example.org/edge", "edge")
 	pubCert, pubKey := publicCert(t, p)
-	gE, _ := startGateway(t, fmt.Sprintf(edgeCfg, p.bundleFile(), eCert, eKey, pubCert, pubKey, idp.srv.URL, bAddr), idp.srv.Client(), io.Discard)
+	gE, _ := startGateway(t, fmt.Sprintf(edgeCfg, p.bundleFile(), eCert, eKey, pubCert, pubKey, idp.Server.URL, bAddr), idp.Server.Client(), io.Discard)
 	eAddr, _, admin := gE.Addrs()
 	_, port, _ := net.SplitHostPort(eAddr)
 
@@ -71,7 +72,7 @@ func TestEdgeHTTP2ToSidecar(t *testing.T) {
 			return (&net.Dialer{}).DialContext(ctx, network, eAddr)
 		}}}
 	now := time.Now()
-	tok := idp.token(t, "k1", map[string]any{"iss": "https://idp.test", "sub": "bob", "aud": "shop", "scope": "orders:read",
+	tok := idp.Token(t, "k1", map[string]any{"iss": "https://idp.test", "sub": "bob", "aud": "shop", "scope": "orders:read",
 		"iat": now.Unix(), "exp": now.Add(time.Minute).Unix()})
 	tests := []struct {
 		name, host, cookie string

@@ -21,6 +21,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/jwtauth/jwttest"
 )
 
 // startHTTP1 serves h with http1Server on a loopback port (TLS when tlsConf is set).
@@ -442,10 +444,10 @@ func TestGatewayStreamsLargeBodiesBothWays(t *testing.T) {
 	for _, server := range []string{HTTP1Palisade, HTTP1NetHTTP} {
 		t.Run(server, func(t *testing.T) {
 			p := newPKI(t, "example.org")
-			idp := newJWKSServer(t)
+			idp := jwttest.NewIssuer(t, "k1")
 			cert, key := p.issueFiles("spiffe://example.org/orders", "orders")
-			cfg := fmt.Sprintf(sidecarB, p.bundleFile(), cert, key, app.URL, idp.srv.URL) + "http1_server: " + server + "\n"
-			g, _ := startGateway(t, cfg, idp.srv.Client(), io.Discard)
+			cfg := fmt.Sprintf(sidecarB, p.bundleFile(), cert, key, app.URL, idp.Server.URL) + "http1_server: " + server + "\n"
+			g, _ := startGateway(t, cfg, idp.Server.Client(), io.Discard)
 			addr, _, _ := g.Addrs()
 			roots := x509.NewCertPool()
 			for _, r := range p.ca.Bundle() {

@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/jwtauth/jwttest"
 )
 
 // connCounter counts the TCP connections an httptest server accepted.
@@ -372,7 +374,7 @@ func TestTransportConcurrentRequestsAndIdleSweep(t *testing.T) {
 
 func TestReloadClosesIdleUpstreamConnections(t *testing.T) {
 	p := newPKI(t, "example.org")
-	idp := newJWKSServer(t)
+	idp := jwttest.NewIssuer(t, "k1")
 	var opened, closed atomic.Int32
 	app := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
 	app.Config.ConnState = func(_ net.Conn, s http.ConnState) {
@@ -386,7 +388,7 @@ func TestReloadClosesIdleUpstreamConnections(t *testing.T) {
 	app.Start()
 	t.Cleanup(app.Close)
 	cert, key := p.issueFiles("spiffe://example.org/orders", "orders")
-	g, cfgPath := startGateway(t, fmt.Sprintf(sidecarB, p.bundleFile(), cert, key, app.URL, idp.srv.URL), idp.srv.Client(), io.Discard)
+	g, cfgPath := startGateway(t, fmt.Sprintf(sidecarB, p.bundleFile(), cert, key, app.URL, idp.Server.URL), idp.Server.Client(), io.Discard)
 	addr, _, _ := g.Addrs()
 	roots := x509.NewCertPool()
 	for _, r := range p.ca.Bundle() {
