@@ -7,17 +7,18 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/palisade-sec/palisade/internal/identity/identitytest"
 	"github.com/palisade-sec/palisade/internal/jwtauth/jwttest"
 )
 
 // TestAdminPprof checks that runtime profiles are served only when admin.pprof is on, and then
 // as real pprof data (gzip-compressed protobuf), with bad parameters refused.
 func TestAdminPprof(t *testing.T) {
-	p := newPKI(t, "example.org")
+	p := identitytest.NewCA(t, "example.org")
 	idp := jwttest.NewIssuer(t, "k1")
 	app := echoApp(t, "orders")
-	cert, key := p.issueFiles("spiffe://example.org/orders", "orders")
-	base := fmt.Sprintf(sidecarB, p.bundleFile(), cert, key, app.URL, idp.Server.URL)
+	cert, key := p.IssueFiles("spiffe://example.org/orders", "orders")
+	base := fmt.Sprintf(sidecarB, p.BundleFile(), cert, key, app.URL, idp.Server.URL)
 	gzipMagic := []byte{0x1f, 0x8b}
 	for _, tc := range []struct {
 		name   string

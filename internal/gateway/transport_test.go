@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palisade-sec/palisade/internal/identity/identitytest"
 	"github.com/palisade-sec/palisade/internal/jwtauth/jwttest"
 )
 
@@ -373,7 +374,7 @@ func TestTransportConcurrentRequestsAndIdleSweep(t *testing.T) {
 }
 
 func TestReloadClosesIdleUpstreamConnections(t *testing.T) {
-	p := newPKI(t, "example.org")
+	p := identitytest.NewCA(t, "example.org")
 	idp := jwttest.NewIssuer(t, "k1")
 	var opened, closed atomic.Int32
 	app := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
@@ -387,14 +388,14 @@ func TestReloadClosesIdleUpstreamConnections(t *testing.T) {
 	}
 	app.Start()
 	t.Cleanup(app.Close)
-	cert, key := p.issueFiles("spiffe://example.org/orders", "orders")
-	g, cfgPath := startGateway(t, fmt.Sprintf(sidecarB, p.bundleFile(), cert, key, app.URL, idp.Server.URL), idp.Server.Client(), io.Discard)
+	cert, key := p.IssueFiles("spiffe://example.org/orders", "orders")
+	g, cfgPath := startGateway(t, fmt.Sprintf(sidecarB, p.BundleFile(), cert, key, app.URL, idp.Server.URL), idp.Server.Client(), io.Discard)
 	addr, _, _ := g.Addrs()
 	roots := x509.NewCertPool()
-	for _, r := range p.ca.Bundle() {
+	for _, r := range p.CA.Bundle() {
 		roots.AddCert(r)
 	}
-	cl := clientFor(roots, p.issue("spiffe://example.org/web", time.Hour))
+	cl := clientFor(roots, p.Issue("spiffe://example.org/web", time.Hour))
 	for i := 0; i < 3; i++ {
 		resp, err := cl.Get("https://" + addr + "/orders/1")
 		if err != nil {
