@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/palisade-sec/palisade/internal/cli"
+	"github.com/palisade-sec/palisade/internal/scan/gitlog/gittest"
 )
 
 // evasionSecret is a made-up database password the secret rules rate high.
@@ -32,10 +32,8 @@ spec:
 // either as a finding in its file or as a problem naming it, and the default gate must fail.
 // Each plant is one way the gate used to pass without having checked an input (issue 12).
 func TestGateCannotBeEvaded(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not on PATH: the tracked-but-ignored plant needs a git work tree")
-	}
-	dir := t.TempDir()
+	repo := gittest.New(t) // the tracked-but-ignored plant needs a git work tree
+	dir := repo.Dir
 	pad := strings.Repeat("# padding line, nothing to see here .................................\n", 11<<20/70)
 
 	plants := map[string]string{
@@ -67,16 +65,7 @@ spec:
 	}
 	write(t, dir, "charts/web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n")
 	write(t, dir, "charts/web/values.yaml", "replicas: 1\n")
-	git := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
-	git("init", "-q")
-	git("add", "-A")
-	git("commit", "-q", "-m", "plants")
+	repo.Commit("plants")
 	write(t, dir, ".gitignore", ".env\n")
 
 	t.Setenv("PALISADE_DB_DIR", t.TempDir()) // no vulnerability database: itself a problem

@@ -6,16 +6,19 @@ import (
 	"io"
 	"net/http"
 	"testing"
+
+	"github.com/palisade-sec/palisade/internal/identity/identitytest"
+	"github.com/palisade-sec/palisade/internal/jwtauth/jwttest"
 )
 
 // TestAdminPprof checks that runtime profiles are served only when admin.pprof is on, and then
 // as real pprof data (gzip-compressed protobuf), with bad parameters refused.
 func TestAdminPprof(t *testing.T) {
-	p := newPKI(t, "example.org")
-	idp := newJWKSServer(t)
+	p := identitytest.NewCA(t, "example.org")
+	idp := jwttest.NewIssuer(t, "k1")
 	app := echoApp(t, "orders")
-	cert, key := p.issueFiles("spiffe://example.org/orders", "orders")
-	base := fmt.Sprintf(sidecarB, p.bundleFile(), cert, key, app.URL, idp.srv.URL)
+	cert, key := p.IssueFiles("spiffe://example.org/orders", "orders")
+	base := fmt.Sprintf(sidecarB, p.BundleFile(), cert, key, app.URL, idp.Server.URL)
 	gzipMagic := []byte{0x1f, 0x8b}
 	for _, tc := range []struct {
 		name   string
@@ -33,7 +36,7 @@ func TestAdminPprof(t *testing.T) {
 		{"on: unknown profile", "admin:\n  listen: 127.0.0.1:0\n  pprof: true\n", "/debug/pprof/nope", 404, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			g, _ := startGateway(t, base+tc.admin, idp.srv.Client(), io.Discard)
+			g, _ := startGateway(t, base+tc.admin, idp.Server.Client(), io.Discard)
 			_, _, admin := g.Addrs()
 			resp, err := http.Get("http://" + admin + tc.path)
 			if err != nil {

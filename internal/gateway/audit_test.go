@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/palisade-sec/palisade/internal/identity/identitytest"
 )
 
 func TestAuditFile(t *testing.T) {
@@ -198,14 +199,14 @@ const failClosedCfg = sidecarHead + "audit: {fail_closed: true}\n" + appRoute
 // recovers, and every record — the refusals' too — reaches the log.
 func TestAuditFailClosed(t *testing.T) {
 	app := echoApp(t, "app")
-	p := newPKI(t, "example.org")
-	cert, key := p.issueFiles("spiffe://example.org/app", "app")
+	p := identitytest.NewCA(t, "example.org")
+	cert, key := p.IssueFiles("spiffe://example.org/app", "app")
 	out := &flakyWriter{}
-	g, _ := startGateway(t, fmt.Sprintf(failClosedCfg, p.bundleFile(), cert, key, app.URL, HTTP1Palisade), nil, out)
+	g, _ := startGateway(t, fmt.Sprintf(failClosedCfg, p.BundleFile(), cert, key, app.URL, HTTP1Palisade), nil, out)
 	addr, _, _ := g.Addrs()
 	roots := x509.NewCertPool()
-	roots.AddCert(p.ca.Bundle()[0])
-	cl := clientFor(roots, p.issue("spiffe://example.org/web", time.Hour))
+	roots.AddCert(p.CA.Bundle()[0])
+	cl := clientFor(roots, p.Issue("spiffe://example.org/web", time.Hour))
 	status := func(path string) int {
 		t.Helper()
 		resp, _, err := get(t, cl.Transport, http.MethodGet, "https://"+addr+path, nil)

@@ -9,30 +9,33 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/identity/identitytest"
+	"github.com/palisade-sec/palisade/internal/jwtauth/jwttest"
 )
 
 // BenchmarkEdgeToSidecar measures one request through both gateways with every control on:
 // TLS + ES256 JWT + CEL + audit at the edge, mTLS with SVIDs to the sidecar, SVID check + CEL +
 // audit there. Run with -cpuprofile to see where the time goes.
 func BenchmarkEdgeToSidecar(b *testing.B) {
-	p := newPKI(b, "example.org")
-	idp := newJWKSServer(b)
+	p := identitytest.NewCA(b, "example.org")
+	idp := jwttest.NewIssuer(b, "k1")
 	app := echoApp(b, "orders")
-	bCert, bKey := p.issueFiles("spiffe://example.org/orders", "orders")
+	bCert, bKey := p.IssueFiles("spiffe://example.org/orders", "orders")
 	sidecar := strings.Replace(sidecarB, `source.spiffe_id == "spiffe://example.org/web"`, `source.spiffe_id == "spiffe://example.org/edge"`, 1)
 	sidecar = strings.Replace(sidecar, "audiences: [orders]", "audiences: [orders, shop]", 1) // it re-validates the user's token
-	gB, _ := startGateway(b, fmt.Sprintf(sidecar, p.bundleFile(), bCert, bKey, app.URL, idp.srv.URL), idp.srv.Client(), io.Discard)
+	gB, _ := startGateway(b, fmt.Sprintf(sidecar, p.BundleFile(), bCert, bKey, app.URL, idp.Server.URL), idp.Server.Client(), io.Discard)
 	bAddr, _, _ := gB.Addrs()
-	eCert, eKey := p.issueFiles("spiffe://example.org/edge", "edge")
-	pubCert, pubKey := publicCert(b, p)
+	eCert, eKey := p.IssueFiles("spiffe://example.org/edge", "edge")
+	pubCert, pubKey := publicCert(p)
 	edge := strings.Replace(edgeCfg, "cookie: session", "header: Authorization", 1)
-	gE, _ := startGateway(b, fmt.Sprintf(edge, p.bundleFile(), eCert, eKey, pubCert, pubKey, idp.srv.URL, bAddr), idp.srv.Client(), io.Discard)
+	gE, _ := startGateway(b, fmt.Sprintf(edge, p.BundleFile(), eCert, eKey, pubCert, pubKey, idp.Server.URL, bAddr), idp.Server.Client(), io.Discard)
 	eAddr, _, _ := gE.Addrs()
 	roots := x509.NewCertPool()
-	roots.AddCert(p.ca.Bundle()[0])
+	roots.AddCert(p.CA.Bundle()[0])
 	cl := clientFor(roots, nil)
 	now := time.Now()
-	tok := idp.token(b, "k1", map[string]any{"iss": "https://idp.test", "sub": "bob", "aud": "shop", "scope": "orders:read",
+	tok := idp.Token(b, "k1", map[string]any{"iss": "https://idp.test", "sub": "bob", "aud": "shop", "scope": "orders:read",
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -59,23 +62,23 @@ func BenchmarkEdgeToSidecar(b *testing.B) {
 // sidecar with every control on (mTLS with SVIDs, ES256 JWT, CEL over both, audit), so the
 // difference is the latency one gateway hop adds at low load. It reports p50 and p99 per path.
 func BenchmarkSidecarHop(b *testing.B) {
-	p := newPKI(b, "example.org")
-	idp := newJWKSServer(b)
+	p := identitytest.NewCA(b, "example.org")
+	idp := jwttest.NewIssuer(b, "k1")
 	app := echoApp(b, "orders")
-	cert, key := p.issueFiles("spiffe://example.org/orders", "orders")
-	g, _ := startGateway(b, fmt.Sprintf(sidecarB, p.bundleFile(), cert, key, app.URL, idp.srv.URL), idp.srv.Client(), io.Discard)
+	cert, key := p.IssueFiles("spiffe://example.org/orders", "orders")
+	g, _ := startGateway(b, fmt.Sprintf(sidecarB, p.BundleFile(), cert, key, app.URL, idp.Server.URL), idp.Server.Client(), io.Discard)
 	addr, _, _ := g.Addrs()
 	roots := x509.NewCertPool()
-	roots.AddCert(p.ca.Bundle()[0])
+	roots.AddCert(p.CA.Bundle()[0])
 	now := time.Now()
-	tok := idp.token(b, "k1", map[string]any{"iss": "https://idp.test", "sub": "alice", "aud": "orders", "scope": "orders:read",
+	tok := idp.Token(b, "k1", map[string]any{"iss": "https://idp.test", "sub": "alice", "aud": "orders", "scope": "orders:read",
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
 	for _, tc := range []struct {
 		name, url string
 		cl        *http.Client
 	}{
 		{"direct", app.URL + "/jwt/x", &http.Client{}},
-		{"sidecar", "https://" + addr + "/jwt/x", clientFor(roots, p.issue("spiffe://example.org/web", time.Hour))},
+		{"sidecar", "https://" + addr + "/jwt/x", clientFor(roots, p.Issue("spiffe://example.org/web", time.Hour))},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			lat := make([]time.Duration, 0, b.N)

@@ -21,12 +21,13 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/palisade-sec/palisade/internal/identity"
+	"github.com/palisade-sec/palisade/internal/identity/identitytest"
 )
 
 // enrolledSidecar is a sidecar that enrols with a real issuance API on loopback, with its own
 // copy of the bootstrap bundle (the gateway writes accepted bundles back to it).
 type enrolledSidecar struct {
-	p          *pki
+	p          *identitytest.CA
 	srv        *identity.Server
 	api        *identity.Source
 	caURL      string
@@ -36,8 +37,8 @@ type enrolledSidecar struct {
 
 func newEnrolledSidecar(t *testing.T, h func(real http.Handler) http.Handler) *enrolledSidecar {
 	t.Helper()
-	p := newPKI(t, "example.org")
-	tokens := identity.NewJoinTokenStore(filepath.Join(p.dir, "join-tokens.json"), nil)
+	p := identitytest.NewCA(t, "example.org")
+	tokens := identity.NewJoinTokenStore(filepath.Join(p.Dir, "join-tokens.json"), nil)
 	sid, _ := identity.ParseID("spiffe://example.org/orders")
 	tok, err := tokens.Create(sid, time.Minute)
 	if err != nil {
@@ -49,10 +50,10 @@ func newEnrolledSidecar(t *testing.T, h func(real http.Handler) http.Handler) *e
 	if err := os.WriteFile(tokFile, []byte(tok+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(bundleFile, p.ca.BundlePEM(), 0o644); err != nil {
+	if err := os.WriteFile(bundleFile, p.CA.BundlePEM(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	srv := identity.NewServer(p.ca, tokens, nil, time.Hour)
+	srv := identity.NewServer(p.CA, tokens, nil, time.Hour)
 	var handler http.Handler = srv.Handler()
 	if h != nil {
 		handler = h(handler)
@@ -67,12 +68,12 @@ func newEnrolledSidecar(t *testing.T, h func(real http.Handler) http.Handler) *e
 // or a prune, and issue test clients from it.
 func (e *enrolledSidecar) reload(t *testing.T) {
 	t.Helper()
-	next, err := identity.Load(e.p.dir, "")
+	next, err := identity.Load(e.p.Dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.srv.SetCA(next)
-	e.p.ca = next
+	e.p.CA = next
 	if err := e.api.Renew(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func (e *enrolledSidecar) reload(t *testing.T) {
 
 // countingClient is clientFor with a count of the TCP connections it opened.
 func countingClient(e *enrolledSidecar, cert *tls.Certificate, dials *atomic.Int32) *http.Client {
-	tb, _ := identity.NewTrustBundle("example.org", e.p.ca.Bundle())
+	tb, _ := identity.NewTrustBundle("example.org", e.p.CA.Bundle())
 	cl := clientFor(tb.Pool(), cert)
 	tr := cl.Transport.(*http.Transport)
 	d := &net.Dialer{}
@@ -124,18 +125,18 @@ func TestTrustBundleRotation(t *testing.T) {
 	g, _ := startGateway(t, e.cfg, nil, io.Discard)
 	addr, _, _ := g.Addrs()
 	ctx := context.Background()
-	oldGen := e.p.issue("spiffe://example.org/web", time.Hour)
+	oldGen := e.p.Issue("spiffe://example.org/web", time.Hour)
 	var keepDials atomic.Int32
 	keep := countingClient(e, oldGen, &keepDials)
 	if err := call(keep, addr); err != nil {
 		t.Fatalf("old generation before rotation: %v", err)
 	}
 
-	if _, err := identity.Rotate(e.p.dir, identity.InitOptions{}); err != nil {
+	if _, err := identity.Rotate(e.p.Dir, identity.InitOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	e.reload(t)
-	newGen := e.p.issue("spiffe://example.org/web", time.Hour)
+	newGen := e.p.Issue("spiffe://example.org/web", time.Hour)
 	if len(newGen.Certificate) != 3 {
 		t.Fatalf("new-generation chain has %d certificates, want leaf, intermediate, cross", len(newGen.Certificate))
 	}
@@ -181,10 +182,10 @@ func TestTrustBundleRotation(t *testing.T) {
 	if err := g.svid.(*caSource).Renew(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if leafOf(g.svid.Current()).CheckSignatureFrom(e.p.ca.Intermediate()) != nil {
+	if leafOf(g.svid.Current()).CheckSignatureFrom(e.p.CA.Intermediate()) != nil {
 		t.Fatal("the gateway's renewed SVID is not from the new intermediate")
 	}
-	if _, err := identity.PruneBundle(e.p.dir, ""); err != nil {
+	if _, err := identity.PruneBundle(e.p.Dir, ""); err != nil {
 		t.Fatal(err)
 	}
 	e.reload(t)
@@ -208,7 +209,7 @@ func TestTrustBundleRotation(t *testing.T) {
 	if err := call(countingClient(e, &newGenPlain, &dials), addr); err != nil {
 		t.Errorf("new generation after the prune: %v", err)
 	}
-	if got := metricValue(t, g.metrics.certExpiry.WithLabelValues("trust_bundle")); got != float64(e.p.ca.Bundle()[0].NotAfter.Unix()) {
+	if got := metricValue(t, g.metrics.certExpiry.WithLabelValues("trust_bundle")); got != float64(e.p.CA.Bundle()[0].NotAfter.Unix()) {
 		t.Errorf("trust_bundle expiry metric = %v, want the new root's expiry", got)
 	}
 }
@@ -220,7 +221,7 @@ func TestTrustBundleRotation(t *testing.T) {
 func TestTrustBundleRefusals(t *testing.T) {
 	var mode atomic.Value
 	mode.Store("real")
-	foreign := newPKI(t, "other.org")
+	foreign := identitytest.NewCA(t, "other.org")
 	e := newEnrolledSidecar(t, func(real http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == "/v1/svid" {
@@ -238,7 +239,7 @@ func TestTrustBundleRefusals(t *testing.T) {
 				}
 				switch m {
 				case "svid answer for another trust domain":
-					ans.TrustDomain, ans.TrustBundle = "other.org", string(foreign.ca.BundlePEM())
+					ans.TrustDomain, ans.TrustBundle = "other.org", string(foreign.CA.BundlePEM())
 				case "svid answer with garbage bundle":
 					ans.TrustBundle = "garbage"
 				}
@@ -252,10 +253,10 @@ func TestTrustBundleRefusals(t *testing.T) {
 			switch mode.Load().(string) {
 			case "other trust domain":
 				w.Header().Set(identity.TrustDomainHeader, "other.org")
-				w.Write(foreign.ca.BundlePEM())
+				w.Write(foreign.CA.BundlePEM())
 			case "foreign roots under our name":
 				w.Header().Set(identity.TrustDomainHeader, "example.org")
-				w.Write(foreign.ca.BundlePEM())
+				w.Write(foreign.CA.BundlePEM())
 			case "garbage":
 				w.Header().Set(identity.TrustDomainHeader, "example.org")
 				w.Write([]byte("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"))
@@ -345,7 +346,7 @@ func TestTrustBundleRefreshLoop(t *testing.T) {
 			t.Errorf("Run: %v", err)
 		}
 	}()
-	if _, err := identity.Rotate(e.p.dir, identity.InitOptions{}); err != nil {
+	if _, err := identity.Rotate(e.p.Dir, identity.InitOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	e.reload(t)

@@ -3,10 +3,6 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -28,6 +24,8 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/config/strictyaml"
 	"github.com/palisade-sec/palisade/internal/identity"
+	"github.com/palisade-sec/palisade/internal/identity/identitytest"
+	"github.com/palisade-sec/palisade/internal/jwtauth/jwttest"
 )
 
 // lockedBuffer is an io.Writer safe for the audit log's flusher and the test reading it.
@@ -46,54 +44,6 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
-}
-
-// pki is a CA on disk plus helpers to issue SVID files and client certificates.
-type pki struct {
-	t   testing.TB
-	dir string
-	ca  *identity.CA
-}
-
-func newPKI(t testing.TB, td string) *pki {
-	t.Helper()
-	dir := t.TempDir()
-	ca, err := identity.Init(dir, identity.InitOptions{TrustDomain: td})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &pki{t: t, dir: dir, ca: ca}
-}
-
-func (p *pki) bundleFile() string { return filepath.Join(p.dir, "bundle.pem") }
-
-func (p *pki) issue(id string, ttl time.Duration) *tls.Certificate {
-	p.t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	der, _ := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{}, key)
-	csr, _ := x509.ParseCertificateRequest(der)
-	sid, err := identity.ParseID(id)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	s, err := p.ca.IssueSVID(csr, sid, ttl)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	return identity.TLSCertificate(s.Chain, key)
-}
-
-func (p *pki) issueFiles(id, name string) (string, string) {
-	p.t.Helper()
-	c := p.issue(id, time.Hour)
-	cf, kf := filepath.Join(p.dir, name+".pem"), filepath.Join(p.dir, name+".key")
-	if err := identity.WriteSVIDFiles(cf, kf, c); err != nil {
-		p.t.Fatal(err)
-	}
-	return cf, kf
 }
 
 // startGateway writes cfgText to a file, starts the gateway and waits until it serves.
@@ -134,64 +84,6 @@ func echoApp(t testing.TB, name string) *httptest.Server {
 	}))
 	t.Cleanup(s.Close)
 	return s
-}
-
-// jwksServer is an issuer with rotatable keys.
-type jwksServer struct {
-	srv  *httptest.Server
-	mu   sync.Mutex
-	keys map[string]*ecdsa.PrivateKey
-	// extra JWKs served as they are (to test how refused keys are reported)
-	extra []map[string]string
-	hits  atomic.Int32
-}
-
-func newJWKSServer(t testing.TB) *jwksServer {
-	j := &jwksServer{keys: map[string]*ecdsa.PrivateKey{}}
-	j.rotate(t, "k1")
-	j.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		j.hits.Add(1)
-		j.mu.Lock()
-		defer j.mu.Unlock()
-		var keys []map[string]string
-		for kid, k := range j.keys {
-			b, _ := k.PublicKey.Bytes()
-			keys = append(keys, map[string]string{"kty": "EC", "crv": "P-256", "kid": kid, "alg": "ES256", "use": "sig",
-				"x": base64.RawURLEncoding.EncodeToString(b[1:33]), "y": base64.RawURLEncoding.EncodeToString(b[33:])})
-		}
-		keys = append(keys, j.extra...)
-		_ = json.NewEncoder(w).Encode(map[string]any{"keys": keys})
-	}))
-	t.Cleanup(j.srv.Close)
-	return j
-}
-
-func (j *jwksServer) rotate(t testing.TB, kid string) {
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	j.mu.Lock()
-	j.keys[kid] = k
-	j.mu.Unlock()
-}
-
-func (j *jwksServer) token(t testing.TB, kid string, claims map[string]any) string {
-	j.mu.Lock()
-	k := j.keys[kid]
-	j.mu.Unlock()
-	hb, _ := json.Marshal(map[string]any{"alg": "ES256", "kid": kid, "typ": "JWT"})
-	cb, _ := json.Marshal(claims)
-	in := base64.RawURLEncoding.EncodeToString(hb) + "." + base64.RawURLEncoding.EncodeToString(cb)
-	sum := sha256.Sum256([]byte(in))
-	r, s, err := ecdsa.Sign(rand.Reader, k, sum[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig := make([]byte, 64)
-	r.FillBytes(sig[:32])
-	s.FillBytes(sig[32:])
-	return in + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
 
 func clientFor(roots *x509.CertPool, cert *tls.Certificate) *http.Client {
@@ -274,8 +166,8 @@ outbound:
 // (A) originates mTLS for the app's outgoing calls; the orders sidecar (B) admits callers by SPIFFE
 // ID and JWT.
 type mesh struct {
-	p, other    *pki
-	idp         *jwksServer
+	p, other    *identitytest.CA
+	idp         *jwttest.Issuer
 	gB          *Gateway
 	cfgB        string
 	bAddr, aOut string
@@ -288,22 +180,22 @@ type mesh struct {
 
 func newMesh(t *testing.T) *mesh {
 	t.Helper()
-	m := &mesh{p: newPKI(t, "example.org"), other: newPKI(t, "other.org"), idp: newJWKSServer(t), auditB: &lockedBuffer{}}
+	m := &mesh{p: identitytest.NewCA(t, "example.org"), other: identitytest.NewCA(t, "other.org"), idp: jwttest.NewIssuer(t, "k1"), auditB: &lockedBuffer{}}
 	orders, web := echoApp(t, "orders"), echoApp(t, "web")
-	m.bCert, m.bKey = m.p.issueFiles("spiffe://example.org/orders", "orders")
-	aCert, aKey := m.p.issueFiles("spiffe://example.org/web", "web")
-	m.gB, m.cfgB = startGateway(t, fmt.Sprintf(sidecarB, m.p.bundleFile(), m.bCert, m.bKey, orders.URL, m.idp.srv.URL), m.idp.srv.Client(), m.auditB)
+	m.bCert, m.bKey = m.p.IssueFiles("spiffe://example.org/orders", "orders")
+	aCert, aKey := m.p.IssueFiles("spiffe://example.org/web", "web")
+	m.gB, m.cfgB = startGateway(t, fmt.Sprintf(sidecarB, m.p.BundleFile(), m.bCert, m.bKey, orders.URL, m.idp.Server.URL), m.idp.Server.Client(), m.auditB)
 	m.bAddr, _, _ = m.gB.Addrs()
-	gA, _ := startGateway(t, fmt.Sprintf(sidecarA, m.p.bundleFile(), aCert, aKey, web.URL, m.bAddr), nil, io.Discard)
+	gA, _ := startGateway(t, fmt.Sprintf(sidecarA, m.p.BundleFile(), aCert, aKey, web.URL, m.bAddr), nil, io.Discard)
 	_, m.aOut, _ = gA.Addrs()
 	m.roots = x509.NewCertPool()
-	for _, r := range m.p.ca.Bundle() {
+	for _, r := range m.p.CA.Bundle() {
 		m.roots.AddCert(r)
 	}
 	now := time.Now()
 	m.claims = map[string]any{"iss": "https://idp.test", "sub": "alice", "aud": "orders", "scope": "orders:read", "jti": "tok-1",
 		"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix()}
-	m.goodJWT = m.idp.token(t, "k1", m.claims)
+	m.goodJWT = m.idp.Token(t, "k1", m.claims)
 	return m
 }
 
@@ -312,7 +204,7 @@ func (m *mesh) client(id string) *http.Client {
 	if id == "" {
 		return clientFor(m.roots, nil)
 	}
-	return clientFor(m.roots, m.p.issue(id, time.Hour))
+	return clientFor(m.roots, m.p.Issue(id, time.Hour))
 }
 
 func TestMeshAppCallsThroughBothSidecars(t *testing.T) {
@@ -351,7 +243,7 @@ func TestMeshOutboundUnknownService(t *testing.T) {
 func TestMeshInboundDecisions(t *testing.T) {
 	m := newMesh(t)
 	p, other := m.p, m.other
-	expiring := p.issue("spiffe://example.org/web", time.Second)
+	expiring := p.Issue("spiffe://example.org/web", time.Second)
 	// real sockets and crypto/x509's clock: the TLS handshake checks expiry against the real time
 	time.Sleep(1100 * time.Millisecond) // let the one-second certificate expire
 	tests := []struct {
@@ -364,23 +256,23 @@ func TestMeshInboundDecisions(t *testing.T) {
 		wantBody   string
 	}{
 		{name: "no client certificate", cert: nil, path: "/orders/1"},
-		{name: "certificate from another trust domain", cert: other.issue("spiffe://other.org/web", time.Hour), path: "/orders/1"},
+		{name: "certificate from another trust domain", cert: other.Issue("spiffe://other.org/web", time.Hour), path: "/orders/1"},
 		{name: "expired certificate", cert: expiring, path: "/orders/1"},
-		{name: "valid certificate, wrong identity", cert: m.p.issue("spiffe://example.org/billing", time.Hour), path: "/orders/1", wantStatus: 403, wantBody: "policy_denied"},
-		{name: "allowed identity", cert: m.p.issue("spiffe://example.org/web", time.Hour), path: "/orders/1", wantStatus: 200, wantBody: "orders saw spiffe://example.org/web"},
-		{name: "unknown route", cert: m.p.issue("spiffe://example.org/web", time.Hour), path: "/admin", wantStatus: 404, wantBody: "no_route"},
-		{name: "dot segments", cert: m.p.issue("spiffe://example.org/web", time.Hour), path: "/orders/%2e%2e/admin", wantStatus: 400, wantBody: "unclean_path"},
-		{name: "jwt route without token", cert: m.p.issue("spiffe://example.org/web", time.Hour), path: "/jwt/x", wantStatus: 401, wantBody: "jwt_required"},
-		{name: "jwt route with token", cert: m.p.issue("spiffe://example.org/web", time.Hour), path: "/jwt/x", jwt: m.goodJWT, wantStatus: 200, wantBody: "sub=alice"},
-		{name: "jwt route with forged token", cert: m.p.issue("spiffe://example.org/web", time.Hour), path: "/jwt/x", jwt: m.goodJWT[:len(m.goodJWT)-4] + "AAAA", wantStatus: 401, wantBody: "jwt_bad_signature"},
-		{name: "audit-only route lets a denial pass", cert: m.p.issue("spiffe://example.org/billing", time.Hour), path: "/audit/x", wantStatus: 200, wantBody: "orders saw"},
-		{name: "forged identity headers are replaced", cert: m.p.issue("spiffe://example.org/web", time.Hour), path: "/jwt/x", jwt: m.goodJWT,
+		{name: "valid certificate, wrong identity", cert: m.p.Issue("spiffe://example.org/billing", time.Hour), path: "/orders/1", wantStatus: 403, wantBody: "policy_denied"},
+		{name: "allowed identity", cert: m.p.Issue("spiffe://example.org/web", time.Hour), path: "/orders/1", wantStatus: 200, wantBody: "orders saw spiffe://example.org/web"},
+		{name: "unknown route", cert: m.p.Issue("spiffe://example.org/web", time.Hour), path: "/admin", wantStatus: 404, wantBody: "no_route"},
+		{name: "dot segments", cert: m.p.Issue("spiffe://example.org/web", time.Hour), path: "/orders/%2e%2e/admin", wantStatus: 400, wantBody: "unclean_path"},
+		{name: "jwt route without token", cert: m.p.Issue("spiffe://example.org/web", time.Hour), path: "/jwt/x", wantStatus: 401, wantBody: "jwt_required"},
+		{name: "jwt route with token", cert: m.p.Issue("spiffe://example.org/web", time.Hour), path: "/jwt/x", jwt: m.goodJWT, wantStatus: 200, wantBody: "sub=alice"},
+		{name: "jwt route with forged token", cert: m.p.Issue("spiffe://example.org/web", time.Hour), path: "/jwt/x", jwt: m.goodJWT[:len(m.goodJWT)-4] + "AAAA", wantStatus: 401, wantBody: "jwt_bad_signature"},
+		{name: "audit-only route lets a denial pass", cert: m.p.Issue("spiffe://example.org/billing", time.Hour), path: "/audit/x", wantStatus: 200, wantBody: "orders saw"},
+		{name: "forged identity headers are replaced", cert: m.p.Issue("spiffe://example.org/web", time.Hour), path: "/jwt/x", jwt: m.goodJWT,
 			header:     http.Header{"X-Palisade-Spiffe-Id": {"spiffe://example.org/admin"}, "X-Palisade-Jwt-Sub": {"root"}},
 			wantStatus: 200, wantBody: "orders saw spiffe://example.org/web sub=alice"},
-		{name: "identity headers cannot be dropped through Connection", cert: m.p.issue("spiffe://example.org/web", time.Hour), path: "/jwt/x", jwt: m.goodJWT,
+		{name: "identity headers cannot be dropped through Connection", cert: m.p.Issue("spiffe://example.org/web", time.Hour), path: "/jwt/x", jwt: m.goodJWT,
 			header:     http.Header{"Connection": {"X-Palisade-Spiffe-Id, X-Palisade-Jwt-Sub"}},
 			wantStatus: 200, wantBody: "orders saw spiffe://example.org/web sub=alice"},
-		{name: "forged identity on a route without a token", cert: m.p.issue("spiffe://example.org/web", time.Hour), path: "/orders/1",
+		{name: "forged identity on a route without a token", cert: m.p.Issue("spiffe://example.org/web", time.Hour), path: "/orders/1",
 			header:     http.Header{"X-Palisade-Jwt-Sub": {"root"}},
 			wantStatus: 200, wantBody: "orders saw spiffe://example.org/web sub= path"},
 	}
@@ -422,7 +314,7 @@ func TestMeshInboundDecisions(t *testing.T) {
 
 func TestMeshJWKSRotationDuringTraffic(t *testing.T) {
 	m := newMesh(t)
-	cl := clientFor(m.roots, m.p.issue("spiffe://example.org/web", time.Hour))
+	cl := clientFor(m.roots, m.p.Issue("spiffe://example.org/web", time.Hour))
 	ctx, cancel := context.WithCancel(context.Background())
 	var failures atomic.Int32
 	var wg sync.WaitGroup
@@ -444,10 +336,10 @@ func TestMeshJWKSRotationDuringTraffic(t *testing.T) {
 	}()
 	// real sockets: file-change reload is noticed by Gateway.Run over real listeners
 	time.Sleep(50 * time.Millisecond)
-	before := m.idp.hits.Load()
-	m.idp.rotate(t, "k2")
+	before := m.idp.Fetches()
+	m.idp.AddKey(t, "k2")
 	req, _ := http.NewRequest(http.MethodGet, "https://"+m.bAddr+"/jwt/rotated", nil)
-	req.Header.Set("Authorization", "Bearer "+m.idp.token(t, "k2", m.claims))
+	req.Header.Set("Authorization", "Bearer "+m.idp.Token(t, "k2", m.claims))
 	resp, err := cl.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -459,7 +351,7 @@ func TestMeshJWKSRotationDuringTraffic(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("token with the new kid: status %d", resp.StatusCode)
 	}
-	if got := m.idp.hits.Load() - before; got != 1 {
+	if got := m.idp.Fetches() - before; got != 1 {
 		t.Errorf("JWKS fetched %d times for the rotation, want 1", got)
 	}
 	if failures.Load() != 0 {
@@ -469,7 +361,7 @@ func TestMeshJWKSRotationDuringTraffic(t *testing.T) {
 
 func TestMeshReload(t *testing.T) {
 	m := newMesh(t)
-	cl := clientFor(m.roots, m.p.issue("spiffe://example.org/billing", time.Hour))
+	cl := clientFor(m.roots, m.p.Issue("spiffe://example.org/billing", time.Hour))
 	conns := 0 // new connections opened; reloads must not force any
 	get := func() int {
 		req, _ := http.NewRequest(http.MethodGet, "https://"+m.bAddr+"/orders/1", nil)
@@ -523,7 +415,7 @@ func TestMeshReload(t *testing.T) {
 
 func TestMeshSVIDRenewal(t *testing.T) {
 	m := newMesh(t)
-	cl := clientFor(m.roots, m.p.issue("spiffe://example.org/web", time.Hour))
+	cl := clientFor(m.roots, m.p.Issue("spiffe://example.org/web", time.Hour))
 	serial := func() string {
 		resp, err := cl.Get("https://" + m.bAddr + "/orders/1")
 		if err != nil {
@@ -534,7 +426,7 @@ func TestMeshSVIDRenewal(t *testing.T) {
 		return resp.TLS.PeerCertificates[0].SerialNumber.String()
 	}
 	first := serial()
-	if err := identity.WriteSVIDFiles(m.bCert, m.bKey, m.p.issue("spiffe://example.org/orders", time.Hour)); err != nil {
+	if err := identity.WriteSVIDFiles(m.bCert, m.bKey, m.p.Issue("spiffe://example.org/orders", time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if got := serial(); got != first {
@@ -606,13 +498,13 @@ func TestMeshAuditLog(t *testing.T) {
 // TestReloadOnFileChangeAndSignal checks the two reload triggers of Run: an edit of gateway.yaml
 // is picked up by the watcher, and a reload request (what SIGHUP sends) re-reads the file.
 func TestReloadOnFileChangeAndSignal(t *testing.T) {
-	p := newPKI(t, "example.org")
+	p := identitytest.NewCA(t, "example.org")
 	app := echoApp(t, "orders")
-	cert, key := p.issueFiles("spiffe://example.org/orders", "orders")
+	cert, key := p.IssueFiles("spiffe://example.org/orders", "orders")
 	cfg := func(allow string) string {
 		return fmt.Sprintf("mode: sidecar\nidentity: {trust_domain: example.org, bundle_file: %s, svid: {cert_file: %s, key_file: %s}}\n"+
 			"inbound: {listen: 127.0.0.1:0}\nroutes: [{name: r, path: /**, require: [mtls], allow: '%s', upstream: %s}]\n",
-			p.bundleFile(), cert, key, allow, app.URL)
+			p.BundleFile(), cert, key, allow, app.URL)
 	}
 	path := filepath.Join(t.TempDir(), "gateway.yaml")
 	if err := os.WriteFile(path, []byte(cfg("false")), 0o600); err != nil {
@@ -632,8 +524,8 @@ func TestReloadOnFileChangeAndSignal(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	addr, _, _ := g.Addrs()
-	tb, _ := identity.NewTrustBundle("example.org", p.ca.Bundle())
-	cl := clientFor(tb.Pool(), p.issue("spiffe://example.org/web", time.Hour))
+	tb, _ := identity.NewTrustBundle("example.org", p.CA.Bundle())
+	cl := clientFor(tb.Pool(), p.Issue("spiffe://example.org/web", time.Hour))
 	status := func() int {
 		resp, err := cl.Get("https://" + addr + "/x")
 		if err != nil {
@@ -682,25 +574,23 @@ func TestReloadOnFileChangeAndSignal(t *testing.T) {
 // TestJWKSKeyProblemsAreReported serves a JWKS with one usable and one refused key (use "enc"):
 // tokens of the good key pass, and the refused key shows in the metric.
 func TestJWKSKeyProblemsAreReported(t *testing.T) {
-	p := newPKI(t, "example.org")
-	idp := newJWKSServer(t)
-	idp.mu.Lock()
-	b, _ := idp.keys["k1"].PublicKey.Bytes()
-	idp.extra = append(idp.extra, map[string]string{"kty": "EC", "crv": "P-256", "kid": "encryption-key", "use": "enc",
+	p := identitytest.NewCA(t, "example.org")
+	idp := jwttest.NewIssuer(t, "k1")
+	b, _ := idp.Key("k1").PublicKey.Bytes()
+	idp.AddJWK(map[string]string{"kty": "EC", "crv": "P-256", "kid": "encryption-key", "use": "enc",
 		"x": base64.RawURLEncoding.EncodeToString(b[1:33]), "y": base64.RawURLEncoding.EncodeToString(b[33:])})
-	idp.mu.Unlock()
 	app := echoApp(t, "orders")
-	cert, key := p.issueFiles("spiffe://example.org/orders", "orders")
-	cfg := fmt.Sprintf(sidecarB, p.bundleFile(), cert, key, app.URL, idp.srv.URL) + "admin:\n  listen: 127.0.0.1:0\n"
-	g, _ := startGateway(t, cfg, idp.srv.Client(), io.Discard)
+	cert, key := p.IssueFiles("spiffe://example.org/orders", "orders")
+	cfg := fmt.Sprintf(sidecarB, p.BundleFile(), cert, key, app.URL, idp.Server.URL) + "admin:\n  listen: 127.0.0.1:0\n"
+	g, _ := startGateway(t, cfg, idp.Server.Client(), io.Discard)
 	addr, _, admin := g.Addrs()
-	tb, _ := identity.NewTrustBundle("example.org", p.ca.Bundle())
+	tb, _ := identity.NewTrustBundle("example.org", p.CA.Bundle())
 	now := time.Now()
-	tok := idp.token(t, "k1", map[string]any{"iss": "https://idp.test", "sub": "alice", "aud": "orders", "scope": "orders:read",
+	tok := idp.Token(t, "k1", map[string]any{"iss": "https://idp.test", "sub": "alice", "aud": "orders", "scope": "orders:read",
 		"iat": now.Unix(), "exp": now.Add(time.Minute).Unix()})
 	req, _ := http.NewRequest(http.MethodGet, "https://"+addr+"/jwt/x", nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := clientFor(tb.Pool(), p.issue("spiffe://example.org/web", time.Hour)).Do(req)
+	resp, err := clientFor(tb.Pool(), p.Issue("spiffe://example.org/web", time.Hour)).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,21 +2,18 @@ package gateway
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/palisade-sec/palisade/internal/identity"
+	"github.com/palisade-sec/palisade/internal/identity/identitytest"
+	"github.com/palisade-sec/palisade/internal/jwtauth/jwttest"
 )
 
 const edgeCfg = `mode: edge
@@ -49,29 +46,29 @@ admin:
 // TestEdgeHTTP2ToSidecar drives the edge over HTTP/2 with a JWT in a cookie; the edge originates
 // mTLS with its own SVID to the orders sidecar, which admits spiffe://example.org/edge only.
 func TestEdgeHTTP2ToSidecar(t *testing.T) {
-	p := newPKI(t, "example.org")
-	idp := newJWKSServer(t)
+	p := identitytest.NewCA(t, "example.org")
+	idp := jwttest.NewIssuer(t, "k1")
 	orders := echoApp(t, "orders")
-	bCert, bKey := p.issueFiles("spiffe://example.org/orders", "orders")
+	bCert, bKey := p.IssueFiles("spiffe://example.org/orders", "orders")
 	sidecar := strings.Replace(sidecarB, `source.spiffe_id == "spiffe://example.org/web"`, `source.spiffe_id == "spiffe://example.org/edge"`, 1)
-	gB, _ := startGateway(t, fmt.Sprintf(sidecar, p.bundleFile(), bCert, bKey, orders.URL, idp.srv.URL), idp.srv.Client(), io.Discard)
+	gB, _ := startGateway(t, fmt.Sprintf(sidecar, p.BundleFile(), bCert, bKey, orders.URL, idp.Server.URL), idp.Server.Client(), io.Discard)
 	bAddr, _, _ := gB.Addrs()
 
-	eCert, eKey := p.issueFiles("spiffe://example.org/edge", "edge")
-	pubCert, pubKey := publicCert(t, p)
-	gE, _ := startGateway(t, fmt.Sprintf(edgeCfg, p.bundleFile(), eCert, eKey, pubCert, pubKey, idp.srv.URL, bAddr), idp.srv.Client(), io.Discard)
+	eCert, eKey := p.IssueFiles("spiffe://example.org/edge", "edge")
+	pubCert, pubKey := publicCert(p)
+	gE, _ := startGateway(t, fmt.Sprintf(edgeCfg, p.BundleFile(), eCert, eKey, pubCert, pubKey, idp.Server.URL, bAddr), idp.Server.Client(), io.Discard)
 	eAddr, _, admin := gE.Addrs()
 	_, port, _ := net.SplitHostPort(eAddr)
 
 	roots := x509.NewCertPool()
-	roots.AddCert(p.ca.Bundle()[0])
+	roots.AddCert(p.CA.Bundle()[0])
 	cl := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{ForceAttemptHTTP2: true,
 		TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots},
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, network, eAddr)
 		}}}
 	now := time.Now()
-	tok := idp.token(t, "k1", map[string]any{"iss": "https://idp.test", "sub": "bob", "aud": "shop", "scope": "orders:read",
+	tok := idp.Token(t, "k1", map[string]any{"iss": "https://idp.test", "sub": "bob", "aud": "shop", "scope": "orders:read",
 		"iat": now.Unix(), "exp": now.Add(time.Minute).Unix()})
 	tests := []struct {
 		name, host, cookie string
@@ -104,7 +101,7 @@ func TestEdgeHTTP2ToSidecar(t *testing.T) {
 	}
 
 	t.Run("optional client certificates: an invalid one is still refused", func(t *testing.T) {
-		foreign := newPKI(t, "other.org").issue("spiffe://other.org/web", time.Hour)
+		foreign := identitytest.NewCA(t, "other.org").Issue("spiffe://other.org/web", time.Hour)
 		tcfg := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots, ServerName: "shop.localhost", Certificates: []tls.Certificate{*foreign}}
 		conn, err := tls.Dial("tcp", eAddr, tcfg)
 		if err == nil {
@@ -151,19 +148,6 @@ func TestEdgeHTTP2ToSidecar(t *testing.T) {
 
 // publicCert stands in for the edge's public certificate: a TLS server certificate for
 // shop.localhost (from the test CA, as a public CA would issue one).
-func publicCert(t testing.TB, p *pki) (string, string) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, _ := identity.ParseID("spiffe://example.org/edge-public")
-	s, err := p.ca.IssueServerCertificate(key.Public(), id, []string{"shop.localhost", "localhost"}, nil, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, kf := filepath.Join(p.dir, "public.pem"), filepath.Join(p.dir, "public.key")
-	if err := identity.WriteSVIDFiles(cf, kf, identity.TLSCertificate(s.Chain, key)); err != nil {
-		t.Fatal(err)
-	}
-	return cf, kf
+func publicCert(p *identitytest.CA) (string, string) {
+	return p.IssueServerFiles("spiffe://example.org/edge-public", []string{"shop.localhost", "localhost"}, "public")
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palisade-sec/palisade/internal/identity/identitytest"
 	"golang.org/x/net/http2"
 )
 
@@ -177,17 +178,17 @@ type edge struct {
 // appended to its route list (YAML, indented as list items; UPSTREAM stands for the recorder).
 func startEdge(t *testing.T, server string, extraRoutes string) *edge {
 	t.Helper()
-	p := newPKI(t, "example.org")
+	p := identitytest.NewCA(t, "example.org")
 	up := newRecorder(t)
-	cert, key := p.issueFiles("spiffe://example.org/edge", "edge")
-	pubCert, pubKey := publicCert(t, p)
+	cert, key := p.IssueFiles("spiffe://example.org/edge", "edge")
+	pubCert, pubKey := publicCert(p)
 	audit := &lockedBuffer{}
-	cfg := fmt.Sprintf(edgeAttackCfg, p.bundleFile(), cert, key, pubCert, pubKey, up.addr(), server) +
+	cfg := fmt.Sprintf(edgeAttackCfg, p.BundleFile(), cert, key, pubCert, pubKey, up.addr(), server) +
 		strings.ReplaceAll(extraRoutes, "UPSTREAM", up.addr())
 	g, _ := startGateway(t, cfg, nil, audit)
 	addr, _, _ := g.Addrs()
 	roots := x509.NewCertPool()
-	roots.AddCert(p.ca.Bundle()[0])
+	roots.AddCert(p.CA.Bundle()[0])
 	return &edge{g: g, addr: addr, audit: audit, roots: roots, up: up}
 }
 

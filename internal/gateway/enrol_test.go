@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/palisade-sec/palisade/internal/identity"
+	"github.com/palisade-sec/palisade/internal/identity/identitytest"
 )
 
 const enrolCfg = `mode: sidecar
@@ -58,30 +59,30 @@ func startCAAPI(t *testing.T, srv *identity.Server, h http.Handler) (*httptest.S
 // one-time join token and checks that it renews its 2-second SVID at half-life: new connections
 // get a new certificate while a connection opened before the renewal keeps working.
 func TestSidecarEnrolsAndRenewsFromCA(t *testing.T) {
-	p := newPKI(t, "example.org")
-	tokens := identity.NewJoinTokenStore(filepath.Join(p.dir, "join-tokens.json"), nil)
+	p := identitytest.NewCA(t, "example.org")
+	tokens := identity.NewJoinTokenStore(filepath.Join(p.Dir, "join-tokens.json"), nil)
 	sid, _ := identity.ParseID("spiffe://example.org/orders")
 	tok, err := tokens.Create(sid, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokFile := filepath.Join(p.dir, "token")
+	tokFile := filepath.Join(p.Dir, "token")
 	if err := os.WriteFile(tokFile, []byte(tok+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	srv := identity.NewServer(p.ca, tokens, nil, 2*time.Second)
+	srv := identity.NewServer(p.CA, tokens, nil, 2*time.Second)
 	caSrv, _ := startCAAPI(t, srv, srv.Handler())
-	tb, _ := identity.NewTrustBundle("example.org", p.ca.Bundle())
+	tb, _ := identity.NewTrustBundle("example.org", p.CA.Bundle())
 
 	app := echoApp(t, "orders")
-	g, _ := startGateway(t, fmt.Sprintf(enrolCfg, p.bundleFile(), caSrv.URL, tokFile, app.URL), nil, io.Discard)
+	g, _ := startGateway(t, fmt.Sprintf(enrolCfg, p.BundleFile(), caSrv.URL, tokFile, app.URL), nil, io.Discard)
 	addr, _, _ := g.Addrs()
 	first := leafOf(g.svid.Current())
 	if got := first.URIs[0].String(); got != "spiffe://example.org/orders" {
 		t.Fatalf("enrolled as %s", got)
 	}
 	roots := tb.Pool()
-	old := clientFor(roots, p.issue("spiffe://example.org/web", time.Hour))
+	old := clientFor(roots, p.Issue("spiffe://example.org/web", time.Hour))
 	get := func(cl *http.Client) *http.Response {
 		t.Helper()
 		resp, err := cl.Get("https://" + addr + "/x")
@@ -104,7 +105,7 @@ func TestSidecarEnrolsAndRenewsFromCA(t *testing.T) {
 		// real sockets: enrolment with the CA over HTTPS
 		time.Sleep(50 * time.Millisecond)
 	}
-	fresh := clientFor(roots, p.issue("spiffe://example.org/web", time.Hour))
+	fresh := clientFor(roots, p.Issue("spiffe://example.org/web", time.Hour))
 	if resp := get(fresh); resp.TLS.PeerCertificates[0].SerialNumber.Cmp(first.SerialNumber) == 0 {
 		t.Error("a new connection still got the first SVID after renewal")
 	}
@@ -119,7 +120,7 @@ func TestSidecarEnrolsAndRenewsFromCA(t *testing.T) {
 // TestGracefulShutdown checks that a request in flight when shutdown starts completes, and that
 // /readyz reports 503 as soon as shutdown begins.
 func TestGracefulShutdown(t *testing.T) {
-	p := newPKI(t, "example.org")
+	p := identitytest.NewCA(t, "example.org")
 	started := make(chan struct{})
 	release := make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -128,10 +129,10 @@ func TestGracefulShutdown(t *testing.T) {
 		io.WriteString(w, "finished")
 	}))
 	t.Cleanup(slow.Close)
-	cert, key := p.issueFiles("spiffe://example.org/orders", "orders")
+	cert, key := p.IssueFiles("spiffe://example.org/orders", "orders")
 	cfg := fmt.Sprintf("mode: sidecar\nidentity: {trust_domain: example.org, bundle_file: %s, svid: {cert_file: %s, key_file: %s}}\n"+
 		"inbound: {listen: 127.0.0.1:0}\nadmin: {listen: 127.0.0.1:0}\nroutes: [{name: slow, path: /**, require: [mtls], allow: 'true', upstream: %s}]\n",
-		p.bundleFile(), cert, key, slow.URL)
+		p.BundleFile(), cert, key, slow.URL)
 	path := filepath.Join(t.TempDir(), "gateway.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -148,8 +149,8 @@ func TestGracefulShutdown(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	addr, _, admin := g.Addrs()
-	tb, _ := identity.NewTrustBundle("example.org", p.ca.Bundle())
-	cl := clientFor(tb.Pool(), p.issue("spiffe://example.org/web", time.Hour))
+	tb, _ := identity.NewTrustBundle("example.org", p.CA.Bundle())
+	cl := clientFor(tb.Pool(), p.Issue("spiffe://example.org/web", time.Hour))
 	type result struct {
 		body string
 		err  error
@@ -209,26 +210,26 @@ func (h logRecorder) Handle(_ context.Context, r slog.Record) error {
 // that the CA is unreachable and retry, and succeed once the CA comes up on its address; a
 // cancelled context ends the wait with an error; and a refused join token is not retried.
 func TestEnrolWaitsForACAStartedLate(t *testing.T) {
-	p := newPKI(t, "example.org")
-	tokens := identity.NewJoinTokenStore(filepath.Join(p.dir, "join-tokens.json"), nil)
+	p := identitytest.NewCA(t, "example.org")
+	tokens := identity.NewJoinTokenStore(filepath.Join(p.Dir, "join-tokens.json"), nil)
 	sid, _ := identity.ParseID("spiffe://example.org/orders")
 	tok, err := tokens.Create(sid, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokFile := filepath.Join(p.dir, "token")
+	tokFile := filepath.Join(p.Dir, "token")
 	if err := os.WriteFile(tokFile, []byte(tok+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	srv := identity.NewServer(p.ca, tokens, nil, time.Hour)
+	srv := identity.NewServer(p.CA, tokens, nil, time.Hour)
 	ln, err := net.Listen("tcp", "127.0.0.1:0") // the CA's address, reserved and not yet served
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cfgPath := filepath.Join(p.dir, "gateway.yaml")
-	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(enrolCfg, p.bundleFile(), "https://"+addr, tokFile, "http://127.0.0.1:1")), 0o600); err != nil {
+	cfgPath := filepath.Join(p.Dir, "gateway.yaml")
+	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(enrolCfg, p.BundleFile(), "https://"+addr, tokFile, "http://127.0.0.1:1")), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	newGateway := func(ctx context.Context) (chan string, chan error) {

@@ -21,6 +21,9 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/identity/identitytest"
+	"github.com/palisade-sec/palisade/internal/jwtauth/jwttest"
 )
 
 // startHTTP1 serves h with http1Server on a loopback port (TLS when tlsConf is set).
@@ -441,17 +444,17 @@ func TestGatewayStreamsLargeBodiesBothWays(t *testing.T) {
 	t.Cleanup(app.Close)
 	for _, server := range []string{HTTP1Palisade, HTTP1NetHTTP} {
 		t.Run(server, func(t *testing.T) {
-			p := newPKI(t, "example.org")
-			idp := newJWKSServer(t)
-			cert, key := p.issueFiles("spiffe://example.org/orders", "orders")
-			cfg := fmt.Sprintf(sidecarB, p.bundleFile(), cert, key, app.URL, idp.srv.URL) + "http1_server: " + server + "\n"
-			g, _ := startGateway(t, cfg, idp.srv.Client(), io.Discard)
+			p := identitytest.NewCA(t, "example.org")
+			idp := jwttest.NewIssuer(t, "k1")
+			cert, key := p.IssueFiles("spiffe://example.org/orders", "orders")
+			cfg := fmt.Sprintf(sidecarB, p.BundleFile(), cert, key, app.URL, idp.Server.URL) + "http1_server: " + server + "\n"
+			g, _ := startGateway(t, cfg, idp.Server.Client(), io.Discard)
 			addr, _, _ := g.Addrs()
 			roots := x509.NewCertPool()
-			for _, r := range p.ca.Bundle() {
+			for _, r := range p.CA.Bundle() {
 				roots.AddCert(r)
 			}
-			cl := clientFor(roots, p.issue("spiffe://example.org/web", time.Hour))
+			cl := clientFor(roots, p.Issue("spiffe://example.org/web", time.Hour))
 
 			upload := bytes.Repeat([]byte{0xA5, 0x5A, 0x00, 0xFF}, 2<<20) // 8 MiB
 			resp, err := cl.Post("https://"+addr+"/orders/upload", "application/octet-stream", bytes.NewReader(upload))

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/palisade-sec/palisade/internal/identity/identitytest"
 )
 
 const limitsCfg = sidecarHead + `limits: {max_request_body: 1KiB}
@@ -105,9 +107,9 @@ func TestRequestBodyLimit(t *testing.T) {
 // TestRequestBodyLimitConfig checks that a negative or unreadable size is refused with its
 // field and line.
 func TestRequestBodyLimitConfig(t *testing.T) {
-	p := newPKI(t, "example.org")
-	cert, key := p.issueFiles("spiffe://example.org/app", "app")
-	base := fmt.Sprintf(limitsCfg, p.bundleFile(), cert, key, "http://127.0.0.1:1", HTTP1Palisade)
+	p := identitytest.NewCA(t, "example.org")
+	cert, key := p.IssueFiles("spiffe://example.org/app", "app")
+	base := fmt.Sprintf(limitsCfg, p.BundleFile(), cert, key, "http://127.0.0.1:1", HTTP1Palisade)
 	for _, c := range []struct{ from, to, want string }{
 		{"max_request_body: 1KiB", "max_request_body: -1", `gateway.yaml:9:28: limits.max_request_body: size "-1": want a number`},
 		{"max_request_body: 1MiB", "max_request_body: 5 parsecs", `gateway.yaml:16:23: routes[0].max_request_body: size "5 parsecs": unknown unit`},

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/identity/identitytest"
 )
 
 // TestRunEndsItsGoroutinesBeforeReturning: when Run returns, the SVID source, the audit
@@ -21,10 +23,10 @@ import (
 // the audit log is closed. Run is started with a context already cancelled, so it returns as
 // soon as it has started them: the moment they are most likely still running.
 func TestRunEndsItsGoroutinesBeforeReturning(t *testing.T) {
-	p := newPKI(t, "example.org")
-	cert, key := p.issueFiles("spiffe://example.org/app", "app")
+	p := identitytest.NewCA(t, "example.org")
+	cert, key := p.IssueFiles("spiffe://example.org/app", "app")
 	cfgPath := filepath.Join(t.TempDir(), "gateway.yaml")
-	cfg := fmt.Sprintf(sidecarHead+appRoute, p.bundleFile(), cert, key, "http://127.0.0.1:1", HTTP1Palisade)
+	cfg := fmt.Sprintf(sidecarHead+appRoute, p.BundleFile(), cert, key, "http://127.0.0.1:1", HTTP1Palisade)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -72,10 +74,10 @@ func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk ful
 // TestRunWaitsForTheAuditFlusher holds the audit flusher inside its report of a failed write
 // and cancels Run: Run must not return (and close the audit log) until the flusher has ended.
 func TestRunWaitsForTheAuditFlusher(t *testing.T) {
-	p := newPKI(t, "example.org")
-	cert, key := p.issueFiles("spiffe://example.org/app", "app")
+	p := identitytest.NewCA(t, "example.org")
+	cert, key := p.IssueFiles("spiffe://example.org/app", "app")
 	cfgPath := filepath.Join(t.TempDir(), "gateway.yaml")
-	cfg := fmt.Sprintf(sidecarHead+appRoute, p.bundleFile(), cert, key, "http://127.0.0.1:1", HTTP1Palisade)
+	cfg := fmt.Sprintf(sidecarHead+appRoute, p.BundleFile(), cert, key, "http://127.0.0.1:1", HTTP1Palisade)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

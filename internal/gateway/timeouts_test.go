@@ -12,6 +12,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/identity/identitytest"
 )
 
 // sidecarHead starts the sidecar configurations of the timeout and limit tests: %[1]s is the
@@ -54,14 +56,14 @@ var threeServers = []struct {
 // HTTP/2, or only HTTP/1.1.
 func startSidecar(t *testing.T, cfg, upstream, server string, h2 bool) (*Gateway, string, *lockedBuffer, *http.Client) {
 	t.Helper()
-	p := newPKI(t, "example.org")
-	cert, key := p.issueFiles("spiffe://example.org/app", "app")
+	p := identitytest.NewCA(t, "example.org")
+	cert, key := p.IssueFiles("spiffe://example.org/app", "app")
 	audit := &lockedBuffer{}
-	g, _ := startGateway(t, fmt.Sprintf(cfg, p.bundleFile(), cert, key, upstream, server), nil, audit)
+	g, _ := startGateway(t, fmt.Sprintf(cfg, p.BundleFile(), cert, key, upstream, server), nil, audit)
 	addr, _, _ := g.Addrs()
 	roots := x509.NewCertPool()
-	roots.AddCert(p.ca.Bundle()[0])
-	cl := clientFor(roots, p.issue("spiffe://example.org/web", time.Hour))
+	roots.AddCert(p.CA.Bundle()[0])
+	cl := clientFor(roots, p.Issue("spiffe://example.org/web", time.Hour))
 	if !h2 {
 		tr := cl.Transport.(*http.Transport)
 		tr.ForceAttemptHTTP2 = false
@@ -216,9 +218,9 @@ func waitAudit(t *testing.T, g *Gateway, audit *lockedBuffer, path, reason strin
 // TestTimeoutsConfig checks defaults, the refusal of negative and nanosecond timeouts with the
 // field named, and that a reload cannot change the client-side ones.
 func TestTimeoutsConfig(t *testing.T) {
-	p := newPKI(t, "example.org")
-	cert, key := p.issueFiles("spiffe://example.org/app", "app")
-	base := fmt.Sprintf(timeoutsCfg, p.bundleFile(), cert, key, "http://127.0.0.1:1", HTTP1Palisade)
+	p := identitytest.NewCA(t, "example.org")
+	cert, key := p.IssueFiles("spiffe://example.org/app", "app")
+	base := fmt.Sprintf(timeoutsCfg, p.BundleFile(), cert, key, "http://127.0.0.1:1", HTTP1Palisade)
 
 	cfg, err := ParseConfig("gateway.yaml", []byte(strings.Replace(base, "timeouts: {client_body: 300ms, client_write: 300ms, upstream_read: 300ms}\n", "", 1)))
 	if err != nil {

@@ -17,6 +17,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/identity/identitytest"
+	"github.com/palisade-sec/palisade/internal/jwtauth/jwttest"
 )
 
 // connCounter counts the TCP connections an httptest server accepted.
@@ -371,8 +374,8 @@ func TestTransportConcurrentRequestsAndIdleSweep(t *testing.T) {
 }
 
 func TestReloadClosesIdleUpstreamConnections(t *testing.T) {
-	p := newPKI(t, "example.org")
-	idp := newJWKSServer(t)
+	p := identitytest.NewCA(t, "example.org")
+	idp := jwttest.NewIssuer(t, "k1")
 	var opened, closed atomic.Int32
 	app := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
 	app.Config.ConnState = func(_ net.Conn, s http.ConnState) {
@@ -385,14 +388,14 @@ func TestReloadClosesIdleUpstreamConnections(t *testing.T) {
 	}
 	app.Start()
 	t.Cleanup(app.Close)
-	cert, key := p.issueFiles("spiffe://example.org/orders", "orders")
-	g, cfgPath := startGateway(t, fmt.Sprintf(sidecarB, p.bundleFile(), cert, key, app.URL, idp.srv.URL), idp.srv.Client(), io.Discard)
+	cert, key := p.IssueFiles("spiffe://example.org/orders", "orders")
+	g, cfgPath := startGateway(t, fmt.Sprintf(sidecarB, p.BundleFile(), cert, key, app.URL, idp.Server.URL), idp.Server.Client(), io.Discard)
 	addr, _, _ := g.Addrs()
 	roots := x509.NewCertPool()
-	for _, r := range p.ca.Bundle() {
+	for _, r := range p.CA.Bundle() {
 		roots.AddCert(r)
 	}
-	cl := clientFor(roots, p.issue("spiffe://example.org/web", time.Hour))
+	cl := clientFor(roots, p.Issue("spiffe://example.org/web", time.Hour))
 	for i := 0; i < 3; i++ {
 		resp, err := cl.Get("https://" + addr + "/orders/1")
 		if err != nil {

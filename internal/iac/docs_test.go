@@ -5,24 +5,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/palisade-sec/palisade/internal/shareddata"
 )
 
 // TestDocsListEveryCheck keeps docs/iac.md in step with the built-in lists.
 func TestDocsListEveryCheck(t *testing.T) {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
+	dir := shareddata.ModuleRoot(t)
 	doc, err := os.ReadFile(filepath.Join(dir, "docs", "iac.md"))
 	if err != nil {
 		t.Fatal(err)

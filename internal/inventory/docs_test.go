@@ -5,25 +5,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/palisade-sec/palisade/internal/shareddata"
 )
 
 // TestDocsListEveryFormat keeps docs/lockfiles.md in step with the extractor list: every file
 // pattern Extract reads must be named there.
 func TestDocsListEveryFormat(t *testing.T) {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the package: cannot find docs/")
-		}
-		dir = parent
-	}
+	dir := shareddata.ModuleRoot(t)
 	doc, err := os.ReadFile(filepath.Join(dir, "docs", "lockfiles.md"))
 	if err != nil {
 		t.Fatalf("docs/lockfiles.md: %v", err)

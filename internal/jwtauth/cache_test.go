@@ -5,18 +5,20 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/jwtauth/jwttest"
 )
 
 // TestVerifiedCacheNeverExtendsTrust checks the two ways a cached verification must stop
 // counting: the token expires (claims are re-checked each time), and the issuer's key set changes
 // (a key rotated out of the JWKS takes its tokens with it).
 func TestVerifiedCacheNeverExtendsTrust(t *testing.T) {
-	ti := newTestIssuer(t, "k1", "k2")
-	v := ti.validator(t, func(c *IssuerConfig) { c.Skew = time.Second })
+	ti := jwttest.NewIssuer(t, "k1", "k2")
+	v := testValidator(t, ti, func(c *IssuerConfig) { c.Skew = time.Second })
 	now := time.Now()
 	v.now = func() time.Time { return now }
 	claims := map[string]any{"iss": "https://issuer.test", "sub": "svc", "aud": "orders", "iat": now.Unix(), "exp": now.Add(time.Minute).Unix()}
-	tok := ti.sign(t, "k1", claims)
+	tok := ti.Token(t, "k1", claims)
 	ctx := context.Background()
 	for i := 0; i < 3; i++ {
 		if _, err := v.Validate(ctx, tok); err != nil {
@@ -41,15 +43,13 @@ func TestVerifiedCacheNeverExtendsTrust(t *testing.T) {
 	}
 
 	now = time.Now()
-	fresh := ti.sign(t, "k1", map[string]any{"iss": "https://issuer.test", "sub": "svc", "aud": "orders", "iat": now.Unix(), "exp": now.Add(time.Minute).Unix()})
+	fresh := ti.Token(t, "k1", map[string]any{"iss": "https://issuer.test", "sub": "svc", "aud": "orders", "iat": now.Unix(), "exp": now.Add(time.Minute).Unix()})
 	if _, err := v.Validate(ctx, fresh); err != nil {
 		t.Fatal(err)
 	}
-	ti.mu.Lock()
-	delete(ti.keys, "k1") // k1 is retired from the JWKS
-	ti.mu.Unlock()
-	ti.addKey(t, "k3")
-	if _, err := v.Validate(ctx, ti.sign(t, "k3", claims)); err != nil { // pulls the new set
+	ti.RemoveKey("k1") // k1 is retired from the JWKS
+	ti.AddKey(t, "k3")
+	if _, err := v.Validate(ctx, ti.Token(t, "k3", claims)); err != nil { // pulls the new set
 		t.Fatal(err)
 	}
 	if _, err := v.Validate(ctx, fresh); !errors.As(err, &je) || je.Reason != "unknown_kid" {
@@ -61,11 +61,11 @@ func TestVerifiedCacheNeverExtendsTrust(t *testing.T) {
 // exp on every use (a clock stepped back makes it not yet valid again), with the same reasons as
 // an uncached check, and that a hit costs no allocation: the checked claims are shared.
 func TestVerifiedCacheRechecksTheClock(t *testing.T) {
-	ti := newTestIssuer(t, "k1")
-	v := ti.validator(t, func(c *IssuerConfig) { c.Skew = time.Second })
+	ti := jwttest.NewIssuer(t, "k1")
+	v := testValidator(t, ti, func(c *IssuerConfig) { c.Skew = time.Second })
 	now := time.Now().Truncate(time.Second)
 	v.now = func() time.Time { return now }
-	tok := ti.sign(t, "k1", map[string]any{"iss": "https://issuer.test", "sub": "svc", "aud": "orders", "scope": "a b",
+	tok := ti.Token(t, "k1", map[string]any{"iss": "https://issuer.test", "sub": "svc", "aud": "orders", "scope": "a b",
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Minute).Unix()})
 	ctx := context.Background()
 	first, err := v.Validate(ctx, tok)
@@ -100,7 +100,7 @@ func TestVerifiedCacheRechecksTheClock(t *testing.T) {
 		}
 	}
 	// iat alone in the future (no nbf): the same reason as an uncached check gives
-	tok2 := ti.sign(t, "k1", map[string]any{"iss": "https://issuer.test", "sub": "svc", "aud": "orders", "iat": now.Unix(), "exp": now.Add(time.Minute).Unix()})
+	tok2 := ti.Token(t, "k1", map[string]any{"iss": "https://issuer.test", "sub": "svc", "aud": "orders", "iat": now.Unix(), "exp": now.Add(time.Minute).Unix()})
 	v.now = func() time.Time { return now }
 	if _, err := v.Validate(ctx, tok2); err != nil {
 		t.Fatal(err)
@@ -115,9 +115,9 @@ func TestVerifiedCacheRechecksTheClock(t *testing.T) {
 // time (the cache is off), "cached" is a token the gateway has seen before — what nearly every
 // request of a client that reuses its token costs.
 func BenchmarkValidate(b *testing.B) {
-	ti := newTestIssuer(b, "k1")
+	ti := jwttest.NewIssuer(b, "k1")
 	now := time.Now()
-	tok := ti.sign(b, "k1", map[string]any{"iss": "https://issuer.test", "sub": "svc", "aud": "orders", "scope": "a b c",
+	tok := ti.Token(b, "k1", map[string]any{"iss": "https://issuer.test", "sub": "svc", "aud": "orders", "scope": "a b c",
 		"iat": now.Unix(), "exp": now.Add(time.Minute).Unix()})
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -125,7 +125,7 @@ func BenchmarkValidate(b *testing.B) {
 		cached bool
 	}{{"verify", false}, {"cached", true}} {
 		b.Run(tc.name, func(b *testing.B) {
-			v := ti.validator(b, nil)
+			v := testValidator(b, ti, nil)
 			if !tc.cached {
 				v.cache = nil
 			}

@@ -3,106 +3,26 @@ package jwtauth
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
-	"net/http"
-	"net/http/httptest"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/jwtauth/jwttest"
 )
 
-// testIssuer is a real JWKS endpoint on loopback TLS whose keys can be rotated.
-type testIssuer struct {
-	srv     *httptest.Server
-	mu      sync.Mutex
-	keys    map[string]*ecdsa.PrivateKey
-	fetches atomic.Int32
-}
-
-func newTestIssuer(t testing.TB, kids ...string) *testIssuer {
+// testValidator trusts ti as https://issuer.test for audience "orders", as changed by mut.
+func testValidator(t testing.TB, ti *jwttest.Issuer, mut func(*IssuerConfig)) *Validator {
 	t.Helper()
-	ti := &testIssuer{keys: map[string]*ecdsa.PrivateKey{}}
-	for _, k := range kids {
-		ti.addKey(t, k)
-	}
-	ti.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ti.fetches.Add(1)
-		ti.mu.Lock()
-		defer ti.mu.Unlock()
-		var keys []map[string]string
-		for kid, k := range ti.keys {
-			keys = append(keys, ecJWK(kid, &k.PublicKey))
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"keys": keys})
-	}))
-	t.Cleanup(ti.srv.Close)
-	return ti
-}
-
-func (ti *testIssuer) addKey(t testing.TB, kid string) {
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ti.mu.Lock()
-	ti.keys[kid] = k
-	ti.mu.Unlock()
-}
-
-func ecJWK(kid string, k *ecdsa.PublicKey) map[string]string {
-	b, _ := k.Bytes()
-	return map[string]string{"kty": "EC", "crv": "P-256", "kid": kid, "use": "sig", "alg": "ES256",
-		"x": b64.EncodeToString(b[1:33]), "y": b64.EncodeToString(b[33:])}
-}
-
-func (ti *testIssuer) sign(t testing.TB, kid string, claims map[string]any) string {
-	t.Helper()
-	ti.mu.Lock()
-	k := ti.keys[kid]
-	ti.mu.Unlock()
-	if k == nil {
-		k, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	}
-	return signES256(t, k, map[string]any{"alg": "ES256", "kid": kid, "typ": "JWT"}, claims)
-}
-
-func signES256(t testing.TB, k *ecdsa.PrivateKey, hdr, claims map[string]any) string {
-	t.Helper()
-	in := encodeParts(hdr, claims)
-	sum := sha256.Sum256([]byte(in))
-	r, s, err := ecdsa.Sign(rand.Reader, k, sum[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig := make([]byte, 64)
-	r.FillBytes(sig[:32])
-	s.FillBytes(sig[32:])
-	return in + "." + b64.EncodeToString(sig)
-}
-
-func encodeParts(hdr, claims map[string]any) string {
-	hb, _ := json.Marshal(hdr)
-	cb, _ := json.Marshal(claims)
-	return b64.EncodeToString(hb) + "." + b64.EncodeToString(cb)
-}
-
-func (ti *testIssuer) validator(t testing.TB, mut func(*IssuerConfig)) *Validator {
-	t.Helper()
-	cfg := IssuerConfig{Issuer: "https://issuer.test", JWKSURL: ti.srv.URL + "/jwks", Algorithms: []string{"ES256", "RS256"},
+	cfg := IssuerConfig{Issuer: "https://issuer.test", JWKSURL: ti.Server.URL + "/jwks", Algorithms: []string{"ES256", "RS256"},
 		Audiences: []string{"orders"}, MaxLifetime: time.Hour}
 	if mut != nil {
 		mut(&cfg)
 	}
-	v, err := NewValidator([]IssuerConfig{cfg}, ti.srv.Client())
+	v, err := NewValidator([]IssuerConfig{cfg}, ti.Server.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,8 +30,8 @@ func (ti *testIssuer) validator(t testing.TB, mut func(*IssuerConfig)) *Validato
 }
 
 func TestValidateClaims(t *testing.T) {
-	ti := newTestIssuer(t, "k1")
-	v := ti.validator(t, nil)
+	ti := jwttest.NewIssuer(t, "k1")
+	v := testValidator(t, ti, nil)
 	now := time.Now()
 	base := func() map[string]any {
 		return map[string]any{"iss": "https://issuer.test", "sub": "alice", "aud": "orders", "jti": "t-1",
@@ -128,24 +48,24 @@ func TestValidateClaims(t *testing.T) {
 		tok        string
 		wantReason string
 	}{
-		{name: "valid", tok: ti.sign(t, "k1", base())},
-		{name: "audience in array", tok: ti.sign(t, "k1", with("aud", []string{"billing", "orders"}))},
-		{name: "expired beyond skew", tok: ti.sign(t, "k1", with("exp", now.Add(-time.Minute).Unix())), wantReason: "expired"},
-		{name: "expired within skew", tok: ti.sign(t, "k1", with("exp", now.Add(-10*time.Second).Unix()))},
-		{name: "not yet valid", tok: ti.sign(t, "k1", with("nbf", now.Add(5*time.Minute).Unix())), wantReason: "not_yet_valid"},
-		{name: "issued in the future", tok: ti.sign(t, "k1", with("iat", now.Add(5*time.Minute).Unix())), wantReason: "issued_in_future"},
-		{name: "lifetime too long", tok: ti.sign(t, "k1", with("exp", now.Add(2*time.Hour).Unix())), wantReason: "lifetime_too_long"},
-		{name: "no exp", tok: ti.sign(t, "k1", without("exp")), wantReason: "missing_claim"},
-		{name: "no iss", tok: ti.sign(t, "k1", without("iss")), wantReason: "missing_claim"},
-		{name: "no aud", tok: ti.sign(t, "k1", without("aud")), wantReason: "audience"},
-		{name: "wrong aud", tok: ti.sign(t, "k1", with("aud", "billing")), wantReason: "audience"},
-		{name: "untrusted issuer", tok: ti.sign(t, "k1", with("iss", "https://evil.test")), wantReason: "unknown_issuer"},
-		{name: "exp not a number", tok: ti.sign(t, "k1", with("exp", "tomorrow")), wantReason: "malformed"},
-		{name: "alg none", tok: encodeParts(map[string]any{"alg": "none", "kid": "k1"}, base()) + ".", wantReason: "malformed"},
-		{name: "alg none with signature", tok: encodeParts(map[string]any{"alg": "none", "kid": "k1"}, base()) + ".AAAA", wantReason: "alg_not_allowed"},
+		{name: "valid", tok: ti.Token(t, "k1", base())},
+		{name: "audience in array", tok: ti.Token(t, "k1", with("aud", []string{"billing", "orders"}))},
+		{name: "expired beyond skew", tok: ti.Token(t, "k1", with("exp", now.Add(-time.Minute).Unix())), wantReason: "expired"},
+		{name: "expired within skew", tok: ti.Token(t, "k1", with("exp", now.Add(-10*time.Second).Unix()))},
+		{name: "not yet valid", tok: ti.Token(t, "k1", with("nbf", now.Add(5*time.Minute).Unix())), wantReason: "not_yet_valid"},
+		{name: "issued in the future", tok: ti.Token(t, "k1", with("iat", now.Add(5*time.Minute).Unix())), wantReason: "issued_in_future"},
+		{name: "lifetime too long", tok: ti.Token(t, "k1", with("exp", now.Add(2*time.Hour).Unix())), wantReason: "lifetime_too_long"},
+		{name: "no exp", tok: ti.Token(t, "k1", without("exp")), wantReason: "missing_claim"},
+		{name: "no iss", tok: ti.Token(t, "k1", without("iss")), wantReason: "missing_claim"},
+		{name: "no aud", tok: ti.Token(t, "k1", without("aud")), wantReason: "audience"},
+		{name: "wrong aud", tok: ti.Token(t, "k1", with("aud", "billing")), wantReason: "audience"},
+		{name: "untrusted issuer", tok: ti.Token(t, "k1", with("iss", "https://evil.test")), wantReason: "unknown_issuer"},
+		{name: "exp not a number", tok: ti.Token(t, "k1", with("exp", "tomorrow")), wantReason: "malformed"},
+		{name: "alg none", tok: jwttest.EncodeParts(map[string]any{"alg": "none", "kid": "k1"}, base()) + ".", wantReason: "malformed"},
+		{name: "alg none with signature", tok: jwttest.EncodeParts(map[string]any{"alg": "none", "kid": "k1"}, base()) + ".AAAA", wantReason: "alg_not_allowed"},
 		{name: "hmac with the public key as secret", tok: hmacToken(rsaKey.PublicKey.N.Bytes(), base()), wantReason: "alg_not_allowed"},
 		{name: "rs256 claimed for an ec key", tok: rsaToken(t, rsaKey, "k1", base()), wantReason: "bad_signature"},
-		{name: "signed by another key with a known kid", tok: signES256(t, mustKey(t), map[string]any{"alg": "ES256", "kid": "k1"}, base()), wantReason: "bad_signature"},
+		{name: "signed by another key with a known kid", tok: jwttest.SignES256(t, jwttest.NewKey(t), map[string]any{"alg": "ES256", "kid": "k1"}, base()), wantReason: "bad_signature"},
 		{name: "duplicate alg member", tok: dupAlgToken(t, ti, base()), wantReason: "malformed"},
 	}
 	for _, tt := range tests {
@@ -168,23 +88,15 @@ func TestValidateClaims(t *testing.T) {
 	}
 }
 
-func mustKey(t *testing.T) *ecdsa.PrivateKey {
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
 func hmacToken(secret []byte, claims map[string]any) string {
-	in := encodeParts(map[string]any{"alg": "HS256", "kid": "k1"}, claims)
+	in := jwttest.EncodeParts(map[string]any{"alg": "HS256", "kid": "k1"}, claims)
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(in))
 	return in + "." + b64.EncodeToString(m.Sum(nil))
 }
 
 func rsaToken(t *testing.T, k *rsa.PrivateKey, kid string, claims map[string]any) string {
-	in := encodeParts(map[string]any{"alg": "RS256", "kid": kid}, claims)
+	in := jwttest.EncodeParts(map[string]any{"alg": "RS256", "kid": kid}, claims)
 	sum := sha256.Sum256([]byte(in))
 	sig, err := rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, sum[:])
 	if err != nil {
@@ -193,8 +105,8 @@ func rsaToken(t *testing.T, k *rsa.PrivateKey, kid string, claims map[string]any
 	return in + "." + b64.EncodeToString(sig)
 }
 
-func dupAlgToken(t *testing.T, ti *testIssuer, claims map[string]any) string {
-	tok := ti.sign(t, "k1", claims)
+func dupAlgToken(t *testing.T, ti *jwttest.Issuer, claims map[string]any) string {
+	tok := ti.Token(t, "k1", claims)
 	hdr := b64.EncodeToString([]byte(`{"alg":"ES256","kid":"k1","alg":"none"}`))
 	return hdr + tok[len(tok[:indexDot(tok)]):]
 }
@@ -233,35 +145,35 @@ func TestConfigRefusesWeakSettings(t *testing.T) {
 // the new kid triggers one refetch and passes; unknown kids after that do not refetch again
 // within MinRefetch.
 func TestKeyRotationRefetchIsRateLimited(t *testing.T) {
-	ti := newTestIssuer(t, "old")
-	v := ti.validator(t, func(c *IssuerConfig) { c.MinRefetch = time.Hour })
+	ti := jwttest.NewIssuer(t, "old")
+	v := testValidator(t, ti, func(c *IssuerConfig) { c.MinRefetch = time.Hour })
 	now := time.Now()
 	claims := map[string]any{"iss": "https://issuer.test", "sub": "svc", "aud": "orders", "exp": now.Add(time.Minute).Unix(), "iat": now.Unix()}
 	ctx := context.Background()
-	if _, err := v.Validate(ctx, ti.sign(t, "old", claims)); err != nil {
+	if _, err := v.Validate(ctx, ti.Token(t, "old", claims)); err != nil {
 		t.Fatal(err)
 	}
-	if got := ti.fetches.Load(); got != 1 {
+	if got := ti.Fetches(); got != 1 {
 		t.Fatalf("fetches after first token = %d, want 1", got)
 	}
-	ti.addKey(t, "new")
-	if _, err := v.Validate(ctx, ti.sign(t, "new", claims)); err != nil {
+	ti.AddKey(t, "new")
+	if _, err := v.Validate(ctx, ti.Token(t, "new", claims)); err != nil {
 		t.Fatalf("token with the rotated-in kid: %v", err)
 	}
-	if got := ti.fetches.Load(); got != 2 {
+	if got := ti.Fetches(); got != 2 {
 		t.Fatalf("fetches after rotation = %d, want 2", got)
 	}
 	for i := 0; i < 20; i++ {
-		_, err := v.Validate(ctx, ti.sign(t, "forged-"+itoa(i), claims))
+		_, err := v.Validate(ctx, ti.Token(t, "forged-"+itoa(i), claims))
 		var je *Error
 		if !errors.As(err, &je) || je.Reason != "unknown_kid" {
 			t.Fatalf("forged kid: %v", err)
 		}
 	}
-	if got := ti.fetches.Load(); got != 2 {
+	if got := ti.Fetches(); got != 2 {
 		t.Errorf("fetches after 20 unknown kids = %d, want still 2 (rate limited)", got)
 	}
-	if _, err := v.Validate(ctx, ti.sign(t, "old", claims)); err != nil {
+	if _, err := v.Validate(ctx, ti.Token(t, "old", claims)); err != nil {
 		t.Errorf("old key stopped working: %v", err)
 	}
 }

@@ -3,33 +3,10 @@ package jwtauth
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"testing"
-)
 
-// sharedData finds ../shared/data beside the repository root (the directory holding go.mod).
-func sharedData(t *testing.T, parts ...string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(append([]string{dir, "..", "shared", "data"}, parts...)...)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("Wycheproof data not found at %s (clone shared/ beside the repository): %v", p, err)
-	}
-	return p
-}
+	"github.com/palisade-sec/palisade/internal/shareddata"
+)
 
 type wycheFile struct {
 	NumberOfTests int `json:"numberOfTests"`
@@ -91,7 +68,7 @@ func verifyCompact(tok string, set *KeySet) error {
 }
 
 func TestWycheproofJWS(t *testing.T) {
-	path := sharedData(t, "wycheproof", "json_web_signature_test.json")
+	path := shareddata.Path(t, "wycheproof", "json_web_signature_test.json")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +122,7 @@ func note(name string) string {
 }
 
 func TestWycheproofJWK(t *testing.T) {
-	path := sharedData(t, "wycheproof", "json_web_key_test.json")
+	path := shareddata.Path(t, "wycheproof", "json_web_key_test.json")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/shareddata"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -200,25 +201,6 @@ func TestWritersRejectNilRun(t *testing.T) {
 	}
 }
 
-// repoRoot walks up from the package directory to the directory holding go.mod.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the package directory")
-		}
-		dir = parent
-	}
-}
-
 func compileSchema(t *testing.T, url string, schema []byte) *jsonschema.Schema {
 	t.Helper()
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema))
@@ -247,7 +229,7 @@ func validate(t *testing.T, s *jsonschema.Schema, out []byte) error {
 }
 
 func TestJSONSchema(t *testing.T) {
-	docCopy, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", "schemas", "report-v1.schema.json"))
+	docCopy, err := os.ReadFile(filepath.Join(shareddata.ModuleRoot(t), "docs", "schemas", "report-v1.schema.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,11 +261,7 @@ func TestJSONSchema(t *testing.T) {
 }
 
 func TestSARIFSchema(t *testing.T) {
-	path := filepath.Join(repoRoot(t), "..", "shared", "data", "schemas", "sarif", "sarif-schema-2.1.0.json")
-	schema, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		t.Skipf("official SARIF schema not found at %s (the shared data directory sits beside the repository in CI)", path)
-	}
+	schema, err := os.ReadFile(shareddata.Path(t, "schemas", "sarif", "sarif-schema-2.1.0.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

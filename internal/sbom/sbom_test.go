@@ -16,6 +16,7 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/inventory"
+	"github.com/palisade-sec/palisade/internal/shareddata"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -266,28 +267,11 @@ func TestRandomUUID(t *testing.T) {
 	}
 }
 
-// sharedData finds ../shared/data beside the repository, as CI lays it out.
+// sharedData is ../shared/data beside the repository, as CI lays it out; the test skips when
+// its schemas are absent.
 func sharedData(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the package directory; cannot find ../shared/data")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(filepath.Join(data, "schemas")); err != nil {
-		t.Skipf("schema validation skipped: %s is absent (CI places shared/ beside the repository)", data)
-	}
-	return data
+	return filepath.Dir(shareddata.Path(t, "schemas"))
 }
 
 // validate checks doc against the official schema of its format, formats asserted.

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"go/build"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/report"
+	"github.com/palisade-sec/palisade/internal/scan/gitlog/gittest"
 )
 
 // noop reads nothing and finds nothing: the benchmark measures the engine alone (walk, ignore
@@ -58,7 +58,7 @@ func BenchmarkDirGOROOT(b *testing.B) {
 // BenchmarkGitHistory reads a synthetic history of 500 commits, each adding 20 lines to one of 50
 // files, through git log and the patch parser, with a no-op analyzer.
 func BenchmarkGitHistory(b *testing.B) {
-	r := newGitRepo(b)
+	r := gittest.New(b)
 	var stream bytes.Buffer
 	for i := range 500 {
 		fmt.Fprintf(&stream, "commit refs/heads/main\nmark :%d\ncommitter Ada <ada@example.com> %d +0000\n", i+1, 1700000000+i)
@@ -73,17 +73,15 @@ func BenchmarkGitHistory(b *testing.B) {
 		}
 		fmt.Fprintf(&stream, "M 100644 inline src/f%d.txt\ndata %d\n%s\n", i%50, content.Len(), content.String())
 	}
-	cmd := exec.Command("git", "fast-import", "--quiet")
-	cmd.Dir = r.dir
+	cmd := r.Cmd("fast-import", "--quiet")
 	cmd.Stdin = &stream
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("git fast-import: %v\n%s", err, out)
 	}
-	r.git("checkout", "-q", "main")
+	r.Git("checkout", "-q", "main")
 	var run *report.Run
 	for b.Loop() {
-		got, err := Git(context.Background(), r.dir, Options{Analyzers: []Analyzer{noop{}}}, HistoryOptions{})
+		got, err := Git(context.Background(), r.Dir, Options{Analyzers: []Analyzer{noop{}}}, HistoryOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/palisade-sec/palisade/internal/finding"
 	iacengine "github.com/palisade-sec/palisade/internal/iac"
 	"github.com/palisade-sec/palisade/internal/scan"
+	"github.com/palisade-sec/palisade/internal/scan/gitlog/gittest"
 	"github.com/palisade-sec/palisade/internal/scan/iac"
 	"github.com/palisade-sec/palisade/internal/scan/secret"
 )
@@ -42,11 +42,9 @@ const privilegedPod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  name
 // NUL byte, inside a binary or a stored zip, across a chunk boundary, dressed as Palisade's own
 // output, an IaC file over the limit — and requires each to be found or named as a problem.
 func TestEvasionsAreFoundOrFailTheGate(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git binary not found")
-	}
 	const limit = 64 << 10
-	root := t.TempDir()
+	repo := gittest.New(t)
+	root := repo.Dir
 	write := func(name string, data []byte) {
 		p := filepath.Join(root, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -56,23 +54,14 @@ func TestEvasionsAreFoundOrFailTheGate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	git := func(args ...string) {
-		cmd := exec.Command("git", append([]string{"-c", "core.hooksPath=/dev/null"}, args...)...)
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
 	secrets := map[string]string{} // path → planted token
 	plant := func(name string, data []byte, tok string) {
 		write(name, data)
 		secrets[name] = tok
 	}
 
-	git("init", "-q")
 	plant(".env", []byte("GITHUB_TOKEN="+token("tracked")+"\n"), token("tracked"))
-	git("add", ".env")
+	repo.Git("add", ".env")
 	write(".gitignore", []byte(".env\n"))
 
 	plant("padded.txt", fmt.Appendf(nil, "%s\ntoken=%s\n", strings.Repeat("x", 3*limit), token("padded")), token("padded"))

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/scan/gitlog/gittest"
 )
 
 // fullMarker is markerFinder with both optional capabilities: it streams large files and reads
@@ -37,22 +38,22 @@ func (m fullMarker) AnalyzeBinary(ctx context.Context, f *File) ([]finding.Findi
 // TestTrackedFilesAreNeverIgnored: git ignores only untracked files, so neither does the scan —
 // the committed .env that a later .gitignore names is in every clone.
 func TestTrackedFilesAreNeverIgnored(t *testing.T) {
-	r := newGitRepo(t)
-	r.write("app/.env", "SECRET tracked\n")
-	r.write("app/cache/kept.txt", "SECRET tracked in an ignored directory\n")
-	r.git("add", "app/.env", "app/cache/kept.txt")
-	r.write("app/.gitignore", ".env\ncache/\nlocal.env\n")
-	r.write("app/local.env", "SECRET untracked and ignored\n")
-	r.write("app/cache/tmp.txt", "SECRET untracked in an ignored directory\n")
-	r.write("app/cache/deep/tmp.txt", "SECRET untracked, deeper\n")
-	r.write(".git/info/exclude", "app/other.env\n")
-	r.write("app/other.env", "SECRET untracked, excluded by info/exclude\n")
+	r := gittest.New(t)
+	r.Write("app/.env", "SECRET tracked\n")
+	r.Write("app/cache/kept.txt", "SECRET tracked in an ignored directory\n")
+	r.Git("add", "app/.env", "app/cache/kept.txt")
+	r.Write("app/.gitignore", ".env\ncache/\nlocal.env\n")
+	r.Write("app/local.env", "SECRET untracked and ignored\n")
+	r.Write("app/cache/tmp.txt", "SECRET untracked in an ignored directory\n")
+	r.Write("app/cache/deep/tmp.txt", "SECRET untracked, deeper\n")
+	r.Write(".git/info/exclude", "app/other.env\n")
+	r.Write("app/other.env", "SECRET untracked, excluded by info/exclude\n")
 
 	tests := []struct {
 		name, root, prefix string
 		wantSkipped        []finding.Skip
 	}{
-		{name: "work tree top", root: r.dir, prefix: "app/", wantSkipped: []finding.Skip{
+		{name: "work tree top", root: r.Dir, prefix: "app/", wantSkipped: []finding.Skip{
 			{Path: ".git", Reason: finding.SkipDefault},
 			{Path: "app/cache/deep", Reason: finding.SkipGitignore},
 			{Path: "app/cache/tmp.txt", Reason: finding.SkipGitignore},
@@ -61,7 +62,7 @@ func TestTrackedFilesAreNeverIgnored(t *testing.T) {
 		}},
 		// The root is a subdirectory of the work tree: the index still decides, with paths
 		// relative to the root. (.git/info/exclude lives above this root and is not read.)
-		{name: "subdirectory", root: filepath.Join(r.dir, "app"), wantSkipped: []finding.Skip{
+		{name: "subdirectory", root: filepath.Join(r.Dir, "app"), wantSkipped: []finding.Skip{
 			{Path: "cache/deep", Reason: finding.SkipGitignore},
 			{Path: "cache/tmp.txt", Reason: finding.SkipGitignore},
 			{Path: "local.env", Reason: finding.SkipGitignore},
@@ -239,21 +240,21 @@ func TestTreeAnalyzersShareTheResultContract(t *testing.T) {
 // the root is in, a path skipped as ignored may be a tracked file — a problem; without ignored
 // paths nothing depends on the index and there is none.
 func TestUnreadableIndexIsAProblemWhenItMatters(t *testing.T) {
-	r := newGitRepo(t)
-	r.write("app.txt", "SECRET\n")
-	if err := os.WriteFile(filepath.Join(r.dir, ".git", "index"), []byte("DIRC garbage"), 0o644); err != nil {
+	r := gittest.New(t)
+	r.Write("app.txt", "SECRET\n")
+	if err := os.WriteFile(filepath.Join(r.Dir, ".git", "index"), []byte("DIRC garbage"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	run, err := Dir(context.Background(), r.dir, Options{Analyzers: []Analyzer{markerFinder{}}})
+	run, err := Dir(context.Background(), r.Dir, Options{Analyzers: []Analyzer{markerFinder{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(run.Problems) != 0 {
 		t.Errorf("nothing was ignored, yet problems: %+v", run.Problems)
 	}
-	r.write(".gitignore", "*.env\n")
-	r.write("prod.env", "SECRET\n")
-	run, err = Dir(context.Background(), r.dir, Options{Analyzers: []Analyzer{markerFinder{}}})
+	r.Write(".gitignore", "*.env\n")
+	r.Write("prod.env", "SECRET\n")
+	run, err = Dir(context.Background(), r.Dir, Options{Analyzers: []Analyzer{markerFinder{}}})
 	if err != nil {
 		t.Fatal(err)
 	}

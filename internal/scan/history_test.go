@@ -2,8 +2,6 @@ package scan
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,91 +11,42 @@ import (
 	"github.com/palisade-sec/palisade/internal/errkind"
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/report"
+	"github.com/palisade-sec/palisade/internal/scan/gitlog/gittest"
 )
-
-// gitRepo is a real repository in t.TempDir(), driven by the git binary with global and system
-// configuration, signing and hooks switched off so the machine's settings cannot change results.
-type gitRepo struct {
-	t   testing.TB
-	dir string
-}
-
-func newGitRepo(t testing.TB) *gitRepo {
-	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git binary not found: history tests need it")
-	}
-	r := &gitRepo{t: t, dir: t.TempDir()}
-	r.git("init", "-q", "-b", "main")
-	return r
-}
-
-func (r *gitRepo) git(args ...string) string {
-	r.t.Helper()
-	cmd := exec.Command("git", append([]string{"-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null"}, args...)...)
-	cmd.Dir = r.dir
-	cmd.Env = append(os.Environ(),
-		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
-		"GIT_AUTHOR_NAME=Ada", "GIT_AUTHOR_EMAIL=ada@example.com", "GIT_AUTHOR_DATE=2026-01-02T03:04:05Z",
-		"GIT_COMMITTER_NAME=Ada", "GIT_COMMITTER_EMAIL=ada@example.com", "GIT_COMMITTER_DATE=2026-01-02T03:04:05Z")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		r.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-func (r *gitRepo) write(name, content string) {
-	r.t.Helper()
-	p := filepath.Join(r.dir, filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		r.t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		r.t.Fatal(err)
-	}
-}
-
-func (r *gitRepo) commit(msg string) string {
-	r.t.Helper()
-	r.git("add", "-A")
-	r.git("commit", "-q", "--allow-empty", "-m", msg)
-	return r.git("rev-parse", "HEAD")
-}
 
 // historyRepo builds a history with a deleted secret, a rename, a merge that adds a line of its
 // own, a binary file, vendored code, a lock file, and an unmerged branch.
-func historyRepo(t *testing.T) (r *gitRepo, renameCommit string) {
-	r = newGitRepo(t)
-	r.write("config.env", "A=1\nTOKEN=SECRET_one\n")
-	r.write("notes.txt", "a\nSECRET old\nc\nd\n")
-	r.write("go.sum", "example.com/m v1.0.0 h1:SECRET=\n")
-	r.write("node_modules/x/index.js", "SECRET\n")
-	r.write("web/app.min.js", "SECRET\n")
-	r.commit("add config")
-	r.git("rm", "-q", "config.env")
-	r.commit("remove the secret")
-	r.git("mv", "notes.txt", "notes.md")
-	r.write("notes.md", "a\nSECRET old\nc\nd\nSECRET new\n")
-	renameCommit = r.commit("rename notes")
-	r.git("checkout", "-q", "-b", "side")
-	r.write("side.txt", "SECRET side\n")
-	r.commit("side work")
-	r.git("checkout", "-q", "main")
-	r.write("main.txt", "m\n")
-	r.commit("main work")
-	r.git("merge", "-q", "--no-commit", "side")
-	r.write("main.txt", "m\nSECRET evil\n")
-	r.commit("merge side")
-	r.write("blob.bin", "SECRET\x00\x01")
+func historyRepo(t *testing.T) (r *gittest.Repo, renameCommit string) {
+	r = gittest.New(t)
+	r.Write("config.env", "A=1\nTOKEN=SECRET_one\n")
+	r.Write("notes.txt", "a\nSECRET old\nc\nd\n")
+	r.Write("go.sum", "example.com/m v1.0.0 h1:SECRET=\n")
+	r.Write("node_modules/x/index.js", "SECRET\n")
+	r.Write("web/app.min.js", "SECRET\n")
+	r.Commit("add config")
+	r.Git("rm", "-q", "config.env")
+	r.Commit("remove the secret")
+	r.Git("mv", "notes.txt", "notes.md")
+	r.Write("notes.md", "a\nSECRET old\nc\nd\nSECRET new\n")
+	renameCommit = r.Commit("rename notes")
+	r.Git("checkout", "-q", "-b", "side")
+	r.Write("side.txt", "SECRET side\n")
+	r.Commit("side work")
+	r.Git("checkout", "-q", "main")
+	r.Write("main.txt", "m\n")
+	r.Commit("main work")
+	r.Git("merge", "-q", "--no-commit", "side")
+	r.Write("main.txt", "m\nSECRET evil\n")
+	r.Commit("merge side")
+	r.Write("blob.bin", "SECRET\x00\x01")
 	// A submodule entry (gitlink) whose "content" is a commit hash.
-	r.git("add", "blob.bin")
-	r.git("update-index", "--add", "--cacheinfo", "160000,5ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2,vendored-lib")
-	r.git("commit", "-q", "-m", "add binary")
-	r.git("checkout", "-q", "-b", "feature")
-	r.write("feature.txt", "x\nSECRET feature\n")
-	r.commit("unmerged feature")
-	r.git("checkout", "-q", "main")
+	r.Git("add", "blob.bin")
+	r.Git("update-index", "--add", "--cacheinfo", "160000,5ec2e75ec2e75ec2e75ec2e75ec2e75ec2e75ec2,vendored-lib")
+	r.Git("commit", "-q", "-m", "add binary")
+	r.Git("checkout", "-q", "-b", "feature")
+	r.Write("feature.txt", "x\nSECRET feature\n")
+	r.Commit("unmerged feature")
+	r.Git("checkout", "-q", "main")
 	return r, renameCommit
 }
 
@@ -166,7 +115,7 @@ func TestGitHistory(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			run, err := Git(context.Background(), r.dir, Options{Analyzers: []Analyzer{markerFinder{}, sumReader{}}}, tc.h)
+			run, err := Git(context.Background(), r.Dir, Options{Analyzers: []Analyzer{markerFinder{}, sumReader{}}}, tc.h)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -182,7 +131,7 @@ func TestGitHistory(t *testing.T) {
 		})
 	}
 
-	run, err := Git(context.Background(), r.dir, Options{Analyzers: []Analyzer{markerFinder{}}}, HistoryOptions{})
+	run, err := Git(context.Background(), r.Dir, Options{Analyzers: []Analyzer{markerFinder{}}}, HistoryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,16 +152,16 @@ func TestGitHistory(t *testing.T) {
 }
 
 func TestGitStaged(t *testing.T) {
-	r := newGitRepo(t)
-	r.write("app.env", "A=1\n")
-	r.commit("base")
-	r.write("app.env", "A=1\nB=SECRET staged\n")
-	r.write("new.txt", "x\ny\nSECRET new file\n")
-	r.git("add", "app.env", "new.txt")
-	r.write("app.env", "A=1\nB=SECRET staged\nC=SECRET unstaged\n")
-	r.write("untracked.txt", "SECRET untracked\n")
+	r := gittest.New(t)
+	r.Write("app.env", "A=1\n")
+	r.Commit("base")
+	r.Write("app.env", "A=1\nB=SECRET staged\n")
+	r.Write("new.txt", "x\ny\nSECRET new file\n")
+	r.Git("add", "app.env", "new.txt")
+	r.Write("app.env", "A=1\nB=SECRET staged\nC=SECRET unstaged\n")
+	r.Write("untracked.txt", "SECRET untracked\n")
 
-	run, err := Git(context.Background(), r.dir, Options{Analyzers: []Analyzer{markerFinder{}}}, HistoryOptions{Staged: true})
+	run, err := Git(context.Background(), r.Dir, Options{Analyzers: []Analyzer{markerFinder{}}}, HistoryOptions{Staged: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,9 +175,9 @@ func TestGitStaged(t *testing.T) {
 }
 
 func TestGitErrors(t *testing.T) {
-	r := newGitRepo(t)
-	r.write("f", "x\n")
-	r.commit("one")
+	r := gittest.New(t)
+	r.Write("f", "x\n")
+	r.Commit("one")
 	var tree []string
 	tests := []struct {
 		name string
@@ -237,11 +186,11 @@ func TestGitErrors(t *testing.T) {
 		h    HistoryOptions
 		msg  string
 	}{
-		{name: "staged with since", dir: r.dir, h: HistoryOptions{Staged: true, Since: "HEAD"}, msg: "apply to history, not to staged"},
+		{name: "staged with since", dir: r.Dir, h: HistoryOptions{Staged: true, Since: "HEAD"}, msg: "apply to history, not to staged"},
 		{name: "not a repository", dir: t.TempDir(), msg: "not a git repository"},
-		{name: "unknown since", dir: r.dir, h: HistoryOptions{Since: "nope"}, msg: `revision "nope" is not a commit`},
-		{name: "option-like since", dir: r.dir, h: HistoryOptions{Since: "--all"}, msg: "is not a commit name"},
-		{name: "tree analyzers only", dir: r.dir, opts: Options{Analyzers: []Analyzer{treeLister{got: &tree}}}, msg: "file analyzers only"},
+		{name: "unknown since", dir: r.Dir, h: HistoryOptions{Since: "nope"}, msg: `revision "nope" is not a commit`},
+		{name: "option-like since", dir: r.Dir, h: HistoryOptions{Since: "--all"}, msg: "is not a commit name"},
+		{name: "tree analyzers only", dir: r.Dir, opts: Options{Analyzers: []Analyzer{treeLister{got: &tree}}}, msg: "file analyzers only"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -257,8 +206,8 @@ func TestGitErrors(t *testing.T) {
 }
 
 func TestGitMissingBinary(t *testing.T) {
-	r := newGitRepo(t)
-	_, err := Git(context.Background(), r.dir, Options{Analyzers: []Analyzer{markerFinder{}}},
+	r := gittest.New(t)
+	_, err := Git(context.Background(), r.Dir, Options{Analyzers: []Analyzer{markerFinder{}}},
 		HistoryOptions{GitPath: filepath.Join(t.TempDir(), "no-git-here")})
 	if errkind.Of(err) != errkind.Unavailable || !strings.Contains(err.Error(), "git binary was not found") {
 		t.Errorf("err = %v (kind %v), want an unavailable error saying git is missing", err, errkind.Of(err))
@@ -266,8 +215,8 @@ func TestGitMissingBinary(t *testing.T) {
 }
 
 func TestGitEmptyRepository(t *testing.T) {
-	r := newGitRepo(t)
-	run, err := Git(context.Background(), r.dir, Options{Analyzers: []Analyzer{markerFinder{}}}, HistoryOptions{})
+	r := gittest.New(t)
+	run, err := Git(context.Background(), r.Dir, Options{Analyzers: []Analyzer{markerFinder{}}}, HistoryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +229,7 @@ func TestGitCancel(t *testing.T) {
 	r, _ := historyRepo(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, err := Git(ctx, r.dir, Options{Analyzers: []Analyzer{cancelOnFirst{cancel}}}, HistoryOptions{})
+	_, err := Git(ctx, r.Dir, Options{Analyzers: []Analyzer{cancelOnFirst{cancel}}}, HistoryOptions{})
 	if err == nil || !strings.Contains(err.Error(), "context canceled") {
 		t.Errorf("err = %v, want a cancellation", err)
 	}
@@ -290,7 +239,7 @@ func TestGitDeterministic(t *testing.T) {
 	r, _ := historyRepo(t)
 	var first *report.Run
 	for _, workers := range []int{1, 3, 16} {
-		run, err := Git(context.Background(), r.dir, Options{Analyzers: []Analyzer{markerFinder{}, sumReader{}}, Concurrency: workers}, HistoryOptions{AllBranches: true})
+		run, err := Git(context.Background(), r.Dir, Options{Analyzers: []Analyzer{markerFinder{}, sumReader{}}, Concurrency: workers}, HistoryOptions{AllBranches: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -306,12 +255,12 @@ func TestGitDeterministic(t *testing.T) {
 }
 
 func TestGitFragmentSizeLimit(t *testing.T) {
-	r := newGitRepo(t)
-	r.write("a.txt", "SECRET 1\n")
-	r.commit("small")
-	r.write("a.txt", "SECRET 1\n"+strings.Repeat("SECRET filler line\n", 10))
-	r.commit("big")
-	run, err := Git(context.Background(), r.dir, Options{Analyzers: []Analyzer{markerFinder{}}, MaxFileSize: 64}, HistoryOptions{})
+	r := gittest.New(t)
+	r.Write("a.txt", "SECRET 1\n")
+	r.Commit("small")
+	r.Write("a.txt", "SECRET 1\n"+strings.Repeat("SECRET filler line\n", 10))
+	r.Commit("big")
+	run, err := Git(context.Background(), r.Dir, Options{Analyzers: []Analyzer{markerFinder{}}, MaxFileSize: 64}, HistoryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +268,7 @@ func TestGitFragmentSizeLimit(t *testing.T) {
 		t.Errorf("findings (-want +got):\n%s", d)
 	}
 	// The dropped lines were not scanned: a problem that fails the gate, not a quiet skip.
-	big := r.git("rev-parse", "HEAD")
+	big := r.Git("rev-parse", "HEAD")
 	want := []finding.Problem{{Path: "a.txt", Message: "not analysed: a run of lines added in commit " + big +
 		" is over the size limit (--max-file-size 64); raise the limit to scan it", Kind: finding.ProblemTooLarge}}
 	if d := cmp.Diff(want, run.Problems); d != "" {
@@ -333,10 +282,10 @@ func TestGitFragmentSizeLimit(t *testing.T) {
 // TestGitNULFragmentsGoToBinaryAnalyzers: a .gitattributes that forces a text diff on a file with
 // NUL bytes does not hide its added lines from analyzers that read binary content.
 func TestGitNULFragmentsGoToBinaryAnalyzers(t *testing.T) {
-	r := newGitRepo(t)
-	r.write(".gitattributes", "*.env diff\n")
-	r.write("a.env", "x\x00y\nSECRET after a NUL\n")
-	r.commit("nul")
+	r := gittest.New(t)
+	r.Write(".gitattributes", "*.env diff\n")
+	r.Write("a.env", "x\x00y\nSECRET after a NUL\n")
+	r.Commit("nul")
 	tests := []struct {
 		name        string
 		analyzer    Analyzer
@@ -348,7 +297,7 @@ func TestGitNULFragmentsGoToBinaryAnalyzers(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			run, err := Git(context.Background(), r.dir, Options{Analyzers: []Analyzer{tc.analyzer}}, HistoryOptions{})
+			run, err := Git(context.Background(), r.Dir, Options{Analyzers: []Analyzer{tc.analyzer}}, HistoryOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/palisade-sec/palisade/internal/shareddata"
 )
 
 var update = flag.Bool("update", false, "rewrite the default skip table in docs/scanning.md from DefaultSkips")
@@ -90,7 +92,7 @@ func TestCompileSkipsRejectsBadRules(t *testing.T) {
 // TestDocsListDefaultSkips keeps the table in docs/scanning.md equal to DefaultSkips; run with
 // -update to regenerate it.
 func TestDocsListDefaultSkips(t *testing.T) {
-	doc := filepath.Join(moduleRoot(t), "docs", "scanning.md")
+	doc := filepath.Join(shareddata.ModuleRoot(t), "docs", "scanning.md")
 	data, err := os.ReadFile(doc)
 	if err != nil {
 		t.Fatalf("read %s: %v", doc, err)
@@ -122,24 +124,6 @@ func TestDocsListDefaultSkips(t *testing.T) {
 		return
 	}
 	t.Errorf("%s: the default skip table is out of date; run go test ./internal/scan -run TestDocsListDefaultSkips -update", doc)
-}
-
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
 }
 
 func TestIsBinary(t *testing.T) {

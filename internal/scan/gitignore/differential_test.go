@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -12,16 +11,13 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/palisade-sec/palisade/internal/scan/gitlog/gittest"
 )
 
 // TestRandomPatternsAgainstGit generates ignore files from a small grammar of tricky pieces and
 // checks that this package and `git check-ignore` ignore exactly the same files. The seed is
 // fixed so a failure is reproducible.
 func TestRandomPatternsAgainstGit(t *testing.T) {
-	gitBin, err := exec.LookPath("git")
-	if err != nil {
-		t.Skip("git binary not found; the differential check needs it")
-	}
 	if testing.Short() {
 		t.Skip("starts git a few hundred times")
 	}
@@ -29,13 +25,8 @@ func TestRandomPatternsAgainstGit(t *testing.T) {
 		"x.y", "ab", "ba", "a*", "a/b", "a/x.y", "a/c/b", "a/c/a/b", "b/a/x.y", "b/ab",
 		"c/a/b", "c/b/a", "c/x.y", "c/a?b", "d/e/f/a", "d/ab/x.y",
 	}
-	dir := t.TempDir()
-	env := append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
-	init := exec.Command(gitBin, "init", "-q")
-	init.Dir, init.Env = dir, env
-	if out, err := init.CombinedOutput(); err != nil {
-		t.Fatalf("git init: %v\n%s", err, out)
-	}
+	repo := gittest.New(t)
+	dir := repo.Dir
 	for _, f := range files {
 		mustWrite(t, filepath.Join(dir, filepath.FromSlash(f)), "x")
 	}
@@ -43,8 +34,7 @@ func TestRandomPatternsAgainstGit(t *testing.T) {
 	for i := range 300 {
 		ignore := randomIgnore(rng)
 		mustWrite(t, filepath.Join(dir, ".gitignore"), ignore)
-		cmd := exec.Command(gitBin, "check-ignore", "--no-index", "--stdin", "-z")
-		cmd.Dir, cmd.Env = dir, env
+		cmd := repo.Cmd("check-ignore", "--no-index", "--stdin", "-z")
 		cmd.Stdin = strings.NewReader(strings.Join(files, "\x00") + "\x00")
 		out, err := cmd.Output()
 		var exit *exec.ExitError

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/palisade-sec/palisade/internal/scan/gitlog/gittest"
 )
 
 type matchCase struct {
@@ -120,8 +122,7 @@ func TestIgnored(t *testing.T) {
 
 // TestAgainstGit checks that every expectation above is what git itself decides.
 func TestAgainstGit(t *testing.T) {
-	gitBin, err := exec.LookPath("git")
-	if err != nil {
+	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git binary not found; the expectations are checked against git only where it is installed")
 	}
 	for _, tc := range matchCases {
@@ -129,16 +130,8 @@ func TestAgainstGit(t *testing.T) {
 			continue
 		}
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			run := func(args ...string) error {
-				cmd := exec.Command(gitBin, args...)
-				cmd.Dir = dir
-				cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
-				return cmd.Run()
-			}
-			if err := run("init", "-q"); err != nil {
-				t.Fatalf("git init: %v", err)
-			}
+			repo := gittest.New(t)
+			dir := repo.Dir
 			for d, content := range tc.ignore {
 				p := filepath.Join(dir, filepath.FromSlash(d), ".gitignore")
 				mustWrite(t, p, content)
@@ -151,7 +144,7 @@ func TestAgainstGit(t *testing.T) {
 			} else {
 				mustWrite(t, full, "x")
 			}
-			err := run("check-ignore", "-q", "--no-index", "--", tc.path)
+			err := repo.Cmd("check-ignore", "-q", "--no-index", "--", tc.path).Run()
 			var exit *exec.ExitError
 			gitSays := err == nil
 			if err != nil && (!errors.As(err, &exit) || exit.ExitCode() != 1) {

@@ -3,15 +3,17 @@ package gitlog
 import (
 	"context"
 	"testing"
+
+	"github.com/palisade-sec/palisade/internal/scan/gitlog/gittest"
 )
 
 func TestShowReadsFileAtCommit(t *testing.T) {
-	r := newGitRepo(t)
-	r.write("cfg/app.env", "A=1\n")
-	first := r.commit("first")
-	r.write("cfg/app.env", "A=2\n")
-	r.commit("second")
-	repo := Repo{Dir: r.dir}
+	r := gittest.New(t)
+	r.Write("cfg/app.env", "A=1\n")
+	first := r.Commit("first")
+	r.Write("cfg/app.env", "A=2\n")
+	r.Commit("second")
+	repo := Repo{Dir: r.Dir}
 	ctx := context.Background()
 
 	got, err := repo.Show(ctx, first, "cfg/app.env")

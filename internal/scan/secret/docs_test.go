@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/palisade-sec/palisade/internal/shareddata"
 )
 
 var update = flag.Bool("update", false, "rewrite the rule table in docs/secrets.md")
@@ -35,7 +37,7 @@ func ruleTable() string {
 // TestDocsListEveryRule keeps the rule table in docs/secrets.md identical to the built-in list;
 // run with -update to regenerate it after adding or changing a rule.
 func TestDocsListEveryRule(t *testing.T) {
-	path := filepath.Join(repoRoot(t), "docs", "secrets.md")
+	path := filepath.Join(shareddata.ModuleRoot(t), "docs", "secrets.md")
 	doc, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("read %s: %v", path, err)
@@ -54,24 +56,5 @@ func TestDocsListEveryRule(t *testing.T) {
 	}
 	if want != text {
 		t.Errorf("%s is out of date with the built-in rules; run: go test ./internal/scan/secret -run TestDocsListEveryRule -update", path)
-	}
-}
-
-// repoRoot walks up from the package directory to the directory holding go.mod.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the package directory")
-		}
-		dir = parent
 	}
 }

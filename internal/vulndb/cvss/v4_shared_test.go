@@ -4,35 +4,11 @@ import (
 	"archive/zip"
 	"encoding/json"
 	"io"
-	"os"
 	"path/filepath"
 	"testing"
-)
 
-// sharedData finds ../shared/data beside the repository (the directory holding go.mod), as CI
-// lays it out; ok is false when it is absent.
-func sharedData(t *testing.T) (string, bool) {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(data); err != nil {
-		return "", false
-	}
-	return data, true
-}
+	"github.com/palisade-sec/palisade/internal/shareddata"
+)
 
 // osvSeverities is the part of an OSV record that carries CVSS vectors.
 type osvSeverities struct {
@@ -51,7 +27,7 @@ type osvSeverity struct {
 // TestScoreV4SharedOSV scores every CVSS v4.0 vector of the shared crates.io, PyPI and Go OSV
 // exports: real advisories must all parse, and score within 0..10.
 func TestScoreV4SharedOSV(t *testing.T) {
-	data, ok := sharedData(t)
+	data, ok := shareddata.Lookup(t)
 	if !ok {
 		t.Skip("shared data (../shared/data beside the repository) is absent")
 	}
