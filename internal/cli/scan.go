@@ -346,7 +346,7 @@ func runScan(cmd *cobra.Command, app *App, f *scanFlags, root string) error {
 		run, err = scan.Dir(ctx, root, opts)
 	}
 	if err != nil {
-		return fmt.Errorf("scan %s: %w", root, err)
+		return err // the engine's error already names the operation and the target
 	}
 	run.Tool = report.Tool{Name: "palisade", Version: app.Version, URI: "https://github.com/palisade-sec/palisade"}
 	run.Target = root

@@ -473,3 +473,20 @@ func TestScanRefusesUnknownIaCDisable(t *testing.T) {
 		}
 	}
 }
+
+// A cancelled scan says so once, naming the target once (it read "scan X: scan X: context canceled").
+func TestCancelledScanNamesTheTargetOnce(t *testing.T) {
+	dir := writeTree(t, map[string]string{"a.txt": "hello\n"})
+	app, _, _ := testApp()
+	root := Root(app)
+	root.SetArgs([]string{"scan", dir})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := root.ExecuteContext(ctx)
+	if err == nil || !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if n := strings.Count(err.Error(), dir); n != 1 {
+		t.Errorf("the target is named %d times in %q, want once", n, err)
+	}
+}
