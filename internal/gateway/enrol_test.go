@@ -55,21 +55,29 @@ func startCAAPI(t *testing.T, srv *identity.Server, h http.Handler) (*httptest.S
 	return hs, src
 }
 
-// TestSidecarEnrolsAndRenewsFromCA starts the real issuance API, lets a sidecar enrol with a
-// one-time join token and checks that it renews its 2-second SVID at half-life: new connections
-// get a new certificate while a connection opened before the renewal keeps working.
-func TestSidecarEnrolsAndRenewsFromCA(t *testing.T) {
-	p := identitytest.NewCA(t, "example.org")
-	tokens := identity.NewJoinTokenStore(filepath.Join(p.Dir, "join-tokens.json"), nil)
+// newCAWithJoinToken makes a test CA for example.org with a join-token store, and writes a
+// one-time token for spiffe://example.org/orders to a file beside it.
+func newCAWithJoinToken(t *testing.T) (p *identitytest.CA, tokens *identity.JoinTokenStore, tok, tokFile string) {
+	t.Helper()
+	p = identitytest.NewCA(t, "example.org")
+	tokens = identity.NewJoinTokenStore(filepath.Join(p.Dir, "join-tokens.json"), nil)
 	sid, _ := identity.ParseID("spiffe://example.org/orders")
 	tok, err := tokens.Create(sid, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokFile := filepath.Join(p.Dir, "token")
+	tokFile = filepath.Join(p.Dir, "token")
 	if err := os.WriteFile(tokFile, []byte(tok+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return p, tokens, tok, tokFile
+}
+
+// TestSidecarEnrolsAndRenewsFromCA starts the real issuance API, lets a sidecar enrol with a
+// one-time join token and checks that it renews its 2-second SVID at half-life: new connections
+// get a new certificate while a connection opened before the renewal keeps working.
+func TestSidecarEnrolsAndRenewsFromCA(t *testing.T) {
+	p, tokens, tok, tokFile := newCAWithJoinToken(t)
 	srv := identity.NewServer(p.CA, tokens, nil, 2*time.Second)
 	caSrv, _ := startCAAPI(t, srv, srv.Handler())
 	tb, _ := identity.NewTrustBundle("example.org", p.CA.Bundle())
@@ -210,17 +218,7 @@ func (h logRecorder) Handle(_ context.Context, r slog.Record) error {
 // that the CA is unreachable and retry, and succeed once the CA comes up on its address; a
 // cancelled context ends the wait with an error; and a refused join token is not retried.
 func TestEnrolWaitsForACAStartedLate(t *testing.T) {
-	p := identitytest.NewCA(t, "example.org")
-	tokens := identity.NewJoinTokenStore(filepath.Join(p.Dir, "join-tokens.json"), nil)
-	sid, _ := identity.ParseID("spiffe://example.org/orders")
-	tok, err := tokens.Create(sid, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokFile := filepath.Join(p.Dir, "token")
-	if err := os.WriteFile(tokFile, []byte(tok+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	p, tokens, _, tokFile := newCAWithJoinToken(t)
 	srv := identity.NewServer(p.CA, tokens, nil, time.Hour)
 	ln, err := net.Listen("tcp", "127.0.0.1:0") // the CA's address, reserved and not yet served
 	if err != nil {
