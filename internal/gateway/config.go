@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"slices"
@@ -169,9 +170,15 @@ type AdminConfig struct {
 // maxConfigSize bounds the file read.
 const maxConfigSize = 4 << 20
 
-// LoadConfig reads and validates a gateway.yaml.
+// LoadConfig reads and validates a gateway.yaml. It reads at most one byte more than
+// maxConfigSize, so a path to a device or a pipe that never ends is refused, not read whole.
 func LoadConfig(path string) (*Config, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("load gateway config: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("load gateway config: %w", err)
 	}

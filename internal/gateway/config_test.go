@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -133,5 +134,17 @@ func TestParseConfigErrors(t *testing.T) {
 				t.Errorf("error %q does not contain %q", err, tt.wantMsg)
 			}
 		})
+	}
+}
+
+// TestLoadConfigReadsABoundedAmount: a config path that never ends (a device, a pipe) is
+// refused once it passes the size limit; before, the whole of it was read into memory first.
+func TestLoadConfigReadsABoundedAmount(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	_, err := LoadConfig("/dev/zero")
+	if err == nil || !strings.Contains(err.Error(), "larger than 4 MiB") {
+		t.Fatalf("LoadConfig(/dev/zero) = %v, want the size error", err)
 	}
 }
