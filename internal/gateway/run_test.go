@@ -18,11 +18,10 @@ import (
 	"github.com/palisade-sec/palisade/internal/identity/identitytest"
 )
 
-// TestRunEndsItsGoroutinesBeforeReturning: when Run returns, the SVID source, the audit
-// flusher and the config watcher it started have ended — none can flush, reload or renew after
-// the audit log is closed. Run is started with a context already cancelled, so it returns as
-// soon as it has started them: the moment they are most likely still running.
-func TestRunEndsItsGoroutinesBeforeReturning(t *testing.T) {
+// writeRunConfig writes a sidecar config with one route to an upstream nobody listens on, and
+// returns its path.
+func writeRunConfig(t *testing.T) string {
+	t.Helper()
 	p := identitytest.NewCA(t, "example.org")
 	cert, key := p.IssueFiles("spiffe://example.org/app", "app")
 	cfgPath := filepath.Join(t.TempDir(), "gateway.yaml")
@@ -30,6 +29,15 @@ func TestRunEndsItsGoroutinesBeforeReturning(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return cfgPath
+}
+
+// TestRunEndsItsGoroutinesBeforeReturning: when Run returns, the SVID source, the audit
+// flusher and the config watcher it started have ended — none can flush, reload or renew after
+// the audit log is closed. Run is started with a context already cancelled, so it returns as
+// soon as it has started them: the moment they are most likely still running.
+func TestRunEndsItsGoroutinesBeforeReturning(t *testing.T) {
+	cfgPath := writeRunConfig(t)
 	for i := range 10 {
 		g, err := New(context.Background(), Options{ConfigPath: cfgPath, AuditOut: io.Discard, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
@@ -74,13 +82,7 @@ func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk ful
 // TestRunWaitsForTheAuditFlusher holds the audit flusher inside its report of a failed write
 // and cancels Run: Run must not return (and close the audit log) until the flusher has ended.
 func TestRunWaitsForTheAuditFlusher(t *testing.T) {
-	p := identitytest.NewCA(t, "example.org")
-	cert, key := p.IssueFiles("spiffe://example.org/app", "app")
-	cfgPath := filepath.Join(t.TempDir(), "gateway.yaml")
-	cfg := fmt.Sprintf(sidecarHead+appRoute, p.BundleFile(), cert, key, "http://127.0.0.1:1", HTTP1Palisade)
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfgPath := writeRunConfig(t)
 	h := blockingHandler{Handler: slog.NewTextHandler(io.Discard, nil), msg: "audit log write failed; its records are kept and retried",
 		once: &sync.Once{}, entered: make(chan struct{}), release: make(chan struct{})}
 	g, err := New(context.Background(), Options{ConfigPath: cfgPath, AuditOut: failingWriter{}, Logger: slog.New(h)})
