@@ -62,16 +62,7 @@ func rawExchange(t *testing.T, addr, raw string, idle time.Duration) string {
 	if _, err := io.WriteString(c, raw); err != nil {
 		t.Fatal(err)
 	}
-	var out strings.Builder
-	buf := make([]byte, 64<<10)
-	for {
-		_ = c.SetReadDeadline(time.Now().Add(idle))
-		n, err := c.Read(buf)
-		out.Write(buf[:n])
-		if err != nil {
-			return out.String()
-		}
-	}
+	return readAll(c, idle)
 }
 
 // readResponses parses every response in raw, in order, for the given request methods.
