@@ -37,19 +37,8 @@ type enrolledSidecar struct {
 
 func newEnrolledSidecar(t *testing.T, h func(real http.Handler) http.Handler) *enrolledSidecar {
 	t.Helper()
-	p := identitytest.NewCA(t, "example.org")
-	tokens := identity.NewJoinTokenStore(filepath.Join(p.Dir, "join-tokens.json"), nil)
-	sid, _ := identity.ParseID("spiffe://example.org/orders")
-	tok, err := tokens.Create(sid, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gwDir := t.TempDir()
-	tokFile := filepath.Join(gwDir, "token")
-	bundleFile := filepath.Join(gwDir, "bundle.pem")
-	if err := os.WriteFile(tokFile, []byte(tok+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	p, tokens, _, tokFile := newCAWithJoinToken(t)
+	bundleFile := filepath.Join(t.TempDir(), "bundle.pem")
 	if err := os.WriteFile(bundleFile, p.CA.BundlePEM(), 0o644); err != nil {
 		t.Fatal(err)
 	}
