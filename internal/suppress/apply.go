@@ -286,7 +286,10 @@ type problemSet struct {
 	list []finding.Problem
 }
 
+// add records p once. Every problem suppression reports is of kind suppression: the producer names
+// it, so the gate never has to guess from the message.
 func (s *problemSet) add(p finding.Problem) {
+	p.Kind = finding.ProblemSuppression
 	if s.seen == nil {
 		s.seen = map[finding.Problem]bool{}
 	}

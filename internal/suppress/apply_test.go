@@ -85,8 +85,8 @@ func TestApplyInline(t *testing.T) {
 		}
 	}
 	wantProblems := []finding.Problem{
-		{Path: "app/main.go", Line: 8, Message: "palisade:ignore: missing reason for rule generic-api-key: a palisade:ignore comment must say why; it suppresses nothing"},
-		{Path: "missing/file.go", Message: "inline suppression: read missing/file.go: open missing/file.go: file does not exist; its findings were not checked for palisade:ignore comments"},
+		{Path: "app/main.go", Line: 8, Message: "palisade:ignore: missing reason for rule generic-api-key: a palisade:ignore comment must say why; it suppresses nothing", Kind: finding.ProblemSuppression},
+		{Path: "missing/file.go", Message: "inline suppression: read missing/file.go: open missing/file.go: file does not exist; its findings were not checked for palisade:ignore comments", Kind: finding.ProblemSuppression},
 	}
 	if diff := cmp.Diff(wantProblems, problems); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
@@ -199,7 +199,7 @@ ignore:
 		}
 	}
 	wantProblems := []finding.Problem{{Path: ".palisadeignore.yaml", Line: 9,
-		Message: "ignore entry expired on 2020-01-01 (rule old-rule); it no longer suppresses anything: renew or remove it"}}
+		Message: "ignore entry expired on 2020-01-01 (rule old-rule); it no longer suppresses anything: renew or remove it", Kind: finding.ProblemSuppression}}
 	if diff := cmp.Diff(wantProblems, problems); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
