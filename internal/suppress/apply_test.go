@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/palisade-sec/palisade/internal/errkind"
 	"github.com/palisade-sec/palisade/internal/finding"
 )
 
@@ -370,6 +371,35 @@ ignore:
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// An entry whose rule pattern misses the parse-time probes but covers every real rule is refused
+// once the complete catalogue is known; a narrow pattern, or a catalogue from a partial run, is not.
+func TestApplyRefusesCatalogueWideEntries(t *testing.T) {
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	known := map[string]bool{"aws-access-key-id": true, "k8s-privileged-container": true, "dockerfile-latest-tag": true}
+	for _, tc := range []struct {
+		name     string
+		rule     string
+		complete bool
+		refused  bool
+	}{
+		{"lower-case range", "[a-z]*", true, true},
+		{"negated class", "[!Z]*", true, true},
+		{"narrow", "k8s-*", true, false},
+		{"partial run", "[a-z]*", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ig, err := ParseIgnoreFile(".palisadeignore.yaml", []byte("version: 1\nignore:\n  - rule: \""+tc.rule+"\"\n    reason: x\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, err = Apply(context.Background(), nil, Options{Ignore: ig, Now: now, KnownRules: known, KnownRulesComplete: tc.complete})
+			if refused := err != nil; refused != tc.refused || refused && (errkind.Of(err) != errkind.Invalid || !strings.Contains(err.Error(), ".palisadeignore.yaml:3: ignore[0]")) {
+				t.Errorf("Apply(rule %s) = %v, want refused=%v with file and line", tc.rule, err, tc.refused)
 			}
 		})
 	}
