@@ -306,11 +306,7 @@ var d = "w" // palisade:ignore GHSA-vh95-rmgr-6w4m an advisory no finding of thi
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, p := range problems {
-				got = append(got, fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Message))
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			if diff := cmp.Diff(tc.want, problemLines(problems)); diff != "" {
 				t.Errorf("problems (-want +got):\n%s", diff)
 			}
 			for i := 0; i < 4; i++ {
@@ -365,11 +361,7 @@ ignore:
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, p := range problems {
-				got = append(got, fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Message))
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			if diff := cmp.Diff(tc.want, problemLines(problems)); diff != "" {
 				t.Errorf("problems (-want +got):\n%s", diff)
 			}
 		})
@@ -403,4 +395,13 @@ func TestApplyRefusesCatalogueWideEntries(t *testing.T) {
 			}
 		})
 	}
+}
+
+// problemLines shows each problem as path:line: message.
+func problemLines(problems []finding.Problem) []string {
+	var out []string
+	for _, p := range problems {
+		out = append(out, fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Message))
+	}
+	return out
 }
