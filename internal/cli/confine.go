@@ -60,9 +60,8 @@ func confineRepoConfig(cfg *config.Config, root, repoFile string) (*confinement,
 		if err := checkLocal(r, o.Output, false); err != nil {
 			return nil, refuse(cfg, field, err)
 		}
-		// Git's own files steer the tools that run after the scan (hooks, core.fsmonitor).
-		if first, _, _ := strings.Cut(filepath.ToSlash(filepath.Clean(o.Output)), "/"); strings.EqualFold(first, ".git") {
-			return nil, refuse(cfg, field, fmt.Errorf("%q is inside .git: a report may not replace git's own files", o.Output))
+		if err := checkOutsideGit(r, o.Output); err != nil {
+			return nil, refuse(cfg, field, err)
 		}
 		c.outputs[i] = true
 	}
@@ -94,6 +93,30 @@ func confineRepoConfig(cfg *config.Config, root, repoFile string) (*confinement,
 		}
 	}
 	return c, nil
+}
+
+// checkOutsideGit refuses a report path inside a .git directory, the repository's own or a nested
+// one, named or reached through a symbolic link: git's own files steer the tools that run after
+// the scan (hooks, core.fsmonitor). checkLocal must have passed.
+func checkOutsideGit(r *os.Root, name string) error {
+	dir := ""
+	for part := range strings.SplitSeq(filepath.ToSlash(filepath.Clean(name)), "/") {
+		if strings.EqualFold(part, ".git") {
+			return fmt.Errorf("%q is inside .git: a report may not replace git's own files", name)
+		}
+		if dir == "" {
+			dir = part
+		} else {
+			dir = path.Join(dir, part)
+		}
+		if dir == filepath.ToSlash(filepath.Clean(name)) {
+			break
+		}
+		if fi, err := r.Lstat(dir); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("%q passes through the symbolic link %s: a repository's palisade.yaml may not write reports through links", name, dir)
+		}
+	}
+	return nil
 }
 
 func refuse(cfg *config.Config, field string, err error) error {

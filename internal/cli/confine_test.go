@@ -31,6 +31,13 @@ func TestRepoConfigStaysInsideTheRepository(t *testing.T) {
 			func(t *testing.T, dir string) { symlink(t, outside, filepath.Join(dir, "out")) }, "is outside the scanned directory"},
 		{"report into .git", "scan:\n  formats: [\"json:.git/config\"]\n",
 			func(t *testing.T, dir string) { os.Mkdir(filepath.Join(dir, ".git"), 0o755) }, "inside .git"},
+		{"report into a nested repository's .git", "scan:\n  formats: [\"json:sub/.Git/config\"]\n",
+			func(t *testing.T, dir string) { os.MkdirAll(filepath.Join(dir, "sub", ".Git"), 0o755) }, "inside .git"},
+		{"report through a link into .git", "scan:\n  formats: [\"json:out/config\"]\n",
+			func(t *testing.T, dir string) {
+				os.Mkdir(filepath.Join(dir, ".git"), 0o755)
+				symlink(t, ".git", filepath.Join(dir, "out"))
+			}, "passes through the symbolic link out"},
 		{"policy outside", "iac:\n  policies: [\"" + secretPath + "\"]\n", nil, "iac.policies[0]"},
 		{"policy with ..", "iac:\n  policies: [\"../../../../../../../../" + secretPath + "\"]\n", nil, "is outside the scanned directory"},
 		{"policy through a link", "iac:\n  policies: [\"p.yaml\"]\n",

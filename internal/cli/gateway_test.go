@@ -70,15 +70,7 @@ func TestGatewayRun(t *testing.T) {
 		fmt.Fprintf(w, "orders app saw %s at %s", r.Header.Get("X-Palisade-Spiffe-Id"), r.URL.Path)
 	}))
 	t.Cleanup(upstream.Close)
-	cfg := filepath.Join(files, "gateway.yaml")
-	yaml := fmt.Sprintf(`mode: sidecar
-identity:
-  trust_domain: example.org
-  bundle_file: %s
-  svid: {cert_file: %s, key_file: %s}
-inbound:
-  listen: 127.0.0.1:0
-routes:
+	cfg := writeSidecarConfig(t, files, filepath.Join(dir, "bundle.pem"), gwCert, gwKey, fmt.Sprintf(`routes:
   - name: orders
     path: /orders/**
     require: [mtls]
@@ -86,10 +78,7 @@ routes:
     upstream: %s
 audit:
   path: "-"
-`, filepath.Join(dir, "bundle.pem"), gwCert, gwKey, upstream.URL)
-	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`, upstream.URL))
 	if out, err := run(t, "gateway", "check", "-c", cfg); err != nil || !strings.Contains(out, "ok (sidecar mode, 1 routes") {
 		t.Fatalf("gateway check: %q, %v", out, err)
 	}
@@ -242,23 +231,17 @@ func TestGatewayRunLogsItsLifecycle(t *testing.T) {
 	if _, err := run(t, "ca", "issue", "--dir", dir, "--spiffe-id", "spiffe://example.org/orders", "--cert", cert, "--key", key); err != nil {
 		t.Fatal(err)
 	}
-	cfg := filepath.Join(files, "gateway.yaml")
-	yaml := fmt.Sprintf(`mode: sidecar
-identity:
-  trust_domain: example.org
-  bundle_file: %s
-  svid: {cert_file: %s, key_file: %s}
-inbound:
-  listen: 127.0.0.1:0
-routes:
+	routes := fmt.Sprintf(`routes:
   - name: all
     path: /**
     allow: 'true'
     upstream: http://127.0.0.1:1
 audit:
   path: %s
-`, filepath.Join(dir, "bundle.pem"), cert, key, filepath.Join(files, "audit.jsonl"))
-	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+`, filepath.Join(files, "audit.jsonl"))
+	cfg := writeSidecarConfig(t, files, filepath.Join(dir, "bundle.pem"), cert, key, routes)
+	yaml, err := os.ReadFile(cfg)
+	if err != nil {
 		t.Fatal(err)
 	}
 	var log lockedBuffer
@@ -290,7 +273,7 @@ audit:
 		t.Fatalf("no %s in the log within 10s:\n%s", re, log.String())
 	}
 	waitFor(`level=INFO msg="gateway serving" mode=sidecar config=` + regexp.QuoteMeta(cfg) + ` inbound=127\.0\.0\.1:\d+`)
-	if err := os.WriteFile(cfg, []byte(yaml+"bogus: 1\n"), 0o600); err != nil {
+	if err := os.WriteFile(cfg, append(yaml, "bogus: 1\n"...), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(`level=ERROR msg="config reload failed; the previous configuration stays in force" err=.*bogus: unknown key`)
@@ -307,4 +290,23 @@ audit:
 	if _, err := run(t, "gateway", "run", "-c", cfg, "--log-level", "loud"); err == nil || !strings.Contains(err.Error(), "--log-level") {
 		t.Errorf("--log-level loud: %v, want an error naming the flag", err)
 	}
+}
+
+// writeSidecarConfig writes dir/gateway.yaml: a sidecar with the given trust bundle and SVID files,
+// listening on a free loopback port, followed by rest (routes, audit, …). It returns the path.
+func writeSidecarConfig(t *testing.T, dir, bundle, cert, key, rest string) string {
+	t.Helper()
+	cfg := filepath.Join(dir, "gateway.yaml")
+	yaml := fmt.Sprintf(`mode: sidecar
+identity:
+  trust_domain: example.org
+  bundle_file: %s
+  svid: {cert_file: %s, key_file: %s}
+inbound:
+  listen: 127.0.0.1:0
+`, bundle, cert, key) + rest
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/inventory/license"
 )
 
@@ -69,7 +70,7 @@ func extractComposerLock(_ context.Context, in *input) ([]Package, error) {
 			RequireDev map[string]string `json:"require-dev"`
 		}
 		if _, err := decodeJSON(data, &m); err != nil {
-			in.problem(p, lineOf(err), "parse composer.json: %v", err)
+			in.problem(finding.ProblemParse, p, lineOf(err), "parse composer.json: %v", err)
 			markUnrequiredDirect(pkgs)
 			break
 		}
@@ -81,7 +82,7 @@ func extractComposerLock(_ context.Context, in *input) ([]Package, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		markUnrequiredDirect(pkgs)
 	default:
-		in.problem(p, 0, "read composer.json: %v", err)
+		in.problem(readKind(err), p, 0, "read composer.json: %v", err)
 		markUnrequiredDirect(pkgs)
 	}
 	return pkgs, nil

@@ -183,14 +183,14 @@ func extractFile(ctx context.Context, fsys fs.FS, list []extractor, p string) (p
 		// A parser bug must not take the whole scan down or hide the file: report it.
 		if r := recover(); r != nil {
 			pkgs = nil
-			problems = append(in.problems, finding.Problem{Path: p, Scanner: scanner,
+			problems = append(in.problems, finding.Problem{Path: p, Scanner: scanner, Kind: finding.ProblemParse,
 				Message: fmt.Sprintf("parse %s: internal error: %v", e.name, r)})
 		}
 	}()
 	if known {
 		data, err := readLimited(fsys, p)
 		if err != nil {
-			return nil, []finding.Problem{{Path: p, Scanner: scanner, Message: fmt.Sprintf("read %s: %v", e.name, err)}}
+			return nil, []finding.Problem{{Path: p, Scanner: scanner, Kind: readKind(err), Message: fmt.Sprintf("read %s: %v", e.name, err)}}
 		}
 		in.data = data
 	}
@@ -200,7 +200,7 @@ func extractFile(ctx context.Context, fsys fs.FS, list []extractor, p string) (p
 		if errors.Is(err, errNotMine) {
 			return nil, problems
 		}
-		prob := finding.Problem{Path: p, Scanner: scanner, Message: fmt.Sprintf("parse %s: %v", e.name, err)}
+		prob := finding.Problem{Path: p, Scanner: scanner, Kind: finding.ProblemParse, Message: fmt.Sprintf("parse %s: %v", e.name, err)}
 		var le *lineError
 		if errors.As(err, &le) {
 			prob.Line = le.line
@@ -223,7 +223,7 @@ func finish(in *input, pkgs []Package) []Package {
 			pkg.Location.Path = in.path
 		}
 		if strings.TrimSpace(pkg.Name) == "" {
-			in.problem(pkg.Location.Path, pkg.Location.StartLine, "parse %s: entry without a package name", path.Base(in.path))
+			in.problem(finding.ProblemParse, pkg.Location.Path, pkg.Location.StartLine, "parse %s: entry without a package name", path.Base(in.path))
 			continue
 		}
 		if pkg.PURL == "" {
@@ -263,7 +263,7 @@ func readLimited(fsys fs.FS, p string) ([]byte, error) {
 		return nil, err
 	}
 	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("larger than %d bytes", MaxFileSize)
+		return nil, errTooLarge
 	}
 	return data, nil
 }
@@ -289,10 +289,21 @@ func (in *input) sibling(name string) (string, []byte, error) {
 	return p, data, err
 }
 
-// problem records a problem with a file other than the input's main one, or one that did not stop
-// the extraction.
-func (in *input) problem(p string, line int, format string, args ...any) {
-	in.problems = append(in.problems, finding.Problem{Path: p, Line: line, Scanner: scanner, Message: fmt.Sprintf(format, args...)})
+// problem records a problem of the given kind (one of finding.ProblemKinds) with a file other than
+// the input's main one, or one that did not stop the extraction.
+func (in *input) problem(kind, p string, line int, format string, args ...any) {
+	in.problems = append(in.problems, finding.Problem{Path: p, Line: line, Scanner: scanner, Kind: kind, Message: fmt.Sprintf(format, args...)})
+}
+
+// errTooLarge is readLimited's refusal of a file over MaxFileSize.
+var errTooLarge = fmt.Errorf("larger than %d bytes", MaxFileSize)
+
+// readKind is the problem kind of a readLimited error.
+func readKind(err error) string {
+	if errors.Is(err, errTooLarge) {
+		return finding.ProblemTooLarge
+	}
+	return finding.ProblemRead
 }
 
 // lineError is a parse error at a line of the input.

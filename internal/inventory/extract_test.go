@@ -300,3 +300,34 @@ func TestMarkDevOnly(t *testing.T) {
 		t.Errorf("dev-only (-want +got):\n%s", diff)
 	}
 }
+
+// TestProblemKinds checks each producer names its problem's kind: the gate accepts problems by kind,
+// and a package name or a parser's quote of the file must not be able to choose it.
+func TestProblemKinds(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"broken lockfile", map[string]string{"package-lock.json": "{"}, finding.ProblemParse},
+		{"unresolvable pom dependency named like a parse error", map[string]string{"pom.xml": `<project><groupId>g</groupId><artifactId>a</artifactId><version>1</version>
+<dependencies><dependency><groupId>parse</groupId><artifactId>invalid-syntax</artifactId></dependency></dependencies></project>`}, finding.ProblemOther},
+		{"SBOM component without a purl", map[string]string{"app.cdx.json": `{"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [{"type": "library", "name": "x", "version": "1"}]}`}, finding.ProblemUnmatched},
+		{"SPDX package without a purl", map[string]string{"app.spdx.json": `{"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "packages": [{"SPDXID": "SPDXRef-x", "name": "x", "versionInfo": "1"}]}`}, finding.ProblemUnmatched},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, probs := extractMap(t, tt.files)
+			if len(probs) != 1 || probs[0].Kind != tt.want {
+				t.Errorf("problems = %+v, want one of kind %s", probs, tt.want)
+			}
+		})
+	}
+	t.Run("too large", func(t *testing.T) {
+		fsys := fstest.MapFS{"package-lock.json": {Data: make([]byte, MaxFileSize+1)}}
+		_, probs, err := Extract(context.Background(), fsys, []string{"package-lock.json"})
+		if err != nil || len(probs) != 1 || probs[0].Kind != finding.ProblemTooLarge {
+			t.Errorf("Extract = %+v, %v; want one problem of kind %s", probs, err, finding.ProblemTooLarge)
+		}
+	})
+}

@@ -176,7 +176,7 @@ func (in *input) goSum() goSums {
 	p, data, err := in.sibling("go.sum")
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
-			in.problem(p, 0, "read go.sum: %v", err)
+			in.problem(readKind(err), p, 0, "read go.sum: %v", err)
 		}
 		return nil
 	}
@@ -187,7 +187,7 @@ func (in *input) goSum() goSums {
 		if errors.As(err, &le) {
 			line = le.line
 		}
-		in.problem(p, line, "parse go.sum: %v", err)
+		in.problem(finding.ProblemParse, p, line, "parse go.sum: %v", err)
 	}
 	return sums
 }

@@ -11,6 +11,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/palisade-sec/palisade/internal/finding"
 )
 
 // pomDep is a <dependency> with the offset of its start tag, for its line.
@@ -167,9 +169,9 @@ func extractPom(_ context.Context, in *input) ([]Package, error) {
 		version, missing := model.interpolate(raw)
 		switch {
 		case raw == "":
-			in.problem(in.path, line, "resolve pom.xml: %s has no version here or in a local parent's dependencyManagement", p.Name)
+			in.problem(finding.ProblemOther, in.path, line, "resolve pom.xml: %s has no version here or in a local parent's dependencyManagement", p.Name)
 		case missing != "":
-			in.problem(in.path, line, "resolve pom.xml: %s: property ${%s} is not defined here or in a local parent", p.Name, missing)
+			in.problem(finding.ProblemOther, in.path, line, "resolve pom.xml: %s: property ${%s} is not defined here or in a local parent", p.Name, missing)
 		default:
 			p.Version = strings.Trim(version, "[]") // a hard requirement "[1.2.3]" is that version
 		}
@@ -216,7 +218,7 @@ func (in *input) pomParents(proj *pom) []*pom {
 		}
 		parent, err := parsePom(data)
 		if err != nil {
-			in.problem(p, lineOf(err), "parse parent pom.xml: %v", err)
+			in.problem(finding.ProblemParse, p, lineOf(err), "parse parent pom.xml: %v", err)
 			break
 		}
 		if parent.ArtifactID != cur.Parent.ArtifactID {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/inventory/license"
 )
 
@@ -49,13 +50,13 @@ func (in *input) npmRootManifest() *npmManifest {
 	p, data, err := in.sibling("package.json")
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
-			in.problem(p, 0, "read package.json: %v", err)
+			in.problem(readKind(err), p, 0, "read package.json: %v", err)
 		}
 		return nil
 	}
 	var m npmManifest
 	if _, err := decodeJSON(data, &m); err != nil {
-		in.problem(p, lineOf(err), "parse package.json: %v", err)
+		in.problem(finding.ProblemParse, p, lineOf(err), "parse package.json: %v", err)
 		return nil
 	}
 	return &m

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/palisade-sec/palisade/internal/finding"
 )
 
 // pyDirect is what a Python project's own manifest requires: normalised name → scope.
@@ -41,7 +43,7 @@ func (in *input) pyprojectDirect() pyDirect {
 	p, data, err := in.sibling("pyproject.toml")
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
-			in.problem(p, 0, "read pyproject.toml: %v", err)
+			in.problem(readKind(err), p, 0, "read pyproject.toml: %v", err)
 		}
 		return nil
 	}
@@ -62,7 +64,7 @@ func (in *input) pyprojectDirect() pyDirect {
 		} `toml:"tool"`
 	}
 	if err := decodeTOML(data, &pp); err != nil {
-		in.problem(p, lineOf(err), "parse pyproject.toml: %v", err)
+		in.problem(finding.ProblemParse, p, lineOf(err), "parse pyproject.toml: %v", err)
 		return nil
 	}
 	d := pyDirect{}
@@ -219,7 +221,7 @@ func extractPipfileLock(_ context.Context, in *input) ([]Package, error) {
 			DevPackages map[string]any `toml:"dev-packages"`
 		}
 		if err := decodeTOML(data, &pf); err != nil {
-			in.problem(p, lineOf(err), "parse Pipfile: %v", err)
+			in.problem(finding.ProblemParse, p, lineOf(err), "parse Pipfile: %v", err)
 			break
 		}
 		d := pyDirect{}
@@ -231,7 +233,7 @@ func extractPipfileLock(_ context.Context, in *input) ([]Package, error) {
 		}
 		applyPyDirect(pkgs, d)
 	case !errors.Is(err, fs.ErrNotExist):
-		in.problem(p, 0, "read Pipfile: %v", err)
+		in.problem(readKind(err), p, 0, "read Pipfile: %v", err)
 	}
 	return pkgs, nil
 }

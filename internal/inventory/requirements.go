@@ -5,6 +5,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/palisade-sec/palisade/internal/finding"
 )
 
 // reqLine is one logical line of a requirements file (continuations joined).
@@ -115,7 +117,7 @@ func (rp *reqParser) file(ctx context.Context, p string, data []byte, depth int)
 		}
 		pkg, ok, err := parseRequirement(text, l.line)
 		if err != nil { // one bad line must not hide the others
-			rp.in.problem(p, l.line, "parse requirements.txt: %v", err)
+			rp.in.problem(finding.ProblemParse, p, l.line, "parse requirements.txt: %v", err)
 			continue
 		}
 		if !ok {
@@ -173,12 +175,12 @@ func (rp *reqParser) option(ctx context.Context, p string, line int, text string
 	}
 	data, err := readLimited(rp.in.fsys, target)
 	if err != nil {
-		rp.in.problem(p, line, "read %s included by %s: %v", target, p, err)
+		rp.in.problem(readKind(err), p, line, "read %s included by %s: %v", target, p, err)
 		return nil, nil
 	}
 	got, err := rp.file(ctx, target, data, depth+1)
 	if err != nil {
-		rp.in.problem(target, lineOf(err), "parse requirements.txt: %v", err)
+		rp.in.problem(finding.ProblemParse, target, lineOf(err), "parse requirements.txt: %v", err)
 		return nil, nil
 	}
 	if m[1] == "-c" || m[1] == "--constraint" {

@@ -36,7 +36,7 @@ func Walk(ctx context.Context, fsys fs.FS) ([]string, []finding.Problem, error) 
 			if p == "." {
 				return err
 			}
-			problems = append(problems, finding.Problem{Path: p, Scanner: scanner, Message: fmt.Sprintf("walk: %v", err)})
+			problems = append(problems, finding.Problem{Path: p, Scanner: scanner, Kind: finding.ProblemRead, Message: fmt.Sprintf("walk: %v", err)})
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}

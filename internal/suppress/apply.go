@@ -26,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/palisade-sec/palisade/internal/errkind"
 	"github.com/palisade-sec/palisade/internal/finding"
 )
 
@@ -57,10 +58,16 @@ var ErrNoClock = errors.New("suppress: Options.Now is required to check ignore-f
 // Apply returns a copy of findings in the same order, with Suppression set on each finding a layer
 // covers, and the problems found on the way: invalid inline directives, files that could not be
 // read for directives, and expired ignore entries. A finding that already carries a Suppression
-// keeps it. The error is non-nil only when ctx ends or Options are inconsistent.
+// keeps it. The error is non-nil only when ctx ends, Options are inconsistent, or (with the
+// complete rule catalogue) an ignore entry matches every rule without `all: true`.
 func Apply(ctx context.Context, findings []finding.Finding, opts Options) ([]finding.Finding, []finding.Problem, error) {
 	if opts.Ignore != nil && opts.Now.IsZero() {
 		return nil, nil, ErrNoClock
+	}
+	if opts.Ignore != nil && opts.KnownRulesComplete {
+		if err := refuseCatalogueWide(opts.Ignore, opts.KnownRules); err != nil {
+			return nil, nil, err
+		}
 	}
 	out := slices.Clone(findings)
 	var problems problemSet
@@ -286,7 +293,10 @@ type problemSet struct {
 	list []finding.Problem
 }
 
+// add records p once. Every problem suppression reports is of kind suppression: the producer names
+// it, so the gate never has to guess from the message.
 func (s *problemSet) add(p finding.Problem) {
+	p.Kind = finding.ProblemSuppression
 	if s.seen == nil {
 		s.seen = map[finding.Problem]bool{}
 	}
@@ -343,6 +353,35 @@ func advisoryShaped(id string) bool {
 		}
 	}
 	return true
+}
+
+// refuseCatalogueWide refuses an entry that, without `all: true`, matches every rule in the
+// complete catalogue (known) on every probe path: the parse-time check tries a few made-up rule
+// IDs, which a pattern such as `[a-z]*` or `[!Z]*` misses while it covers every real rule.
+func refuseCatalogueWide(ig *IgnoreFile, known map[string]bool) error {
+	if len(known) < 2 {
+		return nil
+	}
+	ids := slices.Sorted(maps.Keys(known))
+	coversAll := func(e *IgnoreEntry) bool {
+		for _, r := range ids {
+			for _, p := range probePaths {
+				if !e.Matches(&finding.Finding{RuleID: r, Location: finding.Location{Path: p}}) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	for k := range ig.Entries {
+		e := &ig.Entries[k]
+		if e.All || e.Fingerprint != "" || e.rule == nil || !coversAll(e) {
+			continue
+		}
+		return errkind.Wrap(errkind.Invalid, fmt.Errorf("%s:%d: ignore[%d]: rule %s matches every rule of every scanner: it would turn the scan off; narrow it, or write `all: true` with a reason and an expiry if that is really meant",
+			ig.Name, e.Line, k, shownRulePattern(e.Rule)))
+	}
+	return nil
 }
 
 // unknownIgnoreRules reports every ignore entry whose rule (an ID or a glob) matches no known rule

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/palisade-sec/palisade/internal/errkind"
 	"github.com/palisade-sec/palisade/internal/finding"
 )
 
@@ -85,8 +86,8 @@ func TestApplyInline(t *testing.T) {
 		}
 	}
 	wantProblems := []finding.Problem{
-		{Path: "app/main.go", Line: 8, Message: "palisade:ignore: missing reason for rule generic-api-key: a palisade:ignore comment must say why; it suppresses nothing"},
-		{Path: "missing/file.go", Message: "inline suppression: read missing/file.go: open missing/file.go: file does not exist; its findings were not checked for palisade:ignore comments"},
+		{Path: "app/main.go", Line: 8, Message: "palisade:ignore: missing reason for rule generic-api-key: a palisade:ignore comment must say why; it suppresses nothing", Kind: finding.ProblemSuppression},
+		{Path: "missing/file.go", Message: "inline suppression: read missing/file.go: open missing/file.go: file does not exist; its findings were not checked for palisade:ignore comments", Kind: finding.ProblemSuppression},
 	}
 	if diff := cmp.Diff(wantProblems, problems); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
@@ -199,7 +200,7 @@ ignore:
 		}
 	}
 	wantProblems := []finding.Problem{{Path: ".palisadeignore.yaml", Line: 9,
-		Message: "ignore entry expired on 2020-01-01 (rule old-rule); it no longer suppresses anything: renew or remove it"}}
+		Message: "ignore entry expired on 2020-01-01 (rule old-rule); it no longer suppresses anything: renew or remove it", Kind: finding.ProblemSuppression}}
 	if diff := cmp.Diff(wantProblems, problems); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
@@ -305,11 +306,7 @@ var d = "w" // palisade:ignore GHSA-vh95-rmgr-6w4m an advisory no finding of thi
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, p := range problems {
-				got = append(got, fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Message))
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			if diff := cmp.Diff(tc.want, problemLines(problems)); diff != "" {
 				t.Errorf("problems (-want +got):\n%s", diff)
 			}
 			for i := 0; i < 4; i++ {
@@ -364,13 +361,47 @@ ignore:
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, p := range problems {
-				got = append(got, fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Message))
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			if diff := cmp.Diff(tc.want, problemLines(problems)); diff != "" {
 				t.Errorf("problems (-want +got):\n%s", diff)
 			}
 		})
 	}
+}
+
+// An entry whose rule pattern misses the parse-time probes but covers every real rule is refused
+// once the complete catalogue is known; a narrow pattern, or a catalogue from a partial run, is not.
+func TestApplyRefusesCatalogueWideEntries(t *testing.T) {
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	known := map[string]bool{"aws-access-key-id": true, "k8s-privileged-container": true, "dockerfile-latest-tag": true}
+	for _, tc := range []struct {
+		name     string
+		rule     string
+		complete bool
+		refused  bool
+	}{
+		{"lower-case range", "[a-z]*", true, true},
+		{"negated class", "[!Z]*", true, true},
+		{"narrow", "k8s-*", true, false},
+		{"partial run", "[a-z]*", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ig, err := ParseIgnoreFile(".palisadeignore.yaml", []byte("version: 1\nignore:\n  - rule: \""+tc.rule+"\"\n    reason: x\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, err = Apply(context.Background(), nil, Options{Ignore: ig, Now: now, KnownRules: known, KnownRulesComplete: tc.complete})
+			if refused := err != nil; refused != tc.refused || refused && (errkind.Of(err) != errkind.Invalid || !strings.Contains(err.Error(), ".palisadeignore.yaml:3: ignore[0]")) {
+				t.Errorf("Apply(rule %s) = %v, want refused=%v with file and line", tc.rule, err, tc.refused)
+			}
+		})
+	}
+}
+
+// problemLines shows each problem as path:line: message.
+func problemLines(problems []finding.Problem) []string {
+	var out []string
+	for _, p := range problems {
+		out = append(out, fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Message))
+	}
+	return out
 }

@@ -93,6 +93,9 @@ func buildEcosystem(ctx context.Context, eco, zipPath, outDir string) (Ecosystem
 			return info, fmt.Errorf("%s archive: entries %s and %s both hold %s", eco, recs[i-1].name, recs[i].name, recs[i].id)
 		}
 	}
+	if err := checkIndexesSomething(eco, recs); err != nil {
+		return info, errkind.Wrap(errkind.Invalid, fmt.Errorf("%s: %w", zipPath, err))
+	}
 	stem := filepath.Join(outDir, fileStem(eco))
 	advs, pkgs, err := writeBodies(stem+".bodies", recs)
 	if err != nil {
@@ -215,6 +218,25 @@ func checkRecordEcosystem(eco string, v *osv.Vulnerability) error {
 		return nil
 	}
 	return fmt.Errorf("%s affects packages of ecosystem %q, not %s: is this the right archive for --ecosystem %s?", v.ID, other, eco, eco)
+}
+
+// checkIndexesSomething refuses an archive with live advisories none of which names a package of
+// eco: checkRecordEcosystem lets through records that name no affected package at all, and an
+// archive made only of those would replace the ecosystem's data with an index that matches nothing.
+func checkIndexesSomething(eco string, recs []builtRecord) error {
+	live := 0
+	for _, r := range recs {
+		if len(r.entries) > 0 {
+			return nil
+		}
+		if !r.withdrawn {
+			live++
+		}
+	}
+	if live == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s archive: none of its %d advisories names a package of ecosystem %s: is this the right archive for --ecosystem %s?", eco, live, eco, eco)
 }
 
 // compactAffected returns the affected entries of v for the ecosystem eco, in index form, with

@@ -331,6 +331,28 @@ func TestImportRefusesAnotherEcosystemsArchive(t *testing.T) {
 			t.Errorf("error %q does not name %s", err, want)
 		}
 	}
+	assertGoDataKept(t, dir)
+}
+
+// An archive whose live advisories name no package at all (which checkRecordEcosystem lets pass)
+// is refused too: it would replace the data with nothing.
+func TestImportRefusesAnArchiveThatIndexesNothing(t *testing.T) {
+	dir, _ := fixtureDB(t)
+	zipPath := filepath.Join(t.TempDir(), "all.zip")
+	writeZip(t, zipPath, map[string]string{
+		"X-1.json": `{"id": "X-1", "modified": "2024-01-01T00:00:00Z"}`,
+		"X-2.json": `{"id": "X-2", "modified": "2024-01-01T00:00:00Z", "affected": []}`,
+	})
+	_, err := Import(context.Background(), ImportOptions{Dir: dir, Path: zipPath, Ecosystem: "Go", Now: clock})
+	if err == nil || errkind.Of(err) != errkind.Invalid || !strings.Contains(err.Error(), "none of its 2 advisories") {
+		t.Fatalf("Import = %v (kind %v), want an Invalid error saying no advisory names a Go package", err, errkind.Of(err))
+	}
+	assertGoDataKept(t, dir)
+}
+
+// assertGoDataKept checks that a refused import left the database's Go data, and no staging, behind.
+func assertGoDataKept(t *testing.T, dir string) {
+	t.Helper()
 	db, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
