@@ -35,6 +35,9 @@ func TestParse(t *testing.T) {
 		{"empty", "", 0, ""},
 		{"wrong type", "services:\n  web:\n    image: a:1\n    privileged: maybe\n", 1, "line 4"},
 		{"syntax", "services:\n  web: [\n", 0, "parse compose file c.yaml"},
+		{"image through a merge key", "x-base: &base\n  image: nginx\n  privileged: true\nservices:\n  web:\n    <<: *base\n", 1, ""},
+		{"build through a merge key", "x-base: &base\n  build: {context: .}\nservices:\n  web:\n    <<: *base\n", 1, ""},
+		{"service through an alias", "x-base: &base\n  image: nginx\nservices:\n  web: *base\n", 1, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := Parse("c.yaml", []byte(tc.src))
