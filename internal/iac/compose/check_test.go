@@ -25,6 +25,22 @@ func TestChecks(t *testing.T) {
 	})
 }
 
+// TestEnvironmentThroughMergeKey: variables a service takes from a merge key are checked.
+func TestEnvironmentThroughMergeKey(t *testing.T) {
+	for _, src := range []string{
+		"x-base: &base\n  environment:\n    DB_PASSWORD: hunter2hunter2\nservices:\n  web:\n    image: a\n    <<: *base\n",
+		"x-env: &env\n  DB_PASSWORD: hunter2hunter2\nservices:\n  web:\n    image: a\n    environment: *env\n",
+	} {
+		p, err := Parse("c.yaml", []byte(src))
+		if err != nil || p == nil || len(p.Services) != 1 {
+			t.Fatalf("Parse = %+v, %v", p, err)
+		}
+		if env := p.Services[0].Environment; len(env) != 1 || env[0].Name != "DB_PASSWORD" {
+			t.Errorf("environment = %+v, want DB_PASSWORD", env)
+		}
+	}
+}
+
 func TestParse(t *testing.T) {
 	for _, tc := range []struct {
 		name, src string

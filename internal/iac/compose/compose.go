@@ -170,8 +170,14 @@ func Parse(name string, data []byte) (*Project, error) {
 
 // envVars reads environment in its mapping or list form.
 func envVars(svc *yaml.Node) []EnvVar {
-	_, env := yamlpos.Lookup(svc, "environment")
-	if env == nil {
+	// Decoded, so that an environment reached through an alias or a merge key is read too.
+	var holder struct{ Environment yaml.Node }
+	_ = svc.Decode(&holder) // Parse reports a service that does not decode
+	env := &holder.Environment
+	if env.Kind == yaml.AliasNode {
+		env = env.Alias
+	}
+	if env == nil || env.Kind == 0 {
 		return nil
 	}
 	var out []EnvVar
