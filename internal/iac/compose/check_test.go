@@ -25,6 +25,22 @@ func TestChecks(t *testing.T) {
 	})
 }
 
+// TestEnvironmentThroughMergeKey: variables a service takes from a merge key are checked.
+func TestEnvironmentThroughMergeKey(t *testing.T) {
+	for _, src := range []string{
+		"x-base: &base\n  environment:\n    DB_PASSWORD: hunter2hunter2\nservices:\n  web:\n    image: a\n    <<: *base\n",
+		"x-env: &env\n  DB_PASSWORD: hunter2hunter2\nservices:\n  web:\n    image: a\n    environment: *env\n",
+	} {
+		p, err := Parse("c.yaml", []byte(src))
+		if err != nil || p == nil || len(p.Services) != 1 {
+			t.Fatalf("Parse = %+v, %v", p, err)
+		}
+		if env := p.Services[0].Environment; len(env) != 1 || env[0].Name != "DB_PASSWORD" {
+			t.Errorf("environment = %+v, want DB_PASSWORD", env)
+		}
+	}
+}
+
 func TestParse(t *testing.T) {
 	for _, tc := range []struct {
 		name, src string
@@ -35,6 +51,9 @@ func TestParse(t *testing.T) {
 		{"empty", "", 0, ""},
 		{"wrong type", "services:\n  web:\n    image: a:1\n    privileged: maybe\n", 1, "line 4"},
 		{"syntax", "services:\n  web: [\n", 0, "parse compose file c.yaml"},
+		{"image through a merge key", "x-base: &base\n  image: nginx\n  privileged: true\nservices:\n  web:\n    <<: *base\n", 1, ""},
+		{"build through a merge key", "x-base: &base\n  build: {context: .}\nservices:\n  web:\n    <<: *base\n", 1, ""},
+		{"service through an alias", "x-base: &base\n  image: nginx\nservices:\n  web: *base\n", 1, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := Parse("c.yaml", []byte(tc.src))

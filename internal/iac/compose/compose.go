@@ -125,10 +125,13 @@ func LooksLikeCompose(root *yaml.Node) bool {
 		return false
 	}
 	for i := 1; i < len(svcs.Content); i += 2 {
-		if k, _ := yamlpos.Lookup(svcs.Content[i], "image"); k != nil {
-			return true
+		// Decoded, so that an image or build reached through an alias or a merge key
+		// (`<<: *defaults`, as Compose files often write) counts as Compose reads it.
+		var svc struct {
+			Image, Build yaml.Node
 		}
-		if k, _ := yamlpos.Lookup(svcs.Content[i], "build"); k != nil {
+		_ = svcs.Content[i].Decode(&svc) // a service that does not decode has neither
+		if svc.Image.Kind != 0 || svc.Build.Kind != 0 {
 			return true
 		}
 	}
@@ -167,8 +170,14 @@ func Parse(name string, data []byte) (*Project, error) {
 
 // envVars reads environment in its mapping or list form.
 func envVars(svc *yaml.Node) []EnvVar {
-	_, env := yamlpos.Lookup(svc, "environment")
-	if env == nil {
+	// Decoded, so that an environment reached through an alias or a merge key is read too.
+	var holder struct{ Environment yaml.Node }
+	_ = svc.Decode(&holder) // Parse reports a service that does not decode
+	env := &holder.Environment
+	if env.Kind == yaml.AliasNode {
+		env = env.Alias
+	}
+	if env == nil || env.Kind == 0 {
 		return nil
 	}
 	var out []EnvVar

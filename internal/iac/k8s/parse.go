@@ -133,15 +133,43 @@ func shiftLines(n *yaml.Node, offset, depth int) {
 
 // decodeObject decodes one document root: an object, a List of objects, or something else.
 func decodeObject(file string, n *yaml.Node) ([]*Resource, []finding.Problem) {
-	if n.Kind != yaml.MappingNode {
+	return decodeNode(file, n, map[*yaml.Node]bool{})
+}
+
+// decodeNode decodes an object or a List. Its apiVersion, kind and items are read as the API
+// server reads them, through aliases and merge keys (`kind: *k`, `<<: {kind: Pod}`,
+// `items: [*pod]`): read only as plain scalars, such an object was not seen at all. seen holds
+// the nodes already decoded, so an object that aliases name more than once (or a List that
+// contains itself) is decoded once.
+func decodeNode(file string, n *yaml.Node, seen map[*yaml.Node]bool) ([]*Resource, []finding.Problem) {
+	if n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n == nil || n.Kind != yaml.MappingNode || seen[n] {
 		return nil, nil
 	}
-	apiVersion, kind := scalar(n, "apiVersion"), scalar(n, "kind")
+	seen[n] = true
+	var head struct {
+		APIVersion string    `yaml:"apiVersion"`
+		Kind       string    `yaml:"kind"`
+		Items      yaml.Node `yaml:"items"`
+	}
+	if err := n.Decode(&head); err != nil {
+		if te := (*yaml.TypeError)(nil); !errors.As(err, &te) {
+			return nil, []finding.Problem{problem(file, n.Line, "decode object", err)}
+		}
+	}
+	apiVersion, kind, items := head.APIVersion, head.Kind, &head.Items
 	if apiVersion == "" || kind == "" {
 		return nil, nil
 	}
-	if kind == "List" || (len(kind) > 4 && kind[len(kind)-4:] == "List" && mapValue(n, "items") != nil) {
-		items := mapValue(n, "items")
+	if items.Kind == yaml.AliasNode {
+		items = items.Alias
+	}
+	if items != nil && items.Kind == 0 {
+		items = nil // no items key
+	}
+	if kind == "List" || (len(kind) > 4 && kind[len(kind)-4:] == "List" && items != nil) {
 		if items == nil || items.Kind != yaml.SequenceNode {
 			return nil, nil
 		}
@@ -150,7 +178,7 @@ func decodeObject(file string, n *yaml.Node) ([]*Resource, []finding.Problem) {
 			ps  []finding.Problem
 		)
 		for _, it := range items.Content {
-			rs, p := decodeObject(file, it)
+			rs, p := decodeNode(file, it, seen)
 			out = append(out, rs...)
 			ps = append(ps, p...)
 		}
@@ -200,26 +228,4 @@ func problem(file string, line int, op string, err error) finding.Problem {
 		line = l
 	}
 	return finding.Problem{Path: file, Line: line, Scanner: "iac", Message: fmt.Sprintf("%s: %s", op, msg)}
-}
-
-// mapValue returns the value node of key in mapping n, or nil.
-func mapValue(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
-}
-
-// scalar returns the scalar value of key in mapping n, or "".
-func scalar(n *yaml.Node, key string) string {
-	v := mapValue(n, key)
-	if v == nil || v.Kind != yaml.ScalarNode {
-		return ""
-	}
-	return v.Value
 }

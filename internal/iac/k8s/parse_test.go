@@ -155,3 +155,36 @@ func TestTemplateCarryingCustomKinds(t *testing.T) {
 		t.Errorf("findings %+v, err %v; want hostPID at line 8", fs, err)
 	}
 }
+
+// TestParseReadsThroughAliases: an object whose kind, apiVersion or List items are reached
+// through an alias or a merge key is the object the API server creates, and is checked; a List
+// that names its items (or itself) many times through aliases is read once per object.
+func TestParseReadsThroughAliases(t *testing.T) {
+	const spec = "spec: {containers: [{name: a, image: b, securityContext: {privileged: true}}]}\n"
+	tests := []struct {
+		name, src string
+		want      []string
+	}{
+		{"kind through an alias", "metadata: {name: &k Pod}\napiVersion: v1\nkind: *k\n" + spec, []string{"Pod/Pod"}},
+		{"kind through a merge key", "<<: {apiVersion: v1, kind: Pod}\nmetadata: {name: x}\n" + spec, []string{"Pod/x"}},
+		{"List item through an alias", "apiVersion: v1\nkind: List\nmetadata: {annotations: {x: &p {apiVersion: v1, kind: Pod, metadata: {name: x}}}}\nitems: [*p]\n", []string{"Pod/x"}},
+		{"List items through an alias", "apiVersion: v1\nkind: List\nmetadata: {annotations: {x: &i [{apiVersion: v1, kind: Pod, metadata: {name: x}}]}}\nitems: *i\n", []string{"Pod/x"}},
+		{"List that contains itself", "&l {apiVersion: v1, kind: List, items: [*l, {apiVersion: v1, kind: Pod, metadata: {name: x}}]}\n", []string{"Pod/x"}},
+		{"aliases doubling at every level", "apiVersion: v1\nkind: List\nmetadata: {annotations: {" +
+			"a: &a {apiVersion: v1, kind: List, items: [{apiVersion: v1, kind: Pod, metadata: {name: x}}]}, " +
+			"b: &b {apiVersion: v1, kind: List, items: [*a, *a]}, c: &c {apiVersion: v1, kind: List, items: [*b, *b]}, " +
+			"d: &d {apiVersion: v1, kind: List, items: [*c, *c]}}}\nitems: [*d, *d]\n", []string{"Pod/x"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rs, ps := Parse("f.yaml", []byte(tt.src))
+			var got []string
+			for _, r := range rs {
+				got = append(got, r.Kind+"/"+r.Metadata.Name)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" || len(ps) != 0 {
+				t.Errorf("objects (-want +got):\n%s\nproblems: %v", diff, ps)
+			}
+		})
+	}
+}

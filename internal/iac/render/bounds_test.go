@@ -56,6 +56,7 @@ func TestRenderBombsAreBounded(t *testing.T) {
 		{"recursion that calls the inserted leave itself", `{{ define "a" }}{{ palisadeRenderLeave "x" }}{{ palisadeRenderLeave "x" }}{{ template "a" . }}{{ template "a" . }}{{ end }}{{ template "a" . }}`, "template bound"},
 		{"range in a template that fakes the inserted enter", `{{ define "a" }}{{ palisadeRenderEnter }}{{ range until 100000 }}{{ range until 100000 }}x{{ end }}{{ end }}{{ end }}{{ include "a" . }}`, "output bound"},
 		{"tpl in a loop", `{{ range until 100000 }}{{ tpl "{{ range until 100000 }}{{ end }}" $ }}{{ end }}`, "output bound"},
+		{"tpl of a long source", `{{ $_ := tpl (repeat 50000 "{{1}}") . }}`, "output bound"},
 		{"nested tpl", `{{ tpl "{{ tpl . . }}" "{{ tpl . . }}" }}`, "tpl bound"},
 	}
 	for _, tt := range tests {
