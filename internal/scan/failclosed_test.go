@@ -258,8 +258,31 @@ func TestUnreadableIndexIsAProblemWhenItMatters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(run.Problems) != 1 || !strings.Contains(run.Problems[0].Message, "read the git index") {
-		t.Errorf("problems = %+v, want one about the git index", run.Problems)
+	if len(run.Problems) != 1 || !strings.Contains(run.Problems[0].Message, "read the git index") ||
+		run.Problems[0].Kind != finding.ProblemRead {
+		t.Errorf("problems = %+v, want one about the git index, of kind read", run.Problems)
+	}
+}
+
+// TestOversizedIgnoreFileIsTooLarge: an ignore file over the size limit is not read, and its
+// problem says too-large, as the walk knows it, rather than leaving the kind to be guessed.
+func TestOversizedIgnoreFileIsTooLarge(t *testing.T) {
+	root := writeTree(t, fstest.MapFS{
+		".gitignore": file(strings.Repeat("# padding\n", 20)),
+		"app.txt":    file("SECRET\n"),
+	})
+	run, err := Dir(context.Background(), root, Options{Analyzers: []Analyzer{markerFinder{}}, MaxFileSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, p := range run.Problems {
+		if p.Path == ".gitignore" && strings.HasPrefix(p.Message, "read ignore file") {
+			kinds = append(kinds, p.Kind)
+		}
+	}
+	if d := cmp.Diff([]string{finding.ProblemTooLarge}, kinds); d != "" {
+		t.Errorf("kinds of the ignore file's read problem (-want +got):\n%s", d)
 	}
 }
 
