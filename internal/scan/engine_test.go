@@ -112,7 +112,7 @@ func TestDirPathRules(t *testing.T) {
 	// big.txt is over the limit, and markerFinder cannot stream: a problem, not a quiet skip.
 	wantProblems := []finding.Problem{{Path: ".gitignore", Line: 4,
 		Message: `ignore file: line 4: pattern "bad[": unclosed character class '[' (git never matches this line)`,
-		Kind: finding.ProblemParse},
+		Kind:    finding.ProblemParse},
 		{Path: "big.txt", Scanner: "marker",
 			Message: "not analysed: 280 bytes is over the size limit (--max-file-size 100), and this analyzer reads only whole files", Kind: finding.ProblemTooLarge}}
 	if d := cmp.Diff(wantProblems, run.Problems); d != "" {
