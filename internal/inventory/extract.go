@@ -184,13 +184,14 @@ func extractFile(ctx context.Context, fsys fs.FS, list []extractor, p string) (p
 		if r := recover(); r != nil {
 			pkgs = nil
 			problems = append(in.problems, finding.Problem{Path: p, Scanner: scanner,
-				Message: fmt.Sprintf("parse %s: internal error: %v", e.name, r)})
+				Message: fmt.Sprintf("parse %s: internal error: %v", e.name, r), Kind: finding.ProblemParse})
 		}
 	}()
 	if known {
 		data, err := readLimited(fsys, p)
 		if err != nil {
-			return nil, []finding.Problem{{Path: p, Scanner: scanner, Message: fmt.Sprintf("read %s: %v", e.name, err)}}
+			return nil, []finding.Problem{{Path: p, Scanner: scanner, Message: fmt.Sprintf("read %s: %v", e.name, err),
+				Kind: readKind(err)}}
 		}
 		in.data = data
 	}
@@ -200,7 +201,7 @@ func extractFile(ctx context.Context, fsys fs.FS, list []extractor, p string) (p
 		if errors.Is(err, errNotMine) {
 			return nil, problems
 		}
-		prob := finding.Problem{Path: p, Scanner: scanner, Message: fmt.Sprintf("parse %s: %v", e.name, err)}
+		prob := finding.Problem{Path: p, Scanner: scanner, Message: fmt.Sprintf("parse %s: %v", e.name, err), Kind: finding.ProblemParse}
 		var le *lineError
 		if errors.As(err, &le) {
 			prob.Line = le.line
@@ -263,9 +264,20 @@ func readLimited(fsys fs.FS, p string) ([]byte, error) {
 		return nil, err
 	}
 	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("larger than %d bytes", MaxFileSize)
+		return nil, errTooLarge
 	}
 	return data, nil
+}
+
+var errTooLarge = fmt.Errorf("larger than %d bytes", MaxFileSize)
+
+// readKind is the problem kind of a failed read: too-large for a file over MaxFileSize, read
+// for anything else.
+func readKind(err error) string {
+	if errors.Is(err, errTooLarge) {
+		return finding.ProblemTooLarge
+	}
+	return finding.ProblemRead
 }
 
 // errNotMine tells extractFile that a file it tried by content is not of the format (a file that
@@ -292,7 +304,12 @@ func (in *input) sibling(name string) (string, []byte, error) {
 // problem records a problem with a file other than the input's main one, or one that did not stop
 // the extraction.
 func (in *input) problem(p string, line int, format string, args ...any) {
-	in.problems = append(in.problems, finding.Problem{Path: p, Line: line, Scanner: scanner, Message: fmt.Sprintf(format, args...)})
+	in.problemKind("", p, line, format, args...)
+}
+
+// problemKind is problem with the kind the extractor knows ("" leaves it to the scan command).
+func (in *input) problemKind(kind, p string, line int, format string, args ...any) {
+	in.problems = append(in.problems, finding.Problem{Path: p, Line: line, Scanner: scanner, Message: fmt.Sprintf(format, args...), Kind: kind})
 }
 
 // lineError is a parse error at a line of the input.

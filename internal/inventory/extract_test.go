@@ -300,3 +300,35 @@ func TestMarkDevOnly(t *testing.T) {
 		t.Errorf("dev-only (-want +got):\n%s", diff)
 	}
 }
+
+// TestProblemKinds: the extractors set the kind of the problems they know, so the gate does not
+// have to guess it from the message (a "read CycloneDX: … not matched" is unmatched, not read).
+func TestProblemKinds(t *testing.T) {
+	tests := []struct {
+		name string
+		file string
+		data string
+		want []string
+	}{
+		{"unparsable lockfile", "package-lock.json", "{not json", []string{finding.ProblemParse}},
+		{"SBOM component without purl", "bom.json",
+			`{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"library","name":"x","version":"1"}]}`,
+			[]string{finding.ProblemUnmatched}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := fstest.MapFS{tc.file: {Data: []byte(tc.data)}}
+			_, problems, err := Extract(context.Background(), fsys, []string{tc.file})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range problems {
+				got = append(got, p.Kind)
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("kinds of %+v (-want +got):\n%s", problems, d)
+			}
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/inventory/license"
 )
 
@@ -98,7 +99,7 @@ func extractCycloneDX(_ context.Context, in *input) ([]Package, error) {
 	c := &cdxCollector{lines: lines, byRef: map[string]int{}}
 	c.collect(bom.Components, []string{"components"})
 	if c.skipped > 0 {
-		in.problem(in.path, 0, "read CycloneDX: %d components have no purl of a supported ecosystem and were not matched", c.skipped)
+		in.problemKind(finding.ProblemUnmatched, in.path, 0, "read CycloneDX: %d components have no purl of a supported ecosystem and were not matched", c.skipped)
 	}
 	pkgs, byRef := c.pkgs, c.byRef
 	root := ""
@@ -218,7 +219,7 @@ func extractSPDX(_ context.Context, in *input) ([]Package, error) {
 		pkgs = append(pkgs, p)
 	}
 	if skipped > 0 {
-		in.problem(in.path, 0, "read SPDX: %d packages have no purl of a supported ecosystem and were not matched", skipped)
+		in.problemKind(finding.ProblemUnmatched, in.path, 0, "read SPDX: %d packages have no purl of a supported ecosystem and were not matched", skipped)
 	}
 	for _, r := range doc.Relationships {
 		from, to := r.Element, r.Related

@@ -36,7 +36,8 @@ func Walk(ctx context.Context, fsys fs.FS) ([]string, []finding.Problem, error) 
 			if p == "." {
 				return err
 			}
-			problems = append(problems, finding.Problem{Path: p, Scanner: scanner, Message: fmt.Sprintf("walk: %v", err)})
+			problems = append(problems, finding.Problem{Path: p, Scanner: scanner, Message: fmt.Sprintf("walk: %v", err),
+				Kind: finding.ProblemRead})
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
