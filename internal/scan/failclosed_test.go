@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -298,5 +299,30 @@ func TestIsCompressed(t *testing.T) {
 		if got := isCompressed([]byte(tc.head)); got != tc.want {
 			t.Errorf("isCompressed(%q) = %v, want %v", tc.head, got, tc.want)
 		}
+	}
+}
+
+// TestTrackedNamesAreVerbatim: git quotes unusual names in its plain output (a tab, a quote, a
+// newline); the index is read so that a tracked file with such a name is still known as tracked
+// and scanned, not skipped as ignored.
+func TestTrackedNamesAreVerbatim(t *testing.T) {
+	names := []string{"we\"ird\tname é.env", "new\nline.env", `back\slash.env`}
+	r := gittest.New(t)
+	for _, n := range names {
+		r.Write(n, "SECRET\n")
+	}
+	r.Git(append([]string{"add", "--"}, names...)...)
+	r.Write(".gitignore", "*.env\n")
+	run, err := Dir(context.Background(), r.Dir, Options{Analyzers: []Analyzer{markerFinder{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []where
+	for _, n := range names {
+		want = append(want, where{"marker", n, 1})
+	}
+	slices.SortFunc(want, func(a, b where) int { return strings.Compare(a.Path, b.Path) })
+	if d := cmp.Diff(want, wheres(run.Findings)); d != "" {
+		t.Errorf("findings (-want +got):\n%s", d)
 	}
 }
