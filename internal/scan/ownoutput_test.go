@@ -161,3 +161,17 @@ func TestOwnOutputReadsPastTheHead(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnOutputOnlyForTreeAnalyzers: only tree analyzers leave outputs out, so a scan without
+// one neither reads the candidates in the walk nor lists them as skipped: every file analyzer
+// reads them.
+func TestOwnOutputOnlyForTreeAnalyzers(t *testing.T) {
+	root := writeTree(t, fstest.MapFS{"report.json": {Data: writtenReport(t, report.JSON{})}})
+	run, err := Dir(context.Background(), root, Options{Analyzers: []Analyzer{markerFinder{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Skipped) != 0 {
+		t.Errorf("skipped = %+v, want nothing: no analyzer leaves the report out", run.Skipped)
+	}
+}

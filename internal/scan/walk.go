@@ -192,6 +192,10 @@ func (w *walker) file(p string, e fs.DirEntry) (candidate, bool) {
 		return candidate{}, false
 	}
 	c := candidate{path: p, size: info.Size(), withheld: matchSkip(w.s.defaults, p, false)}
+	// Only tree analyzers leave outputs out; without one, nothing is skipped and nothing is read.
+	if len(w.s.trees) == 0 {
+		return c, true
+	}
 	if reason := w.ownOutput(p, info.Size()); reason != "" {
 		c.ownOutput = true
 		w.skip(p, reason)
