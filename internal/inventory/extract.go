@@ -128,14 +128,16 @@ func ExtractWith(ctx context.Context, fsys fs.FS, files []string, opts Options) 
 	files = slices.Clone(files)
 	slices.Sort(files)
 	files = slices.Compact(files)
-	if opts.Skip != nil {
-		files = slices.DeleteFunc(files, opts.Skip)
-	}
 	var pkgs []Package
 	var problems []finding.Problem
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
+		}
+		// Skip may read the file (an earlier SBOM is recognised by its content): inside the loop,
+		// so a cancelled context stops it too.
+		if opts.Skip != nil && opts.Skip(f) {
+			continue
 		}
 		got, probs := extractFile(ctx, fsys, list, f)
 		pkgs = append(pkgs, got...)

@@ -332,3 +332,23 @@ func TestProblemKinds(t *testing.T) {
 		})
 	}
 }
+
+// TestExtractSkipStopsWhenCancelled: Skip, which may read each file, is not called for the rest
+// of the files once the context is done.
+func TestExtractSkipStopsWhenCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fsys := fstest.MapFS{"a/requirements.txt": {Data: []byte("flask==2.0.0\n")}, "b/requirements.txt": {Data: []byte("flask==2.0.0\n")}}
+	var asked []string
+	skip := func(p string) bool {
+		asked = append(asked, p)
+		cancel()
+		return false
+	}
+	if _, _, err := ExtractWith(ctx, fsys, []string{"a/requirements.txt", "b/requirements.txt"}, Options{Skip: skip}); err == nil {
+		t.Error("ExtractWith after cancellation: no error")
+	}
+	if d := cmp.Diff([]string{"a/requirements.txt"}, asked); d != "" {
+		t.Errorf("Skip asked about (-want +got):\n%s", d)
+	}
+}
