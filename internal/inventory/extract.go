@@ -128,14 +128,16 @@ func ExtractWith(ctx context.Context, fsys fs.FS, files []string, opts Options) 
 	files = slices.Clone(files)
 	slices.Sort(files)
 	files = slices.Compact(files)
-	if opts.Skip != nil {
-		files = slices.DeleteFunc(files, opts.Skip)
-	}
 	var pkgs []Package
 	var problems []finding.Problem
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
+		}
+		// Skip may read the file (an earlier SBOM is recognised by its content): inside the loop,
+		// so a cancelled context stops it too.
+		if opts.Skip != nil && opts.Skip(f) {
+			continue
 		}
 		got, probs := extractFile(ctx, fsys, list, f)
 		pkgs = append(pkgs, got...)
@@ -268,6 +270,17 @@ func readLimited(fsys fs.FS, p string) ([]byte, error) {
 	return data, nil
 }
 
+var errTooLarge = fmt.Errorf("larger than %d bytes", MaxFileSize)
+
+// readKind is the problem kind of a failed read: too-large for a file over MaxFileSize, read
+// for anything else.
+func readKind(err error) string {
+	if errors.Is(err, errTooLarge) {
+		return finding.ProblemTooLarge
+	}
+	return finding.ProblemRead
+}
+
 // errNotMine tells extractFile that a file it tried by content is not of the format (a file that
 // is not a Go binary): not a problem, just not an input.
 var errNotMine = errors.New("not this format")
@@ -293,17 +306,6 @@ func (in *input) sibling(name string) (string, []byte, error) {
 // the input's main one, or one that did not stop the extraction.
 func (in *input) problem(kind, p string, line int, format string, args ...any) {
 	in.problems = append(in.problems, finding.Problem{Path: p, Line: line, Scanner: scanner, Kind: kind, Message: fmt.Sprintf(format, args...)})
-}
-
-// errTooLarge is readLimited's refusal of a file over MaxFileSize.
-var errTooLarge = fmt.Errorf("larger than %d bytes", MaxFileSize)
-
-// readKind is the problem kind of a readLimited error.
-func readKind(err error) string {
-	if errors.Is(err, errTooLarge) {
-		return finding.ProblemTooLarge
-	}
-	return finding.ProblemRead
 }
 
 // lineError is a parse error at a line of the input.

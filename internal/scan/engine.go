@@ -123,7 +123,8 @@ func (c *collector) wants(a FileAnalyzer, p string, byDefault bool) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = false
-			c.addProblem(finding.Problem{Path: p, Scanner: a.Name(), Message: fmt.Sprintf("file filter panicked: %v", r)})
+			c.addProblem(finding.Problem{Path: p, Scanner: a.Name(), Message: fmt.Sprintf("file filter panicked: %v", r),
+				Kind: finding.ProblemOther})
 		}
 	}()
 	return ff.Wants(p)
@@ -177,7 +178,7 @@ func (c *collector) runFile(ctx context.Context, fsys fs.FS, j job) error {
 	case errors.Is(err, errTooLarge): // it grew since the walk
 		return c.runLarge(ctx, fsys, j)
 	case err != nil:
-		c.addProblem(finding.Problem{Path: p, Message: fmt.Sprintf("read: %v", unwrapPathError(err))})
+		c.addProblem(finding.Problem{Path: p, Message: fmt.Sprintf("read: %v", unwrapPathError(err)), Kind: readKind(err)})
 		return nil
 	}
 	f := &File{Path: p, Content: data}
@@ -236,7 +237,7 @@ func (c *collector) runLarge(ctx context.Context, fsys fs.FS, j job) error {
 	p := j.cand.path
 	head, size, err := sniff(fsys, p)
 	if err != nil {
-		c.addProblem(finding.Problem{Path: p, Message: fmt.Sprintf("read: %v", unwrapPathError(err))})
+		c.addProblem(finding.Problem{Path: p, Message: fmt.Sprintf("read: %v", unwrapPathError(err)), Kind: readKind(err)})
 		return nil
 	}
 	binary := isBinary(head)
@@ -267,7 +268,8 @@ func (c *collector) runLarge(ctx context.Context, fsys fs.FS, j job) error {
 func (c *collector) stream(ctx context.Context, fsys fs.FS, name string, sa StreamAnalyzer, s *Stream) error {
 	f, err := fsys.Open(s.Path)
 	if err != nil {
-		c.addProblem(finding.Problem{Path: s.Path, Scanner: name, Message: fmt.Sprintf("read: %v", unwrapPathError(err))})
+		c.addProblem(finding.Problem{Path: s.Path, Scanner: name, Message: fmt.Sprintf("read: %v", unwrapPathError(err)),
+			Kind: finding.ProblemRead})
 		return nil
 	}
 	defer f.Close()

@@ -111,7 +111,8 @@ func TestDirPathRules(t *testing.T) {
 	}
 	// big.txt is over the limit, and markerFinder cannot stream: a problem, not a quiet skip.
 	wantProblems := []finding.Problem{{Path: ".gitignore", Line: 4,
-		Message: `ignore file: line 4: pattern "bad[": unclosed character class '[' (git never matches this line)`},
+		Message: `ignore file: line 4: pattern "bad[": unclosed character class '[' (git never matches this line)`,
+		Kind:    finding.ProblemParse},
 		{Path: "big.txt", Scanner: "marker",
 			Message: "not analysed: 280 bytes is over the size limit (--max-file-size 100), and this analyzer reads only whole files", Kind: finding.ProblemTooLarge}}
 	if d := cmp.Diff(wantProblems, run.Problems); d != "" {
@@ -230,9 +231,9 @@ func TestDirUnreadable(t *testing.T) {
 		if !strings.HasSuffix(p.Message, "permission denied") {
 			msg = p.Message
 		}
-		got = append(got, p.Path+" → "+msg)
+		got = append(got, p.Path+" → "+msg+" ("+p.Kind+")")
 	}
-	want := []string{"locked.txt → read", "lockeddir → read directory"}
+	want := []string{"locked.txt → read (read)", "lockeddir → read directory (read)"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("problems (-want +got):\n%s", d)
 	}

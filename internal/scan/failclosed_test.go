@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -258,8 +259,31 @@ func TestUnreadableIndexIsAProblemWhenItMatters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(run.Problems) != 1 || !strings.Contains(run.Problems[0].Message, "read the git index") {
-		t.Errorf("problems = %+v, want one about the git index", run.Problems)
+	if len(run.Problems) != 1 || !strings.Contains(run.Problems[0].Message, "read the git index") ||
+		run.Problems[0].Kind != finding.ProblemRead {
+		t.Errorf("problems = %+v, want one about the git index, of kind read", run.Problems)
+	}
+}
+
+// TestOversizedIgnoreFileIsTooLarge: an ignore file over the size limit is not read, and its
+// problem says too-large, as the walk knows it, rather than leaving the kind to be guessed.
+func TestOversizedIgnoreFileIsTooLarge(t *testing.T) {
+	root := writeTree(t, fstest.MapFS{
+		".gitignore": file(strings.Repeat("# padding\n", 20)),
+		"app.txt":    file("SECRET\n"),
+	})
+	run, err := Dir(context.Background(), root, Options{Analyzers: []Analyzer{markerFinder{}}, MaxFileSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, p := range run.Problems {
+		if p.Path == ".gitignore" && strings.HasPrefix(p.Message, "read ignore file") {
+			kinds = append(kinds, p.Kind)
+		}
+	}
+	if d := cmp.Diff([]string{finding.ProblemTooLarge}, kinds); d != "" {
+		t.Errorf("kinds of the ignore file's read problem (-want +got):\n%s", d)
 	}
 }
 
@@ -275,5 +299,30 @@ func TestIsCompressed(t *testing.T) {
 		if got := isCompressed([]byte(tc.head)); got != tc.want {
 			t.Errorf("isCompressed(%q) = %v, want %v", tc.head, got, tc.want)
 		}
+	}
+}
+
+// TestTrackedNamesAreVerbatim: git quotes unusual names in its plain output (a tab, a quote, a
+// newline); the index is read so that a tracked file with such a name is still known as tracked
+// and scanned, not skipped as ignored.
+func TestTrackedNamesAreVerbatim(t *testing.T) {
+	names := []string{"we\"ird\tname é.env", "new\nline.env", `back\slash.env`}
+	r := gittest.New(t)
+	for _, n := range names {
+		r.Write(n, "SECRET\n")
+	}
+	r.Git(append([]string{"add", "--"}, names...)...)
+	r.Write(".gitignore", "*.env\n")
+	run, err := Dir(context.Background(), r.Dir, Options{Analyzers: []Analyzer{markerFinder{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []where
+	for _, n := range names {
+		want = append(want, where{"marker", n, 1})
+	}
+	slices.SortFunc(want, func(a, b where) int { return strings.Compare(a.Path, b.Path) })
+	if d := cmp.Diff(want, wheres(run.Findings)); d != "" {
+		t.Errorf("findings (-want +got):\n%s", d)
 	}
 }

@@ -47,11 +47,15 @@ func OwnOutput(fsys fs.FS, p string, size int64, rootName string, maxSize int64)
 	if !mayBeOutput(head[:n]) {
 		return ""
 	}
-	data, err := readLimited(fsys, p, maxSize)
-	if err != nil {
+	// The rest comes from the same handle, so the file is opened once and the bytes classified
+	// are the bytes whose head was looked at; a file that grew past maxSize is not recognised.
+	var data bytes.Buffer
+	data.Grow(int(size) + bytes.MinRead)
+	data.Write(head[:n])
+	if _, err := data.ReadFrom(io.LimitReader(f, maxSize-int64(n)+1)); err != nil || int64(data.Len()) > maxSize {
 		return ""
 	}
-	return classifyOutput(data, subjects(p, rootName))
+	return classifyOutput(data.Bytes(), subjects(p, rootName))
 }
 
 // mayBeOutput is a cheap look at a file's start for the keys of the formats classifyOutput knows.

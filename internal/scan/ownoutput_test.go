@@ -135,3 +135,43 @@ func FuzzClassifyOutput(f *testing.F) {
 		}
 	})
 }
+
+// TestOwnOutputReadsPastTheHead: an output longer than the head OwnOutput first looks at is
+// recognised from its whole text, and one over the size limit is not recognised at all (the
+// dependency analyzer reports it as too large instead).
+func TestOwnOutputReadsPastTheHead(t *testing.T) {
+	// A CycloneDX document whose metadata (the subject's name) comes after the head.
+	pad := bytes.Repeat([]byte(`{"type":"library","name":"x"},`), 2*outputHead/30)
+	doc := []byte(`{"bomFormat":"CycloneDX","specVersion":"1.6","components":[` + string(pad) +
+		`{"type":"library","name":"y"}],"metadata":{"tools":{"components":[{"name":"palisade"}]},"component":{"name":"shop"}}}`)
+	if len(doc) <= outputHead {
+		t.Fatalf("document is %d bytes, want more than the %d-byte head", len(doc), outputHead)
+	}
+	fsys := fstest.MapFS{"bom.json": {Data: doc}}
+	tests := []struct {
+		maxSize int64
+		want    string
+	}{
+		{int64(len(doc)), SkipOwnOutput},
+		{int64(len(doc)) - 1, ""},
+	}
+	for _, tc := range tests {
+		if got := OwnOutput(fsys, "bom.json", int64(len(doc)), "shop", tc.maxSize); got != tc.want {
+			t.Errorf("OwnOutput(maxSize %d) = %q, want %q", tc.maxSize, got, tc.want)
+		}
+	}
+}
+
+// TestOwnOutputOnlyForTreeAnalyzers: only tree analyzers leave outputs out, so a scan without
+// one neither reads the candidates in the walk nor lists them as skipped: every file analyzer
+// reads them.
+func TestOwnOutputOnlyForTreeAnalyzers(t *testing.T) {
+	root := writeTree(t, fstest.MapFS{"report.json": {Data: writtenReport(t, report.JSON{})}})
+	run, err := Dir(context.Background(), root, Options{Analyzers: []Analyzer{markerFinder{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Skipped) != 0 {
+		t.Errorf("skipped = %+v, want nothing: no analyzer leaves the report out", run.Skipped)
+	}
+}

@@ -77,7 +77,8 @@ func walk(ctx context.Context, root *os.Root, rootPath string, s *settings) (*wa
 	// .gitignore did skip something, so an unreadable index costs nothing where it changes nothing.
 	if indexErr != nil && slices.ContainsFunc(r.skipped, func(sk finding.Skip) bool { return sk.Reason == finding.SkipGitignore }) {
 		r.problems = append(r.problems, finding.Problem{Message: fmt.Sprintf(
-			"read the git index: %v; paths skipped as ignored by .gitignore may be files git tracks, which are never ignored", indexErr)})
+			"read the git index: %v; paths skipped as ignored by .gitignore may be files git tracks, which are never ignored", indexErr),
+			Kind: finding.ProblemRead})
 	}
 	slices.SortFunc(r.files, func(a, b candidate) int { return cmp.Compare(a.path, b.path) })
 	sortSkips(r.skipped)
@@ -91,9 +92,9 @@ func (w *walker) skip(p, reason string) {
 	w.mu.Unlock()
 }
 
-func (w *walker) problem(p string, line int, msg string) {
+func (w *walker) problem(p string, line int, kind, msg string) {
 	w.mu.Lock()
-	w.res.problems = append(w.res.problems, finding.Problem{Path: p, Line: line, Message: msg})
+	w.res.problems = append(w.res.problems, finding.Problem{Path: p, Line: line, Message: msg, Kind: kind})
 	w.mu.Unlock()
 }
 
@@ -106,7 +107,7 @@ func (w *walker) dir(ctx context.Context, g *errgroup.Group, dir string, m *giti
 	}
 	entries, err := fs.ReadDir(w.fsys, dir)
 	if err != nil {
-		w.problem(dir, 0, fmt.Sprintf("read directory: %v", unwrapPathError(err)))
+		w.problem(dir, 0, finding.ProblemRead, fmt.Sprintf("read directory: %v", unwrapPathError(err)))
 		// ReadDir may return the entries it read before failing; go on with those.
 	}
 	if w.s.gitignore {
@@ -187,10 +188,14 @@ func (w *walker) pathRule(p string, isDir bool, m *gitignore.Matcher, inIgnored 
 func (w *walker) file(p string, e fs.DirEntry) (candidate, bool) {
 	info, err := e.Info()
 	if err != nil {
-		w.problem(p, 0, fmt.Sprintf("stat: %v", unwrapPathError(err)))
+		w.problem(p, 0, finding.ProblemRead, fmt.Sprintf("stat: %v", unwrapPathError(err)))
 		return candidate{}, false
 	}
 	c := candidate{path: p, size: info.Size(), withheld: matchSkip(w.s.defaults, p, false)}
+	// Only tree analyzers leave outputs out; without one, nothing is skipped and nothing is read.
+	if len(w.s.trees) == 0 {
+		return c, true
+	}
 	if reason := w.ownOutput(p, info.Size()); reason != "" {
 		c.ownOutput = true
 		w.skip(p, reason)
@@ -206,7 +211,7 @@ func (w *walker) loadIgnoreFile(p, base string, m *gitignore.Matcher, optional b
 		if optional && errors.Is(err, fs.ErrNotExist) {
 			return m
 		}
-		w.problem(p, 0, fmt.Sprintf("read ignore file: %v", unwrapPathError(err)))
+		w.problem(p, 0, readKind(err), fmt.Sprintf("read ignore file: %v", unwrapPathError(err)))
 		return m
 	}
 	patterns, errs := gitignore.Parse(data, base)
@@ -216,7 +221,7 @@ func (w *walker) loadIgnoreFile(p, base string, m *gitignore.Matcher, optional b
 		if errors.As(e, &le) {
 			line = le.Line
 		}
-		w.problem(p, line, fmt.Sprintf("ignore file: %v (git never matches this line)", e))
+		w.problem(p, line, finding.ProblemParse, fmt.Sprintf("ignore file: %v (git never matches this line)", e))
 	}
 	return m.With(patterns)
 }
@@ -252,6 +257,15 @@ func readLimited(fsys fs.FS, p string, limit int64) ([]byte, error) {
 }
 
 var errTooLarge = errors.New("larger than the size limit (--max-file-size)")
+
+// readKind is the problem kind of a failed read: too-large for a file over the size limit,
+// read for anything else.
+func readKind(err error) string {
+	if errors.Is(err, errTooLarge) {
+		return finding.ProblemTooLarge
+	}
+	return finding.ProblemRead
+}
 
 func join(dir, name string) string {
 	if dir == "." {

@@ -42,7 +42,7 @@ func readGoModules(t *scan.Tree) ([]*goModule, []finding.Problem) {
 		}
 		data, err := fs.ReadFile(t.FS, f)
 		if err != nil {
-			problems = append(problems, finding.Problem{Path: f, Scanner: Name, Message: "read go.mod: " + err.Error()})
+			problems = append(problems, finding.Problem{Path: f, Scanner: Name, Message: "read go.mod: " + err.Error(), Kind: finding.ProblemRead})
 			continue
 		}
 		mods = append(mods, parseGoMod(f, data))
@@ -70,17 +70,19 @@ func loadImports(ctx context.Context, t *scan.Tree, mods []*goModule, includeTes
 		if info, err := fs.Stat(t.FS, f); err == nil && t.MaxFileSize > 0 && info.Size() > t.MaxFileSize {
 			problems = append(problems, finding.Problem{Path: f, Scanner: Name, Message: fmt.Sprintf(
 				"Go source not read for import analysis (imported-package check less precise): %d bytes is over the size limit (--max-file-size %d)",
-				info.Size(), t.MaxFileSize)})
+				info.Size(), t.MaxFileSize), Kind: finding.ProblemTooLarge})
 			continue
 		}
 		src, err := fs.ReadFile(t.FS, f)
 		if err != nil {
-			problems = append(problems, finding.Problem{Path: f, Scanner: Name, Message: "read Go source for import analysis: " + err.Error()})
+			problems = append(problems, finding.Problem{Path: f, Scanner: Name, Message: "read Go source for import analysis: " + err.Error(),
+				Kind: finding.ProblemRead})
 			continue
 		}
 		af, err := parser.ParseFile(fset, f, src, parser.ImportsOnly)
 		if err != nil {
-			problems = append(problems, finding.Problem{Path: f, Scanner: Name, Message: "parse Go imports (imported-package check less precise): " + err.Error()})
+			problems = append(problems, finding.Problem{Path: f, Scanner: Name, Message: "parse Go imports (imported-package check less precise): " + err.Error(),
+				Kind: finding.ProblemParse})
 			continue
 		}
 		if m.imports == nil {

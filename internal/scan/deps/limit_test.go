@@ -93,7 +93,7 @@ func TestGoSourceOverTheLimit(t *testing.T) {
 		wants []string
 	}{
 		{name: "a Go package matched", goMod: goMod, pkgs: goInventory(), wants: []string{
-			"main.go: Go source not read for import analysis (imported-package check less precise): 1436 bytes is over the size limit (--max-file-size 1024)"}},
+			"main.go: Go source not read for import analysis (imported-package check less precise): 1436 bytes is over the size limit (--max-file-size 1024) (too-large)"}},
 		// A toolchain without known vulnerabilities and no other package: no Go match.
 		{name: "nothing to analyse", goMod: "module example.com/app\n\ngo 1.22\ntoolchain go1.99.0\n"},
 	}
@@ -108,7 +108,7 @@ func TestGoSourceOverTheLimit(t *testing.T) {
 			}
 			var got []string
 			for _, p := range res.Problems {
-				got = append(got, p.Path+": "+p.Message)
+				got = append(got, p.Path+": "+p.Message+" ("+p.Kind+")")
 			}
 			if d := cmp.Diff(tc.wants, got); d != "" {
 				t.Errorf("problems (-want +got):\n%s", d)

@@ -65,7 +65,9 @@ func (r Repo) command(ctx context.Context, args ...string) *exec.Cmd {
 	}
 	full := append(append([]string{"-C", r.Dir}, globalArgs()...), args...)
 	cmd := exec.CommandContext(ctx, bin, full...)
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_OPTIONAL_LOCKS=0", "GIT_PAGER=cat")
+	// LC_ALL=C keeps git's messages in English whatever the user's language: Tracked tells "not a
+	// git repository" from a real failure by its message.
+	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_OPTIONAL_LOCKS=0", "GIT_PAGER=cat", "LC_ALL=C")
 	return cmd
 }
 

@@ -95,9 +95,6 @@ func (a *Analyzer) stream(ctx context.Context, s *scan.Stream, z streamSizes) ([
 	line, col := 1, 1
 	filled, eof, err := fill(s.R, buf, 0)
 	for first := true; ; first = false {
-		if err != nil {
-			return out, fmt.Errorf("read %s: %w", s.Path, err)
-		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -121,6 +118,11 @@ func (a *Analyzer) stream(ctx context.Context, s *scan.Stream, z streamSizes) ([
 		}
 		out = append(out, found...)
 		exhausted = exhausted || ex
+		if err != nil {
+			// What was read is scanned and reported; the rest of the file was not.
+			return out, &scan.Incomplete{Problems: []finding.Problem{{Path: s.Path, Kind: finding.ProblemRead,
+				Message: fmt.Sprintf("read: %v (the rest of the file was not scanned for secrets)", err)}}}
+		}
 		if eof {
 			break
 		}

@@ -3,12 +3,14 @@ package secret
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -234,5 +236,26 @@ func TestUTF16View(t *testing.T) {
 		if o := runs.origOf(k); text[k] != '\n' && src[o] != text[k] {
 			t.Errorf("origOf(%d) = %d: %q in the file, %q in the view", k, o, src[o], text[k])
 		}
+	}
+}
+
+// TestStreamReadErrorIsAReadProblem: a stream that fails part-way keeps what it found before the
+// failure and says, as a read problem of the file, that the rest was not scanned.
+func TestStreamReadErrorIsAReadProblem(t *testing.T) {
+	a := New(Options{})
+	doc := exampleDoc()
+	r := io.MultiReader(bytes.NewReader(doc), iotest.ErrReader(errors.New("input/output error")))
+	found, err := a.AnalyzeStream(context.Background(), &scan.Stream{Path: "big.txt", R: r, Size: int64(len(doc)) * 2})
+	if len(found) == 0 {
+		t.Error("no findings from the part read before the error")
+	}
+	var inc *scan.Incomplete
+	if !errors.As(err, &inc) {
+		t.Fatalf("err = %v, want a *scan.Incomplete", err)
+	}
+	want := []finding.Problem{{Path: "big.txt", Kind: finding.ProblemRead,
+		Message: "read: input/output error (the rest of the file was not scanned for secrets)"}}
+	if d := cmp.Diff(want, inc.Problems); d != "" {
+		t.Errorf("problems (-want +got):\n%s", d)
 	}
 }
