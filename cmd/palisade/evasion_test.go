@@ -79,7 +79,7 @@ spec:
 			RuleID   string
 			Location struct{ Path string }
 		}
-		Problems []struct{ Path, Scanner, Message string }
+		Problems []struct{ Path, Scanner, Message, Kind string }
 	}
 	b, rerr := os.ReadFile(report)
 	if rerr != nil {
@@ -116,6 +116,13 @@ spec:
 		}
 		if !found {
 			t.Errorf("%s: the planted secret was not found (a secret scanner can read this file)", want)
+		}
+	}
+	// Each producer names the kind of what it could not check, so a user accepting one kind
+	// accepts exactly that; "other" here would mean a producer left its problem unclassified.
+	for _, p := range doc.Problems {
+		if p.Kind == "" || p.Kind == "other" {
+			t.Errorf("problem without a kind from its producer: %+v", p)
 		}
 	}
 	if !bytes.Contains(b, []byte("package-lock.json")) {

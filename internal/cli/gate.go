@@ -35,7 +35,9 @@ func markProblems(cfg *config.Config, run *report.Run) {
 	for i := range run.Problems {
 		p := &run.Problems[i]
 		if p.Kind == "" {
-			p.Kind = problemKind(*p)
+			// Producers say what kind of input went unchecked; one that did not (an analyzer's
+			// own error) is "other", which fails the gate unless accepted like any kind.
+			p.Kind = finding.ProblemOther
 		}
 		p.Accepted = !cfg.Scan.FailOnProblems || slices.Contains(cfg.Scan.AcceptProblems, p.Kind)
 	}
@@ -64,58 +66,6 @@ func gate(cfg *config.Config, run *report.Run) error {
 	}
 	return nil
 }
-
-// problemKind classifies a problem its producer did not, by the fixed words producers put at the
-// start of their messages ("parse package-lock.json: …", "render chart: …"). Text that comes
-// from the input — the path, a parser's quote of the file — must not pick the kind, or a
-// repository could dress a problem as a kind the user accepts: the path is removed first, and
-// words anywhere in the message are consulted only after every prefix. An unrecognised problem
-// is ProblemOther, which fails the gate like any other kind unless accepted.
-func problemKind(p finding.Problem) string {
-	m := strings.ToLower(p.Message)
-	if p.Path != "" {
-		m = strings.ReplaceAll(m, strings.ToLower(p.Path), "")
-	}
-	pre := func(ps ...string) bool {
-		return slices.ContainsFunc(ps, func(s string) bool { return strings.HasPrefix(m, s) })
-	}
-	has := func(subs ...string) bool {
-		return slices.ContainsFunc(subs, func(s string) bool { return strings.Contains(m, s) })
-	}
-	if p.Path == "" && p.Scanner == "deps" { // the database's state is a scan-wide problem
-		switch {
-		case has(errNoDatabaseText), pre("the vulnerability database is empty"):
-			return finding.ProblemNoVulnDB
-		case pre("the vulnerability database is ") && has(" old (fetched "):
-			return finding.ProblemStaleVulnDB
-		case pre("advisory data:"):
-			return finding.ProblemUnmatched
-		}
-	}
-	switch {
-	case pre("render", "load chart", "kustomize build", "parse .helmignore", "list chart files"):
-		return finding.ProblemRender
-	case pre("custom policies:", "rego:"):
-		return finding.ProblemPolicy
-	case pre("palisade:ignore", "ignore entry", "inline suppression"):
-		return finding.ProblemSuppression
-	case pre("encoded content beyond the per-file decoding budget", "too large", "larger than"),
-		pre("read ") && has(": larger than ", ": too large"):
-		return finding.ProblemTooLarge
-	case pre("parse", "decode"):
-		return finding.ProblemParse
-	case pre("read", "walk:"):
-		return finding.ProblemRead
-	case p.Scanner == "deps" && has(" not checked for vulnerabilities: "):
-		return finding.ProblemUnmatched
-	case has("parse", "decode", "syntax", "invalid", "malformed", "has no type"):
-		return finding.ProblemParse
-	}
-	return finding.ProblemOther
-}
-
-// errNoDatabaseText is how the missing database reads in a problem (vulndb.ErrNoDatabase).
-const errNoDatabaseText = "no vulnerability database"
 
 // ErrProblems is returned when some input could not be checked and the user did not accept its
 // kind; it is exit 2: the report cannot vouch for what it did not see.

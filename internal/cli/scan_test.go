@@ -16,7 +16,6 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/palisade-sec/palisade/internal/config"
-	"github.com/palisade-sec/palisade/internal/finding"
 	iacengine "github.com/palisade-sec/palisade/internal/iac"
 	"github.com/palisade-sec/palisade/internal/scan"
 	scaniac "github.com/palisade-sec/palisade/internal/scan/iac"
@@ -337,39 +336,6 @@ func TestGateSummaryNamesAcceptedProblems(t *testing.T) {
 	_, err = runCLI(t, "scan", writeTree(t, files))
 	if ExitCode(err) != 2 || !strings.Contains(err.Error(), "palisade.yaml:2") || !strings.Contains(err.Error(), `unknown problem kind "no-such-kind"`) {
 		t.Errorf("unknown kind: err %v, want a config error naming file, line and kind", err)
-	}
-}
-
-func TestProblemKind(t *testing.T) {
-	for _, tc := range []struct {
-		p    finding.Problem
-		want string
-	}{
-		{finding.Problem{Scanner: "deps", Message: "deps: match: open /db: no vulnerability database (run 'palisade db update', or 'palisade db import' offline)"}, "no-vulndb"},
-		{finding.Problem{Scanner: "deps", Message: "the vulnerability database is empty (run 'palisade db update')"}, "no-vulndb"},
-		{finding.Problem{Scanner: "deps", Message: "the vulnerability database is 200h0m0s old (fetched 2026-01-01T00:00:00Z; the limit is 168h0m0s): recent advisories are missing"}, "stale-vulndb"},
-		{finding.Problem{Scanner: "deps", Path: "package-lock.json", Message: "pkg:npm/x@1 not checked for vulnerabilities: ecosystem not in the database"}, "unmatched"},
-		{finding.Problem{Scanner: "deps", Message: "advisory data: GHSA-x: bad range"}, "unmatched"},
-		{finding.Problem{Scanner: "deps", Path: "package-lock.json", Message: "parse package-lock.json: unexpected end of JSON input"}, "parse"},
-		{finding.Problem{Scanner: "iac", Path: "main.tf", Message: "parse HCL: Argument or block definition required"}, "parse"},
-		{finding.Problem{Scanner: "iac", Path: "cf.yaml", Message: "resource Bucket has no Type"}, "parse"},
-		{finding.Problem{Scanner: "iac", Path: "chart/Chart.yaml", Message: "render chart: template: x.yaml:3: required value"}, "render"},
-		{finding.Problem{Scanner: "iac", Path: "k/kustomization.yaml", Message: "kustomize build: missing resource"}, "render"},
-		{finding.Problem{Path: "a.go", Message: "read: permission denied"}, "read"},
-		{finding.Problem{Scanner: "deps", Path: "big/package-lock.json", Message: "read package-lock.json: larger than 67108864 bytes"}, "too-large"},
-		{finding.Problem{Scanner: "iac", Path: "policy/p.rego", Message: "rego: data.main.deny: eval_conflict_error"}, "policy"},
-		{finding.Problem{Path: ".palisadeignore.yaml", Message: "ignore entry expired on 2001-01-01 (rule jwt)"}, "suppression"},
-		{finding.Problem{Path: "a.go", Message: "palisade:ignore names rule x, which no scanner that ran has"}, "suppression"},
-		{finding.Problem{Path: "blob.txt", Message: "encoded content beyond the per-file decoding budget (1048576 bytes decoded) was not scanned for secrets"}, "too-large"},
-		{finding.Problem{Path: "a.go", Scanner: "secret", Message: "analyzer panicked: runtime error"}, "other"},
-		// Text from the input does not choose the kind.
-		{finding.Problem{Scanner: "deps", Path: "no vulnerability database/package-lock.json", Message: "read no vulnerability database/package-lock.json: permission denied"}, "read"},
-		{finding.Problem{Scanner: "deps", Path: "render/larger than/x.lock", Message: "walk: open render/larger than/x.lock: permission denied"}, "read"},
-		{finding.Problem{Scanner: "iac", Path: "a.yaml", Message: "parse YAML: cannot unmarshal !!str `larger than the vulnerability database is empty` into int"}, "parse"},
-	} {
-		if got := problemKind(tc.p); got != tc.want {
-			t.Errorf("problemKind(%+v) = %s, want %s", tc.p, got, tc.want)
-		}
 	}
 }
 

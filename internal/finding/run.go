@@ -28,7 +28,7 @@ type Problem struct {
 	Scanner string `json:"scanner,omitempty"`
 	Message string `json:"message"`
 	// Kind is what kind of input went unchecked (one of ProblemKinds); the gate accepts or fails
-	// problems by kind. A producer may leave it empty; the scan command classifies it then.
+	// problems by kind. The producer sets it; a problem left without one counts as ProblemOther.
 	Kind string `json:"kind,omitempty"`
 	// Accepted is true when the user accepted problems of this kind (scan.accept-problems or
 	// --fail-on-problems=false), so the problem did not fail the gate.

@@ -349,7 +349,7 @@ func (s *Scanner) scanFile(ctx context.Context, fsys fs.FS, name string) (fileRe
 	}
 	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
-		out.problems = append(out.problems, finding.Problem{Path: name, Scanner: "iac", Message: fmt.Sprintf("read: %v", err)})
+		out.problems = append(out.problems, finding.Problem{Path: name, Kind: finding.ProblemRead, Scanner: "iac", Message: fmt.Sprintf("read: %v", err)})
 		return out, nil
 	}
 	switch kindOf(name) {
@@ -425,7 +425,7 @@ func isTemplate(name string, data []byte) bool {
 
 // problemOf turns a parse error into a Problem, keeping the line when the error has one.
 func problemOf(name string, err error) finding.Problem {
-	p := finding.Problem{Path: name, Scanner: "iac", Message: err.Error()}
+	p := finding.Problem{Path: name, Scanner: "iac", Kind: finding.ProblemParse, Message: err.Error()}
 	var de *dockerfile.Error
 	if errors.As(err, &de) {
 		p.Line = de.Line

@@ -62,7 +62,7 @@ func Evaluate[M, R any](ctx context.Context, checks []Check[M, R], m M, path str
 		var got []finding.Finding
 		if err := run(c, m, reporter(&c.Rule, func(f finding.Finding) { got = append(got, f) })); err != nil {
 			// What a panicking check reported before it panicked is kept: it is true, just not all.
-			problems = append(problems, finding.Problem{Path: path, Scanner: "iac", Message: err.Error()})
+			problems = append(problems, finding.Problem{Path: path, Kind: finding.ProblemOther, Scanner: "iac", Message: err.Error()})
 		}
 		out = append(out, got...)
 	}

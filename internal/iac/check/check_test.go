@@ -73,7 +73,7 @@ func TestEvaluate(t *testing.T) {
 		{
 			// A panicking check is named as a problem; what it reported stays, and the others run.
 			"panic is a problem", []wordCheck{boom(), flag("x-a", "a")}, []hit{{"boom", 1}, {"x-a", 1}, {"x-a", 3}},
-			[]finding.Problem{{Path: "w.txt", Scanner: "iac", Message: "check boom failed (not checked): runtime error: index out of range [3] with length 3"}},
+			[]finding.Problem{{Path: "w.txt", Scanner: "iac", Kind: finding.ProblemOther, Message: "check boom failed (not checked): runtime error: index out of range [3] with length 3"}},
 		},
 		{"no checks", nil, nil, nil},
 	} {

@@ -54,7 +54,7 @@ func Load(name string, data []byte, m *aws.Model) (ok bool, problems []finding.P
 			return false, nil
 		}
 		line, msg, _ := strictyaml.ErrorLine(err)
-		return Sniff(data), []finding.Problem{{Path: name, Line: line, Scanner: "iac", Message: "parse CloudFormation template: " + msg}}
+		return Sniff(data), []finding.Problem{{Path: name, Line: line, Kind: finding.ProblemParse, Scanner: "iac", Message: "parse CloudFormation template: " + msg}}
 	}
 	if len(doc.Content) == 0 || !IsTemplate(doc.Content[0]) {
 		return false, nil
@@ -83,7 +83,7 @@ func Load(name string, data []byte, m *aws.Model) (ok bool, problems []finding.P
 		}
 		_, typ := yamlpos.Lookup(body, "Type")
 		if typ == nil {
-			t.problems = append(t.problems, finding.Problem{Path: name, Line: key.Line, Scanner: "iac", Message: fmt.Sprintf("resource %s has no Type", key.Value)})
+			t.problems = append(t.problems, finding.Problem{Path: name, Line: key.Line, Kind: finding.ProblemParse, Scanner: "iac", Message: fmt.Sprintf("resource %s has no Type", key.Value)})
 			continue
 		}
 		_, props := yamlpos.Lookup(body, "Properties")
@@ -292,7 +292,7 @@ func (p node) statements(path ...string) ([]aws.Statement, bool) {
 	if doc.Kind == yaml.ScalarNode {
 		st, err := aws.ParsePolicy(doc.Value, doc.Line)
 		if err != nil {
-			p.t.problems = append(p.t.problems, finding.Problem{Path: p.t.file, Line: doc.Line, Scanner: "iac", Message: err.Error()})
+			p.t.problems = append(p.t.problems, finding.Problem{Path: p.t.file, Line: doc.Line, Kind: finding.ProblemParse, Scanner: "iac", Message: err.Error()})
 			return nil, false
 		}
 		return st, true

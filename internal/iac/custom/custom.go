@@ -306,14 +306,14 @@ func (s *Set) Evaluate(ctx context.Context, rs []*k8s.Resource) ([]finding.Findi
 			if vars == nil {
 				obj, err := r.Map()
 				if err != nil {
-					problems = append(problems, finding.Problem{Path: r.File, Line: r.Line(nil), Scanner: "iac", Message: fmt.Sprintf("custom policies: %s: %v", r.ID(), err)})
+					problems = append(problems, finding.Problem{Path: r.File, Line: r.Line(nil), Kind: finding.ProblemPolicy, Scanner: "iac", Message: fmt.Sprintf("custom policies: %s: %v", r.ID(), err)})
 					break
 				}
 				vars = map[string]any{"object": obj}
 			}
 			ok, err := p.cond.EvalBool(ctx, vars)
 			if err != nil {
-				problems = append(problems, finding.Problem{Path: r.File, Line: r.Line(nil), Scanner: "iac",
+				problems = append(problems, finding.Problem{Path: r.File, Line: r.Line(nil), Kind: finding.ProblemPolicy, Scanner: "iac",
 					Message: fmt.Sprintf("policy %s (%s) on %s: %v", p.Rule.ID, p.Source, r.ID(), err)})
 				continue
 			}

@@ -227,5 +227,5 @@ func problem(file string, line int, op string, err error) finding.Problem {
 	if l > 0 {
 		line = l
 	}
-	return finding.Problem{Path: file, Line: line, Scanner: "iac", Message: fmt.Sprintf("%s: %s", op, msg)}
+	return finding.Problem{Path: file, Line: line, Kind: finding.ProblemParse, Scanner: "iac", Message: fmt.Sprintf("%s: %s", op, msg)}
 }

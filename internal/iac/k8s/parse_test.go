@@ -100,34 +100,34 @@ func TestParseProblems(t *testing.T) {
 			src:     "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: [b\n--- # next\napiVersion: v1\nkind: Pod\nmetadata: {name: c}\nspec:\n  hostPID: maybe\n",
 			objects: 2,
 			want: []finding.Problem{
-				{Path: "m.yaml", Line: 8, Scanner: "iac", Message: "parse YAML: did not find expected ',' or ']'"},
-				{Path: "m.yaml", Line: 14, Scanner: "iac", Message: "decode Pod: cannot unmarshal !!str `maybe` into bool"},
+				{Path: "m.yaml", Line: 8, Scanner: "iac", Kind: finding.ProblemParse, Message: "parse YAML: did not find expected ',' or ']'"},
+				{Path: "m.yaml", Line: 14, Scanner: "iac", Kind: finding.ProblemParse, Message: "decode Pod: cannot unmarshal !!str `maybe` into bool"},
 			},
 		},
 		{
 			name:    "wrong field type keeps the object",
 			src:     "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  hostPID: sometimes\n",
 			objects: 1,
-			want:    []finding.Problem{{Path: "m.yaml", Line: 5, Scanner: "iac", Message: "decode Pod: cannot unmarshal !!str `sometimes` into bool"}},
+			want:    []finding.Problem{{Path: "m.yaml", Line: 5, Scanner: "iac", Kind: finding.ProblemParse, Message: "decode Pod: cannot unmarshal !!str `sometimes` into bool"}},
 		},
 		{
 			name: "block sequence after a mapping",
 			src:  "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n- b\n",
-			want: []finding.Problem{{Path: "m.yaml", Line: 5, Scanner: "iac", Message: "parse YAML: did not find expected key"}},
+			want: []finding.Problem{{Path: "m.yaml", Line: 5, Scanner: "iac", Kind: finding.ProblemParse, Message: "parse YAML: did not find expected key"}},
 		},
 		{
 			// yaml/v3 prints no line for an error on the first line; it is line 1.
 			name:    "syntax error on the first line",
 			src:     "@kind: Pod\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\n",
 			objects: 1,
-			want:    []finding.Problem{{Path: "m.yaml", Line: 1, Scanner: "iac", Message: "parse YAML: found character that cannot start any token"}},
+			want:    []finding.Problem{{Path: "m.yaml", Line: 1, Scanner: "iac", Kind: finding.ProblemParse, Message: "parse YAML: found character that cannot start any token"}},
 		},
 		{
 			// An error about no place in the text gets no line rather than the document's first.
 			name:    "unknown anchor",
 			src:     "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: *nope\n",
 			objects: 1,
-			want:    []finding.Problem{{Path: "m.yaml", Scanner: "iac", Message: "parse YAML: unknown anchor 'nope' referenced"}},
+			want:    []finding.Problem{{Path: "m.yaml", Scanner: "iac", Kind: finding.ProblemParse, Message: "parse YAML: unknown anchor 'nope' referenced"}},
 		},
 		{name: "not kubernetes", src: "services:\n  web:\n    image: x\n"},
 		{name: "empty", src: ""},

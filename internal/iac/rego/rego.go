@@ -204,14 +204,14 @@ func (e *Engine) Evaluate(ctx context.Context, rs []*k8s.Resource) ([]finding.Fi
 		}
 		input, err := r.Map()
 		if err != nil {
-			problems = append(problems, finding.Problem{Path: r.File, Scanner: "iac", Message: fmt.Sprintf("rego: %s: %v", r.ID(), err)})
+			problems = append(problems, finding.Problem{Path: r.File, Kind: finding.ProblemPolicy, Scanner: "iac", Message: fmt.Sprintf("rego: %s: %v", r.ID(), err)})
 			continue
 		}
 		for i := range e.queries {
 			q := &e.queries[i]
 			fs, err := q.eval(ctx, r, input)
 			if err != nil {
-				problems = append(problems, finding.Problem{Path: r.File, Line: r.Line(nil), Scanner: "iac",
+				problems = append(problems, finding.Problem{Path: r.File, Line: r.Line(nil), Kind: finding.ProblemPolicy, Scanner: "iac",
 					Message: fmt.Sprintf("rego rule %s.%s on %s: %v", q.pkg, q.rule, r.ID(), err)})
 				continue
 			}

@@ -148,7 +148,7 @@ type Result struct {
 const scannerName = "iac"
 
 func problemf(path string, line int, format string, args ...any) finding.Problem {
-	return finding.Problem{Path: path, Line: line, Scanner: scannerName, Message: fmt.Sprintf(format, args...)}
+	return finding.Problem{Path: path, Line: line, Kind: finding.ProblemRender, Scanner: scannerName, Message: fmt.Sprintf(format, args...)}
 }
 
 // RenderAll detects every unit among files and renders each in turn, for a scanner that wants

@@ -87,7 +87,7 @@ func loadModule(ctx context.Context, fsys fs.FS, modules map[string][]string, di
 		}
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
-			mod.problem = append(mod.problem, finding.Problem{Path: name, Scanner: "iac", Message: fmt.Sprintf("read: %v", err)})
+			mod.problem = append(mod.problem, finding.Problem{Path: name, Kind: finding.ProblemRead, Scanner: "iac", Message: fmt.Sprintf("read: %v", err)})
 			continue
 		}
 		mod.parse(name, data)
@@ -154,7 +154,7 @@ func (mod *module) parse(name string, data []byte) {
 		if d.Severity != hcl.DiagError {
 			continue
 		}
-		p := finding.Problem{Path: name, Scanner: "iac", Message: "parse HCL: " + d.Summary}
+		p := finding.Problem{Path: name, Kind: finding.ProblemParse, Scanner: "iac", Message: "parse HCL: " + d.Summary}
 		if d.Detail != "" {
 			p.Message += ": " + d.Detail
 		}

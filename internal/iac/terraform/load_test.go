@@ -49,7 +49,7 @@ resource "aws_db_instance" "db" {
 
 func TestSyntaxErrorIsAProblemWithLine(t *testing.T) {
 	got := testParse("bad.tf", []byte("resource \"aws_s3_bucket\" \"b\" {\n  acl = \n}\n"))
-	want := []finding.Problem{{Path: "bad.tf", Line: 2, Scanner: "iac", Message: "parse HCL: Invalid expression: Expected the start of an expression, but found an invalid expression token."}}
+	want := []finding.Problem{{Path: "bad.tf", Line: 2, Scanner: "iac", Kind: finding.ProblemParse, Message: "parse HCL: Invalid expression: Expected the start of an expression, but found an invalid expression token."}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}

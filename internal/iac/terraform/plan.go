@@ -31,7 +31,7 @@ func LoadPlan(name string, data []byte, m *aws.Model) (ok bool, problems []findi
 			return false, nil
 		}
 		line, msg, _ := strictyaml.ErrorLine(err)
-		return IsPlan(data), []finding.Problem{{Path: name, Line: line, Scanner: "iac", Message: "parse Terraform plan: " + msg}}
+		return IsPlan(data), []finding.Problem{{Path: name, Line: line, Kind: finding.ProblemParse, Scanner: "iac", Message: "parse Terraform plan: " + msg}}
 	}
 	if len(doc.Content) == 0 {
 		return false, nil

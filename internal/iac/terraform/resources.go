@@ -531,5 +531,5 @@ func (mod *module) merge(m *aws.Model) {
 }
 
 func problemAt(file string, line int, msg string) finding.Problem {
-	return finding.Problem{Path: file, Line: line, Scanner: "iac", Message: msg}
+	return finding.Problem{Path: file, Line: line, Kind: finding.ProblemParse, Scanner: "iac", Message: msg}
 }
