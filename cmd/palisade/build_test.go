@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
@@ -75,5 +76,23 @@ func TestOmittedRenderFailsTheGate(t *testing.T) {
 	_, err := run(t, "scan", dir, "--scanners", "iac")
 	if cli.ExitCode(err) != 2 || !strings.Contains(err.Error(), "render") {
 		t.Fatalf("exit %d (%v): want 2 with a render problem", cli.ExitCode(err), err)
+	}
+}
+
+// A values file is read bounded: a path that never ends (a device, a pipe) fails the scan with
+// the limit named, instead of being read into memory whole.
+func TestValuesFileIsReadBounded(t *testing.T) {
+	if renderOmitted {
+		t.Skip("this build does not render charts")
+	}
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	dir := t.TempDir()
+	write(t, dir, "deploy.yaml", deployment)
+	t.Setenv("PALISADE_IAC_HELM_VALUES", "/dev/zero")
+	_, err := run(t, "scan", dir, "--scanners", "iac")
+	if cli.ExitCode(err) != 2 || !strings.Contains(err.Error(), "read /dev/zero: larger than the 8388608-byte limit") {
+		t.Fatalf("exit %d (%v): want 2 naming the file and the limit", cli.ExitCode(err), err)
 	}
 }
