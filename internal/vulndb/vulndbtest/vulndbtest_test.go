@@ -3,8 +3,8 @@ package vulndbtest
 import (
 	"archive/zip"
 	"io"
-	"path/filepath"
 	"maps"
+	"path/filepath"
 	"slices"
 	"testing"
 
