@@ -7,7 +7,6 @@
 // File reads through an fs.FS (the scan's os.Root) and refuses anything but a regular file,
 // asking before it opens, so a named pipe planted in a scanned tree cannot block the scan. Path
 // reads a path the user named, which may be a pipe (`--config <(…)`), bounded all the same.
-// Read bounds a reader that is already open.
 package boundedread
 
 import (
@@ -78,11 +77,6 @@ func Path(path string, limit int64) ([]byte, error) {
 		size = info.Size()
 	}
 	return read(f, path, size, limit)
-}
-
-// Read reads r to its end, at most limit bytes; name says what r is, for the error.
-func Read(r io.Reader, name string, limit int64) ([]byte, error) {
-	return read(r, name, 0, limit)
 }
 
 // read reads at most limit+1 bytes of r into a buffer sized from hint, so a regular file is read

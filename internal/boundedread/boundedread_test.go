@@ -156,7 +156,7 @@ func TestRead(t *testing.T) {
 		{name: "failing", r: io.MultiReader(strings.NewReader("a"), errReader{}), wantErr: "read failing: disk on fire"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := Read(tc.r, tc.name, 4)
+			got, err := read(tc.r, tc.name, 0, 4)
 			if tc.wantErr != "" {
 				if err == nil || err.Error() != tc.wantErr {
 					t.Fatalf("error %v, want %q", err, tc.wantErr)
