@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 )
 
@@ -86,7 +87,9 @@ func read(r io.Reader, name string, hint, limit int64) ([]byte, error) {
 	if hint > 0 && hint <= limit {
 		buf.Grow(int(hint) + bytes.MinRead)
 	}
-	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
+	// One byte past the limit tells a file of exactly the limit from a larger one; a limit of
+	// math.MaxInt64 (no limit) must not overflow into a negative count that reads nothing.
+	if _, err := buf.ReadFrom(io.LimitReader(r, min(limit, math.MaxInt64-1)+1)); err != nil {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
 	}
 	if int64(buf.Len()) > limit {

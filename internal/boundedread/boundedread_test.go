@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -167,6 +168,19 @@ func TestRead(t *testing.T) {
 				t.Fatalf("Read = %q, %v; want %q", got, err, tc.want)
 			}
 		})
+	}
+}
+
+// A limit of math.MaxInt64 means none: the content is read whole, not cut to nothing by an
+// overflowing count.
+func TestNoLimit(t *testing.T) {
+	got, err := read(strings.NewReader("abc"), "x", 0, math.MaxInt64)
+	if err != nil || string(got) != "abc" {
+		t.Fatalf("read with no limit = %q, %v; want abc", got, err)
+	}
+	fsys := fstest.MapFS{"f": {Data: []byte("abc")}}
+	if got, err := File(fsys, "f", math.MaxInt64); err != nil || string(got) != "abc" {
+		t.Fatalf("File with no limit = %q, %v; want abc", got, err)
 	}
 }
 
