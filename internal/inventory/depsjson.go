@@ -1,0 +1,86 @@
+package inventory
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// extractDepsJSON reads a .NET application's NAME.deps.json, written beside it by the SDK: the
+// libraries of type "package" (NuGet packages, with their sha512), their dependencies in the
+// runtime target, and as direct the packages the application's own project references. Project
+// and reference-assembly libraries are the application itself and the framework: left out.
+func extractDepsJSON(_ context.Context, in *input) ([]Package, error) {
+	type target struct {
+		Dependencies map[string]string `json:"dependencies"`
+	}
+	var doc struct {
+		RuntimeTarget struct {
+			Name string `json:"name"`
+		} `json:"runtimeTarget"`
+		Targets   map[string]map[string]target `json:"targets"`
+		Libraries map[string]struct {
+			Type   string `json:"type"`
+			SHA512 string `json:"sha512"`
+		} `json:"libraries"`
+	}
+	lines, err := decodeJSON(in.data, &doc)
+	if err != nil {
+		return nil, err
+	}
+	if doc.Libraries == nil {
+		return nil, errAt(1, `no "libraries" object`)
+	}
+	keyOf := map[string]string{} // lower-cased "Name/Version" → package key
+	for id, lib := range doc.Libraries {
+		if name, version, ok := splitLibraryID(id); ok && strings.EqualFold(lib.Type, "package") {
+			keyOf[strings.ToLower(id)] = Package{Name: name, Version: version, Ecosystem: NuGet}.Key()
+		}
+	}
+	deps := doc.Targets[doc.RuntimeTarget.Name]
+	if deps == nil && len(doc.Targets) == 1 {
+		for _, t := range doc.Targets {
+			deps = t
+		}
+	}
+	direct := map[string]bool{}
+	for id, t := range deps {
+		if lib, ok := doc.Libraries[id]; ok && strings.EqualFold(lib.Type, "project") {
+			for dep, v := range t.Dependencies {
+				direct[strings.ToLower(dep+"/"+v)] = true
+			}
+		}
+	}
+	var pkgs []Package
+	for _, id := range slices.Sorted(maps.Keys(doc.Libraries)) {
+		lib := doc.Libraries[id]
+		if !strings.EqualFold(lib.Type, "package") {
+			continue
+		}
+		line := lines[jsonPath("libraries", id)]
+		name, version, ok := splitLibraryID(id)
+		if !ok {
+			return nil, errAt(line, "library %q is not \"Name/Version\"", clip(id))
+		}
+		p := Package{Name: name, Version: version, Ecosystem: NuGet, Direct: direct[strings.ToLower(id)]}
+		p.Location.StartLine = line
+		hashFromSRI(&p, lib.SHA512)
+		for dep, v := range deps[id].Dependencies {
+			if k, ok := keyOf[strings.ToLower(dep+"/"+v)]; ok {
+				p.DependsOn = append(p.DependsOn, k)
+			}
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs, nil
+}
+
+// splitLibraryID splits a deps.json library ID, "Name/Version".
+func splitLibraryID(id string) (string, string, bool) {
+	name, version, ok := strings.Cut(id, "/")
+	if !ok || name == "" || version == "" || strings.Contains(version, "/") {
+		return "", "", false
+	}
+	return name, version, true
+}

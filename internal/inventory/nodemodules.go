@@ -1,0 +1,157 @@
+package inventory
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/palisade-sec/palisade/internal/finding"
+)
+
+// inNodeModules reports whether p is a file npm installs: the package.json at the root of an
+// installed package (node_modules/NAME or node_modules/@SCOPE/NAME, nested node_modules too), or
+// the hidden lockfile node_modules/.package-lock.json. A project's own package.json (outside
+// node_modules) is a manifest, and package.json files deeper inside a package (lib/package.json
+// holding {"type": "module"}) describe no package: neither is accepted.
+func inNodeModules(p string) bool {
+	dir := path.Dir(p)
+	if path.Base(p) == ".package-lock.json" {
+		return path.Base(dir) == "node_modules"
+	}
+	name := path.Base(dir)
+	if name == "" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "@") {
+		return false
+	}
+	parent := path.Dir(dir)
+	if strings.HasPrefix(path.Base(parent), "@") {
+		parent = path.Dir(parent)
+	}
+	return path.Base(parent) == "node_modules"
+}
+
+// extractNodeModule reads the package.json of one installed npm package: its name, version and
+// licence. What the package requires are ranges, not installs, so the graph and the direct flag
+// come from the hidden lockfile when there is one (mergeHiddenLocks).
+func extractNodeModule(_ context.Context, in *input) ([]Package, error) {
+	var m struct {
+		npmManifest
+		Licenses json.RawMessage `json:"licenses"` // the legacy array form
+	}
+	lines, err := decodeJSON(in.data, &m)
+	if err != nil {
+		return nil, err
+	}
+	if m.Name == "" || m.Version == "" {
+		return nil, errAt(lines[rootKey], "installed package.json without a name or version")
+	}
+	p := Package{Name: m.Name, Version: m.Version, Ecosystem: NPM, Licenses: npmLicense(m.License)}
+	if len(p.Licenses) == 0 {
+		p.Licenses = npmLicense(m.Licenses)
+	}
+	p.Location.StartLine = lines[rootKey]
+	return []Package{p}, nil
+}
+
+// extractHiddenLock reads node_modules/.package-lock.json, the lockfile npm 7+ keeps of what it
+// installed (lockfile v3 form, paths relative to the project). The project's package.json beside
+// node_modules says what is direct, as the root entry of a package-lock.json would.
+func extractHiddenLock(ctx context.Context, in *input) ([]Package, error) {
+	var lock npmLock
+	lines, err := decodeJSON(in.data, &lock)
+	if err != nil {
+		return nil, err
+	}
+	if lock.Packages == nil {
+		return nil, errors.New(`no "packages" object (npm writes the hidden lockfile in the v3 form)`)
+	}
+	if _, ok := lock.Packages[""]; !ok {
+		if m := in.projectManifest(); m != nil {
+			lock.Packages[""] = npmLockPackage{Dependencies: m.Dependencies, DevDependencies: m.DevDependencies,
+				OptionalDependencies: m.OptionalDependencies, PeerDependencies: m.PeerDependencies}
+		}
+	}
+	return npmV2Packages(ctx, in, &lock, lines)
+}
+
+// projectManifest reads the package.json of the project whose node_modules holds the input.
+func (in *input) projectManifest() *npmManifest {
+	p := path.Join(path.Dir(path.Dir(in.path)), "package.json")
+	data, err := readLimited(in.fsys, p)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			in.problem(readKind(err), p, 0, "read package.json: %v", err)
+		}
+		return nil
+	}
+	var m npmManifest
+	if _, err := decodeJSON(data, &m); err != nil {
+		in.problem(finding.ProblemParse, p, lineOf(err), "parse package.json: %v", err)
+		return nil
+	}
+	return &m
+}
+
+// npmProject is the directory of the project an installed npm file belongs to: what precedes its
+// first node_modules.
+func npmProject(p string) string {
+	if strings.HasPrefix(p, "node_modules/") {
+		return "."
+	}
+	if i := strings.Index(p, "/node_modules/"); i >= 0 {
+		return p[:i]
+	}
+	return path.Dir(p)
+}
+
+// mergeHiddenLocks joins what node_modules/.package-lock.json says about a package (the graph,
+// the direct flag, the dev scope, the integrity hash) to the installed package.json of the same
+// name and version in the same project, and drops the lockfile's entry: one package, located at
+// what is installed. A lockfile entry with no installed package.json to match (a stale hidden
+// lockfile) is kept, so nothing the lockfile lists goes unreported.
+func mergeHiddenLocks(pkgs []Package) []Package {
+	fromLock := map[string]int{} // project + key → index
+	for i, p := range pkgs {
+		if path.Base(p.Location.Path) == ".package-lock.json" {
+			fromLock[npmProject(p.Location.Path)+"\x00"+p.Key()] = i
+		}
+	}
+	if len(fromLock) == 0 {
+		return pkgs
+	}
+	used := map[int]bool{}
+	for i := range pkgs {
+		p := &pkgs[i]
+		if p.Ecosystem != NPM || path.Base(p.Location.Path) != "package.json" {
+			continue
+		}
+		j, ok := fromLock[npmProject(p.Location.Path)+"\x00"+p.Key()]
+		if !ok {
+			continue
+		}
+		used[j] = true
+		l := pkgs[j]
+		p.Direct = p.Direct || l.Direct
+		p.DependsOn = mergeSorted(p.DependsOn, l.DependsOn)
+		if len(p.Licenses) == 0 {
+			p.Licenses = l.Licenses
+		}
+		for k, v := range l.Hashes {
+			addHash(p, k, v)
+		}
+		for k, v := range l.Properties {
+			if _, ok := p.Properties[k]; !ok {
+				setProp(p, k, v)
+			}
+		}
+	}
+	out := pkgs[:0]
+	for i, p := range pkgs {
+		if !used[i] {
+			out = append(out, p)
+		}
+	}
+	return out
+}

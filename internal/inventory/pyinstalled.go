@@ -1,0 +1,77 @@
+package inventory
+
+import (
+	"bytes"
+	"context"
+	"strings"
+)
+
+// extractPyInstalled reads the core metadata of an installed Python distribution:
+// NAME-VERSION.dist-info/METADATA (wheels, pip), NAME.egg-info/PKG-INFO (setuptools) or a
+// NAME-VERSION.egg-info file (distutils). Name is normalised as PyPI does (PEP 503), Version kept
+// as written; licences from License-Expression, "License ::" classifiers or License.
+func extractPyInstalled(_ context.Context, in *input) ([]Package, error) {
+	h, err := parseCoreMetadata(in.data)
+	if err != nil {
+		return nil, err
+	}
+	name, version := h.get("name"), h.get("version")
+	if name.value == "" || version.value == "" {
+		return nil, errAt(max(name.line, version.line, 1), "core metadata without a Name or Version header")
+	}
+	p := Package{Name: normalizePyPI(name.value), Version: version.value, Ecosystem: PyPI}
+	p.Location.StartLine = name.line
+	p.Licenses = pyMetadataLicense(in.data)
+	return []Package{p}, nil
+}
+
+// metaHeader is one header of a core metadata file, with the line it starts on.
+type metaHeader struct {
+	value string
+	line  int
+}
+
+// coreMetadata holds the first value of each header, by lower-cased name.
+type coreMetadata map[string]metaHeader
+
+func (c coreMetadata) get(name string) metaHeader { return c[name] }
+
+// maxMetadataHeaders bounds how many header lines are read: real files have a few dozen to a few
+// hundred (classifiers); the long description after the headers is not read at all.
+const maxMetadataHeaders = 100_000
+
+// parseCoreMetadata reads the email-style headers of a Python core metadata file (PEP 566) up to
+// the first blank line. Continuation lines (starting with a space or tab) belong to the header
+// above; a line that is neither a header nor a continuation is an error naming its line, since a
+// file that does not parse this way may not be metadata at all.
+func parseCoreMetadata(data []byte) (coreMetadata, error) {
+	out := coreMetadata{}
+	n := 0
+	for len(data) > 0 {
+		var line []byte
+		line, data, _ = bytes.Cut(data, []byte("\n"))
+		n++
+		if n > maxMetadataHeaders {
+			return nil, errAt(n, "more than %d header lines", maxMetadataHeaders)
+		}
+		text := strings.TrimRight(string(line), "\r")
+		if strings.TrimSpace(text) == "" {
+			break
+		}
+		if text[0] == ' ' || text[0] == '\t' {
+			if n == 1 {
+				return nil, errAt(n, "continuation line before any header")
+			}
+			continue
+		}
+		k, v, ok := strings.Cut(text, ":")
+		if !ok || k == "" || strings.ContainsAny(k, " \t") {
+			return nil, errAt(n, "not a \"Name: value\" header: %q", clip(text))
+		}
+		k = strings.ToLower(k)
+		if _, seen := out[k]; !seen {
+			out[k] = metaHeader{value: strings.TrimSpace(v), line: n}
+		}
+	}
+	return out, nil
+}
