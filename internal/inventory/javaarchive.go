@@ -35,12 +35,20 @@ const (
 	inflateRatioFloor = 1 << 20
 )
 
-// errArchiveBudget is the error of an archive that decompresses past maxArchiveBytes.
-var errArchiveBudget = fmt.Errorf("decompresses past %d bytes in total", maxArchiveBytes)
+// errArchiveBudget is the error of an archive that decompresses past its total limit.
+var errArchiveBudget = errors.New("decompresses past the limit for one archive, nested ones included")
 
-// archiveRead counts what reading one outer archive has decompressed.
+// archiveRead holds the bounds of reading one outer archive and counts what it has decompressed.
 type archiveRead struct {
-	left int64
+	left      int64 // bytes that may still be decompressed
+	maxDepth  int
+	maxNested int64
+	maxMeta   int64
+}
+
+// defaultArchiveRead is the budget of one outer archive.
+func defaultArchiveRead() *archiveRead {
+	return &archiveRead{left: maxArchiveBytes, maxDepth: maxArchiveDepth, maxNested: maxNestedArchive, maxMeta: maxArchiveMeta}
 }
 
 // extractJavaArchive reads a Java archive (JAR, WAR, EAR, Jenkins JPI/HPI): the Maven coordinates
@@ -72,8 +80,11 @@ func extractJavaArchive(ctx context.Context, in *input) ([]Package, error) {
 	if err != nil {
 		return nil, fmt.Errorf("not a readable zip archive: %w", err)
 	}
-	budget := &archiveRead{left: maxArchiveBytes}
-	return javaArchivePackages(ctx, in, zr, path.Base(in.path), "", 0, budget)
+	pkgs, err := javaArchivePackages(ctx, in, zr, path.Base(in.path), "", 0, defaultArchiveRead())
+	if errors.Is(err, errArchiveBudget) {
+		return nil, fmt.Errorf("%w (%d bytes): refused as a zip bomb", err, maxArchiveBytes)
+	}
+	return pkgs, err
 }
 
 // javaArchivePackages identifies the packages of one archive, at depth, whose path inside the
@@ -93,7 +104,7 @@ func javaArchivePackages(ctx context.Context, in *input, zr *zip.Reader, name, i
 		case zf.Name == "META-INF/MANIFEST.MF":
 			manifest = zf
 		case isPomProperties(zf.Name):
-			data, err := readArchiveEntry(zf, maxArchiveMeta, budget)
+			data, err := readArchiveEntry(zf, budget.maxMeta, budget)
 			if err != nil {
 				if errors.Is(err, errArchiveBudget) {
 					return nil, err
@@ -131,11 +142,11 @@ func javaArchivePackages(ctx context.Context, in *input, zr *zip.Reader, name, i
 		if inner != "" {
 			at = inner + "!/" + zf.Name
 		}
-		if depth+1 >= maxArchiveDepth {
-			in.problem(finding.ProblemTooLarge, in.path, 0, "read %s!/%s: archives nested deeper than %d levels are not read", in.path, at, maxArchiveDepth)
+		if depth+1 >= budget.maxDepth {
+			in.problem(finding.ProblemTooLarge, in.path, 0, "read %s!/%s: archives nested deeper than %d levels are not read", in.path, at, budget.maxDepth)
 			continue
 		}
-		data, err := readArchiveEntry(zf, maxNestedArchive, budget)
+		data, err := readArchiveEntry(zf, budget.maxNested, budget)
 		if err != nil {
 			if errors.Is(err, errArchiveBudget) {
 				return nil, err
@@ -297,7 +308,7 @@ func archiveIdentity(in *input, manifest *zip.File, name, where string, budget *
 	fromName := jarFileNameRe.FindStringSubmatch(strings.ToLower(name))
 	var artifact, version, group, source string
 	if manifest != nil {
-		data, err := readArchiveEntry(manifest, maxArchiveMeta, budget)
+		data, err := readArchiveEntry(manifest, budget.maxMeta, budget)
 		switch {
 		case errors.Is(err, errArchiveBudget):
 			return Package{}, false, err

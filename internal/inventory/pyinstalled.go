@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"strings"
 )
@@ -11,12 +12,12 @@ import (
 // NAME-VERSION.egg-info file (distutils). Name is normalised as PyPI does (PEP 503), Version kept
 // as written; licences from License-Expression, "License ::" classifiers or License.
 func extractPyInstalled(_ context.Context, in *input) ([]Package, error) {
-	h, err := parseCoreMetadata(in.data)
-	if err != nil {
-		return nil, err
-	}
+	h, bad := parseCoreMetadata(in.data)
 	name, version := h.get("name"), h.get("version")
 	if name.value == "" || version.value == "" {
+		if bad != nil {
+			return nil, bad
+		}
 		return nil, errAt(max(name.line, version.line, 1), "core metadata without a Name or Version header")
 	}
 	p := Package{Name: normalizePyPI(name.value), Version: version.value, Ecosystem: PyPI}
@@ -42,36 +43,37 @@ const maxMetadataHeaders = 100_000
 
 // parseCoreMetadata reads the email-style headers of a Python core metadata file (PEP 566) up to
 // the first blank line. Continuation lines (starting with a space or tab) belong to the header
-// above; a line that is neither a header nor a continuation is an error naming its line, since a
-// file that does not parse this way may not be metadata at all.
-func parseCoreMetadata(data []byte) (coreMetadata, error) {
-	out := coreMetadata{}
+// above. Metadata written by old tools is not always tidy, so a line that is neither a header nor
+// a continuation is passed over; the first one is returned as bad, naming its line, for the caller
+// to report when the headers it needs are missing (the file may not be metadata at all).
+func parseCoreMetadata(data []byte) (out coreMetadata, bad error) {
+	out = coreMetadata{}
 	n := 0
 	for len(data) > 0 {
 		var line []byte
 		line, data, _ = bytes.Cut(data, []byte("\n"))
 		n++
 		if n > maxMetadataHeaders {
-			return nil, errAt(n, "more than %d header lines", maxMetadataHeaders)
+			return out, cmp.Or(bad, errAt(n, "more than %d header lines", maxMetadataHeaders))
 		}
 		text := strings.TrimRight(string(line), "\r")
 		if strings.TrimSpace(text) == "" {
 			break
 		}
 		if text[0] == ' ' || text[0] == '\t' {
-			if n == 1 {
-				return nil, errAt(n, "continuation line before any header")
-			}
 			continue
 		}
 		k, v, ok := strings.Cut(text, ":")
 		if !ok || k == "" || strings.ContainsAny(k, " \t") {
-			return nil, errAt(n, "not a \"Name: value\" header: %q", clip(text))
+			if bad == nil {
+				bad = errAt(n, "not a \"Name: value\" header: %q", clip(text))
+			}
+			continue
 		}
 		k = strings.ToLower(k)
 		if _, seen := out[k]; !seen {
 			out[k] = metaHeader{value: strings.TrimSpace(v), line: n}
 		}
 	}
-	return out, nil
+	return out, bad
 }

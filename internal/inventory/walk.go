@@ -21,6 +21,17 @@ func skipDir(name string) bool {
 	return false
 }
 
+// underInstalledTree reports whether p lies inside a directory of installed packages.
+func underInstalledTree(p string) bool {
+	for _, dir := range strings.Split(path.Dir(p), "/") {
+		switch dir {
+		case "node_modules", "vendor", "site-packages", "dist-packages":
+			return true
+		}
+	}
+	return false
+}
+
 // vcsDir names the version-control directories, which even an installed-package walk skips.
 func vcsDir(name string) bool { return name == ".git" || name == ".hg" || name == ".svn" }
 
@@ -68,6 +79,9 @@ func walk(ctx context.Context, fsys fs.FS, installed bool) ([]string, []finding.
 		}
 		if !d.Type().IsRegular() {
 			return nil
+		}
+		if installed && underInstalledTree(p) && Wants(p) {
+			return nil // a lockfile inside an installed package is its author's build, not this one's
 		}
 		if wants(p) || executable(d) {
 			out = append(out, p)
