@@ -9,6 +9,7 @@ import (
 	"io"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/palisade-sec/palisade/internal/finding"
@@ -121,7 +122,9 @@ func javaArchivePackages(ctx context.Context, in *input, zr *zip.Reader, name, i
 			pkgs = append(pkgs, p)
 		}
 	}
-	if len(pkgs) == 0 {
+	// An archive without pom.properties is named from its manifest or file name, unless it is only
+	// a container (a WAR, an EAR, a fat jar built without Maven): its libraries are what it ships.
+	if len(pkgs) == 0 && !slices.ContainsFunc(zr.File, func(zf *zip.File) bool { return isJavaArchiveName(zf.Name) }) {
 		p, ok, err := archiveIdentity(in, manifest, name, where, budget)
 		if err != nil {
 			return nil, err
