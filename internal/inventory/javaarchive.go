@@ -70,14 +70,15 @@ func extractJavaArchive(ctx context.Context, in *input) ([]Package, error) {
 		return nil, fmt.Errorf("stat: %w", err)
 	}
 	ra, ok := f.(io.ReaderAt)
+	size := info.Size()
 	if !ok {
 		data, err := readLimited(in.fsys, in.path)
 		if err != nil {
 			return nil, fmt.Errorf("read: %w", err)
 		}
-		ra = bytes.NewReader(data)
+		ra, size = bytes.NewReader(data), int64(len(data))
 	}
-	zr, err := zip.NewReader(ra, info.Size())
+	zr, err := zip.NewReader(ra, size)
 	if err != nil {
 		return nil, fmt.Errorf("not a readable zip archive: %w", err)
 	}

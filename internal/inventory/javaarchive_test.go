@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"testing"
@@ -220,4 +222,46 @@ func TestParseJavaMetadata(t *testing.T) {
 	if m["Bundle-SymbolicName"] != "a.b.c;singleton:=true" || m["Implementation-Version"] != "" {
 		t.Errorf("manifest %v: continuation not joined or a per-entry section read", m)
 	}
+}
+
+// plainFS hides io.ReaderAt from the files it opens, as a streaming file system (a layer being
+// read) might: the archive and binary readers must then read the file, bounded, themselves.
+type plainFS struct{ fs.FS }
+
+func (p plainFS) Open(name string) (fs.File, error) {
+	f, err := p.FS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return struct{ fs.File }{f}, nil
+}
+
+func TestArchivesWithoutReaderAt(t *testing.T) {
+	sec, err := os.ReadFile("testdata/rust-binary/uses_json.dep-v0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jar := zipOf(t, pomProps("com.example", "app", "1.0.0"),
+		zipEntry{name: "BOOT-INF/lib/lib-2.0.jar", store: true, data: zipOf(t, pomProps("org.example", "lib", "2.0"))})
+	fsys := plainFS{fstest.MapFS{"app.jar": {Data: jar}, "bin/tool": {Data: elfWithSection(t, ".dep-v0", sec, 0)}}}
+	if _, ok := any(mustOpen(t, fsys, "app.jar")).(io.ReaderAt); ok {
+		t.Fatal("plainFS leaks io.ReaderAt")
+	}
+	pkgs, probs, err := ExtractWith(context.Background(), fsys, []string{"app.jar", "bin/tool"}, Options{Installed: true})
+	if err != nil || len(probs) != 0 {
+		t.Fatalf("ExtractWith: %v, problems %+v", err, probs)
+	}
+	if len(pkgs) != 2+len(usesJSONWant()) {
+		t.Errorf("got %v, want the jar's 2 and the binary's %d packages", views(pkgs), len(usesJSONWant()))
+	}
+}
+
+func mustOpen(t *testing.T, fsys fs.FS, name string) fs.File {
+	t.Helper()
+	f, err := fsys.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
 }
