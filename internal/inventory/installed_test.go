@@ -125,7 +125,7 @@ func TestNodeModulesRealNPM(t *testing.T) {
 
 func TestNodeModulesLayouts(t *testing.T) {
 	fsys := fstest.MapFS{
-		"package.json":                               {Data: []byte(`{"name": "root", "version": "1.0.0"}`)},
+		"package.json":                               {Data: []byte(`{"name": "root", "version": "1.0.0", "dependencies": {"a": "^1"}, "devDependencies": {"b": "^2", "@s/c": "^3"}}`)},
 		"node_modules/a/package.json":                {Data: []byte(`{"name": "a", "version": "1.0.0", "license": "MIT"}`)},
 		"node_modules/a/lib/package.json":            {Data: []byte(`{"type": "module"}`)},
 		"node_modules/a/node_modules/b/package.json": {Data: []byte(`{"name": "b", "version": "2.0.0", "licenses": [{"type": "Apache-2.0"}]}`)},
@@ -137,9 +137,9 @@ func TestNodeModulesLayouts(t *testing.T) {
 	}
 	pkgs, probs := extractInstalled(t, fsys)
 	want := []view{
-		{Key: "npm/@s/c@3.0.0", Line: 1},
-		{Key: "npm/a@1.0.0", Line: 1},
-		{Key: "npm/b@2.0.0", Line: 1},
+		{Key: "npm/@s/c@3.0.0", Line: 1}, // the hidden lockfile decides what is direct, and does not list it
+		{Key: "npm/a@1.0.0", Line: 1, Direct: true},
+		{Key: "npm/b@2.0.0", Line: 1}, // required by the project, but what is installed is a's nested copy
 		{Key: "npm/gone@5.0.0", Line: 1}, // stale in the hidden lockfile, not installed: still listed
 		{Key: "npm/real-name@4.0.0", Line: 1},
 	}
@@ -155,6 +155,30 @@ func TestNodeModulesLayouts(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantProbs, problemsAt(probs)); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	// Without a hidden lockfile (npm 6, yarn), the project's package.json says what is direct.
+	delete(fsys, "node_modules/.package-lock.json")
+	pkgs, _ = extractInstalled(t, fsys)
+	want = []view{
+		{Key: "npm/@s/c@3.0.0", Line: 1, Direct: true, Props: map[string]string{PropScope: ScopeDev}},
+		{Key: "npm/a@1.0.0", Line: 1, Direct: true},
+		{Key: "npm/b@2.0.0", Line: 1},
+		{Key: "npm/real-name@4.0.0", Line: 1},
+	}
+	if diff := cmp.Diff(want, views(pkgs), viewOpts); diff != "" {
+		t.Errorf("without a hidden lockfile: packages (-want +got):\n%s", diff)
+	}
+	// A project manifest that does not parse is one problem, and nothing is marked direct.
+	fsys["package.json"] = &fstest.MapFile{Data: []byte("{\n  \"dependencies\": [\n}")}
+	pkgs, probs = extractInstalled(t, fsys)
+	wantProbs = append(wantProbs, problemAt{Path: "package.json", Kind: finding.ProblemParse, Line: 3})
+	if diff := cmp.Diff(wantProbs, problemsAt(probs)); diff != "" {
+		t.Errorf("broken project manifest: problems (-want +got):\n%s", diff)
+	}
+	for _, p := range pkgs {
+		if p.Direct {
+			t.Errorf("%s marked direct without a readable manifest", p.Key())
+		}
 	}
 }
 

@@ -106,6 +106,53 @@ func npmProject(p string) string {
 	return path.Dir(p)
 }
 
+// markNodeDirect marks as direct the packages installed at the top of a project's node_modules
+// that the project's package.json requires, in projects without a hidden lockfile among files
+// (npm 6 and yarn installs have none; where there is one, it said what is direct). Each project's
+// manifest is read once; one that cannot be read or parsed is a problem, and its packages stay
+// unmarked.
+func markNodeDirect(fsys fs.FS, files []string, pkgs []Package) []finding.Problem {
+	locked := map[string]bool{}
+	for _, f := range files {
+		if path.Base(f) == ".package-lock.json" {
+			locked[npmProject(f)] = true
+		}
+	}
+	var problems []finding.Problem
+	manifests := map[string]map[string]string{} // project → what it requires (nil: none readable)
+	for i := range pkgs {
+		p := &pkgs[i]
+		if p.Ecosystem != NPM || path.Base(p.Location.Path) != "package.json" {
+			continue
+		}
+		project := npmProject(p.Location.Path)
+		if locked[project] {
+			continue
+		}
+		rest, _ := strings.CutPrefix(p.Location.Path, path.Join(project, "node_modules")+"/")
+		name, ok := strings.CutSuffix(rest, "/package.json")
+		if !ok || strings.Contains(name, "node_modules/") {
+			continue // nested: required by another package, never by the project
+		}
+		direct, seen := manifests[project]
+		if !seen {
+			in := &input{fsys: fsys, path: path.Join(project, "node_modules", ".package-lock.json")}
+			if m := in.projectManifest(); m != nil {
+				direct = m.direct()
+			}
+			problems = append(problems, in.problems...)
+			manifests[project] = direct
+		}
+		if scope, ok := direct[name]; ok {
+			p.Direct = true
+			if scope != "" && p.Properties[PropScope] == "" {
+				setProp(p, PropScope, scope)
+			}
+		}
+	}
+	return problems
+}
+
 // mergeHiddenLocks joins what node_modules/.package-lock.json says about a package (the graph,
 // the direct flag, the dev scope, the integrity hash) to the installed package.json of the same
 // name and version in the same project, and drops the lockfile's entry: one package, located at
