@@ -139,7 +139,7 @@ func TestNodeModulesLayouts(t *testing.T) {
 	want := []view{
 		{Key: "npm/@s/c@3.0.0", Line: 1}, // the hidden lockfile decides what is direct, and does not list it
 		{Key: "npm/a@1.0.0", Line: 1, Direct: true},
-		{Key: "npm/b@2.0.0", Line: 1}, // required by the project, but what is installed is a's nested copy
+		{Key: "npm/b@2.0.0", Line: 1},    // required by the project, but what is installed is a's nested copy
 		{Key: "npm/gone@5.0.0", Line: 1}, // stale in the hidden lockfile, not installed: still listed
 		{Key: "npm/real-name@4.0.0", Line: 1},
 	}
