@@ -117,7 +117,16 @@ func WantsInstalled(p string) bool {
 	return ok
 }
 
+// insideInstalled leaves out, when installed packages are read, a lockfile or manifest inside an
+// installed package (node_modules/x/package-lock.json, site-packages/x/requirements.txt): it
+// describes its author's build, not what is installed.
+func insideInstalled(e extractor, p string) bool {
+	return !e.installed && !e.byContent && underInstalledTree(p)
+}
+
 func extractorFor(list []extractor, p string) (extractor, bool) {
+	// forMode keeps installed formats in the list only when installed packages are read.
+	installed := slices.ContainsFunc(list, func(e extractor) bool { return e.installed })
 	base := path.Base(p)
 	parent := path.Base(path.Dir(p)) + "/" + base
 	for _, e := range list {
@@ -127,6 +136,9 @@ func extractorFor(list []extractor, p string) (extractor, bool) {
 				name = parent
 			}
 			if ok, _ := path.Match(pat, name); ok && (e.where == nil || e.where(p)) {
+				if installed && insideInstalled(e, p) {
+					return extractor{}, false
+				}
 				return e, true
 			}
 		}

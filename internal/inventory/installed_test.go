@@ -62,6 +62,9 @@ func TestWantsInstalled(t *testing.T) {
 		{"app/App.deps.json", false, true},
 		{"app/vendor/composer/installed.json", false, true},
 		{"app/package-lock.json", true, true},
+		{"app/node_modules/a/package-lock.json", true, false},             // its author's build
+		{"usr/lib/python3/dist-packages/x/requirements.txt", true, false}, // likewise
+		{"app/vendor/github.com/a/b/go.mod", true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {

@@ -80,9 +80,6 @@ func walk(ctx context.Context, fsys fs.FS, installed bool) ([]string, []finding.
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		if installed && underInstalledTree(p) && Wants(p) {
-			return nil // a lockfile inside an installed package is its author's build, not this one's
-		}
 		if wants(p) || executable(d) {
 			out = append(out, p)
 		}
