@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/palisade-sec/palisade/internal/finding"
 )
@@ -111,12 +112,12 @@ func javaArchivePackages(ctx context.Context, in *input, zr *zip.Reader, name, i
 				if errors.Is(err, errArchiveBudget) {
 					return nil, err
 				}
-				in.problem(finding.ProblemParse, in.path, 0, "parse %s: %s: %v", where, zf.Name, err)
+				in.problem(finding.ProblemParse, in.path, 0, "parse %s: %s: %v", where, entryName(zf.Name), err)
 				continue
 			}
 			p, ok := pomPropertiesPackage(data)
 			if !ok {
-				in.problem(finding.ProblemParse, in.path, 0, "parse %s: %s: no groupId, artifactId and version", where, zf.Name)
+				in.problem(finding.ProblemParse, in.path, 0, "parse %s: %s: no groupId, artifactId and version", where, entryName(zf.Name))
 				continue
 			}
 			setProp(&p, PropArchivePath, inner)
@@ -142,9 +143,9 @@ func javaArchivePackages(ctx context.Context, in *input, zr *zip.Reader, name, i
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		at := zf.Name
+		at := entryName(zf.Name)
 		if inner != "" {
-			at = inner + "!/" + zf.Name
+			at = inner + "!/" + at
 		}
 		if depth+1 >= budget.maxDepth {
 			in.problem(finding.ProblemTooLarge, in.path, 0, "read %s!/%s: archives nested deeper than %d levels are not read", in.path, at, budget.maxDepth)
@@ -163,13 +164,29 @@ func javaArchivePackages(ctx context.Context, in *input, zr *zip.Reader, name, i
 			in.problem(finding.ProblemParse, in.path, 0, "parse %s!/%s: not a readable zip archive: %v", in.path, at, err)
 			continue
 		}
-		got, err := javaArchivePackages(ctx, in, nested, path.Base(zf.Name), at, depth+1, budget)
+		got, err := javaArchivePackages(ctx, in, nested, entryName(path.Base(zf.Name)), at, depth+1, budget)
 		if err != nil {
 			return nil, err
 		}
 		pkgs = append(pkgs, got...)
 	}
 	return pkgs, nil
+}
+
+// entryName is an archive entry's name as reports show it: control and invalid characters
+// replaced, a long name clipped, so a hostile archive cannot forge or flood report lines.
+func entryName(name string) string {
+	name = strings.ToValidUTF8(name, "?")
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+			return '?'
+		}
+		return r
+	}, name)
+	if len(name) > 240 {
+		name = strings.ToValidUTF8(name[:240], "") + "…"
+	}
+	return name
 }
 
 // archiveReadKind is the problem kind of an entry that could not be read.
@@ -344,7 +361,7 @@ func archiveIdentity(in *input, manifest *zip.File, name, where string, budget *
 	if group != "" {
 		p.Name = group + ":" + artifact
 	} else {
-		in.problem(finding.ProblemUnmatched, in.path, 0, "identify %s: found as %s %s by its %s only, without a Maven group: advisories cannot be matched to it", where, artifact, version, source)
+		in.problem(finding.ProblemUnmatched, in.path, 0, "identify %s: found as %s %s by its %s only, without a Maven group: advisories cannot be matched to it", where, clip(entryName(artifact)), clip(entryName(version)), source)
 	}
 	setProp(&p, PropIdentity, source)
 	return p, true, nil

@@ -79,6 +79,7 @@ func TestSpringBootFatJar(t *testing.T) {
 		zipEntry{name: "BOOT-INF/lib/mystery-2.3.4.jar", store: true, data: zipOf(t, zipEntry{name: "x.class", data: []byte("x")})},
 		zipEntry{name: "BOOT-INF/lib/nameless.jar", store: true, data: zipOf(t, zipEntry{name: "x.class", data: []byte("x")})},
 		zipEntry{name: "BOOT-INF/lib/broken-1.0.jar", store: true, data: []byte("not a zip")},
+		zipEntry{name: "BOOT-INF/lib/forged\nparse ok.jar", store: true, data: []byte("not a zip")},
 	)
 	pkgs, probs := extractInstalled(t, fstest.MapFS{"app/app.jar": {Data: app}})
 	want := []javaView{
@@ -99,6 +100,7 @@ func TestSpringBootFatJar(t *testing.T) {
 		"identify app/app.jar!/BOOT-INF/lib/mystery-2.3.4.jar: found as mystery 2.3.4 by its file-name only",
 		"identify app/app.jar!/BOOT-INF/lib/nameless.jar: no pom.properties",
 		"parse app/app.jar!/BOOT-INF/lib/broken-1.0.jar: not a readable zip archive",
+		"parse app/app.jar!/BOOT-INF/lib/forged?parse ok.jar: not a readable zip archive", // no line forged in a report
 	}
 	if len(probs) != len(wantProbs) {
 		t.Fatalf("problems %+v, want %d", probs, len(wantProbs))
