@@ -71,7 +71,7 @@ func builtins() []extractor {
 		{name: ".package-lock.json", patterns: []string{".package-lock.json"}, installed: true, where: inNodeModules, extract: extractHiddenLock},
 		{name: "python-installed", patterns: []string{"*.dist-info/METADATA", "*.egg-info/PKG-INFO", "*.egg-info"}, installed: true, extract: extractPyInstalled},
 		{name: "java-archive", patterns: []string{"*.jar", "*.war", "*.ear", "*.jpi", "*.hpi"}, installed: true, opensFile: true, extract: extractJavaArchive},
-		{name: "gemspec", patterns: []string{"specifications/*.gemspec"}, installed: true, extract: extractGemspec},
+		{name: "gemspec", patterns: []string{"specifications/*.gemspec", "default/*.gemspec"}, installed: true, where: inGemSpecifications, extract: extractGemspec},
 		{name: "deps.json", patterns: []string{"*.deps.json"}, installed: true, extract: extractDepsJSON},
 		{name: "composer-installed", patterns: []string{"composer/installed.json"}, installed: true, extract: extractComposerInstalled},
 	}

@@ -4,11 +4,23 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"path"
 	"regexp"
 	"strings"
 
 	"github.com/palisade-sec/palisade/internal/inventory/license"
 )
+
+// inGemSpecifications reports whether p is an installed gem's specification: in a GEM_HOME's
+// specifications directory, or its default/ subdirectory, where Ruby keeps the specifications of
+// the default gems it ships (json, uri, net-http …), which have advisories of their own.
+func inGemSpecifications(p string) bool {
+	dir := path.Dir(p)
+	if path.Base(dir) == "default" {
+		dir = path.Dir(dir)
+	}
+	return path.Base(dir) == "specifications"
+}
 
 // gemAssignRe matches an attribute assignment of an installed gem specification, as RubyGems
 // writes them (Gem::Specification#to_ruby): `s.name = "rack".freeze`, `s.licenses = ["MIT".freeze]`.

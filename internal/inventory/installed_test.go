@@ -59,6 +59,8 @@ func TestWantsInstalled(t *testing.T) {
 		{"opt/jenkins/plugins/git.hpi", false, true},
 		{"usr/local/bundle/specifications/rack-3.1.8.gemspec", false, true},
 		{"app/rack.gemspec", false, false}, // a gem's own source, not an installed spec
+		{"usr/local/lib/ruby/gems/3.3.0/specifications/default/json-2.7.1.gemspec", false, true},
+		{"app/default/x.gemspec", false, false},
 		{"app/App.deps.json", false, true},
 		{"app/vendor/composer/installed.json", false, true},
 		{"app/package-lock.json", true, true},
