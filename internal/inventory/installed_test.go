@@ -46,11 +46,15 @@ func TestWantsInstalled(t *testing.T) {
 		{"node_modules/@babel/code-frame/package.json", false, true},
 		{"node_modules/a/node_modules/b/package.json", false, true},
 		{"node_modules/.package-lock.json", false, true},
-		{"app/package.json", false, false},                   // the project's manifest
-		{"node_modules/a/lib/package.json", false, false},    // inside a package, not one
-		{"node_modules/@scope/package.json", false, false},   // a scope is not a package
-		{"node_modules/.cache/x/package.json", false, false}, // not an install
-		{"app/.package-lock.json", false, false},             // only node_modules holds it
+		{"app/package.json", false, false},                                               // the project's manifest
+		{"node_modules/a/lib/package.json", false, false},                                // inside a package, not one
+		{"node_modules/@scope/package.json", false, false},                               // a scope is not a package
+		{"node_modules/.cache/x/package.json", false, false},                             // not an install
+		{"app/.package-lock.json", false, false},                                         // only node_modules holds it
+		{"node_modules/resolve/test/resolver/node_modules/x/package.json", false, false}, // a fixture inside a package
+		{"node_modules/.pnpm/a@1.0.0/node_modules/a/package.json", false, true},          // pnpm's store
+		{"node_modules/.pnpm/node_modules/a/package.json", false, false},
+		{"node_modules/a/node_modules/.package-lock.json", false, true},
 		{"usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA", false, true},
 		{"site-packages/PyJWT-2.6.0.egg-info/PKG-INFO", false, true},
 		{"site-packages/pycups-2.0.1.egg-info", false, true},

@@ -6,30 +6,51 @@ import (
 	"errors"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/palisade-sec/palisade/internal/finding"
 )
 
 // inNodeModules reports whether p is a file npm installs: the package.json at the root of an
-// installed package (node_modules/NAME or node_modules/@SCOPE/NAME, nested node_modules too), or
-// the hidden lockfile node_modules/.package-lock.json. A project's own package.json (outside
-// node_modules) is a manifest, and package.json files deeper inside a package (lib/package.json
-// holding {"type": "module"}) describe no package: neither is accepted.
+// installed package, or the hidden lockfile node_modules/.package-lock.json. From the first
+// node_modules on, the path must be a chain of installs — node_modules/NAME or
+// node_modules/@SCOPE/NAME, nested, with pnpm's node_modules/.pnpm/ID/ store between — as Node's
+// resolution would load them. A project's own package.json (outside node_modules), package.json
+// files deeper inside a package (lib/package.json holding {"type": "module"}), and test fixtures
+// inside a package (node_modules/resolve/test/…/node_modules/x) are not installed packages.
 func inNodeModules(p string) bool {
-	dir := path.Dir(p)
-	if path.Base(p) == ".package-lock.json" {
-		return path.Base(dir) == "node_modules"
-	}
-	name := path.Base(dir)
-	if name == "" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "@") {
+	parts := strings.Split(p, "/")
+	base := parts[len(parts)-1]
+	first := slices.Index(parts, "node_modules")
+	if first < 0 {
 		return false
 	}
-	parent := path.Dir(dir)
-	if strings.HasPrefix(path.Base(parent), "@") {
-		parent = path.Dir(parent)
+	dirs := parts[first : len(parts)-1]
+	for j := 0; j < len(dirs); {
+		if dirs[j] != "node_modules" {
+			return false
+		}
+		if j++; j == len(dirs) {
+			return base == ".package-lock.json"
+		}
+		if dirs[j] == ".pnpm" {
+			j += 2 // .pnpm/ID/node_modules/…
+			continue
+		}
+		if strings.HasPrefix(dirs[j], "@") {
+			if j++; j == len(dirs) {
+				return false // a scope is not a package
+			}
+		}
+		if name := dirs[j]; name == "" || name[0] == '.' || name[0] == '@' {
+			return false
+		}
+		if j++; j == len(dirs) {
+			return base == "package.json"
+		}
 	}
-	return path.Base(parent) == "node_modules"
+	return false
 }
 
 // extractNodeModule reads the package.json of one installed npm package: its name, version and
