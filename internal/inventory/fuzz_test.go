@@ -248,3 +248,43 @@ func FuzzRustBinary(f *testing.F) {
 		}
 	})
 }
+
+// FuzzJavaArchiveEntries fuzzes what lies inside a well-formed archive — pom.properties, the
+// manifest, a nested archive and its name — where random bytes would rarely form a zip at all.
+func FuzzJavaArchiveEntries(f *testing.F) {
+	f.Add([]byte("groupId=g\nartifactId=a\nversion=1\n"), []byte("Implementation-Version: 2\nImplementation-Vendor-Id: v\n"), zipOf(f, pomProps("org.example", "lib", "1.0")), "lib-1.0.jar")
+	f.Add([]byte("groupId=g\\\n  x\n"), []byte("Bundle-SymbolicName: a\n b;x\n"), []byte("PK\x03\x04"), "x.war")
+	f.Fuzz(func(t *testing.T, props, manifest, nested []byte, name string) {
+		var buf bytes.Buffer
+		w := zip.NewWriter(&buf)
+		for _, e := range []zipEntry{
+			{name: "META-INF/maven/g/a/pom.properties", data: props},
+			{name: "META-INF/MANIFEST.MF", data: manifest},
+			{name: "BOOT-INF/lib/" + name, data: nested},
+		} {
+			fw, err := w.Create(e.name)
+			if err != nil {
+				return // a name archive/zip will not write
+			}
+			fw.Write(e.data)
+		}
+		if w.Close() != nil {
+			return
+		}
+		in := &input{fsys: fstest.MapFS{"a.jar": {Data: buf.Bytes()}}, path: "a.jar"}
+		pkgs, err := extractJavaArchive(context.Background(), in)
+		if err != nil && len(pkgs) > 0 {
+			t.Fatalf("both packages and error %v", err)
+		}
+		for _, p := range finish(in, pkgs) {
+			if p.Ecosystem != Maven || p.PURL == "" {
+				t.Fatalf("bad package %+v", p)
+			}
+		}
+		for _, p := range in.problems {
+			if strings.ContainsAny(p.Message, "\n\r") {
+				t.Fatalf("problem message with a line break: %q", p.Message)
+			}
+		}
+	})
+}
