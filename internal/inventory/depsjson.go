@@ -8,9 +8,10 @@ import (
 )
 
 // extractDepsJSON reads a .NET application's NAME.deps.json, written beside it by the SDK: the
-// libraries of type "package" (NuGet packages, with their sha512), their dependencies in the
-// runtime target, and as direct the packages the application's own project references. Project
-// and reference-assembly libraries are the application itself and the framework: left out.
+// libraries of type "package" (NuGet packages, with their sha512) and "runtimepack" (the runtime a
+// self-contained application carries), their dependencies in the runtime target, and as direct
+// the packages the application's own project references. Project and reference-assembly
+// libraries are the application itself and the framework: left out.
 func extractDepsJSON(_ context.Context, in *input) ([]Package, error) {
 	type target struct {
 		Dependencies map[string]string `json:"dependencies"`
@@ -34,8 +35,8 @@ func extractDepsJSON(_ context.Context, in *input) ([]Package, error) {
 	}
 	keyOf := map[string]string{} // lower-cased "Name/Version" → package key
 	for id, lib := range doc.Libraries {
-		if name, version, ok := splitLibraryID(id); ok && strings.EqualFold(lib.Type, "package") {
-			keyOf[strings.ToLower(id)] = Package{Name: name, Version: version, Ecosystem: NuGet}.Key()
+		if name, version, ok := splitLibraryID(id); ok && nugetLibrary(lib.Type) {
+			keyOf[strings.ToLower(id)] = Package{Name: runtimePackName(name), Version: version, Ecosystem: NuGet}.Key()
 		}
 	}
 	deps := doc.Targets[doc.RuntimeTarget.Name]
@@ -55,7 +56,7 @@ func extractDepsJSON(_ context.Context, in *input) ([]Package, error) {
 	var pkgs []Package
 	for _, id := range slices.Sorted(maps.Keys(doc.Libraries)) {
 		lib := doc.Libraries[id]
-		if !strings.EqualFold(lib.Type, "package") {
+		if !nugetLibrary(lib.Type) {
 			continue
 		}
 		line := lines[jsonPath("libraries", id)]
@@ -63,7 +64,7 @@ func extractDepsJSON(_ context.Context, in *input) ([]Package, error) {
 		if !ok {
 			return nil, errAt(line, "library %q is not \"Name/Version\"", clip(id))
 		}
-		p := Package{Name: name, Version: version, Ecosystem: NuGet, Direct: direct[strings.ToLower(id)]}
+		p := Package{Name: runtimePackName(name), Version: version, Ecosystem: NuGet, Direct: direct[strings.ToLower(id)]}
 		p.Location.StartLine = line
 		hashFromSRI(&p, lib.SHA512)
 		for dep, v := range deps[id].Dependencies {
@@ -74,6 +75,21 @@ func extractDepsJSON(_ context.Context, in *input) ([]Package, error) {
 		pkgs = append(pkgs, p)
 	}
 	return pkgs, nil
+}
+
+// nugetLibrary reports whether a deps.json library type is a NuGet package: a "package", or the
+// "runtimepack" a self-contained application carries (the .NET runtime itself, published on NuGet
+// as Microsoft.NETCore.App.Runtime.RID and advised there).
+func nugetLibrary(typ string) bool {
+	return strings.EqualFold(typ, "package") || strings.EqualFold(typ, "runtimepack")
+}
+
+// runtimePackName is the NuGet name of a runtime pack library ("runtimepack.Microsoft.NETCore.App.Runtime.linux-x64").
+func runtimePackName(name string) string {
+	if rest, ok := strings.CutPrefix(name, "runtimepack."); ok && rest != "" {
+		return rest
+	}
+	return name
 }
 
 // splitLibraryID splits a deps.json library ID, "Name/Version".

@@ -356,6 +356,19 @@ func TestDepsJSON(t *testing.T) {
 			t.Errorf("%s: hashes %v, purl %q", p.Key(), p.Hashes, p.PURL)
 		}
 	}
+	// A self-contained application carries the runtime as a runtime pack: it is the NuGet package
+	// Microsoft.NETCore.App.Runtime.RID, which advisories name.
+	pkgs, _ = extractInstalled(t, fstest.MapFS{"app/App.deps.json": {Data: []byte(`{
+  "runtimeTarget": {"name": ".NETCoreApp,Version=v8.0/linux-x64"},
+  "targets": {".NETCoreApp,Version=v8.0/linux-x64": {
+    "App/1.0.0": {"dependencies": {"runtimepack.Microsoft.NETCore.App.Runtime.linux-x64": "8.0.0"}},
+    "runtimepack.Microsoft.NETCore.App.Runtime.linux-x64/8.0.0": {}}},
+  "libraries": {
+    "App/1.0.0": {"type": "project"},
+    "runtimepack.Microsoft.NETCore.App.Runtime.linux-x64/8.0.0": {"type": "runtimepack", "serviceable": false, "sha512": ""}}}`)}})
+	if diff := cmp.Diff([]view{{Key: "NuGet/Microsoft.NETCore.App.Runtime.linux-x64@8.0.0", Line: 8, Direct: true}}, views(pkgs), viewOpts); diff != "" {
+		t.Errorf("runtime pack (-want +got):\n%s", diff)
+	}
 	_, probs = extractInstalled(t, fstest.MapFS{
 		"a/A.deps.json": {Data: []byte("{\n\"libraries\": {\"NoVersion\": {\"type\": \"package\"}}}")},
 		"b/B.deps.json": {Data: []byte(`{"targets": {}}`)},
