@@ -59,6 +59,8 @@ func TestWantsInstalled(t *testing.T) {
 		{"site-packages/PyJWT-2.6.0.egg-info/PKG-INFO", false, true},
 		{"site-packages/pycups-2.0.1.egg-info", false, true},
 		{"site-packages/x.dist-info/RECORD", false, false},
+		{"site-packages/monotonic-1.6-py3.10.egg", false, true},
+		{"site-packages/monotonic-1.6-py3.10.egg/EGG-INFO/PKG-INFO", false, true},
 		{"app/app.jar", false, true},
 		{"opt/jenkins/plugins/git.hpi", false, true},
 		{"usr/local/bundle/specifications/rack-3.1.8.gemspec", false, true},
@@ -230,6 +232,7 @@ func TestPythonInstalled(t *testing.T) {
 	want := []got{
 		{"PyPI/pyjwt@2.6.0", "site-packages/PyJWT-2.6.0.egg-info/PKG-INFO", "pkg:pypi/pyjwt@2.6.0", 2, []string{"MIT"}},
 		{"PyPI/pyyaml@6.0", "site-packages/PyYAML-6.0.dist-info/METADATA", "pkg:pypi/pyyaml@6.0", 2, []string{"MIT"}},
+		{"PyPI/monotonic@1.6", "site-packages/monotonic-1.6-py3.10.egg", "pkg:pypi/monotonic@1.6", 0, []string{"Apache-2.0"}},
 		{"PyPI/pycups@2.0.1", "site-packages/pycups-2.0.1.egg-info", "pkg:pypi/pycups@2.0.1", 2, []string{"GPL-2.0-or-later"}},
 	}
 	if diff := cmp.Diff(want, all); diff != "" {

@@ -61,33 +61,47 @@ func defaultArchiveRead() *archiveRead {
 // was, and one whose Maven group could not be found is reported as unmatched: it is listed, but
 // advisories (keyed by group:artifact) cannot be matched to it.
 func extractJavaArchive(ctx context.Context, in *input) ([]Package, error) {
-	f, err := in.fsys.Open(in.path)
+	zr, f, err := openZip(in)
 	if err != nil {
-		return nil, fmt.Errorf("open: %w", err)
+		return nil, err
 	}
 	defer f.Close()
+	pkgs, err := javaArchivePackages(ctx, in, zr, path.Base(in.path), "", 0, defaultArchiveRead())
+	if errors.Is(err, errArchiveBudget) {
+		return nil, fmt.Errorf("%w (%d bytes): refused as a zip bomb", err, maxArchiveBytes)
+	}
+	return pkgs, err
+}
+
+// openZip opens the input as a zip archive, read by offset where the file system allows (the
+// file is read whole, within MaxFileSize, where it does not). The caller closes the file when it
+// is done with the archive.
+func openZip(in *input) (*zip.Reader, io.Closer, error) {
+	f, err := in.fsys.Open(in.path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open: %w", err)
+	}
 	info, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("stat: %w", err)
+		f.Close()
+		return nil, nil, fmt.Errorf("stat: %w", err)
 	}
 	ra, ok := f.(io.ReaderAt)
 	size := info.Size()
 	if !ok {
 		data, err := readLimited(in.fsys, in.path)
 		if err != nil {
-			return nil, fmt.Errorf("read: %w", err)
+			f.Close()
+			return nil, nil, fmt.Errorf("read: %w", err)
 		}
 		ra, size = bytes.NewReader(data), int64(len(data))
 	}
 	zr, err := zip.NewReader(ra, size)
 	if err != nil {
-		return nil, fmt.Errorf("not a readable zip archive: %w", err)
+		f.Close()
+		return nil, nil, fmt.Errorf("not a readable zip archive: %w", err)
 	}
-	pkgs, err := javaArchivePackages(ctx, in, zr, path.Base(in.path), "", 0, defaultArchiveRead())
-	if errors.Is(err, errArchiveBudget) {
-		return nil, fmt.Errorf("%w (%d bytes): refused as a zip bomb", err, maxArchiveBytes)
-	}
-	return pkgs, err
+	return zr, f, nil
 }
 
 // javaArchivePackages identifies the packages of one archive, at depth, whose path inside the

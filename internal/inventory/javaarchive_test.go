@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -255,6 +256,32 @@ func TestArchivesWithoutReaderAt(t *testing.T) {
 	}
 	if len(pkgs) != 2+len(usesJSONWant()) {
 		t.Errorf("got %v, want the jar's 2 and the binary's %d packages", views(pkgs), len(usesJSONWant()))
+	}
+}
+
+// TestArchivesFromDisk reads archives through os.DirFS, whose files are read by offset after Open
+// returns: the file must stay open while the archive is read.
+func TestArchivesFromDisk(t *testing.T) {
+	dir := t.TempDir()
+	jar := zipOf(t, pomProps("com.example", "app", "1.0.0"),
+		zipEntry{name: "BOOT-INF/lib/lib-2.0.jar", store: true, data: zipOf(t, pomProps("org.example", "lib", "2.0"))})
+	egg := zipOf(t, zipEntry{name: "EGG-INFO/PKG-INFO", data: []byte("Metadata-Version: 1.1\nName: monotonic\nVersion: 1.6\nLicense: Apache\n")})
+	for name, data := range map[string][]byte{"app.jar": jar, "monotonic-1.6-py3.10.egg": egg} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pkgs, probs, err := FromFS(context.Background(), os.DirFS(dir), Options{Installed: true})
+	if err != nil || len(probs) != 0 {
+		t.Fatalf("FromFS: %v, problems %+v", err, probs)
+	}
+	var keys []string
+	for _, p := range pkgs {
+		keys = append(keys, p.Key())
+	}
+	want := []string{"Maven/com.example:app@1.0.0", "Maven/org.example:lib@2.0", "PyPI/monotonic@1.6"}
+	if diff := cmp.Diff(want, keys); diff != "" {
+		t.Errorf("packages (-want +got):\n%s", diff)
 	}
 }
 

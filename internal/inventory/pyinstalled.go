@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -12,18 +14,54 @@ import (
 // NAME-VERSION.egg-info file (distutils). Name is normalised as PyPI does (PEP 503), Version kept
 // as written; licences from License-Expression, "License ::" classifiers or License.
 func extractPyInstalled(_ context.Context, in *input) ([]Package, error) {
-	h, bad := parseCoreMetadata(in.data)
+	p, err := pyMetadataPackage(in.data)
+	if err != nil {
+		return nil, err
+	}
+	return []Package{p}, nil
+}
+
+// extractPyEgg reads an egg installed as a zip file (NAME-VERSION-pyX.Y.egg, as easy_install
+// left them): its EGG-INFO/PKG-INFO, read within the bounds of a Java archive's metadata. The
+// line is not given: it would be a line inside the archive.
+func extractPyEgg(_ context.Context, in *input) ([]Package, error) {
+	zr, f, err := openZip(in)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	for _, zf := range zr.File {
+		if zf.Name != "EGG-INFO/PKG-INFO" {
+			continue
+		}
+		data, err := readArchiveEntry(zf, maxArchiveMeta, defaultArchiveRead())
+		if err != nil {
+			return nil, fmt.Errorf("EGG-INFO/PKG-INFO: %w", err)
+		}
+		p, err := pyMetadataPackage(data)
+		if err != nil {
+			return nil, fmt.Errorf("EGG-INFO/PKG-INFO: %w", err)
+		}
+		p.Location.StartLine = 0
+		return []Package{p}, nil
+	}
+	return nil, errors.New("no EGG-INFO/PKG-INFO in the egg")
+}
+
+// pyMetadataPackage is the package core metadata describes.
+func pyMetadataPackage(data []byte) (Package, error) {
+	h, bad := parseCoreMetadata(data)
 	name, version := h.get("name"), h.get("version")
 	if name.value == "" || version.value == "" {
 		if bad != nil {
-			return nil, bad
+			return Package{}, bad
 		}
-		return nil, errAt(max(name.line, version.line, 1), "core metadata without a Name or Version header")
+		return Package{}, errAt(max(name.line, version.line, 1), "core metadata without a Name or Version header")
 	}
 	p := Package{Name: normalizePyPI(name.value), Version: version.value, Ecosystem: PyPI}
 	p.Location.StartLine = name.line
-	p.Licenses = pyMetadataLicense(in.data)
-	return []Package{p}, nil
+	p.Licenses = pyMetadataLicense(data)
+	return p, nil
 }
 
 // metaHeader is one header of a core metadata file, with the line it starts on.
