@@ -117,17 +117,22 @@ type rustDeps struct {
 
 // parseRustDeps inflates and decodes a .dep-v0 section.
 func parseRustDeps(compressed []byte) ([]Package, error) {
+	return parseRustDepsWithin(compressed, maxRustDepJSON)
+}
+
+// parseRustDepsWithin is parseRustDeps refusing a list that inflates past limit bytes.
+func parseRustDepsWithin(compressed []byte, limit int64) ([]Package, error) {
 	zr, err := zlib.NewReader(bytes.NewReader(compressed))
 	if err != nil {
 		return nil, fmt.Errorf("section %s: %w", rustDepSection, err)
 	}
 	defer zr.Close()
-	data, err := io.ReadAll(io.LimitReader(zr, maxRustDepJSON+1))
+	data, err := io.ReadAll(io.LimitReader(zr, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("section %s: inflate: %w", rustDepSection, err)
 	}
-	if len(data) > maxRustDepJSON {
-		return nil, fmt.Errorf("section %s inflates past %d bytes: refused", rustDepSection, maxRustDepJSON)
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("section %s inflates past %d bytes: refused", rustDepSection, limit)
 	}
 	var deps rustDeps
 	if err := json.Unmarshal(data, &deps); err != nil {
