@@ -238,6 +238,8 @@ func FuzzRustBinary(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(elfWithSection(f, ".dep-v0", data, 0))
+	f.Add(peWithSection(f, ".dep-v0", data))
+	f.Add(machoWithSection(f, "__DATA", ".dep-v0", data))
 	f.Add([]byte("MZ\x90\x00\x03"))
 	f.Add([]byte("\xcf\xfa\xed\xfe\x07\x00\x00\x01"))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -20,15 +20,12 @@ const (
 	maxRustDepJSON    = 64 << 20
 )
 
-// rustDepSection is the section cargo-auditable adds to ELF and PE binaries; Mach-O spells it
-// with underscores, in segment __DATA.
-const (
-	rustDepSection      = ".dep-v0"
-	rustDepSectionMachO = "__dep_v0"
-)
+// rustDepSection is the section cargo-auditable adds to ELF, PE and Mach-O binaries (in Mach-O,
+// in segment __DATA).
+const rustDepSection = ".dep-v0"
 
 // extractRustBinary reads the dependency list cargo-auditable embeds in a Rust binary: the
-// zlib-compressed JSON of section .dep-v0 (ELF, PE) or __dep_v0 (Mach-O), listing every crate
+// zlib-compressed JSON of section .dep-v0 (ELF, PE; __DATA,.dep-v0 in Mach-O), listing every crate
 // compiled in with its version, source, kind and dependencies. The binary's own crates (source
 // "local") are left out and what they depend on is direct; build-only crates are marked dev.
 // A file that is not an executable, or one without the section, is not this format.
@@ -79,12 +76,12 @@ func rustDepData(ra io.ReaderAt) ([]byte, error) {
 			}
 		}
 	} else if f, err := macho.NewFile(ra); err == nil {
-		if s := f.Section(rustDepSectionMachO); s != nil {
+		if s := machoDepSection(f); s != nil {
 			sec, size = s, s.Size
 		}
 	} else if fat, err := macho.NewFatFile(ra); err == nil {
 		for _, a := range fat.Arches { // every architecture carries the same list
-			if s := a.Section(rustDepSectionMachO); s != nil {
+			if s := machoDepSection(a.File); s != nil {
 				sec, size = s, s.Size
 				break
 			}
@@ -101,6 +98,16 @@ func rustDepData(ra io.ReaderAt) ([]byte, error) {
 		return nil, fmt.Errorf("section %s: %w", rustDepSection, err)
 	}
 	return data, nil
+}
+
+// machoDepSection is __DATA,.dep-v0 of a Mach-O file, or nil.
+func machoDepSection(f *macho.File) *macho.Section {
+	for _, s := range f.Sections {
+		if s.Name == rustDepSection && s.Seg == "__DATA" {
+			return s
+		}
+	}
+	return nil
 }
 
 // rustDeps is cargo-auditable's dependency list (format version 0).

@@ -5,6 +5,8 @@ import (
 	"compress/zlib"
 	"context"
 	"debug/elf"
+	"debug/macho"
+	"debug/pe"
 	"encoding/binary"
 	"os"
 	"os/exec"
@@ -50,6 +52,54 @@ func elfWithSection(t testing.TB, name string, data []byte, pad int) []byte {
 	if b.Len() < pad {
 		b.Write(make([]byte, pad-b.Len()))
 	}
+	return b.Bytes()
+}
+
+// machoWithSection builds a minimal 64-bit Mach-O executable with one segment holding one
+// section.
+func machoWithSection(t testing.TB, seg, name string, data []byte) []byte {
+	t.Helper()
+	const hdr, segCmd, sect = 32, 72, 80
+	off := uint32(hdr + segCmd + sect)
+	var b bytes.Buffer
+	w := func(v any) {
+		if err := binary.Write(&b, binary.LittleEndian, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w(macho.FileHeader{Magic: macho.Magic64, Cpu: macho.CpuAmd64, SubCpu: 3, Type: macho.TypeExec, Ncmd: 1, Cmdsz: segCmd + sect})
+	w(uint32(0)) // the 64-bit header's reserved word
+	s := macho.Segment64{Cmd: macho.LoadCmdSegment64, Len: segCmd + sect, Offset: uint64(off), Filesz: uint64(len(data)), Memsz: uint64(len(data)), Nsect: 1}
+	copy(s.Name[:], seg)
+	w(s)
+	sc := macho.Section64{Size: uint64(len(data)), Offset: off}
+	copy(sc.Name[:], name)
+	copy(sc.Seg[:], seg)
+	w(sc)
+	b.Write(data)
+	return b.Bytes()
+}
+
+// peWithSection builds a minimal PE executable (no optional header) with one section.
+func peWithSection(t testing.TB, name string, data []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	dos := make([]byte, 0x40)
+	copy(dos, "MZ")
+	binary.LittleEndian.PutUint32(dos[0x3c:], 0x40)
+	b.Write(dos)
+	b.WriteString("PE\x00\x00")
+	w := func(v any) {
+		if err := binary.Write(&b, binary.LittleEndian, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w(pe.FileHeader{Machine: pe.IMAGE_FILE_MACHINE_AMD64, NumberOfSections: 1})
+	off := uint32(b.Len() + 40)
+	sh := pe.SectionHeader32{VirtualSize: uint32(len(data)), SizeOfRawData: uint32(len(data)), PointerToRawData: off}
+	copy(sh.Name[:], name)
+	w(sh)
+	b.Write(data)
 	return b.Bytes()
 }
 
@@ -103,6 +153,36 @@ func TestRustBinaryHandBuiltELF(t *testing.T) {
 		if p, _ := find(pkgs, "crates.io/serde@1.0.217"); p.PURL != "pkg:cargo/serde@1.0.217" || p.Location.Path != "usr/local/bin/uses_json" {
 			t.Errorf("serde: purl %q, path %q", p.PURL, p.Location.Path)
 		}
+	}
+}
+
+// TestRustBinaryFormats reads the real section from each executable format cargo-auditable
+// writes it into, and not from a Mach-O section of that name in another segment.
+func TestRustBinaryFormats(t *testing.T) {
+	sec, err := os.ReadFile("testdata/rust-binary/uses_json.dep-v0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		bin  []byte
+		want bool
+	}{
+		{"ELF", elfWithSection(t, ".dep-v0", sec, 0), true},
+		{"PE", peWithSection(t, ".dep-v0", sec), true},
+		{"Mach-O", machoWithSection(t, "__DATA", ".dep-v0", sec), true},
+		{"Mach-O other segment", machoWithSection(t, "__TEXT", ".dep-v0", sec), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pkgs, probs, err := Extract(context.Background(), fstest.MapFS{"app": {Data: tt.bin}}, []string{"app"})
+			if err != nil || len(probs) != 0 {
+				t.Fatalf("Extract: %v, problems %+v", err, probs)
+			}
+			if got := len(pkgs) == len(usesJSONWant()); got != tt.want {
+				t.Errorf("got %v, want the list read: %v", views(pkgs), tt.want)
+			}
+		})
 	}
 }
 
