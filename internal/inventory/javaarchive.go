@@ -14,6 +14,7 @@ import (
 	"unicode"
 
 	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/inventory/license"
 )
 
 // The bounds of reading one Java archive, nested archives included. A hostile archive can nest
@@ -113,6 +114,10 @@ func javaArchivePackages(ctx context.Context, in *input, zr *zip.Reader, name, i
 	}
 	var pkgs []Package
 	var manifest *zip.File
+	byName := make(map[string]*zip.File, len(zr.File))
+	for _, zf := range zr.File {
+		byName[zf.Name] = zf
+	}
 	for _, zf := range zr.File {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -135,6 +140,7 @@ func javaArchivePackages(ctx context.Context, in *input, zr *zip.Reader, name, i
 				continue
 			}
 			setProp(&p, PropArchivePath, inner)
+			p.Licenses = pomXMLLicenses(byName[path.Dir(zf.Name)+"/pom.xml"], budget)
 			pkgs = append(pkgs, p)
 		}
 	}
@@ -149,6 +155,11 @@ func javaArchivePackages(ctx context.Context, in *input, zr *zip.Reader, name, i
 			setProp(&p, PropArchivePath, inner)
 			pkgs = append(pkgs, p)
 		}
+	}
+	// The manifest and META-INF/LICENSE speak for the archive: only for its one package (a shaded
+	// jar's licence file is the shading artifact's, not its dependencies').
+	if len(pkgs) == 1 && len(pkgs[0].Licenses) == 0 {
+		pkgs[0].Licenses = archiveLicenses(byName, manifest, budget)
 	}
 	for _, zf := range zr.File {
 		if !isJavaArchiveName(zf.Name) || strings.HasSuffix(zf.Name, "/") {
@@ -246,6 +257,80 @@ func readArchiveEntry(zf *zip.File, limit int64, budget *archiveRead) ([]byte, e
 		return nil, errArchiveBudget
 	}
 	return data, nil
+}
+
+// pomXMLLicenses reads <licenses> from the pom.xml Maven packs beside pom.properties; nil when
+// there is none (licences are often declared in a parent pom, which the archive does not hold).
+func pomXMLLicenses(zf *zip.File, budget *archiveRead) []string {
+	if zf == nil {
+		return nil
+	}
+	data, err := readArchiveEntry(zf, budget.maxMeta, budget)
+	if err != nil {
+		return nil
+	}
+	proj, err := parsePom(data)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, l := range proj.Licenses {
+		out = append(out, license.Declared(cmpOr(l.Name, l.URL))...)
+	}
+	return out
+}
+
+// archiveLicenses is an archive's licence from its manifest's Bundle-License (entries naming a
+// licence Palisade recognises; URLs and unknown names are not guessed at), else from its
+// META-INF/LICENSE file as classified by its text.
+func archiveLicenses(byName map[string]*zip.File, manifest *zip.File, budget *archiveRead) []string {
+	if manifest != nil {
+		if data, err := readArchiveEntry(manifest, budget.maxMeta, budget); err == nil {
+			var out []string
+			for _, clause := range splitOutsideQuotes(parseManifest(data)["Bundle-License"], ',') {
+				name, _, _ := strings.Cut(clause, ";")
+				if id, ok := license.Normalize(strings.Trim(strings.TrimSpace(name), `"`)); ok {
+					out = append(out, id)
+				}
+			}
+			if len(out) > 0 {
+				return out
+			}
+		}
+	}
+	for _, n := range []string{"META-INF/LICENSE", "META-INF/LICENSE.txt", "META-INF/LICENSE.md"} {
+		zf := byName[n]
+		if zf == nil {
+			continue
+		}
+		data, err := readArchiveEntry(zf, budget.maxMeta, budget)
+		if err != nil {
+			return nil
+		}
+		if id, ok := license.Classify(data); ok {
+			return []string{id}
+		}
+		return nil // a licence text we cannot classify: say nothing rather than guess
+	}
+	return nil
+}
+
+// splitOutsideQuotes splits s at sep where sep is not inside double quotes.
+func splitOutsideQuotes(s string, sep byte) []string {
+	var out []string
+	quoted, start := false, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			quoted = !quoted
+		case sep:
+			if !quoted {
+				out = append(out, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, s[start:])
 }
 
 // isPomProperties reports whether an entry is META-INF/maven/GROUP/ARTIFACT/pom.properties.

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -146,6 +147,54 @@ func TestJavaArchivesOnThisMachine(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%s…: found %d times in %v", prefix, n, javaViews(pkgs))
 		}
+	}
+	for _, p := range pkgs {
+		// From META-INF/LICENSE.txt; Debian's commons-cli jar carries no licence file or header.
+		want := []string{"Apache-2.0"}
+		if strings.HasPrefix(p.Key(), "Maven/commons-cli:") {
+			want = nil
+		}
+		if !slices.Equal(p.Licenses, want) {
+			t.Errorf("%s: licences %v, want %v", p.Key(), p.Licenses, want)
+		}
+	}
+}
+
+func TestJavaArchiveLicenses(t *testing.T) {
+	pomXML := func(lic string) []byte {
+		return []byte("<project><groupId>g</groupId><artifactId>a</artifactId><version>1</version><licenses><license><name>" + lic + "</name></license></licenses></project>")
+	}
+	apache, err := os.ReadFile("license/testdata/Apache-2.0.txt")
+	if err != nil {
+		apache = []byte("Apache License\nVersion 2.0, January 2004\nhttp://www.apache.org/licenses/\nTERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION")
+	}
+	tests := []struct {
+		name    string
+		entries []zipEntry
+		want    map[string][]string
+	}{
+		{"pom.xml beside pom.properties", []zipEntry{pomProps("g", "a", "1"), {name: "META-INF/maven/g/a/pom.xml", data: pomXML("The MIT License")}},
+			map[string][]string{"Maven/g:a@1": {"MIT"}}},
+		{"Bundle-License", []zipEntry{pomProps("g", "a", "1"), {name: "META-INF/MANIFEST.MF", data: []byte("Bundle-License: \"Apache-2.0\";link=\"https://www.apache.org/licenses/LICENSE-2.0.txt\"\n")}},
+			map[string][]string{"Maven/g:a@1": {"Apache-2.0"}}},
+		{"Bundle-License URL is not guessed", []zipEntry{pomProps("g", "a", "1"), {name: "META-INF/MANIFEST.MF", data: []byte("Bundle-License: https://example.com/eula\n")}},
+			map[string][]string{"Maven/g:a@1": nil}},
+		{"LICENSE file", []zipEntry{pomProps("g", "a", "1"), {name: "META-INF/LICENSE.txt", data: apache}},
+			map[string][]string{"Maven/g:a@1": {"Apache-2.0"}}},
+		{"shaded: the licence file is not its dependencies'", []zipEntry{pomProps("g", "a", "1"), pomProps("h", "b", "2"), {name: "META-INF/LICENSE.txt", data: apache}},
+			map[string][]string{"Maven/g:a@1": nil, "Maven/h:b@2": nil}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pkgs, _ := extractInstalled(t, fstest.MapFS{"a.jar": {Data: zipOf(t, tt.entries...)}})
+			got := map[string][]string{}
+			for _, p := range pkgs {
+				got[p.Key()] = p.Licenses
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("licences (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
