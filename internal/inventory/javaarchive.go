@@ -106,8 +106,52 @@ func openZip(in *input) (*zip.Reader, io.Closer, error) {
 }
 
 // javaArchivePackages identifies the packages of one archive, at depth, whose path inside the
-// outer archive is inner ("" for the outer one itself).
+// outer archive is inner ("" for the outer one itself): its own, then those of the archives in it.
 func javaArchivePackages(ctx context.Context, in *input, zr *zip.Reader, name, inner string, depth int, budget *archiveRead) ([]Package, error) {
+	pkgs, err := ownArchivePackages(ctx, in, zr, name, inner, budget)
+	if err != nil {
+		return nil, err
+	}
+	for _, zf := range zr.File {
+		if !isJavaArchiveName(zf.Name) || strings.HasSuffix(zf.Name, "/") {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		at := entryName(zf.Name)
+		if inner != "" {
+			at = inner + "!/" + at
+		}
+		if depth+1 >= budget.maxDepth {
+			in.problem(finding.ProblemTooLarge, in.path, 0, "read %s!/%s: archives nested deeper than %d levels are not read", in.path, at, budget.maxDepth)
+			continue
+		}
+		data, err := readArchiveEntry(zf, budget.maxNested, budget)
+		if err != nil {
+			if errors.Is(err, errArchiveBudget) {
+				return nil, err
+			}
+			in.problem(archiveReadKind(err), in.path, 0, "read %s!/%s: %v", in.path, at, err)
+			continue
+		}
+		nested, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			in.problem(finding.ProblemParse, in.path, 0, "parse %s!/%s: not a readable zip archive: %v", in.path, at, err)
+			continue
+		}
+		got, err := javaArchivePackages(ctx, in, nested, entryName(path.Base(zf.Name)), at, depth+1, budget)
+		if err != nil {
+			return nil, err
+		}
+		pkgs = append(pkgs, got...)
+	}
+	return pkgs, nil
+}
+
+// ownArchivePackages identifies the packages an archive holds itself, not in archives inside it:
+// one per pom.properties, else its identity from manifest or file name, with their licences.
+func ownArchivePackages(ctx context.Context, in *input, zr *zip.Reader, name, inner string, budget *archiveRead) ([]Package, error) {
 	where := in.path
 	if inner != "" {
 		where += "!/" + inner
@@ -160,40 +204,6 @@ func javaArchivePackages(ctx context.Context, in *input, zr *zip.Reader, name, i
 	// jar's licence file is the shading artifact's, not its dependencies').
 	if len(pkgs) == 1 && len(pkgs[0].Licenses) == 0 {
 		pkgs[0].Licenses = archiveLicenses(byName, manifest, budget)
-	}
-	for _, zf := range zr.File {
-		if !isJavaArchiveName(zf.Name) || strings.HasSuffix(zf.Name, "/") {
-			continue
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		at := entryName(zf.Name)
-		if inner != "" {
-			at = inner + "!/" + at
-		}
-		if depth+1 >= budget.maxDepth {
-			in.problem(finding.ProblemTooLarge, in.path, 0, "read %s!/%s: archives nested deeper than %d levels are not read", in.path, at, budget.maxDepth)
-			continue
-		}
-		data, err := readArchiveEntry(zf, budget.maxNested, budget)
-		if err != nil {
-			if errors.Is(err, errArchiveBudget) {
-				return nil, err
-			}
-			in.problem(archiveReadKind(err), in.path, 0, "read %s!/%s: %v", in.path, at, err)
-			continue
-		}
-		nested, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			in.problem(finding.ProblemParse, in.path, 0, "parse %s!/%s: not a readable zip archive: %v", in.path, at, err)
-			continue
-		}
-		got, err := javaArchivePackages(ctx, in, nested, entryName(path.Base(zf.Name)), at, depth+1, budget)
-		if err != nil {
-			return nil, err
-		}
-		pkgs = append(pkgs, got...)
 	}
 	return pkgs, nil
 }
