@@ -31,14 +31,14 @@ func extractComposerInstalled(_ context.Context, in *input) ([]Package, error) {
 	prefix := []string{}
 	var lines map[pathKey]int
 	var err error
-	if t := bytes.TrimLeft(in.data, " \t\r\n\ufeff"); len(t) > 0 && t[0] == '[' {
-		lines, err = decodeJSON(in.data, &entries)
+	if t := bytes.TrimLeft(withoutBOM(in.data), " \t\r\n"); len(t) > 0 && t[0] == '[' {
+		lines, err = decodeJSON(withoutBOM(in.data), &entries)
 	} else {
 		var v2 struct {
 			Packages        *[]composerInstalled `json:"packages"`
 			DevPackageNames []string             `json:"dev-package-names"`
 		}
-		lines, err = decodeJSON(in.data, &v2)
+		lines, err = decodeJSON(withoutBOM(in.data), &v2)
 		if err == nil && v2.Packages == nil {
 			return nil, errAt(1, `neither an array of packages nor an object with "packages"`)
 		}

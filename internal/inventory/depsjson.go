@@ -26,7 +26,7 @@ func extractDepsJSON(_ context.Context, in *input) ([]Package, error) {
 			SHA512 string `json:"sha512"`
 		} `json:"libraries"`
 	}
-	lines, err := decodeJSON(in.data, &doc)
+	lines, err := decodeJSON(withoutBOM(in.data), &doc)
 	if err != nil {
 		return nil, err
 	}

@@ -141,6 +141,7 @@ func TestNodeModulesLayouts(t *testing.T) {
 		"node_modules/a/lib/package.json":            {Data: []byte(`{"type": "module"}`)},
 		"node_modules/a/node_modules/b/package.json": {Data: []byte(`{"name": "b", "version": "2.0.0", "licenses": [{"type": "Apache-2.0"}]}`)},
 		"node_modules/@s/c/package.json":             {Data: []byte("{\n  \"name\": \"@s/c\",\n  \"version\": \"3.0.0\"\n}\n")},
+		"node_modules/bom/package.json":              {Data: []byte("\xef\xbb\xbf{\"name\": \"bom\", \"version\": \"1.0.0\"}")},
 		"node_modules/alias/package.json":            {Data: []byte(`{"name": "real-name", "version": "4.0.0"}`)},
 		"node_modules/noversion/package.json":        {Data: []byte(`{"name": "noversion"}`)},
 		"node_modules/broken/package.json":           {Data: []byte("{\n  \"name\": \"broken\",\n  \"version\": 1\n}")},
@@ -150,7 +151,8 @@ func TestNodeModulesLayouts(t *testing.T) {
 	want := []view{
 		{Key: "npm/@s/c@3.0.0", Line: 1}, // the hidden lockfile decides what is direct, and does not list it
 		{Key: "npm/a@1.0.0", Line: 1, Direct: true},
-		{Key: "npm/b@2.0.0", Line: 1},    // required by the project, but what is installed is a's nested copy
+		{Key: "npm/b@2.0.0", Line: 1}, // required by the project, but what is installed is a's nested copy
+		{Key: "npm/bom@1.0.0", Line: 1},
 		{Key: "npm/gone@5.0.0", Line: 1}, // stale in the hidden lockfile, not installed: still listed
 		{Key: "npm/real-name@4.0.0", Line: 1},
 	}
@@ -174,6 +176,7 @@ func TestNodeModulesLayouts(t *testing.T) {
 		{Key: "npm/@s/c@3.0.0", Line: 1, Direct: true, Props: map[string]string{PropScope: ScopeDev}},
 		{Key: "npm/a@1.0.0", Line: 1, Direct: true},
 		{Key: "npm/b@2.0.0", Line: 1},
+		{Key: "npm/bom@1.0.0", Line: 1},
 		{Key: "npm/real-name@4.0.0", Line: 1},
 	}
 	if diff := cmp.Diff(want, views(pkgs), viewOpts); diff != "" {

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -61,7 +62,7 @@ func extractNodeModule(_ context.Context, in *input) ([]Package, error) {
 		npmManifest
 		Licenses json.RawMessage `json:"licenses"` // the legacy array form
 	}
-	lines, err := decodeJSON(in.data, &m)
+	lines, err := decodeJSON(withoutBOM(in.data), &m)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +82,7 @@ func extractNodeModule(_ context.Context, in *input) ([]Package, error) {
 // node_modules says what is direct, as the root entry of a package-lock.json would.
 func extractHiddenLock(ctx context.Context, in *input) ([]Package, error) {
 	var lock npmLock
-	lines, err := decodeJSON(in.data, &lock)
+	lines, err := decodeJSON(withoutBOM(in.data), &lock)
 	if err != nil {
 		return nil, err
 	}
@@ -222,4 +223,11 @@ func mergeHiddenLocks(pkgs []Package) []Package {
 		}
 	}
 	return out
+}
+
+// withoutBOM drops a leading UTF-8 byte order mark, which Windows editors write and npm, Composer
+// and the .NET SDK all accept, but encoding/json does not. The BOM sits on line 1, so lines
+// are unchanged.
+func withoutBOM(data []byte) []byte {
+	return bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 }
