@@ -94,7 +94,8 @@ type Format struct {
 	Installed bool
 }
 
-// Formats lists the file formats Extract reads, in the order it tries them.
+// Formats lists the file formats ExtractWith reads, in the order it tries them; those marked
+// Installed only with Options.Installed.
 func Formats() []Format {
 	var out []Format
 	for _, e := range builtins() {
