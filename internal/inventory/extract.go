@@ -203,8 +203,9 @@ func ExtractWith(ctx context.Context, fsys fs.FS, files []string, opts Options) 
 	}
 	pkgs = dedupeAcrossFiles(pkgs)
 	if opts.Installed {
-		pkgs = mergeHiddenLocks(pkgs)
-		problems = append(problems, markNodeDirect(fsys, files, pkgs)...)
+		var joinProblems []finding.Problem
+		pkgs, joinProblems = joinInstalled(fsys, files, pkgs)
+		problems = append(problems, joinProblems...)
 	}
 	lr := licenseResolver{fsys: fsys, modCache: opts.GoModCache, mavenRepo: opts.MavenRepo, files: files}
 	for i := range pkgs {

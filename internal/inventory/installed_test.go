@@ -272,35 +272,68 @@ func TestPythonInstalledProblems(t *testing.T) {
 	}
 }
 
+// TestPythonInstalledOnce: a distribution installed with both a .dist-info and an .egg-info (as
+// Debian ships python3-cryptography) is one package, at its .dist-info; the same version in
+// another site directory is another install.
+func TestPythonInstalledOnce(t *testing.T) {
+	meta := func(lic string) *fstest.MapFile {
+		return &fstest.MapFile{Data: []byte("Metadata-Version: 2.1\nName: cryptography\nVersion: 38.0.4\n" + lic)}
+	}
+	pkgs, probs := extractInstalled(t, fstest.MapFS{
+		"usr/lib/python3/dist-packages/cryptography-38.0.4.dist-info/METADATA": meta(""),
+		"usr/lib/python3/dist-packages/cryptography.egg-info/PKG-INFO":         meta("License: Apache-2.0 OR BSD-3-Clause\n"),
+		"opt/venv/lib/python3.11/site-packages/cryptography.egg-info/PKG-INFO": meta(""),
+	})
+	var got []string
+	for _, p := range pkgs {
+		got = append(got, p.Location.Path+" "+strings.Join(p.Licenses, ","))
+	}
+	want := []string{
+		"opt/venv/lib/python3.11/site-packages/cryptography.egg-info/PKG-INFO ",
+		"usr/lib/python3/dist-packages/cryptography-38.0.4.dist-info/METADATA Apache-2.0 OR BSD-3-Clause",
+	}
+	if diff := cmp.Diff(want, got); diff != "" || len(probs) != 0 {
+		t.Errorf("packages (-want +got):\n%s\nproblems %+v", diff, probs)
+	}
+}
+
 // TestPythonInstalledOnThisMachine reads this machine's Debian dist-packages: every dist-info and
-// egg-info there must give its package, and nothing may fail.
+// egg-info there must give its distribution, once, and nothing may fail.
 func TestPythonInstalledOnThisMachine(t *testing.T) {
 	const dir = "/usr/lib/python3/dist-packages"
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Skipf("no Debian Python at %s: %v", dir, err)
 	}
-	want := 0
+	var want []string // distribution names, from the metadata directories' names
 	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".dist-info") || strings.HasSuffix(e.Name(), ".egg-info") {
-			want++
+		base, ok := strings.CutSuffix(e.Name(), ".dist-info")
+		if !ok {
+			base, ok = strings.CutSuffix(e.Name(), ".egg-info")
+		}
+		if ok {
+			name, _, _ := strings.Cut(base, "-")
+			want = append(want, normalizePyPI(name))
 		}
 	}
-	if want == 0 {
+	if len(want) == 0 {
 		t.Skipf("no dist-info or egg-info in %s", dir)
 	}
+	slices.Sort(want)
+	want = slices.Compact(want)
 	pkgs, probs, err := FromFS(context.Background(), os.DirFS(dir), Options{Installed: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	byDir := map[string]bool{}
+	var got []string
 	for _, p := range pkgs {
 		if p.Ecosystem == PyPI {
-			byDir[strings.Split(p.Location.Path, "/")[0]] = true
+			got = append(got, p.Name)
 		}
 	}
-	if len(byDir) != want || len(probs) != 0 {
-		t.Errorf("%d of %d metadata directories gave a package; problems %+v", len(byDir), want, probs)
+	slices.Sort(got)
+	if diff := cmp.Diff(want, got); diff != "" || len(probs) != 0 {
+		t.Errorf("distributions (-metadata directories +packages):\n%s\nproblems %+v", diff, probs)
 	}
 }
 
