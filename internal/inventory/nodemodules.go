@@ -109,7 +109,7 @@ func (in *input) projectManifest() *npmManifest {
 		return nil
 	}
 	var m npmManifest
-	if _, err := decodeJSON(data, &m); err != nil {
+	if _, err := decodeJSON(withoutBOM(data), &m); err != nil {
 		in.problem(finding.ProblemParse, p, lineOf(err), "parse package.json: %v", err)
 		return nil
 	}
