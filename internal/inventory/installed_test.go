@@ -73,6 +73,10 @@ func TestWantsInstalled(t *testing.T) {
 		{"app/node_modules/a/package-lock.json", true, false},             // its author's build
 		{"usr/lib/python3/dist-packages/x/requirements.txt", true, false}, // likewise
 		{"app/vendor/github.com/a/b/go.mod", true, false},
+		{"root/go/pkg/mod/github.com/a/b@v1.0.0/go.mod", true, false},                  // the Go module cache
+		{"usr/local/cargo/registry/src/index/x-1.0.0/Cargo.lock", true, true},          // not .cargo: could be a project
+		{"root/.cargo/registry/src/index.crates.io-1/x-1.0.0/Cargo.lock", true, false}, // Cargo's downloads
+		{"src/pkg/mod.go", false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {

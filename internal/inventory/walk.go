@@ -21,12 +21,26 @@ func skipDir(name string) bool {
 	return false
 }
 
-// underInstalledTree reports whether p lies inside a directory of installed packages.
+// underInstalledTree reports whether p lies inside a directory of installed or downloaded
+// packages: node_modules, vendor, site-packages and dist-packages, the Go module cache
+// (GOPATH/pkg/mod) and Cargo's registry and git checkouts (CARGO_HOME/registry, CARGO_HOME/git,
+// with CARGO_HOME named .cargo or cargo).
+// The lockfiles and manifests there are other projects' builds: a Go builder image's module cache
+// holds thousands of go.mod files, none of them the image's program.
 func underInstalledTree(p string) bool {
-	for _, dir := range strings.Split(path.Dir(p), "/") {
+	dirs := strings.Split(path.Dir(p), "/")
+	for i, dir := range dirs {
 		switch dir {
 		case "node_modules", "vendor", "site-packages", "dist-packages":
 			return true
+		case "mod":
+			if i > 0 && dirs[i-1] == "pkg" {
+				return true
+			}
+		case "registry", "git":
+			if i > 0 && (dirs[i-1] == ".cargo" || dirs[i-1] == "cargo") { // the rust image's CARGO_HOME is /usr/local/cargo
+				return true
+			}
 		}
 	}
 	return false
