@@ -74,7 +74,7 @@ func TestWantsInstalled(t *testing.T) {
 		{"usr/lib/python3/dist-packages/x/requirements.txt", true, false}, // likewise
 		{"app/vendor/github.com/a/b/go.mod", true, false},
 		{"root/go/pkg/mod/github.com/a/b@v1.0.0/go.mod", true, false},                  // the Go module cache
-		{"usr/local/cargo/registry/src/index/x-1.0.0/Cargo.lock", true, true},          // not .cargo: could be a project
+		{"usr/local/cargo/registry/src/index/x-1.0.0/Cargo.lock", true, false},         // the rust image's CARGO_HOME
 		{"root/.cargo/registry/src/index.crates.io-1/x-1.0.0/Cargo.lock", true, false}, // Cargo's downloads
 		{"src/pkg/mod.go", false, false},
 	}
