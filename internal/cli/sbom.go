@@ -152,6 +152,9 @@ func mavenRepo() fs.FS {
 func formatList() string {
 	var names []string
 	for _, f := range inventory.Formats() {
+		if f.Installed {
+			continue // read in an image's file system, not by sbom PATH
+		}
 		if len(f.Patterns) == 0 {
 			names = append(names, f.Name+" (by content)")
 		}

@@ -35,3 +35,33 @@ func ExampleExtract() {
 	// web/yarn.lock:3 npm/left-pad@1.3.0 direct=true pkg:npm/left-pad@1.3.0
 	// 0 problems
 }
+
+// An image's file system is read with Options.Installed: what package managers installed, not
+// only lockfiles. A caller that keeps only some files of each layer asks WantsInstalled (and keeps
+// executables, which are recognised by content).
+func ExampleExtractWith_installed() {
+	fsys := fstest.MapFS{
+		"app/package.json":                                            {Data: []byte(`{"name": "app", "dependencies": {"ms": "^2.1.3"}}`)},
+		"app/node_modules/ms/package.json":                            {Data: []byte(`{"name": "ms", "version": "2.1.3", "license": "MIT"}`)},
+		"usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA": {Data: []byte("Metadata-Version: 2.1\nName: PyYAML\nVersion: 6.0\nLicense: MIT\n")},
+		"usr/lib/python3/dist-packages/yaml/__init__.py":              {Data: []byte("")},
+	}
+	var files []string
+	for name := range fsys {
+		if inventory.WantsInstalled(name) {
+			files = append(files, name)
+		}
+	}
+	pkgs, problems, err := inventory.ExtractWith(context.Background(), fsys, files, inventory.Options{Installed: true})
+	if err != nil {
+		panic(err)
+	}
+	for _, p := range pkgs {
+		fmt.Println(p.Location.Path, p.Key(), p.Licenses, p.PURL)
+	}
+	fmt.Println(len(problems), "problems")
+	// Output:
+	// app/node_modules/ms/package.json npm/ms@2.1.3 [MIT] pkg:npm/ms@2.1.3
+	// usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA PyPI/pyyaml@6.0 [MIT] pkg:pypi/pyyaml@6.0
+	// 0 problems
+}

@@ -34,6 +34,15 @@ type extractor struct {
 	// byContent marks an extractor for files with no telling name (compiled binaries): it is
 	// tried on files no pattern claims and returns errNotMine for what is not its format.
 	byContent bool
+	// installed marks a format of packages as installed (node_modules, site-packages, gem
+	// specifications, archives): read only when Options.Installed asks, so a repository scan keeps
+	// taking its lockfiles as the truth.
+	installed bool
+	// where, when set, must also accept the whole path (a package.json only inside node_modules).
+	where func(p string) bool
+	// opensFile marks an extractor that opens the file itself (archives read by offset): in.data
+	// stays nil and the size limit is the extractor's.
+	opensFile bool
 	extract   func(ctx context.Context, in *input) ([]Package, error)
 }
 
@@ -57,20 +66,40 @@ func builtins() []extractor {
 		{name: "cyclonedx", patterns: []string{"bom.json", "*.cdx.json", "*.cyclonedx.json"}, extract: extractCycloneDX},
 		{name: "spdx", patterns: []string{"*.spdx.json"}, extract: extractSPDX},
 		{name: "go-binary", byContent: true, extract: extractGoBinary},
+		{name: "rust-binary", byContent: true, extract: extractRustBinary},
+		{name: "node_modules", patterns: []string{"package.json"}, installed: true, where: inNodeModules, extract: extractNodeModule},
+		{name: ".package-lock.json", patterns: []string{".package-lock.json"}, installed: true, where: inNodeModules, extract: extractHiddenLock},
+		{name: "python-installed", patterns: []string{"*.dist-info/METADATA", "*.egg-info/PKG-INFO", "*.egg-info", "EGG-INFO/PKG-INFO"}, installed: true, extract: extractPyInstalled},
+		{name: "python-egg", patterns: []string{"*.egg"}, installed: true, opensFile: true, extract: extractPyEgg},
+		{name: "java-archive", patterns: []string{"*.jar", "*.war", "*.ear", "*.jpi", "*.hpi"}, installed: true, opensFile: true, extract: extractJavaArchive},
+		{name: "gemspec", patterns: []string{"specifications/*.gemspec", "default/*.gemspec"}, installed: true, where: inGemSpecifications, extract: extractGemspec},
+		{name: "deps.json", patterns: []string{"*.deps.json"}, installed: true, extract: extractDepsJSON},
+		{name: "composer-installed", patterns: []string{"composer/installed.json"}, installed: true, extract: extractComposerInstalled},
 	}
+}
+
+// forMode is the list of extractors a run uses: the installed-package formats only when asked.
+func forMode(list []extractor, installed bool) []extractor {
+	if installed {
+		return list
+	}
+	return slices.DeleteFunc(list, func(e extractor) bool { return e.installed })
 }
 
 // Format describes one file format Extract reads, for documentation and help text.
 type Format struct {
 	Name     string
 	Patterns []string // empty for a format recognised by content
+	// Installed is true for a format of installed packages, read only with Options.Installed.
+	Installed bool
 }
 
-// Formats lists the file formats Extract reads, in the order it tries them.
+// Formats lists the file formats ExtractWith reads, in the order it tries them; those marked
+// Installed only with Options.Installed.
 func Formats() []Format {
 	var out []Format
 	for _, e := range builtins() {
-		out = append(out, Format{Name: e.name, Patterns: slices.Clone(e.patterns)})
+		out = append(out, Format{Name: e.name, Patterns: slices.Clone(e.patterns), Installed: e.installed})
 	}
 	return out
 }
@@ -78,11 +107,28 @@ func Formats() []Format {
 // Wants reports whether Extract reads the file at the slash path p by its name alone. Go binaries
 // are recognised by content; Walk finds them.
 func Wants(p string) bool {
+	_, ok := extractorFor(forMode(builtins(), false), p)
+	return ok
+}
+
+// WantsInstalled is Wants for ExtractWith with Options.Installed: it also accepts the files of
+// installed packages (node_modules/*/package.json, *.dist-info/METADATA, *.jar, …), so a caller
+// that keeps only some files of an image knows which to keep.
+func WantsInstalled(p string) bool {
 	_, ok := extractorFor(builtins(), p)
 	return ok
 }
 
+// insideInstalled leaves out, when installed packages are read, a lockfile or manifest inside an
+// installed package (node_modules/x/package-lock.json, site-packages/x/requirements.txt): it
+// describes its author's build, not what is installed.
+func insideInstalled(e extractor, p string) bool {
+	return !e.installed && !e.byContent && underInstalledTree(p)
+}
+
 func extractorFor(list []extractor, p string) (extractor, bool) {
+	// forMode keeps installed formats in the list only when installed packages are read.
+	installed := slices.ContainsFunc(list, func(e extractor) bool { return e.installed })
 	base := path.Base(p)
 	parent := path.Base(path.Dir(p)) + "/" + base
 	for _, e := range list {
@@ -91,7 +137,10 @@ func extractorFor(list []extractor, p string) (extractor, bool) {
 			if strings.Contains(pat, "/") {
 				name = parent
 			}
-			if ok, _ := path.Match(pat, name); ok {
+			if ok, _ := path.Match(pat, name); ok && (e.where == nil || e.where(p)) {
+				if installed && insideInstalled(e, p) {
+					return extractor{}, false
+				}
 				return e, true
 			}
 		}
@@ -111,6 +160,12 @@ type Options struct {
 	// not inputs, such as an SBOM an earlier run wrote about this same tree (read back, it would
 	// list every package once more). The caller is responsible for saying what it left out.
 	Skip func(path string) bool
+	// Installed also reads what package managers installed: node_modules, Python dist-info and
+	// egg-info, Java archives (nested ones too), Ruby gem specifications, .NET deps.json and
+	// Composer's installed.json; FromFS then enters node_modules, vendor, site-packages and testdata.
+	// An image's file system is read this way. A source repository is not (its lockfiles are the
+	// truth, and what a developer installed locally is not what ships), so it is off by default.
+	Installed bool
 }
 
 // Extract finds the packages that the given files declare. files are slash paths in fsys; those
@@ -124,7 +179,7 @@ func Extract(ctx context.Context, fsys fs.FS, files []string) ([]Package, []find
 
 // ExtractWith is Extract with options.
 func ExtractWith(ctx context.Context, fsys fs.FS, files []string, opts Options) ([]Package, []finding.Problem, error) {
-	list := builtins()
+	list := forMode(builtins(), opts.Installed)
 	files = slices.Clone(files)
 	slices.Sort(files)
 	files = slices.Compact(files)
@@ -147,6 +202,11 @@ func ExtractWith(ctx context.Context, fsys fs.FS, files []string, opts Options) 
 		return nil, nil, err
 	}
 	pkgs = dedupeAcrossFiles(pkgs)
+	if opts.Installed {
+		var joinProblems []finding.Problem
+		pkgs, joinProblems = joinInstalled(fsys, files, pkgs)
+		problems = append(problems, joinProblems...)
+	}
 	lr := licenseResolver{fsys: fsys, modCache: opts.GoModCache, mavenRepo: opts.MavenRepo, files: files}
 	for i := range pkgs {
 		if i%256 == 0 && ctx.Err() != nil {
@@ -171,15 +231,22 @@ func extractFile(ctx context.Context, fsys fs.FS, list []extractor, p string) (p
 		if sourceOrText(p) {
 			return nil, nil // callers may pass every file of a tree: do not open each to sniff it
 		}
+		// Every content-recognised format is tried: one program can be both a Go binary and
+		// carry a Rust dependency list (a Go program linking a Rust library through cgo).
 		for _, c := range list {
 			if c.byContent {
-				e = c // the only content-recognised format today; more would be tried in turn
+				got, probs := extractWith(ctx, fsys, c, p, false)
+				pkgs = append(pkgs, got...)
+				problems = append(problems, probs...)
 			}
 		}
-		if e.extract == nil {
-			return nil, nil
-		}
+		return pkgs, problems
 	}
+	return extractWith(ctx, fsys, e, p, !e.opensFile)
+}
+
+// extractWith runs one extractor on one file, reading it whole first when read is set.
+func extractWith(ctx context.Context, fsys fs.FS, e extractor, p string, read bool) (pkgs []Package, problems []finding.Problem) {
 	in := &input{fsys: fsys, path: p}
 	defer func() {
 		// A parser bug must not take the whole scan down or hide the file: report it.
@@ -189,7 +256,7 @@ func extractFile(ctx context.Context, fsys fs.FS, list []extractor, p string) (p
 				Message: fmt.Sprintf("parse %s: internal error: %v", e.name, r)})
 		}
 	}()
-	if known {
+	if read {
 		data, err := readLimited(fsys, p)
 		if err != nil {
 			return nil, []finding.Problem{{Path: p, Scanner: scanner, Kind: readKind(err), Message: fmt.Sprintf("read %s: %v", e.name, err)}}

@@ -50,3 +50,23 @@ const (
 // Stdlib is the name under which the Go standard library appears, as the Go vulnerability
 // database names it, so a matcher needs no special case to look it up.
 const Stdlib = "stdlib"
+
+// The keys of Package.Properties that say where inside a file a package was found and how sure
+// its identity is.
+const (
+	// PropArchivePath is set on a package found in an archive nested inside the file at
+	// Location.Path: its path there, nested archives joined with "!/"
+	// ("BOOT-INF/lib/spring-core-6.1.2.jar").
+	PropArchivePath = "java.archivePath"
+	// PropIdentity says how a Java archive's coordinates were found: IdentityPomProperties (what
+	// Maven wrote), IdentityManifest (the manifest's Implementation-/Bundle- headers: less sure) or
+	// IdentityFileName (the file name alone: a last resort).
+	PropIdentity = "java.identity"
+)
+
+// The values of PropIdentity.
+const (
+	IdentityPomProperties = "pom.properties"
+	IdentityManifest      = "manifest"
+	IdentityFileName      = "file-name"
+)

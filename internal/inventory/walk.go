@@ -21,6 +21,34 @@ func skipDir(name string) bool {
 	return false
 }
 
+// underInstalledTree reports whether p lies inside a directory of installed or downloaded
+// packages: node_modules, vendor, site-packages and dist-packages, the Go module cache
+// (GOPATH/pkg/mod) and Cargo's registry and git checkouts (CARGO_HOME/registry, CARGO_HOME/git,
+// with CARGO_HOME named .cargo or cargo).
+// The lockfiles and manifests there are other projects' builds: a Go builder image's module cache
+// holds thousands of go.mod files, none of them the image's program.
+func underInstalledTree(p string) bool {
+	dirs := strings.Split(path.Dir(p), "/")
+	for i, dir := range dirs {
+		switch dir {
+		case "node_modules", "vendor", "site-packages", "dist-packages":
+			return true
+		case "mod":
+			if i > 0 && dirs[i-1] == "pkg" {
+				return true
+			}
+		case "registry", "git":
+			if i > 0 && (dirs[i-1] == ".cargo" || dirs[i-1] == "cargo") { // the rust image's CARGO_HOME is /usr/local/cargo
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// vcsDir names the version-control directories, which even an installed-package walk skips.
+func vcsDir(name string) bool { return name == ".git" || name == ".hg" || name == ".svn" }
+
 // Walk lists the files of fsys that Extract reads: those Wants accepts by name, and executables
 // (candidate Go binaries, which Extract confirms by content). It skips version-control metadata,
 // installed dependency trees (node_modules, vendor, site-packages), testdata and symbolic links,
@@ -28,6 +56,16 @@ func skipDir(name string) bool {
 // as a problem and the walk goes on; the error is for an unreadable root or an ended ctx. Paths
 // are slash-separated and sorted.
 func Walk(ctx context.Context, fsys fs.FS) ([]string, []finding.Problem, error) {
+	return walk(ctx, fsys, false)
+}
+
+// walk is Walk; with installed it also enters installed dependency trees and testdata (only
+// version-control metadata stays out) and lists the files WantsInstalled accepts.
+func walk(ctx context.Context, fsys fs.FS, installed bool) ([]string, []finding.Problem, error) {
+	wants := Wants
+	if installed {
+		wants = WantsInstalled
+	}
 	var out []string
 	var problems []finding.Problem
 	n := 0
@@ -48,7 +86,7 @@ func Walk(ctx context.Context, fsys fs.FS) ([]string, []finding.Problem, error) 
 			}
 		}
 		if d.IsDir() {
-			if p != "." && skipDir(d.Name()) {
+			if p != "." && skipDir(d.Name()) && (!installed || vcsDir(d.Name())) {
 				return fs.SkipDir
 			}
 			return nil
@@ -56,7 +94,7 @@ func Walk(ctx context.Context, fsys fs.FS) ([]string, []finding.Problem, error) 
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		if Wants(p) || executable(d) {
+		if wants(p) || executable(d) {
 			out = append(out, p)
 		}
 		return nil
@@ -81,9 +119,10 @@ func executable(d fs.DirEntry) bool {
 }
 
 // FromFS walks fsys and extracts every package its files declare: Walk followed by ExtractWith,
-// the one call a command needs to inventory a directory.
+// the one call a command needs to inventory a directory. With opts.Installed the walk also enters
+// installed trees (node_modules, vendor, site-packages, testdata), as an image's file system needs.
 func FromFS(ctx context.Context, fsys fs.FS, opts Options) ([]Package, []finding.Problem, error) {
-	files, walkProblems, err := Walk(ctx, fsys)
+	files, walkProblems, err := walk(ctx, fsys, opts.Installed)
 	if err != nil {
 		return nil, nil, fmt.Errorf("walk: %w", err)
 	}
