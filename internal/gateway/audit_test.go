@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/palisade-sec/palisade/internal/gateway/http1/http1test"
 	"github.com/palisade-sec/palisade/internal/identity/identitytest"
 )
 
@@ -209,7 +210,7 @@ func TestAuditFailClosed(t *testing.T) {
 	cl := clientFor(roots, p.Issue("spiffe://example.org/web", time.Hour))
 	status := func(path string) int {
 		t.Helper()
-		resp, _, err := get(t, cl.Transport, http.MethodGet, "https://"+addr+path, nil)
+		resp, _, err := http1test.Get(t, cl.Transport, http.MethodGet, "https://"+addr+path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -218,17 +218,3 @@ func (e *edge) records(t *testing.T) []Record {
 	}
 	return out
 }
-
-// readAll reads what the server sends on c until it closes or is silent for idle.
-func readAll(c net.Conn, idle time.Duration) string {
-	var out strings.Builder
-	buf := make([]byte, 16<<10)
-	for {
-		_ = c.SetReadDeadline(time.Now().Add(idle))
-		n, err := c.Read(buf)
-		out.Write(buf[:n])
-		if err != nil {
-			return out.String()
-		}
-	}
-}

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/palisade-sec/palisade/internal/gateway/http1/http1test"
 	"github.com/palisade-sec/palisade/internal/identity/identitytest"
 )
 
@@ -57,7 +58,7 @@ func TestRequestBodyLimit(t *testing.T) {
 				if !declared {
 					body = unsized{body}
 				}
-				resp, b, err := get(t, cl.Transport, http.MethodPost, "https://"+addr+path, body)
+				resp, b, err := http1test.Get(t, cl.Transport, http.MethodPost, "https://"+addr+path, body)
 				if err != nil {
 					t.Fatalf("POST %s (%d bytes): %v", path, size, err)
 				}

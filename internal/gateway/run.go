@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/gateway/http1"
 )
 
 // ShutdownGrace is how long Run waits for in-flight requests after ctx ends.
@@ -80,7 +82,7 @@ func (g *Gateway) listen(cfg *Config, errc chan<- error) (traffic []trafficServe
 			tlsConf = g.inboundTLS(cfg, serverCert)
 		}
 		if traffic && cfg.HTTP1Server == HTTP1Palisade {
-			s := newHTTP1Server(h, tlsConf, cfg.Timeouts, g.log)
+			s := http1.NewServer(h, tlsConf, cfg.Timeouts.server(), g.log)
 			go func() {
 				if err := s.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 					errc <- err

@@ -10,9 +10,9 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 
+	"github.com/palisade-sec/palisade/internal/gateway/http1/http1test"
 	"github.com/palisade-sec/palisade/internal/identity/identitytest"
 )
 
@@ -124,7 +124,7 @@ func TestTimeoutsCutOffStalledPeersNotSlowOnes(t *testing.T) {
 
 			t.Run("silent upstream is answered 504", func(t *testing.T) {
 				start := time.Now()
-				resp, _, err := get(t, cl.Transport, http.MethodGet, "https://"+addr+"/hang", nil)
+				resp, _, err := http1test.Get(t, cl.Transport, http.MethodGet, "https://"+addr+"/hang", nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -136,7 +136,7 @@ func TestTimeoutsCutOffStalledPeersNotSlowOnes(t *testing.T) {
 			})
 
 			t.Run("slow but moving stream arrives whole", func(t *testing.T) {
-				resp, body, err := get(t, cl.Transport, http.MethodGet, "https://"+addr+"/stream", nil)
+				resp, body, err := http1test.Get(t, cl.Transport, http.MethodGet, "https://"+addr+"/stream", nil)
 				if err != nil || resp.StatusCode != 200 || strings.Count(body, "chunk") != 8 {
 					t.Fatalf("%v, body %q", err, body)
 				}
@@ -162,7 +162,7 @@ func TestTimeoutsCutOffStalledPeersNotSlowOnes(t *testing.T) {
 			})
 
 			t.Run("a complete upload still goes through", func(t *testing.T) {
-				resp, body, err := get(t, cl.Transport, http.MethodPost, "https://"+addr+"/upload", strings.NewReader(strings.Repeat("x", 100000)))
+				resp, body, err := http1test.Get(t, cl.Transport, http.MethodPost, "https://"+addr+"/upload", strings.NewReader(strings.Repeat("x", 100000)))
 				if err != nil || resp.StatusCode != 200 || body != "100000 bytes" {
 					t.Fatalf("%v, body %q", err, body)
 				}
@@ -256,62 +256,4 @@ func TestTimeoutsConfig(t *testing.T) {
 			t.Errorf("reload with %s: %v (want success %v)", change.to, err, change.ok)
 		}
 	}
-}
-
-// TestProgressPushesDeadlinesRarely checks the lazy re-arming that keeps the timeouts off the
-// per-request path: a deadline is pushed on first use, then not again until an eighth of the
-// timeout has passed, and always after forget.
-func TestProgressPushesDeadlinesRarely(t *testing.T) {
-	synctest.Test(t, testProgressPushesDeadlinesRarely)
-}
-
-func testProgressPushesDeadlinesRarely(t *testing.T) {
-	rec := &deadlineRecorder{}
-	p := progress{d: rec, read: true, timeout: 800 * time.Millisecond}
-	for range 1000 {
-		p.touch()
-	}
-	if len(rec.read) != 1 || len(rec.write) != 0 {
-		t.Fatalf("%d read and %d write deadlines for 1000 quick touches, want 1 read", len(rec.read), len(rec.write))
-	}
-	if d := time.Until(rec.read[0]); d != 800*time.Millisecond {
-		t.Fatalf("deadline %s ahead, want 800ms", d)
-	}
-	time.Sleep(99 * time.Millisecond)
-	p.touch()
-	if len(rec.read) != 1 {
-		t.Fatalf("%d pushes before an eighth of the timeout, want 1", len(rec.read))
-	}
-	time.Sleep(time.Millisecond)
-	p.touch()
-	p.forget()
-	p.touch()
-	if len(rec.read) != 3 {
-		t.Fatalf("%d pushes, want 3 (after an eighth of the timeout, and after forget)", len(rec.read))
-	}
-	w := progress{d: rec, timeout: time.Second}
-	w.touch()
-	if len(rec.write) != 1 || len(rec.read) != 3 {
-		t.Fatalf("a write progress pushed %d write and %d read deadlines, want 1 and still 3", len(rec.write), len(rec.read))
-	}
-	off := progress{d: rec}
-	off.touch()
-	if len(rec.write)+len(rec.read) != 4 {
-		t.Fatal("a zero timeout pushed a deadline")
-	}
-	noConn := progress{timeout: time.Second}
-	noConn.touch() // nothing to set: nothing to do, no panic
-}
-
-// deadlineRecorder is a deadliner that records the deadlines it is given.
-type deadlineRecorder struct{ read, write []time.Time }
-
-func (r *deadlineRecorder) SetReadDeadline(t time.Time) error {
-	r.read = append(r.read, t)
-	return nil
-}
-
-func (r *deadlineRecorder) SetWriteDeadline(t time.Time) error {
-	r.write = append(r.write, t)
-	return nil
 }

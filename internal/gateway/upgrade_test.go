@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palisade-sec/palisade/internal/gateway/http1/http1test"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 )
@@ -73,7 +74,7 @@ func TestUpgradeH2CNeverTunnels(t *testing.T) {
 				if resp.StatusCode != http.StatusForbidden || !resp.Close {
 					t.Errorf("%s: %d (close %v), want 403 and the connection closed", path, resp.StatusCode, resp.Close)
 				}
-				rest := readAll(c, 2*time.Second)
+				rest := http1test.ReadAll(c, 2*time.Second)
 				_ = rest
 			}
 			if reqs, tunnel := e.up.seen(); len(reqs) != 0 || tunnel != "" {
@@ -120,7 +121,7 @@ func TestUpgradeWebSocketIsOneAuditedTunnel(t *testing.T) {
 			c2 := e.dial(t, "http/1.1")
 			_, _ = c2.Write([]byte("GET /public/ws HTTP/1.1\r\nHost: shop.localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n" +
 				"GET /public/plain HTTP/1.1\r\nHost: shop.localhost\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"))
-			out := readAll(c2, 2*time.Second)
+			out := http1test.ReadAll(c2, 2*time.Second)
 			if !strings.HasPrefix(out, "HTTP/1.1 403") {
 				t.Errorf("websocket on /public: %q, want 403", out)
 			}

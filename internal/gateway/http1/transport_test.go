@@ -1,9 +1,8 @@
-package gateway
+package http1
 
 import (
 	"bufio"
 	"context"
-	"crypto/x509"
 	"fmt"
 	"io"
 	"net"
@@ -11,15 +10,13 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/palisade-sec/palisade/internal/identity/identitytest"
-	"github.com/palisade-sec/palisade/internal/jwtauth/jwttest"
+	"github.com/palisade-sec/palisade/internal/gateway/http1/http1test"
 )
 
 // connCounter counts the TCP connections an httptest server accepted.
@@ -47,33 +44,15 @@ func countingServerIdle(t *testing.T, h http.Handler, idle time.Duration) (*http
 	return srv, &cc
 }
 
-func transportTo(t *testing.T, rawURL string) *upstreamTransport {
+func transportTo(t *testing.T, rawURL string) *Transport {
 	t.Helper()
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := newUpstreamTransport(hostPort(u), nil, TimeoutsConfig{})
+	tr := NewTransport(u.Host, nil, TransportConfig{})
 	t.Cleanup(tr.CloseIdleConnections)
 	return tr
-}
-
-func get(t *testing.T, tr http.RoundTripper, method, rawURL string, body io.Reader) (*http.Response, string, error) {
-	t.Helper()
-	req, err := http.NewRequest(method, rawURL, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := tr.RoundTrip(req)
-	if err != nil {
-		return nil, "", err
-	}
-	b, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatalf("read body: %v", err)
-	}
-	return resp, string(b), nil
 }
 
 func TestTransportReusesConnections(t *testing.T) {
@@ -107,7 +86,7 @@ func TestTransportReusesConnections(t *testing.T) {
 		if tc.body != "" {
 			body = strings.NewReader(tc.body)
 		}
-		resp, got, err := get(t, tr, tc.method, srv.URL+tc.path, body)
+		resp, got, err := http1test.Get(t, tr, tc.method, srv.URL+tc.path, body)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -125,7 +104,7 @@ func TestTransportReplacesConnectionsTheUpstreamClosed(t *testing.T) {
 	srv, cc := countingServerIdle(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }), 50*time.Millisecond)
 	tr := transportTo(t, srv.URL)
 	for i, method := range []string{"GET", "POST", "POST"} {
-		if _, got, err := get(t, tr, method, srv.URL, strings.NewReader("x")); err != nil || got != "ok" {
+		if _, got, err := http1test.Get(t, tr, method, srv.URL, strings.NewReader("x")); err != nil || got != "ok" {
 			t.Fatalf("request %d (%s): %q, %v", i, method, got, err)
 		}
 		// real sockets: the transport's liveness check peeks at the socket's file descriptor
@@ -197,11 +176,11 @@ func TestTransportRetriesOnlySafeRequestsOnARacedClose(t *testing.T) {
 	} {
 		url := racingUpstream(t)
 		tr := transportTo(t, url)
-		if _, got, err := get(t, tr, "GET", url, nil); err != nil || got != "ok" {
+		if _, got, err := http1test.Get(t, tr, "GET", url, nil); err != nil || got != "ok" {
 			t.Fatalf("first request: %q, %v", got, err)
 		}
 		// a racing close cannot be peeked: the upstream closes only after reading the request
-		_, got, err := get(t, tr, tc.method, url, tc.body)
+		_, got, err := http1test.Get(t, tr, tc.method, url, tc.body)
 		if tc.wantErr != (err != nil) {
 			t.Errorf("%s on a connection closed mid-request: got %q, err %v; want error %v", tc.method, got, err, tc.wantErr)
 		}
@@ -225,7 +204,7 @@ func TestTransportRefusesBadUpstreamResponses(t *testing.T) {
 					io.WriteString(c, tc.response)
 				}
 			})
-			_, _, err := get(t, transportTo(t, url), "POST", url, strings.NewReader("x"))
+			_, _, err := http1test.Get(t, transportTo(t, url), "POST", url, strings.NewReader("x"))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got error %v, want one containing %q", err, tc.want)
 			}
@@ -248,7 +227,7 @@ func TestTransportDoesNotReuseAConnectionWithExtraBytes(t *testing.T) {
 	})
 	tr := transportTo(t, url)
 	for i := 0; i < 2; i++ {
-		if _, got, err := get(t, tr, "GET", url, nil); err != nil || got != "ok" {
+		if _, got, err := http1test.Get(t, tr, "GET", url, nil); err != nil || got != "ok" {
 			t.Fatalf("request %d: %q, %v", i, got, err)
 		}
 	}
@@ -292,7 +271,7 @@ func TestTransportAbortsWhenTheClientGoesAway(t *testing.T) {
 
 func TestTransportUpgradeAndExpectContinueThroughReverseProxy(t *testing.T) {
 	srv, _ := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if serveEchoUpgrade(w, r) {
+		if http1test.ServeEchoUpgrade(w, r) {
 			return
 		}
 		b, _ := io.ReadAll(r.Body)
@@ -308,7 +287,7 @@ func TestTransportUpgradeAndExpectContinueThroughReverseProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	checkEchoUpgrade(t, c, "hello\n")
+	http1test.CheckEchoUpgrade(t, c, "hello\n")
 
 	req, _ := http.NewRequest("POST", proxy.URL, strings.NewReader("body"))
 	req.Header.Set("Expect", "100-continue")
@@ -373,114 +352,19 @@ func TestTransportConcurrentRequestsAndIdleSweep(t *testing.T) {
 	}
 }
 
-func TestReloadClosesIdleUpstreamConnections(t *testing.T) {
-	p := identitytest.NewCA(t, "example.org")
-	idp := jwttest.NewIssuer(t, "k1")
-	var opened, closed atomic.Int32
-	app := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
-	app.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		switch s {
-		case http.StateNew:
-			opened.Add(1)
-		case http.StateClosed:
-			closed.Add(1)
-		}
-	}
-	app.Start()
-	t.Cleanup(app.Close)
-	cert, key := p.IssueFiles("spiffe://example.org/orders", "orders")
-	g, cfgPath := startGateway(t, fmt.Sprintf(sidecarB, p.BundleFile(), cert, key, app.URL, idp.Server.URL), idp.Server.Client(), io.Discard)
-	addr, _, _ := g.Addrs()
-	roots := x509.NewCertPool()
-	for _, r := range p.CA.Bundle() {
-		roots.AddCert(r)
-	}
-	cl := clientFor(roots, p.Issue("spiffe://example.org/web", time.Hour))
-	for i := 0; i < 3; i++ {
-		resp, err := cl.Get("https://" + addr + "/orders/1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("request %d: status %d", i, resp.StatusCode)
-		}
-	}
-	if n := opened.Load(); n != 1 {
-		t.Fatalf("%d upstream connections for 3 sequential requests, want 1", n)
-	}
-	if err := os.Chtimes(cfgPath, time.Now(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if err := g.Reload(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(3 * time.Second)
-	for closed.Load() < 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("the replaced configuration's idle upstream connection was not closed")
-		}
-		// real sockets: polls for the reload of a gateway over TLS
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func TestTransportFlushIdleKeepsPooling(t *testing.T) {
 	srv, cc := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
 	tr := transportTo(t, srv.URL)
 	for i := 0; i < 4; i++ {
-		if _, got, err := get(t, tr, "GET", srv.URL, nil); err != nil || got != "ok" {
+		if _, got, err := http1test.Get(t, tr, "GET", srv.URL, nil); err != nil || got != "ok" {
 			t.Fatalf("request %d: %q, %v", i, got, err)
 		}
 		if i == 1 {
-			tr.flushIdle() // a trust-bundle change: the pooled connection must not be reused
+			tr.FlushIdle() // a trust-bundle change: the pooled connection must not be reused
 		}
 	}
 	if n := cc.n.Load(); n != 2 {
 		t.Errorf("%d upstream connections, want 2 (one before the flush, one pooled after it)", n)
-	}
-}
-
-// serveEchoUpgrade answers a request for the "echo" protocol with 101 and then echoes each line
-// back as "echo: <line>" until the connection ends; it reports whether it took the request.
-func serveEchoUpgrade(w http.ResponseWriter, r *http.Request) bool {
-	if r.Header.Get("Upgrade") != "echo" {
-		return false
-	}
-	w.Header().Set("Connection", "Upgrade")
-	w.Header().Set("Upgrade", "echo")
-	w.WriteHeader(http.StatusSwitchingProtocols)
-	c, brw, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		return true
-	}
-	defer c.Close()
-	for {
-		line, err := brw.ReadString('\n')
-		if err != nil {
-			return true
-		}
-		brw.WriteString("echo: " + line)
-		brw.Flush()
-	}
-}
-
-// checkEchoUpgrade asks for the "echo" protocol on c and checks that each message comes back
-// over the upgraded connection.
-func checkEchoUpgrade(t *testing.T, c net.Conn, msgs ...string) {
-	t.Helper()
-	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
-	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("upgrade: %v %v", resp, err)
-	}
-	for _, msg := range msgs {
-		io.WriteString(c, msg)
-		if line, _ := br.ReadString('\n'); line != "echo: "+msg {
-			t.Errorf("over the upgraded connection, sent %q, got %q", msg, line)
-		}
 	}
 }
 
@@ -507,7 +391,7 @@ func TestTransportInterimResponsesAreBounded(t *testing.T) {
 				_, _ = io.WriteString(c, tc.answer)
 			})
 			tr := transportTo(t, addr)
-			resp, body, err := get(t, tr, "GET", addr+"/", nil)
+			resp, body, err := http1test.Get(t, tr, "GET", addr+"/", nil)
 			switch {
 			case tc.wantErr == "" && (err != nil || body != "ok"):
 				t.Fatalf("got %v %q, want ok", err, body)

@@ -1,0 +1,191 @@
+package gateway
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/palisade-sec/palisade/internal/gateway/http1/http1test"
+	"github.com/palisade-sec/palisade/internal/identity/identitytest"
+	"github.com/palisade-sec/palisade/internal/jwtauth/jwttest"
+)
+
+// The gateway over its HTTP/1 wire (package http1): large bodies both ways, the disconnect
+// watcher wired to the forwarder, and a reload closing the idle upstream connections.
+
+const watchCfg = sidecarHead + "timeouts: {read_header: 200ms}\n" + appRoute
+
+// TestHTTP1ClientDisconnect checks that the disconnect watcher is wired through the gateway: a
+// client that hangs up while the upstream works on its request gets the upstream request
+// cancelled and audited as client_gone.
+//
+// It runs the whole gateway over real sockets (TLS, the forwarder, an upstream httptest server,
+// the audit log), which cannot run in a synctest bubble; its sleep only lets the scanner look
+// twice. TestHTTP1WatcherTiming holds the watcher itself (timing, pipelining, the header
+// deadline) on virtual time.
+func TestHTTP1ClientDisconnect(t *testing.T) {
+	cancelled := make(chan time.Time, 1)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/hang":
+			select {
+			case <-r.Context().Done():
+				cancelled <- time.Now()
+			case <-time.After(5 * time.Second):
+			}
+		}
+	}))
+	t.Cleanup(app.Close)
+	g, addr, audit, cl := startSidecar(t, watchCfg, app.URL, HTTP1Palisade, false)
+	dial := func(t *testing.T) *tls.Conn {
+		t.Helper()
+		conf := cl.Transport.(*http.Transport).TLSClientConfig.Clone()
+		c, err := tls.Dial("tcp", addr, conf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+
+	t.Run("a client that hangs up cancels the upstream request", func(t *testing.T) {
+		c := dial(t)
+		if _, err := io.WriteString(c, "GET /hang HTTP/1.1\r\nHost: app\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(400 * time.Millisecond) // real sockets (see above): past the scanner's two looks
+		closed := time.Now()
+		c.Close()
+		select {
+		case at := <-cancelled:
+			if d := at.Sub(closed); d > time.Second {
+				t.Errorf("upstream request cancelled %s after the client left", d)
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatal("the upstream request ran on after its client left")
+		}
+		waitAudit(t, g, audit, "/hang", "client_gone")
+	})
+}
+
+func TestReloadClosesIdleUpstreamConnections(t *testing.T) {
+	p := identitytest.NewCA(t, "example.org")
+	idp := jwttest.NewIssuer(t, "k1")
+	var opened, closed atomic.Int32
+	app := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	app.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			opened.Add(1)
+		case http.StateClosed:
+			closed.Add(1)
+		}
+	}
+	app.Start()
+	t.Cleanup(app.Close)
+	cert, key := p.IssueFiles("spiffe://example.org/orders", "orders")
+	g, cfgPath := startGateway(t, fmt.Sprintf(sidecarB, p.BundleFile(), cert, key, app.URL, idp.Server.URL), idp.Server.Client(), io.Discard)
+	addr, _, _ := g.Addrs()
+	roots := x509.NewCertPool()
+	for _, r := range p.CA.Bundle() {
+		roots.AddCert(r)
+	}
+	cl := clientFor(roots, p.Issue("spiffe://example.org/web", time.Hour))
+	for i := 0; i < 3; i++ {
+		resp, err := cl.Get("https://" + addr + "/orders/1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("request %d: status %d", i, resp.StatusCode)
+		}
+	}
+	if n := opened.Load(); n != 1 {
+		t.Fatalf("%d upstream connections for 3 sequential requests, want 1", n)
+	}
+	if err := os.Chtimes(cfgPath, time.Now(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for closed.Load() < 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the replaced configuration's idle upstream connection was not closed")
+		}
+		// real sockets: polls for the reload of a gateway over TLS
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestGatewayStreamsLargeBodiesBothWays sends an 8 MiB upload and a 32 MiB chunked download
+// through a sidecar (mTLS in, HTTP/1.1 out) on both HTTP/1 servers and checks every byte.
+func TestGatewayStreamsLargeBodiesBothWays(t *testing.T) {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/orders/upload":
+			h := sha256.New()
+			n, _ := io.Copy(h, r.Body)
+			fmt.Fprintf(w, "%d %x", n, h.Sum(nil))
+		case "/orders/download":
+			buf := bytes.Repeat([]byte("0123456789abcdef"), 4096) // 64 KiB
+			for i := 0; i < 512; i++ {
+				if _, err := w.Write(buf); err != nil {
+					return
+				}
+			}
+		}
+	}))
+	t.Cleanup(app.Close)
+	for _, server := range []string{HTTP1Palisade, HTTP1NetHTTP} {
+		t.Run(server, func(t *testing.T) {
+			p := identitytest.NewCA(t, "example.org")
+			idp := jwttest.NewIssuer(t, "k1")
+			cert, key := p.IssueFiles("spiffe://example.org/orders", "orders")
+			cfg := fmt.Sprintf(sidecarB, p.BundleFile(), cert, key, app.URL, idp.Server.URL) + "http1_server: " + server + "\n"
+			g, _ := startGateway(t, cfg, idp.Server.Client(), io.Discard)
+			addr, _, _ := g.Addrs()
+			roots := x509.NewCertPool()
+			for _, r := range p.CA.Bundle() {
+				roots.AddCert(r)
+			}
+			cl := clientFor(roots, p.Issue("spiffe://example.org/web", time.Hour))
+
+			upload := bytes.Repeat([]byte{0xA5, 0x5A, 0x00, 0xFF}, 2<<20) // 8 MiB
+			resp, err := cl.Post("https://"+addr+"/orders/upload", "application/octet-stream", bytes.NewReader(upload))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := fmt.Sprintf("%d %x", len(upload), sha256.Sum256(upload))
+			if got := http1test.BodyOf(resp); resp.StatusCode != 200 || got != want {
+				t.Errorf("upload: %d %q, want %q", resp.StatusCode, got, want)
+			}
+			resp.Body.Close()
+
+			resp, err = cl.Get("https://" + addr + "/orders/download")
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := sha256.New()
+			n, err := io.Copy(h, resp.Body)
+			resp.Body.Close()
+			wantSum := sha256.Sum256(bytes.Repeat([]byte("0123456789abcdef"), 4096*512))
+			if err != nil || n != 32<<20 || !bytes.Equal(h.Sum(nil), wantSum[:]) {
+				t.Errorf("download: %d bytes, err %v, checksum match %v", n, err, bytes.Equal(h.Sum(nil), wantSum[:]))
+			}
+		})
+	}
+}
