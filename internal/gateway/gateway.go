@@ -50,6 +50,17 @@ type Options struct {
 	JWKSClient *http.Client
 	// Registry receives the metrics (default: a new registry served on the admin listener).
 	Registry *prometheus.Registry
+
+	// network replaces the operating system's for the listeners and the upstream dials (nil:
+	// the operating system's); tests run the whole gateway over in-memory connections with it,
+	// on virtual time.
+	network network
+}
+
+// network is where the gateway listens and dials its upstreams.
+type network interface {
+	Listen(network, addr string) (net.Listener, error)
+	DialContext(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Gateway is a running proxy. Its configuration can be reloaded without dropping connections.
@@ -238,7 +249,11 @@ func (g *Gateway) newProxy(upstream, spiffeID string, to TimeoutsConfig) (*forwa
 		}
 		tlsConf = g.upstreamTLS(id)
 	}
-	return &forwarder{upstream: upstream, target: u, transport: http1.NewTransport(hostPort(u), tlsConf, to.transport()),
+	tc := to.transport()
+	if g.opts.network != nil {
+		tc.Dial = g.opts.network.DialContext
+	}
+	return &forwarder{upstream: upstream, target: u, transport: http1.NewTransport(hostPort(u), tlsConf, tc),
 		buffers: &g.buffers, log: g.log}, nil
 }
 

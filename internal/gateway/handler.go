@@ -56,7 +56,7 @@ func (g *Gateway) begin(st *state, w http.ResponseWriter, r *http.Request, direc
 	r.Body = &x.body
 	x.gone = http1.ClientGoneOf(w)
 	// net/http's writers get the client timeouts per request; http1.Server's connection keeps
-	// them itself (its writer is no deadliner). They never change on reload.
+	// them itself (its writer is no Deadliner). They never change on reload.
 	if dl, ok := w.(http1.Deadliner); ok {
 		x.body.prog = http1.ReadProgress(dl, st.cfg.Timeouts.ClientBody)
 		x.sw.prog = http1.WriteProgress(dl, st.cfg.Timeouts.ClientWrite)
@@ -115,7 +115,7 @@ func (g *Gateway) serveInbound(w http.ResponseWriter, r *http.Request) {
 	x.forward(rt.proxy, r)
 }
 
-// refuseFields answers 400 to a request checkFields refuses, before it is routed; an HTTP/1
+// refuseFields answers 400 to a request http1.Unforwardable refuses, before it is routed; an HTTP/1
 // connection is closed after the answer, since what follows such a request cannot be trusted
 // to be framed as the client meant.
 func (x *exchange) refuseFields(r *http.Request) bool {

@@ -71,7 +71,11 @@ func (g *Gateway) listen(cfg *Config, errc chan<- error) (traffic []trafficServe
 		serverCert = g.edge.GetCertificate
 	}
 	serve := func(addr string, h http.Handler, tlsOn, traffic bool, bound *atomic.Pointer[string]) (trafficServer, error) {
-		ln, err := net.Listen("tcp", addr)
+		listen := net.Listen
+		if g.opts.network != nil {
+			listen = g.opts.network.Listen
+		}
+		ln, err := listen("tcp", addr)
 		if err != nil {
 			return nil, fmt.Errorf("listen %s: %w", addr, err)
 		}
@@ -133,7 +137,7 @@ func (g *Gateway) listen(cfg *Config, errc chan<- error) (traffic []trafficServe
 	return traffic, admin, nil
 }
 
-// trafficServer is a running listener's server: net/http's or http1Server.
+// trafficServer is a running listener's server: net/http's or http1.Server.
 type trafficServer interface {
 	Shutdown(ctx context.Context) error
 }

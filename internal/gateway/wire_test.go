@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/palisade-sec/palisade/internal/gateway/http1/http1test"
@@ -27,49 +29,39 @@ const watchCfg = sidecarHead + "timeouts: {read_header: 200ms}\n" + appRoute
 
 // TestHTTP1ClientDisconnect checks that the disconnect watcher is wired through the gateway: a
 // client that hangs up while the upstream works on its request gets the upstream request
-// cancelled and audited as client_gone.
-//
-// It runs the whole gateway over real sockets (TLS, the forwarder, an upstream httptest server,
-// the audit log), which cannot run in a synctest bubble; its sleep only lets the scanner look
-// twice. TestHTTP1WatcherTiming holds the watcher itself (timing, pipelining, the header
-// deadline) on virtual time.
+// cancelled at once and audited as client_gone. It runs the whole gateway (TLS, the forwarder,
+// an upstream, the audit log) on virtual time over an in-memory network; package http1's
+// TestHTTP1WatcherTiming holds the watcher itself (timing, pipelining, the header deadline).
 func TestHTTP1ClientDisconnect(t *testing.T) {
-	cancelled := make(chan time.Time, 1)
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/hang":
-			select {
-			case <-r.Context().Done():
-				cancelled <- time.Now()
-			case <-time.After(5 * time.Second):
+	synctest.Test(t, func(t *testing.T) {
+		cancelled := make(chan time.Time, 1)
+		app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/hang" {
+				select {
+				case <-r.Context().Done():
+					cancelled <- time.Now()
+				case <-time.After(5 * time.Second):
+				}
 			}
-		}
-	}))
-	t.Cleanup(app.Close)
-	g, addr, audit, cl := startSidecar(t, watchCfg, app.URL, HTTP1Palisade, false)
-	dial := func(t *testing.T) *tls.Conn {
-		t.Helper()
-		conf := cl.Transport.(*http.Transport).TLSClientConfig.Clone()
-		c, err := tls.Dial("tcp", addr, conf)
+		})
+		g, addr, audit, cl := startSidecar(t, watchCfg, app, HTTP1Palisade, false)
+		tr := cl.Transport.(*http.Transport)
+		raw, err := tr.DialContext(context.Background(), "tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { c.Close() })
-		return c
-	}
-
-	t.Run("a client that hangs up cancels the upstream request", func(t *testing.T) {
-		c := dial(t)
+		c := tls.Client(raw, tr.TLSClientConfig.Clone())
+		defer c.Close()
 		if _, err := io.WriteString(c, "GET /hang HTTP/1.1\r\nHost: app\r\n\r\n"); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(400 * time.Millisecond) // real sockets (see above): past the scanner's two looks
+		time.Sleep(201 * time.Millisecond) // virtual time: past the disconnect scanner's two looks
 		closed := time.Now()
 		c.Close()
 		select {
 		case at := <-cancelled:
-			if d := at.Sub(closed); d > time.Second {
-				t.Errorf("upstream request cancelled %s after the client left", d)
+			if d := at.Sub(closed); d != 0 {
+				t.Errorf("upstream request cancelled %s after the client left, want at once", d)
 			}
 		case <-time.After(3 * time.Second):
 			t.Fatal("the upstream request ran on after its client left")

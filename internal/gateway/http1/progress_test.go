@@ -51,7 +51,7 @@ func testProgressPushesDeadlinesRarely(t *testing.T) {
 	noConn.Touch() // nothing to set: nothing to do, no panic
 }
 
-// deadlineRecorder is a deadliner that records the deadlines it is given.
+// deadlineRecorder is a Deadliner that records the deadlines it is given.
 type deadlineRecorder struct{ read, write []time.Time }
 
 func (r *deadlineRecorder) SetReadDeadline(t time.Time) error {

@@ -56,7 +56,7 @@ type Server struct {
 // h1conn is one served connection.
 type h1conn struct {
 	c     net.Conn
-	watch watchState // client-disconnect detection (h1watch.go)
+	watch watchState // client-disconnect detection (watch.go)
 }
 
 // maxDrain is how much of a request body the handler did not read is discarded to keep the
