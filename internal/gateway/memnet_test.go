@@ -260,15 +260,13 @@ func (c *memConn) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
-// serveMem serves h with net/http's server on a new address of n until the test ends, and
-// returns its URL.
-func serveMem(t *testing.T, n *memNet, h http.Handler) string {
+// serveMem runs srv on a new address of n until the test ends, and returns its URL.
+func serveMem(t *testing.T, n *memNet, srv *http.Server) string {
 	t.Helper()
 	ln, err := n.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: h}
 	done := make(chan struct{})
 	go func() { _ = srv.Serve(ln); close(done) }()
 	t.Cleanup(func() {

@@ -57,16 +57,34 @@ var threeServers = []struct {
 
 // startSidecar starts cfg (a sidecarHead template) in front of an upstream serving upstream,
 // with the given HTTP/1 server, and returns it, its address, its audit log and a client holding
-// an SVID that speaks HTTP/2, or only HTTP/1.1. It must run in a synctest bubble: gateway,
-// upstream and client meet on an in-memory network (memNet), so every timeout is virtual. The
-// client's transport dials that network; its DialContext reaches the gateway's address.
+// an SVID that speaks HTTP/2, or only HTTP/1.1. It must run in a synctest bubble: see
+// startMemSidecar.
 func startSidecar(t *testing.T, cfg string, upstream http.Handler, server string, h2 bool) (*Gateway, string, *lockedBuffer, *http.Client) {
+	t.Helper()
+	audit := &lockedBuffer{}
+	sc := startMemSidecar(t, cfg, &http.Server{Handler: upstream}, server, h2, audit)
+	return sc.g, sc.addr, audit, sc.cl
+}
+
+// memSidecar is a sidecar gateway running on an in-memory network.
+type memSidecar struct {
+	g       *Gateway
+	addr    string       // the inbound listener
+	cfgPath string       // the configuration file
+	cl      *http.Client // holds an SVID; dials the in-memory network
+}
+
+// startMemSidecar starts cfg (a sidecarHead template) in front of upstream, with the given
+// HTTP/1 server and audit destination, and a client that speaks HTTP/2 or only HTTP/1.1. It must
+// run in a synctest bubble: gateway, upstream and client meet on an in-memory network (memNet),
+// so every timeout is virtual and a test waits for nothing; the client's transport dials that
+// network, and its DialContext reaches the gateway's address.
+func startMemSidecar(t *testing.T, cfg string, upstream *http.Server, server string, h2 bool, audit io.Writer) *memSidecar {
 	t.Helper()
 	n := newMemNet()
 	upURL := serveMem(t, n, upstream)
 	p := identitytest.NewCA(t, "example.org")
 	cert, key := p.IssueFiles("spiffe://example.org/app", "app")
-	audit := &lockedBuffer{}
 	path := filepath.Join(t.TempDir(), "gateway.yaml")
 	if err := os.WriteFile(path, []byte(fmt.Sprintf(cfg, p.BundleFile(), cert, key, upURL, server)), 0o600); err != nil {
 		t.Fatal(err)
@@ -100,7 +118,7 @@ func startSidecar(t *testing.T, cfg string, upstream http.Handler, server string
 		tr.ForceAttemptHTTP2 = false
 		tr.TLSClientConfig.NextProtos = []string{"http/1.1"}
 	}
-	return g, addr, audit, cl
+	return &memSidecar{g: g, addr: addr, cfgPath: path, cl: cl}
 }
 
 // slowApp is an upstream with one endpoint per way a peer can stall.
