@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/palisade-sec/palisade/internal/gateway/http1/http1test"
@@ -107,7 +108,9 @@ func TestTransportReplacesConnectionsTheUpstreamClosed(t *testing.T) {
 		if _, got, err := http1test.Get(t, tr, method, srv.URL, strings.NewReader("x")); err != nil || got != "ok" {
 			t.Fatalf("request %d (%s): %q, %v", i, method, got, err)
 		}
-		// real sockets: the transport's liveness check peeks at the socket's file descriptor
+		// Real sockets and a real wait: what is tested is the liveness check's peek at the
+		// socket's file descriptor (transport_unix.go), which only a kernel socket has, so the
+		// upstream's idle timeout runs on the real clock too.
 		time.Sleep(200 * time.Millisecond) // the upstream has closed the idle connection by now
 	}
 	if n := cc.n.Load(); n != 3 {
@@ -302,9 +305,17 @@ func TestTransportUpgradeAndExpectContinueThroughReverseProxy(t *testing.T) {
 	}
 }
 
+// TestTransportConcurrentRequestsAndIdleSweep runs on virtual time over in-memory
+// connections: the pool holds at most one connection per concurrent client, and the sweep
+// closes every idle connection once the idle timeout has passed.
 func TestTransportConcurrentRequestsAndIdleSweep(t *testing.T) {
-	srv, cc := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.URL.Path) }))
-	tr := transportTo(t, srv.URL)
+	synctest.Test(t, testTransportConcurrentRequestsAndIdleSweep)
+}
+
+func testTransportConcurrentRequestsAndIdleSweep(t *testing.T) {
+	dial, cc := pipeUpstream(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.URL.Path) }))
+	tr := NewTransport("upstream.test:80", nil, TransportConfig{Dial: dial})
+	t.Cleanup(tr.CloseIdleConnections)
 	tr.idleTimeout = 100 * time.Millisecond
 	var wg sync.WaitGroup
 	errs := make(chan error, 400)
@@ -314,7 +325,7 @@ func TestTransportConcurrentRequestsAndIdleSweep(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 50; i++ {
 				p := fmt.Sprintf("/%d/%d", g, i)
-				req, _ := http.NewRequest("GET", srv.URL+p, nil)
+				req, _ := http.NewRequest("GET", "http://upstream.test"+p, nil)
 				resp, err := tr.RoundTrip(req)
 				if err != nil {
 					errs <- err
@@ -333,23 +344,46 @@ func TestTransportConcurrentRequestsAndIdleSweep(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if n := cc.n.Load(); n > 8 {
-		t.Errorf("%d connections for 8 concurrent clients, want at most 8", n)
+	if n := cc.n.Load(); n > 8 || n == 0 {
+		t.Errorf("%d connections for 8 concurrent clients, want 1 to 8", n)
 	}
-	deadline := time.Now().Add(3 * time.Second)
-	for {
+	idle := func() int {
 		tr.mu.Lock()
-		idle := len(tr.idle)
-		tr.mu.Unlock()
-		if idle == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d connections still idle after the idle timeout", idle)
-		}
-		// real sockets: polls for the idle sweep of connections to an httptest upstream
-		time.Sleep(20 * time.Millisecond)
+		defer tr.mu.Unlock()
+		return len(tr.idle)
 	}
+	if idle() == 0 {
+		t.Fatal("no connection went back to the pool")
+	}
+	time.Sleep(2 * tr.idleTimeout) // virtual time: the sweep ran (it re-arms every idle timeout)
+	if n := idle(); n != 0 {
+		t.Fatalf("%d connections still idle after the idle timeout", n)
+	}
+}
+
+// pipeUpstream serves h with net/http's server over in-memory connections (net.Pipe) until
+// the test ends; dial connects to it. It runs in a synctest bubble, where the pipes' deadlines
+// and the server's timers are virtual.
+func pipeUpstream(t *testing.T, h http.Handler) (dial func(ctx context.Context, network, addr string) (net.Conn, error), cc *connCounter) {
+	t.Helper()
+	cc = &connCounter{}
+	srv := &http.Server{Handler: h, ConnState: cc.hook}
+	ln := newConnListener()
+	done := make(chan struct{})
+	go func() { _ = srv.Serve(ln); close(done) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if srv.Shutdown(ctx) != nil {
+			_ = srv.Close()
+		}
+		<-done
+	})
+	return func(ctx context.Context, _, _ string) (net.Conn, error) {
+		client, server := net.Pipe()
+		ln.deliver(server)
+		return client, nil
+	}, cc
 }
 
 func TestTransportFlushIdleKeepsPooling(t *testing.T) {
