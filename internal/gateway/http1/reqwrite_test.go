@@ -3,6 +3,7 @@ package http1
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -195,6 +196,26 @@ func TestExtraFieldsSentVerbatimOrRefused(t *testing.T) {
 	e.Set("X-Palisade-Jwt-Sub", "alice\tsmith ünïcode")
 	if err := e.check(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestExtraFieldsRefuseMoreThanTheyHold: a field past the fixed capacity is not dropped (the
+// upstream would miss an identity field) nor a panic; the request is refused, and Reset makes
+// the fields usable for the next request.
+func TestExtraFieldsRefuseMoreThanTheyHold(t *testing.T) {
+	e := &ExtraFields{}
+	for i := range maxExtraFields + 1 {
+		e.Set(fmt.Sprintf("X-F%d", i), "v")
+	}
+	var b bytes.Buffer
+	w := bufio.NewWriter(&b)
+	if err := writeUpstreamRequest(w, newOutReq(t, "GET", "http://up/", http.Header{}), e); err == nil || w.Buffered() != 0 {
+		t.Fatalf("%d fields: err %v, %d bytes written; want a refusal and nothing written", maxExtraFields+1, err, w.Buffered())
+	}
+	e.Reset()
+	e.Set("X-Request-Id", "r")
+	if err := writeUpstreamRequest(w, newOutReq(t, "GET", "http://up/", http.Header{}), e); err != nil {
+		t.Fatalf("after Reset: %v", err)
 	}
 }
 

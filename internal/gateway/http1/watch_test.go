@@ -127,3 +127,13 @@ func testWatcherTiming(t *testing.T, serverTLS, clientTLS *tls.Config) {
 	}
 	<-served
 }
+
+// TestClientGoneOfOtherWriters: only this server's writer carries the signal; any other (net/http's,
+// a recorder, a wrapper) gets nil, which Transport.Forward takes as "no signal".
+func TestClientGoneOfOtherWriters(t *testing.T) {
+	for _, w := range []http.ResponseWriter{nil, httptest.NewRecorder(), struct{ http.ResponseWriter }{httptest.NewRecorder()}} {
+		if g := ClientGoneOf(w); g != nil {
+			t.Errorf("ClientGoneOf(%T) = %v, want nil", w, g)
+		}
+	}
+}
