@@ -414,10 +414,7 @@ func diffExchange(t *testing.T, addr, raw string, split bool, pauseAt int) ([]by
 
 func TestHTTP1DifferentialCorpus(t *testing.T) {
 	recGW, recNet := newDiffRecorder(), newDiffRecorder()
-	_, gwAddr := startHTTP1(t, diffHandler(recGW), nil, func(s *Server) {
-		s.maxHeaderBytes = diffMaxHeader
-		s.readHeaderTimeout = diffHeaderTimeout
-	})
+	_, gwAddr := startHTTP1(t, diffHandler(recGW), nil, ServerConfig{MaxHeaderBytes: diffMaxHeader, ReadHeaderTimeout: diffHeaderTimeout})
 	netAddr := startNetHTTP(t, diffHandler(recNet))
 	run := func(addr string, rec *diffRecorder, tc diffCase, split bool) connResult {
 		out, local := diffExchange(t, addr, tc.raw, split, tc.pauseAt)
@@ -595,8 +592,7 @@ func FuzzHTTP1Differential(f *testing.F) {
 			t.Fatalf("net/http did not finish the connection")
 		}
 		gwConn := &memConn{in: in, step: st, done: make(chan struct{}), remote: addr()}
-		s := NewServer(diffHandler(rec), nil, ServerConfig{}, logger)
-		s.maxHeaderBytes = diffMaxHeader
+		s := NewServer(diffHandler(rec), nil, ServerConfig{MaxHeaderBytes: diffMaxHeader}, logger)
 		s.serveHTTP1(&h1conn{c: gwConn}, nil)
 		netSeen, gwSeen := rec.take(netConn.remote.String()), rec.take(gwConn.remote.String())
 		if msg := smugglingOracle(netSeen, gwSeen, gwConn.out.Bytes()); msg != "" {

@@ -24,12 +24,9 @@ import (
 )
 
 // startHTTP1 serves h with Server on a loopback port (TLS when tlsConf is set).
-func startHTTP1(t *testing.T, h http.Handler, tlsConf *tls.Config, tune func(*Server)) (*Server, string) {
+func startHTTP1(t *testing.T, h http.Handler, tlsConf *tls.Config, cfg ServerConfig) (*Server, string) {
 	t.Helper()
-	s := NewServer(h, tlsConf, ServerConfig{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if tune != nil {
-		tune(s)
-	}
+	s := NewServer(h, tlsConf, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +89,7 @@ func testHandler() http.Handler {
 }
 
 func TestHTTP1KeepAliveFramingAndPipelining(t *testing.T) {
-	_, addr := startHTTP1(t, testHandler(), nil, nil)
+	_, addr := startHTTP1(t, testHandler(), nil, ServerConfig{})
 	raw := "GET /echo HTTP/1.1\r\nHost: a.test\r\n\r\n" +
 		"POST /echo HTTP/1.1\r\nHost: a.test\r\nContent-Length: 4\r\n\r\nbody" +
 		"POST /echo HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" +
@@ -150,7 +147,7 @@ func TestHTTP1KeepAliveFramingAndPipelining(t *testing.T) {
 }
 
 func TestHTTP1RefusesBadRequests(t *testing.T) {
-	_, addr := startHTTP1(t, testHandler(), nil, func(s *Server) { s.maxHeaderBytes = 1 << 10 })
+	_, addr := startHTTP1(t, testHandler(), nil, ServerConfig{MaxHeaderBytes: 1 << 10})
 	cases := []struct {
 		name, raw string
 		status    int
@@ -188,7 +185,7 @@ func TestHTTP1RefusesBadRequests(t *testing.T) {
 }
 
 func TestHTTP1ExpectContinueAndUnreadBodies(t *testing.T) {
-	_, addr := startHTTP1(t, testHandler(), nil, nil)
+	_, addr := startHTTP1(t, testHandler(), nil, ServerConfig{})
 	t.Run("continue sent once the handler reads", func(t *testing.T) {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
@@ -233,7 +230,7 @@ func TestHTTP1ExpectContinueAndUnreadBodies(t *testing.T) {
 }
 
 func TestHTTP1ContentLengthMismatchAndHTTP10(t *testing.T) {
-	_, addr := startHTTP1(t, testHandler(), nil, nil)
+	_, addr := startHTTP1(t, testHandler(), nil, ServerConfig{})
 	// an aborted handler (ReverseProxy's way to cut a failed upstream body) ends its connection
 	// and nothing else: the chunked body is left unterminated and the server keeps serving
 	if out := http1test.RawExchange(t, addr, "GET /panic HTTP/1.1\r\nHost: a\r\n\r\n", 2*time.Second); !strings.HasSuffix(out, "partial\r\n") {
@@ -345,7 +342,7 @@ func TestHTTP1TLSWithHTTP2AndUpgradeThroughProxy(t *testing.T) {
 	srvTLS.StartTLS() // only for its certificate
 	cert := srvTLS.TLS.Certificates[0]
 	srvTLS.Close()
-	_, addr := startHTTP1(t, proxy, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil)
+	_, addr := startHTTP1(t, proxy, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, ServerConfig{})
 	roots := x509.NewCertPool()
 	leaf, _ := x509.ParseCertificate(cert.Certificate[0])
 	roots.AddCert(leaf)

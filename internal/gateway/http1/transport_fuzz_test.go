@@ -113,8 +113,7 @@ func FuzzHTTP1Server(f *testing.F) {
 		s := NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			methods = append(methods, r.Method)
 			h.ServeHTTP(w, r)
-		}), nil, ServerConfig{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		s.maxHeaderBytes = 2 << 10
+		}), nil, ServerConfig{MaxHeaderBytes: 2 << 10}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		out := &recordingConn{scriptedConn: scriptedConn{r: bytes.NewReader(in)}}
 		hc := &h1conn{c: out}
 		s.serveHTTP1(hc, nil)
