@@ -26,7 +26,7 @@ func TestDesyncAgainstNginx(t *testing.T) {
 	if err != nil {
 		t.Skip("nginx is not on PATH")
 	}
-	up := newRecorder(t)
+	up := newRecorder(t, nil)
 	addr := startNginx(t, nginx, up.addr())
 	e := startEdge(t, HTTP1Palisade, "")
 

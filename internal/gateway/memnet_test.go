@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -280,4 +283,33 @@ func serveMem(t *testing.T, n *memNet, srv *http.Server) string {
 		<-done
 	})
 	return "http://" + ln.Addr().String()
+}
+
+// runMemGateway writes cfgText to a file and runs a gateway of it on n until the test ends; it
+// returns the gateway, serving, and the file's path. It must run in a synctest bubble.
+func runMemGateway(t *testing.T, n *memNet, cfgText string, audit io.Writer) (*Gateway, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "gateway.yaml")
+	if err := os.WriteFile(path, []byte(cfgText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(context.Background(), Options{ConfigPath: path, AuditOut: audit,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), network: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- g.Run(ctx, nil) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	synctest.Wait() // Run has bound its listeners, or failed
+	if !g.Ready() {
+		t.Fatal("gateway did not become ready")
+	}
+	return g, path
 }

@@ -1,15 +1,12 @@
 package gateway
 
 import (
-	"context"
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -85,28 +82,7 @@ func startMemSidecar(t *testing.T, cfg string, upstream *http.Server, server str
 	upURL := serveMem(t, n, upstream)
 	p := identitytest.NewCA(t, "example.org")
 	cert, key := p.IssueFiles("spiffe://example.org/app", "app")
-	path := filepath.Join(t.TempDir(), "gateway.yaml")
-	if err := os.WriteFile(path, []byte(fmt.Sprintf(cfg, p.BundleFile(), cert, key, upURL, server)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	g, err := New(context.Background(), Options{ConfigPath: path, AuditOut: audit,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), network: n})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- g.Run(ctx, nil) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	synctest.Wait() // Run has bound its listeners, or failed
-	if !g.Ready() {
-		t.Fatal("gateway did not become ready")
-	}
+	g, path := runMemGateway(t, n, fmt.Sprintf(cfg, p.BundleFile(), cert, key, upURL, server), audit)
 	addr, _, _ := g.Addrs()
 	roots := x509.NewCertPool()
 	roots.AddCert(p.CA.Bundle()[0])
