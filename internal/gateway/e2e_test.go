@@ -334,7 +334,8 @@ func TestMeshJWKSRotationDuringTraffic(t *testing.T) {
 			}
 		}
 	}()
-	// real sockets: file-change reload is noticed by Gateway.Run over real listeners
+	// let the steady traffic run before the rotation. Real sockets and time: the JWKS issuer
+	// (jwttest) is an httptest server on a real socket, which a synctest bubble cannot wait on
 	time.Sleep(50 * time.Millisecond)
 	before := m.idp.Fetches()
 	m.idp.AddKey(t, "k2")
@@ -441,7 +442,8 @@ func TestMeshSVIDRenewal(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("new connections still get the old SVID 5s after renewal")
 		}
-		// real sockets: the whole gateway over TLS
+		// real sockets and time: the mesh's JWKS issuer (jwttest) is an httptest server on a
+		// real socket, which a synctest bubble cannot wait on
 		time.Sleep(200 * time.Millisecond)
 	}
 }
@@ -599,7 +601,8 @@ func TestJWKSKeyProblemsAreReported(t *testing.T) {
 		t.Fatalf("token of the good key: %d", resp.StatusCode)
 	}
 	want := `palisade_gateway_jwks_rejected_keys{issuer="https://idp.test"} 1`
-	// real sockets: the whole gateway over TLS; polls
+	// real sockets and time: the JWKS issuer (jwttest) is an httptest server on a real socket,
+	// which a synctest bubble cannot wait on; polls
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		resp, err := http.Get("http://" + admin + "/metrics")
 		if err != nil {
