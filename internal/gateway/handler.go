@@ -115,9 +115,9 @@ func (g *Gateway) serveInbound(w http.ResponseWriter, r *http.Request) {
 	x.forward(rt.proxy, r)
 }
 
-// refuseFields answers 400 to a request http1.Unforwardable refuses, before it is routed; an HTTP/1
-// connection is closed after the answer, since what follows such a request cannot be trusted
-// to be framed as the client meant.
+// refuseFields answers 400 to a request http1.Unforwardable refuses, before it is routed; an
+// HTTP/1 connection is closed after the answer, since what follows such a request cannot be
+// trusted to be framed as the client meant.
 func (x *exchange) refuseFields(r *http.Request) bool {
 	reason := http1.Unforwardable(r)
 	if reason == "" {

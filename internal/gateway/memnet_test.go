@@ -20,8 +20,8 @@ import (
 
 // memNet is an in-memory network for whole-gateway tests inside a synctest bubble: the
 // gateway's listeners, its upstream dials, the upstream servers and the clients all meet over
-// in-memory connections (memConn), so every timeout runs on the bubble's virtual clock and a test waits for nothing.
-// Addresses are "host:port" strings; listening on port 0 picks a free one.
+// in-memory connections (memConn), so every timeout runs on the bubble's virtual clock and a
+// test waits for nothing. Addresses are "host:port" strings; listening on port 0 picks a free one.
 type memNet struct {
 	mu   sync.Mutex
 	lns  map[string]*memListener

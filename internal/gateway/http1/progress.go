@@ -9,10 +9,11 @@ import (
 
 // Progress keeps a read or write deadline a timeout ahead of the latest operation, so an
 // operation that moves no data for the timeout fails: a peer that stops reading or sending is
-// cut off instead of holding a connection for ever, while a slow but moving one is not. It re-arms the deadline only when an
-// eighth of the timeout has gone by since it last did, so a busy connection pays for a deadline
-// change rarely rather than per request; a stalled operation therefore fails after between 7/8
-// of the timeout and all of it. A Progress is used by one goroutine at a time; its zero value sets no deadline.
+// cut off instead of holding a connection for ever, while a slow but moving one is not. It
+// re-arms the deadline only when an eighth of the timeout has gone by since it last did, so a
+// busy connection pays for a deadline change rarely rather than per request; a stalled
+// operation therefore fails after between 7/8 of the timeout and all of it. A Progress is used
+// by one goroutine at a time; its zero value sets no deadline.
 type Progress struct {
 	d       Deadliner     // a connection, or one of net/http's per-request ResponseWriters
 	read    bool          // the read deadline (else the write deadline)
