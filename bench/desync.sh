@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/desync.sh — the gateway's HTTP/1 attack corpus (internal/gateway/desync_test.go: CL.TE,
+# bench/desync.sh — the gateway's HTTP/1 attack corpus (internal/gateway/http1/http1test: CL.TE,
 # TE.CL, TE.TE obfuscations, CL.0, chunk syntax, obs-fold, NUL and bare CR, Host conflicts,
 # Expect, pipelining, upgrades, path normalisation) sent byte for byte to nginx as a plain
 # reverse proxy and to the Palisade edge gateway, each in front of its own recording upstream.

@@ -2,20 +2,21 @@ package gateway
 
 import (
 	"bytes"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/palisade-sec/palisade/internal/identity/identitytest"
+	"github.com/palisade-sec/palisade/internal/gateway/http1/http1test"
 )
 
 func TestAuditFile(t *testing.T) {
@@ -196,20 +197,18 @@ const failClosedCfg = sidecarHead + "audit: {fail_closed: true}\n" + appRoute
 
 // TestAuditFailClosed runs a gateway with audit.fail_closed whose audit destination fails for a
 // while: requests are refused 503 (audit_unavailable) while it fails and served again once it
-// recovers, and every record — the refusals' too — reaches the log.
-func TestAuditFailClosed(t *testing.T) {
-	app := echoApp(t, "app")
-	p := identitytest.NewCA(t, "example.org")
-	cert, key := p.IssueFiles("spiffe://example.org/app", "app")
+// recovers, and every record — the refusals' too — reaches the log. The flush timer finds out
+// within one period either way. It runs on virtual time over an in-memory network.
+func TestAuditFailClosed(t *testing.T) { synctest.Test(t, testAuditFailClosed) }
+
+func testAuditFailClosed(t *testing.T) {
 	out := &flakyWriter{}
-	g, _ := startGateway(t, fmt.Sprintf(failClosedCfg, p.BundleFile(), cert, key, app.URL, HTTP1Palisade), nil, out)
-	addr, _, _ := g.Addrs()
-	roots := x509.NewCertPool()
-	roots.AddCert(p.CA.Bundle()[0])
-	cl := clientFor(roots, p.Issue("spiffe://example.org/web", time.Hour))
+	app := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") })}
+	sc := startMemSidecar(t, failClosedCfg, app, HTTP1Palisade, true, out)
+	g, addr, cl := sc.g, sc.addr, sc.cl
 	status := func(path string) int {
 		t.Helper()
-		resp, _, err := get(t, cl.Transport, http.MethodGet, "https://"+addr+path, nil)
+		resp, _, err := http1test.Get(t, cl.Transport, http.MethodGet, "https://"+addr+path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -217,12 +216,11 @@ func TestAuditFailClosed(t *testing.T) {
 	}
 	waitFailing := func(want bool) {
 		t.Helper()
-		for i := 0; g.audit.Failing() != want; i++ {
-			if i > 100 {
-				t.Fatalf("audit log failing = %v after 2s, want %v", g.audit.Failing(), want)
-			}
-			// real sockets: the whole gateway over TLS; this polls for the audit flush timer of Gateway.Run
-			time.Sleep(20 * time.Millisecond)
+		start := time.Now()
+		time.Sleep(flushEvery) // virtual time: the flush timer of Gateway.Run looks once
+		synctest.Wait()
+		if g.audit.Failing() != want {
+			t.Fatalf("audit log failing = %v %s later, want %v", g.audit.Failing(), time.Since(start), want)
 		}
 	}
 	if s := status("/before"); s != 200 {

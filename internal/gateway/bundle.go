@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/palisade-sec/palisade/internal/gateway/http1"
 	"github.com/palisade-sec/palisade/internal/identity"
 )
 
@@ -141,7 +142,7 @@ func unreachable(err error) bool {
 	var op *net.OpError
 	var dns *net.DNSError
 	// crypto/tls reports an alert from the peer as a net.OpError too: that is an answer
-	return errors.As(err, &op) && op.Op != "remote error" || errors.As(err, &dns) || isTimeout(err) ||
+	return errors.As(err, &op) && op.Op != "remote error" || errors.As(err, &dns) || http1.IsTimeout(err) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
 }
 

@@ -344,7 +344,9 @@ func TestTrustBundleRefreshLoop(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the periodic refresh did not pick up the rotated bundle within 5s")
 		}
-		// real sockets: the CA serves over HTTPS (httptest); this polls for the periodic refresh
+		// real sockets and time: the CA serves over HTTPS (httptest) and identity.Client dials the
+		// operating system's network, which a synctest bubble cannot wait on; this polls for the
+		// periodic refresh
 		time.Sleep(20 * time.Millisecond)
 	}
 }

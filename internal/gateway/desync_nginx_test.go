@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/gateway/http1/http1test"
 )
 
 // TestDesyncAgainstNginx runs the HTTP/1 attack corpus against nginx as a plain reverse proxy
@@ -24,32 +26,32 @@ func TestDesyncAgainstNginx(t *testing.T) {
 	if err != nil {
 		t.Skip("nginx is not on PATH")
 	}
-	up := newRecorder(t)
+	up := newRecorder(t, nil)
 	addr := startNginx(t, nginx, up.addr())
 	e := startEdge(t, HTTP1Palisade, "")
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-36s | %-44s | %s\n", "case", "nginx: answers → upstream saw", "palisade: answers → upstream saw")
 	fmt.Fprintf(&b, "%s-+-%s-+-%s\n", strings.Repeat("-", 36), strings.Repeat("-", 44), strings.Repeat("-", 44))
-	for i, tc := range h1Corpus() {
+	for i, tc := range http1test.Desync() {
 		mark := caseHost(i)
-		raw := strings.ReplaceAll(tc.raw, "shop.localhost", mark)
+		raw := strings.ReplaceAll(tc.Raw, "shop.localhost", mark)
 
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, _ = c.Write([]byte(raw))
-		nOut := readAll(c, 2*time.Second)
+		nOut := http1test.ReadAll(c, 2*time.Second)
 		c.Close()
 
 		tc2 := e.dial(t, "http/1.1")
 		_, _ = tc2.Write([]byte(raw))
-		pOut := readAll(tc2, 2*time.Second)
+		pOut := http1test.ReadAll(tc2, 2*time.Second)
 		tc2.Close()
 
 		time.Sleep(50 * time.Millisecond) // a report, not a check: let stragglers land
-		fmt.Fprintf(&b, "%-36s | %-44s | %s\n", tc.name, describe(nOut, up, mark), describe(pOut, e.up, mark))
+		fmt.Fprintf(&b, "%-36s | %-44s | %s\n", tc.Name, describe(nOut, up, mark), describe(pOut, e.up, mark))
 	}
 	fmt.Print(b.String())
 }

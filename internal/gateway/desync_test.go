@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/palisade-sec/palisade/internal/gateway/http1/http1test"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 )
@@ -20,147 +21,11 @@ import (
 // TE.CL, TE.TE with Transfer-Encoding obfuscations, CL.0, chunk syntax, obs-fold, NUL and bare
 // CR, Host conflicts, Expect, pipelining, upgrades, HTTP/2 to HTTP/1 downgrade, path
 // normalisation), each with what the gateway does — refuse with a status, close, or forward
-// exactly one request whose path is inside an allowed route. The recording upstream behind the
+// exactly one request whose path is inside an allowed route. The HTTP/1 cases are
+// http1test.Desync (package http1's differential fuzzer reads them too); the HTTP/2 ones are
+// here. The recording upstream behind the
 // edge (edgeharness_test.go) tells what reached it; on every case it must never see a path
 // outside /public/ or /ws/, nor more requests than the case says the client sent.
-
-// outcome is what one case must produce: the statuses of the responses the client reads, in
-// order, until the gateway closes (0 for a stream the HTTP/2 server resets), and the request
-// targets that reach the upstream. When maybe is set the upstream may also have seen fewer
-// (a body that fails midway may or may not have left the gateway's buffers).
-type outcome struct {
-	statuses []int
-	fwd      []string
-	maybe    bool
-}
-
-// h1Case is a raw HTTP/1 exchange. netHTTP, when set, is the outcome with http1_server:
-// net/http where it differs (it reads some framings the gateway's own server refuses; it then
-// closes after the response instead).
-type h1Case struct {
-	name    string
-	raw     string
-	want    outcome
-	netHTTP *outcome
-}
-
-const host = "Host: shop.localhost\r\n"
-
-// tailReq is sent after a case's request: served only if the connection is still trusted. It
-// asks the gateway to close after it, so each exchange ends without waiting for a timeout.
-const tailReq = "GET /public/after HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n"
-
-func o(fwd []string, statuses ...int) outcome { return outcome{statuses: statuses, fwd: fwd} }
-func maybe(fwd []string, statuses ...int) outcome {
-	return outcome{statuses: statuses, fwd: fwd, maybe: true}
-}
-func paths(p ...string) []string { return p }
-
-func post(path, fields, body string) string {
-	return "POST " + path + " HTTP/1.1\r\n" + host + fields + "\r\n" + body
-}
-
-func cl(body string) string { return "Content-Length: " + strconv.Itoa(len(body)) + "\r\n" }
-
-// smuggled is a complete request hidden in a body: a reader that takes the body for its end
-// serves it as a second request.
-const smuggled = "GET /public/smuggled HTTP/1.1\r\n" + host + "\r\n"
-
-// smuggledChunk is smuggled as the one chunk of a chunked body.
-var smuggledChunk = strconv.FormatInt(int64(len(smuggled)), 16) + "\r\n" + smuggled + "\r\n0\r\n\r\n"
-
-func h1Corpus() []h1Case {
-	chunkedOK := "3\r\nabc\r\n0\r\n\r\n"
-	te := func(v string) string { return "Transfer-Encoding: " + v + "\r\n" }
-	pub, after := "/public/a", "/public/after"
-	served := o(paths(pub, after), 200, 200)
-	refused := func(status int) outcome { return o(nil, status) }
-	onlyFirst := o(paths(pub), 200) // net/http: served, then the connection closed
-	return []h1Case{
-		{name: "baseline", raw: "GET /public/a HTTP/1.1\r\n" + host + "\r\n" + tailReq, want: served},
-		{name: "pipelined three", raw: "GET /public/a HTTP/1.1\r\n" + host + "\r\nGET /public/b HTTP/1.1\r\n" + host + "\r\n" + tailReq,
-			want: o(paths(pub, "/public/b", after), 200, 200, 200)},
-		{name: "chunked", raw: post(pub, te("chunked"), chunkedOK) + tailReq, want: served, netHTTP: &onlyFirst},
-
-		// CL.TE and TE.CL: the one reading is chunked-then-close, or a refusal
-		{name: "CL.TE", raw: post(pub, cl("0\r\n\r\n"+smuggled)+te("chunked"), "0\r\n\r\n"+smuggled) + tailReq, want: refused(400), netHTTP: &onlyFirst},
-		{name: "TE.CL", raw: post(pub, te("chunked")+"Content-Length: 4\r\n", smuggledChunk) + tailReq, want: refused(400), netHTTP: &onlyFirst},
-		{name: "CL.TE with 0 length", raw: post(pub, "Content-Length: 0\r\n"+te("chunked"), "0\r\n\r\n") + tailReq, want: refused(400), netHTTP: &onlyFirst},
-
-		// TE.TE: obfuscated Transfer-Encoding
-		{name: "TE chunked with trailing space", raw: post(pub, te("chunked "), chunkedOK) + tailReq, want: served, netHTTP: &onlyFirst},
-		{name: "TE tab before chunked", raw: post(pub, "Transfer-Encoding:\tchunked\r\n", chunkedOK) + tailReq, want: served, netHTTP: &onlyFirst},
-		{name: "TE Chunked", raw: post(pub, te("Chunked"), chunkedOK) + tailReq, want: refused(501), netHTTP: &onlyFirst},
-		{name: "TE x, chunked", raw: post(pub, te("x, chunked"), chunkedOK) + tailReq, want: refused(501)},
-		{name: "TE chunked, identity", raw: post(pub, te("chunked, identity"), chunkedOK) + tailReq, want: refused(501)},
-		{name: "TE xchunked", raw: post(pub, te("xchunked"), chunkedOK) + tailReq, want: refused(501)},
-		{name: "TE duplicated", raw: post(pub, te("chunked")+te("chunked"), chunkedOK) + tailReq, want: refused(501)},
-		{name: "TE chunked and identity fields", raw: post(pub, te("chunked")+te("identity"), chunkedOK) + tailReq, want: refused(501)},
-		{name: "TE obs-fold", raw: post(pub, "Transfer-Encoding:\r\n chunked\r\n", chunkedOK) + tailReq, want: refused(400), netHTTP: &onlyFirst},
-		{name: "TE obs-fold beside CL", raw: post(pub, "Content-Length: 3\r\nTransfer-Encoding:\r\n chunked\r\n", chunkedOK) + tailReq, want: refused(400), netHTTP: &onlyFirst},
-		{name: "TE space before colon", raw: post(pub, "Transfer-Encoding : chunked\r\n", chunkedOK) + tailReq, want: refused(400)},
-		{name: "TE in HTTP/1.0", raw: "POST /public/a HTTP/1.0\r\n" + host + te("chunked") + "\r\n" + smuggledChunk,
-			want: refused(400), netHTTP: &onlyFirst},
-
-		// CL.0 and 0.CL: a body where a reader might expect none, or none where one is declared
-		{name: "CL.0 GET with a body", raw: "GET /public/a HTTP/1.1\r\n" + host + cl(smuggled) + "\r\n" + smuggled + tailReq, want: served},
-		{name: "0.CL", raw: post(pub, "Content-Length: 0\r\n", "") + smuggled + tailReq, want: o(paths(pub, "/public/smuggled", after), 200, 200, 200)},
-		{name: "CL duplicated equal", raw: post(pub, "Content-Length: 3\r\nContent-Length: 3\r\n", "abc") + tailReq, want: served},
-		{name: "CL duplicated different", raw: post(pub, "Content-Length: 3\r\nContent-Length: 4\r\n", "abcd") + tailReq, want: refused(400)},
-		{name: "CL comma list", raw: post(pub, "Content-Length: 3, 3\r\n", "abc") + tailReq, want: refused(400)},
-		{name: "CL with sign", raw: post(pub, "Content-Length: +3\r\n", "abc") + tailReq, want: refused(400)},
-		{name: "CL hex", raw: post(pub, "Content-Length: 0x3\r\n", "abc") + tailReq, want: refused(400)},
-
-		// chunk syntax
-		{name: "chunk size overflow", raw: post(pub, te("chunked"), "10000000000000001\r\na\r\n0\r\n\r\n") + tailReq, want: maybe(paths(pub), 400)},
-		{name: "chunk size negative", raw: post(pub, te("chunked"), "-3\r\nabc\r\n0\r\n\r\n") + tailReq, want: maybe(paths(pub), 400)},
-		{name: "chunk size 0x", raw: post(pub, te("chunked"), "0x3\r\nabc\r\n0\r\n\r\n") + tailReq, want: maybe(paths(pub), 400)},
-		{name: "chunk extension", raw: post(pub, te("chunked"), "3;name=value\r\nabc\r\n0\r\n\r\n") + tailReq, want: served, netHTTP: &onlyFirst},
-		{name: "chunk bare LF", raw: post(pub, te("chunked"), "3\nabc\n0\n\n") + tailReq, want: maybe(paths(pub), 400)},
-		{name: "chunk trailer", raw: post(pub, te("chunked"), "3\r\nabc\r\n0\r\nX-Trailer: 1\r\n\r\n") + tailReq, want: served, netHTTP: &onlyFirst},
-		{name: "chunk data longer than its size", raw: post(pub, te("chunked"), "3\r\nabcdef\r\n0\r\n\r\n") + tailReq, want: maybe(paths(pub), 400)},
-
-		// fields
-		{name: "obs-fold", raw: "GET /public/a HTTP/1.1\r\n" + host + "X-A: a\r\n b\r\n\r\n" + tailReq, want: refused(400), netHTTP: &served},
-		{name: "NUL in a value", raw: "GET /public/a HTTP/1.1\r\n" + host + "X-A: a\x00b\r\n\r\n" + tailReq, want: refused(400)},
-		{name: "bare CR in a value", raw: "GET /public/a HTTP/1.1\r\n" + host + "X-A: a\rX-B: b\r\n\r\n" + tailReq, want: refused(400)},
-		{name: "bare LF line ends", raw: "GET /public/a HTTP/1.1\n" + "Host: shop.localhost\n\n" + tailReq, want: served},
-		{name: "space in the target", raw: "GET /public/a /admin HTTP/1.1\r\n" + host + "\r\n" + tailReq, want: refused(400)},
-
-		// hosts
-		{name: "Host duplicated", raw: "GET /public/a HTTP/1.1\r\n" + host + "Host: evil.test\r\n\r\n" + tailReq, want: refused(400)},
-		{name: "Host missing", raw: "GET /public/a HTTP/1.1\r\n\r\n" + tailReq, want: refused(400)},
-		{name: "absolute-form beside Host", raw: "GET http://shop.localhost/public/a HTTP/1.1\r\nHost: evil.test\r\n\r\n" + tailReq, want: served},
-		{name: "absolute-form outside the routes", raw: "GET http://shop.localhost/admin HTTP/1.1\r\n" + host + "\r\n" + tailReq, want: o(paths(after), 404, 200)},
-
-		// Expect
-		{name: "Expect 100-continue", raw: post(pub, "Expect: 100-continue\r\nContent-Length: 3\r\n", "abc") + tailReq, want: o(paths(pub, after), 100, 200, 200)},
-		{name: "Expect other", raw: post(pub, "Expect: magic\r\nContent-Length: 3\r\n", "abc") + tailReq, want: refused(417)},
-
-		// upgrades
-		{name: "h2c upgrade", raw: "GET /public/a HTTP/1.1\r\n" + host + "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n" + tailReq, want: refused(403)},
-		{name: "h2c upgrade on a websocket route", raw: "GET /ws/a HTTP/1.1\r\n" + host + "Connection: Upgrade\r\nUpgrade: h2c\r\n\r\n" + tailReq, want: refused(403)},
-		{name: "websocket where not allowed", raw: "GET /public/a HTTP/1.1\r\n" + host + "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n" + tailReq, want: refused(403)},
-		{name: "two protocols", raw: "GET /ws/a HTTP/1.1\r\n" + host + "Connection: Upgrade\r\nUpgrade: websocket, h2c\r\n\r\n" + tailReq, want: refused(403)},
-		{name: "Upgrade without Connection", raw: "GET /public/a HTTP/1.1\r\n" + host + "Upgrade: h2c\r\n\r\n" + tailReq, want: served},
-
-		// paths
-		{name: "dot-dot", raw: "GET /public/../admin HTTP/1.1\r\n" + host + "\r\n" + tailReq, want: o(paths(after), 400, 200)},
-		{name: "encoded dot-dot", raw: "GET /public/%2e%2e/admin HTTP/1.1\r\n" + host + "\r\n" + tailReq, want: o(paths(after), 400, 200)},
-		{name: "double-encoded dot-dot", raw: "GET /public/%252e%252e/admin HTTP/1.1\r\n" + host + "\r\n" + tailReq, want: o(paths(after), 400, 200)},
-		{name: "double-encoded slash", raw: "GET /public/..%252fadmin HTTP/1.1\r\n" + host + "\r\n" + tailReq, want: o(paths(after), 400, 200)},
-		{name: "encoded slash", raw: "GET /public/a%2fb HTTP/1.1\r\n" + host + "\r\n" + tailReq, want: o(paths(after), 400, 200)},
-		{name: "dot-dot-semicolon", raw: "GET /public/..;/admin HTTP/1.1\r\n" + host + "\r\n" + tailReq, want: o(paths(after), 400, 200)},
-		{name: "semicolon parameter", raw: "GET /public/a;v=1 HTTP/1.1\r\n" + host + "\r\n" + tailReq, want: o(paths("/public/a;v=1", after), 200, 200)},
-		{name: "backslash", raw: "GET /public\\..\\admin HTTP/1.1\r\n" + host + "\r\n" + tailReq, want: o(paths(after), 400, 200)},
-		{name: "encoded backslash", raw: "GET /public/..%5cadmin HTTP/1.1\r\n" + host + "\r\n" + tailReq, want: o(paths(after), 400, 200)},
-		{name: "double slash", raw: "GET //public/a HTTP/1.1\r\n" + host + "\r\n" + tailReq, want: o(paths(after), 400, 200)},
-		{name: "overlong UTF-8 dot", raw: "GET /public/%c0%ae%c0%ae/admin HTTP/1.1\r\n" + host + "\r\n" + tailReq, want: o(paths(after), 400, 200)},
-		{name: "case", raw: "GET /PUBLIC/a HTTP/1.1\r\n" + host + "\r\n" + tailReq, want: o(paths(after), 404, 200)},
-		{name: "outside every route", raw: "GET /admin HTTP/1.1\r\n" + host + "\r\n" + tailReq, want: o(paths(after), 404, 200)},
-		{name: "method outside the route's", raw: "DELETE /public/a HTTP/1.1\r\n" + host + "\r\n" + tailReq, want: o(paths(after), 404, 200)},
-	}
-}
 
 // caseHost is the host a case's requests name instead of shop.localhost (no route names a
 // host), so what reaches the upstream is told apart by case through X-Forwarded-Host even
@@ -186,7 +51,7 @@ func readStatuses(out string) []int {
 
 // checkUpstream holds the corpus's invariant and the case's expectation on what reached the
 // upstream.
-func checkUpstream(t *testing.T, e *edge, mark string, want outcome) {
+func checkUpstream(t *testing.T, e *edge, mark string, want http1test.Outcome) {
 	t.Helper()
 	reqs, tunnel := e.up.seen()
 	var got []string
@@ -201,10 +66,10 @@ func checkUpstream(t *testing.T, e *edge, mark string, want outcome) {
 	if tunnel != "" {
 		t.Errorf("bytes were tunnelled to the upstream: %q", tunnel)
 	}
-	if want.maybe && len(got) <= len(want.fwd) && slices.Equal(got, want.fwd[:len(got)]) {
+	if want.Maybe && len(got) <= len(want.Fwd) && slices.Equal(got, want.Fwd[:len(got)]) {
 		return
 	}
-	if d := cmp.Diff(want.fwd, got); d != "" {
+	if d := cmp.Diff(want.Fwd, got); d != "" {
 		t.Errorf("what reached the upstream (-want +got):\n%s", d)
 	}
 }
@@ -215,22 +80,22 @@ func TestAttackCorpusHTTP1(t *testing.T) {
 	for _, server := range []string{HTTP1Palisade, HTTP1NetHTTP} {
 		t.Run(server, func(t *testing.T) {
 			e := startEdge(t, server, "")
-			corpus := h1Corpus()
+			corpus := http1test.Desync()
 			defer recheck(t, e, corpus)
 			for i, tc := range corpus {
-				t.Run(tc.name, func(t *testing.T) {
-					want := tc.want
-					if server == HTTP1NetHTTP && tc.netHTTP != nil {
-						want = *tc.netHTTP
+				t.Run(tc.Name, func(t *testing.T) {
+					want := tc.Want
+					if server == HTTP1NetHTTP && tc.NetHTTP != nil {
+						want = *tc.NetHTTP
 					}
 					mark := caseHost(i)
 					c := e.dial(t, "http/1.1")
-					if _, err := c.Write([]byte(strings.ReplaceAll(tc.raw, "shop.localhost", mark))); err != nil {
+					if _, err := c.Write([]byte(strings.ReplaceAll(tc.Raw, "shop.localhost", mark))); err != nil {
 						t.Fatal(err)
 					}
-					out := readAll(c, 3*time.Second)
-					if got := readStatuses(out); !slices.Equal(got, want.statuses) {
-						t.Errorf("statuses %v, want %v; the gateway sent:\n%s", got, want.statuses, out)
+					out := http1test.ReadAll(c, 3*time.Second)
+					if got := readStatuses(out); !slices.Equal(got, want.Statuses) {
+						t.Errorf("statuses %v, want %v; the gateway sent:\n%s", got, want.Statuses, out)
 					}
 					checkUpstream(t, e, mark, want)
 				})
@@ -241,13 +106,13 @@ func TestAttackCorpusHTTP1(t *testing.T) {
 
 // recheck runs the upstream checks of every case again once all have run, so a request that
 // reached the upstream after its case ended is not missed.
-func recheck(t *testing.T, e *edge, corpus []h1Case) {
+func recheck(t *testing.T, e *edge, corpus []http1test.Case) {
 	for i, tc := range corpus {
-		want := tc.want
-		if tc.netHTTP != nil && e.g.state.Load().cfg.HTTP1Server == HTTP1NetHTTP {
-			want = *tc.netHTTP
+		want := tc.Want
+		if tc.NetHTTP != nil && e.g.state.Load().cfg.HTTP1Server == HTTP1NetHTTP {
+			want = *tc.NetHTTP
 		}
-		t.Run("again/"+tc.name, func(t *testing.T) { checkUpstream(t, e, caseHost(i), want) })
+		t.Run("again/"+tc.Name, func(t *testing.T) { checkUpstream(t, e, caseHost(i), want) })
 	}
 }
 
@@ -258,7 +123,7 @@ type h2Case struct {
 	name   string
 	fields [][2]string
 	data   string
-	want   outcome
+	want   http1test.Outcome
 }
 
 // h2Fields is a GET of path with the usual pseudo-fields, then extra.
@@ -267,9 +132,10 @@ func h2Fields(method, path string, extra ...[2]string) [][2]string {
 }
 
 func h2Corpus() []h2Case {
-	pub := paths("/public/a")
+	o, maybe := http1test.Want, http1test.MaybeWant
+	pub := http1test.Paths("/public/a")
 	f := func(k, v string) [2]string { return [2]string{k, v} }
-	refused := func(status int) outcome { return o(nil, status) }
+	refused := func(status int) http1test.Outcome { return o(nil, status) }
 	reset := o(nil, 0)
 	return []h2Case{
 		{name: "baseline", fields: h2Fields("GET", "/public/a"), want: o(pub, 200)},
@@ -389,8 +255,8 @@ func TestAttackCorpusHTTP2(t *testing.T) {
 				fields[j][1] = strings.ReplaceAll(fields[j][1], "shop.localhost", caseHost(i))
 			}
 			// a case whose body fails may see its stream reset before or after the answer
-			if got := h2Exchange(t, e, fields, tc.data); got != tc.want.statuses[0] && !(tc.want.maybe && got == 0) {
-				t.Errorf("status %d, want %d (0: stream reset)", got, tc.want.statuses[0])
+			if got := h2Exchange(t, e, fields, tc.data); got != tc.want.Statuses[0] && !(tc.want.Maybe && got == 0) {
+				t.Errorf("status %d, want %d (0: stream reset)", got, tc.want.Statuses[0])
 			}
 			checkUpstream(t, e, caseHost(i), tc.want)
 		})
@@ -415,8 +281,8 @@ func TestEncodedSlashIsARouteDecision(t *testing.T) {
 		status int
 		fwd    []string
 	}{
-		{"/files/a%2Fb.txt", 200, paths("/files/a%2Fb.txt")},
-		{"/files/a%2fb.txt", 200, paths("/files/a%2fb.txt")}, // forwarded as sent
+		{"/files/a%2Fb.txt", 200, http1test.Paths("/files/a%2Fb.txt")},
+		{"/files/a%2fb.txt", 200, http1test.Paths("/files/a%2fb.txt")}, // forwarded as sent
 		{"/public/a%2Fb", 400, nil},
 		{"/files/a%2F..%2Fb.txt", 400, nil},
 		{"/files/a%252Fb.txt", 400, nil},
@@ -426,7 +292,7 @@ func TestEncodedSlashIsARouteDecision(t *testing.T) {
 			c := e.dial(t, "http/1.1")
 			mark := caseHost(i)
 			_, _ = c.Write([]byte("GET " + tc.path + " HTTP/1.1\r\nHost: " + mark + "\r\nConnection: close\r\n\r\n"))
-			out := readAll(c, 3*time.Second)
+			out := http1test.ReadAll(c, 3*time.Second)
 			if got := readStatuses(out); !slices.Equal(got, []int{tc.status}) {
 				t.Errorf("statuses %v, want %d:\n%s", got, tc.status, out)
 			}

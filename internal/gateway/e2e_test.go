@@ -19,6 +19,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/palisade-sec/palisade/internal/config/strictyaml"
@@ -303,7 +304,8 @@ func TestMeshJWKSRotationDuringTraffic(t *testing.T) {
 			}
 		}
 	}()
-	// real sockets: file-change reload is noticed by Gateway.Run over real listeners
+	// let the steady traffic run before the rotation. Real sockets and time: the JWKS issuer
+	// (jwttest) is an httptest server on a real socket, which a synctest bubble cannot wait on
 	time.Sleep(50 * time.Millisecond)
 	before := m.idp.Fetches()
 	m.idp.AddKey(t, "k2")
@@ -410,7 +412,8 @@ func TestMeshSVIDRenewal(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("new connections still get the old SVID 5s after renewal")
 		}
-		// real sockets: the whole gateway over TLS
+		// real sockets and time: the mesh's JWKS issuer (jwttest) is an httptest server on a
+		// real socket, which a synctest bubble cannot wait on
 		time.Sleep(200 * time.Millisecond)
 	}
 }
@@ -465,21 +468,25 @@ func TestMeshAuditLog(t *testing.T) {
 }
 
 // TestReloadOnFileChangeAndSignal checks the two reload triggers of Run: an edit of gateway.yaml
-// is picked up by the watcher, and a reload request (what SIGHUP sends) re-reads the file.
-func TestReloadOnFileChangeAndSignal(t *testing.T) {
+// is picked up by the watcher, and a reload request (what SIGHUP sends) re-reads the file. It
+// runs on virtual time over an in-memory network.
+func TestReloadOnFileChangeAndSignal(t *testing.T) { synctest.Test(t, testReloadOnFileChangeAndSignal) }
+
+func testReloadOnFileChangeAndSignal(t *testing.T) {
+	n := newMemNet()
 	p := identitytest.NewCA(t, "example.org")
-	app := echoApp(t, "orders")
+	appURL := serveMem(t, n, &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") })})
 	cert, key := p.IssueFiles("spiffe://example.org/orders", "orders")
 	cfg := func(allow string) string {
 		return fmt.Sprintf("mode: sidecar\nidentity: {trust_domain: example.org, bundle_file: %s, svid: {cert_file: %s, key_file: %s}}\n"+
 			"inbound: {listen: 127.0.0.1:0}\nroutes: [{name: r, path: /**, require: [mtls], allow: '%s', upstream: %s}]\n",
-			p.BundleFile(), cert, key, allow, app.URL)
+			p.BundleFile(), cert, key, allow, appURL)
 	}
 	path := filepath.Join(t.TempDir(), "gateway.yaml")
 	if err := os.WriteFile(path, []byte(cfg("false")), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	g, err := New(context.Background(), Options{ConfigPath: path, AuditOut: io.Discard, Logger: slog.New(slog.DiscardHandler)})
+	g, err := New(context.Background(), Options{ConfigPath: path, AuditOut: io.Discard, Logger: slog.New(slog.DiscardHandler), network: n})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -488,13 +495,15 @@ func TestReloadOnFileChangeAndSignal(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- g.Run(ctx, reload) }()
 	defer func() { cancel(); <-done }()
-	for !g.Ready() {
-		// real sockets: the whole gateway over TLS; polls
-		time.Sleep(10 * time.Millisecond)
+	synctest.Wait() // Run has bound its listeners
+	if !g.Ready() {
+		t.Fatal("gateway did not become ready")
 	}
 	addr, _, _ := g.Addrs()
 	tb, _ := identity.NewTrustBundle("example.org", p.CA.Bundle())
 	cl := clientFor(tb.Pool(), p.Issue("spiffe://example.org/web", time.Hour))
+	cl.Transport.(*http.Transport).DialContext = n.DialContext
+	defer cl.CloseIdleConnections()
 	status := func() int {
 		resp, err := cl.Get("https://" + addr + "/x")
 		if err != nil {
@@ -505,7 +514,7 @@ func TestReloadOnFileChangeAndSignal(t *testing.T) {
 	}
 	waitFor := func(want int) {
 		t.Helper()
-		// real sockets: the whole gateway over TLS; polls
+		// virtual time: the watcher looks at the file once a second
 		for deadline := time.Now().Add(5 * time.Second); status() != want; time.Sleep(50 * time.Millisecond) {
 			if time.Now().After(deadline) {
 				t.Fatalf("status did not become %d within 5s", want)
@@ -527,8 +536,7 @@ func TestReloadOnFileChangeAndSignal(t *testing.T) {
 	}
 	_ = os.Chtimes(path, fi.ModTime(), fi.ModTime())
 	reload <- struct{}{}
-	// real sockets: the whole gateway over TLS
-	time.Sleep(300 * time.Millisecond)
+	synctest.Wait() // the reload request has been handled
 	if got := status(); got != 200 {
 		t.Fatalf("after a bad reload the previous config should stay: %d", got)
 	}
@@ -568,7 +576,8 @@ func TestJWKSKeyProblemsAreReported(t *testing.T) {
 		t.Fatalf("token of the good key: %d", resp.StatusCode)
 	}
 	want := `palisade_gateway_jwks_rejected_keys{issuer="https://idp.test"} 1`
-	// real sockets: the whole gateway over TLS; polls
+	// real sockets and time: the JWKS issuer (jwttest) is an httptest server on a real socket,
+	// which a synctest bubble cannot wait on; polls
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		resp, err := http.Get("http://" + admin + "/metrics")
 		if err != nil {

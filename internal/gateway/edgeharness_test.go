@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -65,9 +66,14 @@ type recorder struct {
 	wg     sync.WaitGroup
 }
 
-func newRecorder(t *testing.T) *recorder {
+// newRecorder starts a recorder on n (nil: the operating system's network).
+func newRecorder(t *testing.T, n *memNet) *recorder {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	listen := net.Listen
+	if n != nil {
+		listen = n.Listen
+	}
+	ln, err := listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,32 +178,57 @@ type edge struct {
 	audit *lockedBuffer
 	roots *x509.CertPool
 	up    *recorder
+	net   *memNet // nil: the operating system's network
 }
 
 // startEdge starts the attack configuration with the given HTTP/1 server; extraRoutes are
 // appended to its route list (YAML, indented as list items; UPSTREAM stands for the recorder).
 func startEdge(t *testing.T, server string, extraRoutes string) *edge {
+	return startEdgeOn(t, nil, server, extraRoutes)
+}
+
+// startEdgeOn is startEdge on n: nil is the operating system's network, a memNet runs edge,
+// recorder and clients in memory, and then the test must run in a synctest bubble.
+func startEdgeOn(t *testing.T, n *memNet, server string, extraRoutes string) *edge {
 	t.Helper()
 	p := identitytest.NewCA(t, "example.org")
-	up := newRecorder(t)
+	up := newRecorder(t, n)
 	cert, key := p.IssueFiles("spiffe://example.org/edge", "edge")
 	pubCert, pubKey := publicCert(p)
 	audit := &lockedBuffer{}
 	cfg := fmt.Sprintf(edgeAttackCfg, p.BundleFile(), cert, key, pubCert, pubKey, up.addr(), server) +
 		strings.ReplaceAll(extraRoutes, "UPSTREAM", up.addr())
-	g, _ := startGateway(t, cfg, nil, audit)
+	var g *Gateway
+	if n != nil {
+		g, _ = runMemGateway(t, n, cfg, audit)
+	} else {
+		g, _ = startGateway(t, cfg, nil, audit)
+	}
 	addr, _, _ := g.Addrs()
 	roots := x509.NewCertPool()
 	roots.AddCert(p.CA.Bundle()[0])
-	return &edge{g: g, addr: addr, audit: audit, roots: roots, up: up}
+	return &edge{g: g, addr: addr, audit: audit, roots: roots, up: up, net: n}
 }
 
 // dial opens a TLS connection to the edge offering protos by ALPN.
 func (e *edge) dial(t *testing.T, protos ...string) *tls.Conn {
 	t.Helper()
-	c, err := tls.Dial("tcp", e.addr, &tls.Config{RootCAs: e.roots, ServerName: "shop.localhost", NextProtos: protos, MinVersion: tls.VersionTLS12})
-	if err != nil {
-		t.Fatal(err)
+	conf := &tls.Config{RootCAs: e.roots, ServerName: "shop.localhost", NextProtos: protos, MinVersion: tls.VersionTLS12}
+	var c *tls.Conn
+	if e.net != nil {
+		raw, err := e.net.DialContext(context.Background(), "tcp", e.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c = tls.Client(raw, conf)
+		if err := c.Handshake(); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		var err error
+		if c, err = tls.Dial("tcp", e.addr, conf); err != nil {
+			t.Fatal(err)
+		}
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
@@ -217,18 +248,4 @@ func (e *edge) records(t *testing.T) []Record {
 		}
 	}
 	return out
-}
-
-// readAll reads what the server sends on c until it closes or is silent for idle.
-func readAll(c net.Conn, idle time.Duration) string {
-	var out strings.Builder
-	buf := make([]byte, 16<<10)
-	for {
-		_ = c.SetReadDeadline(time.Now().Add(idle))
-		n, err := c.Read(buf)
-		out.Write(buf[:n])
-		if err != nil {
-			return out.String()
-		}
-	}
 }

@@ -110,7 +110,8 @@ func TestSidecarEnrolsAndRenewsFromCA(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("SVID not renewed within 6s of a 2s lifetime")
 		}
-		// real sockets: enrolment with the CA over HTTPS
+		// real sockets and time: enrolment with the CA over HTTPS, and identity.Client dials the
+		// operating system's network (it takes no dialer a synctest bubble could give it)
 		time.Sleep(50 * time.Millisecond)
 	}
 	fresh := clientFor(roots, p.Issue("spiffe://example.org/web", time.Hour))
@@ -153,7 +154,8 @@ func TestGracefulShutdown(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- g.Run(ctx, nil) }()
 	for !g.Ready() {
-		// real sockets: enrolment with the CA over HTTPS; polls
+		// real sockets and time: enrolment with the CA over HTTPS through identity.Client, which
+		// dials the operating system's network; polls
 		time.Sleep(10 * time.Millisecond)
 	}
 	addr, _, admin := g.Addrs()
@@ -177,7 +179,8 @@ func TestGracefulShutdown(t *testing.T) {
 	<-started
 	cancel()
 	for g.Ready() {
-		// real sockets: enrolment with the CA over HTTPS; polls
+		// real sockets and time: enrolment with the CA over HTTPS through identity.Client, which
+		// dials the operating system's network; polls
 		time.Sleep(5 * time.Millisecond)
 	}
 	resp, err := http.Get("http://" + admin + "/readyz")

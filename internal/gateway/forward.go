@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/palisade-sec/palisade/internal/gateway/http1"
 	"golang.org/x/net/http/httpguts"
 )
 
@@ -24,7 +25,7 @@ import (
 type forwarder struct {
 	upstream  string // as configured, for logs
 	target    *url.URL
-	transport *upstreamTransport
+	transport *http1.Transport
 	buffers   *bufferPool
 	log       *slog.Logger
 }
@@ -42,7 +43,7 @@ func (f *forwarder) forward(w http.ResponseWriter, in *http.Request, x *exchange
 	// without its leave are removed with the other hop-by-hop fields
 	upType := x.upgrade
 	out := f.outbound(in, upType, x)
-	resp, err := f.transport.roundTrip(out, &x.extra, x.gone)
+	resp, err := f.transport.Forward(out, &x.extra, x.gone)
 	if err != nil {
 		f.fail(w, x, err)
 		return
@@ -123,24 +124,24 @@ func (f *forwarder) outbound(in *http.Request, upType string, x *exchange) *http
 		h["Connection"] = []string{"Upgrade"}
 		h["Upgrade"] = []string{upType}
 	}
-	// The fields the gateway sets travel beside the header map (see extraFields); any the
+	// The fields the gateway sets travel beside the header map (see http1.ExtraFields); any the
 	// caller sent under those names go.
 	for _, k := range [...]string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Request-Id"} {
 		delete(h, k)
 	}
 	e := &x.extra
-	e.n = 0
+	e.Reset()
 	if trailers {
-		e.set("Te", "trailers")
+		e.Set("Te", "trailers")
 	}
 	if ip, _, err := net.SplitHostPort(in.RemoteAddr); err == nil {
-		e.set("X-Forwarded-For", ip)
+		e.Set("X-Forwarded-For", ip)
 	}
-	e.set("X-Forwarded-Host", in.Host)
+	e.Set("X-Forwarded-Host", in.Host)
 	if in.TLS != nil {
-		e.set("X-Forwarded-Proto", "https")
+		e.Set("X-Forwarded-Proto", "https")
 	} else {
-		e.set("X-Forwarded-Proto", "http")
+		e.Set("X-Forwarded-Proto", "http")
 	}
 	x.assertIdentity(e)
 	out.Header = h
@@ -235,7 +236,7 @@ func (f *forwarder) fail(w http.ResponseWriter, x *exchange, err error) {
 func (x *exchange) failed(err error, clientSide bool) (status int) {
 	status, x.failReason = http.StatusBadGateway, "upstream_error"
 	switch {
-	case x.gone != nil && x.gone.gone():
+	case x.gone != nil && x.gone.Gone():
 		x.failReason = "client_gone"
 	case x.body.tooLarge:
 		status, x.failReason = http.StatusRequestEntityTooLarge, "body_too_large"
@@ -246,11 +247,11 @@ func (x *exchange) failed(err error, clientSide bool) (status int) {
 		// the client's body failed, not the upstream: a chunk that does not parse, or a
 		// connection that broke off mid-body
 		status, x.failReason = http.StatusBadRequest, "client_body_error"
-	case clientSide && isTimeout(err):
+	case clientSide && http1.IsTimeout(err):
 		x.failReason = "client_timeout"
 	case clientSide:
 		x.failReason = "client_error"
-	case isTimeout(err):
+	case http1.IsTimeout(err):
 		status, x.failReason = http.StatusGatewayTimeout, "upstream_timeout"
 	}
 	return status

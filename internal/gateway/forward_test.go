@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -11,9 +13,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/gateway/http1"
+	"github.com/palisade-sec/palisade/internal/gateway/http1/http1test"
 )
 
-// forwardVia serves a front end (http1Server, plain HTTP) whose every request goes through a
+// forwardVia serves a front end (http1.Server, plain HTTP) whose every request goes through a
 // forwarder to upstream, as an authenticated caller with the given SPIFFE ID.
 func forwardVia(t *testing.T, upstream string) string {
 	t.Helper()
@@ -22,7 +27,7 @@ func forwardVia(t *testing.T, upstream string) string {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	f := &forwarder{upstream: upstream, target: u, transport: newUpstreamTransport(hostPort(u), nil, TimeoutsConfig{}), buffers: &bufferPool{}, log: log}
+	f := &forwarder{upstream: upstream, target: u, transport: http1.NewTransport(hostPort(u), nil, http1.TransportConfig{}), buffers: &bufferPool{}, log: log}
 	t.Cleanup(f.transport.CloseIdleConnections)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := &exchange{rec: Record{RequestID: "req-1", SPIFFEID: "spiffe://example.org/web"}}
@@ -30,8 +35,28 @@ func forwardVia(t *testing.T, upstream string) string {
 		x.upgrade, _ = upgradeDecision(r.Header, []string{"echo"}) // the route's decision, as a route allowing "echo" makes it
 		x.forward(f, r)
 	})
-	_, addr := startHTTP1(t, h, nil, nil)
-	return addr
+	return serveHTTP1(t, h)
+}
+
+// serveHTTP1 serves h with http1.Server on a loopback port until the test ends.
+func serveHTTP1(t *testing.T, h http.Handler) string {
+	t.Helper()
+	s := http1.NewServer(h, nil, http1.ServerConfig{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = s.Shutdown(ctx)
+		if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("Serve returned %v, want ErrServerClosed", err)
+		}
+	})
+	return ln.Addr().String()
 }
 
 func TestForwarderRequestHeaders(t *testing.T) {
@@ -50,9 +75,18 @@ func TestForwarderRequestHeaders(t *testing.T) {
 		"X-Palisade-Spiffe-Id: spiffe://example.org/admin\r\nX-Palisade-Jwt-Sub: root\r\nX-Request-Id: forged\r\n" +
 		"X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Host: evil\r\nForwarded: for=6.6.6.6\r\n" +
 		"Te: trailers, deflate\r\nProxy-Authorization: Basic eDp5\r\nX-Keep: yes\r\n\r\n"
-	rs := readResponses(t, rawExchange(t, addr, raw, 2*time.Second), "GET")
-	if rs[0].StatusCode != 200 {
-		t.Fatalf("status %d", rs[0].StatusCode)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, raw); err != nil {
+		t.Fatal(err)
+	}
+	// one response: the connection stays open (keep-alive), so nothing waits for its end
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("response: %v %v", resp, err)
 	}
 	h := <-seen
 	want := map[string]string{
@@ -111,7 +145,7 @@ func TestForwarderResponseHeadersTrailersAndStreaming(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.Header.Get("X-Internal") != "" || resp.Header.Get("X-Public") != "ok" || bodyOf(resp) != "body" {
+	if resp.Header.Get("X-Internal") != "" || resp.Header.Get("X-Public") != "ok" || http1test.BodyOf(resp) != "body" {
 		t.Errorf("hop-by-hop response headers: %v", resp.Header)
 	}
 	resp.Body.Close()
@@ -120,7 +154,7 @@ func TestForwarderResponseHeadersTrailersAndStreaming(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bodyOf(resp) != "data" || resp.Trailer.Get("X-Checksum") != "abc" {
+	if http1test.BodyOf(resp) != "data" || resp.Trailer.Get("X-Checksum") != "abc" {
 		t.Errorf("trailer: %v", resp.Trailer)
 	}
 	resp.Body.Close()
@@ -178,7 +212,7 @@ func TestForwarderAbortsAResponseTheUpstreamCutShort(t *testing.T) {
 	if err != nil {
 		t.Fatalf("after the aborts: %v", err)
 	}
-	if got := bodyOf(resp); resp.StatusCode != 200 || got != "fine" {
+	if got := http1test.BodyOf(resp); resp.StatusCode != 200 || got != "fine" {
 		t.Errorf("after the aborts: %d %q, want 200 fine", resp.StatusCode, got)
 	}
 	resp.Body.Close()
@@ -190,7 +224,7 @@ func TestForwarderUpgradeAndBadGateway(t *testing.T) {
 			http.Error(w, "want an echo upgrade with identity", http.StatusBadRequest)
 			return
 		}
-		serveEchoUpgrade(w, r)
+		http1test.ServeEchoUpgrade(w, r)
 	}))
 	t.Cleanup(app.Close)
 	addr := forwardVia(t, app.URL)
@@ -199,7 +233,7 @@ func TestForwarderUpgradeAndBadGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	checkEchoUpgrade(t, c, "one\n", "two\n")
+	http1test.CheckEchoUpgrade(t, c, "one\n", "two\n")
 
 	dead := forwardVia(t, "http://127.0.0.1:1")
 	resp, err := http.Get("http://" + dead + "/")

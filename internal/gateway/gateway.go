@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -33,6 +34,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/palisade-sec/palisade/internal/config/strictyaml"
+	"github.com/palisade-sec/palisade/internal/gateway/http1"
 	"github.com/palisade-sec/palisade/internal/identity"
 	"github.com/palisade-sec/palisade/internal/jwtauth"
 )
@@ -48,6 +50,17 @@ type Options struct {
 	JWKSClient *http.Client
 	// Registry receives the metrics (default: a new registry served on the admin listener).
 	Registry *prometheus.Registry
+
+	// network replaces the operating system's for the listeners and the upstream dials (nil:
+	// the operating system's); tests run the whole gateway over in-memory connections with it,
+	// on virtual time.
+	network network
+}
+
+// network is where the gateway listens and dials its upstreams.
+type network interface {
+	Listen(network, addr string) (net.Listener, error)
+	DialContext(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Gateway is a running proxy. Its configuration can be reloaded without dropping connections.
@@ -236,7 +249,11 @@ func (g *Gateway) newProxy(upstream, spiffeID string, to TimeoutsConfig) (*forwa
 		}
 		tlsConf = g.upstreamTLS(id)
 	}
-	return &forwarder{upstream: upstream, target: u, transport: newUpstreamTransport(hostPort(u), tlsConf, to),
+	tc := to.transport()
+	if g.opts.network != nil {
+		tc.Dial = g.opts.network.DialContext
+	}
+	return &forwarder{upstream: upstream, target: u, transport: http1.NewTransport(hostPort(u), tlsConf, tc),
 		buffers: &g.buffers, log: g.log}, nil
 }
 
@@ -312,13 +329,13 @@ func (g *Gateway) reload() error {
 
 // closeIdle closes the idle upstream connections of a configuration that was replaced; requests
 // still running on it finish on their connections.
-func (st *state) closeIdle() { st.eachTransport((*upstreamTransport).CloseIdleConnections) }
+func (st *state) closeIdle() { st.eachTransport((*http1.Transport).CloseIdleConnections) }
 
 // flushIdle closes idle upstream connections and keeps pooling (the trust bundle changed).
-func (st *state) flushIdle() { st.eachTransport((*upstreamTransport).flushIdle) }
+func (st *state) flushIdle() { st.eachTransport((*http1.Transport).FlushIdle) }
 
 // eachTransport calls fn on the upstream transport of every route and outbound service.
-func (st *state) eachTransport(fn func(*upstreamTransport)) {
+func (st *state) eachTransport(fn func(*http1.Transport)) {
 	for _, rt := range st.routes {
 		fn(rt.proxy.transport)
 	}
@@ -423,3 +440,15 @@ func (b *bufferPool) Get() []byte {
 func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 
 var _ httputil.BufferPool = (*bufferPool)(nil)
+
+// hostPort is the address to dial for an upstream URL, with the scheme's default port.
+func hostPort(u *url.URL) string {
+	if u.Port() != "" {
+		return u.Host
+	}
+	port := "80"
+	if u.Scheme == "https" {
+		port = "443"
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}

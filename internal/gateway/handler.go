@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/palisade-sec/palisade/internal/gateway/http1"
 	"github.com/palisade-sec/palisade/internal/identity"
 	"github.com/palisade-sec/palisade/internal/jwtauth"
 )
@@ -36,12 +37,12 @@ type exchange struct {
 	sw         statusWriter
 	body       countingBody
 	proxied    bool
-	failReason string      // why proxying failed ("": it did not); see exchange.failed
-	upgrade    string      // the protocol switch the route allowed ("": none)
-	tunnelUp   int64       // bytes relayed client → upstream after a protocol switch
-	tunnelDown int64       // bytes relayed upstream → client after a protocol switch
-	extra      extraFields // the header fields the gateway adds upstream
-	gone       *clientGone // HTTP/1 (the gateway's server): fired when the client disconnects
+	failReason string            // why proxying failed ("": it did not); see exchange.failed
+	upgrade    string            // the protocol switch the route allowed ("": none)
+	tunnelUp   int64             // bytes relayed client → upstream after a protocol switch
+	tunnelDown int64             // bytes relayed upstream → client after a protocol switch
+	extra      http1.ExtraFields // the header fields the gateway adds upstream
+	gone       *http1.ClientGone // HTTP/1 (the gateway's server): fired when the client disconnects
 }
 
 // begin starts the exchange for r: r.Body is counted (and held to the body limit and timeout),
@@ -53,14 +54,12 @@ func (g *Gateway) begin(st *state, w http.ResponseWriter, r *http.Request, direc
 	x.sw = statusWriter{ResponseWriter: w}
 	x.body = countingBody{ReadCloser: r.Body}
 	r.Body = &x.body
-	if cg, ok := w.(interface{ clientGone() *clientGone }); ok {
-		x.gone = cg.clientGone()
-	}
-	// net/http's writers get the client timeouts per request; http1Server's connection keeps
-	// them itself (its writer is no deadliner). They never change on reload.
-	if dl, ok := w.(deadliner); ok {
-		x.body.prog = progress{d: dl, read: true, timeout: st.cfg.Timeouts.ClientBody}
-		x.sw.prog = progress{d: dl, timeout: st.cfg.Timeouts.ClientWrite}
+	x.gone = http1.ClientGoneOf(w)
+	// net/http's writers get the client timeouts per request; http1.Server's connection keeps
+	// them itself (its writer is no Deadliner). They never change on reload.
+	if dl, ok := w.(http1.Deadliner); ok {
+		x.body.prog = http1.ReadProgress(dl, st.cfg.Timeouts.ClientBody)
+		x.sw.prog = http1.WriteProgress(dl, st.cfg.Timeouts.ClientWrite)
 	}
 	return x
 }
@@ -81,13 +80,13 @@ func (x *exchange) forward(f *forwarder, r *http.Request) {
 
 // assertIdentity sets the headers that tell the upstream who called: the request ID, the
 // caller's SPIFFE ID and JWT subject (when authenticated).
-func (x *exchange) assertIdentity(e *extraFields) {
-	e.set("X-Request-Id", x.rec.RequestID)
+func (x *exchange) assertIdentity(e *http1.ExtraFields) {
+	e.Set("X-Request-Id", x.rec.RequestID)
 	if x.rec.SPIFFEID != "" {
-		e.set("X-Palisade-Spiffe-Id", x.rec.SPIFFEID)
+		e.Set("X-Palisade-Spiffe-Id", x.rec.SPIFFEID)
 	}
 	if x.rec.JWTSubject != "" {
-		e.set("X-Palisade-Jwt-Sub", x.rec.JWTSubject)
+		e.Set("X-Palisade-Jwt-Sub", x.rec.JWTSubject)
 	}
 }
 
@@ -116,11 +115,11 @@ func (g *Gateway) serveInbound(w http.ResponseWriter, r *http.Request) {
 	x.forward(rt.proxy, r)
 }
 
-// refuseFields answers 400 to a request checkFields refuses, before it is routed; an HTTP/1
-// connection is closed after the answer, since what follows such a request cannot be trusted
-// to be framed as the client meant.
+// refuseFields answers 400 to a request http1.Unforwardable refuses, before it is routed; an
+// HTTP/1 connection is closed after the answer, since what follows such a request cannot be
+// trusted to be framed as the client meant.
 func (x *exchange) refuseFields(r *http.Request) bool {
-	reason := checkFields(r)
+	reason := http1.Unforwardable(r)
 	if reason == "" {
 		return false
 	}
@@ -434,7 +433,7 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	n      int64
-	prog   progress // the write timeout, for net/http's writers
+	prog   http1.Progress // the write timeout, for net/http's writers
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -448,7 +447,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	w.prog.touch()
+	w.prog.Touch()
 	n, err := w.ResponseWriter.Write(b)
 	w.n += int64(n)
 	return n, err
@@ -462,8 +461,8 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 type countingBody struct {
 	io.ReadCloser
 	n        int64
-	limit    int64    // 0: none
-	prog     progress // the body timeout, for net/http's servers
+	limit    int64          // 0: none
+	prog     http1.Progress // the body timeout, for net/http's servers
 	timedOut bool
 	tooLarge bool
 	broken   bool // a read failed otherwise: bad framing (a malformed chunk) or the client broke off
@@ -473,7 +472,7 @@ func (b *countingBody) Read(p []byte) (int, error) {
 	if b.tooLarge {
 		return 0, errBodyTooLarge
 	}
-	b.prog.touch()
+	b.prog.Touch()
 	if b.limit > 0 && int64(len(p)) > b.limit-b.n+1 {
 		p = p[:b.limit-b.n+1] // one byte past the limit tells a body that ends there from a longer one
 	}
@@ -486,7 +485,7 @@ func (b *countingBody) Read(p []byte) (int, error) {
 	}
 	switch {
 	case err == nil || err == io.EOF:
-	case isTimeout(err):
+	case http1.IsTimeout(err):
 		b.timedOut = true
 	default:
 		b.broken = true

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/gateway/http1"
 )
 
 // ShutdownGrace is how long Run waits for in-flight requests after ctx ends.
@@ -69,7 +71,11 @@ func (g *Gateway) listen(cfg *Config, errc chan<- error) (traffic []trafficServe
 		serverCert = g.edge.GetCertificate
 	}
 	serve := func(addr string, h http.Handler, tlsOn, traffic bool, bound *atomic.Pointer[string]) (trafficServer, error) {
-		ln, err := net.Listen("tcp", addr)
+		listen := net.Listen
+		if g.opts.network != nil {
+			listen = g.opts.network.Listen
+		}
+		ln, err := listen("tcp", addr)
 		if err != nil {
 			return nil, fmt.Errorf("listen %s: %w", addr, err)
 		}
@@ -80,7 +86,7 @@ func (g *Gateway) listen(cfg *Config, errc chan<- error) (traffic []trafficServe
 			tlsConf = g.inboundTLS(cfg, serverCert)
 		}
 		if traffic && cfg.HTTP1Server == HTTP1Palisade {
-			s := newHTTP1Server(h, tlsConf, cfg.Timeouts, g.log)
+			s := http1.NewServer(h, tlsConf, cfg.Timeouts.server(), g.log)
 			go func() {
 				if err := s.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 					errc <- err
@@ -131,7 +137,7 @@ func (g *Gateway) listen(cfg *Config, errc chan<- error) (traffic []trafficServe
 	return traffic, admin, nil
 }
 
-// trafficServer is a running listener's server: net/http's or http1Server.
+// trafficServer is a running listener's server: net/http's or http1.Server.
 type trafficServer interface {
 	Shutdown(ctx context.Context) error
 }

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
+	"testing/synctest"
 
 	"github.com/palisade-sec/palisade/internal/identity/identitytest"
 )
@@ -81,11 +81,15 @@ func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk ful
 
 // TestRunWaitsForTheAuditFlusher holds the audit flusher inside its report of a failed write
 // and cancels Run: Run must not return (and close the audit log) until the flusher has ended.
-func TestRunWaitsForTheAuditFlusher(t *testing.T) {
+// It runs on virtual time over an in-memory network, so "not yet" is exact: Run is checked once
+// every other goroutine is blocked.
+func TestRunWaitsForTheAuditFlusher(t *testing.T) { synctest.Test(t, testRunWaitsForTheAuditFlusher) }
+
+func testRunWaitsForTheAuditFlusher(t *testing.T) {
 	cfgPath := writeRunConfig(t)
 	h := blockingHandler{Handler: slog.NewTextHandler(io.Discard, nil), msg: "audit log write failed; its records are kept and retried",
 		once: &sync.Once{}, entered: make(chan struct{}), release: make(chan struct{})}
-	g, err := New(context.Background(), Options{ConfigPath: cfgPath, AuditOut: failingWriter{}, Logger: slog.New(h)})
+	g, err := New(context.Background(), Options{ConfigPath: cfgPath, AuditOut: failingWriter{}, Logger: slog.New(h), network: newMemNet()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,11 +99,12 @@ func TestRunWaitsForTheAuditFlusher(t *testing.T) {
 	g.Handler().ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil)) // one record to flush
 	<-h.entered
 	cancel()
+	synctest.Wait() // Run has gone as far as it can without the flusher
 	select {
 	case <-done:
 		close(h.release)
 		t.Fatal("Run returned while the audit flusher was still running")
-	case <-time.After(time.Second): // Run has no reason to take this long but for the flusher
+	default:
 	}
 	close(h.release)
 	if err := <-done; err == nil || !strings.Contains(err.Error(), "disk full") {

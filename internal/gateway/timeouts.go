@@ -1,10 +1,9 @@
 package gateway
 
 import (
-	"errors"
-	"net"
-	"os"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/gateway/http1"
 )
 
 // TimeoutsConfig bounds how long a client or an upstream may stall the gateway. The progress
@@ -35,14 +34,15 @@ type TimeoutsConfig struct {
 }
 
 // Default timeouts, the values nginx and net/http users are used to.
+// They are the HTTP/1 server's and transport's own (package http1).
 const (
-	DefaultReadHeaderTimeout      = 10 * time.Second
-	DefaultIdleTimeout            = 120 * time.Second
-	DefaultClientBodyTimeout      = 60 * time.Second
-	DefaultClientWriteTimeout     = 60 * time.Second
-	DefaultUpstreamConnectTimeout = 5 * time.Second
-	DefaultUpstreamReadTimeout    = 60 * time.Second
-	DefaultUpstreamWriteTimeout   = 60 * time.Second
+	DefaultReadHeaderTimeout      = http1.DefaultReadHeaderTimeout
+	DefaultIdleTimeout            = http1.DefaultIdleTimeout
+	DefaultClientBodyTimeout      = http1.DefaultBodyTimeout
+	DefaultClientWriteTimeout     = http1.DefaultWriteTimeout
+	DefaultUpstreamConnectTimeout = http1.DefaultConnectTimeout
+	DefaultUpstreamReadTimeout    = http1.DefaultReadTimeout
+	DefaultUpstreamWriteTimeout   = http1.DefaultWriteTimeout
 )
 
 // withDefaults fills the zero fields; validate has refused negative ones.
@@ -77,6 +77,16 @@ func (t *TimeoutsConfig) fields() []struct {
 	}
 }
 
+// server is what the HTTP/1 server takes of t.
+func (t TimeoutsConfig) server() http1.ServerConfig {
+	return http1.ServerConfig{ReadHeaderTimeout: t.ReadHeader, IdleTimeout: t.Idle, BodyTimeout: t.ClientBody, WriteTimeout: t.ClientWrite}
+}
+
+// transport is what an upstream transport takes of t.
+func (t TimeoutsConfig) transport() http1.TransportConfig {
+	return http1.TransportConfig{ConnectTimeout: t.UpstreamConnect, ReadTimeout: t.UpstreamRead, WriteTimeout: t.UpstreamWrite}
+}
+
 // serverSide is the part of t the listeners were built with: a reload cannot change it.
 func (t TimeoutsConfig) serverSide() [4]time.Duration {
 	return [4]time.Duration{t.ReadHeader, t.Idle, t.ClientBody, t.ClientWrite}
@@ -91,60 +101,4 @@ func (c *Config) validateTimeouts(v *validator) {
 			v.errorf([]any{"timeouts", f.name}, "%s: want a duration of at least %s (or leave it out for the default)", *f.d, minTimeout)
 		}
 	}
-}
-
-// progress keeps a read or write deadline a timeout ahead of the latest operation, so an
-// operation that moves no data for the timeout fails. It re-arms the deadline only when an
-// eighth of the timeout has gone by since it last did, so a busy connection pays for a deadline
-// change rarely rather than per request; a stalled operation therefore fails after between 7/8
-// of the timeout and all of it. A progress is used by one goroutine at a time.
-type progress struct {
-	d       deadliner     // a connection, or one of net/http's per-request ResponseWriters
-	read    bool          // the read deadline (else the write deadline)
-	timeout time.Duration // zero: never set a deadline
-	at      time.Time     // when the deadline was last pushed; zero: it must be pushed
-}
-
-// deadliner is what a net.Conn and net/http's HTTP/1 and HTTP/2 response writers offer (the
-// latter is what http.ResponseController calls).
-type deadliner interface {
-	SetReadDeadline(time.Time) error
-	SetWriteDeadline(time.Time) error
-}
-
-// touch pushes the deadline before an operation when it is due.
-func (p *progress) touch() {
-	if p.timeout <= 0 || p.d == nil {
-		return
-	}
-	now := time.Now()
-	if !p.at.IsZero() && now.Sub(p.at) < p.timeout/8 {
-		return
-	}
-	p.at = now
-	if p.read {
-		_ = p.d.SetReadDeadline(now.Add(p.timeout))
-	} else {
-		_ = p.d.SetWriteDeadline(now.Add(p.timeout))
-	}
-}
-
-// forget makes the next touch push the deadline: someone else set it meanwhile.
-func (p *progress) forget() { p.at = time.Time{} }
-
-// progressWriter touches p before every write to w.
-type progressWriter struct {
-	w interface{ Write([]byte) (int, error) }
-	p *progress
-}
-
-func (pw progressWriter) Write(b []byte) (int, error) {
-	pw.p.touch()
-	return pw.w.Write(b)
-}
-
-// isTimeout reports an error caused by a deadline (ours or the network's).
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }

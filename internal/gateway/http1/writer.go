@@ -1,4 +1,4 @@
-package gateway
+package http1
 
 import (
 	"bufio"
@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// h1writer is the http.ResponseWriter of http1Server. The status line and header block are
+// h1writer is the http.ResponseWriter of Server. The status line and header block are
 // written when the first body byte, a flush or the end of the handler arrives; then the framing
 // is chosen the way net/http chooses it: the handler's Content-Length, else Content-Length: 0 for
 // a handler that wrote nothing, else chunked (HTTP/1.1) or close-delimited (HTTP/1.0). Header
@@ -19,7 +19,7 @@ type h1writer struct {
 	conn   net.Conn
 	br     *bufio.Reader
 	bw     *bufio.Writer
-	wprog  *progress // the write timeout bw's writes keep
+	wprog  *Progress // the write timeout bw's writes keep
 	hc     *h1conn
 	lim    *limitedReader // the connection's reader under br
 	date   *dateCache
@@ -63,9 +63,16 @@ func (w *h1writer) reset(req *http.Request, cont *continueReader, body *h1body) 
 
 func (w *h1writer) Header() http.Header { return w.header }
 
-// clientGone is the hook through which a disconnected client aborts the request's upstream
-// exchange (see h1watch.go).
-func (w *h1writer) clientGone() *clientGone { return &w.hc.watch.gone }
+// ClientGoneOf returns the signal through which the disconnect of w's client aborts the
+// request's upstream exchange (see watch.go), or nil when w is not this server's writer (net/http
+// cancels the request's context instead). Passing it to Transport.Forward stops an upstream from
+// working on for a client that has gone.
+func ClientGoneOf(w http.ResponseWriter) *ClientGone {
+	if hw, ok := w.(*h1writer); ok {
+		return &hw.hc.watch.gone
+	}
+	return nil
+}
 
 func (w *h1writer) WriteHeader(code int) {
 	if w.hijacked || w.wroteHeader {

@@ -1,4 +1,4 @@
-package gateway
+package http1
 
 import (
 	"bufio"
@@ -13,62 +13,9 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/gateway/http1/http1test"
 )
-
-const watchCfg = sidecarHead + "timeouts: {read_header: 200ms}\n" + appRoute
-
-// TestHTTP1ClientDisconnect checks that the disconnect watcher is wired through the gateway: a
-// client that hangs up while the upstream works on its request gets the upstream request
-// cancelled and audited as client_gone.
-//
-// It runs the whole gateway over real sockets (TLS, the forwarder, an upstream httptest server,
-// the audit log), which cannot run in a synctest bubble; its sleep only lets the scanner look
-// twice. TestHTTP1WatcherTiming holds the watcher itself (timing, pipelining, the header
-// deadline) on virtual time.
-func TestHTTP1ClientDisconnect(t *testing.T) {
-	cancelled := make(chan time.Time, 1)
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/hang":
-			select {
-			case <-r.Context().Done():
-				cancelled <- time.Now()
-			case <-time.After(5 * time.Second):
-			}
-		}
-	}))
-	t.Cleanup(app.Close)
-	g, addr, audit, cl := startSidecar(t, watchCfg, app.URL, HTTP1Palisade, false)
-	dial := func(t *testing.T) *tls.Conn {
-		t.Helper()
-		conf := cl.Transport.(*http.Transport).TLSClientConfig.Clone()
-		c, err := tls.Dial("tcp", addr, conf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		return c
-	}
-
-	t.Run("a client that hangs up cancels the upstream request", func(t *testing.T) {
-		c := dial(t)
-		if _, err := io.WriteString(c, "GET /hang HTTP/1.1\r\nHost: app\r\n\r\n"); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(400 * time.Millisecond) // real sockets (see above): past the scanner's two looks
-		closed := time.Now()
-		c.Close()
-		select {
-		case at := <-cancelled:
-			if d := at.Sub(closed); d > time.Second {
-				t.Errorf("upstream request cancelled %s after the client left", d)
-			}
-		case <-time.After(3 * time.Second):
-			t.Fatal("the upstream request ran on after its client left")
-		}
-		waitAudit(t, g, audit, "/hang", "client_gone")
-	})
-}
 
 // TestHTTP1WatcherTiming holds the disconnect watcher's timing on virtual time, over plain
 // HTTP/1 and over TLS (where the watcher's one-byte read takes a whole TLS record): a request
@@ -104,10 +51,10 @@ func TestHTTP1WatcherTiming(t *testing.T) {
 
 func testWatcherTiming(t *testing.T, serverTLS, clientTLS *tls.Config) {
 	aborted := make(chan time.Time, 1)
-	s := newHTTP1Server(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s := NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/hang":
-			gone := w.(interface{ clientGone() *clientGone }).clientGone()
+			gone := ClientGoneOf(w)
 			abort := make(chan struct{})
 			if !gone.arm(func() { close(abort) }) {
 				t.Error("the client was gone before the exchange started")
@@ -119,7 +66,7 @@ func testWatcherTiming(t *testing.T, serverTLS, clientTLS *tls.Config) {
 			}
 			gone.disarm()
 		case "/slow":
-			gone := w.(interface{ clientGone() *clientGone }).clientGone()
+			gone := ClientGoneOf(w)
 			gone.arm(func() {})
 			time.Sleep(500 * time.Millisecond) // past the 200ms header timeout
 			if gone.disarm() {
@@ -129,7 +76,7 @@ func testWatcherTiming(t *testing.T, serverTLS, clientTLS *tls.Config) {
 		default:
 			io.WriteString(w, r.Method+" "+r.URL.Path) // a lost first byte would show in the method
 		}
-	}), serverTLS, TimeoutsConfig{ReadHeader: 200 * time.Millisecond}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}), serverTLS, ServerConfig{ReadHeaderTimeout: 200 * time.Millisecond}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	pipe, served := servePipes(t, s)
 	dial := func() net.Conn {
 		c := pipe()
@@ -169,7 +116,7 @@ func testWatcherTiming(t *testing.T, serverTLS, clientTLS *tls.Config) {
 		if err != nil {
 			t.Fatalf("reading the %s answer: %v", want, err)
 		}
-		if body := bodyOf(resp); resp.StatusCode != 200 || body != want {
+		if body := http1test.BodyOf(resp); resp.StatusCode != 200 || body != want {
 			t.Fatalf("got %d %q, want 200 %q (a slow request outlasting the header timeout, then the pipelined one)", resp.StatusCode, body, want)
 		}
 	}
@@ -179,4 +126,14 @@ func testWatcherTiming(t *testing.T, serverTLS, clientTLS *tls.Config) {
 		t.Fatal(err)
 	}
 	<-served
+}
+
+// TestClientGoneOfOtherWriters: only this server's writer carries the signal; any other (net/http's,
+// a recorder, a wrapper) gets nil, which Transport.Forward takes as "no signal".
+func TestClientGoneOfOtherWriters(t *testing.T) {
+	for _, w := range []http.ResponseWriter{nil, httptest.NewRecorder(), struct{ http.ResponseWriter }{httptest.NewRecorder()}} {
+		if g := ClientGoneOf(w); g != nil {
+			t.Errorf("ClientGoneOf(%T) = %v, want nil", w, g)
+		}
+	}
 }

@@ -1,4 +1,4 @@
-package gateway
+package http1
 
 import (
 	"bufio"
@@ -9,21 +9,29 @@ import (
 	"golang.org/x/net/http/httpguts"
 )
 
-// extraFields are the header fields the gateway adds to an upstream request: the forwarding
+// ExtraFields are the header fields the gateway adds to an upstream request: the forwarding
 // fields, "Te: trailers", and the identity it asserts. They are kept beside the inbound
 // request's header map, not added to it: the map was sized by the parser for the fields the
 // client sent, and growing it for these was, with the sorted copy net/http's request writer
 // makes, most of what writing a request head cost.
-type extraFields struct {
-	n  int
-	kv [maxExtraFields]struct{ k, v string }
+type ExtraFields struct {
+	n        int
+	kv       [maxExtraFields]struct{ k, v string }
+	overflow bool // more than maxExtraFields were set: check refuses the request
 }
 
 const maxExtraFields = 8
 
-// set adds a field (the key in canonical form); the caller removes any field of that name the
-// client sent.
-func (e *extraFields) set(k, v string) {
+// Reset removes every field, for the next request.
+func (e *ExtraFields) Reset() { e.n, e.overflow = 0, false }
+
+// Set adds a field (the key in canonical form); the caller removes any field of that name the
+// client sent. The value is sent verbatim or the request refused (see check), never altered.
+func (e *ExtraFields) Set(k, v string) {
+	if e.n == len(e.kv) {
+		e.overflow = true
+		return
+	}
 	e.kv[e.n].k, e.kv[e.n].v = k, v
 	e.n++
 }
@@ -32,7 +40,10 @@ func (e *extraFields) set(k, v string) {
 // either end, which a writer would replace or trim. The identity fields are what upstreams
 // authorize by, so a changed value (a JWT subject "alice\n" sent as "alice") is refused, not
 // sent.
-func (e *extraFields) check() error {
+func (e *ExtraFields) check() error {
+	if e.overflow {
+		return fmt.Errorf("more than %d header fields to add to an upstream request", maxExtraFields)
+	}
 	for i := 0; i < e.n; i++ {
 		k, v := e.kv[i].k, e.kv[i].v
 		if !httpguts.ValidHeaderFieldValue(v) || trimField(v) != v {
@@ -45,7 +56,7 @@ func (e *extraFields) check() error {
 // mergeInto sets the fields on h, for writers that only take a header map (net/http's request
 // writer and transport). A header without User-Agent gets an empty one, which those writers
 // read as "send none" rather than sending Go's default.
-func (e *extraFields) mergeInto(h http.Header) {
+func (e *ExtraFields) mergeInto(h http.Header) {
 	for i := 0; i < e.n; i++ {
 		h[e.kv[i].k] = []string{e.kv[i].v}
 	}
@@ -58,9 +69,9 @@ func (e *extraFields) mergeInto(h http.Header) {
 // written by writeHead; any other goes through net/http's request writer (its framing:
 // Content-Length or chunked encoding, trailers, the body) with the extra fields merged into
 // its header.
-func writeUpstreamRequest(w *bufio.Writer, req *http.Request, extra *extraFields) error {
+func writeUpstreamRequest(w *bufio.Writer, req *http.Request, extra *ExtraFields) error {
 	if extra == nil {
-		extra = &extraFields{}
+		extra = &ExtraFields{}
 	}
 	if err := extra.check(); err != nil {
 		return err
@@ -88,7 +99,7 @@ func writeUpstreamRequest(w *bufio.Writer, req *http.Request, extra *extraFields
 // Host, User-Agent, Content-Length, Transfer-Encoding and Trailer from the map are not written
 // (framing is the writer's), nor is a field with an invalid name; CR and LF inside a value
 // become spaces and space at either end is trimmed. FuzzWriteHead holds it to that.
-func writeHead(w *bufio.Writer, req *http.Request, extra *extraFields) bool {
+func writeHead(w *bufio.Writer, req *http.Request, extra *ExtraFields) bool {
 	if req.Body != nil && req.Body != http.NoBody || req.ContentLength != 0 || len(req.TransferEncoding) > 0 ||
 		len(req.Trailer) > 0 || req.Close || req.Method == http.MethodConnect || req.URL == nil {
 		return false

@@ -1,4 +1,4 @@
-package gateway
+package http1
 
 import (
 	"bufio"
@@ -9,8 +9,9 @@ import (
 
 // FuzzHostScanner holds the raw-head scanner to what textproto reads from the same bytes,
 // however they are split between reads: the number of Host, Content-Length and
-// Transfer-Encoding fields, and the first Transfer-Encoding value. checkRequest decides on these counts, so a head the scanner reads one way and the
-// parser another would let framing through unchecked.
+// Transfer-Encoding fields, and the first Transfer-Encoding value. checkRequest decides on
+// these counts, so a head the scanner reads one way and the parser another would let framing
+// through unchecked.
 func FuzzHostScanner(f *testing.F) {
 	for _, s := range []string{
 		"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",

@@ -1,10 +1,8 @@
-package gateway
+package http1
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -22,17 +20,13 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/palisade-sec/palisade/internal/identity/identitytest"
-	"github.com/palisade-sec/palisade/internal/jwtauth/jwttest"
+	"github.com/palisade-sec/palisade/internal/gateway/http1/http1test"
 )
 
-// startHTTP1 serves h with http1Server on a loopback port (TLS when tlsConf is set).
-func startHTTP1(t *testing.T, h http.Handler, tlsConf *tls.Config, tune func(*http1Server)) (*http1Server, string) {
+// startHTTP1 serves h with Server on a loopback port (TLS when tlsConf is set).
+func startHTTP1(t *testing.T, h http.Handler, tlsConf *tls.Config, cfg ServerConfig) (*Server, string) {
 	t.Helper()
-	s := newHTTP1Server(h, tlsConf, TimeoutsConfig{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if tune != nil {
-		tune(s)
-	}
+	s := NewServer(h, tlsConf, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -48,46 +42,6 @@ func startHTTP1(t *testing.T, h http.Handler, tlsConf *tls.Config, tune func(*ht
 		}
 	})
 	return s, ln.Addr().String()
-}
-
-// rawExchange writes raw to a new connection and returns everything read until the server
-// closes it or idle passes without a byte.
-func rawExchange(t *testing.T, addr, raw string, idle time.Duration) string {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := io.WriteString(c, raw); err != nil {
-		t.Fatal(err)
-	}
-	return readAll(c, idle)
-}
-
-// readResponses parses every response in raw, in order, for the given request methods.
-func readResponses(t *testing.T, raw string, methods ...string) []*http.Response {
-	t.Helper()
-	br := bufio.NewReader(strings.NewReader(raw))
-	var out []*http.Response
-	for _, m := range methods {
-		resp, err := http.ReadResponse(br, &http.Request{Method: m})
-		if err != nil {
-			t.Fatalf("response %d of %q: %v", len(out)+1, raw, err)
-		}
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatalf("response %d body: %v", len(out)+1, err)
-		}
-		resp.Body = io.NopCloser(strings.NewReader(string(b)))
-		out = append(out, resp)
-	}
-	return out
-}
-
-func bodyOf(r *http.Response) string {
-	b, _ := io.ReadAll(r.Body)
-	return string(b)
 }
 
 // testHandler answers by path: what the writer's framing and connection handling must cover.
@@ -135,7 +89,7 @@ func testHandler() http.Handler {
 }
 
 func TestHTTP1KeepAliveFramingAndPipelining(t *testing.T) {
-	_, addr := startHTTP1(t, testHandler(), nil, nil)
+	_, addr := startHTTP1(t, testHandler(), nil, ServerConfig{})
 	raw := "GET /echo HTTP/1.1\r\nHost: a.test\r\n\r\n" +
 		"POST /echo HTTP/1.1\r\nHost: a.test\r\nContent-Length: 4\r\n\r\nbody" +
 		"POST /echo HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" +
@@ -146,8 +100,8 @@ func TestHTTP1KeepAliveFramingAndPipelining(t *testing.T) {
 		"GET /trailer HTTP/1.1\r\nHost: a.test\r\n\r\n" +
 		"GET /inject HTTP/1.1\r\nHost: a.test\r\n\r\n" +
 		"GET /echo HTTP/1.1\r\nHost: last.test\r\nConnection: close\r\n\r\n"
-	out := rawExchange(t, addr, raw, 2*time.Second)
-	rs := readResponses(t, out, "GET", "POST", "POST", "GET", "GET", "GET", "HEAD", "GET", "GET", "GET")
+	out := http1test.RawExchange(t, addr, raw, 2*time.Second)
+	rs := http1test.ReadResponses(t, out, "GET", "POST", "POST", "GET", "GET", "GET", "HEAD", "GET", "GET", "GET")
 	cases := []struct {
 		i             int
 		status        int
@@ -168,8 +122,8 @@ func TestHTTP1KeepAliveFramingAndPipelining(t *testing.T) {
 	}
 	for _, tc := range cases {
 		r := rs[tc.i]
-		if r.StatusCode != tc.status || bodyOf(r) != tc.body {
-			t.Errorf("response %d: %d %q, want %d %q", tc.i, r.StatusCode, bodyOf(r), tc.status, tc.body)
+		if r.StatusCode != tc.status || http1test.BodyOf(r) != tc.body {
+			t.Errorf("response %d: %d %q, want %d %q", tc.i, r.StatusCode, http1test.BodyOf(r), tc.status, tc.body)
 		}
 		if tc.i != 6 && tc.i != 5 && r.ContentLength != tc.contentLength {
 			t.Errorf("response %d: Content-Length %d, want %d", tc.i, r.ContentLength, tc.contentLength)
@@ -193,7 +147,7 @@ func TestHTTP1KeepAliveFramingAndPipelining(t *testing.T) {
 }
 
 func TestHTTP1RefusesBadRequests(t *testing.T) {
-	_, addr := startHTTP1(t, testHandler(), nil, func(s *http1Server) { s.maxHeaderBytes = 1 << 10 })
+	_, addr := startHTTP1(t, testHandler(), nil, ServerConfig{MaxHeaderBytes: 1 << 10})
 	cases := []struct {
 		name, raw string
 		status    int
@@ -218,8 +172,8 @@ func TestHTTP1RefusesBadRequests(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			out := rawExchange(t, addr, tc.raw+"GET /echo HTTP/1.1\r\nHost: a\r\n\r\n", 2*time.Second)
-			rs := readResponses(t, out, "GET")
+			out := http1test.RawExchange(t, addr, tc.raw+"GET /echo HTTP/1.1\r\nHost: a\r\n\r\n", 2*time.Second)
+			rs := http1test.ReadResponses(t, out, "GET")
 			if rs[0].StatusCode != tc.status || !rs[0].Close {
 				t.Errorf("got %d (close %v), want %d and the connection closed", rs[0].StatusCode, rs[0].Close, tc.status)
 			}
@@ -231,7 +185,7 @@ func TestHTTP1RefusesBadRequests(t *testing.T) {
 }
 
 func TestHTTP1ExpectContinueAndUnreadBodies(t *testing.T) {
-	_, addr := startHTTP1(t, testHandler(), nil, nil)
+	_, addr := startHTTP1(t, testHandler(), nil, ServerConfig{})
 	t.Run("continue sent once the handler reads", func(t *testing.T) {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
@@ -247,28 +201,28 @@ func TestHTTP1ExpectContinueAndUnreadBodies(t *testing.T) {
 		br.ReadString('\n')
 		io.WriteString(c, "body")
 		resp, err := http.ReadResponse(br, nil)
-		if err != nil || bodyOf(resp) != "POST a body" {
+		if err != nil || http1test.BodyOf(resp) != "POST a body" {
 			t.Fatalf("final response: %v %v", resp, err)
 		}
 	})
 	t.Run("denied without reading: no continue, connection closed", func(t *testing.T) {
-		out := rawExchange(t, addr, "POST /deny HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n", 2*time.Second)
+		out := http1test.RawExchange(t, addr, "POST /deny HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n", 2*time.Second)
 		if strings.Contains(out, "100 Continue") {
 			t.Errorf("sent 100 Continue for a request the handler refused: %q", out)
 		}
-		rs := readResponses(t, out, "POST")
+		rs := http1test.ReadResponses(t, out, "POST")
 		if rs[0].StatusCode != 403 || !rs[0].Close {
 			t.Errorf("got %d close=%v, want 403 and close", rs[0].StatusCode, rs[0].Close)
 		}
 	})
 	t.Run("small unread body drained, large one closes", func(t *testing.T) {
 		small := "POST /deny HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello" + "GET /echo HTTP/1.1\r\nHost: a\r\n\r\n"
-		rs := readResponses(t, rawExchange(t, addr, small, 2*time.Second), "POST", "GET")
+		rs := http1test.ReadResponses(t, http1test.RawExchange(t, addr, small, 2*time.Second), "POST", "GET")
 		if rs[1].StatusCode != 200 {
 			t.Errorf("after a drained body: %d", rs[1].StatusCode)
 		}
 		big := fmt.Sprintf("POST /deny HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n%s", 2*maxDrain, strings.Repeat("x", 2*maxDrain))
-		out := rawExchange(t, addr, big+"GET /echo HTTP/1.1\r\nHost: a\r\n\r\n", 2*time.Second)
+		out := http1test.RawExchange(t, addr, big+"GET /echo HTTP/1.1\r\nHost: a\r\n\r\n", 2*time.Second)
 		if n := strings.Count(out, "HTTP/1.1 "); n != 1 {
 			t.Errorf("%d responses after a body over the drain limit, want 1 (connection closed)", n)
 		}
@@ -276,27 +230,27 @@ func TestHTTP1ExpectContinueAndUnreadBodies(t *testing.T) {
 }
 
 func TestHTTP1ContentLengthMismatchAndHTTP10(t *testing.T) {
-	_, addr := startHTTP1(t, testHandler(), nil, nil)
+	_, addr := startHTTP1(t, testHandler(), nil, ServerConfig{})
 	// an aborted handler (ReverseProxy's way to cut a failed upstream body) ends its connection
 	// and nothing else: the chunked body is left unterminated and the server keeps serving
-	if out := rawExchange(t, addr, "GET /panic HTTP/1.1\r\nHost: a\r\n\r\n", 2*time.Second); !strings.HasSuffix(out, "partial\r\n") {
+	if out := http1test.RawExchange(t, addr, "GET /panic HTTP/1.1\r\nHost: a\r\n\r\n", 2*time.Second); !strings.HasSuffix(out, "partial\r\n") {
 		t.Errorf("aborted response: %q, want the partial chunk and no terminating chunk", out)
 	}
-	out := rawExchange(t, addr, "GET /short HTTP/1.1\r\nHost: a\r\n\r\nGET /echo HTTP/1.1\r\nHost: a\r\n\r\n", 2*time.Second)
+	out := http1test.RawExchange(t, addr, "GET /short HTTP/1.1\r\nHost: a\r\n\r\nGET /echo HTTP/1.1\r\nHost: a\r\n\r\n", 2*time.Second)
 	if strings.Count(out, "HTTP/1.1 ") != 1 || !strings.HasSuffix(out, "12345") {
 		t.Errorf("a short body must end the connection after it: %q", out)
 	}
-	out = rawExchange(t, addr, "GET /long HTTP/1.1\r\nHost: a\r\n\r\nGET /echo HTTP/1.1\r\nHost: a\r\n\r\n", 2*time.Second)
+	out = http1test.RawExchange(t, addr, "GET /long HTTP/1.1\r\nHost: a\r\n\r\nGET /echo HTTP/1.1\r\nHost: a\r\n\r\n", 2*time.Second)
 	if !strings.Contains(out, "Content-Length: 3\r\n") || !strings.HasSuffix(out, "\r\n\r\n") || strings.Count(out, "HTTP/1.1 ") != 1 {
 		t.Errorf("a write past Content-Length must send nothing of it and end the connection: %q", out)
 	}
 	// Both Content-Length and chunked: RFC 9112 section 6.1 lets a server refuse it and close;
 	// net/http drops the length and reads the bytes after the chunked body as the next request
-	out = rawExchange(t, addr, "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 40\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /echo HTTP/1.1\r\nHost: smuggled\r\n\r\n", 2*time.Second)
-	if rs := readResponses(t, out, "POST"); rs[0].StatusCode != 400 || !rs[0].Close || strings.Contains(out, "smuggled") || strings.Count(out, "HTTP/1.1 ") != 1 {
+	out = http1test.RawExchange(t, addr, "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 40\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /echo HTTP/1.1\r\nHost: smuggled\r\n\r\n", 2*time.Second)
+	if rs := http1test.ReadResponses(t, out, "POST"); rs[0].StatusCode != 400 || !rs[0].Close || strings.Contains(out, "smuggled") || strings.Count(out, "HTTP/1.1 ") != 1 {
 		t.Errorf("CL+TE framing: %q, want one 400 and the connection closed", out)
 	}
-	out = rawExchange(t, addr, "GET /stream HTTP/1.0\r\n\r\n", 2*time.Second)
+	out = http1test.RawExchange(t, addr, "GET /stream HTTP/1.0\r\n\r\n", 2*time.Second)
 	if !strings.Contains(out, "Connection: close") || strings.Contains(out, "chunked") || !strings.HasSuffix(out, "one,two") {
 		t.Errorf("HTTP/1.0 client: %q, want a close-delimited body", out)
 	}
@@ -305,7 +259,7 @@ func TestHTTP1ContentLengthMismatchAndHTTP10(t *testing.T) {
 // servePipes runs s in a synctest bubble over in-memory connections (net.Pipe): dial returns
 // the client end of a new connection the server has accepted, or one the server closed unread
 // once it is shutting down. The bubble's clock is virtual, so timeouts pass without waiting.
-func servePipes(t *testing.T, s *http1Server) (dial func() net.Conn, served <-chan error) {
+func servePipes(t *testing.T, s *Server) (dial func() net.Conn, served <-chan error) {
 	t.Helper()
 	ln := newConnListener()
 	done := make(chan error, 1)
@@ -320,12 +274,12 @@ func servePipes(t *testing.T, s *http1Server) (dial func() net.Conn, served <-ch
 
 func TestHTTP1TimeoutsAndShutdown(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := newHTTP1Server(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == "/slow" {
 				time.Sleep(300 * time.Millisecond)
 			}
 			io.WriteString(w, "done")
-		}), nil, TimeoutsConfig{ReadHeader: 200 * time.Millisecond}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		}), nil, ServerConfig{ReadHeaderTimeout: 200 * time.Millisecond}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		dial, served := servePipes(t, s)
 
 		start := time.Now()
@@ -346,7 +300,7 @@ func TestHTTP1TimeoutsAndShutdown(t *testing.T) {
 				answer <- err.Error()
 				return
 			}
-			answer <- bodyOf(resp)
+			answer <- http1test.BodyOf(resp)
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
@@ -373,14 +327,14 @@ func TestHTTP1TimeoutsAndShutdown(t *testing.T) {
 
 func TestHTTP1TLSWithHTTP2AndUpgradeThroughProxy(t *testing.T) {
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if serveEchoUpgrade(w, r) {
+		if http1test.ServeEchoUpgrade(w, r) {
 			return
 		}
 		fmt.Fprintf(w, "%s via %s", r.URL.Path, r.Proto)
 	}))
 	t.Cleanup(backend.Close)
 	u, _ := url.Parse(backend.URL)
-	tr := newUpstreamTransport(hostPort(u), nil, TimeoutsConfig{})
+	tr := NewTransport(u.Host, nil, TransportConfig{})
 	t.Cleanup(tr.CloseIdleConnections)
 	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(u) }, Transport: tr}
 
@@ -388,7 +342,7 @@ func TestHTTP1TLSWithHTTP2AndUpgradeThroughProxy(t *testing.T) {
 	srvTLS.StartTLS() // only for its certificate
 	cert := srvTLS.TLS.Certificates[0]
 	srvTLS.Close()
-	_, addr := startHTTP1(t, proxy, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil)
+	_, addr := startHTTP1(t, proxy, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, ServerConfig{})
 	roots := x509.NewCertPool()
 	leaf, _ := x509.ParseCertificate(cert.Certificate[0])
 	roots.AddCert(leaf)
@@ -400,7 +354,7 @@ func TestHTTP1TLSWithHTTP2AndUpgradeThroughProxy(t *testing.T) {
 			t.Fatalf("h2=%v: %v", h2, err)
 		}
 		wantProto := map[bool]string{false: "HTTP/1.1", true: "HTTP/2.0"}[h2]
-		if got := bodyOf(resp); resp.Proto != wantProto || got != "/p via HTTP/1.1" {
+		if got := http1test.BodyOf(resp); resp.Proto != wantProto || got != "/p via HTTP/1.1" {
 			t.Errorf("h2=%v: client spoke %s, got %q", h2, resp.Proto, got)
 		}
 		resp.Body.Close()
@@ -411,64 +365,5 @@ func TestHTTP1TLSWithHTTP2AndUpgradeThroughProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	checkEchoUpgrade(t, c, "hi\n")
-}
-
-// TestGatewayStreamsLargeBodiesBothWays sends an 8 MiB upload and a 32 MiB chunked download
-// through a sidecar (mTLS in, HTTP/1.1 out) on both HTTP/1 servers and checks every byte.
-func TestGatewayStreamsLargeBodiesBothWays(t *testing.T) {
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/orders/upload":
-			h := sha256.New()
-			n, _ := io.Copy(h, r.Body)
-			fmt.Fprintf(w, "%d %x", n, h.Sum(nil))
-		case "/orders/download":
-			buf := bytes.Repeat([]byte("0123456789abcdef"), 4096) // 64 KiB
-			for i := 0; i < 512; i++ {
-				if _, err := w.Write(buf); err != nil {
-					return
-				}
-			}
-		}
-	}))
-	t.Cleanup(app.Close)
-	for _, server := range []string{HTTP1Palisade, HTTP1NetHTTP} {
-		t.Run(server, func(t *testing.T) {
-			p := identitytest.NewCA(t, "example.org")
-			idp := jwttest.NewIssuer(t, "k1")
-			cert, key := p.IssueFiles("spiffe://example.org/orders", "orders")
-			cfg := fmt.Sprintf(sidecarB, p.BundleFile(), cert, key, app.URL, idp.Server.URL) + "http1_server: " + server + "\n"
-			g, _ := startGateway(t, cfg, idp.Server.Client(), io.Discard)
-			addr, _, _ := g.Addrs()
-			roots := x509.NewCertPool()
-			for _, r := range p.CA.Bundle() {
-				roots.AddCert(r)
-			}
-			cl := clientFor(roots, p.Issue("spiffe://example.org/web", time.Hour))
-
-			upload := bytes.Repeat([]byte{0xA5, 0x5A, 0x00, 0xFF}, 2<<20) // 8 MiB
-			resp, err := cl.Post("https://"+addr+"/orders/upload", "application/octet-stream", bytes.NewReader(upload))
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := fmt.Sprintf("%d %x", len(upload), sha256.Sum256(upload))
-			if got := bodyOf(resp); resp.StatusCode != 200 || got != want {
-				t.Errorf("upload: %d %q, want %q", resp.StatusCode, got, want)
-			}
-			resp.Body.Close()
-
-			resp, err = cl.Get("https://" + addr + "/orders/download")
-			if err != nil {
-				t.Fatal(err)
-			}
-			h := sha256.New()
-			n, err := io.Copy(h, resp.Body)
-			resp.Body.Close()
-			wantSum := sha256.Sum256(bytes.Repeat([]byte("0123456789abcdef"), 4096*512))
-			if err != nil || n != 32<<20 || !bytes.Equal(h.Sum(nil), wantSum[:]) {
-				t.Errorf("download: %d bytes, err %v, checksum match %v", n, err, bytes.Equal(h.Sum(nil), wantSum[:]))
-			}
-		})
-	}
+	http1test.CheckEchoUpgrade(t, c, "hi\n")
 }

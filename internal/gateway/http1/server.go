@@ -1,4 +1,4 @@
-package gateway
+package http1
 
 import (
 	"bufio"
@@ -23,7 +23,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 )
 
-// http1Server serves HTTP/1.x on the gateway's traffic listeners with the standard library's
+// Server serves HTTP/1.x on the gateway's traffic listeners with the standard library's
 // request parser (http.ReadRequest) and handler interface, and hands connections that negotiate
 // HTTP/2 to net/http's own server. What it leaves out of net/http's HTTP/1 server is the
 // machinery a proxy does not need per request — a background reader goroutine and a cancelable
@@ -33,7 +33,7 @@ import (
 // It keeps the protections that matter at an edge: a header-size limit (431), a header read
 // timeout, an idle timeout, strict header and Host validation, 505 for non-HTTP/1 requests, and
 // at most 256 KiB of an unread request body drained before a connection is reused.
-type http1Server struct {
+type Server struct {
 	handler           http.Handler
 	tls               *tls.Config  // nil: plain HTTP
 	h2                *http.Server // serves connections that negotiated h2 (nil without TLS)
@@ -56,17 +56,52 @@ type http1Server struct {
 // h1conn is one served connection.
 type h1conn struct {
 	c     net.Conn
-	watch watchState // client-disconnect detection (h1watch.go)
+	watch watchState // client-disconnect detection (watch.go)
 }
 
 // maxDrain is how much of a request body the handler did not read is discarded to keep the
 // connection; beyond it the connection is closed (net/http uses the same bound).
 const maxDrain = 256 << 10
 
-func newHTTP1Server(h http.Handler, tlsConf *tls.Config, to TimeoutsConfig, log *slog.Logger) *http1Server {
-	to = to.withDefaults()
-	s := &http1Server{handler: h, readHeaderTimeout: to.ReadHeader, idleTimeout: to.Idle, bodyTimeout: to.ClientBody,
-		writeTimeout: to.ClientWrite, maxHeaderBytes: 64 << 10, log: log, conns: map[*h1conn]bool{}}
+// ServerConfig bounds what one client connection may make a Server wait for or hold. A zero
+// field takes its default, never "no limit", so a forgotten field cannot open the server to a
+// slow-read or slow-header client.
+type ServerConfig struct {
+	ReadHeaderTimeout time.Duration // to send a request's header block (default 10s)
+	IdleTimeout       time.Duration // a keep-alive connection's wait for its next request (default 120s)
+	BodyTimeout       time.Duration // the longest a request body may stall between reads (default 60s)
+	WriteTimeout      time.Duration // the longest a write may wait for the client to read (default 60s)
+	MaxHeaderBytes    int64         // the largest request header block (default 64 KiB); past it, 431
+}
+
+// Defaults of ServerConfig and TransportConfig, the values nginx and net/http users are used to.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultIdleTimeout       = 120 * time.Second
+	DefaultBodyTimeout       = 60 * time.Second
+	DefaultWriteTimeout      = 60 * time.Second
+	DefaultMaxHeaderBytes    = 64 << 10
+
+	DefaultConnectTimeout = 5 * time.Second
+	DefaultReadTimeout    = 60 * time.Second
+)
+
+// orDefault is d, or def when d is zero (or negative, which no caller means).
+func orDefault[T time.Duration | int64](d, def T) T {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// NewServer returns a server of h; tlsConf nil means plain HTTP, otherwise connections that
+// negotiate h2 are served by net/http's HTTP/2 server with the same limits. log receives
+// debug-level connection errors and handler panics.
+func NewServer(h http.Handler, tlsConf *tls.Config, cfg ServerConfig, log *slog.Logger) *Server {
+	s := &Server{handler: h, readHeaderTimeout: orDefault(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout),
+		idleTimeout: orDefault(cfg.IdleTimeout, DefaultIdleTimeout), bodyTimeout: orDefault(cfg.BodyTimeout, DefaultBodyTimeout),
+		writeTimeout: orDefault(cfg.WriteTimeout, DefaultWriteTimeout), maxHeaderBytes: orDefault(cfg.MaxHeaderBytes, DefaultMaxHeaderBytes),
+		log: log, conns: map[*h1conn]bool{}}
 	if tlsConf != nil {
 		s.tls = tlsConf.Clone()
 		s.tls.NextProtos = []string{"h2", "http/1.1"}
@@ -80,7 +115,7 @@ func newHTTP1Server(h http.Handler, tlsConf *tls.Config, to TimeoutsConfig, log 
 }
 
 // Serve accepts connections on ln until Shutdown; it then returns http.ErrServerClosed.
-func (s *http1Server) Serve(ln net.Listener) error {
+func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
@@ -121,7 +156,7 @@ func (s *http1Server) Serve(ln net.Listener) error {
 }
 
 // track registers a new connection (idle until its first request); false when shutting down.
-func (s *http1Server) track(hc *h1conn) bool {
+func (s *Server) track(hc *h1conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
@@ -132,7 +167,7 @@ func (s *http1Server) track(hc *h1conn) bool {
 	return true
 }
 
-func (s *http1Server) untrack(hc *h1conn) {
+func (s *Server) untrack(hc *h1conn) {
 	s.mu.Lock()
 	delete(s.conns, hc)
 	s.mu.Unlock()
@@ -141,7 +176,7 @@ func (s *http1Server) untrack(hc *h1conn) {
 
 // setIdle marks the connection idle (between requests) or busy; marking it busy fails once
 // Shutdown has begun, so no new request starts on a draining server.
-func (s *http1Server) setIdle(hc *h1conn, idle bool) bool {
+func (s *Server) setIdle(hc *h1conn, idle bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
@@ -154,7 +189,7 @@ func (s *http1Server) setIdle(hc *h1conn, idle bool) bool {
 // Shutdown stops accepting, closes idle connections, lets requests in flight finish (each
 // connection closes after its current response) and waits for them until ctx ends, when the
 // rest are closed.
-func (s *http1Server) Shutdown(ctx context.Context) error {
+func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
 	if s.ln != nil {
@@ -185,7 +220,7 @@ func (s *http1Server) Shutdown(ctx context.Context) error {
 	}
 }
 
-func (s *http1Server) serveConn(hc *h1conn) {
+func (s *Server) serveConn(hc *h1conn) {
 	defer s.untrack(hc)
 	defer func() {
 		// A handler panic ends its connection, not the gateway; http.ErrAbortHandler is how
@@ -221,15 +256,15 @@ func (s *http1Server) serveConn(hc *h1conn) {
 }
 
 // serveHTTP1 runs the request loop of one HTTP/1.x connection.
-func (s *http1Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
+func (s *Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
 	c := hc.c
 	lim := &limitedReader{r: c, n: math.MaxInt64}
 	heads := &hostScanner{r: lim}
 	br := bufio.NewReaderSize(heads, 4096)
 	// Every write to the client goes through wprog, so a client that stops reading fails the
 	// write after writeTimeout; body reads go through rprog (armed only while a body is read).
-	wprog := &progress{d: c, timeout: s.writeTimeout}
-	rprog := &progress{d: c, read: true, timeout: s.bodyTimeout}
+	wprog := &Progress{d: c, timeout: s.writeTimeout}
+	rprog := &Progress{d: c, read: true, timeout: s.bodyTimeout}
 	bw := bufio.NewWriterSize(progressWriter{w: c, p: wprog}, 4096)
 	remote := c.RemoteAddr().String()
 	w := &h1writer{conn: c, br: br, bw: bw, wprog: wprog, hc: hc, lim: lim, header: http.Header{}, date: &s.date, drainWait: s.readHeaderTimeout}
@@ -277,7 +312,7 @@ func (s *http1Server) serveHTTP1(hc *h1conn, state *tls.ConnectionState) {
 		lastMethod = req.Method
 		lim.n = math.MaxInt64
 		if req.Body != http.NoBody {
-			rprog.touch() // the body's reads each get the body timeout, not the header's
+			rprog.Touch() // the body's reads each get the body timeout, not the header's
 		}
 		// A request without a body reads nothing more until the next head, whose wait sets a
 		// deadline of its own; Hijack clears the header deadline for an upgrade.
@@ -376,7 +411,7 @@ type h1body struct {
 	mu     sync.Mutex
 	done   atomic.Bool // eof, readable without mu (see ended)
 	src    io.ReadCloser
-	prog   *progress // the connection's body-read timeout
+	prog   *Progress // the connection's body-read timeout
 	remain int64     // declared length not yet read; -1 when not declared
 	eof    bool
 	err    error // the first read error other than EOF
@@ -390,7 +425,7 @@ func (b *h1body) Read(p []byte) (int, error) {
 		return 0, http.ErrBodyReadAfterClose
 	}
 	if !b.eof && b.err == nil {
-		b.prog.touch()
+		b.prog.Touch()
 	}
 	return b.readLocked(p)
 }

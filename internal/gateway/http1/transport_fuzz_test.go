@@ -1,4 +1,4 @@
-package gateway
+package http1
 
 import (
 	"bufio"
@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/palisade-sec/palisade/internal/gateway/http1/http1test"
 )
 
 // scriptedConn is a socket whose peer sends fixed bytes and swallows what it is sent; it lets
@@ -48,7 +50,7 @@ func FuzzUpstreamResponse(f *testing.F) {
 		if !upperMethod(method) {
 			return
 		}
-		tr := newUpstreamTransport("127.0.0.1:1", nil, TimeoutsConfig{})
+		tr := NewTransport("127.0.0.1:1", nil, TransportConfig{})
 		tr.maxHeaderBytes = 4 << 10
 		sc := &scriptedConn{r: bytes.NewReader(answer)}
 		pc := &upstreamConn{t: tr, conn: sc, raw: sc}
@@ -101,18 +103,17 @@ func FuzzHTTP1Server(f *testing.F) {
 	f.Add([]byte("HEAD /trailer HTTP/1.1\r\nHost: a\r\n\r\nGET /short HTTP/1.1\r\nHost: a\r\n\r\n"))
 	f.Add([]byte("GET /inject HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"))
 	f.Add([]byte("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n"))
-	for _, tc := range h1Corpus() {
-		f.Add([]byte(tc.raw))
+	for _, tc := range http1test.Desync() {
+		f.Add([]byte(tc.Raw))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		// the handler's requests, in order, tell the response parser which answers are to HEAD
 		var methods []string
 		h := testHandler()
-		s := newHTTP1Server(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			methods = append(methods, r.Method)
 			h.ServeHTTP(w, r)
-		}), nil, TimeoutsConfig{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		s.maxHeaderBytes = 2 << 10
+		}), nil, ServerConfig{MaxHeaderBytes: 2 << 10}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		out := &recordingConn{scriptedConn: scriptedConn{r: bytes.NewReader(in)}}
 		hc := &h1conn{c: out}
 		s.serveHTTP1(hc, nil)

@@ -1,8 +1,9 @@
-package gateway
+package http1
 
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -13,7 +14,7 @@ import (
 
 // headPair writes req with writeHead and, as the reference, with net/http's request writer
 // (the extra fields merged into a copy of its header), and parses both back.
-func headPair(t testing.TB, req *http.Request, extra *extraFields) (fast, ref *http.Request, fastErr, refErr error, wrote bool) {
+func headPair(t testing.TB, req *http.Request, extra *ExtraFields) (fast, ref *http.Request, fastErr, refErr error, wrote bool) {
 	t.Helper()
 	var fb bytes.Buffer
 	fw := bufio.NewWriter(&fb)
@@ -70,14 +71,14 @@ func newOutReq(t testing.TB, method, target string, h http.Header) *http.Request
 }
 
 func TestWriteHeadMatchesNetHTTP(t *testing.T) {
-	ids := &extraFields{}
-	ids.set("Te", "trailers")
-	ids.set("X-Forwarded-For", "192.0.2.7")
-	ids.set("X-Forwarded-Host", "api.example")
-	ids.set("X-Forwarded-Proto", "https")
-	ids.set("X-Request-Id", "0123456789abcdef")
-	ids.set("X-Palisade-Spiffe-Id", "spiffe://example.org/ns/a/sa/b")
-	ids.set("X-Palisade-Jwt-Sub", "alice smith")
+	ids := &ExtraFields{}
+	ids.Set("Te", "trailers")
+	ids.Set("X-Forwarded-For", "192.0.2.7")
+	ids.Set("X-Forwarded-Host", "api.example")
+	ids.Set("X-Forwarded-Proto", "https")
+	ids.Set("X-Request-Id", "0123456789abcdef")
+	ids.Set("X-Palisade-Spiffe-Id", "spiffe://example.org/ns/a/sa/b")
+	ids.Set("X-Palisade-Jwt-Sub", "alice smith")
 	cases := []struct {
 		name, method, target string
 		h                    http.Header
@@ -105,7 +106,7 @@ func TestWriteHeadMatchesNetHTTP(t *testing.T) {
 		{"extension method", "PROPFIND", "http://up/dav", http.Header{"Depth": {"1"}}},
 	}
 	for _, c := range cases {
-		for _, extra := range []*extraFields{{}, ids} {
+		for _, extra := range []*ExtraFields{{}, ids} {
 			req := newOutReq(t, c.method, c.target, c.h)
 			fast, ref, fe, re, wrote := headPair(t, req, extra)
 			if !wrote {
@@ -146,7 +147,7 @@ func TestWriteHeadDeclines(t *testing.T) {
 		if c.edit != nil {
 			c.edit(req)
 		}
-		if _, _, _, _, wrote := headPair(t, req, &extraFields{}); wrote {
+		if _, _, _, _, wrote := headPair(t, req, &ExtraFields{}); wrote {
 			t.Errorf("%s: writeHead wrote a request it should leave to net/http", c.name)
 		}
 	}
@@ -157,8 +158,8 @@ func TestWriteHeadDeclines(t *testing.T) {
 func TestWriteUpstreamRequestWithBody(t *testing.T) {
 	req := newOutReq(t, "POST", "http://up/p", http.Header{"Content-Type": {"text/plain"}})
 	req.Body, req.ContentLength = io.NopCloser(strings.NewReader("hello")), 5
-	e := &extraFields{}
-	e.set("X-Request-Id", "r1")
+	e := &ExtraFields{}
+	e.Set("X-Request-Id", "r1")
 	var b bytes.Buffer
 	w := bufio.NewWriter(&b)
 	if err := writeUpstreamRequest(w, req, e); err != nil {
@@ -179,8 +180,8 @@ func TestWriteUpstreamRequestWithBody(t *testing.T) {
 // upstream must not see "alice" for a token whose subject is "alice\n".
 func TestExtraFieldsSentVerbatimOrRefused(t *testing.T) {
 	for _, v := range []string{"alice\n", " alice", "alice\t", "al\rice", "a\x00b", "a\x7fb"} {
-		e := &extraFields{}
-		e.set("X-Palisade-Jwt-Sub", v)
+		e := &ExtraFields{}
+		e.Set("X-Palisade-Jwt-Sub", v)
 		var b bytes.Buffer
 		w := bufio.NewWriter(&b)
 		err := writeUpstreamRequest(w, newOutReq(t, "GET", "http://up/", http.Header{}), e)
@@ -191,10 +192,30 @@ func TestExtraFieldsSentVerbatimOrRefused(t *testing.T) {
 			t.Errorf("%q: wrote %d bytes before refusing", v, w.Buffered())
 		}
 	}
-	e := &extraFields{}
-	e.set("X-Palisade-Jwt-Sub", "alice\tsmith ünïcode")
+	e := &ExtraFields{}
+	e.Set("X-Palisade-Jwt-Sub", "alice\tsmith ünïcode")
 	if err := e.check(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestExtraFieldsRefuseMoreThanTheyHold: a field past the fixed capacity is not dropped (the
+// upstream would miss an identity field) nor a panic; the request is refused, and Reset makes
+// the fields usable for the next request.
+func TestExtraFieldsRefuseMoreThanTheyHold(t *testing.T) {
+	e := &ExtraFields{}
+	for i := range maxExtraFields + 1 {
+		e.Set(fmt.Sprintf("X-F%d", i), "v")
+	}
+	var b bytes.Buffer
+	w := bufio.NewWriter(&b)
+	if err := writeUpstreamRequest(w, newOutReq(t, "GET", "http://up/", http.Header{}), e); err == nil || w.Buffered() != 0 {
+		t.Fatalf("%d fields: err %v, %d bytes written; want a refusal and nothing written", maxExtraFields+1, err, w.Buffered())
+	}
+	e.Reset()
+	e.Set("X-Request-Id", "r")
+	if err := writeUpstreamRequest(w, newOutReq(t, "GET", "http://up/", http.Header{}), e); err != nil {
+		t.Fatalf("after Reset: %v", err)
 	}
 }
 
@@ -220,10 +241,10 @@ func FuzzWriteHead(f *testing.F) {
 			h[http.CanonicalHeaderKey(k)] = append(h[http.CanonicalHeaderKey(k)], v)
 		}
 		req := &http.Request{Method: method, URL: u, Header: h}
-		e := &extraFields{}
-		e.set("X-Request-Id", "id")
+		e := &ExtraFields{}
+		e.Set("X-Request-Id", "id")
 		if sub != "" {
-			e.set("X-Palisade-Jwt-Sub", sub)
+			e.Set("X-Palisade-Jwt-Sub", sub)
 		}
 		if e.check() != nil {
 			return

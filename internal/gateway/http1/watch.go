@@ -1,4 +1,4 @@
-package gateway
+package http1
 
 import (
 	"net"
@@ -22,16 +22,17 @@ import (
 // two periods.
 const slowAfter = 100 * time.Millisecond
 
-// clientGone connects a request to the upstream exchange serving it, so that a disconnected
-// client can abort that exchange. One per connection, reset for each request.
-type clientGone struct {
+// ClientGone connects a request to the upstream exchange serving it, so that a disconnected
+// client can abort that exchange rather than leave the upstream working for nobody. One per
+// connection, reset for each request; get it with ClientGoneOf.
+type ClientGone struct {
 	mu    sync.Mutex
 	fired bool
 	abort func() // the upstream exchange's abort, while one runs
 }
 
 // arm registers the abort of the exchange that starts; false if the client is already gone.
-func (g *clientGone) arm(abort func()) bool {
+func (g *ClientGone) arm(abort func()) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.abort = abort
@@ -39,21 +40,21 @@ func (g *clientGone) arm(abort func()) bool {
 }
 
 // disarm ends the exchange's registration and reports whether the client went away meanwhile.
-func (g *clientGone) disarm() (fired bool) {
+func (g *ClientGone) disarm() (fired bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.abort = nil
 	return g.fired
 }
 
-// gone reports whether the client of the current request went away.
-func (g *clientGone) gone() bool {
+// Gone reports whether the client of the current request went away.
+func (g *ClientGone) Gone() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.fired
 }
 
-func (g *clientGone) fire() {
+func (g *ClientGone) fire() {
 	g.mu.Lock()
 	g.fired = true
 	abort := g.abort
@@ -63,7 +64,7 @@ func (g *clientGone) fire() {
 	}
 }
 
-func (g *clientGone) reset() {
+func (g *ClientGone) reset() {
 	g.mu.Lock()
 	g.fired, g.abort = false, nil
 	g.mu.Unlock()
@@ -82,7 +83,7 @@ type watchState struct {
 	stopping   bool     // the loop is stopping the watcher: its read error is no disconnect
 	watchDone  chan struct{}
 	stash      []byte // what the watcher read: the start of the client's next request
-	gone       clientGone
+	gone       ClientGone
 	body       *h1body // nil: the request had no body
 }
 
@@ -162,7 +163,7 @@ func (hc *h1conn) watchRead(c net.Conn, done chan struct{}) {
 }
 
 // watchSlow runs the scanner until stop is closed.
-func (s *http1Server) watchSlow(stop <-chan struct{}) {
+func (s *Server) watchSlow(stop <-chan struct{}) {
 	t := time.NewTicker(slowAfter)
 	defer t.Stop()
 	var busy []*h1conn

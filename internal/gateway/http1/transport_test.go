@@ -1,9 +1,8 @@
-package gateway
+package http1
 
 import (
 	"bufio"
 	"context"
-	"crypto/x509"
 	"fmt"
 	"io"
 	"net"
@@ -11,15 +10,14 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
-	"github.com/palisade-sec/palisade/internal/identity/identitytest"
-	"github.com/palisade-sec/palisade/internal/jwtauth/jwttest"
+	"github.com/palisade-sec/palisade/internal/gateway/http1/http1test"
 )
 
 // connCounter counts the TCP connections an httptest server accepted.
@@ -47,33 +45,15 @@ func countingServerIdle(t *testing.T, h http.Handler, idle time.Duration) (*http
 	return srv, &cc
 }
 
-func transportTo(t *testing.T, rawURL string) *upstreamTransport {
+func transportTo(t *testing.T, rawURL string) *Transport {
 	t.Helper()
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := newUpstreamTransport(hostPort(u), nil, TimeoutsConfig{})
+	tr := NewTransport(u.Host, nil, TransportConfig{})
 	t.Cleanup(tr.CloseIdleConnections)
 	return tr
-}
-
-func get(t *testing.T, tr http.RoundTripper, method, rawURL string, body io.Reader) (*http.Response, string, error) {
-	t.Helper()
-	req, err := http.NewRequest(method, rawURL, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := tr.RoundTrip(req)
-	if err != nil {
-		return nil, "", err
-	}
-	b, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatalf("read body: %v", err)
-	}
-	return resp, string(b), nil
 }
 
 func TestTransportReusesConnections(t *testing.T) {
@@ -107,7 +87,7 @@ func TestTransportReusesConnections(t *testing.T) {
 		if tc.body != "" {
 			body = strings.NewReader(tc.body)
 		}
-		resp, got, err := get(t, tr, tc.method, srv.URL+tc.path, body)
+		resp, got, err := http1test.Get(t, tr, tc.method, srv.URL+tc.path, body)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -125,10 +105,12 @@ func TestTransportReplacesConnectionsTheUpstreamClosed(t *testing.T) {
 	srv, cc := countingServerIdle(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }), 50*time.Millisecond)
 	tr := transportTo(t, srv.URL)
 	for i, method := range []string{"GET", "POST", "POST"} {
-		if _, got, err := get(t, tr, method, srv.URL, strings.NewReader("x")); err != nil || got != "ok" {
+		if _, got, err := http1test.Get(t, tr, method, srv.URL, strings.NewReader("x")); err != nil || got != "ok" {
 			t.Fatalf("request %d (%s): %q, %v", i, method, got, err)
 		}
-		// real sockets: the transport's liveness check peeks at the socket's file descriptor
+		// Real sockets and a real wait: what is tested is the liveness check's peek at the
+		// socket's file descriptor (transport_unix.go), which only a kernel socket has, so the
+		// upstream's idle timeout runs on the real clock too.
 		time.Sleep(200 * time.Millisecond) // the upstream has closed the idle connection by now
 	}
 	if n := cc.n.Load(); n != 3 {
@@ -197,11 +179,11 @@ func TestTransportRetriesOnlySafeRequestsOnARacedClose(t *testing.T) {
 	} {
 		url := racingUpstream(t)
 		tr := transportTo(t, url)
-		if _, got, err := get(t, tr, "GET", url, nil); err != nil || got != "ok" {
+		if _, got, err := http1test.Get(t, tr, "GET", url, nil); err != nil || got != "ok" {
 			t.Fatalf("first request: %q, %v", got, err)
 		}
 		// a racing close cannot be peeked: the upstream closes only after reading the request
-		_, got, err := get(t, tr, tc.method, url, tc.body)
+		_, got, err := http1test.Get(t, tr, tc.method, url, tc.body)
 		if tc.wantErr != (err != nil) {
 			t.Errorf("%s on a connection closed mid-request: got %q, err %v; want error %v", tc.method, got, err, tc.wantErr)
 		}
@@ -225,7 +207,7 @@ func TestTransportRefusesBadUpstreamResponses(t *testing.T) {
 					io.WriteString(c, tc.response)
 				}
 			})
-			_, _, err := get(t, transportTo(t, url), "POST", url, strings.NewReader("x"))
+			_, _, err := http1test.Get(t, transportTo(t, url), "POST", url, strings.NewReader("x"))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got error %v, want one containing %q", err, tc.want)
 			}
@@ -248,7 +230,7 @@ func TestTransportDoesNotReuseAConnectionWithExtraBytes(t *testing.T) {
 	})
 	tr := transportTo(t, url)
 	for i := 0; i < 2; i++ {
-		if _, got, err := get(t, tr, "GET", url, nil); err != nil || got != "ok" {
+		if _, got, err := http1test.Get(t, tr, "GET", url, nil); err != nil || got != "ok" {
 			t.Fatalf("request %d: %q, %v", i, got, err)
 		}
 	}
@@ -292,7 +274,7 @@ func TestTransportAbortsWhenTheClientGoesAway(t *testing.T) {
 
 func TestTransportUpgradeAndExpectContinueThroughReverseProxy(t *testing.T) {
 	srv, _ := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if serveEchoUpgrade(w, r) {
+		if http1test.ServeEchoUpgrade(w, r) {
 			return
 		}
 		b, _ := io.ReadAll(r.Body)
@@ -308,7 +290,7 @@ func TestTransportUpgradeAndExpectContinueThroughReverseProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	checkEchoUpgrade(t, c, "hello\n")
+	http1test.CheckEchoUpgrade(t, c, "hello\n")
 
 	req, _ := http.NewRequest("POST", proxy.URL, strings.NewReader("body"))
 	req.Header.Set("Expect", "100-continue")
@@ -323,9 +305,17 @@ func TestTransportUpgradeAndExpectContinueThroughReverseProxy(t *testing.T) {
 	}
 }
 
+// TestTransportConcurrentRequestsAndIdleSweep runs on virtual time over in-memory
+// connections: the pool holds at most one connection per concurrent client, and the sweep
+// closes every idle connection once the idle timeout has passed.
 func TestTransportConcurrentRequestsAndIdleSweep(t *testing.T) {
-	srv, cc := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.URL.Path) }))
-	tr := transportTo(t, srv.URL)
+	synctest.Test(t, testTransportConcurrentRequestsAndIdleSweep)
+}
+
+func testTransportConcurrentRequestsAndIdleSweep(t *testing.T) {
+	dial, cc := pipeUpstream(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.URL.Path) }))
+	tr := NewTransport("upstream.test:80", nil, TransportConfig{Dial: dial})
+	t.Cleanup(tr.CloseIdleConnections)
 	tr.idleTimeout = 100 * time.Millisecond
 	var wg sync.WaitGroup
 	errs := make(chan error, 400)
@@ -335,7 +325,7 @@ func TestTransportConcurrentRequestsAndIdleSweep(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 50; i++ {
 				p := fmt.Sprintf("/%d/%d", g, i)
-				req, _ := http.NewRequest("GET", srv.URL+p, nil)
+				req, _ := http.NewRequest("GET", "http://upstream.test"+p, nil)
 				resp, err := tr.RoundTrip(req)
 				if err != nil {
 					errs <- err
@@ -354,133 +344,61 @@ func TestTransportConcurrentRequestsAndIdleSweep(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if n := cc.n.Load(); n > 8 {
-		t.Errorf("%d connections for 8 concurrent clients, want at most 8", n)
+	if n := cc.n.Load(); n > 8 || n == 0 {
+		t.Errorf("%d connections for 8 concurrent clients, want 1 to 8", n)
 	}
-	deadline := time.Now().Add(3 * time.Second)
-	for {
+	idle := func() int {
 		tr.mu.Lock()
-		idle := len(tr.idle)
-		tr.mu.Unlock()
-		if idle == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d connections still idle after the idle timeout", idle)
-		}
-		// real sockets: polls for the idle sweep of connections to an httptest upstream
-		time.Sleep(20 * time.Millisecond)
+		defer tr.mu.Unlock()
+		return len(tr.idle)
+	}
+	if idle() == 0 {
+		t.Fatal("no connection went back to the pool")
+	}
+	time.Sleep(2 * tr.idleTimeout) // virtual time: the sweep ran (it re-arms every idle timeout)
+	if n := idle(); n != 0 {
+		t.Fatalf("%d connections still idle after the idle timeout", n)
 	}
 }
 
-func TestReloadClosesIdleUpstreamConnections(t *testing.T) {
-	p := identitytest.NewCA(t, "example.org")
-	idp := jwttest.NewIssuer(t, "k1")
-	var opened, closed atomic.Int32
-	app := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
-	app.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		switch s {
-		case http.StateNew:
-			opened.Add(1)
-		case http.StateClosed:
-			closed.Add(1)
+// pipeUpstream serves h with net/http's server over in-memory connections (net.Pipe) until
+// the test ends; dial connects to it. It runs in a synctest bubble, where the pipes' deadlines
+// and the server's timers are virtual.
+func pipeUpstream(t *testing.T, h http.Handler) (dial func(ctx context.Context, network, addr string) (net.Conn, error), cc *connCounter) {
+	t.Helper()
+	cc = &connCounter{}
+	srv := &http.Server{Handler: h, ConnState: cc.hook}
+	ln := newConnListener()
+	done := make(chan struct{})
+	go func() { _ = srv.Serve(ln); close(done) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if srv.Shutdown(ctx) != nil {
+			_ = srv.Close()
 		}
-	}
-	app.Start()
-	t.Cleanup(app.Close)
-	cert, key := p.IssueFiles("spiffe://example.org/orders", "orders")
-	g, cfgPath := startGateway(t, fmt.Sprintf(sidecarB, p.BundleFile(), cert, key, app.URL, idp.Server.URL), idp.Server.Client(), io.Discard)
-	addr, _, _ := g.Addrs()
-	roots := x509.NewCertPool()
-	for _, r := range p.CA.Bundle() {
-		roots.AddCert(r)
-	}
-	cl := clientFor(roots, p.Issue("spiffe://example.org/web", time.Hour))
-	for i := 0; i < 3; i++ {
-		resp, err := cl.Get("https://" + addr + "/orders/1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("request %d: status %d", i, resp.StatusCode)
-		}
-	}
-	if n := opened.Load(); n != 1 {
-		t.Fatalf("%d upstream connections for 3 sequential requests, want 1", n)
-	}
-	if err := os.Chtimes(cfgPath, time.Now(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if err := g.Reload(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(3 * time.Second)
-	for closed.Load() < 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("the replaced configuration's idle upstream connection was not closed")
-		}
-		// real sockets: polls for the reload of a gateway over TLS
-		time.Sleep(10 * time.Millisecond)
-	}
+		<-done
+	})
+	return func(ctx context.Context, _, _ string) (net.Conn, error) {
+		client, server := net.Pipe()
+		ln.deliver(server)
+		return client, nil
+	}, cc
 }
 
 func TestTransportFlushIdleKeepsPooling(t *testing.T) {
 	srv, cc := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
 	tr := transportTo(t, srv.URL)
 	for i := 0; i < 4; i++ {
-		if _, got, err := get(t, tr, "GET", srv.URL, nil); err != nil || got != "ok" {
+		if _, got, err := http1test.Get(t, tr, "GET", srv.URL, nil); err != nil || got != "ok" {
 			t.Fatalf("request %d: %q, %v", i, got, err)
 		}
 		if i == 1 {
-			tr.flushIdle() // a trust-bundle change: the pooled connection must not be reused
+			tr.FlushIdle() // a trust-bundle change: the pooled connection must not be reused
 		}
 	}
 	if n := cc.n.Load(); n != 2 {
 		t.Errorf("%d upstream connections, want 2 (one before the flush, one pooled after it)", n)
-	}
-}
-
-// serveEchoUpgrade answers a request for the "echo" protocol with 101 and then echoes each line
-// back as "echo: <line>" until the connection ends; it reports whether it took the request.
-func serveEchoUpgrade(w http.ResponseWriter, r *http.Request) bool {
-	if r.Header.Get("Upgrade") != "echo" {
-		return false
-	}
-	w.Header().Set("Connection", "Upgrade")
-	w.Header().Set("Upgrade", "echo")
-	w.WriteHeader(http.StatusSwitchingProtocols)
-	c, brw, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		return true
-	}
-	defer c.Close()
-	for {
-		line, err := brw.ReadString('\n')
-		if err != nil {
-			return true
-		}
-		brw.WriteString("echo: " + line)
-		brw.Flush()
-	}
-}
-
-// checkEchoUpgrade asks for the "echo" protocol on c and checks that each message comes back
-// over the upgraded connection.
-func checkEchoUpgrade(t *testing.T, c net.Conn, msgs ...string) {
-	t.Helper()
-	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
-	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("upgrade: %v %v", resp, err)
-	}
-	for _, msg := range msgs {
-		io.WriteString(c, msg)
-		if line, _ := br.ReadString('\n'); line != "echo: "+msg {
-			t.Errorf("over the upgraded connection, sent %q, got %q", msg, line)
-		}
 	}
 }
 
@@ -507,7 +425,7 @@ func TestTransportInterimResponsesAreBounded(t *testing.T) {
 				_, _ = io.WriteString(c, tc.answer)
 			})
 			tr := transportTo(t, addr)
-			resp, body, err := get(t, tr, "GET", addr+"/", nil)
+			resp, body, err := http1test.Get(t, tr, "GET", addr+"/", nil)
 			switch {
 			case tc.wantErr == "" && (err != nil || body != "ok"):
 				t.Fatalf("got %v %q, want ok", err, body)

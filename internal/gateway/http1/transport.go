@@ -1,4 +1,4 @@
-package gateway
+package http1
 
 import (
 	"bufio"
@@ -10,13 +10,12 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"net/url"
 	"sync"
 	"syscall"
 	"time"
 )
 
-// upstreamTransport is the gateway's HTTP/1.1 client to one upstream. Each request is written and
+// Transport is the gateway's HTTP/1.1 client to one upstream. Each request is written and
 // its response read on the calling goroutine over a pooled connection, with the standard
 // library's own request writer (http.Request.Write) and response parser (http.ReadResponse):
 // framing, header validation and chunked encoding stay net/http's, while the two goroutines and
@@ -25,10 +24,10 @@ import (
 //
 // Requests that need more than one request and one response on a connection — protocol upgrades
 // (WebSocket) and "Expect: 100-continue" — go to a standard http.Transport instead.
-type upstreamTransport struct {
+type Transport struct {
 	addr     string      // host:port
 	tls      *tls.Config // nil for a plain-HTTP upstream
-	dialer   net.Dialer
+	dialFn   func(ctx context.Context, network, addr string) (net.Conn, error)
 	fallback *http.Transport
 
 	maxIdle        int
@@ -47,7 +46,7 @@ type upstreamTransport struct {
 
 // upstreamConn is one pooled connection with its buffers.
 type upstreamConn struct {
-	t      *upstreamTransport
+	t      *Transport
 	conn   net.Conn // what requests are written to (a *tls.Conn for https)
 	raw    net.Conn // the TCP connection under it
 	lim    limitedReader
@@ -63,11 +62,11 @@ type upstreamConn struct {
 
 	// The read and write timeouts, and the abort of a request whose client went away. dlMu
 	// orders them: once aborted, no progress deadline may replace the abort's past deadline.
-	rprog, wprog progress
+	rprog, wprog Progress
 	dlMu         sync.Mutex
 	aborted      bool
 	abortFn      func()      // abort, made once
-	gone         *clientGone // the running exchange's client hook, when its server has one
+	gone         *ClientGone // the running exchange's client hook, when its server has one
 }
 
 // limitedReader reads from a connection, failing once more than n bytes would be read: it bounds
@@ -76,7 +75,7 @@ type limitedReader struct {
 	r    io.Reader
 	n    int64
 	got  int64
-	prog *progress // when set, touched before every read (the upstream read timeout)
+	prog *Progress // when set, touched before every read (the upstream read timeout)
 	// pending is read before r: bytes the HTTP/1 server's disconnect watcher took from the
 	// connection (the start of a pipelined request).
 	pending []byte
@@ -99,7 +98,7 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 		return n, nil
 	}
 	if l.prog != nil {
-		l.prog.touch()
+		l.prog.Touch()
 	}
 	n, err := l.r.Read(p)
 	l.n -= int64(n)
@@ -107,30 +106,46 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// newUpstreamTransport prepares a transport to addr; tlsConf nil means plain HTTP. Zero
-// timeouts take their defaults.
-func newUpstreamTransport(addr string, tlsConf *tls.Config, to TimeoutsConfig) *upstreamTransport {
-	to = to.withDefaults()
-	dialer := net.Dialer{Timeout: to.UpstreamConnect, KeepAlive: 30 * time.Second}
-	return &upstreamTransport{
+// TransportConfig bounds how long an upstream may stall a Transport. A zero timeout takes its
+// default, never "no limit", so a forgotten field cannot let a hung upstream hold a request.
+type TransportConfig struct {
+	ConnectTimeout time.Duration // dialling and the TLS handshake (default 5s)
+	ReadTimeout    time.Duration // the upstream's silence: before its response head and between body reads (default 60s)
+	WriteTimeout   time.Duration // the longest a write of the request may wait for the upstream to read (default 60s)
+	// Dial opens a connection to the upstream (nil: a net.Dialer); tests give one over
+	// in-memory connections. ConnectTimeout bounds it either way.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// NewTransport prepares a transport to addr (host:port); tlsConf nil means plain HTTP, and
+// an https upstream must negotiate HTTP/1.1.
+func NewTransport(addr string, tlsConf *tls.Config, cfg TransportConfig) *Transport {
+	connect := orDefault(cfg.ConnectTimeout, DefaultConnectTimeout)
+	read := orDefault(cfg.ReadTimeout, DefaultReadTimeout)
+	dial := cfg.Dial
+	if dial == nil {
+		dialer := &net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}
+		dial = dialer.DialContext
+	}
+	return &Transport{
 		addr:   addr,
 		tls:    tlsConf,
-		dialer: dialer,
+		dialFn: dial,
 		fallback: &http.Transport{
 			Proxy:                 nil, // never send service-to-service traffic through an environment proxy
-			DialContext:           dialer.DialContext,
+			DialContext:           dial,
 			TLSClientConfig:       tlsConf,
 			MaxIdleConnsPerHost:   16,
 			IdleConnTimeout:       90 * time.Second,
-			TLSHandshakeTimeout:   to.UpstreamConnect,
-			ResponseHeaderTimeout: to.UpstreamRead,
+			TLSHandshakeTimeout:   connect,
+			ResponseHeaderTimeout: read,
 			ExpectContinueTimeout: time.Second,
 		},
 		maxIdle:        256,
 		idleTimeout:    90 * time.Second,
-		connectTimeout: to.UpstreamConnect,
-		readTimeout:    to.UpstreamRead,
-		writeTimeout:   to.UpstreamWrite,
+		connectTimeout: connect,
+		readTimeout:    read,
+		writeTimeout:   orDefault(cfg.WriteTimeout, DefaultWriteTimeout),
 		maxHeaderBytes: 1 << 20,
 		now:            time.Now,
 	}
@@ -141,17 +156,17 @@ func newUpstreamTransport(addr string, tlsConf *tls.Config, to TimeoutsConfig) *
 // connection is closed). A request without a body and with an idempotent method is retried once
 // on a new connection when a reused connection turns out to have been closed by the upstream
 // before it answered.
-func (t *upstreamTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	return t.roundTrip(req, nil, nil)
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.Forward(req, nil, nil)
 }
 
 // errClientGone fails an exchange whose client disconnected before it began.
 var errClientGone = errors.New("the client went away")
 
-// roundTrip is RoundTrip with the header fields the gateway adds (nil: none) and the hook
-// through which a disconnected HTTP/1 client aborts the exchange (nil: none; an HTTP/2 client's
-// request context does that).
-func (t *upstreamTransport) roundTrip(req *http.Request, extra *extraFields, gone *clientGone) (*http.Response, error) {
+// Forward is RoundTrip with the header fields the gateway adds (nil: none), which are sent
+// verbatim or refused, never altered, and the hook through which a disconnected HTTP/1 client
+// aborts the exchange (nil: none; an HTTP/2 client's request context does that).
+func (t *Transport) Forward(req *http.Request, extra *ExtraFields, gone *ClientGone) (*http.Response, error) {
 	if req.Header.Get("Upgrade") != "" || req.Header.Get("Expect") != "" {
 		if extra != nil {
 			if err := extra.check(); err != nil {
@@ -179,8 +194,8 @@ func (t *upstreamTransport) roundTrip(req *http.Request, extra *extraFields, gon
 		}
 		pc.close()
 		// a silent upstream is not retried: the client would wait twice the timeout
-		if attempt == 0 && pc.reused && pc.lim.got == 0 && req.Body == nil && idempotent(req.Method) && ctx.Err() == nil && !isTimeout(err) &&
-			(gone == nil || !gone.gone()) {
+		if attempt == 0 && pc.reused && pc.lim.got == 0 && req.Body == nil && idempotent(req.Method) && ctx.Err() == nil && !IsTimeout(err) &&
+			(gone == nil || !gone.Gone()) {
 			continue
 		}
 		return nil, err
@@ -203,7 +218,7 @@ func idempotent(method string) bool {
 
 // roundTrip writes req and reads the final response, skipping interim 1xx responses. While it
 // runs, and until the body is finished, a cancelled request context aborts the connection.
-func (pc *upstreamConn) roundTrip(req *http.Request, extra *extraFields, gone *clientGone) (*http.Response, error) {
+func (pc *upstreamConn) roundTrip(req *http.Request, extra *ExtraFields, gone *ClientGone) (*http.Response, error) {
 	stop := neverStops
 	if ctx := req.Context(); ctx.Done() != nil { // an HTTP/1 request's context is never cancelled
 		stop = context.AfterFunc(ctx, pc.abort)
@@ -319,7 +334,7 @@ func (b *upstreamBody) finish(complete bool) {
 }
 
 // get returns an idle connection that is still open, or dials a new one (always when fresh).
-func (t *upstreamTransport) get(ctx context.Context, fresh bool) (*upstreamConn, error) {
+func (t *Transport) get(ctx context.Context, fresh bool) (*upstreamConn, error) {
 	if !fresh {
 		for {
 			pc := t.popIdle()
@@ -336,7 +351,7 @@ func (t *upstreamTransport) get(ctx context.Context, fresh bool) (*upstreamConn,
 	return t.dial(ctx)
 }
 
-func (t *upstreamTransport) popIdle() *upstreamConn {
+func (t *Transport) popIdle() *upstreamConn {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for n := len(t.idle); n > 0; n = len(t.idle) {
@@ -351,8 +366,10 @@ func (t *upstreamTransport) popIdle() *upstreamConn {
 	return nil
 }
 
-func (t *upstreamTransport) dial(ctx context.Context) (*upstreamConn, error) {
-	raw, err := t.dialer.DialContext(ctx, "tcp", t.addr)
+func (t *Transport) dial(ctx context.Context) (*upstreamConn, error) {
+	dctx, cancel := context.WithTimeout(ctx, t.connectTimeout)
+	raw, err := t.dialFn(dctx, "tcp", t.addr)
+	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("dial upstream %s: %w", t.addr, err)
 	}
@@ -373,8 +390,8 @@ func (t *upstreamTransport) dial(ctx context.Context) (*upstreamConn, error) {
 		pc.conn = tc
 	}
 	pc.abortFn = pc.abort
-	pc.rprog = progress{d: pc, read: true, timeout: t.readTimeout}
-	pc.wprog = progress{d: pc, timeout: t.writeTimeout}
+	pc.rprog = ReadProgress(pc, t.readTimeout)
+	pc.wprog = WriteProgress(pc, t.writeTimeout)
 	pc.lim.r = pc.conn
 	pc.lim.n = math.MaxInt64
 	pc.lim.prog = &pc.rprog
@@ -415,7 +432,7 @@ func newBufReader(r io.Reader) *bufio.Reader { return bufio.NewReaderSize(r, 409
 func newBufWriter(w io.Writer) *bufio.Writer { return bufio.NewWriterSize(w, 4096) }
 
 // put returns a connection whose exchange completed cleanly to the pool.
-func (t *upstreamTransport) put(pc *upstreamConn) {
+func (t *Transport) put(pc *upstreamConn) {
 	if pc.br.Buffered() > 0 { // bytes after the response: the upstream broke framing
 		pc.close()
 		return
@@ -436,7 +453,7 @@ func (t *upstreamTransport) put(pc *upstreamConn) {
 
 // sweepIdle closes connections idle for longer than idleTimeout; it re-arms itself while any
 // connection is idle, so an unused transport holds no timer.
-func (t *upstreamTransport) sweepIdle() {
+func (t *Transport) sweepIdle() {
 	t.mu.Lock()
 	cut := t.now().Add(-t.idleTimeout)
 	var expired []*upstreamConn
@@ -461,9 +478,9 @@ func (t *upstreamTransport) sweepIdle() {
 	}
 }
 
-// flushIdle closes every idle connection but keeps pooling: the trust bundle changed, so new
+// FlushIdle closes every idle connection but keeps pooling: the trust bundle changed, so new
 // connections verify the upstream against the bundle now in force.
-func (t *upstreamTransport) flushIdle() {
+func (t *Transport) FlushIdle() {
 	t.mu.Lock()
 	idle := t.idle
 	t.idle = nil
@@ -476,7 +493,7 @@ func (t *upstreamTransport) flushIdle() {
 
 // CloseIdleConnections closes every idle connection and stops pooling: the transport belongs to
 // a configuration a reload replaced. Requests in flight finish on their connections.
-func (t *upstreamTransport) CloseIdleConnections() {
+func (t *Transport) CloseIdleConnections() {
 	t.mu.Lock()
 	t.closed = true
 	if t.sweep != nil {
@@ -484,19 +501,7 @@ func (t *upstreamTransport) CloseIdleConnections() {
 		t.sweep = nil
 	}
 	t.mu.Unlock()
-	t.flushIdle()
+	t.FlushIdle()
 }
 
 func (pc *upstreamConn) close() { _ = pc.conn.Close() }
-
-// hostPort is the address to dial for an upstream URL, with the scheme's default port.
-func hostPort(u *url.URL) string {
-	if u.Port() != "" {
-		return u.Host
-	}
-	port := "80"
-	if u.Scheme == "https" {
-		port = "443"
-	}
-	return net.JoinHostPort(u.Hostname(), port)
-}

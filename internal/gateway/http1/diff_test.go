@@ -1,4 +1,4 @@
-package gateway
+package http1
 
 import (
 	"bufio"
@@ -18,9 +18,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/palisade-sec/palisade/internal/gateway/http1/http1test"
 )
 
-// The differential tests send the same client bytes to http1Server and to net/http's own
+// The differential tests send the same client bytes to Server and to net/http's own
 // server, both serving diffHandler, and compare what the handler saw (the requests, where each
 // one begins and ends, and its body) and what the client got back. The two servers share
 // net/http's request parser, so any difference comes from the connection loop around it: the
@@ -413,10 +414,7 @@ func diffExchange(t *testing.T, addr, raw string, split bool, pauseAt int) ([]by
 
 func TestHTTP1DifferentialCorpus(t *testing.T) {
 	recGW, recNet := newDiffRecorder(), newDiffRecorder()
-	_, gwAddr := startHTTP1(t, diffHandler(recGW), nil, func(s *http1Server) {
-		s.maxHeaderBytes = diffMaxHeader
-		s.readHeaderTimeout = diffHeaderTimeout
-	})
+	_, gwAddr := startHTTP1(t, diffHandler(recGW), nil, ServerConfig{MaxHeaderBytes: diffMaxHeader, ReadHeaderTimeout: diffHeaderTimeout})
 	netAddr := startNetHTTP(t, diffHandler(recNet))
 	run := func(addr string, rec *diffRecorder, tc diffCase, split bool) connResult {
 		out, local := diffExchange(t, addr, tc.raw, split, tc.pauseAt)
@@ -567,8 +565,8 @@ func FuzzHTTP1Differential(f *testing.F) {
 		}
 	}
 	f.Add([]byte("POST /partial HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n1\r\nGET /x HTTP/1.1\r\n\r\n"), uint8(3))
-	for i, tc := range h1Corpus() { // the attack corpus (desync_test.go), whole and in pieces
-		f.Add([]byte(tc.raw), uint8(i%4))
+	for i, tc := range http1test.Desync() { // the attack corpus (http1test), whole and in pieces
+		f.Add([]byte(tc.Raw), uint8(i%4))
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	rec := newDiffRecorder()
@@ -594,8 +592,7 @@ func FuzzHTTP1Differential(f *testing.F) {
 			t.Fatalf("net/http did not finish the connection")
 		}
 		gwConn := &memConn{in: in, step: st, done: make(chan struct{}), remote: addr()}
-		s := newHTTP1Server(diffHandler(rec), nil, TimeoutsConfig{}, logger)
-		s.maxHeaderBytes = diffMaxHeader
+		s := NewServer(diffHandler(rec), nil, ServerConfig{MaxHeaderBytes: diffMaxHeader}, logger)
 		s.serveHTTP1(&h1conn{c: gwConn}, nil)
 		netSeen, gwSeen := rec.take(netConn.remote.String()), rec.take(gwConn.remote.String())
 		if msg := smugglingOracle(netSeen, gwSeen, gwConn.out.Bytes()); msg != "" {
