@@ -101,6 +101,10 @@ type FileFilter interface {
 type Tree struct {
 	// FS is rooted at the scan root; it never resolves a path outside it.
 	FS fs.FS
+	// Dir is the scan root on disk, for the few tree analyzers that must hand a directory to an
+	// external loader (the Go SAST analyzer runs the go command there); empty when the target is
+	// not a directory. Everything else reads through FS, which confines reads to the root.
+	Dir string
 	// Files are the regular files left after ignore and skip rules, slash-separated, sorted.
 	// Files matched only by a file rule of the default skip list (go.sum, package-lock.json) are
 	// listed, because tree analyzers such as dependency resolvers need them; files are not read

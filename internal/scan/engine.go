@@ -63,6 +63,7 @@ func Dir(ctx context.Context, root string, opts Options) (*report.Run, error) {
 	c := newCollector(s)
 	c.skipped = w.skipped
 	c.problems = w.problems
+	c.dir = root
 	if err := c.analyzeTree(ctx, r.FS(), w.files); err != nil {
 		return nil, fmt.Errorf("scan %s: %w", root, err)
 	}
@@ -72,7 +73,8 @@ func Dir(ctx context.Context, root string, opts Options) (*report.Run, error) {
 
 // collector runs analyzers and gathers their results; it is shared by directory and history scans.
 type collector struct {
-	s *settings
+	s   *settings
+	dir string // the scan root on disk, handed to tree analyzers as Tree.Dir
 
 	mu       sync.Mutex
 	findings []finding.Finding
@@ -140,7 +142,7 @@ func (c *collector) analyzeTree(ctx context.Context, fsys fs.FS, files []candida
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.s.workers)
 	if len(c.s.trees) > 0 {
-		t := &Tree{FS: countingFS{fsys: fsys, rc: &c.reads}, MaxFileSize: c.s.maxSize}
+		t := &Tree{FS: countingFS{fsys: fsys, rc: &c.reads}, Dir: c.dir, MaxFileSize: c.s.maxSize}
 		for _, f := range files {
 			if !f.ownOutput {
 				t.Files = append(t.Files, f.path)
