@@ -78,6 +78,15 @@ type Finding struct {
 	Scanner     string            `json:"scanner"` // "secret", "deps", "iac", …
 	Properties  map[string]string `json:"properties,omitempty"`
 	Suppression *Suppression      `json:"suppression,omitempty"`
+	// Flow is the path from where untrusted data enters (the first step) to where it is used
+	// (the last, the finding's Location), for rules that follow data; empty for the others.
+	Flow []Step `json:"flow,omitempty"`
+}
+
+// Step is one location on a finding's Flow and what the data does there.
+type Step struct {
+	Location Location `json:"location"`
+	Message  string   `json:"message"`
 }
 
 // Suppressed reports whether some layer suppressed the finding.

@@ -1,0 +1,648 @@
+// Package taint follows untrusted data through a Go program in SSA form, across functions and
+// packages, from sources (request data, arguments, environment, sockets, archive entry names) to
+// sinks (SQL text, commands, file paths, outbound URLs, HTML, templates, logs …), and reports one
+// finding per source→sink path with the path as steps.
+//
+// Each function gets a summary — which parameters (and free variables) reach its results, which
+// reach sinks, and what it stores through pointer parameters — computed by a flow-insensitive
+// fixpoint over its SSA and recomputed for its callers whenever it grows, so recursion converges
+// and every function is analysed a bounded number of times. Calls into code without SSA bodies
+// (the standard library and dependencies, loaded from export data) pass their arguments' taint
+// to their results unless a table says otherwise; dynamic calls go to every implementation in the
+// analysed packages (class hierarchy) and to that default. Memory is modelled by root object:
+// a store into a field, element or pointee taints the object it belongs to.
+//
+// Sanitisers end taint per class: conversions to numbers and booleans, the escaping functions,
+// filepath.Base, parameterised queries (only the query text is a sink), and guards — a prefix check
+// of a cleaned path, a regexp or allow-list match, a comparison with a constant — on the branch
+// where they hold, when that branch dominates the sink.
+//
+// The engine is a library: it returns findings and never logs. What it could not finish (the
+// iteration bound, a cancelled context) is an error, never a silent partial result.
+package taint
+
+import (
+	"context"
+	"fmt"
+	"go/token"
+	"go/types"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/tools/go/ssa"
+)
+
+// Options are the user's additions to the built-in tables (palisade.yaml `sast.*`).
+type Options struct {
+	Sources    []Func
+	Sinks      []UserSink
+	Sanitizers []Func
+}
+
+// UserSink is a sink a user declares: the function, the argument checked (receiver not counted)
+// and the rule it reports under (one of Classes' IDs).
+type UserSink struct {
+	Func  Func
+	Arg   int
+	Class string
+}
+
+// origin is where a fact came from: a source site (≥ 0, an index into engine.sites) or a
+// parameter or free variable of the function being analysed (−1 − index).
+type origin int32
+
+func paramOrigin(i int) origin { return origin(-1 - i) }
+func (o origin) param() int    { return int(-1 - o) }
+
+// step is one point on a path.
+type step struct {
+	pos token.Pos
+	msg string
+}
+
+// fact is what is known about one origin reaching a value: one path it took, and the classes for
+// which every path so far was sanitised.
+type fact struct {
+	path  []step // shared: never appended to in place
+	clean uint32 // bit i set: clean for Classes()[i]
+}
+
+type taintSet map[origin]fact
+
+// merge adds f for o; it reports whether the set changed (a new origin, or fewer clean classes).
+func (t taintSet) merge(o origin, f fact) bool {
+	old, ok := t[o]
+	if !ok {
+		t[o] = f
+		return true
+	}
+	if c := old.clean & f.clean; c != old.clean {
+		old.clean = c
+		t[o] = old
+		return true
+	}
+	return false
+}
+
+// site is a source occurrence.
+type site struct {
+	pos  token.Pos
+	desc string
+	kind sourceKind
+}
+
+// sinkHit is a path from a parameter of a function to a sink inside it (or inside its callees).
+type sinkHit struct {
+	class string
+	pos   token.Pos
+	desc  string
+	path  []step
+	clean uint32
+	fn    *ssa.Function // the function holding the sink
+}
+
+type summary struct {
+	ret   taintSet
+	sinks map[int][]sinkHit
+	mut   map[int]taintSet
+	size  int // facts in all three; summaries only grow, so a larger size means a change
+}
+
+func (s *summary) count() int {
+	n := len(s.ret)
+	for _, h := range s.sinks {
+		n += len(h)
+	}
+	for _, m := range s.mut {
+		n += len(m)
+	}
+	return n
+}
+
+// Finding is one source→sink path.
+type Finding struct {
+	Class      string
+	Sink       token.Pos
+	SinkDesc   string
+	Source     token.Pos
+	SourceDesc string
+	Func       *ssa.Function // the function holding the sink
+	Path       []step
+}
+
+// Steps returns the path as positions and messages.
+func (f *Finding) Steps() []Step {
+	out := make([]Step, len(f.Path))
+	for i, s := range f.Path {
+		out[i] = Step{Pos: s.pos, Message: s.msg}
+	}
+	return out
+}
+
+// Step is one point on a finding's path.
+type Step struct {
+	Pos     token.Pos
+	Message string
+}
+
+type engine struct {
+	prog      *ssa.Program
+	analysed  map[*ssa.Function]bool
+	summaries map[*ssa.Function]*summary
+	callers   map[*ssa.Function]map[*ssa.Function]bool
+	sources   map[Func]sourceSpec
+	sinks     map[Func][]sinkSpec
+	sans      map[Func]sanitizerSpec
+	guards    map[Func]guardSpec
+	classBit  map[string]uint32
+	sites     []site
+	siteIdx   map[site]origin
+	found     map[findingKey]*Finding
+	byName    map[string][]*ssa.Function // methods with bodies, by name (interface calls)
+	bySig     map[string][]*ssa.Function // address-taken functions, by signature (func-value calls)
+	inScope   func(*ssa.Function) bool
+}
+
+type findingKey struct {
+	class     string
+	sink, src token.Pos
+}
+
+// maxPath bounds a path's steps; the middle of a longer one is dropped.
+const maxPath = 24
+
+// maxRounds bounds how often one function is analysed before the engine gives up (with an error).
+const maxRounds = 64
+
+// Analyze runs the taint analysis over every function with an SSA body in prog. Findings are
+// reported for sinks in functions for which report returns true (the packages being scanned).
+func Analyze(ctx context.Context, prog *ssa.Program, funcs []*ssa.Function, report func(*ssa.Function) bool, opts Options) ([]*Finding, error) {
+	e := &engine{
+		prog: prog, analysed: map[*ssa.Function]bool{}, summaries: map[*ssa.Function]*summary{},
+		callers: map[*ssa.Function]map[*ssa.Function]bool{}, sources: map[Func]sourceSpec{}, sinks: map[Func][]sinkSpec{},
+		sans: map[Func]sanitizerSpec{}, guards: map[Func]guardSpec{}, classBit: map[string]uint32{},
+		siteIdx: map[site]origin{}, found: map[findingKey]*Finding{}, byName: map[string][]*ssa.Function{},
+		bySig: map[string][]*ssa.Function{}, inScope: report,
+	}
+	if err := e.tables(opts); err != nil {
+		return nil, err
+	}
+	for _, fn := range funcs {
+		if fn.Blocks != nil {
+			e.analysed[fn] = true
+		}
+	}
+	e.index(funcs)
+	queue := slices.Clone(funcs)
+	queued := map[*ssa.Function]bool{}
+	for _, fn := range queue {
+		queued[fn] = true
+	}
+	rounds := map[*ssa.Function]int{}
+	for len(queue) > 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		fn := queue[0]
+		queue = queue[1:]
+		queued[fn] = false
+		if !e.analysed[fn] {
+			continue
+		}
+		if rounds[fn]++; rounds[fn] > maxRounds {
+			return nil, fmt.Errorf("taint: %s: no fixpoint after %d rounds", fn, maxRounds)
+		}
+		if !e.analyze(fn) {
+			continue
+		}
+		deps := []*ssa.Function{fn.Parent()}
+		for c := range e.callers[fn] {
+			deps = append(deps, c)
+		}
+		for _, c := range deps {
+			if c != nil && !queued[c] {
+				queued[c] = true
+				queue = append(queue, c)
+			}
+		}
+	}
+	out := make([]*Finding, 0, len(e.found))
+	for _, f := range e.found {
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func (e *engine) tables(opts Options) error {
+	for i, c := range Classes() {
+		e.classBit[c.RuleID] = 1 << i
+	}
+	for _, s := range builtinSources {
+		e.sources[s.f] = s
+	}
+	for _, f := range opts.Sources {
+		e.sources[f] = sourceSpec{f: f, kind: kindInput, mut: -1}
+	}
+	for _, s := range builtinSinks() {
+		e.sinks[s.f] = append(e.sinks[s.f], s)
+	}
+	for _, s := range opts.Sinks {
+		if _, ok := e.classBit[s.Class]; !ok {
+			return fmt.Errorf("taint: sink %s: unknown class %q", s.Func, s.Class)
+		}
+		e.sinks[s.Func] = append(e.sinks[s.Func], sinkSpec{f: s.Func, class: s.Class, arg: s.Arg})
+	}
+	for _, s := range builtinSanitizers {
+		e.sans[s.f] = s
+	}
+	for _, f := range opts.Sanitizers {
+		e.sans[f] = sanitizerSpec{f: f}
+	}
+	for _, g := range builtinGuards {
+		e.guards[g.f] = g
+	}
+	return nil
+}
+
+// index prepares the candidates of dynamic calls: methods by name, address-taken functions by
+// signature.
+func (e *engine) index(funcs []*ssa.Function) {
+	taken := map[*ssa.Function]bool{}
+	for _, fn := range funcs {
+		if fn.Blocks == nil {
+			continue
+		}
+		if fn.Signature.Recv() != nil && fn.Synthetic == "" {
+			e.byName[fn.Name()] = append(e.byName[fn.Name()], fn)
+		}
+		for _, b := range fn.Blocks {
+			for _, instr := range b.Instrs {
+				var ops []ssa.Value
+				if c, ok := instr.(ssa.CallInstruction); ok {
+					ops = c.Common().Args // the callee position is not taking an address
+				} else {
+					for _, op := range instr.Operands(nil) {
+						if op != nil {
+							ops = append(ops, *op)
+						}
+					}
+				}
+				for _, op := range ops {
+					switch v := op.(type) {
+					case *ssa.Function:
+						taken[v] = true
+					case *ssa.MakeClosure:
+						taken[v.Fn.(*ssa.Function)] = true
+					}
+				}
+			}
+		}
+	}
+	for fn := range taken {
+		if e.analysed[fn] {
+			k := types.TypeString(fn.Signature, nil)
+			e.bySig[k] = append(e.bySig[k], fn)
+		}
+	}
+	for _, fs := range e.bySig {
+		slices.SortFunc(fs, func(a, b *ssa.Function) int { return strings.Compare(a.String(), b.String()) })
+	}
+}
+
+// state is one function's analysis in progress.
+type state struct {
+	fn  *ssa.Function
+	t   map[ssa.Value]taintSet
+	sum *summary
+	dom map[*ssa.BasicBlock]bool
+}
+
+// analyze recomputes fn's summary; it reports whether the summary grew.
+func (e *engine) analyze(fn *ssa.Function) bool {
+	st := &state{fn: fn, t: map[ssa.Value]taintSet{}, sum: &summary{ret: taintSet{}, sinks: map[int][]sinkHit{}, mut: map[int]taintSet{}}}
+	for i, p := range fn.Params {
+		st.add(p, paramOrigin(i), fact{path: []step{{p.Pos(), "parameter " + p.Name() + " of " + shortName(fn)}}})
+	}
+	for j, fv := range fn.FreeVars {
+		st.add(fv, paramOrigin(len(fn.Params)+j), fact{path: []step{{fv.Pos(), "captured variable " + fv.Name() + " of " + shortName(fn)}}})
+	}
+	for range 100 {
+		changed := false
+		for _, b := range fn.Blocks {
+			for _, instr := range b.Instrs {
+				if e.transfer(st, instr) {
+					changed = true
+				}
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	for i, p := range fn.Params {
+		if !isRef(p.Type()) {
+			continue
+		}
+		for o, f := range st.get(p) {
+			if o != paramOrigin(i) {
+				if st.sum.mut[i] == nil {
+					st.sum.mut[i] = taintSet{}
+				}
+				st.sum.mut[i].merge(o, f)
+			}
+		}
+	}
+	for j, fv := range fn.FreeVars {
+		i := len(fn.Params) + j
+		for o, f := range st.get(fv) {
+			if o != paramOrigin(i) {
+				if st.sum.mut[i] == nil {
+					st.sum.mut[i] = taintSet{}
+				}
+				st.sum.mut[i].merge(o, f)
+			}
+		}
+	}
+	old := e.summaries[fn]
+	st.sum.size = st.sum.count()
+	e.summaries[fn] = st.sum
+	return old == nil || st.sum.size != old.size || !sameClean(old, st.sum)
+}
+
+func sameClean(a, b *summary) bool {
+	for o, f := range b.ret {
+		if g, ok := a.ret[o]; !ok || g.clean != f.clean {
+			return false
+		}
+	}
+	return true
+}
+
+// node is the object a value belongs to: fields, elements, slices and pointees share their
+// base's node, except a source field, which is its own.
+func node(v ssa.Value) ssa.Value {
+	for range 64 {
+		switch x := v.(type) {
+		case *ssa.FieldAddr:
+			if _, ok := sourceField(x.X.Type(), x.Field); ok {
+				return v
+			}
+			v = x.X
+		case *ssa.Field:
+			if _, ok := sourceField(x.X.Type(), x.Field); ok {
+				return v
+			}
+			v = x.X
+		case *ssa.IndexAddr:
+			v = x.X
+		case *ssa.Index:
+			v = x.X
+		case *ssa.Slice:
+			v = x.X
+		case *ssa.UnOp:
+			if x.Op != token.MUL && x.Op != token.ARROW {
+				return v
+			}
+			v = x.X
+		default:
+			return v
+		}
+	}
+	return v
+}
+
+// untainted reports types that carry no injectable data: numbers and booleans.
+func untainted(t types.Type) bool {
+	b, ok := t.Underlying().(*types.Basic)
+	return ok && b.Info()&(types.IsNumeric|types.IsBoolean) != 0
+}
+
+func isRef(t types.Type) bool {
+	switch t.Underlying().(type) {
+	case *types.Pointer, *types.Slice, *types.Map, *types.Chan, *types.Interface:
+		return true
+	}
+	return false
+}
+
+func (st *state) get(v ssa.Value) taintSet {
+	if v == nil || untainted(v.Type()) {
+		return nil
+	}
+	if _, ok := v.(*ssa.Const); ok {
+		return nil
+	}
+	return st.t[node(v)]
+}
+
+func (st *state) add(v ssa.Value, o origin, f fact) bool {
+	if v == nil || untainted(v.Type()) {
+		return false
+	}
+	n := node(v)
+	ts := st.t[n]
+	if ts == nil {
+		ts = taintSet{}
+		st.t[n] = ts
+	}
+	return ts.merge(o, f)
+}
+
+func (st *state) addAll(v ssa.Value, ts taintSet, extra uint32, via *step) bool {
+	changed := false
+	for o, f := range ts {
+		f.clean |= extra
+		if via != nil {
+			f.path = extend(f.path, *via)
+		}
+		if st.add(v, o, f) {
+			changed = true
+		}
+	}
+	return changed
+}
+
+func extend(p []step, more ...step) []step {
+	out := make([]step, 0, len(p)+len(more))
+	out = append(append(out, p...), more...)
+	if len(out) > maxPath {
+		out = append(out[:maxPath/2:maxPath/2], out[len(out)-maxPath/2:]...)
+	}
+	return out
+}
+
+// transfer applies one instruction; it reports whether any taint grew.
+func (e *engine) transfer(st *state, instr ssa.Instruction) bool {
+	switch x := instr.(type) {
+	case *ssa.FieldAddr:
+		return e.fieldSource(st, x, x.X.Type(), x.Field)
+	case *ssa.Field:
+		return e.fieldSource(st, x, x.X.Type(), x.Field)
+	case *ssa.UnOp:
+		if g, ok := x.X.(*ssa.Global); ok && x.Op == token.MUL {
+			return e.globalSource(st, x, g)
+		}
+		if x.Op == token.MUL || x.Op == token.ARROW {
+			return false // shares its operand's node
+		}
+		return st.addAll(x, st.get(x.X), 0, nil)
+	case *ssa.IndexAddr, *ssa.Index, *ssa.Slice, *ssa.Alloc:
+		return false // shares its operand's node
+	case *ssa.Store:
+		return st.addAll(x.Addr, st.get(x.Val), 0, nil)
+	case *ssa.MapUpdate:
+		c := st.addAll(x.Map, st.get(x.Value), 0, nil)
+		e.sessionStore(st, x)
+		return st.addAll(x.Map, st.get(x.Key), 0, nil) || c
+	case *ssa.Send:
+		return st.addAll(x.Chan, st.get(x.X), 0, nil)
+	case *ssa.Return:
+		changed := false
+		for _, r := range x.Results {
+			for o, f := range st.get(r) {
+				if st.sum.ret.merge(o, f) {
+					changed = true
+				}
+			}
+		}
+		return changed
+	case *ssa.MakeClosure:
+		return e.closure(st, x)
+	case ssa.CallInstruction:
+		return e.call(st, x)
+	case *ssa.Convert, *ssa.ChangeType:
+		v := x.(ssa.Value)
+		e.htmlConversion(st, x, v)
+		return st.addAll(v, st.get(*x.Operands(nil)[0]), 0, nil)
+	case ssa.Value:
+		changed := false
+		for _, op := range instr.Operands(nil) {
+			if op != nil && *op != nil && st.addAll(x, st.get(*op), 0, nil) {
+				changed = true
+			}
+		}
+		return changed
+	}
+	return false
+}
+
+func (e *engine) newSite(pos token.Pos, desc string, kind sourceKind) origin {
+	s := site{pos: pos, desc: desc, kind: kind}
+	if o, ok := e.siteIdx[s]; ok {
+		return o
+	}
+	o := origin(len(e.sites))
+	e.sites = append(e.sites, s)
+	e.siteIdx[s] = o
+	return o
+}
+
+func (e *engine) fieldSource(st *state, v ssa.Value, base types.Type, field int) bool {
+	fs, ok := sourceField(base, field)
+	if !ok {
+		return false
+	}
+	pos := v.Pos()
+	desc := fs.pkg + "." + fs.typ + "." + fs.field
+	return st.add(v, e.newSite(pos, desc, fs.kind), fact{path: []step{{pos, "source: " + desc}}})
+}
+
+func (e *engine) globalSource(st *state, load *ssa.UnOp, g *ssa.Global) bool {
+	if g.Pkg == nil {
+		return false
+	}
+	for _, gs := range globalSources {
+		if g.Pkg.Pkg.Path() == gs.pkg && g.Name() == gs.field {
+			desc := gs.pkg + "." + gs.field
+			return st.add(load, e.newSite(load.Pos(), desc, gs.kind), fact{path: []step{{load.Pos(), "source: " + desc}}})
+		}
+	}
+	return false
+}
+
+// sourceField reports whether field i of the struct t points to (or is) is a source.
+func sourceField(t types.Type, i int) (fieldSource, bool) {
+	if p, ok := t.Underlying().(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok || n.Obj().Pkg() == nil {
+		return fieldSource{}, false
+	}
+	st, ok := n.Underlying().(*types.Struct)
+	if !ok || i >= st.NumFields() {
+		return fieldSource{}, false
+	}
+	for _, fs := range fieldSources {
+		if fs.pkg == n.Obj().Pkg().Path() && fs.typ == n.Obj().Name() && fs.field == st.Field(i).Name() {
+			return fs, true
+		}
+	}
+	return fieldSource{}, false
+}
+
+// funcOf names a types.Func the way the tables do.
+func funcOf(obj *types.Func) (Func, bool) {
+	if obj == nil || obj.Pkg() == nil {
+		return Func{}, false
+	}
+	f := Func{Pkg: obj.Pkg().Path(), Name: obj.Name()}
+	if r := obj.Type().(*types.Signature).Recv(); r != nil {
+		f.Recv = typeName(r.Type())
+	}
+	return f, true
+}
+
+func typeName(t types.Type) string {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	switch n := types.Unalias(t).(type) {
+	case *types.Named:
+		return n.Obj().Name()
+	}
+	return ""
+}
+
+func shortName(fn *ssa.Function) string {
+	if fn.Pkg != nil {
+		return strings.TrimPrefix(fn.RelString(fn.Pkg.Pkg), "")
+	}
+	return fn.Name()
+}
+
+// calleeFunc names the function a call goes to, for the tables.
+func calleeFunc(c *ssa.CallCommon) (Func, bool) {
+	if c.IsInvoke() {
+		return funcOf(c.Method)
+	}
+	fn := c.StaticCallee()
+	if fn == nil {
+		return Func{}, false
+	}
+	if o := fn.Origin(); o != nil {
+		fn = o
+	}
+	obj, _ := fn.Object().(*types.Func)
+	return funcOf(obj)
+}
+
+// callArgs returns the arguments with the receiver first for method calls, and how many leading
+// arguments are receivers (1 for methods, else 0).
+func callArgs(c *ssa.CallCommon) ([]ssa.Value, int) {
+	if c.IsInvoke() {
+		return append([]ssa.Value{c.Value}, c.Args...), 1
+	}
+	if fn := c.StaticCallee(); fn != nil && fn.Signature.Recv() != nil {
+		return c.Args, 1
+	}
+	return c.Args, 0
+}
+
+func relPath(root, file string) string {
+	if rel, err := filepath.Rel(root, file); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return filepath.ToSlash(file)
+}

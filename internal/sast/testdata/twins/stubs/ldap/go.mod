@@ -1,0 +1,3 @@
+module github.com/go-ldap/ldap/v3
+
+go 1.22

@@ -1,0 +1,3 @@
+module github.com/gorilla/sessions
+
+go 1.22

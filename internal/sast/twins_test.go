@@ -1,0 +1,126 @@
+package sast
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/palisade-sec/palisade/internal/sast/taint"
+	"github.com/palisade-sec/palisade/internal/scan"
+)
+
+// marker reads the expectations of the twins: `// want "rule"` on a vulnerable twin's sink line,
+// `// ok "rule"` on the safe twin's.
+var marker = regexp.MustCompile(`// (want|ok) "([a-z0-9-]+)"`)
+
+type mark struct {
+	at   string // file:line
+	rule string
+}
+
+func readMarks(t *testing.T, root string) (want, ok []mark) {
+	t.Helper()
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") {
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		rel, _ := filepath.Rel(root, p)
+		sc := bufio.NewScanner(f)
+		for line := 1; sc.Scan(); line++ {
+			for _, m := range marker.FindAllStringSubmatch(sc.Text(), -1) {
+				mk := mark{at: fmt.Sprintf("%s:%d", filepath.ToSlash(rel), line), rule: m[2]}
+				if m[1] == "want" {
+					want = append(want, mk)
+				} else {
+					ok = append(ok, mk)
+				}
+			}
+		}
+		return sc.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return want, ok
+}
+
+// TestTwins is the one table of the taint rules: every vulnerable twin's sink is found, with the
+// right rule, and nothing else is — no finding on a safe twin, none anywhere unmarked. It logs
+// TPR − FPR per CWE over the twins (docs/sast.md quotes it).
+func TestTwins(t *testing.T) {
+	root, err := filepath.Abs("testdata/twins")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, ok := readMarks(t, root)
+	a := New(Options{})
+	found, err := a.AnalyzeTree(context.Background(), &scan.Tree{Dir: root, Files: []string{"go.mod"}})
+	if err != nil {
+		t.Fatalf("AnalyzeTree: %v", err)
+	}
+	var got []mark
+	for _, f := range found {
+		got = append(got, mark{at: fmt.Sprintf("%s:%d", f.Location.Path, f.Location.StartLine), rule: f.RuleID})
+		if len(f.Flow) < 2 || f.Flow[len(f.Flow)-1].Location.StartLine != f.Location.StartLine {
+			t.Errorf("%s %s: flow %v does not end at the sink", f.RuleID, f.Location.Path, f.Flow)
+		}
+	}
+	less := func(a, b mark) int { return strings.Compare(a.at+a.rule, b.at+b.rule) }
+	slices.SortFunc(got, less)
+	got = slices.Compact(got)
+	slices.SortFunc(want, less)
+	if d := cmp.Diff(want, got, cmp.AllowUnexported(mark{})); d != "" {
+		t.Errorf("findings (-want +got):\n%s", d)
+	}
+
+	// TPR − FPR per CWE over the twins.
+	cwe := map[string]string{}
+	for _, c := range taint.Classes() {
+		cwe[c.RuleID] = c.CWE
+	}
+	type rate struct{ tp, p, fp, n int }
+	rates := map[string]*rate{}
+	at := func(r string) *rate {
+		if rates[cwe[r]] == nil {
+			rates[cwe[r]] = &rate{}
+		}
+		return rates[cwe[r]]
+	}
+	for _, w := range want {
+		at(w.rule).p++
+		if slices.Contains(got, w) {
+			at(w.rule).tp++
+		}
+	}
+	for _, o := range ok {
+		at(o.rule).n++
+		if slices.Contains(got, o) {
+			at(o.rule).fp++
+		}
+	}
+	keys := make([]string, 0, len(rates))
+	for k := range rates {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		r := rates[k]
+		tpr := float64(r.tp) / float64(max(r.p, 1))
+		fpr := float64(r.fp) / float64(max(r.n, 1))
+		t.Logf("%-9s TP %d/%d  FP %d/%d  TPR−FPR %.2f", k, r.tp, r.p, r.fp, r.n, tpr-fpr)
+	}
+}
