@@ -17,6 +17,8 @@ import (
 	"github.com/palisade-sec/palisade/internal/config"
 	iacengine "github.com/palisade-sec/palisade/internal/iac"
 	"github.com/palisade-sec/palisade/internal/inventory"
+	"github.com/palisade-sec/palisade/internal/sast"
+	"github.com/palisade-sec/palisade/internal/sast/taint"
 	"github.com/palisade-sec/palisade/internal/scan"
 	"github.com/palisade-sec/palisade/internal/scan/deps"
 	"github.com/palisade-sec/palisade/internal/scan/iac"
@@ -49,7 +51,41 @@ func scanners() []cli.Scanner {
 			Summary: "Kubernetes, Dockerfile, Compose, Terraform and CloudFormation misconfiguration; custom CEL policies",
 			New:     newIaCAnalyzer,
 		},
+		{
+			Name:    "sast",
+			Summary: "Go source: untrusted data followed across functions and packages into SQL, commands, paths, URLs, HTML, logs …",
+			New:     newSastAnalyzer,
+		},
 	}
+}
+
+// newSastAnalyzer builds the Go analyser with the user's sources, sinks and sanitisers; a
+// malformed one fails with its place in the configuration. The non-taint rules
+// (internal/sast/rules.Check) join Options.Checks when that package lands.
+func newSastAnalyzer(_ context.Context, cfg *config.Config) (scan.Analyzer, error) {
+	opts := sast.Options{Tags: cfg.Sast.Tags}
+	for i, s := range cfg.Sast.Sources {
+		f, err := taint.ParseFunc(s)
+		if err != nil {
+			return nil, cfg.FieldError(fmt.Sprintf("sast.sources[%d]", i), err)
+		}
+		opts.Taint.Sources = append(opts.Taint.Sources, f)
+	}
+	for i, s := range cfg.Sast.Sanitizers {
+		f, err := taint.ParseFunc(s)
+		if err != nil {
+			return nil, cfg.FieldError(fmt.Sprintf("sast.sanitizers[%d]", i), err)
+		}
+		opts.Taint.Sanitizers = append(opts.Taint.Sanitizers, f)
+	}
+	for i, s := range cfg.Sast.Sinks {
+		sk, err := taint.ParseSink(s)
+		if err != nil {
+			return nil, cfg.FieldError(fmt.Sprintf("sast.sinks[%d]", i), err)
+		}
+		opts.Taint.Sinks = append(opts.Taint.Sinks, sk)
+	}
+	return sast.New(opts), nil
 }
 
 // newIaCAnalyzer builds the IaC analyzer with the user's CEL policies and, when configured, Rego.

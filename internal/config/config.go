@@ -36,6 +36,7 @@ type Config struct {
 	Secret Secret `yaml:"secret"`
 	Deps   Deps   `yaml:"deps"`
 	IaC    IaC    `yaml:"iac"`
+	Sast   Sast   `yaml:"sast"`
 
 	// origins records where each field set by something other than the defaults came from.
 	origins map[string]Origin
@@ -116,6 +117,21 @@ type IaC struct {
 	RenderTimeout Duration `yaml:"render-timeout"`
 	// RenderMaxBytes bounds what rendering one chart may produce; past it the chart is a problem.
 	RenderMaxBytes Size `yaml:"render-max-bytes"`
+}
+
+// Sast configures the Go static analyser (docs/sast.md).
+type Sast struct {
+	// Tags are build tags the Go packages are loaded with.
+	Tags []string `yaml:"tags"`
+	// Sources are the user's own functions whose results are untrusted ("import/path.Func" or
+	// "import/path.Type.Method").
+	Sources []string `yaml:"sources"`
+	// Sanitizers are the user's own functions whose results are clean.
+	Sanitizers []string `yaml:"sanitizers"`
+	// Sinks are the user's own sinks, each "import/path.Func:ARG:rule-id": the argument
+	// (0-based, receiver not counted) that must not be untrusted, and the rule a path to it is
+	// reported under.
+	Sinks []string `yaml:"sinks"`
 }
 
 // Default returns the built-in defaults: every scanner, gate at high and on every problem, a table

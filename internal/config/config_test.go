@@ -95,7 +95,7 @@ func TestParseErrors(t *testing.T) {
 		name, yaml, want string
 	}{
 		{"unknown section", "scna:\n  fail-on: high\n",
-			`config: palisade.yaml:1:1: scna: unknown key "scna" (want one of: scan, secret, deps, iac)`},
+			`config: palisade.yaml:1:1: scna: unknown key "scna" (want one of: scan, secret, deps, iac, sast)`},
 		{"unknown key", "scan:\n  fail_on: high\n",
 			`config: palisade.yaml:2:3: scan.fail_on: unknown key "fail_on" (want one of: scanners, fail-on, formats, exclude, max-file-size, gitignore, default-skips, ignore-file, baseline, fail-on-problems, accept-problems)`},
 		{"unknown key in format", "scan:\n  formats:\n    - format: sarif\n      outptu: x\n",
@@ -326,6 +326,10 @@ func TestKeys(t *testing.T) {
 		"iac.helm-set=PALISADE_IAC_HELM_SET",
 		"iac.render-timeout=PALISADE_IAC_RENDER_TIMEOUT",
 		"iac.render-max-bytes=PALISADE_IAC_RENDER_MAX_BYTES",
+		"sast.tags=PALISADE_SAST_TAGS",
+		"sast.sources=PALISADE_SAST_SOURCES",
+		"sast.sanitizers=PALISADE_SAST_SANITIZERS",
+		"sast.sinks=PALISADE_SAST_SINKS",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

@@ -47,6 +47,10 @@ func (c *Config) Validate() error {
 		"iac.policies":            c.IaC.Policies,
 		"iac.allowed-base-images": c.IaC.AllowedBaseImages,
 		"scan.accept-problems":    c.Scan.AcceptProblems,
+		"sast.tags":               c.Sast.Tags,
+		"sast.sources":            c.Sast.Sources,
+		"sast.sanitizers":         c.Sast.Sanitizers,
+		"sast.sinks":              c.Sast.Sinks,
 	} {
 		if err := c.names(field, list); err != nil {
 			return err

@@ -2,6 +2,8 @@ package taint
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -29,6 +31,35 @@ func ParseFunc(s string) (Func, error) {
 		return Func{}, fmt.Errorf("%q: want import/path.Func or import/path.Type.Method", s)
 	}
 	return Func{Pkg: pkg, Recv: recv, Name: name}, nil
+}
+
+// ParseSink reads a user's sink, "import/path.Func:ARG:rule-id".
+func ParseSink(s string) (UserSink, error) {
+	rest, rule, ok1 := cutLast(s, ":")
+	name, arg, ok2 := cutLast(rest, ":")
+	if !ok1 || !ok2 {
+		return UserSink{}, fmt.Errorf("%q: want import/path.Func:ARG:rule-id", s)
+	}
+	n, err := strconv.Atoi(arg)
+	if err != nil || n < 0 || n > 255 {
+		return UserSink{}, fmt.Errorf("%q: the argument index %q is not a number from 0 to 255", s, arg)
+	}
+	f, err := ParseFunc(name)
+	if err != nil {
+		return UserSink{}, err
+	}
+	if !slices.ContainsFunc(Classes(), func(c Class) bool { return c.RuleID == rule }) {
+		return UserSink{}, fmt.Errorf("%q: unknown rule %q (want one of the go-… taint rules in docs/sast.md)", s, rule)
+	}
+	return UserSink{Func: f, Arg: n, Class: rule}, nil
+}
+
+func cutLast(s, sep string) (before, after string, ok bool) {
+	i := strings.LastIndex(s, sep)
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+len(sep):], true
 }
 
 func (f Func) String() string {
