@@ -161,7 +161,26 @@ type sarifResult struct {
 	Locations           []sarifLocation    `json:"locations"`
 	PartialFingerprints map[string]string  `json:"partialFingerprints"`
 	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+	CodeFlows           []sarifCodeFlow    `json:"codeFlows,omitempty"`
 	Properties          map[string]any     `json:"properties,omitempty"`
+}
+
+// sarifCodeFlow is a finding's Flow: one thread, the source first and the sink last.
+type sarifCodeFlow struct {
+	ThreadFlows []sarifThreadFlow `json:"threadFlows"`
+}
+
+type sarifThreadFlow struct {
+	Locations []sarifThreadFlowLocation `json:"locations"`
+}
+
+type sarifThreadFlowLocation struct {
+	Location sarifFlowLocation `json:"location"`
+}
+
+type sarifFlowLocation struct {
+	PhysicalLocation sarifPhysicalLocation `json:"physicalLocation"`
+	Message          *sarifText            `json:"message,omitempty"`
 }
 
 type sarifLocation struct {
@@ -375,6 +394,17 @@ func sarifResultOf(f finding.Finding, ruleIndex int) sarifResult {
 		props["palisade/properties"] = f.Properties
 	}
 	res.Properties = props
+	if len(f.Flow) > 0 {
+		tf := sarifThreadFlow{Locations: make([]sarifThreadFlowLocation, 0, len(f.Flow))}
+		for _, st := range f.Flow {
+			loc := sarifFlowLocation{PhysicalLocation: sarifPhysical(st.Location)}
+			if st.Message != "" {
+				loc.Message = &sarifText{Text: st.Message}
+			}
+			tf.Locations = append(tf.Locations, sarifThreadFlowLocation{Location: loc})
+		}
+		res.CodeFlows = []sarifCodeFlow{{ThreadFlows: []sarifThreadFlow{tf}}}
+	}
 	if s := f.Suppression; s != nil {
 		res.Suppressions = []sarifSuppression{sarifSuppressionOf(s)}
 	}
