@@ -239,6 +239,20 @@ func inlineSuppression(f *finding.Finding, l Lines, known func(string) bool, pro
 			})
 		}
 	}
+	if f.Scanner != NosecScanner {
+		return nil
+	}
+	for _, c := range cands {
+		n, found := parseNosec(c.text)
+		if !found || (!c.own && !isStandaloneComment(c.text)) || !n.matches(f.RuleID) {
+			continue
+		}
+		reason := n.reason
+		if reason == "" {
+			reason = "gosec #nosec comment, without a justification"
+		}
+		return &finding.Suppression{Kind: finding.SuppressedInline, Reason: reason, Source: inlineSource(f, c.line)}
+	}
 	return nil
 }
 

@@ -1,0 +1,70 @@
+package suppress
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// NosecScanner is the only scanner whose findings a gosec `#nosec` comment suppresses: the Go
+// analyser, so that gosec users can switch without rewriting their annotations. Other scanners
+// answer to palisade:ignore alone.
+const NosecScanner = "sast"
+
+// nosecPattern finds gosec's `#nosec` directive in a comment, as gosec does anywhere in it: `// #nosec`,
+// `//#nosec G304`, `/* #nosec G201 G202 -- reason */`.
+var nosecPattern = regexp.MustCompile(`(?://|/\*)[^\n]*?#nosec(?:[ \t]+(.*))?$`)
+
+// gosecRules maps gosec's rule IDs to the Palisade rules that find the same weakness, so a
+// `#nosec G304` keeps suppressing the path finding it was written for, and only that one.
+var gosecRules = map[string][]string{
+	"G107": {"go-ssrf"},
+	"G110": {"go-decompression-bomb"},
+	"G201": {"go-sql-injection"},
+	"G202": {"go-sql-injection"},
+	"G203": {"go-xss"},
+	"G204": {"go-command-injection"},
+	"G304": {"go-path-traversal"},
+	"G305": {"go-zip-slip"},
+}
+
+// nosec is one parsed `#nosec` comment.
+type nosec struct {
+	rules  []string // gosec or Palisade rule IDs; empty means every rule on the line
+	reason string   // the text after "--", if any
+}
+
+// parseNosec finds a gosec `#nosec` comment at the end of line.
+func parseNosec(line string) (nosec, bool) {
+	line = strings.TrimSuffix(strings.TrimSpace(line), "*/")
+	m := nosecPattern.FindStringSubmatch(strings.TrimSpace(line))
+	if m == nil {
+		return nosec{}, false
+	}
+	rest, reason, _ := strings.Cut(m[1], "--")
+	var n nosec
+	n.reason = strings.Join(strings.Fields(reason), " ")
+	for _, f := range strings.FieldsFunc(rest, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' }) {
+		n.rules = append(n.rules, f)
+	}
+	return n, true
+}
+
+// matches reports whether the comment covers a finding of ruleID.
+func (n nosec) matches(ruleID string) bool {
+	if len(n.rules) == 0 {
+		return true
+	}
+	for _, r := range n.rules {
+		if r == ruleID || slices.Contains(gosecRules[strings.ToUpper(r)], ruleID) {
+			return true
+		}
+	}
+	return false
+}
+
+// isStandaloneComment reports whether line holds only a comment.
+func isStandaloneComment(line string) bool {
+	t := strings.TrimSpace(line)
+	return strings.HasPrefix(t, "//") || strings.HasPrefix(t, "/*")
+}
