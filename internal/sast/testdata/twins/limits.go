@@ -1,0 +1,42 @@
+package twins
+
+import (
+	"database/sql"
+	"net/http"
+	"strings"
+)
+
+// The engine's known limits, kept as twins so the rates in docs/sast.md count them: `fp` marks a
+// safe line the engine reports, `fn` a vulnerable line it misses.
+
+type search struct {
+	table string
+	term  string
+}
+
+// FieldInsensitive: taint is tracked per object, not per field, so the constant table name is
+// taken to carry the term's taint.
+func FieldInsensitive(r *http.Request, db *sql.DB) {
+	s := search{table: "users", term: r.FormValue("q")}
+	db.Query("SELECT * FROM "+s.table+" WHERE name = ?", s.term) // fp "go-sql-injection"
+}
+
+func validTable(t string) bool { return t == "users" || t == "orders" }
+
+// GuardInHelper: a guard is recognised only when the check is in the same function as the sink.
+func GuardInHelper(r *http.Request, db *sql.DB) {
+	t := r.FormValue("t")
+	if !validTable(t) {
+		return
+	}
+	db.Query("SELECT * FROM " + strings.ToLower(t)) // fp "go-sql-injection"
+}
+
+var lastQuery string
+
+// ThroughGlobal: taint stored in a package variable is not followed.
+func StoreGlobal(r *http.Request) { lastQuery = r.FormValue("q") }
+
+func UseGlobal(db *sql.DB) {
+	db.Query(lastQuery) // fn "go-sql-injection"
+}
