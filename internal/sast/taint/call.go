@@ -14,7 +14,10 @@ import (
 // taint, and a few well-known functions fill a pointer argument from another.
 func (e *engine) call(st *state, instr ssa.CallInstruction) bool {
 	c := instr.Common()
-	res := instr.Value() // nil for go and defer
+	var res ssa.Value // nil for go and defer (whose Value is a nil *ssa.Call: not a nil interface)
+	if v := instr.Value(); v != nil {
+		res = v
+	}
 	args, recv := callArgs(c)
 	if b, ok := c.Value.(*ssa.Builtin); ok && !c.IsInvoke() {
 		return e.builtin(st, b, c.Args, res)

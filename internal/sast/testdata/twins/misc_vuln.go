@@ -16,7 +16,7 @@ import (
 func MiscVuln(w http.ResponseWriter, r *http.Request, conn *ldap.Conn, s *sessions.Session) {
 	log.Printf("login by %s", r.FormValue("user"))                                                     // want "go-log-injection"
 	req := ldap.NewSearchRequest("dc=x", 2, 0, 0, 0, false, "(uid="+r.FormValue("user")+")", nil, nil) // want "go-ldap-injection"
-	conn.Search(req)
+	defer conn.Search(req)
 	xpath.Compile("//user[name='" + r.FormValue("user") + "']") // want "go-xpath-injection"
 	s.Values["user"] = r.FormValue("user")                      // want "go-trust-boundary"
 	body, _ := io.ReadAll(r.Body)                               // want "go-unbounded-read"
