@@ -289,7 +289,7 @@ func (e *engine) checkSink(st *state, instr ssa.CallInstruction, s sinkSpec, arg
 	rest := args[recv:]
 	switch {
 	case s.writer:
-		if len(rest) == 0 || !isResponseWriter(rest[0]) {
+		if len(rest) == 0 || !isResponseWriter(rest[0]) || e.notHTML(st.fn) {
 			return
 		}
 		if s.arg == anyArg {
@@ -358,6 +358,15 @@ func (e *engine) reach(st *state, o origin, f fact, class string, pos token.Pos,
 // refine picks the rule for a source kind: an archive entry's name into a path is zip-slip; only a
 // stream reaches the unbounded-read and decompression rules.
 func refine(class string, k sourceKind) string {
+	if k == kindLocal {
+		// The operator's own input (arguments, environment) is reported only where it is
+		// interpreted as code: a program that opens the file its user names is doing its job.
+		switch class {
+		case SQLInjection, CommandInjection, TemplateInject, LDAPInjection, XPathInjection:
+			return class
+		}
+		return ""
+	}
 	switch class {
 	case PathTraversal:
 		if k == kindArchive {
@@ -409,6 +418,9 @@ func isResponseWriter(v ssa.Value) bool {
 		v = x.X
 	case *ssa.ChangeInterface:
 		v = x.X
+	}
+	if v == nil {
+		return false
 	}
 	t := v.Type()
 	if p, ok := t.Underlying().(*types.Pointer); ok {
@@ -477,6 +489,32 @@ func (e *engine) decompress(st *state, instr ssa.CallInstruction, args []ssa.Val
 		if o >= 0 {
 			desc := "decompressed " + e.sites[o].desc
 			return st.add(res, e.newSite(instr.Pos(), desc, kindDecompressed), fact{path: []step{{instr.Pos(), "source: " + desc}}})
+		}
+	}
+	return false
+}
+
+// notHTML reports whether fn sets a constant Content-Type that is not HTML (text/plain, JSON):
+// what it writes to the response is then not rendered as HTML.
+func (e *engine) notHTML(fn *ssa.Function) bool {
+	for _, b := range fn.Blocks {
+		for _, instr := range b.Instrs {
+			c, ok := instr.(*ssa.Call)
+			if !ok {
+				continue
+			}
+			f, ok := calleeFunc(&c.Call)
+			if !ok || f.Pkg != "net/http" || f.Recv != "Header" || (f.Name != "Set" && f.Name != "Add") || len(c.Call.Args) != 3 {
+				continue
+			}
+			if !isStringConst(c.Call.Args[1]) || !isStringConst(c.Call.Args[2]) {
+				continue
+			}
+			key := constant.StringVal(c.Call.Args[1].(*ssa.Const).Value)
+			val := constant.StringVal(c.Call.Args[2].(*ssa.Const).Value)
+			if strings.EqualFold(key, "Content-Type") && !strings.Contains(strings.ToLower(val), "html") {
+				return true
+			}
 		}
 	}
 	return false

@@ -312,15 +312,17 @@ func (e *engine) index(funcs []*ssa.Function) {
 
 // state is one function's analysis in progress.
 type state struct {
-	fn  *ssa.Function
-	t   map[ssa.Value]taintSet
-	sum *summary
-	dom map[*ssa.BasicBlock]bool
+	fn *ssa.Function
+	t  map[slotKey]taintSet
+	// fields lists, per root object, the fields that have a slot of their own.
+	fields map[ssa.Value][]int
+	sum    *summary
+	dom    map[*ssa.BasicBlock]bool
 }
 
 // analyze recomputes fn's summary; it reports whether the summary grew.
 func (e *engine) analyze(fn *ssa.Function) bool {
-	st := &state{fn: fn, t: map[ssa.Value]taintSet{}, sum: &summary{ret: taintSet{}, sinks: map[int][]sinkHit{}, mut: map[int]taintSet{}}}
+	st := &state{fn: fn, t: map[slotKey]taintSet{}, fields: map[ssa.Value][]int{}, sum: &summary{ret: taintSet{}, sinks: map[int][]sinkHit{}, mut: map[int]taintSet{}}}
 	for i, p := range fn.Params {
 		st.add(p, paramOrigin(i), fact{path: []step{{p.Pos(), "parameter " + p.Name() + " of " + shortName(fn)}}})
 	}
@@ -412,6 +414,47 @@ func node(v ssa.Value) ssa.Value {
 	return v
 }
 
+// slotKey is where taint is stored: a root object and one level of field (−1: the object as a
+// whole). Deeper fields, elements and pointees share their depth-one field's slot.
+type slotKey struct {
+	root  ssa.Value
+	field int
+}
+
+// slot is node with the outermost field kept, so a struct's fields carry taint apart (a request
+// stored in one field does not taint the database handle in another).
+func slot(v ssa.Value) slotKey {
+	field := -1
+	for range 64 {
+		switch x := v.(type) {
+		case *ssa.FieldAddr:
+			if _, ok := sourceField(x.X.Type(), x.Field); ok {
+				return slotKey{v, field}
+			}
+			field, v = x.Field, x.X
+		case *ssa.Field:
+			if _, ok := sourceField(x.X.Type(), x.Field); ok {
+				return slotKey{v, field}
+			}
+			field, v = x.Field, x.X
+		case *ssa.IndexAddr:
+			v = x.X
+		case *ssa.Index:
+			v = x.X
+		case *ssa.Slice:
+			v = x.X
+		case *ssa.UnOp:
+			if x.Op != token.MUL && x.Op != token.ARROW {
+				return slotKey{v, field}
+			}
+			v = x.X
+		default:
+			return slotKey{v, field}
+		}
+	}
+	return slotKey{v, field}
+}
+
 // untainted reports types that carry no injectable data: numbers and booleans.
 func untainted(t types.Type) bool {
 	b, ok := t.Underlying().(*types.Basic)
@@ -433,18 +476,52 @@ func (st *state) get(v ssa.Value) taintSet {
 	if _, ok := v.(*ssa.Const); ok {
 		return nil
 	}
-	return st.t[node(v)]
+	k := slot(v)
+	sets := []taintSet{st.t[k]}
+	if k.field >= 0 {
+		sets = append(sets, st.t[slotKey{k.root, -1}])
+	} else {
+		for _, f := range st.fields[k.root] {
+			sets = append(sets, st.t[slotKey{k.root, f}])
+		}
+	}
+	return union(sets)
+}
+
+// union merges sets without copying when at most one is non-empty.
+func union(sets []taintSet) taintSet {
+	var out taintSet
+	n := 0
+	for _, s := range sets {
+		if len(s) > 0 {
+			out = s
+			n++
+		}
+	}
+	if n <= 1 {
+		return out
+	}
+	out = taintSet{}
+	for _, s := range sets {
+		for o, f := range s {
+			out.merge(o, f)
+		}
+	}
+	return out
 }
 
 func (st *state) add(v ssa.Value, o origin, f fact) bool {
 	if v == nil || untainted(v.Type()) {
 		return false
 	}
-	n := node(v)
-	ts := st.t[n]
+	k := slot(v)
+	ts := st.t[k]
 	if ts == nil {
 		ts = taintSet{}
-		st.t[n] = ts
+		st.t[k] = ts
+		if k.field >= 0 {
+			st.fields[k.root] = append(st.fields[k.root], k.field)
+		}
 	}
 	return ts.merge(o, f)
 }
@@ -490,7 +567,7 @@ func (e *engine) transfer(st *state, instr ssa.Instruction) bool {
 	case *ssa.IndexAddr, *ssa.Index, *ssa.Slice, *ssa.Alloc:
 		return false // shares its operand's node
 	case *ssa.Store:
-		return st.addAll(x.Addr, st.get(x.Val), 0, nil)
+		return st.store(x)
 	case *ssa.MapUpdate:
 		c := st.addAll(x.Map, st.get(x.Value), 0, nil)
 		e.sessionStore(st, x)
@@ -525,6 +602,42 @@ func (e *engine) transfer(st *state, instr ssa.Instruction) bool {
 		return changed
 	}
 	return false
+}
+
+// store copies a struct field by field, so `s = t` keeps t's fields apart in s; anything else
+// goes to the address's slot whole.
+func (st *state) store(x *ssa.Store) bool {
+	if _, isStruct := x.Val.Type().Underlying().(*types.Struct); !isStruct {
+		return st.addAll(x.Addr, st.get(x.Val), 0, nil)
+	}
+	src, dst := slot(x.Val), slot(x.Addr)
+	if src.field >= 0 || dst.field >= 0 {
+		return st.addAll(x.Addr, st.get(x.Val), 0, nil)
+	}
+	changed := st.mergeSlot(dst, st.t[src])
+	for _, f := range st.fields[src.root] {
+		changed = st.mergeSlot(slotKey{dst.root, f}, st.t[slotKey{src.root, f}]) || changed
+	}
+	return changed
+}
+
+func (st *state) mergeSlot(k slotKey, ts taintSet) bool {
+	if len(ts) == 0 {
+		return false
+	}
+	cur := st.t[k]
+	if cur == nil {
+		cur = taintSet{}
+		st.t[k] = cur
+		if k.field >= 0 {
+			st.fields[k.root] = append(st.fields[k.root], k.field)
+		}
+	}
+	changed := false
+	for o, f := range ts {
+		changed = cur.merge(o, f) || changed
+	}
+	return changed
 }
 
 func (e *engine) newSite(pos token.Pos, desc string, kind sourceKind) origin {

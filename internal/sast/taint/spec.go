@@ -134,7 +134,8 @@ func Classes() []Class {
 type sourceKind uint8
 
 const (
-	kindInput        sourceKind = iota // request data, arguments, environment, sockets
+	kindInput        sourceKind = iota // request data, sockets: what a remote party controls
+	kindLocal                          // arguments, environment, flags, standard input: the operator's
 	kindBody                           // a request body or socket: an unbounded stream
 	kindArchive                        // an archive entry's name
 	kindDecompressed                   // a decompressor over untrusted input
@@ -170,8 +171,8 @@ var fieldSources = []fieldSource{
 
 // globalSources are package variables whose contents are untrusted.
 var globalSources = []fieldSource{
-	{"os", "", "Args", kindInput},
-	{"os", "", "Stdin", kindBody},
+	{"os", "", "Args", kindLocal},
+	{"os", "", "Stdin", kindLocal},
 }
 
 func src(s string, kind sourceKind) sourceSpec {
@@ -183,7 +184,11 @@ func src(s string, kind sourceKind) sourceSpec {
 }
 
 func srcMut(s string, arg int) sourceSpec {
-	sp := src(s, kindInput)
+	kind := kindInput
+	if strings.HasPrefix(s, "flag.") {
+		kind = kindLocal
+	}
+	sp := src(s, kind)
 	sp.mut = arg
 	return sp
 }
@@ -200,15 +205,15 @@ var builtinSources = []sourceSpec{
 	src("net/http.Request.FormFile", kindBody),
 	src("net/http.Request.MultipartReader", kindBody),
 	src("net/http.Request.BasicAuth", kindInput),
-	src("os.Getenv", kindInput),
-	src("os.LookupEnv", kindInput),
-	src("os.Environ", kindInput),
-	src("flag.String", kindInput),
-	src("flag.Arg", kindInput),
-	src("flag.Args", kindInput),
-	src("flag.FlagSet.String", kindInput),
-	src("flag.FlagSet.Arg", kindInput),
-	src("flag.FlagSet.Args", kindInput),
+	src("os.Getenv", kindLocal),
+	src("os.LookupEnv", kindLocal),
+	src("os.Environ", kindLocal),
+	src("flag.String", kindLocal),
+	src("flag.Arg", kindLocal),
+	src("flag.Args", kindLocal),
+	src("flag.FlagSet.String", kindLocal),
+	src("flag.FlagSet.Arg", kindLocal),
+	src("flag.FlagSet.Args", kindLocal),
 	srcMut("flag.StringVar", 0),
 	srcMut("flag.FlagSet.StringVar", 0),
 	src("net.Listener.Accept", kindBody),

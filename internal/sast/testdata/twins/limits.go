@@ -14,11 +14,22 @@ type search struct {
 	term  string
 }
 
-// FieldInsensitive: taint is tracked per object, not per field, so the constant table name is
-// taken to carry the term's taint.
-func FieldInsensitive(r *http.Request, db *sql.DB) {
+// FieldSensitive: fields carry taint apart (one level deep), so the constant table name is clean
+// while the term beside it is not.
+func FieldSensitive(r *http.Request, db *sql.DB) {
 	s := search{table: "users", term: r.FormValue("q")}
-	db.Query("SELECT * FROM "+s.table+" WHERE name = ?", s.term) // fp "go-sql-injection"
+	db.Query("SELECT * FROM "+s.table+" WHERE name = ?", s.term) // ok "go-sql-injection"
+	db.Query("SELECT * FROM t WHERE name = '" + s.term + "'")    // want "go-sql-injection"
+}
+
+type nested struct{ inner search }
+
+// DeepField: below the first level, fields share their parent's slot.
+func DeepField(r *http.Request, db *sql.DB) {
+	var n nested
+	n.inner.term = r.FormValue("q")
+	n.inner.table = "users"
+	db.Query("SELECT * FROM " + n.inner.table) // fp "go-sql-injection"
 }
 
 func validTable(t string) bool { return t == "users" || t == "orders" }

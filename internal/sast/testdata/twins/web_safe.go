@@ -27,6 +27,12 @@ func WebSafe(w http.ResponseWriter, r *http.Request) {
 	t.Execute(new(discard), r.FormValue("tpl"))     // ok "go-xss"
 }
 
+// PlainText echoes input as text/plain, which no browser renders as HTML.
+func PlainText(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintf(w, "unknown name %s", r.FormValue("name")) // ok "go-xss"
+}
+
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
