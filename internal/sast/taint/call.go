@@ -192,13 +192,13 @@ func (e *engine) apply(st *state, instr ssa.CallInstruction, g *ssa.Function, su
 			changed = e.mapOrigin(st, o, f, actual, call, ret, func(o origin, f fact) bool { return st.add(res, o, f) }) || changed
 		}
 	}
-	for i, m := range sum.mut {
-		a := actual(i)
+	for mk, m := range sum.mut {
+		a := actual(mk.param)
 		if a == nil {
 			continue
 		}
 		for o, f := range m {
-			changed = e.mapOrigin(st, o, f, actual, call, ret, func(o origin, f fact) bool { return st.add(a, o, f) }) || changed
+			changed = e.mapOrigin(st, o, f, actual, call, ret, func(o origin, f fact) bool { return st.addMut(a, mk.field, o, f) }) || changed
 		}
 	}
 	for i, hits := range sum.sinks {
@@ -259,13 +259,13 @@ func (e *engine) closure(st *state, mc *ssa.MakeClosure) bool {
 		return nil
 	}
 	call := step{mc.Pos(), "captured by " + shortName(g)}
-	for i, m := range sum.mut {
-		a := actual(i)
+	for mk, m := range sum.mut {
+		a := actual(mk.param)
 		if a == nil {
 			continue
 		}
 		for o, f := range m {
-			changed = e.mapOrigin(st, o, f, actual, call, call, func(o origin, f fact) bool { return st.add(a, o, f) }) || changed
+			changed = e.mapOrigin(st, o, f, actual, call, call, func(o origin, f fact) bool { return st.addMut(a, mk.field, o, f) }) || changed
 		}
 	}
 	for i, hits := range sum.sinks {

@@ -102,10 +102,14 @@ type sinkHit struct {
 	fn    *ssa.Function // the function holding the sink
 }
 
+// mutKey is a parameter (or free variable) and the field of what it points to that a function
+// stores into (−1: the object as a whole).
+type mutKey struct{ param, field int }
+
 type summary struct {
 	ret   taintSet
 	sinks map[int][]sinkHit
-	mut   map[int]taintSet
+	mut   map[mutKey]taintSet
 	size  int // facts in all three; summaries only grow, so a larger size means a change
 }
 
@@ -322,7 +326,7 @@ type state struct {
 
 // analyze recomputes fn's summary; it reports whether the summary grew.
 func (e *engine) analyze(fn *ssa.Function) bool {
-	st := &state{fn: fn, t: map[slotKey]taintSet{}, fields: map[ssa.Value][]int{}, sum: &summary{ret: taintSet{}, sinks: map[int][]sinkHit{}, mut: map[int]taintSet{}}}
+	st := &state{fn: fn, t: map[slotKey]taintSet{}, fields: map[ssa.Value][]int{}, sum: &summary{ret: taintSet{}, sinks: map[int][]sinkHit{}, mut: map[mutKey]taintSet{}}}
 	for i, p := range fn.Params {
 		st.add(p, paramOrigin(i), fact{path: []step{{p.Pos(), "parameter " + p.Name() + " of " + shortName(fn)}}})
 	}
@@ -343,28 +347,12 @@ func (e *engine) analyze(fn *ssa.Function) bool {
 		}
 	}
 	for i, p := range fn.Params {
-		if !isRef(p.Type()) {
-			continue
-		}
-		for o, f := range st.get(p) {
-			if o != paramOrigin(i) {
-				if st.sum.mut[i] == nil {
-					st.sum.mut[i] = taintSet{}
-				}
-				st.sum.mut[i].merge(o, f)
-			}
+		if isRef(p.Type()) {
+			st.mutations(i, p)
 		}
 	}
 	for j, fv := range fn.FreeVars {
-		i := len(fn.Params) + j
-		for o, f := range st.get(fv) {
-			if o != paramOrigin(i) {
-				if st.sum.mut[i] == nil {
-					st.sum.mut[i] = taintSet{}
-				}
-				st.sum.mut[i].merge(o, f)
-			}
-		}
+		st.mutations(len(fn.Params)+j, fv)
 	}
 	old := e.summaries[fn]
 	st.sum.size = st.sum.count()
@@ -412,6 +400,43 @@ func node(v ssa.Value) ssa.Value {
 		}
 	}
 	return v
+}
+
+// mutations records what fn stored through parameter i (value v), field by field.
+func (st *state) mutations(i int, v ssa.Value) {
+	k := slot(v)
+	if k.field >= 0 {
+		return
+	}
+	record := func(field int, ts taintSet) {
+		for o, f := range ts {
+			if o == paramOrigin(i) {
+				continue
+			}
+			mk := mutKey{i, field}
+			if st.sum.mut[mk] == nil {
+				st.sum.mut[mk] = taintSet{}
+			}
+			st.sum.mut[mk].merge(o, f)
+		}
+	}
+	record(-1, st.t[k])
+	for _, f := range st.fields[k.root] {
+		record(f, st.t[slotKey{k.root, f}])
+	}
+}
+
+// addMut applies a callee's store through an argument: into the argument's field when the callee
+// stored into a field and the argument is an object as a whole, else into its slot.
+func (st *state) addMut(a ssa.Value, field int, o origin, f fact) bool {
+	if a == nil || untainted(a.Type()) {
+		return false
+	}
+	k := slot(a)
+	if field >= 0 && k.field < 0 {
+		k.field = field
+	}
+	return st.mergeSlot(k, taintSet{o: f})
 }
 
 // slotKey is where taint is stored: a root object and one level of field (−1: the object as a
@@ -569,9 +594,9 @@ func (e *engine) transfer(st *state, instr ssa.Instruction) bool {
 	case *ssa.Store:
 		return st.store(x)
 	case *ssa.MapUpdate:
-		c := st.addAll(x.Map, st.get(x.Value), 0, nil)
+		// The value, not the key: a lookup under an untrusted key returns what the program stored.
 		e.sessionStore(st, x)
-		return st.addAll(x.Map, st.get(x.Key), 0, nil) || c
+		return st.addAll(x.Map, st.get(x.Value), 0, nil)
 	case *ssa.Send:
 		return st.addAll(x.Chan, st.get(x.X), 0, nil)
 	case *ssa.Return:

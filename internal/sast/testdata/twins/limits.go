@@ -51,3 +51,18 @@ func StoreGlobal(r *http.Request) { lastQuery = r.FormValue("q") }
 func UseGlobal(db *sql.DB) {
 	db.Query(lastQuery) // fn "go-sql-injection"
 }
+
+type repo struct {
+	db    *sql.DB
+	table string
+	seen  []string
+}
+
+func (rp *repo) note(s string) { rp.seen = append(rp.seen, s) }
+
+// FieldThroughCall: a callee's store into one field of its receiver does not taint the others.
+func FieldThroughCall(r *http.Request, rp *repo) {
+	rp.note(r.FormValue("q"))
+	rp.db.Query("SELECT * FROM " + rp.table)               // ok "go-sql-injection"
+	rp.db.Query("SELECT * FROM t WHERE a = " + rp.seen[0]) // want "go-sql-injection"
+}
