@@ -67,7 +67,7 @@ func (e *engine) call(st *state, instr ssa.CallInstruction) bool {
 		}
 		e.callers[g][st.fn] = true
 		if sum := e.summaries[g]; sum != nil {
-			changed = e.apply(st, instr, g, sum, args, res) || changed
+			changed = e.apply(st, instr, g, sum, args, res, len(callees) > 1) || changed
 		}
 	}
 	if len(callees) == 0 || c.IsInvoke() {
@@ -170,7 +170,11 @@ func (e *engine) callees(c *ssa.CallCommon) []*ssa.Function {
 
 // apply maps callee g's summary onto a call: origins of g's parameters become the arguments'
 // taint, g's sources stay as they are, and every path gets the call as a step.
-func (e *engine) apply(st *state, instr ssa.CallInstruction, g *ssa.Function, sum *summary, args []ssa.Value, res ssa.Value) bool {
+//
+// vague is set when the call has several possible callees (an interface method implemented many
+// times, a func value): then only what flows from the arguments is carried back, not sources read
+// inside one of the implementations, which would otherwise reach every caller of, say, Read.
+func (e *engine) apply(st *state, instr ssa.CallInstruction, g *ssa.Function, sum *summary, args []ssa.Value, res ssa.Value, vague bool) bool {
 	changed := false
 	var bindings []ssa.Value
 	if mc, ok := instr.Common().Value.(*ssa.MakeClosure); ok {
@@ -189,6 +193,9 @@ func (e *engine) apply(st *state, instr ssa.CallInstruction, g *ssa.Function, su
 	ret := step{instr.Pos(), "returned from " + shortName(g)}
 	if res != nil {
 		for o, f := range sum.ret {
+			if vague && o >= 0 {
+				continue
+			}
 			changed = e.mapOrigin(st, o, f, actual, call, ret, func(o origin, f fact) bool { return st.add(res, o, f) }) || changed
 		}
 	}
@@ -198,6 +205,9 @@ func (e *engine) apply(st *state, instr ssa.CallInstruction, g *ssa.Function, su
 			continue
 		}
 		for o, f := range m {
+			if vague && o >= 0 {
+				continue
+			}
 			changed = e.mapOrigin(st, o, f, actual, call, ret, func(o origin, f fact) bool { return st.addMut(a, mk.field, o, f) }) || changed
 		}
 	}
