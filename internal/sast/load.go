@@ -116,10 +116,41 @@ func packageProblem(root string, u unit, p *packages.Package) finding.Problem {
 		msgs = append(msgs, relError(root, firstLine(e.Error())))
 	}
 	if len(msgs) == 0 {
-		msgs = append(msgs, "ill-typed")
+		msgs = append(msgs, depError(root, p))
 	}
 	return finding.Problem{Path: where, Scanner: Name, Kind: finding.ProblemParse,
 		Message: fmt.Sprintf("Go package %s not analysed (its findings are unknown): %s", p.PkgPath, strings.Join(msgs, "; "))}
+}
+
+// depError names the first dependency of p that did not load, and its first error: a package
+// with no errors of its own is ill-typed because of one.
+func depError(root string, p *packages.Package) string {
+	seen := map[*packages.Package]bool{}
+	var walk func(*packages.Package) string
+	walk = func(q *packages.Package) string {
+		if seen[q] {
+			return ""
+		}
+		seen[q] = true
+		if q != p && len(q.Errors) > 0 {
+			return fmt.Sprintf("its dependency %s did not load: %s", q.PkgPath, relError(root, firstLine(q.Errors[0].Error())))
+		}
+		paths := make([]string, 0, len(q.Imports))
+		for path := range q.Imports {
+			paths = append(paths, path)
+		}
+		slices.Sort(paths)
+		for _, path := range paths {
+			if msg := walk(q.Imports[path]); msg != "" {
+				return msg
+			}
+		}
+		return ""
+	}
+	if msg := walk(p); msg != "" {
+		return msg
+	}
+	return "ill-typed, with no error reported by the go command"
 }
 
 func relError(root, msg string) string {
