@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"go/token"
+	"go/types"
 	"path"
 	"path/filepath"
 	"slices"
@@ -120,12 +121,7 @@ func (a *Analyzer) analyzeUnit(ctx context.Context, root string, u unit) ([]find
 			scanned[p] = true
 		}
 	}
-	var funcs []*ssa.Function
-	for fn := range ssautil.AllFunctions(prog) {
-		if fn.Blocks != nil {
-			funcs = append(funcs, fn)
-		}
-	}
+	funcs := functions(prog, ssaPkgs)
 	slices.SortFunc(funcs, func(x, y *ssa.Function) int { return int(x.Pos()) - int(y.Pos()) })
 	inScope := func(fn *ssa.Function) bool {
 		for fn != nil && fn.Pkg == nil && fn.Parent() != nil {
@@ -154,6 +150,42 @@ func (a *Analyzer) analyzeUnit(ctx context.Context, root string, u unit) ([]find
 		out = append(out, fs...)
 	}
 	return out, problems, nil
+}
+
+// functions lists every function with a body: those ssautil finds, and the methods of every type
+// the scanned packages declare, which it misses when nothing converts the type to an interface (a
+// gRPC service registered through a generated helper in another module, a handler type).
+func functions(prog *ssa.Program, pkgs []*ssa.Package) []*ssa.Function {
+	all := ssautil.AllFunctions(prog)
+	for _, p := range pkgs {
+		if p == nil {
+			continue
+		}
+		for _, m := range p.Members {
+			t, ok := m.(*ssa.Type)
+			if !ok || types.IsInterface(t.Type()) {
+				continue
+			}
+			if n, ok := t.Type().(*types.Named); ok && n.TypeParams().Len() > 0 {
+				continue // generic: its instantiations are found where they are used
+			}
+			for _, typ := range []types.Type{t.Type(), types.NewPointer(t.Type())} {
+				ms := prog.MethodSets.MethodSet(typ)
+				for i := range ms.Len() {
+					if fn := prog.MethodValue(ms.At(i)); fn != nil {
+						all[fn] = true
+					}
+				}
+			}
+		}
+	}
+	var funcs []*ssa.Function
+	for fn := range all {
+		if fn.Blocks != nil {
+			funcs = append(funcs, fn)
+		}
+	}
+	return funcs
 }
 
 // findings turns the engine's paths into findings: located at the sink, the path as Flow, the

@@ -330,6 +330,10 @@ func (e *engine) analyze(fn *ssa.Function) bool {
 	for i, p := range fn.Params {
 		st.add(p, paramOrigin(i), fact{path: []step{{p.Pos(), "parameter " + p.Name() + " of " + shortName(fn)}}})
 	}
+	if req := grpcRequest(fn); req != nil {
+		desc := "gRPC request " + types.TypeString(req.Type(), func(p *types.Package) string { return p.Name() })
+		st.add(req, e.newSite(req.Pos(), desc, kindInput), fact{path: []step{{req.Pos(), "source: " + desc}}})
+	}
 	for j, fv := range fn.FreeVars {
 		st.add(fv, paramOrigin(len(fn.Params)+j), fact{path: []step{{fv.Pos(), "captured variable " + fv.Name() + " of " + shortName(fn)}}})
 	}
@@ -437,6 +441,34 @@ func (st *state) addMut(a ssa.Value, field int, o origin, f fact) bool {
 		k.field = field
 	}
 	return st.mergeSlot(k, taintSet{o: f})
+}
+
+// grpcRequest returns the request parameter of a gRPC service method: a method of a type that
+// embeds the generated Unimplemented…Server (as protoc-gen-go-grpc requires), taking a context
+// and a pointer to a message.
+func grpcRequest(fn *ssa.Function) *ssa.Parameter {
+	recv := fn.Signature.Recv()
+	if recv == nil || len(fn.Params) != 3 || !isContext(fn.Params[1].Type()) {
+		return nil
+	}
+	if _, ok := fn.Params[2].Type().Underlying().(*types.Pointer); !ok {
+		return nil
+	}
+	t := recv.Type()
+	if p, ok := t.Underlying().(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	if !ok {
+		return nil
+	}
+	for i := range st.NumFields() {
+		f := st.Field(i)
+		if f.Embedded() && strings.HasPrefix(f.Name(), "Unimplemented") && strings.HasSuffix(f.Name(), "Server") {
+			return fn.Params[2]
+		}
+	}
+	return nil
 }
 
 // slotKey is where taint is stored: a root object and one level of field (−1: the object as a

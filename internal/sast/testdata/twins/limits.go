@@ -66,3 +66,17 @@ func FieldThroughCall(r *http.Request, rp *repo) {
 	rp.db.Query("SELECT * FROM " + rp.table)               // ok "go-sql-injection"
 	rp.db.Query("SELECT * FROM t WHERE a = " + rp.seen[0]) // want "go-sql-injection"
 }
+
+// Box is generic: its methods are analysed through their instantiations.
+type Box[T any] struct{ v T }
+
+func (b Box[T]) Get() T { return b.v }
+
+// Generic: taint through an instantiated generic method.
+func Generic(r *http.Request, db *sql.DB) {
+	b := Box[string]{v: r.FormValue("q")}
+	db.Query("SELECT * FROM t WHERE a = '" + b.Get() + "'") // want "go-sql-injection"
+}
+
+// Shape is an interface type declared in the scanned package.
+type Shape interface{ Area() string }
