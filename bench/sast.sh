@@ -67,7 +67,7 @@ def gosec(path):
     c = collections.Counter()
     where = []
     for i in doc.get("Issues") or []:
-        cwe = GOSEC_CWE.get(i["rule_id"]) or ("CWE-" + str(i.get("cwe", {}).get("id", "?")))
+        cwe = GOSEC_CWE.get(i["rule_id"]) or ("CWE-" + str((i.get("cwe") or {}).get("id", "?")))
         c[cwe] += 1
         where.append((cwe, f"{i['file']}:{i['line']}", i["rule_id"]))
     return c, [str(e)[:160] for e in (doc.get("Golang errors") or {}).items()], where
