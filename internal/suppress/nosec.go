@@ -44,9 +44,7 @@ func parseNosec(line string) (nosec, bool) {
 	rest, reason, _ := strings.Cut(m[1], "--")
 	var n nosec
 	n.reason = strings.Join(strings.Fields(reason), " ")
-	for _, f := range strings.FieldsFunc(rest, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' }) {
-		n.rules = append(n.rules, f)
-	}
+	n.rules = strings.FieldsFunc(rest, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' })
 	return n, true
 }
 

@@ -26,7 +26,6 @@ import (
 	"fmt"
 	"go/token"
 	"go/types"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -321,7 +320,6 @@ type state struct {
 	// fields lists, per root object, the fields that have a slot of their own.
 	fields map[ssa.Value][]int
 	sum    *summary
-	dom    map[*ssa.BasicBlock]bool
 }
 
 // analyze recomputes fn's summary; it reports whether the summary grew.
@@ -808,11 +806,4 @@ func callArgs(c *ssa.CallCommon) ([]ssa.Value, int) {
 		return c.Args, 1
 	}
 	return c.Args, 0
-}
-
-func relPath(root, file string) string {
-	if rel, err := filepath.Rel(root, file); err == nil && !strings.HasPrefix(rel, "..") {
-		return filepath.ToSlash(rel)
-	}
-	return filepath.ToSlash(file)
 }
