@@ -87,16 +87,40 @@ func load(ctx context.Context, root string, u unit, tags []string) ([]*packages.
 		return nil, []finding.Problem{{Path: path.Join(u.dir, "go.mod"), Scanner: Name, Kind: finding.ProblemParse,
 			Message: fmt.Sprintf("Go packages not analysed: the go command failed (network off: GOPROXY=off): %s", firstLine(err.Error()))}}, nil
 	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sast: %w", err)
+	}
 	var ok []*packages.Package
 	var problems []finding.Problem
 	for _, p := range pkgs {
-		if len(p.Errors) == 0 && !p.IllTyped && p.Types != nil {
+		switch {
+		case len(p.Errors) > 0 || p.IllTyped || p.Types == nil:
+			problems = append(problems, packageProblem(root, u, p))
+		case outside(realRoot, p) != "":
+			problems = append(problems, finding.Problem{Path: path.Join(u.dir, "go.mod"), Scanner: Name, Kind: finding.ProblemOther,
+				Message: fmt.Sprintf("Go package %s not analysed: its file %s lies outside the scan root (a symbolic link, or a go.work using a directory outside)",
+					p.PkgPath, filepath.Base(outside(realRoot, p)))})
+		default:
 			ok = append(ok, p)
-			continue
 		}
-		problems = append(problems, packageProblem(root, u, p))
 	}
 	return ok, problems, nil
+}
+
+// outside returns the first source file of p that resolves to a place outside the scan root, or
+// "": the scan never reports on what lies outside its root.
+func outside(realRoot string, p *packages.Package) string {
+	for _, f := range p.GoFiles {
+		real, err := filepath.EvalSymlinks(f)
+		if err != nil {
+			return f
+		}
+		if rel, err := filepath.Rel(realRoot, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return f
+		}
+	}
+	return ""
 }
 
 // packageProblem names a package that did not load and its first three errors.

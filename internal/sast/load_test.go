@@ -129,3 +129,24 @@ func TestCancelled(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
+
+// TestSymlinkOutOfRoot: a Go file that is a symbolic link to a file outside the root makes its
+// package a problem; nothing from outside the root is reported as a finding.
+func TestSymlinkOutOfRoot(t *testing.T) {
+	outsideDir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outsideDir, "h.go"), []byte(pkgSrc("app")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root, files := writeFiles(t, map[string]string{"go.mod": "module example.com/app\n\ngo 1.22\n", "doc.go": "package app\n"})
+	if err := os.Symlink(filepath.Join(outsideDir, "h.go"), filepath.Join(root, "h.go")); err != nil {
+		t.Fatal(err)
+	}
+	found, err := New(Options{}).AnalyzeTree(context.Background(), &scan.Tree{Dir: root, Files: files})
+	var inc *scan.Incomplete
+	if !errors.As(err, &inc) || len(inc.Problems) != 1 || !strings.Contains(inc.Problems[0].Message, "outside the scan root") {
+		t.Fatalf("err = %v, want one problem about a file outside the root", err)
+	}
+	if len(found) != 0 {
+		t.Errorf("findings from outside the root: %+v", found)
+	}
+}
