@@ -135,7 +135,7 @@ func (a *Analyzer) analyzeUnit(ctx context.Context, root string, u unit) ([]find
 			return nil, nil, ctx.Err()
 		}
 		problems = append(problems, finding.Problem{Path: path.Join(u.dir, "go.mod"), Scanner: Name, Kind: finding.ProblemOther,
-			Message: "taint analysis not finished, its findings are unknown: " + err.Error()})
+			Message: "taint analysis not finished: " + err.Error()})
 	}
 	out := findings(prog.Fset, root, found)
 	for _, check := range a.opts.Checks {

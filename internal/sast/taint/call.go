@@ -359,8 +359,8 @@ func (e *engine) reach(st *state, o origin, f fact, class string, pos token.Pos,
 		return
 	}
 	k := findingKey{class: class, sink: pos, src: s.pos}
-	if _, ok := e.found[k]; ok {
-		return
+	if prev, ok := e.found[k]; ok && !shorter(f.path, prev.Path) {
+		return // the shortest path is kept (ties by position), so output does not depend on map order
 	}
 	e.found[k] = &Finding{Class: class, Sink: pos, SinkDesc: desc, Source: s.pos, SourceDesc: s.desc, Func: sinkFn, Path: f.path}
 }
@@ -525,6 +525,22 @@ func (e *engine) notHTML(fn *ssa.Function) bool {
 			if strings.EqualFold(key, "Content-Type") && !strings.Contains(strings.ToLower(val), "html") {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// shorter orders paths: fewer steps first, then by their positions and messages.
+func shorter(a, b []step) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	for i := range a {
+		if a[i].pos != b[i].pos {
+			return a[i].pos < b[i].pos
+		}
+		if a[i].msg != b[i].msg {
+			return a[i].msg < b[i].msg
 		}
 	}
 	return false

@@ -165,6 +165,8 @@ type engine struct {
 	byName    map[string][]*ssa.Function // methods with bodies, by name (interface calls)
 	bySig     map[string][]*ssa.Function // address-taken functions, by signature (func-value calls)
 	inScope   func(*ssa.Function) bool
+	// unconverged are the functions whose analysis hit maxIterations.
+	unconverged []*ssa.Function
 }
 
 type findingKey struct {
@@ -174,6 +176,10 @@ type findingKey struct {
 
 // maxPath bounds a path's steps; the middle of a longer one is dropped.
 const maxPath = 24
+
+// maxIterations bounds the passes over one function's instructions in one analysis; taint only
+// grows, so a function that still changes after that many is reported, never silently cut.
+const maxIterations = 200
 
 // maxRounds bounds how often one function is analysed before the engine gives up (with an error).
 const maxRounds = 64
@@ -214,7 +220,7 @@ func Analyze(ctx context.Context, prog *ssa.Program, funcs []*ssa.Function, repo
 			continue
 		}
 		if rounds[fn]++; rounds[fn] > maxRounds {
-			return nil, fmt.Errorf("taint: %s: no fixpoint after %d rounds", fn, maxRounds)
+			return e.results(), fmt.Errorf("taint: %s: no fixpoint after %d rounds; the findings so far are reported, others may be missing", fn, maxRounds)
 		}
 		if !e.analyze(fn) {
 			continue
@@ -230,11 +236,18 @@ func Analyze(ctx context.Context, prog *ssa.Program, funcs []*ssa.Function, repo
 			}
 		}
 	}
+	if len(e.unconverged) > 0 {
+		return e.results(), fmt.Errorf("taint: %s: no fixpoint after %d passes; the findings so far are reported, others may be missing", e.unconverged[0], maxIterations)
+	}
+	return e.results(), nil
+}
+
+func (e *engine) results() []*Finding {
 	out := make([]*Finding, 0, len(e.found))
 	for _, f := range e.found {
 		out = append(out, f)
 	}
-	return out, nil
+	return out
 }
 
 func (e *engine) tables(opts Options) error {
@@ -335,7 +348,8 @@ func (e *engine) analyze(fn *ssa.Function) bool {
 	for j, fv := range fn.FreeVars {
 		st.add(fv, paramOrigin(len(fn.Params)+j), fact{path: []step{{fv.Pos(), "captured variable " + fv.Name() + " of " + shortName(fn)}}})
 	}
-	for range 100 {
+	converged := false
+	for range maxIterations {
 		changed := false
 		for _, b := range fn.Blocks {
 			for _, instr := range b.Instrs {
@@ -345,8 +359,12 @@ func (e *engine) analyze(fn *ssa.Function) bool {
 			}
 		}
 		if !changed {
+			converged = true
 			break
 		}
+	}
+	if !converged {
+		e.unconverged = append(e.unconverged, fn)
 	}
 	for i, p := range fn.Params {
 		if isRef(p.Type()) {
