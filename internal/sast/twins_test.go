@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/sast/taint"
 	"github.com/palisade-sec/palisade/internal/scan"
 )
@@ -82,6 +83,15 @@ func TestTwins(t *testing.T) {
 	found, err := a.AnalyzeTree(context.Background(), &scan.Tree{Dir: root, Files: []string{"go.mod"}})
 	if err != nil {
 		t.Fatalf("AnalyzeTree: %v", err)
+	}
+	again, err := a.AnalyzeTree(context.Background(), &scan.Tree{Dir: root, Files: []string{"go.mod"}})
+	if err != nil {
+		t.Fatalf("AnalyzeTree again: %v", err)
+	}
+	finding.Sort(found)
+	finding.Sort(again)
+	if d := cmp.Diff(found, again); d != "" {
+		t.Errorf("two runs differ (paths or order must not depend on map order):\n%s", d)
 	}
 	var got []mark
 	for _, f := range found {
