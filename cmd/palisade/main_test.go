@@ -121,8 +121,8 @@ func TestDepsWithoutDatabase(t *testing.T) {
 	for _, p := range doc.Problems {
 		found = found || (p.Scanner == "deps" && strings.Contains(p.Message, "palisade db update") && p.Kind == "no-vulndb" && p.Accepted)
 	}
-	if !found || len(doc.Scanners) != 3 {
-		t.Errorf("want all three scanners and a deps problem naming the fix; got scanners %v, problems %+v", doc.Scanners, doc.Problems)
+	if !found || len(doc.Scanners) != 4 {
+		t.Errorf("want all four scanners and a deps problem naming the fix; got scanners %v, problems %+v", doc.Scanners, doc.Problems)
 	}
 }
 
