@@ -56,6 +56,12 @@ func builtins() []extractor {
 		{name: "packages.lock.json", patterns: []string{"packages.lock.json"}, extract: extractNuGetLock},
 		{name: "cyclonedx", patterns: []string{"bom.json", "*.cdx.json", "*.cyclonedx.json"}, extract: extractCycloneDX},
 		{name: "spdx", patterns: []string{"*.spdx.json"}, extract: extractSPDX},
+		// OS package databases (ospkg.go): what a root file system or image has installed.
+		{name: "dpkg", patterns: []string{"dpkg/status"}, extract: extractDpkgStatus},
+		{name: "dpkg-distroless", patterns: []string{"status.d/*"}, extract: extractDpkgStatusD},
+		{name: "apk", patterns: []string{"db/installed"}, extract: extractApkInstalled},
+		{name: "rpm-sqlite", patterns: []string{"rpm/rpmdb.sqlite"}, extract: extractRPMSQLite},
+		{name: "rpm-legacy", patterns: []string{"rpm/Packages", "rpm/Packages.db"}, extract: extractRPMLegacy},
 		{name: "go-binary", byContent: true, extract: extractGoBinary},
 	}
 }

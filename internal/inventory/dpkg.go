@@ -1,0 +1,152 @@
+package inventory
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/palisade-sec/palisade/internal/finding"
+)
+
+// The dpkg database of Debian and Ubuntu: var/lib/dpkg/status, one paragraph of "Field: value"
+// lines per package (continuation lines start with a space or tab), and distroless images'
+// var/lib/dpkg/status.d/<package>, one paragraph per file and no Status field.
+
+const (
+	dpkgStatusPath = "var/lib/dpkg/status"
+	dpkgStatusDir  = "var/lib/dpkg/status.d"
+)
+
+func extractDpkgStatus(ctx context.Context, in *input) ([]Package, error) {
+	d := osDistro(in, dpkgStatusPath)
+	return extractDpkg(ctx, in, d)
+}
+
+// extractDpkgStatusD reads one file of distroless's status.d. Its checksum lists (<pkg>.md5sums)
+// share the directory and are not package records.
+func extractDpkgStatusD(ctx context.Context, in *input) ([]Package, error) {
+	if strings.HasSuffix(in.path, ".md5sums") {
+		return nil, errNotMine
+	}
+	d := osDistro(in, path.Join(dpkgStatusDir, path.Base(in.path)))
+	return extractDpkg(ctx, in, d)
+}
+
+func extractDpkg(ctx context.Context, in *input, d Distro) ([]Package, error) {
+	paras, err := parseDpkgParagraphs(in.data)
+	if err != nil {
+		return nil, err
+	}
+	var pkgs []Package
+	for i, para := range paras {
+		if i%256 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if st, ok := para.fields["Status"]; ok && !dpkgInstalled(st) {
+			continue // removed with its configuration files kept, half-installed, not-installed
+		}
+		p := Package{
+			Name:      para.fields["Package"],
+			Version:   para.fields["Version"],
+			Ecosystem: osEcosystem(d, "Debian"),
+			Location:  finding.Location{Path: in.path, StartLine: para.line},
+		}
+		// The architecture-qualified name dpkg may print ("libc6:amd64") is not a package name.
+		p.Name, _, _ = strings.Cut(p.Name, ":")
+		p.Source, p.SourceVersion = p.Name, p.Version
+		if src := para.fields["Source"]; src != "" {
+			name, ver, err := parseDpkgSource(src)
+			if err != nil {
+				return nil, errAt(para.line, "package %s: %v", p.Name, err)
+			}
+			p.Source = name
+			if ver != "" {
+				p.SourceVersion = ver
+			}
+		}
+		setProp(&p, PropArch, para.fields["Architecture"])
+		setProp(&p, PropDistro, d.PURLDistro())
+		epoch, ver := splitEpoch(p.Version)
+		p.PURL = osPURL("deb", d.Namespace, p, epoch, ver)
+		pkgs = append(pkgs, p)
+	}
+	reportUnmatchable(in, d, "dpkg", pkgs)
+	return pkgs, nil
+}
+
+// dpkgInstalled reads the Status field ("install ok installed", "hold ok installed",
+// "deinstall ok config-files"): only the third word says whether the files are on disk.
+func dpkgInstalled(status string) bool {
+	w := strings.Fields(status)
+	return len(w) == 3 && w[2] == "installed"
+}
+
+// parseDpkgSource reads "name" or "name (version)".
+func parseDpkgSource(s string) (name, version string, err error) {
+	name, rest, hasVer := strings.Cut(strings.TrimSpace(s), " ")
+	if !hasVer {
+		return name, "", nil
+	}
+	rest = strings.TrimSpace(rest)
+	if !strings.HasPrefix(rest, "(") || !strings.HasSuffix(rest, ")") {
+		return "", "", fmt.Errorf("Source %q: want \"name\" or \"name (version)\"", s)
+	}
+	version = strings.TrimSpace(rest[1 : len(rest)-1])
+	if version == "" || strings.ContainsAny(version, " ()") {
+		return "", "", fmt.Errorf("Source %q: bad version", s)
+	}
+	return name, version, nil
+}
+
+type dpkgParagraph struct {
+	line   int // of its first field
+	fields map[string]string
+}
+
+// parseDpkgParagraphs splits a deb822 file into paragraphs. Multi-line fields (Description,
+// Conffiles) keep only their first line: nothing the inventory needs spans lines. A field line
+// without a colon, or a continuation line with no field before it, is an error at that line.
+func parseDpkgParagraphs(data []byte) ([]dpkgParagraph, error) {
+	var out []dpkgParagraph
+	var cur *dpkgParagraph
+	lineNo := 0
+	for line := range strings.Lines(string(data)) {
+		lineNo++
+		line = strings.TrimRight(line, "\r\n")
+		if strings.TrimSpace(line) == "" {
+			cur = nil
+			continue
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			if cur == nil {
+				return nil, errAt(lineNo, "continuation line outside a paragraph")
+			}
+			continue
+		}
+		if line[0] == '#' {
+			continue
+		}
+		k, v, ok := strings.Cut(line, ":")
+		if !ok || k == "" || strings.ContainsAny(k, " \t") {
+			return nil, errAt(lineNo, "want \"Field: value\", got %q", clipText(line, 60))
+		}
+		if cur == nil {
+			out = append(out, dpkgParagraph{line: lineNo, fields: map[string]string{}})
+			cur = &out[len(out)-1]
+		}
+		if _, dup := cur.fields[k]; dup {
+			return nil, errAt(lineNo, "field %s repeated in one paragraph", k)
+		}
+		cur.fields[k] = strings.TrimSpace(v)
+	}
+	return out, nil
+}
+
+// clipText shortens s for an error message.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,158 @@
+package inventory
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"time"
+
+	_ "modernc.org/sqlite" // the database/sql driver "sqlite", pure Go
+	sqlitevfs "modernc.org/sqlite/vfs"
+
+	"github.com/palisade-sec/palisade/internal/finding"
+)
+
+// The rpm database of the RHEL family (RHEL, AlmaLinux, Rocky, CentOS Stream, Fedora, Amazon
+// Linux 2023): since rpm 4.16 an SQLite file, var/lib/rpm/rpmdb.sqlite (usr/lib/sysimage/rpm/
+// on Fedora and SUSE), whose table Packages(hnum, blob) holds one rpm header per package. Older
+// releases keep a BerkeleyDB file (Packages: RHEL ≤ 8, CentOS 7, Amazon Linux 2) and SUSE an NDB
+// file (Packages.db); Palisade reads neither yet, and says so as a problem.
+
+var rpmDBPaths = []string{"var/lib/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite"}
+
+func extractRPMSQLite(ctx context.Context, in *input) ([]Package, error) {
+	d := Distro{Unsupported: "the rpm database is not at var/lib/rpm/ or usr/lib/sysimage/rpm/ of a root file system, so no os-release says which distribution it belongs to"}
+	for _, p := range rpmDBPaths {
+		if _, ok := osRoot(in.path, p); ok {
+			d = osDistro(in, p)
+		}
+	}
+	if fi, err := fs.Stat(in.fsys, in.path+"-wal"); err == nil && fi.Size() > 0 {
+		// rpm closes its database with a checkpoint, so an image should have no write-ahead log;
+		// one that holds pages may hold packages this read does not see.
+		in.problem(finding.ProblemParse, in.path+"-wal", 0, "rpm database: a write-ahead log of %d bytes was not read: packages installed or removed in it are not seen", fi.Size())
+	}
+	blobs, err := readRPMSQLite(ctx, in.data)
+	if err != nil {
+		return nil, err
+	}
+	var pkgs []Package
+	for _, b := range blobs {
+		h, err := parseRPMHeader(b.blob)
+		if err != nil {
+			in.problem(finding.ProblemParse, in.path, 0, "parse rpm database: package record %d: %v", b.hnum, err)
+			continue
+		}
+		if h.name == "gpg-pubkey" {
+			continue // an imported signing key, recorded as a pseudo-package
+		}
+		p := Package{Name: h.name, Version: h.evr(), Ecosystem: osEcosystem(d, "Red Hat"), Location: finding.Location{Path: in.path}}
+		p.Source, p.SourceVersion = h.sourceNameVersion()
+		setProp(&p, PropArch, h.arch)
+		setProp(&p, PropDistro, d.PURLDistro())
+		if h.license != "" {
+			p.Licenses = []string{h.license}
+		}
+		epoch := ""
+		if h.epoch > 0 {
+			epoch = strconv.FormatInt(h.epoch, 10)
+		}
+		_, ver := splitEpoch(p.Version)
+		p.PURL = osPURL("rpm", d.Namespace, p, epoch, ver)
+		pkgs = append(pkgs, p)
+	}
+	reportUnmatchable(in, d, "rpm", pkgs)
+	return pkgs, nil
+}
+
+// extractRPMLegacy reports an rpm database in a format Palisade does not read: its packages are
+// not listed, and the problem says so rather than the image looking empty.
+func extractRPMLegacy(_ context.Context, in *input) ([]Package, error) {
+	format := "BerkeleyDB (RHEL 8 and older, CentOS 7, Amazon Linux 2)"
+	if path.Base(in.path) == "Packages.db" {
+		format = "NDB (SUSE)"
+	}
+	in.problem(finding.ProblemUnmatched, in.path, 0, "rpm %s database not supported: its packages are not listed or checked for vulnerabilities", format)
+	return nil, nil
+}
+
+type rpmBlob struct {
+	hnum int64
+	blob []byte
+}
+
+// readRPMSQLite reads every header blob of an rpmdb.sqlite held in memory, through a read-only
+// VFS over the bytes (nothing is written to disk; immutable=1 because no other process can
+// change it and SQLite then takes no locks).
+func readRPMSQLite(ctx context.Context, data []byte) ([]rpmBlob, error) {
+	if !bytes.HasPrefix(data, []byte("SQLite format 3\x00")) {
+		return nil, errors.New("not an SQLite database")
+	}
+	name, vfs, err := sqlitevfs.New(memFS{name: "rpmdb.sqlite", data: data})
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	defer vfs.Close()
+	db, err := sql.Open("sqlite", "file:rpmdb.sqlite?mode=ro&immutable=1&vfs="+name)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	rows, err := db.QueryContext(ctx, "SELECT hnum, blob FROM Packages ORDER BY hnum")
+	if err != nil {
+		return nil, fmt.Errorf("read table Packages: %w", err)
+	}
+	defer rows.Close()
+	var out []rpmBlob
+	for rows.Next() {
+		var b rpmBlob
+		if err := rows.Scan(&b.hnum, &b.blob); err != nil {
+			return nil, fmt.Errorf("read table Packages: %w", err)
+		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read table Packages: %w", err)
+	}
+	return out, nil
+}
+
+// memFS is a file system of one in-memory file, seekable as the SQLite VFS needs.
+type memFS struct {
+	name string
+	data []byte
+}
+
+func (m memFS) Open(name string) (fs.File, error) {
+	if name != m.name {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return &memFile{Reader: bytes.NewReader(m.data), name: m.name, size: int64(len(m.data))}, nil
+}
+
+type memFile struct {
+	*bytes.Reader
+	name string
+	size int64
+}
+
+func (f *memFile) Stat() (fs.FileInfo, error) { return memInfo{name: f.name, size: f.size}, nil }
+func (f *memFile) Close() error               { return nil }
+
+type memInfo struct {
+	name string
+	size int64
+}
+
+func (i memInfo) Name() string       { return i.name }
+func (i memInfo) Size() int64        { return i.size }
+func (i memInfo) Mode() fs.FileMode  { return 0o444 }
+func (i memInfo) ModTime() time.Time { return time.Time{} }
+func (i memInfo) IsDir() bool        { return false }
+func (i memInfo) Sys() any           { return nil }
