@@ -1,0 +1,128 @@
+package vulndb
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/palisade-sec/palisade/internal/inventory"
+)
+
+// TestMatchDistro matches OS packages against real distro records: by source package where the
+// distribution keys advisories so, only within the package's own release, with the
+// distribution's version ordering.
+func TestMatchDistro(t *testing.T) {
+	_, db := fixtureDB(t)
+	deb := func(release, name, version, src, srcVersion string) inventory.Package {
+		return inventory.Package{Ecosystem: "Debian:" + release, Name: name, Version: version, Source: src, SourceVersion: srcVersion}
+	}
+	tests := []struct {
+		name string
+		pkg  inventory.Package
+		want []string
+	}{
+		{"binary package by its source", deb("12", "libssl3", "3.0.19-1~deb12u2", "openssl", "3.0.19-1~deb12u2"), []string{"PALISADE-TEST-DEB12-0001 3.0.99-1~deb12u1"}},
+		{"at the fix", deb("12", "libssl3", "3.0.99-1~deb12u1", "openssl", "3.0.99-1~deb12u1"), nil},
+		{"a trailing tilde sorts before the fix", deb("12", "libssl3", "3.0.99-1~deb12u1~", "openssl", "3.0.99-1~deb12u1~"), []string{"PALISADE-TEST-DEB12-0001 3.0.99-1~deb12u1"}},
+		{"a binNMU of the fixed source", deb("12", "libssl3", "3.0.99-1~deb12u1+b1", "openssl", "3.0.99-1~deb12u1"), nil},
+		{"tilde: before the release it precedes", deb("12", "libssl3", "3.0.99-1~deb12u0", "openssl", "3.0.99-1~deb12u0"), []string{"PALISADE-TEST-DEB12-0001 3.0.99-1~deb12u1"}},
+		{"the binary's epoch is not the source's", deb("12", "bsdutils", "1:2.38.1-5+deb12u3", "util-linux", "2.38.1-5+deb12u3"), []string{"PALISADE-TEST-DEB12-0002 "}},
+		{"another release's entry of the same record", deb("11", "openssl", "1.1.1w-0+deb11u1", "openssl", "1.1.1w-0+deb11u1"), []string{"PALISADE-TEST-DEB12-0001 1.1.1w-0+deb11u9"}},
+		{"real DLA on its release", deb("9", "libssl1.1", "1.1.0l-1~deb9u5", "openssl", "1.1.0l-1~deb9u5"), []string{"DLA-3008-1 1.1.0l-1~deb9u6"}},
+		{"a Debian 9 record does not match Debian 12", deb("12", "openssl", "1.1.0l-1~deb9u5", "openssl", "1.1.0l-1~deb9u5"), []string{"PALISADE-TEST-DEB12-0001 3.0.99-1~deb12u1"}},
+		{"no source: the package's own name", deb("9", "openssl", "1.1.0f-3", "", ""), []string{"DLA-3008-1 1.1.0l-1~deb9u6"}},
+		{"binary name alone misses", deb("9", "libssl1.1", "1.1.0f-3", "", ""), nil},
+		{"alpine by origin", inventory.Package{Ecosystem: "Alpine:v3.18", Name: "musl-utils", Version: "1.2.4-r0", Source: "musl", SourceVersion: "1.2.4-r0"}, []string{"ALPINE-CVE-2025-26519 1.2.4-r3"}},
+		{"alpine fixed", inventory.Package{Ecosystem: "Alpine:v3.18", Name: "musl", Version: "1.2.4-r3", Source: "musl", SourceVersion: "1.2.4-r3"}, nil},
+		{"alpine _git suffix", inventory.Package{Ecosystem: "Alpine:v3.19", Name: "musl", Version: "1.2.4_git20230717-r4", Source: "musl", SourceVersion: "1.2.4_git20230717-r4"}, []string{"ALPINE-CVE-2025-26519 1.2.4_git20230717-r5"}},
+		{"alpine release without an entry", inventory.Package{Ecosystem: "Alpine:v3.15", Name: "musl", Version: "1.2.2-r7", Source: "musl"}, nil},
+		{"alpine below introduced", inventory.Package{Ecosystem: "Alpine:v3.18", Name: "musl", Version: "0.9.12-r0", Source: "musl"}, nil},
+		{"almalinux by binary name", inventory.Package{Ecosystem: "AlmaLinux:10", Name: "firefox", Version: "128.11.0-1.el10_0", Source: "firefox", SourceVersion: "128.11.0-1.el10_0"}, []string{"ALSA-2025:10073 128.12.0-1.el10_0"}},
+		{"almalinux fixed", inventory.Package{Ecosystem: "AlmaLinux:10", Name: "firefox", Version: "128.12.0-1.el10_0"}, nil},
+		{"almalinux other release", inventory.Package{Ecosystem: "AlmaLinux:9", Name: "firefox", Version: "128.11.0-1.el9_6"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, matchIDs(t, db, tt.pkg)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestMatchDistroWithoutRelease: a Debian package whose release is unknown is skipped with a
+// reason, not matched against nothing and reported clean.
+func TestMatchDistroWithoutRelease(t *testing.T) {
+	_, db := fixtureDB(t)
+	for _, eco := range []string{"Debian", "Alpine", "AlmaLinux"} {
+		res, err := db.Match(context.Background(), []inventory.Package{{Ecosystem: eco, Name: "openssl", Version: "1.1.0f-3"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Skipped) != 1 || !strings.Contains(res.Skipped[0].Reason, "per release") {
+			t.Errorf("%s: skipped %+v", eco, res.Skipped)
+		}
+	}
+}
+
+func TestReleaseMatches(t *testing.T) {
+	tests := []struct {
+		base, want, have string
+		ok               bool
+	}{
+		{"Debian", "12", "12", true},
+		{"Debian", "12", "11", false},
+		{"Debian", "12", "", false},
+		{"Ubuntu", "24.04:LTS", "24.04:LTS", true},
+		{"Ubuntu", "24.04:LTS", "Pro:24.04:LTS", false},
+		{"Red Hat", "enterprise_linux:9", "enterprise_linux:9::appstream", true},
+		{"Red Hat", "enterprise_linux:9", "enterprise_linux:9::baseos", true},
+		{"Red Hat", "enterprise_linux:9", "enterprise_linux:9", true},
+		{"Red Hat", "enterprise_linux:9", "enterprise_linux:9.2::baseos", false},
+		{"Red Hat", "enterprise_linux:9", "enterprise_linux:8::baseos", false},
+		{"Red Hat", "", "enterprise_linux:9::baseos", false},
+	}
+	for _, tt := range tests {
+		if got := releaseMatches(tt.base, tt.want, tt.have); got != tt.ok {
+			t.Errorf("releaseMatches(%q, %q, %q) = %v", tt.base, tt.want, tt.have, got)
+		}
+	}
+}
+
+// TestDistroVersionOrder holds the orderings distro matching relies on: dpkg epochs and "~",
+// apk suffixes and revisions, rpm epochs and releases.
+func TestDistroVersionOrder(t *testing.T) {
+	tests := []struct {
+		eco, lo, hi string
+	}{
+		{"Debian", "1.0-1", "1:0.1-1"},                  // an epoch outranks any version
+		{"Debian", "1.0~rc1-1", "1.0-1"},                // ~ sorts before the release
+		{"Debian", "3.0.15-1~deb12u1", "3.0.15-1"},      // a backport before the unstable upload
+		{"Debian", "2.36-9+deb12u3", "2.36-9+deb12u10"}, // numeric parts compare as numbers
+		{"Debian", "1.2.13.dfsg-1", "1.2.13.dfsg-1+b1"}, // a binNMU after its source
+		{"Ubuntu", "2.35-0ubuntu3.9", "2.35-0ubuntu3.14"},
+		{"Alpine", "1.2.4-r2", "1.2.4-r3"},
+		{"Alpine", "1.2.4_rc1-r0", "1.2.4-r0"},
+		{"Alpine", "1.2.4-r10", "1.2.5-r0"},
+		{"Alpine", "1.2.4_git20230717-r4", "1.2.4_git20230717-r5"},
+		{"AlmaLinux", "3.0.7-27.el9", "1:3.0.7-1.el9"},
+		{"AlmaLinux", "128.11.0-1.el10_0", "128.12.0-1.el10_0"},
+		{"Rocky Linux", "1.20.4-1.el9", "1.20.4-2.el9"},
+		{"Red Hat", "2.9~beta-1.el9", "2.9-1.el9"},
+	}
+	for _, tt := range tests {
+		lo, err := parseVersion(tt.eco, tt.lo)
+		if err != nil {
+			t.Fatalf("%s %s: %v", tt.eco, tt.lo, err)
+		}
+		hi, err := parseVersion(tt.eco, tt.hi)
+		if err != nil {
+			t.Fatalf("%s %s: %v", tt.eco, tt.hi, err)
+		}
+		if c, err := lo.Compare(hi); err != nil || c >= 0 {
+			t.Errorf("%s: %s vs %s = %d, %v; want lower", tt.eco, tt.lo, tt.hi, c, err)
+		}
+	}
+}
