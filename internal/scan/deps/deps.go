@@ -61,6 +61,11 @@ type Options struct {
 	// directly (see docs/deps.md) to severity info, so a gate at low or above ignores them. They
 	// stay in the report with their original severity in a property.
 	DemoteNotImported bool
+	// GateUnfixed keeps the severity of findings in OS packages for which the distribution
+	// publishes no fixed version (unfixed, "will not fix"). By default they are lowered to info,
+	// so a gate at low or above does not fail on what no upgrade can remove; they stay in the
+	// report, marked fixState=unfixed, with their original severity in a property.
+	GateUnfixed bool
 	// IncludeTests counts imports of _test.go files as imports of the module.
 	IncludeTests bool
 	// StdlibFromGoDirective matches the Go standard library at the go.mod go line's version when
