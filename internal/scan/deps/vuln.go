@@ -32,9 +32,9 @@ const (
 	PropImported       = "imported"       // Go: "true", "false" or "unknown"
 	PropVulnerablePkgs = "vulnerablePackages"
 	PropOrigSeverity   = "originalSeverity"
-	PropSourcePackage  = "sourcePackage"  // OS packages: the source package advisories name
-	PropSourceVersion  = "sourceVersion"  // and its installed version
-	PropFixState       = "fixState"       // OS packages: "fixed" (an upgrade exists) or "unfixed"
+	PropSourcePackage  = "sourcePackage" // OS packages: the source package advisories name
+	PropSourceVersion  = "sourceVersion" // and its installed version
+	PropFixState       = "fixState"      // OS packages: "fixed" (an upgrade exists) or "unfixed"
 )
 
 // The values of PropFixState.
