@@ -61,7 +61,8 @@ func builtins() []extractor {
 		{name: "dpkg-distroless", patterns: []string{"status.d/*"}, extract: extractDpkgStatusD},
 		{name: "apk", patterns: []string{"db/installed"}, extract: extractApkInstalled},
 		{name: "rpm-sqlite", patterns: []string{"rpm/rpmdb.sqlite"}, extract: extractRPMSQLite},
-		{name: "rpm-legacy", patterns: []string{"rpm/Packages", "rpm/Packages.db"}, extract: extractRPMLegacy},
+		{name: "rpm-bdb", patterns: []string{"rpm/Packages"}, extract: extractRPMBDB},
+		{name: "rpm-ndb", patterns: []string{"rpm/Packages.db"}, extract: extractRPMNDB},
 		{name: "go-binary", byContent: true, extract: extractGoBinary},
 	}
 }

@@ -78,3 +78,7 @@ func FuzzRPMHeader(f *testing.F) {
 func FuzzRPMSQLite(f *testing.F) {
 	fuzzOSDatabase(f, "rpm-sqlite", "var/lib/rpm/rpmdb.sqlite", "testdata/os/rpm/var/lib/rpm/rpmdb.sqlite")
 }
+
+func FuzzRPMBerkeleyDB(f *testing.F) {
+	fuzzOSDatabase(f, "rpm-bdb", "var/lib/rpm/Packages", "testdata/os/rpm-bdb/var/lib/rpm/Packages", "testdata/os/rpm-bdb-epoch/rpm/Packages")
+}

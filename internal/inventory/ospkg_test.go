@@ -201,10 +201,10 @@ func TestRPMSourceAndEVR(t *testing.T) {
 	}
 }
 
-func TestRPMLegacyIsAProblem(t *testing.T) {
-	fsys := fstest.MapFS{"var/lib/rpm/Packages": {Data: []byte("\x00\x06\x15\x61")}}
-	pkgs, probs, err := Extract(context.Background(), fsys, []string{"var/lib/rpm/Packages"})
-	if err != nil || len(pkgs) > 0 || len(probs) != 1 || probs[0].Kind != finding.ProblemUnmatched || !strings.Contains(probs[0].Message, "BerkeleyDB") {
+func TestRPMNDBIsAProblem(t *testing.T) {
+	fsys := fstest.MapFS{"var/lib/rpm/Packages.db": {Data: []byte("NDBx")}}
+	pkgs, probs, err := Extract(context.Background(), fsys, []string{"var/lib/rpm/Packages.db"})
+	if err != nil || len(pkgs) > 0 || len(probs) != 1 || probs[0].Kind != finding.ProblemUnmatched || !strings.Contains(probs[0].Message, "NDB") {
 		t.Errorf("got %v %v %v", pkgs, probs, err)
 	}
 }
@@ -295,5 +295,49 @@ func TestDpkgErrors(t *testing.T) {
 				t.Errorf("got %v %+v %v, want one parse problem at line %d", pkgs, probs, err, tt.line)
 			}
 		})
+	}
+}
+
+func TestRPMBerkeleyDB(t *testing.T) {
+	pkgs, probs, err := Extract(context.Background(), os.DirFS("testdata/os/rpm-bdb"), []string{"var/lib/rpm/Packages"})
+	if err != nil || len(probs) > 0 {
+		t.Fatalf("Extract: %v %v", err, probs)
+	}
+	want := []osPkg{{"libuuid", "2.32.1-42.el8_8", "Red Hat:enterprise_linux:8", "util-linux", "2.32.1-42.el8_8",
+		"pkg:rpm/redhat/libuuid@2.32.1-42.el8_8?arch=x86_64&distro=rhel-8.8&upstream=util-linux", 0}}
+	if diff := cmp.Diff(want, osPkgs(pkgs)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"BSD"}, pkgs[0].Licenses); diff != "" {
+		t.Errorf("licences (-want +got):\n%s", diff)
+	}
+
+	// A database outside a root: listed with its epoch, and reported as not matchable.
+	pkgs, probs, err = Extract(context.Background(), os.DirFS("testdata/os/rpm-bdb-epoch"), []string{"rpm/Packages"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pkgs) != 1 || pkgs[0].Version != "1:0.0.1-rls" || !strings.Contains(pkgs[0].PURL, "epoch=1") || len(probs) != 1 || probs[0].Kind != finding.ProblemUnmatched {
+		t.Errorf("got %+v, problems %v", pkgs, probs)
+	}
+}
+
+// TestRPMBerkeleyDBCorrupt: every cut and every flipped byte of a real database is an error or a
+// result, never a panic or a read outside the file.
+func TestRPMBerkeleyDBCorrupt(t *testing.T) {
+	data, err := os.ReadFile("testdata/os/rpm-bdb/var/lib/rpm/Packages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := 0; n < len(data); n += 509 {
+		_, _ = bdbValues(data[:n])
+	}
+	for i := 0; i < len(data); i += 97 {
+		c := slices.Clone(data)
+		c[i] ^= 0xff
+		_, _ = bdbValues(c)
+	}
+	if _, err := bdbValues(make([]byte, 4096)); err == nil {
+		t.Error("zeros read as a database")
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
 	"strconv"
 	"time"
 
@@ -21,17 +20,27 @@ import (
 // Linux 2023): since rpm 4.16 an SQLite file, var/lib/rpm/rpmdb.sqlite (usr/lib/sysimage/rpm/
 // on Fedora and SUSE), whose table Packages(hnum, blob) holds one rpm header per package. Older
 // releases keep a BerkeleyDB file (Packages: RHEL ≤ 8, CentOS 7, Amazon Linux 2) and SUSE an NDB
-// file (Packages.db); Palisade reads neither yet, and says so as a problem.
+// file (Packages.db). Palisade reads the BerkeleyDB file (rpmbdb.go) but not NDB, and says so
+// as a problem.
 
-var rpmDBPaths = []string{"var/lib/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite"}
+var (
+	rpmDBPaths    = []string{"var/lib/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite"}
+	rpmBDBPaths   = []string{"var/lib/rpm/Packages", "usr/lib/sysimage/rpm/Packages"}
+	rpmNoDistroAt = "the rpm database is not at var/lib/rpm/ or usr/lib/sysimage/rpm/ of a root file system, so no os-release says which distribution it belongs to"
+)
 
-func extractRPMSQLite(ctx context.Context, in *input) ([]Package, error) {
-	d := Distro{Unsupported: "the rpm database is not at var/lib/rpm/ or usr/lib/sysimage/rpm/ of a root file system, so no os-release says which distribution it belongs to"}
-	for _, p := range rpmDBPaths {
+// rpmDistro detects the distribution of the root an rpm database at one of places belongs to.
+func rpmDistro(in *input, places []string) Distro {
+	for _, p := range places {
 		if _, ok := osRoot(in.path, p); ok {
-			d = osDistro(in, p)
+			return osDistro(in, p)
 		}
 	}
+	return Distro{Unsupported: rpmNoDistroAt}
+}
+
+func extractRPMSQLite(ctx context.Context, in *input) ([]Package, error) {
+	d := rpmDistro(in, rpmDBPaths)
 	if fi, err := fs.Stat(in.fsys, in.path+"-wal"); err == nil && fi.Size() > 0 {
 		// rpm closes its database with a checkpoint, so an image should have no write-ahead log;
 		// one that holds pages may hold packages this read does not see.
@@ -41,6 +50,29 @@ func extractRPMSQLite(ctx context.Context, in *input) ([]Package, error) {
 	if err != nil {
 		return nil, err
 	}
+	return rpmPackages(in, d, blobs), nil
+}
+
+// extractRPMBDB reads the Berkeley DB Packages file of rpm before 4.16.
+func extractRPMBDB(ctx context.Context, in *input) ([]Package, error) {
+	d := rpmDistro(in, rpmBDBPaths)
+	values, err := bdbValues(in.data)
+	if err != nil {
+		return nil, err
+	}
+	blobs := make([]rpmBlob, len(values))
+	for i, v := range values {
+		if i%256 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		blobs[i] = rpmBlob{hnum: int64(i + 1), blob: v}
+	}
+	return rpmPackages(in, d, blobs), nil
+}
+
+// rpmPackages turns header blobs into packages; a header that does not parse is a problem naming
+// its record, and the others are still listed.
+func rpmPackages(in *input, d Distro, blobs []rpmBlob) []Package {
 	var pkgs []Package
 	for _, b := range blobs {
 		h, err := parseRPMHeader(b.blob)
@@ -67,17 +99,13 @@ func extractRPMSQLite(ctx context.Context, in *input) ([]Package, error) {
 		pkgs = append(pkgs, p)
 	}
 	reportUnmatchable(in, d, "rpm", pkgs)
-	return pkgs, nil
+	return pkgs
 }
 
-// extractRPMLegacy reports an rpm database in a format Palisade does not read: its packages are
+// extractRPMNDB reports SUSE's NDB rpm database, which Palisade does not read: its packages are
 // not listed, and the problem says so rather than the image looking empty.
-func extractRPMLegacy(_ context.Context, in *input) ([]Package, error) {
-	format := "BerkeleyDB (RHEL 8 and older, CentOS 7, Amazon Linux 2)"
-	if path.Base(in.path) == "Packages.db" {
-		format = "NDB (SUSE)"
-	}
-	in.problem(finding.ProblemUnmatched, in.path, 0, "rpm %s database not supported: its packages are not listed or checked for vulnerabilities", format)
+func extractRPMNDB(_ context.Context, in *input) ([]Package, error) {
+	in.problem(finding.ProblemUnmatched, in.path, 0, "rpm NDB (SUSE) database not supported: its packages are not listed or checked for vulnerabilities")
 	return nil, nil
 }
 
