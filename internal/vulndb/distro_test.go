@@ -2,6 +2,8 @@ package vulndb
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -124,5 +126,42 @@ func TestDistroVersionOrder(t *testing.T) {
 		if c, err := lo.Compare(hi); err != nil || c >= 0 {
 			t.Errorf("%s: %s vs %s = %d, %v; want lower", tt.eco, tt.lo, tt.hi, c, err)
 		}
+	}
+}
+
+// TestUpdateFetchesDistroEcosystems: `db update --ecosystems` fetches distro archives by OSV's
+// names (spaces escaped in the URL, as the export's paths have them) and they match at once.
+func TestUpdateFetchesDistroEcosystems(t *testing.T) {
+	export := fixtureExport(t, nil)
+	// The AlmaLinux record served again as "Rocky Linux", whose name has a space.
+	rocky := filepath.Join(export, "Rocky Linux")
+	if err := os.MkdirAll(rocky, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join("testdata", "osv", "AlmaLinux", "ALSA-2025-10073.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeZip(t, filepath.Join(rocky, "all.zip"), map[string]string{"RLSA.json": strings.ReplaceAll(strings.ReplaceAll(string(b), "AlmaLinux:10", "Rocky Linux:10"), "ALSA-", "RLSA-")})
+	ts := serve(t, export)
+	dir := t.TempDir()
+	meta, err := Update(context.Background(), UpdateOptions{Dir: dir, Source: ts.URL, Ecosystems: []string{"Debian", "Alpine", "AlmaLinux", "Rocky Linux"}, Client: ts.Client(), Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"AlmaLinux", "Alpine", "Debian", "Rocky Linux"}, meta.EcosystemNames()); diff != "" {
+		t.Errorf("ecosystems (-want +got):\n%s", diff)
+	}
+	if got := meta.Ecosystems["Rocky Linux"].Source; got != ts.URL+"/Rocky%20Linux/all.zip" {
+		t.Errorf("Rocky Linux fetched from %s", got)
+	}
+	db, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got := matchIDs(t, db, inventory.Package{Ecosystem: "Rocky Linux:10", Name: "firefox", Version: "128.11.0-1.el10_0"})
+	if diff := cmp.Diff([]string{"RLSA-2025:10073 128.12.0-1.el10_0"}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
