@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"fmt"
 	"maps"
 	"net/url"
 	"slices"
@@ -63,8 +64,8 @@ func osEcosystem(d Distro, fallback string) string {
 }
 
 // osPURL is an OS package's purl (github.com/package-url/purl-spec types deb, apk, rpm): the
-// version without epoch, and the qualifiers arch, distro, epoch and upstream (the source package,
-// when it differs), sorted by key as the spec asks.
+// version without epoch, and the qualifiers arch, distro, epoch and upstream (the source package
+// when it differs, "name@version" when its version differs), sorted by key as the spec asks.
 func osPURL(typ, namespace string, p Package, epoch, version string) string {
 	if namespace == "" {
 		namespace = typ
@@ -84,7 +85,12 @@ func osPURL(typ, namespace string, p Package, epoch, version string) string {
 	if epoch != "" && epoch != "0" {
 		q.Set("epoch", epoch)
 	}
-	if p.Source != "" && p.Source != p.Name {
+	switch {
+	case p.Source != "" && p.SourceVersion != "" && p.SourceVersion != p.Version:
+		// The source's own version (a binNMU, or a binary epoch the source has not): without it
+		// a reader would take the binary's, as dpkg does for a Source field without a version.
+		q.Set("upstream", p.Source+"@"+p.SourceVersion)
+	case p.Source != "" && p.Source != p.Name:
 		q.Set("upstream", p.Source)
 	}
 	if len(q) > 0 {
@@ -107,4 +113,107 @@ func splitEpoch(v string) (epoch, rest string) {
 		return e, r
 	}
 	return "", v
+}
+
+// purlPackage reads a package-url into a package: OS types (deb, apk, rpm) with their
+// distribution, epoch and source package from the qualifiers, as SBOMs of images write them
+// (pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12&upstream=openssl), and
+// every other type through ParsePURL. For an OS purl whose distribution OSV cannot match — no
+// distro qualifier with a release, or a distribution without OSV data — unmatchable says why; the
+// package is still returned (with the bare distribution as ecosystem, which the matcher skips).
+func purlPackage(s string) (p Package, unmatchable string, err error) {
+	p, d, ok, err := parseOSPURL(s)
+	if err != nil || ok {
+		return p, d.Unsupported, err
+	}
+	eco, name, version, err := ParsePURL(s)
+	if err != nil {
+		return Package{}, "", err
+	}
+	return Package{Name: name, Version: version, Ecosystem: eco, PURL: s}, "", nil
+}
+
+// osPURLNamespaces maps a purl namespace to the os-release ID it stands for.
+var osPURLNamespaces = map[string]string{
+	"debian": "debian", "ubuntu": "ubuntu", "alpine": "alpine", "wolfi": "wolfi", "chainguard": "chainguard",
+	"redhat": "rhel", "rhel": "rhel", "almalinux": "almalinux", "rocky": "rocky", "rockylinux": "rocky",
+	"centos": "centos", "fedora": "fedora", "amazon": "amzn", "amzn": "amzn",
+}
+
+func parseOSPURL(s string) (Package, Distro, bool, error) {
+	rest, ok := strings.CutPrefix(s, "pkg:")
+	if !ok {
+		return Package{}, Distro{}, false, nil
+	}
+	rest = strings.TrimLeft(rest, "/")
+	typ, rest, _ := strings.Cut(rest, "/")
+	typ = strings.ToLower(typ)
+	if typ != "deb" && typ != "apk" && typ != "rpm" {
+		return Package{}, Distro{}, false, nil
+	}
+	rest, _, _ = strings.Cut(rest, "#")
+	rest, rawQuery, _ := strings.Cut(rest, "?")
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return Package{}, Distro{}, true, fmt.Errorf("purl %q: qualifiers: %w", s, err)
+	}
+	ns, nameVer, ok := strings.Cut(rest, "/")
+	if !ok || nameVer == "" {
+		return Package{}, Distro{}, true, fmt.Errorf("purl %q: want %s/<distribution>/<name>", s, typ)
+	}
+	name, version, _ := strings.Cut(nameVer, "@")
+	if name, err = url.PathUnescape(name); err != nil {
+		return Package{}, Distro{}, true, fmt.Errorf("purl %q: name: %w", s, err)
+	}
+	if version, err = url.PathUnescape(version); err != nil {
+		return Package{}, Distro{}, true, fmt.Errorf("purl %q: version: %w", s, err)
+	}
+	if name == "" {
+		return Package{}, Distro{}, true, fmt.Errorf("purl %q: empty name", s)
+	}
+	if e := q.Get("epoch"); e != "" && e != "0" && version != "" && !strings.Contains(version, ":") {
+		version = e + ":" + version
+	}
+	ns = strings.ToLower(ns)
+	id := osPURLNamespaces[ns]
+	if id == "" {
+		id = ns
+	}
+	d := Distro{ID: id, Name: ns}
+	// The distro qualifier: "debian-12", "alpine-3.17.2", "rhel-9.4", or the bare "3.17.2".
+	if dq := q.Get("distro"); dq != "" {
+		v := dq
+		if i := strings.LastIndex(dq, "-"); i >= 0 {
+			v = dq[i+1:]
+		}
+		if v != "" && v[0] >= '0' && v[0] <= '9' {
+			d.VersionID = v
+		}
+	}
+	d = classify(d, "")
+	fallback := map[string]string{"deb": "Debian", "apk": "Alpine", "rpm": "Red Hat"}[typ]
+	p := Package{Name: name, Version: version, Ecosystem: osEcosystem(d, fallback), PURL: s}
+	if d.Unsupported != "" && d.VersionID == "" {
+		// No release: the bare distribution, which the matcher skips with a reason.
+		p.Ecosystem = strings.SplitN(d.Ecosystem, ":", 2)[0]
+	}
+	if up := q.Get("upstream"); up != "" {
+		src, srcVer, _ := strings.Cut(up, "@")
+		p.Source, p.SourceVersion = src, srcVer
+		if typ == "rpm" {
+			// rpm's upstream is the source rpm's file name ("openssl-3.0.7-27.el9.src.rpm").
+			if n, v := (rpmHeader{sourceRPM: up, epoch: -1}).sourceNameVersion(); n != "" {
+				p.Source, p.SourceVersion = n, v
+			}
+		}
+	}
+	if p.Source == "" {
+		p.Source = name
+	}
+	if p.SourceVersion == "" {
+		p.SourceVersion = version
+	}
+	setProp(&p, PropArch, q.Get("arch"))
+	setProp(&p, PropDistro, q.Get("distro"))
+	return p, d, true, nil
 }

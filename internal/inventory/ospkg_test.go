@@ -37,7 +37,7 @@ func TestDpkgStatus(t *testing.T) {
 	want := []osPkg{
 		{"base-files", "12.4+deb12u11", "Debian:12", "base-files", "12.4+deb12u11", "pkg:deb/debian/base-files@12.4%2Bdeb12u11?arch=amd64&distro=debian-12", 1},
 		// Source with its own version, and an epoch on the binary's version only.
-		{"bsdutils", "1:2.38.1-5+deb12u3", "Debian:12", "util-linux", "2.38.1-5+deb12u3", "pkg:deb/debian/bsdutils@2.38.1-5%2Bdeb12u3?arch=amd64&distro=debian-12&epoch=1&upstream=util-linux", 0},
+		{"bsdutils", "1:2.38.1-5+deb12u3", "Debian:12", "util-linux", "2.38.1-5+deb12u3", "pkg:deb/debian/bsdutils@2.38.1-5%2Bdeb12u3?arch=amd64&distro=debian-12&epoch=1&upstream=util-linux%402.38.1-5%2Bdeb12u3", 0},
 	}
 	got[1].Line = 0
 	if diff := cmp.Diff(want, got[:2]); diff != "" {
@@ -339,5 +339,60 @@ func TestRPMBerkeleyDBCorrupt(t *testing.T) {
 	}
 	if _, err := bdbValues(make([]byte, 4096)); err == nil {
 		t.Error("zeros read as a database")
+	}
+}
+
+// TestOSPURL reads OS purls as SBOM tools write them back into matchable packages, and round-
+// trips the purls the extractors write.
+func TestOSPURL(t *testing.T) {
+	tests := []struct {
+		purl        string
+		eco, name   string
+		version     string
+		src, srcVer string
+		unmatchable bool
+	}{
+		{"pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12&upstream=openssl", "Debian:12", "libssl3", "3.0.11-1~deb12u2", "openssl", "3.0.11-1~deb12u2", false},
+		{"pkg:deb/debian/bsdutils@2.38.1-5%2Bdeb12u3?arch=amd64&distro=debian-12&epoch=1&upstream=util-linux", "Debian:12", "bsdutils", "1:2.38.1-5+deb12u3", "util-linux", "1:2.38.1-5+deb12u3", false},
+		{"pkg:deb/debian/libc6@2.36-9+b1?upstream=glibc%402.36-9&distro=debian-12.2", "Debian:12", "libc6", "2.36-9+b1", "glibc", "2.36-9", false},
+		{"pkg:deb/ubuntu/libc6@2.35-0ubuntu3.9?distro=ubuntu-22.04", "Ubuntu:22.04:LTS", "libc6", "2.35-0ubuntu3.9", "libc6", "2.35-0ubuntu3.9", false},
+		{"pkg:apk/alpine/libssl3@3.0.8-r0?arch=x86_64&upstream=openssl&distro=alpine-3.17.2", "Alpine:v3.17", "libssl3", "3.0.8-r0", "openssl", "3.0.8-r0", false},
+		{"pkg:apk/alpine/musl@1.2.4-r2?distro=3.18.4", "Alpine:v3.18", "musl", "1.2.4-r2", "musl", "1.2.4-r2", false},
+		{"pkg:rpm/redhat/openssl-libs@3.0.7-27.el9?arch=x86_64&epoch=1&upstream=openssl-3.0.7-27.el9.src.rpm&distro=rhel-9.4", "Red Hat:enterprise_linux:9", "openssl-libs", "1:3.0.7-27.el9", "openssl", "3.0.7-27.el9", false},
+		{"pkg:rpm/almalinux/firefox@128.11.0-1.el10_0?distro=almalinux-10.0", "AlmaLinux:10", "firefox", "128.11.0-1.el10_0", "firefox", "128.11.0-1.el10_0", false},
+		{"pkg:deb/debian/openssl@3.0.11-1~deb12u2?arch=amd64", "Debian", "openssl", "3.0.11-1~deb12u2", "openssl", "3.0.11-1~deb12u2", true},
+		{"pkg:deb/debian/curl@7.50.3-1?distro=jessie", "Debian", "curl", "7.50.3-1", "curl", "7.50.3-1", true},
+		{"pkg:rpm/fedora/curl@7.50.3-1.fc25?distro=fedora-25", "Fedora:25", "curl", "7.50.3-1.fc25", "curl", "7.50.3-1.fc25", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.purl, func(t *testing.T) {
+			p, why, err := purlPackage(tt.purl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []string{p.Ecosystem, p.Name, p.Version, p.Source, p.SourceVersion}
+			if diff := cmp.Diff([]string{tt.eco, tt.name, tt.version, tt.src, tt.srcVer}, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if (why != "") != tt.unmatchable {
+				t.Errorf("unmatchable %q, want %v", why, tt.unmatchable)
+			}
+		})
+	}
+	// What the extractors write reads back as the same package.
+	pkgs, _, err := Extract(context.Background(), os.DirFS("testdata/os/debian"), []string{"var/lib/dpkg/status"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range pkgs {
+		got, why, err := purlPackage(want.PURL)
+		if err != nil || why != "" || got.Ecosystem != want.Ecosystem || got.Name != want.Name || got.Version != want.Version || got.Source != want.Source || got.SourceVersion != want.SourceVersion {
+			t.Errorf("%s read back as %+v (%q, %v), want %s %s %s", want.PURL, got, why, err, want.Ecosystem, want.Version, want.Source)
+		}
+	}
+	for _, bad := range []string{"pkg:deb/debian", "pkg:deb/debian/%zz@1", "pkg:deb/debian/@1", "pkg:rpm/redhat/x@1?%zz"} {
+		if _, _, err := purlPackage(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
 	}
 }
