@@ -53,6 +53,9 @@ func DetectDistro(fsys fs.FS, root string) (Distro, error) {
 	if root == "" {
 		root = "."
 	}
+	// etc/os-release is usually a symlink to ../usr/lib/os-release; one the file system will not
+	// follow (an absolute link out of a confined root) falls back to its target's usual place.
+	var firstErr error
 	for _, name := range []string{"etc/os-release", "usr/lib/os-release"} {
 		p := path.Join(root, name)
 		data, err := readSmall(fsys, p)
@@ -60,7 +63,10 @@ func DetectDistro(fsys fs.FS, root string) (Distro, error) {
 			continue
 		}
 		if err != nil {
-			return Distro{}, fmt.Errorf("read %s: %w", p, err)
+			if firstErr == nil {
+				firstErr = fmt.Errorf("read %s: %w", p, err)
+			}
+			continue
 		}
 		kv := parseOSRelease(data)
 		d := Distro{ID: strings.ToLower(kv["ID"]), VersionID: kv["VERSION_ID"], Name: kv["PRETTY_NAME"], From: p}
@@ -77,6 +83,9 @@ func DetectDistro(fsys fs.FS, root string) (Distro, error) {
 			}
 		}
 		return classify(d, kv["ID_LIKE"]), nil
+	}
+	if firstErr != nil {
+		return Distro{}, firstErr
 	}
 	if data, err := readSmall(fsys, path.Join(root, "etc/alpine-release")); err == nil {
 		v := strings.TrimSpace(string(data))

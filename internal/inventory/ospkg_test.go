@@ -2,7 +2,9 @@ package inventory
 
 import (
 	"context"
+	"database/sql"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -394,5 +396,85 @@ func TestOSPURL(t *testing.T) {
 		if _, _, err := purlPackage(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
+	}
+}
+
+// TestRPMSQLiteHostile: an rpmdb.sqlite from a hostile image whose Packages would compute without
+// bound when read — a recursive view, a generated column, a virtual table — or that is not rpm's
+// at all is refused as a parse problem, quickly.
+func TestRPMSQLiteHostile(t *testing.T) {
+	tests := []struct {
+		name string
+		ddl  []string
+		want string
+	}{
+		{"recursive view", []string{"CREATE VIEW Packages AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT x AS hnum, zeroblob(1000000) AS blob FROM c"}, "view"},
+		{"generated column", []string{"CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob AS (zeroblob(100000000)))", "INSERT INTO Packages(hnum) VALUES (1),(2),(3)"}, "generated"},
+		{"virtual table", []string{"CREATE VIRTUAL TABLE Packages USING fts5(hnum, blob)"}, "VIRTUAL"},
+		{"extra column", []string{"CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob BLOB, x)"}, "columns"},
+		{"no table", []string{"CREATE TABLE Other (x)"}, "no table Packages"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "rpmdb.sqlite")
+			db, err := sql.Open("sqlite", p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range tt.ddl {
+				if _, err := db.Exec(q); err != nil {
+					t.Skipf("%s: %v", q, err)
+				}
+			}
+			db.Close()
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fsys := fstest.MapFS{"var/lib/rpm/rpmdb.sqlite": {Data: data}, "etc/os-release": {Data: []byte("ID=rocky\nVERSION_ID=9.3\n")}}
+			pkgs, probs, err := Extract(context.Background(), fsys, []string{"var/lib/rpm/rpmdb.sqlite"})
+			if err != nil || len(pkgs) > 0 || len(probs) != 1 || probs[0].Kind != finding.ProblemParse || !strings.Contains(probs[0].Message, tt.want) {
+				t.Errorf("got %v %+v %v, want one parse problem naming %q", pkgs, probs, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestDetectDistroSymlinks: a root whose etc/os-release is the usual relative symlink reads its
+// target; one whose link points out of the root (refused by os.Root) falls back to
+// usr/lib/os-release, and never reads the host's file.
+func TestDetectDistroSymlinks(t *testing.T) {
+	tests := []struct {
+		name, link, want string
+	}{
+		{"relative", "../usr/lib/os-release", "Alpine:v3.20"},
+		{"absolute, out of the root", "/etc/os-release", "Alpine:v3.20"},
+		{"dangling", "../nowhere", "Alpine:v3.20"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(dir, "usr/lib"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.MkdirAll(filepath.Join(dir, "etc"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "usr/lib/os-release"), []byte("ID=alpine\nVERSION_ID=3.20.1\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(tt.link, filepath.Join(dir, "etc/os-release")); err != nil {
+				t.Fatal(err)
+			}
+			root, err := os.OpenRoot(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer root.Close()
+			d, err := DetectDistro(root.FS(), ".")
+			if err != nil || d.Ecosystem != tt.want {
+				t.Errorf("got %q, %v; want %q", d.Ecosystem, err, tt.want)
+			}
+		})
 	}
 }

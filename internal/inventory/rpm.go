@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite", pure Go
@@ -132,16 +135,25 @@ func readRPMSQLite(ctx context.Context, data []byte) ([]rpmBlob, error) {
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
+	if err := checkRPMSchema(ctx, db); err != nil {
+		return nil, err
+	}
 	rows, err := db.QueryContext(ctx, "SELECT hnum, blob FROM Packages ORDER BY hnum")
 	if err != nil {
 		return nil, fmt.Errorf("read table Packages: %w", err)
 	}
 	defer rows.Close()
 	var out []rpmBlob
+	total := 0
 	for rows.Next() {
 		var b rpmBlob
 		if err := rows.Scan(&b.hnum, &b.blob); err != nil {
 			return nil, fmt.Errorf("read table Packages: %w", err)
+		}
+		// A stored table holds no more than the file: more means values computed on reading,
+		// which checkRPMSchema should have refused; stop rather than exhaust memory.
+		if total += len(b.blob); total > len(data) {
+			return nil, fmt.Errorf("table Packages yields more bytes than the %d-byte file holds", len(data))
 		}
 		out = append(out, b)
 	}
@@ -149,6 +161,47 @@ func readRPMSQLite(ctx context.Context, data []byte) ([]rpmBlob, error) {
 		return nil, fmt.Errorf("read table Packages: %w", err)
 	}
 	return out, nil
+}
+
+// checkRPMSchema refuses a database whose Packages is not rpm's plain stored table: the file comes
+// from the image, and a view (a recursive query that never ends), a virtual table or a generated
+// column (zeroblob(1e9) per row) would make reading it compute without bound.
+func checkRPMSchema(ctx context.Context, db *sql.DB) error {
+	var typ, ddl string
+	err := db.QueryRowContext(ctx, "SELECT type, sql FROM sqlite_master WHERE name = 'Packages'").Scan(&typ, &ddl)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errors.New("no table Packages: not an rpm database")
+	}
+	if err != nil {
+		return fmt.Errorf("read schema: %w", err)
+	}
+	if typ != "table" || strings.Contains(strings.ToUpper(ddl), "VIRTUAL") {
+		return fmt.Errorf("Packages is a %s (%q), not rpm's table", typ, clipText(ddl, 80))
+	}
+	rows, err := db.QueryContext(ctx, "SELECT name, hidden FROM pragma_table_xinfo('Packages')")
+	if err != nil {
+		return fmt.Errorf("read schema: %w", err)
+	}
+	defer rows.Close()
+	cols := map[string]bool{}
+	for rows.Next() {
+		var name string
+		var hidden int
+		if err := rows.Scan(&name, &hidden); err != nil {
+			return fmt.Errorf("read schema: %w", err)
+		}
+		if hidden != 0 {
+			return fmt.Errorf("table Packages has a generated or hidden column %q, which rpm's has not", name)
+		}
+		cols[strings.ToLower(name)] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read schema: %w", err)
+	}
+	if len(cols) != 2 || !cols["hnum"] || !cols["blob"] {
+		return fmt.Errorf("table Packages has columns %v, not rpm's hnum and blob", slices.Sorted(maps.Keys(cols)))
+	}
+	return nil
 }
 
 // memFS is a file system of one in-memory file, seekable as the SQLite VFS needs.
