@@ -43,6 +43,9 @@ func TestMatchDistro(t *testing.T) {
 		{"alpine below introduced", inventory.Package{Ecosystem: "Alpine:v3.18", Name: "musl", Version: "0.9.12-r0", Source: "musl"}, nil},
 		{"almalinux by binary name", inventory.Package{Ecosystem: "AlmaLinux:10", Name: "firefox", Version: "128.11.0-1.el10_0", Source: "firefox", SourceVersion: "128.11.0-1.el10_0"}, []string{"ALSA-2025:10073 128.12.0-1.el10_0"}},
 		{"almalinux fixed", inventory.Package{Ecosystem: "AlmaLinux:10", Name: "firefox", Version: "128.12.0-1.el10_0"}, nil},
+		{"red hat: any repository of the release, an explicit 0 epoch", inventory.Package{Ecosystem: "Red Hat:enterprise_linux:9", Name: "sudo", Version: "1.9.5p2-10.el9_6"}, []string{"PALISADE-TEST-RHSA-0001 0:1.9.5p2-10.el9_6.1"}},
+		{"red hat fixed", inventory.Package{Ecosystem: "Red Hat:enterprise_linux:9", Name: "sudo", Version: "1.9.5p2-10.el9_6.1"}, nil},
+		{"red hat other release", inventory.Package{Ecosystem: "Red Hat:enterprise_linux:8", Name: "sudo", Version: "1.9.5p2-1.el8"}, nil},
 		{"almalinux other release", inventory.Package{Ecosystem: "AlmaLinux:9", Name: "firefox", Version: "128.11.0-1.el9_6"}, nil},
 	}
 	for _, tt := range tests {
@@ -113,6 +116,9 @@ func TestDistroVersionOrder(t *testing.T) {
 		{"AlmaLinux", "128.11.0-1.el10_0", "128.12.0-1.el10_0"},
 		{"Rocky Linux", "1.20.4-1.el9", "1.20.4-2.el9"},
 		{"Red Hat", "2.9~beta-1.el9", "2.9-1.el9"},
+		{"Red Hat", "1.9.5p2-10.el9_6", "0:1.9.5p2-10.el9_6.1"},
+		{"Red Hat", "0:1.9.5p2-10.el9_6.1", "1:1.0-1.el9"},
+		{"Red Hat", "1:22.23.2-1.module+el9.8.0+24958+80b2ac6e", "1:22.23.2-2.module+el9.8.0+24958+80b2ac6e"},
 	}
 	for _, tt := range tests {
 		lo, err := parseVersion(tt.eco, tt.lo)
