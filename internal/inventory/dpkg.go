@@ -90,11 +90,11 @@ func parseDpkgSource(s string) (name, version string, err error) {
 	}
 	rest = strings.TrimSpace(rest)
 	if !strings.HasPrefix(rest, "(") || !strings.HasSuffix(rest, ")") {
-		return "", "", fmt.Errorf("Source %q: want \"name\" or \"name (version)\"", s)
+		return "", "", fmt.Errorf("field Source %q: want \"name\" or \"name (version)\"", s)
 	}
 	version = strings.TrimSpace(rest[1 : len(rest)-1])
 	if version == "" || strings.ContainsAny(version, " ()") {
-		return "", "", fmt.Errorf("Source %q: bad version", s)
+		return "", "", fmt.Errorf("field Source %q: bad version", s)
 	}
 	return name, version, nil
 }

@@ -176,7 +176,7 @@ func checkRPMSchema(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("read schema: %w", err)
 	}
 	if typ != "table" || strings.Contains(strings.ToUpper(ddl), "VIRTUAL") {
-		return fmt.Errorf("Packages is a %s (%q), not rpm's table", typ, clipText(ddl, 80))
+		return fmt.Errorf("schema: Packages is a %s (%q), not rpm's table", typ, clipText(ddl, 80))
 	}
 	rows, err := db.QueryContext(ctx, "SELECT name, hidden FROM pragma_table_xinfo('Packages')")
 	if err != nil {
