@@ -2,6 +2,7 @@ package deps
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/palisade-sec/palisade/internal/inventory"
 	"github.com/palisade-sec/palisade/internal/scan"
 	"github.com/palisade-sec/palisade/internal/vulndb"
+	"github.com/palisade-sec/palisade/internal/vulndb/osv"
 )
 
 // debianDB is a database of the Debian fixtures: real records of other releases, and test
@@ -168,5 +170,42 @@ func TestDistroRating(t *testing.T) {
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("distroRating(%q) = %v %v", tt.in, got, ok)
 		}
+	}
+}
+
+// TestDistroSeverity reads each place distributions put their rating, the highest winning.
+func TestDistroSeverity(t *testing.T) {
+	rec := func(summary string, sev []osv.Severity, eco, db string) vulndb.Match {
+		af := osv.Affected{}
+		if eco != "" {
+			af.EcosystemSpecific = json.RawMessage(eco)
+		}
+		if db != "" {
+			af.DatabaseSpecific = json.RawMessage(db)
+		}
+		return vulndb.Match{Vulnerability: &osv.Vulnerability{ID: "X", Summary: summary, Severity: sev}, Affected: []osv.Affected{af}}
+	}
+	tests := []struct {
+		name  string
+		group []vulndb.Match
+		want  finding.Severity
+		ok    bool
+	}{
+		{"ubuntu top level", []vulndb.Match{rec("", []osv.Severity{{Type: "Ubuntu", Score: "medium"}}, "", "")}, finding.SeverityMedium, true},
+		{"ubuntu notice per CVE", []vulndb.Match{rec("glibc vulnerabilities", nil, "", `{"cves_map":{"cves":[{"id":"CVE-1","severity":[{"type":"CVSS_V3","score":"x"},{"type":"Ubuntu","score":"low"}]},{"id":"CVE-2","severity":[{"type":"Ubuntu","score":"high"}]}]}}`)}, finding.SeverityHigh, true},
+		{"red hat ecosystem_specific", []vulndb.Match{rec("", nil, `{"severity":"Important"}`, "")}, finding.SeverityHigh, true},
+		{"debian urgency", []vulndb.Match{rec("", nil, `{"urgency":"unimportant"}`, "")}, finding.SeverityLow, true},
+		{"alma summary", []vulndb.Match{rec("Moderate: sudo security update", nil, "", "")}, finding.SeverityMedium, true},
+		{"highest of the group", []vulndb.Match{rec("Low: a", nil, "", ""), rec("Critical: b", nil, "", "")}, finding.SeverityCritical, true},
+		{"none", []vulndb.Match{rec("openssl - security update", nil, `{"urgency":"not yet assigned"}`, `{"source":"x"}`)}, 0, false},
+		{"not JSON", []vulndb.Match{rec("", nil, `[`, `{"severity":7}`)}, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := distroSeverity(tt.group)
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("got %v %v, want %v %v", got, ok, tt.want, tt.ok)
+			}
+		})
 	}
 }

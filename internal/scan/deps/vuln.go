@@ -286,11 +286,11 @@ func sourceOrName(p inventory.Package) string {
 
 // distroSeverity is the distribution's own rating of the group, for OS packages: the
 // distribution judges the package as it builds and ships it, which NVD's score of the upstream
-// project does not (a flaw in a feature compiled out, a hardening flag that blocks it). It reads,
-// in order: severity entries of type "Ubuntu"; affected[].ecosystem_specific or
-// database_specific "severity" (Red Hat's Low/Moderate/Important/Critical) or "urgency"
-// (Debian's); the rating AlmaLinux and Rocky put before the summary ("Important: …"). The
-// highest found wins.
+// project does not (a flaw in a feature compiled out, a hardening flag that blocks it). It reads
+// severity entries of type "Ubuntu" (top level, per package, and per CVE in a notice's
+// database_specific.cves_map); affected[].ecosystem_specific or database_specific "severity"
+// (Red Hat's Low/Moderate/Important/Critical) or "urgency" (Debian's); the rating AlmaLinux and
+// Rocky put before the summary ("Important: …"). The highest found wins.
 func distroSeverity(group []vulndb.Match) (finding.Severity, bool) {
 	best, found := finding.SeverityUnknown, false
 	take := func(s string) {
@@ -309,6 +309,12 @@ func distroSeverity(group []vulndb.Match) (finding.Severity, bool) {
 				var ds struct {
 					Severity json.RawMessage `json:"severity"`
 					Urgency  string          `json:"urgency"`
+					// Ubuntu's notices rate each CVE they fix here.
+					CVEsMap struct {
+						CVEs []struct {
+							Severity []osv.Severity `json:"severity"`
+						} `json:"cves"`
+					} `json:"cves_map"`
 				}
 				if len(raw) == 0 || json.Unmarshal(raw, &ds) != nil {
 					continue
@@ -318,6 +324,13 @@ func distroSeverity(group []vulndb.Match) (finding.Severity, bool) {
 					take(s)
 				}
 				take(ds.Urgency)
+				for _, c := range ds.CVEsMap.CVEs {
+					for _, sv := range c.Severity {
+						if sv.Type == "Ubuntu" {
+							take(sv.Score)
+						}
+					}
+				}
 			}
 		}
 		if rating, _, ok := strings.Cut(m.Vulnerability.Summary, ": "); ok {
