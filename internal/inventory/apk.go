@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/inventory/license"
 )
 
 // The apk database of Alpine, Wolfi and Chainguard: lib/apk/db/installed, one paragraph per
@@ -60,9 +61,7 @@ func extractApkInstalled(ctx context.Context, in *input) ([]Package, error) {
 		case 'o':
 			cur.Source = v
 		case 'L':
-			if v != "" {
-				cur.Licenses = []string{v}
-			}
+			cur.Licenses = license.Declared(v)
 		}
 	}
 	flush()

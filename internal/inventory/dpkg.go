@@ -3,10 +3,13 @@ package inventory
 import (
 	"context"
 	"fmt"
+	"io"
+	"io/fs"
 	"path"
 	"strings"
 
 	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/inventory/license"
 )
 
 // The dpkg database of Debian and Ubuntu: var/lib/dpkg/status, one paragraph of "Field: value"
@@ -20,7 +23,8 @@ const (
 
 func extractDpkgStatus(ctx context.Context, in *input) ([]Package, error) {
 	d := osDistro(in, dpkgStatusPath)
-	return extractDpkg(ctx, in, d)
+	root, _ := osRoot(in.path, dpkgStatusPath)
+	return extractDpkg(ctx, in, d, root)
 }
 
 // extractDpkgStatusD reads one file of distroless's status.d. Its checksum lists (<pkg>.md5sums)
@@ -30,10 +34,13 @@ func extractDpkgStatusD(ctx context.Context, in *input) ([]Package, error) {
 		return nil, errNotMine
 	}
 	d := osDistro(in, path.Join(dpkgStatusDir, path.Base(in.path)))
-	return extractDpkg(ctx, in, d)
+	root, _ := osRoot(in.path, path.Join(dpkgStatusDir, path.Base(in.path)))
+	return extractDpkg(ctx, in, d, root)
 }
 
-func extractDpkg(ctx context.Context, in *input, d Distro) ([]Package, error) {
+// extractDpkg reads the paragraphs of a dpkg database of the root file system at root ("" when
+// the database is not in its usual place, so no copyright files are looked up).
+func extractDpkg(ctx context.Context, in *input, d Distro, root string) ([]Package, error) {
 	paras, err := parseDpkgParagraphs(in.data)
 	if err != nil {
 		return nil, err
@@ -64,6 +71,9 @@ func extractDpkg(ctx context.Context, in *input, d Distro) ([]Package, error) {
 			if ver != "" {
 				p.SourceVersion = ver
 			}
+		}
+		if root != "" {
+			p.Licenses = dpkgLicenses(in.fsys, root, p.Name)
 		}
 		setProp(&p, PropArch, para.fields["Architecture"])
 		setProp(&p, PropDistro, d.PURLDistro())
@@ -149,4 +159,53 @@ func clipText(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// maxCopyright bounds how much of a package's copyright file is read: the licence of the whole
+// package is declared in its first paragraphs.
+const maxCopyright = 256 << 10
+
+// dpkgLicenses reads the licence of a package from usr/share/doc/<name>/copyright under root,
+// when that file is machine-readable (DEP-5, "Format: …copyright-format…"): the License of the
+// "Files: *" paragraph, else of the first Files paragraph. Free-text copyright files, a missing
+// file and anything that does not parse give nil: nothing said is better than a guess.
+func dpkgLicenses(fsys fs.FS, root, name string) []string {
+	f, err := fsys.Open(path.Join(root, "usr/share/doc", name, "copyright"))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxCopyright))
+	if err != nil {
+		return nil
+	}
+	first, _, _ := strings.Cut(strings.TrimLeft(string(data), "\ufeff\r\n\t "), "\n")
+	if !strings.HasPrefix(first, "Format:") || !strings.Contains(first, "copyright-format") {
+		return nil
+	}
+	if len(data) == maxCopyright {
+		// Cut mid-paragraph: keep only whole paragraphs.
+		if i := strings.LastIndex(string(data), "\n\n"); i > 0 {
+			data = data[:i]
+		}
+	}
+	paras, err := parseDpkgParagraphs(data)
+	if err != nil {
+		return nil
+	}
+	var lic string
+	for _, p := range paras {
+		files, ok := p.fields["Files"]
+		if !ok || p.fields["License"] == "" {
+			continue
+		}
+		if strings.Fields(files+" x")[0] == "*" {
+			lic = p.fields["License"]
+			break
+		}
+		if lic == "" {
+			lic = p.fields["License"]
+		}
+	}
+	return license.Declared(lic)
 }

@@ -310,7 +310,7 @@ func TestRPMBerkeleyDB(t *testing.T) {
 	if diff := cmp.Diff(want, osPkgs(pkgs)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"BSD"}, pkgs[0].Licenses); diff != "" {
+	if diff := cmp.Diff([]string{"BSD-3-Clause"}, pkgs[0].Licenses); diff != "" {
 		t.Errorf("licences (-want +got):\n%s", diff)
 	}
 
@@ -476,5 +476,31 @@ func TestDetectDistroSymlinks(t *testing.T) {
 				t.Errorf("got %q, %v; want %q", d.Ecosystem, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestDpkgLicenses reads licences from packages' machine-readable copyright files (real ones of a
+// Debian 12 machine) and says nothing for free-text ones or missing ones.
+func TestDpkgLicenses(t *testing.T) {
+	pkgs, _, err := Extract(context.Background(), os.DirFS("testdata/os/debian"), []string{"var/lib/dpkg/status"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, p := range pkgs {
+		got[p.Name] = p.Licenses
+	}
+	want := map[string][]string{
+		"login": {"BSD-3-Clause"}, "tzdata": {"public-domain"}, "zlib1g": {"Zlib"},
+		"base-files": nil, // free text
+		"libc6":      nil, // no copyright file in the fixture
+	}
+	for name, w := range want {
+		if diff := cmp.Diff(w, got[name]); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", name, diff)
+		}
+	}
+	if len(got["libssl3"]) != 1 {
+		t.Errorf("libssl3: %v", got["libssl3"])
 	}
 }

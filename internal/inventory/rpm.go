@@ -17,6 +17,7 @@ import (
 	sqlitevfs "modernc.org/sqlite/vfs"
 
 	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/inventory/license"
 )
 
 // The rpm database of the RHEL family (RHEL, AlmaLinux, Rocky, CentOS Stream, Fedora, Amazon
@@ -90,9 +91,7 @@ func rpmPackages(in *input, d Distro, blobs []rpmBlob) []Package {
 		p.Source, p.SourceVersion = h.sourceNameVersion()
 		setProp(&p, PropArch, h.arch)
 		setProp(&p, PropDistro, d.PURLDistro())
-		if h.license != "" {
-			p.Licenses = []string{h.license}
-		}
+		p.Licenses = license.Declared(h.license)
 		epoch := ""
 		if h.epoch > 0 {
 			epoch = strconv.FormatInt(h.epoch, 10)
