@@ -262,6 +262,19 @@ func classify(d Distro, idLike string) Distro {
 		d.Ecosystem, d.Namespace = "Wolfi", "wolfi"
 	case "chainguard":
 		d.Ecosystem, d.Namespace = "Chainguard", "chainguard"
+	case "opensuse-leap":
+		if d.VersionID == "" {
+			return needVersion("openSUSE", "opensuse")
+		}
+		d.Ecosystem, d.Namespace = "openSUSE:Leap "+d.VersionID, "opensuse"
+	case "opensuse-tumbleweed":
+		d.Ecosystem, d.Namespace = "openSUSE:Tumbleweed", "opensuse"
+	case "sles", "sle-micro":
+		// OSV's SUSE data is per product and module ("SUSE:Linux Enterprise Module for
+		// Basesystem 15 SP5"), which nothing in an image records.
+		d.Ecosystem, d.Namespace = "SUSE:"+d.VersionID, "suse"
+		d.Unsupported = fmt.Sprintf("%s: OSV's SUSE advisories are per product module, which the image does not record, so its packages cannot be matched reliably", orUnknown(d.Name, d.ID))
+		return d
 	case "centos":
 		return unsupported("CentOS:"+major, "centos")
 	case "amzn":

@@ -82,3 +82,24 @@ func FuzzRPMSQLite(f *testing.F) {
 func FuzzRPMBerkeleyDB(f *testing.F) {
 	fuzzOSDatabase(f, "rpm-bdb", "var/lib/rpm/Packages", "testdata/os/rpm-bdb/var/lib/rpm/Packages", "testdata/os/rpm-bdb-epoch/rpm/Packages")
 }
+
+// FuzzRPMNDB starts from an ndb file built of real headers (writeNDB).
+func FuzzRPMNDB(f *testing.F) {
+	blob, err := os.ReadFile("testdata/os/rpm-header.bin")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(writeNDB(blob))
+	f.Add(writeNDB())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		blobs, err := ndbValues(data)
+		if err != nil && len(blobs) > 0 {
+			t.Fatal("both blobs and an error")
+		}
+		for _, b := range blobs {
+			if len(b.blob) > len(data) {
+				t.Fatal("a blob larger than the file")
+			}
+		}
+	})
+}

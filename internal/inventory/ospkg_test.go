@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"slices"
@@ -203,14 +204,6 @@ func TestRPMSourceAndEVR(t *testing.T) {
 	}
 }
 
-func TestRPMNDBIsAProblem(t *testing.T) {
-	fsys := fstest.MapFS{"var/lib/rpm/Packages.db": {Data: []byte("NDBx")}}
-	pkgs, probs, err := Extract(context.Background(), fsys, []string{"var/lib/rpm/Packages.db"})
-	if err != nil || len(pkgs) > 0 || len(probs) != 1 || probs[0].Kind != finding.ProblemUnmatched || !strings.Contains(probs[0].Message, "NDB") {
-		t.Errorf("got %v %v %v", pkgs, probs, err)
-	}
-}
-
 func TestDetectDistro(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -235,6 +228,9 @@ func TestDetectDistro(t *testing.T) {
 		{"amazon", map[string]string{"etc/os-release": "ID=\"amzn\"\nVERSION_ID=\"2023\"\n"}, "Amazon Linux:2023", true},
 		{"fedora", map[string]string{"etc/os-release": "ID=fedora\nVERSION_ID=40\n"}, "Fedora:40", true},
 		{"centos stream", map[string]string{"etc/os-release": "ID=\"centos\"\nVERSION_ID=\"9\"\n"}, "CentOS:9", true},
+		{"opensuse leap", map[string]string{"etc/os-release": "ID=\"opensuse-leap\"\nVERSION_ID=\"15.5\"\n"}, "openSUSE:Leap 15.5", false},
+		{"opensuse tumbleweed", map[string]string{"etc/os-release": "ID=\"opensuse-tumbleweed\"\nVERSION_ID=\"20240101\"\n"}, "openSUSE:Tumbleweed", false},
+		{"sles", map[string]string{"etc/os-release": "ID=\"sles\"\nVERSION_ID=\"15.5\"\n"}, "SUSE:15.5", true},
 		{"wolfi", map[string]string{"etc/os-release": "ID=wolfi\nVERSION_ID=20230201\n"}, "Wolfi", false},
 		{"chainguard", map[string]string{"etc/os-release": "ID=chainguard\n"}, "Chainguard", false},
 		{"debian_version only", map[string]string{"etc/debian_version": "11.9\n"}, "Debian:11", false},
@@ -502,5 +498,71 @@ func TestDpkgLicenses(t *testing.T) {
 	}
 	if len(got["libssl3"]) != 1 {
 		t.Errorf("libssl3: %v", got["libssl3"])
+	}
+}
+
+// writeNDB builds an rpm ndb Packages.db holding the given headers, laid out as rpm lays it out.
+func writeNDB(headers ...[]byte) []byte {
+	le := binary.LittleEndian
+	db := make([]byte, 4096) // one slot page: the 32-byte header, then 254 slots
+	le.PutUint32(db[0:], ndbHeaderMagic)
+	le.PutUint32(db[12:], 1)
+	for i := 32; i < 4096; i += 16 {
+		le.PutUint32(db[i:], ndbSlotMagic)
+	}
+	for i, h := range headers {
+		blk := len(db) / 16
+		blob := make([]byte, 16+len(h)+(16-len(h)%16))
+		le.PutUint32(blob[0:], ndbBlobMagic)
+		le.PutUint32(blob[4:], uint32(i+1))
+		le.PutUint32(blob[12:], uint32(len(h)))
+		copy(blob[16:], h)
+		db = append(db, blob...)
+		slot := db[32+16*i:]
+		le.PutUint32(slot[4:], uint32(i+1))
+		le.PutUint32(slot[8:], uint32(blk))
+		le.PutUint32(slot[12:], uint32(len(blob)/16))
+	}
+	return db
+}
+
+func TestRPMNDB(t *testing.T) {
+	blob, err := os.ReadFile("testdata/os/rpm-header.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bdb, err := os.ReadFile("testdata/os/rpm-bdb/var/lib/rpm/Packages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	libuuid, err := bdbValues(bdb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{
+		"usr/lib/sysimage/rpm/Packages.db": {Data: writeNDB(blob, libuuid[0])},
+		"etc/os-release":                   {Data: []byte("NAME=\"openSUSE Leap\"\nVERSION=\"15.5\"\nID=\"opensuse-leap\"\nVERSION_ID=\"15.5\"\n")},
+	}
+	pkgs, probs, err := Extract(context.Background(), fsys, []string{"usr/lib/sysimage/rpm/Packages.db"})
+	if err != nil || len(probs) > 0 {
+		t.Fatalf("Extract: %v %v", err, probs)
+	}
+	if len(pkgs) != 2 {
+		t.Fatalf("got %d packages, want 2", len(pkgs))
+	}
+	for _, p := range pkgs {
+		if p.Ecosystem != "openSUSE:Leap 15.5" || p.Version == "" || !strings.HasPrefix(p.PURL, "pkg:rpm/opensuse/") {
+			t.Errorf("package %+v", p)
+		}
+	}
+	// Every cut and flipped byte is an error or a result, never a panic.
+	db := writeNDB(blob, libuuid[0])
+	for n := 0; n < len(db); n += 61 {
+		_, _ = ndbValues(db[:n])
+	}
+	for i := 0; i < len(db); i += 7 {
+		c := slices.Clone(db)
+		c[i] ^= 0xff
+		_, _ = ndbValues(c)
 	}
 }

@@ -24,12 +24,12 @@ import (
 // Linux 2023): since rpm 4.16 an SQLite file, var/lib/rpm/rpmdb.sqlite (usr/lib/sysimage/rpm/
 // on Fedora and SUSE), whose table Packages(hnum, blob) holds one rpm header per package. Older
 // releases keep a BerkeleyDB file (Packages: RHEL ≤ 8, CentOS 7, Amazon Linux 2) and SUSE an NDB
-// file (Packages.db). Palisade reads the BerkeleyDB file (rpmbdb.go) but not NDB, and says so
-// as a problem.
+// file (Packages.db); Palisade reads both (rpmbdb.go, rpmndb.go), without rpm or any C library.
 
 var (
 	rpmDBPaths    = []string{"var/lib/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite"}
 	rpmBDBPaths   = []string{"var/lib/rpm/Packages", "usr/lib/sysimage/rpm/Packages"}
+	rpmNDBPaths   = []string{"var/lib/rpm/Packages.db", "usr/lib/sysimage/rpm/Packages.db"}
 	rpmNoDistroAt = "the rpm database is not at var/lib/rpm/ or usr/lib/sysimage/rpm/ of a root file system, so no os-release says which distribution it belongs to"
 )
 
@@ -104,11 +104,17 @@ func rpmPackages(in *input, d Distro, blobs []rpmBlob) []Package {
 	return pkgs
 }
 
-// extractRPMNDB reports SUSE's NDB rpm database, which Palisade does not read: its packages are
-// not listed, and the problem says so rather than the image looking empty.
-func extractRPMNDB(_ context.Context, in *input) ([]Package, error) {
-	in.problem(finding.ProblemUnmatched, in.path, 0, "rpm NDB (SUSE) database not supported: its packages are not listed or checked for vulnerabilities")
-	return nil, nil
+// extractRPMNDB reads rpm's ndb Packages.db (SUSE 15 and later).
+func extractRPMNDB(ctx context.Context, in *input) ([]Package, error) {
+	d := rpmDistro(in, rpmNDBPaths)
+	blobs, err := ndbValues(in.data)
+	if err != nil {
+		return nil, err
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return rpmPackages(in, d, blobs), nil
 }
 
 type rpmBlob struct {

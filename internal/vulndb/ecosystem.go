@@ -43,7 +43,7 @@ func CheckEcosystem(eco string) error {
 // would find nothing and look clean).
 func releaseRequired(base string) bool {
 	switch base {
-	case "Debian", "Ubuntu", "Alpine", "Red Hat", "Rocky Linux", "AlmaLinux":
+	case "Debian", "Ubuntu", "Alpine", "Red Hat", "Rocky Linux", "AlmaLinux", "SUSE", "openSUSE":
 		return true
 	}
 	return false
