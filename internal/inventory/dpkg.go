@@ -199,7 +199,7 @@ func dpkgLicenses(fsys fs.FS, root, name string) []string {
 		if !ok || p.fields["License"] == "" {
 			continue
 		}
-		if strings.Fields(files+" x")[0] == "*" {
+		if strings.Fields(files + " x")[0] == "*" {
 			lic = p.fields["License"]
 			break
 		}
