@@ -31,6 +31,8 @@ type Distro struct {
 	Unsupported string
 	// From is the file the distribution was read from.
 	From string
+	// lts is set when os-release calls an Ubuntu release long-term ("24.04.1 LTS").
+	lts bool
 }
 
 // PURLDistro is the purl "distro" qualifier: ID and VERSION_ID ("debian-12", "alpine-3.20.3").
@@ -73,9 +75,7 @@ func DetectDistro(fsys fs.FS, root string) (Distro, error) {
 		if d.Name == "" {
 			d.Name = strings.TrimSpace(kv["NAME"] + " " + kv["VERSION"])
 		}
-		if d.ID == "ubuntu" && (strings.Contains(kv["VERSION"], "LTS") || strings.Contains(d.Name, "LTS")) {
-			d.VersionID += ":LTS" // removed again by classify, which needs to know
-		}
+		d.lts = strings.Contains(kv["VERSION"], "LTS") || strings.Contains(d.Name, "LTS")
 		if d.ID == "debian" && d.VersionID == "" {
 			// Debian testing and sid write no VERSION_ID; debian_version says "trixie/sid".
 			if v, err := readSmall(fsys, path.Join(root, "etc/debian_version")); err == nil {
@@ -204,93 +204,105 @@ func debianMajor(s string) string {
 	return major
 }
 
+// osvDistro is how one distribution's packages are matched: the OSV ecosystem, the purl
+// namespace, and how the ecosystem's release suffix comes from the os-release fields (nil for an
+// ecosystem without releases; "" from it means the release cannot be told). A distribution with
+// no OSV data has unsupported set instead.
+type osvDistro struct {
+	eco, ns     string
+	release     func(d Distro) string
+	unsupported string
+}
+
+// osvDistros lists the distributions Palisade knows, by os-release ID, in one place.
+func osvDistros() map[string]osvDistro {
+	major := func(d Distro) string {
+		m, _, _ := strings.Cut(d.VersionID, ".")
+		if strings.Trim(m, "0123456789") != "" {
+			return ""
+		}
+		return m
+	}
+	noOSV := "has no ecosystem in the OSV database, so its packages cannot be checked for vulnerabilities"
+	return map[string]osvDistro{
+		"debian": {eco: "Debian", ns: "debian", release: major},
+		"ubuntu": {eco: "Ubuntu", ns: "ubuntu", release: func(d Distro) string {
+			if d.VersionID == "" {
+				return ""
+			}
+			if d.lts || ubuntuLTS(d.VersionID) {
+				return d.VersionID + ":LTS" // OSV's spelling: Ubuntu:24.04:LTS, Ubuntu:24.10
+			}
+			return d.VersionID
+		}},
+		"alpine": {eco: "Alpine", ns: "alpine", release: func(d Distro) string {
+			// 3.20.3 → v3.20; an edge build's 3.21_alpha20240807 → v3.21.
+			parts := strings.SplitN(d.VersionID, ".", 3)
+			if len(parts) < 2 {
+				return ""
+			}
+			minor := parts[1]
+			if i := strings.IndexFunc(minor, func(r rune) bool { return r < '0' || r > '9' }); i >= 0 {
+				minor = minor[:i]
+			}
+			if parts[0] == "" || minor == "" || strings.Trim(parts[0], "0123456789") != "" {
+				return ""
+			}
+			return "v" + parts[0] + "." + minor
+		}},
+		"rhel": {eco: "Red Hat", ns: "redhat", release: func(d Distro) string {
+			if m := major(d); m != "" {
+				return "enterprise_linux:" + m // the repository suffix (::appstream) is the matcher's
+			}
+			return ""
+		}},
+		"almalinux": {eco: "AlmaLinux", ns: "almalinux", release: major},
+		"rocky":     {eco: "Rocky Linux", ns: "rocky", release: major},
+		"opensuse-leap": {eco: "openSUSE", ns: "opensuse", release: func(d Distro) string {
+			if d.VersionID == "" {
+				return ""
+			}
+			return "Leap " + d.VersionID // OSV's spelling: openSUSE:Leap 15.5
+		}},
+		"opensuse-tumbleweed": {eco: "openSUSE", ns: "opensuse", release: func(Distro) string { return "Tumbleweed" }},
+		"wolfi":               {eco: "Wolfi", ns: "wolfi"},
+		"chainguard":          {eco: "Chainguard", ns: "chainguard"},
+		"centos":              {eco: "CentOS", ns: "centos", unsupported: noOSV},
+		"amzn":                {eco: "Amazon Linux", ns: "amazon", unsupported: noOSV},
+		"fedora":              {eco: "Fedora", ns: "fedora", unsupported: noOSV},
+		// OSV's SUSE data is per product and module ("SUSE:Linux Enterprise Module for Basesystem
+		// 15 SP5"), which nothing in an image records.
+		"sles":      {eco: "SUSE", ns: "suse", unsupported: "has OSV advisories only per product module, which the image does not record, so its packages cannot be matched reliably"},
+		"sle-micro": {eco: "SUSE", ns: "suse", unsupported: "has OSV advisories only per product module, which the image does not record, so its packages cannot be matched reliably"},
+	}
+}
+
 // classify fills the OSV ecosystem, purl namespace and, for what OSV cannot match, the reason.
+// idLike (os-release's ID_LIKE) names the purl namespace of a derivative Palisade does not know.
 func classify(d Distro, idLike string) Distro {
-	lts := strings.HasSuffix(d.VersionID, ":LTS")
-	d.VersionID = strings.TrimSuffix(d.VersionID, ":LTS")
-	major, _, _ := strings.Cut(d.VersionID, ".")
-	unsupported := func(eco, ns string) Distro {
-		d.Ecosystem, d.Namespace = eco, ns
-		d.Unsupported = fmt.Sprintf("%s has no ecosystem in the OSV database, so its packages cannot be checked for vulnerabilities", orUnknown(d.Name, d.ID))
-		return d
-	}
-	needVersion := func(eco, ns string) Distro {
-		d.Ecosystem, d.Namespace = eco, ns
-		d.Unsupported = fmt.Sprintf("%s states no release version (VERSION_ID), and %s advisories are per release", orUnknown(d.Name, d.ID), eco)
-		return d
-	}
-	switch d.ID {
-	case "debian":
-		if major == "" {
-			return needVersion("Debian", "debian")
-		}
-		d.Ecosystem, d.Namespace = "Debian:"+major, "debian"
-	case "ubuntu":
-		if d.VersionID == "" {
-			return needVersion("Ubuntu", "ubuntu")
-		}
-		d.Ecosystem, d.Namespace = "Ubuntu:"+d.VersionID, "ubuntu"
-		if lts || ubuntuLTS(d.VersionID) {
-			d.Ecosystem += ":LTS"
-		}
-	case "alpine":
-		parts := strings.SplitN(d.VersionID, ".", 3)
-		if len(parts) < 2 || parts[0] == "" || parts[1] == "" {
-			return needVersion("Alpine", "alpine")
-		}
-		minor := strings.TrimRightFunc(parts[1], func(r rune) bool { return r < '0' || r > '9' })
-		if i := strings.IndexFunc(minor, func(r rune) bool { return r < '0' || r > '9' }); i >= 0 {
-			minor = minor[:i] // "21_alpha20240807"
-		}
-		d.Ecosystem, d.Namespace = "Alpine:v"+parts[0]+"."+minor, "alpine"
-	case "rhel":
-		if major == "" {
-			return needVersion("Red Hat", "redhat")
-		}
-		d.Ecosystem, d.Namespace = "Red Hat:enterprise_linux:"+major, "redhat"
-	case "almalinux":
-		if major == "" {
-			return needVersion("AlmaLinux", "almalinux")
-		}
-		d.Ecosystem, d.Namespace = "AlmaLinux:"+major, "almalinux"
-	case "rocky":
-		if major == "" {
-			return needVersion("Rocky Linux", "rocky")
-		}
-		d.Ecosystem, d.Namespace = "Rocky Linux:"+major, "rocky"
-	case "wolfi":
-		d.Ecosystem, d.Namespace = "Wolfi", "wolfi"
-	case "chainguard":
-		d.Ecosystem, d.Namespace = "Chainguard", "chainguard"
-	case "opensuse-leap":
-		if d.VersionID == "" {
-			return needVersion("openSUSE", "opensuse")
-		}
-		d.Ecosystem, d.Namespace = "openSUSE:Leap "+d.VersionID, "opensuse"
-	case "opensuse-tumbleweed":
-		d.Ecosystem, d.Namespace = "openSUSE:Tumbleweed", "opensuse"
-	case "sles", "sle-micro":
-		// OSV's SUSE data is per product and module ("SUSE:Linux Enterprise Module for
-		// Basesystem 15 SP5"), which nothing in an image records.
-		d.Ecosystem, d.Namespace = "SUSE:"+d.VersionID, "suse"
-		d.Unsupported = fmt.Sprintf("%s: OSV's SUSE advisories are per product module, which the image does not record, so its packages cannot be matched reliably", orUnknown(d.Name, d.ID))
-		return d
-	case "centos":
-		return unsupported("CentOS:"+major, "centos")
-	case "amzn":
-		return unsupported("Amazon Linux:"+major, "amazon")
-	case "fedora":
-		return unsupported("Fedora:"+major, "fedora")
-	default:
-		id := d.ID
-		if id == "" {
-			id = "unknown"
-		}
-		ns := id
+	name := orUnknown(d.Name, d.ID)
+	od, known := osvDistros()[d.ID]
+	switch {
+	case !known:
+		id := cmpOr(d.ID, "unknown")
+		d.Ecosystem, d.Namespace = id+":"+d.VersionID, id
 		if strings.Contains(" "+idLike+" ", " debian ") {
-			ns = "debian"
+			d.Namespace = "debian"
 		}
-		return unsupported(id+":"+d.VersionID, ns)
+		d.Unsupported = name + " has no ecosystem in the OSV database, so its packages cannot be checked for vulnerabilities"
+	case od.unsupported != "":
+		m, _, _ := strings.Cut(d.VersionID, ".")
+		d.Ecosystem, d.Namespace = od.eco+":"+m, od.ns
+		d.Unsupported = name + " " + od.unsupported
+	case od.release == nil:
+		d.Ecosystem, d.Namespace = od.eco, od.ns
+	default:
+		d.Ecosystem, d.Namespace = od.eco, od.ns
+		if r := od.release(d); r != "" {
+			d.Ecosystem += ":" + r
+		} else {
+			d.Unsupported = fmt.Sprintf("%s states no release version (VERSION_ID) Palisade can read, and %s advisories are per release", name, od.eco)
+		}
 	}
 	return d
 }

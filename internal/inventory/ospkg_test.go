@@ -230,7 +230,7 @@ func TestDetectDistro(t *testing.T) {
 		{"centos stream", map[string]string{"etc/os-release": "ID=\"centos\"\nVERSION_ID=\"9\"\n"}, "CentOS:9", true},
 		{"opensuse leap", map[string]string{"etc/os-release": "ID=\"opensuse-leap\"\nVERSION_ID=\"15.5\"\n"}, "openSUSE:Leap 15.5", false},
 		{"opensuse tumbleweed", map[string]string{"etc/os-release": "ID=\"opensuse-tumbleweed\"\nVERSION_ID=\"20240101\"\n"}, "openSUSE:Tumbleweed", false},
-		{"sles", map[string]string{"etc/os-release": "ID=\"sles\"\nVERSION_ID=\"15.5\"\n"}, "SUSE:15.5", true},
+		{"sles", map[string]string{"etc/os-release": "ID=\"sles\"\nVERSION_ID=\"15.5\"\n"}, "SUSE:15", true},
 		{"wolfi", map[string]string{"etc/os-release": "ID=wolfi\nVERSION_ID=20230201\n"}, "Wolfi", false},
 		{"chainguard", map[string]string{"etc/os-release": "ID=chainguard\n"}, "Chainguard", false},
 		{"debian_version only", map[string]string{"etc/debian_version": "11.9\n"}, "Debian:11", false},
