@@ -12,7 +12,7 @@ import (
 
 // OS package databases (dpkg.go, apk.go, rpm.go) share what this file holds: finding the root
 // file system a database belongs to, the distribution that root says it is, and the purl of an OS
-// package. An image's squashed file system, an unpacked root file system (--rootfs) and a scanned
+// package. An image's squashed file system, an unpacked root file system and a scanned
 // directory that holds one are all read alike: the root is the path above the database's own
 // place (var/lib/dpkg/status → root "." for the tree's own, "rootfs" for rootfs/var/lib/…).
 
