@@ -3,10 +3,12 @@ package deps
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -207,5 +209,33 @@ func TestDistroSeverity(t *testing.T) {
 				t.Errorf("got %v %v, want %v %v", got, ok, tt.want, tt.ok)
 			}
 		})
+	}
+}
+
+// TestSkippedOSPackagesGrouped: the packages of a distribution without OSV data are one problem
+// per database and reason, counting them, while a language package skipped keeps its own.
+func TestSkippedOSPackagesGrouped(t *testing.T) {
+	var pkgs []inventory.Package
+	for i := range 7 {
+		name := fmt.Sprintf("pkg%d", i)
+		pkgs = append(pkgs, inventory.Package{Name: name, Version: "1.0-1.el7", Ecosystem: "CentOS:7",
+			PURL: "pkg:rpm/centos/" + name + "@1.0-1.el7", Location: finding.Location{Path: "var/lib/rpm/Packages"}})
+	}
+	pkgs = append(pkgs, inventory.Package{Name: "x", Version: "1", Ecosystem: "Cobol", Location: finding.Location{Path: "x.lock", StartLine: 3}})
+	a := New(debianDB(t), fakeExtractor(pkgs), Options{Now: func() time.Time { return fetched }})
+	res, err := a.Analyze(context.Background(), &scan.Tree{FS: fstest.MapFS{}, Files: nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range res.Problems {
+		got = append(got, p.Path+": "+p.Message)
+	}
+	want := []string{
+		`var/lib/rpm/Packages: 7 CentOS:7 packages not checked for vulnerabilities (pkg0@1.0-1.el7, pkg1@1.0-1.el7, pkg2@1.0-1.el7, pkg3@1.0-1.el7, pkg4@1.0-1.el7 and 2 more): ecosystem "CentOS:7" has no version comparator`,
+		`x.lock: Cobol/x@1 not checked for vulnerabilities: ecosystem "Cobol" has no version comparator`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
