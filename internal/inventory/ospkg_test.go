@@ -566,3 +566,23 @@ func TestRPMNDB(t *testing.T) {
 		_, _ = ndbValues(c)
 	}
 }
+
+// TestRPMDatabaseNamesElsewhere: a file named like an rpm database outside a root's rpm directory
+// and not in the format (a source tree's rpm/Packages list) is not an input; at a root's own place
+// a file with the wrong magic is a parse problem, since a doctored database must not hide what
+// is installed.
+func TestRPMDatabaseNamesElsewhere(t *testing.T) {
+	text := []byte("Packages: hello world\n")
+	for _, p := range []string{"tools/rpm/Packages", "tools/rpm/Packages.db", "tools/rpm/rpmdb.sqlite"} {
+		pkgs, probs, err := Extract(context.Background(), fstest.MapFS{p: {Data: text}}, []string{p})
+		if err != nil || len(pkgs) > 0 || len(probs) > 0 {
+			t.Errorf("%s: %v %v %v", p, pkgs, probs, err)
+		}
+	}
+	for _, p := range []string{"var/lib/rpm/Packages", "usr/lib/sysimage/rpm/Packages.db", "var/lib/rpm/rpmdb.sqlite"} {
+		pkgs, probs, err := Extract(context.Background(), fstest.MapFS{p: {Data: text}}, []string{p})
+		if err != nil || len(pkgs) > 0 || len(probs) != 1 || probs[0].Kind != finding.ProblemParse {
+			t.Errorf("%s: %v %v %v", p, pkgs, probs, err)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -43,7 +44,26 @@ func rpmDistro(in *input, places []string) Distro {
 	return Distro{Unsupported: rpmNoDistroAt}
 }
 
+// rpmFormat says whether data looks like the database format it is named for, by its magic
+// (magicOK). A file at an rpm database's place in a root that does not is an error — a damaged or
+// doctored database must not hide what is installed —; elsewhere (a source tree's rpm/Packages,
+// which is something else) it is not an input at all.
+func rpmFormat(in *input, places []string, magicOK bool) error {
+	if magicOK {
+		return nil
+	}
+	for _, p := range places {
+		if _, ok := osRoot(in.path, p); ok {
+			return errors.New("not an rpm database of this format (its magic number is wrong)")
+		}
+	}
+	return errNotMine
+}
+
 func extractRPMSQLite(ctx context.Context, in *input) ([]Package, error) {
+	if err := rpmFormat(in, rpmDBPaths, bytes.HasPrefix(in.data, []byte(sqliteMagic))); err != nil {
+		return nil, err
+	}
 	d := rpmDistro(in, rpmDBPaths)
 	if fi, err := fs.Stat(in.fsys, in.path+"-wal"); err == nil && fi.Size() > 0 {
 		// rpm closes its database with a checkpoint, so an image should have no write-ahead log;
@@ -59,6 +79,9 @@ func extractRPMSQLite(ctx context.Context, in *input) ([]Package, error) {
 
 // extractRPMBDB reads the Berkeley DB Packages file of rpm before 4.16.
 func extractRPMBDB(ctx context.Context, in *input) ([]Package, error) {
+	if err := rpmFormat(in, rpmBDBPaths, bdbMagic(in.data)); err != nil {
+		return nil, err
+	}
 	d := rpmDistro(in, rpmBDBPaths)
 	values, err := bdbValues(in.data)
 	if err != nil {
@@ -106,6 +129,9 @@ func rpmPackages(in *input, d Distro, blobs []rpmBlob) []Package {
 
 // extractRPMNDB reads rpm's ndb Packages.db (SUSE 15 and later).
 func extractRPMNDB(ctx context.Context, in *input) ([]Package, error) {
+	if err := rpmFormat(in, rpmNDBPaths, len(in.data) >= 4 && binary.LittleEndian.Uint32(in.data) == ndbHeaderMagic); err != nil {
+		return nil, err
+	}
 	d := rpmDistro(in, rpmNDBPaths)
 	blobs, err := ndbValues(in.data)
 	if err != nil {
@@ -117,6 +143,8 @@ func extractRPMNDB(ctx context.Context, in *input) ([]Package, error) {
 	return rpmPackages(in, d, blobs), nil
 }
 
+const sqliteMagic = "SQLite format 3\x00"
+
 type rpmBlob struct {
 	hnum int64
 	blob []byte
@@ -126,7 +154,7 @@ type rpmBlob struct {
 // VFS over the bytes (nothing is written to disk; immutable=1 because no other process can
 // change it and SQLite then takes no locks).
 func readRPMSQLite(ctx context.Context, data []byte) ([]rpmBlob, error) {
-	if !bytes.HasPrefix(data, []byte("SQLite format 3\x00")) {
+	if !bytes.HasPrefix(data, []byte(sqliteMagic)) {
 		return nil, errors.New("not an SQLite database")
 	}
 	name, vfs, err := sqlitevfs.New(memFS{name: "rpmdb.sqlite", data: data})

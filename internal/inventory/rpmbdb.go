@@ -27,6 +27,11 @@ const (
 
 var errBDB = errors.New("malformed Berkeley DB file")
 
+// bdbMagic says whether data starts like a Berkeley DB hash file, in either byte order.
+func bdbMagic(data []byte) bool {
+	return len(data) >= 16 && (binary.LittleEndian.Uint32(data[12:16]) == bdbHashMagic || binary.BigEndian.Uint32(data[12:16]) == bdbHashMagic)
+}
+
 // bdbValues returns every data value of a Berkeley DB hash file held in memory.
 func bdbValues(data []byte) ([][]byte, error) {
 	if len(data) < 512 {
