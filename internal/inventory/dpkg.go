@@ -21,10 +21,14 @@ const (
 	dpkgStatusDir  = "var/lib/dpkg/status.d"
 )
 
+// extractDpkgStatus reads var/lib/dpkg/status. A file named dpkg/status elsewhere (another
+// tool's test fixture in a source tree) is not an installed system, so not an input.
 func extractDpkgStatus(ctx context.Context, in *input) ([]Package, error) {
-	d := osDistro(in, dpkgStatusPath)
-	root, _ := osRoot(in.path, dpkgStatusPath)
-	return extractDpkg(ctx, in, d, root)
+	root, ok := osRoot(in.path, dpkgStatusPath)
+	if !ok {
+		return nil, errNotMine
+	}
+	return extractDpkg(ctx, in, osDistro(in, dpkgStatusPath), root)
 }
 
 // extractDpkgStatusD reads one file of distroless's status.d. Its checksum lists (<pkg>.md5sums)
@@ -33,13 +37,15 @@ func extractDpkgStatusD(ctx context.Context, in *input) ([]Package, error) {
 	if strings.HasSuffix(in.path, ".md5sums") {
 		return nil, errNotMine
 	}
-	d := osDistro(in, path.Join(dpkgStatusDir, path.Base(in.path)))
-	root, _ := osRoot(in.path, path.Join(dpkgStatusDir, path.Base(in.path)))
-	return extractDpkg(ctx, in, d, root)
+	place := path.Join(dpkgStatusDir, path.Base(in.path))
+	root, ok := osRoot(in.path, place)
+	if !ok {
+		return nil, errNotMine
+	}
+	return extractDpkg(ctx, in, osDistro(in, place), root)
 }
 
-// extractDpkg reads the paragraphs of a dpkg database of the root file system at root ("" when
-// the database is not in its usual place, so no copyright files are looked up).
+// extractDpkg reads the paragraphs of a dpkg database of the root file system at root.
 func extractDpkg(ctx context.Context, in *input, d Distro, root string) ([]Package, error) {
 	paras, err := parseDpkgParagraphs(in.data)
 	if err != nil {
@@ -72,9 +78,7 @@ func extractDpkg(ctx context.Context, in *input, d Distro, root string) ([]Packa
 				p.SourceVersion = ver
 			}
 		}
-		if root != "" {
-			p.Licenses = dpkgLicenses(in.fsys, root, p.Name)
-		}
+		p.Licenses = dpkgLicenses(in.fsys, root, p.Name)
 		setProp(&p, PropArch, para.fields["Architecture"])
 		setProp(&p, PropDistro, d.PURLDistro())
 		epoch, ver := splitEpoch(p.Version)

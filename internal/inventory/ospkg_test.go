@@ -255,23 +255,28 @@ func TestDetectDistro(t *testing.T) {
 	}
 }
 
-// TestOSDatabaseOutsideARoot: a dpkg status found where no os-release can describe it is listed
-// and reported, not matched against a guessed release.
+// TestOSDatabaseOutsideARoot: a dpkg status or apk database found outside its place in a root
+// file system (another tool's fixture in a source tree) is not an installed system: not read, no
+// problem; under a root at any depth it is.
 func TestOSDatabaseOutsideARoot(t *testing.T) {
 	status, err := os.ReadFile("testdata/os/debian/var/lib/dpkg/status")
 	if err != nil {
 		t.Fatal(err)
 	}
-	fsys := fstest.MapFS{"backup/dpkg/status": {Data: status}}
-	pkgs, probs, err := Extract(context.Background(), fsys, []string{"backup/dpkg/status"})
+	for _, p := range []string{"backup/dpkg/status", "fixtures/status.d/libc6", "x/db/installed"} {
+		pkgs, probs, err := Extract(context.Background(), fstest.MapFS{p: {Data: status}}, []string{p})
+		if err != nil || len(pkgs) > 0 || len(probs) > 0 {
+			t.Errorf("%s: %d packages, problems %v, %v", p, len(pkgs), probs, err)
+		}
+	}
+	fsys := fstest.MapFS{"images/app/rootfs/var/lib/dpkg/status": {Data: status}}
+	pkgs, probs, err := Extract(context.Background(), fsys, []string{"images/app/rootfs/var/lib/dpkg/status"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pkgs) != 10 || len(probs) != 1 || probs[0].Kind != finding.ProblemUnmatched {
-		t.Fatalf("got %d packages, problems %v", len(pkgs), probs)
-	}
-	if pkgs[0].Ecosystem != "Debian" {
-		t.Errorf("ecosystem %q, want the bare Debian no release matches", pkgs[0].Ecosystem)
+	// No os-release in that root: listed, with the problem that says they cannot be matched.
+	if len(pkgs) != 10 || len(probs) != 1 || probs[0].Kind != finding.ProblemUnmatched || pkgs[0].Ecosystem != "Debian" {
+		t.Fatalf("got %d packages (%s), problems %v", len(pkgs), pkgs[0].Ecosystem, probs)
 	}
 }
 
