@@ -217,3 +217,21 @@ func parseOSPURL(s string) (Package, Distro, bool, error) {
 	setProp(&p, PropDistro, q.Get("distro"))
 	return p, d, true, nil
 }
+
+// WantsBeside reports whether the OS package extractors read the file at slash path p besides
+// the databases Wants names: the release files that say which distribution a root is, a
+// package's copyright file (its licence), and an rpm SQLite write-ahead log. A reader that keeps
+// only what the analyzers need (an image's layer walker) keeps these too, or the packages it
+// hands over cannot be matched and a problem says so.
+func WantsBeside(p string) bool {
+	for _, f := range []string{"etc/os-release", "usr/lib/os-release", "etc/alpine-release", "etc/redhat-release",
+		"etc/system-release", "etc/debian_version", "var/lib/rpm/rpmdb.sqlite-wal", "usr/lib/sysimage/rpm/rpmdb.sqlite-wal"} {
+		if p == f || strings.HasSuffix(p, "/"+f) {
+			return true
+		}
+	}
+	// usr/share/doc/<package>/copyright, under a root at any depth.
+	e := strings.Split(p, "/")
+	n := len(e)
+	return n >= 5 && e[n-1] == "copyright" && e[n-3] == "doc" && e[n-4] == "share" && e[n-5] == "usr"
+}

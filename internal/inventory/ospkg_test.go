@@ -591,3 +591,17 @@ func TestRPMDatabaseNamesElsewhere(t *testing.T) {
 		}
 	}
 }
+
+func TestWantsBeside(t *testing.T) {
+	for p, want := range map[string]bool{
+		"etc/os-release": true, "rootfs/usr/lib/os-release": true, "etc/debian_version": true,
+		"usr/share/doc/libssl3/copyright": true, "x/usr/share/doc/zlib1g/copyright": true,
+		"var/lib/rpm/rpmdb.sqlite-wal": true,
+		"copyright": false, "docs/copyright": false, "usr/share/doc/copyright": false, "etc/os-release.bak": false,
+		"myetc/os-release": false, "usr/share/doc/a/b/copyright": false,
+	} {
+		if got := WantsBeside(p); got != want {
+			t.Errorf("WantsBeside(%q) = %v", p, got)
+		}
+	}
+}
