@@ -597,7 +597,7 @@ func TestWantsBeside(t *testing.T) {
 		"etc/os-release": true, "rootfs/usr/lib/os-release": true, "etc/debian_version": true,
 		"usr/share/doc/libssl3/copyright": true, "x/usr/share/doc/zlib1g/copyright": true,
 		"var/lib/rpm/rpmdb.sqlite-wal": true,
-		"copyright": false, "docs/copyright": false, "usr/share/doc/copyright": false, "etc/os-release.bak": false,
+		"copyright":                    false, "docs/copyright": false, "usr/share/doc/copyright": false, "etc/os-release.bak": false,
 		"myetc/os-release": false, "usr/share/doc/a/b/copyright": false,
 	} {
 		if got := WantsBeside(p); got != want {
