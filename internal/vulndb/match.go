@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/google/osv-scalibr/semantic"
 
@@ -101,6 +102,11 @@ func (db *DB) matchOne(p inventory.Package, res *Result) (ms []Match, skip strin
 			return nil, fmt.Sprintf("ecosystem %q has no version comparator", p.Ecosystem), nil
 		}
 		return nil, fmt.Sprintf("ecosystem %s is not in the vulnerability database (run 'palisade db update --ecosystems %s')", base, base), nil
+	}
+	if known := db.meta.Ecosystems[base].Releases; len(known) > 0 && !slices.ContainsFunc(known, func(r string) bool { return releaseMatches(base, release, r) }) {
+		// An unknown release would find no entries and look clean: a release the database does
+		// not cover yet (an old database, a new release), or an image that misstates its own.
+		return nil, fmt.Sprintf("the database has no %s advisories for release %q (it has %s): is the database current, and the release right?", base, release, strings.Join(known, ", ")), nil
 	}
 	name, version := advisoryKey(base, p)
 	entries, err := e.ix.lookup(normalizeName(base, name))
