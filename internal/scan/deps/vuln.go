@@ -143,20 +143,7 @@ func (a *Analyzer) vulnFinding(p inventory.Package, group []vulndb.Match, mods [
 	remediation := remediationFor(p, primary.ID, fixed, props)
 	title := fmt.Sprintf("%s@%s: %s", p.Name, p.Version, clip(titleOf(primary), 200))
 	if osPackage(p) {
-		if p.Source != "" && p.Source != p.Name {
-			props[PropSourcePackage] = p.Source
-			props[PropSourceVersion] = p.SourceVersion
-		}
-		if len(fixed) > 0 {
-			props[PropFixState] = FixStateFixed
-		} else {
-			props[PropFixState] = FixStateUnfixed
-			title += " (no fix yet)"
-			if !a.opts.GateUnfixed {
-				props[PropOrigSeverity] = sev.String()
-				sev = finding.SeverityInfo
-			}
-		}
+		sev, title = a.osPackageFinding(p, fixed, sev, title, props)
 	}
 	if !p.Direct {
 		if dp := graphs[p.Location.Path].pathTo(p.Key()); dp != "" {
@@ -195,6 +182,26 @@ func (a *Analyzer) vulnFinding(p inventory.Package, group []vulndb.Match, mods [
 		Scanner:     Name,
 		Properties:  props,
 	}
+}
+
+// osPackageFinding adds what an OS package's finding says besides a language package's: the
+// source package, whether a fix exists, and — unless deps.gate-unfixed — an unfixed advisory
+// lowered to info, its severity kept in a property, so it is listed apart and does not gate.
+func (a *Analyzer) osPackageFinding(p inventory.Package, fixed []string, sev finding.Severity, title string, props map[string]string) (finding.Severity, string) {
+	if p.Source != "" && p.Source != p.Name {
+		props[PropSourcePackage] = p.Source
+		props[PropSourceVersion] = p.SourceVersion
+	}
+	if len(fixed) > 0 {
+		props[PropFixState] = FixStateFixed
+		return sev, title
+	}
+	props[PropFixState] = FixStateUnfixed
+	if !a.opts.GateUnfixed {
+		props[PropOrigSeverity] = sev.String()
+		sev = finding.SeverityInfo
+	}
+	return sev, title + " (no fix yet)"
 }
 
 // groupAliases returns every ID and alias of the group except the primary (group[0]'s), sorted.
