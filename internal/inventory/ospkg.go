@@ -133,88 +133,96 @@ func purlPackage(s string) (p Package, unmatchable string, err error) {
 	return Package{Name: name, Version: version, Ecosystem: eco, PURL: s}, "", nil
 }
 
-// osPURLNamespaces maps a purl namespace to the os-release ID it stands for.
-var osPURLNamespaces = map[string]string{
-	"debian": "debian", "ubuntu": "ubuntu", "alpine": "alpine", "wolfi": "wolfi", "chainguard": "chainguard",
-	"redhat": "rhel", "rhel": "rhel", "almalinux": "almalinux", "rocky": "rocky", "rockylinux": "rocky",
-	"centos": "centos", "fedora": "fedora", "amazon": "amzn", "amzn": "amzn",
+// purlDistroID is the os-release ID a purl namespace stands for.
+func purlDistroID(ns string) string {
+	switch ns {
+	case "redhat":
+		return "rhel"
+	case "rockylinux":
+		return "rocky"
+	case "amazon":
+		return "amzn"
+	}
+	return ns
 }
 
-func parseOSPURL(s string) (Package, Distro, bool, error) {
-	rest, ok := strings.CutPrefix(s, "pkg:")
-	if !ok {
-		return Package{}, Distro{}, false, nil
+// osPURLParts is a deb, apk or rpm package-url split into its parts, unescaped.
+type osPURLParts struct {
+	typ, ns, name, version string
+	q                      url.Values
+}
+
+// splitOSPURL splits an OS purl; ok is false for any other purl (not an error: another type).
+func splitOSPURL(s string) (parts osPURLParts, ok bool, err error) {
+	rest, found := strings.CutPrefix(s, "pkg:")
+	if !found {
+		return parts, false, nil
 	}
-	rest = strings.TrimLeft(rest, "/")
-	typ, rest, _ := strings.Cut(rest, "/")
-	typ = strings.ToLower(typ)
-	if typ != "deb" && typ != "apk" && typ != "rpm" {
-		return Package{}, Distro{}, false, nil
+	typ, rest, _ := strings.Cut(strings.TrimLeft(rest, "/"), "/")
+	parts.typ = strings.ToLower(typ)
+	if parts.typ != "deb" && parts.typ != "apk" && parts.typ != "rpm" {
+		return parts, false, nil
 	}
 	rest, _, _ = strings.Cut(rest, "#")
 	rest, rawQuery, _ := strings.Cut(rest, "?")
-	q, err := url.ParseQuery(rawQuery)
-	if err != nil {
-		return Package{}, Distro{}, true, fmt.Errorf("purl %q: qualifiers: %w", s, err)
+	if parts.q, err = url.ParseQuery(rawQuery); err != nil {
+		return parts, true, fmt.Errorf("purl %q: qualifiers: %w", s, err)
 	}
-	ns, nameVer, ok := strings.Cut(rest, "/")
-	if !ok || nameVer == "" {
-		return Package{}, Distro{}, true, fmt.Errorf("purl %q: want %s/<distribution>/<name>", s, typ)
+	ns, nameVer, found := strings.Cut(rest, "/")
+	if !found || nameVer == "" {
+		return parts, true, fmt.Errorf("purl %q: want %s/<distribution>/<name>", s, parts.typ)
 	}
+	parts.ns = strings.ToLower(ns)
 	name, version, _ := strings.Cut(nameVer, "@")
-	if name, err = url.PathUnescape(name); err != nil {
-		return Package{}, Distro{}, true, fmt.Errorf("purl %q: name: %w", s, err)
+	if parts.name, err = url.PathUnescape(name); err != nil {
+		return parts, true, fmt.Errorf("purl %q: name: %w", s, err)
 	}
-	if version, err = url.PathUnescape(version); err != nil {
-		return Package{}, Distro{}, true, fmt.Errorf("purl %q: version: %w", s, err)
+	if parts.version, err = url.PathUnescape(version); err != nil {
+		return parts, true, fmt.Errorf("purl %q: version: %w", s, err)
 	}
-	if name == "" {
-		return Package{}, Distro{}, true, fmt.Errorf("purl %q: empty name", s)
+	if parts.name == "" {
+		return parts, true, fmt.Errorf("purl %q: empty name", s)
 	}
-	if e := q.Get("epoch"); e != "" && e != "0" && version != "" && !strings.Contains(version, ":") {
+	return parts, true, nil
+}
+
+// parseOSPURL reads an OS purl into a package and the distribution its distro qualifier names.
+func parseOSPURL(s string) (Package, Distro, bool, error) {
+	u, ok, err := splitOSPURL(s)
+	if !ok || err != nil {
+		return Package{}, Distro{}, ok, err
+	}
+	version := u.version
+	if e := u.q.Get("epoch"); e != "" && e != "0" && version != "" && !strings.Contains(version, ":") {
 		version = e + ":" + version
 	}
-	ns = strings.ToLower(ns)
-	id := osPURLNamespaces[ns]
-	if id == "" {
-		id = ns
-	}
-	d := Distro{ID: id, Name: ns}
+	d := Distro{ID: purlDistroID(u.ns), Name: u.ns}
 	// The distro qualifier: "debian-12", "alpine-3.17.2", "rhel-9.4", or the bare "3.17.2".
-	if dq := q.Get("distro"); dq != "" {
-		v := dq
-		if i := strings.LastIndex(dq, "-"); i >= 0 {
-			v = dq[i+1:]
-		}
+	if dq := u.q.Get("distro"); dq != "" {
+		v := dq[strings.LastIndex(dq, "-")+1:]
 		if v != "" && v[0] >= '0' && v[0] <= '9' {
 			d.VersionID = v
 		}
 	}
 	d = classify(d, "")
-	fallback := map[string]string{"deb": "Debian", "apk": "Alpine", "rpm": "Red Hat"}[typ]
-	p := Package{Name: name, Version: version, Ecosystem: osEcosystem(d, fallback), PURL: s}
+	p := Package{Name: u.name, Version: version, Ecosystem: d.Ecosystem, PURL: s}
 	if d.Unsupported != "" && d.VersionID == "" {
 		// No release: the bare distribution, which the matcher skips with a reason.
-		p.Ecosystem = strings.SplitN(d.Ecosystem, ":", 2)[0]
+		p.Ecosystem, _, _ = strings.Cut(d.Ecosystem, ":")
 	}
-	if up := q.Get("upstream"); up != "" {
-		src, srcVer, _ := strings.Cut(up, "@")
-		p.Source, p.SourceVersion = src, srcVer
-		if typ == "rpm" {
+	if up := u.q.Get("upstream"); up != "" {
+		p.Source, p.SourceVersion, _ = strings.Cut(up, "@")
+		if u.typ == "rpm" {
 			// rpm's upstream is the source rpm's file name ("openssl-3.0.7-27.el9.src.rpm").
 			if n, v := (rpmHeader{sourceRPM: up, epoch: -1}).sourceNameVersion(); n != "" {
 				p.Source, p.SourceVersion = n, v
 			}
 		}
 	}
-	if p.Source == "" {
-		p.Source = name
-	}
-	if p.SourceVersion == "" {
-		p.SourceVersion = version
-	}
-	setProp(&p, PropArch, q.Get("arch"))
-	setProp(&p, PropDistro, q.Get("distro"))
+	p.Source = cmpOr(p.Source, u.name)
+	p.SourceVersion = cmpOr(p.SourceVersion, version)
+	setProp(&p, PropArch, u.q.Get("arch"))
+	setProp(&p, PropDistro, u.q.Get("distro"))
 	return p, d, true, nil
 }
 

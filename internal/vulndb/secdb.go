@@ -80,38 +80,8 @@ func secdbToZip(files []string, out string) (records int, err error) {
 		if err != nil {
 			return 0, err
 		}
-		for i, p := range doc.Packages {
-			name := strings.TrimSpace(p.Pkg.Name)
-			if name == "" {
-				return 0, errkind.Wrap(errkind.Invalid, fmt.Errorf("alpine secdb %s: packages[%d].pkg.name: empty", f, i))
-			}
-			for fixed, ids := range p.Pkg.Secfixes {
-				fixed = strings.TrimSpace(fixed)
-				if fixed == "0" {
-					continue // never affected
-				}
-				if _, err := parseVersion("Alpine", fixed); err != nil || !apkVersion.MatchString(fixed) {
-					return 0, errkind.Wrap(errkind.Invalid, fmt.Errorf("alpine secdb %s: package %s: secfixes %q: not an Alpine version", f, name, fixed))
-				}
-				// A line may name one vulnerability by several IDs ("CVE-2016-6258 XSA-182"):
-				// one record, under the first, with the others as aliases.
-				for _, line := range ids {
-					toks := strings.Fields(line)
-					if len(toks) == 0 {
-						continue
-					}
-					id := toks[0]
-					if byID[id] == nil {
-						byID[id] = map[secdbKey]bool{}
-					}
-					byID[id][secdbKey{doc.DistroVersion, name, fixed}] = true
-					for _, al := range toks[1:] {
-						if !slices.Contains(aliases[id], al) {
-							aliases[id] = append(aliases[id], al)
-						}
-					}
-				}
-			}
+		if err := collectSecdb(f, doc, byID, aliases); err != nil {
+			return 0, err
 		}
 	}
 	if len(byID) == 0 {
@@ -152,6 +122,44 @@ func secdbToZip(files []string, out string) (records int, err error) {
 		return 0, err
 	}
 	return len(ids), nil
+}
+
+// collectSecdb adds the fixes of one file to byID (issue ID → the releases, packages and
+// versions that fixed it) and aliases (issue ID → the other IDs its lines give it). A line may
+// name one vulnerability by several IDs ("CVE-2016-6258 XSA-182"): one record, under the first.
+func collectSecdb(f string, doc *secdbFile, byID map[string]map[secdbKey]bool, aliases map[string][]string) error {
+	for i, p := range doc.Packages {
+		name := strings.TrimSpace(p.Pkg.Name)
+		if name == "" {
+			return errkind.Wrap(errkind.Invalid, fmt.Errorf("alpine secdb %s: packages[%d].pkg.name: empty", f, i))
+		}
+		for fixed, ids := range p.Pkg.Secfixes {
+			fixed = strings.TrimSpace(fixed)
+			if fixed == "0" {
+				continue // never affected
+			}
+			if _, err := parseVersion("Alpine", fixed); err != nil || !apkVersion.MatchString(fixed) {
+				return errkind.Wrap(errkind.Invalid, fmt.Errorf("alpine secdb %s: package %s: secfixes %q: not an Alpine version", f, name, fixed))
+			}
+			for _, line := range ids {
+				toks := strings.Fields(line)
+				if len(toks) == 0 {
+					continue
+				}
+				id := toks[0]
+				if byID[id] == nil {
+					byID[id] = map[secdbKey]bool{}
+				}
+				byID[id][secdbKey{doc.DistroVersion, name, fixed}] = true
+				for _, al := range toks[1:] {
+					if !slices.Contains(aliases[id], al) {
+						aliases[id] = append(aliases[id], al)
+					}
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // secdbJSON is the part of an OSV record a secdb entry fills, in the schema's spelling.
