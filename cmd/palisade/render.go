@@ -3,9 +3,9 @@
 package main
 
 import (
-	"os"
 	"time"
 
+	"github.com/palisade-sec/palisade/internal/boundedread"
 	"github.com/palisade-sec/palisade/internal/config"
 	iacengine "github.com/palisade-sec/palisade/internal/iac"
 	"github.com/palisade-sec/palisade/internal/iac/render"
@@ -24,12 +24,16 @@ func iacRenderer(cfg *config.Config) (iacengine.Renderer, error) {
 	return rendered.From(r), nil
 }
 
+// maxValuesFile bounds one values file, as rendering bounds each file of a chart (8 MiB).
+const maxValuesFile = 8 << 20
+
 // newRenderer builds the Helm and Kustomize renderer with the user's values files and --set
-// expressions; a values file that cannot be read or parsed fails the scan.
+// expressions; a values file that cannot be read (or is over maxValuesFile) or parsed fails
+// the scan.
 func newRenderer(cfg *config.Config) (*render.Renderer, error) {
 	var values []render.ValueSource
 	for _, path := range cfg.IaC.HelmValues {
-		data, err := os.ReadFile(path)
+		data, err := boundedread.Path(path, maxValuesFile)
 		if err != nil {
 			return nil, cfg.FieldError("iac.helm-values", err)
 		}

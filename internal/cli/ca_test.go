@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -12,35 +11,17 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/palisade-sec/palisade/internal/identity"
+	"github.com/palisade-sec/palisade/internal/logtest"
 )
-
-// lockedBuffer is a bytes.Buffer safe for a command writing while the test reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // run executes the real command tree in-process and returns its stdout.
 func run(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	var out lockedBuffer
+	var out logtest.Buffer
 	app := &App{Version: "test", Stdout: &out, Stderr: io.Discard, Logger: slog.New(slog.DiscardHandler)}
 	root := Root(app)
 	root.SetArgs(args)
@@ -51,7 +32,7 @@ func run(t *testing.T, args ...string) (string, error) {
 // background is a long-running command (ca serve, gateway run) started in-process: its stdout
 // and log are readable while it runs, and stop cancels its context and returns its error.
 type background struct {
-	out, log lockedBuffer
+	out, log logtest.Buffer
 	cancel   context.CancelFunc
 	done     chan error
 }
@@ -452,7 +433,7 @@ func TestCAServe(t *testing.T) {
 // warnings (as main's does): those lines then go to stderr.
 func TestCAServeLogsLifecycle(t *testing.T) {
 	dir := newCLICA(t)
-	var stderr lockedBuffer
+	var stderr logtest.Buffer
 	app := &App{Version: "test", Stdout: io.Discard, Stderr: &stderr,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	root := Root(app)

@@ -152,16 +152,31 @@ func checkLocal(r *os.Root, name string, mustExist bool) error {
 		return nil
 	}
 	if !fi.IsDir() {
-		return nil
+		return checkRegular(name, fi)
 	}
 	entries, err := fs.ReadDir(r.FS(), filepath.ToSlash(name))
 	if err != nil {
 		return fmt.Errorf("%q: %w", name, unwrapPath(err))
 	}
 	for _, e := range entries {
-		if _, err := r.Stat(path.Join(filepath.ToSlash(name), e.Name())); err != nil && isEscape(err) {
+		efi, err := r.Stat(path.Join(filepath.ToSlash(name), e.Name()))
+		if err != nil && isEscape(err) {
 			return fmt.Errorf("%q holds %s, a link that leads outside the scanned directory", name, e.Name())
 		}
+		if err == nil && !efi.IsDir() {
+			if err := checkRegular(path.Join(name, e.Name()), efi); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkRegular refuses an input that is not a regular file: a named pipe planted in the
+// repository would block the scan that opens it, waiting for a writer that never comes.
+func checkRegular(name string, fi fs.FileInfo) error {
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%q is not a regular file (a named pipe, device or socket): a repository's palisade.yaml may name only files and directories", name)
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,36 +17,21 @@ import (
 	"time"
 
 	"github.com/palisade-sec/palisade/internal/identity"
+	"github.com/palisade-sec/palisade/internal/identity/identitytest"
+	"github.com/palisade-sec/palisade/internal/logtest"
 )
 
 var inboundRE = regexp.MustCompile(`msg="gateway serving" .*inbound=(\S+)`)
 
-// mtlsClient presents the SVID in certFile/keyFile and verifies the sidecar's SVID against the
-// bundle (a sidecar's certificate names a SPIFFE ID, not a host).
+// mtlsClient presents the SVID in certFile/keyFile and verifies the sidecar's SVID (the
+// orders service's) against the bundle.
 func mtlsClient(t *testing.T, tb *identity.TrustBundle, certFile, keyFile string) *http.Client {
 	t.Helper()
 	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{pair},
-		InsecureSkipVerify: true, // replaced by the SVID check below
-		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
-			var chain []*x509.Certificate
-			for _, der := range raw {
-				c, err := x509.ParseCertificate(der)
-				if err != nil {
-					return err
-				}
-				chain = append(chain, c)
-			}
-			id, err := tb.VerifySVID(chain, time.Now())
-			if err == nil && id.String() != "spiffe://example.org/orders" {
-				err = fmt.Errorf("sidecar is %s", id)
-			}
-			return err
-		}}
-	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg}}
+	return identitytest.Client(tb.Pool(), &pair, "spiffe://example.org/orders")
 }
 
 // TestGatewayRun serves a request through `gateway run -c` to a local upstream over mTLS with
@@ -244,7 +228,7 @@ audit:
 	if err != nil {
 		t.Fatal(err)
 	}
-	var log lockedBuffer
+	var log logtest.Buffer
 	app := &App{Version: "test", Stdout: io.Discard, Stderr: io.Discard,
 		Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	root := Root(app)

@@ -16,13 +16,13 @@ package config
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/palisade-sec/palisade/internal/boundedread"
 	"github.com/palisade-sec/palisade/internal/config/strictyaml"
 	"github.com/palisade-sec/palisade/internal/finding"
 )
@@ -168,7 +168,7 @@ func Find(dir string) (string, error) {
 func Load(path string, env func(string) (string, bool)) (*Config, error) {
 	c := Default()
 	if path != "" {
-		data, err := readLimited(path)
+		data, err := boundedread.Path(path, maxFileSize)
 		if err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
@@ -189,22 +189,6 @@ func Load(path string, env func(string) (string, bool)) (*Config, error) {
 
 // maxFileSize bounds the configuration file; a real one is a few hundred bytes.
 const maxFileSize = 1 << 20
-
-func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if len(data) > maxFileSize {
-		return nil, fmt.Errorf("%s: larger than %d bytes; is this a configuration file?", path, maxFileSize)
-	}
-	return data, nil
-}
 
 // decode overlays a file on c, recording where each value came from.
 func (c *Config) decode(name string, data []byte) error {

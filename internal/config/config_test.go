@@ -289,7 +289,7 @@ func TestLoadTooLarge(t *testing.T) {
 	if err := os.WriteFile(p, []byte("# "+strings.Repeat("x", maxFileSize)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(p, noEnv); err == nil || !strings.Contains(err.Error(), "larger than 1048576 bytes") {
+	if _, err := Load(p, noEnv); err == nil || err.Error() != "config: read "+p+": larger than the 1048576-byte limit" {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -3,14 +3,13 @@ package gateway
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/palisade-sec/palisade/internal/boundedread"
 	"github.com/palisade-sec/palisade/internal/config"
 	"github.com/palisade-sec/palisade/internal/config/strictyaml"
 	"github.com/palisade-sec/palisade/internal/identity"
@@ -173,12 +172,7 @@ const maxConfigSize = 4 << 20
 // LoadConfig reads and validates a gateway.yaml. It reads at most one byte more than
 // maxConfigSize, so a path to a device or a pipe that never ends is refused, not read whole.
 func LoadConfig(path string) (*Config, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("load gateway config: %w", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	b, err := boundedread.Path(path, maxConfigSize)
 	if err != nil {
 		return nil, fmt.Errorf("load gateway config: %w", err)
 	}

@@ -144,7 +144,7 @@ func TestLoadConfigReadsABoundedAmount(t *testing.T) {
 		t.Skip("no /dev/zero")
 	}
 	_, err := LoadConfig("/dev/zero")
-	if err == nil || !strings.Contains(err.Error(), "larger than 4 MiB") {
+	if err == nil || err.Error() != "load gateway config: read /dev/zero: larger than the 4194304-byte limit" {
 		t.Fatalf("LoadConfig(/dev/zero) = %v, want the size error", err)
 	}
 }

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -26,25 +25,11 @@ import (
 	"github.com/palisade-sec/palisade/internal/identity"
 	"github.com/palisade-sec/palisade/internal/identity/identitytest"
 	"github.com/palisade-sec/palisade/internal/jwtauth/jwttest"
+	"github.com/palisade-sec/palisade/internal/logtest"
 )
 
-// lockedBuffer is an io.Writer safe for the audit log's flusher and the test reading it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+// lockedBuffer is the audit log's sink: written by the flusher while the test reads it.
+type lockedBuffer = logtest.Buffer
 
 // startGateway writes cfgText to a file, starts the gateway and waits until it serves.
 func startGateway(t testing.TB, cfgText string, jwks *http.Client, audit io.Writer) (*Gateway, string) {
@@ -86,26 +71,10 @@ func echoApp(t testing.TB, name string) *httptest.Server {
 	return s
 }
 
+// clientFor presents cert (nil: none) and verifies the sidecar's SVID against roots, as a peer
+// sidecar would.
 func clientFor(roots *x509.CertPool, cert *tls.Certificate) *http.Client {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots, ServerName: "ignored"}
-	// The sidecar serves an SVID (no DNS name): verify it as an SVID, like a peer sidecar would.
-	cfg.InsecureSkipVerify = true
-	cfg.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error {
-		certs, err := parseRaw(raw)
-		if err != nil {
-			return err
-		}
-		opts := x509.VerifyOptions{Roots: roots, Intermediates: x509.NewCertPool(), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}
-		for _, c := range certs[1:] {
-			opts.Intermediates.AddCert(c)
-		}
-		_, err = certs[0].Verify(opts)
-		return err
-	}
-	if cert != nil {
-		cfg.Certificates = []tls.Certificate{*cert}
-	}
-	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg, ForceAttemptHTTP2: true}}
+	return identitytest.Client(roots, cert, "")
 }
 
 const sidecarB = `mode: sidecar

@@ -24,6 +24,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/palisade-sec/palisade/internal/boundedread"
 	"github.com/palisade-sec/palisade/internal/config/strictyaml"
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/iac/aws"
@@ -343,11 +344,11 @@ func (s *Scanner) scanFile(ctx context.Context, fsys fs.FS, name string) (fileRe
 	if limit <= 0 {
 		limit = 8 << 20
 	}
-	if st, err := fs.Stat(fsys, name); err == nil && st.Size() > limit {
+	data, err := boundedread.File(fsys, name, limit)
+	if errors.Is(err, boundedread.ErrTooLarge) {
 		out.skip = finding.SkipTooLarge
 		return out, nil
 	}
-	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		out.problems = append(out.problems, finding.Problem{Path: name, Kind: finding.ProblemRead, Scanner: "iac", Message: fmt.Sprintf("read: %v", err)})
 		return out, nil

@@ -7,13 +7,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/palisade-sec/palisade/internal/boundedread"
 	"github.com/palisade-sec/palisade/internal/finding"
 )
 
@@ -261,28 +261,16 @@ func mergeSorted(a, b []string) []string {
 	return slices.Compact(out)
 }
 
+// readLimited reads a file through fsys, at most MaxFileSize bytes; every extractor reads
+// through it (the one bounded reader, kept under this name for the extractors' call sites).
 func readLimited(fsys fs.FS, p string) ([]byte, error) {
-	f, err := fsys.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > MaxFileSize {
-		return nil, errTooLarge
-	}
-	return data, nil
+	return boundedread.File(fsys, p, MaxFileSize)
 }
-
-var errTooLarge = fmt.Errorf("larger than %d bytes", MaxFileSize)
 
 // readKind is the problem kind of a failed read: too-large for a file over MaxFileSize, read
 // for anything else.
 func readKind(err error) string {
-	if errors.Is(err, errTooLarge) {
+	if errors.Is(err, boundedread.ErrTooLarge) {
 		return finding.ProblemTooLarge
 	}
 	return finding.ProblemRead

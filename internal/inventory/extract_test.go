@@ -331,3 +331,23 @@ func TestProblemKinds(t *testing.T) {
 		}
 	})
 }
+
+// A sibling that is not a regular file (a named pipe planted beside go.mod, which a real one
+// would make the read block on) is refused without being opened and reported, never read.
+func TestExtractRefusesIrregularSibling(t *testing.T) {
+	fsys := fstest.MapFS{
+		"a/go.mod": {Data: []byte("module x\n\ngo 1.22\n")},
+		"a/go.sum": {Mode: fs.ModeNamedPipe},
+	}
+	_, probs, err := Extract(context.Background(), fsys, []string{"a/go.mod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []finding.Problem{{
+		Path: "a/go.sum", Scanner: "inventory", Kind: finding.ProblemRead,
+		Message: "read go.sum: read a/go.sum: not a regular file (a named pipe)",
+	}}
+	if diff := cmp.Diff(want, probs); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}

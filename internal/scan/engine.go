@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/palisade-sec/palisade/internal/boundedread"
 	"github.com/palisade-sec/palisade/internal/errkind"
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/report"
@@ -173,9 +174,9 @@ func (c *collector) runFile(ctx context.Context, fsys fs.FS, j job) error {
 	if j.cand.size > c.s.maxSize {
 		return c.runLarge(ctx, fsys, j)
 	}
-	data, err := readLimited(fsys, p, c.s.maxSize)
+	data, err := boundedread.File(fsys, p, c.s.maxSize)
 	switch {
-	case errors.Is(err, errTooLarge): // it grew since the walk
+	case errors.Is(err, boundedread.ErrTooLarge): // it grew since the walk
 		return c.runLarge(ctx, fsys, j)
 	case err != nil:
 		c.addProblem(finding.Problem{Path: p, Message: fmt.Sprintf("read: %v", unwrapPathError(err)), Kind: readKind(err)})

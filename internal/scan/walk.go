@@ -1,12 +1,10 @@
 package scan
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -15,6 +13,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/palisade-sec/palisade/internal/boundedread"
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/scan/gitignore"
 )
@@ -206,7 +205,7 @@ func (w *walker) file(p string, e fs.DirEntry) (candidate, bool) {
 // loadIgnoreFile reads one ignore file and stacks its patterns on m. A missing exclude file is
 // normal; every other failure, and every line git would never match, is reported as a problem.
 func (w *walker) loadIgnoreFile(p, base string, m *gitignore.Matcher, optional bool) *gitignore.Matcher {
-	data, err := readLimited(w.fsys, p, w.s.maxSize)
+	data, err := boundedread.File(w.fsys, p, w.s.maxSize)
 	if err != nil {
 		if optional && errors.Is(err, fs.ErrNotExist) {
 			return m
@@ -226,42 +225,10 @@ func (w *walker) loadIgnoreFile(p, base string, m *gitignore.Matcher, optional b
 	return m.With(patterns)
 }
 
-// readLimited reads a regular file through fsys, refusing more than limit bytes.
-func readLimited(fsys fs.FS, p string, limit int64) ([]byte, error) {
-	f, err := fsys.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", p)
-	}
-	if info.Size() > limit {
-		return nil, errTooLarge
-	}
-	// Size the buffer from the stat so reading does not reallocate; the limit still holds if
-	// the file grows while it is read.
-	var buf bytes.Buffer
-	buf.Grow(int(info.Size()) + bytes.MinRead)
-	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
-		return nil, err
-	}
-	if int64(buf.Len()) > limit {
-		return nil, errTooLarge
-	}
-	return buf.Bytes(), nil
-}
-
-var errTooLarge = errors.New("larger than the size limit (--max-file-size)")
-
 // readKind is the problem kind of a failed read: too-large for a file over the size limit,
 // read for anything else.
 func readKind(err error) string {
-	if errors.Is(err, errTooLarge) {
+	if errors.Is(err, boundedread.ErrTooLarge) {
 		return finding.ProblemTooLarge
 	}
 	return finding.ProblemRead

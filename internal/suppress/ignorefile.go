@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/palisade-sec/palisade/internal/boundedread"
 	"github.com/palisade-sec/palisade/internal/config/strictyaml"
 	"github.com/palisade-sec/palisade/internal/finding"
 )
@@ -115,12 +116,18 @@ func ReadIgnoreFile(path string) (*IgnoreFile, error) {
 	return ParseIgnoreFile(path, data)
 }
 
+// maxIgnoreFileSize bounds an ignore file read from the scanned tree: tens of thousands of
+// entries, far more than a hand-kept file holds.
+const maxIgnoreFileSize = 4 << 20
+
 // ReadIgnoreFileFS reads and parses the ignore file name from fsys, normally the scan root opened
 // with os.OpenRoot, so the file cannot resolve outside the root. The file is named by its
 // root-relative path in errors and suppression sources, which keeps reports the same on every
-// machine. A missing file wraps fs.ErrNotExist.
+// machine. A missing file wraps fs.ErrNotExist. The file must be a regular file of at most
+// maxIgnoreFileSize bytes: a repository could plant a named pipe under the default name, which
+// would block the scan that opened it.
 func ReadIgnoreFileFS(fsys fs.FS, name string) (*IgnoreFile, error) {
-	data, err := fs.ReadFile(fsys, name)
+	data, err := boundedread.File(fsys, name, maxIgnoreFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("read ignore file: %w", err)
 	}

@@ -228,6 +228,24 @@ func TestReadIgnoreFileFS(t *testing.T) {
 	}
 }
 
+// An ignore file in the scanned tree that is not a regular file (a named pipe planted under the
+// default name, which would block the scan that opened it) or is over the size limit is refused
+// with an error naming it, never read as if it were empty.
+func TestReadIgnoreFileFSRefusesIrregularAndOversized(t *testing.T) {
+	fsys := fstest.MapFS{
+		DefaultIgnoreFile: {Mode: fs.ModeNamedPipe},
+		"big.yaml":        {Data: []byte("version: 1\n# " + strings.Repeat("x", maxIgnoreFileSize) + "\n")},
+	}
+	for name, want := range map[string]string{
+		DefaultIgnoreFile: "read ignore file: read .palisadeignore.yaml: not a regular file (a named pipe)",
+		"big.yaml":        "read ignore file: read big.yaml: larger than the 4194304-byte limit",
+	} {
+		if _, err := ReadIgnoreFileFS(fsys, name); err == nil || err.Error() != want {
+			t.Errorf("ReadIgnoreFileFS(%s) error %v, want %q", name, err, want)
+		}
+	}
+}
+
 func fnd(rule, path, fp string) finding.Finding {
 	return finding.Finding{RuleID: rule, Location: finding.Location{Path: path}, Fingerprint: fp, Severity: finding.SeverityHigh}
 }

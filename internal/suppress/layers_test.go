@@ -81,7 +81,7 @@ func TestLoad(t *testing.T) {
 	}{
 		{"absent default ignore file is fine", Sources{Root: os.DirFS(t.TempDir()), IgnoreFile: DefaultIgnoreFile}, now, "",
 			func(o Options) bool { return o.Ignore == nil && o.Lines != nil }},
-		{"absent named ignore file is an error", Sources{Root: root.FS(), IgnoreFile: "nope.yaml", IgnoreFileRequired: true}, now, "read ignore file: openat nope.yaml", nil},
+		{"absent named ignore file is an error", Sources{Root: root.FS(), IgnoreFile: "nope.yaml", IgnoreFileRequired: true}, now, "read ignore file: statat nope.yaml", nil},
 		{"ignore file in a subdirectory", Sources{Root: root.FS(), IgnoreFile: "security/ignore.yaml"}, now, "",
 			func(o Options) bool { return o.Ignore != nil && o.Ignore.Name == "security/ignore.yaml" }},
 		{"ignore file outside the root by relative path", Sources{Root: root.FS(), IgnoreFile: "../x.yaml", IgnoreFileRequired: true}, now, "read ignore file", nil},

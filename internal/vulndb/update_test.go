@@ -18,6 +18,7 @@ import (
 	"github.com/palisade-sec/palisade/internal/errkind"
 	"github.com/palisade-sec/palisade/internal/inventory"
 	"github.com/palisade-sec/palisade/internal/vulndb/osv"
+	"github.com/palisade-sec/palisade/internal/vulndb/vulndbtest"
 )
 
 // serve starts a TLS server on 127.0.0.1 that serves root like the OSV bucket.
@@ -73,7 +74,7 @@ func TestUpdateFailuresLeaveTheDatabaseInUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	corrupt := fixtureExport(t, map[string]map[string]string{
+	corrupt := fixtureExport(t, vulndbtest.Records{
 		"PyPI": {"PYSEC-9999-1.json": `{"id":"PYSEC-9999-1","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"PyPI","name":"x"},"ranges":[{"type":"ECOSYSTEM","events":[{"fixed":"1","introduced":"0"}]}]}]}`},
 	})
 	for _, tc := range []struct {
@@ -339,7 +340,7 @@ func TestImportRefusesAnotherEcosystemsArchive(t *testing.T) {
 func TestImportRefusesAnArchiveThatIndexesNothing(t *testing.T) {
 	dir, _ := fixtureDB(t)
 	zipPath := filepath.Join(t.TempDir(), "all.zip")
-	writeZip(t, zipPath, map[string]string{
+	vulndbtest.WriteZip(t, zipPath, map[string]string{
 		"X-1.json": `{"id": "X-1", "modified": "2024-01-01T00:00:00Z"}`,
 		"X-2.json": `{"id": "X-2", "modified": "2024-01-01T00:00:00Z", "affected": []}`,
 	})

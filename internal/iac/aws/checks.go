@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/palisade-sec/palisade/internal/finding"
 )
@@ -550,7 +551,9 @@ func lambdaTracing() Check {
 		"logging:tracing")
 }
 
-var lambdaSecretRE = regexp.MustCompile(`(?i)(passw(or)?d|secret|token|api[_-]?key|private[_-]?key|access[_-]?key)`)
+var lambdaSecretRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(passw(or)?d|secret|token|api[_-]?key|private[_-]?key|access[_-]?key)`)
+})
 
 func lambdaSecretEnv() Check {
 	c := Check{
@@ -560,7 +563,7 @@ func lambdaSecretEnv() Check {
 		Run: func(m *Model, report Report) {
 			for _, f := range m.Functions {
 				for k, v := range f.Env {
-					if lambdaSecretRE.MatchString(k) && len(v) >= 4 && !strings.HasPrefix(v, "arn:") && !strings.HasPrefix(v, "/") {
+					if lambdaSecretRE().MatchString(k) && len(v) >= 4 && !strings.HasPrefix(v, "arn:") && !strings.HasPrefix(v, "/") {
 						report(&f.Ref, "environment", fmt.Sprintf("%s sets %s to a literal value (%s)", f.Address, k, finding.Redact(v)))
 					}
 				}
@@ -665,7 +668,9 @@ func publicIP() Check {
 		"nsa-cisa:network-separation")
 }
 
-var userDataSecretRE = regexp.MustCompile(`(?i)(AKIA[0-9A-Z]{16}|aws_secret_access_key\s*=|(password|passwd|secret|token)\s*[=:]\s*["']?[^\s"'$]{6,})`)
+var userDataSecretRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(AKIA[0-9A-Z]{16}|aws_secret_access_key\s*=|(password|passwd|secret|token)\s*[=:]\s*["']?[^\s"'$]{6,})`)
+})
 
 func userDataSecret() Check {
 	c := simple("aws-ec2-user-data-secret", "Credential in instance user data", finding.SeverityHigh,
@@ -673,7 +678,7 @@ func userDataSecret() Check {
 		"Fetch secrets at boot from Secrets Manager or SSM Parameter Store using the instance role.", "user_data",
 		func(m *Model) []*Instance { return append(append([]*Instance{}, m.Instances...), m.LaunchConfigs...) },
 		func(i *Instance) *Ref { return &i.Ref },
-		func(i *Instance) bool { return userDataSecretRE.MatchString(i.UserData) },
+		func(i *Instance) bool { return userDataSecretRE().MatchString(i.UserData) },
 		[]string{tf("resource \"aws_instance\" \"web\" {\n  # want\n  user_data = <<EOT\n#!/bin/sh\nexport DB_PASSWORD=s3cr3tvalue\nEOT\n}\n")},
 		[]string{tf("resource \"aws_instance\" \"web\" {\n  user_data = \"#!/bin/sh\\naws ssm get-parameter --name /db/password\\n\"\n}\n")},
 		"cis-aws:secrets")

@@ -2,11 +2,11 @@ package compose
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/iac/check"
 	"github.com/palisade-sec/palisade/internal/iac/yamlpos"
 )
 
@@ -110,8 +110,6 @@ func sensitiveMount() Check {
 	}
 }
 
-var secretNameRE = regexp.MustCompile(`(?i)(passw(or)?d|passwd|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|credential)`)
-
 func secretEnv() Check {
 	r := rule("compose-secret-in-environment", "Credential as a literal environment value", finding.SeverityHigh,
 		"A credential written into the Compose file is in version control and in `docker inspect`.",
@@ -121,7 +119,7 @@ func secretEnv() Check {
 		Rule: r,
 		Run: eachService(func(s *Service, report Report) {
 			for _, e := range s.Environment {
-				if e.HasValue && secretNameRE.MatchString(e.Name) && len(e.Value) >= 4 && !strings.Contains(e.Value, "${") &&
+				if e.HasValue && check.SecretName(e.Name) && len(e.Value) >= 4 && !strings.Contains(e.Value, "${") &&
 					!strings.HasPrefix(e.Value, "/") && strings.Trim(e.Value, "0123456789.") != "" {
 					report(e.path, fmt.Sprintf("service %s sets %s to a literal value (%s)", s.Name, e.Name, finding.Redact(e.Value)))
 				}

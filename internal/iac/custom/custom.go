@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -65,7 +64,20 @@ type Set struct {
 	Policies []*Policy
 }
 
-var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,62}$`)
+// validID reports an ID of 2-63 lowercase letters, digits and dashes, not starting with a dash.
+// A loop, not a regular expression: `[a-z0-9-]{1,62}` compiles to 62 copies of the class,
+// and a package-level regexp is compiled at every start of the binary, `palisade version` too.
+func validID(id string) bool {
+	if len(id) < 2 || len(id) > 63 || id[0] == '-' {
+		return false
+	}
+	for i := range len(id) {
+		if c := id[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
 
 // NewEnv returns the CEL environment policies compile against: one variable, object.
 func NewEnv() (*policy.Env, error) {
@@ -131,7 +143,7 @@ func (s *source) compile(env *policy.Env, spec Spec, item string) (*Policy, erro
 		return s.errorf(s.pos(item+"."+field, item), item+"."+field, format, args...)
 	}
 	switch {
-	case !idRE.MatchString(spec.ID):
+	case !validID(spec.ID):
 		return nil, at("id", "id %q must be 2-63 lowercase letters, digits and dashes", spec.ID)
 	case spec.Title == "":
 		return nil, at("title", "policy %s has no title", spec.ID)

@@ -5,8 +5,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/iac/check"
 )
 
 // Builtin is the one list of built-in Dockerfile checks, in report order. Duplicate IDs are
@@ -190,7 +192,9 @@ func addLocal() Check {
 	}
 }
 
-var pipeShellRE = regexp.MustCompile(`(?i)\b(curl|wget)\b[^|;&]*\|\s*(sudo\s+)?(ba|z|da|k)?sh\b`)
+var pipeShellRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)\b(curl|wget)\b[^|;&]*\|\s*(sudo\s+)?(ba|z|da|k)?sh\b`)
+})
 
 func pipeToShell() Check {
 	return Check{
@@ -200,7 +204,7 @@ func pipeToShell() Check {
 			"supply-chain:integrity"),
 		Run: func(f *File, report Report) {
 			runs(f, func(in Instruction, script string) {
-				if pipeShellRE.MatchString(script) {
+				if pipeShellRE().MatchString(script) {
 					report(in.Line, "run:"+in.Original, "RUN pipes a download into a shell")
 				}
 			})
@@ -209,9 +213,6 @@ func pipeToShell() Check {
 		Pass: []string{"FROM debian:12\nRUN curl -fsSLo install.sh https://get.example.com/install.sh && echo \"abc  install.sh\" | sha256sum -c && sh install.sh\n"},
 	}
 }
-
-// secretNameRE matches names that usually hold credentials.
-var secretNameRE = regexp.MustCompile(`(?i)(passw(or)?d|passwd|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|credential)`)
 
 // notSecretValue reports values that are clearly not a credential: empty, references, paths.
 func notSecretValue(v string) bool {
@@ -232,7 +233,7 @@ func secretEnv() Check {
 		Run: func(f *File, report Report) {
 			eachInstr(f, func(_ *Stage, in Instruction) {
 				for _, kv := range in.KeyValues() {
-					if secretNameRE.MatchString(kv[0]) && !notSecretValue(kv[1]) {
+					if check.SecretName(kv[0]) && !notSecretValue(kv[1]) {
 						report(in.Line, "env:"+kv[0], fmt.Sprintf("ENV %s holds a literal value (%s)", kv[0], finding.Redact(kv[1])))
 					}
 				}
@@ -252,17 +253,17 @@ func secretArg() Check {
 	return Check{
 		Rule: r,
 		Run: func(f *File, report Report) {
-			check := func(in Instruction) {
+			flagSecrets := func(in Instruction) {
 				for _, kv := range in.KeyValues() {
-					if secretNameRE.MatchString(kv[0]) {
+					if check.SecretName(kv[0]) {
 						report(in.Line, "arg:"+kv[0], fmt.Sprintf("ARG %s carries a credential into the image history", kv[0]))
 					}
 				}
 			}
 			for _, in := range f.Args {
-				check(in)
+				flagSecrets(in)
 			}
-			eachInstr(f, func(_ *Stage, in Instruction) { check(in) }, "ARG")
+			eachInstr(f, func(_ *Stage, in Instruction) { flagSecrets(in) }, "ARG")
 		},
 		Fail: []string{"FROM alpine:3.20\n# want\nARG NPM_TOKEN\n"},
 		Pass: []string{"FROM alpine:3.20\nARG VERSION=1.2.3\nRUN --mount=type=secret,id=npm_token true\n"},

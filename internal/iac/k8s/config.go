@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/iac/check"
 )
 
 // Checks of Secrets, ConfigMaps, ServiceAccounts and Namespaces.
@@ -59,7 +60,7 @@ func configMapSecret() Check {
 		Run: onKind([]string{"ConfigMap"}, func(r *Resource, report Report) {
 			keys := make([]string, 0, len(r.Data))
 			for k, v := range r.Data {
-				if secretNameRE.MatchString(k) && !placeholder(v) && !strings.Contains(v, "\n") {
+				if check.SecretName(k) && !placeholder(v) && !strings.Contains(v, "\n") {
 					keys = append(keys, k)
 				}
 			}

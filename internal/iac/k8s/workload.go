@@ -2,10 +2,10 @@ package k8s
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/iac/check"
 )
 
 // Workload hygiene beyond the Pod Security Standards: resources, images, probes, credentials.
@@ -206,7 +206,6 @@ func automountToken() Check {
 }
 
 // secretName matches variable and key names that usually hold credentials.
-var secretNameRE = regexp.MustCompile(`(?i)(passw(or)?d|passwd|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|credential)`)
 
 func secretEnvLiteral() Check {
 	return Check{
@@ -220,7 +219,7 @@ func secretEnvLiteral() Check {
 		}(),
 		Run: onContainer(func(_ Pod, c ContainerRef, report Report) {
 			for i, e := range c.Env {
-				if e.Value != "" && e.ValueFrom == nil && secretNameRE.MatchString(e.Name) && !placeholder(e.Value) {
+				if e.Value != "" && e.ValueFrom == nil && check.SecretName(e.Name) && !placeholder(e.Value) {
 					report(c.Path.Field("env").Item(i, e.Name).Field("value"), fmt.Sprintf("container %q sets %s to a literal value (%s)", c.Name, e.Name, finding.Redact(e.Value)))
 				}
 			}

@@ -2,6 +2,7 @@ package render
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"path"
 	"slices"
@@ -87,7 +88,14 @@ func detectChart(ctx context.Context, fsys fs.FS, dir string) Unit {
 	u := Unit{Kind: Helm, Root: dir, Entry: path.Join(dir, "Chart.yaml")}
 	rules := ignore.Empty()
 	ignoreFile := path.Join(dir, ignore.HelmIgnore)
-	if data, err := fs.ReadFile(fsys, ignoreFile); err == nil {
+	// Read as every chart file is (bounded, no links, regular files only): a named pipe planted
+	// as .helmignore would otherwise block the scan that opened it.
+	rd := &reader{fsys: fsys, lim: limits{}.orDefault()}
+	switch data, err := rd.readFile(ignoreFile, false); {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		u.problems = append(u.problems, problemf(ignoreFile, 0, "load chart: %v (its rules were not applied)", err))
+	default:
 		r, perr := ignore.Parse(strings.NewReader(string(data)))
 		if perr != nil {
 			u.problems = append(u.problems, problemf(ignoreFile, 0, "parse .helmignore: %v", perr))

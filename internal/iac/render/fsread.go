@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+
+	"github.com/palisade-sec/palisade/internal/boundedread"
 )
 
 // Limits bound what one unit may read, so a hostile repository cannot make rendering exhaust
@@ -67,7 +69,8 @@ func (r *reader) readFile(name string, walked bool) ([]byte, error) {
 	if r.total+st.Size() > r.lim.unit {
 		return nil, fmt.Errorf("read %s: the unit's files exceed the %d-byte limit", name, r.lim.unit)
 	}
-	data, err := fs.ReadFile(r.fsys, name)
+	// Read bounded: the file may have grown since it was measured.
+	data, err := boundedread.File(r.fsys, name, min(r.lim.file, r.lim.unit-r.total))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -493,11 +494,11 @@ func templatePaths(c *chart.Chart, cf *chartFiles) map[string]templateSource {
 }
 
 // templateLoc finds "name:line" (optionally ":col") in Helm's and text/template's errors.
-var templateLoc = regexp.MustCompile(`([^\s():"]+):(\d+)(?::\d+)?`)
+var templateLoc = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`([^\s():"]+):(\d+)(?::\d+)?`) })
 
 // templateErrorAt returns the fsys path and line named in a template error, if any.
 func templateErrorAt(msg string, templates map[string]templateSource) (string, int) {
-	for _, m := range templateLoc.FindAllStringSubmatch(msg, -1) {
+	for _, m := range templateLoc().FindAllStringSubmatch(msg, -1) {
 		t, ok := templates[m[1]]
 		if !ok {
 			continue

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 	"text/template/parse"
 
@@ -94,7 +95,7 @@ const (
 	warnEnd   = "HELM_ERR_END"
 )
 
-var warnRegex = regexp.MustCompile(warnStart + `((?s).*)` + warnEnd)
+var warnRegex = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(warnStart + `((?s).*)` + warnEnd) })
 
 func newHelmEngine(b *budget, lenient bool) *helmEngine {
 	return &helmEngine{b: b, lenient: lenient, includes: map[string]int{}, token: rand.Text()}
@@ -438,7 +439,7 @@ func cleanupExecError(filename string, err error) error {
 	if len(tokens) != 3 {
 		return fmt.Errorf("execution error in (%s): %s", filename, err)
 	}
-	if parts := warnRegex.FindStringSubmatch(tokens[2]); len(parts) >= 2 {
+	if parts := warnRegex().FindStringSubmatch(tokens[2]); len(parts) >= 2 {
 		return fmt.Errorf("execution error at (%s): %s", tokens[1], parts[1])
 	}
 	return err

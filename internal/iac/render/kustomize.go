@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/palisade-sec/palisade/internal/boundedread"
 	"github.com/palisade-sec/palisade/internal/finding"
 	"go.yaml.in/yaml/v3"
 	"sigs.k8s.io/kustomize/api/krusty"
@@ -103,7 +104,7 @@ func kustProblems(fsys fs.FS, t *kustTree) []finding.Problem {
 		}
 		var text []byte
 		if len(n.bad) > 0 {
-			text, _ = fs.ReadFile(fsys, n.file)
+			text, _ = boundedread.File(fsys, n.file, defaultMaxFileSize) // for line numbers only
 		}
 		for _, b := range n.bad {
 			out = append(out, problemf(n.file, lineOfText(text, b.ref), "kustomize build: %q: %s", b.ref, b.why))

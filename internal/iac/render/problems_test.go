@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -269,5 +270,29 @@ func TestUnitsAtTheRoot(t *testing.T) {
 				t.Errorf("Locate(name) = %v, want %s:%d", got, tt.path, tt.line)
 			}
 		})
+	}
+}
+
+// A .helmignore that cannot be read as a regular file (a named pipe, which would block the scan
+// that opened it) is refused with a problem naming it, not read and not silently skipped.
+func TestHelmIgnoreNotARegularFile(t *testing.T) {
+	fsys := fstest.MapFS{
+		"chart/Chart.yaml":        {Data: []byte("apiVersion: v2\nname: web\nversion: 0.1.0\n")},
+		"chart/.helmignore":       {Mode: fs.ModeNamedPipe},
+		"chart/templates/cm.yaml": {Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")},
+	}
+	plan, err := Detect(context.Background(), fsys, []string{"chart/Chart.yaml", "chart/.helmignore", "chart/templates/cm.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range plan.Units[0].problems {
+		if p.Path == "chart/.helmignore" {
+			got = append(got, p.Message)
+		}
+	}
+	want := []string{"load chart: read chart/.helmignore: not a regular file (its rules were not applied)"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems at .helmignore (-want +got):\n%s", diff)
 	}
 }

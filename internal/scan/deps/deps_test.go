@@ -1,12 +1,10 @@
 package deps
 
 import (
-	"archive/zip"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -21,6 +19,7 @@ import (
 	"github.com/palisade-sec/palisade/internal/inventory"
 	"github.com/palisade-sec/palisade/internal/scan"
 	"github.com/palisade-sec/palisade/internal/vulndb"
+	"github.com/palisade-sec/palisade/internal/vulndb/vulndbtest"
 )
 
 var fetched = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
@@ -29,19 +28,11 @@ var fetched = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 // alias record into a fresh database.
 func testDB(t *testing.T) *vulndb.DB {
 	t.Helper()
-	export := t.TempDir()
-	for _, eco := range []string{"Go", "crates.io", "PyPI"} {
-		files, _ := filepath.Glob(filepath.Join("..", "..", "vulndb", "testdata", "osv", eco, "*.json"))
-		switch eco {
-		case "PyPI":
-			files = append(files, filepath.Join("testdata", "GHSA-palisade-test-0001.json"))
-		case "crates.io":
-			files = append(files, filepath.Join("testdata", "PALISADE-TEST-V4-0001.json"), filepath.Join("testdata", "PALISADE-TEST-INFO-0001.json"))
-		}
-		writeZip(t, filepath.Join(export, eco, "all.zip"), files)
-	}
+	recs := vulndbtest.Fixtures(t)
+	recs.Add("PyPI", vulndbtest.Files(t, filepath.Join("testdata", "GHSA-palisade-test-0001.json")))
+	recs.Add("crates.io", vulndbtest.Files(t, filepath.Join("testdata", "PALISADE-TEST-V4-0001.json"), filepath.Join("testdata", "PALISADE-TEST-INFO-0001.json")))
 	dir := t.TempDir()
-	if _, err := vulndb.Import(context.Background(), vulndb.ImportOptions{Dir: dir, Path: export, Now: func() time.Time { return fetched }}); err != nil {
+	if _, err := vulndb.Import(context.Background(), vulndb.ImportOptions{Dir: dir, Path: vulndbtest.Export(t, recs), Now: func() time.Time { return fetched }}); err != nil {
 		t.Fatal(err)
 	}
 	db, err := vulndb.Open(dir)
@@ -50,30 +41,6 @@ func testDB(t *testing.T) *vulndb.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
-}
-
-func writeZip(t *testing.T, path string, files []string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw := zip.NewWriter(f)
-	for _, src := range files {
-		b, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w, _ := zw.Create(filepath.Base(src))
-		w.Write(b)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
 }
 
 // fakeExtractor returns a fixed inventory, as the real extractor would for the tree.
