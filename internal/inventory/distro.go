@@ -3,11 +3,12 @@ package inventory
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/palisade-sec/palisade/internal/boundedread"
 )
 
 // Distro is the operating system a root file system was built from, as its os-release (or an
@@ -115,20 +116,10 @@ func DetectDistro(fsys fs.FS, root string) (Distro, error) {
 	return Distro{Unsupported: "no etc/os-release, usr/lib/os-release or other release file says which distribution this is"}, nil
 }
 
+// readSmall reads a release file through the one bounded reader: a named pipe planted at
+// etc/os-release is refused unopened instead of blocking the scan.
 func readSmall(fsys fs.FS, p string) ([]byte, error) {
-	f, err := fsys.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxReleaseFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxReleaseFile {
-		return nil, fmt.Errorf("larger than %d bytes", maxReleaseFile)
-	}
-	return data, nil
+	return boundedread.File(fsys, p, maxReleaseFile)
 }
 
 // parseOSRelease reads the KEY=value lines of os-release(5): values may be quoted with " or '

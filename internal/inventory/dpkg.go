@@ -3,11 +3,11 @@ package inventory
 import (
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"strings"
 
+	"github.com/palisade-sec/palisade/internal/boundedread"
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/inventory/license"
 )
@@ -165,33 +165,22 @@ func clipText(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// maxCopyright bounds how much of a package's copyright file is read: the licence of the whole
-// package is declared in its first paragraphs.
-const maxCopyright = 256 << 10
+// maxCopyright bounds the copyright file read for a package's licence (the largest real ones, of
+// firmware and toolchain packages, are a few hundred KiB).
+const maxCopyright = 2 << 20
 
 // dpkgLicenses reads the licence of a package from usr/share/doc/<name>/copyright under root,
 // when that file is machine-readable (DEP-5, "Format: …copyright-format…"): the License of the
 // "Files: *" paragraph, else of the first Files paragraph. Free-text copyright files, a missing
 // file and anything that does not parse give nil: nothing said is better than a guess.
 func dpkgLicenses(fsys fs.FS, root, name string) []string {
-	f, err := fsys.Open(path.Join(root, "usr/share/doc", name, "copyright"))
+	data, err := boundedread.File(fsys, path.Join(root, "usr/share/doc", name, "copyright"), maxCopyright)
 	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxCopyright))
-	if err != nil {
-		return nil
+		return nil // missing, not a regular file, or too large to be worth reading for this
 	}
 	first, _, _ := strings.Cut(strings.TrimLeft(string(data), "\ufeff\r\n\t "), "\n")
 	if !strings.HasPrefix(first, "Format:") || !strings.Contains(first, "copyright-format") {
 		return nil
-	}
-	if len(data) == maxCopyright {
-		// Cut mid-paragraph: keep only whole paragraphs.
-		if i := strings.LastIndex(string(data), "\n\n"); i > 0 {
-			data = data[:i]
-		}
 	}
 	paras, err := parseDpkgParagraphs(data)
 	if err != nil {
