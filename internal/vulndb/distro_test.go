@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/palisade-sec/palisade/internal/inventory"
+	"github.com/palisade-sec/palisade/internal/vulndb/vulndbtest"
 )
 
 // TestMatchDistro matches OS packages against real distro records: by source package where the
@@ -170,7 +171,7 @@ func TestUpdateFetchesDistroEcosystems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeZip(t, filepath.Join(rocky, "all.zip"), map[string]string{"RLSA.json": strings.ReplaceAll(strings.ReplaceAll(string(b), "AlmaLinux:10", "Rocky Linux:10"), "ALSA-", "RLSA-")})
+	vulndbtest.WriteZip(t, filepath.Join(rocky, "all.zip"), map[string]string{"RLSA.json": strings.ReplaceAll(strings.ReplaceAll(string(b), "AlmaLinux:10", "Rocky Linux:10"), "ALSA-", "RLSA-")})
 	ts := serve(t, export)
 	dir := t.TempDir()
 	meta, err := Update(context.Background(), UpdateOptions{Dir: dir, Source: ts.URL, Ecosystems: []string{"Debian", "Alpine", "AlmaLinux", "Rocky Linux"}, Client: ts.Client(), Now: clock})

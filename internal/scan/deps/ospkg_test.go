@@ -18,6 +18,7 @@ import (
 	"github.com/palisade-sec/palisade/internal/scan"
 	"github.com/palisade-sec/palisade/internal/vulndb"
 	"github.com/palisade-sec/palisade/internal/vulndb/osv"
+	"github.com/palisade-sec/palisade/internal/vulndb/vulndbtest"
 )
 
 // debianDB is a database of the Debian fixtures: real records of other releases, and test
@@ -25,10 +26,10 @@ import (
 // the distribution).
 func debianDB(t *testing.T) *vulndb.DB {
 	t.Helper()
-	export := t.TempDir()
-	files, _ := filepath.Glob(filepath.Join("..", "..", "vulndb", "testdata", "osv", "Debian", "*.json"))
-	files = append(files, filepath.Join("testdata", "PALISADE-TEST-DEB12-0003.json"))
-	writeZip(t, filepath.Join(export, "Debian", "all.zip"), files)
+	recs := vulndbtest.Records{}
+	recs.Add("Debian", vulndbtest.Fixtures(t)["Debian"])
+	recs.Add("Debian", vulndbtest.Files(t, filepath.Join("testdata", "PALISADE-TEST-DEB12-0003.json")))
+	export := vulndbtest.Export(t, recs)
 	dir := t.TempDir()
 	if _, err := vulndb.Import(context.Background(), vulndb.ImportOptions{Dir: dir, Path: export, Now: func() time.Time { return fetched }}); err != nil {
 		t.Fatal(err)
