@@ -21,7 +21,15 @@ func extractApkInstalled(ctx context.Context, in *input) ([]Package, error) {
 	d := osDistro(in, apkInstalledPath)
 	var pkgs []Package
 	var cur *Package
+	nameless, firstNameless := 0, 0
 	flush := func() {
+		if cur != nil && strings.TrimSpace(cur.Name) == "" {
+			// Counted and reported once: millions of nameless entries are one problem.
+			if nameless++; nameless == 1 {
+				firstNameless = cur.Location.StartLine
+			}
+			cur = nil
+		}
 		if cur != nil {
 			if cur.Source == "" {
 				cur.Source = cur.Name
@@ -65,6 +73,9 @@ func extractApkInstalled(ctx context.Context, in *input) ([]Package, error) {
 		}
 	}
 	flush()
+	if nameless > 0 {
+		in.problem(finding.ProblemParse, in.path, firstNameless, "parse apk: %d entries without a P: name (the first at line %d) were not listed", nameless, firstNameless)
+	}
 	reportUnmatchable(in, d, "apk", pkgs)
 	return pkgs, nil
 }

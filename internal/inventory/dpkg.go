@@ -52,12 +52,21 @@ func extractDpkg(ctx context.Context, in *input, d Distro, root string) ([]Packa
 		return nil, err
 	}
 	var pkgs []Package
+	nameless, firstNameless := 0, 0
 	for i, para := range paras {
 		if i%256 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		if st, ok := para.fields["Status"]; ok && !dpkgInstalled(st) {
 			continue // removed with its configuration files kept, half-installed, not-installed
+		}
+		if strings.TrimSpace(para.fields["Package"]) == "" {
+			// Counted, and reported once below: a file of millions of nameless paragraphs must
+			// not become millions of problems.
+			if nameless++; nameless == 1 {
+				firstNameless = para.line
+			}
+			continue
 		}
 		p := Package{
 			Name:      para.fields["Package"],
@@ -84,6 +93,9 @@ func extractDpkg(ctx context.Context, in *input, d Distro, root string) ([]Packa
 		epoch, ver := splitEpoch(p.Version)
 		p.PURL = osPURL("deb", d.Namespace, p, epoch, ver)
 		pkgs = append(pkgs, p)
+	}
+	if nameless > 0 {
+		in.problem(finding.ProblemParse, in.path, firstNameless, "parse dpkg: %d paragraphs without a Package field (the first at line %d) were not listed", nameless, firstNameless)
 	}
 	reportUnmatchable(in, d, "dpkg", pkgs)
 	return pkgs, nil

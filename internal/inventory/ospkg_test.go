@@ -605,3 +605,36 @@ func TestWantsBeside(t *testing.T) {
 		}
 	}
 }
+
+// TestRPMBadRecordsBounded: a database of many unreadable records gives a bounded number of
+// problems, the last counting the rest.
+func TestRPMBadRecordsBounded(t *testing.T) {
+	in := &input{path: "var/lib/rpm/Packages", fsys: fstest.MapFS{}}
+	blobs := make([]rpmBlob, 1000)
+	for i := range blobs {
+		blobs[i] = rpmBlob{hnum: int64(i + 1), blob: []byte{1, 2, 3}}
+	}
+	pkgs := rpmPackages(in, Distro{Ecosystem: "AlmaLinux:9"}, blobs)
+	if len(pkgs) != 0 || len(in.problems) != maxRecordProblems+1 || !strings.Contains(in.problems[maxRecordProblems].Message, "980 more") {
+		t.Errorf("%d packages, %d problems, last %+v", len(pkgs), len(in.problems), in.problems[len(in.problems)-1])
+	}
+}
+
+// TestNamelessEntriesOneProblem: entries without a name are one problem per database, whatever
+// their number, naming the first.
+func TestNamelessEntriesOneProblem(t *testing.T) {
+	var dpkg, apk strings.Builder
+	dpkg.WriteString("Package: a\nVersion: 1\n\n")
+	apk.WriteString("P:a\nV:1-r0\n\n")
+	for range 5000 {
+		dpkg.WriteString("Version: 1\n\n")
+		apk.WriteString("V:1-r0\n\n")
+	}
+	osr := &fstest.MapFile{Data: []byte("ID=debian\nVERSION_ID=12\n")}
+	for p, data := range map[string]string{"var/lib/dpkg/status": dpkg.String(), "lib/apk/db/installed": apk.String()} {
+		pkgs, probs, err := Extract(context.Background(), fstest.MapFS{p: {Data: []byte(data)}, "etc/os-release": osr}, []string{p})
+		if err != nil || len(pkgs) != 1 || len(probs) != 1 || probs[0].Line != 4 || !strings.Contains(probs[0].Message, "5000") {
+			t.Errorf("%s: %d packages, problems %+v, %v", p, len(pkgs), probs, err)
+		}
+	}
+}

@@ -101,10 +101,15 @@ func extractRPMBDB(ctx context.Context, in *input) ([]Package, error) {
 // its record, and the others are still listed.
 func rpmPackages(in *input, d Distro, blobs []rpmBlob) []Package {
 	var pkgs []Package
+	bad := 0
 	for _, b := range blobs {
 		h, err := parseRPMHeader(b.blob)
 		if err != nil {
-			in.problem(finding.ProblemParse, in.path, 0, "parse rpm database: package record %d: %v", b.hnum, err)
+			// Each bad record is named up to a point; a database of millions of tiny bad records
+			// must not become millions of problems.
+			if bad++; bad <= maxRecordProblems {
+				in.problem(finding.ProblemParse, in.path, 0, "parse rpm database: package record %d: %v", b.hnum, err)
+			}
 			continue
 		}
 		if h.name == "gpg-pubkey" {
@@ -123,9 +128,15 @@ func rpmPackages(in *input, d Distro, blobs []rpmBlob) []Package {
 		p.PURL = osPURL("rpm", d.Namespace, p, epoch, ver)
 		pkgs = append(pkgs, p)
 	}
+	if bad > maxRecordProblems {
+		in.problem(finding.ProblemParse, in.path, 0, "parse rpm database: %d more package records could not be read", bad-maxRecordProblems)
+	}
 	reportUnmatchable(in, d, "rpm", pkgs)
 	return pkgs
 }
+
+// maxRecordProblems is how many unreadable records of one database are reported one by one.
+const maxRecordProblems = 20
 
 // extractRPMNDB reads rpm's ndb Packages.db (SUSE 15 and later).
 func extractRPMNDB(ctx context.Context, in *input) ([]Package, error) {
