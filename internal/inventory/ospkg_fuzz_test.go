@@ -80,7 +80,7 @@ func FuzzRPMSQLite(f *testing.F) {
 }
 
 func FuzzRPMBerkeleyDB(f *testing.F) {
-	fuzzOSDatabase(f, "rpm-bdb", "var/lib/rpm/Packages", "testdata/os/rpm-bdb/var/lib/rpm/Packages", "testdata/os/rpm-bdb-epoch/rpm/Packages")
+	fuzzOSDatabase(f, "rpm-bdb", "var/lib/rpm/Packages", "testdata/os/rpm-bdb/var/lib/rpm/Packages", "testdata/os/rpm-bdb-epoch/rpm/Packages", "testdata/os/rpm-bdb-be/Packages")
 }
 
 // FuzzRPMNDB starts from an ndb file built of real headers (writeNDB).

@@ -638,3 +638,31 @@ func TestNamelessEntriesOneProblem(t *testing.T) {
 		}
 	}
 }
+
+// TestRPMBerkeleyDBBigEndian reads the same database written in big-endian byte order.
+func TestRPMBerkeleyDBBigEndian(t *testing.T) {
+	var got [2][]rpmHeader
+	for i, f := range []string{"testdata/os/rpm-bdb/var/lib/rpm/Packages", "testdata/os/rpm-bdb-be/Packages"} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		values, err := bdbValues(data)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, v := range values {
+			h, err := parseRPMHeader(v)
+			if err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			got[i] = append(got[i], h)
+		}
+	}
+	if len(got[1]) != 1 || got[1][0].name != "libuuid" {
+		t.Fatalf("big-endian: %+v", got[1])
+	}
+	if diff := cmp.Diff(got[0], got[1], cmp.AllowUnexported(rpmHeader{})); diff != "" {
+		t.Errorf("(-little +big):\n%s", diff)
+	}
+}
