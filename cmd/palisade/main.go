@@ -87,6 +87,7 @@ func newDepsAnalyzer(_ context.Context, cfg *config.Config) (scan.Analyzer, erro
 	}
 	opts := deps.Options{
 		DemoteNotImported: cfg.Deps.DemoteNotImported,
+		GateUnfixed:       cfg.Deps.GateUnfixed,
 		LicenseAllow:      cfg.Deps.LicenseAllow,
 		LicenseDeny:       cfg.Deps.LicenseDeny,
 		MaxAge:            time.Duration(cfg.Deps.MaxAge),

@@ -87,6 +87,10 @@ type Deps struct {
 	// DemoteNotImported lowers findings for Go packages that the scanned module never imports to
 	// severity info, so the gate acts only on vulnerable code the module uses.
 	DemoteNotImported bool `yaml:"demote-not-imported"`
+	// GateUnfixed lets findings in OS packages that no fixed version exists for yet ("no fix
+	// yet", "will not fix") fail the gate; off by default, they are listed apart at severity info
+	// with their original severity in a property.
+	GateUnfixed bool `yaml:"gate-unfixed"`
 	// LicenseAllow, when not empty, makes every package whose known licence is not listed a finding.
 	LicenseAllow []string `yaml:"license-allow"`
 	// LicenseDeny makes every package with a listed licence a finding.

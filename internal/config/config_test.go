@@ -315,6 +315,7 @@ func TestKeys(t *testing.T) {
 		"deps.db-dir=PALISADE_DEPS_DB_DIR",
 		"deps.max-age=PALISADE_DEPS_MAX_AGE",
 		"deps.demote-not-imported=PALISADE_DEPS_DEMOTE_NOT_IMPORTED",
+		"deps.gate-unfixed=PALISADE_DEPS_GATE_UNFIXED",
 		"deps.license-allow=PALISADE_DEPS_LICENSE_ALLOW",
 		"deps.license-deny=PALISADE_DEPS_LICENSE_DENY",
 		"iac.disable=PALISADE_IAC_DISABLE",
