@@ -1,0 +1,180 @@
+package image
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/palisade-sec/palisade/internal/errkind"
+)
+
+// responseHeaderTimeout bounds how long a registry may take to start answering one request, so
+// a registry that accepts a connection and stalls fails the pull even without a deadline on ctx.
+const responseHeaderTimeout = 60 * time.Second
+
+// Pull resolves a registry reference ("host/repo:tag", "host/repo@sha256:…") once and returns
+// the image for the platform, fetched by digest from then on. Credentials come from
+// opts.Keychain (the docker config by default: basic auth, bearer tokens, credential helpers).
+// Layers are not downloaded here but streamed by Walk.
+func Pull(ctx context.Context, ref string, opts Options) (*Image, error) {
+	r, err := name.ParseReference(ref, name.StrictValidation)
+	if err != nil {
+		return nil, errkind.Wrap(errkind.Invalid, fmt.Errorf("image reference %q: %w", ref, err))
+	}
+	host := r.Context().RegistryStr()
+	insecure := slices.Contains(opts.InsecureRegistries, host)
+	if insecure {
+		if r, err = name.ParseReference(ref, name.StrictValidation, name.Insecure); err != nil {
+			return nil, errkind.Wrap(errkind.Invalid, fmt.Errorf("image reference %q: %w", ref, err))
+		}
+	}
+	kc := opts.Keychain
+	if kc == nil {
+		kc = authn.DefaultKeychain
+	}
+	rt := opts.Transport
+	if rt == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.ResponseHeaderTimeout = responseHeaderTimeout
+		rt = t
+	}
+	p, err := remote.NewPuller(remote.WithAuthFromKeychain(kc),
+		remote.WithTransport(&schemeGuard{next: rt, insecure: opts.InsecureRegistries}))
+	if err != nil {
+		return nil, err
+	}
+	img, err := pull(ctx, p, r, opts)
+	if err != nil {
+		return nil, registryError(fmt.Errorf("pull %s: %w", ref, err))
+	}
+	img.Name = ref
+	return img, nil
+}
+
+func pull(ctx context.Context, p *remote.Puller, r name.Reference, opts Options) (*Image, error) {
+	desc, err := p.Get(ctx, r) // the one resolution of a tag
+	if err != nil {
+		return nil, err
+	}
+	repo := r.Context()
+	rawTop, err := readVerified(strings.NewReader(string(desc.Manifest)), desc.Digest.String(), maxManifestBytes)
+	if err != nil {
+		return nil, err
+	}
+	indexDigest := ""
+	manifestDigest, rawManifest := desc.Digest.String(), rawTop
+	if isIndex(desc.MediaType) {
+		idx, err := parseIndex(rawTop, "index "+desc.Digest.String())
+		if err != nil {
+			return nil, err
+		}
+		load := func(d v1.Descriptor) ([]byte, error) { return fetchManifest(ctx, p, repo, d.Digest.String()) }
+		chosen, inner, err := chooseManifest(idx.Manifests, opts.Platform, load)
+		if err != nil {
+			return nil, err
+		}
+		indexDigest = first(inner, desc.Digest.String())
+		manifestDigest = chosen.Digest.String()
+		if rawManifest, err = load(chosen); err != nil {
+			return nil, err
+		}
+	}
+	img, err := fromManifest(rawManifest, manifestDigest, func(d string) ([]byte, error) {
+		return fetchBlob(ctx, p, repo, d, maxConfigBytes)
+	})
+	if err != nil {
+		return nil, err
+	}
+	img.IndexDigest = indexDigest
+	img.Reference = repo.Digest(manifestDigest).String()
+	if err := checkPlatform(img, opts.Platform); err != nil {
+		return nil, err
+	}
+	for i := range img.Layers {
+		d := repo.Digest(img.Layers[i].Digest)
+		img.blobs = append(img.blobs, blobOpener{digestKnown: true, open: func(ctx context.Context) (io.ReadCloser, error) {
+			l, err := p.Layer(ctx, d)
+			if err != nil {
+				return nil, registryError(err)
+			}
+			rc, err := l.Compressed()
+			if err != nil {
+				return nil, registryError(err)
+			}
+			return rc, nil
+		}})
+	}
+	return img, nil
+}
+
+func fetchManifest(ctx context.Context, p *remote.Puller, repo name.Repository, digest string) ([]byte, error) {
+	if _, err := digestHex(digest); err != nil {
+		return nil, err
+	}
+	d, err := p.Get(ctx, repo.Digest(digest))
+	if err != nil {
+		return nil, err
+	}
+	return readVerified(strings.NewReader(string(d.Manifest)), digest, maxManifestBytes)
+}
+
+func fetchBlob(ctx context.Context, p *remote.Puller, repo name.Repository, digest string, max int64) ([]byte, error) {
+	if _, err := digestHex(digest); err != nil {
+		return nil, err
+	}
+	l, err := p.Layer(ctx, repo.Digest(digest))
+	if err != nil {
+		return nil, err
+	}
+	rc, err := l.Compressed()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return readVerified(rc, digest, max)
+}
+
+// registryError gives a registry's answer its error kind: refused credentials are Denied, an
+// unknown repository, tag or blob NotFound.
+func registryError(err error) error {
+	var te *transport.Error
+	if errors.As(err, &te) {
+		switch te.StatusCode {
+		case http.StatusUnauthorized, http.StatusForbidden:
+			return errkind.Wrap(errkind.Denied, err)
+		case http.StatusNotFound:
+			if errkind.Of(err) == errkind.Other {
+				return errkind.Wrap(errkind.NotFound, fmt.Errorf("%w: %w", ErrMissingBlob, err))
+			}
+		}
+	}
+	return err
+}
+
+// schemeGuard refuses plain-HTTP requests to any host not named insecure. The registry client
+// tries plain HTTP by itself for loopback and private addresses; this is where that stops.
+type schemeGuard struct {
+	next     http.RoundTripper
+	insecure []string
+}
+
+func (g *schemeGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != "https" && !slices.Contains(g.insecure, req.URL.Host) {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, fmt.Errorf("refusing plain HTTP to %s: name it as an insecure registry to allow it", req.URL.Host)
+	}
+	return g.next.RoundTrip(req)
+}
