@@ -15,6 +15,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,6 +91,21 @@ func (ca *CA) Transport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.TLSClientConfig = &tls.Config{RootCAs: ca.Pool, MinVersion: tls.VersionTLS12}
 	return t
+}
+
+// StartTLSServer serves h over TLS on loopback with a certificate from the CA (valid for
+// 127.0.0.1, ::1 and localhost), closed at the end of the test.
+func (ca *CA) StartTLSServer(t testing.TB, h http.Handler) *httptest.Server {
+	t.Helper()
+	cert, err := tls.LoadX509KeyPair(ca.ServerCert, ca.ServerKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 func writeFile(t testing.TB, p string, b []byte) {

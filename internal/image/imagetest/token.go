@@ -4,12 +4,10 @@ import (
 	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -30,7 +28,7 @@ type TokenServer struct {
 func StartTokenServer(t testing.TB, ca *CA) *TokenServer {
 	t.Helper()
 	ts := &TokenServer{Service: "palisade-test-registry", Issuer: "palisade-test-issuer", User: "tok", Password: "tok-s3cret"}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := ca.StartTLSServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ts.Requests.Add(1)
 		u, p, ok := r.BasicAuth()
 		if !ok || u != ts.User || p != ts.Password {
@@ -54,14 +52,9 @@ func StartTokenServer(t testing.TB, ca *CA) *TokenServer {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{"token": tok, "access_token": tok, "expires_in": 300})
 	}))
-	cert, err := tls.LoadX509KeyPair(ca.ServerCert, ca.ServerKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	ts.URL = srv.URL + "/token"
+	// The realm names localhost, not 127.0.0.1: the registry client refuses a token realm on a
+	// loopback or private IP literal (a registry could otherwise aim it at internal services).
+	ts.URL = strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) + "/token"
 	return ts
 }
 
