@@ -1,0 +1,233 @@
+package image
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"path"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// memImage is an image of uncompressed layers held in memory, so fuzzing costs no disk but the
+// walk's own.
+func memImage(layers ...[]byte) *Image {
+	img := &Image{}
+	for i, b := range layers {
+		d := sha256Digest(b)
+		img.Layers = append(img.Layers, Layer{Index: i, Digest: d, DiffID: d, Size: int64(len(b))})
+		img.blobs = append(img.blobs, blobOpener{digestKnown: true, open: func(context.Context) (io.ReadCloser, error) {
+			return io.NopCloser(bytes.NewReader(b)), nil
+		}})
+	}
+	return img
+}
+
+type tarEntry struct {
+	name, body, link string
+	typ              byte
+}
+
+func tarBytes(t testing.TB, entries ...tarEntry) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, e := range entries {
+		h := &tar.Header{Name: e.name, Typeflag: e.typ, Linkname: e.link, Mode: 0o644, Size: int64(len(e.body)), ModTime: time.Unix(1, 0)}
+		if e.typ != tar.TypeReg {
+			h.Size = 0
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(tw, e.body)
+	}
+	tw.Close()
+	return buf.Bytes()
+}
+
+// FuzzWalk feeds arbitrary bytes as two layers (plain tar, gzip or zstd, as the bytes say): the
+// walk never panics, never leaves anything in or beside its temporary directory, and what it
+// returns holds together — every file in the final FS is readable and attributed to a layer, and
+// every removal is of a file from a lower layer.
+func FuzzWalk(f *testing.F) {
+	f.Add(tarBytes(f, tarEntry{name: "etc/os-release", typ: tar.TypeSymlink, link: "../usr/lib/os-release"},
+		tarEntry{name: "usr/lib/os-release", body: "ID=debian\n", typ: tar.TypeReg}, tarEntry{name: "lib", typ: tar.TypeSymlink, link: "/usr/lib"}),
+		tarBytes(f, tarEntry{name: "lib/x", body: "x", typ: tar.TypeReg}, tarEntry{name: "etc/.wh.os-release", typ: tar.TypeReg},
+			tarEntry{name: "usr/.wh..wh..opq", typ: tar.TypeReg}, tarEntry{name: "h", typ: tar.TypeLink, link: "lib/x"}))
+	f.Add(tarBytes(f, tarEntry{name: "../../evil", body: "x", typ: tar.TypeReg}), []byte{})
+	f.Add(tarBytes(f, tarEntry{name: "a", typ: tar.TypeSymlink, link: "/../../.."}, tarEntry{name: "a/b/c", body: "c", typ: tar.TypeReg}),
+		tarBytes(f, tarEntry{name: "a/b", typ: tar.TypeLink, link: "a/b/c"}, tarEntry{name: "x", typ: tar.TypeLink, link: "/etc/passwd"}))
+	f.Add([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}, []byte{0x28, 0xb5, 0x2f, 0xfd, 0})
+	parent := f.TempDir()
+	f.Fuzz(func(t *testing.T, l0, l1 []byte) {
+		img := memImage(l0, l1)
+		lim := Limits{LayerBytes: 1 << 20, ImageBytes: 2 << 20, KeptBytes: 1 << 20, Entries: 1000, RatioFloor: 1 << 16, Ratio: 100}
+		err := img.Walk(context.Background(), WalkOptions{
+			Keep: func(string, *tar.Header) bool { return true }, TempDir: parent, Limits: lim,
+			Visit: func(_ context.Context, e *Entry) error {
+				if !fs.ValidPath(e.Path) || e.Path == "." {
+					t.Errorf("Visit path %q is not a clean relative path", e.Path)
+				}
+				_, err := io.Copy(io.Discard, e)
+				return err
+			},
+		}, func(tr *Tree) error {
+			for _, r := range tr.Removed {
+				if r.Added >= r.Removed {
+					t.Errorf("removal %+v: not from a lower layer", r)
+				}
+			}
+			return fs.WalkDir(tr.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+				if err != nil {
+					t.Errorf("WalkDir %s: %v", p, err)
+					return nil
+				}
+				if d.Type().IsRegular() {
+					if _, err := fs.ReadFile(tr.FS(), p); err != nil {
+						t.Errorf("ReadFile %s: %v", p, err)
+					}
+					if _, ok := tr.Layer(p); !ok {
+						t.Errorf("%s has no layer", p)
+					}
+				}
+				return nil
+			})
+		})
+		_ = err // bad input may fail; it must only fail cleanly
+		if left, _ := os.ReadDir(parent); len(left) != 0 {
+			t.Fatalf("%d entries left beside the walk's directory", len(left))
+		}
+	})
+}
+
+// FuzzWhiteouts runs layers of files, directories, whiteouts and opaque markers, decoded from
+// the fuzzer's bytes, through the walker and through a model written straight from the OCI
+// image spec (whiteouts apply to lower layers only, then the layer's entries in order): the
+// final files and the layer of each must agree.
+func FuzzWhiteouts(f *testing.F) {
+	f.Add([]byte{0x01, 0x10, 0x02, 0x21, 0x80, 0x03, 0x10, 0x04, 0x20, 0x01, 0x33})
+	f.Add([]byte{0x01, 0x35, 0x01, 0x36, 0x80, 0x05, 0x01, 0x01, 0x12, 0x80, 0x03, 0x01})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		layers := decodeOps(ops)
+		if len(layers) == 0 || len(layers) > 6 {
+			return
+		}
+		var blobs [][]byte
+		for _, l := range layers {
+			blobs = append(blobs, tarBytes(t, l...))
+		}
+		got := map[string]int{}
+		err := memImage(blobs...).Walk(context.Background(), WalkOptions{Keep: func(string, *tar.Header) bool { return true }},
+			func(tr *Tree) error {
+				return fs.WalkDir(tr.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+					if err == nil && d.Type().IsRegular() {
+						l, _ := tr.Layer(p)
+						got[p] = l.Index
+					}
+					return err
+				})
+			})
+		if err != nil {
+			t.Fatalf("Walk: %v", err)
+		}
+		if diff := cmp.Diff(modelLayers(layers), got); diff != "" {
+			t.Errorf("final files (-model +walker):\n%s\nlayers: %v", diff, layers)
+		}
+	})
+}
+
+// decodeOps turns bytes into layers of entries: a byte with the high bit set starts a new layer;
+// otherwise its low 3 bits pick the kind and the next byte the path.
+func decodeOps(ops []byte) [][]tarEntry {
+	names := []string{"a", "b", "a/a", "a/b", "b/a", "a/a/a", "a/b/a", "c"}
+	layers := [][]tarEntry{nil}
+	for i := 0; i < len(ops); i++ {
+		op := ops[i]
+		if op&0x80 != 0 {
+			layers = append(layers, nil)
+			continue
+		}
+		if i+1 >= len(ops) {
+			break
+		}
+		i++
+		p := names[int(ops[i])%len(names)]
+		dir, base := path.Split(p)
+		var e tarEntry
+		switch op % 4 {
+		case 0:
+			e = tarEntry{name: p, typ: tar.TypeReg, body: p}
+		case 1:
+			e = tarEntry{name: p + "/", typ: tar.TypeDir}
+		case 2:
+			e = tarEntry{name: dir + ".wh." + base, typ: tar.TypeReg}
+		case 3:
+			e = tarEntry{name: p + "/.wh..wh..opq", typ: tar.TypeReg}
+		}
+		layers[len(layers)-1] = append(layers[len(layers)-1], e)
+	}
+	return layers
+}
+
+// modelLayers applies layers the way the OCI image spec describes, on a map of file → layer.
+func modelLayers(layers [][]tarEntry) map[string]int {
+	files := map[string]int{}
+	dirs := map[string]bool{}
+	under := func(p, dir string) bool { return strings.HasPrefix(p, dir+"/") }
+	delLower := func(pred func(string) bool, layer int) {
+		for p, l := range maps.Clone(files) {
+			if pred(p) && l < layer {
+				delete(files, p)
+			}
+		}
+	}
+	// makeParents turns every parent of p into a directory, deleting a file in the way.
+	makeParents := func(p string) {
+		for d := path.Dir(p); d != "."; d = path.Dir(d) {
+			delete(files, d)
+			dirs[d] = true
+		}
+	}
+	for L, entries := range layers {
+		for _, e := range entries {
+			dir, base := path.Split(strings.TrimSuffix(e.name, "/"))
+			dir = strings.TrimSuffix(dir, "/")
+			if base == ".wh..wh..opq" {
+				if _, isFile := files[dir]; !isFile {
+					delLower(func(p string) bool { return under(p, dir) }, L)
+				}
+			} else if target, ok := strings.CutPrefix(base, ".wh."); ok {
+				if _, parentIsFile := files[dir]; !parentIsFile || dir == "" {
+					full := path.Join(dir, target)
+					delLower(func(p string) bool { return p == full || under(p, full) }, L)
+				}
+			}
+		}
+		for _, e := range entries {
+			name := strings.TrimSuffix(e.name, "/")
+			if strings.HasPrefix(path.Base(name), ".wh.") {
+				continue
+			}
+			makeParents(name)
+			if e.typ == tar.TypeDir {
+				delete(files, name)
+				dirs[name] = true
+				continue
+			}
+			for p := range files {
+				if under(p, name) {
+					delete(files, p)
+				}
+			}
+			files[name] = L
+		}
+	}
+	return files
+}
