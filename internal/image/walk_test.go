@@ -355,7 +355,9 @@ func TestBadManifests(t *testing.T) {
 		mutate func(t *testing.T, dir string)
 		want   string
 	}{
-		{"index not JSON", func(t *testing.T, dir string) { os.WriteFile(filepath.Join(dir, "index.json"), []byte("\x00\x01"), 0o644) }, "index.json: not JSON"},
+		{"index not JSON", func(t *testing.T, dir string) {
+			os.WriteFile(filepath.Join(dir, "index.json"), []byte("\x00\x01"), 0o644)
+		}, "index.json: not JSON"},
 		{"config tampered", func(t *testing.T, dir string) { rewriteBlob(t, dir, `"os":"linux"`, `"os":"linuz"`) }, "digest mismatch"},
 		{"manifest tampered", func(t *testing.T, dir string) { rewriteBlob(t, dir, `"schemaVersion":2`, `"schemaVersion":3`) }, "digest mismatch"},
 		{"digest with a path in it", func(t *testing.T, dir string) {
