@@ -41,7 +41,16 @@ type blob struct {
 	refs int
 }
 
+// maxNameBytes is the longest entry name or link target accepted (Linux's PATH_MAX), and
+// maxResolveSteps the most path components one resolution may walk, symlinks expanded: together
+// they bound the work and the depth an entry can cost, whatever its symlinks point at.
+const (
+	maxNameBytes    = 4096
+	maxResolveSteps = 8192
+)
+
 var (
+	errPathTooLong  = errors.New("path too long, symlinks expanded")
 	errNotDir       = errors.New("not a directory")
 	errTooManyLinks = errors.New("too many levels of symbolic links")
 )
@@ -64,8 +73,11 @@ func newTree(symlinks int) *tree {
 func (t *tree) resolve(p string, followLast, create bool, layer int, replace func(*node)) (*node, error) {
 	cur := t.root
 	comps := strings.Split(p, "/")
-	hops := 0
+	hops, steps := 0, 0
 	for len(comps) > 0 {
+		if steps++; steps > maxResolveSteps {
+			return nil, errPathTooLong
+		}
 		c := comps[0]
 		comps = comps[1:]
 		switch c {
@@ -167,6 +179,9 @@ func markShown(n *node) bool {
 // cleanName turns a layer entry's name into a clean relative path, refusing absolute names and
 // any ".." element. "" is the root itself.
 func cleanName(name string) (string, error) {
+	if len(name) > maxNameBytes {
+		return "", fmt.Errorf("name over %d bytes: %w", maxNameBytes, ErrUnsafeEntry)
+	}
 	if strings.HasPrefix(name, "/") {
 		return "", fmt.Errorf("absolute name: %w", ErrUnsafeEntry)
 	}

@@ -99,7 +99,7 @@ func (img *Image) Walk(ctx context.Context, opts WalkOptions, use func(*Tree) er
 	}
 	defer store.Close()
 	lim := opts.Limits.withDefaults()
-	w := &walker{img: img, opts: opts, lim: lim, t: newTree(lim.Symlinks), store: store}
+	w := &walker{img: img, opts: opts, lim: lim, t: newTree(lim.Symlinks), store: store, opaque: map[*node]int{}}
 	if img.rootfs != "" {
 		err = w.rootFS(ctx)
 	} else {
@@ -131,6 +131,10 @@ type walker struct {
 	total    int64 // uncompressed bytes of all layers so far
 	removed  []Removal
 	problems []finding.Problem
+	// work counts the paths whiteouts walked: a whiteout of what the same layer wrote walks it
+	// without removing it, so repeating one could otherwise cost time quadratic in the entries.
+	work   int64
+	opaque map[*node]int // directory → 1 + the layer that last made it opaque
 }
 
 // layer streams one layer: blob → digest check → bounded decompression → diffID check → tar.
@@ -268,11 +272,18 @@ func (w *walker) entry(ctx context.Context, l *Layer, hdr *tar.Header, r io.Read
 			return nil // nothing there to hide
 		}
 		if opaque {
+			if w.opaque[dir] == l.Index+1 {
+				return nil // already opaque in this layer
+			}
+			w.opaque[dir] = l.Index + 1
 			for _, k := range dir.sortedKids() {
 				w.dropLower(k, l.Index)
 			}
 		} else if k := dir.kids[target]; k != nil {
 			w.dropLower(k, l.Index)
+		}
+		if w.work > 4*int64(w.lim.Entries) {
+			return fmt.Errorf("whiteouts walked more than %d paths: %w", 4*int64(w.lim.Entries), ErrTooLarge)
 		}
 		return nil
 	}
@@ -291,6 +302,9 @@ func (w *walker) entry(ctx context.Context, l *Layer, hdr *tar.Header, r io.Read
 	case tar.TypeReg:
 		n.kind = fileNode
 	case tar.TypeSymlink:
+		if len(hdr.Linkname) > maxNameBytes {
+			return fmt.Errorf("symlink target over %d bytes: %w", maxNameBytes, ErrUnsafeEntry)
+		}
 		n.kind, n.target, n.size = symlinkNode, hdr.Linkname, int64(len(hdr.Linkname))
 	case tar.TypeLink:
 		return w.hardlink(l, dir, base, hdr)
@@ -411,6 +425,7 @@ func (w *walker) drop(n *node, layer int, overwritten bool) {
 // dropLower removes what layers below layer put at n and below (a whiteout in layer), keeping
 // what layer itself wrote. It reports whether n remains.
 func (w *walker) dropLower(n *node, layer int) bool {
+	w.work++
 	if n.kind == dirNode {
 		for _, k := range n.sortedKids() {
 			w.dropLower(k, layer)

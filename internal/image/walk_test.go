@@ -286,6 +286,13 @@ func TestBadLayers(t *testing.T) {
 		{"hardlink out of the root", []rawLayer{gzLayer(t, tarOf(t, imagetest.File{Name: "x", Type: tar.TypeLink, Link: "../../../etc/passwd"}))}, image.Limits{}, image.ErrUnsafeEntry, []string{`"x"`, "hardlink"}},
 		{"absolute hardlink", []rawLayer{gzLayer(t, tarOf(t, imagetest.File{Name: "x", Type: tar.TypeLink, Link: "/etc/passwd"}))}, image.Limits{}, image.ErrUnsafeEntry, []string{`"x"`}},
 		{"symlink loop", []rawLayer{gzLayer(t, tarOf(t, imagetest.File{Name: "a", Type: tar.TypeSymlink, Link: "b"}, imagetest.File{Name: "b", Type: tar.TypeSymlink, Link: "a"}, imagetest.File{Name: "a/f", Body: "x"}))}, image.Limits{}, nil, []string{`"a/f"`, "symbolic links"}},
+		{"name over PATH_MAX", []rawLayer{gzLayer(t, tarOf(t, imagetest.File{Name: strings.Repeat("a/", 2100) + "f", Body: "x"}))}, image.Limits{}, image.ErrUnsafeEntry, []string{"name over 4096 bytes"}},
+		{"symlinks that expand without end", []rawLayer{gzLayer(t, tarOf(t,
+			imagetest.File{Name: "b", Type: tar.TypeSymlink, Link: strings.Repeat("./", 2000) + "."},
+			imagetest.File{Name: "b/b/b/b/b/f", Body: "x"}))}, image.Limits{}, nil, []string{`"b/b/b/b/b/f"`, "path too long"}},
+		{"whiteouts repeated over the same layer's files", []rawLayer{gzLayer(t, tarOf(t, imagetest.File{Name: "d/old", Body: "x"})),
+			gzLayer(t, tarOf(t, slices.Concat(manyFiles("d/f", 50), slices.Repeat([]imagetest.File{{Name: ".wh.d"}}, 100))...))},
+			image.Limits{Entries: 1000}, image.ErrTooLarge, []string{"layer 1", "whiteouts walked"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -490,4 +497,12 @@ func TestRootFS(t *testing.T) {
 	if !slices.Equal(visited, []string{"usr/lib/os-release"}) {
 		t.Errorf("visited %q", visited)
 	}
+}
+
+func manyFiles(prefix string, n int) []imagetest.File {
+	var fs []imagetest.File
+	for i := range n {
+		fs = append(fs, imagetest.File{Name: prefix + strings.Repeat("x", i+1), Body: "x"})
+	}
+	return fs
 }
