@@ -72,7 +72,7 @@ func FuzzWalk(f *testing.F) {
 		err := img.Walk(context.Background(), WalkOptions{
 			Keep: func(string, *tar.Header) bool { return true }, TempDir: parent, Limits: lim,
 			Visit: func(_ context.Context, e *Entry) error {
-				if !fs.ValidPath(e.Path) || e.Path == "." {
+				if !validPath(e.Path) || e.Path == "." {
 					t.Errorf("Visit path %q is not a clean relative path", e.Path)
 				}
 				_, err := io.Copy(io.Discard, e)

@@ -110,6 +110,10 @@ func pull(ctx context.Context, p *remote.Puller, r name.Reference, opts Options)
 			}
 			rc, err := l.Compressed()
 			if err != nil {
+				var te *transport.Error
+				if errors.As(err, &te) && te.StatusCode == http.StatusNotFound {
+					err = fmt.Errorf("%w: %w", ErrMissingBlob, err)
+				}
 				return nil, registryError(err)
 			}
 			return rc, nil
@@ -154,9 +158,7 @@ func registryError(err error) error {
 		case http.StatusUnauthorized, http.StatusForbidden:
 			return errkind.Wrap(errkind.Denied, err)
 		case http.StatusNotFound:
-			if errkind.Of(err) == errkind.Other {
-				return errkind.Wrap(errkind.NotFound, fmt.Errorf("%w: %w", ErrMissingBlob, err))
-			}
+			return errkind.Wrap(errkind.NotFound, err)
 		}
 	}
 	return err

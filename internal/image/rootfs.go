@@ -3,10 +3,12 @@ package image
 import (
 	"archive/tar"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"syscall"
 
 	"github.com/palisade-sec/palisade/internal/errkind"
 	"github.com/palisade-sec/palisade/internal/finding"
@@ -71,12 +73,18 @@ func (w *walker) rootFS(ctx context.Context) error {
 		if hdr.Typeflag != tar.TypeReg {
 			return w.entry(ctx, l, hdr, eofReader{})
 		}
-		f, err := root.Open(p)
+		// Non-blocking, so a file replaced by a FIFO since it was listed cannot hang the walk;
+		// and it must still be a regular file once open.
+		f, err := root.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 		if err != nil {
 			w.problems = append(w.problems, pathProblem(p, err))
 			return nil
 		}
 		defer f.Close()
+		if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+			w.problems = append(w.problems, pathProblem(p, errors.New("changed while it was read: no longer a regular file")))
+			return nil
+		}
 		// The size read is bounded by what Stat said, so a file growing as it is read is cut there.
 		if err := w.entry(ctx, l, hdr, io.LimitReader(f, hdr.Size)); err != nil {
 			return &LayerError{Layer: l, Entry: p, Err: err}

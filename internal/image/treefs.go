@@ -5,6 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -22,7 +23,7 @@ var (
 )
 
 func (f *treeFS) lookup(op, name string, follow bool) (*node, error) {
-	if !fs.ValidPath(name) {
+	if !validPath(name) {
 		return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrInvalid}
 	}
 	n, err := f.t.t.resolve(name, follow, false, 0, nil)
@@ -153,4 +154,19 @@ func (d *treeDir) ReadDir(count int) ([]fs.DirEntry, error) {
 	e := d.entries[:count]
 	d.entries = d.entries[count:]
 	return e, nil
+}
+
+// validPath is fs.ValidPath without its UTF-8 rule: an image may hold a file whose name is not
+// UTF-8 (tar names are bytes), and a kept file must not become unreadable, and so unchecked,
+// because of its name.
+func validPath(name string) bool {
+	if name == "." {
+		return true
+	}
+	for _, elem := range strings.Split(name, "/") {
+		if elem == "" || elem == "." || elem == ".." {
+			return false
+		}
+	}
+	return true
 }

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/fstest"
 
@@ -200,6 +201,12 @@ func TestWhiteouts(t *testing.T) {
 			{{Name: ".wh.missing"}, {Name: "f/.wh.x"}, {Name: "nodir/.wh.y"}},
 		},
 		want: map[string]string{"f": "1"},
+	}, {
+		name: "a name that is not UTF-8 stays readable",
+		layers: [][]imagetest.File{
+			{{Name: "etc/\xff\xfe.conf", Body: "password=x"}},
+		},
+		want: map[string]string{"etc/\xff\xfe.conf": "password=x"},
 	}, {
 		name: "hardlinks to kept files, within and across layers",
 		layers: [][]imagetest.File{
@@ -470,6 +477,9 @@ func TestRootFS(t *testing.T) {
 	os.WriteFile(filepath.Join(root, "usr/lib/os-release"), []byte("ID=alpine\n"), 0o644)
 	os.Symlink("../usr/lib/os-release", filepath.Join(root, "etc/os-release"))
 	os.Symlink(outside, filepath.Join(root, "escape"))
+	if err := syscall.Mkfifo(filepath.Join(root, "fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	img, err := image.OpenRootFS(root)
 	if err != nil {
 		t.Fatal(err)
