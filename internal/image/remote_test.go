@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -62,6 +64,25 @@ func TestPullTLSBasicAuth(t *testing.T) {
 		checkLayers(t, im)
 		if diff := cmp.Diff(wantWalk(final), walkImage(t, im)); diff != "" {
 			t.Errorf("walk (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("credential helper", func(t *testing.T) {
+		// A docker-credential-* helper on PATH, named by credHelpers, as docker login sets up.
+		dir := t.TempDir()
+		helper := fmt.Sprintf("#!/bin/sh\nread server\nprintf '{\"ServerURL\":\"%%s\",\"Username\":\"%s\",\"Secret\":\"%s\"}' \"$server\"\n", reg.User, reg.Password)
+		if err := os.WriteFile(filepath.Join(dir, "docker-credential-palisadetest"), []byte(helper), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+		cfg := t.TempDir()
+		os.WriteFile(filepath.Join(cfg, "config.json"), fmt.Appendf(nil, `{"credHelpers": {%q: "palisadetest"}}`, reg.Host), 0o600)
+		t.Setenv("DOCKER_CONFIG", cfg)
+		im, err := image.Pull(context.Background(), ref, image.Options{Transport: reg.CA.Transport()})
+		if err != nil {
+			t.Fatalf("Pull with a credential helper: %v", err)
+		}
+		if im.Digest != wantDigest.String() {
+			t.Errorf("Digest = %s, want %s", im.Digest, wantDigest)
 		}
 	})
 	t.Run("untrusted certificate", func(t *testing.T) {
