@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/palisade-sec/palisade/internal/image/imagetest"
 )
 
 // memImage is an image of uncompressed layers held in memory, so fuzzing costs no disk but the
@@ -230,4 +232,41 @@ func modelLayers(layers [][]tarEntry) map[string]int {
 		}
 	}
 	return files
+}
+
+// FuzzOpenArchive feeds arbitrary bytes as an image archive: the archive index, manifest.json,
+// index.json, manifests and configs are all parsed from them. Opening and walking never panic,
+// and what opens has as many layers as blob openers and diffIDs.
+func FuzzOpenArchive(f *testing.F) {
+	img := imagetest.Image(f, "amd64",
+		imagetest.Step{Layer: imagetest.Layer(f, imagetest.File{Name: "etc/os-release", Body: "ID=debian\n"}), CreatedBy: "ADD rootfs /"},
+		imagetest.Step{CreatedBy: `CMD ["bash"]`},
+		imagetest.Step{Layer: imagetest.Layer(f, imagetest.File{Name: "etc/.wh.os-release"}), CreatedBy: "RUN rm /etc/os-release"})
+	for _, p := range []string{imagetest.WriteDockerArchive(f, img), imagetest.TarDir(f, imagetest.WriteLayout(f, img))} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := t.TempDir() + "/image.tar"
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		im, err := OpenArchive(p, Options{})
+		if err != nil {
+			return
+		}
+		defer im.Close()
+		if len(im.Layers) != len(im.blobs) || len(im.Layers) != len(im.Config.RootFS.DiffIDs) {
+			t.Fatalf("%d layers, %d blobs, %d diffIDs", len(im.Layers), len(im.blobs), len(im.Config.RootFS.DiffIDs))
+		}
+		for i, l := range im.Layers {
+			if l.Index != i || (l.Base && i >= im.Base.Layers) {
+				t.Errorf("layer %d: %+v (base layers %d)", i, l, im.Base.Layers)
+			}
+		}
+		im.Walk(context.Background(), WalkOptions{Limits: Limits{LayerBytes: 1 << 20, ImageBytes: 1 << 20}}, func(*Tree) error { return nil })
+	})
 }
