@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -178,5 +179,47 @@ func (g *schemeGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, fmt.Errorf("refusing plain HTTP to %s: name it as an insecure registry to allow it", req.URL.Host)
 	}
-	return g.next.RoundTrip(req)
+	resp, err := g.next.RoundTrip(req)
+	if err == nil {
+		resp.Body = newIdleBody(resp.Body, bodyIdleTimeout)
+	}
+	return resp, err
+}
+
+// bodyIdleTimeout bounds how long a registry may keep a response body open without sending a
+// byte: a blob download that stalls midway fails instead of hanging a pipeline.
+const bodyIdleTimeout = 60 * time.Second
+
+// idleBody closes a response body that sends nothing for idle while it is being read. The clock
+// runs only inside Read, so a slow consumer (a long Visit) is never mistaken for a stall.
+type idleBody struct {
+	rc       io.ReadCloser
+	idle     time.Duration
+	t        *time.Timer
+	timedOut atomic.Bool
+}
+
+func newIdleBody(rc io.ReadCloser, idle time.Duration) *idleBody {
+	b := &idleBody{rc: rc, idle: idle}
+	b.t = time.AfterFunc(idle, func() {
+		b.timedOut.Store(true)
+		rc.Close()
+	})
+	b.t.Stop()
+	return b
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	b.t.Reset(b.idle)
+	n, err := b.rc.Read(p)
+	b.t.Stop()
+	if b.timedOut.Load() {
+		return n, fmt.Errorf("the registry sent nothing for %v", b.idle)
+	}
+	return n, err
+}
+
+func (b *idleBody) Close() error {
+	b.t.Stop()
+	return b.rc.Close()
 }
