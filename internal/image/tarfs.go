@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -30,9 +31,14 @@ type tarMember struct {
 }
 
 func openTarFS(name string) (*tarFS, error) {
-	f, err := os.Open(name)
+	// Non-blocking, so a FIFO named as the archive cannot hang the open; it is refused below.
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("read archive %s: not a regular file (the archive is read in place, so it must be one)", name)
 	}
 	t := &tarFS{f: f, files: map[string]tarMember{}}
 	if err := t.index(); err != nil {
@@ -53,8 +59,29 @@ func (c *countReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// posReader tracks the position in the archive, and lets the tar reader seek over members'
+// content rather than read it: indexing a multi-gigabyte archive reads only its headers.
+type posReader struct {
+	f   *os.File
+	pos int64
+}
+
+func (p *posReader) Read(b []byte) (int, error) {
+	n, err := p.f.Read(b)
+	p.pos += int64(n)
+	return n, err
+}
+
+func (p *posReader) Seek(off int64, whence int) (int64, error) {
+	n, err := p.f.Seek(off, whence)
+	if err == nil {
+		p.pos = n
+	}
+	return n, err
+}
+
 func (t *tarFS) index() error {
-	cr := &countReader{r: t.f}
+	cr := &posReader{f: t.f}
 	tr := tar.NewReader(cr)
 	for n := 0; ; n++ {
 		hdr, err := tr.Next()
@@ -79,7 +106,7 @@ func (t *tarFS) index() error {
 			if isSparse(hdr) {
 				continue
 			}
-			t.files[name] = tarMember{offset: cr.n, size: hdr.Size}
+			t.files[name] = tarMember{offset: cr.pos, size: hdr.Size}
 		case tar.TypeSymlink:
 			target := hdr.Linkname
 			if !path.IsAbs(target) {

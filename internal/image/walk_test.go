@@ -516,3 +516,15 @@ func manyFiles(prefix string, n int) []imagetest.File {
 	}
 	return fs
 }
+
+// TestArchiveNotRegular: a FIFO named as an archive is refused at once, not waited on.
+func TestArchiveNotRegular(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "image.tar")
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := image.OpenArchive(p, image.Options{})
+	if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("OpenArchive of a FIFO: %v", err)
+	}
+}
