@@ -11,6 +11,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"syscall"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -51,7 +52,7 @@ func OpenLayout(dir string, opts Options) (*Image, error) {
 	if err != nil {
 		return nil, errkind.Wrap(errkind.NotFound, fmt.Errorf("open image layout: %w", err))
 	}
-	img, err := readLayout(root.FS(), opts)
+	img, err := readLayout(regularFiles{root}, opts)
 	if err != nil {
 		root.Close()
 		return nil, errkind.Wrap(errkind.Invalid, fmt.Errorf("open image layout %s: %w", dir, err))
@@ -309,4 +310,20 @@ func readDockerArchive(t *tarFS, opts Options) (*Image, error) {
 		return nil, err
 	}
 	return img, nil
+}
+
+// regularFiles serves only the regular files of a directory, opened without blocking, so a FIFO
+// or device planted in a layout where a blob should be is refused instead of hanging the read.
+type regularFiles struct{ root *os.Root }
+
+func (r regularFiles) Open(name string) (fs.File, error) {
+	f, err := r.root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: name, Err: errors.New("not a regular file")}
+	}
+	return f, nil
 }

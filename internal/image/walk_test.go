@@ -528,3 +528,22 @@ func TestArchiveNotRegular(t *testing.T) {
 		t.Errorf("OpenArchive of a FIFO: %v", err)
 	}
 }
+
+// TestLayoutBlobNotRegular: a FIFO in a layout where a layer blob should be is refused, not read.
+func TestLayoutBlobNotRegular(t *testing.T) {
+	l := gzLayer(t, tarOf(t, imagetest.File{Name: "a", Body: "a"}))
+	dir := writeRawLayout(t, l)
+	blob := filepath.Join(dir, "blobs", "sha256", strings.TrimPrefix(sum(l.blob), "sha256:"))
+	os.Remove(blob)
+	if err := syscall.Mkfifo(blob, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	img, err := image.OpenLayout(dir, image.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = img.Walk(context.Background(), image.WalkOptions{}, func(*image.Tree) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "not a regular file") || !strings.Contains(err.Error(), "layer 0") {
+		t.Errorf("Walk over a FIFO blob: %v", err)
+	}
+}
