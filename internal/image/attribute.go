@@ -38,7 +38,7 @@ func attribute(img *Image) error {
 	}
 	if len(made) == len(img.Layers) {
 		for i := range img.Layers {
-			img.Layers[i].CreatedBy = h[made[i]].CreatedBy
+			img.Layers[i].CreatedBy = redactCreatedBy(h[made[i]].CreatedBy)
 			img.Layers[i].Comment = h[made[i]].Comment
 		}
 	} else {

@@ -75,7 +75,7 @@ type Layer struct {
 	DiffID    string // the digest of the uncompressed tar
 	Size      int64  // the blob's size in bytes; -1 when the source does not say
 	MediaType string
-	CreatedBy string // the history entry's created_by
+	CreatedBy string // the history entry's created_by, with what looks like a secret in it redacted
 	Comment   string // the history entry's comment
 	Base      bool   // the layer came with the base image
 }
