@@ -116,6 +116,9 @@ func (img *Image) Walk(ctx context.Context, opts WalkOptions, use func(*Tree) er
 		return err
 	}
 	markShown(w.t.root)
+	if use == nil {
+		return nil
+	}
 	return use(&Tree{img: img, t: w.t, store: store, Removed: w.removed, Problems: w.problems})
 }
 
