@@ -547,3 +547,22 @@ func TestLayoutBlobNotRegular(t *testing.T) {
 		t.Errorf("Walk over a FIFO blob: %v", err)
 	}
 }
+
+// TestOpenDispatch: Open never guesses a root filesystem, and a name that is neither a file nor a
+// pullable reference says both.
+func TestOpenDispatch(t *testing.T) {
+	tests := []struct {
+		name, target, want string
+	}{
+		{"a plain directory", t.TempDir(), "use --rootfs"},
+		{"a missing file that is no reference either", filepath.Join(t.TempDir(), "Missing.tar"), "is no file or directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := image.Open(context.Background(), tt.target, image.Options{})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Open(%s): %v, want %q", tt.target, err, tt.want)
+			}
+		})
+	}
+}
