@@ -19,9 +19,10 @@ type Base struct {
 	Name, Digest string
 	// Layers is how many of the image's bottom layers came with the base image.
 	Layers int
-	// By says how Layers was found: "history" (the last CMD or ENTRYPOINT step before the
-	// image's own layers, see docs/images.md) or "" when it could not be told, and then no
-	// layer is marked as the base's.
+	// By says how Layers was found: "annotation" (the base the annotations name was fetched
+	// from the registry and its layers are the image's bottom layers), "history" (the last CMD
+	// or ENTRYPOINT step before the image's own layers, see docs/images.md), or "" when it could
+	// not be told, and then no layer is marked as the base's.
 	By string
 }
 
@@ -48,13 +49,18 @@ func attribute(img *Image) error {
 	img.Base.Digest = first(img.Annotations[AnnotationBaseDigest], img.Config.Config.Labels[AnnotationBaseDigest])
 	if made != nil {
 		if n, ok := baseLayers(h); ok {
-			img.Base.Layers, img.Base.By = n, "history"
+			markBase(img, n, "history")
 		}
 	}
-	for i := range img.Layers {
-		img.Layers[i].Base = i < img.Base.Layers
-	}
 	return nil
+}
+
+// markBase marks the bottom n layers as the base image's, found the way by says.
+func markBase(img *Image, n int, by string) {
+	img.Base.Layers, img.Base.By = n, by
+	for i := range img.Layers {
+		img.Layers[i].Base = i < n
+	}
 }
 
 // baseLayers finds the base image's layers in a history: the base image's build ends with a

@@ -102,6 +102,9 @@ func pull(ctx context.Context, p *remote.Puller, r name.Reference, opts Options)
 	if err := checkPlatform(img, opts.Platform); err != nil {
 		return nil, err
 	}
+	if n, ok := baseFromRegistry(ctx, p, img, opts); ok {
+		markBase(img, n, "annotation")
+	}
 	for i := range img.Layers {
 		d := repo.Digest(img.Layers[i].Digest)
 		img.blobs = append(img.blobs, blobOpener{digestKnown: true, open: func(ctx context.Context) (io.ReadCloser, error) {
@@ -222,4 +225,51 @@ func (b *idleBody) Read(p []byte) (int, error) {
 func (b *idleBody) Close() error {
 	b.t.Stop()
 	return b.rc.Close()
+}
+
+// baseFromRegistry counts the base image's layers exactly when the image names its base by the
+// OCI annotations: it fetches the base's manifest and config (by digest, for the image's
+// platform) and checks that the image's bottom diffIDs are the base's. Anything short of that —
+// the base unreachable, refused, or not a prefix of the image — leaves the history's answer.
+func baseFromRegistry(ctx context.Context, p *remote.Puller, img *Image, opts Options) (int, bool) {
+	if img.Base.Name == "" || img.Base.Digest == "" {
+		return 0, false
+	}
+	nameOpts := []name.Option{name.StrictValidation}
+	r, err := name.ParseReference(img.Base.Name, nameOpts...)
+	if err != nil {
+		return 0, false
+	}
+	if slices.Contains(opts.InsecureRegistries, r.Context().RegistryStr()) {
+		if r, err = name.ParseReference(img.Base.Name, append(nameOpts, name.Insecure)...); err != nil {
+			return 0, false
+		}
+	}
+	repo := r.Context()
+	load := func(d v1.Descriptor) ([]byte, error) { return fetchManifest(ctx, p, repo, d.Digest.String()) }
+	raw, err := fetchManifest(ctx, p, repo, img.Base.Digest)
+	if err != nil {
+		return 0, false
+	}
+	manifestDigest := img.Base.Digest
+	if idx, err := parseIndex(raw, "base"); err == nil && len(idx.Manifests) > 0 {
+		d, _, err := chooseManifest(idx.Manifests, img.Platform, load)
+		if err != nil {
+			return 0, false
+		}
+		if raw, err = load(d); err != nil {
+			return 0, false
+		}
+		manifestDigest = d.Digest.String()
+	}
+	base, err := fromManifest(raw, manifestDigest, func(d string) ([]byte, error) { return fetchBlob(ctx, p, repo, d, maxConfigBytes) })
+	if err != nil || len(base.Layers) == 0 || len(base.Layers) > len(img.Layers) {
+		return 0, false
+	}
+	for i, l := range base.Layers {
+		if l.DiffID != img.Layers[i].DiffID {
+			return 0, false
+		}
+	}
+	return len(base.Layers), true
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/palisade-sec/palisade/internal/errkind"
@@ -243,5 +245,53 @@ func TestRegistryStalls(t *testing.T) {
 	}
 	if d := time.Since(start); d > 30*time.Second {
 		t.Errorf("Pull took %v: not bounded by the context", d)
+	}
+}
+
+// TestPullBaseAnnotation: an image that names its base by the OCI annotations gets its base
+// layers counted exactly from the base fetched from the registry (its history alone has no
+// boundary to go by); a named base whose layers are not the image's bottom layers is not believed.
+func TestPullBaseAnnotation(t *testing.T) {
+	reg := imagetest.StartRegistry(t, imagetest.RegistryOptions{TLS: true, Basic: true})
+	auth := &authn.Basic{Username: reg.User, Password: reg.Password}
+	l0 := imagetest.Layer(t, imagetest.File{Name: "etc/os-release", Body: "ID=distroless\n"})
+	l1 := imagetest.Layer(t, imagetest.File{Name: "etc/ssl/certs/ca.pem", Body: "certs\n"})
+	own := imagetest.Layer(t, imagetest.File{Name: "app", Body: "app"})
+	baseSteps := []imagetest.Step{{Layer: l0, CreatedBy: "bazel build"}, {Layer: l1, CreatedBy: "bazel build"}}
+	base := imagetest.Image(t, "amd64", baseSteps...)
+	other := imagetest.Image(t, "amd64", imagetest.Step{Layer: imagetest.Layer(t, imagetest.File{Name: "x", Body: "x"}), CreatedBy: "other"})
+	push(t, reg.Host+"/base/static:nonroot", base, auth, reg.CA.Transport())
+	push(t, reg.Host+"/base/other:1", other, auth, reg.CA.Transport())
+	baseDigest, _ := base.Digest()
+	otherDigest, _ := other.Digest()
+	imagetest.DockerConfig(t, reg.Host, reg.User, reg.Password)
+
+	tests := []struct {
+		name, baseName, baseDigest string
+		wantBy                     string
+		wantLayers                 int
+	}{
+		{"the named base is the image's bottom", reg.Host + "/base/static:nonroot", baseDigest.String(), "annotation", 2},
+		{"the named base is another image", reg.Host + "/base/other:1", otherDigest.String(), "", 0},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app := imagetest.Image(t, "amd64", append(baseSteps, imagetest.Step{Layer: own, CreatedBy: "COPY app /"})...)
+			app = mutate.Annotations(app, map[string]string{image.AnnotationBaseName: tt.baseName, image.AnnotationBaseDigest: tt.baseDigest}).(v1.Image)
+			ref := fmt.Sprintf("%s/team/app:%d", reg.Host, i)
+			push(t, ref, app, auth, reg.CA.Transport())
+			im, err := image.Pull(context.Background(), ref, image.Options{Transport: reg.CA.Transport()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var base []bool
+			for _, l := range im.Layers {
+				base = append(base, l.Base)
+			}
+			want := []bool{tt.wantLayers > 0, tt.wantLayers > 1, false}
+			if im.Base.By != tt.wantBy || im.Base.Layers != tt.wantLayers || !slices.Equal(base, want) || im.Base.Name != tt.baseName {
+				t.Errorf("Base %+v, layers base %v; want by %q, %d layers", im.Base, base, tt.wantBy, tt.wantLayers)
+			}
+		})
 	}
 }
