@@ -102,7 +102,7 @@ func pull(ctx context.Context, p *remote.Puller, r name.Reference, opts Options)
 	if err := checkPlatform(img, opts.Platform); err != nil {
 		return nil, err
 	}
-	if n, ok := baseFromRegistry(ctx, p, img, opts); ok {
+	if n, ok := baseFromRegistry(ctx, p, img, repo.Registry, opts); ok {
 		markBase(img, n, "annotation")
 	}
 	for i := range img.Layers {
@@ -231,13 +231,17 @@ func (b *idleBody) Close() error {
 // OCI annotations: it fetches the base's manifest and config (by digest, for the image's
 // platform) and checks that the image's bottom diffIDs are the base's. Anything short of that —
 // the base unreachable, refused, or not a prefix of the image — leaves the history's answer.
-func baseFromRegistry(ctx context.Context, p *remote.Puller, img *Image, opts Options) (int, bool) {
+//
+// Only a base on the image's own registry is fetched: an annotation is input from the image, and
+// must not make the scanner send requests (with whatever credentials it holds for that host) to a
+// host the user did not name.
+func baseFromRegistry(ctx context.Context, p *remote.Puller, img *Image, registry name.Registry, opts Options) (int, bool) {
 	if img.Base.Name == "" || img.Base.Digest == "" {
 		return 0, false
 	}
 	nameOpts := []name.Option{name.StrictValidation}
 	r, err := name.ParseReference(img.Base.Name, nameOpts...)
-	if err != nil {
+	if err != nil || r.Context().RegistryStr() != registry.RegistryStr() {
 		return 0, false
 	}
 	if slices.Contains(opts.InsecureRegistries, r.Context().RegistryStr()) {

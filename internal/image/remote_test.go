@@ -2,6 +2,7 @@ package image_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -264,7 +265,11 @@ func TestPullBaseAnnotation(t *testing.T) {
 	push(t, reg.Host+"/base/other:1", other, auth, reg.CA.Transport())
 	baseDigest, _ := base.Digest()
 	otherDigest, _ := other.Digest()
-	imagetest.DockerConfig(t, reg.Host, reg.User, reg.Password)
+	cfg := t.TempDir()
+	auth64 := base64.StdEncoding.EncodeToString([]byte(reg.User + ":" + reg.Password))
+	os.WriteFile(filepath.Join(cfg, "config.json"), fmt.Appendf(nil, `{"auths": {%q: {"auth": %q}, %q: {"auth": %q}}}`,
+		reg.Host, auth64, strings.Replace(reg.Host, "127.0.0.1", "localhost", 1), auth64), 0o600)
+	t.Setenv("DOCKER_CONFIG", cfg)
 
 	tests := []struct {
 		name, baseName, baseDigest string
@@ -273,6 +278,8 @@ func TestPullBaseAnnotation(t *testing.T) {
 	}{
 		{"the named base is the image's bottom", reg.Host + "/base/static:nonroot", baseDigest.String(), "annotation", 2},
 		{"the named base is another image", reg.Host + "/base/other:1", otherDigest.String(), "", 0},
+		// The same registry under another name, with credentials for it: reachable, but not named by the user.
+		{"the named base is on another registry", strings.Replace(reg.Host, "127.0.0.1", "localhost", 1) + "/base/static:nonroot", baseDigest.String(), "", 0},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
