@@ -50,7 +50,8 @@ type Image struct {
 	IndexDigest string
 	// ConfigDigest is the digest of the image config blob (Docker's image ID).
 	ConfigDigest string
-	// MediaType is the manifest's media type.
+	// MediaType is the manifest's media type; "application/vnd.docker.save" for a legacy
+	// `docker save` archive (which has no manifest) and "rootfs" for a root filesystem.
 	MediaType string
 	// Platform is the image's os/architecture[/variant], from its config.
 	Platform string

@@ -60,6 +60,15 @@ func chooseManifest(ds []v1.Descriptor, platform string, load func(v1.Descriptor
 	if len(images) == 1 && (platform == "" || images[0].d.Platform == nil) {
 		return images[0].d, images[0].index, nil
 	}
+	if !slices.ContainsFunc(images, func(c candidate) bool { return c.d.Platform != nil }) {
+		// Several images, none for a platform: an archive of several images (docker save a b).
+		var names []string
+		for _, c := range images {
+			names = append(names, first(c.d.Annotations["io.containerd.image.name"], c.d.Annotations["org.opencontainers.image.ref.name"], c.d.Digest.String()))
+		}
+		return v1.Descriptor{}, "", fmt.Errorf("the index holds %d images (%s), not one image for several platforms: save one image per archive",
+			len(images), strings.Join(names, ", "))
+	}
 	want, err := wantPlatform(platform)
 	if err != nil {
 		return v1.Descriptor{}, "", err

@@ -20,6 +20,7 @@ import (
 	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 
 	"github.com/palisade-sec/palisade/internal/image"
 	"github.com/palisade-sec/palisade/internal/image/imagetest"
@@ -564,5 +565,24 @@ func TestOpenDispatch(t *testing.T) {
 				t.Errorf("Open(%s): %v, want %q", tt.target, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestArchiveOfSeveralImages: an OCI archive of two unrelated images (docker save a b) is
+// refused with both named, not taken as a platform index.
+func TestArchiveOfSeveralImages(t *testing.T) {
+	a := imagetest.Image(t, "amd64", imagetest.Step{Layer: imagetest.Layer(t, imagetest.File{Name: "a", Body: "a"}), CreatedBy: "ADD a"})
+	b := imagetest.Image(t, "amd64", imagetest.Step{Layer: imagetest.Layer(t, imagetest.File{Name: "b", Body: "b"}), CreatedBy: "ADD b"})
+	dir := imagetest.WriteLayout(t, a)
+	p, err := layout.FromPath(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendImage(b, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "b:1"})); err != nil {
+		t.Fatal(err)
+	}
+	_, err = image.OpenArchive(imagetest.TarDir(t, dir), image.Options{})
+	if err == nil || !strings.Contains(err.Error(), "holds 2 images") || !strings.Contains(err.Error(), "b:1") {
+		t.Errorf("OpenArchive of two images: %v", err)
 	}
 }
