@@ -47,6 +47,7 @@ func realImage(t *testing.T) (v1.Image, map[string]string) {
 	own1 := imagetest.Layer(t,
 		F{Name: "usr/local/bin/app", Body: bin, Mode: 0o755},
 		F{Name: "tmp/deploy.key", Body: "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n"},
+		F{Name: "usr/local/bin/app-link", Type: tar.TypeLink, Link: "usr/local/bin/app"},
 	)
 	own2 := imagetest.Layer(t,
 		F{Name: "tmp/.wh.deploy.key"},
@@ -56,7 +57,7 @@ func realImage(t *testing.T) (v1.Image, map[string]string) {
 		F{Name: "etc/motd", Body: "own motd\n"},
 	)
 	own3 := imagetest.Layer(t,
-		F{Name: "usr/local/bin/app-link", Type: tar.TypeLink, Link: "usr/local/bin/app"},
+		F{Name: "etc/app.conf", Body: "port=8080\n"},
 	)
 	img := imagetest.Image(t, "amd64",
 		imagetest.Step{Layer: base, CreatedBy: "/bin/sh -c #(nop) ADD file:0123 in / "},
@@ -64,7 +65,7 @@ func realImage(t *testing.T) (v1.Image, map[string]string) {
 		imagetest.Step{Layer: own1, CreatedBy: "COPY app /usr/local/bin/app # buildkit"},
 		imagetest.Step{CreatedBy: "ENV A=b"},
 		imagetest.Step{Layer: own2, CreatedBy: "RUN rm /tmp/deploy.key && rm -rf /opt/cache && … # buildkit"},
-		imagetest.Step{Layer: own3, CreatedBy: "RUN ln /usr/local/bin/app /usr/local/bin/app-link # buildkit"},
+		imagetest.Step{Layer: own3, CreatedBy: "COPY app.conf /etc/ # buildkit"},
 		imagetest.Step{CreatedBy: `CMD ["/app"]`},
 	)
 	final := map[string]string{
@@ -75,6 +76,7 @@ func realImage(t *testing.T) (v1.Image, map[string]string) {
 		"usr/lib/libfoo.so.1":    "ELF through the symlink\n",
 		"usr/local/bin/app":      bin,
 		"usr/local/bin/app-link": bin,
+		"etc/app.conf":           "port=8080\n",
 	}
 	return img, final
 }
@@ -143,7 +145,7 @@ func itoa(i int) string { return string(rune('0' + i)) }
 func wantWalk(final map[string]string) walked {
 	layer := map[string]int{
 		"usr/lib/os-release": 0, "var/lib/dpkg/status": 0, "etc/motd": 2, "opt/cache/new": 2,
-		"usr/lib/libfoo.so.1": 2, "usr/local/bin/app": 1, "usr/local/bin/app-link": 3,
+		"usr/lib/libfoo.so.1": 2, "usr/local/bin/app": 1, "usr/local/bin/app-link": 1, "etc/app.conf": 3,
 	}
 	w := walked{Files: map[string]fileSeen{}, Links: map[string]string{"etc/os-release": "../usr/lib/os-release", "lib": "usr/lib"}}
 	for p, body := range final {
@@ -158,7 +160,7 @@ func wantWalk(final map[string]string) walked {
 	w.Visited = []string{
 		"0:usr/lib/os-release", "0:var/lib/dpkg/status", "0:etc/motd", "0:opt/cache/old-1", "0:opt/cache/sub/old-2",
 		"1:usr/local/bin/app", "1:tmp/deploy.key",
-		"2:opt/cache/new", "2:usr/lib/libfoo.so.1", "2:etc/motd",
+		"2:opt/cache/new", "2:usr/lib/libfoo.so.1", "2:etc/motd", "3:etc/app.conf",
 	}
 	return w
 }
@@ -237,7 +239,7 @@ func checkLayers(t *testing.T, im *image.Image) {
 		{0, "/bin/sh -c #(nop) ADD file:0123 in / ", true},
 		{1, "COPY app /usr/local/bin/app # buildkit", false},
 		{2, "RUN rm /tmp/deploy.key && rm -rf /opt/cache && … # buildkit", false},
-		{3, "RUN ln /usr/local/bin/app /usr/local/bin/app-link # buildkit", false},
+		{3, "COPY app.conf /etc/ # buildkit", false},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("layers (-want +got):\n%s", diff)

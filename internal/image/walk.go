@@ -381,25 +381,34 @@ func (w *walker) hardlink(l *Layer, dir *node, base string, hdr *tar.Header) err
 		return fmt.Errorf("hardlink target %q: %w", hdr.Linkname, err)
 	}
 	tn, err := w.t.resolve(target, false, false, l.Index, nil)
-	if err != nil || tn.kind == dirNode {
+	if err == nil && tn.kind == dirNode {
+		return fmt.Errorf("hardlink to the directory %q: %w", hdr.Linkname, ErrUnsafeEntry)
+	}
+	if err == nil && tn.parent == dir && tn.name == base {
+		return nil // a link to itself changes nothing
+	}
+	// A layer's tar links only to files of the same tar: a link to a lower layer's file would
+	// mean something different depending on where the layer's whiteouts stand in the tar.
+	if err == nil && tn.layer != l.Index {
+		err = fs.ErrNotExist
+	}
+	if err != nil {
 		w.replace(dir, base, l.Index)
 		w.t.add(dir, base, &node{kind: otherNode, layer: l.Index})
 		p := path.Join(dir.path(), base)
 		if w.opts.Keep != nil && w.opts.Keep(p, hdr) {
 			w.problems = append(w.problems, finding.Problem{Path: p, Kind: finding.ProblemRead,
-				Message: fmt.Sprintf("%s: hardlink to %s, which the image does not have as a file", l, hdr.Linkname)})
+				Message: fmt.Sprintf("%s: hardlink to %s, which this layer does not have as a file", l, hdr.Linkname)})
 		}
 		return nil
 	}
-	if tn.parent == dir && tn.name == base {
-		return nil // a link to itself changes nothing
-	}
 	n := &node{kind: tn.kind, layer: l.Index, target: tn.target, mode: tn.mode, size: tn.size, mtime: tn.mtime, blob: tn.blob}
+	if n.blob != nil {
+		n.blob.refs++ // before replace: the target may be inside what the link replaces
+	}
 	w.replace(dir, base, l.Index)
 	w.t.add(dir, base, n)
-	if n.blob != nil {
-		n.blob.refs++
-	} else if n.kind == fileNode && w.opts.Keep != nil {
+	if n.blob == nil && n.kind == fileNode && w.opts.Keep != nil {
 		if p := n.path(); w.opts.Keep(p, hdr) {
 			w.problems = append(w.problems, finding.Problem{Path: p, Kind: finding.ProblemRead,
 				Message: fmt.Sprintf("%s: hardlink to %s, which was not kept: its content is not checked", l, hdr.Linkname)})

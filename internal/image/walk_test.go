@@ -209,12 +209,14 @@ func TestWhiteouts(t *testing.T) {
 		},
 		want: map[string]string{"etc/\xff\xfe.conf": "password=x"},
 	}, {
-		name: "hardlinks to kept files, within and across layers",
+		name: "hardlinks to kept files of their layer, also one inside what the link replaces",
 		layers: [][]imagetest.File{
-			{{Name: "bin/busybox", Body: "bb"}, {Name: "bin/sh", Type: tar.TypeLink, Link: "bin/busybox"}},
-			{{Name: "bin/.wh.busybox"}, {Name: "bin/ls", Type: tar.TypeLink, Link: "./bin/sh"}},
+			{{Name: "bin/busybox", Body: "bb"}, {Name: "bin/sh", Type: tar.TypeLink, Link: "bin/busybox"}, {Name: "d/inner", Body: "in"}},
+			{{Name: "bin/.wh.busybox"}, {Name: "bin/ls", Type: tar.TypeLink, Link: "./bin/sh"},
+				{Name: "e/inner", Body: "e"}, {Name: "e", Type: tar.TypeLink, Link: "e/inner"}},
 		},
-		want: map[string]string{"bin/sh": "bb", "bin/ls": "bb"},
+		// bin/ls links to a lower layer's file: not what layer tars do, so not followed.
+		want: map[string]string{"bin/sh": "bb", "d/inner": "in", "e": "e"},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -293,6 +295,7 @@ func TestBadLayers(t *testing.T) {
 		{"absolute entry", []rawLayer{gzLayer(t, tarOf(t, imagetest.File{Name: "/etc/passwd", Body: "x"}))}, image.Limits{}, image.ErrUnsafeEntry, []string{`"/etc/passwd"`}},
 		{"hardlink out of the root", []rawLayer{gzLayer(t, tarOf(t, imagetest.File{Name: "x", Type: tar.TypeLink, Link: "../../../etc/passwd"}))}, image.Limits{}, image.ErrUnsafeEntry, []string{`"x"`, "hardlink"}},
 		{"absolute hardlink", []rawLayer{gzLayer(t, tarOf(t, imagetest.File{Name: "x", Type: tar.TypeLink, Link: "/etc/passwd"}))}, image.Limits{}, image.ErrUnsafeEntry, []string{`"x"`}},
+		{"hardlink to a directory", []rawLayer{gzLayer(t, tarOf(t, imagetest.File{Name: "d/f", Body: "x"}, imagetest.File{Name: "x", Type: tar.TypeLink, Link: "d"}))}, image.Limits{}, image.ErrUnsafeEntry, []string{`"x"`, "directory"}},
 		{"symlink loop", []rawLayer{gzLayer(t, tarOf(t, imagetest.File{Name: "a", Type: tar.TypeSymlink, Link: "b"}, imagetest.File{Name: "b", Type: tar.TypeSymlink, Link: "a"}, imagetest.File{Name: "a/f", Body: "x"}))}, image.Limits{}, nil, []string{`"a/f"`, "symbolic links"}},
 		{"name over PATH_MAX", []rawLayer{gzLayer(t, tarOf(t, imagetest.File{Name: strings.Repeat("a/", 2100) + "f", Body: "x"}))}, image.Limits{}, image.ErrUnsafeEntry, []string{"name over 4096 bytes"}},
 		{"symlinks that expand without end", []rawLayer{gzLayer(t, tarOf(t,
