@@ -29,7 +29,7 @@ type Base struct {
 // attribute gives every layer the history entry that made it, and marks the base image's layers.
 // History entries with empty_layer made no layer; the others match the layers in order. When the
 // counts disagree no entry is matched rather than a wrong one.
-func attribute(img *Image) error {
+func attribute(img *Image) {
 	h := img.Config.History
 	var made []int // indexes in h of the entries that made a layer
 	for i, e := range h {
@@ -52,7 +52,6 @@ func attribute(img *Image) error {
 			markBase(img, n, "history")
 		}
 	}
-	return nil
 }
 
 // markBase marks the bottom n layers as the base image's, found the way by says.

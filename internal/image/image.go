@@ -140,6 +140,7 @@ type LayerError struct {
 	Err   error
 }
 
+// Error names the layer, the entry if any, and what went wrong.
 func (e *LayerError) Error() string {
 	if e.Entry != "" {
 		return fmt.Sprintf("%s: entry %q: %v", e.Layer, e.Entry, e.Err)
@@ -147,4 +148,5 @@ func (e *LayerError) Error() string {
 	return fmt.Sprintf("%s: %v", e.Layer, e.Err)
 }
 
+// Unwrap gives the cause, so errors.Is finds ErrDigestMismatch, ErrTooLarge and the others.
 func (e *LayerError) Unwrap() error { return e.Err }

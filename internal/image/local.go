@@ -187,9 +187,7 @@ func fromManifest(raw []byte, digest string, blob func(digest string) ([]byte, e
 			Size: l.Size, MediaType: string(l.MediaType),
 		})
 	}
-	if err := attribute(img); err != nil {
-		return nil, err
-	}
+	attribute(img)
 	return img, nil
 }
 
@@ -306,9 +304,7 @@ func readDockerArchive(t *tarFS, opts Options) (*Image, error) {
 	if err := checkPlatform(img, opts.Platform); err != nil {
 		return nil, err
 	}
-	if err := attribute(img); err != nil {
-		return nil, err
-	}
+	attribute(img)
 	return img, nil
 }
 
