@@ -59,7 +59,8 @@ func imageTarget(img *image.Image) string {
 // package the layer that put its file there.
 func inventoryImage(ctx context.Context, img *image.Image, opts inventory.Options) ([]inventory.Package, []finding.Problem, error) {
 	keep := func(p string, h *tar.Header) bool {
-		return inventory.Wants(p) || strings.EqualFold(path.Ext(p), ".exe") || (h.Mode&0o111 != 0 && h.Size >= 1024)
+		return inventory.Wants(p) || strings.EqualFold(path.Ext(p), ".exe") || (h.Mode&0o111 != 0 && h.Size >= 1024) ||
+			(h.Size <= 1<<20 && companionFile(path.Base(p)))
 	}
 	var pkgs []inventory.Package
 	var problems []finding.Problem
@@ -81,4 +82,17 @@ func inventoryImage(ctx context.Context, img *image.Image, opts inventory.Option
 		return nil, nil, fmt.Errorf("image %s: %w", img.Name, err)
 	}
 	return pkgs, problems, nil
+}
+
+// companionFile names the small files extractors read beside the ones they are for: licence
+// texts, and the requirements files a requirements file includes with -r. Without them in the
+// final filesystem an include would be a problem and a licence would go unseen.
+func companionFile(base string) bool {
+	b := strings.ToUpper(base)
+	for _, prefix := range []string{"LICENSE", "LICENCE", "COPYING", "NOTICE"} {
+		if strings.HasPrefix(b, prefix) {
+			return true
+		}
+	}
+	return strings.HasSuffix(b, ".TXT") && strings.Contains(b, "REQUIREMENTS")
 }
