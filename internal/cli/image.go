@@ -57,13 +57,26 @@ func imageTarget(img *image.Image) string {
 // inventoryImage walks the image once, keeping the files the inventory reads (by name, and
 // executables that may be Go binaries), inventories the final filesystem, and names on every
 // package the layer that put its file there.
-func inventoryImage(ctx context.Context, img *image.Image, opts inventory.Options) ([]inventory.Package, []finding.Problem, error) {
-	keep := func(p string, h *tar.Header) bool {
-		return inventory.Wants(p) || strings.EqualFold(path.Ext(p), ".exe") || (h.Mode&0o111 != 0 && h.Size >= 1024) ||
-			(h.Size <= 1<<20 && companionFile(path.Base(p)))
-	}
+// Executables over maxExec bytes are named as problems rather than read.
+func inventoryImage(ctx context.Context, img *image.Image, opts inventory.Options, maxExec int64) ([]inventory.Package, []finding.Problem, error) {
 	var pkgs []inventory.Package
-	var problems []finding.Problem
+	var problems, notKept []finding.Problem
+	keep := func(p string, h *tar.Header) bool {
+		if inventory.Wants(p) || (h.Size <= 1<<20 && companionFile(path.Base(p))) {
+			return true
+		}
+		if !strings.EqualFold(path.Ext(p), ".exe") && (h.Mode&0o111 == 0 || h.Size < 1024) {
+			return false
+		}
+		// An executable may be a Go binary, so it is copied out to be read; one over the bound
+		// (a GPU library, a model) is named instead of filling the disk or failing the image.
+		if h.Size > maxExec {
+			notKept = append(notKept, finding.Problem{Path: p, Kind: finding.ProblemTooLarge,
+				Message: fmt.Sprintf("executable of %d bytes, over %d: not read for Go build information", h.Size, maxExec)})
+			return false
+		}
+		return true
+	}
 	err := img.Walk(ctx, image.WalkOptions{Keep: keep}, func(tr *image.Tree) error {
 		var err error
 		pkgs, problems, err = inventory.FromFS(ctx, tr.FS(), opts)
@@ -76,6 +89,7 @@ func inventoryImage(ctx context.Context, img *image.Image, opts inventory.Option
 			}
 		}
 		problems = append(problems, tr.Problems...)
+		problems = append(problems, notKept...)
 		return nil
 	})
 	if err != nil {
@@ -83,6 +97,10 @@ func inventoryImage(ctx context.Context, img *image.Image, opts inventory.Option
 	}
 	return pkgs, problems, nil
 }
+
+// maxImageExecutable bounds the executables an image inventory copies out to look for Go build
+// information: Go programs are tens of megabytes, shared libraries of ML images gigabytes.
+const maxImageExecutable = 256 << 20
 
 // companionFile names the small files extractors read beside the ones they are for: licence
 // texts, and the requirements files a requirements file includes with -r. Without them in the

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/image"
 	"github.com/palisade-sec/palisade/internal/image/imagetest"
 	"github.com/palisade-sec/palisade/internal/inventory"
@@ -36,7 +38,7 @@ func TestSBOMImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer im.Close()
-	pkgs, problems, err := inventoryImage(context.Background(), im, inventory.Options{})
+	pkgs, problems, err := inventoryImage(context.Background(), im, inventory.Options{}, maxImageExecutable)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,5 +77,25 @@ func TestSBOMImage(t *testing.T) {
 	}
 	if _, _, err := runSBOMCLI(t, "sbom", "--image", dir, "--rootfs", t.TempDir()); err == nil {
 		t.Error("--image and --rootfs together were accepted")
+	}
+}
+
+// TestImageExecutableTooLarge: an executable over the bound is not copied out, and is named as a
+// too-large problem rather than dropped silently.
+func TestImageExecutableTooLarge(t *testing.T) {
+	big := strings.Repeat("\x00", 64<<10)
+	img := imagetest.Image(t, "amd64", imagetest.Step{Layer: imagetest.Layer(t,
+		imagetest.File{Name: "usr/lib/libhuge.so", Body: big, Mode: 0o755}), CreatedBy: "ADD lib"})
+	im, err := image.OpenLayout(imagetest.WriteLayout(t, img), image.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer im.Close()
+	_, problems, err := inventoryImage(context.Background(), im, inventory.Options{}, 32<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) != 1 || problems[0].Path != "usr/lib/libhuge.so" || problems[0].Kind != finding.ProblemTooLarge {
+		t.Errorf("problems = %+v, want one too-large problem for usr/lib/libhuge.so", problems)
 	}
 }
