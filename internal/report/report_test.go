@@ -234,7 +234,13 @@ func TestJSONSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := compileSchema(t, "report-v1.schema.json", docCopy)
-	for name, run := range map[string]func() *Run{"fixture": fixtureRun, "empty": emptyRun} {
+	imageRun := func() *Run {
+		r := fixtureRun()
+		r.Findings[0].Location.Layer = &finding.Layer{Index: 2, Digest: "sha256:" + strings.Repeat("ab", 32),
+			DiffID: "sha256:" + strings.Repeat("cd", 32), CreatedBy: "COPY . /app"}
+		return r
+	}
+	for name, run := range map[string]func() *Run{"fixture": fixtureRun, "empty": emptyRun, "image layer": imageRun} {
 		t.Run(name, func(t *testing.T) {
 			if err := validate(t, s, write(t, JSON{}, run())); err != nil {
 				t.Errorf("JSON output does not match its schema: %v", err)
