@@ -14,6 +14,7 @@ import (
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/image"
 	"github.com/palisade-sec/palisade/internal/inventory"
+	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // imageFlags are the flags that name a container image, shared by every command that reads one.
@@ -54,32 +55,16 @@ func imageTarget(img *image.Image) string {
 	return path.Base(img.Name)
 }
 
-// inventoryImage walks the image once, keeping the files the inventory reads (by name, and
-// executables that may be Go binaries), inventories the final filesystem, and names on every
-// package the layer that put its file there.
-// Executables over maxExec bytes are named as problems rather than read.
-func inventoryImage(ctx context.Context, img *image.Image, opts inventory.Options, maxExec int64) ([]inventory.Package, []finding.Problem, error) {
+// inventoryImage walks the image once, keeping the files the inventory reads (see imageKeep),
+// inventories the final filesystem as an installed system, and names on every package the layer
+// that put its file there.
+func inventoryImage(ctx context.Context, img *image.Image, maxExec int64) ([]inventory.Package, []finding.Problem, error) {
 	var pkgs []inventory.Package
-	var problems, notKept []finding.Problem
-	keep := func(p string, h *tar.Header) bool {
-		if inventory.Wants(p) || (h.Size <= 1<<20 && companionFile(path.Base(p))) {
-			return true
-		}
-		if !strings.EqualFold(path.Ext(p), ".exe") && (h.Mode&0o111 == 0 || h.Size < 1024) {
-			return false
-		}
-		// An executable may be a Go binary, so it is copied out to be read; one over the bound
-		// (a GPU library, a model) is named instead of filling the disk or failing the image.
-		if h.Size > maxExec {
-			notKept = append(notKept, finding.Problem{Path: p, Kind: finding.ProblemTooLarge,
-				Message: fmt.Sprintf("executable of %d bytes, over %d: not read for Go build information", h.Size, maxExec)})
-			return false
-		}
-		return true
-	}
+	var problems []finding.Problem
+	keep, notKept := imageKeep(maxExec)
 	err := img.Walk(ctx, image.WalkOptions{Keep: keep}, func(tr *image.Tree) error {
 		var err error
-		pkgs, problems, err = inventory.FromFS(ctx, tr.FS(), opts)
+		pkgs, problems, err = inventory.FromFS(ctx, tr.FS(), inventory.Options{Installed: true})
 		if err != nil {
 			return err
 		}
@@ -89,13 +74,44 @@ func inventoryImage(ctx context.Context, img *image.Image, opts inventory.Option
 			}
 		}
 		problems = append(problems, tr.Problems...)
-		problems = append(problems, notKept...)
+		problems = append(problems, *notKept...)
 		return nil
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("image %s: %w", img.Name, err)
 	}
 	return pkgs, problems, nil
+}
+
+// imageKeep says which files of an image the inventory reads: installed-package databases and
+// manifests, lockfiles, the files OS extractors read beside them, licence texts, and executables
+// that may be Go or Rust binaries. An executable over maxExec bytes is not kept but named in
+// the returned problems (filled as the walk goes).
+func imageKeep(maxExec int64) (func(string, *tar.Header) bool, *[]finding.Problem) {
+	notKept := new([]finding.Problem)
+	keep := func(p string, h *tar.Header) bool {
+		if inventory.WantsInstalled(p) || inventory.WantsBeside(p) || (h.Size <= 1<<20 && companionFile(path.Base(p))) {
+			return true
+		}
+		if !strings.EqualFold(path.Ext(p), ".exe") && (h.Mode&0o111 == 0 || h.Size < 1024) {
+			return false
+		}
+		// An executable may be a Go binary, so it is copied out to be read; one over the bound
+		// (a GPU library, a model) is named instead of filling the disk or failing the image.
+		if h.Size > maxExec {
+			*notKept = append(*notKept, finding.Problem{Path: p, Kind: finding.ProblemTooLarge,
+				Message: fmt.Sprintf("executable of %d bytes, over %d: not read for Go build information", h.Size, maxExec)})
+			return false
+		}
+		return true
+	}
+	return keep, notKept
+}
+
+// imageReport is the image as the report's run metadata names it.
+func imageReport(img *image.Image) *report.Image {
+	return &report.Image{Name: img.Name, Reference: img.Reference, Digest: img.Digest, ConfigDigest: img.ConfigDigest,
+		Platform: img.Platform, Layers: len(img.Layers), BaseName: img.Base.Name, BaseDigest: img.Base.Digest, BaseLayers: img.Base.Layers}
 }
 
 // maxImageExecutable bounds the executables an image inventory copies out to look for Go build

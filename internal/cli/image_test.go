@@ -11,7 +11,6 @@ import (
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/image"
 	"github.com/palisade-sec/palisade/internal/image/imagetest"
-	"github.com/palisade-sec/palisade/internal/inventory"
 )
 
 // TestSBOMImage inventories a real image — a Go binary compiled by the test in the base layer, a
@@ -38,7 +37,7 @@ func TestSBOMImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer im.Close()
-	pkgs, problems, err := inventoryImage(context.Background(), im, inventory.Options{}, maxImageExecutable)
+	pkgs, problems, err := inventoryImage(context.Background(), im, maxImageExecutable)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +90,7 @@ func TestImageExecutableTooLarge(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer im.Close()
-	_, problems, err := inventoryImage(context.Background(), im, inventory.Options{}, 32<<10)
+	_, problems, err := inventoryImage(context.Background(), im, 32<<10)
 	if err != nil {
 		t.Fatal(err)
 	}

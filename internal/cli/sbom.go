@@ -77,7 +77,7 @@ func runSBOM(ctx context.Context, app *App, opts sbomOptions) error {
 			return fmt.Errorf("sbom: %w", err)
 		}
 		defer img.Close()
-		pkgs, problems, err := inventoryImage(ctx, img, inventory.Options{}, maxImageExecutable)
+		pkgs, problems, err := inventoryImage(ctx, img, maxImageExecutable)
 		if err != nil {
 			return fmt.Errorf("sbom: %w", err)
 		}

@@ -41,6 +41,7 @@ type scanFlags struct {
 	groupBy    string
 	listRules  bool
 	history    historyFlags
+	image      imageFlags
 
 	// Mirrors of configuration keys, by flag: single values, and repeatable lists.
 	keyed map[string]*string
@@ -84,7 +85,9 @@ func newScanCmd(app *App) *cobra.Command {
   palisade scan . --format json:report.json,junit:junit.xml
   palisade scan . --baseline report.json            # only findings new since report.json
   palisade scan --git . --since origin/main          # what the commits since origin/main added
-  palisade scan --staged                             # pre-commit: only staged changes`,
+  palisade scan --staged                             # pre-commit: only staged changes
+  palisade scan --image registry.example.com/team/app:1.4 --fail-on high
+  palisade scan --image app.tar --scanners secret    # a docker save archive, secrets only`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			root := "."
@@ -98,6 +101,12 @@ func newScanCmd(app *App) *cobra.Command {
 					return errkind.Wrap(errkind.Invalid, errors.New("--output needs exactly one --format without a file (or use --format FORMAT:FILE)"))
 				}
 				*f.keyed["format"] = v + ":" + output
+			}
+			if f.image.set() {
+				if len(args) == 1 {
+					return errkind.Wrap(errkind.Invalid, errors.New("scan: give a PATH or an image, not both"))
+				}
+				return runImageScan(cmd, app, f)
 			}
 			return runScan(cmd, app, f, root)
 		},
@@ -123,6 +132,7 @@ func newScanCmd(app *App) *cobra.Command {
 	fl.StringVar(&f.groupBy, "group-by", "severity", "group the table by severity or file")
 	fl.BoolVar(&f.listRules, "list-rules", false, "list the rules of the selected scanners and exit")
 	f.history.register(cmd)
+	f.image.register(fl)
 	return cmd
 }
 

@@ -88,7 +88,10 @@ type Options struct {
 type Analyzer struct {
 	db   Matcher
 	x    Extractor
-	opts Options
+	// installed reads a tree that is an installed system (scan.Tree.Installed, a container
+	// image): OS package databases and installed language packages as well as lockfiles.
+	installed Extractor
+	opts      Options
 }
 
 var _ scan.TreeAnalyzer = (*Analyzer)(nil)
@@ -114,7 +117,13 @@ func New(db Matcher, x Extractor, opts Options) *Analyzer {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Analyzer{db: db, x: x, opts: opts}
+	return &Analyzer{db: db, x: x, installed: ExtractorFunc(extractInstalled), opts: opts}
+}
+
+// extractInstalled is the extractor of an installed system: the same extractors a source tree
+// gets, with the installed-package formats added.
+func extractInstalled(ctx context.Context, fsys fs.FS, files []string) ([]inventory.Package, []finding.Problem, error) {
+	return inventory.ExtractWith(ctx, fsys, files, inventory.Options{Installed: true})
 }
 
 // Name returns "deps".
@@ -161,7 +170,11 @@ func (a *Analyzer) Analyze(ctx context.Context, t *scan.Tree) (*Result, error) {
 	files, tooLarge := t.WithinLimit(Name, "a lockfile or manifest is parsed whole", readWhole)
 	t = &scan.Tree{FS: t.FS, Files: files, MaxFileSize: t.MaxFileSize}
 	res.Problems = append(res.Problems, tooLarge...)
-	pkgs, problems, err := a.x.Extract(ctx, t.FS, t.Files)
+	x := a.x
+	if t.Installed {
+		x = a.installed
+	}
+	pkgs, problems, err := x.Extract(ctx, t.FS, t.Files)
 	if err != nil {
 		return nil, fmt.Errorf("deps: extract packages: %w", err)
 	}
