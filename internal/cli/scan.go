@@ -377,6 +377,12 @@ func runScan(cmd *cobra.Command, app *App, f *scanFlags, root string) error {
 // applySuppressions runs the three suppression layers over run.Findings and adds what they
 // report (directives without a reason, expired entries) to run.Problems.
 func applySuppressions(ctx context.Context, cfg *config.Config, f *scanFlags, root string, run *report.Run, known map[string]bool, complete bool) error {
+	return applySuppressionsFrom(ctx, cfg, f, root, run, known, complete, false)
+}
+
+// applySuppressionsFrom is applySuppressions, with noInline set for a scan whose findings are
+// not in files under root (an image's): their palisade:ignore comments are not read.
+func applySuppressionsFrom(ctx context.Context, cfg *config.Config, f *scanFlags, root string, run *report.Run, known map[string]bool, complete, noInline bool) error {
 	rootDir, err := os.OpenRoot(root)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", root, err)
@@ -385,6 +391,7 @@ func applySuppressions(ctx context.Context, cfg *config.Config, f *scanFlags, ro
 	opts, err := suppress.Load(suppress.Sources{
 		Root:               rootDir.FS(),
 		ReadAt:             f.history.readAt(ctx, root),
+		NoInline:           noInline,
 		IgnoreFile:         cfg.Scan.IgnoreFile,
 		IgnoreFileRequired: cfg.Origin("scan.ignore-file").Kind != config.FromDefault,
 		Baseline:           cfg.Scan.Baseline,

@@ -71,8 +71,11 @@ func runImageScan(cmd *cobra.Command, app *App, f *scanFlags) error {
 	run.Target = imageTarget(img)
 	run.Image = imageReport(img)
 
+	// The ignore file and the baseline apply; palisade:ignore comments inside the image's files
+	// do not: they are the image author's, not the team's that gates the image, and the files
+	// are not kept to be read again.
 	complete := len(analyzers) == len(builtins)
-	if err := applySuppressions(ctx, cfg, f, root, run, knownRules(analyzers), complete); err != nil {
+	if err := applySuppressionsFrom(ctx, cfg, f, root, run, knownRules(analyzers), complete, true); err != nil {
 		return err
 	}
 	markProblems(cfg, run)

@@ -86,8 +86,8 @@ type Options struct {
 
 // Analyzer is the deps scan.TreeAnalyzer.
 type Analyzer struct {
-	db   Matcher
-	x    Extractor
+	db Matcher
+	x  Extractor
 	// installed reads a tree that is an installed system (scan.Tree.Installed, a container
 	// image): OS package databases and installed language packages as well as lockfiles.
 	installed Extractor

@@ -35,6 +35,7 @@ const (
 	PropSourcePackage  = "sourcePackage" // OS packages: the source package advisories name
 	PropSourceVersion  = "sourceVersion" // and its installed version
 	PropFixState       = "fixState"      // OS packages: "fixed" (an upgrade exists) or "unfixed"
+	PropPURL           = "purl"          // the package's purl, which ignore-file entries can name
 )
 
 // The values of PropFixState.
@@ -129,6 +130,9 @@ func (a *Analyzer) vulnFinding(p inventory.Package, group []vulndb.Match, mods [
 	props := map[string]string{
 		PropEcosystem: p.Ecosystem, PropPackage: p.Name, PropVersion: p.Version,
 		PropDirect: strconv.FormatBool(p.Direct),
+	}
+	if p.PURL != "" {
+		props[PropPURL] = p.PURL
 	}
 	if aliases := groupAliases(group); len(aliases) > 0 {
 		props[PropAliases] = strings.Join(aliases, ",")

@@ -1,0 +1,171 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/palisade-sec/palisade/internal/config"
+	"github.com/palisade-sec/palisade/internal/image/imagetest"
+	"github.com/palisade-sec/palisade/internal/inventory"
+	"github.com/palisade-sec/palisade/internal/report"
+	"github.com/palisade-sec/palisade/internal/scan"
+	"github.com/palisade-sec/palisade/internal/scan/deps"
+	"github.com/palisade-sec/palisade/internal/scan/secret"
+	"github.com/palisade-sec/palisade/internal/vulndb"
+	"github.com/palisade-sec/palisade/internal/vulndb/vulndbtest"
+)
+
+// imageApp is the CLI with the secret and deps scanners (the latter on a database of the Debian
+// fixtures, with the test record for zlib of Debian 12) and the iac scanner's name, which does
+// not apply to images.
+func imageApp(t *testing.T) (*App, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	recs := vulndbtest.Records{}
+	recs.Add("Debian", vulndbtest.Fixtures(t)["Debian"])
+	recs.Add("Debian", vulndbtest.Files(t, filepath.Join("..", "scan", "deps", "testdata", "PALISADE-TEST-DEB12-0003.json")))
+	dir := t.TempDir()
+	if _, err := vulndb.Import(context.Background(), vulndb.ImportOptions{Dir: dir, Path: vulndbtest.Export(t, recs)}); err != nil {
+		t.Fatal(err)
+	}
+	app, out, errb := testApp()
+	app.Builtins.Scanners = append(app.Builtins.Scanners,
+		Scanner{Name: "deps", Summary: "deps", New: func(context.Context, *config.Config) (scan.Analyzer, error) {
+			db, err := vulndb.Open(dir)
+			if err != nil {
+				return nil, err
+			}
+			return deps.New(db, deps.ExtractorFunc(inventory.Extract), deps.Options{MaxAge: -1}), nil
+		}},
+		Scanner{Name: "iac", Summary: "iac", New: func(context.Context, *config.Config) (scan.Analyzer, error) {
+			a := secret.New(secret.Options{}) // never built for an image
+			return a, a.Err()
+		}},
+	)
+	return app, out, errb
+}
+
+// debianBase is the base layer of the test images: this machine's dpkg database and os-release
+// when it is Debian 12 (the zlib test record is for Debian 12), else the committed Debian fixture.
+func debianBase(t *testing.T) imagetest.Step {
+	t.Helper()
+	status, release := "/var/lib/dpkg/status", "/etc/os-release"
+	if rel, err := os.ReadFile(release); err != nil || !strings.Contains(string(rel), "ID=debian") || !strings.Contains(string(rel), `VERSION_ID="12"`) {
+		fixture := filepath.Join("..", "inventory", "testdata", "os", "debian")
+		status, release = filepath.Join(fixture, "var", "lib", "dpkg", "status"), filepath.Join(fixture, "etc", "os-release")
+	}
+	var files []imagetest.File
+	for src, dst := range map[string]string{status: "var/lib/dpkg/status", release: "etc/os-release"} {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, imagetest.File{Name: dst, Body: string(b)})
+	}
+	return imagetest.Step{Layer: imagetest.Layer(t, files...), CreatedBy: "ADD rootfs.tar.xz /"}
+}
+
+// jsonRun decodes a JSON report.
+func jsonRun(t *testing.T, out string) report.Run {
+	t.Helper()
+	var r report.Run
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("decode report: %v\n%s", err, out)
+	}
+	return r
+}
+
+// TestScanImage scans images built from real content through the CLI: a vulnerable dpkg package
+// is found with its base layer, a secret in a file a later layer deleted is found in the layer
+// that added it and says it is still in the image, a clean image passes, and the image is named
+// in the report's metadata.
+func TestScanImage(t *testing.T) {
+	leaky := imagetest.Image(t, "amd64",
+		debianBase(t),
+		imagetest.Step{CreatedBy: `CMD ["bash"]`},
+		imagetest.Step{Layer: imagetest.Layer(t, imagetest.File{Name: "app/.env", Body: "DATABASE_URL=" + testToken + "\n"}), CreatedBy: "COPY .env /app/"},
+		imagetest.Step{Layer: imagetest.Layer(t, imagetest.File{Name: "app/.wh..env"}), CreatedBy: "RUN rm /app/.env"},
+	)
+	clean := imagetest.Image(t, "amd64",
+		imagetest.Step{Layer: imagetest.Layer(t, imagetest.File{Name: "app/main.sh", Body: "#!/bin/sh\necho hello\n"}), CreatedBy: "COPY main.sh /app/"})
+
+	t.Run("findings with their layers", func(t *testing.T) {
+		dir := imagetest.WriteLayout(t, leaky)
+		app, out, _ := imageApp(t)
+		root := Root(app)
+		root.SetArgs([]string{"scan", "--image", dir, "--format", "json", "--fail-on", "critical"})
+		err := root.ExecuteContext(context.Background())
+		if strings.Contains(out.String(), testPassword) {
+			t.Fatal("the report printed the secret in full")
+		}
+		r := jsonRun(t, out.String())
+		type got struct {
+			Scanner, Path string
+			Layer         int
+			Base          bool
+			Removed       string
+		}
+		var found []got
+		for _, f := range r.Findings {
+			if f.Scanner == "deps" && !strings.Contains(f.Title, "zlib") {
+				continue // the machine's own packages may match the real Debian records too
+			}
+			if f.Location.Layer == nil {
+				t.Fatalf("finding without a layer: %+v", f)
+			}
+			found = append(found, got{f.Scanner, f.Location.Path, f.Location.Layer.Index, f.Location.Layer.Base, f.Properties["image.removed"]})
+		}
+		want := []got{
+			{"secret", "app/.env", 1, false, `added in layer 1 (sha256:` + shortOf(t, r, 1) + `, COPY .env /app/), deleted in layer 2: still in the image`},
+			{"deps", "var/lib/dpkg/status", 0, true, ""},
+		}
+		if diff := cmp.Diff(want, found); diff != "" {
+			t.Errorf("findings (-want +got):\n%s", diff)
+		}
+		if r.Image == nil || r.Image.Digest == "" || r.Image.Layers != 3 || r.Image.BaseLayers != 1 {
+			t.Errorf("image metadata = %+v", r.Image)
+		}
+		for _, p := range r.Problems {
+			t.Logf("problem: %+v", p)
+		}
+		if code := ExitCode(err); code != 1 && code != 0 {
+			t.Errorf("exit %d (%v)", code, err)
+		}
+	})
+	t.Run("a clean image passes", func(t *testing.T) {
+		app, out, _ := imageApp(t)
+		root := Root(app)
+		root.SetArgs([]string{"scan", "--image", imagetest.WriteDockerArchive(t, clean), "--scanners", "secret"})
+		if err := root.ExecuteContext(context.Background()); err != nil {
+			t.Fatalf("exit %d: %v\n%s", ExitCode(err), err, out)
+		}
+	})
+	t.Run("iac does not apply", func(t *testing.T) {
+		app, _, _ := imageApp(t)
+		root := Root(app)
+		root.SetArgs([]string{"scan", "--image", imagetest.WriteLayout(t, clean), "--scanners", "iac"})
+		err := root.ExecuteContext(context.Background())
+		if ExitCode(err) != 2 || !strings.Contains(err.Error(), "does not apply to a container image") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+// shortOf is the short digest of layer i of the scanned image, from the report.
+func shortOf(t *testing.T, r report.Run, i int) string {
+	t.Helper()
+	for _, f := range r.Findings {
+		if l := f.Location.Layer; l != nil && l.Index == i {
+			return strings.TrimPrefix(l.Digest, "sha256:")[:12]
+		}
+	}
+	t.Fatalf("no finding in layer %d", i)
+	return ""
+}
+
