@@ -225,4 +225,3 @@ func shortOf(t *testing.T, r report.Run, i int) string {
 	t.Fatalf("no finding in layer %d", i)
 	return ""
 }
-
