@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/palisade-sec/palisade/internal/config"
 	"github.com/palisade-sec/palisade/internal/image/imagetest"
@@ -224,4 +229,86 @@ func shortOf(t *testing.T, r report.Run, i int) string {
 	}
 	t.Fatalf("no finding in layer %d", i)
 	return ""
+}
+
+// TestScanImageRegistry pushes the test image to a real docker-registry on loopback (plain HTTP,
+// named with --insecure-registry) and scans it by tag: the same findings as its archive, and
+// the report names the image by its digest.
+func TestScanImageRegistry(t *testing.T) {
+	reg := imagetest.StartRegistry(t, imagetest.RegistryOptions{})
+	img := imagetest.Image(t, runtime.GOARCH,
+		debianBase(t),
+		imagetest.Step{CreatedBy: `CMD ["bash"]`},
+		imagetest.Step{Layer: imagetest.Layer(t, imagetest.File{Name: "app/.env", Body: "DATABASE_URL=" + testToken + "\n"}), CreatedBy: "COPY .env /app/"},
+	)
+	ref := reg.Host + "/team/app:1.0"
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(r, img); err != nil {
+		t.Fatalf("push: %v", err)
+	}
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	scanJSON := func(args ...string) report.Run {
+		t.Helper()
+		app, out, _ := imageApp(t)
+		root := Root(app)
+		root.SetArgs(append([]string{"scan", "--format", "json"}, args...))
+		if err := root.ExecuteContext(context.Background()); ExitCode(err) != 1 {
+			t.Fatalf("exit %d: %v", ExitCode(err), err)
+		}
+		return jsonRun(t, out.String())
+	}
+	pulled := scanJSON("--image", ref, "--insecure-registry", reg.Host)
+	local := scanJSON("--image", imagetest.WriteDockerArchive(t, img))
+	key := func(run report.Run) []string {
+		var out []string
+		for _, f := range run.Findings {
+			out = append(out, fmt.Sprintf("%s %s %s layer %d %s", f.RuleID, f.Location.Path, f.Fingerprint, f.Location.Layer.Index, f.Location.Layer.Digest))
+		}
+		return out
+	}
+	if diff := cmp.Diff(key(local), key(pulled)); diff != "" {
+		t.Errorf("registry vs archive findings (-archive +registry):\n%s", diff)
+	}
+	want, _ := img.Digest()
+	if pulled.Image == nil || pulled.Image.Digest != want.String() || pulled.Target != reg.Host+"/team/app@"+want.String() {
+		t.Errorf("target %q, image %+v; want the digest %s", pulled.Target, pulled.Image, want)
+	}
+}
+
+// TestSBOMImageInstalled: sbom --image reads the image as an installed system — the dpkg
+// database's packages are components, each with its layer.
+func TestSBOMImageInstalled(t *testing.T) {
+	img := imagetest.Image(t, "amd64", debianBase(t))
+	app, out, _ := imageApp(t)
+	root := Root(app)
+	root.SetArgs([]string{"sbom", "--image", imagetest.WriteLayout(t, img)})
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var bom struct {
+		Components []struct {
+			Name       string
+			PURL       string
+			Properties []struct{ Name, Value string }
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &bom); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range bom.Components {
+		if c.Name != "zlib1g" || !strings.HasPrefix(c.PURL, "pkg:deb/debian/zlib1g@") {
+			continue
+		}
+		found = true
+		if !slices.ContainsFunc(c.Properties, func(p struct{ Name, Value string }) bool { return p.Name == "palisade:layer:index" && p.Value == "0" }) {
+			t.Errorf("zlib1g has no layer property: %+v", c.Properties)
+		}
+	}
+	if !found {
+		t.Errorf("no zlib1g component in:\n%.2000s", out)
+	}
 }
