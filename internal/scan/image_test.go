@@ -62,7 +62,9 @@ func TestImage(t *testing.T) {
 	var installed bool
 	run, err := Image(context.Background(), im, ImageOptions{
 		Options: Options{Analyzers: []Analyzer{markerFinder{}, troublemaker{}, installedTree{&installed}}, MaxFileSize: 1 << 10},
-		Keep:    func(name string, _ *tar.Header) bool { return strings.HasPrefix(name, "var/") || strings.HasPrefix(name, "tmp/") },
+		Keep: func(name string, _ *tar.Header) bool {
+			return strings.HasPrefix(name, "var/") || strings.HasPrefix(name, "tmp/")
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
