@@ -1,0 +1,244 @@
+package rules
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strconv"
+
+	"github.com/palisade-sec/palisade/internal/finding"
+)
+
+var chiPkgs = []string{"github.com/go-chi/chi/v5", "github.com/go-chi/chi"}
+var gorillaPkgs = []string{"github.com/gorilla/mux"}
+
+// authWords mark a function or middleware that authenticates or authorizes.
+var authWords = set("auth", "authn", "authz", "authenticate", "authenticated", "authentication", "authorize", "authorized",
+	"authorization", "authorise", "authorised", "jwt", "session", "permission", "permissions", "rbac", "acl", "protect",
+	"protected", "guard", "logged", "bearer", "oauth", "oidc", "apikey")
+
+// publicWords mark route patterns that are public by design.
+var publicWords = set("login", "logout", "signin", "signup", "register", "health", "healthz", "livez", "readyz", "ping",
+	"status", "static", "assets", "public", "favicon", "robots", "callback", "oauth", "well", "known", "version", "docs")
+
+// route is one handler registration.
+type route struct {
+	call      *ast.CallExpr
+	pattern   string
+	protected bool
+}
+
+func routeAuthRule() rule {
+	return rule{
+		id: "go-route-missing-auth", title: "Route registered without the authentication its siblings have",
+		description: "Most routes registered in this function are wrapped in an authentication middleware or call an authentication check, and this one is not: it is reachable without credentials.",
+		severity:    finding.SeverityMedium, confidence: finding.ConfidenceLow,
+		cwe: []string{"CWE-306"},
+		fix: "Wrap the handler in the same middleware as its siblings (or call the same check first); if the route is public by design, say so with palisade:ignore and a reason.",
+		check: func(p *pass) {
+			for _, d := range p.file.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || fd.Body == nil {
+					continue
+				}
+				p.routesIn(fd)
+			}
+		},
+	}
+}
+
+func (p *pass) routesIn(fd *ast.FuncDecl) {
+	guarded := map[types.Object]bool{} // routers on which Use(auth…) was called
+	var routes []route
+	var stack []ast.Node
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		if n == nil {
+			stack = stack[:len(stack)-1]
+			return false
+		}
+		stack = append(stack, n)
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		sel, isSel := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+		if isSel && sel.Sel.Name == "Use" && p.isRouter(p.typeOf(sel.X)) {
+			for _, a := range call.Args {
+				if p.authish(a) {
+					if o := p.objOf(sel.X); o != nil {
+						guarded[o] = true
+					}
+				}
+			}
+			return true
+		}
+		pat, h, ok := p.registration(call)
+		if !ok {
+			return true
+		}
+		r := route{call: call, pattern: pat, protected: p.authish(h) || p.handlerChecks(h)}
+		if isSel {
+			// chi's r.With(auth).Get(…), or a router guarded by r.Use(auth) (in this function or
+			// in the group literal the registration sits in).
+			if c, ok := ast.Unparen(sel.X).(*ast.CallExpr); ok && p.authish(c) {
+				r.protected = true
+			}
+			if o := p.objOf(sel.X); o != nil && guarded[o] {
+				r.protected = true
+			}
+		}
+		routes = append(routes, r)
+		return true
+	})
+	var prot, open []route
+	for _, r := range routes {
+		switch {
+		case r.protected:
+			prot = append(prot, r)
+		case !hasWord(r.pattern, publicWords) && r.pattern != "/":
+			open = append(open, r)
+		}
+	}
+	if len(prot) < 2 || len(prot) <= len(open) {
+		return
+	}
+	for _, r := range open {
+		p.report(r.call, funcDeclName(fd), "route "+r.pattern+" has no authentication while "+strconv.Itoa(len(prot))+" sibling routes do.", nil)
+	}
+}
+
+// isRouter reports whether t is a router whose Use adds middleware: chi's Router or Mux, gorilla's Router.
+func (p *pass) isRouter(t types.Type) bool {
+	return isNamed(t, chiPkgs, "Router") || isNamed(t, chiPkgs, "Mux") || isNamed(t, gorillaPkgs, "Router")
+}
+
+// registration recognises a route registration and returns its pattern and handler.
+func (p *pass) registration(call *ast.CallExpr) (string, ast.Expr, bool) {
+	fn := p.callee(call)
+	if fn == nil {
+		return "", nil, false
+	}
+	at := func(pi, hi int) (string, ast.Expr, bool) {
+		if hi >= len(call.Args) {
+			return "", nil, false
+		}
+		s, _ := p.constString(call.Args[pi])
+		return s, call.Args[hi], true
+	}
+	switch {
+	case isFunc(fn, httpPkgs, "Handle", "HandleFunc"), isMethod(fn, httpPkgs, "ServeMux", "Handle", "HandleFunc"),
+		isMethod(fn, gorillaPkgs, "Router", "Handle", "HandleFunc"):
+		return at(0, 1)
+	case isMethod(fn, chiPkgs, "Router", "Get", "Post", "Put", "Patch", "Delete", "Head", "Options", "Connect", "Trace", "Handle", "HandleFunc"),
+		isMethod(fn, chiPkgs, "Mux", "Get", "Post", "Put", "Patch", "Delete", "Head", "Options", "Connect", "Trace", "Handle", "HandleFunc"):
+		return at(0, 1)
+	case isMethod(fn, chiPkgs, "Router", "Method", "MethodFunc"), isMethod(fn, chiPkgs, "Mux", "Method", "MethodFunc"):
+		return at(1, 2)
+	}
+	return "", nil, false
+}
+
+// authish reports whether an expression calls or names something that authenticates:
+// requireAuth(h), mw.Authenticated, jwtMiddleware.
+func (p *pass) authish(e ast.Expr) bool {
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.Ident:
+			if hasWord(n.Name, authWords) {
+				found = true
+			}
+		case *ast.FuncLit:
+			return false
+		}
+		return !found
+	})
+	return found
+}
+
+// handlerChecks reports whether the handler e names (a function literal, a function or method
+// of this package, possibly converted with http.HandlerFunc) calls an authentication check.
+func (p *pass) handlerChecks(e ast.Expr) bool {
+	if c, ok := ast.Unparen(e).(*ast.CallExpr); ok && len(c.Args) == 1 {
+		if tv, ok := p.info.Types[c.Fun]; ok && tv.IsType() {
+			e = c.Args[0]
+		}
+	}
+	body := p.funcBody(e)
+	if body == nil {
+		return false
+	}
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if c, ok := n.(*ast.CallExpr); ok {
+			if name := p.nameOf(c.Fun); hasWord(name, authWords) {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// secretWords mark values that must be compared in constant time.
+var secretWords = set("token", "secret", "password", "passwd", "pwd", "mac", "hmac", "signature", "sig", "hash",
+	"digest", "apikey", "otp", "passphrase", "csrf", "xsrf")
+
+func secretCompareRule() rule {
+	return rule{
+		id: "go-secret-compare", title: "Secret compared in variable time",
+		description: "== and bytes.Equal stop at the first differing byte, so response times tell an attacker how much of a guessed token, MAC or password is right.",
+		severity:    finding.SeverityMedium, confidence: finding.ConfidenceMedium,
+		cwe: []string{"CWE-208"},
+		fix: "Compare with crypto/subtle.ConstantTimeCompare or hmac.Equal (and compare password hashes with bcrypt.CompareHashAndPassword).",
+		check: func(p *pass) {
+			p.walk(func(n ast.Node, _ []ast.Node, scope string) {
+				var x, y ast.Expr
+				switch n := n.(type) {
+				case *ast.BinaryExpr:
+					if n.Op != token.EQL && n.Op != token.NEQ {
+						return
+					}
+					x, y = n.X, n.Y
+				case *ast.CallExpr:
+					if !isFunc(p.callee(n), []string{"bytes"}, "Equal") && !isFunc(p.callee(n), []string{"strings"}, "Compare") || len(n.Args) != 2 {
+						return
+					}
+					x, y = n.Args[0], n.Args[1]
+				default:
+					return
+				}
+				if !p.stringish(x) || !p.stringish(y) || p.constOf(x) != nil || p.constOf(y) != nil || p.isNil(x) || p.isNil(y) {
+					return
+				}
+				for _, e := range []ast.Expr{x, y} {
+					if name := p.nameOf(e); hasWord(name, secretWords) {
+						p.report(n, scope, name+" is compared in variable time.", nil)
+						return
+					}
+				}
+			})
+		},
+	}
+}
+
+// stringish reports whether e is a string or a byte slice.
+func (p *pass) stringish(e ast.Expr) bool {
+	t := p.typeOf(e)
+	if t == nil {
+		return false
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		return u.Info()&types.IsString != 0
+	case *types.Slice:
+		b, ok := u.Elem().Underlying().(*types.Basic)
+		return ok && b.Kind() == types.Byte
+	}
+	return false
+}
+
+func (p *pass) isNil(e ast.Expr) bool {
+	tv, ok := p.info.Types[e]
+	return ok && tv.IsNil()
+}

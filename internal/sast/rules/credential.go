@@ -1,0 +1,112 @@
+package rules
+
+import (
+	"context"
+	"go/ast"
+	"go/token"
+
+	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/scan"
+)
+
+// credentialWords mark names that hold credentials; keyWords are the qualifiers that make "key" one.
+var (
+	credentialWords = set("password", "passwd", "pwd", "passphrase", "secret", "token", "credential", "credentials", "apikey")
+	keyWords        = set("api", "access", "private", "secret", "signing", "encryption", "auth", "hmac", "jwt", "client")
+)
+
+func credentialName(name string) bool {
+	ws := words(name)
+	for i, w := range ws {
+		if credentialWords[w] || w == "key" && i > 0 && keyWords[ws[i-1]] {
+			return true
+		}
+	}
+	return false
+}
+
+func hardcodedCredentialRule() rule {
+	return rule{
+		id: "go-hardcoded-credential", title: "Hardcoded credential",
+		description: "A string literal that Palisade's secret engine judges to be a real credential is assigned to a credential-named variable, field or key, or passed to an authentication API; anyone with the source or the binary has it.",
+		severity:    finding.SeverityHigh, confidence: finding.ConfidenceMedium,
+		cwe: []string{"CWE-798"}, gosec: []string{"G101"},
+		fix: "Read the credential at run time from the environment, a mounted secret or a secret manager, and rotate the one that was committed.",
+		check: func(p *pass) {
+			p.walk(func(n ast.Node, _ []ast.Node, scope string) {
+				switch n := n.(type) {
+				case *ast.ValueSpec:
+					for i, v := range n.Values {
+						if i < len(n.Names) {
+							p.credential(n.Names[i].Name, v, scope)
+						}
+					}
+				case *ast.AssignStmt:
+					if len(n.Lhs) != len(n.Rhs) {
+						return
+					}
+					for i, v := range n.Rhs {
+						p.credential(p.nameOf(n.Lhs[i]), v, scope)
+					}
+				case *ast.KeyValueExpr:
+					name := p.nameOf(n.Key)
+					if s, ok := p.constString(n.Key); ok {
+						name = s
+					}
+					p.credential(name, n.Value, scope)
+				case *ast.BinaryExpr:
+					if n.Op == token.EQL || n.Op == token.NEQ {
+						p.credential(p.nameOf(n.X), n.Y, scope)
+						p.credential(p.nameOf(n.Y), n.X, scope)
+					}
+				case *ast.CallExpr:
+					// Authentication APIs take the credential positionally.
+					fn := p.callee(n)
+					idx := -1
+					switch {
+					case isMethod(fn, httpPkgs, "Request", "SetBasicAuth"):
+						idx = 1
+					case isFunc(fn, []string{"crypto/hmac"}, "New"):
+						idx = 1
+					case isMethod(fn, golangJWT, "Token", "SignedString"):
+						idx = 0
+					}
+					if idx >= 0 && idx < len(n.Args) {
+						p.credential("password", n.Args[idx], scope)
+					}
+				}
+			})
+		},
+	}
+}
+
+// credential reports value when it is a string literal (or a []byte conversion of one) held by a
+// credential-named name and the secret engine finds a credential in it.
+func (p *pass) credential(name string, value ast.Expr, scope string) {
+	if !credentialName(name) {
+		return
+	}
+	if c, ok := ast.Unparen(value).(*ast.CallExpr); ok && len(c.Args) == 1 {
+		if tv, ok := p.info.Types[c.Fun]; ok && tv.IsType() {
+			value = c.Args[0]
+		}
+	}
+	lit, ok := ast.Unparen(value).(*ast.BasicLit)
+	if !ok || lit.Kind != token.STRING {
+		return // only literals: a constant built elsewhere is reported where its literal is
+	}
+	s, ok := p.constString(lit)
+	if !ok || s == "" {
+		return
+	}
+	// The secret engine decides: it knows token formats, placeholders, stop-words and entropy.
+	// It sees the value as the source would put it, under the name it is assigned to.
+	fs, err := p.secrets.AnalyzeFile(context.Background(), &scan.File{Path: "literal.go", Content: []byte(name + " = \"" + s + "\"")})
+	if err != nil || len(fs) == 0 {
+		return
+	}
+	f := p.report(lit, scope, "A credential ("+fs[0].Title+") is written into the source as "+name+".", map[string]string{"secretRule": fs[0].RuleID})
+	f.Location.Snippet = fs[0].Location.Snippet
+	// A secret's identity is its value, as for the secret scanner; Fingerprint hashes it.
+	f.Fingerprint = finding.Fingerprint(f.RuleID, p.pkg.PkgPath+"/"+baseName(f.Location.Path), s)
+}
