@@ -1,0 +1,17 @@
+module example.com/twins
+
+go 1.22
+
+require (
+	github.com/go-chi/chi/v5 v5.0.0
+	github.com/golang-jwt/jwt/v5 v5.0.0
+	github.com/lestrrat-go/jwx/v2 v2.0.0
+	golang.org/x/crypto v0.0.0
+)
+
+replace (
+	github.com/go-chi/chi/v5 => ./stubs/chi
+	github.com/golang-jwt/jwt/v5 => ./stubs/jwt
+	github.com/lestrrat-go/jwx/v2 => ./stubs/jwx
+	golang.org/x/crypto => ./stubs/xcrypto
+)

@@ -1,0 +1,17 @@
+package hardcodedcred
+
+import "net/http"
+
+const githubToken = "ghp_R4nd0mT0kenV4lueF0rTe5t1ngPurp0ses12" // want "go-hardcoded-credential"
+
+type DB struct{ User, Password string }
+
+func Connect() DB {
+	return DB{User: "app", Password: "Xk9#mQ2$vL8pRt4w"} // want "go-hardcoded-credential"
+}
+
+func Call(r *http.Request) {
+	r.SetBasicAuth("svc", "S3cr3t-Pa55w0rd!x") // want "go-hardcoded-credential"
+}
+
+var _ = githubToken

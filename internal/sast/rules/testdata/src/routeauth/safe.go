@@ -1,0 +1,33 @@
+package routeauth
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+)
+
+func RoutesSafe(mux *http.ServeMux) {
+	mux.Handle("/profile", requireAuth(http.HandlerFunc(profile)))
+	mux.Handle("/orders", requireAuth(http.HandlerFunc(orders)))
+	mux.HandleFunc("/settings", settings)
+	mux.HandleFunc("/login", login)
+	mux.Handle("/export", requireAuth(http.HandlerFunc(exportAll))) // ok "go-route-missing-auth"
+}
+
+func ChiRoutesSafe() http.Handler {
+	r := chi.NewRouter()
+	r.Get("/login", login)
+	r.Group(func(r chi.Router) {
+		r.Use(requireAuth)
+		r.Get("/profile", profile)
+		r.Get("/orders", orders)
+	})
+	r.With(requireAuth).Get("/export", exportAll) // ok "go-route-missing-auth"
+	return r
+}
+
+// PublicRoutes has no authentication at all: nothing sets the expectation one route breaks.
+func PublicRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("/docs", profile)
+	mux.HandleFunc("/export", exportAll) // ok "go-route-missing-auth"
+}

@@ -1,0 +1,28 @@
+package weakhash
+
+import (
+	"crypto"
+	"crypto/hmac"
+	"crypto/rsa"
+	"crypto/sha256"
+	"hash"
+)
+
+func FingerprintSafe(b []byte) [32]byte {
+	return sha256.Sum256(b) // ok "go-weak-hash"
+}
+
+func SignerSafe(key []byte) hash.Hash {
+	return hmac.New(sha256.New, key) // ok "go-weak-hash"
+}
+
+func SignSafe(k *rsa.PrivateKey, digest []byte) ([]byte, error) {
+	return rsa.SignPKCS1v15(nil, k, crypto.SHA256, digest) // ok "go-weak-hash"
+}
+
+// md5 is a local function that merely shares the name: resolved by type, never by text.
+func md5Sum(b []byte) int { return len(b) }
+
+func Local(b []byte) int {
+	return md5Sum(b) // ok "go-weak-hash"
+}
