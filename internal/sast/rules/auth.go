@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"context"
 	"go/ast"
 	"go/token"
 	"go/types"
@@ -35,7 +36,7 @@ func routeAuthRule() rule {
 		severity:    finding.SeverityMedium, confidence: finding.ConfidenceLow,
 		cwe: []string{"CWE-306"},
 		fix: "Wrap the handler in the same middleware as its siblings (or call the same check first); if the route is public by design, say so with palisade:ignore and a reason.",
-		check: func(p *pass) {
+		check: func(_ context.Context, p *pass) {
 			for _, d := range p.file.Decls {
 				fd, ok := d.(*ast.FuncDecl)
 				if !ok || fd.Body == nil {
@@ -191,7 +192,7 @@ func secretCompareRule() rule {
 		severity:    finding.SeverityMedium, confidence: finding.ConfidenceMedium,
 		cwe: []string{"CWE-208"},
 		fix: "Compare with crypto/subtle.ConstantTimeCompare or hmac.Equal (and compare password hashes with bcrypt.CompareHashAndPassword).",
-		check: func(p *pass) {
+		check: func(_ context.Context, p *pass) {
 			p.walk(func(n ast.Node, _ []ast.Node, scope string) {
 				var x, y ast.Expr
 				switch n := n.(type) {

@@ -38,6 +38,7 @@ func Check(ctx context.Context, pkgs []*packages.Package, prog *ssa.Program) ([]
 	rs := builtin()
 	var out []finding.Finding
 	var problems []finding.Problem
+	done := map[string]bool{}
 	for _, pkg := range pkgs {
 		if err := ctx.Err(); err != nil {
 			return out, err
@@ -53,6 +54,12 @@ func Check(ctx context.Context, pkgs []*packages.Package, prog *ssa.Program) ([]
 		funcs := declsOf(pkg)
 		for _, f := range pkg.Syntax {
 			name := pkg.Fset.Position(f.Pos()).Filename
+			// A package loaded with its tests comes twice (p and p [p.test]) with the same
+			// files: each file is checked once, so its findings are not doubled.
+			if done[name] {
+				continue
+			}
+			done[name] = true
 			fs, err := checkFile(ctx, rs, &pass{pkg: pkg, info: pkg.TypesInfo, fset: pkg.Fset, file: f, filename: name, secrets: sec, decls: funcs})
 			out = append(out, fs...)
 			if err != nil {
@@ -86,7 +93,7 @@ func checkFile(ctx context.Context, rs []rule, p *pass) (out []finding.Finding, 
 			q.rule = r
 			q.seen = map[string]int{}
 			q.out = nil
-			r.check(&q)
+			r.check(ctx, &q)
 			out = append(out, q.out...)
 		}()
 	}

@@ -32,13 +32,13 @@ func hardcodedCredentialRule() rule {
 		severity:    finding.SeverityHigh, confidence: finding.ConfidenceMedium,
 		cwe: []string{"CWE-798"}, gosec: []string{"G101"},
 		fix: "Read the credential at run time from the environment, a mounted secret or a secret manager, and rotate the one that was committed.",
-		check: func(p *pass) {
+		check: func(ctx context.Context, p *pass) {
 			p.walk(func(n ast.Node, _ []ast.Node, scope string) {
 				switch n := n.(type) {
 				case *ast.ValueSpec:
 					for i, v := range n.Values {
 						if i < len(n.Names) {
-							p.credential(n.Names[i].Name, v, scope)
+							p.credential(ctx, n.Names[i].Name, v, scope)
 						}
 					}
 				case *ast.AssignStmt:
@@ -46,18 +46,18 @@ func hardcodedCredentialRule() rule {
 						return
 					}
 					for i, v := range n.Rhs {
-						p.credential(p.nameOf(n.Lhs[i]), v, scope)
+						p.credential(ctx, p.nameOf(n.Lhs[i]), v, scope)
 					}
 				case *ast.KeyValueExpr:
 					name := p.nameOf(n.Key)
 					if s, ok := p.constString(n.Key); ok {
 						name = s
 					}
-					p.credential(name, n.Value, scope)
+					p.credential(ctx, name, n.Value, scope)
 				case *ast.BinaryExpr:
 					if n.Op == token.EQL || n.Op == token.NEQ {
-						p.credential(p.nameOf(n.X), n.Y, scope)
-						p.credential(p.nameOf(n.Y), n.X, scope)
+						p.credential(ctx, p.nameOf(n.X), n.Y, scope)
+						p.credential(ctx, p.nameOf(n.Y), n.X, scope)
 					}
 				case *ast.CallExpr:
 					// Authentication APIs take the credential positionally.
@@ -72,7 +72,7 @@ func hardcodedCredentialRule() rule {
 						idx = 0
 					}
 					if idx >= 0 && idx < len(n.Args) {
-						p.credential("password", n.Args[idx], scope)
+						p.credential(ctx, "password", n.Args[idx], scope)
 					}
 				}
 			})
@@ -82,7 +82,7 @@ func hardcodedCredentialRule() rule {
 
 // credential reports value when it is a string literal (or a []byte conversion of one) held by a
 // credential-named name and the secret engine finds a credential in it.
-func (p *pass) credential(name string, value ast.Expr, scope string) {
+func (p *pass) credential(ctx context.Context, name string, value ast.Expr, scope string) {
 	if !credentialName(name) {
 		return
 	}
@@ -101,7 +101,7 @@ func (p *pass) credential(name string, value ast.Expr, scope string) {
 	}
 	// The secret engine decides: it knows token formats, placeholders, stop-words and entropy.
 	// It sees the value as the source would put it, under the name it is assigned to.
-	fs, err := p.secrets.AnalyzeFile(context.Background(), &scan.File{Path: "literal.go", Content: []byte(name + " = \"" + s + "\"")})
+	fs, err := p.secrets.AnalyzeFile(ctx, &scan.File{Path: "literal.go", Content: []byte(name + " = \"" + s + "\"")})
 	if err != nil || len(fs) == 0 {
 		return
 	}

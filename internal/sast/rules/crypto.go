@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"context"
 	"go/ast"
 	"go/types"
 	"strings"
@@ -15,7 +16,7 @@ func weakHashRule() rule {
 		severity:    finding.SeverityMedium, confidence: finding.ConfidenceMedium,
 		cwe: []string{"CWE-328"}, gosec: []string{"G401", "G406", "G501", "G505", "G506", "G507"},
 		fix: "Use crypto/sha256 or crypto/sha512 (and bcrypt, scrypt or argon2 for passwords); if the hash is not security-relevant (a cache key), say so with palisade:ignore.",
-		check: func(p *pass) {
+		check: func(_ context.Context, p *pass) {
 			weak := map[string][]string{
 				"crypto/md5":                    {"New", "Sum"},
 				"crypto/sha1":                   {"New", "Sum"},
@@ -50,7 +51,7 @@ func weakCipherRule() rule {
 		severity:    finding.SeverityHigh, confidence: finding.ConfidenceHigh,
 		cwe: []string{"CWE-327"}, gosec: []string{"G405", "G502", "G503"},
 		fix: "Use AES-GCM (crypto/aes with cipher.NewGCM) or golang.org/x/crypto/chacha20poly1305.",
-		check: func(p *pass) {
+		check: func(_ context.Context, p *pass) {
 			p.walk(func(n ast.Node, _ []ast.Node, scope string) {
 				id, ok := n.(*ast.Ident)
 				if !ok {
@@ -79,7 +80,7 @@ func insecureRandRule() rule {
 		severity:    finding.SeverityHigh, confidence: finding.ConfidenceMedium,
 		cwe: []string{"CWE-338"}, gosec: []string{"G404"},
 		fix: "Use crypto/rand (rand.Read, rand.Text, rand.Int) for anything that must be unpredictable.",
-		check: func(p *pass) {
+		check: func(_ context.Context, p *pass) {
 			p.walk(func(n ast.Node, stack []ast.Node, scope string) {
 				call, ok := n.(*ast.CallExpr)
 				if !ok {
@@ -168,7 +169,7 @@ func tlsSkipVerifyRule() rule {
 		severity:    finding.SeverityHigh, confidence: finding.ConfidenceHigh,
 		cwe: []string{"CWE-295"}, gosec: []string{"G402"},
 		fix: "Remove InsecureSkipVerify; trust a private CA through RootCAs, or verify the peer yourself in VerifyConnection.",
-		check: func(p *pass) {
+		check: func(_ context.Context, p *pass) {
 			p.walk(func(n ast.Node, _ []ast.Node, scope string) {
 				switch n := n.(type) {
 				case *ast.CompositeLit:
@@ -205,7 +206,7 @@ func tlsVersionRule() rule {
 		severity:    finding.SeverityHigh, confidence: finding.ConfidenceHigh,
 		cwe: []string{"CWE-327"}, gosec: []string{"G402"},
 		fix: "Set MinVersion to tls.VersionTLS12 or tls.VersionTLS13 (or leave it zero: Go's default is 1.2), and never set MaxVersion below 1.2.",
-		check: func(p *pass) {
+		check: func(_ context.Context, p *pass) {
 			const tls12 = 0x0303
 			low := func(e ast.Expr) bool {
 				v, ok := p.constInt(e)

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"context"
 	"go/ast"
 	"go/types"
 	"go/version"
@@ -38,7 +39,7 @@ func uncheckedErrorRule() rule {
 		severity:    finding.SeverityHigh, confidence: finding.ConfidenceHigh,
 		cwe: []string{"CWE-252"}, gosec: []string{"G104"},
 		fix: "Check the result and stop (return the error, refuse the request) when the check fails.",
-		check: func(p *pass) {
+		check: func(_ context.Context, p *pass) {
 			p.walk(func(n ast.Node, stack []ast.Node, scope string) {
 				call, ok := n.(*ast.CallExpr)
 				if !ok || !p.isSecurityCall(call) {

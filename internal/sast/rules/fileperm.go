@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"context"
 	"fmt"
 	"go/ast"
 	"go/constant"
@@ -46,7 +47,7 @@ func filePermRule() rule {
 		severity:    finding.SeverityMedium, confidence: finding.ConfidenceHigh,
 		cwe: []string{"CWE-276"}, gosec: []string{"G301", "G302", "G306"},
 		fix: "Create files with 0600 (0640 only when a group must read them) and directories with 0750 or less.",
-		check: func(p *pass) {
+		check: func(_ context.Context, p *pass) {
 			p.walk(func(n ast.Node, _ []ast.Node, scope string) {
 				call, ok := n.(*ast.CallExpr)
 				if !ok {

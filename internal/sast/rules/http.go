@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"context"
 	"go/ast"
 	"go/types"
 	"strings"
@@ -19,7 +20,7 @@ func serverTimeoutRule() rule {
 		severity:    finding.SeverityMedium, confidence: finding.ConfidenceHigh,
 		cwe: []string{"CWE-400"}, gosec: []string{"G112", "G114"},
 		fix: "Serve with an http.Server that sets ReadHeaderTimeout (and ReadTimeout, WriteTimeout, IdleTimeout as the handlers allow); http.ListenAndServe and http.Serve cannot set any.",
-		check: func(p *pass) {
+		check: func(_ context.Context, p *pass) {
 			p.walk(func(n ast.Node, stack []ast.Node, scope string) {
 				switch n := n.(type) {
 				case *ast.CallExpr:
@@ -119,7 +120,7 @@ func cookieRule() rule {
 		severity:    finding.SeverityMedium, confidence: finding.ConfidenceMedium,
 		cwe: []string{"CWE-614", "CWE-1004"},
 		fix: "Set Secure: true and HttpOnly: true (and SameSite) on cookies that carry sessions or other state.",
-		check: func(p *pass) {
+		check: func(_ context.Context, p *pass) {
 			p.walk(func(n ast.Node, stack []ast.Node, scope string) {
 				lit, ok := n.(*ast.CompositeLit)
 				if !ok {
@@ -154,13 +155,13 @@ func corsRule() rule {
 		id: "go-cors-permissive", title: "CORS allows any origin with credentials, or reflects the Origin",
 		description: "Access-Control-Allow-Origin set to the request's own Origin (without an allow-list check), or to * beside Access-Control-Allow-Credentials: true, lets any web site make authenticated requests and read the answers.",
 		severity:    finding.SeverityHigh, confidence: finding.ConfidenceMedium,
-		cwe: []string{"CWE-942"},
-		fix: "Compare the Origin with an allow-list before echoing it, and never combine * with credentials.",
+		cwe:   []string{"CWE-942"},
+		fix:   "Compare the Origin with an allow-list before echoing it, and never combine * with credentials.",
 		check: checkCORS,
 	}
 }
 
-func checkCORS(p *pass) {
+func checkCORS(_ context.Context, p *pass) {
 	bodies := map[*ast.BlockStmt]string{}
 	p.walk(func(n ast.Node, _ []ast.Node, scope string) {
 		switch f := n.(type) {
@@ -270,7 +271,7 @@ func unsafeHandlerRule() rule {
 		severity:    finding.SeverityMedium, confidence: finding.ConfidenceMedium,
 		cwe: []string{"CWE-242", "CWE-470"}, gosec: []string{"G103"},
 		fix: "Keep unsafe out of request handling; map request values to an explicit table of allowed methods or fields instead of reflecting by name.",
-		check: func(p *pass) {
+		check: func(_ context.Context, p *pass) {
 			reflectBad := []string{"MethodByName", "FieldByName", "FieldByNameFunc", "UnsafePointer", "UnsafeAddr", "SetPointer", "NewAt"}
 			p.walk(func(n ast.Node, stack []ast.Node, scope string) {
 				if !p.inHandler(stack) {

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"context"
 	"go/ast"
 	"go/types"
 
@@ -21,7 +22,7 @@ func jwtUnverifiedRule() rule {
 		severity:    finding.SeverityCritical, confidence: finding.ConfidenceHigh,
 		cwe: []string{"CWE-347"},
 		fix: "Parse with signature verification (jwt.Parse with a key function, jwx's jwt.Parse with WithKey or WithKeySet) and never allow the none algorithm.",
-		check: func(p *pass) {
+		check: func(_ context.Context, p *pass) {
 			p.walk(func(n ast.Node, _ []ast.Node, scope string) {
 				switch n := n.(type) {
 				case *ast.Ident:
@@ -53,7 +54,7 @@ func jwtAlgRule() rule {
 		severity:    finding.SeverityHigh, confidence: finding.ConfidenceMedium,
 		cwe: []string{"CWE-347"},
 		fix: "Pass jwt.WithValidMethods([]string{\"RS256\"}) to the parser, or check token.Method's type in the key function before returning the key.",
-		check: func(p *pass) {
+		check: func(_ context.Context, p *pass) {
 			p.walk(func(n ast.Node, stack []ast.Node, scope string) {
 				call, ok := n.(*ast.CallExpr)
 				if !ok {

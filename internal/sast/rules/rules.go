@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"context"
 	"slices"
 
 	"github.com/palisade-sec/palisade/internal/finding"
@@ -16,7 +17,7 @@ type rule struct {
 	cwe         []string
 	gosec       []string // gosec rule IDs this rule answers to ("G401"); empty when gosec has none
 	fix         string
-	check       func(p *pass)
+	check       func(ctx context.Context, p *pass)
 }
 
 // builtin is the explicit list of rules, in the order the documentation lists them.
