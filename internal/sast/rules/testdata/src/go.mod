@@ -5,6 +5,7 @@ go 1.22
 require (
 	github.com/go-chi/chi/v5 v5.0.0
 	github.com/golang-jwt/jwt/v5 v5.0.0
+	github.com/gorilla/mux v1.8.1
 	github.com/lestrrat-go/jwx/v2 v2.0.0
 	golang.org/x/crypto v0.0.0
 )
@@ -12,6 +13,7 @@ require (
 replace (
 	github.com/go-chi/chi/v5 => ./stubs/chi
 	github.com/golang-jwt/jwt/v5 => ./stubs/jwt
+	github.com/gorilla/mux => ./stubs/gorilla
 	github.com/lestrrat-go/jwx/v2 => ./stubs/jwx
 	golang.org/x/crypto => ./stubs/xcrypto
 )

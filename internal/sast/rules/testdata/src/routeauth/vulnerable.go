@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/gorilla/mux"
 )
 
 func requireAuth(next http.Handler) http.Handler { return next }
@@ -39,4 +40,29 @@ func ChiRoutes() http.Handler {
 	})
 	r.Get("/export", exportAll) // want "go-route-missing-auth"
 	return r
+}
+
+func GorillaRoutes() http.Handler {
+	r := mux.NewRouter()
+	api := r.PathPrefix("/api").Subrouter()
+	api.Use(requireAuth)
+	api.HandleFunc("/profile", profile)
+	api.HandleFunc("/orders", orders)
+	r.HandleFunc("/api/export", exportAll) // want "go-route-missing-auth"
+	return r
+}
+
+// Handler checks inside the handler literal count as protection too.
+func InlineRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("/a", func(w http.ResponseWriter, r *http.Request) {
+		if !checkSession(r) {
+			return
+		}
+	})
+	mux.HandleFunc("/b", func(w http.ResponseWriter, r *http.Request) {
+		if !checkSession(r) {
+			return
+		}
+	})
+	mux.HandleFunc("/c", func(w http.ResponseWriter, r *http.Request) {}) // want "go-route-missing-auth"
 }

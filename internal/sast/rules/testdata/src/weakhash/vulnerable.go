@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"crypto/hmac"
 	"crypto/md5"
+	hashing "crypto/md5"
 	"crypto/rsa"
 	"crypto/sha1"
 	"hash"
@@ -19,4 +20,9 @@ func Signer(key []byte) hash.Hash {
 
 func Sign(k *rsa.PrivateKey, digest []byte) ([]byte, error) {
 	return rsa.SignPKCS1v15(nil, k, crypto.SHA1, digest) // want "go-weak-hash"
+}
+
+// An aliased import is still crypto/md5.
+func Aliased(b []byte) [16]byte {
+	return hashing.Sum(b) // want "go-weak-hash"
 }
