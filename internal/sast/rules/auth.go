@@ -212,6 +212,9 @@ func secretCompareRule() rule {
 				if !p.stringish(x) || !p.stringish(y) || p.constOf(x) != nil || p.constOf(y) != nil || p.isNil(x) || p.isNil(y) {
 					return
 				}
+				if p.sameCallee(x, y) {
+					return // commitHash(a) == commitHash(b): two objects compared by a derived key, not a guess checked
+				}
 				for _, e := range []ast.Expr{x, y} {
 					if name := p.nameOf(e); hasWord(name, secretWords) {
 						p.report(n, scope, name+" is compared in variable time.", nil)
@@ -242,4 +245,15 @@ func (p *pass) stringish(e ast.Expr) bool {
 func (p *pass) isNil(e ast.Expr) bool {
 	tv, ok := p.info.Types[e]
 	return ok && tv.IsNil()
+}
+
+// sameCallee reports whether x and y are both calls of the same function.
+func (p *pass) sameCallee(x, y ast.Expr) bool {
+	cx, ok1 := ast.Unparen(x).(*ast.CallExpr)
+	cy, ok2 := ast.Unparen(y).(*ast.CallExpr)
+	if !ok1 || !ok2 {
+		return false
+	}
+	fx, fy := p.callee(cx), p.callee(cy)
+	return fx != nil && fx == fy
 }

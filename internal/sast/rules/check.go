@@ -53,7 +53,7 @@ func Check(ctx context.Context, pkgs []*packages.Package, prog *ssa.Program) ([]
 		}
 		funcs := declsOf(pkg)
 		for _, f := range pkg.Syntax {
-			name := pkg.Fset.Position(f.Pos()).Filename
+			name := pkg.Fset.PositionFor(f.Pos(), false).Filename
 			// A package loaded with its tests comes twice (p and p [p.test]) with the same
 			// files: each file is checked once, so its findings are not doubled.
 			if done[name] {
@@ -136,7 +136,9 @@ func declsOf(pkg *packages.Package) map[*types.Func]*ast.FuncDecl {
 // report records a finding of the pass's rule at n. scope names the enclosing function (for the
 // fingerprint); msg says what is wrong here, beyond the rule's title.
 func (p *pass) report(n ast.Node, scope, msg string, props map[string]string) *finding.Finding {
-	start, end := p.fset.Position(n.Pos()), p.fset.Position(n.End())
+	// Unadjusted positions: the .go file that holds the code, not what a //line directive
+	// names, so the engine's suppression comments and snippets are read from the same file.
+	start, end := p.fset.PositionFor(n.Pos(), false), p.fset.PositionFor(n.End(), false)
 	r := p.rule
 	key := fmt.Sprintf("%s#%d", scope, p.seen[scope])
 	p.seen[scope]++

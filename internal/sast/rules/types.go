@@ -169,6 +169,13 @@ func (p *pass) nameOf(e ast.Expr) string {
 		if tv, ok := p.info.Types[e.Fun]; ok && tv.IsType() && len(e.Args) == 1 {
 			return p.nameOf(e.Args[0]) // a conversion: []byte(token)
 		}
+		// An encoding or clean-up of one value (hex.EncodeToString(mac), strings.TrimSpace(tok))
+		// is known by that value, unless the callee's own name says more (commitHash(c)).
+		if fn := p.nameOf(e.Fun); len(e.Args) == 1 && !hasWord(fn, secretWords) {
+			if arg := p.nameOf(e.Args[0]); arg != "" {
+				return arg
+			}
+		}
 		return p.nameOf(e.Fun)
 	}
 	return ""

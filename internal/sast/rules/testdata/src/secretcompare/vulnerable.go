@@ -2,6 +2,7 @@ package secretcompare
 
 import (
 	"bytes"
+	"encoding/hex"
 	"net/http"
 )
 
@@ -13,4 +14,8 @@ func Authorized(r *http.Request, c Client) bool {
 
 func ValidMAC(expectedMAC, got []byte) bool {
 	return bytes.Equal(expectedMAC, got) // want "go-secret-compare"
+}
+
+func ValidSignature(r *http.Request, sig []byte) bool {
+	return hex.EncodeToString(sig) == r.Header.Get("X-Hub-Signature") // want "go-secret-compare"
 }
