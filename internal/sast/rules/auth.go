@@ -123,7 +123,10 @@ func (p *pass) registration(call *ast.CallExpr) (string, ast.Expr, bool) {
 		if hi >= len(call.Args) {
 			return "", nil, false
 		}
-		s, _ := p.constString(call.Args[pi])
+		s, ok := p.constString(call.Args[pi])
+		if !ok {
+			s = types.ExprString(call.Args[pi]) // a pattern from a table or a variable
+		}
 		return s, call.Args[hi], true
 	}
 	switch {

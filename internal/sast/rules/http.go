@@ -293,28 +293,52 @@ func unsafeHandlerRule() rule {
 	}
 }
 
-// inHandler reports whether the innermost enclosing function is an HTTP handler: it takes an
-// http.ResponseWriter and an *http.Request.
+// handlerFrameworks are the request-context types of web frameworks: a function taking one is a
+// handler, as is one taking an http.ResponseWriter and an *http.Request.
+var handlerFrameworks = []struct {
+	pkgs []string
+	name string
+}{
+	{[]string{"github.com/gin-gonic/gin"}, "Context"},
+	{[]string{"github.com/labstack/echo/v4", "github.com/labstack/echo"}, "Context"},
+	{[]string{"github.com/gofiber/fiber/v2", "github.com/gofiber/fiber/v3"}, "Ctx"},
+}
+
+// inHandler reports whether code on the stack runs inside an HTTP handler, directly or in a
+// closure of one.
 func (p *pass) inHandler(stack []ast.Node) bool {
-	fn, _ := enclosingFunc(stack)
-	var ft *ast.FuncType
-	switch f := fn.(type) {
-	case *ast.FuncDecl:
-		ft = f.Type
-	case *ast.FuncLit:
-		ft = f.Type
-	default:
-		return false
+	for _, n := range stack {
+		var ft *ast.FuncType
+		switch f := n.(type) {
+		case *ast.FuncDecl:
+			ft = f.Type
+		case *ast.FuncLit:
+			ft = f.Type
+		default:
+			continue
+		}
+		if ft.Params != nil && p.isHandlerParams(ft.Params) {
+			return true
+		}
 	}
+	return false
+}
+
+func (p *pass) isHandlerParams(params *ast.FieldList) bool {
 	var w, r bool
-	if ft.Params == nil {
-		return false
-	}
-	for _, fld := range ft.Params.List {
+	for _, fld := range params.List {
 		t := p.typeOf(fld.Type)
+		if t == nil {
+			continue
+		}
 		w = w || isNamed(t, httpPkgs, "ResponseWriter")
 		if ptr, ok := types.Unalias(t).(*types.Pointer); ok && isNamed(ptr, httpPkgs, "Request") {
 			r = true
+		}
+		for _, fw := range handlerFrameworks {
+			if isNamed(t, fw.pkgs, fw.name) {
+				return true
+			}
 		}
 	}
 	return w && r

@@ -3,6 +3,7 @@ module example.com/twins
 go 1.22
 
 require (
+	github.com/gin-gonic/gin v1.10.0
 	github.com/go-chi/chi/v5 v5.0.0
 	github.com/golang-jwt/jwt/v5 v5.0.0
 	github.com/gorilla/mux v1.8.1
@@ -11,6 +12,7 @@ require (
 )
 
 replace (
+	github.com/gin-gonic/gin => ./stubs/gin
 	github.com/go-chi/chi/v5 => ./stubs/chi
 	github.com/golang-jwt/jwt/v5 => ./stubs/jwt
 	github.com/gorilla/mux => ./stubs/gorilla

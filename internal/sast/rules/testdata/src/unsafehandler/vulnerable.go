@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"reflect"
 	"unsafe"
+
+	"github.com/gin-gonic/gin"
 )
 
 type API struct{}
@@ -19,4 +21,12 @@ func Echo(w http.ResponseWriter, r *http.Request) {
 	b := []byte(r.URL.Path)
 	s := *(*string)(unsafe.Pointer(&b)) // want "go-unsafe-in-handler"
 	w.Write([]byte(s))
+}
+
+// Field runs reflection in a closure of a gin handler.
+func Field(c *gin.Context) {
+	pick := func(v any) reflect.Value {
+		return reflect.ValueOf(v).Elem().FieldByName(c.Param("field")) // want "go-unsafe-in-handler"
+	}
+	c.String(200, pick(&API{}).String())
 }
