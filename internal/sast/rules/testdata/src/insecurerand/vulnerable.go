@@ -28,3 +28,10 @@ func generateToken(n int) string {
 }
 
 var _ = generateToken
+
+// Known miss: the value reaches the token through a second assignment; following it is taint work.
+func TwoSteps() string {
+	n := rand.Int63() // miss "go-insecure-rand"
+	token := fmt.Sprint(n)
+	return token
+}

@@ -29,3 +29,10 @@ func Peer(c *tls.Conn, cert *x509.Certificate, opts x509.VerifyOptions) {
 func MAC(a, b []byte) {
 	hmac.Equal(a, b) // want "go-unchecked-security-error"
 }
+
+// Known miss: the handshake's error is overwritten before anyone reads it.
+func Overwritten(c *tls.Conn, cert *x509.Certificate, opts x509.VerifyOptions) error {
+	err := c.Handshake() // miss "go-unchecked-security-error"
+	_, err = cert.Verify(opts)
+	return err
+}
