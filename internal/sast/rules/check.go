@@ -21,6 +21,9 @@ import (
 // information (packages.NeedSyntax|NeedTypes|NeedTypesInfo, plus NeedName and NeedFiles for
 // paths). prog is not used: the rules need no SSA, and nil is fine.
 //
+// Only the packages in pkgs are checked, not their imports; a file that two of them share (a
+// package and its test variant) is checked once.
+//
 // Findings' Location.Path is the file name as the package's FileSet holds it (absolute, from
 // go/packages); the caller makes it relative to the scan root. Fingerprints do not depend on
 // that: they hash the rule, the package path with the file's base name, and the enclosing

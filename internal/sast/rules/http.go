@@ -162,18 +162,20 @@ func corsRule() rule {
 }
 
 func checkCORS(_ context.Context, p *pass) {
-	bodies := map[*ast.BlockStmt]string{}
-	p.walk(func(n ast.Node, _ []ast.Node, scope string) {
+	// Each function declaration, and each function literal outside one (a handler stored in a
+	// package-level variable), is one unit: headers set in it are judged together.
+	p.walk(func(n ast.Node, stack []ast.Node, scope string) {
 		switch f := n.(type) {
 		case *ast.FuncDecl:
 			if f.Body != nil {
-				bodies[f.Body] = scope
+				p.corsIn(f.Body, scope)
+			}
+		case *ast.FuncLit:
+			if _, inDecl := enclosingDecl(stack); !inDecl {
+				p.corsIn(f.Body, scope)
 			}
 		}
 	})
-	for body, scope := range bodies {
-		p.corsIn(body, scope)
-	}
 }
 
 // headerSet returns the header name and value of a http.Header Set or Add call.

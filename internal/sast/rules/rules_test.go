@@ -3,6 +3,7 @@ package rules
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -119,6 +120,9 @@ func TestTwins(t *testing.T) {
 			t.Fatalf("finding outside the twins: %s", f.Location.Path)
 		}
 		got[f.RuleID] = append(got[f.RuleID], site{filepath.ToSlash(rel), f.Location.StartLine, f.RuleID})
+		if b, _ := json.Marshal(f); strings.Contains(string(b), "mQ2$vL8p") || strings.Contains(string(b), "Pa55w0rd") || strings.Contains(string(b), "T0kenV4lue") {
+			t.Errorf("%s at %s:%d: a hardcoded credential leaks in clear: %s", f.RuleID, f.Location.Path, f.Location.StartLine, b)
+		}
 		if f.Fingerprint == "" || f.Scanner != "sast" || f.Severity == finding.SeverityUnknown || f.Confidence == finding.ConfidenceUnknown {
 			t.Errorf("%s: incomplete finding %+v", f.RuleID, f)
 		}
