@@ -149,6 +149,11 @@ func (p *pass) authish(e ast.Expr) bool {
 	ast.Inspect(e, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.Ident:
+			// A handler's own name (handleSession) says nothing about who may call it: its body
+			// is looked at instead. Middleware and wrappers are judged by name.
+			if fn, ok := p.info.Uses[n].(*types.Func); ok && isHandlerSig(fn.Signature()) {
+				return true
+			}
 			if hasWord(n.Name, authWords) {
 				found = true
 			}
@@ -259,4 +264,14 @@ func (p *pass) sameCallee(x, y ast.Expr) bool {
 	}
 	fx, fy := p.callee(cx), p.callee(cy)
 	return fx != nil && fx == fy
+}
+
+// isHandlerSig reports whether sig is an http.HandlerFunc's: (http.ResponseWriter, *http.Request).
+func isHandlerSig(sig *types.Signature) bool {
+	ps := sig.Params()
+	if ps.Len() != 2 || !isNamed(ps.At(0).Type(), httpPkgs, "ResponseWriter") {
+		return false
+	}
+	_, isPtr := types.Unalias(ps.At(1).Type()).(*types.Pointer)
+	return isPtr && isNamed(ps.At(1).Type(), httpPkgs, "Request")
 }

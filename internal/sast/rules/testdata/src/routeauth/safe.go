@@ -12,7 +12,8 @@ func RoutesSafe(mux *http.ServeMux) {
 	mux.Handle("/orders", requireAuth(http.HandlerFunc(orders)))
 	mux.HandleFunc("/settings", settings)
 	mux.HandleFunc("/login", login)
-	mux.Handle("/export", requireAuth(http.HandlerFunc(exportAll))) // ok "go-route-missing-auth"
+	mux.Handle("/export", requireAuth(http.HandlerFunc(exportAll)))       // ok "go-route-missing-auth"
+	mux.Handle("/sessions", requireAuth(http.HandlerFunc(handleSession))) // ok "go-route-missing-auth"
 }
 
 func ChiRoutesSafe() http.Handler {
