@@ -19,7 +19,7 @@ import (
 
 // Check runs every rule over the syntax of pkgs, which must be loaded with syntax, types and type
 // information (packages.NeedSyntax|NeedTypes|NeedTypesInfo, plus NeedName and NeedFiles for
-// paths). prog is not used: the rules need no SSA, and nil is fine.
+// paths). The SSA program is not used: the rules need no SSA, and nil is fine.
 //
 // Only the packages in pkgs are checked, not their imports; a file that two of them share (a
 // package and its test variant) is checked once.
@@ -32,8 +32,7 @@ import (
 //
 // A package that has no syntax or type information, and a file whose check panicked, are
 // problems: Check returns the findings of everything else with a *scan.Incomplete naming them.
-func Check(ctx context.Context, pkgs []*packages.Package, prog *ssa.Program) ([]finding.Finding, error) {
-	_ = prog
+func Check(ctx context.Context, pkgs []*packages.Package, _ *ssa.Program) ([]finding.Finding, error) {
 	sec := secret.New(secret.Options{})
 	if err := sec.Err(); err != nil {
 		return nil, fmt.Errorf("sast rules: %w", err)
