@@ -51,13 +51,7 @@ func routeAuthRule() rule {
 func (p *pass) routesIn(fd *ast.FuncDecl) {
 	guarded := map[types.Object]bool{} // routers on which Use(auth…) was called
 	var routes []route
-	var stack []ast.Node
 	ast.Inspect(fd.Body, func(n ast.Node) bool {
-		if n == nil {
-			stack = stack[:len(stack)-1]
-			return false
-		}
-		stack = append(stack, n)
 		call, ok := n.(*ast.CallExpr)
 		if !ok {
 			return true
