@@ -2,7 +2,9 @@ package rules
 
 import (
 	"context"
+	"crypto/tls"
 	"go/ast"
+	"go/constant"
 	"go/types"
 	"strings"
 
@@ -46,20 +48,26 @@ func weakHashRule() rule {
 
 func weakCipherRule() rule {
 	return rule{
-		id: "go-weak-cipher", title: "Broken cipher (DES, 3DES, RC4)",
-		description: "DES and 3DES have 64-bit blocks and weak keys; RC4's keystream is biased.",
+		id: "go-weak-cipher", title: "Broken cipher (DES, 3DES, RC4, insecure TLS cipher suites)",
+		description: "DES and 3DES have 64-bit blocks and weak keys; RC4's keystream is biased; the TLS suites Go lists as insecure use them or CBC with SHA-256 (Lucky13).",
 		severity:    finding.SeverityHigh, confidence: finding.ConfidenceHigh,
-		cwe: []string{"CWE-327"}, gosec: []string{"G405", "G502", "G503"},
-		fix: "Use AES-GCM (crypto/aes with cipher.NewGCM) or golang.org/x/crypto/chacha20poly1305.",
+		cwe: []string{"CWE-327"}, gosec: []string{"G402", "G405", "G502", "G503"},
+		fix: "Use AES-GCM (crypto/aes with cipher.NewGCM) or golang.org/x/crypto/chacha20poly1305; in TLS, leave CipherSuites unset or pick from tls.CipherSuites().",
 		check: func(_ context.Context, p *pass) {
 			p.walk(func(n ast.Node, _ []ast.Node, scope string) {
 				id, ok := n.(*ast.Ident)
 				if !ok {
 					return
 				}
-				fn, ok := p.info.Uses[id].(*types.Func)
-				if ok && (isFunc(fn, []string{"crypto/des"}, "NewCipher", "NewTripleDESCipher") || isFunc(fn, []string{"crypto/rc4"}, "NewCipher")) {
-					p.report(id, scope, fn.Pkg().Path()+"."+fn.Name()+" is a broken cipher.", nil)
+				switch obj := p.info.Uses[id].(type) {
+				case *types.Func:
+					if isFunc(obj, []string{"crypto/des"}, "NewCipher", "NewTripleDESCipher") || isFunc(obj, []string{"crypto/rc4"}, "NewCipher") {
+						p.report(id, scope, obj.Pkg().Path()+"."+obj.Name()+" is a broken cipher.", nil)
+					}
+				case *types.Const:
+					if obj.Pkg() != nil && obj.Pkg().Path() == tlsPkg && insecureSuite(obj) {
+						p.report(id, scope, "tls."+obj.Name()+" is an insecure cipher suite.", nil)
+					}
 				}
 			})
 		},
@@ -235,4 +243,19 @@ func tlsVersionRule() rule {
 			})
 		},
 	}
+}
+
+// insecureSuite reports whether a crypto/tls constant is one of the cipher suites the running Go
+// lists in tls.InsecureCipherSuites, so the list follows Go's own judgement as it changes.
+func insecureSuite(c *types.Const) bool {
+	v, ok := constant.Uint64Val(c.Val())
+	if !ok || !strings.HasPrefix(c.Name(), "TLS_") {
+		return false
+	}
+	for _, s := range tls.InsecureCipherSuites() {
+		if uint64(s.ID) == v && s.Name == c.Name() {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package weakcipher
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/tls"
 )
 
 func BlockSafe(key []byte) (cipher.Block, error) {
@@ -15,4 +16,11 @@ func StreamSafe(key []byte) (cipher.AEAD, error) {
 		return nil, err
 	}
 	return cipher.NewGCM(b) // ok "go-weak-cipher"
+}
+
+func SuitesSafe() *tls.Config {
+	return &tls.Config{CipherSuites: []uint16{
+		tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+		tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, // ok "go-weak-cipher"
+	}}
 }

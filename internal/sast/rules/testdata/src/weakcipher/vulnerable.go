@@ -4,6 +4,7 @@ import (
 	"crypto/cipher"
 	"crypto/des"
 	"crypto/rc4"
+	"crypto/tls"
 )
 
 func Block(key []byte) (cipher.Block, error) {
@@ -12,4 +13,11 @@ func Block(key []byte) (cipher.Block, error) {
 
 func Stream(key []byte) (*rc4.Cipher, error) {
 	return rc4.NewCipher(key) // want "go-weak-cipher"
+}
+
+func Suites() *tls.Config {
+	return &tls.Config{CipherSuites: []uint16{
+		tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+		tls.TLS_RSA_WITH_RC4_128_SHA, // want "go-weak-cipher"
+	}}
 }
