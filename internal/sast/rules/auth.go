@@ -219,7 +219,7 @@ func secretCompareRule() rule {
 				}
 				for _, e := range []ast.Expr{x, y} {
 					if name := p.nameOf(e); hasWord(name, secretWords) {
-						p.report(n, scope, name+" is compared in variable time.", nil)
+						p.report(n, scope, shown(name, secretWords)+" is compared in variable time.", nil)
 						return
 					}
 				}

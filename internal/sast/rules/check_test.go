@@ -186,3 +186,17 @@ func TestWords(t *testing.T) {
 		}
 	}
 }
+
+// TestShown: a name read from a string may itself be a secret and is never echoed.
+func TestShown(t *testing.T) {
+	for _, tc := range []struct{ name, want string }{
+		{"apiToken", "apiToken"},
+		{"X-Api-Token", "a token value"},
+		{"ghp_R4nd0mT0kenV4lue secret", "a secret value"},
+		{"sk live", "a value"},
+	} {
+		if got := shown(tc.name, secretWords); got != tc.want {
+			t.Errorf("shown(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

@@ -105,7 +105,7 @@ func (p *pass) credential(ctx context.Context, name string, value ast.Expr, scop
 	if err != nil || len(fs) == 0 {
 		return
 	}
-	f := p.report(lit, scope, "A credential ("+fs[0].Title+") is written into the source as "+name+".", map[string]string{"secretRule": fs[0].RuleID})
+	f := p.report(lit, scope, "A credential ("+fs[0].Title+") is written into the source as "+shown(name, credentialWords)+".", map[string]string{"secretRule": fs[0].RuleID})
 	f.Location.Snippet = fs[0].Location.Snippet
 	// A secret's identity is its value, as for the secret scanner; Fingerprint hashes it.
 	f.Fingerprint = finding.Fingerprint(f.RuleID, p.pkg.PkgPath+"/"+baseName(f.Location.Path), s)

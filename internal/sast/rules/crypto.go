@@ -118,7 +118,7 @@ func insecureRandRule() rule {
 func (p *pass) randSink(call *ast.CallExpr, fn *types.Func, stack []ast.Node, scope string) string {
 	if fn.Name() == "Read" && len(call.Args) == 1 {
 		if n := p.nameOf(call.Args[0]); hasWord(n, secretish) {
-			return n
+			return shown(n, secretish)
 		}
 	}
 	for i := len(stack) - 1; i >= 0; i-- {
@@ -126,7 +126,7 @@ func (p *pass) randSink(call *ast.CallExpr, fn *types.Func, stack []ast.Node, sc
 		case *ast.AssignStmt:
 			for _, l := range s.Lhs {
 				if n := p.nameOf(l); hasWord(n, secretish) {
-					return n
+					return shown(n, secretish)
 				}
 			}
 		case *ast.ValueSpec:
@@ -137,17 +137,17 @@ func (p *pass) randSink(call *ast.CallExpr, fn *types.Func, stack []ast.Node, sc
 			}
 		case *ast.KeyValueExpr:
 			if n := p.nameOf(s.Key); hasWord(n, secretish) {
-				return n
+				return shown(n, secretish)
 			}
 			if k, ok := p.constString(s.Key); ok && hasWord(k, secretish) {
-				return k
+				return shown(k, secretish)
 			}
 		case *ast.CallExpr:
 			if c := p.callee(s); c != nil && c.Pkg() != nil && strings.HasPrefix(c.Pkg().Path(), "crypto/") {
 				return "an argument of " + c.Pkg().Path() + "." + c.Name()
 			}
 			if n := p.nameOf(s.Fun); hasWord(n, secretish) {
-				return "an argument of " + n
+				return "an argument of " + shown(n, secretish)
 			}
 		case *ast.FuncLit:
 			i = 0 // the literal's own statement decides; go on to the declaration's name only

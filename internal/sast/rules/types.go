@@ -3,6 +3,7 @@ package rules
 import (
 	"go/ast"
 	"go/constant"
+	"go/token"
 	"go/types"
 	"path/filepath"
 	"strings"
@@ -245,3 +246,18 @@ func enclosingFunc(stack []ast.Node) (ast.Node, *ast.BlockStmt) {
 }
 
 func baseName(path string) string { return filepath.Base(path) }
+
+// shown is how a name appears in a finding's message. Identifiers are code and shown as they are;
+// a name read from a string (a header, form or map key) could itself be a secret someone keyed a
+// map by, so it is shown only as the word that made it interesting ("a token value").
+func shown(name string, interesting map[string]bool) string {
+	if token.IsIdentifier(name) {
+		return name
+	}
+	for _, w := range words(name) {
+		if interesting[w] {
+			return "a " + w + " value"
+		}
+	}
+	return "a value"
+}
