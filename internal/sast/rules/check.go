@@ -8,6 +8,7 @@ import (
 	"go/types"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"golang.org/x/tools/go/packages"
 	"golang.org/x/tools/go/ssa"
@@ -33,10 +34,12 @@ import (
 // A package that has no syntax or type information, and a file whose check panicked, are
 // problems: Check returns the findings of everything else with a *scan.Incomplete naming them.
 func Check(ctx context.Context, pkgs []*packages.Package, _ *ssa.Program) ([]finding.Finding, error) {
-	sec := secret.New(secret.Options{})
-	if err := sec.Err(); err != nil {
-		return nil, fmt.Errorf("sast rules: %w", err)
-	}
+	// Compiling the secret engine's rules costs tens of milliseconds: done once per Check, and
+	// only when some credential-named literal needs judging.
+	sec := sync.OnceValues(func() (*secret.Analyzer, error) {
+		a := secret.New(secret.Options{})
+		return a, a.Err()
+	})
 	rs := builtin()
 	var out []finding.Finding
 	var problems []finding.Problem
@@ -88,19 +91,22 @@ func checkFile(ctx context.Context, rs []rule, p *pass) (out []finding.Finding, 
 		func() {
 			defer func() {
 				if v := recover(); v != nil {
-					failed = append(failed, fmt.Sprintf("%s: %v", r.id, v))
+					failed = append(failed, fmt.Sprintf("%s: internal error: %v", r.id, v))
 				}
 			}()
 			q := *p
 			q.rule = r
 			q.seen = map[string]int{}
-			q.out = nil
+			q.out, q.errs = nil, nil
 			r.check(ctx, &q)
 			out = append(out, q.out...)
+			for _, err := range q.errs {
+				failed = append(failed, fmt.Sprintf("%s: %v", r.id, err))
+			}
 		}()
 	}
 	if len(failed) > 0 {
-		return out, fmt.Errorf("sast rules: check %s: internal error, rules not applied: %s", p.filename, strings.Join(failed, "; "))
+		return out, fmt.Errorf("sast rules: check %s: not fully checked: %s", p.filename, strings.Join(failed, "; "))
 	}
 	return out, nil
 }
@@ -112,12 +118,16 @@ type pass struct {
 	fset     *token.FileSet
 	file     *ast.File
 	filename string
-	secrets  *secret.Analyzer
+	secrets  func() (*secret.Analyzer, error)
 	decls    map[*types.Func]*ast.FuncDecl
 	rule     *rule
 	seen     map[string]int
 	out      []finding.Finding
+	errs     []error // what the rule could not judge; the file becomes a problem
 }
+
+// fail records something the rule could not judge in this file.
+func (p *pass) fail(err error) { p.errs = append(p.errs, err) }
 
 // declsOf maps the package's declared functions and methods to their declarations, so rules can
 // look into a handler or key function named by reference.

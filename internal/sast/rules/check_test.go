@@ -17,6 +17,7 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/scan"
+	"github.com/palisade-sec/palisade/internal/scan/secret"
 )
 
 func TestRuleMetadata(t *testing.T) {
@@ -156,7 +157,7 @@ func TestProblems(t *testing.T) {
 	pkg := typeCheck(t, "package odd\n\nimport \"crypto/md5\"\n\nvar _ = md5.New\n")
 	rs := []rule{{id: "go-boom", check: func(context.Context, *pass) { panic("boom") }}, weakHashRule()}
 	fs, err := checkFile(context.Background(), rs, &pass{pkg: pkg, info: pkg.TypesInfo, fset: pkg.Fset, file: pkg.Syntax[0], filename: "/odd/odd.go", decls: declsOf(pkg)})
-	if err == nil || !strings.Contains(err.Error(), "go-boom: boom") || !strings.Contains(err.Error(), "/odd/odd.go") {
+	if err == nil || !strings.Contains(err.Error(), "go-boom: internal error: boom") || !strings.Contains(err.Error(), "/odd/odd.go") {
 		t.Errorf("want an error naming the file and the rule, got %v", err)
 	}
 	if len(fs) != 1 || fs[0].RuleID != "go-weak-hash" {
@@ -198,5 +199,17 @@ func TestShown(t *testing.T) {
 		if got := shown(tc.name, secretWords); got != tc.want {
 			t.Errorf("shown(%q) = %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestSecretEngineFailure: a literal the secret engine could not judge makes the file a problem,
+// never a silent pass.
+func TestSecretEngineFailure(t *testing.T) {
+	pkg := typeCheck(t, "package odd\n\nconst dbPassword = \"Xk9#mQ2$vL8pRt4w\"\n")
+	broken := func() (*secret.Analyzer, error) { return nil, errors.New("engine down") }
+	fs, err := checkFile(context.Background(), []rule{hardcodedCredentialRule()}, &pass{pkg: pkg, info: pkg.TypesInfo,
+		fset: pkg.Fset, file: pkg.Syntax[0], filename: "/odd/odd.go", decls: declsOf(pkg), secrets: broken})
+	if len(fs) != 0 || err == nil || !strings.Contains(err.Error(), "go-hardcoded-credential: engine down") {
+		t.Errorf("want no findings and an error naming the rule, got %v, %v", fs, err)
 	}
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"fmt"
 	"go/ast"
 	"go/token"
 
@@ -101,8 +102,18 @@ func (p *pass) credential(ctx context.Context, name string, value ast.Expr, scop
 	}
 	// The secret engine decides: it knows token formats, placeholders, stop-words and entropy.
 	// It sees the value as the source would put it, under the name it is assigned to.
-	fs, err := p.secrets.AnalyzeFile(ctx, &scan.File{Path: "literal.go", Content: []byte(name + " = \"" + s + "\"")})
-	if err != nil || len(fs) == 0 {
+	sec, err := p.secrets()
+	if err != nil {
+		p.fail(err)
+		return
+	}
+	fs, err := sec.AnalyzeFile(ctx, &scan.File{Path: "literal.go", Content: []byte(name + " = \"" + s + "\"")})
+	if err != nil {
+		// Not judged (cancelled, or encoded content past the decoding budget): a problem naming
+		// the line, never a silent pass.
+		p.fail(fmt.Errorf("line %d: literal assigned to %s not fully judged: %w", p.fset.PositionFor(lit.Pos(), false).Line, shown(name, credentialWords), err))
+	}
+	if len(fs) == 0 {
 		return
 	}
 	f := p.report(lit, scope, "A credential ("+fs[0].Title+") is written into the source as "+shown(name, credentialWords)+".", map[string]string{"secretRule": fs[0].RuleID})
