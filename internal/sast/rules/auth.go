@@ -184,8 +184,11 @@ func (p *pass) handlerChecks(e ast.Expr) bool {
 }
 
 // secretWords mark values that must be compared in constant time.
-var secretWords = set("token", "secret", "password", "passwd", "pwd", "mac", "hmac", "signature", "sig", "hash",
-	"digest", "apikey", "otp", "passphrase", "csrf", "xsrf")
+var secretWords = set("token", "secret", "password", "passwd", "pwd", "mac", "hmac", "signature", "sig",
+	"apikey", "otp", "passphrase", "csrf", "xsrf")
+
+// hashWords mark values that are secret-derived only when compared with what a request claims.
+var hashWords = set("hash", "digest")
 
 func secretCompareRule() rule {
 	return rule{
@@ -217,8 +220,11 @@ func secretCompareRule() rule {
 				if p.sameCallee(x, y) {
 					return // commitHash(a) == commitHash(b): two objects compared by a derived key, not a guess checked
 				}
-				for _, e := range []ast.Expr{x, y} {
-					if name := p.nameOf(e); hasWord(name, secretWords) {
+				// A hash or digest is public unless the other side is what the request claims it
+				// is: content hashes compared for change detection are not guesses checked.
+				for _, pair := range [][2]ast.Expr{{x, y}, {y, x}} {
+					name := p.nameOf(pair[0])
+					if hasWord(name, secretWords) || hasWord(name, hashWords) && p.fromRequest(pair[1]) {
 						p.report(n, scope, shown(name, secretWords)+" is compared in variable time.", nil)
 						return
 					}
@@ -268,4 +274,20 @@ func isHandlerSig(sig *types.Signature) bool {
 	}
 	_, isPtr := types.Unalias(ps.At(1).Type()).(*types.Pointer)
 	return isPtr && isNamed(ps.At(1).Type(), httpPkgs, "Request")
+}
+
+// fromRequest reports whether e reads the request: a header, form, query, path or cookie value.
+func (p *pass) fromRequest(e ast.Expr) bool {
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		if c, ok := n.(*ast.CallExpr); ok {
+			fn := p.callee(c)
+			if isMethod(fn, httpPkgs, "Header", "Get", "Values") || isMethod(fn, httpPkgs, "Request", "FormValue", "PostFormValue", "PathValue", "Cookie") ||
+				isMethod(fn, []string{"net/url"}, "Values", "Get") {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }

@@ -16,10 +16,22 @@ var (
 	keyWords        = set("api", "access", "private", "secret", "signing", "encryption", "auth", "hmac", "jwt", "client")
 )
 
+// valueWords may follow a credential word in a name that still holds the credential itself
+// (passwordValue, tokenStr); any other word after it names something about the credential — a
+// file, a header, an environment variable, a URL (tokenHeader, CredentialsFileBasename).
+var valueWords = set("value", "val", "str", "string", "bytes", "raw", "plain", "plaintext", "text", "hex", "b64", "base64", "data")
+
 func credentialName(name string) bool {
 	ws := words(name)
 	for i, w := range ws {
-		if credentialWords[w] || w == "key" && i > 0 && keyWords[ws[i-1]] {
+		if !credentialWords[w] && !(w == "key" && i > 0 && keyWords[ws[i-1]]) {
+			continue
+		}
+		rest := ws[i+1:]
+		for len(rest) > 0 && valueWords[rest[0]] {
+			rest = rest[1:]
+		}
+		if len(rest) == 0 {
 			return true
 		}
 	}

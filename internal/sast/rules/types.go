@@ -172,7 +172,7 @@ func (p *pass) nameOf(e ast.Expr) string {
 		}
 		// An encoding or clean-up of one value (hex.EncodeToString(mac), strings.TrimSpace(tok))
 		// is known by that value, unless the callee's own name says more (commitHash(c)).
-		if fn := p.nameOf(e.Fun); len(e.Args) == 1 && !hasWord(fn, secretWords) {
+		if fn := p.nameOf(e.Fun); len(e.Args) == 1 && !hasWord(fn, secretWords) && !hasWord(fn, hashWords) {
 			if arg := p.nameOf(e.Args[0]); arg != "" {
 				return arg
 			}

@@ -21,3 +21,6 @@ const passwordPlaceholder = "changeme" // ok "go-hardcoded-credential"
 const tokenHeader = "X-Api-Token-Header-Name-V2" // ok "go-hardcoded-credential"
 
 var _ = githubTokenSafe
+
+// Names about a credential — its file, its header — hold no credential.
+const CredentialsFileBasename = "registry/config.json" // ok "go-hardcoded-credential"

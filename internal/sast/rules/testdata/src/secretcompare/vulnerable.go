@@ -19,3 +19,8 @@ func ValidMAC(expectedMAC, got []byte) bool {
 func ValidSignature(r *http.Request, sig []byte) bool {
 	return hex.EncodeToString(sig) == r.Header.Get("X-Hub-Signature") // want "go-secret-compare"
 }
+
+// A hash the client sends is checked against the one derived from a secret.
+func ValidHash(r *http.Request, expectedHash string) bool {
+	return r.Header.Get("X-Body-Hash") == expectedHash // want "go-secret-compare"
+}
