@@ -166,6 +166,8 @@ func checkCORS(_ context.Context, p *pass) {
 	// package-level variable), is one unit: headers set in it are judged together.
 	p.walk(func(n ast.Node, stack []ast.Node, scope string) {
 		switch f := n.(type) {
+		case *ast.CompositeLit:
+			p.corsOptions(f, scope)
 		case *ast.FuncDecl:
 			if f.Body != nil {
 				p.corsIn(f.Body, scope)
@@ -176,6 +178,53 @@ func checkCORS(_ context.Context, p *pass) {
 			}
 		}
 	})
+}
+
+var rsCors = []string{"github.com/rs/cors"}
+
+// corsOptions checks github.com/rs/cors Options: with AllowCredentials, an AllowedOrigins of "*"
+// (which rs/cors answers by echoing the request's Origin) or an origin function that allows
+// everything (return true) lets any site read authenticated responses.
+func (p *pass) corsOptions(lit *ast.CompositeLit, scope string) {
+	if !isNamed(p.typeOf(lit), rsCors, "Options") {
+		return
+	}
+	fields, _ := p.compositeOf(lit, rsCors[0], "Options")
+	kv := fields["AllowCredentials"]
+	if kv == nil {
+		return
+	}
+	if v, ok := p.constBool(kv.Value); ok && !v {
+		return
+	}
+	if ao := fields["AllowedOrigins"]; ao != nil {
+		if list, ok := ao.Value.(*ast.CompositeLit); ok {
+			for _, el := range list.Elts {
+				if s, ok := p.constString(el); ok && s == "*" {
+					p.report(el, scope, "cors.Options allows every origin (*) with credentials.", nil)
+				}
+			}
+		}
+	}
+	for _, f := range []string{"AllowOriginFunc", "AllowOriginRequestFunc", "AllowOriginVaryRequestFunc"} {
+		if fn := fields[f]; fn != nil && p.allowsAll(fn.Value) {
+			p.report(fn, scope, "cors.Options."+f+" allows every origin with credentials.", nil)
+		}
+	}
+}
+
+// allowsAll reports whether e is a function literal whose body only returns true.
+func (p *pass) allowsAll(e ast.Expr) bool {
+	lit, ok := ast.Unparen(e).(*ast.FuncLit)
+	if !ok || len(lit.Body.List) != 1 {
+		return false
+	}
+	ret, ok := lit.Body.List[0].(*ast.ReturnStmt)
+	if !ok || len(ret.Results) == 0 {
+		return false
+	}
+	v, ok := p.constBool(ret.Results[0])
+	return ok && v
 }
 
 // headerSet returns the header name and value of a http.Header Set or Add call.

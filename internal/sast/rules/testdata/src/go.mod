@@ -8,6 +8,7 @@ require (
 	github.com/golang-jwt/jwt/v5 v5.0.0
 	github.com/gorilla/mux v1.8.1
 	github.com/lestrrat-go/jwx/v2 v2.0.0
+	github.com/rs/cors v1.11.0
 	golang.org/x/crypto v0.0.0
 )
 
@@ -17,5 +18,6 @@ replace (
 	github.com/golang-jwt/jwt/v5 => ./stubs/jwt
 	github.com/gorilla/mux => ./stubs/gorilla
 	github.com/lestrrat-go/jwx/v2 => ./stubs/jwx
+	github.com/rs/cors => ./stubs/rscors
 	golang.org/x/crypto => ./stubs/xcrypto
 )
