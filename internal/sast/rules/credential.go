@@ -75,7 +75,7 @@ func hardcodedCredentialRule() rule {
 				case *ast.CallExpr:
 					// Authentication APIs take the credential positionally.
 					fn := p.callee(n)
-					idx := -1
+					idx, as := -1, "password"
 					switch {
 					case isMethod(fn, httpPkgs, "Request", "SetBasicAuth"):
 						idx = 1
@@ -83,9 +83,15 @@ func hardcodedCredentialRule() rule {
 						idx = 1
 					case isMethod(fn, golangJWT, "Token", "SignedString"):
 						idx = 0
+					case isFunc(fn, []string{"net/smtp"}, "PlainAuth"):
+						idx = 2
+					case isFunc(fn, []string{"database/sql"}, "Open"), isFunc(fn, []string{"github.com/jmoiron/sqlx"}, "Open", "Connect"):
+						// A DSN is a credential only when its content says so (a password in a
+						// connection URL): the engine sees it under a name that claims nothing.
+						idx, as = 1, "dsn"
 					}
 					if idx >= 0 && idx < len(n.Args) {
-						p.credential(ctx, "password", n.Args[idx], scope)
+						p.judge(ctx, as, "an argument of "+fn.Pkg().Name()+"."+fn.Name(), n.Args[idx], scope)
 					}
 				}
 			})
@@ -96,9 +102,14 @@ func hardcodedCredentialRule() rule {
 // credential reports value when it is a string literal (or a []byte conversion of one) held by a
 // credential-named name and the secret engine finds a credential in it.
 func (p *pass) credential(ctx context.Context, name string, value ast.Expr, scope string) {
-	if !credentialName(name) {
-		return
+	if credentialName(name) {
+		p.judge(ctx, name, shown(name, credentialWords), value, scope)
 	}
+}
+
+// judge asks the secret engine about a string literal, shown to it under name; where says in
+// the message where the literal sits.
+func (p *pass) judge(ctx context.Context, name, where string, value ast.Expr, scope string) {
 	if c, ok := ast.Unparen(value).(*ast.CallExpr); ok && len(c.Args) == 1 {
 		if tv, ok := p.info.Types[c.Fun]; ok && tv.IsType() {
 			value = c.Args[0]
@@ -123,12 +134,12 @@ func (p *pass) credential(ctx context.Context, name string, value ast.Expr, scop
 	if err != nil {
 		// Not judged (cancelled, or encoded content past the decoding budget): a problem naming
 		// the line, never a silent pass.
-		p.fail(fmt.Errorf("line %d: literal assigned to %s not fully judged: %w", p.fset.PositionFor(lit.Pos(), false).Line, shown(name, credentialWords), err))
+		p.fail(fmt.Errorf("line %d: literal (%s) not fully judged: %w", p.fset.PositionFor(lit.Pos(), false).Line, where, err))
 	}
 	if len(fs) == 0 {
 		return
 	}
-	f := p.report(lit, scope, "A credential ("+fs[0].Title+") is written into the source as "+shown(name, credentialWords)+".", map[string]string{"secretRule": fs[0].RuleID})
+	f := p.report(lit, scope, "A credential ("+fs[0].Title+") is written into the source as "+where+".", map[string]string{"secretRule": fs[0].RuleID})
 	f.Location.Snippet = fs[0].Location.Snippet
 	// A secret's identity is its value, as for the secret scanner; Fingerprint hashes it.
 	f.Fingerprint = finding.Fingerprint(f.RuleID, p.pkg.PkgPath+"/"+baseName(f.Location.Path), s)

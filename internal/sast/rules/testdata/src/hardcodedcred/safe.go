@@ -1,7 +1,9 @@
 package hardcodedcred
 
 import (
+	"database/sql"
 	"net/http"
+	"net/smtp"
 	"os"
 )
 
@@ -24,3 +26,16 @@ var _ = githubTokenSafe
 
 // Names about a credential — its file, its header — hold no credential.
 const CredentialsFileBasename = "registry/config.json" // ok "go-hardcoded-credential"
+
+func OpenSafe() (*sql.DB, error) {
+	return sql.Open("postgres", os.Getenv("DATABASE_URL")) // ok "go-hardcoded-credential"
+}
+
+func MailSafe() smtp.Auth {
+	return smtp.PlainAuth("", "alerts@example.com", os.Getenv("SMTP_PASSWORD"), "smtp.example.com") // ok "go-hardcoded-credential"
+}
+
+// A DSN without a password names a database, not a credential.
+func OpenLocal() (*sql.DB, error) {
+	return sql.Open("sqlite", "file:cache.db?mode=ro") // ok "go-hardcoded-credential"
+}

@@ -1,6 +1,10 @@
 package hardcodedcred
 
-import "net/http"
+import (
+	"database/sql"
+	"net/http"
+	"net/smtp"
+)
 
 const githubToken = "ghp_R4nd0mT0kenV4lueF0rTe5t1ngPurp0ses12" // want "go-hardcoded-credential"
 
@@ -19,4 +23,12 @@ var _ = githubToken
 // Known miss: a literal split in two is not one literal.
 func Split() DB {
 	return DB{User: "app", Password: "Xk9#mQ2$" + "vL8pRt4w"} // miss "go-hardcoded-credential"
+}
+
+func Open() (*sql.DB, error) {
+	return sql.Open("postgres", "postgres://app:Xk9mQ2vL8pRt4wZ3@db.internal:5432/app") // want "go-hardcoded-credential"
+}
+
+func Mail() smtp.Auth {
+	return smtp.PlainAuth("", "alerts@example.com", "S3cr3t-Pa55w0rd!x", "smtp.example.com") // want "go-hardcoded-credential"
 }
