@@ -330,7 +330,8 @@ func unsafeHandlerRule() rule {
 				}
 				switch n := n.(type) {
 				case *ast.SelectorExpr:
-					if obj := p.info.Uses[n.Sel]; obj != nil && obj.Pkg() == types.Unsafe {
+					// Sizeof, Alignof and Offsetof are compile-time constants: nothing unsafe runs.
+					if obj := p.info.Uses[n.Sel]; obj != nil && obj.Pkg() == types.Unsafe && !inList(obj.Name(), []string{"Sizeof", "Alignof", "Offsetof"}) {
 						p.report(n, scope, "unsafe."+obj.Name()+" in an HTTP handler.", nil)
 					}
 				case *ast.CallExpr:

@@ -36,3 +36,9 @@ func FieldSafe(c *gin.Context) {
 		c.String(200, f(API{}))
 	}
 }
+
+func SizeSafe(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength > int64(unsafe.Sizeof(API{}))*1024 { // ok "go-unsafe-in-handler"
+		http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+	}
+}
