@@ -132,9 +132,8 @@ func baseNotAllowed(cfg Config) Check {
 				if skipBase(f, s) {
 					continue
 				}
-				name := ParseImage(s.Image).Name
-				if !slices.ContainsFunc(cfg.AllowedBaseImages, func(p string) bool { return strings.HasPrefix(name, ParseImage(p).Name) || strings.HasPrefix(name, p) }) {
-					report(s.From.Line, "from:"+name, fmt.Sprintf("base image %s is not in the allow-list", s.Image))
+				if !BaseAllowed(cfg.AllowedBaseImages, s.Image) {
+					report(s.From.Line, "from:"+ParseImage(s.Image).Name, fmt.Sprintf("base image %s is not in the allow-list", s.Image))
 				}
 			}
 		},
