@@ -34,3 +34,25 @@ func TestBaseAllowed(t *testing.T) {
 		})
 	}
 }
+
+func TestRunSecrets(t *testing.T) {
+	for _, tc := range []struct {
+		script string
+		want   int
+	}{
+		{"mysql --password=s3cr3t-value", 1},
+		{"tool --api-key 'abcd1234efgh'", 1},
+		{"docker run -e DB_PASSWORD=hunter22 x", 1},
+		{"export GITHUB_TOKEN=ghp_abcdefghijklmnop && make", 1},
+		{"docker login --password-stdin -u ci reg", 0},
+		{"tool --token-file /run/secrets/t", 0},
+		{"tool --token-file=./t", 0},
+		{"TOKEN=$(cat /run/secrets/t) make", 0},
+		{"PASSWORD=\"${PASSWORD}\" make", 0},
+		{"echo password=hunter22 >> app.conf", 1}, // not an assignment, but the credential is in the line all the same
+	} {
+		if got := RunSecrets(tc.script); len(got) != tc.want {
+			t.Errorf("RunSecrets(%q) = %q, want %d", tc.script, got, tc.want)
+		}
+	}
+}
