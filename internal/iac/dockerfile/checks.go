@@ -36,7 +36,7 @@ func rootUser() Check {
 			"cis-docker:4.1", "nsa-cisa:non-root-containers"),
 		Run: func(f *File, report Report) {
 			s := f.Final()
-			if s == nil || strings.EqualFold(s.Image, "scratch") || nonRootBase(s.Image) {
+			if s == nil || (!f.Built && (strings.EqualFold(s.Image, "scratch") || nonRootBase(s.Image))) {
 				return
 			}
 			var last *Instruction

@@ -1,0 +1,201 @@
+package imageconfig
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/palisade-sec/palisade/internal/iac/dockerfile"
+)
+
+// The OCI annotation keys (also used as labels) that name the image an image was built on.
+const (
+	BaseNameKey   = "org.opencontainers.image.base.name"
+	BaseDigestKey = "org.opencontainers.image.base.digest"
+)
+
+// model is a built image seen as the one-stage Dockerfile that would have made it, so that the
+// Dockerfile checks run over it unchanged. Line i+1 of the model is history entry i; the lines
+// after the history stand for fields of the config that no history entry explains (a squashed
+// or rewritten history, a config set by a tool that records none).
+type model struct {
+	file *dockerfile.File
+	// fields[k] is the config field of line len(history)+1+k.
+	fields  []string
+	history []History
+	// fromLine is the FROM line: what the image inherits as a whole (its base, its defaults).
+	fromLine int
+	// baseFrom says where the base reference came from ("" when unknown).
+	baseFrom string
+}
+
+// where returns what a model line stands for: a history index, or (-1 and) a config field.
+func (m *model) where(line int) (int, string) {
+	if i := line - 1; i >= 0 && i < len(m.history) {
+		return i, ""
+	}
+	if k := line - 1 - len(m.history); k >= 0 && k < len(m.fields) {
+		return -1, m.fields[k]
+	}
+	return -1, "config"
+}
+
+// synthetic adds a line standing for a config field and returns its number.
+func (m *model) synthetic(field string) int {
+	m.fields = append(m.fields, field)
+	return len(m.history) + len(m.fields)
+}
+
+// build reconstructs the model. The config's final User, Env, ExposedPorts, Healthcheck and
+// Labels are authoritative: where the history agrees, findings point at the step that set the
+// value; where it is silent, at the config field.
+func build(img *Image, annotations map[string]string) *model {
+	m := &model{history: img.History}
+	var body []dockerfile.Instruction
+	var lastUser, lastHealth = -1, -1
+	seenArg := map[[2]string]bool{}
+	for i, h := range img.History {
+		in, args := instruction(h.CreatedBy)
+		in.Line, in.EndLine = i+1, i+1
+		for _, a := range args {
+			if !seenArg[a] {
+				seenArg[a] = true
+				body = append(body, dockerfile.Instruction{Cmd: "ARG", Args: []string{a[0] + "=" + a[1]}, Line: i + 1, EndLine: i + 1, Original: h.CreatedBy})
+			}
+		}
+		switch in.Cmd {
+		case "USER":
+			if len(in.Args) > 0 && in.Args[0] == img.Config.User {
+				lastUser = i
+			}
+			continue // the config says who the image runs as; added below
+		case "HEALTHCHECK":
+			lastHealth = i
+			continue
+		case "EXPOSE":
+			continue // the config's ports; added below
+		}
+		body = append(body, in)
+	}
+	cfg := img.Config
+	if cfg.User != "" {
+		line := lastUser + 1
+		if lastUser < 0 {
+			line = m.synthetic("config.User")
+		}
+		body = append(body, dockerfile.Instruction{Cmd: "USER", Args: []string{cfg.User}, Line: line, EndLine: line, Original: "USER " + cfg.User})
+	}
+	if cfg.Healthcheck.enabled() {
+		line := lastHealth + 1
+		if lastHealth < 0 {
+			line = m.synthetic("config.Healthcheck")
+		}
+		body = append(body, dockerfile.Instruction{Cmd: "HEALTHCHECK", Args: cfg.Healthcheck.Test, Line: line, EndLine: line})
+	}
+	body = append(body, m.exposes(cfg.ExposedPorts)...)
+	body = append(body, m.uncovered("ENV", "config.Env", envPairs(cfg.Env), body)...)
+	body = append(body, m.uncovered("LABEL", "config.Labels", labelPairs(cfg.Labels), body)...)
+
+	m.fromLine = m.synthetic("config")
+	base := baseRef(annotations, cfg.Labels, &m.baseFrom)
+	m.file = &dockerfile.File{Built: true, Stages: []dockerfile.Stage{{
+		Image: base,
+		From:  dockerfile.Instruction{Cmd: "FROM", Args: []string{base}, Line: m.fromLine, EndLine: m.fromLine},
+		Body:  body,
+	}}}
+	return m
+}
+
+// exposes returns one EXPOSE per port of the config, at the history step that exposed it when
+// there is one.
+func (m *model) exposes(ports map[string]struct{}) []dockerfile.Instruction {
+	var out []dockerfile.Instruction
+	for _, p := range sortedKeys(ports) {
+		line := 0
+		for i := len(m.history) - 1; i >= 0 && line == 0; i-- {
+			if in, _ := instruction(m.history[i].CreatedBy); in.Cmd == "EXPOSE" && slices.ContainsFunc(in.Args, func(a string) bool { return samePort(a, p) }) {
+				line = i + 1
+			}
+		}
+		if line == 0 {
+			line = m.synthetic("config.ExposedPorts")
+		}
+		out = append(out, dockerfile.Instruction{Cmd: "EXPOSE", Args: []string{p}, Line: line, EndLine: line, Original: "EXPOSE " + p})
+	}
+	return out
+}
+
+// samePort compares "22" with "22/tcp" (a port without a protocol is TCP).
+func samePort(a, b string) bool {
+	norm := func(s string) string {
+		if !strings.Contains(s, "/") {
+			return s + "/tcp"
+		}
+		return strings.ToLower(s)
+	}
+	return norm(a) == norm(b)
+}
+
+// uncovered returns an instruction for each config pair no history instruction of cmd set to
+// the same value, at one synthetic line for field.
+func (m *model) uncovered(cmd, field string, pairs [][2]string, body []dockerfile.Instruction) []dockerfile.Instruction {
+	have := map[[2]string]bool{}
+	for _, in := range body {
+		if in.Cmd == cmd {
+			for _, kv := range in.KeyValues() {
+				have[kv] = true
+			}
+		}
+	}
+	var args []string
+	for _, kv := range pairs {
+		if !have[kv] {
+			args = append(args, kv[0], kv[1], "=")
+		}
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	line := m.synthetic(field)
+	return []dockerfile.Instruction{{Cmd: cmd, Args: args, Line: line, EndLine: line, Original: field}}
+}
+
+func envPairs(env []string) [][2]string {
+	out := make([][2]string, 0, len(env))
+	for _, e := range env {
+		k, v, _ := strings.Cut(e, "=")
+		out = append(out, [2]string{k, v})
+	}
+	return out
+}
+
+func labelPairs(labels map[string]string) [][2]string {
+	out := make([][2]string, 0, len(labels))
+	for _, k := range sortedKeys(labels) {
+		out = append(out, [2]string{k, labels[k]})
+	}
+	return out
+}
+
+// baseRef returns the image the image says it was built on, name@digest when both are known,
+// from the manifest's annotations first and the config's labels second; from records which.
+func baseRef(annotations, labels map[string]string, from *string) string {
+	for _, src := range []struct {
+		kv   map[string]string
+		name string
+	}{{annotations, "annotations"}, {labels, "config.Labels"}} {
+		name := strings.TrimSpace(src.kv[BaseNameKey])
+		if name == "" {
+			continue
+		}
+		*from = fmt.Sprintf("%s[%s]", src.name, BaseNameKey)
+		if d := strings.TrimSpace(src.kv[BaseDigestKey]); d != "" && !strings.Contains(name, "@") {
+			name += "@" + d
+		}
+		return name
+	}
+	return ""
+}
+
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
