@@ -20,13 +20,19 @@ func instruction(createdBy string) (dockerfile.Instruction, [][2]string) {
 	s = strings.TrimSpace(strings.TrimSuffix(s, "# buildkit"))
 	in := dockerfile.Instruction{Original: createdBy}
 	var args [][2]string
-	switch {
-	case strings.HasPrefix(s, "/bin/sh -c #(nop)"):
-		s = strings.TrimSpace(strings.TrimPrefix(s, "/bin/sh -c #(nop)"))
-	case strings.HasPrefix(s, "#(nop)"):
+	// The classic builder writes every step behind the shell it would run it with ("/bin/sh -c",
+	// "cmd /S /C", a SHELL instruction's), metadata steps marked #(nop); a RUN that saw build
+	// arguments starts with "|N".
+	if m := shellRE().FindStringIndex(s); m != nil {
+		if rest := strings.TrimSpace(s[m[1]:]); strings.HasPrefix(rest, "#(nop)") {
+			s = strings.TrimSpace(strings.TrimPrefix(rest, "#(nop)"))
+		} else {
+			s = "RUN " + s
+		}
+	} else if strings.HasPrefix(s, "#(nop)") {
 		s = strings.TrimSpace(strings.TrimPrefix(s, "#(nop)"))
-	case strings.HasPrefix(s, "|") || strings.HasPrefix(s, "/bin/sh -c "):
-		s = "RUN " + s // the classic builder's RUN, with or without build arguments
+	} else if strings.HasPrefix(s, "|") {
+		s = "RUN " + s
 	}
 	kw, rest, _ := strings.Cut(s, " ")
 	rest = strings.TrimSpace(rest)
@@ -89,10 +95,13 @@ func buildArgs(s string) (string, [][2]string) {
 	}
 	var out [][2]string
 	for range count {
-		var word string
-		word, rest, _ = strings.Cut(strings.TrimLeft(rest, " "), " ")
-		k, v, _ := strings.Cut(word, "=")
+		word, after, _ := strings.Cut(strings.TrimLeft(rest, " "), " ")
+		k, v, ok := strings.Cut(word, "=")
+		if !ok {
+			break // fewer arguments than counted: the command starts here
+		}
 		out = append(out, [2]string{k, v})
+		rest = after
 	}
 	return rest, out
 }
