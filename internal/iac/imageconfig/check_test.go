@@ -9,7 +9,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/palisade-sec/palisade/internal/finding"
+	"github.com/palisade-sec/palisade/internal/iac/check"
+	"github.com/palisade-sec/palisade/internal/iac/dockerfile"
 )
+
+func dockerfileRules() []finding.Rule { return check.Rules(dockerfile.Builtin(dockerfile.Config{})) }
 
 // step is a history entry.
 func step(createdBy string) History { return History{CreatedBy: createdBy} }
@@ -149,16 +153,11 @@ func TestImageChecks(t *testing.T) {
 		fail: []example{{"classic", image(t, noChange, step("/bin/sh -c #(nop)  MAINTAINER dev@example.com")), []string{"img/history[2]"}}},
 		pass: []example{{"label", image(t, noChange, step("LABEL org.opencontainers.image.authors=dev@example.com")), nil}},
 	}
-	cases["docker-run-security-insecure"] = struct{ fail, pass []example }{
-		// The history does not record RUN flags; the check only ever passes an image.
-		pass: []example{{"run", image(t, noChange, step("RUN /bin/sh -c mount -t tmpfs none /mnt # buildkit")), nil}},
-	}
-
 	opts := Options{AllowedBases: []string{"alpine", "registry.example/pinned/debian@sha256:1111111111111111111111111111111111111111111111111111111111111111"}, Path: "img"}
 	for _, r := range Rules() {
 		t.Run(r.ID, func(t *testing.T) {
 			c, ok := cases[r.ID]
-			if !ok || (len(c.fail) == 0 && r.ID != "docker-run-security-insecure") || len(c.pass) == 0 {
+			if !ok || len(c.fail) == 0 || len(c.pass) == 0 {
 				t.Fatalf("rule %s runs over images but has no failing and passing image example", r.ID)
 			}
 			run := func(ex example) []string {
@@ -189,6 +188,19 @@ func TestImageChecks(t *testing.T) {
 	for id := range cases {
 		if !slices.ContainsFunc(Rules(), func(r finding.Rule) bool { return r.ID == id }) {
 			t.Errorf("example for %s, which does not run over images", id)
+		}
+	}
+}
+
+// TestNotForImagesNamesRealChecks keeps the list of Dockerfile checks that do not run over images
+// from naming a check that no longer exists (and so silently excluding nothing).
+func TestNotForImagesNamesRealChecks(t *testing.T) {
+	for id := range notForImages {
+		if !slices.ContainsFunc(dockerfileRules(), func(r finding.Rule) bool { return r.ID == id }) {
+			t.Errorf("notForImages names %s, which is no Dockerfile check", id)
+		}
+		if slices.ContainsFunc(Rules(), func(r finding.Rule) bool { return r.ID == id }) {
+			t.Errorf("%s is excluded but runs", id)
 		}
 	}
 }

@@ -48,10 +48,11 @@ type Options struct {
 
 // notForImages are the Dockerfile checks that cannot be judged from a built image, and why.
 var notForImages = map[string]string{
-	"docker-base-image-unpinned":  "the history does not record how FROM named the base; docker-base-image-not-allowed reads the recorded base",
-	"docker-base-image-no-digest": "the history does not record how FROM named the base",
-	"docker-add-instead-of-copy":  "the history does not say whether an ADDed file was an archive",
-	"docker-copy-context-root":    "the history does not say which stage a COPY came from",
+	"docker-base-image-unpinned":   "the history does not record how FROM named the base; docker-base-image-not-allowed reads the recorded base",
+	"docker-base-image-no-digest":  "the history does not record how FROM named the base",
+	"docker-add-instead-of-copy":   "the history does not say whether an ADDed file was an archive",
+	"docker-copy-context-root":     "the history does not say which stage a COPY came from",
+	"docker-run-security-insecure": "the history does not record a RUN's flags",
 }
 
 // Checks returns the Dockerfile checks that run over images, built with the allow-list.
