@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -51,12 +52,12 @@ func rootUser() Check {
 			}
 			if len(last.Args) > 0 {
 				u, _, _ := strings.Cut(last.Args[0], ":")
-				if u == "root" || u == "0" {
+				if uid, err := strconv.Atoi(u); u == "root" || (err == nil && uid == 0) { // "00" and "+0" are UID 0 too
 					report(last.Line, "final:user-root", "final stage runs as "+last.Args[0])
 				}
 			}
 		},
-		Fail: []string{"# want\nFROM alpine:3.20\nRUN apk add --no-cache curl\n", "FROM alpine:3.20\nUSER app\n# want\nUSER root\n"},
+		Fail: []string{"# want\nFROM alpine:3.20\nRUN apk add --no-cache curl\n", "FROM alpine:3.20\nUSER app\n# want\nUSER root\n", "FROM alpine:3.20\n# want\nUSER 00:1000\n"},
 		Pass: []string{"FROM golang:1.26 AS build\nRUN go build ./...\nFROM alpine:3.20\nUSER 10001:10001\n", "FROM scratch\nCOPY app /app\n",
 			"FROM gcr.io/distroless/static-debian12:nonroot\nCOPY app /app\n"},
 	}
@@ -484,14 +485,13 @@ func exposeSSH() Check {
 			"cis-docker:4.8"),
 		Run: func(f *File, report Report) {
 			eachInstr(f, func(_ *Stage, in Instruction) {
-				for _, a := range in.Args {
-					if p, _, _ := strings.Cut(a, "/"); p == "22" {
-						report(in.Line, "expose:22", "image exposes port 22")
-					}
+				// A range that takes 22 in exposes it too; once per instruction however spelt.
+				if slices.ContainsFunc(in.Args, func(a string) bool { lo, hi, ok := ExposedPorts(a); return ok && lo <= 22 && 22 <= hi }) {
+					report(in.Line, "expose:22", "image exposes port 22")
 				}
 			}, "EXPOSE")
 		},
-		Fail: []string{"FROM debian:12\n# want\nEXPOSE 8080 22/tcp\n"},
+		Fail: []string{"FROM debian:12\n# want\nEXPOSE 8080 22/tcp\n", "FROM debian:12\n# want\nEXPOSE 20-30/tcp 22/udp\n"},
 		Pass: []string{"FROM debian:12\nEXPOSE 8080\n"},
 	}
 }

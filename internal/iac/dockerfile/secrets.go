@@ -2,7 +2,9 @@ package dockerfile
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -156,15 +158,12 @@ func exposeSensitivePort() Check {
 			"cis-docker:4.8"),
 		Run: func(f *File, report Report) {
 			eachInstr(f, func(_ *Stage, in Instruction) {
-				for _, a := range in.Args {
-					lo, hi, ok := ExposedPorts(a)
-					if !ok {
-						continue
-					}
-					for p := lo; p <= hi; p++ {
-						if svc, bad := sensitivePorts[p]; bad {
-							report(in.Line, fmt.Sprintf("expose:%d", p), fmt.Sprintf("image exposes port %d (%s)", p, svc))
-						}
+				// Walk the short list, not the ranges, and name each port once per instruction:
+				// "1-65535" written a thousand times must cost neither 65535 steps nor a
+				// thousand findings each.
+				for _, p := range slices.Sorted(maps.Keys(sensitivePorts)) {
+					if slices.ContainsFunc(in.Args, func(a string) bool { lo, hi, ok := ExposedPorts(a); return ok && lo <= p && p <= hi }) {
+						report(in.Line, fmt.Sprintf("expose:%d", p), fmt.Sprintf("image exposes port %d (%s)", p, sensitivePorts[p]))
 					}
 				}
 			}, "EXPOSE")

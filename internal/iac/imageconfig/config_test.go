@@ -3,8 +3,11 @@ package imageconfig
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/palisade-sec/palisade/internal/finding"
 )
@@ -56,5 +59,30 @@ func TestCancelled(t *testing.T) {
 	cancel()
 	if _, _, err := Check(ctx, image(t, nil), Options{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+// A config of many exposed ranges (each a distinct key) costs neither a walk of every range nor
+// a finding per key: each sensitive port is named once per place.
+func TestManyExposedRanges(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"config":{"User":"1","Healthcheck":{"Test":["CMD","true"]},"ExposedPorts":{`)
+	for i := range 30000 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"1-65535/p%d":{}`, i)
+	}
+	b.WriteString(`}}}`)
+	fs, _, err := Check(context.Background(), []byte(b.String()), Options{Path: "img"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, f := range fs {
+		count[f.RuleID]++
+	}
+	if diff := cmp.Diff(map[string]int{"docker-expose-ssh": 1, "docker-expose-sensitive-port": 17}, count); diff != "" {
+		t.Errorf("findings per rule (-want +got):\n%s", diff)
 	}
 }

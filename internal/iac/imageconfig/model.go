@@ -107,34 +107,43 @@ func build(img *Image, annotations map[string]string) *model {
 	return m
 }
 
-// exposes returns one EXPOSE per port of the config, at the history step that exposed it when
-// there is one.
+// exposes returns the config's ports as EXPOSE instructions, one per place: the history step
+// that last exposed a port, or the config field for ports no step explains.
 func (m *model) exposes(ports map[string]struct{}) []dockerfile.Instruction {
-	var out []dockerfile.Instruction
-	for _, p := range sortedKeys(ports) {
-		line := 0
-		for i := len(m.history) - 1; i >= 0 && line == 0; i-- {
-			if in, _ := instruction(m.history[i].CreatedBy); in.Cmd == "EXPOSE" && slices.ContainsFunc(in.Args, func(a string) bool { return samePort(a, p) }) {
-				line = i + 1
+	stepOf := map[string]int{}
+	for i, h := range m.history {
+		if in, _ := instruction(h.CreatedBy); in.Cmd == "EXPOSE" {
+			for _, a := range in.Args {
+				stepOf[normPort(a)] = i + 1
 			}
 		}
-		if line == 0 {
+	}
+	byLine := map[int][]string{}
+	for _, p := range sortedKeys(ports) {
+		line, ok := stepOf[normPort(p)]
+		if !ok {
+			line = -1
+		}
+		byLine[line] = append(byLine[line], p)
+	}
+	var out []dockerfile.Instruction
+	for _, line := range slices.Sorted(maps.Keys(byLine)) {
+		args := byLine[line]
+		if line < 0 {
 			line = m.synthetic("config.ExposedPorts")
 		}
-		out = append(out, dockerfile.Instruction{Cmd: "EXPOSE", Args: []string{p}, Line: line, EndLine: line, Original: "EXPOSE " + p})
+		out = append(out, dockerfile.Instruction{Cmd: "EXPOSE", Args: args, Line: line, EndLine: line, Original: "EXPOSE " + strings.Join(args, " ")})
 	}
 	return out
 }
 
-// samePort compares "22" with "22/tcp" (a port without a protocol is TCP).
-func samePort(a, b string) bool {
-	norm := func(s string) string {
-		if !strings.Contains(s, "/") {
-			return s + "/tcp"
-		}
-		return strings.ToLower(s)
+// normPort writes "22" as "22/tcp" (a port without a protocol is TCP), so the history's and the
+// config's spellings compare equal.
+func normPort(s string) string {
+	if !strings.Contains(s, "/") {
+		return s + "/tcp"
 	}
-	return norm(a) == norm(b)
+	return strings.ToLower(s)
 }
 
 // uncovered returns an instruction for each config pair no history instruction of cmd set to
