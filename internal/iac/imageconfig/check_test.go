@@ -101,7 +101,10 @@ func TestImageChecks(t *testing.T) {
 				{"buildkit build args", image(t, noChange, step("RUN |2 NPM_TOKEN=npm_0123456789abcdef VERSION=1.2 /bin/sh -c npm ci # buildkit"), step("RUN |2 NPM_TOKEN=npm_0123456789abcdef VERSION=1.2 /bin/sh -c npm test # buildkit")), []string{"img/history[2]"}},
 				{"classic arg", image(t, noChange, step("/bin/sh -c #(nop)  ARG GITHUB_TOKEN")), []string{"img/history[2]"}},
 			},
-			pass: []example{{"harmless args", image(t, noChange, step("RUN |1 VERSION=1.2 /bin/sh -c make # buildkit")), nil}},
+			pass: []example{
+				{"harmless args", image(t, noChange, step("RUN |1 VERSION=1.2 /bin/sh -c make # buildkit")), nil},
+				{"secret-named arg left empty", image(t, noChange, step("RUN |1 NPM_TOKEN= /bin/sh -c npm ci # buildkit")), nil},
+			},
 		},
 		"docker-secret-in-label": {
 			fail: []example{{"label in the config", image(t, func(i *Image) { i.Config.Labels["com.example.deploy-token"] = "dpl_0123456789abcdef" }), []string{"img/config.Labels"}}},

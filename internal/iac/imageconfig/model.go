@@ -59,7 +59,9 @@ func build(img *Image, annotations map[string]string) *model {
 		in, args := instruction(h.CreatedBy)
 		in.Line, in.EndLine = i+1, i+1
 		for _, a := range args {
-			if !seenArg[a] {
+			// A build argument recorded empty leaked nothing; each one that holds a value is
+			// one ARG, at the first step that recorded it.
+			if a[1] != "" && !seenArg[a] {
 				seenArg[a] = true
 				body = append(body, dockerfile.Instruction{Cmd: "ARG", Args: []string{a[0] + "=" + a[1]}, Line: i + 1, EndLine: i + 1, Original: h.CreatedBy})
 			}
