@@ -2,7 +2,6 @@ package dockerfile
 
 import (
 	"fmt"
-	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -112,12 +111,16 @@ func secretInRun() Check {
 }
 
 // sensitivePorts are the ports of remote-administration and control-plane services that must
-// not be reachable in a container (SSH, 22, has its own check, docker-expose-ssh).
-var sensitivePorts = map[int]string{
-	21: "FTP", 23: "Telnet", 111: "rpcbind", 135: "MS RPC", 139: "NetBIOS", 445: "SMB",
-	2375: "the unencrypted Docker API", 2376: "the Docker API", 2379: "etcd", 2380: "etcd peers",
-	3389: "RDP", 5800: "VNC over HTTP", 5900: "VNC", 5985: "WinRM", 5986: "WinRM over TLS",
-	6000: "X11", 10250: "the kubelet API",
+// not be reachable in a container (SSH, 22, has its own check, docker-expose-ssh), in order. A
+// slice literal, not a map: static data costs nothing at start-up.
+var sensitivePorts = []struct {
+	port    int
+	service string
+}{
+	{21, "FTP"}, {23, "Telnet"}, {111, "rpcbind"}, {135, "MS RPC"}, {139, "NetBIOS"}, {445, "SMB"},
+	{2375, "the unencrypted Docker API"}, {2376, "the Docker API"}, {2379, "etcd"}, {2380, "etcd peers"},
+	{3389, "RDP"}, {5800, "VNC over HTTP"}, {5900, "VNC"}, {5985, "WinRM"}, {5986, "WinRM over TLS"},
+	{6000, "X11"}, {10250, "the kubelet API"},
 }
 
 // ExposedPorts returns the port numbers of one EXPOSE argument ("80", "53/udp", "8000-8010/tcp");
@@ -161,9 +164,10 @@ func exposeSensitivePort() Check {
 				// Walk the short list, not the ranges, and name each port once per instruction:
 				// "1-65535" written a thousand times must cost neither 65535 steps nor a
 				// thousand findings each.
-				for _, p := range slices.Sorted(maps.Keys(sensitivePorts)) {
+				for _, sp := range sensitivePorts {
+					p := sp.port
 					if slices.ContainsFunc(in.Args, func(a string) bool { lo, hi, ok := ExposedPorts(a); return ok && lo <= p && p <= hi }) {
-						report(in.Line, fmt.Sprintf("expose:%d", p), fmt.Sprintf("image exposes port %d (%s)", p, sensitivePorts[p]))
+						report(in.Line, fmt.Sprintf("expose:%d", p), fmt.Sprintf("image exposes port %d (%s)", p, sp.service))
 					}
 				}
 			}, "EXPOSE")

@@ -198,7 +198,8 @@ func TestImageChecks(t *testing.T) {
 // TestNotForImagesNamesRealChecks keeps the list of Dockerfile checks that do not run over images
 // from naming a check that no longer exists (and so silently excluding nothing).
 func TestNotForImagesNamesRealChecks(t *testing.T) {
-	for id := range notForImages {
+	for _, n := range notForImages {
+		id := n.id
 		if !slices.ContainsFunc(dockerfileRules(), func(r finding.Rule) bool { return r.ID == id }) {
 			t.Errorf("notForImages names %s, which is no Dockerfile check", id)
 		}

@@ -22,7 +22,8 @@ func TestDocsListEveryCheck(t *testing.T) {
 			t.Errorf("docs/image-config.md does not list %s as running over images", r.ID)
 		}
 	}
-	for id, why := range notForImages {
+	for _, n := range notForImages {
+		id, why := n.id, n.why
 		if !strings.Contains(doc, "| `"+id+"` | no: "+why+" |") {
 			t.Errorf("docs/image-config.md does not list %s as not running, with its reason", id)
 		}

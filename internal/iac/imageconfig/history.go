@@ -2,6 +2,7 @@ package imageconfig
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,7 +37,7 @@ func instruction(createdBy string) (dockerfile.Instruction, [][2]string) {
 	}
 	kw, rest, _ := strings.Cut(s, " ")
 	rest = strings.TrimSpace(rest)
-	if !keywords[kw] {
+	if !slices.Contains(keywords, kw) {
 		kw, rest = "RUN", s
 	}
 	in.Cmd = kw
@@ -75,10 +76,9 @@ func instruction(createdBy string) (dockerfile.Instruction, [][2]string) {
 }
 
 // keywords are the Dockerfile instructions a history entry can start with.
-var keywords = map[string]bool{
-	"RUN": true, "ENV": true, "LABEL": true, "EXPOSE": true, "ADD": true, "COPY": true, "ARG": true,
-	"USER": true, "HEALTHCHECK": true, "CMD": true, "ENTRYPOINT": true, "WORKDIR": true, "VOLUME": true,
-	"SHELL": true, "STOPSIGNAL": true, "ONBUILD": true, "MAINTAINER": true,
+var keywords = []string{
+	"RUN", "ENV", "LABEL", "EXPOSE", "ADD", "COPY", "ARG", "USER", "HEALTHCHECK", "CMD", "ENTRYPOINT",
+	"WORKDIR", "VOLUME", "SHELL", "STOPSIGNAL", "ONBUILD", "MAINTAINER",
 }
 
 // buildArgs splits the "|N A=1 B=2 " prefix both builders record before a RUN that saw build
