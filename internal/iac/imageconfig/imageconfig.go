@@ -40,9 +40,10 @@ type Options struct {
 	// Annotations are the image manifest's annotations, when the source has them; the OCI base
 	// image annotations there take precedence over the config's labels.
 	Annotations map[string]string
-	// Locate, when set, places a finding of history entry index (whose created_by is createdBy)
-	// — the image scanner knows the entry's layer, its digest, and whether it came with the
-	// base image. Nil places it at Path/history[index].
+	// Locate, when set, places a finding of history entry index (whose created_by is createdBy,
+	// unredacted: a Location must not carry it as it is) — the image scanner knows the entry's
+	// layer (the entries without empty_layer match the layers in order), its digest, and whether
+	// it came with the base image. Nil places it at HistoryLocation(Path, index).
 	Locate func(index int, createdBy string) finding.Location
 }
 
@@ -76,6 +77,12 @@ func Check(ctx context.Context, cfgJSON []byte, opts Options) ([]finding.Finding
 	if err != nil {
 		return nil, nil, err
 	}
+	return Evaluate(ctx, img, opts)
+}
+
+// Evaluate runs the image checks over a config already decoded (by Parse, or converted from
+// another decoder's config type), with Check's results.
+func Evaluate(ctx context.Context, img *Image, opts Options) ([]finding.Finding, []finding.Problem, error) {
 	m := build(img, opts.Annotations)
 	checks := check.Enabled(Checks(opts.AllowedBases), opts.Disable)
 	findings, problems, err := check.Evaluate(ctx, checks, m.file, opts.Path, func(r *finding.Rule, add func(finding.Finding)) dockerfile.Report {
