@@ -49,7 +49,10 @@ func TestRunSecrets(t *testing.T) {
 		{"tool --token-file=./t", 0},
 		{"TOKEN=$(cat /run/secrets/t) make", 0},
 		{"PASSWORD=\"${PASSWORD}\" make", 0},
-		{"echo password=hunter22 >> app.conf", 1}, // not an assignment, but the credential is in the line all the same
+		{"echo password=hunter22 >> app.conf", 1},
+		{"echo 'root:screencast' | chpasswd", 1},
+		{"echo \"app:$APP_PASSWORD\" | chpasswd", 0},
+		{"SECRET_KEY_BASE=dummy bundle exec rails assets:precompile", 0}, // not an assignment, but the credential is in the line all the same
 	} {
 		if got := RunSecrets(tc.script); len(got) != tc.want {
 			t.Errorf("RunSecrets(%q) = %q, want %d", tc.script, got, tc.want)

@@ -65,11 +65,31 @@ func RunSecrets(script string) [][2]string {
 		out = append(out, [2]string{m[1], v})
 	}
 	for _, m := range secretAssignRE().FindAllStringSubmatch(script, -1) {
-		if v := unquote(m[2]); check.SecretName(m[1]) && !readsElsewhere(m[1]) && !notSecretValue(v) && !strings.HasPrefix(v, "`") {
+		if v := unquote(m[2]); check.SecretName(m[1]) && !readsElsewhere(m[1]) && !notSecretValue(v) && !strings.HasPrefix(v, "`") && !placeholder(v) {
 			out = append(out, [2]string{m[1], v})
 		}
 	}
+	for _, m := range chpasswdRE().FindAllStringSubmatch(script, -1) {
+		if !notSecretValue(m[2]) && !strings.HasPrefix(m[2], "$") {
+			out = append(out, [2]string{"password of " + m[1], m[2]})
+		}
+	}
 	return out
+}
+
+// chpasswdRE finds a password set with `echo 'user:password' | chpasswd`.
+var chpasswdRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\becho\s+(?:-e\s+)?["']?([A-Za-z0-9_.-]+):([^\s"':]+)["']?\s*\|\s*(?:sudo\s+)?chpasswd\b`)
+})
+
+// placeholder reports the stand-in values build steps set a secret-named variable to so that a
+// tool runs without the real one (SECRET_KEY_BASE=dummy rails assets:precompile).
+func placeholder(v string) bool {
+	switch strings.ToLower(v) {
+	case "dummy", "placeholder", "fake", "unused", "none", "null", "nil", "example", "sample", "test", "changeme-at-runtime":
+		return true
+	}
+	return false
 }
 
 // readsElsewhere reports an option or variable name that points at a credential instead of
