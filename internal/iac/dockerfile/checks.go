@@ -52,12 +52,13 @@ func rootUser() Check {
 			}
 			if len(last.Args) > 0 {
 				u, _, _ := strings.Cut(last.Args[0], ":")
-				if uid, err := strconv.Atoi(u); u == "root" || (err == nil && uid == 0) { // "00" and "+0" are UID 0 too
+				// "00" and "+0" are UID 0 too; ContainerAdministrator is a Windows container's root.
+				if uid, err := strconv.Atoi(u); u == "root" || (err == nil && uid == 0) || strings.EqualFold(u, "ContainerAdministrator") {
 					report(last.Line, "final:user-root", "final stage runs as "+last.Args[0])
 				}
 			}
 		},
-		Fail: []string{"# want\nFROM alpine:3.20\nRUN apk add --no-cache curl\n", "FROM alpine:3.20\nUSER app\n# want\nUSER root\n", "FROM alpine:3.20\n# want\nUSER 00:1000\n"},
+		Fail: []string{"# want\nFROM alpine:3.20\nRUN apk add --no-cache curl\n", "FROM alpine:3.20\nUSER app\n# want\nUSER root\n", "FROM alpine:3.20\n# want\nUSER 00:1000\n", "FROM mcr.microsoft.com/windows/servercore:ltsc2022\n# want\nUSER ContainerAdministrator\n"},
 		Pass: []string{"FROM golang:1.26 AS build\nRUN go build ./...\nFROM alpine:3.20\nUSER 10001:10001\n", "FROM scratch\nCOPY app /app\n",
 			"FROM gcr.io/distroless/static-debian12:nonroot\nCOPY app /app\n"},
 	}
