@@ -105,23 +105,30 @@ func readsElsewhere(name string) bool {
 }
 
 func secretInRun() Check {
-	r := rule("docker-secret-in-run", "Credential written into a RUN command", finding.SeverityHigh,
-		"A RUN command line is kept verbatim in the image history (docker history shows it) and, in a Dockerfile, in version control: a password or token written into it leaks with both.",
-		"Read the credential from a build secret: RUN --mount=type=secret,id=…, and pass it with docker build --secret.",
+	r := rule("docker-secret-in-run", "Credential written into a command (RUN, CMD, ENTRYPOINT)", finding.SeverityHigh,
+		"RUN, CMD and ENTRYPOINT command lines are kept verbatim in the image (docker history and docker inspect show them) and, in a Dockerfile, in version control: a password or token written into one leaks with both.",
+		"Read the credential from a build secret (RUN --mount=type=secret,id=…, docker build --secret), and at run time from the orchestrator's secrets.",
 		"cis-docker:4.10")
 	r.CWE = []string{"CWE-798"}
 	return Check{
 		Rule: r,
 		Run: func(f *File, report Report) {
-			runs(f, func(in Instruction, script string) {
-				for _, s := range RunSecrets(script) {
-					report(in.Line, "run-secret:"+s[0], fmt.Sprintf("RUN writes %s inline (%s)", s[0], finding.Redact(s[1])))
+			eachInstr(f, func(_ *Stage, in Instruction) {
+				script := in.Script()
+				if in.Cmd != "RUN" {
+					// The exec form's array, as parsed or as a history records it (["a" "b"]):
+					// its punctuation is no part of the words.
+					script = strings.NewReplacer("[", " ", "]", " ", `"`, " ", ",", " ").Replace(strings.Join(in.Args, " "))
 				}
-			})
+				for _, s := range RunSecrets(script) {
+					report(in.Line, "run-secret:"+s[0], fmt.Sprintf("%s writes %s inline (%s)", in.Cmd, s[0], finding.Redact(s[1])))
+				}
+			}, "RUN", "CMD", "ENTRYPOINT")
 		},
 		Fail: []string{
 			"FROM alpine:3.20\n# want\nRUN mysql --user=app --password=s3cr3t-value -e 'select 1'\n",
 			"FROM node:22\n# want\nRUN NPM_TOKEN=npm_0123456789abcdef npm ci\n",
+			"FROM redis:7\n# want\nCMD [\"redis-server\", \"--requirepass\", \"x\", \"--masterauth\", \"y\", \"--api-token=tok_0123456789\"]\n",
 		},
 		Pass: []string{
 			"FROM docker:27\nRUN --mount=type=secret,id=reg cat /run/secrets/reg | docker login --password-stdin -u ci registry.example\n",

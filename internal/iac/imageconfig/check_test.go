@@ -111,8 +111,15 @@ func TestImageChecks(t *testing.T) {
 			pass: []example{{"harmless labels", image(t, func(i *Image) { i.Config.Labels["org.opencontainers.image.version"] = "1.2.3" }), nil}},
 		},
 		"docker-secret-in-run": {
-			fail: []example{{"password option", image(t, noChange, step("/bin/sh -c mysql --user=app --password=s3cr3t-value -e 'select 1'")), []string{"img/history[2]"}}},
-			pass: []example{{"stdin", image(t, noChange, step("RUN /bin/sh -c docker login --password-stdin -u ci reg # buildkit")), nil}},
+			fail: []example{
+				{"password option", image(t, noChange, step("/bin/sh -c mysql --user=app --password=s3cr3t-value -e 'select 1'")), []string{"img/history[2]"}},
+				{"buildkit cmd", image(t, func(i *Image) { i.Config.Cmd = []string{"app", "--api-token=tok_0123456789"} }, step(`CMD ["app" "--api-token=tok_0123456789"]`)), []string{"img/history[2]"}},
+				{"entrypoint only in the config", image(t, func(i *Image) { i.Config.Entrypoint = []string{"app", "--db-password", "s3cr3t-value"} }), []string{"img/config.Entrypoint"}},
+			},
+			pass: []example{
+				{"stdin", image(t, noChange, step("RUN /bin/sh -c docker login --password-stdin -u ci reg # buildkit")), nil},
+				{"command from the history", image(t, func(i *Image) { i.Config.Cmd = []string{"redis-server", "--appendonly", "yes"} }, step(`CMD ["redis-server" "--appendonly" "yes"]`)), nil},
+			},
 		},
 		"docker-no-healthcheck": {
 			fail: []example{

@@ -95,6 +95,8 @@ func build(img *Image, annotations map[string]string) *model {
 		}
 		body = append(body, dockerfile.Instruction{Cmd: "HEALTHCHECK", Args: cfg.Healthcheck.Test, Line: line, EndLine: line})
 	}
+	body = append(body, m.command("CMD", "config.Cmd", cfg.Cmd, body)...)
+	body = append(body, m.command("ENTRYPOINT", "config.Entrypoint", cfg.Entrypoint, body)...)
 	body = append(body, m.exposes(cfg.ExposedPorts)...)
 	body = append(body, m.uncovered("ENV", "config.Env", envPairs(cfg.Env), body)...)
 	body = append(body, m.uncovered("LABEL", "config.Labels", labelPairs(cfg.Labels), body)...)
@@ -137,6 +139,25 @@ func (m *model) exposes(ports map[string]struct{}) []dockerfile.Instruction {
 		out = append(out, dockerfile.Instruction{Cmd: "EXPOSE", Args: args, Line: line, EndLine: line, Original: "EXPOSE " + strings.Join(args, " ")})
 	}
 	return out
+}
+
+// command returns the config's CMD or ENTRYPOINT as an instruction at its field when the last
+// history step of that kind does not hold it (a squashed history, docker commit --change).
+func (m *model) command(cmd, field string, args []string, body []dockerfile.Instruction) []dockerfile.Instruction {
+	if len(args) == 0 {
+		return nil
+	}
+	for i := len(body) - 1; i >= 0; i-- {
+		if body[i].Cmd == cmd {
+			text := strings.Join(body[i].Args, " ")
+			if !slices.ContainsFunc(args, func(a string) bool { return !strings.Contains(text, a) }) {
+				return nil
+			}
+			break
+		}
+	}
+	line := m.synthetic(field)
+	return []dockerfile.Instruction{{Cmd: cmd, Args: args, JSON: true, Line: line, EndLine: line, Original: field}}
 }
 
 // normPort writes "22" as "22/tcp" (a port without a protocol is TCP), so the history's and the
