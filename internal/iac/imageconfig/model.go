@@ -47,39 +47,12 @@ func (m *model) synthetic(field string) int {
 	return len(m.history) + len(m.fields)
 }
 
-// build reconstructs the model. The config's final User, Env, ExposedPorts, Healthcheck and
-// Labels are authoritative: where the history agrees, findings point at the step that set the
-// value; where it is silent, at the config field.
+// build reconstructs the model. The config's final User, Env, ExposedPorts, Healthcheck, Cmd,
+// Entrypoint and Labels are authoritative: where the history agrees, findings point at the step
+// that set the value; where it is silent, at the config field.
 func build(img *Image, annotations map[string]string) *model {
 	m := &model{history: img.History}
-	var body []dockerfile.Instruction
-	var lastUser, lastHealth = -1, -1
-	seenArg := map[[2]string]bool{}
-	for i, h := range img.History {
-		in, args := instruction(h.CreatedBy)
-		in.Line, in.EndLine = i+1, i+1
-		for _, a := range args {
-			// A build argument recorded empty leaked nothing; each one that holds a value is
-			// one ARG, at the first step that recorded it.
-			if a[1] != "" && !seenArg[a] {
-				seenArg[a] = true
-				body = append(body, dockerfile.Instruction{Cmd: "ARG", Args: []string{a[0] + "=" + a[1]}, Line: i + 1, EndLine: i + 1, Original: h.CreatedBy})
-			}
-		}
-		switch in.Cmd {
-		case "USER":
-			if len(in.Args) > 0 && in.Args[0] == img.Config.User {
-				lastUser = i
-			}
-			continue // the config says who the image runs as; added below
-		case "HEALTHCHECK":
-			lastHealth = i
-			continue
-		case "EXPOSE":
-			continue // the config's ports; added below
-		}
-		body = append(body, in)
-	}
+	body, lastUser, lastHealth := m.steps(img.Config.User)
 	cfg := img.Config
 	if cfg.User != "" {
 		line := lastUser + 1
@@ -109,6 +82,40 @@ func build(img *Image, annotations map[string]string) *model {
 		Body:  body,
 	}}}
 	return m
+}
+
+// steps reads the history into instructions. USER, HEALTHCHECK and EXPOSE steps are left out —
+// the config says what holds, and build adds it back at the step that set it — but the index of
+// the last USER step that set user and of the last HEALTHCHECK step are returned for that.
+func (m *model) steps(user string) (body []dockerfile.Instruction, lastUser, lastHealth int) {
+	lastUser, lastHealth = -1, -1
+	seenArg := map[[2]string]bool{}
+	for i, h := range m.history {
+		in, args := instruction(h.CreatedBy)
+		in.Line, in.EndLine = i+1, i+1
+		for _, a := range args {
+			// A build argument recorded empty leaked nothing; each one that holds a value is
+			// one ARG, at the first step that recorded it.
+			if a[1] != "" && !seenArg[a] {
+				seenArg[a] = true
+				body = append(body, dockerfile.Instruction{Cmd: "ARG", Args: []string{a[0] + "=" + a[1]}, Line: i + 1, EndLine: i + 1, Original: h.CreatedBy})
+			}
+		}
+		switch in.Cmd {
+		case "USER":
+			if len(in.Args) > 0 && in.Args[0] == user {
+				lastUser = i
+			}
+			continue
+		case "HEALTHCHECK":
+			lastHealth = i
+			continue
+		case "EXPOSE":
+			continue
+		}
+		body = append(body, in)
+	}
+	return body, lastUser, lastHealth
 }
 
 // exposes returns the config's ports as EXPOSE instructions, one per place: the history step
