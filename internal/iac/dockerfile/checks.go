@@ -124,7 +124,7 @@ func baseNotAllowed(cfg Config) Check {
 	return Check{
 		Rule: rule("docker-base-image-not-allowed", "Base image outside the allow-list", finding.SeverityMedium,
 			"The organisation's allow-list names the base images it patches and trusts; others bring unknown content and update cadence.",
-			"Build on an image from the allow-list (option iac.allowed-base-images).",
+			"Build on an image from the allow-list (image.allowed-bases in palisade.yaml).",
 			"supply-chain:trusted-sources"),
 		Run: func(f *File, report Report) {
 			if len(cfg.AllowedBaseImages) == 0 {
