@@ -7,8 +7,8 @@
 // so the image is rebuilt as the one-stage Dockerfile that would have made it and the Dockerfile
 // checks run over that. Where the history is silent (squashed, rewritten, or written by a tool
 // that records none), the config's final User, Env, ExposedPorts, Healthcheck, Labels, Cmd and
-// Entrypoint stand
-// in, and are authoritative where the two disagree: they are what a container starts with.
+// Entrypoint stand in, and are authoritative where the two disagree: they are what a container
+// starts with.
 //
 // Invariants: the config is untrusted input, bounded in size and refused with a position when it
 // does not decode; a check that cannot run is a Problem, never silence; an image whose base image
