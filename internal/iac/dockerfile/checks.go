@@ -47,7 +47,11 @@ func rootUser() Check {
 				}
 			}
 			if last == nil {
-				report(s.From.Line, "final:no-user", fmt.Sprintf("final stage FROM %s sets no USER, so it runs as root", s.Image))
+				msg := fmt.Sprintf("final stage FROM %s sets no USER, so it runs as root", s.Image)
+				if f.Built {
+					msg = "the image's config sets no User, so it runs as root"
+				}
+				report(s.From.Line, "final:no-user", msg)
 				return
 			}
 			if len(last.Args) > 0 {
@@ -369,7 +373,11 @@ func noHealthcheck() Check {
 				return
 			}
 			if !slices.ContainsFunc(s.Body, func(in Instruction) bool { return in.Cmd == "HEALTHCHECK" }) {
-				report(s.From.Line, "final:no-healthcheck", "final stage declares no HEALTHCHECK")
+				msg := "final stage declares no HEALTHCHECK"
+				if f.Built {
+					msg = "the image declares no HEALTHCHECK"
+				}
+				report(s.From.Line, "final:no-healthcheck", msg)
 			}
 		},
 		Fail: []string{"# want\nFROM nginx:1.27\n"},
