@@ -45,6 +45,7 @@ func TestRunSecrets(t *testing.T) {
 		{"docker run -e DB_PASSWORD=hunter22 x", 1},
 		{"export GITHUB_TOKEN=ghp_abcdefghijklmnop && make", 1},
 		{"docker login --password-stdin -u ci reg", 0},
+		{"docker build --secret id=npm,src=/run/secrets/npm .", 0},
 		{"tool --token-file /run/secrets/t", 0},
 		{"tool --token-file=./t", 0},
 		{"TOKEN=$(cat /run/secrets/t) make", 0},

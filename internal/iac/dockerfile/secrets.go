@@ -59,7 +59,8 @@ func RunSecrets(script string) [][2]string {
 			continue
 		}
 		v := unquote(m[3])
-		if strings.HasPrefix(v, "-") || (m[2] != "=" && strings.Contains(strings.ToLower(name), "file")) || notSecretValue(v) {
+		// A value "id=…" names a build secret (docker build --secret id=npm,src=…), it is not one.
+		if strings.HasPrefix(v, "-") || strings.HasPrefix(strings.ToLower(v), "id=") || notSecretValue(v) {
 			continue
 		}
 		out = append(out, [2]string{m[1], v})
