@@ -72,6 +72,9 @@ func (c *Config) allowedBases() error {
 	}{{"image.allowed-bases", c.Image.AllowedBases}, {"iac.allowed-base-images", c.IaC.AllowedBaseImages}} {
 		field := l.field
 		for i, e := range l.list {
+			if strings.ContainsAny(e, "*?[") {
+				return c.FieldError(fmt.Sprintf("%s[%d]", field, i), fmt.Errorf("%q: patterns are not supported; an entry ending in / covers everything under it (ghcr.io/acme/)", e))
+			}
 			_, digest, pinned := strings.Cut(e, "@")
 			if pinned && !digestRE().MatchString(digest) {
 				return c.FieldError(fmt.Sprintf("%s[%d]", field, i), fmt.Errorf("%q: a pinned base needs a digest like sha256:<64 hex digits>", e))
