@@ -57,7 +57,7 @@ func newIaCAnalyzer(ctx context.Context, cfg *config.Config) (scan.Analyzer, err
 	opts := iacengine.Options{
 		Disable:           cfg.IaC.Disable,
 		PolicyFiles:       cfg.IaC.Policies,
-		AllowedBaseImages: cfg.IaC.AllowedBaseImages,
+		AllowedBaseImages: cfg.AllowedBases(),
 	}
 	if cfg.IaC.Render {
 		r, err := iacRenderer(cfg)

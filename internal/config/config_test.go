@@ -95,7 +95,7 @@ func TestParseErrors(t *testing.T) {
 		name, yaml, want string
 	}{
 		{"unknown section", "scna:\n  fail-on: high\n",
-			`config: palisade.yaml:1:1: scna: unknown key "scna" (want one of: scan, secret, deps, iac)`},
+			`config: palisade.yaml:1:1: scna: unknown key "scna" (want one of: scan, secret, deps, iac, image)`},
 		{"unknown key", "scan:\n  fail_on: high\n",
 			`config: palisade.yaml:2:3: scan.fail_on: unknown key "fail_on" (want one of: scanners, fail-on, formats, exclude, max-file-size, gitignore, default-skips, ignore-file, baseline, fail-on-problems, accept-problems)`},
 		{"unknown key in format", "scan:\n  formats:\n    - format: sarif\n      outptu: x\n",
@@ -327,6 +327,7 @@ func TestKeys(t *testing.T) {
 		"iac.helm-set=PALISADE_IAC_HELM_SET",
 		"iac.render-timeout=PALISADE_IAC_RENDER_TIMEOUT",
 		"iac.render-max-bytes=PALISADE_IAC_RENDER_MAX_BYTES",
+		"image.allowed-bases=PALISADE_IMAGE_ALLOWED_BASES",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
@@ -388,5 +389,29 @@ func TestValidateOnlyChecks(t *testing.T) {
 	}
 	if got, want := parsed.Scan.Formats, []Output{{Format: "sarif", Output: "out.sarif"}}; !cmp.Equal(got, want) {
 		t.Errorf("decoded formats %v, want %v", got, want)
+	}
+}
+
+// The Dockerfile and image checks read one allow-list, under its new name or its older one.
+func TestAllowedBases(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"new name", map[string]string{"PALISADE_IMAGE_ALLOWED_BASES": "gcr.io,debian"}, []string{"gcr.io", "debian"}},
+		{"older name", map[string]string{"PALISADE_IAC_ALLOWED_BASE_IMAGES": "alpine"}, []string{"alpine"}},
+		{"both, the same", map[string]string{"PALISADE_IAC_ALLOWED_BASE_IMAGES": "alpine", "PALISADE_IMAGE_ALLOWED_BASES": "alpine"}, []string{"alpine"}},
+		{"neither", nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load("", func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, c.AllowedBases()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }

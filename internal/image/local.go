@@ -11,6 +11,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -223,7 +224,9 @@ type dockerArchiveEntry struct {
 }
 
 // contentAddressed matches member names that carry the sha256 of their content.
-var contentAddressed = regexp.MustCompile(`^(?:blobs/sha256/)?([0-9a-f]{64})(?:\.json|\.tar(?:\.gz)?)?$`)
+var contentAddressed = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:blobs/sha256/)?([0-9a-f]{64})(?:\.json|\.tar(?:\.gz)?)?$`)
+})
 
 // readDockerArchive reads a legacy `docker save` archive. It has no manifest digest; the config is
 // verified when its name carries its digest (it always does in Docker's archives), and every
@@ -266,7 +269,7 @@ func readDockerArchive(t *tarFS, opts Options) (*Image, error) {
 		return nil, fmt.Errorf("config %s: unreadable or over %d bytes", e.Config, maxConfigBytes)
 	}
 	configDigest := sha256Digest(rawConfig)
-	if m := contentAddressed.FindStringSubmatch(cfgName); m != nil && "sha256:"+m[1] != configDigest {
+	if m := contentAddressed().FindStringSubmatch(cfgName); m != nil && "sha256:"+m[1] != configDigest {
 		return nil, fmt.Errorf("config %s hashes to %s: %w", e.Config, configDigest, ErrDigestMismatch)
 	}
 	cfg, err := parseConfig(rawConfig)
@@ -284,7 +287,7 @@ func readDockerArchive(t *tarFS, opts Options) (*Image, error) {
 			return nil, fmt.Errorf("manifest.json: layer %d %q is outside the archive", i, name)
 		}
 		known := false
-		if m := contentAddressed.FindStringSubmatch(path.Clean(member)); m != nil {
+		if m := contentAddressed().FindStringSubmatch(path.Clean(member)); m != nil {
 			l.Digest, known = "sha256:"+m[1], true
 		} else {
 			l.Digest = l.DiffID
