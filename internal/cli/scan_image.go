@@ -10,14 +10,16 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/config"
 	"github.com/palisade-sec/palisade/internal/errkind"
+	"github.com/palisade-sec/palisade/internal/image"
 	"github.com/palisade-sec/palisade/internal/report"
 	"github.com/palisade-sec/palisade/internal/scan"
 )
 
-// imageScanners are the scanners that apply to a container image: secrets in every layer's
-// files, vulnerable packages of the final filesystem, and the image's configuration. The others
-// read source trees (IaC manifests, source code), which an image is not.
-var imageScanners = []string{"secret", "deps", "config"}
+// imageScanners are the built-in scanners that apply to a container image: secrets in every
+// layer's files and vulnerable packages of the final filesystem; the image's own `config`
+// scanner is added per image. The others read source trees (IaC manifests, source code), which
+// an image is not.
+var imageScanners = []string{"secret", "deps"}
 
 // runImageScan scans the image the flags name: configuration and the ignore file come from the
 // current directory (the pipeline's checkout), as for a directory scan of ".".
@@ -31,7 +33,13 @@ func runImageScan(cmd *cobra.Command, app *App, f *scanFlags) error {
 	if err != nil {
 		return err
 	}
-	builtins, err := imageBuiltins(app, cfg)
+	// The image is opened first: the config scanner is built for it.
+	img, err := f.image.open(ctx)
+	if err != nil {
+		return fmt.Errorf("scan: %w", err)
+	}
+	defer img.Close()
+	builtins, err := imageBuiltins(app, cfg, img)
 	if err != nil {
 		return err
 	}
@@ -46,11 +54,6 @@ func runImageScan(cmd *cobra.Command, app *App, f *scanFlags) error {
 		return listRules(cmd.OutOrStdout(), analyzers)
 	}
 
-	img, err := f.image.open(ctx)
-	if err != nil {
-		return fmt.Errorf("scan: %w", err)
-	}
-	defer img.Close()
 	keep, notKept := imageKeep(maxImageExecutable)
 	opts := scan.ImageOptions{
 		Options: scan.Options{Analyzers: analyzers, MaxFileSize: int64(cfg.Scan.MaxFileSize)},
@@ -87,7 +90,7 @@ func runImageScan(cmd *cobra.Command, app *App, f *scanFlags) error {
 
 // imageBuiltins are the built-in scanners that apply to an image. A scanner the user asked for
 // by name that does not apply is an error saying so, not a scan that quietly did less.
-func imageBuiltins(app *App, cfg *config.Config) ([]Scanner, error) {
+func imageBuiltins(app *App, cfg *config.Config, img *image.Image) ([]Scanner, error) {
 	var out []Scanner
 	var names []string
 	for _, s := range app.Builtins.Scanners {
@@ -96,6 +99,8 @@ func imageBuiltins(app *App, cfg *config.Config) ([]Scanner, error) {
 			names = append(names, s.Name)
 		}
 	}
+	out = append(out, imageConfigScanner(img))
+	names = append(names, "config")
 	for _, name := range cfg.Scan.Scanners {
 		if slices.Contains(names, name) {
 			continue

@@ -13,10 +13,12 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/palisade-sec/palisade/internal/config"
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/image/imagetest"
 	"github.com/palisade-sec/palisade/internal/inventory"
 	"github.com/palisade-sec/palisade/internal/report"
@@ -104,7 +106,7 @@ func TestScanImage(t *testing.T) {
 		dir := imagetest.WriteLayout(t, leaky)
 		app, out, _ := imageApp(t)
 		root := Root(app)
-		root.SetArgs([]string{"scan", "--image", dir, "--format", "json", "--fail-on", "high"})
+		root.SetArgs([]string{"scan", "--image", dir, "--format", "json", "--fail-on", "high", "--scanners", "secret,deps"})
 		err := root.ExecuteContext(context.Background())
 		if strings.Contains(out.String(), testPassword) {
 			t.Fatal("the report printed the secret in full")
@@ -166,7 +168,7 @@ func TestScanImage(t *testing.T) {
 		}
 		app, out, _ := imageApp(t)
 		root := Root(app)
-		root.SetArgs([]string{"scan", "--image", imagetest.WriteLayout(t, leaky), "--format", "json", "--ignore-file", ignore})
+		root.SetArgs([]string{"scan", "--image", imagetest.WriteLayout(t, leaky), "--format", "json", "--ignore-file", ignore, "--scanners", "secret,deps"})
 		err := root.ExecuteContext(context.Background())
 		r := jsonRun(t, out.String())
 		for _, f := range r.Findings {
@@ -206,6 +208,34 @@ func TestScanImage(t *testing.T) {
 		}
 		if out.Len() != 0 {
 			t.Errorf("a report was written from an unverified image:\n%s", out)
+		}
+	})
+	t.Run("config checks with their history step and layer", func(t *testing.T) {
+		app, out, _ := imageApp(t)
+		root := Root(app)
+		piped := imagetest.Image(t, "amd64",
+			imagetest.Step{Layer: imagetest.Layer(t, imagetest.File{Name: "etc/hostname", Body: "x\n"}), CreatedBy: "ADD rootfs.tar /"},
+			imagetest.Step{CreatedBy: `CMD ["bash"]`},
+			imagetest.Step{Layer: imagetest.Layer(t, imagetest.File{Name: "usr/local/bin/tool", Body: "#!/bin/sh\n"}),
+				CreatedBy: "RUN /bin/sh -c curl -fsSL https://get.example.com | sh # buildkit"})
+		root.SetArgs([]string{"scan", "--image", imagetest.WriteLayout(t, piped), "--format", "json", "--scanners", "config"})
+		err := root.ExecuteContext(context.Background())
+		r := jsonRun(t, out.String())
+		var got []string
+		for _, f := range r.Findings {
+			l := "-"
+			if f.Location.Layer != nil {
+				l = fmt.Sprint(f.Location.Layer.Index)
+			}
+			got = append(got, f.Scanner+" "+f.RuleID+" "+f.Location.Path+" "+l)
+		}
+		want := []string{"config docker-root-user config.User -", "config docker-no-healthcheck config.Healthcheck -",
+			"config docker-pipe-to-shell history[2] 1"}
+		if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+			t.Errorf("config findings (-want +got):\n%s", diff)
+		}
+		if ExitCode(err) == 2 {
+			t.Errorf("exit 2: %v", err)
 		}
 	})
 	t.Run("iac does not apply", func(t *testing.T) {
@@ -265,7 +295,11 @@ func TestScanImageRegistry(t *testing.T) {
 	key := func(run report.Run) []string {
 		var out []string
 		for _, f := range run.Findings {
-			out = append(out, fmt.Sprintf("%s %s %s layer %d %s", f.RuleID, f.Location.Path, f.Fingerprint, f.Location.Layer.Index, f.Location.Layer.Digest))
+			l := f.Location.Layer
+			if l == nil {
+				l = &finding.Layer{Index: -1}
+			}
+			out = append(out, fmt.Sprintf("%s %s %s layer %d %s", f.RuleID, f.Location.Path, f.Fingerprint, l.Index, l.Digest))
 		}
 		return out
 	}
