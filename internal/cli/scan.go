@@ -146,6 +146,12 @@ Scanners:
 		fmt.Fprintf(&b, "  %-8s %s\n", s.Name, s.Summary)
 	}
 	b.WriteString(`
+With --image (a registry reference, a docker save or OCI archive, an OCI layout) or --rootfs, a
+container image instead, each layer read once: secret (every layer's files, also files a later
+layer deleted), deps (the installed OS and language packages of the final filesystem) and
+config (the image's config and build history, by the Dockerfile checks); every finding names its
+layer. See docs/images.md.
+
 Configuration comes from defaults < palisade.yaml < PALISADE_SCAN_* environment variables < flags.
 
 What is not scanned, and why (every skipped path is counted in the summary and listed in JSON):
