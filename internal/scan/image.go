@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,8 +20,9 @@ import (
 )
 
 // ImageOptions says how an image is scanned: the engine's Options (analyzers, size limit,
-// concurrency, progress; the directory rules — .gitignore, the default skip list, excludes — do
-// not apply to an image) and what the tree analyzers need of the final filesystem.
+// concurrency, progress, and the user's Exclude patterns, matched against paths in the image;
+// .gitignore and the default skip list are a source tree's and do not apply to an image) and
+// what the tree analyzers need of the final filesystem.
 type ImageOptions struct {
 	Options
 	// Keep says which files of the image the tree analyzers read (package databases, lockfiles,
@@ -54,7 +56,7 @@ func Image(ctx context.Context, img *image.Image, opts ImageOptions) (*report.Ru
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.workers)
-	v := &layerVisitor{c: c, g: g, gctx: gctx, layer: -1}
+	v := &layerVisitor{c: c, g: g, gctx: gctx, layer: -1, excluded: map[string]bool{}}
 	walk := image.WalkOptions{Keep: opts.Keep}
 	if len(s.files) > 0 {
 		walk.Visit = v.visit
@@ -87,6 +89,9 @@ type layerVisitor struct {
 	g     *errgroup.Group
 	gctx  context.Context
 	layer int // the layer being walked, for progress
+	// excluded are the paths an exclude pattern left out, each listed as skipped once however
+	// many layers hold it.
+	excluded map[string]bool
 }
 
 func (v *layerVisitor) visit(ctx context.Context, e *image.Entry) error {
@@ -96,6 +101,13 @@ func (v *layerVisitor) visit(ctx context.Context, e *image.Entry) error {
 			c.progress.Add(e.Layer.Index - v.layer)
 		}
 		v.layer = e.Layer.Index
+	}
+	if c.s.exclude.Ignored(e.Path, false) {
+		if !v.excluded[e.Path] {
+			v.excluded[e.Path] = true
+			c.addSkip(e.Path, finding.SkipExcluded)
+		}
+		return nil
 	}
 	var as []FileAnalyzer
 	for _, a := range c.s.files {
@@ -185,9 +197,16 @@ func (c *collector) imageTrees(ctx context.Context, tr *image.Tree) error {
 		if err != nil {
 			return err
 		}
-		if d.Type().IsRegular() {
-			files = append(files, p)
+		if !d.Type().IsRegular() {
+			return nil
 		}
+		if c.s.exclude.Ignored(p, false) {
+			if !slices.ContainsFunc(c.skipped, func(sk finding.Skip) bool { return sk.Path == p && sk.Reason == finding.SkipExcluded }) {
+				c.addSkip(p, finding.SkipExcluded)
+			}
+			return nil
+		}
+		files = append(files, p)
 		return nil
 	})
 	if err != nil {

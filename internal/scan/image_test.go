@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -148,4 +149,49 @@ func shortHexFull(t *testing.T, img v1.Image, i int) string {
 		t.Fatal(err)
 	}
 	return d.Hex
+}
+
+// TestImageExclude: the user's exclude patterns apply to paths in the image, for the file
+// analyzers (every layer's copy) and the tree analyzers alike, and each excluded path is listed
+// as skipped once however many layers hold it: an excluded file is named, never dropped.
+func TestImageExclude(t *testing.T) {
+	img := imagetest.Image(t, "amd64",
+		imagetest.Step{Layer: imagetest.Layer(t,
+			imagetest.File{Name: "opt/test/fixture.key", Body: "SECRET one\n"},
+			imagetest.File{Name: "var/lib/test/db", Body: "v1"},
+			imagetest.File{Name: "etc/app.conf", Body: "SECRET two\n"}), CreatedBy: "ADD base /"},
+		imagetest.Step{Layer: imagetest.Layer(t,
+			imagetest.File{Name: "opt/test/fixture.key", Body: "SECRET again\n"},
+			imagetest.File{Name: "var/lib/db", Body: "v2"}), CreatedBy: "COPY . /"},
+	)
+	im, err := image.OpenLayout(imagetest.WriteLayout(t, img), image.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer im.Close()
+	var installed bool
+	run, err := Image(context.Background(), im, ImageOptions{
+		Options: Options{Analyzers: []Analyzer{markerFinder{}, installedTree{&installed}}, Exclude: []string{"opt/test/", "**/test/db"}},
+		Keep:    func(name string, _ *tar.Header) bool { return strings.HasPrefix(name, "var/") },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotF []string
+	for _, f := range run.Findings {
+		gotF = append(gotF, f.RuleID+" "+f.Location.Path)
+	}
+	if diff := cmp.Diff([]string{"marker etc/app.conf", "tree-file var/lib/db"}, gotF); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	var skipped []string
+	for _, s := range run.Skipped {
+		if s.Reason == finding.SkipExcluded {
+			skipped = append(skipped, s.Path)
+		}
+	}
+	slices.Sort(skipped)
+	if diff := cmp.Diff([]string{"opt/test/fixture.key", "var/lib/test/db"}, skipped); diff != "" {
+		t.Errorf("excluded paths listed as skipped (-want +got):\n%s", diff)
+	}
 }
