@@ -263,6 +263,13 @@ func (c *memConn) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
+// memClient is a plain HTTP client that dials n; its idle connections close when the test ends.
+func memClient(t *testing.T, n *memNet) *http.Client {
+	tr := &http.Transport{DialContext: n.DialContext}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}
+}
+
 // serveMem runs srv on a new address of n until the test ends, and returns its URL.
 func serveMem(t *testing.T, n *memNet, srv *http.Server) string {
 	t.Helper()
@@ -289,12 +296,22 @@ func serveMem(t *testing.T, n *memNet, srv *http.Server) string {
 // returns the gateway, serving, and the file's path. It must run in a synctest bubble.
 func runMemGateway(t *testing.T, n *memNet, cfgText string, audit io.Writer) (*Gateway, string) {
 	t.Helper()
+	return runMemGatewayWith(t, n, cfgText, Options{AuditOut: audit})
+}
+
+// runMemGatewayWith is runMemGateway with the options opts gives (a JWKS client, say); it sets
+// ConfigPath and the network, and a discarding Logger when opts has none.
+func runMemGatewayWith(t *testing.T, n *memNet, cfgText string, opts Options) (*Gateway, string) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "gateway.yaml")
 	if err := os.WriteFile(path, []byte(cfgText), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	g, err := New(context.Background(), Options{ConfigPath: path, AuditOut: audit,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), network: n})
+	opts.ConfigPath, opts.network = path, n
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	g, err := New(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
