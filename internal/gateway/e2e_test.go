@@ -206,7 +206,9 @@ func (m *mesh) clientWith(cert *tls.Certificate) *http.Client {
 	return cl
 }
 
-func TestMeshAppCallsThroughBothSidecars(t *testing.T) { synctest.Test(t, testMeshAppCallsThroughBothSidecars) }
+func TestMeshAppCallsThroughBothSidecars(t *testing.T) {
+	synctest.Test(t, testMeshAppCallsThroughBothSidecars)
+}
 
 func testMeshAppCallsThroughBothSidecars(t *testing.T) {
 	m := newMesh(t)
@@ -338,7 +340,9 @@ func TestMeshInboundDecisions(t *testing.T) {
 // coming: the first token of the new kid fetches the JWKS once and passes, and no request with
 // the old key fails. It runs on virtual time: four clients send an old-key request every 10 ms
 // from 0 to 90 ms, and the new-kid request comes at 50 ms, the same instant as four of theirs.
-func TestMeshJWKSRotationDuringTraffic(t *testing.T) { synctest.Test(t, testMeshJWKSRotationDuringTraffic) }
+func TestMeshJWKSRotationDuringTraffic(t *testing.T) {
+	synctest.Test(t, testMeshJWKSRotationDuringTraffic)
+}
 
 func testMeshJWKSRotationDuringTraffic(t *testing.T) {
 	const clients, rounds, every = 4, 10, 10 * time.Millisecond
