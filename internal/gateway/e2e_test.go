@@ -586,22 +586,24 @@ func testReloadOnFileChangeAndSignal(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	waitFor := func(want int) {
-		t.Helper()
-		// virtual time: the watcher looks at the file once a second
-		for deadline := time.Now().Add(5 * time.Second); status() != want; time.Sleep(50 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("status did not become %d within 5s", want)
-			}
-		}
-	}
 	if got := status(); got != 403 {
 		t.Fatalf("initial status %d, want 403", got)
 	}
 	if err := os.WriteFile(path, []byte(cfg("true")), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(200) // the watcher saw the edit
+	// virtual time: the watcher looks at the file once a second from when Run started, so the
+	// edit is unseen until its first look and in force right after it
+	time.Sleep(time.Second - time.Nanosecond)
+	synctest.Wait()
+	if got := status(); got != 403 {
+		t.Fatalf("status %d before the watcher looked at the edit, want 403", got)
+	}
+	time.Sleep(time.Nanosecond)
+	synctest.Wait()
+	if got := status(); got != 200 {
+		t.Fatalf("status %d after the watcher saw the edit, want 200", got)
+	}
 	// Same size and a restored modification time would hide an edit from the watcher; the reload
 	// request must still apply it.
 	fi, _ := os.Stat(path)
@@ -619,21 +621,34 @@ func testReloadOnFileChangeAndSignal(t *testing.T) {
 	}
 	_ = os.Chtimes(path, fi.ModTime(), fi.ModTime())
 	reload <- struct{}{}
-	waitFor(403)
+	synctest.Wait() // the reload request has been handled, with no wait for the watcher
+	if got := status(); got != 403 {
+		t.Fatalf("after the reload request: %d, want 403", got)
+	}
 }
 
 // TestJWKSKeyProblemsAreReported serves a JWKS with one usable and one refused key (use "enc"):
-// tokens of the good key pass, and the refused key shows in the metric.
-func TestJWKSKeyProblemsAreReported(t *testing.T) {
+// tokens of the good key pass, and the refused key shows in the metric by the watcher's first
+// look, one second after the start (virtual time).
+func TestJWKSKeyProblemsAreReported(t *testing.T) { synctest.Test(t, testJWKSKeyProblemsAreReported) }
+
+func testJWKSKeyProblemsAreReported(t *testing.T) {
+	n := newMemNet()
 	p := identitytest.NewCA(t, "example.org")
-	idp := jwttest.NewIssuer(t, "k1")
+	ln, err := n.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	idp := jwttest.NewIssuerOn(t, ln, "k1")
+	jwks := idp.Server.Client()
+	jwks.Transport.(*http.Transport).DialContext = n.DialContext
 	b, _ := idp.Key("k1").PublicKey.Bytes()
 	idp.AddJWK(map[string]string{"kty": "EC", "crv": "P-256", "kid": "encryption-key", "use": "enc",
 		"x": base64.RawURLEncoding.EncodeToString(b[1:33]), "y": base64.RawURLEncoding.EncodeToString(b[33:])})
-	app := echoApp(t, "orders")
+	app := serveMem(t, n, &http.Server{Handler: echoHandler("orders")})
 	cert, key := p.IssueFiles("spiffe://example.org/orders", "orders")
-	cfg := fmt.Sprintf(sidecarB, p.BundleFile(), cert, key, app.URL, idp.Server.URL) + "admin:\n  listen: 127.0.0.1:0\n"
-	g, _ := startGateway(t, cfg, idp.Server.Client(), io.Discard)
+	cfg := fmt.Sprintf(sidecarB, p.BundleFile(), cert, key, app, idp.Server.URL) + "admin:\n  listen: 127.0.0.1:0\n"
+	g, _ := runMemGatewayWith(t, n, cfg, Options{AuditOut: io.Discard, JWKSClient: jwks})
 	addr, _, admin := g.Addrs()
 	tb, _ := identity.NewTrustBundle("example.org", p.CA.Bundle())
 	now := time.Now()
@@ -641,7 +656,10 @@ func TestJWKSKeyProblemsAreReported(t *testing.T) {
 		"iat": now.Unix(), "exp": now.Add(time.Minute).Unix()})
 	req, _ := http.NewRequest(http.MethodGet, "https://"+addr+"/jwt/x", nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := clientFor(tb.Pool(), p.Issue("spiffe://example.org/web", time.Hour)).Do(req)
+	cl := clientFor(tb.Pool(), p.Issue("spiffe://example.org/web", time.Hour))
+	cl.Transport.(*http.Transport).DialContext = n.DialContext
+	defer cl.CloseIdleConnections()
+	resp, err := cl.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -650,20 +668,21 @@ func TestJWKSKeyProblemsAreReported(t *testing.T) {
 		t.Fatalf("token of the good key: %d", resp.StatusCode)
 	}
 	want := `palisade_gateway_jwks_rejected_keys{issuer="https://idp.test"} 1`
-	// real sockets and time: the JWKS issuer (jwttest) is an httptest server on a real socket,
-	// which a synctest bubble cannot wait on; polls
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		resp, err := http.Get("http://" + admin + "/metrics")
+	admCl := memClient(t, n)
+	metrics := func() string {
+		resp, err := admCl.Get("http://" + admin + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if strings.Contains(string(body), want) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("metrics never showed %s", want)
-		}
+		return string(body)
+	}
+	// the watcher reports key problems on its ticks, once a second from when Run started: the
+	// metric must show by then (sooner would do too)
+	time.Sleep(time.Second)
+	synctest.Wait()
+	if body := metrics(); !strings.Contains(body, want) {
+		t.Fatalf("metrics do not show %s at the watcher's first look:\n%s", want, body)
 	}
 }
