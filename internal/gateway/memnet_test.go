@@ -270,7 +270,8 @@ func memClient(t *testing.T, n *memNet) *http.Client {
 	return &http.Client{Transport: tr}
 }
 
-// serveMem runs srv on a new address of n until the test ends, and returns its URL.
+// serveMem runs srv on a new address of n until the test ends, and returns its URL: https when
+// srv has a TLSConfig (whose certificate it serves), else http.
 func serveMem(t *testing.T, n *memNet, srv *http.Server) string {
 	t.Helper()
 	ln, err := n.Listen("tcp", "127.0.0.1:0")
@@ -278,7 +279,13 @@ func serveMem(t *testing.T, n *memNet, srv *http.Server) string {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
-	go func() { _ = srv.Serve(ln); close(done) }()
+	scheme := "http://"
+	if srv.TLSConfig != nil {
+		scheme = "https://"
+		go func() { _ = srv.ServeTLS(ln, "", ""); close(done) }()
+	} else {
+		go func() { _ = srv.Serve(ln); close(done) }()
+	}
 	t.Cleanup(func() {
 		// Shutdown, unlike Close, waits for every connection to end, so none is left running
 		// when the bubble ends
@@ -289,7 +296,7 @@ func serveMem(t *testing.T, n *memNet, srv *http.Server) string {
 		}
 		<-done
 	})
-	return "http://" + ln.Addr().String()
+	return scheme + ln.Addr().String()
 }
 
 // runMemGateway writes cfgText to a file and runs a gateway of it on n until the test ends; it
