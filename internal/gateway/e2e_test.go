@@ -32,15 +32,18 @@ import (
 // lockedBuffer is the audit log's sink: written by the flusher while the test reads it.
 type lockedBuffer = logtest.Buffer
 
-// startGateway writes cfgText to a file, starts the gateway and waits until it serves.
+// startGateway writes cfgText to a file, starts the gateway on the operating system's network
+// and waits until it serves. It is for the tests that need real sockets (a benchmark, an external
+// proxy in front, kernel buffer behaviour); the others run in a synctest bubble (runMemGateway).
 func startGateway(t testing.TB, cfgText string, jwks *http.Client, audit io.Writer) (*Gateway, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "gateway.yaml")
 	if err := os.WriteFile(path, []byte(cfgText), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	serving := make(chan struct{})
 	g, err := New(context.Background(), Options{ConfigPath: path, AuditOut: audit, JWKSClient: jwks,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(servingLog{serving: serving, once: &sync.Once{}})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,14 +56,35 @@ func startGateway(t testing.TB, cfgText string, jwks *http.Client, audit io.Writ
 			t.Errorf("Run: %v", err)
 		}
 	})
-	for i := 0; !g.Ready(); i++ {
-		if i > 200 {
-			t.Fatal("gateway did not become ready")
-		}
-		// real sockets: the whole gateway over TLS; polls
-		time.Sleep(10 * time.Millisecond)
+	// real sockets, so no synctest.Wait: Run says when it serves, or ends
+	select {
+	case <-serving:
+	case err := <-done:
+		done <- err
+		t.Fatalf("Run ended before serving: %v", err)
+	}
+	if !g.Ready() {
+		t.Fatal("gateway logged that it serves but is not ready")
 	}
 	return g, path
+}
+
+// servingLog is a slog handler that closes serving when the gateway logs that it serves (Run
+// does once it is ready) and drops every record.
+type servingLog struct {
+	serving chan struct{}
+	once    *sync.Once
+}
+
+func (servingLog) Enabled(context.Context, slog.Level) bool { return true }
+func (h servingLog) WithAttrs([]slog.Attr) slog.Handler     { return h }
+func (h servingLog) WithGroup(string) slog.Handler          { return h }
+
+func (h servingLog) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "gateway serving" {
+		h.once.Do(func() { close(h.serving) })
+	}
+	return nil
 }
 
 // echoHandler is an upstream service that reports what identity headers the sidecar gave it.
