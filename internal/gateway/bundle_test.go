@@ -351,12 +351,12 @@ func testTrustBundleRefreshLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.reload(t)
-	time.Sleep(every - time.Nanosecond)
+	time.Sleep(every - time.Nanosecond) // virtual time
 	synctest.Wait()
 	if n := len(g.bundle.Load().Roots()); n != 1 {
 		t.Fatalf("the gateway trusts %d roots before the refresh loop's first tick, want 1", n)
 	}
-	time.Sleep(time.Nanosecond)
+	time.Sleep(time.Nanosecond) // virtual time
 	synctest.Wait()
 	if n := len(g.bundle.Load().Roots()); n != 2 {
 		t.Fatalf("the gateway trusts %d roots after the refresh loop's first tick, want old and new", n)

@@ -280,7 +280,7 @@ func TestMeshInboundDecisions(t *testing.T) {
 	aged := func(age time.Duration) func(*mesh) *tls.Certificate {
 		return func(m *mesh) *tls.Certificate {
 			c := m.p.Issue("spiffe://example.org/web", time.Second)
-			time.Sleep(age)
+			time.Sleep(age) // virtual time
 			return c
 		}
 	}
@@ -392,11 +392,11 @@ func testMeshJWKSRotationDuringTraffic(t *testing.T) {
 					failures.Add(1)
 				}
 				sent.Add(1)
-				time.Sleep(every)
+				time.Sleep(every) // virtual time
 			}
 		})
 	}
-	time.Sleep(5 * every)
+	time.Sleep(5 * every) // virtual time
 	before := m.idp.Fetches()
 	m.idp.AddKey(t, "k2")
 	status, err := get(m.client("spiffe://example.org/web"), "/jwt/rotated", m.idp.Token(t, "k2", m.claims))
@@ -500,13 +500,13 @@ func testMeshSVIDRenewal(t *testing.T) {
 	}
 	// the gateway looks at its SVID files once a second, from when Run started: just before
 	// that look, a new connection still gets the first SVID; just after, the renewed one
-	time.Sleep(time.Second - time.Nanosecond)
+	time.Sleep(time.Second - time.Nanosecond) // virtual time
 	synctest.Wait()
 	cl.CloseIdleConnections()
 	if serial() != first {
 		t.Fatal("a new connection got the renewed SVID before the gateway looked at its files")
 	}
-	time.Sleep(time.Nanosecond)
+	time.Sleep(time.Nanosecond) // virtual time
 	synctest.Wait()
 	cl.CloseIdleConnections()
 	if serial() == first {
@@ -618,12 +618,12 @@ func testReloadOnFileChangeAndSignal(t *testing.T) {
 	}
 	// virtual time: the watcher looks at the file once a second from when Run started, so the
 	// edit is unseen until its first look and in force right after it
-	time.Sleep(time.Second - time.Nanosecond)
+	time.Sleep(time.Second - time.Nanosecond) // virtual time
 	synctest.Wait()
 	if got := status(); got != 403 {
 		t.Fatalf("status %d before the watcher looked at the edit, want 403", got)
 	}
-	time.Sleep(time.Nanosecond)
+	time.Sleep(time.Nanosecond) // virtual time
 	synctest.Wait()
 	if got := status(); got != 200 {
 		t.Fatalf("status %d after the watcher saw the edit, want 200", got)
@@ -704,7 +704,7 @@ func testJWKSKeyProblemsAreReported(t *testing.T) {
 	}
 	// the watcher reports key problems on its ticks, once a second from when Run started: the
 	// metric must show by then (sooner would do too)
-	time.Sleep(time.Second)
+	time.Sleep(time.Second) // virtual time
 	synctest.Wait()
 	if body := metrics(); !strings.Contains(body, want) {
 		t.Fatalf("metrics do not show %s at the watcher's first look:\n%s", want, body)

@@ -109,12 +109,12 @@ func testSidecarEnrolsAndRenewsFromCA(t *testing.T) {
 	}
 	get(old) // opens a connection with the first SVID
 	renewed := func() bool { return leafOf(g.svid.Current()).SerialNumber.Cmp(first.SerialNumber) != 0 }
-	time.Sleep(time.Second - time.Nanosecond)
+	time.Sleep(time.Second - time.Nanosecond) // virtual time
 	synctest.Wait()
 	if renewed() {
 		t.Fatal("SVID renewed before half-life")
 	}
-	time.Sleep(time.Nanosecond)
+	time.Sleep(time.Nanosecond) // virtual time
 	synctest.Wait()
 	if !renewed() {
 		t.Fatal("SVID not renewed at half-life, 1s into its 2s")
