@@ -260,4 +260,3 @@ func (c *conn) SetWriteDeadline(t time.Time) error {
 	c.out.setDeadline(t, false)
 	return nil
 }
-
