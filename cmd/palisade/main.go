@@ -93,7 +93,7 @@ func newIaCAnalyzer(ctx context.Context, cfg *config.Config) (scan.Analyzer, err
 	opts := iacengine.Options{
 		Disable:           cfg.IaC.Disable,
 		PolicyFiles:       cfg.IaC.Policies,
-		AllowedBaseImages: cfg.IaC.AllowedBaseImages,
+		AllowedBaseImages: cfg.AllowedBases(),
 	}
 	if cfg.IaC.Render {
 		r, err := iacRenderer(cfg)
@@ -123,6 +123,7 @@ func newDepsAnalyzer(_ context.Context, cfg *config.Config) (scan.Analyzer, erro
 	}
 	opts := deps.Options{
 		DemoteNotImported: cfg.Deps.DemoteNotImported,
+		GateUnfixed:       cfg.Deps.GateUnfixed,
 		LicenseAllow:      cfg.Deps.LicenseAllow,
 		LicenseDeny:       cfg.Deps.LicenseDeny,
 		MaxAge:            time.Duration(cfg.Deps.MaxAge),

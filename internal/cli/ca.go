@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -312,9 +311,9 @@ func newCAServeCmd(app *App) *cobra.Command {
 			}
 			tokens := identity.NewJoinTokenStore(filepath.Join(f.dir, "join-tokens.json"), nil)
 			srv := identity.NewServer(ca, tokens, reviewer, ttl)
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := app.serverContext(cmd.Context())
 			defer stop()
-			return serveCA(ctx, serverLogger(ctx, app), f.dir, pass, ca, srv, listen, names)
+			return serveCA(ctx, app, serverLogger(ctx, app), f.dir, pass, ca, srv, listen, names)
 		},
 	}
 	f.register(cmd)
@@ -331,7 +330,7 @@ func newCAServeCmd(app *App) *cobra.Command {
 // serveCA runs the issuance API until ctx ends. SIGHUP, or a change of the CA directory's
 // certificates (after `palisade ca rotate` or `prune-bundle`), reloads the CA and reissues the
 // API's own certificate from it without dropping connections.
-func serveCA(ctx context.Context, log *slog.Logger, dir string, pass identity.Passphrase, ca *identity.CA, srv *identity.Server, listen string, names []string) error {
+func serveCA(ctx context.Context, app *App, log *slog.Logger, dir string, pass identity.Passphrase, ca *identity.CA, srv *identity.Server, addr string, names []string) error {
 	src, err := identity.NewSource(ctx, srv.APICertificate(names, 24*time.Hour))
 	if err != nil {
 		return err
@@ -339,7 +338,7 @@ func serveCA(ctx context.Context, log *slog.Logger, dir string, pass identity.Pa
 	go func() { _ = src.Run(ctx) }()
 	hs := &http.Server{Handler: srv.Handler(), TLSConfig: identity.ServerTLSConfig(src.GetCertificate),
 		ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
-	ln, err := net.Listen("tcp", listen)
+	ln, err := app.bind("tcp", addr)
 	if err != nil {
 		return errkind.Wrap(errkind.Unavailable, err)
 	}
@@ -347,8 +346,7 @@ func serveCA(ctx context.Context, log *slog.Logger, dir string, pass identity.Pa
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ServeTLS(ln, "", "") }()
 	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+	defer app.signals(hup, syscall.SIGHUP)()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	last := caDirStamp(dir)

@@ -10,12 +10,17 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/palisade-sec/palisade/internal/identity"
 	"github.com/palisade-sec/palisade/internal/logtest"
+	"github.com/palisade-sec/palisade/internal/memnet"
 )
 
 // run executes the real command tree in-process and returns its stdout.
@@ -32,15 +37,24 @@ func run(t *testing.T, args ...string) (string, error) {
 // background is a long-running command (ca serve, gateway run) started in-process: its stdout
 // and log are readable while it runs, and stop cancels its context and returns its error.
 type background struct {
+	sigs     fakeSignals
 	out, log logtest.Buffer
 	cancel   context.CancelFunc
 	done     chan error
 }
 
-func start(t *testing.T, args ...string) *background {
+func start(t *testing.T, args ...string) *background { return startOn(t, nil, args...) }
+
+// startOn is start with the command's listeners bound on an in-memory network (nil: the
+// operating system's), so a test in a synctest bubble runs the server on virtual time.
+func startOn(t *testing.T, n *memnet.Network, args ...string) *background {
 	t.Helper()
 	b := &background{done: make(chan error, 1)}
 	app := &App{Version: "test", Stdout: &b.out, Stderr: io.Discard, Logger: slog.New(slog.NewTextHandler(&b.log, nil))}
+	if n != nil {
+		app.listen = n.Listen
+		app.notify = b.sigs.notify
+	}
 	root := Root(app)
 	root.SetArgs(args)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -48,6 +62,45 @@ func start(t *testing.T, args ...string) *background {
 	go func() { b.done <- root.ExecuteContext(ctx) }()
 	t.Cleanup(func() { _ = b.stop(t) })
 	return b
+}
+
+// fakeSignals stands in for the process's signals in a synctest bubble (App.notify): send
+// delivers a signal to whoever asked for it.
+type fakeSignals struct {
+	mu   sync.Mutex
+	subs map[os.Signal][]chan<- os.Signal
+}
+
+func (f *fakeSignals) notify(c chan<- os.Signal, sig ...os.Signal) func() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.subs == nil {
+		f.subs = map[os.Signal][]chan<- os.Signal{}
+	}
+	for _, s := range sig {
+		f.subs[s] = append(f.subs[s], c)
+	}
+	return func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		for _, s := range sig {
+			f.subs[s] = slices.DeleteFunc(f.subs[s], func(x chan<- os.Signal) bool { return x == c })
+		}
+	}
+}
+
+// send delivers s as the runtime does: without blocking, dropped where a channel is full; it
+// reports how many listened.
+func (f *fakeSignals) send(s os.Signal) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.subs[s] {
+		select {
+		case c <- s:
+		default:
+		}
+	}
+	return len(f.subs[s])
 }
 
 // waitLog waits for a log attribute (e.g. addr=) and returns its value.
@@ -354,112 +407,131 @@ func chainOf(t *testing.T, c *tls.Certificate) []*x509.Certificate {
 
 var addrRE = regexp.MustCompile(`msg="ca serving" addr=(\S+)`)
 
-// TestCAServe runs `ca serve` on a free loopback port, enrols a workload against it with a token
-// from `ca token`, renews with the SVID, and checks that a `ca rotate` on disk is picked up by the
-// running server (it serves the two-root bundle and reissues its own certificate from the new
+// TestCAServe runs `ca serve` on an in-memory network in a synctest bubble, enrols a workload
+// against it with a token from `ca token`, renews with the SVID, and checks that a `ca rotate` on
+// disk is picked up by the running server at its next directory check, one second later in
+// virtual time (it serves the two-root bundle and reissues its own certificate from the new
 // intermediate, which a client trusting only the old root still verifies) before a clean stop.
 func TestCAServe(t *testing.T) {
-	dir := newCLICA(t)
-	tok, err := run(t, "ca", "token", "--dir", dir, "--spiffe-id", "spiffe://example.org/orders")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := start(t, "ca", "serve", "--dir", dir, "--listen", "127.0.0.1:0", "--name", "127.0.0.1", "--svid-ttl", "10m")
-	addr := srv.waitLog(t, addrRE)
-	tb, err := identity.LoadTrustBundle("example.org", filepath.Join(dir, "bundle.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl := &identity.Client{URL: "https://" + addr, Bundle: tb}
-	ctx := context.Background()
-	is, err := cl.Fetch(ctx, identity.Attestation{Type: identity.AttestJoinToken, Token: strings.TrimSpace(tok)}, nil)
-	if err != nil {
-		t.Fatalf("enrol: %v", err)
-	}
-	if got := is.Cert.Leaf.URIs[0].String(); got != "spiffe://example.org/orders" {
-		t.Errorf("enrolled as %s", got)
-	}
-	if is.BundleErr != nil || !is.Bundle.Equal(tb) {
-		t.Errorf("bundle in the answer: %v", is.BundleErr)
-	}
-	if d := time.Until(is.Cert.Leaf.NotAfter); d > 10*time.Minute || d < 9*time.Minute {
-		t.Errorf("SVID lives %s, want --svid-ttl 10m", d)
-	}
-	if _, err := cl.Fetch(ctx, identity.Attestation{Type: identity.AttestJoinToken, Token: strings.TrimSpace(tok)}, nil); err == nil || !strings.Contains(err.Error(), "401") {
-		t.Errorf("second use of the join token: %v", err)
-	}
-	if _, err := cl.Fetch(ctx, identity.Attestation{Type: identity.AttestSVID}, is.Cert); err != nil {
-		t.Errorf("renewal: %v", err)
-	}
-
-	if _, err := run(t, "ca", "rotate", "--dir", dir, "--insecure-unsealed"); err != nil {
-		t.Fatal(err)
-	}
-	rotated, err := identity.Load(dir, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// apiCert is the API's certificate as a client that trusts only the old root sees it.
-	apiCert := func() (*x509.Certificate, error) {
-		c, err := tls.Dial("tcp", addr, &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: tb.Pool(), ServerName: "127.0.0.1"})
+	synctest.Test(t, func(t *testing.T) {
+		n := memnet.New()
+		dir := newCLICA(t)
+		tok, err := run(t, "ca", "token", "--dir", dir, "--spiffe-id", "spiffe://example.org/orders")
 		if err != nil {
-			return nil, err
+			t.Fatal(err)
 		}
-		defer c.Close()
-		return c.ConnectionState().PeerCertificates[0], nil
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got, err := cl.FetchBundle(ctx)
-		if err == nil && len(got.Roots()) == 2 {
-			if leaf, err := apiCert(); err == nil && leaf.CheckSignatureFrom(rotated.Intermediate()) == nil {
-				break // new bundle served, API certificate reissued and reachable with the old root
+		srv := startOn(t, n, "ca", "serve", "--dir", dir, "--listen", "127.0.0.1:0", "--name", "127.0.0.1", "--svid-ttl", "10m")
+		addr := srv.waitLog(t, addrRE)
+		tb, err := identity.LoadTrustBundle("example.org", filepath.Join(dir, "bundle.pem"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl := &identity.Client{URL: "https://" + addr, Bundle: tb, DialContext: n.DialContext}
+		ctx := context.Background()
+		is, err := cl.Fetch(ctx, identity.Attestation{Type: identity.AttestJoinToken, Token: strings.TrimSpace(tok)}, nil)
+		if err != nil {
+			t.Fatalf("enrol: %v", err)
+		}
+		if got := is.Cert.Leaf.URIs[0].String(); got != "spiffe://example.org/orders" {
+			t.Errorf("enrolled as %s", got)
+		}
+		if is.BundleErr != nil || !is.Bundle.Equal(tb) {
+			t.Errorf("bundle in the answer: %v", is.BundleErr)
+		}
+		if d := time.Until(is.Cert.Leaf.NotAfter); d > 10*time.Minute || d < 9*time.Minute {
+			t.Errorf("SVID lives %s, want --svid-ttl 10m", d)
+		}
+		if _, err := cl.Fetch(ctx, identity.Attestation{Type: identity.AttestJoinToken, Token: strings.TrimSpace(tok)}, nil); err == nil || !strings.Contains(err.Error(), "401") {
+			t.Errorf("second use of the join token: %v", err)
+		}
+		if _, err := cl.Fetch(ctx, identity.Attestation{Type: identity.AttestSVID}, is.Cert); err != nil {
+			t.Errorf("renewal: %v", err)
+		}
+
+		// apiCert is the API's certificate as a client that trusts only the old root sees it.
+		apiCert := func() *x509.Certificate {
+			raw, err := n.DialContext(ctx, "tcp", addr)
+			if err != nil {
+				t.Fatal(err)
 			}
+			c := tls.Client(raw, &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: tb.Pool(), ServerName: "127.0.0.1"})
+			defer c.Close()
+			if err := c.HandshakeContext(ctx); err != nil {
+				t.Fatalf("API handshake trusting the old root: %v", err)
+			}
+			return c.ConnectionState().PeerCertificates[0]
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the running server did not move onto the rotated CA within 10s: %v\nlog:\n%s", err, srv.log.String())
+		first := apiCert()
+		if _, err := run(t, "ca", "rotate", "--dir", dir, "--insecure-unsealed"); err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err := srv.stop(t); err != nil {
-		t.Errorf("ca serve after cancel: %v", err)
-	}
-	if _, err := cl.FetchBundle(ctx); err == nil {
-		t.Error("the API still answers after the command stopped")
-	}
+		rotated, err := identity.Load(dir, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if got, err := cl.FetchBundle(ctx); err != nil || len(got.Roots()) != 1 || !apiCert().Equal(first) {
+			t.Fatalf("the server changed CA before its next directory check: bundle %v, %v", got, err)
+		}
+		time.Sleep(time.Second) // virtual: the server's directory check
+		synctest.Wait()
+		if got, err := cl.FetchBundle(ctx); err != nil || len(got.Roots()) != 2 {
+			t.Errorf("bundle after the rotation was picked up: %v, %v\nlog:\n%s", got, err, srv.log.String())
+		}
+		if err := apiCert().CheckSignatureFrom(rotated.Intermediate()); err != nil {
+			t.Errorf("the API certificate was not reissued from the rotated intermediate: %v", err)
+		}
+		if err := srv.stop(t); err != nil {
+			t.Errorf("ca serve after cancel: %v", err)
+		}
+		if _, err := cl.FetchBundle(ctx); err == nil {
+			t.Error("the API still answers after the command stopped")
+		}
+	})
 }
 
 // ca serve says when it starts, reloads and stops even when the application's logger shows only
 // warnings (as main's does): those lines then go to stderr.
 func TestCAServeLogsLifecycle(t *testing.T) {
-	dir := newCLICA(t)
-	var stderr logtest.Buffer
-	app := &App{Version: "test", Stdout: io.Discard, Stderr: &stderr,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))}
-	root := Root(app)
-	root.SetArgs([]string{"ca", "serve", "--dir", dir, "--listen", "127.0.0.1:0", "--name", "127.0.0.1"})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- root.ExecuteContext(ctx) }()
-	waitFor := func(what string) {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for !strings.Contains(stderr.String(), what) {
-			if time.Now().After(deadline) {
-				cancel()
-				t.Fatalf("no %q on stderr within 10s:\n%s", what, stderr.String())
+	synctest.Test(t, func(t *testing.T) {
+		dir := newCLICA(t)
+		var stderr logtest.Buffer
+		var sigs fakeSignals
+		app := &App{Version: "test", Stdout: io.Discard, Stderr: &stderr, listen: memnet.New().Listen, notify: sigs.notify,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+		root := Root(app)
+		root.SetArgs([]string{"ca", "serve", "--dir", dir, "--listen", "127.0.0.1:0", "--name", "127.0.0.1"})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		done := make(chan error, 1)
+		go func() { done <- root.ExecuteContext(ctx) }()
+		saw := func(what string) {
+			t.Helper()
+			synctest.Wait()
+			if !strings.Contains(stderr.String(), what) {
+				t.Fatalf("no %q on stderr:\n%s", what, stderr.String())
 			}
-			time.Sleep(20 * time.Millisecond)
 		}
-	}
-	waitFor(`msg="ca serving"`)
-	if _, err := run(t, "ca", "rotate", "--dir", dir, "--insecure-unsealed"); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(`msg="ca reloaded"`)
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("ca serve after cancel: %v", err)
-	}
-	waitFor(`msg="ca stopped"`)
+		saw(`msg="ca serving"`)
+		if _, err := run(t, "ca", "rotate", "--dir", dir, "--insecure-unsealed"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second) // virtual: the server's directory check
+		saw(`msg="ca reloaded"`)
+		if n := sigs.send(syscall.SIGHUP); n != 1 {
+			t.Fatalf("%d listeners for SIGHUP, want 1", n)
+		}
+		synctest.Wait()
+		if got := strings.Count(stderr.String(), `msg="ca reloaded"`); got != 2 {
+			t.Errorf("%d reloads after SIGHUP, want 2:\n%s", got, stderr.String())
+		}
+		sigs.send(syscall.SIGTERM)
+		if err := <-done; err != nil {
+			t.Errorf("ca serve after SIGTERM: %v", err)
+		}
+		saw(`msg="ca stopped" reason="terminated signal received"`)
+		if n := sigs.send(syscall.SIGHUP) + sigs.send(syscall.SIGTERM); n != 0 {
+			t.Errorf("%d signal listeners left after the server stopped", n)
+		}
+	})
 }

@@ -101,9 +101,10 @@ func newDBImportCmd(app *App, dbDir *string) *cobra.Command {
 	var ecosystems []string
 	cmd := &cobra.Command{
 		Use:   "import PATH",
-		Short: "Install OSV data from a directory (<ecosystem>/all.zip) or one zip, without network access",
+		Short: "Install OSV data from a directory (<ecosystem>/all.zip) or one zip, or Alpine secdb files, without network access",
 		Example: `  palisade db import /media/osv            # /media/osv/Go/all.zip, /media/osv/PyPI/all.zip, …
-  palisade db import Go-all.zip --ecosystem Go`,
+  palisade db import Go-all.zip --ecosystem Go
+  palisade db import alpine-secdb/          # alpine-secdb/v3.20/main.yaml, … as ecosystem Alpine`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir, err := vulndb.ResolveDir(*dbDir, os.Getenv)

@@ -16,19 +16,20 @@ import (
 // notPalisadeFlags are flags the docs name for other tools (git, go, helm, curl, openssl …), in
 // prose code spans that do not say which tool; each entry says whose it is.
 var notPalisadeFlags = map[string]string{
-	"--set":                     "helm template (iac.helm-set mirrors it)",
-	"--offline":                 "osv-scanner, in the deps.md comparison",
-	"--offline-vulnerabilities": "osv-scanner, in the deps.md comparison",
-	"--hash":                    "pip requirements files",
-	"--requirement":             "pip requirements files",
-	"--constraint":              "pip requirements files",
-	"--no-ext-diff":             "git log, as scan --git runs it",
-	"--no-textconv":             "git log, as scan --git runs it",
-	"--no-relative":             "git log, as scan --git runs it",
-	"--src-prefix":              "git log, as scan --git runs it",
-	"--dst-prefix":              "git log, as scan --git runs it",
-	"--root":                    "git log, as scan --git runs it",
-	"--cc":                      "git log, as scan --git runs it",
+	"--set":                      "helm template (iac.helm-set mirrors it)",
+	"--insecure-skip-tls-verify": "helm, in the sast-rules.md real-code results",
+	"--offline":                  "osv-scanner, in the deps.md comparison",
+	"--offline-vulnerabilities":  "osv-scanner, in the deps.md comparison",
+	"--hash":                     "pip requirements files",
+	"--requirement":              "pip requirements files",
+	"--constraint":               "pip requirements files",
+	"--no-ext-diff":              "git log, as scan --git runs it",
+	"--no-textconv":              "git log, as scan --git runs it",
+	"--no-relative":              "git log, as scan --git runs it",
+	"--src-prefix":               "git log, as scan --git runs it",
+	"--dst-prefix":               "git log, as scan --git runs it",
+	"--root":                     "git log, as scan --git runs it",
+	"--cc":                       "git log, as scan --git runs it",
 }
 
 var (

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
 	"runtime/debug"
 	"syscall"
 
@@ -39,7 +38,7 @@ func newGatewayRunCmd(app *App) *cobra.Command {
 				return errkind.Wrap(errkind.Invalid, fmt.Errorf("--log-level %q: want debug, info, warn or error", logLevel))
 			}
 			log := slog.New(levelHandler{Handler: app.Logger.Handler(), level: level})
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := app.serverContext(cmd.Context())
 			defer stop()
 			g, err := gateway.New(ctx, gateway.Options{ConfigPath: cfgPath, Logger: log, AuditOut: app.Stdout})
 			if err != nil {
@@ -52,8 +51,7 @@ func newGatewayRunCmd(app *App) *cobra.Command {
 				debug.SetGCPercent(gatewayGCPercent)
 			}
 			hup := make(chan os.Signal, 1)
-			signal.Notify(hup, syscall.SIGHUP)
-			defer signal.Stop(hup)
+			defer app.signals(hup, syscall.SIGHUP)()
 			reload := make(chan struct{}, 1)
 			go func() {
 				for {

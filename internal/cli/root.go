@@ -9,6 +9,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -28,6 +32,47 @@ type App struct {
 	Stdout   io.Writer
 	Stderr   io.Writer
 	Logger   *slog.Logger
+
+	// listen binds the servers' listeners (nil: net.Listen); tests give an in-memory network's
+	// to run a server on a synctest bubble's virtual clock.
+	listen func(network, addr string) (net.Listener, error)
+	// notify relays the signals sig to c until the returned stop is called (nil: signal.Notify);
+	// tests in a synctest bubble, whose channels the runtime's signal handler must not touch,
+	// give their own and send the signals themselves.
+	notify func(c chan<- os.Signal, sig ...os.Signal) (stop func())
+}
+
+// bind binds a server's listener (see App.listen).
+func (app *App) bind(network, addr string) (net.Listener, error) {
+	if app.listen != nil {
+		return app.listen(network, addr)
+	}
+	return net.Listen(network, addr)
+}
+
+// signals relays sig to c until stop (see App.notify).
+func (app *App) signals(c chan<- os.Signal, sig ...os.Signal) (stop func()) {
+	if app.notify != nil {
+		return app.notify(c, sig...)
+	}
+	signal.Notify(c, sig...)
+	return func() { signal.Stop(c) }
+}
+
+// serverContext is ctx, cancelled when the process is told to stop (SIGINT, SIGTERM) with the
+// signal as its cause; stop releases the signals.
+func (app *App) serverContext(ctx context.Context) (_ context.Context, stop func()) {
+	c := make(chan os.Signal, 1)
+	release := app.signals(c, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(ctx)
+	go func() {
+		select {
+		case s := <-c:
+			cancel(fmt.Errorf("%v signal received", s))
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { release(); cancel(context.Canceled) }
 }
 
 // subcommands is the one list of the tool's subcommands.

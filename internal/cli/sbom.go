@@ -15,6 +15,7 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/atomicfile"
 	"github.com/palisade-sec/palisade/internal/errkind"
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/inventory"
 	"github.com/palisade-sec/palisade/internal/sbom"
 	"github.com/palisade-sec/palisade/internal/scan"
@@ -25,6 +26,7 @@ type sbomOptions struct {
 	Path   string
 	Format string
 	Output string
+	Image  imageFlags
 }
 
 func newSBOMCmd(app *App) *cobra.Command {
@@ -36,17 +38,26 @@ func newSBOMCmd(app *App) *cobra.Command {
 them as a CycloneDX 1.6 or SPDX 2.3 JSON document with purls, licences, hashes and the dependency
 graph. Files that cannot be parsed are reported on stderr; the document lists everything else.
 
+With --image or --rootfs, the packages of a container image instead: each layer is read once, the
+files the inventory reads are kept from the final filesystem, and every package names the layer
+that put it there (see docs/images.md).
+
 Files read: ` + formatList() + `.`,
 		Example: `  palisade sbom . --format cyclonedx --output bom.cdx.json
-  palisade sbom ./service --format spdx > service.spdx.json`,
+  palisade sbom ./service --format spdx > service.spdx.json
+  palisade sbom --image registry.example.com/team/app:1.4 --platform linux/arm64`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
+				if opts.Image.set() {
+					return errkind.Wrap(errkind.Invalid, errors.New("sbom: give a PATH or an image, not both"))
+				}
 				opts.Path = args[0]
 			}
 			return runSBOM(cmd.Context(), app, opts)
 		},
 	}
+	opts.Image.register(cmd.Flags())
 	cmd.Flags().StringVarP(&opts.Format, "format", "f", "cyclonedx", "SBOM format: cyclonedx or spdx")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write the SBOM to this file instead of stdout")
 	return cmd
@@ -59,6 +70,18 @@ func runSBOM(ctx context.Context, app *App, opts sbomOptions) error {
 	format, err := sbom.ParseFormat(opts.Format)
 	if err != nil {
 		return errkind.Wrap(errkind.Invalid, fmt.Errorf("sbom: %w", err))
+	}
+	if opts.Image.set() {
+		img, err := opts.Image.open(ctx)
+		if err != nil {
+			return fmt.Errorf("sbom: %w", err)
+		}
+		defer img.Close()
+		pkgs, problems, err := inventoryImage(ctx, img, maxImageExecutable)
+		if err != nil {
+			return fmt.Errorf("sbom: %w", err)
+		}
+		return writeSBOM(app, opts, format, imageTarget(img), pkgs, problems)
 	}
 	abs, err := filepath.Abs(opts.Path)
 	if err != nil {
@@ -90,6 +113,11 @@ func runSBOM(ctx context.Context, app *App, opts sbomOptions) error {
 	if err != nil {
 		return fmt.Errorf("sbom: %w", err)
 	}
+	return writeSBOM(app, opts, format, filepath.Base(abs), pkgs, problems)
+}
+
+// writeSBOM reports the problems on stderr and writes the document to stdout or --output.
+func writeSBOM(app *App, opts sbomOptions, format sbom.Format, target string, pkgs []inventory.Package, problems []finding.Problem) error {
 	for _, p := range problems {
 		loc := p.Path
 		if p.Line > 0 {
@@ -98,11 +126,11 @@ func runSBOM(ctx context.Context, app *App, opts sbomOptions) error {
 		fmt.Fprintf(app.Stderr, "palisade sbom: warning: %s: %s\n", loc, p.Message)
 	}
 	var buf bytes.Buffer
-	if err := sbom.Write(&buf, format, pkgs, sbom.Options{Target: filepath.Base(abs), ToolVersion: app.Version}); err != nil {
+	if err := sbom.Write(&buf, format, pkgs, sbom.Options{Target: target, ToolVersion: app.Version}); err != nil {
 		return fmt.Errorf("sbom: %w", err)
 	}
 	if opts.Output == "" {
-		_, err = app.Stdout.Write(buf.Bytes())
+		_, err := app.Stdout.Write(buf.Bytes())
 		return err
 	}
 	// Through a temporary file (scan.go's helper), so a failed run never leaves a truncated SBOM.

@@ -41,6 +41,7 @@ type scanFlags struct {
 	groupBy    string
 	listRules  bool
 	history    historyFlags
+	image      imageFlags
 
 	// Mirrors of configuration keys, by flag: single values, and repeatable lists.
 	keyed map[string]*string
@@ -84,7 +85,9 @@ func newScanCmd(app *App) *cobra.Command {
   palisade scan . --format json:report.json,junit:junit.xml
   palisade scan . --baseline report.json            # only findings new since report.json
   palisade scan --git . --since origin/main          # what the commits since origin/main added
-  palisade scan --staged                             # pre-commit: only staged changes`,
+  palisade scan --staged                             # pre-commit: only staged changes
+  palisade scan --image registry.example.com/team/app:1.4 --fail-on high
+  palisade scan --image app.tar --scanners secret    # a docker save archive, secrets only`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			root := "."
@@ -98,6 +101,12 @@ func newScanCmd(app *App) *cobra.Command {
 					return errkind.Wrap(errkind.Invalid, errors.New("--output needs exactly one --format without a file (or use --format FORMAT:FILE)"))
 				}
 				*f.keyed["format"] = v + ":" + output
+			}
+			if f.image.set() {
+				if len(args) == 1 {
+					return errkind.Wrap(errkind.Invalid, errors.New("scan: give a PATH or an image, not both"))
+				}
+				return runImageScan(cmd, app, f)
 			}
 			return runScan(cmd, app, f, root)
 		},
@@ -123,6 +132,7 @@ func newScanCmd(app *App) *cobra.Command {
 	fl.StringVar(&f.groupBy, "group-by", "severity", "group the table by severity or file")
 	fl.BoolVar(&f.listRules, "list-rules", false, "list the rules of the selected scanners and exit")
 	f.history.register(cmd)
+	f.image.register(fl)
 	return cmd
 }
 
@@ -136,6 +146,12 @@ Scanners:
 		fmt.Fprintf(&b, "  %-8s %s\n", s.Name, s.Summary)
 	}
 	b.WriteString(`
+With --image (a registry reference, a docker save or OCI archive, an OCI layout) or --rootfs, a
+container image instead, each layer read once: secret (every layer's files, also files a later
+layer deleted), deps (the installed OS and language packages of the final filesystem) and
+config (the image's config and build history, by the Dockerfile checks); every finding names its
+layer. See docs/images.md.
+
 Configuration comes from defaults < palisade.yaml < PALISADE_SCAN_* environment variables < flags.
 
 What is not scanned, and why (every skipped path is counted in the summary and listed in JSON):
@@ -367,6 +383,12 @@ func runScan(cmd *cobra.Command, app *App, f *scanFlags, root string) error {
 // applySuppressions runs the three suppression layers over run.Findings and adds what they
 // report (directives without a reason, expired entries) to run.Problems.
 func applySuppressions(ctx context.Context, cfg *config.Config, f *scanFlags, root string, run *report.Run, known map[string]bool, complete bool) error {
+	return applySuppressionsFrom(ctx, cfg, f, root, run, known, complete, false)
+}
+
+// applySuppressionsFrom is applySuppressions, with noInline set for a scan whose findings are
+// not in files under root (an image's): their palisade:ignore comments are not read.
+func applySuppressionsFrom(ctx context.Context, cfg *config.Config, f *scanFlags, root string, run *report.Run, known map[string]bool, complete, noInline bool) error {
 	rootDir, err := os.OpenRoot(root)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", root, err)
@@ -375,6 +397,7 @@ func applySuppressions(ctx context.Context, cfg *config.Config, f *scanFlags, ro
 	opts, err := suppress.Load(suppress.Sources{
 		Root:               rootDir.FS(),
 		ReadAt:             f.history.readAt(ctx, root),
+		NoInline:           noInline,
 		IgnoreFile:         cfg.Scan.IgnoreFile,
 		IgnoreFileRequired: cfg.Origin("scan.ignore-file").Kind != config.FromDefault,
 		Baseline:           cfg.Scan.Baseline,

@@ -37,6 +37,7 @@ type Config struct {
 	Deps   Deps   `yaml:"deps"`
 	IaC    IaC    `yaml:"iac"`
 	Sast   Sast   `yaml:"sast"`
+	Image  Image  `yaml:"image"`
 
 	// origins records where each field set by something other than the defaults came from.
 	origins map[string]Origin
@@ -88,6 +89,10 @@ type Deps struct {
 	// DemoteNotImported lowers findings for Go packages that the scanned module never imports to
 	// severity info, so the gate acts only on vulnerable code the module uses.
 	DemoteNotImported bool `yaml:"demote-not-imported"`
+	// GateUnfixed lets findings in OS packages that no fixed version exists for yet ("no fix
+	// yet", "will not fix") fail the gate; off by default, they are listed apart at severity info
+	// with their original severity in a property.
+	GateUnfixed bool `yaml:"gate-unfixed"`
 	// LicenseAllow, when not empty, makes every package whose known licence is not listed a finding.
 	LicenseAllow []string `yaml:"license-allow"`
 	// LicenseDeny makes every package with a listed licence a finding.
@@ -100,7 +105,7 @@ type IaC struct {
 	Disable []string `yaml:"disable"`
 	// Policies are custom policy files (YAML with CEL rules), relative to the working directory.
 	Policies []string `yaml:"policies"`
-	// AllowedBaseImages, when not empty, makes a Dockerfile base image outside these prefixes a finding.
+	// AllowedBaseImages is the older name of Image.AllowedBases (read through Config.AllowedBases).
 	AllowedBaseImages []string `yaml:"allowed-base-images"`
 	// Rego are Rego policy files or directories in the conftest convention (deny/warn rules),
 	// relative to the working directory.
@@ -132,6 +137,26 @@ type Sast struct {
 	// (0-based, receiver not counted) that must not be untrusted, and the rule a path to it is
 	// reported under.
 	Sinks []string `yaml:"sinks"`
+}
+
+// Image configures the checks of container images' configuration.
+type Image struct {
+	// AllowedBases is the team's list of standard base images: registries ("registry.example.com"),
+	// repositories or prefixes of them ("ghcr.io/acme/base/", "debian"), each optionally pinned
+	// to a tag or digest ("debian@sha256:…"). When set, an image built on anything else, or one
+	// whose base cannot be determined, is a finding, and so is a Dockerfile FROM outside it
+	// (docker-base-image-not-allowed). iac.allowed-base-images is its older name.
+	AllowedBases []string `yaml:"allowed-bases"`
+}
+
+// AllowedBases is the one list of standard base images the Dockerfile and image checks hold
+// bases to: image.allowed-bases, or its older name iac.allowed-base-images (Validate refuses
+// the two set to different lists).
+func (c *Config) AllowedBases() []string {
+	if len(c.Image.AllowedBases) > 0 {
+		return c.Image.AllowedBases
+	}
+	return c.IaC.AllowedBaseImages
 }
 
 // Default returns the built-in defaults: every scanner, gate at high and on every problem, a table

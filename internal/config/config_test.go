@@ -95,7 +95,7 @@ func TestParseErrors(t *testing.T) {
 		name, yaml, want string
 	}{
 		{"unknown section", "scna:\n  fail-on: high\n",
-			`config: palisade.yaml:1:1: scna: unknown key "scna" (want one of: scan, secret, deps, iac, sast)`},
+			`config: palisade.yaml:1:1: scna: unknown key "scna" (want one of: scan, secret, deps, iac, sast, image)`},
 		{"unknown key", "scan:\n  fail_on: high\n",
 			`config: palisade.yaml:2:3: scan.fail_on: unknown key "fail_on" (want one of: scanners, fail-on, formats, exclude, max-file-size, gitignore, default-skips, ignore-file, baseline, fail-on-problems, accept-problems)`},
 		{"unknown key in format", "scan:\n  formats:\n    - format: sarif\n      outptu: x\n",
@@ -315,6 +315,7 @@ func TestKeys(t *testing.T) {
 		"deps.db-dir=PALISADE_DEPS_DB_DIR",
 		"deps.max-age=PALISADE_DEPS_MAX_AGE",
 		"deps.demote-not-imported=PALISADE_DEPS_DEMOTE_NOT_IMPORTED",
+		"deps.gate-unfixed=PALISADE_DEPS_GATE_UNFIXED",
 		"deps.license-allow=PALISADE_DEPS_LICENSE_ALLOW",
 		"deps.license-deny=PALISADE_DEPS_LICENSE_DENY",
 		"iac.disable=PALISADE_IAC_DISABLE",
@@ -330,6 +331,7 @@ func TestKeys(t *testing.T) {
 		"sast.sources=PALISADE_SAST_SOURCES",
 		"sast.sanitizers=PALISADE_SAST_SANITIZERS",
 		"sast.sinks=PALISADE_SAST_SINKS",
+		"image.allowed-bases=PALISADE_IMAGE_ALLOWED_BASES",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
@@ -391,5 +393,29 @@ func TestValidateOnlyChecks(t *testing.T) {
 	}
 	if got, want := parsed.Scan.Formats, []Output{{Format: "sarif", Output: "out.sarif"}}; !cmp.Equal(got, want) {
 		t.Errorf("decoded formats %v, want %v", got, want)
+	}
+}
+
+// The Dockerfile and image checks read one allow-list, under its new name or its older one.
+func TestAllowedBases(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"new name", map[string]string{"PALISADE_IMAGE_ALLOWED_BASES": "gcr.io,debian"}, []string{"gcr.io", "debian"}},
+		{"older name", map[string]string{"PALISADE_IAC_ALLOWED_BASE_IMAGES": "alpine"}, []string{"alpine"}},
+		{"both, the same", map[string]string{"PALISADE_IAC_ALLOWED_BASE_IMAGES": "alpine", "PALISADE_IMAGE_ALLOWED_BASES": "alpine"}, []string{"alpine"}},
+		{"neither", nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load("", func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, c.AllowedBases()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -3,7 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/palisade-sec/palisade/internal/finding"
 )
@@ -51,13 +54,44 @@ func (c *Config) Validate() error {
 		"sast.sources":            c.Sast.Sources,
 		"sast.sanitizers":         c.Sast.Sanitizers,
 		"sast.sinks":              c.Sast.Sinks,
+		"image.allowed-bases":     c.Image.AllowedBases,
 	} {
 		if err := c.names(field, list); err != nil {
 			return err
 		}
 	}
+	return c.allowedBases()
+}
+
+// allowedBases checks the base image allow-list: one list under one name, and digests that can
+// match something. A digest with a typo would match no image and fail every build without
+// saying why; two different lists would leave it unclear which one holds.
+func (c *Config) allowedBases() error {
+	if len(c.Image.AllowedBases) > 0 && len(c.IaC.AllowedBaseImages) > 0 && !slices.Equal(c.Image.AllowedBases, c.IaC.AllowedBaseImages) {
+		return c.FieldError("image.allowed-bases", fmt.Errorf("iac.allowed-base-images (%s) is the older name of this list and holds a different one; set only image.allowed-bases", c.Origin("iac.allowed-base-images")))
+	}
+	for _, l := range []struct {
+		field string
+		list  []string
+	}{{"image.allowed-bases", c.Image.AllowedBases}, {"iac.allowed-base-images", c.IaC.AllowedBaseImages}} {
+		field := l.field
+		for i, e := range l.list {
+			if strings.ContainsAny(e, "*?[") {
+				return c.FieldError(fmt.Sprintf("%s[%d]", field, i), fmt.Errorf("%q: patterns are not supported; an entry ending in / covers everything under it (ghcr.io/acme/)", e))
+			}
+			_, digest, pinned := strings.Cut(e, "@")
+			if pinned && !digestRE().MatchString(digest) {
+				return c.FieldError(fmt.Sprintf("%s[%d]", field, i), fmt.Errorf("%q: a pinned base needs a digest like sha256:<64 hex digits>", e))
+			}
+		}
+	}
 	return nil
 }
+
+// digestRE is compiled on first use, not at every start of the binary.
+var digestRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$`)
+})
 
 // names checks a list of IDs for empty and repeated entries.
 func (c *Config) names(field string, list []string) error {

@@ -33,6 +33,19 @@ type Location struct {
 	Snippet string `json:"snippet,omitempty"`
 	// Commit is set when the finding came from version-control history rather than the work tree.
 	Commit *Commit `json:"commit,omitempty"`
+	// Layer is set when the finding is in a container image: the layer that put Path there.
+	Layer *Layer `json:"layer,omitempty"`
+}
+
+// Layer names the container image layer a finding's file came from, and the build step that made
+// it, so a report can say which Dockerfile instruction to change and whether the fix belongs to
+// the base image or to the image's own layers.
+type Layer struct {
+	Index     int    `json:"index"`               // 0-based position among the image's layers, bottom first
+	Digest    string `json:"digest,omitempty"`    // the layer blob's digest, "sha256:…"; empty for an unpacked root filesystem
+	DiffID    string `json:"diffID,omitempty"`    // the digest of the layer's uncompressed tar
+	CreatedBy string `json:"createdBy,omitempty"` // the history entry's created_by: the build step that made the layer
+	Base      bool   `json:"base"`                // the layer came with the base image, not the image's own build
 }
 
 // Commit identifies the commit that introduced a finding found in history.

@@ -80,3 +80,30 @@ func TestSortAndGate(t *testing.T) {
 		t.Errorf("AtOrAbove(high) = %d, want 2 (suppressed one excluded)", n)
 	}
 }
+
+// TestLocationLayerJSON: a location outside an image has no "layer" field; one in an image
+// carries the layer's index, digests, build step and whether it is the base image's (false too).
+func TestLocationLayerJSON(t *testing.T) {
+	tests := []struct {
+		name string
+		loc  Location
+		want string
+	}{
+		{"not in an image", Location{Path: "go.sum"}, `{"path":"go.sum"}`},
+		{"an own layer", Location{Path: "app/.env", Layer: &Layer{Index: 3, Digest: "sha256:aa", DiffID: "sha256:bb", CreatedBy: "COPY . /app"}},
+			`{"path":"app/.env","layer":{"index":3,"digest":"sha256:aa","diffID":"sha256:bb","createdBy":"COPY . /app","base":false}}`},
+		{"a base layer", Location{Path: "var/lib/dpkg/status", Layer: &Layer{Index: 0, Base: true}},
+			`{"path":"var/lib/dpkg/status","layer":{"index":0,"base":true}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := json.Marshal(tt.loc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(b) != tt.want {
+				t.Errorf("got  %s\nwant %s", b, tt.want)
+			}
+		})
+	}
+}

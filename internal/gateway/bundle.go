@@ -76,7 +76,7 @@ func (g *Gateway) enrol(ctx context.Context, cfg *Config) (*caSource, error) {
 		return nil, fmt.Errorf("register metrics: %w", err)
 	}
 	fetch := func(ctx context.Context, current *tls.Certificate) (*tls.Certificate, error) {
-		cl := &identity.Client{URL: s.CAURL, Bundle: g.bundle.Load()}
+		cl := &identity.Client{URL: s.CAURL, Bundle: g.bundle.Load(), DialContext: g.dialCA()}
 		a := identity.Attestation{Type: identity.AttestSVID}
 		if current == nil {
 			tok, err := os.ReadFile(s.JoinTokenFile)
@@ -146,6 +146,15 @@ func unreachable(err error) bool {
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
 }
 
+// dialCA is how identity.Client reaches the CA: over Options.network when a test gave one, else
+// (nil) over the operating system's network.
+func (g *Gateway) dialCA() func(ctx context.Context, network, addr string) (net.Conn, error) {
+	if g.opts.network == nil {
+		return nil
+	}
+	return g.opts.network.DialContext
+}
+
 // RefreshBundle asks the CA for its trust bundle now and applies it. It returns why the bundle
 // could not be fetched or was refused; the current bundle stays in force then. Gateways whose SVID
 // does not come from a CA (identity.svid.ca_url) have no CA to ask.
@@ -184,7 +193,7 @@ func (b *caBundles) refreshLoop(ctx context.Context) {
 }
 
 func (b *caBundles) refresh(ctx context.Context) error {
-	cl := &identity.Client{URL: b.url, Bundle: b.g.bundle.Load()}
+	cl := &identity.Client{URL: b.url, Bundle: b.g.bundle.Load(), DialContext: b.g.dialCA()}
 	tb, err := cl.FetchBundle(ctx)
 	b.offer(tb, err, "bundle endpoint")
 	if err != nil {

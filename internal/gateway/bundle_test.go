@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,9 +25,11 @@ import (
 	"github.com/palisade-sec/palisade/internal/identity/identitytest"
 )
 
-// enrolledSidecar is a sidecar that enrols with a real issuance API on loopback, with its own
-// copy of the bootstrap bundle (the gateway writes accepted bundles back to it).
+// enrolledSidecar is a sidecar that enrols with a real issuance API, with its own copy of the
+// bootstrap bundle (the gateway writes accepted bundles back to it). Sidecar, CA, app and
+// clients meet on an in-memory network: it lives in a synctest bubble.
 type enrolledSidecar struct {
+	n          *memNet
 	p          *identitytest.CA
 	srv        *identity.Server
 	api        *identity.Source
@@ -47,10 +50,11 @@ func newEnrolledSidecar(t *testing.T, h func(real http.Handler) http.Handler) *e
 	if h != nil {
 		handler = h(handler)
 	}
-	caSrv, api := startCAAPI(t, srv, handler)
-	app := echoApp(t, "orders")
-	return &enrolledSidecar{p: p, srv: srv, api: api, caURL: caSrv.URL, bundleFile: bundleFile,
-		cfg: fmt.Sprintf(enrolCfg, bundleFile, caSrv.URL, tokFile, app.URL)}
+	n := newMemNet()
+	caURL, api := startCAAPI(t, n, srv, handler)
+	app := serveMem(t, n, &http.Server{Handler: echoHandler("orders")})
+	return &enrolledSidecar{n: n, p: p, srv: srv, api: api, caURL: caURL, bundleFile: bundleFile,
+		cfg: fmt.Sprintf(enrolCfg, bundleFile, caURL, tokFile, app)}
 }
 
 // reload makes the API serve what is on disk now, as `palisade ca serve` does after a rotation
@@ -68,16 +72,16 @@ func (e *enrolledSidecar) reload(t *testing.T) {
 	}
 }
 
-// countingClient is clientFor with a count of the TCP connections it opened.
-func countingClient(e *enrolledSidecar, cert *tls.Certificate, dials *atomic.Int32) *http.Client {
+// countingClient is clientFor, on e's network, with a count of the connections it opened.
+func countingClient(t *testing.T, e *enrolledSidecar, cert *tls.Certificate, dials *atomic.Int32) *http.Client {
 	tb, _ := identity.NewTrustBundle("example.org", e.p.CA.Bundle())
 	cl := clientFor(tb.Pool(), cert)
 	tr := cl.Transport.(*http.Transport)
-	d := &net.Dialer{}
 	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		dials.Add(1)
-		return d.DialContext(ctx, network, addr)
+		return e.n.DialContext(ctx, network, addr)
 	}
+	t.Cleanup(tr.CloseIdleConnections)
 	return cl
 }
 
@@ -105,18 +109,21 @@ func rootsOf(t *testing.T, path string) int {
 	return len(tb.Roots())
 }
 
-// TestTrustBundleRotation runs a whole root rotation over real TLS on loopback: the gateway
-// enrolled with a join token learns the overlapping bundle from the CA, accepts clients of both
-// generations while the roots overlap, keeps an open keep-alive connection through the refresh,
-// and refuses the old generation once the CA has pruned the old root and the gateway refreshed.
-func TestTrustBundleRotation(t *testing.T) {
+// TestTrustBundleRotation runs a whole root rotation over real TLS (on an in-memory network, on
+// virtual time): the gateway enrolled with a join token learns the overlapping bundle from the CA,
+// accepts clients of both generations while the roots overlap, keeps an open keep-alive
+// connection through the refresh, and refuses the old generation once the CA has pruned the old
+// root and the gateway refreshed.
+func TestTrustBundleRotation(t *testing.T) { synctest.Test(t, testTrustBundleRotation) }
+
+func testTrustBundleRotation(t *testing.T) {
 	e := newEnrolledSidecar(t, nil)
-	g, _ := startGateway(t, e.cfg, nil, io.Discard)
+	g, _ := runMemGateway(t, e.n, e.cfg, io.Discard)
 	addr, _, _ := g.Addrs()
 	ctx := context.Background()
 	oldGen := e.p.Issue("spiffe://example.org/web", time.Hour)
 	var keepDials atomic.Int32
-	keep := countingClient(e, oldGen, &keepDials)
+	keep := countingClient(t, e, oldGen, &keepDials)
 	if err := call(keep, addr); err != nil {
 		t.Fatalf("old generation before rotation: %v", err)
 	}
@@ -132,10 +139,10 @@ func TestTrustBundleRotation(t *testing.T) {
 	newGenPlain := *newGen // without the cross certificate: only the new root vouches for it
 	newGenPlain.Certificate = newGen.Certificate[:2]
 	var dials atomic.Int32
-	if err := call(countingClient(e, &newGenPlain, &dials), addr); err == nil {
+	if err := call(countingClient(t, e, &newGenPlain, &dials), addr); err == nil {
 		t.Fatal("a new-generation client was accepted before the gateway learnt the new root")
 	}
-	if err := call(countingClient(e, newGen, &dials), addr); err != nil {
+	if err := call(countingClient(t, e, newGen, &dials), addr); err != nil {
 		t.Errorf("a new-generation client with the cross-signed intermediate, before the refresh: %v", err)
 	}
 
@@ -149,7 +156,7 @@ func TestTrustBundleRotation(t *testing.T) {
 		t.Errorf("bundle_file holds %d roots after the refresh, want the persisted overlap bundle", n)
 	}
 	for name, c := range map[string]*tls.Certificate{"new generation": &newGenPlain, "old generation": oldGen} {
-		if err := call(countingClient(e, c, &dials), addr); err != nil {
+		if err := call(countingClient(t, e, c, &dials), addr); err != nil {
 			t.Errorf("%s during the overlap: %v", name, err)
 		}
 	}
@@ -184,7 +191,7 @@ func TestTrustBundleRotation(t *testing.T) {
 	if n := len(g.bundle.Load().Roots()); n != 1 {
 		t.Fatalf("gateway trusts %d roots after the prune, want 1", n)
 	}
-	if err := call(countingClient(e, oldGen, &dials), addr); err == nil {
+	if err := call(countingClient(t, e, oldGen, &dials), addr); err == nil {
 		t.Error("an old-generation client was accepted after the old root was pruned")
 	}
 	// the old generation's keep-alive connection, verified at its handshake against the old
@@ -195,7 +202,7 @@ func TestTrustBundleRotation(t *testing.T) {
 	if n := keepDials.Load(); n != 1 {
 		t.Errorf("the keep-alive client opened %d connections, want its first one refused in place", n)
 	}
-	if err := call(countingClient(e, &newGenPlain, &dials), addr); err != nil {
+	if err := call(countingClient(t, e, &newGenPlain, &dials), addr); err != nil {
 		t.Errorf("new generation after the prune: %v", err)
 	}
 	if got := metricValue(t, g.metrics.certExpiry.WithLabelValues("trust_bundle")); got != float64(e.p.CA.Bundle()[0].NotAfter.Unix()) {
@@ -206,8 +213,10 @@ func TestTrustBundleRotation(t *testing.T) {
 // TestTrustBundleRefusals checks that a CA answering with a bundle the gateway must not take —
 // another trust domain's, garbage, empty, or one that does not cover the CA itself, on the bundle
 // endpoint or in an SVID answer — leaves the gateway on its current bundle, in memory and on
-// disk, and is counted.
-func TestTrustBundleRefusals(t *testing.T) {
+// disk, and is counted. It runs on virtual time over an in-memory network.
+func TestTrustBundleRefusals(t *testing.T) { synctest.Test(t, testTrustBundleRefusals) }
+
+func testTrustBundleRefusals(t *testing.T) {
 	var mode atomic.Value
 	mode.Store("real")
 	foreign := identitytest.NewCA(t, "other.org")
@@ -258,7 +267,7 @@ func TestTrustBundleRefusals(t *testing.T) {
 			}
 		})
 	})
-	g, _ := startGateway(t, e.cfg, nil, io.Discard)
+	g, _ := runMemGateway(t, e.n, e.cfg, io.Discard)
 	before := g.bundle.Load()
 	disk, err := os.ReadFile(e.bundleFile)
 	if err != nil {
@@ -274,20 +283,19 @@ func TestTrustBundleRefusals(t *testing.T) {
 		{"empty", "no certificates"},
 		{"server error", "500"},
 	}
+	// one gateway meets every refusal in turn (subtests cannot run in a synctest bubble)
 	for _, tt := range tests {
-		t.Run(tt.mode, func(t *testing.T) {
-			mode.Store(tt.mode)
-			err := g.RefreshBundle(context.Background())
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("RefreshBundle = %v, want %q", err, tt.wantErr)
-			}
-			if g.bundle.Load() != before {
-				t.Error("the gateway replaced its bundle")
-			}
-			if now, _ := os.ReadFile(e.bundleFile); string(now) != string(disk) {
-				t.Error("bundle_file was rewritten")
-			}
-		})
+		mode.Store(tt.mode)
+		err := g.RefreshBundle(context.Background())
+		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("%s: RefreshBundle = %v, want %q", tt.mode, err, tt.wantErr)
+		}
+		if g.bundle.Load() != before {
+			t.Errorf("%s: the gateway replaced its bundle", tt.mode)
+		}
+		if now, _ := os.ReadFile(e.bundleFile); string(now) != string(disk) {
+			t.Errorf("%s: bundle_file was rewritten", tt.mode)
+		}
 	}
 	// The same rules apply to the bundle in an SVID answer; the SVID itself is still taken.
 	src := g.svid.(*caSource)
@@ -314,18 +322,22 @@ func TestTrustBundleRefusals(t *testing.T) {
 }
 
 // TestTrustBundleRefreshLoop checks that the periodic refresh runs by itself: after a rotation the
-// gateway trusts both roots without anyone calling RefreshBundle or renewing its SVID.
-func TestTrustBundleRefreshLoop(t *testing.T) {
+// gateway trusts both roots without anyone calling RefreshBundle or renewing its SVID, from the
+// loop's first tick (virtual time), not before.
+func TestTrustBundleRefreshLoop(t *testing.T) { synctest.Test(t, testTrustBundleRefreshLoop) }
+
+func testTrustBundleRefreshLoop(t *testing.T) {
+	const every = 50 * time.Millisecond
 	e := newEnrolledSidecar(t, nil)
 	path := filepath.Join(t.TempDir(), "gateway.yaml")
 	if err := os.WriteFile(path, []byte(e.cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	g, err := New(context.Background(), Options{ConfigPath: path, AuditOut: io.Discard, Logger: slog.New(slog.DiscardHandler)})
+	g, err := New(context.Background(), Options{ConfigPath: path, AuditOut: io.Discard, Logger: slog.New(slog.DiscardHandler), network: e.n})
 	if err != nil {
 		t.Fatal(err)
 	}
-	g.svid.(*caSource).bundles.every = 50 * time.Millisecond
+	g.svid.(*caSource).bundles.every = every
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- g.Run(ctx, nil) }()
@@ -339,15 +351,15 @@ func TestTrustBundleRefreshLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.reload(t)
-	deadline := time.Now().Add(5 * time.Second)
-	for len(g.bundle.Load().Roots()) != 2 {
-		if time.Now().After(deadline) {
-			t.Fatal("the periodic refresh did not pick up the rotated bundle within 5s")
-		}
-		// real sockets and time: the CA serves over HTTPS (httptest) and identity.Client dials the
-		// operating system's network, which a synctest bubble cannot wait on; this polls for the
-		// periodic refresh
-		time.Sleep(20 * time.Millisecond)
+	time.Sleep(every - time.Nanosecond) // virtual time
+	synctest.Wait()
+	if n := len(g.bundle.Load().Roots()); n != 1 {
+		t.Fatalf("the gateway trusts %d roots before the refresh loop's first tick, want 1", n)
+	}
+	time.Sleep(time.Nanosecond) // virtual time
+	synctest.Wait()
+	if n := len(g.bundle.Load().Roots()); n != 2 {
+		t.Fatalf("the gateway trusts %d roots after the refresh loop's first tick, want old and new", n)
 	}
 }
 

@@ -51,13 +51,13 @@ type Options struct {
 	// Registry receives the metrics (default: a new registry served on the admin listener).
 	Registry *prometheus.Registry
 
-	// network replaces the operating system's for the listeners and the upstream dials (nil:
-	// the operating system's); tests run the whole gateway over in-memory connections with it,
-	// on virtual time.
+	// network replaces the operating system's for the listeners, the upstream dials and the
+	// connections to the CA (nil: the operating system's); tests run the whole gateway over
+	// in-memory connections with it, on virtual time.
 	network network
 }
 
-// network is where the gateway listens and dials its upstreams.
+// network is where the gateway listens, and dials its upstreams and its CA.
 type network interface {
 	Listen(network, addr string) (net.Listener, error)
 	DialContext(ctx context.Context, network, addr string) (net.Conn, error)

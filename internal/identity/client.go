@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -30,6 +31,10 @@ type Client struct {
 	Bundle *TrustBundle
 	// Roots verify the API's certificate when Bundle is nil (the root, for a first contact).
 	Roots *x509.CertPool
+	// DialContext opens the connections to the API (nil: the operating system's network). It
+	// carries bytes only: TLS, and every check above, stays the Client's. Tests give an
+	// in-memory network here to run enrolment on a synctest bubble's virtual clock.
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Issued is the CA's answer to an SVID request: the SVID and, from the same answer, the CA's
@@ -57,7 +62,7 @@ func (c *Client) httpClient(current *tls.Certificate) *http.Client {
 	if current != nil {
 		tcfg.Certificates = []tls.Certificate{*current}
 	}
-	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: nil, TLSClientConfig: tcfg}}
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: nil, TLSClientConfig: tcfg, DialContext: c.DialContext}}
 }
 
 // Fetch generates a fresh P-256 key, sends a CSR with attestation a, and returns the issued SVID

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -148,56 +149,57 @@ func TestIssuanceAPI(t *testing.T) {
 	}
 }
 
+// TestSourceRenewsAtHalfLife: in virtual time, a 2s SVID obtained at t0 is renewed exactly at
+// its half-life, t0+1s, not a moment before, and the renewed one is served from then on.
 func TestSourceRenewsAtHalfLife(t *testing.T) {
-	ca, _ := newTestCA(t, "example.org")
-	id := mustParse(t, "spiffe://example.org/web")
-	fetch := func(ctx context.Context, _ *tls.Certificate) (*tls.Certificate, error) {
-		key, csr := newTestCSR(t)
-		s, err := ca.IssueSVID(csr, id, 2*time.Second)
+	synctest.Test(t, func(t *testing.T) {
+		ca, _ := newTestCA(t, "example.org")
+		id := mustParse(t, "spiffe://example.org/web")
+		fetch := func(ctx context.Context, _ *tls.Certificate) (*tls.Certificate, error) {
+			key, csr := newTestCSR(t)
+			s, err := ca.IssueSVID(csr, id, 2*time.Second)
+			if err != nil {
+				return nil, err
+			}
+			return TLSCertificate(s.Chain, key), nil
+		}
+		t0 := time.Now()
+		src, err := NewSource(context.Background(), fetch)
 		if err != nil {
-			return nil, err
+			t.Fatal(err)
 		}
-		return TLSCertificate(s.Chain, key), nil
-	}
-	src, err := NewSource(context.Background(), fetch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := src.Current()
-	renewed := make(chan *tls.Certificate, 4)
-	src.OnRenew = func(c *tls.Certificate) {
-		select {
-		case renewed <- c:
-		default:
+		first := src.Current()
+		if got := first.Leaf.NotAfter.Sub(t0); got != 2*time.Second {
+			t.Fatalf("SVID lives %s from now, want 2s", got)
 		}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	start := time.Now()
-	go func() { done <- src.Run(ctx) }()
-	select {
-	case c := <-renewed:
-		issued := first.Leaf.NotBefore.Add(30 * time.Second) // the CA back-dates NotBefore by 30s
-		if half := issued.Add(first.Leaf.NotAfter.Sub(issued) / 2); time.Now().Before(half.Add(-50 * time.Millisecond)) {
-			t.Errorf("renewed %s after start, before the half-life of the 2s SVID", time.Since(start))
+		var renewals []time.Time
+		src.OnRenew = func(*tls.Certificate) { renewals = append(renewals, time.Now()) }
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- src.Run(ctx) }()
+
+		time.Sleep(time.Second - time.Nanosecond) // virtual time
+		synctest.Wait()
+		if len(renewals) != 0 || src.Current() != first {
+			t.Fatalf("renewed at %v, before the half-life t0+1s", renewals)
 		}
+		time.Sleep(time.Nanosecond) // virtual time: the half-life
+		synctest.Wait()
+		if len(renewals) != 1 || !renewals[0].Equal(t0.Add(time.Second)) {
+			t.Fatalf("renewals %v, want one at t0+1s", renewals)
+		}
+		c := src.Current()
 		if c.Leaf.SerialNumber.Cmp(first.Leaf.SerialNumber) == 0 {
 			t.Error("renewal returned the same certificate")
 		}
-		got, _ := src.GetCertificate(nil)
-		if got != c {
+		if got, _ := src.GetCertificate(nil); got != c {
 			t.Error("GetCertificate does not serve the renewed SVID")
 		}
-		if time.Now().After(first.Leaf.NotAfter) {
-			t.Error("renewal happened after the old SVID expired")
+		cancel()
+		if err := <-done; err != context.Canceled {
+			t.Errorf("Run returned %v", err)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("no renewal within 5s of a 2s SVID")
-	}
-	cancel()
-	if err := <-done; err != context.Canceled {
-		t.Errorf("Run returned %v", err)
-	}
+	})
 }
 
 // TestTokenReviewAudience checks that an audience the API server did not confirm is refused, as

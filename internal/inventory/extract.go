@@ -65,6 +65,13 @@ func builtins() []extractor {
 		{name: "packages.lock.json", patterns: []string{"packages.lock.json"}, extract: extractNuGetLock},
 		{name: "cyclonedx", patterns: []string{"bom.json", "*.cdx.json", "*.cyclonedx.json"}, extract: extractCycloneDX},
 		{name: "spdx", patterns: []string{"*.spdx.json"}, extract: extractSPDX},
+		// OS package databases (ospkg.go): what a root file system or image has installed.
+		{name: "dpkg", patterns: []string{"dpkg/status"}, extract: extractDpkgStatus},
+		{name: "dpkg-distroless", patterns: []string{"status.d/*"}, extract: extractDpkgStatusD},
+		{name: "apk", patterns: []string{"db/installed"}, extract: extractApkInstalled},
+		{name: "rpm-sqlite", patterns: []string{"rpm/rpmdb.sqlite"}, extract: extractRPMSQLite},
+		{name: "rpm-bdb", patterns: []string{"rpm/Packages"}, extract: extractRPMBDB},
+		{name: "rpm-ndb", patterns: []string{"rpm/Packages.db"}, extract: extractRPMNDB},
 		{name: "go-binary", byContent: true, extract: extractGoBinary},
 		{name: "rust-binary", byContent: true, extract: extractRustBinary},
 		{name: "node_modules", patterns: []string{"package.json"}, installed: true, where: inNodeModules, extract: extractNodeModule},

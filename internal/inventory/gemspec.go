@@ -7,6 +7,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/palisade-sec/palisade/internal/inventory/license"
 )
@@ -24,10 +25,14 @@ func inGemSpecifications(p string) bool {
 
 // gemAssignRe matches an attribute assignment of an installed gem specification, as RubyGems
 // writes them (Gem::Specification#to_ruby): `s.name = "rack".freeze`, `s.licenses = ["MIT".freeze]`.
-var gemAssignRe = regexp.MustCompile(`^\s*[a-z_][a-z0-9_]*\.(name|version|licenses?|platform)\s*=\s*([^=~\s].*?)\s*(?:#.*)?$`)
+var gemAssignRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\s*[a-z_][a-z0-9_]*\.(name|version|licenses?|platform)\s*=\s*([^=~\s].*?)\s*(?:#.*)?$`)
+})
 
 // gemStringRe matches one Ruby string literal without interpolation, optionally frozen.
-var gemStringRe = regexp.MustCompile(`^(?:"([^"\\#]*)"|'([^'\\]*)'|%q<([^>]*)>)(?:\.freeze)?$`)
+var gemStringRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:"([^"\\#]*)"|'([^'\\]*)'|%q<([^>]*)>)(?:\.freeze)?$`)
+})
 
 // extractGemspec reads an installed gem's specification (GEM_HOME/specifications/NAME-VERSION.gemspec):
 // the literal assignments of name, version, license(s) and platform. The file is Ruby; it is
@@ -41,7 +46,7 @@ func extractGemspec(_ context.Context, in *input) ([]Package, error) {
 	n, versionLine := 0, 0
 	for sc.Scan() {
 		n++
-		m := gemAssignRe.FindStringSubmatch(sc.Text())
+		m := gemAssignRe().FindStringSubmatch(sc.Text())
 		if m == nil {
 			continue
 		}
@@ -89,7 +94,7 @@ func extractGemspec(_ context.Context, in *input) ([]Package, error) {
 
 // gemString is the value of a string literal expression.
 func gemString(expr string) (string, bool) {
-	m := gemStringRe.FindStringSubmatch(strings.TrimSpace(expr))
+	m := gemStringRe().FindStringSubmatch(strings.TrimSpace(expr))
 	if m == nil {
 		return "", false
 	}

@@ -12,6 +12,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"golang.org/x/mod/modfile"
 
@@ -128,13 +129,13 @@ func goStdlib(f *modfile.File) (Package, bool) {
 	return p, true
 }
 
-var goToolchainRe = regexp.MustCompile(`^go(\d+)\.(\d+)(?:\.(\d+))?(?:(rc|beta)(\d+))?`)
+var goToolchainRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^go(\d+)\.(\d+)(?:\.(\d+))?(?:(rc|beta)(\d+))?`) })
 
 // goToolchainVersion turns a Go toolchain name ("go1.22.3", "go1.21", "go1.23rc1",
 // "go1.22.3-custom") into the semver form the Go vulnerability database uses for stdlib
 // ("1.22.3", "1.21.0", "1.23.0-rc.1").
 func goToolchainVersion(name string) (string, bool) {
-	m := goToolchainRe.FindStringSubmatch(name)
+	m := goToolchainRe().FindStringSubmatch(name)
 	if m == nil {
 		return "", false
 	}

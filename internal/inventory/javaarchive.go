@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/palisade-sec/palisade/internal/finding"
@@ -428,14 +429,14 @@ func parseManifest(data []byte) map[string]string {
 }
 
 // jarFileNameRe splits "spring-core-6.1.2.jar" into the artifact and the version.
-var jarFileNameRe = regexp.MustCompile(`^(.+?)-(\d[\w.+-]*?)(?:\.(?:jar|war|ear|jpi|hpi))$`)
+var jarFileNameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(.+?)-(\d[\w.+-]*?)(?:\.(?:jar|war|ear|jpi|hpi))$`) })
 
 // archiveIdentity names an archive without pom.properties: from its manifest (Implementation-*
 // and Bundle-* headers, group from Implementation-Vendor-Id), else from its file name. The guess is
 // marked in PropIdentity; without a group it is reported as unmatched. ok is false (and a problem
 // recorded) when not even a versioned name is found.
 func archiveIdentity(in *input, manifest *zip.File, name, where string, budget *archiveRead) (Package, bool, error) {
-	fromName := jarFileNameRe.FindStringSubmatch(strings.ToLower(name))
+	fromName := jarFileNameRe().FindStringSubmatch(strings.ToLower(name))
 	var artifact, version, group, source string
 	if manifest != nil {
 		data, err := readArchiveEntry(manifest, budget.maxMeta, budget)

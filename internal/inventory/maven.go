@@ -11,6 +11,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/palisade-sec/palisade/internal/finding"
 )
@@ -114,7 +115,7 @@ type pomModel struct {
 	managed map[string]string // groupId:artifactId → version (not yet interpolated)
 }
 
-var pomPropRe = regexp.MustCompile(`\$\{([^}]+)\}`)
+var pomPropRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\{([^}]+)\}`) })
 
 // interpolate replaces ${…} references, following references in property values up to a depth,
 // and says which property it could not resolve.
@@ -124,7 +125,7 @@ func (m *pomModel) interpolate(s string) (string, string) {
 		if !strings.Contains(s, "${") {
 			return s, ""
 		}
-		s = pomPropRe.ReplaceAllStringFunc(s, func(ref string) string {
+		s = pomPropRe().ReplaceAllStringFunc(s, func(ref string) string {
 			name := ref[2 : len(ref)-1]
 			if v, ok := m.props[name]; ok {
 				return v

@@ -35,6 +35,12 @@ type Package struct {
 	Licenses []string `json:"licenses,omitempty"`
 	// Hashes maps an algorithm ("sha256", "sha512", "h1") to the integrity value the lockfile records.
 	Hashes map[string]string `json:"hashes,omitempty"`
+	// Source and SourceVersion name the source package an OS package was built from, and its
+	// version, where the package database records them (dpkg's Source, apk's origin, rpm's
+	// SOURCERPM). Distro advisories (Debian, Ubuntu, Alpine) are keyed by source package, so the
+	// matcher looks these up instead of Name and Version; empty for language packages.
+	Source        string `json:"source,omitempty"`
+	SourceVersion string `json:"sourceVersion,omitempty"`
 	// Properties carry what a format says about a package beyond the fields above, under the Prop*
 	// keys (properties.go): where a Go stdlib version came from, a dev-only scope, a replacement.
 	Properties map[string]string `json:"properties,omitempty"`

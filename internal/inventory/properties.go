@@ -32,6 +32,11 @@ const (
 	PropExtras = "extras"
 	// PropPlatform is the platform a RubyGems or binary package was built for ("x86_64-linux").
 	PropPlatform = "platform"
+	// PropArch is the architecture an OS package was built for ("amd64", "x86_64", "noarch").
+	PropArch = "arch"
+	// PropDistro is the distribution an OS package was installed on, as the purl distro qualifier
+	// writes it ("debian-12", "alpine-3.20.3", "rhel-9.4").
+	PropDistro = "distro"
 )
 
 // The values of PropVersionSource.

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // ecosystemTypes pairs each OSV ecosystem with its package-url type
@@ -95,11 +96,11 @@ func purlEscape(s string) string {
 }
 
 // pyNormRe matches the runs PEP 503 collapses to one "-".
-var pyNormRe = regexp.MustCompile(`[-_.]+`)
+var pyNormRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[-_.]+`) })
 
 // normalizePyPI is the PEP 503 normal form of a Python project name.
 func normalizePyPI(name string) string {
-	return pyNormRe.ReplaceAllString(strings.ToLower(name), "-")
+	return pyNormRe().ReplaceAllString(strings.ToLower(name), "-")
 }
 
 // ParsePURL splits a package-url into the inventory's ecosystem, name and version. It reverses

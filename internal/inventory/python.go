@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/palisade-sec/palisade/internal/finding"
 )
@@ -16,7 +17,7 @@ import (
 type pyDirect map[string]string
 
 // pyReqNameRe is the distribution name at the start of a PEP 508 requirement string.
-var pyReqNameRe = regexp.MustCompile(`^\s*([A-Za-z0-9][A-Za-z0-9._-]*)`)
+var pyReqNameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*([A-Za-z0-9][A-Za-z0-9._-]*)`) })
 
 func (d pyDirect) add(name, scope string) {
 	n := normalizePyPI(name)
@@ -30,7 +31,7 @@ func (d pyDirect) add(name, scope string) {
 
 func (d pyDirect) addReqs(reqs []string, scope string) {
 	for _, r := range reqs {
-		if m := pyReqNameRe.FindStringSubmatch(r); m != nil {
+		if m := pyReqNameRe().FindStringSubmatch(r); m != nil {
 			d.add(m[1], scope)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/palisade-sec/palisade/internal/finding"
 )
@@ -41,10 +42,14 @@ func requirementsLines(data []byte) []reqLine {
 }
 
 // reqRe is a requirement: name, optional [extras], then the specifier and anything after it.
-var reqRe = regexp.MustCompile(`^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(.*)$`)
+var reqRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(.*)$`)
+})
 
 // reqOptionRe is an option taking a file argument: -r/--requirement and -c/--constraint.
-var reqOptionRe = regexp.MustCompile(`^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)(\S+)`)
+var reqOptionRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)(\S+)`)
+})
 
 // reqParser reads one requirements file and the files it includes.
 type reqParser struct {
@@ -162,7 +167,7 @@ func applyVia(pkgs []Package, via map[int][]string) {
 // option handles a line starting with "-": includes and constraints are read, other pip options
 // (index URLs, --hash on its own line, -e local paths) carry no package version.
 func (rp *reqParser) option(ctx context.Context, p string, line int, text string, depth int) ([]Package, error) {
-	m := reqOptionRe.FindStringSubmatch(text)
+	m := reqOptionRe().FindStringSubmatch(text)
 	if m == nil {
 		return nil, nil
 	}
@@ -219,7 +224,7 @@ func parseRequirement(text string, line int) (pkg Package, ok bool, err error) {
 	}
 	text = strings.Join(kept, " ")
 	spec, marker, _ := strings.Cut(text, ";")
-	m := reqRe.FindStringSubmatch(strings.TrimSpace(spec))
+	m := reqRe().FindStringSubmatch(strings.TrimSpace(spec))
 	if m == nil {
 		return pkg, false, errAt(line, "not a requirement: %q", clip(text))
 	}

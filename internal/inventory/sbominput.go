@@ -37,6 +37,8 @@ type cdxCollector struct {
 	pkgs    []Package
 	byRef   map[string]int // bom-ref → index in pkgs
 	skipped int
+	// unmatchable counts OS components listed but not matchable (no distro release in the purl).
+	unmatchable int
 }
 
 // collect adds the components of list, and those nested in them; at is list's JSON path.
@@ -44,12 +46,15 @@ func (c *cdxCollector) collect(list []cdxComponent, at []string) {
 	for i, comp := range list {
 		here := append(append([]string(nil), at...), strconv.Itoa(i))
 		c.collect(comp.Components, append(here, "components"))
-		eco, name, version, err := ParsePURL(comp.PURL)
+		p, unmatchable, err := purlPackage(comp.PURL)
 		if err != nil {
 			c.skipped++
 			continue
 		}
-		p := Package{Name: name, Version: cmpOr(version, comp.Version), Ecosystem: eco, PURL: comp.PURL}
+		if unmatchable != "" {
+			c.unmatchable++
+		}
+		p.Version = cmpOr(p.Version, comp.Version)
 		p.Location.StartLine = c.lines[jsonPath(here...)]
 		for _, h := range comp.Hashes {
 			addHash(&p, strings.ToLower(strings.ReplaceAll(h.Alg, "-", "")), strings.ToLower(h.Content))
@@ -98,6 +103,9 @@ func extractCycloneDX(_ context.Context, in *input) ([]Package, error) {
 	}
 	c := &cdxCollector{lines: lines, byRef: map[string]int{}}
 	c.collect(bom.Components, []string{"components"})
+	if c.unmatchable > 0 {
+		in.problem(finding.ProblemUnmatched, in.path, 0, "read CycloneDX: %d OS components are listed but cannot be matched: their purl's distro qualifier names no release of a distribution with OSV data", c.unmatchable)
+	}
 	if c.skipped > 0 {
 		in.problem(finding.ProblemUnmatched, in.path, 0, "read CycloneDX: %d components have no purl of a supported ecosystem and were not matched", c.skipped)
 	}
@@ -157,11 +165,12 @@ func spdxInputPackage(sp spdxInPackage) (Package, bool) {
 			purl = ref.ReferenceLocator
 		}
 	}
-	eco, name, version, err := ParsePURL(purl)
-	if err != nil {
+	p, unmatchable, err := purlPackage(purl)
+	if err != nil || unmatchable != "" {
+		// An SPDX package of an OS without a matchable release is counted with the unmatched.
 		return Package{}, false
 	}
-	p := Package{Name: name, Version: cmpOr(version, sp.VersionInfo), Ecosystem: eco, PURL: purl}
+	p.Version = cmpOr(p.Version, sp.VersionInfo)
 	for _, c := range sp.Checksums {
 		addHash(&p, strings.ToLower(strings.ReplaceAll(c.Algorithm, "-", "")), strings.ToLower(c.ChecksumValue))
 	}

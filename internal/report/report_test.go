@@ -234,7 +234,14 @@ func TestJSONSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := compileSchema(t, "report-v1.schema.json", docCopy)
-	for name, run := range map[string]func() *Run{"fixture": fixtureRun, "empty": emptyRun} {
+	imageRun := func() *Run {
+		r := fixtureRun()
+		r.Findings[0].Location.Layer = &finding.Layer{Index: 2, Digest: "sha256:" + strings.Repeat("ab", 32),
+			DiffID: "sha256:" + strings.Repeat("cd", 32), CreatedBy: "COPY . /app"}
+		r.Image = &Image{Name: "app.tar", Digest: "sha256:" + strings.Repeat("ef", 32), Platform: "linux/amd64", Layers: 3, BaseLayers: 1}
+		return r
+	}
+	for name, run := range map[string]func() *Run{"fixture": fixtureRun, "empty": emptyRun, "image layer": imageRun} {
 		t.Run(name, func(t *testing.T) {
 			if err := validate(t, s, write(t, JSON{}, run())); err != nil {
 				t.Errorf("JSON output does not match its schema: %v", err)
@@ -266,7 +273,7 @@ func TestSARIFSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := compileSchema(t, "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json", schema)
-	for name, run := range map[string]func() *Run{"fixture": fixtureRun, "empty": emptyRun, "odd": oddRun} {
+	for name, run := range map[string]func() *Run{"fixture": fixtureRun, "empty": emptyRun, "odd": oddRun, "image": imageRun} {
 		t.Run(name, func(t *testing.T) {
 			if err := validate(t, s, write(t, SARIF{}, run())); err != nil {
 				t.Errorf("SARIF output does not match the official schema: %v", err)
@@ -487,5 +494,39 @@ func TestJUnitInvalidXMLCharacters(t *testing.T) {
 	}
 	if doc.Failures != 1 || !strings.Contains(doc.Suites[0].Cases[0].Failure.Body, "]]> <&>") {
 		t.Errorf("failure not kept intact: %+v", doc.Suites[0].Cases[0].Failure)
+	}
+}
+
+// imageRun is the fixture run as an image scan: its first finding in layer 2 of three.
+func imageRun() *Run {
+	r := fixtureRun()
+	r.Findings[0].Location.Layer = &finding.Layer{Index: 2, Digest: "sha256:" + strings.Repeat("ab", 32), CreatedBy: "COPY . /app"}
+	r.Findings[1].Location.Layer = &finding.Layer{Index: 0, Digest: "sha256:" + strings.Repeat("01", 32), Base: true}
+	r.Image = &Image{Name: "app.tar", Layers: 3, BaseLayers: 1, Platform: "linux/amd64"}
+	return r
+}
+
+// TestImageLocations: the table names each finding's layer (index, short digest, base or own,
+// build step) and the image; SARIF locations are "<layer-digest>/<path>"; the fingerprint, and
+// so a baseline, does not depend on the layer.
+func TestImageLocations(t *testing.T) {
+	r := imageRun()
+	table := string(write(t, mustNew(t, "table", Options{}), r))
+	for _, want := range []string{
+		"layer 2 sha256:abababababab (own): COPY . /app",
+		"layer 0 sha256:010101010101 (base image)",
+		"image: 3 layers, linux/amd64, layer 0 from the base image",
+	} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q:\n%s", want, table)
+		}
+	}
+	sarif := string(write(t, SARIF{}, r))
+	want := `"uri": "./sha256:` + strings.Repeat("ab", 32) + "/" + fixtureRun().Findings[0].Location.Path + `"`
+	if !strings.Contains(sarif, want) {
+		t.Errorf("SARIF lacks %s", want)
+	}
+	if fixtureRun().Findings[0].Fingerprint != r.Findings[0].Fingerprint {
+		t.Error("the layer changed the fingerprint")
 	}
 }

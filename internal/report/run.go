@@ -13,8 +13,10 @@ import (
 
 // Run is the result of one scan: what ran, on what, what it found, and what it could not look at.
 type Run struct {
-	Tool     Tool      `json:"tool"`
-	Target   string    `json:"target"`
+	Tool   Tool   `json:"tool"`
+	Target string `json:"target"`
+	// Image names the container image scanned (scan --image); nil for a directory or history.
+	Image    *Image    `json:"image,omitempty"`
 	Scanners []string  `json:"scanners"`
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished"`
@@ -25,6 +27,22 @@ type Run struct {
 	Stats    Stats             `json:"stats"`
 	Skipped  []finding.Skip    `json:"skipped,omitempty"`
 	Problems []finding.Problem `json:"problems,omitempty"`
+}
+
+// Image is the container image a run scanned, as the registry or archive named it: the digest
+// is what pins it, the reference how the user asked for it.
+type Image struct {
+	Name         string `json:"name"`                   // what was opened: a path or the reference as written
+	Reference    string `json:"reference,omitempty"`    // the registry reference pinned by digest
+	Digest       string `json:"digest,omitempty"`       // the manifest digest; empty for a legacy archive or a root filesystem
+	ConfigDigest string `json:"configDigest,omitempty"` // the image ID
+	Platform     string `json:"platform,omitempty"`     // os/arch[/variant]
+	Layers       int    `json:"layers"`
+	// BaseName and BaseDigest name the base image as the image's annotations or labels do;
+	// BaseLayers is how many of its bottom layers are the base's (0 when it could not be told).
+	BaseName   string `json:"baseName,omitempty"`
+	BaseDigest string `json:"baseDigest,omitempty"`
+	BaseLayers int    `json:"baseLayers,omitempty"`
 }
 
 // Tool names the program that produced the run.

@@ -448,9 +448,22 @@ func sarifPhysical(l finding.Location) sarifPhysicalLocation {
 		region.Snippet = &sarifText{Text: l.Snippet}
 	}
 	return sarifPhysicalLocation{
-		ArtifactLocation: sarifArtifactLocation{URI: relativeURI(l.Path), URIBaseID: srcRoot},
+		ArtifactLocation: sarifArtifactLocation{URI: locationURI(l), URIBaseID: srcRoot},
 		Region:           region,
 	}
+}
+
+// locationURI is the artifact URI of a location: its path, or in a container image
+// "<layer-digest>/<path>" (as "./sha256:…/usr/lib/…", the "./" keeping the digest's colon from
+// reading as a scheme). One relative URI per layer's copy of a file keeps two copies of one path
+// apart, and GitHub code scanning accepts a relative URI it cannot find in the checkout (the
+// alert is shown without source); a uriBaseId per layer would need an absolute base URI, which a
+// layer does not have. Fingerprints leave the layer out, so a rebuilt image matches its baseline.
+func locationURI(l finding.Location) string {
+	if l.Layer != nil && l.Layer.Digest != "" {
+		return relativeURI(l.Layer.Digest + "/" + strings.TrimPrefix(l.Path, "/"))
+	}
+	return relativeURI(l.Path)
 }
 
 func sarifInvocationOf(r *Run) sarifInvocation {

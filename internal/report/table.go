@@ -129,6 +129,23 @@ func (tw *tableWriter) header(r *Run) {
 	name := cmp.Or(r.Tool.Name, "palisade")
 	target := cmp.Or(r.Target, "(unnamed target)")
 	tw.line("%s: %s", clean(strings.TrimSpace(name+" "+r.Tool.Version)), clean(target))
+	if img := r.Image; img != nil {
+		line := fmt.Sprintf("image: %d layers", img.Layers)
+		if img.Platform != "" {
+			line += ", " + img.Platform
+		}
+		if img.BaseLayers > 0 {
+			if img.BaseLayers == 1 {
+				line += ", layer 0 from the base image"
+			} else {
+				line += fmt.Sprintf(", layers 0–%d from the base image", img.BaseLayers-1)
+			}
+			if img.BaseName != "" {
+				line += " " + img.BaseName
+			}
+		}
+		tw.line("%s", clean(line))
+	}
 	if len(r.Scanners) > 0 {
 		tw.line("scanners: %s", clean(strings.Join(r.Scanners, ", ")))
 	}
@@ -204,6 +221,9 @@ func (tw *tableWriter) finding(f finding.Finding, underSeverity bool) {
 		if !c.Date.IsZero() {
 			where += " on " + c.Date.UTC().Format("2006-01-02")
 		}
+	}
+	if l := f.Location.Layer; l != nil {
+		where += "  " + layerLabel(l)
 	}
 	tw.line("%s%s", indent, where)
 	if f.Location.Snippet != "" {
@@ -378,6 +398,28 @@ func position(l finding.Location) string {
 	default:
 		return ":" + strconv.Itoa(l.StartLine) + ":" + strconv.Itoa(l.StartColumn)
 	}
+}
+
+// layerLabel names a finding's image layer: "layer 3 sha256:0123456789ab (own): RUN make", so a
+// reader sees which build step to change and whether the fix belongs to the base image.
+func layerLabel(l *finding.Layer) string {
+	s := fmt.Sprintf("layer %d", l.Index)
+	if l.Digest != "" {
+		d := l.Digest
+		if len(d) > len("sha256:")+12 {
+			d = d[:len("sha256:")+12]
+		}
+		s += " " + d
+	}
+	if l.Base {
+		s += " (base image)"
+	} else {
+		s += " (own)"
+	}
+	if l.CreatedBy != "" {
+		s += ": " + truncate(l.CreatedBy, 80)
+	}
+	return clean(s)
 }
 
 // shortHash abbreviates a commit hash the way git shows it.

@@ -1,6 +1,7 @@
 package sbom
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -163,6 +164,17 @@ func cdxComponentOf(e *entry, ref string) cdxComponent {
 	}
 	for _, k := range slices.Sorted(maps.Keys(e.Properties)) {
 		c.Properties = append(c.Properties, cdxProperty{Name: "palisade:" + k, Value: e.Properties[k]})
+	}
+	// In an image, the layer of each copy: properties in Palisade's namespace, the place
+	// CycloneDX 1.6 gives tool-specific facts (its evidence has no field for a layer).
+	for _, l := range e.layers {
+		c.Properties = append(c.Properties,
+			cdxProperty{Name: "palisade:layer:index", Value: fmt.Sprint(l.Index)},
+			cdxProperty{Name: "palisade:layer:digest", Value: cmp.Or(l.Digest, l.DiffID)},
+			cdxProperty{Name: "palisade:layer:base", Value: fmt.Sprint(l.Base)})
+		if l.CreatedBy != "" {
+			c.Properties = append(c.Properties, cdxProperty{Name: "palisade:layer:createdBy", Value: l.CreatedBy})
+		}
 	}
 	return c
 }

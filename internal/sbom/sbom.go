@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/inventory"
 )
 
@@ -101,6 +102,7 @@ func Write(w io.Writer, f Format, pkgs []inventory.Package, opts Options) error 
 type entry struct {
 	inventory.Package
 	locations []string
+	layers    []finding.Layer // the image layers the package's files came from, by index
 }
 
 // merge collapses pkgs by Key, keeping every location, the union of DependsOn, licences and
@@ -137,6 +139,9 @@ func merge(pkgs []inventory.Package) []*entry {
 		if loc != "" {
 			e.locations = append(e.locations, loc)
 		}
+		if l := p.Location.Layer; l != nil && !slices.ContainsFunc(e.layers, func(x finding.Layer) bool { return x.Index == l.Index }) {
+			e.layers = append(e.layers, *l)
+		}
 	}
 	out := slices.Collect(maps.Values(byKey))
 	slices.SortFunc(out, func(a, b *entry) int { return strings.Compare(a.Key(), b.Key()) })
@@ -146,8 +151,26 @@ func merge(pkgs []inventory.Package) []*entry {
 		e.Licenses = uniqueInOrder(e.Licenses) // keeps the sources' order, drops repeats
 		slices.Sort(e.locations)
 		e.locations = slices.Compact(e.locations)
+		slices.SortFunc(e.layers, func(a, b finding.Layer) int { return a.Index - b.Index })
 	}
 	return out
+}
+
+// layerText names a layer in prose: "layer 3 (sha256:…, own: RUN make)".
+func layerText(l finding.Layer) string {
+	who := "own"
+	if l.Base {
+		who = "base image"
+	}
+	s := fmt.Sprintf("layer %d (", l.Index)
+	if l.Digest != "" {
+		s += l.Digest + ", "
+	}
+	s += who
+	if l.CreatedBy != "" {
+		s += ": " + l.CreatedBy
+	}
+	return s + ")"
 }
 
 // hexHash reports whether s is a hex digest of the length alg produces.

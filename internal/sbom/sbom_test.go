@@ -393,3 +393,28 @@ func TestMergeKeepsEveryPlaceAndLicenceOnce(t *testing.T) {
 		t.Errorf("direct %v hashes %v: the second occurrence's facts were lost", e.Direct, e.Hashes)
 	}
 }
+
+// TestImageLayers: a package found in an image names its layer — CycloneDX properties, an SPDX
+// package comment — and both documents still validate against the official schemas.
+func TestImageLayers(t *testing.T) {
+	pkgs := []inventory.Package{{
+		Name: "zlib1g", Version: "1:1.2.13.dfsg-1", Ecosystem: "Debian:12", PURL: "pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?distro=debian-12",
+		Location: finding.Location{Path: "var/lib/dpkg/status", StartLine: 12,
+			Layer: &finding.Layer{Index: 0, Digest: "sha256:" + strings.Repeat("ab", 32), CreatedBy: "ADD rootfs.tar /", Base: true}},
+	}}
+	for f, want := range map[Format][]string{
+		CycloneDX: {`"name": "palisade:layer:index",`, `"value": "sha256:` + strings.Repeat("ab", 32) + `"`, `"name": "palisade:layer:base",`, `"value": "ADD rootfs.tar /"`},
+		SPDX:      {`"comment": "from image layer 0 (sha256:` + strings.Repeat("ab", 32) + `, base image: ADD rootfs.tar /)"`},
+	} {
+		var buf bytes.Buffer
+		if err := Write(&buf, f, pkgs, fixed); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if !strings.Contains(buf.String(), w) {
+				t.Errorf("%s lacks %s:\n%s", f, w, buf.String())
+			}
+		}
+		validate(t, f, buf.Bytes())
+	}
+}

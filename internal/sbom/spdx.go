@@ -42,6 +42,7 @@ type spdxPackage struct {
 	LicenseDeclared  string            `json:"licenseDeclared"`
 	CopyrightText    string            `json:"copyrightText"`
 	SourceInfo       string            `json:"sourceInfo,omitempty"`
+	Comment          string            `json:"comment,omitempty"`
 	ExternalRefs     []spdxExternalRef `json:"externalRefs,omitempty"`
 	PrimaryPurpose   string            `json:"primaryPackagePurpose"`
 }
@@ -157,6 +158,15 @@ func spdxPackageOf(e *entry, id string, refs map[string]string) spdxPackage {
 	}
 	if len(e.locations) > 0 {
 		p.SourceInfo = "found in " + strings.Join(e.locations, ", ")
+	}
+	// SPDX 2.3 has no field for a container layer; the package comment is the free-text place
+	// for it (an annotation would need an annotator and a date that say nothing more).
+	var layers []string
+	for _, l := range e.layers {
+		layers = append(layers, layerText(l))
+	}
+	if len(layers) > 0 {
+		p.Comment = "from image " + strings.Join(layers, ", ")
 	}
 	for _, alg := range slices.Sorted(maps.Keys(e.Hashes)) {
 		if name, ok := spdxHashAlg(alg); ok && hexHash(alg, e.Hashes[alg]) {

@@ -31,6 +31,9 @@ type File struct {
 	Content []byte
 	// Commit is set when the content came from history (only the lines a commit added).
 	Commit *finding.Commit
+	// Layer is set when the file is in a container image: the layer whose copy of the file this
+	// is (the same path may be in several layers, and a later one may have deleted it).
+	Layer *finding.Layer
 	// LineOffset maps Content's line 1 to the file's real line when Content is a fragment
 	// (history hunks); findings add it to the lines they report. Zero for whole files.
 	LineOffset int
@@ -111,6 +114,9 @@ type Tree struct {
 	// for the tree, so binary files and files over MaxFileSize are listed too. Palisade's own
 	// outputs describing this tree (SBOMs, reports) are not listed (see SkipOwnOutput).
 	Files []string
+	// Installed says the tree is an installed system (a container image's final filesystem), not
+	// a source tree: analyzers that read packages read what package managers installed too.
+	Installed bool
 	// MaxFileSize is the engine's size limit (Options.MaxFileSize): the largest file a tree
 	// analyzer may read whole into memory. A listed file over it that the analyzer needs to
 	// parse whole must be reported as a problem (in an Incomplete), never dropped; files read

@@ -432,6 +432,9 @@ func (c *collector) addFindings(scanner string, f *File, found []finding.Finding
 			if loc.Commit == nil && f.Commit != nil {
 				loc.Commit = f.Commit
 			}
+			if loc.Layer == nil && f.Layer != nil {
+				loc.Layer = f.Layer
+			}
 		}
 	}
 	c.mu.Lock()
@@ -507,7 +510,8 @@ func sameFinding(a, b finding.Finding) bool {
 		a.Location.Path == b.Location.Path &&
 		a.Location.StartLine == b.Location.StartLine && a.Location.StartColumn == b.Location.StartColumn &&
 		a.Location.EndLine == b.Location.EndLine && a.Location.EndColumn == b.Location.EndColumn &&
-		commitHash(a.Location.Commit) == commitHash(b.Location.Commit)
+		commitHash(a.Location.Commit) == commitHash(b.Location.Commit) &&
+		layerIndex(a.Location.Layer) == layerIndex(b.Location.Layer)
 }
 
 func compareFull(a, b finding.Finding) int {
@@ -518,12 +522,21 @@ func compareFull(a, b finding.Finding) int {
 		cmp.Compare(a.Location.EndLine, b.Location.EndLine),
 		cmp.Compare(a.Location.EndColumn, b.Location.EndColumn),
 		strings.Compare(commitHash(a.Location.Commit), commitHash(b.Location.Commit)),
+		cmp.Compare(layerIndex(a.Location.Layer), layerIndex(b.Location.Layer)),
 		strings.Compare(a.Scanner, b.Scanner),
 		strings.Compare(a.RuleID, b.RuleID),
 		strings.Compare(a.Title, b.Title),
 		strings.Compare(a.Fingerprint, b.Fingerprint),
 		strings.Compare(a.Location.Snippet, b.Location.Snippet),
 	)
+}
+
+// layerIndex orders findings of an image by layer; -1 is outside an image.
+func layerIndex(l *finding.Layer) int {
+	if l == nil {
+		return -1
+	}
+	return l.Index
 }
 
 func commitHash(c *finding.Commit) string {

@@ -42,6 +42,10 @@ type IgnoreEntry struct {
 	Paths []string
 	// Fingerprint, when set, matches one finding's Fingerprint exactly (case-insensitively).
 	Fingerprint string
+	// Packages name packages by name ("zlib1g"), source package ("zlib") or purl with or without
+	// version and qualifiers ("pkg:deb/debian/zlib1g"); a finding matches when it is about any of
+	// them (its "package", "sourcePackage" or "purl" property). Empty means any package.
+	Packages []string
 	// Reason is why the findings are accepted; mandatory.
 	Reason string
 	// Owner is who answers for the entry; optional.
@@ -65,7 +69,10 @@ func (e *IgnoreEntry) Expired(now time.Time) bool {
 
 // Matches reports whether the entry covers f, ignoring expiry.
 func (e *IgnoreEntry) Matches(f *finding.Finding) bool {
-	if e.rule != nil && !e.rule.match(f.RuleID) {
+	if e.rule != nil && !e.rule.match(f.RuleID) && !slices.ContainsFunc(aliases(f), e.rule.match) {
+		return false
+	}
+	if len(e.Packages) > 0 && !slices.ContainsFunc(e.Packages, func(p string) bool { return aboutPackage(f, p) }) {
 		return false
 	}
 	if e.Fingerprint != "" && !strings.EqualFold(e.Fingerprint, f.Fingerprint) {
@@ -80,6 +87,36 @@ func (e *IgnoreEntry) Matches(f *finding.Finding) bool {
 		}
 	}
 	return false
+}
+
+// aliases are the other IDs of a vulnerability finding's advisory (a CVE for a DSA): an entry
+// for the CVE covers the finding whichever ID the database chose as its rule.
+func aliases(f *finding.Finding) []string {
+	if f.Properties["aliases"] == "" {
+		return nil
+	}
+	return strings.Split(f.Properties["aliases"], ",")
+}
+
+// aboutPackage reports whether f is about the package p names: its name, its source package, or
+// its purl (p may leave out the version and qualifiers).
+func aboutPackage(f *finding.Finding, p string) bool {
+	props := f.Properties
+	if props == nil {
+		return false
+	}
+	if !strings.HasPrefix(p, "pkg:") {
+		return props["package"] == p || props["sourcePackage"] == p
+	}
+	purl := props["purl"]
+	if purl == "" {
+		return false
+	}
+	if purl == p {
+		return true
+	}
+	rest, ok := strings.CutPrefix(purl, p)
+	return ok && (strings.HasPrefix(rest, "@") || strings.HasPrefix(rest, "?") || strings.HasPrefix(rest, "#"))
 }
 
 // Match returns the first entry, in file order, that covers f and has not expired at now. File
@@ -144,6 +181,7 @@ type ignoreDoc struct {
 type ignoreItem struct {
 	Rule        string   `yaml:"rule"`
 	Paths       []string `yaml:"paths"`
+	Packages    []string `yaml:"packages"`
 	Fingerprint string   `yaml:"fingerprint"`
 	Reason      string   `yaml:"reason"`
 	Expires     expiry   `yaml:"expires"`
@@ -224,8 +262,15 @@ func compileEntry(item ignoreItem, at func(sub string, err error) error) (Ignore
 	if e.Reason == "" {
 		return e, at("reason", errors.New("required: say why these findings are accepted"))
 	}
-	if e.Rule == "" && len(item.Paths) == 0 && e.Fingerprint == "" {
-		return e, at("", errors.New("set at least one of rule, paths, fingerprint; an entry without them would suppress everything"))
+	if e.Rule == "" && len(item.Paths) == 0 && e.Fingerprint == "" && len(item.Packages) == 0 {
+		return e, at("", errors.New("set at least one of rule, paths, packages, fingerprint; an entry without them would suppress everything"))
+	}
+	for k, p := range item.Packages {
+		p = strings.TrimSpace(p)
+		if p == "" || strings.ContainsAny(p, "*?[") {
+			return e, at(fmt.Sprintf("packages[%d]", k), fmt.Errorf("want a package name or purl, got %q (no patterns: name each package)", item.Packages[k]))
+		}
+		e.Packages = append(e.Packages, p)
 	}
 	if e.Rule != "" {
 		g, err := compileGlob(e.Rule)
@@ -269,7 +314,7 @@ var (
 // matchesEverything reports whether the entry covers every finding: no fingerprint, and a rule
 // and paths that are absent, made only of stars, or that match every probe.
 func (e *IgnoreEntry) matchesEverything() bool {
-	if e.Fingerprint != "" {
+	if e.Fingerprint != "" || len(e.Packages) > 0 {
 		return false
 	}
 	if (e.rule == nil || starsOnly(*e.rule)) && (len(e.paths) == 0 || slices.ContainsFunc(e.paths, starsOnly)) {

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -55,7 +56,7 @@ func TestParseIgnoreFileErrors(t *testing.T) {
 		want string // the error must contain this, file:line first
 	}{
 		{"unknown key", "version: 1\nignore:\n  - rule: jwt\n    reson: typo\n",
-			`.palisadeignore.yaml:4:5: ignore[0].reson: unknown key "reson" (want one of: rule, paths, fingerprint, reason, expires, owner, all)`},
+			`.palisadeignore.yaml:4:5: ignore[0].reson: unknown key "reson" (want one of: rule, paths, packages, fingerprint, reason, expires, owner, all)`},
 		{"unknown top-level key", "version: 1\nignores: []\n",
 			`.palisadeignore.yaml:2:1: ignores: unknown key "ignores"`},
 		{"missing reason", "version: 1\nignore:\n  - rule: jwt\n  - rule: aws-access-key-id\n    paths: [a]\n",
@@ -63,7 +64,7 @@ func TestParseIgnoreFileErrors(t *testing.T) {
 		{"blank reason", "version: 1\nignore:\n  - rule: jwt\n    reason: '   '\n",
 			`.palisadeignore.yaml:4:13: ignore[0].reason: required`},
 		{"no criteria", "version: 1\nignore:\n  - rule: jwt\n    reason: a\n  - reason: everything please\n    owner: me\n",
-			`.palisadeignore.yaml:5:5: ignore[1]: set at least one of rule, paths, fingerprint`},
+			`.palisadeignore.yaml:5:5: ignore[1]: set at least one of rule, paths, packages, fingerprint`},
 		{"bad date", "version: 1\nignore:\n  - rule: jwt\n    reason: a\n    expires: 31/01/2027\n",
 			`.palisadeignore.yaml:5:14: ignore[0].expires: want a date like 2027-01-31`},
 		{"bad path glob", "version: 1\nignore:\n  - paths: [ok/**, 'bad/[x']\n    reason: a\n",
@@ -264,5 +265,52 @@ func TestIgnoreFileAllowsExplicitAllAndNarrowEntries(t *testing.T) {
 		if _, err := ParseIgnoreFile("i.yaml", []byte(y)); err != nil {
 			t.Errorf("%s: %v", y, err)
 		}
+	}
+}
+
+// TestIgnoreFilePackages: an entry names packages by name, source package or purl (with or
+// without version and qualifiers), and a rule matches an advisory's aliases too, so an image's
+// vulnerability findings are suppressed by what a user knows them as.
+func TestIgnoreFilePackages(t *testing.T) {
+	f, err := ParseIgnoreFile(".palisadeignore.yaml", []byte(`version: 1
+ignore:
+  - packages: [zlib]
+    reason: rebuilt upstream
+  - packages: ["pkg:deb/debian/libssl3"]
+    paths: ["var/lib/dpkg/**"]
+    reason: not reachable
+  - rule: CVE-2099-7
+    reason: disputed
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dpkg := finding.Location{Path: "var/lib/dpkg/status"}
+	for _, tc := range []struct {
+		name  string
+		f     finding.Finding
+		entry int // 1-based; 0 for none
+	}{
+		{"by source package", finding.Finding{RuleID: "DSA-1", Location: dpkg, Properties: map[string]string{"package": "zlib1g", "sourcePackage": "zlib"}}, 1},
+		{"by name", finding.Finding{RuleID: "DSA-1", Location: dpkg, Properties: map[string]string{"package": "zlib"}}, 1},
+		{"by purl without version", finding.Finding{RuleID: "DSA-2", Location: dpkg, Properties: map[string]string{"package": "libssl3", "purl": "pkg:deb/debian/libssl3@3.0.11-1?arch=amd64&distro=debian-12"}}, 2},
+		{"purl prefix of another name", finding.Finding{RuleID: "DSA-2", Location: dpkg, Properties: map[string]string{"package": "libssl3-dev", "purl": "pkg:deb/debian/libssl3-dev@3.0.11-1"}}, 0},
+		{"purl in another path", finding.Finding{RuleID: "DSA-2", Location: finding.Location{Path: "app/x"}, Properties: map[string]string{"purl": "pkg:deb/debian/libssl3@3"}}, 0},
+		{"rule by alias", finding.Finding{RuleID: "DSA-3", Location: dpkg, Properties: map[string]string{"package": "curl", "aliases": "CVE-2099-7,DLA-9"}}, 3},
+		{"no properties", finding.Finding{RuleID: "generic-password", Location: dpkg}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, ok := f.Match(&tc.f, time.Now())
+			got := 0
+			if ok {
+				got = slices.IndexFunc(f.Entries, func(x IgnoreEntry) bool { return x.Line == e.Line }) + 1
+			}
+			if got != tc.entry {
+				t.Errorf("matched entry %d, want %d", got, tc.entry)
+			}
+		})
+	}
+	if _, err := ParseIgnoreFile("x.yaml", []byte("version: 1\nignore:\n  - packages: [\"lib*\"]\n    reason: r\n")); err == nil || !strings.Contains(err.Error(), "packages[0]") {
+		t.Errorf("a package pattern: err = %v, want one naming packages[0]", err)
 	}
 }

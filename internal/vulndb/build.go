@@ -107,10 +107,22 @@ func buildEcosystem(ctx context.Context, eco, zipPath, outDir string) (Ecosystem
 	info.SHA256 = sum
 	info.Advisories = len(recs)
 	info.Packages = len(pkgs)
+	releases := map[string]bool{}
 	for _, r := range recs {
 		if r.withdrawn {
 			info.Withdrawn++
 		}
+		for _, e := range r.entries {
+			releases[e.release] = true
+		}
+	}
+	if base, _ := baseEcosystem(eco); releaseRequired(base) {
+		for r := range releases {
+			if r != "" {
+				info.Releases = append(info.Releases, r)
+			}
+		}
+		slices.Sort(info.Releases)
 	}
 	return info, nil
 }

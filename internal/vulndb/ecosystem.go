@@ -38,6 +38,49 @@ func CheckEcosystem(eco string) error {
 	return fmt.Errorf("unsupported ecosystem %q (supported: %s)", eco, strings.Join(MatchableEcosystems(), ", "))
 }
 
+// releaseRequired says whether an ecosystem's advisories are all per release ("Debian:12"): a
+// package of it without a release cannot be matched (no entry has an empty release, so matching
+// would find nothing and look clean).
+func releaseRequired(base string) bool {
+	switch base {
+	case "Debian", "Ubuntu", "Alpine", "Red Hat", "Rocky Linux", "AlmaLinux", "SUSE", "openSUSE":
+		return true
+	}
+	return false
+}
+
+// releaseMatches says whether an advisory entry of release have applies to a package of release
+// want. Releases must be equal, except that Red Hat's records name the repository after the
+// release ("enterprise_linux:9::appstream", "enterprise_linux:9::baseos") while an image knows
+// only its release ("enterprise_linux:9"): a package may come from any of its repositories.
+func releaseMatches(base, want, have string) bool {
+	if have == want {
+		return true
+	}
+	if base == "Red Hat" && want != "" {
+		return strings.HasPrefix(have, want+"::")
+	}
+	return false
+}
+
+// advisoryKey is the package name and version the ecosystem's advisories are keyed by. Debian's,
+// Ubuntu's, Alpine's, Wolfi's and Chainguard's advisories name the source package (dpkg Source,
+// apk origin) and its version, so a binary package built from it (libssl3 from openssl) is looked
+// up by those; the rpm family's name binary packages, as does every language ecosystem.
+func advisoryKey(base string, p inventory.Package) (name, version string) {
+	switch base {
+	case "Debian", "Ubuntu", "Alpine", "Wolfi", "Chainguard":
+		if p.Source != "" {
+			name, version = p.Source, p.SourceVersion
+			if version == "" {
+				version = p.Version
+			}
+			return name, version
+		}
+	}
+	return p.Name, p.Version
+}
+
 // baseEcosystem splits "Debian:12" into "Debian" and "12".
 func baseEcosystem(eco string) (base, release string) {
 	base, release, _ = strings.Cut(eco, ":")

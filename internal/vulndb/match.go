@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/google/osv-scalibr/semantic"
 
@@ -89,6 +90,9 @@ func (db *DB) matchOne(p inventory.Package, res *Result) (ms []Match, skip strin
 	case p.Version == "":
 		return nil, "no exact version is pinned (only a range or nothing), so it cannot be matched", nil
 	}
+	if release == "" && releaseRequired(base) {
+		return nil, fmt.Sprintf("%s advisories are per release, and the package's ecosystem names none (%s:<release>): the distribution's release is unknown", base, base), nil
+	}
 	e, err := db.ecosystem(base)
 	if err != nil {
 		return nil, "", err
@@ -99,21 +103,27 @@ func (db *DB) matchOne(p inventory.Package, res *Result) (ms []Match, skip strin
 		}
 		return nil, fmt.Sprintf("ecosystem %s is not in the vulnerability database (run 'palisade db update --ecosystems %s')", base, base), nil
 	}
-	entries, err := e.ix.lookup(normalizeName(base, p.Name))
+	if known := db.meta.Ecosystems[base].Releases; len(known) > 0 && !slices.ContainsFunc(known, func(r string) bool { return releaseMatches(base, release, r) }) {
+		// An unknown release would find no entries and look clean: a release the database does
+		// not cover yet (an old database, a new release), or an image that misstates its own.
+		return nil, fmt.Sprintf("the database has no %s advisories for release %q (it has %s): is the database current, and the release right?", base, release, strings.Join(known, ", ")), nil
+	}
+	name, version := advisoryKey(base, p)
+	entries, err := e.ix.lookup(normalizeName(base, name))
 	if err != nil {
 		return nil, "", fmt.Errorf("match %s: %s index: %w", p.Key(), base, err)
 	}
 	if len(entries) == 0 {
 		return nil, "", nil
 	}
-	raw := normalizeVersion(base, p.Name, p.Version)
+	raw := normalizeVersion(base, name, version)
 	ver, err := parseVersion(base, raw)
 	if err != nil {
-		return nil, fmt.Sprintf("version %q is not a valid %s version: %v", p.Version, base, err), nil
+		return nil, fmt.Sprintf("version %q is not a valid %s version: %v", version, base, err), nil
 	}
 	byAdv := map[uint32]int{} // advisory → index in ms
 	for _, en := range entries {
-		if en.release != release {
+		if !releaseMatches(base, release, en.release) {
 			continue
 		}
 		hit, fixed := db.affects(base, raw, ver, en, e, res)
@@ -133,7 +143,7 @@ func (db *DB) matchOne(p inventory.Package, res *Result) (ms []Match, skip strin
 		ms[k].FixedIn = append(ms[k].FixedIn, fixed...)
 	}
 	for k := range ms {
-		ms[k].Affected = affectedFor(ms[k].Vulnerability, base, release, normalizeName(base, p.Name))
+		ms[k].Affected = affectedFor(ms[k].Vulnerability, base, release, normalizeName(base, name))
 		ms[k].FixedIn = SortVersions(base, ms[k].FixedIn)
 	}
 	return ms, "", nil
@@ -248,7 +258,7 @@ func affectedFor(v *osv.Vulnerability, base, release, name string) []osv.Affecte
 	var out []osv.Affected
 	for _, a := range v.Affected {
 		b, r := baseEcosystem(a.Package.Ecosystem)
-		if b == base && r == release && normalizeName(base, a.Package.Name) == name {
+		if b == base && releaseMatches(base, release, r) && normalizeName(base, a.Package.Name) == name {
 			out = append(out, a)
 		}
 	}

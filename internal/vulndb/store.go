@@ -57,6 +57,10 @@ type EcosystemInfo struct {
 	Advisories int       `json:"advisories"`
 	Withdrawn  int       `json:"withdrawn"`
 	Packages   int       `json:"packages"`
+	// Releases are the release suffixes the advisories name ("11", "12" of Debian:11, Debian:12),
+	// for the ecosystems whose advisories are per release: a package of a release not among them
+	// is reported as not checked, not as clean. Empty in databases built before it was recorded.
+	Releases []string `json:"releases,omitempty"`
 }
 
 // Oldest returns the fetch time of the least recently fetched ecosystem: the age of the database

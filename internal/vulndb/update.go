@@ -100,6 +100,11 @@ func Import(ctx context.Context, opts ImportOptions) (Meta, error) {
 	if err != nil {
 		return Meta{}, errkind.Wrap(errkind.NotFound, fmt.Errorf("import: %w", err))
 	}
+	if files, ok, err := secdbFiles(opts.Path); err != nil {
+		return Meta{}, errkind.Wrap(errkind.NotFound, fmt.Errorf("import: %w", err))
+	} else if ok {
+		return importSecdb(ctx, opts, files)
+	}
 	var archives []archive
 	if !fi.IsDir() {
 		if opts.Ecosystem == "" {
@@ -120,6 +125,29 @@ func Import(ctx context.Context, opts ImportOptions) (Meta, error) {
 		return Meta{}, err
 	}
 	return install(ctx, opts.Dir, staging, archives, now(opts.Now))
+}
+
+// importSecdb converts Alpine secdb files into the Alpine ecosystem's archive, in the staging
+// directory, and installs it like any import: the Alpine data in use is replaced only once every
+// file has converted and every record has indexed.
+func importSecdb(ctx context.Context, opts ImportOptions, files []string) (Meta, error) {
+	if opts.Ecosystem != "" && opts.Ecosystem != "Alpine" {
+		return Meta{}, errkind.Wrap(errkind.Invalid, fmt.Errorf("import %s: Alpine secdb files hold ecosystem Alpine, not %s", opts.Path, opts.Ecosystem))
+	}
+	if len(opts.Ecosystems) > 0 && !slices.Contains(opts.Ecosystems, "Alpine") {
+		return Meta{}, errkind.Wrap(errkind.Invalid, fmt.Errorf("import %s: Alpine secdb files hold ecosystem Alpine only", opts.Path))
+	}
+	staging, err := newStaging(opts.Dir)
+	if err != nil {
+		return Meta{}, err
+	}
+	zipPath := filepath.Join(staging, "Alpine-secdb.zip")
+	if _, err := secdbToZip(files, zipPath); err != nil {
+		os.RemoveAll(staging)
+		return Meta{}, fmt.Errorf("import %s: %w", opts.Path, err)
+	}
+	a := archive{ecosystem: "Alpine", path: zipPath, origin: "alpine-secdb:" + absPath(opts.Path), downloaded: true}
+	return install(ctx, opts.Dir, staging, []archive{a}, now(opts.Now))
 }
 
 // dirArchives finds <dir>/<ecosystem>/all.zip for the wanted ecosystems (or all present ones).

@@ -182,7 +182,7 @@ func TestImportSingleZipKeepsOtherEcosystems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"Go", "PyPI", "crates.io"}, meta.EcosystemNames()); diff != "" {
+	if diff := cmp.Diff([]string{"AlmaLinux", "Alpine", "Debian", "Go", "PyPI", "Red Hat", "crates.io"}, meta.EcosystemNames()); diff != "" {
 		t.Errorf("ecosystems (-want +got):\n%s", diff)
 	}
 	if !meta.Ecosystems["Go"].Fetched.Equal(later) || !meta.Ecosystems["PyPI"].Fetched.Equal(fixedNow) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -19,6 +20,7 @@ func Builtin(cfg Config) []Check {
 		secretEnv(), secretArg(), aptCache(), apkCache(), yumCache(), pipCache(), noHealthcheck(), sudo(),
 		insecureDownload(), noSignatureCheck(), credentialsInURL(), chmodWorldWritable(), exposeSSH(),
 		insecureRunSecurity(), aptUpgrade(), maintainer(), copyAll(), missingYes(),
+		secretLabel(), secretInRun(), exposeSensitivePort(),
 	}
 }
 
@@ -35,7 +37,7 @@ func rootUser() Check {
 			"cis-docker:4.1", "nsa-cisa:non-root-containers"),
 		Run: func(f *File, report Report) {
 			s := f.Final()
-			if s == nil || strings.EqualFold(s.Image, "scratch") || nonRootBase(s.Image) {
+			if s == nil || (!f.Built && (strings.EqualFold(s.Image, "scratch") || nonRootBase(s.Image))) {
 				return
 			}
 			var last *Instruction
@@ -45,17 +47,22 @@ func rootUser() Check {
 				}
 			}
 			if last == nil {
-				report(s.From.Line, "final:no-user", fmt.Sprintf("final stage FROM %s sets no USER, so it runs as root", s.Image))
+				msg := fmt.Sprintf("final stage FROM %s sets no USER, so it runs as root", s.Image)
+				if f.Built {
+					msg = "the image's config sets no User, so it runs as root"
+				}
+				report(s.From.Line, "final:no-user", msg)
 				return
 			}
 			if len(last.Args) > 0 {
 				u, _, _ := strings.Cut(last.Args[0], ":")
-				if u == "root" || u == "0" {
+				// "00" and "+0" are UID 0 too; ContainerAdministrator is a Windows container's root.
+				if uid, err := strconv.Atoi(u); u == "root" || (err == nil && uid == 0) || strings.EqualFold(u, "ContainerAdministrator") {
 					report(last.Line, "final:user-root", "final stage runs as "+last.Args[0])
 				}
 			}
 		},
-		Fail: []string{"# want\nFROM alpine:3.20\nRUN apk add --no-cache curl\n", "FROM alpine:3.20\nUSER app\n# want\nUSER root\n"},
+		Fail: []string{"# want\nFROM alpine:3.20\nRUN apk add --no-cache curl\n", "FROM alpine:3.20\nUSER app\n# want\nUSER root\n", "FROM alpine:3.20\n# want\nUSER 00:1000\n", "FROM mcr.microsoft.com/windows/servercore:ltsc2022\n# want\nUSER ContainerAdministrator\n"},
 		Pass: []string{"FROM golang:1.26 AS build\nRUN go build ./...\nFROM alpine:3.20\nUSER 10001:10001\n", "FROM scratch\nCOPY app /app\n",
 			"FROM gcr.io/distroless/static-debian12:nonroot\nCOPY app /app\n"},
 	}
@@ -121,7 +128,7 @@ func baseNotAllowed(cfg Config) Check {
 	return Check{
 		Rule: rule("docker-base-image-not-allowed", "Base image outside the allow-list", finding.SeverityMedium,
 			"The organisation's allow-list names the base images it patches and trusts; others bring unknown content and update cadence.",
-			"Build on an image from the allow-list (option iac.allowed-base-images).",
+			"Build on an image from the allow-list (image.allowed-bases in palisade.yaml).",
 			"supply-chain:trusted-sources"),
 		Run: func(f *File, report Report) {
 			if len(cfg.AllowedBaseImages) == 0 {
@@ -129,17 +136,22 @@ func baseNotAllowed(cfg Config) Check {
 			}
 			for i := range f.Stages {
 				s := &f.Stages[i]
+				if strings.Contains(s.Image, "$") {
+					// A build argument picks the base at build time: no static answer is an
+					// answer of "allowed", so say the list could not be applied.
+					report(s.From.Line, "from:"+s.Image, fmt.Sprintf("base image %s is chosen by a build argument, so it cannot be held to the allow-list here; scan the built image", s.Image))
+					continue
+				}
 				if skipBase(f, s) {
 					continue
 				}
-				name := ParseImage(s.Image).Name
-				if !slices.ContainsFunc(cfg.AllowedBaseImages, func(p string) bool { return strings.HasPrefix(name, ParseImage(p).Name) || strings.HasPrefix(name, p) }) {
-					report(s.From.Line, "from:"+name, fmt.Sprintf("base image %s is not in the allow-list", s.Image))
+				if !BaseAllowed(cfg.AllowedBaseImages, s.Image) {
+					report(s.From.Line, "from:"+ParseImage(s.Image).Name, fmt.Sprintf("base image %s is not in the allow-list", s.Image))
 				}
 			}
 		},
-		Fail: []string{"# want\nFROM docker.io/someone/base:1\n"},
-		Pass: []string{"FROM registry.example/base/debian:12\n"},
+		Fail: []string{"# want\nFROM docker.io/someone/base:1\n", "ARG BASE=alpine:3.20\n# want\nFROM ${BASE}\n"},
+		Pass: []string{"FROM registry.example/base/debian:12\n", "FROM alpine:3.20 AS build\nFROM build\n"},
 	}
 }
 
@@ -361,7 +373,11 @@ func noHealthcheck() Check {
 				return
 			}
 			if !slices.ContainsFunc(s.Body, func(in Instruction) bool { return in.Cmd == "HEALTHCHECK" }) {
-				report(s.From.Line, "final:no-healthcheck", "final stage declares no HEALTHCHECK")
+				msg := "final stage declares no HEALTHCHECK"
+				if f.Built {
+					msg = "the image declares no HEALTHCHECK"
+				}
+				report(s.From.Line, "final:no-healthcheck", msg)
 			}
 		},
 		Fail: []string{"# want\nFROM nginx:1.27\n"},
@@ -478,14 +494,13 @@ func exposeSSH() Check {
 			"cis-docker:4.8"),
 		Run: func(f *File, report Report) {
 			eachInstr(f, func(_ *Stage, in Instruction) {
-				for _, a := range in.Args {
-					if p, _, _ := strings.Cut(a, "/"); p == "22" {
-						report(in.Line, "expose:22", "image exposes port 22")
-					}
+				// A range that takes 22 in exposes it too; once per instruction however spelt.
+				if slices.ContainsFunc(in.Args, func(a string) bool { lo, hi, ok := ExposedPorts(a); return ok && lo <= 22 && 22 <= hi }) {
+					report(in.Line, "expose:22", "image exposes port 22")
 				}
 			}, "EXPOSE")
 		},
-		Fail: []string{"FROM debian:12\n# want\nEXPOSE 8080 22/tcp\n"},
+		Fail: []string{"FROM debian:12\n# want\nEXPOSE 8080 22/tcp\n", "FROM debian:12\n# want\nEXPOSE 20-30/tcp 22/udp\n"},
 		Pass: []string{"FROM debian:12\nEXPOSE 8080\n"},
 	}
 }

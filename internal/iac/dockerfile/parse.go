@@ -21,6 +21,10 @@ type File struct {
 	// Args are the ARG instructions before the first FROM.
 	Args   []Instruction
 	Stages []Stage
+	// Built is set when the model was rebuilt from a built image's config and history (package
+	// imageconfig) rather than parsed: what the final stage inherits from its base image (its
+	// USER) is then already in it, and checks must not guess it from the base image's name.
+	Built bool
 }
 
 // Stage is one FROM and the instructions under it.

@@ -1,6 +1,8 @@
 // Package jwttest is a token issuer for tests, the way net/http/httptest is a server: ES256 keys
-// by kid, tokens signed with them, and their JWKS served over loopback TLS. Keys can be added,
-// retired and joined by JWKs served as they are, to test rotation and refused keys.
+// by kid, tokens signed with them, and their JWKS served over TLS, on loopback or on a listener
+// the test gives (an in-memory network's, so a synctest bubble runs the whole exchange on virtual
+// time). Keys can be added, retired and joined by JWKs served as they are, to test rotation and
+// refused keys.
 package jwttest
 
 import (
@@ -10,6 +12,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -29,19 +32,32 @@ type Issuer struct {
 	fetches atomic.Int32
 }
 
-// NewIssuer starts an issuer with a P-256 key for each of kids; the server closes when the test
-// ends.
+// NewIssuer starts an issuer on loopback with a P-256 key for each of kids; the server closes
+// when the test ends.
 func NewIssuer(t testing.TB, kids ...string) *Issuer {
+	t.Helper()
+	return NewIssuerOn(t, nil, kids...)
+}
+
+// NewIssuerOn is NewIssuer serving on ln (nil: a new loopback listener). Server.URL is then
+// https:// and ln's address, and the client of Server.Client() still dials the operating
+// system's network: a test on another network sets that transport's DialContext.
+func NewIssuerOn(t testing.TB, ln net.Listener, kids ...string) *Issuer {
 	t.Helper()
 	is := &Issuer{keys: map[string]*ecdsa.PrivateKey{}}
 	for _, kid := range kids {
 		is.AddKey(t, kid)
 	}
-	is.Server = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	is.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		is.fetches.Add(1)
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(is.JWKS())
 	}))
+	if ln != nil {
+		_ = is.Server.Listener.Close()
+		is.Server.Listener = ln
+	}
+	is.Server.StartTLS()
 	t.Cleanup(is.Server.Close)
 	return is
 }

@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/palisade-sec/palisade/internal/finding"
@@ -61,6 +62,11 @@ type Options struct {
 	// directly (see docs/deps.md) to severity info, so a gate at low or above ignores them. They
 	// stay in the report with their original severity in a property.
 	DemoteNotImported bool
+	// GateUnfixed keeps the severity of findings in OS packages for which the distribution
+	// publishes no fixed version (unfixed, "will not fix"). By default they are lowered to info,
+	// so a gate at low or above does not fail on what no upgrade can remove; they stay in the
+	// report, marked fixState=unfixed, with their original severity in a property.
+	GateUnfixed bool
 	// IncludeTests counts imports of _test.go files as imports of the module.
 	IncludeTests bool
 	// StdlibFromGoDirective matches the Go standard library at the go.mod go line's version when
@@ -80,9 +86,12 @@ type Options struct {
 
 // Analyzer is the deps scan.TreeAnalyzer.
 type Analyzer struct {
-	db   Matcher
-	x    Extractor
-	opts Options
+	db Matcher
+	x  Extractor
+	// installed reads a tree that is an installed system (scan.Tree.Installed, a container
+	// image): OS package databases and installed language packages as well as lockfiles.
+	installed Extractor
+	opts      Options
 }
 
 var _ scan.TreeAnalyzer = (*Analyzer)(nil)
@@ -108,7 +117,13 @@ func New(db Matcher, x Extractor, opts Options) *Analyzer {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Analyzer{db: db, x: x, opts: opts}
+	return &Analyzer{db: db, x: x, installed: ExtractorFunc(extractInstalled), opts: opts}
+}
+
+// extractInstalled is the extractor of an installed system: the same extractors a source tree
+// gets, with the installed-package formats added.
+func extractInstalled(ctx context.Context, fsys fs.FS, files []string) ([]inventory.Package, []finding.Problem, error) {
+	return inventory.ExtractWith(ctx, fsys, files, inventory.Options{Installed: true})
 }
 
 // Name returns "deps".
@@ -155,7 +170,11 @@ func (a *Analyzer) Analyze(ctx context.Context, t *scan.Tree) (*Result, error) {
 	files, tooLarge := t.WithinLimit(Name, "a lockfile or manifest is parsed whole", readWhole)
 	t = &scan.Tree{FS: t.FS, Files: files, MaxFileSize: t.MaxFileSize}
 	res.Problems = append(res.Problems, tooLarge...)
-	pkgs, problems, err := a.x.Extract(ctx, t.FS, t.Files)
+	x := a.x
+	if t.Installed {
+		x = a.installed
+	}
+	pkgs, problems, err := x.Extract(ctx, t.FS, t.Files)
 	if err != nil {
 		return nil, fmt.Errorf("deps: extract packages: %w", err)
 	}
@@ -186,13 +205,7 @@ func (a *Analyzer) Analyze(ctx context.Context, t *scan.Tree) (*Result, error) {
 		res.Problems = append(res.Problems, p)
 		m = &vulndb.Result{}
 	}
-	for _, s := range m.Skipped {
-		res.Problems = append(res.Problems, finding.Problem{
-			Path: s.Package.Location.Path, Line: s.Package.Location.StartLine, Scanner: Name,
-			Message: fmt.Sprintf("%s not checked for vulnerabilities: %s", s.Package.Key(), s.Reason),
-			Kind:    finding.ProblemUnmatched,
-		})
-	}
+	res.Problems = append(res.Problems, skippedProblems(m.Skipped)...)
 	for _, d := range m.DataProblems {
 		res.Problems = append(res.Problems, finding.Problem{Scanner: Name, Message: "advisory data: " + d, Kind: finding.ProblemUnmatched})
 	}
@@ -205,6 +218,60 @@ func (a *Analyzer) Analyze(ctx context.Context, t *scan.Tree) (*Result, error) {
 	res.Problems = append(res.Problems, lp...)
 	finding.Sort(res.Findings)
 	return res, nil
+}
+
+// skippedProblems reports the packages the matcher could not check: one problem each, except that
+// the OS packages of one database skipped for one reason (a distribution without OSV data has
+// hundreds) are one problem that counts them and names the first few.
+func skippedProblems(skipped []vulndb.Skipped) []finding.Problem {
+	var out []finding.Problem
+	type group struct {
+		at          int // index in out
+		eco, reason string
+		names       []string
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	for _, s := range skipped {
+		p := s.Package
+		if !osPURL(p.PURL) {
+			out = append(out, finding.Problem{
+				Path: p.Location.Path, Line: p.Location.StartLine, Scanner: Name,
+				Message: fmt.Sprintf("%s not checked for vulnerabilities: %s", p.Key(), s.Reason),
+				Kind:    finding.ProblemUnmatched,
+			})
+			continue
+		}
+		k := p.Location.Path + "\x00" + p.Ecosystem + "\x00" + s.Reason
+		g, ok := byKey[k]
+		if !ok {
+			g = &group{at: len(out), eco: p.Ecosystem, reason: s.Reason}
+			byKey[k] = g
+			groups = append(groups, g)
+			out = append(out, finding.Problem{Path: p.Location.Path, Scanner: Name, Kind: finding.ProblemUnmatched})
+		}
+		g.names = append(g.names, p.Name+"@"+p.Version)
+	}
+	for _, g := range groups {
+		shown := g.names[:min(len(g.names), 5)]
+		more := ""
+		if len(g.names) > len(shown) {
+			more = fmt.Sprintf(" and %d more", len(g.names)-len(shown))
+		}
+		out[g.at].Message = fmt.Sprintf("%d %s packages not checked for vulnerabilities (%s%s): %s",
+			len(g.names), g.eco, strings.Join(shown, ", "), more, g.reason)
+	}
+	return out
+}
+
+// osPURL says whether a purl is an OS package's (deb, apk, rpm).
+func osPURL(purl string) bool {
+	for _, t := range []string{"pkg:deb/", "pkg:apk/", "pkg:rpm/"} {
+		if strings.HasPrefix(purl, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // readWhole reports whether the analyzer reads the file at p whole into memory to find packages.

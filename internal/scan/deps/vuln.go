@@ -32,6 +32,16 @@ const (
 	PropImported       = "imported"       // Go: "true", "false" or "unknown"
 	PropVulnerablePkgs = "vulnerablePackages"
 	PropOrigSeverity   = "originalSeverity"
+	PropSourcePackage  = "sourcePackage" // OS packages: the source package advisories name
+	PropSourceVersion  = "sourceVersion" // and its installed version
+	PropFixState       = "fixState"      // OS packages: "fixed" (an upgrade exists) or "unfixed"
+	PropPURL           = "purl"          // the package's purl, which ignore-file entries can name
+)
+
+// The values of PropFixState.
+const (
+	FixStateFixed   = "fixed"
+	FixStateUnfixed = "unfixed"
 )
 
 // vulnFindings turns matches into findings: one per package entry and vulnerability, with
@@ -70,7 +80,10 @@ func aliasGroups(ms []vulndb.Match) [][]vulndb.Match {
 	}
 	owner := map[string]int{}
 	for i, m := range ms {
-		for _, id := range append([]string{m.Vulnerability.ID}, m.Vulnerability.Aliases...) {
+		// Distro records name the CVE they derive from as upstream, not alias: a DSA and the
+		// DEBIAN-CVE record of its CVE are one vulnerability of the package.
+		ids := append([]string{m.Vulnerability.ID}, m.Vulnerability.Aliases...)
+		for _, id := range append(ids, m.Vulnerability.Upstream...) {
 			if j, ok := owner[id]; ok {
 				parent[find(i)] = find(j)
 			} else {
@@ -118,6 +131,9 @@ func (a *Analyzer) vulnFinding(p inventory.Package, group []vulndb.Match, mods [
 		PropEcosystem: p.Ecosystem, PropPackage: p.Name, PropVersion: p.Version,
 		PropDirect: strconv.FormatBool(p.Direct),
 	}
+	if p.PURL != "" {
+		props[PropPURL] = p.PURL
+	}
 	if aliases := groupAliases(group); len(aliases) > 0 {
 		props[PropAliases] = strings.Join(aliases, ",")
 	}
@@ -127,7 +143,12 @@ func (a *Analyzer) vulnFinding(p inventory.Package, group []vulndb.Match, mods [
 		props[PropCVSS] = vector
 		props[PropCVSSScore] = strconv.FormatFloat(score, 'f', 1, 64)
 	}
-	remediation := remediationFor(p, primary.ID, groupFixed(group), props)
+	fixed := groupFixed(group)
+	remediation := remediationFor(p, primary.ID, fixed, props)
+	title := fmt.Sprintf("%s@%s: %s", p.Name, p.Version, clip(titleOf(primary), 200))
+	if osPackage(p) {
+		sev, title = a.osPackageFinding(p, fixed, sev, title, props)
+	}
 	if !p.Direct {
 		if dp := graphs[p.Location.Path].pathTo(p.Key()); dp != "" {
 			props[PropDependencyPath] = dp
@@ -154,7 +175,7 @@ func (a *Analyzer) vulnFinding(p inventory.Package, group []vulndb.Match, mods [
 	}
 	return finding.Finding{
 		RuleID:      primary.ID,
-		Title:       fmt.Sprintf("%s@%s: %s", p.Name, p.Version, clip(titleOf(primary), 200)),
+		Title:       title,
 		Description: clip(primary.Details, 2000),
 		Severity:    sev,
 		Confidence:  confidence,
@@ -165,6 +186,26 @@ func (a *Analyzer) vulnFinding(p inventory.Package, group []vulndb.Match, mods [
 		Scanner:     Name,
 		Properties:  props,
 	}
+}
+
+// osPackageFinding adds what an OS package's finding says besides a language package's: the
+// source package, whether a fix exists, and — unless deps.gate-unfixed — an unfixed advisory
+// lowered to info, its severity kept in a property, so it is listed apart and does not gate.
+func (a *Analyzer) osPackageFinding(p inventory.Package, fixed []string, sev finding.Severity, title string, props map[string]string) (finding.Severity, string) {
+	if p.Source != "" && p.Source != p.Name {
+		props[PropSourcePackage] = p.Source
+		props[PropSourceVersion] = p.SourceVersion
+	}
+	if len(fixed) > 0 {
+		props[PropFixState] = FixStateFixed
+		return sev, title
+	}
+	props[PropFixState] = FixStateUnfixed
+	if !a.opts.GateUnfixed {
+		props[PropOrigSeverity] = sev.String()
+		sev = finding.SeverityInfo
+	}
+	return sev, title + " (no fix yet)"
 }
 
 // groupAliases returns every ID and alias of the group except the primary (group[0]'s), sorted.
@@ -194,6 +235,9 @@ func groupFixed(group []vulndb.Match) []string {
 
 // remediationFor says what to upgrade to, and records the fixed versions in props.
 func remediationFor(p inventory.Package, id string, fixed []string, props map[string]string) string {
+	if len(fixed) == 0 && osPackage(p) {
+		return fmt.Sprintf("%s publishes no fixed version of %s for %s yet (or will not fix it); remove the package if the image does not need it, or mitigate as the advisory describes. Listed apart; it fails the gate only with deps.gate-unfixed.", p.Ecosystem, sourceOrName(p), id)
+	}
 	if len(fixed) == 0 {
 		return fmt.Sprintf("No fixed version of %s is published for %s; consider removing or replacing it, or mitigating as the advisory describes.", p.Name, id)
 	}
@@ -201,6 +245,12 @@ func remediationFor(p inventory.Package, id string, fixed []string, props map[st
 	props[PropFixedVersions] = strings.Join(fixed, ",")
 	if p.Ecosystem == inventory.Go && p.Name == "stdlib" {
 		return fmt.Sprintf("Build with Go %s or later (the toolchain line of go.mod, or the toolchain that builds the binary).", fixed[0])
+	}
+	if osPackage(p) && p.Source != "" && p.Source != p.Name {
+		return fmt.Sprintf("Upgrade %s to the build of source package %s %s or later (%s), or rebuild on a base image that has it.", p.Name, p.Source, fixed[0], p.Ecosystem)
+	}
+	if osPackage(p) {
+		return fmt.Sprintf("Upgrade %s to %s or later (%s), or rebuild on a base image that has it.", p.Name, fixed[0], p.Ecosystem)
 	}
 	return fmt.Sprintf("Upgrade %s to %s or later.", p.Name, fixed[0])
 }
@@ -227,11 +277,105 @@ func referencesOf(v *osv.Vulnerability) []string {
 	return refs
 }
 
+// osPackage says whether p came from an OS package database (its ecosystem is a distribution's),
+// where unfixed advisories, distro severities and source packages apply.
+func osPackage(p inventory.Package) bool {
+	base, _, _ := strings.Cut(p.Ecosystem, ":")
+	switch base {
+	case "Debian", "Ubuntu", "Alpine", "Red Hat", "AlmaLinux", "Rocky Linux", "Wolfi", "Chainguard", "SUSE", "openSUSE":
+		return true
+	}
+	return false
+}
+
+func sourceOrName(p inventory.Package) string {
+	if p.Source != "" {
+		return p.Source
+	}
+	return p.Name
+}
+
+// distroSeverity is the distribution's own rating of the group, for OS packages: the
+// distribution judges the package as it builds and ships it, which NVD's score of the upstream
+// project does not (a flaw in a feature compiled out, a hardening flag that blocks it). It reads
+// severity entries of type "Ubuntu" (top level, per package, and per CVE in a notice's
+// database_specific.cves_map); affected[].ecosystem_specific or database_specific "severity"
+// (Red Hat's Low/Moderate/Important/Critical) or "urgency" (Debian's); the rating AlmaLinux and
+// Rocky put before the summary ("Important: …"). The highest found wins.
+func distroSeverity(group []vulndb.Match) (finding.Severity, bool) {
+	best, found := finding.SeverityUnknown, false
+	take := func(s string) {
+		if sev, ok := distroRating(s); ok && (!found || sev > best) {
+			best, found = sev, true
+		}
+	}
+	for _, m := range group {
+		for _, s := range allSeverities(m) {
+			if s.Type == "Ubuntu" {
+				take(s.Score)
+			}
+		}
+		for _, af := range m.Affected {
+			for _, raw := range []json.RawMessage{af.EcosystemSpecific, af.DatabaseSpecific} {
+				var ds struct {
+					Severity json.RawMessage `json:"severity"`
+					Urgency  string          `json:"urgency"`
+					// Ubuntu's notices rate each CVE they fix here.
+					CVEsMap struct {
+						CVEs []struct {
+							Severity []osv.Severity `json:"severity"`
+						} `json:"cves"`
+					} `json:"cves_map"`
+				}
+				if len(raw) == 0 || json.Unmarshal(raw, &ds) != nil {
+					continue
+				}
+				var s string
+				if json.Unmarshal(ds.Severity, &s) == nil {
+					take(s)
+				}
+				take(ds.Urgency)
+				for _, c := range ds.CVEsMap.CVEs {
+					for _, sv := range c.Severity {
+						if sv.Type == "Ubuntu" {
+							take(sv.Score)
+						}
+					}
+				}
+			}
+		}
+		if rating, _, ok := strings.Cut(m.Vulnerability.Summary, ": "); ok {
+			take(rating)
+		}
+	}
+	return best, found
+}
+
+// distroRating maps the words distributions rate with; anything else is not a rating.
+func distroRating(s string) (finding.Severity, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "critical":
+		return finding.SeverityCritical, true
+	case "important", "high":
+		return finding.SeverityHigh, true
+	case "moderate", "medium":
+		return finding.SeverityMedium, true
+	case "low", "negligible", "unimportant":
+		return finding.SeverityLow, true
+	}
+	return 0, false
+}
+
 // severity picks the highest CVSS v3 base score of the group's records (top-level severity, then
 // per-package severity); without one, the highest CVSS v4.0 score (cvss.ScoreV4: CVSS-B, or
 // CVSS-BT/BE/BTE when the advisory's vector carries threat or environmental metrics); then a
 // database-given severity (GHSA's database_specific); else the configured default.
 func (a *Analyzer) severity(group []vulndb.Match) (sev finding.Severity, source, vector string, score float64) {
+	if len(group) > 0 && osPackage(group[0].Package) {
+		if s, ok := distroSeverity(group); ok {
+			return s, "distro", "", 0
+		}
+	}
 	best := -1.0
 	for _, m := range group {
 		for _, s := range allSeverities(m) {

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# bench/image.sh — inventory container images with Palisade and, where they are on PATH, with
+# syft and trivy: package counts side by side, wall time and peak memory (/usr/bin/time -v).
+#
+# The images are built here, in a temporary directory, from this machine's real content by
+# bench/imagebuild (no registry, no daemon):
+#   debian.tar  layer 0: /var/lib/dpkg/status and /etc/os-release (several hundred packages)
+#               layer 1: /usr/lib/python3/dist-packages (installed Python distributions)
+#               layer 2: a Go program (palisade itself, with its build information)
+#   alpine.tar  layer 0: the real apk installed database and os-release of the inventory testdata
+#
+# Peers: `syft <archive> -o json` ($SYFT, else syft on PATH, else /tmp/syft/syft if present —
+# never committed or built by this script), `trivy image --input <archive> --format cyclonedx`
+# ($TRIVY or PATH). Talks to no network.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export GOTOOLCHAIN=${GOTOOLCHAIN:-local}
+
+syft=${SYFT:-$(command -v syft || true)}
+if [ -z "$syft" ] && [ -x /tmp/syft/syft ]; then syft=/tmp/syft/syft; fi
+trivy=${TRIVY:-$(command -v trivy || true)}
+
+echo "building palisade and the images in $work" >&2
+(cd "$repo" && go build -o "$work/palisade" ./cmd/palisade && go build -o "$work/imagebuild" ./bench/imagebuild)
+"$work/imagebuild" -o "$work/debian.tar" \
+	-layer /var/lib/dpkg/status=var/lib/dpkg/status,/usr/lib/os-release=etc/os-release \
+	-layer /usr/lib/python3/dist-packages=usr/lib/python3/dist-packages \
+	-layer "$work/palisade=usr/local/bin/palisade"
+alpine="$repo/internal/inventory/testdata/os/alpine"
+"$work/imagebuild" -o "$work/alpine.tar" \
+	-layer "$alpine/lib/apk/db/installed=lib/apk/db/installed,$alpine/etc/os-release=etc/os-release"
+
+# measure NAME OUT CMD…: run CMD with stdout to OUT; print wall seconds and peak RSS in MiB.
+measure() {
+	local out=$1; shift
+	/usr/bin/time -v -o "$work/time" "$@" >"$out" 2>"$work/stderr" || true
+	local wall rss
+	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time")
+	rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$work/time")
+	echo "$(python3 -c "
+w='$wall'.split(':'); s=0.0
+for p in w: s=s*60+float(p)
+print(f'{s:.2f}')") $rss"
+}
+
+# count FORMAT FILE: the packages in a CycloneDX document (components) or a syft JSON (artifacts),
+# and how many per type (the purl's type).
+count() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys, collections
+kind, path = sys.argv[1], sys.argv[2]
+try:
+    doc = json.load(open(path))
+except Exception as e:
+    print("0 (unreadable: %s)" % e); sys.exit()
+items = doc.get("components", []) if kind == "cdx" else doc.get("artifacts", [])
+types = collections.Counter()
+for c in items:
+    purl = c.get("purl") or ""
+    types[purl.split("/")[0].removeprefix("pkg:") if purl.startswith("pkg:") else (c.get("type") or "?")] += 1
+print(len(items), " ".join(f"{k}={v}" for k, v in sorted(types.items())))
+PY
+}
+
+printf '%-8s %-8s %8s %8s %9s  %s\n' image tool packages wall-s peak-MiB "by purl type"
+for img in debian alpine; do
+	read -r pw pr < <(measure "$work/$img.palisade.json" "$work/palisade" sbom --image "$work/$img.tar" --format cyclonedx)
+	pc=$(count cdx "$work/$img.palisade.json")
+	printf '%-8s %-8s %8s %8s %9s  %s\n' "$img" palisade "${pc%% *}" "$pw" "$pr" "${pc#* }"
+	if [ -n "$syft" ]; then
+		read -r sw sr < <(SYFT_CHECK_FOR_APP_UPDATE=false measure "$work/$img.syft.json" "$syft" "docker-archive:$work/$img.tar" -o json -q)
+		sc=$(count syft "$work/$img.syft.json")
+		printf '%-8s %-8s %8s %8s %9s  %s\n' "$img" syft "${sc%% *}" "$sw" "$sr" "${sc#* }"
+		python3 -c "print(f'{\"\":8} ratio    syft/palisade wall {$sw/max($pw,0.01):.1f}x, peak memory {$sr/max($pr,1):.1f}x')"
+	fi
+	if [ -n "$trivy" ]; then
+		read -r tw tr < <(measure "$work/$img.trivy.json" "$trivy" image --input "$work/$img.tar" --format cyclonedx --offline-scan --skip-db-update)
+		tc=$(count cdx "$work/$img.trivy.json")
+		printf '%-8s %-8s %8s %8s %9s  %s\n' "$img" trivy "${tc%% *}" "$tw" "$tr" "${tc#* }"
+	fi
+done
+[ -n "$syft" ] || echo "syft: not on PATH (set SYFT=…): not compared"
+[ -n "$trivy" ] || echo "trivy: not on PATH (the package proxy here refuses it; set TRIVY=… where it is installed): not compared"
+if [ "${KEEP:-}" != "" ]; then cp "$work"/*.json "$KEEP"/; fi
