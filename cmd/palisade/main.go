@@ -18,6 +18,7 @@ import (
 	iacengine "github.com/palisade-sec/palisade/internal/iac"
 	"github.com/palisade-sec/palisade/internal/inventory"
 	"github.com/palisade-sec/palisade/internal/sast"
+	sastrules "github.com/palisade-sec/palisade/internal/sast/rules"
 	"github.com/palisade-sec/palisade/internal/sast/taint"
 	"github.com/palisade-sec/palisade/internal/scan"
 	"github.com/palisade-sec/palisade/internal/scan/deps"
@@ -60,10 +61,10 @@ func scanners() []cli.Scanner {
 }
 
 // newSastAnalyzer builds the Go analyser with the user's sources, sinks and sanitisers; a
-// malformed one fails with its place in the configuration. The non-taint rules
-// (internal/sast/rules.Check) join Options.Checks when that package lands.
+// malformed one fails with its place in the configuration, and with the non-taint rules
+// (internal/sast/rules).
 func newSastAnalyzer(_ context.Context, cfg *config.Config) (scan.Analyzer, error) {
-	opts := sast.Options{Tags: cfg.Sast.Tags}
+	opts := sast.Options{Tags: cfg.Sast.Tags, Checks: []sast.CheckFunc{sastrules.Check}, Rules: sastrules.Rules()}
 	for i, s := range cfg.Sast.Sources {
 		f, err := taint.ParseFunc(s)
 		if err != nil {

@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/palisade-sec/palisade/internal/cli"
 )
@@ -191,5 +194,78 @@ spec:
 	}
 	if len(want) > 0 {
 		t.Errorf("findings missing entirely: %v", want)
+	}
+}
+
+// TestSastEndToEnd: palisade scan --scanners sast on a Go module reports the taint engine's and
+// the Go rules' findings with paths relative to the scan root, a taint path as SARIF codeFlows,
+// and honours gosec's #nosec by gosec rule ID (G401 is the weak-hash rule's, not the command's).
+func TestSastEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "go.mod", "module example.com/svc\n\ngo 1.22\n")
+	write(t, dir, "cmd/svc/main.go", `package main
+
+import (
+	"crypto/md5"
+	"fmt"
+	"net/http"
+	"os/exec"
+)
+
+func run(w http.ResponseWriter, r *http.Request) {
+	exec.Command(r.FormValue("c")).Run() // #nosec G401 -- names the wrong rule: still reported
+}
+
+func sum(b []byte) {
+	fmt.Println(md5.Sum(b))
+}
+
+func etag(b []byte) {
+	fmt.Println(md5.Sum(b)) // #nosec G401 -- an ETag, not a security use
+}
+
+func main() { http.HandleFunc("/run", run) }
+`)
+	out := t.TempDir()
+	_, err := run(t, "scan", dir, "--scanners", "sast", "--fail-on", "critical",
+		"--format", "json:"+filepath.Join(out, "r.json")+",sarif:"+filepath.Join(out, "r.sarif"))
+	if cli.ExitCode(err) != 1 {
+		t.Fatalf("exit %d (%v), want 1 for the critical command injection", cli.ExitCode(err), err)
+	}
+	var doc struct {
+		Findings []struct {
+			RuleID   string
+			Location struct {
+				Path      string
+				StartLine int
+			}
+			Suppression *struct{ Reason string }
+		}
+		Problems []struct{ Message string }
+	}
+	b, _ := os.ReadFile(filepath.Join(out, "r.json"))
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range doc.Findings {
+		s := fmt.Sprintf("%s %s:%d", f.RuleID, f.Location.Path, f.Location.StartLine)
+		if f.Suppression != nil {
+			s += " suppressed: " + f.Suppression.Reason
+		}
+		got = append(got, s)
+	}
+	slices.Sort(got)
+	want := []string{
+		"go-command-injection cmd/svc/main.go:11",
+		"go-weak-hash cmd/svc/main.go:15",
+		"go-weak-hash cmd/svc/main.go:19 suppressed: an ETag, not a security use",
+	}
+	if diff := cmp.Diff(want, got); diff != "" || len(doc.Problems) != 0 {
+		t.Errorf("findings (-want +got):\n%s\nproblems: %+v", diff, doc.Problems)
+	}
+	sarif, _ := os.ReadFile(filepath.Join(out, "r.sarif"))
+	if !strings.Contains(string(sarif), `"codeFlows"`) || !strings.Contains(string(sarif), `"gosec:G401"`) {
+		t.Errorf("SARIF has no codeFlows for the taint path or no gosec tag on the rules")
 	}
 }

@@ -313,7 +313,7 @@ func checkDisabled(ctx context.Context, s Scanner, cfg *config.Config) error {
 	defer closeAnalyzers([]scan.Analyzer{a})
 	known := knownRules([]scan.Analyzer{a})
 	for i, id := range *d.list(cfg) {
-		if !known[id] {
+		if !known.ids[id] {
 			return cfg.FieldError(fmt.Sprintf("%s[%d]", d.key, i), errkind.Wrap(errkind.Invalid,
 				fmt.Errorf("no %s rule has the ID %q (see palisade scan --scanners %s --list-rules)", s.Name, id, s.Name)))
 		}
@@ -382,13 +382,13 @@ func runScan(cmd *cobra.Command, app *App, f *scanFlags, root string) error {
 
 // applySuppressions runs the three suppression layers over run.Findings and adds what they
 // report (directives without a reason, expired entries) to run.Problems.
-func applySuppressions(ctx context.Context, cfg *config.Config, f *scanFlags, root string, run *report.Run, known map[string]bool, complete bool) error {
+func applySuppressions(ctx context.Context, cfg *config.Config, f *scanFlags, root string, run *report.Run, known ruleSet, complete bool) error {
 	return applySuppressionsFrom(ctx, cfg, f, root, run, known, complete, false)
 }
 
 // applySuppressionsFrom is applySuppressions, with noInline set for a scan whose findings are
 // not in files under root (an image's): their palisade:ignore comments are not read.
-func applySuppressionsFrom(ctx context.Context, cfg *config.Config, f *scanFlags, root string, run *report.Run, known map[string]bool, complete, noInline bool) error {
+func applySuppressionsFrom(ctx context.Context, cfg *config.Config, f *scanFlags, root string, run *report.Run, known ruleSet, complete, noInline bool) error {
 	rootDir, err := os.OpenRoot(root)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", root, err)
@@ -408,8 +408,9 @@ func applySuppressionsFrom(ctx context.Context, cfg *config.Config, f *scanFlags
 	if err != nil {
 		return errkind.Wrap(errkind.Invalid, err)
 	}
-	opts.KnownRules = known
+	opts.KnownRules = known.ids
 	opts.KnownRulesComplete = complete
+	opts.Gosec = known.gosec
 	findings, problems, err := suppress.Apply(ctx, run.Findings, opts)
 	if err != nil {
 		return err
@@ -487,12 +488,24 @@ func closeAnalyzers(analyzers []scan.Analyzer) {
 
 // knownRules are the rule IDs the selected analyzers list, for spotting inline directives that
 // name a rule nothing in the run has.
-func knownRules(analyzers []scan.Analyzer) map[string]bool {
-	known := map[string]bool{}
+// ruleSet is what the analyzers that ran say of their rules: the IDs, and which rules answer to
+// each gosec rule ID (from "gosec:G401" tags), so a `#nosec G401` suppresses what it was written for.
+type ruleSet struct {
+	ids   map[string]bool
+	gosec map[string][]string
+}
+
+func knownRules(analyzers []scan.Analyzer) ruleSet {
+	known := ruleSet{ids: map[string]bool{}, gosec: map[string][]string{}}
 	for _, a := range analyzers {
 		if rl, ok := a.(scan.RuleLister); ok {
 			for _, r := range rl.Rules() {
-				known[r.ID] = true
+				known.ids[r.ID] = true
+				for _, tag := range r.Tags {
+					if g, ok := strings.CutPrefix(tag, "gosec:"); ok {
+						known.gosec[g] = append(known.gosec[g], r.ID)
+					}
+				}
 			}
 		}
 	}

@@ -181,7 +181,7 @@ func TestWalkSkipsInstalledTrees(t *testing.T) {
 		"services/api/requirements/base.txt":     {Data: []byte("")},
 		".venv/lib/python3.12/site-packages/x/r": {Data: []byte("")},
 	}
-	got, probs, err := Walk(context.Background(), fsys)
+	got, probs, err := walk(context.Background(), fsys, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +241,7 @@ func TestWalkReportsUnreadableDirectories(t *testing.T) {
 		"ok/go.mod":        {Data: []byte("module x\n")},
 		"locked/yarn.lock": {Data: []byte("")},
 	}, bad: "locked"}
-	files, probs, err := Walk(context.Background(), fsys)
+	files, probs, err := walk(context.Background(), fsys, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +251,7 @@ func TestWalkReportsUnreadableDirectories(t *testing.T) {
 	if len(probs) != 1 || probs[0].Path != "locked" || !strings.Contains(probs[0].Message, "permission") {
 		t.Errorf("problems = %+v, want one for the unreadable directory", probs)
 	}
-	if _, _, err := Walk(context.Background(), unreadableDir{MapFS: fstest.MapFS{}, bad: "."}); err == nil {
+	if _, _, err := walk(context.Background(), unreadableDir{MapFS: fstest.MapFS{}, bad: "."}, false); err == nil {
 		t.Error("an unreadable root is not an error")
 	}
 }

@@ -142,7 +142,7 @@ func TestGoBinary(t *testing.T) {
 	}
 	fsys := os.DirFS(filepath.Dir(exe))
 	name := filepath.Base(exe)
-	files, _, err := Walk(context.Background(), fsys)
+	files, _, err := walk(context.Background(), fsys, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,18 +49,14 @@ func underInstalledTree(p string) bool {
 // vcsDir names the version-control directories, which even an installed-package walk skips.
 func vcsDir(name string) bool { return name == ".git" || name == ".hg" || name == ".svn" }
 
-// Walk lists the files of fsys that Extract reads: those Wants accepts by name, and executables
+// walk lists the files of fsys that Extract reads: those Wants accepts by name, and executables
 // (candidate Go binaries, which Extract confirms by content). It skips version-control metadata,
 // installed dependency trees (node_modules, vendor, site-packages), testdata and symbolic links,
 // so a link cannot lead the walk outside the target. A directory that cannot be read is reported
 // as a problem and the walk goes on; the error is for an unreadable root or an ended ctx. Paths
-// are slash-separated and sorted.
-func Walk(ctx context.Context, fsys fs.FS) ([]string, []finding.Problem, error) {
-	return walk(ctx, fsys, false)
-}
-
-// walk is Walk; with installed it also enters installed dependency trees and testdata (only
-// version-control metadata stays out) and lists the files WantsInstalled accepts.
+// are slash-separated and sorted. With installed (an image, a root filesystem) it also enters
+// installed dependency trees and testdata (only version-control metadata stays out) and lists the
+// files WantsInstalled accepts.
 func walk(ctx context.Context, fsys fs.FS, installed bool) ([]string, []finding.Problem, error) {
 	wants := Wants
 	if installed {

@@ -70,8 +70,12 @@ func (a *Analyzer) Rules() []finding.Rule {
 	var out []finding.Rule
 	for _, c := range taint.Classes() {
 		sev, _ := finding.ParseSeverity(c.Severity)
-		out = append(out, finding.Rule{ID: c.RuleID, Title: c.Title, Severity: sev, CWE: []string{c.CWE},
-			Remediation: c.Remediation, Tags: []string{"sast", "taint"}})
+		r := finding.Rule{ID: c.RuleID, Title: c.Title, Severity: sev, CWE: []string{c.CWE},
+			Remediation: c.Remediation, Tags: []string{"sast", "taint"}}
+		for _, g := range c.Gosec {
+			r.Tags = append(r.Tags, "gosec:"+g)
+		}
+		out = append(out, r)
 	}
 	return append(out, a.opts.Rules...)
 }
@@ -140,14 +144,26 @@ func (a *Analyzer) analyzeUnit(ctx context.Context, root string, u unit) ([]find
 	out := findings(prog.Fset, root, found)
 	for _, check := range a.opts.Checks {
 		fs, err := check(ctx, pkgs, prog)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, nil, ctx.Err()
+		var inc *scan.Incomplete
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			return nil, nil, ctx.Err()
+		case errors.As(err, &inc):
+			// Named parts the rules could not check; the rest was checked.
+			for _, p := range inc.Problems {
+				p.Path = relPath(root, p.Path)
+				problems = append(problems, p)
 			}
+		default:
 			problems = append(problems, finding.Problem{Path: path.Join(u.dir, "go.mod"), Scanner: Name, Kind: finding.ProblemOther,
 				Message: "Go rules not finished, their findings are unknown: " + err.Error()})
 		}
-		out = append(out, fs...)
+		for _, f := range fs {
+			f.Location.Path = relPath(root, f.Location.Path)
+			f.Scanner = Name
+			out = append(out, f)
+		}
 	}
 	return out, problems, nil
 }
@@ -239,9 +255,19 @@ func findings(fset *token.FileSet, root string, found []*taint.Finding) []findin
 
 func location(fset *token.FileSet, root string, pos token.Pos) finding.Location {
 	p := fset.Position(pos)
-	rel, err := filepath.Rel(root, p.Filename)
-	if err != nil || strings.HasPrefix(rel, "..") {
-		rel = p.Filename
+	return finding.Location{Path: relPath(root, p.Filename), StartLine: p.Line, StartColumn: p.Column}
+}
+
+// relPath is name, a file name as go/packages gives it (absolute), relative to the scan root in
+// slash form, as every finding's path is; a name that is not absolute or not under the root (an
+// import path naming a package) is kept as it is.
+func relPath(root, name string) string {
+	if !filepath.IsAbs(name) {
+		return name
 	}
-	return finding.Location{Path: filepath.ToSlash(rel), StartLine: p.Line, StartColumn: p.Column}
+	rel, err := filepath.Rel(root, name)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return name
+	}
+	return filepath.ToSlash(rel)
 }

@@ -50,6 +50,9 @@ type Options struct {
 	// reported too. Advisory IDs (GO-…, GHSA-…, CVE-…) are exempt: the database decides which
 	// exist, and one that no longer fires is simply fixed.
 	KnownRulesComplete bool
+	// Gosec maps gosec's rule IDs (G401) to the rules that find the same weakness (the rules'
+	// "gosec:" tags), so `#nosec G401` suppresses those and only those.
+	Gosec map[string][]string
 }
 
 // ErrNoClock is returned when an ignore file is given without Options.Now.
@@ -80,7 +83,7 @@ func Apply(ctx context.Context, findings []finding.Finding, opts Options) ([]fin
 			}
 			known = func(id string) bool { return opts.KnownRules[id] || fired[id] }
 		}
-		if err := applyInline(ctx, out, opts.Lines, known, &problems); err != nil {
+		if err := applyInline(ctx, out, opts.Lines, known, opts.Gosec, &problems); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -160,7 +163,7 @@ func describeEntry(e *IgnoreEntry) string {
 
 // applyInline visits findings grouped by commit and path, so a LineLookup that caches one file
 // reads each file once.
-func applyInline(ctx context.Context, out []finding.Finding, lookup LineLookup, known func(string) bool, problems *problemSet) error {
+func applyInline(ctx context.Context, out []finding.Finding, lookup LineLookup, known func(string) bool, gosec map[string][]string, problems *problemSet) error {
 	order := make([]int, len(out))
 	for i := range order {
 		order[i] = i
@@ -192,7 +195,7 @@ func applyInline(ctx context.Context, out []finding.Finding, lookup LineLookup, 
 			continue
 		}
 		if ok {
-			f.Suppression = inlineSuppression(f, lines, known, problems)
+			f.Suppression = inlineSuppression(f, lines, known, gosec, problems)
 		}
 	}
 	return nil
@@ -201,7 +204,7 @@ func applyInline(ctx context.Context, out []finding.Finding, lookup LineLookup, 
 // inlineSuppression checks the finding's own line, then a standalone directive directly above it.
 // An invalid directive on either line is reported and suppresses nothing, and so is one naming a
 // rule known (when known is set) to nothing in the run.
-func inlineSuppression(f *finding.Finding, l Lines, known func(string) bool, problems *problemSet) *finding.Suppression {
+func inlineSuppression(f *finding.Finding, l Lines, known func(string) bool, gosec map[string][]string, problems *problemSet) *finding.Suppression {
 	type candidate struct {
 		text string
 		line int
@@ -244,7 +247,7 @@ func inlineSuppression(f *finding.Finding, l Lines, known func(string) bool, pro
 	}
 	for _, c := range cands {
 		n, found := parseNosec(c.text)
-		if !found || (!c.own && !isStandaloneComment(c.text)) || !n.matches(f.RuleID) {
+		if !found || (!c.own && !isStandaloneComment(c.text)) || !n.matches(f.RuleID, gosec) {
 			continue
 		}
 		reason := n.reason

@@ -15,19 +15,6 @@ const NosecScanner = "sast"
 // `//#nosec G304`, `/* #nosec G201 G202 -- reason */`.
 var nosecPattern = regexp.MustCompile(`(?://|/\*)[^\n]*?#nosec(?:[ \t]+(.*))?$`)
 
-// gosecRules maps gosec's rule IDs to the Palisade rules that find the same weakness, so a
-// `#nosec G304` keeps suppressing the path finding it was written for, and only that one.
-var gosecRules = map[string][]string{
-	"G107": {"go-ssrf"},
-	"G110": {"go-decompression-bomb"},
-	"G201": {"go-sql-injection"},
-	"G202": {"go-sql-injection"},
-	"G203": {"go-xss"},
-	"G204": {"go-command-injection"},
-	"G304": {"go-path-traversal"},
-	"G305": {"go-zip-slip"},
-}
-
 // nosec is one parsed `#nosec` comment.
 type nosec struct {
 	rules  []string // gosec or Palisade rule IDs; empty means every rule on the line
@@ -48,13 +35,14 @@ func parseNosec(line string) (nosec, bool) {
 	return n, true
 }
 
-// matches reports whether the comment covers a finding of ruleID.
-func (n nosec) matches(ruleID string) bool {
+// matches reports whether the comment covers a finding of ruleID; gosec maps gosec's rule IDs to
+// the rules that answer to them (Options.Gosec).
+func (n nosec) matches(ruleID string, gosec map[string][]string) bool {
 	if len(n.rules) == 0 {
 		return true
 	}
 	for _, r := range n.rules {
-		if r == ruleID || slices.Contains(gosecRules[strings.ToUpper(r)], ruleID) {
+		if r == ruleID || slices.Contains(gosec[strings.ToUpper(r)], ruleID) {
 			return true
 		}
 	}

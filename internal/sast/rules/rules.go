@@ -52,19 +52,6 @@ func Rules() []finding.Rule {
 	return out
 }
 
-// GosecIDs maps each rule ID to the gosec rule IDs it answers to, so the engine can honour
-// `#nosec G401` on a line where this package reports go-weak-hash. Rules gosec has no equivalent
-// for are absent.
-func GosecIDs() map[string][]string {
-	m := map[string][]string{}
-	for _, r := range builtin() {
-		if len(r.gosec) > 0 {
-			m[r.id] = slices.Clone(r.gosec)
-		}
-	}
-	return m
-}
-
 func (r *rule) info() finding.Rule {
 	fr := finding.Rule{
 		ID:          r.id,

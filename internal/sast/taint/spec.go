@@ -76,6 +76,9 @@ type Class struct {
 	CWE         string
 	Severity    string // finding.ParseSeverity vocabulary: "critical", "high", "medium", "low"
 	Remediation string
+	// Gosec are the gosec rule IDs that find the same weakness, so `#nosec G201` written for
+	// gosec suppresses this class's findings.
+	Gosec []string
 }
 
 // The classes, by the rule ID findings carry.
@@ -100,33 +103,33 @@ const (
 func Classes() []Class {
 	return []Class{
 		{SQLInjection, "SQL query built from untrusted input", "CWE-89", "high",
-			"Pass untrusted values as query arguments (placeholders such as ? or $1), never inside the query string."},
+			"Pass untrusted values as query arguments (placeholders such as ? or $1), never inside the query string.", []string{"G201", "G202"}},
 		{CommandInjection, "command run with untrusted input", "CWE-78", "critical",
-			"Run a fixed program with an argument list; never pass untrusted input to a shell or as the program name."},
+			"Run a fixed program with an argument list; never pass untrusted input to a shell or as the program name.", []string{"G204"}},
 		{PathTraversal, "file path built from untrusted input", "CWE-22", "high",
-			"Keep only filepath.Base of the input, or Clean the joined path and check it still has the base directory as prefix (os.Root confines all of this)."},
+			"Keep only filepath.Base of the input, or Clean the joined path and check it still has the base directory as prefix (os.Root confines all of this).", []string{"G304"}},
 		{ZipSlip, "archive entry name used as a file path (zip-slip)", "CWE-22", "high",
-			"Join the entry name to the destination, Clean it and refuse it unless it stays under the destination (or extract through os.Root)."},
+			"Join the entry name to the destination, Clean it and refuse it unless it stays under the destination (or extract through os.Root).", []string{"G305"}},
 		{SSRF, "outbound request to a URL built from untrusted input", "CWE-918", "high",
-			"Parse the URL and compare its host against an allow-list before requesting it."},
+			"Parse the URL and compare its host against an allow-list before requesting it.", []string{"G107"}},
 		{OpenRedirect, "redirect to a URL built from untrusted input", "CWE-601", "medium",
-			"Redirect only to relative paths or to hosts on an allow-list."},
+			"Redirect only to relative paths or to hosts on an allow-list.", nil},
 		{XSS, "untrusted input written to an HTTP response as HTML", "CWE-79", "high",
-			"Render through html/template, or escape with html.EscapeString; never convert untrusted input to template.HTML."},
+			"Render through html/template, or escape with html.EscapeString; never convert untrusted input to template.HTML.", []string{"G203"}},
 		{TemplateInject, "template text from untrusted input", "CWE-1336", "high",
-			"Parse templates only from trusted text; pass untrusted input as data to Execute."},
+			"Parse templates only from trusted text; pass untrusted input as data to Execute.", nil},
 		{LogInjection, "untrusted input written to a log", "CWE-117", "low",
-			"Log untrusted values as structured attributes (log/slog) or quoted (%q, strconv.Quote), so newlines cannot forge entries."},
+			"Log untrusted values as structured attributes (log/slog) or quoted (%q, strconv.Quote), so newlines cannot forge entries.", nil},
 		{LDAPInjection, "LDAP filter built from untrusted input", "CWE-90", "high",
-			"Escape values with ldap.EscapeFilter before putting them in a filter."},
+			"Escape values with ldap.EscapeFilter before putting them in a filter.", nil},
 		{XPathInjection, "XPath expression built from untrusted input", "CWE-643", "high",
-			"Never build XPath expressions from input; compare the input against the selected values instead."},
+			"Never build XPath expressions from input; compare the input against the selected values instead.", nil},
 		{TrustBoundary, "untrusted input stored in a session", "CWE-501", "medium",
-			"Validate input before storing it where later code treats it as trusted (a session)."},
+			"Validate input before storing it where later code treats it as trusted (a session).", nil},
 		{UnboundedRead, "request body read without a size limit", "CWE-400", "medium",
-			"Wrap the body with http.MaxBytesReader (or io.LimitReader) before reading it whole."},
+			"Wrap the body with http.MaxBytesReader (or io.LimitReader) before reading it whole.", nil},
 		{DecompressBomb, "untrusted compressed data decompressed without a size limit", "CWE-409", "medium",
-			"Copy from the decompressor through io.LimitReader or io.CopyN with a limit."},
+			"Copy from the decompressor through io.LimitReader or io.CopyN with a limit.", []string{"G110"}},
 	}
 }
 
