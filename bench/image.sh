@@ -24,7 +24,7 @@ if [ -z "$syft" ] && [ -x /tmp/syft/syft ]; then syft=/tmp/syft/syft; fi
 trivy=${TRIVY:-$(command -v trivy || true)}
 
 echo "building palisade and the images in $work" >&2
-(cd "$repo" && go build -o "$work/palisade" ./cmd/palisade && go build -o "$work/imagebuild" ./bench/imagebuild)
+(cd "$repo" && go build -tags kustomize_disable_go_plugin_support -o "$work/palisade" ./cmd/palisade && go build -o "$work/imagebuild" ./bench/imagebuild)
 "$work/imagebuild" -o "$work/debian.tar" \
 	-layer /var/lib/dpkg/status=var/lib/dpkg/status,/usr/lib/os-release=etc/os-release \
 	-layer /usr/lib/python3/dist-packages=usr/lib/python3/dist-packages \

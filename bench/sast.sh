@@ -23,7 +23,7 @@ trap 'rm -rf "$tmp"' EXIT
 gosec=${GOSEC:-$(command -v gosec || true)}
 export GOPROXY=off GOFLAGS=-mod=mod GOTOOLCHAIN=local
 
-(cd "$repo" && go build -o "$tmp/palisade" ./cmd/palisade)
+(cd "$repo" && go build -tags kustomize_disable_go_plugin_support -o "$tmp/palisade" ./cmd/palisade)
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 [ -n "$gosec" ] || echo "gosec: not on PATH (set GOSEC=…); Palisade only"
 
