@@ -22,6 +22,7 @@ export GOTOOLCHAIN=${GOTOOLCHAIN:-local}
 syft=${SYFT:-$(command -v syft || true)}
 if [ -z "$syft" ] && [ -x /tmp/syft/syft ]; then syft=/tmp/syft/syft; fi
 trivy=${TRIVY:-$(command -v trivy || true)}
+if [ -z "$trivy" ] && [ -x /tmp/trivy/trivy ]; then trivy=/tmp/trivy/trivy; fi
 
 echo "building palisade and the images in $work" >&2
 (cd "$repo" && go build -tags kustomize_disable_go_plugin_support -o "$work/palisade" ./cmd/palisade && go build -o "$work/imagebuild" ./bench/imagebuild)
@@ -65,6 +66,29 @@ print(len(items), " ".join(f"{k}={v}" for k, v in sorted(types.items())))
 PY
 }
 
+# missed OURS THEIRS KIND: the packages (name@version, by purl without qualifiers) the peer's
+# document lists and Palisade's does not: the target is that there are none.
+missed() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import json, sys
+def names(path, kind):
+    try:
+        doc = json.load(open(path))
+    except Exception:
+        return set()
+    items = doc.get("components", []) if kind == "cdx" else doc.get("artifacts", [])
+    out = set()
+    for c in items:
+        purl = (c.get("purl") or "").split("?")[0]
+        if purl:
+            out.add(purl)
+    return out
+ours, theirs = names(sys.argv[1], "cdx"), names(sys.argv[2], sys.argv[3])
+miss = sorted(theirs - ours)
+print(f"{len(miss)} missed" + (": " + ", ".join(miss[:8]) + (" …" if len(miss) > 8 else "") if miss else ""))
+PY
+}
+
 printf '%-8s %-8s %8s %8s %9s  %s\n' image tool packages wall-s peak-MiB "by purl type"
 for img in debian alpine; do
 	read -r pw pr < <(measure "$work/$img.palisade.json" "$work/palisade" sbom --image "$work/$img.tar" --format cyclonedx)
@@ -75,13 +99,16 @@ for img in debian alpine; do
 		sc=$(count syft "$work/$img.syft.json")
 		printf '%-8s %-8s %8s %8s %9s  %s\n' "$img" syft "${sc%% *}" "$sw" "$sr" "${sc#* }"
 		python3 -c "print(f'{\"\":8} ratio    syft/palisade wall {$sw/max($pw,0.01):.1f}x, peak memory {$sr/max($pr,1):.1f}x')"
+		printf '%-8s %-8s %s\n' "" "" "syft's packages Palisade does not list (by purl): $(missed "$work/$img.palisade.json" "$work/$img.syft.json" syft)"
 	fi
 	if [ -n "$trivy" ]; then
 		read -r tw tr < <(measure "$work/$img.trivy.json" "$trivy" image --input "$work/$img.tar" --format cyclonedx --offline-scan --skip-db-update)
 		tc=$(count cdx "$work/$img.trivy.json")
 		printf '%-8s %-8s %8s %8s %9s  %s\n' "$img" trivy "${tc%% *}" "$tw" "$tr" "${tc#* }"
+		python3 -c "print(f'{\"\":8} ratio    trivy/palisade wall {$tw/max($pw,0.01):.1f}x, peak memory {$tr/max($pr,1):.1f}x')"
+		printf '%-8s %-8s %s\n' "" "" "trivy's packages Palisade does not list (by purl): $(missed "$work/$img.palisade.json" "$work/$img.trivy.json" cdx)"
 	fi
 done
 [ -n "$syft" ] || echo "syft: not on PATH (set SYFT=…): not compared"
-[ -n "$trivy" ] || echo "trivy: not on PATH (the package proxy here refuses it; set TRIVY=… where it is installed): not compared"
+[ -n "$trivy" ] || echo "trivy: not on PATH (set TRIVY=…; build it outside the repo with GOEXPERIMENT=jsonv2): not compared"
 if [ "${KEEP:-}" != "" ]; then cp "$work"/*.json "$KEEP"/; fi

@@ -242,6 +242,7 @@ func main() { http.HandleFunc("/run", run) }
 			Suppression *struct{ Reason string }
 		}
 		Problems []struct{ Message string }
+		Stats    struct{ FilesScanned int }
 	}
 	b, _ := os.ReadFile(filepath.Join(out, "r.json"))
 	if err := json.Unmarshal(b, &doc); err != nil {
@@ -263,6 +264,9 @@ func main() { http.HandleFunc("/run", run) }
 	}
 	if diff := cmp.Diff(want, got); diff != "" || len(doc.Problems) != 0 {
 		t.Errorf("findings (-want +got):\n%s\nproblems: %+v", diff, doc.Problems)
+	}
+	if doc.Stats.FilesScanned != 1 {
+		t.Errorf("the report says %d files scanned; the go command loaded the one source file", doc.Stats.FilesScanned)
 	}
 	sarif, _ := os.ReadFile(filepath.Join(out, "r.sarif"))
 	if !strings.Contains(string(sarif), `"codeFlows"`) || !strings.Contains(string(sarif), `"gosec:G401"`) {

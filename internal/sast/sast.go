@@ -99,7 +99,7 @@ func (a *Analyzer) AnalyzeTree(ctx context.Context, t *scan.Tree) ([]finding.Fin
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		fs, ps, err := a.analyzeUnit(ctx, root, u)
+		fs, ps, err := a.analyzeUnit(ctx, t, root, u)
 		if err != nil {
 			return nil, err
 		}
@@ -112,10 +112,20 @@ func (a *Analyzer) AnalyzeTree(ctx context.Context, t *scan.Tree) ([]finding.Fin
 	return out, nil
 }
 
-func (a *Analyzer) analyzeUnit(ctx context.Context, root string, u unit) ([]finding.Finding, []finding.Problem, error) {
+func (a *Analyzer) analyzeUnit(ctx context.Context, t *scan.Tree, root string, u unit) ([]finding.Finding, []finding.Problem, error) {
 	pkgs, problems, err := load(ctx, root, u, a.opts.Tags)
 	if err != nil || len(pkgs) == 0 {
 		return nil, problems, err
+	}
+	// The go command read the source files: the run's statistics count them as scanned.
+	for _, p := range pkgs {
+		for _, f := range p.Syntax {
+			if tf := p.Fset.File(f.Pos()); tf != nil {
+				if rel := relPath(root, tf.Name()); !filepath.IsAbs(rel) {
+					t.Loaded(rel, int64(tf.Size()))
+				}
+			}
+		}
 	}
 	prog, ssaPkgs := ssautil.Packages(pkgs, ssa.InstantiateGenerics)
 	prog.Build()

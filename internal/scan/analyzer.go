@@ -122,6 +122,18 @@ type Tree struct {
 	// parse whole must be reported as a problem (in an Incomplete), never dropped; files read
 	// through io.ReaderAt without loading them (compiled binaries' build info) are not bound by it.
 	MaxFileSize int64
+
+	// reads counts what analyzers read, through FS or, for an external loader, Loaded.
+	reads *readCounter
+}
+
+// Loaded records that the analyzer read the file path (slash-separated, relative to the root) of
+// size bytes by other means than FS — the go command loading packages from Dir — so the run's
+// statistics count it as scanned, as they count every file read through FS.
+func (t *Tree) Loaded(path string, size int64) {
+	if t.reads != nil {
+		t.reads.mark(path, size)
+	}
 }
 
 // TreeAnalyzer needs to see several files at once (a go.mod and its go.sum, a Helm chart, the

@@ -142,7 +142,7 @@ func (c *collector) analyzeTree(ctx context.Context, fsys fs.FS, files []candida
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.s.workers)
 	if len(c.s.trees) > 0 {
-		t := &Tree{FS: countingFS{fsys: fsys, rc: &c.reads}, Dir: c.dir, MaxFileSize: c.s.maxSize}
+		t := &Tree{FS: countingFS{fsys: fsys, rc: &c.reads}, Dir: c.dir, MaxFileSize: c.s.maxSize, reads: &c.reads}
 		for _, f := range files {
 			if !f.ownOutput {
 				t.Files = append(t.Files, f.path)

@@ -213,7 +213,7 @@ func (c *collector) imageTrees(ctx context.Context, tr *image.Tree) error {
 		return fmt.Errorf("list the image's final filesystem: %w", err)
 	}
 	from := len(c.findings)
-	t := &Tree{FS: countingFS{fsys: fsys, rc: &c.reads}, Files: files, Installed: true, MaxFileSize: c.s.maxSize}
+	t := &Tree{FS: countingFS{fsys: fsys, rc: &c.reads}, Files: files, Installed: true, MaxFileSize: c.s.maxSize, reads: &c.reads}
 	g, gctx := errgroup.WithContext(ctx)
 	for _, ta := range c.s.trees {
 		g.Go(func() error { return c.runTree(gctx, ta, t) })
