@@ -69,6 +69,7 @@ var keyedScanFlags = []struct {
 	{flag: "gitignore", key: "scan.gitignore", usage: "honour .gitignore files (true|false)"},
 	{flag: "default-skips", key: "scan.default-skips", usage: "apply the default skip list (true|false)"},
 	{flag: "fail-on-problems", key: "scan.fail-on-problems", usage: "exit 2 when some input could not be checked (the report's problems) and its kind is not accepted (default true; =false accepts every problem)"},
+	{flag: "check-base-update", key: "image.check-base-update", usage: "with --image: ask the base image's registry for the newest tag of the base's line and say per base-image finding whether it would remove it (sends requests to that registry; see docs/images.md)"},
 	{flag: "accept-problems", key: "scan.accept-problems", usage: "problem kind that does not fail the gate, repeatable or comma-separated (" + strings.Join(finding.ProblemKinds(), ", ") + ")", repeatable: true},
 }
 
@@ -125,6 +126,7 @@ func newScanCmd(app *App) *cobra.Command {
 	}
 	// a switch: --fail-on-problems alone means true (--fail-on-problems=false also works)
 	fl.Lookup("fail-on-problems").NoOptDefVal = "true"
+	fl.Lookup("check-base-update").NoOptDefVal = "true"
 	fl.StringVarP(&output, "output", "o", "", "write the --format report to this file; the table still goes to stdout")
 	fl.StringVar(&f.configPath, "config", "", "configuration file (default: palisade.yaml in the scanned directory, if any)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar (it is shown only on a terminal anyway)")
@@ -323,6 +325,9 @@ func checkDisabled(ctx context.Context, s Scanner, cfg *config.Config) error {
 
 func runScan(cmd *cobra.Command, app *App, f *scanFlags, root string) error {
 	ctx := cmd.Context()
+	if cmd.Flags().Changed("check-base-update") {
+		return errkind.Wrap(errkind.Invalid, errors.New("scan: --check-base-update applies to an image (--image or --rootfs), not to a directory"))
+	}
 	if f.history.enabled() {
 		root = f.history.repoDir(root)
 	}
