@@ -152,7 +152,10 @@ With --image (a registry reference, a docker save or OCI archive, an OCI layout)
 container image instead, each layer read once: secret (every layer's files, also files a later
 layer deleted), deps (the installed OS and language packages of the final filesystem) and
 config (the image's config and build history, by the Dockerfile checks); every finding names its
-layer. See docs/images.md.
+layer. With --check-base-update, the newest tag of the base image's line (12.5-slim → 12.8-slim,
+never 13.0-slim) is scanned too, and each finding in a base-image package says whether it would
+remove it; this sends requests to the base image's registry, so it is off by default. See
+docs/images.md.
 
 Configuration comes from defaults < palisade.yaml < PALISADE_SCAN_* environment variables < flags.
 
