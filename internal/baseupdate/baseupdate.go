@@ -48,6 +48,9 @@ type Options struct {
 	Deps scan.TreeAnalyzer
 	// Keep is the scan's choice of the files the tree analyzers read.
 	Keep func(name string, hdr *tar.Header) bool
+	// MaxFileSize is the scan's limit on files read whole (scan.Options.MaxFileSize), so the
+	// newer base's package databases are read as the scanned image's were.
+	MaxFileSize int64
 }
 
 // Check finds the newer base of img, scans it, and sets Property on each of findings that is a
@@ -187,7 +190,7 @@ func scanNewer(ctx context.Context, img *image.Image, ref, label string, opts Op
 	defer nimg.Close()
 	rec := &recorder{}
 	run, err := scan.Image(ctx, nimg, scan.ImageOptions{
-		Options: scan.Options{Analyzers: []scan.Analyzer{opts.Deps, rec}},
+		Options: scan.Options{Analyzers: []scan.Analyzer{opts.Deps, rec}, MaxFileSize: opts.MaxFileSize},
 		Keep:    opts.Keep,
 	})
 	if err != nil {

@@ -61,9 +61,18 @@ func debianLayer(t *testing.T, pkgs ...string) imagetest.Step {
 }
 
 // debianBaseImage is a base image of one Debian layer, ending in CMD as the official images do.
-func debianBaseImage(t *testing.T, pkgs ...string) v1.Image {
+func debianBaseImage(t *testing.T, arch string, pkgs ...string) v1.Image {
 	t.Helper()
-	return imagetest.Image(t, runtime.GOARCH, debianLayer(t, pkgs...), imagetest.Step{CreatedBy: `CMD ["bash"]`})
+	return imagetest.Image(t, arch, debianLayer(t, pkgs...), imagetest.Step{CreatedBy: `CMD ["bash"]`})
+}
+
+// foreignArch is an architecture other than this machine's: images of it are chosen from an
+// index only when asked for by platform.
+func foreignArch() string {
+	if runtime.GOARCH == "arm64" {
+		return "amd64"
+	}
+	return "arm64"
 }
 
 // withBaseName labels img with the OCI base-image name, as BuildKit records it.
@@ -107,7 +116,8 @@ var (
 )
 
 // TestScanImageCheckBaseUpdate pushes a Debian-like base as 12.5 (vulnerable libssl3, tar and
-// zlib1g), 12.6 (libssl3 fixed, tar not, zlib1g gone) and, fixing everything, 13.0, 12.6-slim,
+// zlib1g), 12.6 (libssl3 fixed, tar not, zlib1g gone; an index whose other platform fixes
+// everything) and, fixing everything, 13.0, 12.6-slim,
 // 12.7.1 and latest to a real docker-registry; the app image built on 12.5 names it as its base.
 // With --check-base-update each base finding says what 12.6 does about it and the summary
 // counts them; without the flag no request reaches the registry; a base without an ordered tag
@@ -116,22 +126,33 @@ var (
 func TestScanImageCheckBaseUpdate(t *testing.T) {
 	reg := imagetest.StartRegistry(t, imagetest.RegistryOptions{})
 	front, requests := countingFront(t, reg)
+	arch := foreignArch()
 	pushed := map[string]v1.Image{}
 	for tag, pkgs := range map[string][]string{"12.5": base125, "12.6": base126, "13.0": fixedAll, "12.6-slim": fixedAll, "12.7.1": fixedAll, "latest": fixedAll} {
-		img := debianBaseImage(t, pkgs...)
+		img := debianBaseImage(t, arch, pkgs...)
 		r, err := name.ParseReference(reg.Host+"/library/debian:"+tag, name.Insecure)
 		if err != nil {
 			t.Fatal(err)
 		}
+		pushed[tag] = img
+		if tag == "12.6" {
+			// A multi-platform index, as official images are. The scanned image is of a foreign
+			// platform, and the index's image for this machine's fixes everything: taking the
+			// default platform instead of the scanned image's would show.
+			native := debianBaseImage(t, runtime.GOARCH, fixedAll...)
+			if err := remote.WriteIndex(r, imagetest.Index(t, native, img)); err != nil {
+				t.Fatalf("push %s: %v", r, err)
+			}
+			continue
+		}
 		if err := remote.Write(r, img); err != nil {
 			t.Fatalf("push %s: %v", r, err)
 		}
-		pushed[tag] = img
 	}
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
 	app := func(t *testing.T, base string) string {
 		t.Helper()
-		img := imagetest.Image(t, runtime.GOARCH, debianLayer(t, base125...), imagetest.Step{CreatedBy: `CMD ["bash"]`},
+		img := imagetest.Image(t, arch, debianLayer(t, base125...), imagetest.Step{CreatedBy: `CMD ["bash"]`},
 			imagetest.Step{Layer: imagetest.Layer(t, imagetest.File{Name: "app/run.sh", Body: "#!/bin/sh\n"}), CreatedBy: "COPY run.sh /app/"})
 		if base != "" {
 			img = withBaseName(t, img, base)

@@ -77,7 +77,7 @@ func runImageScan(cmd *cobra.Command, app *App, f *scanFlags) error {
 	run.Target = imageTarget(img)
 	run.Image = imageReport(img)
 	if cfg.Image.CheckBaseUpdate {
-		if err := checkBaseUpdate(ctx, f, img, analyzers, run); err != nil {
+		if err := checkBaseUpdate(ctx, f, cfg, img, analyzers, run); err != nil {
 			return err
 		}
 	}
@@ -125,7 +125,7 @@ func imageBuiltins(app *App, cfg *config.Config, img *image.Image) ([]Scanner, e
 // in the base image's packages (--check-base-update, opt-in: it sends requests to the base
 // image's registry), and records the answer on the findings, in the run's image summary and, for
 // what could not be checked, as problems.
-func checkBaseUpdate(ctx context.Context, f *scanFlags, img *image.Image, analyzers []scan.Analyzer, run *report.Run) error {
+func checkBaseUpdate(ctx context.Context, f *scanFlags, cfg *config.Config, img *image.Image, analyzers []scan.Analyzer, run *report.Run) error {
 	var depsAnalyzer scan.TreeAnalyzer
 	for _, a := range analyzers {
 		if ta, ok := a.(scan.TreeAnalyzer); ok && a.Name() == "deps" {
@@ -134,9 +134,10 @@ func checkBaseUpdate(ctx context.Context, f *scanFlags, img *image.Image, analyz
 	}
 	keep, notKept := imageKeep(maxImageExecutable)
 	bu, problems, err := baseupdate.Check(ctx, img, run.Findings, baseupdate.Options{
-		Registry: image.Options{InsecureRegistries: f.image.Insecure},
-		Deps:     depsAnalyzer,
-		Keep:     keep,
+		Registry:    image.Options{InsecureRegistries: f.image.Insecure},
+		Deps:        depsAnalyzer,
+		Keep:        keep,
+		MaxFileSize: int64(cfg.Scan.MaxFileSize),
 	})
 	if err != nil {
 		return fmt.Errorf("scan: --check-base-update: %w", err)
