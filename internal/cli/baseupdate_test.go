@@ -230,6 +230,17 @@ func TestScanImageCheckBaseUpdate(t *testing.T) {
 		}
 	})
 
+	t.Run("environment", func(t *testing.T) {
+		t.Setenv("PALISADE_IMAGE_CHECK_BASE_UPDATE", "true") // as image.check-base-update in palisade.yaml
+		r, _, err := scanImage(t, "--image", app(t, base), "--insecure-registry", front)
+		if err != nil {
+			t.Fatalf("scan: %v", err)
+		}
+		if bu := r.Image.BaseUpdate; bu == nil || !bu.Checked || bu.Removed != 2 {
+			t.Errorf("summary %+v, want the check made", bu)
+		}
+	})
+
 	for _, tc := range []struct{ name, base, note string }{
 		{"no base name", "", "not checked: the image does not name its base image (no org.opencontainers.image.base.name annotation or label)"},
 		{"codename tag", front + "/library/debian:bookworm", `not checked: the base image ` + front + `/library/debian:bookworm: tag "bookworm" does not start with a version number: no version order`},
