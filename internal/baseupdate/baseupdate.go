@@ -210,7 +210,7 @@ func scanNewer(ctx context.Context, img *image.Image, ref, label string, opts Op
 			msg = p.Kind + ": " + msg
 		}
 		problems = append(problems, finding.Problem{Path: p.Path, Line: p.Line, Scanner: p.Scanner, Kind: finding.ProblemBaseUpdate,
-			Message: fmt.Sprintf("newer base %s: %s", label, msg)})
+			Message: fmt.Sprintf("--check-base-update: newer base %s: %s", label, msg)})
 	}
 	return &newerBase{digest: nimg.Digest, findings: run.Findings, packages: rec.packages}, problems, nil
 }

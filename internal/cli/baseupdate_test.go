@@ -275,6 +275,37 @@ func TestScanImageCheckBaseUpdate(t *testing.T) {
 		})
 	}
 
+	t.Run("newer base partly checked", func(t *testing.T) {
+		// library/broken:1.1 has a dpkg database with a malformed Source field: its packages
+		// cannot all be told, so "fixes it" would be a guess. The answer stands with a problem.
+		ok := debianBaseImage(t, arch, base125...)
+		broken := imagetest.Image(t, arch, imagetest.Step{Layer: imagetest.Layer(t,
+			imagetest.File{Name: "var/lib/dpkg/status", Body: "Package: libssl3\nStatus: install ok installed\nSource: openssl (\nVersion: 3.0.15-1~deb12u1\n\n"},
+			imagetest.File{Name: "etc/os-release", Body: "ID=debian\nVERSION_ID=\"12\"\n"}), CreatedBy: "ADD rootfs.tar.xz /"},
+			imagetest.Step{CreatedBy: `CMD ["bash"]`})
+		for tag, img := range map[string]v1.Image{"1.0": ok, "1.1": broken} {
+			r, err := name.ParseReference(reg.Host+"/library/broken:"+tag, name.Insecure)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := remote.Write(r, img); err != nil {
+				t.Fatalf("push %s: %v", r, err)
+			}
+		}
+		r, _, err := scanImage(t, "--image", app(t, front+"/library/broken:1.0"), "--insecure-registry", front, "--check-base-update")
+		if ExitCode(err) != 2 {
+			t.Fatalf("exit %d (%v), want 2", ExitCode(err), err)
+		}
+		want := "--check-base-update: newer base " + front + "/library/broken:1.1: parse: "
+		if len(r.Problems) != 1 || r.Problems[0].Kind != finding.ProblemBaseUpdate || !strings.HasPrefix(r.Problems[0].Message, want) ||
+			r.Problems[0].Path != "var/lib/dpkg/status" {
+			t.Errorf("problems %+v, want one base-update-unavailable starting %q", r.Problems, want)
+		}
+		if bu := r.Image.BaseUpdate; bu == nil || !bu.Checked {
+			t.Errorf("summary %+v", bu)
+		}
+	})
+
 	t.Run("registry down", func(t *testing.T) {
 		down := closedPort(t)
 		downBase := down + "/library/debian:12.5"

@@ -148,7 +148,7 @@ func checkBaseUpdate(ctx context.Context, f *scanFlags, cfg *config.Config, img 
 	// answer is incomplete, and says so under the check's own kind.
 	for _, p := range *notKept {
 		p.Scanner, p.Kind = "deps", finding.ProblemBaseUpdate
-		p.Message = "newer base " + bu.Newer + ": " + p.Message
+		p.Message = "--check-base-update: newer base " + bu.Newer + ": " + p.Message
 		run.Problems = append(run.Problems, p)
 	}
 	return nil

@@ -351,6 +351,13 @@ func TestListTags(t *testing.T) {
 			t.Fatalf("ListTags over the tag limit: %v", err)
 		}
 	})
+	t.Run("too many pages", func(t *testing.T) {
+		imagetest.DockerConfig(t, front, reg.User, reg.Password)
+		_, err := image.ListTags(context.Background(), front+"/library/debian", opts(image.TagLimits{PageSize: 2, Pages: 3}))
+		if !errors.Is(err, image.ErrTooLarge) || !strings.Contains(err.Error(), "list the tags of "+front+"/library/debian: more than 3 pages") {
+			t.Fatalf("ListTags over the page limit: %v", err)
+		}
+	})
 	t.Run("too many bytes", func(t *testing.T) {
 		_, err := image.ListTags(context.Background(), reg.Host+"/library/debian", opts(image.TagLimits{Bytes: 40}))
 		if !errors.Is(err, image.ErrTooLarge) || !strings.Contains(err.Error(), "page 1: the tag list is over 40 bytes") {

@@ -23,9 +23,10 @@ type TagLimits struct {
 	Tags     int   // tags of all pages together; default 10000
 	Bytes    int64 // response bytes of all pages together; default 4 MiB
 	PageSize int   // tags asked for per page (the n parameter); default 1000
+	Pages    int   // pages followed; default 100 (registries may send fewer tags a page than asked)
 }
 
-var defaultTagLimits = TagLimits{Tags: 10000, Bytes: 4 << 20, PageSize: 1000}
+var defaultTagLimits = TagLimits{Tags: 10000, Bytes: 4 << 20, PageSize: 1000, Pages: 100}
 
 func (l TagLimits) withDefaults() TagLimits {
 	d := defaultTagLimits
@@ -38,13 +39,17 @@ func (l TagLimits) withDefaults() TagLimits {
 	if l.PageSize > 0 {
 		d.PageSize = l.PageSize
 	}
+	if l.Pages > 0 {
+		d.Pages = l.Pages
+	}
 	return d
 }
 
 // ListTags lists the tags of a repository ("host/repo", as in a reference without its tag) by
 // the OCI distribution protocol (GET /v2/<name>/tags/list), following the Link header's next
 // pages. It has the same credentials and plain-HTTP rule as Pull, and refuses a list over
-// opts.TagLimits, a next page on another host, and a tag that is not a valid tag.
+// opts.TagLimits (tags, bytes, pages), a next page on another host, and a tag that is not a
+// valid tag.
 func ListTags(ctx context.Context, repository string, opts Options) ([]string, error) {
 	repo, err := name.NewRepository(repository, name.StrictValidation)
 	if err != nil {
@@ -84,6 +89,9 @@ func listTags(ctx context.Context, repo name.Repository, opts Options) ([]string
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		if page > limits.Pages {
+			return nil, fmt.Errorf("more than %d pages: %w", limits.Pages, ErrTooLarge)
+		}
 		body, link, err := getTagPage(ctx, client, next, limits.Bytes-read, limits.Bytes)
 		if err != nil {
 			return nil, fmt.Errorf("page %d: %w", page, err)
@@ -100,7 +108,7 @@ func listTags(ctx context.Context, repo name.Repository, opts Options) ([]string
 		if next, err = nextPage(link, next); err != nil {
 			return nil, fmt.Errorf("page %d: %w", page, err)
 		}
-		// Every page must bring a tag, so the tag limit bounds the number of requests too.
+		// A page without tags would only spend requests.
 		if next != nil && len(got) == 0 {
 			return nil, fmt.Errorf("page %d: no tags, and a Link to another page", page)
 		}
