@@ -328,7 +328,7 @@ func checkDisabled(ctx context.Context, s Scanner, cfg *config.Config) error {
 
 func runScan(cmd *cobra.Command, app *App, f *scanFlags, root string) error {
 	ctx := cmd.Context()
-	if cmd.Flags().Changed("check-base-update") {
+	if on, _ := strconv.ParseBool(*f.keyed["check-base-update"]); on {
 		return errkind.Wrap(errkind.Invalid, errors.New("scan: --check-base-update applies to an image (--image or --rootfs), not to a directory"))
 	}
 	if f.history.enabled() {
