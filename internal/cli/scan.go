@@ -69,6 +69,7 @@ var keyedScanFlags = []struct {
 	{flag: "gitignore", key: "scan.gitignore", usage: "honour .gitignore files (true|false)"},
 	{flag: "default-skips", key: "scan.default-skips", usage: "apply the default skip list (true|false)"},
 	{flag: "fail-on-problems", key: "scan.fail-on-problems", usage: "exit 2 when some input could not be checked (the report's problems) and its kind is not accepted (default true; =false accepts every problem)"},
+	{flag: "check-base-update", key: "image.check-base-update", usage: "with --image: ask the base image's registry for the newest tag of the base's line and say per base-image finding whether it would remove it (sends requests to that registry; see docs/images.md)"},
 	{flag: "accept-problems", key: "scan.accept-problems", usage: "problem kind that does not fail the gate, repeatable or comma-separated (" + strings.Join(finding.ProblemKinds(), ", ") + ")", repeatable: true},
 }
 
@@ -125,6 +126,7 @@ func newScanCmd(app *App) *cobra.Command {
 	}
 	// a switch: --fail-on-problems alone means true (--fail-on-problems=false also works)
 	fl.Lookup("fail-on-problems").NoOptDefVal = "true"
+	fl.Lookup("check-base-update").NoOptDefVal = "true"
 	fl.StringVarP(&output, "output", "o", "", "write the --format report to this file; the table still goes to stdout")
 	fl.StringVar(&f.configPath, "config", "", "configuration file (default: palisade.yaml in the scanned directory, if any)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar (it is shown only on a terminal anyway)")
@@ -150,7 +152,10 @@ With --image (a registry reference, a docker save or OCI archive, an OCI layout)
 container image instead, each layer read once: secret (every layer's files, also files a later
 layer deleted), deps (the installed OS and language packages of the final filesystem) and
 config (the image's config and build history, by the Dockerfile checks); every finding names its
-layer. See docs/images.md.
+layer. With --check-base-update, the newest tag of the base image's line (12.5-slim → 12.8-slim,
+never 13.0-slim) is scanned too, and each finding in a base-image package says whether it would
+remove it; this sends requests to the base image's registry, so it is off by default. See
+docs/images.md.
 
 Configuration comes from defaults < palisade.yaml < PALISADE_SCAN_* environment variables < flags.
 
@@ -323,6 +328,9 @@ func checkDisabled(ctx context.Context, s Scanner, cfg *config.Config) error {
 
 func runScan(cmd *cobra.Command, app *App, f *scanFlags, root string) error {
 	ctx := cmd.Context()
+	if on, _ := strconv.ParseBool(*f.keyed["check-base-update"]); on {
+		return errkind.Wrap(errkind.Invalid, errors.New("scan: --check-base-update applies to an image (--image or --rootfs), not to a directory"))
+	}
 	if f.history.enabled() {
 		root = f.history.repoDir(root)
 	}

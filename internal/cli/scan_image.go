@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -8,8 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/palisade-sec/palisade/internal/baseupdate"
 	"github.com/palisade-sec/palisade/internal/config"
 	"github.com/palisade-sec/palisade/internal/errkind"
+	"github.com/palisade-sec/palisade/internal/finding"
 	"github.com/palisade-sec/palisade/internal/image"
 	"github.com/palisade-sec/palisade/internal/report"
 	"github.com/palisade-sec/palisade/internal/scan"
@@ -73,6 +76,11 @@ func runImageScan(cmd *cobra.Command, app *App, f *scanFlags) error {
 	run.Tool = report.Tool{Name: "palisade", Version: app.Version, URI: "https://github.com/palisade-sec/palisade"}
 	run.Target = imageTarget(img)
 	run.Image = imageReport(img)
+	if cfg.Image.CheckBaseUpdate {
+		if err := checkBaseUpdate(ctx, f, cfg, img, analyzers, run); err != nil {
+			return err
+		}
+	}
 
 	// The ignore file and the baseline apply; palisade:ignore comments inside the image's files
 	// do not: they are the image author's, not the team's that gates the image, and the files
@@ -111,4 +119,37 @@ func imageBuiltins(app *App, cfg *config.Config, img *image.Image) ([]Scanner, e
 		}
 	}
 	return out, nil
+}
+
+// checkBaseUpdate asks whether the newest tag of the base image's line would remove the findings
+// in the base image's packages (--check-base-update, opt-in: it sends requests to the base
+// image's registry), and records the answer on the findings, in the run's image summary and, for
+// what could not be checked, as problems.
+func checkBaseUpdate(ctx context.Context, f *scanFlags, cfg *config.Config, img *image.Image, analyzers []scan.Analyzer, run *report.Run) error {
+	var depsAnalyzer scan.TreeAnalyzer
+	for _, a := range analyzers {
+		if ta, ok := a.(scan.TreeAnalyzer); ok && a.Name() == "deps" {
+			depsAnalyzer = ta
+		}
+	}
+	keep, notKept := imageKeep(maxImageExecutable)
+	bu, problems, err := baseupdate.Check(ctx, img, run.Findings, baseupdate.Options{
+		Registry:    image.Options{InsecureRegistries: f.image.Insecure},
+		Deps:        depsAnalyzer,
+		Keep:        keep,
+		MaxFileSize: int64(cfg.Scan.MaxFileSize),
+	})
+	if err != nil {
+		return fmt.Errorf("scan: --check-base-update: %w", err)
+	}
+	run.Image.BaseUpdate = bu
+	run.Problems = append(run.Problems, problems...)
+	// An executable of the newer base too large to read leaves its Go packages unchecked: the
+	// answer is incomplete, and says so under the check's own kind.
+	for _, p := range *notKept {
+		p.Scanner, p.Kind = "deps", finding.ProblemBaseUpdate
+		p.Message = "--check-base-update: newer base " + bu.Newer + ": " + p.Message
+		run.Problems = append(run.Problems, p)
+	}
+	return nil
 }

@@ -37,6 +37,12 @@ func imageApp(t *testing.T) (*App, *bytes.Buffer, *bytes.Buffer) {
 	recs := vulndbtest.Records{}
 	recs.Add("Debian", vulndbtest.Fixtures(t)["Debian"])
 	recs.Add("Debian", vulndbtest.Files(t, filepath.Join("..", "scan", "deps", "testdata", "PALISADE-TEST-DEB12-0003.json")))
+	return imageAppWith(t, recs)
+}
+
+// imageAppWith is imageApp with the deps scanner on a database of recs.
+func imageAppWith(t *testing.T, recs vulndbtest.Records) (*App, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
 	dir := t.TempDir()
 	if _, err := vulndb.Import(context.Background(), vulndb.ImportOptions{Dir: dir, Path: vulndbtest.Export(t, recs)}); err != nil {
 		t.Fatal(err)

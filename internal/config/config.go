@@ -147,6 +147,11 @@ type Image struct {
 	// whose base cannot be determined, is a finding, and so is a Dockerfile FROM outside it
 	// (docker-base-image-not-allowed). iac.allowed-base-images is its older name.
 	AllowedBases []string `yaml:"allowed-bases"`
+	// CheckBaseUpdate makes `scan --image` ask the base image's registry for the newest tag of
+	// the base's line and say, per finding in the base image's packages, whether it would remove
+	// it (docs/images.md). Off by default: it sends requests to a registry the user did not
+	// otherwise name.
+	CheckBaseUpdate bool `yaml:"check-base-update"`
 }
 
 // AllowedBases is the one list of standard base images the Dockerfile and image checks hold

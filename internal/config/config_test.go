@@ -332,6 +332,7 @@ func TestKeys(t *testing.T) {
 		"sast.sanitizers=PALISADE_SAST_SANITIZERS",
 		"sast.sinks=PALISADE_SAST_SINKS",
 		"image.allowed-bases=PALISADE_IMAGE_ALLOWED_BASES",
+		"image.check-base-update=PALISADE_IMAGE_CHECK_BASE_UPDATE",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

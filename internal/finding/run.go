@@ -38,20 +38,21 @@ type Problem struct {
 // The kinds of problem, the vocabulary of scan.accept-problems. Each names a way an input can go
 // unchecked; ProblemOther is everything the others do not name.
 const (
-	ProblemNoVulnDB    = "no-vulndb"    // no vulnerability database, or an empty one
-	ProblemStaleVulnDB = "stale-vulndb" // the database is older than deps.max-age
-	ProblemUnmatched   = "unmatched"    // a package of an ecosystem the database cannot match
-	ProblemParse       = "parse"        // a file could not be parsed (lockfile, IaC, SBOM, …)
-	ProblemRender      = "render"       // a Helm chart or Kustomize overlay did not render
-	ProblemTooLarge    = "too-large"    // a file over a size limit was not (fully) checked
-	ProblemRead        = "read"         // a file could not be read
-	ProblemPolicy      = "policy"       // a custom CEL or Rego policy failed on an input
-	ProblemSuppression = "suppression"  // an expired ignore entry, a directive without a reason, an unknown rule
-	ProblemOther       = "other"        // anything else: an analyzer error, an interrupted step
+	ProblemNoVulnDB    = "no-vulndb"               // no vulnerability database, or an empty one
+	ProblemStaleVulnDB = "stale-vulndb"            // the database is older than deps.max-age
+	ProblemUnmatched   = "unmatched"               // a package of an ecosystem the database cannot match
+	ProblemParse       = "parse"                   // a file could not be parsed (lockfile, IaC, SBOM, …)
+	ProblemRender      = "render"                  // a Helm chart or Kustomize overlay did not render
+	ProblemTooLarge    = "too-large"               // a file over a size limit was not (fully) checked
+	ProblemRead        = "read"                    // a file could not be read
+	ProblemPolicy      = "policy"                  // a custom CEL or Rego policy failed on an input
+	ProblemSuppression = "suppression"             // an expired ignore entry, a directive without a reason, an unknown rule
+	ProblemBaseUpdate  = "base-update-unavailable" // --check-base-update could not tell whether a newer base removes findings
+	ProblemOther       = "other"                   // anything else: an analyzer error, an interrupted step
 )
 
 // ProblemKinds lists every problem kind, in the order the documentation describes them.
 func ProblemKinds() []string {
 	return []string{ProblemNoVulnDB, ProblemStaleVulnDB, ProblemUnmatched, ProblemParse, ProblemRender,
-		ProblemTooLarge, ProblemRead, ProblemPolicy, ProblemSuppression, ProblemOther}
+		ProblemTooLarge, ProblemRead, ProblemPolicy, ProblemSuppression, ProblemBaseUpdate, ProblemOther}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"net/url"
 	"os"
 	"path"
 	"strings"
@@ -293,5 +294,92 @@ func FuzzOpenArchive(f *testing.F) {
 			}
 		}
 		im.Walk(context.Background(), WalkOptions{Limits: Limits{LayerBytes: 1 << 20, ImageBytes: 1 << 20}}, func(*Tree) error { return nil })
+	})
+}
+
+// FuzzNewerTag: any current tag and tag list give an answer or ErrNoTagOrder, never a panic; an
+// answer is one of the tags, of current's shape, and not older than any other tag of that shape.
+func FuzzNewerTag(f *testing.F) {
+	for _, s := range [][2]string{
+		{"12.5-slim", "12.6-slim,13.0-slim,12.8,12.8.1-slim,12.10-slim"},
+		{"3.19.1", "3.19.4,3.20.3,4.0.0"},
+		{"v1.2", "v1.3,1.4,v2.0"},
+		{"latest", "12,bookworm"},
+		{"12", "12.1,13"},
+		{"1.2.", "1.3."},
+		{"1.99999999999999999999", "1.1"},
+		{"1.06", "1.6,1.07"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, current, list string) {
+		tags := strings.Split(list, ",")
+		got, err := NewerTag(current, tags)
+		if err != nil {
+			if !errors.Is(err, ErrNoTagOrder) {
+				t.Fatalf("NewerTag(%q) error %v does not wrap ErrNoTagOrder", current, err)
+			}
+			return
+		}
+		if got == "" {
+			return
+		}
+		cur, _ := parseVersionTag(current)
+		v, err := parseVersionTag(got)
+		if err != nil || !cur.sameShape(v) || v.compare(cur) <= 0 {
+			t.Fatalf("NewerTag(%q) = %q: not a newer tag of the same shape", current, got)
+		}
+		for _, other := range tags {
+			if w, err := parseVersionTag(other); err == nil && cur.sameShape(w) && w.compare(v) > 0 {
+				t.Fatalf("NewerTag(%q) = %q, but %q is newer", current, got, other)
+			}
+		}
+	})
+}
+
+// FuzzParseTagPage: a registry's tag list page parses or is refused; every tag passed on is a
+// valid tag.
+func FuzzParseTagPage(f *testing.F) {
+	for _, s := range []string{
+		`{"name":"library/debian","tags":["12.5","latest"]}`,
+		`{"name":"x","tags":null}`,
+		`{"tags":["../x"]}`,
+		`{"tags":[1]}`,
+		`[]`,
+		``,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		tags, err := parseTagPage(body)
+		if err != nil {
+			return
+		}
+		for _, tag := range tags {
+			if !validTag(tag) || strings.ContainsAny(tag, "/:@") {
+				t.Fatalf("invalid tag %q passed on", tag)
+			}
+		}
+	})
+}
+
+// FuzzNextPage: a Link header never leads to another host.
+func FuzzNextPage(f *testing.F) {
+	for _, s := range []string{
+		`</v2/x/tags/list?last=b&n=2>; rel="next"`,
+		`<https://evil.example/v2/x/tags/list>; rel="next"`,
+		`<//evil.example/x>; rel=next`,
+		`</a>; rel="prev", </b>; rel="next"`,
+		`<>; rel="next"`,
+		`garbage`,
+	} {
+		f.Add(s)
+	}
+	cur, _ := url.Parse("https://registry.example:5000/v2/x/tags/list?n=2")
+	f.Fuzz(func(t *testing.T, link string) {
+		u, err := nextPage(link, cur)
+		if err == nil && u != nil && (u.Host != cur.Host || u.Scheme != cur.Scheme) {
+			t.Fatalf("nextPage(%q) = %s: off the registry", link, u)
+		}
 	})
 }

@@ -21,6 +21,8 @@ type Options struct {
 	// Transport carries registry requests; nil means a clone of http.DefaultTransport. Tests give
 	// one that trusts their CA. It is always wrapped so that plain HTTP reaches only insecure hosts.
 	Transport http.RoundTripper
+	// TagLimits bound ListTags; zero fields take their defaults.
+	TagLimits TagLimits
 }
 
 // Limits bound what a walk may read and write. A zero field takes its default: 16 GiB a layer,

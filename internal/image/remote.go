@@ -40,6 +40,22 @@ func Pull(ctx context.Context, ref string, opts Options) (*Image, error) {
 			return nil, errkind.Wrap(errkind.Invalid, fmt.Errorf("image reference %q: %w", ref, err))
 		}
 	}
+	kc, rt := registryClient(opts)
+	p, err := remote.NewPuller(remote.WithAuthFromKeychain(kc), remote.WithTransport(rt))
+	if err != nil {
+		return nil, err
+	}
+	img, err := pull(ctx, p, r, opts)
+	if err != nil {
+		return nil, registryError(fmt.Errorf("pull %s: %w", ref, err))
+	}
+	img.Name = ref
+	return img, nil
+}
+
+// registryClient is the keychain and transport every registry request goes through: the
+// caller's or the defaults, always behind the schemeGuard.
+func registryClient(opts Options) (authn.Keychain, http.RoundTripper) {
 	kc := opts.Keychain
 	if kc == nil {
 		kc = authn.DefaultKeychain
@@ -50,17 +66,7 @@ func Pull(ctx context.Context, ref string, opts Options) (*Image, error) {
 		t.ResponseHeaderTimeout = responseHeaderTimeout
 		rt = t
 	}
-	p, err := remote.NewPuller(remote.WithAuthFromKeychain(kc),
-		remote.WithTransport(&schemeGuard{next: rt, insecure: opts.InsecureRegistries}))
-	if err != nil {
-		return nil, err
-	}
-	img, err := pull(ctx, p, r, opts)
-	if err != nil {
-		return nil, registryError(fmt.Errorf("pull %s: %w", ref, err))
-	}
-	img.Name = ref
-	return img, nil
+	return kc, &schemeGuard{next: rt, insecure: opts.InsecureRegistries}
 }
 
 func pull(ctx context.Context, p *remote.Puller, r name.Reference, opts Options) (*Image, error) {

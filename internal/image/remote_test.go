@@ -302,3 +302,87 @@ func TestPullBaseAnnotation(t *testing.T) {
 		})
 	}
 }
+
+// TestListTags lists a repository's tags from the real registry over TLS with basic auth, and
+// through a front that paginates the same list as the distribution spec says (Debian's
+// docker-registry 2.8 answers every tag in one page, whatever n asks): every page followed by
+// its Link, a next page on another host refused, and a list over the tag or byte limit refused
+// with an error naming the limit.
+func TestListTags(t *testing.T) {
+	reg := imagetest.StartRegistry(t, imagetest.RegistryOptions{TLS: true, Basic: true})
+	img := imagetest.Image(t, "amd64", imagetest.Step{Layer: imagetest.Layer(t, imagetest.File{Name: "a", Body: "a"}), CreatedBy: "ADD a"})
+	want := []string{"1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "latest"}
+	for _, tag := range want {
+		push(t, reg.Host+"/library/debian:"+tag, img, &authn.Basic{Username: reg.User, Password: reg.Password}, reg.CA.Transport())
+	}
+	imagetest.DockerConfig(t, reg.Host, reg.User, reg.Password)
+	opts := func(l image.TagLimits) image.Options {
+		return image.Options{Transport: reg.CA.Transport(), TagLimits: l}
+	}
+	sorted := func(tags []string) []string { slices.Sort(tags); return tags }
+	t.Run("one page", func(t *testing.T) {
+		got, err := image.ListTags(context.Background(), reg.Host+"/library/debian", opts(image.TagLimits{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, sorted(got)); diff != "" {
+			t.Errorf("tags (-want +got):\n%s", diff)
+		}
+	})
+	var pages atomic.Int32
+	front := imagetest.PaginatingFront(t, reg, &pages, "")
+	t.Run("pages", func(t *testing.T) {
+		imagetest.DockerConfig(t, front, reg.User, reg.Password)
+		got, err := image.ListTags(context.Background(), front+"/library/debian", opts(image.TagLimits{PageSize: 2}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, sorted(got)); diff != "" {
+			t.Errorf("tags (-want +got):\n%s", diff)
+		}
+		if pages.Load() != 4 {
+			t.Errorf("%d pages read, want 4 of 2 tags", pages.Load())
+		}
+	})
+	t.Run("too many tags", func(t *testing.T) {
+		imagetest.DockerConfig(t, front, reg.User, reg.Password)
+		_, err := image.ListTags(context.Background(), front+"/library/debian", opts(image.TagLimits{PageSize: 2, Tags: 5}))
+		if !errors.Is(err, image.ErrTooLarge) || !strings.Contains(err.Error(), "list the tags of "+front+"/library/debian: page 3: more than 5 tags") {
+			t.Fatalf("ListTags over the tag limit: %v", err)
+		}
+	})
+	t.Run("too many pages", func(t *testing.T) {
+		imagetest.DockerConfig(t, front, reg.User, reg.Password)
+		_, err := image.ListTags(context.Background(), front+"/library/debian", opts(image.TagLimits{PageSize: 2, Pages: 3}))
+		if !errors.Is(err, image.ErrTooLarge) || !strings.Contains(err.Error(), "list the tags of "+front+"/library/debian: more than 3 pages") {
+			t.Fatalf("ListTags over the page limit: %v", err)
+		}
+	})
+	t.Run("too many bytes", func(t *testing.T) {
+		_, err := image.ListTags(context.Background(), reg.Host+"/library/debian", opts(image.TagLimits{Bytes: 40}))
+		if !errors.Is(err, image.ErrTooLarge) || !strings.Contains(err.Error(), "page 1: the tag list is over 40 bytes") {
+			t.Fatalf("ListTags over the byte limit: %v", err)
+		}
+	})
+	t.Run("next page elsewhere", func(t *testing.T) {
+		evil := imagetest.PaginatingFront(t, reg, nil, "https://127.0.0.2:1")
+		imagetest.DockerConfig(t, evil, reg.User, reg.Password)
+		_, err := image.ListTags(context.Background(), evil+"/library/debian", opts(image.TagLimits{PageSize: 2}))
+		if err == nil || !strings.Contains(err.Error(), "page 1: link header") || !strings.Contains(err.Error(), "the next page is on 127.0.0.2:1, not on the registry "+evil) {
+			t.Fatalf("ListTags with a Link to another host: %v", err)
+		}
+	})
+	t.Run("unknown repository", func(t *testing.T) {
+		_, err := image.ListTags(context.Background(), reg.Host+"/library/nothing", opts(image.TagLimits{}))
+		if errkind.Of(err) != errkind.NotFound {
+			t.Fatalf("ListTags of an unknown repository: %v (kind %v), want NotFound", err, errkind.Of(err))
+		}
+	})
+	t.Run("no credentials", func(t *testing.T) {
+		imagetest.DockerConfig(t, "other.example:5000", "x", "y")
+		_, err := image.ListTags(context.Background(), reg.Host+"/library/debian", opts(image.TagLimits{}))
+		if errkind.Of(err) != errkind.Denied {
+			t.Fatalf("ListTags without credentials: %v (kind %v), want Denied", err, errkind.Of(err))
+		}
+	})
+}

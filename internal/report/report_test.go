@@ -241,7 +241,18 @@ func TestJSONSchema(t *testing.T) {
 		r.Image = &Image{Name: "app.tar", Digest: "sha256:" + strings.Repeat("ef", 32), Platform: "linux/amd64", Layers: 3, BaseLayers: 1}
 		return r
 	}
-	for name, run := range map[string]func() *Run{"fixture": fixtureRun, "empty": emptyRun, "image layer": imageRun} {
+	baseUpdateRun := func() *Run {
+		r := imageRun()
+		r.Image.BaseUpdate = baseUpdateChecked()
+		return r
+	}
+	baseNoteRun := func() *Run {
+		r := imageRun()
+		r.Image.BaseUpdate = &BaseUpdate{Base: "debian:bookworm", Note: `tag "bookworm" does not start with a version number`}
+		return r
+	}
+	for name, run := range map[string]func() *Run{"fixture": fixtureRun, "empty": emptyRun, "image layer": imageRun,
+		"base update": baseUpdateRun, "base update note": baseNoteRun} {
 		t.Run(name, func(t *testing.T) {
 			if err := validate(t, s, write(t, JSON{}, run())); err != nil {
 				t.Errorf("JSON output does not match its schema: %v", err)
@@ -273,7 +284,12 @@ func TestSARIFSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := compileSchema(t, "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json", schema)
-	for name, run := range map[string]func() *Run{"fixture": fixtureRun, "empty": emptyRun, "odd": oddRun, "image": imageRun} {
+	baseUpdateRun := func() *Run {
+		r := imageRun()
+		r.Image.BaseUpdate = baseUpdateChecked()
+		return r
+	}
+	for name, run := range map[string]func() *Run{"fixture": fixtureRun, "empty": emptyRun, "odd": oddRun, "image": imageRun, "base update": baseUpdateRun} {
 		t.Run(name, func(t *testing.T) {
 			if err := validate(t, s, write(t, SARIF{}, run())); err != nil {
 				t.Errorf("SARIF output does not match the official schema: %v", err)
@@ -504,6 +520,49 @@ func imageRun() *Run {
 	r.Findings[1].Location.Layer = &finding.Layer{Index: 0, Digest: "sha256:" + strings.Repeat("01", 32), Base: true}
 	r.Image = &Image{Name: "app.tar", Layers: 3, BaseLayers: 1, Platform: "linux/amd64"}
 	return r
+}
+
+func baseUpdateChecked() *BaseUpdate {
+	return &BaseUpdate{Checked: true, Base: "debian:12.5", Newer: "debian:12.8", NewerDigest: "sha256:" + strings.Repeat("0f", 32), Findings: 9, Removed: 7}
+}
+
+// TestBaseUpdate: --check-base-update's summary is one line of the table and a run property
+// of SARIF.
+func TestBaseUpdate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		bu   *BaseUpdate
+		want string
+	}{
+		{"checked", baseUpdateChecked(), "newer base debian:12.8 would remove 7 of 9 base-image findings"},
+		{"note", &BaseUpdate{Base: "debian:bookworm", Note: `tag "bookworm" does not start with a version number`},
+			`newer base: tag "bookworm" does not start with a version number`},
+		{"problem", &BaseUpdate{Base: "debian:12.5"}, "newer base: not checked (see problems)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := imageRun()
+			r.Image.BaseUpdate = tc.bu
+			table := string(write(t, mustNew(t, "table", Options{}), r))
+			if !strings.Contains(table, "\n"+tc.want+"\n") {
+				t.Errorf("table lacks the line %q:\n%s", tc.want, table)
+			}
+		})
+	}
+	r := imageRun()
+	r.Image.BaseUpdate = baseUpdateChecked()
+	var log struct {
+		Runs []struct {
+			Properties struct {
+				BaseUpdate *BaseUpdate `json:"palisade/baseUpdate"`
+			} `json:"properties"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(write(t, SARIF{}, r), &log); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(baseUpdateChecked(), log.Runs[0].Properties.BaseUpdate); diff != "" {
+		t.Errorf("SARIF run property palisade/baseUpdate (-want +got):\n%s", diff)
+	}
 }
 
 // TestImageLocations: the table names each finding's layer (index, short digest, base or own,

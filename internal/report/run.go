@@ -43,6 +43,27 @@ type Image struct {
 	BaseName   string `json:"baseName,omitempty"`
 	BaseDigest string `json:"baseDigest,omitempty"`
 	BaseLayers int    `json:"baseLayers,omitempty"`
+	// BaseUpdate is what `scan --image --check-base-update` found; nil when it was not asked for.
+	BaseUpdate *BaseUpdate `json:"baseUpdate,omitempty"`
+}
+
+// BaseUpdate says whether the newest tag of the base image's line would remove the findings in
+// packages that came with the base image (docs/images.md, "Would a newer base fix it?").
+type BaseUpdate struct {
+	// Checked is true when a newer base was found and scanned; Note then says nothing more.
+	Checked bool `json:"checked"`
+	// Base is the base image as the image names it; Newer the newer tag checked, written the
+	// same way ("debian:12.8"), and NewerDigest the manifest digest it resolved to.
+	Base        string `json:"base,omitempty"`
+	Newer       string `json:"newer,omitempty"`
+	NewerDigest string `json:"newerDigest,omitempty"`
+	// Findings counts the vulnerability findings in packages of the base image's layers, and
+	// Removed how many of them the newer base does not have.
+	Findings int `json:"findings"`
+	Removed  int `json:"removed"`
+	// Note says why the check did not run or found nothing to check against (no base name, a
+	// tag without a version order, no newer tag); a failure to reach the registry is a problem.
+	Note string `json:"note,omitempty"`
 }
 
 // Tool names the program that produced the run.

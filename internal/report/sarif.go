@@ -242,6 +242,9 @@ func (SARIF) Write(w io.Writer, r *Run) error {
 	if len(r.Scanners) > 0 {
 		run.Properties["palisade/scanners"] = r.Scanners
 	}
+	if r.Image != nil && r.Image.BaseUpdate != nil {
+		run.Properties["palisade/baseUpdate"] = r.Image.BaseUpdate
+	}
 	for _, f := range fs {
 		run.Results = append(run.Results, sarifResultOf(f, index[f.RuleID]))
 	}

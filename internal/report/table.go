@@ -145,6 +145,9 @@ func (tw *tableWriter) header(r *Run) {
 			}
 		}
 		tw.line("%s", clean(line))
+		if bu := img.BaseUpdate; bu != nil {
+			tw.line("%s", clean(baseUpdateLine(bu)))
+		}
 	}
 	if len(r.Scanners) > 0 {
 		tw.line("scanners: %s", clean(strings.Join(r.Scanners, ", ")))
@@ -479,4 +482,16 @@ func clean(s string) string {
 // from what the file holds ("Trojan Source", CVE-2021-42574).
 func isBidi(r rune) bool {
 	return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x200E || r == 0x200F || r == 0x061C
+}
+
+// baseUpdateLine is the table's one line of --check-base-update: "newer base debian:12.8 would
+// remove 7 of 9 base-image findings", or why it could not say.
+func baseUpdateLine(bu *BaseUpdate) string {
+	switch {
+	case bu.Checked:
+		return fmt.Sprintf("newer base %s would remove %d of %d base-image findings", bu.Newer, bu.Removed, bu.Findings)
+	case bu.Note != "":
+		return "newer base: " + bu.Note
+	}
+	return "newer base: not checked (see problems)"
 }
