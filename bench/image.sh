@@ -66,11 +66,18 @@ print(len(items), " ".join(f"{k}={v}" for k, v in sorted(types.items())))
 PY
 }
 
-# missed OURS THEIRS KIND: the packages (name@version, by purl without qualifiers) the peer's
-# document lists and Palisade's does not: the target is that there are none.
+# missed OURS THEIRS KIND: the packages the peer's document lists and Palisade's does not, by
+# name and version, normalised so that conventions do not count as misses (names lowercased with
+# '.' and '_' as '-', as PyPI and Go tools compare them; a Debian/RPM epoch "1:" and a Go "v"
+# dropped; the peer's entry for the OS itself and for a Go binary's own main module, which has
+# no version, left out). The target is that there are none.
 missed() {
 	python3 - "$1" "$2" "$3" <<'PY'
-import json, sys
+import json, re, sys
+def norm(name, version):
+    name = re.sub(r"[._]", "-", name.lower())
+    version = re.sub(r"^\d+:", "", version or "").removeprefix("v")
+    return name, version
 def names(path, kind):
     try:
         doc = json.load(open(path))
@@ -79,12 +86,12 @@ def names(path, kind):
     items = doc.get("components", []) if kind == "cdx" else doc.get("artifacts", [])
     out = set()
     for c in items:
-        purl = (c.get("purl") or "").split("?")[0]
-        if purl:
-            out.add(purl)
+        if c.get("type") == "operating-system" or not c.get("version") or c.get("version") == "(devel)":
+            continue
+        out.add(norm(c.get("name", ""), c.get("version", "")))
     return out
 ours, theirs = names(sys.argv[1], "cdx"), names(sys.argv[2], sys.argv[3])
-miss = sorted(theirs - ours)
+miss = sorted(f"{n}@{v}" for n, v in theirs - ours)
 print(f"{len(miss)} missed" + (": " + ", ".join(miss[:8]) + (" …" if len(miss) > 8 else "") if miss else ""))
 PY
 }
@@ -99,14 +106,14 @@ for img in debian alpine; do
 		sc=$(count syft "$work/$img.syft.json")
 		printf '%-8s %-8s %8s %8s %9s  %s\n' "$img" syft "${sc%% *}" "$sw" "$sr" "${sc#* }"
 		python3 -c "print(f'{\"\":8} ratio    syft/palisade wall {$sw/max($pw,0.01):.1f}x, peak memory {$sr/max($pr,1):.1f}x')"
-		printf '%-8s %-8s %s\n' "" "" "syft's packages Palisade does not list (by purl): $(missed "$work/$img.palisade.json" "$work/$img.syft.json" syft)"
+		printf '%-8s %-8s %s\n' "" "" "syft's packages Palisade does not list: $(missed "$work/$img.palisade.json" "$work/$img.syft.json" syft)"
 	fi
 	if [ -n "$trivy" ]; then
 		read -r tw tr < <(measure "$work/$img.trivy.json" "$trivy" image --input "$work/$img.tar" --format cyclonedx --offline-scan --skip-db-update)
 		tc=$(count cdx "$work/$img.trivy.json")
 		printf '%-8s %-8s %8s %8s %9s  %s\n' "$img" trivy "${tc%% *}" "$tw" "$tr" "${tc#* }"
 		python3 -c "print(f'{\"\":8} ratio    trivy/palisade wall {$tw/max($pw,0.01):.1f}x, peak memory {$tr/max($pr,1):.1f}x')"
-		printf '%-8s %-8s %s\n' "" "" "trivy's packages Palisade does not list (by purl): $(missed "$work/$img.palisade.json" "$work/$img.trivy.json" cdx)"
+		printf '%-8s %-8s %s\n' "" "" "trivy's packages Palisade does not list: $(missed "$work/$img.palisade.json" "$work/$img.trivy.json" cdx)"
 	fi
 done
 [ -n "$syft" ] || echo "syft: not on PATH (set SYFT=…): not compared"
