@@ -11,7 +11,8 @@
 #
 # Peers: `syft <archive> -o json` ($SYFT, else syft on PATH, else /tmp/syft/syft if present —
 # never committed or built by this script), `trivy image --input <archive> --format cyclonedx`
-# ($TRIVY or PATH). Talks to no network.
+# ($TRIVY or PATH), with a fresh cache directory per image: trivy caches each layer's analysis by
+# digest, and a warm cache would time a lookup, not an inventory. Talks to no network.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -109,7 +110,7 @@ for img in debian alpine; do
 		printf '%-8s %-8s %s\n' "" "" "syft's packages Palisade does not list: $(missed "$work/$img.palisade.json" "$work/$img.syft.json" syft)"
 	fi
 	if [ -n "$trivy" ]; then
-		read -r tw tr < <(measure "$work/$img.trivy.json" "$trivy" image --input "$work/$img.tar" --format cyclonedx --offline-scan --skip-db-update)
+		read -r tw tr < <(measure "$work/$img.trivy.json" "$trivy" image --input "$work/$img.tar" --format cyclonedx --offline-scan --skip-db-update --cache-dir "$work/trivy-cache-$img" -q)
 		tc=$(count cdx "$work/$img.trivy.json")
 		printf '%-8s %-8s %8s %8s %9s  %s\n' "$img" trivy "${tc%% *}" "$tw" "$tr" "${tc#* }"
 		python3 -c "print(f'{\"\":8} ratio    trivy/palisade wall {$tw/max($pw,0.01):.1f}x, peak memory {$tr/max($pr,1):.1f}x')"
