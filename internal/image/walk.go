@@ -166,7 +166,11 @@ func (w *walker) layer(ctx context.Context, i int) error {
 	}
 	defer closeDec()
 	bounded := &boundedReader{r: dec, comp: comp, lim: w.lim, total: &w.total}
-	diff := newVerifier(bounded, l.DiffID)
+	// Decompression runs a chunk or a few ahead on its own goroutine (readahead.go); Close, here
+	// and before the blob's tail is read below, waits until it no longer reads the blob.
+	ahead := newReadAhead(bounded, 256<<10, 4)
+	defer ahead.Close()
+	diff := newVerifier(ahead, l.DiffID)
 	tr := tar.NewReader(diff)
 	for {
 		if err := ctx.Err(); err != nil {
@@ -195,6 +199,7 @@ func (w *walker) layer(ctx context.Context, i int) error {
 	if err := diff.check("uncompressed layer"); err != nil {
 		return fail(err)
 	}
+	ahead.Close()
 	if blobCheck != nil {
 		if _, err := io.CopyN(io.Discard, br, w.lim.LayerBytes); err != nil && !errors.Is(err, io.EOF) {
 			return fail(fmt.Errorf("read blob: %w", err))
