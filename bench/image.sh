@@ -77,7 +77,7 @@ missed() {
 import json, re, sys
 def norm(name, version):
     name = re.sub(r"[._]", "-", name.lower())
-    version = re.sub(r"^\d+:", "", version or "").removeprefix("v")
+    version = re.sub(r"^\d+:", "", version or "").removeprefix("go").removeprefix("v")
     return name, version
 def names(path, kind):
     try:
