@@ -70,8 +70,8 @@ PY
 # missed OURS THEIRS KIND: the packages the peer's document lists and Palisade's does not, by
 # name and version, normalised so that conventions do not count as misses (names lowercased with
 # '.' and '_' as '-', as PyPI and Go tools compare them; a Debian/RPM epoch "1:" and a Go "v" or
-# "go" (the standard library's version) dropped; the peer's entry for the OS itself and for a Go binary's own main module, which has
-# no version, left out). The target is that there are none.
+# "go" (the standard library's version) dropped; the peer's entry for the OS itself and for a
+# Go binary's own main module, which has no version, left out). The target is that there are none.
 missed() {
 	python3 - "$1" "$2" "$3" <<'PY'
 import json, re, sys
