@@ -395,6 +395,10 @@ func san(s string, classes ...string) sanitizerSpec {
 var builtinSanitizers = []sanitizerSpec{
 	san("path/filepath.Base", PathTraversal, ZipSlip),
 	san("path.Base", PathTraversal, ZipSlip),
+	san("path/filepath.Localize", PathTraversal, ZipSlip),
+	// securejoin resolves the name inside the root, symbolic links included (Helm, containerd).
+	san("github.com/cyphar/filepath-securejoin.SecureJoin", PathTraversal, ZipSlip),
+	san("github.com/cyphar/filepath-securejoin.SecureJoinVFS", PathTraversal, ZipSlip),
 	san("html.EscapeString"),
 	san("html/template.HTMLEscapeString"),
 	san("html/template.JSEscapeString"),

@@ -4,6 +4,7 @@ go 1.22
 
 require (
 	github.com/antchfx/xpath v0.0.0
+	github.com/cyphar/filepath-securejoin v0.0.0
 	github.com/gin-gonic/gin v0.0.0
 	github.com/go-chi/chi/v5 v5.0.0
 	github.com/go-ldap/ldap/v3 v3.0.0
@@ -14,6 +15,7 @@ require (
 
 replace (
 	github.com/antchfx/xpath => ./stubs/xpath
+	github.com/cyphar/filepath-securejoin => ./stubs/securejoin
 	github.com/gin-gonic/gin => ./stubs/gin
 	github.com/go-chi/chi/v5 => ./stubs/chi
 	github.com/go-ldap/ldap/v3 => ./stubs/ldap

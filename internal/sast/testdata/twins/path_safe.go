@@ -1,12 +1,15 @@
 package twins
 
 import (
+	"archive/tar"
 	"archive/zip"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
 )
 
 // PathSafe keeps only the base name.
@@ -27,6 +30,22 @@ func UnzipSafe(zr *zip.Reader, dest string) {
 	for _, f := range zr.File {
 		out := filepath.Join(dest, f.Name)
 		if !strings.HasPrefix(out, filepath.Clean(dest)+string(os.PathSeparator)) {
+			continue
+		}
+		os.WriteFile(out, nil, 0o600) // ok "go-zip-slip"
+	}
+}
+
+// UntarSecureJoin resolves each entry's name inside the destination with securejoin, as Helm's
+// chart expansion does: the joined path cannot leave it.
+func UntarSecureJoin(tr *tar.Reader, dest string) {
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			return
+		}
+		out, err := securejoin.SecureJoin(dest, h.Name)
+		if err != nil {
 			continue
 		}
 		os.WriteFile(out, nil, 0o600) // ok "go-zip-slip"

@@ -1,6 +1,7 @@
 package twins
 
 import (
+	"archive/tar"
 	"archive/zip"
 	"io"
 	"net/http"
@@ -20,5 +21,16 @@ func UnzipVuln(zr *zip.Reader, dest string) {
 	for _, f := range zr.File {
 		out := filepath.Join(dest, f.Name)
 		os.WriteFile(out, nil, 0o600) // want "go-zip-slip"
+	}
+}
+
+// UntarVuln is UntarSecureJoin's twin without securejoin: the entry's name is joined as it is.
+func UntarVuln(tr *tar.Reader, dest string) {
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			return
+		}
+		os.WriteFile(filepath.Join(dest, h.Name), nil, 0o600) // want "go-zip-slip"
 	}
 }

@@ -1,0 +1,3 @@
+module github.com/cyphar/filepath-securejoin
+
+go 1.22
