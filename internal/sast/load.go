@@ -139,11 +139,16 @@ func packageProblem(root string, u unit, p *packages.Package) finding.Problem {
 		}
 		msgs = append(msgs, relError(root, firstLine(e.Error())))
 	}
-	if len(msgs) == 0 {
-		msgs = append(msgs, depError(root, p))
+	// A package whose import failed says only "could not import X"; the cause is X's own error.
+	if dep := depError(root, p); len(msgs) == 0 || strings.HasPrefix(dep, "its dependency") {
+		msgs = append(msgs, dep)
+	}
+	msg := strings.Join(msgs, "; ")
+	if strings.Contains(msg, "GOPROXY=off") {
+		msg += fmt.Sprintf(" (the analyser never downloads: run 'go mod download' in the module's directory first)")
 	}
 	return finding.Problem{Path: where, Scanner: Name, Kind: finding.ProblemParse,
-		Message: fmt.Sprintf("Go package %s not analysed (its findings are unknown): %s", p.PkgPath, strings.Join(msgs, "; "))}
+		Message: fmt.Sprintf("Go package %s not analysed (its findings are unknown): %s", p.PkgPath, msg)}
 }
 
 // depError names the first dependency of p that did not load, and its first error: a package

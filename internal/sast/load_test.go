@@ -52,11 +52,15 @@ func pkgSrc(name string) string { return strings.Replace(handler, "%s", name, 1)
 // error, while the packages that did load are still analysed — never a silent zero.
 func TestLoadFailuresAreProblems(t *testing.T) {
 	root, files := writeFiles(t, map[string]string{
-		"svc/go.mod":          "module example.com/svc\n\ngo 1.22\n",
-		"svc/ok/h.go":         pkgSrc("ok"),
-		"svc/broken/b.go":     "package broken\n\nfunc F() int { return \"not an int\" }\n",
-		"other/go.mod":        "module example.com/other\n\ngo 1.22\n\nrequire example.com/not-in-cache v1.0.0\n",
-		"other/main.go":       "package main\n\nimport _ \"example.com/not-in-cache\"\n\nfunc main() {}\n",
+		"svc/go.mod":      "module example.com/svc\n\ngo 1.22\n",
+		"svc/ok/h.go":     pkgSrc("ok"),
+		"svc/broken/b.go": "package broken\n\nfunc F() int { return \"not an int\" }\n",
+		"other/go.mod":    "module example.com/other\n\ngo 1.22\n\nrequire example.com/not-in-cache v1.0.0\n",
+		"other/main.go":   "package main\n\nimport _ \"example.com/not-in-cache\"\n\nfunc main() {}\n",
+		// go.sum knows the module, so the go command looks it up, and offline it cannot.
+		"absent/go.mod":       "module example.com/absent\n\ngo 1.22\n\nrequire example.com/not-downloaded v1.0.0\n",
+		"absent/go.sum":       "example.com/not-downloaded v1.0.0 h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\nexample.com/not-downloaded v1.0.0/go.mod h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+		"absent/main.go":      "package main\n\nimport _ \"example.com/not-downloaded\"\n\nfunc main() {}\n",
 		"tagged/go.mod":       "module example.com/tagged\n\ngo 1.22\n",
 		"tagged/h/h.go":       "//go:build special\n\n" + pkgSrc("h"),
 		"tagged/h/nothing.go": "package h\n",
@@ -75,7 +79,7 @@ func TestLoadFailuresAreProblems(t *testing.T) {
 		got = append(got, p.Path)
 	}
 	slices.Sort(got)
-	if d := cmp.Diff([]string{"other", "svc/broken"}, got); d != "" {
+	if d := cmp.Diff([]string{"absent", "other", "svc/broken"}, got); d != "" {
 		t.Errorf("problem paths (-want +got):\n%s\nproblems: %+v", d, inc.Problems)
 	}
 	for _, p := range inc.Problems {
@@ -87,6 +91,11 @@ func TestLoadFailuresAreProblems(t *testing.T) {
 		case "other":
 			if !strings.Contains(p.Message, "example.com/not-in-cache") {
 				t.Errorf("missing dependency problem %q does not name the module", p.Message)
+			}
+		case "absent":
+			// The package's own error says only "could not import"; the cause and the fix follow.
+			if !strings.Contains(p.Message, "its dependency example.com/not-downloaded did not load") || !strings.Contains(p.Message, "go mod download") {
+				t.Errorf("undownloaded dependency problem %q does not name the dependency's own error and the fix", p.Message)
 			}
 		}
 	}
