@@ -145,7 +145,7 @@ func packageProblem(root string, u unit, p *packages.Package) finding.Problem {
 	}
 	msg := strings.Join(msgs, "; ")
 	if strings.Contains(msg, "GOPROXY=off") {
-		msg += fmt.Sprintf(" (the analyser never downloads: run 'go mod download' in the module's directory first)")
+		msg += " (the analyser never downloads: run 'go mod download' in the module's directory first)"
 	}
 	return finding.Problem{Path: where, Scanner: Name, Kind: finding.ProblemParse,
 		Message: fmt.Sprintf("Go package %s not analysed (its findings are unknown): %s", p.PkgPath, msg)}
