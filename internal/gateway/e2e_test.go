@@ -285,7 +285,7 @@ func TestMeshInboundDecisions(t *testing.T) {
 		}
 	}
 	good := func(m *mesh) string { return m.goodJWT }
-	forged := func(m *mesh) string { return m.goodJWT[:len(m.goodJWT)-4] + "AAAA" }
+	forged := func(m *mesh) string { return flipSignatureBit(m.goodJWT) }
 	// no comma in a name: the configuration's flow-style YAML holds paths under t.TempDir
 	tests := []struct {
 		name       string
@@ -709,4 +709,16 @@ func testJWKSKeyProblemsAreReported(t *testing.T) {
 	if body := metrics(); !strings.Contains(body, want) {
 		t.Fatalf("metrics do not show %s at the watcher's first look:\n%s", want, body)
 	}
+}
+
+// flipSignatureBit returns the JWT with one bit of its signature's first byte flipped: a forgery
+// that always changes the signed bytes, which rewriting the base64 tail may not.
+func flipSignatureBit(tok string) string {
+	cut := strings.LastIndexByte(tok, '.')
+	sig, err := base64.RawURLEncoding.DecodeString(tok[cut+1:])
+	if err != nil || len(sig) == 0 {
+		panic("flipSignatureBit: not a signed JWT")
+	}
+	sig[0] ^= 1
+	return tok[:cut+1] + base64.RawURLEncoding.EncodeToString(sig)
 }
