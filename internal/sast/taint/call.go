@@ -102,8 +102,8 @@ func (e *engine) builtin(st *state, b *ssa.Builtin, args []ssa.Value, res ssa.Va
 func (e *engine) external(st *state, f Func, c *ssa.CallCommon, args []ssa.Value, recv int, res ssa.Value) bool {
 	changed := false
 	all := taintSet{}
-	for _, a := range args {
-		if isContext(a.Type()) {
+	for i, a := range args {
+		if isContext(a.Type()) || queryBuilderValue(f, c, i, recv, a) {
 			continue
 		}
 		for o, fa := range st.get(a) {
@@ -135,6 +135,46 @@ func (e *engine) external(st *state, f Func, c *ssa.CallCommon, args []ssa.Value
 		changed = st.addAll(args[0], all, 0, nil) || changed
 	}
 	return changed
+}
+
+// squirrelPkg is the SQL query builder whose values become placeholders' arguments.
+const squirrelPkg = "github.com/Masterminds/squirrel"
+
+// squirrelValueTypes are squirrel's predicate maps: column → value, each value sent as an
+// argument, never as SQL text (the columns are SQL text, and are not followed: a map whose keys
+// come from the request is a missed injection, kept as a twin).
+var squirrelValueTypes = map[string]bool{"Eq": true, "NotEq": true, "Lt": true, "LtOrEq": true, "Gt": true,
+	"GtOrEq": true, "Like": true, "NotLike": true, "ILike": true, "NotILike": true}
+
+// queryBuilderValue reports whether argument i of a call into a query builder is a value the
+// builder sends as a query argument, so it does not taint the SQL text the builder makes: a
+// squirrel predicate map, the variadic ...interface{} arguments of Where, Expr, Values, Having,
+// Suffix …, and the value of Set. The text (a predicate string, a column, a table) still does.
+func queryBuilderValue(f Func, c *ssa.CallCommon, i, recv int, a ssa.Value) bool {
+	if f.Pkg != squirrelPkg {
+		return false
+	}
+	t := a.Type()
+	if mi, ok := a.(*ssa.MakeInterface); ok {
+		t = mi.X.Type() // Where(pred interface{}) receives the map boxed
+	}
+	if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil &&
+		n.Obj().Pkg().Path() == squirrelPkg && squirrelValueTypes[n.Obj().Name()] {
+		return true
+	}
+	sig := c.Signature()
+	p := i - recv // the parameter's index, receiver not counted
+	if p < 0 {
+		return false
+	}
+	if sig.Variadic() && p == sig.Params().Len()-1 {
+		if sl, ok := sig.Params().At(p).Type().(*types.Slice); ok {
+			if it, ok := sl.Elem().Underlying().(*types.Interface); ok && it.Empty() {
+				return true
+			}
+		}
+	}
+	return f.Name == "Set" && p == 1
 }
 
 func isContext(t types.Type) bool {

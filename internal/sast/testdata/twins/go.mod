@@ -3,6 +3,7 @@ module example.com/twins
 go 1.22
 
 require (
+	github.com/Masterminds/squirrel v0.0.0
 	github.com/antchfx/xpath v0.0.0
 	github.com/cyphar/filepath-securejoin v0.0.0
 	github.com/gin-gonic/gin v0.0.0
@@ -14,6 +15,7 @@ require (
 )
 
 replace (
+	github.com/Masterminds/squirrel => ./stubs/squirrel
 	github.com/antchfx/xpath => ./stubs/xpath
 	github.com/cyphar/filepath-securejoin => ./stubs/securejoin
 	github.com/gin-gonic/gin => ./stubs/gin
