@@ -87,7 +87,7 @@ def names(path, kind):
     items = doc.get("components", []) if kind == "cdx" else doc.get("artifacts", [])
     out = set()
     for c in items:
-        if c.get("type") == "operating-system" or not c.get("version") or c.get("version") == "(devel)":
+        if c.get("type") == "operating-system" or not c.get("version") or c.get("version") in ("(devel)", "UNKNOWN"):
             continue
         out.add(norm(c.get("name", ""), c.get("version", "")))
     return out
