@@ -27,11 +27,19 @@ type Report func(line int, key, message string)
 
 // Evaluate runs checks over a parsed Dockerfile.
 func Evaluate(ctx context.Context, checks []Check, f *File) ([]finding.Finding, []finding.Problem, error) {
-	return check.Evaluate(ctx, checks, f, f.Path, func(r *finding.Rule, add func(finding.Finding)) Report {
+	return check.Evaluate(ctx, checks, f, f.Path, Reporter(f.Path, func(line int, _ string) finding.Location {
+		return finding.Location{Path: f.Path, StartLine: line}
+	}))
+}
+
+// Reporter makes the Report each check runs with: a finding of the check's rule, located by
+// locate, fingerprinted by path and key. The same key can occur twice (one instruction's text in
+// two stages, two history steps alike): repeats are numbered so each keeps a fingerprint of its
+// own. The Dockerfile checks and the image-config checks (imageconfig) both report through it.
+func Reporter(path string, locate func(line int, key string) finding.Location) func(r *finding.Rule, add func(finding.Finding)) Report {
+	return func(r *finding.Rule, add func(finding.Finding)) Report {
 		seen := map[string]int{}
 		return func(line int, key, msg string) {
-			// The same instruction text can occur twice (in two stages): number the repeats so
-			// each keeps a fingerprint of its own.
 			if n := seen[key]; n > 0 {
 				seen[key]++
 				key = fmt.Sprintf("%s#%d", key, n)
@@ -45,14 +53,14 @@ func Evaluate(ctx context.Context, checks []Check, f *File) ([]finding.Finding, 
 				Severity:    r.Severity,
 				Confidence:  finding.ConfidenceHigh,
 				CWE:         r.CWE,
-				Location:    finding.Location{Path: f.Path, StartLine: line},
-				Fingerprint: finding.Fingerprint(r.ID, f.Path, key),
+				Location:    locate(line, key),
+				Fingerprint: finding.Fingerprint(r.ID, path, key),
 				Remediation: r.Remediation,
 				References:  r.References,
 				Scanner:     "iac",
 			})
 		}
-	})
+	}
 }
 
 // ImageRef is a parsed image reference.

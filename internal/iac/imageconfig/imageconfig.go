@@ -86,32 +86,9 @@ func Check(ctx context.Context, cfgJSON []byte, opts Options) ([]finding.Finding
 func Evaluate(ctx context.Context, img *Image, opts Options) ([]finding.Finding, []finding.Problem, error) {
 	m := build(img, opts.Annotations)
 	checks := check.Enabled(Checks(opts.AllowedBases), opts.Disable)
-	findings, problems, err := check.Evaluate(ctx, checks, m.file, opts.Path, func(r *finding.Rule, add func(finding.Finding)) dockerfile.Report {
-		seen := map[string]int{}
-		return func(line int, key, msg string) {
-			// The same step text can repeat (two RUNs alike): number the repeats so each keeps
-			// a fingerprint of its own, as the Dockerfile reporter does.
-			if n := seen[key]; n > 0 {
-				seen[key]++
-				key = fmt.Sprintf("%s#%d", key, n)
-			} else {
-				seen[key] = 1
-			}
-			add(finding.Finding{
-				RuleID:      r.ID,
-				Title:       r.Title,
-				Description: msg,
-				Severity:    r.Severity,
-				Confidence:  finding.ConfidenceHigh,
-				CWE:         r.CWE,
-				Location:    m.locate(line, key, opts),
-				Fingerprint: finding.Fingerprint(r.ID, opts.Path, key),
-				Remediation: r.Remediation,
-				References:  r.References,
-				Scanner:     "iac",
-			})
-		}
-	})
+	findings, problems, err := check.Evaluate(ctx, checks, m.file, opts.Path, dockerfile.Reporter(opts.Path, func(line int, key string) finding.Location {
+		return m.locate(line, key, opts)
+	}))
 	if err != nil {
 		return findings, problems, err
 	}
