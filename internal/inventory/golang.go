@@ -229,6 +229,31 @@ func binaryMagic() [][]byte {
 }
 
 // isBinaryMagic reports whether head starts like an executable.
+// openExecutable opens the input as an executable to read sections from: errNotMine when its
+// first bytes are not an object file's magic; read whole (within the size limit) when the file
+// system gives no io.ReaderAt. The caller calls closeFile when done.
+func openExecutable(in *input) (ra io.ReaderAt, closeFile func(), err error) {
+	f, err := in.fsys.Open(in.path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open: %w", err)
+	}
+	head := make([]byte, 4)
+	if n, _ := io.ReadFull(f, head); !isBinaryMagic(head[:n]) {
+		f.Close()
+		return nil, nil, errNotMine
+	}
+	ra, ok := f.(io.ReaderAt)
+	if !ok {
+		data, err := readLimited(in.fsys, in.path)
+		if err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("read: %w", err)
+		}
+		ra = bytes.NewReader(data)
+	}
+	return ra, func() { f.Close() }, nil
+}
+
 func isBinaryMagic(head []byte) bool {
 	for _, m := range binaryMagic() {
 		if bytes.HasPrefix(head, m) {
@@ -242,23 +267,11 @@ func isBinaryMagic(head []byte) bool {
 // dependencies (replacements applied) and the toolchain that built it as "stdlib". A file that is
 // not an executable is not this format; an executable without Go build information neither.
 func extractGoBinary(_ context.Context, in *input) ([]Package, error) {
-	f, err := in.fsys.Open(in.path)
+	ra, closeFile, err := openExecutable(in)
 	if err != nil {
-		return nil, fmt.Errorf("open: %w", err)
+		return nil, err
 	}
-	defer f.Close()
-	head := make([]byte, 4)
-	if n, _ := io.ReadFull(f, head); !isBinaryMagic(head[:n]) {
-		return nil, errNotMine
-	}
-	ra, ok := f.(io.ReaderAt)
-	if !ok {
-		data, err := readLimited(in.fsys, in.path)
-		if err != nil {
-			return nil, fmt.Errorf("read: %w", err)
-		}
-		ra = bytes.NewReader(data)
-	}
+	defer closeFile()
 	bi, err := buildinfo.Read(ra)
 	if err != nil {
 		return nil, errNotMine // a C program, a shell-less binary stripped of build info: not Go

@@ -30,23 +30,11 @@ const rustDepSection = ".dep-v0"
 // "local") are left out and what they depend on is direct; build-only crates are marked dev.
 // A file that is not an executable, or one without the section, is not this format.
 func extractRustBinary(_ context.Context, in *input) ([]Package, error) {
-	f, err := in.fsys.Open(in.path)
+	ra, closeFile, err := openExecutable(in)
 	if err != nil {
-		return nil, fmt.Errorf("open: %w", err)
+		return nil, err
 	}
-	defer f.Close()
-	head := make([]byte, 4)
-	if n, _ := io.ReadFull(f, head); !isBinaryMagic(head[:n]) {
-		return nil, errNotMine
-	}
-	ra, ok := f.(io.ReaderAt)
-	if !ok {
-		data, err := readLimited(in.fsys, in.path)
-		if err != nil {
-			return nil, fmt.Errorf("read: %w", err)
-		}
-		ra = bytes.NewReader(data)
-	}
+	defer closeFile()
 	raw, err := rustDepData(ra)
 	if err != nil {
 		return nil, err
