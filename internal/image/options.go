@@ -51,26 +51,20 @@ var defaultLimits = Limits{
 
 func (l Limits) withDefaults() Limits {
 	d := defaultLimits
-	if l.LayerBytes > 0 {
-		d.LayerBytes = l.LayerBytes
-	}
-	if l.ImageBytes > 0 {
-		d.ImageBytes = l.ImageBytes
-	}
-	if l.Ratio > 0 {
-		d.Ratio = l.Ratio
-	}
-	if l.RatioFloor > 0 {
-		d.RatioFloor = l.RatioFloor
-	}
-	if l.KeptBytes > 0 {
-		d.KeptBytes = l.KeptBytes
-	}
-	if l.Entries > 0 {
-		d.Entries = l.Entries
-	}
-	if l.Symlinks > 0 {
-		d.Symlinks = l.Symlinks
+	d.LayerBytes = positiveOr(l.LayerBytes, d.LayerBytes)
+	d.ImageBytes = positiveOr(l.ImageBytes, d.ImageBytes)
+	d.Ratio = positiveOr(l.Ratio, d.Ratio)
+	d.RatioFloor = positiveOr(l.RatioFloor, d.RatioFloor)
+	d.KeptBytes = positiveOr(l.KeptBytes, d.KeptBytes)
+	d.Entries = positiveOr(l.Entries, d.Entries)
+	d.Symlinks = positiveOr(l.Symlinks, d.Symlinks)
+	return d
+}
+
+// positiveOr is v when it is set (above zero), else the default d.
+func positiveOr[T int | int64](v, d T) T {
+	if v > 0 {
+		return v
 	}
 	return d
 }

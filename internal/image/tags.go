@@ -30,18 +30,10 @@ var defaultTagLimits = TagLimits{Tags: 10000, Bytes: 4 << 20, PageSize: 1000, Pa
 
 func (l TagLimits) withDefaults() TagLimits {
 	d := defaultTagLimits
-	if l.Tags > 0 {
-		d.Tags = l.Tags
-	}
-	if l.Bytes > 0 {
-		d.Bytes = l.Bytes
-	}
-	if l.PageSize > 0 {
-		d.PageSize = l.PageSize
-	}
-	if l.Pages > 0 {
-		d.Pages = l.Pages
-	}
+	d.Tags = positiveOr(l.Tags, d.Tags)
+	d.Bytes = positiveOr(l.Bytes, d.Bytes)
+	d.PageSize = positiveOr(l.PageSize, d.PageSize)
+	d.Pages = positiveOr(l.Pages, d.Pages)
 	return d
 }
 
