@@ -235,25 +235,11 @@ func notSecretValue(v string) bool {
 }
 
 func secretEnv() Check {
-	r := rule("docker-secret-in-env", "Credential in ENV", finding.SeverityHigh,
+	return secretKeyValues("docker-secret-in-env", "Credential in ENV", "ENV", "env:",
 		"ENV values are baked into the image config: anyone who can pull the image can read them with docker inspect.",
 		"Pass secrets at run time (orchestrator secrets), or at build time with RUN --mount=type=secret.",
-		"cis-docker:4.10")
-	r.CWE = []string{"CWE-798"}
-	return Check{
-		Rule: r,
-		Run: func(f *File, report Report) {
-			eachInstr(f, func(_ *Stage, in Instruction) {
-				for _, kv := range in.KeyValues() {
-					if check.SecretName(kv[0]) && !notSecretValue(kv[1]) {
-						report(in.Line, "env:"+kv[0], fmt.Sprintf("ENV %s holds a literal value (%s)", kv[0], finding.Redact(kv[1])))
-					}
-				}
-			}, "ENV")
-		},
-		Fail: []string{"FROM alpine:3.20\n# want\nENV APP_ENV=prod DB_PASSWORD=\"s3cr3t-value\"\n"},
-		Pass: []string{"FROM alpine:3.20\nENV TOKEN_FILE=/run/secrets/token APP_ENV=prod\n"},
-	}
+		"FROM alpine:3.20\n# want\nENV APP_ENV=prod DB_PASSWORD=\"s3cr3t-value\"\n",
+		"FROM alpine:3.20\nENV TOKEN_FILE=/run/secrets/token APP_ENV=prod\n")
 }
 
 func secretArg() Check {

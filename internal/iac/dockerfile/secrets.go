@@ -15,10 +15,17 @@ import (
 // who can pull it: labels and the command lines its history records.
 
 func secretLabel() Check {
-	r := rule("docker-secret-in-label", "Credential in LABEL", finding.SeverityHigh,
+	return secretKeyValues("docker-secret-in-label", "Credential in LABEL", "LABEL", "label:",
 		"Labels are part of the image config: anyone who can pull the image reads them with docker inspect, and registries show them.",
 		"Remove the credential from the label; pass secrets at run time, or at build time with RUN --mount=type=secret.",
-		"cis-docker:4.10")
+		"FROM alpine:3.20\n# want\nLABEL org.opencontainers.image.title=app com.example.deploy-token=\"dpl_0123456789abcdef\"\n",
+		"FROM alpine:3.20\nLABEL com.example.token-url=https://vault.example/token org.opencontainers.image.version=1.2.3\n")
+}
+
+// secretKeyValues is the check of an instruction of KEY=VALUE pairs (ENV, LABEL) for a
+// credential-named key with a literal value: one finding per pair, keyed by keyPrefix and the key.
+func secretKeyValues(id, title, instr, keyPrefix, why, fix, fail, pass string) Check {
+	r := rule(id, title, finding.SeverityHigh, why, fix, "cis-docker:4.10")
 	r.CWE = []string{"CWE-798"}
 	return Check{
 		Rule: r,
@@ -26,13 +33,13 @@ func secretLabel() Check {
 			eachInstr(f, func(_ *Stage, in Instruction) {
 				for _, kv := range in.KeyValues() {
 					if check.SecretName(kv[0]) && !notSecretValue(kv[1]) {
-						report(in.Line, "label:"+kv[0], fmt.Sprintf("LABEL %s holds a literal value (%s)", kv[0], finding.Redact(kv[1])))
+						report(in.Line, keyPrefix+kv[0], fmt.Sprintf("%s %s holds a literal value (%s)", instr, kv[0], finding.Redact(kv[1])))
 					}
 				}
-			}, "LABEL")
+			}, instr)
 		},
-		Fail: []string{"FROM alpine:3.20\n# want\nLABEL org.opencontainers.image.title=app com.example.deploy-token=\"dpl_0123456789abcdef\"\n"},
-		Pass: []string{"FROM alpine:3.20\nLABEL com.example.token-url=https://vault.example/token org.opencontainers.image.version=1.2.3\n"},
+		Fail: []string{fail},
+		Pass: []string{pass},
 	}
 }
 
